@@ -1,0 +1,187 @@
+"""The parts of a VXI: nodes, storage, routers with ports, access points, clouds and links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backend.model.quantity import Quantity
+from backend.model.timing import Lease
+
+NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD = "node", "storage", "router", "access_point", "cloud"
+KINDS = (NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD)
+FUNCTIONS = ("compute", "storage", "router", "gateway", "sender", "receiver")
+CLOUD_ORGANISATIONS = ("none", "all-to-all", "star", "ring", "chain")
+
+
+@dataclass
+class Tag:
+    """A free key/value label."""
+
+    key: str
+    value: str
+
+
+@dataclass
+class Component:
+    """What every VXI resource has: id, anchor, lease, model, exclusivity, tags, function, position.
+
+    `opaque` keeps VXDL elements the model does not interpret (raw XML by element name) and
+    `extensions` foreign-namespace elements, so that nothing read is lost on writing.
+    """
+
+    id: str
+    location: str | None = None
+    lease: Lease = field(default_factory=Lease)
+    model: str | None = None
+    exclusivity: bool | None = None
+    tags: list[Tag] = field(default_factory=list)
+    function: str | None = None
+    position: tuple[float, float] | None = None
+    opaque: dict[str, list[str]] = field(default_factory=dict)
+    extensions: list[str] = field(default_factory=list)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+
+    kind = "component"
+
+
+@dataclass
+class Node(Component):
+    """A virtual compute node (a VM): cores, frequency, memory, storage, image."""
+
+    cores: Quantity | None = None
+    frequency: Quantity | None = None
+    architecture: str | None = None
+    memory: Quantity | None = None
+    storage: Quantity | None = None
+    image: str | None = None
+    region: str | None = None
+
+    kind = NODE
+
+
+@dataclass
+class Storage(Component):
+    """A virtual storage resource."""
+
+    type: str | None = None
+    image: str | None = None
+    region: str | None = None
+    size: Quantity | None = None
+
+    kind = STORAGE
+
+
+@dataclass
+class Route:
+    """One entry of a virtual router's routing table."""
+
+    source: str
+    destination: str
+    link_in: str | None = None
+    link_out: str | None = None
+
+
+@dataclass
+class ControlPlane:
+    """A virtual router's control plane as VXDL 2.0 describes it."""
+
+    layer: str | None = None
+    type: str | None = None
+    routing_protocol: str | None = None
+    table_size: int | None = None
+    routes: list[Route] = field(default_factory=list)
+
+
+@dataclass
+class Router(Component):
+    """A virtual router with named ports (4 by default); links attach to ports."""
+
+    region: str | None = None
+    memory: Quantity | None = None
+    cores: Quantity | None = None
+    control_plane: ControlPlane | None = None
+    ports: list[str] = field(default_factory=lambda: [f"p{i}" for i in range(4)])
+
+    kind = ROUTER
+
+
+@dataclass
+class Service:
+    """A service of an access point: nat, loadBalancer or masquerade, with its fields in order."""
+
+    kind: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class AccessPoint(Component):
+    """An access point to the outside world (NAT, load balancer, masquerade)."""
+
+    region: str | None = None
+    services: list[Service] = field(default_factory=list)
+
+    kind = ACCESS_POINT
+
+
+@dataclass
+class Cloud(Component):
+    """A group of `cardinality` identical members (VXDL's vArray), made from a template node."""
+
+    cardinality: int = 2
+    template: Component = field(default_factory=lambda: Node(id="member"))
+    organisation: str = "none"
+    internal_bandwidth: Quantity | None = None
+    internal_latency: Quantity | None = None
+
+    kind = CLOUD
+
+    def member_ids(self) -> list[str]:
+        """Names of the members once expanded: CLOUD#0, CLOUD#1, ..."""
+        return [f"{self.id}#{i}" for i in range(self.cardinality)]
+
+
+@dataclass
+class LinkConfig:
+    """A link's bandwidth and latency during one named period."""
+
+    forward: Quantity | None = None
+    reverse: Quantity | None = None
+    latency: Quantity | None = None
+
+
+@dataclass
+class Link:
+    """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth."""
+
+    id: str
+    source: str
+    destination: str
+    source_port: str | None = None
+    destination_port: str | None = None
+    forward: Quantity | None = None
+    reverse: Quantity | None = None
+    latency: Quantity | None = None
+    lease: Lease = field(default_factory=Lease)
+    periods: dict[str, LinkConfig] = field(default_factory=dict)
+    opaque: dict[str, list[str]] = field(default_factory=dict)
+    extensions: list[str] = field(default_factory=list)
+    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+
+    kind = "link"
+
+    @property
+    def one_way(self) -> bool:
+        """True when traffic flows only from source to destination."""
+        return self.forward is not None and self.reverse is None
+
+    def config_for(self, period: str | None) -> LinkConfig:
+        """Bandwidth and latency in force during `period` (the link's own values outside periods)."""
+        base = LinkConfig(self.forward, self.reverse, self.latency)
+        if period is None or period not in self.periods:
+            return base
+        own = self.periods[period]
+        return LinkConfig(own.forward or base.forward, own.reverse or base.reverse, own.latency or base.latency)
+
+    def ends(self) -> tuple[str, str]:
+        """The two component ids."""
+        return (self.source, self.destination)

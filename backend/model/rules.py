@@ -1,0 +1,157 @@
+"""Semantic rules that an XSD cannot express: references, ranges, ports, leases."""
+
+from __future__ import annotations
+
+from backend.model.components import Cloud, Component, Link, Node, Router, Storage
+from backend.model.infrastructure import Infrastructure
+from backend.model.quantity import INTERVAL, SCALE, Problem, Quantity
+from backend.model.substrate import Substrate
+
+
+def _problem(code: str, obj, element: str, message: str, severity: str = "error") -> Problem:
+    line, col = (obj.origin or (None, None)) if obj is not None else (None, None)
+    ident = getattr(obj, "id", None)
+    return Problem(severity, code, ident, message, line=line, column=col, element=element)
+
+
+def check_quantity(q: Quantity | None, what: str, obj, element: str) -> list[Problem]:
+    """Negative values, min above max, a zero or negative step."""
+    if q is None:
+        return []
+    found = []
+    if any(v < 0 for v in q.numbers()):
+        found.append(_problem("negative-value", obj, element, f"{what} must not be negative ({q.describe()})"))
+    if q.shape in (INTERVAL, SCALE) and q.min is not None and q.max is not None and q.min > q.max:
+        found.append(_problem("min-above-max", obj, element,
+                              f"{what}: the minimum is above the maximum ({q.describe()})"))
+    if q.shape == SCALE and (q.step is None or q.step <= 0):
+        found.append(_problem("bad-step", obj, element, f"{what}: a scale needs a positive step"))
+    return found
+
+
+def _component_element(comp: Component) -> str:
+    return {"node": "vNode", "storage": "vStorage", "router": "vRouter", "access_point": "vAccessPoint",
+            "cloud": "vArray"}.get(comp.kind, "component")
+
+
+def _component_quantities(comp: Component) -> list[tuple[str, Quantity | None]]:
+    if isinstance(comp, Node):
+        return [("cores", comp.cores), ("frequency", comp.frequency), ("memory", comp.memory),
+                ("storage", comp.storage)]
+    if isinstance(comp, Storage):
+        return [("size", comp.size)]
+    if isinstance(comp, Router):
+        return [("memory", comp.memory), ("cores", comp.cores)]
+    if isinstance(comp, Cloud):
+        return [("internal bandwidth", comp.internal_bandwidth), ("internal latency", comp.internal_latency),
+                *_component_quantities(comp.template)]
+    return []
+
+
+def _lease_problems(vxi: Infrastructure, obj, element: str) -> list[Problem]:
+    found = []
+    if obj.lease.duration is not None and obj.lease.duration < 0:
+        found.append(_problem("negative-duration", obj, element, "the lease duration is negative"))
+    outer, inner = vxi.lease.window(), obj.lease.window()
+    if outer and inner and vxi.lease.duration is not None and (inner[0] < outer[0] or inner[1] > outer[1]):
+        found.append(_problem("lease-outside", obj, element,
+                              "its lease falls outside the infrastructure's lease", "warning"))
+    return found
+
+
+def _link_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
+    found = []
+    for end, role in ((link.source, "source"), (link.destination, "destination")):
+        if end not in vxi.components:
+            found.append(_problem("dangling-reference", link, "vLink",
+                                  f"the link's {role} '{end}' is not a component of this VXI"))
+    if link.source == link.destination:
+        found.append(_problem("self-link", link, "vLink", "a link must join two different components"))
+    for end, port in ((link.source, link.source_port), (link.destination, link.destination_port)):
+        comp = vxi.components.get(end)
+        if port is None or comp is None:
+            continue
+        if not isinstance(comp, Router):
+            found.append(_problem("port-on-non-router", link, "vLink", f"'{end}' is not a router; it has no ports"))
+        elif port not in comp.ports:
+            found.append(_problem("unknown-port", link, "vLink", f"router '{end}' has no port '{port}'"))
+    for what, q in (("forward bandwidth", link.forward), ("reverse bandwidth", link.reverse),
+                    ("latency", link.latency)):
+        found += check_quantity(q, what, link, "vLink")
+    for name, conf in link.periods.items():
+        if name not in {p.name for p in vxi.periods}:
+            found.append(_problem("unknown-period", link, "vLink", f"period '{name}' is not defined"))
+        for what, q in (("forward bandwidth", conf.forward), ("reverse bandwidth", conf.reverse),
+                        ("latency", conf.latency)):
+            found += check_quantity(q, f"{what} in period {name}", link, "vLink")
+    found += _lease_problems(vxi, link, "vLink")
+    return found
+
+
+def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
+    """Every semantic problem of a VXI, errors and warnings."""
+    found: list[Problem] = []
+    events = {e.id for e in vxi.timeline}
+    for comp in vxi.components.values():
+        element = _component_element(comp)
+        for what, q in _component_quantities(comp):
+            found += check_quantity(q, what, comp, element)
+            if q is not None and q.event and q.event not in events:
+                found.append(_problem("unknown-event", comp, element, f"{what} refers to unknown event '{q.event}'"))
+        found += _lease_problems(vxi, comp, element)
+        if isinstance(comp, Cloud) and comp.cardinality < 1:
+            found.append(_problem("bad-cardinality", comp, element, "a group needs at least one member"))
+        if isinstance(comp, Router):
+            if len(set(comp.ports)) != len(comp.ports):
+                found.append(_problem("duplicate-port", comp, element, "two ports have the same name"))
+            used = vxi.port_count_used(comp.id)
+            if used > len(comp.ports):
+                found.append(_problem("ports-exhausted", comp, element,
+                                      f"{used} links end on this router but it has only {len(comp.ports)} ports"))
+    for link in vxi.links.values():
+        found += _link_problems(vxi, link)
+    seen_pairs: dict[frozenset, str] = {}
+    for link in vxi.links.values():
+        pair = frozenset((link.source, link.destination, link.source_port, link.destination_port))
+        if pair in seen_pairs:
+            found.append(_problem("duplicate-link", link, "vLink",
+                                  f"joins the same ends as link '{seen_pairs[pair]}'", "warning"))
+        seen_pairs.setdefault(pair, link.id)
+    for period in vxi.periods:
+        if period.duration <= 0:
+            found.append(Problem("error", "bad-period", period.name,
+                                 f"period '{period.name}' must last longer than zero", element="period"))
+    return found
+
+
+def validate_substrate(sub: Substrate) -> list[Problem]:
+    """Every semantic problem of a substrate."""
+    found: list[Problem] = []
+    for host in sub.hosts.values():
+        for what, q in (("cores", host.cores), ("memory", host.memory), ("storage", host.storage),
+                        ("capacity", host.capacity)):
+            found += check_quantity(q, what, host, "vNode")
+        if host.cores is None:
+            found.append(_problem("no-capacity", host, "vNode", "the host declares no cores", "warning"))
+    for link in sub.links.values():
+        for end, role in ((link.source, "source"), (link.destination, "destination")):
+            if end not in sub.hosts:
+                found.append(_problem("dangling-reference", link, "vLink",
+                                      f"the link's {role} '{end}' is not a host of this substrate"))
+        if link.source == link.destination:
+            found.append(_problem("self-link", link, "vLink", "a link must join two different hosts"))
+        for what, q in (("forward bandwidth", link.forward), ("reverse bandwidth", link.reverse),
+                        ("latency", link.latency)):
+            found += check_quantity(q, what, link, "vLink")
+    return found
+
+
+def anchor_problems(vxi: Infrastructure, substrate: Substrate) -> list[Problem]:
+    """Anchors (locations) that no host of the substrate has."""
+    sites = {h.site for h in substrate.hosts.values()} | set(substrate.hosts)
+    found = []
+    for comp in vxi.components.values():
+        if comp.location is not None and comp.location not in sites:
+            found.append(_problem("unknown-anchor", comp, _component_element(comp),
+                                  f"no host of substrate '{substrate.id}' is at location '{comp.location}'"))
+    return found
