@@ -1,0 +1,127 @@
+"""VXDL to and from a GENI RSpec v3 request: nodes, interfaces and links with capacity (kbps) and
+latency (ms) per direction; single values, no leases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from backend.convert import Losses
+from backend.model import Infrastructure, Link, Node, Quantity, Router
+from backend.model import units as U
+from backend.model.quantity import SIMPLE
+from backend.vxdl.errors import VxdlFileError
+from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.writer import atomic_write
+
+RSPEC_NS = "http://www.geni.net/resources/rspec/3"
+R = f"{{{RSPEC_NS}}}"
+
+
+def _kbps(q: Quantity | None) -> str | None:
+    value = q.demand() if q else None
+    return None if value is None else U.format_number(round(value / 1e3, 3))
+
+
+def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
+    """The RSpec request document of a VXI, and what it could not say."""
+    losses = Losses()
+    root = etree.Element(R + "rspec", nsmap={None: RSPEC_NS}, type="request")
+    interfaces: dict[str, list[str]] = {cid: [] for cid in vxi.components}
+    ends: dict[str, tuple[str, str]] = {}
+    for link in vxi.links.values():
+        pair = []
+        for end in (link.source, link.destination):
+            name = f"{end}:if{len(interfaces.setdefault(end, []))}"
+            interfaces[end].append(name)
+            pair.append(name)
+        ends[link.id] = (pair[0], pair[1])
+    for comp in vxi.components.values():
+        node = etree.SubElement(root, R + "node", client_id=comp.id)
+        if comp.exclusivity is not None:
+            node.set("exclusive", "true" if comp.exclusivity else "false")
+        etree.SubElement(node, R + "sliver_type", name="raw-pc" if comp.kind != "router" else "router")
+        for name in interfaces.get(comp.id, []):
+            etree.SubElement(node, R + "interface", client_id=name)
+        losses.add("resource amounts (cores, memory, storage)",
+                   any(getattr(comp, n, None) for n in ("cores", "memory", "storage", "size")))
+        losses.add("anchors (location)", comp.location is not None)
+        losses.add("component leases", not comp.lease.is_empty())
+        losses.add("clouds expanded to one node", comp.kind == "cloud")
+        losses.add("tags", len(comp.tags))
+    for link in vxi.links.values():
+        el = etree.SubElement(root, R + "link", client_id=link.id)
+        a, b = ends[link.id]
+        etree.SubElement(el, R + "interface_ref", client_id=a)
+        etree.SubElement(el, R + "interface_ref", client_id=b)
+        latency = link.latency.bound() if link.latency else None
+        for src, dst, q in ((a, b, link.forward), (b, a, link.reverse)):
+            if q is None:
+                continue
+            prop = etree.SubElement(el, R + "property", source_id=src, dest_id=dst)
+            if _kbps(q) is not None:
+                prop.set("capacity", _kbps(q))
+            if latency is not None:
+                prop.set("latency", U.format_number(round(latency * 1e3, 6)))
+        losses.add("per-period link settings", len(link.periods))
+        losses.add("router ports", bool(link.source_port or link.destination_port))
+    losses.add("the VXI lease", not vxi.lease.is_empty())
+    losses.add("named periods", len(vxi.periods))
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True), losses
+
+
+def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed."""
+    losses = Losses()
+    root = parse_bytes(data, filename).getroot()
+    if root.tag != R + "rspec":
+        raise VxdlFileError(filename, f"not a GENI RSpec v3 document (root <{etree.QName(root).localname}>)")
+    vxi = Infrastructure(id=Path(filename).stem)
+    owner: dict[str, str] = {}
+    for node in root.iterfind(R + "node"):
+        cid = node.get("client_id", "")
+        sliver = node.find(R + "sliver_type")
+        is_router = sliver is not None and sliver.get("name") == "router"
+        vxi.components[cid] = Router(cid) if is_router else Node(cid)
+        for iface in node.iterfind(R + "interface"):
+            owner[iface.get("client_id", "")] = cid
+        losses.add("sliver types other than raw-pc", sliver is not None and sliver.get("name") not in ("raw-pc", "router"))
+    for link in root.iterfind(R + "link"):
+        refs = [owner.get(r.get("client_id", ""), "") for r in link.iterfind(R + "interface_ref")]
+        iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
+        if len(refs) != 2:
+            losses.add("links with other than two interfaces")
+            continue
+        lk = Link(link.get("client_id", ""), refs[0], refs[1])
+        for prop in link.iterfind(R + "property"):
+            forward = prop.get("source_id") == iface_ids[0]
+            if prop.get("capacity"):
+                q = Quantity.simple(U.BANDWIDTH, float(prop.get("capacity")), "Kbps")
+                if forward:
+                    lk.forward = q
+                else:
+                    lk.reverse = q
+            if prop.get("latency"):
+                value = Quantity(U.LATENCY, SIMPLE, value=float(prop.get("latency")) / 1e3, unit="ms")
+                if lk.latency is None or (value.value or 0) > (lk.latency.value or 0):
+                    lk.latency = value
+            losses.add("packet loss", prop.get("packet_loss") is not None)
+        vxi.links[lk.id] = lk
+    for cid, comp in vxi.components.items():
+        if isinstance(comp, Router):
+            comp.ports = [f"p{i}" for i in range(max(4, vxi.port_count_used(cid)))]
+    return vxi, losses
+
+
+def write(vxi: Infrastructure, path: str | Path) -> Losses:
+    """Write a VXI as an RSpec request, atomically."""
+    data, losses = to_rspec(vxi)
+    atomic_write(path, data)
+    return losses
+
+
+def read(path: str | Path) -> tuple[Infrastructure, Losses]:
+    """Read an RSpec request file."""
+    return from_rspec(read_limited(path), str(path))

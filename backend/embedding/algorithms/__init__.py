@@ -1,0 +1,1 @@
+"""The embedding algorithms, each a `solve(ctx) -> Placement | None` behind one name."""

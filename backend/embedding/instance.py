@@ -1,0 +1,296 @@
+"""Compiled views for the solvers: the substrate as arrays, a request with clouds expanded and time cut
+into segments (each element's demand is constant inside a segment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.model import AccessPoint, Cloud, Component, Infrastructure, Link, Node, Router, Storage, Substrate
+from backend.model.quantity import Quantity
+from backend.model.timing import Lease
+
+INF = float("inf")
+ALWAYS = (-INF, INF)
+DIMS = ("cores", "memory", "storage")
+
+
+def _amount(q: Quantity | None, default: float = 0.0) -> float:
+    value = q.demand() if q is not None else None
+    return float(default if value is None else value)
+
+
+def _capacity(q: Quantity | None) -> float:
+    """A host's or link's capacity; an undeclared one does not limit."""
+    value = q.demand() if q is not None else None
+    return INF if value is None else float(value)
+
+
+def lease_window(lease: Lease, default: tuple[float, float] = ALWAYS) -> tuple[float, float]:
+    """[start, end) of a lease in epoch seconds; no start means `default`, no duration means open-ended."""
+    if lease.start is None:
+        return default
+    begin = lease.start.timestamp()
+    return (begin, begin + lease.duration) if lease.duration is not None else (begin, INF)
+
+
+@dataclass
+class Network:
+    """The substrate as arrays: host capacities (cores, memory, storage) and directed arcs.
+
+    Arc 2p is physical link p crossed forward (source to destination), arc 2p+1 the reverse way.
+    A resource vector has 3 entries per host then one per arc.
+    """
+
+    substrate: Substrate
+    host_ids: list[str]
+    host_index: dict[str, int]
+    host_caps: np.ndarray
+    host_frequency: np.ndarray
+    host_places: list[frozenset[str]]
+    host_provisioned: np.ndarray
+    host_windows: list[tuple[float, float]]
+    link_ids: list[str]
+    arc_tail: list[int]
+    arc_head: list[int]
+    arc_cap: np.ndarray
+    arc_latency: np.ndarray
+    arc_provisioned: np.ndarray
+    adjacency: list[list[tuple[int, int]]]
+    capacity: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.capacity = np.concatenate([self.host_caps.reshape(-1), self.arc_cap])
+
+    @property
+    def n_hosts(self) -> int:
+        """Number of hosts."""
+        return len(self.host_ids)
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of directed arcs (two per physical link)."""
+        return len(self.arc_tail)
+
+    @property
+    def arc_offset(self) -> int:
+        """Index of arc 0 in a resource vector."""
+        return 3 * len(self.host_ids)
+
+    def arc_step(self, arc: int) -> tuple[str, str]:
+        """(physical link id, 'forward' or 'reverse') of an arc."""
+        return self.link_ids[arc >> 1], ("reverse" if arc & 1 else "forward")
+
+    def arc_of(self, link_id: str, direction: str) -> int:
+        """The arc index of a physical link crossed in a direction."""
+        return 2 * self.link_ids.index(link_id) + (direction == "reverse")
+
+
+def compile_network(substrate: Substrate) -> Network:
+    """Arrays of a substrate, hosts and links in document order."""
+    host_ids = list(substrate.hosts)
+    index = {h: i for i, h in enumerate(host_ids)}
+    caps = np.array([[_capacity(h.cores), _capacity(h.memory), _capacity(h.storage)]
+                     for h in substrate.hosts.values()], dtype=float).reshape(len(host_ids), 3)
+    freq = np.array([_capacity(h.frequency) for h in substrate.hosts.values()], dtype=float)
+    places = [frozenset({h.id} | ({h.site} if h.site is not None else set())) for h in substrate.hosts.values()]
+    links = [lk for lk in substrate.links.values() if lk.source in index and lk.destination in index]
+    tail, head, cap, lat, prov = [], [], [], [], []
+    adjacency: list[list[tuple[int, int]]] = [[] for _ in host_ids]
+    for p, lk in enumerate(links):
+        u, v = index[lk.source], index[lk.destination]
+        latency = _amount(lk.latency)
+        for arc, (a, b, direction) in enumerate(((u, v, "forward"), (v, u, "reverse")), start=2 * p):
+            tail.append(a)
+            head.append(b)
+            cap.append(INF if lk.forward is None else lk.capacity(direction))
+            lat.append(latency)
+            prov.append(lk.provisioned)
+            adjacency[a].append((arc, b))
+    return Network(substrate, host_ids, index, caps, freq, places,
+                   np.array([h.provisioned for h in substrate.hosts.values()], dtype=bool),
+                   [lease_window(h.availability) for h in substrate.hosts.values()],
+                   [lk.id for lk in links], tail, head, np.array(cap, dtype=float), np.array(lat, dtype=float),
+                   np.array(prov, dtype=bool), adjacency)
+
+
+@dataclass
+class VNode:
+    """A virtual component to place (a cloud member is one): demands, anchor and window."""
+
+    id: str
+    kind: str
+    demand: np.ndarray  # (3,) cores, memory, storage
+    frequency: float
+    location: str | None
+    window: tuple[float, float]
+
+
+@dataclass
+class VLink:
+    """A virtual link between two VNodes (indices), with bandwidth per segment and a latency bound."""
+
+    id: str
+    source: int
+    destination: int
+    forward: np.ndarray  # (K,) bit/s per segment
+    reverse: np.ndarray
+    latency_bound: float
+    window: tuple[float, float]
+
+
+@dataclass
+class Request:
+    """A VXI ready for the solvers: K time segments, node demands per segment (n, K, 3), links."""
+
+    vxi: Infrastructure
+    window: tuple[float, float] | None
+    segments: list[tuple[float, float]]
+    nodes: list[VNode]
+    links: list[VLink]
+    node_demand: np.ndarray
+
+    @property
+    def id(self) -> str:
+        """The VXI id."""
+        return self.vxi.id
+
+    def node_index(self) -> dict[str, int]:
+        """VNode id to index."""
+        return {n.id: i for i, n in enumerate(self.nodes)}
+
+
+def _component_demand(comp: Component) -> tuple[np.ndarray, float]:
+    if isinstance(comp, Node):
+        d = (_amount(comp.cores, 1.0), _amount(comp.memory), _amount(comp.storage))
+        return np.array(d, dtype=float), _amount(comp.frequency)
+    if isinstance(comp, Router):
+        return np.array((_amount(comp.cores, 1.0), _amount(comp.memory), 0.0), dtype=float), 0.0
+    if isinstance(comp, Storage):
+        return np.array((0.0, 0.0, _amount(comp.size)), dtype=float), 0.0
+    if isinstance(comp, AccessPoint):
+        return np.zeros(3), 0.0
+    return np.zeros(3), 0.0
+
+
+def _cloud_internal_pairs(cloud: Cloud) -> list[tuple[int, int]]:
+    n = cloud.cardinality
+    if cloud.organisation == "all-to-all":
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if cloud.organisation == "star":
+        return [(0, j) for j in range(1, n)]
+    if cloud.organisation == "chain":
+        return [(i, i + 1) for i in range(n - 1)]
+    if cloud.organisation == "ring":
+        return [(i, (i + 1) % n) for i in range(n)] if n > 2 else [(i, i + 1) for i in range(n - 1)]
+    return []
+
+
+@dataclass
+class _RawLink:
+    id: str
+    source: str
+    destination: str
+    configs: list[tuple[tuple[float, float] | None, float, float, float]]  # (period window or None, f, r, lat)
+    window: tuple[float, float]
+
+
+def _link_configs(link: Link, vxi: Infrastructure, start: float | None) -> list:
+    configs = []
+    base = link.config_for(None)
+    configs.append((None, _amount(base.forward), 0.0 if link.one_way else _amount(base.reverse),
+                    _bound(base.latency)))
+    for period in vxi.periods:
+        if period.name not in link.periods:
+            continue
+        conf = link.config_for(period.name)
+        window = (start + period.offset, start + period.end) if start is not None else ALWAYS
+        reverse = 0.0 if conf.reverse is None and link.one_way else _amount(conf.reverse)
+        configs.append((window, _amount(conf.forward), reverse, _bound(conf.latency)))
+    return configs
+
+
+def _bound(q: Quantity | None) -> float:
+    value = q.bound() if q is not None else None
+    return INF if value is None else float(value)
+
+
+def compile_request(vxi: Infrastructure) -> Request:
+    """Expand clouds, cut the lease into segments and tabulate demands."""
+    vxi_window = lease_window(vxi.lease, ALWAYS)
+    start = vxi_window[0] if vxi.lease.start is not None else None
+    nodes: list[VNode] = []
+    members: dict[str, list[str]] = {}
+    raw_links: list[_RawLink] = []
+    for comp in vxi.components.values():
+        window = lease_window(comp.lease, vxi_window)
+        if isinstance(comp, Cloud):
+            template = comp.template
+            demand, freq = _component_demand(template)
+            location = comp.location or template.location
+            members[comp.id] = comp.member_ids()
+            for mid in comp.member_ids():
+                nodes.append(VNode(mid, template.kind, demand.copy(), freq, location, window))
+            bw = _amount(comp.internal_bandwidth)
+            for i, j in _cloud_internal_pairs(comp):
+                raw_links.append(_RawLink(f"{comp.id}#{i}-{j}", f"{comp.id}#{i}", f"{comp.id}#{j}",
+                                          [(None, bw, bw, _bound(comp.internal_latency))], window))
+        else:
+            demand, freq = _component_demand(comp)
+            members[comp.id] = [comp.id]
+            nodes.append(VNode(comp.id, comp.kind, demand, freq, comp.location, window))
+    for link in vxi.links.values():
+        if link.source not in members or link.destination not in members:
+            continue
+        window = lease_window(link.lease, vxi_window)
+        configs = _link_configs(link, vxi, start)
+        src, dst = members[link.source], members[link.destination]
+        for i, s in enumerate(src):
+            for j, d in enumerate(dst):
+                suffix = ""
+                if len(src) > 1 or link.source != s:
+                    suffix += f"#{i}"
+                if len(dst) > 1 or link.destination != d:
+                    suffix += f"#{j}"
+                raw_links.append(_RawLink(link.id + suffix, s, d, configs, window))
+    return _segment(vxi, vxi_window if vxi.lease.start is not None else None, nodes, raw_links)
+
+
+def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_RawLink]) -> Request:
+    points = set()
+    for item in [*nodes, *raw_links]:
+        points.update(item.window)
+    for raw in raw_links:
+        for conf_window, *_ in raw.configs:
+            if conf_window is not None:
+                points.update(conf_window)
+    ordered = sorted(points)
+    segments = [(a, b) for a, b in zip(ordered, ordered[1:], strict=False)
+                if a < b and any(it.window[0] <= a and b <= it.window[1] for it in [*nodes, *raw_links])]
+    if not segments:
+        segments = [ALWAYS]
+    index = {n.id: i for i, n in enumerate(nodes)}
+    k = len(segments)
+    node_demand = np.zeros((len(nodes), k, 3))
+    for i, node in enumerate(nodes):
+        for s, (a, b) in enumerate(segments):
+            if node.window[0] <= a and b <= node.window[1]:
+                node_demand[i, s] = node.demand
+    links = []
+    for raw in raw_links:
+        fwd, rev = np.zeros(k), np.zeros(k)
+        bound = INF
+        for s, (a, b) in enumerate(segments):
+            if not (raw.window[0] <= a and b <= raw.window[1]):
+                continue
+            periods = raw.configs[1:]
+            if periods and periods[0][0] == ALWAYS:
+                chosen = raw.configs  # periods without a start date: hold the largest configuration
+            else:
+                chosen = [c for c in periods if c[0][0] <= a and b <= c[0][1]] or raw.configs[:1]
+            fwd[s] = max(c[1] for c in chosen)
+            rev[s] = max(c[2] for c in chosen)
+            bound = min(bound, min(c[3] for c in chosen))
+        links.append(VLink(raw.id, index[raw.source], index[raw.destination], fwd, rev, bound, raw.window))
+    return Request(vxi, window, segments, nodes, links, node_demand)

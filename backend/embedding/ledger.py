@@ -1,0 +1,104 @@
+"""Who holds what and when: bookings per request and the residual capacity over a request's segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from backend.embedding.instance import Network, Request
+
+
+@dataclass
+class Placement:
+    """A solver's answer: a host index per VNode and, per VLink, arcs from its source's host to its
+    destination's host (empty when both sit on the same host)."""
+
+    hosts: list[int]
+    paths: list[list[int]]
+
+
+@dataclass
+class Segment:
+    """Amounts held on resource indices during [start, end)."""
+
+    start: float
+    end: float
+    index: np.ndarray
+    amount: np.ndarray
+
+
+def placement_usage(net: Network, req: Request, placement: Placement) -> list[Segment]:
+    """What a placement holds in each of the request's segments."""
+    offset = net.arc_offset
+    out = []
+    for k, (start, end) in enumerate(req.segments):
+        idx: list[int] = []
+        amt: list[float] = []
+        for i, host in enumerate(placement.hosts):
+            for d in range(3):
+                value = req.node_demand[i, k, d]
+                if value:
+                    idx.append(3 * host + d)
+                    amt.append(value)
+        for link, path in zip(req.links, placement.paths, strict=True):
+            fwd, rev = link.forward[k], link.reverse[k]
+            for arc in path:
+                if fwd:
+                    idx.append(offset + arc)
+                    amt.append(fwd)
+                if rev:
+                    idx.append(offset + (arc ^ 1))
+                    amt.append(rev)
+        out.append(Segment(start, end, np.array(idx, dtype=np.int64), np.array(amt, dtype=float)))
+    return out
+
+
+class Ledger:
+    """Bookings of accepted requests; answers the residual capacity over any time segments."""
+
+    def __init__(self, net: Network):
+        self.net = net
+        self.bookings: dict[str, list[Segment]] = {}
+        self._spans: dict[str, tuple[float, float]] = {}
+
+    def book(self, request_id: str, segments: list[Segment]) -> None:
+        """Hold resources for a request (replacing what it held before)."""
+        self.bookings[request_id] = segments
+        self._spans[request_id] = (min(s.start for s in segments), max(s.end for s in segments))
+
+    def release(self, request_id: str) -> None:
+        """Free everything a request holds."""
+        self.bookings.pop(request_id, None)
+        self._spans.pop(request_id, None)
+
+    def residual(self, segments: list[tuple[float, float]], exclude: frozenset[str] = frozenset()) -> np.ndarray:
+        """(K, R): capacity minus the peak usage by other bookings inside each segment."""
+        cap = self.net.capacity
+        size = cap.shape[0]
+        lo, hi = min(a for a, _ in segments), max(b for _, b in segments)
+        relevant = [seg for rid, segs in self.bookings.items() if rid not in exclude
+                    and self._spans[rid][0] < hi and lo < self._spans[rid][1] for seg in segs
+                    if seg.start < hi and lo < seg.end and seg.index.size]
+        out = np.empty((len(segments), size))
+        for k, (a, b) in enumerate(segments):
+            inside = [seg for seg in relevant if seg.start < b and a < seg.end]
+            peak = np.zeros(size)
+            points = {a} | {seg.start for seg in inside if a < seg.start < b}
+            for t in points:
+                active = [seg for seg in inside if seg.start <= t < seg.end]
+                if active:
+                    used = np.bincount(np.concatenate([s.index for s in active]),
+                                       weights=np.concatenate([s.amount for s in active]), minlength=size)
+                    np.maximum(peak, used, out=peak)
+            out[k] = cap - peak
+        return out
+
+    def usage_at(self, t: float) -> np.ndarray:
+        """Total usage per resource at time t."""
+        size = self.net.capacity.shape[0]
+        active = [seg for segs in self.bookings.values() for seg in segs if seg.start <= t < seg.end]
+        if not active:
+            return np.zeros(size)
+        return np.bincount(np.concatenate([s.index for s in active]),
+                           weights=np.concatenate([s.amount for s in active]), minlength=size)

@@ -1,0 +1,58 @@
+"""Where counters come from: a protocol that every backend's source follows, and its readings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """Cumulative byte counters of one interface of one component, as seen from that component.
+
+    `identity` changes when the counter is a new one (another host's tap after a migration, a
+    re-created interface): the sampler then starts the counter afresh instead of taking a difference.
+    """
+
+    component: str
+    interface: str
+    rx_bytes: int
+    tx_bytes: int
+    host: str | None = None
+    identity: object = None
+
+
+class CounterSource(Protocol):
+    """Reads every counter of a deployment in one call (blocking; the sampler runs it off the GUI thread)."""
+
+    #: False when the backend's counters are not real traffic (the libvirt test driver): nothing is plotted.
+    real_counters: bool
+    #: Why counters are not real, in words for the status bar.
+    reason: str
+
+    def read(self) -> list[CounterReading]:
+        """The counters now."""
+        ...
+
+    def close(self) -> None:
+        """Release what the source holds (sockets, connections)."""
+        ...
+
+
+class StaticSource:
+    """A source that replays prepared readings, one list per read (for tools that already have counters)."""
+
+    real_counters = True
+    reason = ""
+
+    def __init__(self, batches: list[list[CounterReading]]):
+        self._batches = list(batches)
+
+    def read(self) -> list[CounterReading]:
+        """The next prepared batch (the last one again when exhausted)."""
+        if len(self._batches) > 1:
+            return self._batches.pop(0)
+        return self._batches[0] if self._batches else []
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,58 @@
+"""Copy, cut and paste of components with the links among them; pasted ids are new."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from designer.commands import AddComponent, AddLink, macro
+from designer.factory import id_prefix
+
+
+@dataclass
+class Snippet:
+    """Copied components and the links whose both ends were copied."""
+
+    components: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    pastes: int = 0
+
+
+def snippet_of(model, component_ids: list[str]) -> Snippet:
+    """Deep copies of the components and of the links between them."""
+    chosen = set(component_ids)
+    comps = [copy.deepcopy(model.components[i]) for i in model.components if i in chosen]
+    links = [copy.deepcopy(lk) for lk in model.links.values() if lk.source in chosen and lk.destination in chosen]
+    return Snippet(comps, links)
+
+
+def paste_macro(model, snippet: Snippet, offset: float = 40.0):
+    """One undo step adding the snippet under new ids, shifted; returns (command, new component ids)."""
+    snippet.pastes += 1
+    shift = offset * snippet.pastes
+    taken = set(model.components) | set(model.links)
+    renames: dict[str, str] = {}
+
+    def fresh(ident: str) -> str:
+        prefix, i = id_prefix(ident), 1
+        while f"{prefix}{i}" in taken:
+            i += 1
+        taken.add(f"{prefix}{i}")
+        return f"{prefix}{i}"
+
+    step = macro(f"Paste {len(snippet.components)} item{'s' if len(snippet.components) != 1 else ''}")
+    new_ids = []
+    for comp in snippet.components:
+        clone = copy.deepcopy(comp)
+        clone.id = renames[comp.id] = fresh(comp.id)
+        x, y = comp.position or (0.0, 0.0)
+        clone.position = (x + shift, y + shift)
+        AddComponent(model, clone, None, step)
+        new_ids.append(clone.id)
+    for link in snippet.links:
+        clone = copy.deepcopy(link)
+        clone.id = fresh(link.id)
+        clone.source, clone.destination = renames[link.source], renames[link.destination]
+        AddLink(model, clone, step)
+        new_ids.append(clone.id)
+    return step, new_ids

@@ -1,0 +1,161 @@
+"""Undo commands: each changes the model only (never scene items), through its public edits."""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtGui import QUndoCommand
+
+
+class AddComponent(QUndoCommand):
+    """Add a component or host."""
+
+    def __init__(self, model, component, index: int | None = None, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Add {component.kind} {component.id}", parent)
+        self.model, self.component, self.index = model, copy.deepcopy(component), index
+
+    def redo(self) -> None:
+        self.model.add_component(copy.deepcopy(self.component), self.index)
+
+    def undo(self) -> None:
+        self.model.remove_component(self.component.id)
+
+
+class RemoveComponent(QUndoCommand):
+    """Remove a component whose links are already gone; undo puts it back where it was."""
+
+    def __init__(self, model, ident: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Delete {ident}", parent)
+        self.model, self.ident = model, ident
+        self.index = model.index_of(ident)
+        self.component = copy.deepcopy(model.components[ident])
+
+    def redo(self) -> None:
+        self.model.remove_component(self.ident)
+
+    def undo(self) -> None:
+        self.model.add_component(copy.deepcopy(self.component), self.index)
+
+
+class AddLink(QUndoCommand):
+    """Add a link (or physical link)."""
+
+    def __init__(self, model, link, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Link {link.source} → {link.destination}", parent)
+        self.model, self.link = model, copy.deepcopy(link)
+
+    def redo(self) -> None:
+        self.model.add_link(copy.deepcopy(self.link))
+
+    def undo(self) -> None:
+        self.model.remove_link(self.link.id)
+
+
+class RemoveLink(QUndoCommand):
+    """Remove a link; undo restores it."""
+
+    def __init__(self, model, ident: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Delete link {ident}", parent)
+        self.model, self.ident = model, ident
+        self.link = copy.deepcopy(model.links[ident])
+        self._order: list[str] = []
+
+    def redo(self) -> None:
+        self._order = list(self.model.links)
+        self.model.remove_link(self.ident)
+
+    def undo(self) -> None:
+        self.model.add_link(copy.deepcopy(self.link))
+        if self._order and list(self.model.links) != self._order and set(self.model.links) == set(self._order):
+            self.model.links = {k: self.model.links[k] for k in self._order}
+
+
+class Update(QUndoCommand):
+    """Set fields of one component or link."""
+
+    def __init__(self, model, ident: str, values: dict, parent: QUndoCommand | None = None) -> None:
+        names = ", ".join(values)
+        super().__init__(f"Edit {names} of {ident}", parent)
+        self.model, self.ident, self.values = model, ident, copy.deepcopy(values)
+        self.old: dict = {}
+
+    def redo(self) -> None:
+        self.old = self.model.update(self.ident, **copy.deepcopy(self.values))
+
+    def undo(self) -> None:
+        self.model.update(self.ident, **copy.deepcopy(self.old))
+
+
+class Rename(QUndoCommand):
+    """Change a component's or link's id (links that refer to it follow)."""
+
+    def __init__(self, model, old: str, new: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Rename {old} to {new}", parent)
+        self.model, self.old_id, self.new_id = model, old, new
+
+    def redo(self) -> None:
+        self.model.rename(self.old_id, self.new_id)
+
+    def undo(self) -> None:
+        self.model.rename(self.new_id, self.old_id)
+
+
+class SetProperties(QUndoCommand):
+    """Set fields of the infrastructure itself (lease, periods, id, ...)."""
+
+    def __init__(self, model, values: dict, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Edit {', '.join(values)} of the infrastructure", parent)
+        self.model, self.values = model, copy.deepcopy(values)
+        self.old: dict = {}
+
+    def redo(self) -> None:
+        if hasattr(self.model, "set_properties"):
+            self.old = self.model.set_properties(**copy.deepcopy(self.values))
+        else:
+            self.old = {k: copy.deepcopy(getattr(self.model, k)) for k in self.values}
+            for key, value in copy.deepcopy(self.values).items():
+                setattr(self.model, key, value)
+
+    def undo(self) -> None:
+        if hasattr(self.model, "set_properties"):
+            self.model.set_properties(**copy.deepcopy(self.old))
+        else:
+            for key, value in copy.deepcopy(self.old).items():
+                setattr(self.model, key, value)
+
+
+class Move(QUndoCommand):
+    """Move components: `moves` maps id to (old position, new position); one step for a whole drag."""
+
+    def __init__(self, model, moves: dict[str, tuple], text: str = "", parent: QUndoCommand | None = None) -> None:
+        count = len(moves)
+        super().__init__(text or (f"Move {next(iter(moves))}" if count == 1 else f"Move {count} items"), parent)
+        self.model, self.moves = model, dict(moves)
+
+    def redo(self) -> None:
+        for ident, (_old, new) in self.moves.items():
+            self.model.update(ident, position=new)
+
+    def undo(self) -> None:
+        for ident, (old, _new) in self.moves.items():
+            self.model.update(ident, position=old)
+
+
+def macro(text: str) -> QUndoCommand:
+    """An empty command that runs its children as one step."""
+    return QUndoCommand(text)
+
+
+def delete_macro(model, component_ids: list[str], link_ids: list[str]) -> QUndoCommand | None:
+    """One step that deletes components, the chosen links and every link attached to those components."""
+    doomed_links = list(dict.fromkeys([*link_ids, *(lk.id for c in component_ids for lk in model.links_of(c))]))
+    if not component_ids and not doomed_links:
+        return None
+    count = len(component_ids) + len(doomed_links)
+    step = macro(f"Delete {count} item{'s' if count != 1 else ''}")
+    for ident in doomed_links:
+        RemoveLink(model, ident, step)
+    # remove in reverse document order so that each index recorded stays right on undo
+    for ident in sorted(component_ids, key=model.index_of, reverse=True):
+        RemoveComponent(model, ident, step)
+    return step

@@ -1,0 +1,147 @@
+"""A document: the model, its file, the undo stack, the dirty flag, autosave and crash recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from backend.model import Infrastructure, Substrate
+from designer.layout import auto_layout
+
+AUTOSAVE_MS = 30_000
+
+
+def recovery_dir() -> Path:
+    """Where autosaves go ($VXI_DESIGNER_RECOVERY_DIR, else the user's application data folder)."""
+    env = os.environ.get("VXI_DESIGNER_RECOVERY_DIR")
+    if env:
+        return Path(env)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base or Path.home() / ".local/share") / "vxi-designer" / "recovery"
+
+
+@dataclass
+class Recovery:
+    """An autosave left by a session that did not close cleanly."""
+
+    file: Path
+    original: str | None
+    saved_at: str
+
+    def discard(self) -> None:
+        """Delete the autosave and its description."""
+        self.file.unlink(missing_ok=True)
+        self.file.with_suffix(".json").unlink(missing_ok=True)
+
+
+def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
+    """Autosaves waiting to be offered, newest first."""
+    folder = folder or recovery_dir()
+    found = []
+    for meta in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+        data_file = meta.with_suffix(".vxdl")
+        if not data_file.exists():
+            meta.unlink(missing_ok=True)
+            continue
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        found.append(Recovery(data_file, info.get("original"), info.get("saved_at", "")))
+    return found
+
+
+def fill_positions(model) -> None:
+    """Give positions to components that have none (a file without layout), as view data."""
+    if all(c.position is not None for c in model.components.values()):
+        return
+    for ident, position in auto_layout(model).items():
+        if model.components[ident].position is None:
+            model.components[ident].position = position
+
+
+class Document(QObject):
+    """Owns the model being edited and everything about its file."""
+
+    changed = Signal()
+
+    def __init__(self, model: Infrastructure | Substrate | None = None, path: str | None = None,
+                 problems: list | None = None, folder: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__()
+        self.model = model if model is not None else Infrastructure()
+        self.path = path
+        self.read_problems = list(problems or [])
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.changed.emit())
+        self.recovered = False
+        self.folder = folder or recovery_dir()
+        self.recovery_file = self.folder / f"{uuid.uuid4().hex}.vxdl"
+        self.timer = QTimer(self)
+        self.timer.setInterval(autosave_ms)
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+
+    @classmethod
+    def open(cls, path: str, **kwargs) -> Document:
+        """Read a VXDL file; its problems are kept to be listed (VxdlFileError when unreadable)."""
+        from backend.vxdl import read_file
+
+        result = read_file(path)
+        fill_positions(result.model)
+        return cls(result.model, str(path), result.problems, **kwargs)
+
+    @property
+    def dirty(self) -> bool:
+        """True when there is unsaved work."""
+        return self.recovered or not self.undo_stack.isClean()
+
+    def display_name(self) -> str:
+        """The file name, or 'Untitled'."""
+        return Path(self.path).name if self.path else "Untitled"
+
+    def save(self, path: str | None = None) -> None:
+        """Write the model atomically to `path` (or the current path); the document becomes clean."""
+        from backend.vxdl import write_file
+
+        target = path or self.path
+        if not target:
+            raise ValueError("the document has no file name yet")
+        write_file(self.model, target)
+        self.path = str(target)
+        self.recovered = False
+        self.undo_stack.setClean()
+        self.discard_recovery()
+        self.changed.emit()
+
+    def autosave(self) -> bool:
+        """Write unsaved work to the recovery file; returns True when something was written."""
+        if not self.dirty:
+            return False
+        from backend.vxdl import write_file
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_file(self.model, self.recovery_file)
+        meta = {"original": self.path, "saved_at": _now()}
+        self.recovery_file.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+        return True
+
+    def discard_recovery(self) -> None:
+        """Forget the autosave (after a save or a clean close)."""
+        Recovery(self.recovery_file, None, "").discard()
+
+    def close(self) -> None:
+        """Stop autosaving and drop the recovery file."""
+        self.timer.stop()
+        self.discard_recovery()
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")

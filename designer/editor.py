@@ -1,0 +1,195 @@
+"""The editor: turns what the user asks for on a document into undo commands (or a refusal in words)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, Signal
+
+from backend.model import ModelError, Router
+from designer import layout
+from designer.clipboard import Snippet, paste_macro, snippet_of
+from designer.commands import AddComponent, AddLink, Move, Rename, SetProperties, Update, delete_macro, macro
+from designer.factory import kinds_for, new_component, new_link
+
+
+class Editor(QObject):
+    """Edits one document's model through its undo stack; `message` reports refusals and results."""
+
+    message = Signal(str)
+
+    def __init__(self, document, scene) -> None:
+        super().__init__()
+        self.document, self.scene = document, scene
+        self.clipboard: Snippet | None = None
+
+    @property
+    def model(self):
+        """The model being edited."""
+        return self.document.model
+
+    def push(self, command) -> None:
+        """Run a command as one undo step."""
+        self.document.undo_stack.push(command)
+
+    # ----- placing and linking -----
+    def place(self, kind: str, pos: QPointF, options: dict | None = None) -> str | None:
+        """Add a component of `kind` at `pos` (snapped); returns its id, or None when refused."""
+        if kind not in kinds_for(self.model):
+            what = "substrate" if self.model.role == "substrate" else "virtual infrastructure"
+            if kind in ("link", "physical_link"):
+                self.message.emit("Drag from one item (or a router's port) to another to draw a link")
+            else:
+                self.message.emit(f"A {what} has no {kind.replace('_', ' ')} components")
+            return None
+        component = new_component(self.model, kind, **(options or {}))
+        snapped = self.scene.snapped(pos)
+        component.position = (snapped.x(), snapped.y())
+        self.push(AddComponent(self.model, component))
+        self.scene.select_ids([component.id])
+        return component.id
+
+    def link_refusal(self, source: str, source_port, destination: str, destination_port) -> str | None:
+        """Why a link between these ends cannot be added, or None."""
+        model = self.model
+        if source == destination:
+            return "A link needs two different ends"
+        for end, port in ((source, source_port), (destination, destination_port)):
+            comp = model.components.get(end)
+            if comp is None:
+                return f"There is no component '{end}'"
+            if isinstance(comp, Router):
+                if model.port_count_used(end) >= len(comp.ports):
+                    return f"Router '{end}' refuses the link: all its {len(comp.ports)} ports are in use"
+                if port is not None and port in model.used_ports(end):
+                    return f"Port {port} of router '{end}' is already used"
+        return None
+
+    def link(self, source: str, source_port, destination: str, destination_port) -> str | None:
+        """Add a link (a router end takes the given or the first free port); returns its id or None."""
+        refusal = self.link_refusal(source, source_port, destination, destination_port)
+        if refusal:
+            self.message.emit(refusal)
+            return None
+        if isinstance(self.model.components[source], Router) and source_port is None:
+            source_port = self.model.free_port(source)
+        if isinstance(self.model.components[destination], Router) and destination_port is None:
+            destination_port = self.model.free_port(destination)
+        link = new_link(self.model, source, destination, source_port, destination_port)
+        try:
+            self.push(AddLink(self.model, link))
+        except ModelError as exc:  # the model has the last word
+            self.message.emit(str(exc))
+            return None
+        self.message.emit(f"Linked {source} → {destination}")
+        return link.id
+
+    # ----- moving -----
+    def move(self, moves: dict) -> None:
+        """One undo step for a whole drag; old positions come from the model when it has them."""
+        steps = {}
+        for ident, (old, new) in moves.items():
+            known = self.model.components[ident].position
+            steps[ident] = (tuple(known) if known is not None else old, new)
+        self.push(Move(self.model, steps))
+
+    def positions(self, ids) -> dict[str, tuple[float, float]]:
+        """Current positions of components as drawn."""
+        return {i: (self.scene.components[i].pos().x(), self.scene.components[i].pos().y()) for i in ids}
+
+    def move_to(self, new: dict, text: str) -> None:
+        """Move components to `new` positions as one step (skipping unchanged ones)."""
+        old = self.positions(new)
+        moves = {i: (old[i], tuple(p)) for i, p in new.items() if tuple(p) != old[i]}
+        if moves:
+            self.push(Move(self.model, moves, text))
+
+    def align(self, how: str) -> None:
+        """Align the selected components."""
+        comps, _ = self.scene.selected_ids()
+        if len(comps) < 2:
+            self.message.emit("Select two or more items to align")
+            return
+        self.move_to(layout.align(self.positions(comps), how), f"Align {how}")
+
+    def distribute(self, axis: str) -> None:
+        """Spread the selected components evenly."""
+        comps, _ = self.scene.selected_ids()
+        if len(comps) < 3:
+            self.message.emit("Select three or more items to distribute")
+            return
+        self.move_to(layout.distribute(self.positions(comps), axis), f"Distribute {axis}ly")
+
+    def auto_layout(self) -> None:
+        """Lay every component out again (networkx), as one step."""
+        self.move_to(layout.auto_layout(self.model), "Auto-layout")
+
+    # ----- deleting, clipboard -----
+    def delete_selection(self) -> None:
+        """Delete the selection and the links attached to it, in one step."""
+        comps, links = self.scene.selected_ids()
+        step = delete_macro(self.model, comps, links)
+        if step is not None:
+            self.push(step)
+
+    def copy(self) -> bool:
+        """Copy the selected components and the links among them."""
+        comps, _ = self.scene.selected_ids()
+        if not comps:
+            return False
+        self.clipboard = self._snippet(comps)
+        self.message.emit(f"Copied {len(comps)} item{'s' if len(comps) != 1 else ''}")
+        return True
+
+    def _snippet(self, comps: list[str]) -> Snippet:
+        snippet = snippet_of(self.model, comps)
+        drawn = self.positions(comps)
+        for comp in snippet.components:
+            comp.position = drawn[comp.id]
+        return snippet
+
+    def cut(self) -> None:
+        """Copy, then delete the selection in one step."""
+        if self.copy():
+            self.delete_selection()
+
+    def paste(self, snippet: Snippet | None = None) -> list[str]:
+        """Paste (with the links among the pasted items) and select what was pasted."""
+        snippet = snippet or self.clipboard
+        if snippet is None or not snippet.components:
+            return []
+        step, ids = paste_macro(self.model, snippet)
+        self.push(step)
+        self.scene.select_ids(ids)
+        return ids
+
+    def duplicate(self) -> list[str]:
+        """Paste a copy of the selection next to it, without touching the clipboard."""
+        comps, _ = self.scene.selected_ids()
+        return self.paste(self._snippet(comps)) if comps else []
+
+    # ----- fields -----
+    def edit(self, ids: list[str], values: dict) -> bool:
+        """Set fields on every id in one undo step (the inspector's edits); False when refused."""
+        values = dict(values)
+        new_id = values.pop("id", None)
+        step = macro(f"Edit {', '.join(list(values) or ['id'])} of {len(ids)} item{'s' if len(ids) != 1 else ''}")
+        model = self.model
+        try:
+            for ident in ids:
+                if ident in model.components or ident in model.links:
+                    if values:
+                        Update(model, ident, values, step)
+                elif values:
+                    SetProperties(model, values, step)
+            if new_id is not None and len(ids) == 1 and new_id != ids[0]:
+                if new_id in model.components or new_id in model.links:
+                    raise ModelError(f"id '{new_id}' is already used")
+                if not hasattr(model, "rename"):
+                    raise ModelError("hosts cannot be renamed here")
+                Rename(model, ids[0], new_id, step)
+            if step.childCount() == 0:
+                return False
+            self.push(step)
+        except ModelError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True

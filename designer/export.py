@@ -1,0 +1,71 @@
+"""PNG and SVG pictures of a design scene (also headless, with no window shown)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QRectF, QSize
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+
+MAX_PIXELS = 48_000_000
+
+
+class ExportError(ValueError):
+    """An image that cannot be written (unknown format, unwritable place)."""
+
+
+def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
+    """Write the whole scene to `path`; the format comes from the suffix (.png or .svg)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ExportError(f"{path}: choose a .png or .svg file name")
+    selected = scene.selectedItems()
+    for item in selected:
+        item.setSelected(False)
+    try:
+        rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        if rect.isEmpty():
+            rect = QRectF(0, 0, 200, 120)
+        (_svg if suffix == ".svg" else _png)(scene, path, rect, title)
+    finally:
+        for item in selected:
+            item.setSelected(True)
+    return path
+
+
+def _svg(scene, path: Path, rect: QRectF, title: str) -> None:
+    width, height = math.ceil(rect.width()), math.ceil(rect.height())
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(width, height))
+    generator.setViewBox(QRect(0, 0, width, height))
+    generator.setTitle(title)
+    generator.setDescription("Drawn by VXI Designer")
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise ExportError(f"{path}: cannot write here")
+    scene.render(painter, QRectF(0, 0, width, height), rect)
+    painter.end()
+    if not path.exists():
+        raise ExportError(f"{path}: cannot write here")
+
+
+def _png(scene, path: Path, rect: QRectF, title: str) -> None:
+    ratio = 2.0
+    while rect.width() * rect.height() * ratio * ratio > MAX_PIXELS and ratio > 0.25:
+        ratio /= 2
+    image = QImage(max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio)),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(scene.colours["background"])
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                           | QPainter.RenderHint.SmoothPixmapTransform)
+    scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    painter.end()
+    image.setText("Title", title)
+    if not image.save(str(path), "PNG"):
+        raise ExportError(f"{path}: cannot write here")

@@ -1,0 +1,49 @@
+"""A problem badge on an item: a red disc for errors, an amber triangle for warnings, both with '!'."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+
+class BadgeItem(QGraphicsItem):
+    """Shows that an element has problems; the shape tells the severity, the tooltip the messages."""
+
+    def __init__(self, parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setZValue(10)
+        self.severity = ""
+        self.colours = {"error": QColor("#c62828"), "warning": QColor("#9a6700"), "text": QColor("white")}
+        self.hide()
+
+    def set_problems(self, problems: list) -> None:
+        """Show the worst severity of `problems` (hidden when there are none)."""
+        if not problems:
+            self.severity = ""
+            self.setToolTip("")
+            self.hide()
+            return
+        self.severity = "error" if any(p.severity == "error" for p in problems) else "warning"
+        self.setToolTip("\n".join(f"{p.severity}: {p.message}" for p in problems))
+        self.show()
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(-9, -9, 18, 18)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(self.colours.get(self.severity, QColor("gray")))
+        if self.severity == "error":
+            painter.drawEllipse(QRectF(-8, -8, 16, 16))
+        else:
+            painter.drawPolygon(QPolygonF([QPointF(0, -8), QPointF(8.5, 7), QPointF(-8.5, 7)]))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(11)
+        painter.setFont(font)
+        painter.setPen(QColor("white") if self.severity == "error" else QColor("black"))
+        painter.drawText(QRectF(-8, -7 if self.severity == "error" else -5, 16, 14), Qt.AlignmentFlag.AlignCenter, "!")

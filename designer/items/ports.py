@@ -1,0 +1,60 @@
+"""Port markers around a router: filled when a link uses the port, hollow when free."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+PORT_RADIUS = 31.0
+
+
+def port_offset(index: int, count: int) -> QPointF:
+    """Where port `index` of `count` sits relative to the router's centre (first at the top, clockwise)."""
+    angle = -math.pi / 2 + 2 * math.pi * index / max(count, 1)
+    return QPointF(PORT_RADIUS * math.cos(angle), PORT_RADIUS * math.sin(angle))
+
+
+class PortItem(QGraphicsItem):
+    """One port of a router; a link drag can start or end here."""
+
+    def __init__(self, parent: QGraphicsItem, router_id: str, name: str) -> None:
+        super().__init__(parent)
+        self.router_id = router_id
+        self.name = name
+        self.used = False
+        self.line = QColor("black")
+        self.fill = QColor("gray")
+        self.background = QColor("white")
+        self.setZValue(2)
+        self.setAcceptHoverEvents(True)
+        self._hover = False
+
+    def set_state(self, used: bool, line: QColor, fill: QColor, background: QColor) -> None:
+        """Whether a link uses the port, and the colours to draw it with."""
+        self.used, self.line, self.fill, self.background = used, line, fill, background
+        self.setToolTip(f"port {self.name} of {self.router_id} ({'used' if used else 'free'})")
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(-7, -7, 14, 14)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = False
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(self.line, 2.0 if self._hover else 1.4))
+        painter.setBrush(self.fill if self.used else self.background)
+        radius = 6.0 if self._hover else 4.5
+        painter.drawEllipse(QRectF(-radius, -radius, 2 * radius, 2 * radius))
+        if self.used:
+            painter.setPen(QPen(self.background, 1.2))
+            painter.drawLine(QPointF(-2, 0), QPointF(2, 0))

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian/Ubuntu packages VXI Designer needs (libvirt-python's build, Qt's runtime, iperf3),
+# when they are missing: as root directly, otherwise print the exact command to run.
+set -e
+PACKAGES="python3-venv python3-dev gcc pkg-config libvirt-dev iperf3 iproute2 libgl1 libegl1 libxkbcommon0 \
+libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 xvfb"
+if ! command -v dpkg >/dev/null 2>&1; then
+    echo "system-deps: not a Debian/Ubuntu system; install the equivalents of: $PACKAGES" >&2
+    exit 0
+fi
+missing=""
+for p in $PACKAGES; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = "0" ]; then
+    echo "system-deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "system-deps: missing packages:$missing" >&2
+    echo "run:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi

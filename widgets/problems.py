@@ -1,0 +1,109 @@
+"""The problems list: validation findings with severity, code, element, message and line.
+
+Public API:
+    ProblemsWidget(parent=None)
+        set_problems(problems: list[Problem])    replaces the list (errors first, then warnings, then others)
+        problems() -> list[Problem]              in the order shown
+        summary() -> str                         e.g. "2 errors, 1 warning" or "No problems"
+        signal activated(str element_id)         on double-click or Enter on a row ("" when it names no element)
+Severity is shown as an icon and a word, never by colour alone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from backend.model import Problem
+from widgets.theme import palette_colours
+
+COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
+_ORDER = {"error": 0, "warning": 1}
+_ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+          "warning": QStyle.StandardPixmap.SP_MessageBoxWarning}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class _ProblemTree(QTreeWidget):
+    def __init__(self, owner: ProblemsWidget) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
+            self._owner._activate(self.currentItem())
+            return
+        super().keyPressEvent(event)
+
+
+class ProblemsWidget(QWidget):
+    """A sortable list of problems with a count summary; double-click jumps to the element."""
+
+    activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._problems: list[Problem] = []
+        self.summary_label = QLabel()
+        self.summary_label.setAccessibleName("Problem count")
+        self.tree = _ProblemTree(self)
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setWordWrap(False)
+        self.tree.itemDoubleClicked.connect(lambda item, _col: self._activate(item))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.tree, 1)
+        self.set_problems([])
+
+    def set_problems(self, problems: list[Problem]) -> None:
+        """Show `problems`, errors first, then by line."""
+        self._problems = sorted(problems, key=lambda p: (_ORDER.get(p.severity, 2), p.line or 0, p.code))
+        colours = palette_colours(self.palette())
+        self.tree.clear()
+        items = []
+        for problem in self._problems:
+            item = QTreeWidgetItem([problem.severity, problem.code, problem.element_id or "", problem.message,
+                                    str(problem.line) if problem.line else ""])
+            pixmap = _ICONS.get(problem.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
+            item.setIcon(0, self.style().standardIcon(pixmap))
+            if problem.severity in ("error", "warning"):
+                item.setForeground(0, colours[problem.severity])
+            item.setToolTip(3, problem.format())
+            item.setData(0, Qt.ItemDataRole.UserRole, problem.element_id or "")
+            items.append(item)
+        self.tree.addTopLevelItems(items)
+        for column in range(len(COLUMNS) - 2):
+            self.tree.resizeColumnToContents(column)
+        self.summary_label.setText(self.summary())
+
+    def problems(self) -> list[Problem]:
+        """The problems shown, in display order."""
+        return list(self._problems)
+
+    def summary(self) -> str:
+        """Counts such as '2 errors, 1 warning'."""
+        if not self._problems:
+            return "No problems"
+        errors = sum(p.severity == "error" for p in self._problems)
+        warnings = sum(p.severity == "warning" for p in self._problems)
+        others = len(self._problems) - errors - warnings
+        parts = [_plural(errors, "error"), _plural(warnings, "warning")]
+        if others:
+            parts.append(_plural(others, "note"))
+        return ", ".join(parts)
+
+    def _activate(self, item: QTreeWidgetItem) -> None:
+        self.activated.emit(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and self._problems:
+            self.set_problems(self._problems)

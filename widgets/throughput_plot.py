@@ -1,0 +1,287 @@
+"""A live throughput plot (pyqtgraph): a curve per router or link, the aggregate, migration markers.
+
+Samples arrive from a sampler thread through a queued signal; the curves are redrawn on a timer,
+never per sample, so the window keeps answering. Exports the curves to CSV and the plot to PNG.
+Run as `python -m widgets.throughput_plot SPEC.json OUT.png` to render a plot without a window.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+from backend.monitor.events import MarkerEvent, SamplesEvent, StatusEvent
+from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
+
+THEMES = {
+    "dark": {"background": "#1e1f22", "foreground": "#e6e6e6", "aggregate": "#ffffff", "marker": "#ff9f43",
+             "grid": 0.25,
+             "palette": ["#4cc3ff", "#ffb000", "#3ddc97", "#ff6b6b", "#d59cff", "#f5e663", "#9ad0ff", "#c8c8c8"]},
+    "light": {"background": "#ffffff", "foreground": "#1a1a1a", "aggregate": "#000000", "marker": "#c2410c",
+              "grid": 0.2,
+              "palette": ["#0060a8", "#c77800", "#00875a", "#c0392b", "#8e44ad", "#7a6a00", "#2f7fc1", "#555555"]},
+}
+AGGREGATE = "aggregate"
+
+
+class _Relay(QObject):
+    """Carries sampler events from any thread to the widget's thread."""
+
+    event = Signal(object)
+
+
+class ThroughputPlot(QWidget):
+    """Throughput per router or link (bit/s) against time (s), with the aggregate and markers."""
+
+    redrawn = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, theme: str = "dark", refresh_ms: int = 500,
+                 window_s: float = 0.0, title: str = "", units: str = "bit/s", show_aggregate: bool = True):
+        super().__init__(parent)
+        self.store: SeriesStore | None = None
+        self.window_s = window_s
+        self.units = units
+        self.show_aggregate = show_aggregate
+        self.samples_received = 0
+        self._groups: dict[str, list[SeriesKey]] | None = None
+        self._fixed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._markers: list[Marker] = []
+        self._marker_items: list[pg.InfiniteLine] = []
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._dirty = False
+        self._relay = _Relay()
+        self._relay.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.plot = pg.PlotWidget(self)
+        self.plot.setTitle(title)
+        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("left", "throughput" if units == "bit/s" else "value", units=units)
+        self.plot.getAxis("left").enableAutoSIPrefix(True)
+        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.follow = True
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status)
+        layout.addWidget(self.plot)
+        self.theme = ""
+        self.set_theme(theme)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(refresh_ms)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    # ----- feeding -----
+    def attach(self, sampler) -> None:
+        """Show the series of a `backend.monitor.Sampler` (its events may come from any thread)."""
+        self.store = sampler.store
+        for marker in sampler.store.markers():
+            self._markers.append(marker)
+        sampler.subscribe(self.post_event)
+        self._dirty = True
+
+    def post_event(self, event: object) -> None:
+        """Take a sampler event from any thread."""
+        self._relay.event.emit(event)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, SamplesEvent):
+            self.samples_received += len(event.points)
+            self._dirty = True
+        elif isinstance(event, MarkerEvent):
+            self.add_marker(event.marker)
+        elif isinstance(event, StatusEvent):
+            self.set_status(event.message if not event.real else "")
+
+    def set_groups(self, groups: dict[str, list[SeriesKey]] | None) -> None:
+        """Curves as named sums of series (a router: its interfaces; a link: one end); None = per component."""
+        self._groups = groups
+        self._dirty = True
+
+    def set_points(self, name: str, points: list[tuple[float, float]]) -> None:
+        """Show a fixed curve (an experiment's result) next to the live ones."""
+        array = np.asarray(points, dtype=float).reshape(-1, 2)
+        self._fixed[name] = (array[:, 0], array[:, 1])
+        self._dirty = True
+
+    def add_marker(self, marker: Marker) -> None:
+        """Draw a vertical line with a label (migration start, end)."""
+        if marker not in self._markers:
+            self._markers.append(marker)
+        self._dirty = True
+
+    def set_status(self, message: str) -> None:
+        """Show why nothing is plotted (no real counters), or hide the message when empty."""
+        self.status.setText(message)
+        self.status.setVisible(bool(message))
+
+    # ----- looks -----
+    def set_theme(self, name: str) -> None:
+        """Apply the 'dark' or 'light' colours."""
+        if name not in THEMES:
+            raise ValueError(f"unknown theme '{name}' (dark or light)")
+        self.theme = name
+        colours = THEMES[name]
+        self.plot.setBackground(colours["background"])
+        for axis in ("left", "bottom"):
+            item = self.plot.getAxis(axis)
+            item.setPen(pg.mkPen(colours["foreground"]))
+            item.setTextPen(pg.mkPen(colours["foreground"]))
+        self.plot.showGrid(x=True, y=True, alpha=colours["grid"])
+        self.plot.getPlotItem().titleLabel.setText(self.plot.getPlotItem().titleLabel.text,
+                                                   color=colours["foreground"])
+        self.legend.setLabelTextColor(colours["foreground"])
+        self.status.setStyleSheet(f"color: {colours['marker']}; padding: 4px;")
+        for item in self._curves.values():
+            self.plot.removeItem(item)
+        self.legend.clear()
+        self._curves.clear()
+        self._dirty = True
+        self.redraw()
+
+    def _pen(self, name: str, index: int) -> pg.QtGui.QPen:
+        colours = THEMES[self.theme]
+        if name == AGGREGATE:
+            return pg.mkPen(colours["aggregate"], width=2.5, style=Qt.PenStyle.DashLine)
+        return pg.mkPen(colours["palette"][index % len(colours["palette"])], width=2)
+
+    # ----- drawing -----
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Every curve as (times, values), the aggregate last."""
+        result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if self.store is not None:
+            groups = self._groups if self._groups is not None else self._default_groups()
+            for name, keys in groups.items():
+                times, values = self.store.total(keys)
+                if len(times):
+                    result[name] = (times, values)
+        result.update(self._fixed)
+        if self.show_aggregate and len(result) > 1 and AGGREGATE not in result:
+            result[AGGREGATE] = _sum_curves(list(result.values()))
+        return result
+
+    def _default_groups(self) -> dict[str, list[SeriesKey]]:
+        groups: dict[str, list[SeriesKey]] = {}
+        for key in self.store.keys() if self.store else []:
+            if key.direction == TX:
+                groups.setdefault(key.component, []).append(key)
+        return groups
+
+    def redraw(self) -> None:
+        """Redraw the curves and markers when something changed (called by the timer)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        top = 0.0
+        for index, (name, (times, values)) in enumerate(self.curves().items()):
+            if self.window_s and len(times):
+                keep = times >= times[-1] - self.window_s
+                times, values = times[keep], values[keep]
+            item = self._curves.get(name)
+            if item is None:
+                item = self._curves[name] = self.plot.plot([], [], name=name, pen=self._pen(name, index))
+            item.setData(times, values, connect="finite")
+            top = max(top, float(np.nanmax(values)) if len(values) else 0.0)
+        if self.follow:
+            self.plot.getViewBox().enableAutoRange(x=True)
+            self.plot.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0)
+        self._draw_markers()
+        self.redrawn.emit()
+
+    def _stop_following(self, *_: object) -> None:
+        self.follow = False
+
+    def _draw_markers(self) -> None:
+        for item in self._marker_items:
+            self.plot.removeItem(item)
+        colour = THEMES[self.theme]["marker"]
+        self._marker_items = []
+        for index, marker in enumerate(sorted(self._markers, key=lambda m: m.time)):
+            pen = pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DotLine)
+            line = pg.InfiniteLine(marker.time, angle=90, pen=pen, label=marker.label,
+                                   labelOpts={"color": colour, "position": 0.95 - 0.07 * (index % 3)})
+            self.plot.addItem(line)
+            self._marker_items.append(line)
+
+    def markers(self) -> list[Marker]:
+        """Markers shown, in time order."""
+        return sorted(self._markers, key=lambda m: m.time)
+
+    # ----- export -----
+    def export_csv(self, path: str | Path) -> None:
+        """Write time_s and one column per curve (bit/s); a marker is a '# marker' line at the end."""
+        curves = self.curves()
+        times = sorted({float(t) for ts, _ in curves.values() for t in ts})
+        columns = {name: dict(zip(ts.tolist(), vs.tolist(), strict=True)) for name, (ts, vs) in curves.items()}
+        with open(path, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["time_s", *[f"{name} ({self.units})" for name in curves]])
+            for t in times:
+                writer.writerow([f"{t:.3f}", *[_cell(columns[name].get(t)) for name in curves]])
+            for marker in self.markers():
+                writer.writerow([f"# marker {marker.time:.3f}", marker.kind, marker.label])
+
+    def export_png(self, path: str | Path, width: int = 1200) -> None:
+        """Write the plot as a PNG image `width` pixels wide."""
+        self._dirty = True
+        self.redraw()
+        exporter = ImageExporter(self.plot.getPlotItem())
+        exporter.parameters()["width"] = width
+        exporter.export(str(path))
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.6g}"
+
+
+def _sum_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    times = np.unique(np.concatenate([t for t, _ in curves])) if curves else np.zeros(0)
+    total = np.zeros(len(times))
+    for t, v in curves:
+        if len(t):
+            total += np.interp(times, t, np.nan_to_num(v), left=0.0, right=0.0)
+    return times, total
+
+
+def render_spec(spec: dict, out: str | Path, theme: str = "light", width: int = 1200) -> None:
+    """Render a plot spec {title, units, series: {name: [[t, v], ...]}, markers: [[t, label], ...]} to PNG."""
+    app = QApplication.instance() or QApplication([])
+    plot = ThroughputPlot(theme=theme, title=spec.get("title", ""), units=spec.get("units", "bit/s"),
+                          show_aggregate=bool(spec.get("aggregate", False)))
+    plot.resize(width, int(width * 0.5))
+    for name, points in spec.get("series", {}).items():
+        plot.set_points(name, [tuple(p) for p in points])
+    for time, label in spec.get("markers", []):
+        plot.add_marker(Marker(float(time), "marker", str(label)))
+    plot.show()
+    app.processEvents()
+    plot.export_png(out, width)
+    plot.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m widgets.throughput_plot SPEC.json OUT.png [dark|light]`."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (2, 3):
+        print("usage: python -m widgets.throughput_plot SPEC.json OUT.png [dark|light]", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(args[0]).read_text())
+    render_spec(spec, args[1], args[2] if len(args) == 3 else "light")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
