@@ -7,14 +7,9 @@ import os
 import sys
 
 from backend.commands import command_modules
+from backend.errors import CliError
 
-
-class CliError(Exception):
-    """A failure reported as one line on stderr with an exit code, never as a traceback."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
+__all__ = ["CliError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.cli import CliError
 from backend.convert import Losses, graphml, rspec
+from backend.errors import CliError
 from backend.vxdl import VxdlFileError, read_file, write_file
 from backend.vxdl.secure import MAX_BYTES
 
@@ -37,7 +37,7 @@ def run(args) -> int:
     try:
         if src == "vxdl":
             result = read_file(args.input)
-            if result.model is None or result.model.role == "substrate" and dst != "vxdl":
+            if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
                 raise CliError(f"{args.input}: not a VXI request that can be converted", 1)
             model = result.model
         else:

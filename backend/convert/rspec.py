@@ -87,7 +87,8 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         vxi.components[cid] = Router(cid) if is_router else Node(cid)
         for iface in node.iterfind(R + "interface"):
             owner[iface.get("client_id", "")] = cid
-        losses.add("sliver types other than raw-pc", sliver is not None and sliver.get("name") not in ("raw-pc", "router"))
+        other_sliver = sliver is not None and sliver.get("name") not in ("raw-pc", "router")
+        losses.add("sliver types other than raw-pc", other_sliver)
     for link in root.iterfind(R + "link"):
         refs = [owner.get(r.get("client_id", ""), "") for r in link.iterfind(R + "interface_ref")]
         iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
