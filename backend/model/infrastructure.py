@@ -57,6 +57,14 @@ class Infrastructure(Observable):
         """How many link ends sit on this router."""
         return sum((lk.source == router_id) + (lk.destination == router_id) for lk in self.links_of(router_id))
 
+    def link_end_counts(self) -> dict[str, int]:
+        """How many link ends sit on each component, in one pass over the links."""
+        counts: dict[str, int] = {}
+        for link in self.links.values():
+            counts[link.source] = counts.get(link.source, 0) + 1
+            counts[link.destination] = counts.get(link.destination, 0) + 1
+        return counts
+
     def free_port(self, router_id: str) -> str | None:
         """The first port of a router with no link, or None when all are used."""
         router = self.component(router_id)

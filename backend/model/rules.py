@@ -92,6 +92,7 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
     """Every semantic problem of a VXI, errors and warnings."""
     found: list[Problem] = []
     events = {e.id for e in vxi.timeline}
+    ends = vxi.link_end_counts()
     for comp in vxi.components.values():
         element = _component_element(comp)
         for what, q in _component_quantities(comp):
@@ -104,7 +105,7 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
         if isinstance(comp, Router):
             if len(set(comp.ports)) != len(comp.ports):
                 found.append(_problem("duplicate-port", comp, element, "two ports have the same name"))
-            used = vxi.port_count_used(comp.id)
+            used = ends.get(comp.id, 0)
             if used > len(comp.ports):
                 found.append(_problem("ports-exhausted", comp, element,
                                       f"{used} links end on this router but it has only {len(comp.ports)} ports"))

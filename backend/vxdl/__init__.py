@@ -51,16 +51,21 @@ def _attach_ids(problems: list[Problem], reader: ModelReader, tree) -> None:
 
 def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems."""
-    tree = parse_bytes(data, filename)
+    tree, strict_valid = parse_bytes(data, filename, schema=strict_schema())
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":
         q = etree.QName(root)
         where = f" in namespace {q.namespace}" if q.namespace else " (no namespace)"
         raise VxdlFileError(filename, f"not VXDL: the root is <{q.localname}>{where}, expected <description> "
                                       f"in namespace {VXDL_NS}", root.sourceline)
-    problems = _schema_problems(tree, filename, lenient_schema(), "schema")
     reader = ModelReader(filename, data)
-    _attach_ids(problems, reader, tree)
+    if strict_valid:  # strict order proves every cardinality: no need to count in Python
+        problems: list[Problem] = []
+        reader.counted = False
+    else:
+        problems = _schema_problems(tree, filename, lenient_schema(), "schema")
+        if problems:
+            _attach_ids(problems, reader, tree)
     try:
         model = reader.read(root, role)
     except Exception as exc:  # a reader bug must still give a message, not a traceback
@@ -75,6 +80,9 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None)
     for p in model.validate():
         p.file = filename
         problems.append(p)
+    for p in problems:
+        if not p.column and p.line:
+            p.column = reader.column(p.line, p.element or "")
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return ReadResult(model, problems)
 
@@ -86,7 +94,7 @@ def read_file(path: str | Path, role: str | None = None) -> ReadResult:
 
 def strict_problems(data: bytes, filename: str = "<memory>") -> list[Problem]:
     """Problems of a document against VXDL 2.0's strict order (what the writer must always pass)."""
-    return _schema_problems(parse_bytes(data, filename), filename, strict_schema(), "strict-order")
+    return _schema_problems(parse_bytes(data, filename)[0], filename, strict_schema(), "strict-order")
 
 
 def is_substrate(model: Infrastructure | Substrate | None) -> bool:

@@ -39,6 +39,19 @@ from backend.vxdl.schema import EXT_NS, VXDL_NS, Particle, cardinalities
 
 V = f"{{{VXDL_NS}}}"
 X = f"{{{EXT_NS}}}"
+_LOCAL: dict = {}
+
+
+def _local_name(tag) -> str | bool:
+    """Local name of a VXDL tag, "" for another namespace, False for comments and PIs (cached)."""
+    if not isinstance(tag, str):
+        return False
+    name = tag[len(V):] if tag.startswith(V) else ""
+    _LOCAL[tag] = name
+    return name
+
+
+_UNIT, _SIMPLE = V + "unit", V + "simple"
 RESOURCE_TAGS = {"vNode": "NodeType", "vStorage": "StorageType", "vRouter": "RouterType",
                  "vAccessPoint": "AccessPointType", "vArray": "ArrayType"}
 
@@ -66,6 +79,7 @@ class ModelReader:
         self.problems: list[Problem] = []
         self.table = cardinalities()
         self._declared_ports: set[str] = set()
+        self.counted = True  # False once the strict XSD has already proven every cardinality
 
     # ----- problems -----
     def column(self, line: int | None, tag: str) -> int:
@@ -95,15 +109,20 @@ class ModelReader:
         """VXDL children by local name, and foreign children; counts checked against the XSD."""
         groups: dict[str, list] = {}
         foreign: list = []
+        local = _LOCAL
         for child in el:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            if tag.startswith(V):
-                groups.setdefault(tag[len(V):], []).append(child)
-            else:
+            name = local.get(child.tag)
+            if name is None:
+                name = _local_name(child.tag)
+            if name:
+                found = groups.get(name)
+                if found is None:
+                    groups[name] = [child]
+                else:
+                    found.append(child)
+            elif name == "":
                 foreign.append(child)
-        particles = self.table.get(type_name)
+        particles = self.table.get(type_name) if self.counted else None
         if particles:
             for particle in particles[0]:
                 self._count(el, particle, groups, owner_id)
@@ -113,6 +132,8 @@ class ModelReader:
         n = sum(len(groups.get(name, ())) for name in particle.names)
         if particle.min <= n <= particle.max:
             return
+        if owner_id is None:
+            owner_id = self.text(groups, "id")
         parent = etree.QName(el).localname
         names = " or ".join(f"<{x}>" for x in particle.names)
         if n < particle.min:
@@ -142,6 +163,10 @@ class ModelReader:
 
     def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """A VXDL quantity element in any child order, normalised to SI."""
+        if not self.counted:
+            fast = self._simple_quantity(el, kind)
+            if fast is not None:
+                return fast
         groups, _ = self.children(el, "QuantityType", owner_id)
         unit = self.text(groups, "unit")
         event = self.text(groups, "event")
@@ -176,6 +201,27 @@ class ModelReader:
         else:
             return None
         return q
+
+    @staticmethod
+    def _simple_quantity(el, kind: str) -> Quantity | None:
+        """The common `<unit>U</unit><simple>N</simple>` of a schema-valid document, without grouping;
+        None for any other form (the general path then handles it)."""
+        unit = value = None
+        for child in el:
+            tag = child.tag
+            if tag == _UNIT:
+                unit = child.text.strip() if child.text else None
+            elif tag == _SIMPLE:
+                value = child.text
+            else:
+                return None
+        if value is None:
+            return None
+        table = U.UNITS[kind]
+        scale = table.get(unit or U.DEFAULT_UNIT[kind])
+        if scale is None or (kind == U.COUNT and unit):
+            return None
+        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
 
     def amount(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """An extension value `<x:name unit="...">number</x:name>` as a simple quantity."""
@@ -308,9 +354,11 @@ class ModelReader:
 
     def _size_undeclared_ports(self, vxi: Infrastructure) -> None:
         """VXDL 2.0 has no ports: a router without x:ports gets one per link (at least 4)."""
+        ends = None
         for comp in vxi.components.values():
             if isinstance(comp, Router) and comp.id not in self._declared_ports:
-                comp.ports = [f"p{i}" for i in range(max(4, vxi.port_count_used(comp.id)))]
+                ends = ends if ends is not None else vxi.link_end_counts()
+                comp.ports = [f"p{i}" for i in range(max(4, ends.get(comp.id, 0)))]
 
     def timeline(self, el, vid: str) -> list[TimelineEvent]:
         """Timeline events."""
@@ -354,13 +402,13 @@ class ModelReader:
         for tag in groups.get("tag", ()):
             sub, _ = self.children(tag, "TagType", comp.id)
             comp.tags.append(Tag(self.text(sub, "key") or "", self.text(sub, "value") or ""))
-        comp.origin = (el.sourceline, self.column(el.sourceline, etree.QName(el).localname))
+        comp.origin = (el.sourceline, 0)  # the column is found only for problems (see read_bytes)
 
     def component(self, el, name: str) -> Component | None:
         """One vNode, vStorage, vRouter, vAccessPoint or vArray."""
         type_name = RESOURCE_TAGS[name]
-        cid = self._peek_id(el)
-        groups, foreign = self.children(el, type_name, cid)
+        groups, foreign = self.children(el, type_name, None)
+        cid = self.text(groups, "id") or ""
         if name == "vNode":
             comp = self.node(groups, cid)
         elif name == "vStorage":
@@ -462,8 +510,8 @@ class ModelReader:
     # ----- links -----
     def link(self, el) -> Link:
         """A vLink."""
-        lid = self._peek_id(el)
-        groups, foreign = self.children(el, "LinkType", lid)
+        groups, foreign = self.children(el, "LinkType", None)
+        lid = self.text(groups, "id") or ""
         link = Link(lid, self.text(groups, "source") or "", self.text(groups, "destination") or "")
         link.lease = self.lease(groups, lid)
         if "bandwidth" in groups:
@@ -477,7 +525,7 @@ class ModelReader:
         for name in ("location", "model", "exclusivity", "tag"):
             for item in groups.get(name, ()):
                 link.opaque.setdefault(name, []).append(self.raw(item))
-        link.origin = (el.sourceline, self.column(el.sourceline, "vLink"))
+        link.origin = (el.sourceline, 0)
         for ext in foreign:
             if ext.tag == X + "sourcePort":
                 link.source_port = (ext.text or "").strip()

@@ -1,0 +1,80 @@
+"""Read+validate and write a generated VXI of N components; print times and the ratio to a bare lxml parse.
+
+Usage: python bench/vxdl_bench.py [--components 10000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lxml import etree  # noqa: E402
+
+from backend.model import Infrastructure, Link, Node, Quantity, Router  # noqa: E402
+from backend.model import units as U  # noqa: E402
+from backend.vxdl import read_file, write_bytes  # noqa: E402
+from backend.vxdl.writer import atomic_write  # noqa: E402
+
+
+def generate(components: int, seed: int = 1) -> Infrastructure:
+    """A VXI of `components` nodes and routers, each node linked to a router (about one link each)."""
+    rng = random.Random(seed)
+    vxi = Infrastructure(id="bench")
+    routers = max(1, components // 20)
+    for r in range(routers):
+        vxi.components[f"r{r}"] = Router(f"r{r}", ports=[f"p{i}" for i in range(24)],
+                                         memory=Quantity.simple(U.SIZE, 512, "MB"), position=(r * 50.0, 0.0))
+    for n in range(components - routers):
+        vxi.components[f"n{n}"] = Node(
+            f"n{n}", location=f"site{rng.randrange(10)}", cores=Quantity.simple(U.COUNT, rng.randint(1, 8)),
+            memory=Quantity.simple(U.SIZE, rng.choice([1, 2, 4, 8]), "GB"),
+            storage=Quantity.simple(U.SIZE, rng.randint(10, 500), "GB"),
+            frequency=Quantity.at_least(U.FREQUENCY, 2, "GHz"), position=(n % 100 * 40.0, n // 100 * 40.0))
+        router = f"r{n % routers}"
+        vxi.links[f"l{n}"] = Link(f"l{n}", f"n{n}", router, forward=Quantity.simple(U.BANDWIDTH, rng.randint(1, 100)),
+                                  reverse=Quantity.simple(U.BANDWIDTH, rng.randint(1, 100)),
+                                  latency=Quantity.at_most(U.LATENCY, rng.choice([1, 5, 10])))
+    return vxi
+
+
+def best_of(repeat: int, action) -> float:
+    """The median time of `repeat` runs of `action`, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--components", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    vxi = generate(args.components)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.vxdl"
+        data = write_bytes(vxi)
+        path.write_bytes(data)
+        bare = best_of(args.repeat, lambda: etree.parse(str(path)))
+        result = read_file(path)
+        assert not result.errors, result.errors[:3]
+        read = best_of(args.repeat, lambda: read_file(path))
+        write = best_of(args.repeat, lambda: atomic_write(Path(folder) / "out.vxdl", write_bytes(result.model)))
+    print(f"VXI of {args.components} components, {len(vxi.links)} links, {len(data) / 1e6:.1f} MB of VXDL")
+    print(f"{'bare lxml parse':<22}{bare * 1e3:9.1f} ms")
+    print(f"{'read + validate':<22}{read * 1e3:9.1f} ms   ratio {read / bare:5.2f}x (goal: within 3x)")
+    print(f"{'write (atomic)':<22}{write * 1e3:9.1f} ms   ratio {write / bare:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
