@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from backend.model import Infrastructure, Link, Node, Quantity, Router  # noqa: E402
-from backend.model import units as U  # noqa: E402
-from backend.vxdl import read_file, write_bytes  # noqa: E402
-from backend.vxdl.writer import atomic_write  # noqa: E402
+from backend.model import Infrastructure, Link, Node, Quantity, Router
+from backend.model import units as U
+from backend.vxdl import read_file, write_bytes
+from backend.vxdl.writer import atomic_write
 
 
 def generate(components: int, seed: int = 1) -> Infrastructure:

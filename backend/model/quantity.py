@@ -10,7 +10,7 @@ SIMPLE, INTERVAL, SET, SCALE = "simple", "interval", "set", "scale"
 SHAPES = (SIMPLE, INTERVAL, SET, SCALE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     """A value of one kind (bandwidth, latency, size, frequency, count); numbers are in SI units.
 

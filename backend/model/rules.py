@@ -16,7 +16,7 @@ def _problem(code: str, obj, element: str, message: str, severity: str = "error"
 
 def check_quantity(q: Quantity | None, what: str, obj, element: str) -> list[Problem]:
     """Negative values, min above max, a zero or negative step."""
-    if q is None:
+    if q is None or (q.shape == "simple" and q.value is not None and q.value >= 0):
         return []
     found = []
     if any(v < 0 for v in q.numbers()):

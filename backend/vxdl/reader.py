@@ -4,7 +4,6 @@ name file, line, column and element id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from lxml import etree
 
@@ -13,16 +12,12 @@ from backend.model import (
     Cloud,
     Component,
     ControlPlane,
-    Host,
     Infrastructure,
-    Lease,
     Link,
     LinkConfig,
     Node,
     Period,
-    PhysicalLink,
     Problem,
-    Quantity,
     Route,
     Router,
     Service,
@@ -33,9 +28,11 @@ from backend.model import (
 )
 from backend.model import units as U
 from backend.model.components import SERVICE_FIELD_ORDER
-from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
-from backend.model.timing import parse_datetime, parse_duration
+from backend.model.timing import parse_duration
+from backend.vxdl import fast
 from backend.vxdl.schema import EXT_NS, VXDL_NS, Particle, cardinalities
+from backend.vxdl.substrate_reader import SubstrateReading
+from backend.vxdl.values import ValueReading
 
 V = f"{{{VXDL_NS}}}"
 X = f"{{{EXT_NS}}}"
@@ -69,7 +66,7 @@ class ReadResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-class ModelReader:
+class ModelReader(SubstrateReading, ValueReading):
     """Builds the model from a parsed tree; checks cardinalities as it goes."""
 
     def __init__(self, filename: str, data: bytes):
@@ -151,115 +148,6 @@ class ModelReader:
         if not found:
             return None
         return (found[0].text or "").strip()
-
-    # ----- values -----
-    def number(self, el, owner_id: str | None) -> float | None:
-        """A decimal child value."""
-        try:
-            return float((el.text or "").strip())
-        except ValueError:
-            self.problem(el, "not-a-number", f"'{(el.text or '').strip()}' is not a number", owner_id)
-            return None
-
-    def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
-        """A VXDL quantity element in any child order, normalised to SI."""
-        if not self.counted:
-            fast = self._simple_quantity(el, kind)
-            if fast is not None:
-                return fast
-        groups, _ = self.children(el, "QuantityType", owner_id)
-        unit = self.text(groups, "unit")
-        event = self.text(groups, "event")
-        try:
-            scale = U.factor(kind, unit)
-        except U.UnitError as exc:
-            self.problem(groups["unit"][0] if "unit" in groups else el, "unknown-unit", str(exc), owner_id)
-            return None
-        q = Quantity(kind, unit=unit or None, event=event or None)
-
-        def num(node):
-            value = self.number(node, owner_id)
-            return None if value is None else value * scale
-
-        if "simple" in groups:
-            q.shape, q.value = SIMPLE, num(groups["simple"][0])
-        elif "interval" in groups:
-            sub, _ = self.children(groups["interval"][0], "IntervalType", owner_id)
-            q.shape = INTERVAL
-            q.min = num(sub["min"][0]) if "min" in sub else None
-            q.max = num(sub["max"][0]) if "max" in sub else None
-            if q.min is None and q.max is None:
-                self.problem(groups["interval"][0], "empty-interval", "an interval needs <min> or <max>", owner_id)
-        elif "set" in groups:
-            sub, _ = self.children(groups["set"][0], "SetType", owner_id)
-            q.shape = SET
-            q.values = tuple(v for v in (num(n) for n in sub.get("value", ())) if v is not None)
-        elif "scale" in groups:
-            sub, _ = self.children(groups["scale"][0], "ScaleType", owner_id)
-            q.shape = SCALE
-            q.min, q.max, q.step = (num(sub[k][0]) if k in sub else None for k in ("min", "max", "step"))
-        else:
-            return None
-        return q
-
-    @staticmethod
-    def _simple_quantity(el, kind: str) -> Quantity | None:
-        """The common `<unit>U</unit><simple>N</simple>` of a schema-valid document, without grouping;
-        None for any other form (the general path then handles it)."""
-        unit = value = None
-        for child in el:
-            tag = child.tag
-            if tag == _UNIT:
-                unit = child.text.strip() if child.text else None
-            elif tag == _SIMPLE:
-                value = child.text
-            else:
-                return None
-        if value is None:
-            return None
-        table = U.UNITS[kind]
-        scale = table.get(unit or U.DEFAULT_UNIT[kind])
-        if scale is None or (kind == U.COUNT and unit):
-            return None
-        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
-
-    def amount(self, el, kind: str, owner_id: str | None) -> Quantity | None:
-        """An extension value `<x:name unit="...">number</x:name>` as a simple quantity."""
-        value = self.number(el, owner_id)
-        if value is None:
-            return None
-        try:
-            return Quantity.simple(kind, value, el.get("unit"))
-        except U.UnitError as exc:
-            self.problem(el, "unknown-unit", str(exc), owner_id)
-            return None
-
-    def lease(self, groups: dict, owner_id: str | None) -> Lease:
-        """startDate and totalTime of an element."""
-        lease = Lease()
-        if "startDate" in groups:
-            lease.start = self.date(groups["startDate"][0], owner_id)
-        if "totalTime" in groups:
-            lease.duration = self.duration(groups["totalTime"][0], owner_id)
-        return lease
-
-    def date(self, el, owner_id: str | None) -> datetime | None:
-        """An xs:dateTime element or attribute value."""
-        text = el if isinstance(el, str) else (el.text or "")
-        try:
-            return parse_datetime(text)
-        except ValueError:
-            self.problem(None if isinstance(el, str) else el, "bad-date",
-                         f"'{text.strip()}' is not a date such as 2013-01-19T12:00:00", owner_id)
-            return None
-
-    def duration(self, el, owner_id: str | None) -> float | None:
-        """An xs:duration element."""
-        try:
-            return parse_duration(el.text or "")
-        except ValueError as exc:
-            self.problem(el, "bad-duration", str(exc), owner_id)
-            return None
 
     @staticmethod
     def raw(el) -> str:
@@ -406,6 +294,10 @@ class ModelReader:
 
     def component(self, el, name: str) -> Component | None:
         """One vNode, vStorage, vRouter, vAccessPoint or vArray."""
+        if not self.counted and name == "vNode":
+            quick = fast.node(self, el)
+            if quick is not None:
+                return quick
         type_name = RESOURCE_TAGS[name]
         groups, foreign = self.children(el, type_name, None)
         cid = self.text(groups, "id") or ""
@@ -510,6 +402,10 @@ class ModelReader:
     # ----- links -----
     def link(self, el) -> Link:
         """A vLink."""
+        if not self.counted:
+            quick = fast.link(self, el)
+            if quick is not None:
+                return quick
         groups, foreign = self.children(el, "LinkType", None)
         lid = self.text(groups, "id") or ""
         link = Link(lid, self.text(groups, "source") or "", self.text(groups, "destination") or "")
@@ -548,67 +444,3 @@ class ModelReader:
             elif child.tag == X + "latency":
                 conf.latency = self.amount(child, U.LATENCY, lid)
         return conf
-
-    # ----- substrates -----
-    def substrate(self, vi, groups: dict, foreign: list, vid: str) -> Substrate:
-        """A physical substrate written in VXDL: vNodes are hosts, vLinks physical links."""
-        sub = Substrate()
-        self._header(sub, groups, vid)
-        positions = {}
-        for child in vi:
-            if child.tag == V + "vNode":
-                host = self.host(child)
-                if host.id in sub.hosts:
-                    self.problem(child, "duplicate-id", f"id '{host.id}' is used twice", host.id)
-                sub.hosts[host.id] = host
-            elif child.tag == V + "vLink":
-                sub.links[self._peek_id(child)] = self.physical_link(child)
-            elif isinstance(child.tag, str) and child.tag.startswith(V) and child.tag[len(V):] in RESOURCE_TAGS:
-                self.problem(child, "not-a-host", f"a substrate holds hosts (vNode) and links only, "
-                             f"not <{child.tag[len(V):]}>", self._peek_id(child), "warning")
-                sub.extensions.append(self.raw(child))
-        for ext in foreign:
-            if ext.tag == X + "layout":
-                positions = self.layout(ext)
-            elif ext.tag != X + "role":
-                sub.extensions.append(self.raw(ext))
-        for hid, pos in positions.items():
-            if hid in sub.hosts:
-                sub.hosts[hid].position = pos
-        return sub
-
-    def physical_link(self, el) -> PhysicalLink:
-        """A vLink read as a physical link."""
-        link = self.link(el)
-        phys = PhysicalLink(link.id, link.source, link.destination, link.forward, link.reverse, link.latency,
-                            opaque=link.opaque, origin=link.origin)
-        for raw in link.extensions:
-            ext = etree.fromstring(raw)
-            if ext.tag == X + "provisioned":
-                phys.provisioned = (ext.text or "").strip() in ("true", "1")
-            else:
-                phys.extensions.append(raw)
-        return phys
-
-    def host(self, el) -> Host:
-        """A vNode read as a physical host."""
-        node = self.component(el, "vNode")
-        host = Host(node.id, cores=node.cores, frequency=node.frequency, memory=node.memory,
-                    storage=node.storage, site=node.location, tags=node.tags, opaque=node.opaque,
-                    origin=node.origin)
-        for raw in node.extensions:
-            ext = etree.fromstring(raw)
-            if ext.tag == X + "provisioned":
-                host.provisioned = (ext.text or "").strip() in ("true", "1")
-            elif ext.tag == X + "uri":
-                host.uri = (ext.text or "").strip()
-            elif ext.tag == X + "capacity":
-                host.capacity = self.amount(ext, U.BANDWIDTH, host.id)
-            elif ext.tag == X + "availability":
-                host.availability = Lease(self.date(ext.get("start"), host.id) if ext.get("start") else None,
-                                          parse_duration(ext.get("duration")) if ext.get("duration") else None)
-            else:
-                host.extensions.append(raw)
-        if node.region:
-            host.opaque["region"] = [node.region]
-        return host

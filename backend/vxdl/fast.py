@@ -1,0 +1,100 @@
+"""Fast builders for documents already proven valid by the strict XSD (the files VXI Designer writes):
+one pass over each element's children, no grouping and no counting. Anything unusual goes back to the
+general reader, so the result is the same model."""
+
+from __future__ import annotations
+
+from backend.model import Link, Node, Quantity
+from backend.model import units as U
+from backend.model.quantity import INTERVAL, SIMPLE
+from backend.vxdl.schema import VXDL_NS
+
+V = f"{{{VXDL_NS}}}"
+ID, LOCATION, MEMORY, STORAGE, CPU = V + "id", V + "location", V + "memory", V + "storage", V + "cpu"
+CORES, FREQUENCY, ARCHITECTURE = V + "cores", V + "frequency", V + "architecture"
+SOURCE, DESTINATION, BANDWIDTH, FORWARD, REVERSE, LATENCY = (
+    V + "source", V + "destination", V + "bandwidth", V + "forward", V + "reverse", V + "latency")
+UNIT, SIMPLE_TAG, INTERVAL_TAG, MIN = V + "unit", V + "simple", V + "interval", V + "min"
+_SIZE, _COUNT, _FREQ, _BW, _LAT = U.UNITS[U.SIZE], U.UNITS[U.COUNT], U.UNITS[U.FREQUENCY], U.UNITS[U.BANDWIDTH], \
+    U.UNITS[U.LATENCY]
+
+
+def quantity(reader, el, kind: str, table: dict, owner: str) -> Quantity | None:
+    """`<unit>U</unit><simple>N</simple>` read directly; any other shape by the general reader."""
+    unit = value = low = high = None
+    for child in el:
+        tag = child.tag
+        if tag == UNIT:
+            unit = child.text.strip() if child.text else None
+        elif tag == SIMPLE_TAG:
+            value = child.text
+        elif tag == INTERVAL_TAG:
+            for bound in child:
+                if bound.tag == MIN:
+                    low = bound.text
+                else:
+                    high = bound.text
+        else:
+            return reader.quantity(el, kind, owner)
+    scale = table.get(unit or U.DEFAULT_UNIT[kind])
+    if scale is None or (kind == U.COUNT and unit):
+        return reader.quantity(el, kind, owner)
+    if value is not None:
+        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
+    if low is None and high is None:
+        return reader.quantity(el, kind, owner)
+    return Quantity(kind, INTERVAL, min=None if low is None else float(low) * scale,
+                    max=None if high is None else float(high) * scale, unit=unit or None)
+
+
+def node(reader, el) -> Node | None:
+    """A vNode in strict order with only common fields, memory, storage and cpu; None otherwise."""
+    comp = Node("")
+    for child in el:
+        tag = child.tag
+        if tag == ID:
+            comp.id = child.text.strip()
+        elif tag == LOCATION:
+            comp.location = child.text.strip()
+        elif tag == MEMORY:
+            comp.memory = quantity(reader, child, U.SIZE, _SIZE, comp.id)
+        elif tag == STORAGE:
+            comp.storage = quantity(reader, child, U.SIZE, _SIZE, comp.id)
+        elif tag == CPU:
+            for part in child:
+                ptag = part.tag
+                if ptag == CORES:
+                    comp.cores = quantity(reader, part, U.COUNT, _COUNT, comp.id)
+                elif ptag == FREQUENCY:
+                    comp.frequency = quantity(reader, part, U.FREQUENCY, _FREQ, comp.id)
+                elif ptag == ARCHITECTURE:
+                    comp.architecture = (part.text or "").strip()
+        else:
+            return None
+    comp.origin = (el.sourceline, 0)
+    return comp
+
+
+def link(reader, el) -> Link | None:
+    """A vLink in strict order with only ends, bandwidth and latency; None otherwise."""
+    lk = Link("", "", "")
+    for child in el:
+        tag = child.tag
+        if tag == ID:
+            lk.id = child.text.strip()
+        elif tag == SOURCE:
+            lk.source = child.text.strip()
+        elif tag == DESTINATION:
+            lk.destination = child.text.strip()
+        elif tag == BANDWIDTH:
+            for part in child:
+                if part.tag == FORWARD:
+                    lk.forward = quantity(reader, part, U.BANDWIDTH, _BW, lk.id)
+                elif part.tag == REVERSE:
+                    lk.reverse = quantity(reader, part, U.BANDWIDTH, _BW, lk.id)
+        elif tag == LATENCY:
+            lk.latency = quantity(reader, child, U.LATENCY, _LAT, lk.id)
+        else:
+            return None
+    lk.origin = (el.sourceline, 0)
+    return lk

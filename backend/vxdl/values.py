@@ -1,0 +1,127 @@
+"""Reading VXDL values: quantities in any shape and unit, dates, durations, leases, extension amounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.model import Lease, Quantity
+from backend.model import units as U
+from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
+from backend.model.timing import parse_datetime, parse_duration
+from backend.vxdl.schema import VXDL_NS
+
+V = f"{{{VXDL_NS}}}"
+_UNIT, _SIMPLE = V + "unit", V + "simple"
+
+
+class ValueReading:
+    """The value half of ModelReader (a mixin: it uses the reader's children() and problem())."""
+
+    def number(self, el, owner_id: str | None) -> float | None:
+        """A decimal child value."""
+        try:
+            return float((el.text or "").strip())
+        except ValueError:
+            self.problem(el, "not-a-number", f"'{(el.text or '').strip()}' is not a number", owner_id)
+            return None
+
+    def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
+        """A VXDL quantity element in any child order, normalised to SI."""
+        if not self.counted:
+            fast = self._simple_quantity(el, kind)
+            if fast is not None:
+                return fast
+        groups, _ = self.children(el, "QuantityType", owner_id)
+        unit = self.text(groups, "unit")
+        event = self.text(groups, "event")
+        try:
+            scale = U.factor(kind, unit)
+        except U.UnitError as exc:
+            self.problem(groups["unit"][0] if "unit" in groups else el, "unknown-unit", str(exc), owner_id)
+            return None
+        q = Quantity(kind, unit=unit or None, event=event or None)
+
+        def num(node):
+            value = self.number(node, owner_id)
+            return None if value is None else value * scale
+
+        if "simple" in groups:
+            q.shape, q.value = SIMPLE, num(groups["simple"][0])
+        elif "interval" in groups:
+            sub, _ = self.children(groups["interval"][0], "IntervalType", owner_id)
+            q.shape = INTERVAL
+            q.min = num(sub["min"][0]) if "min" in sub else None
+            q.max = num(sub["max"][0]) if "max" in sub else None
+            if q.min is None and q.max is None:
+                self.problem(groups["interval"][0], "empty-interval", "an interval needs <min> or <max>", owner_id)
+        elif "set" in groups:
+            sub, _ = self.children(groups["set"][0], "SetType", owner_id)
+            q.shape = SET
+            q.values = tuple(v for v in (num(n) for n in sub.get("value", ())) if v is not None)
+        elif "scale" in groups:
+            sub, _ = self.children(groups["scale"][0], "ScaleType", owner_id)
+            q.shape = SCALE
+            q.min, q.max, q.step = (num(sub[k][0]) if k in sub else None for k in ("min", "max", "step"))
+        else:
+            return None
+        return q
+
+    @staticmethod
+    def _simple_quantity(el, kind: str) -> Quantity | None:
+        """The common `<unit>U</unit><simple>N</simple>` of a schema-valid document, without grouping;
+        None for any other form (the general path then handles it)."""
+        unit = value = None
+        for child in el:
+            tag = child.tag
+            if tag == _UNIT:
+                unit = child.text.strip() if child.text else None
+            elif tag == _SIMPLE:
+                value = child.text
+            else:
+                return None
+        if value is None:
+            return None
+        table = U.UNITS[kind]
+        scale = table.get(unit or U.DEFAULT_UNIT[kind])
+        if scale is None or (kind == U.COUNT and unit):
+            return None
+        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
+
+    def amount(self, el, kind: str, owner_id: str | None) -> Quantity | None:
+        """An extension value `<x:name unit="...">number</x:name>` as a simple quantity."""
+        value = self.number(el, owner_id)
+        if value is None:
+            return None
+        try:
+            return Quantity.simple(kind, value, el.get("unit"))
+        except U.UnitError as exc:
+            self.problem(el, "unknown-unit", str(exc), owner_id)
+            return None
+
+    def lease(self, groups: dict, owner_id: str | None) -> Lease:
+        """startDate and totalTime of an element."""
+        lease = Lease()
+        if "startDate" in groups:
+            lease.start = self.date(groups["startDate"][0], owner_id)
+        if "totalTime" in groups:
+            lease.duration = self.duration(groups["totalTime"][0], owner_id)
+        return lease
+
+    def date(self, el, owner_id: str | None) -> datetime | None:
+        """An xs:dateTime element or attribute value."""
+        text = el if isinstance(el, str) else (el.text or "")
+        try:
+            return parse_datetime(text)
+        except ValueError:
+            self.problem(None if isinstance(el, str) else el, "bad-date",
+                         f"'{text.strip()}' is not a date such as 2013-01-19T12:00:00", owner_id)
+            return None
+
+    def duration(self, el, owner_id: str | None) -> float | None:
+        """An xs:duration element."""
+        try:
+            return parse_duration(el.text or "")
+        except ValueError as exc:
+            self.problem(el, "bad-duration", str(exc), owner_id)
+            return None
+
