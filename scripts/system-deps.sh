@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages VXI Designer needs (libvirt-python's build, Qt's runtime, iperf3),
 # when they are missing: as root directly, otherwise print the exact command to run.
 set -e
-PACKAGES="python3-venv python3-dev gcc pkg-config libvirt-dev iperf3 iproute2 libgl1 libegl1 libxkbcommon0 \
+PACKAGES="python3-venv python3-dev gcc pkg-config libvirt-dev iperf3 iproute2 iputils-ping procps libgl1 libegl1 libxkbcommon0 \
 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 xvfb"
 if ! command -v dpkg >/dev/null 2>&1; then
     echo "system-deps: not a Debian/Ubuntu system; install the equivalents of: $PACKAGES" >&2

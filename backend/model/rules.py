@@ -148,8 +148,11 @@ def validate_substrate(sub: Substrate) -> list[Problem]:
 
 
 def anchor_problems(vxi: Infrastructure, substrate: Substrate) -> list[Problem]:
-    """Anchors (locations) that no host of the substrate has."""
-    sites = {h.site for h in substrate.hosts.values()} | set(substrate.hosts)
+    """Anchors (locations) that no host of the substrate has. A location names a site; it names a host id
+    only when no host is at that site and host ids are not also site names (the embedding's rule)."""
+    sites = {h.site for h in substrate.hosts.values() if h.site is not None}
+    if not sites & set(substrate.hosts):
+        sites |= set(substrate.hosts)
     found = []
     for comp in vxi.components.values():
         if comp.location is not None and comp.location not in sites:

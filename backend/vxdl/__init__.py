@@ -14,7 +14,7 @@ from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import parse_bytes, read_limited
 from backend.vxdl.writer import write_bytes, write_file
 
-__all__ = ["ReadResult", "VxdlFileError", "read_bytes", "read_file", "strict_problems", "write_bytes",
+__all__ = ["ReadResult", "VxdlFileError", "fill_columns", "read_bytes", "read_file", "strict_problems", "write_bytes",
            "write_file"]
 
 _VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}
@@ -85,6 +85,14 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None)
             p.column = reader.column(p.line, p.element or "")
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return ReadResult(model, problems)
+
+
+def fill_columns(problems: list[Problem], path: str | Path) -> None:
+    """Give problems found after reading (e.g. anchors against a substrate) the column of their element."""
+    reader = ModelReader(str(path), read_limited(path))
+    for p in problems:
+        if not p.column and p.line:
+            p.column = reader.column(p.line, p.element or "")
 
 
 def read_file(path: str | Path, role: str | None = None) -> ReadResult:

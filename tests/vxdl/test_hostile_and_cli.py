@@ -122,3 +122,13 @@ def test_convert_there_and_back_lists_what_was_dropped(tmp_path, ext):
 def test_convert_refuses_an_unknown_extension(tmp_path):
     done = vxi("convert", str(EXAMPLES / "figure4.vxdl"), str(tmp_path / "x.dot"))
     assert done.returncode == 2 and "unknown extension" in done.stderr
+
+
+def test_validate_against_a_substrate_reports_unknown_anchors():
+    if not (CORPUS / "virtual/10.xml").exists():
+        pytest.skip("corpus missing")
+    done = vxi("validate", "--against", str(CORPUS / "physical/0.xml"), *(str(CORPUS / f"virtual/{i}.xml")
+                                                                          for i in range(100)))
+    assert done.returncode == 1
+    lines = [line for line in done.stdout.splitlines() if "unknown-anchor" in line]
+    assert lines and all("at location '8'" in line and ":0: " not in line for line in lines)
