@@ -4,10 +4,21 @@ into segments (each element's demand is constant inside a segment)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
-from backend.model import AccessPoint, Cloud, Component, Infrastructure, Link, Node, Router, Storage, Substrate
+from backend.model import (
+    AccessPoint,
+    Cloud,
+    Component,
+    Infrastructure,
+    Link,
+    Node,
+    Router,
+    Storage,
+    Substrate,
+)
 from backend.model.quantity import Quantity
 from backend.model.timing import Lease
 
@@ -48,7 +59,6 @@ class Network:
     host_index: dict[str, int]
     host_caps: np.ndarray
     host_frequency: np.ndarray
-    host_places: list[frozenset[str]]
     host_provisioned: np.ndarray
     host_windows: list[tuple[float, float]]
     link_ids: list[str]
@@ -78,6 +88,18 @@ class Network:
         """Index of arc 0 in a resource vector."""
         return 3 * len(self.host_ids)
 
+    def anchored_hosts(self, location: str) -> np.ndarray:
+        """(H,) hosts a component anchored at `location` may use: the hosts at that site; failing that, the
+        host with that id, unless host ids double as site names (as in the corpus, where '8' is a site)."""
+        hosts = [self.substrate.hosts[h] for h in self.host_ids]
+        sites = np.array([h.site == location for h in hosts], dtype=bool)
+        if sites.any():
+            return sites
+        site_names = {h.site for h in hosts if h.site is not None}
+        if site_names & set(self.host_ids):
+            return sites
+        return np.array([h == location for h in self.host_ids], dtype=bool)
+
     def arc_step(self, arc: int) -> tuple[str, str]:
         """(physical link id, 'forward' or 'reverse') of an arc."""
         return self.link_ids[arc >> 1], ("reverse" if arc & 1 else "forward")
@@ -94,7 +116,6 @@ def compile_network(substrate: Substrate) -> Network:
     caps = np.array([[_capacity(h.cores), _capacity(h.memory), _capacity(h.storage)]
                      for h in substrate.hosts.values()], dtype=float).reshape(len(host_ids), 3)
     freq = np.array([_capacity(h.frequency) for h in substrate.hosts.values()], dtype=float)
-    places = [frozenset({h.id} | ({h.site} if h.site is not None else set())) for h in substrate.hosts.values()]
     links = [lk for lk in substrate.links.values() if lk.source in index and lk.destination in index]
     tail, head, cap, lat, prov = [], [], [], [], []
     adjacency: list[list[tuple[int, int]]] = [[] for _ in host_ids]
@@ -108,7 +129,7 @@ def compile_network(substrate: Substrate) -> Network:
             lat.append(latency)
             prov.append(lk.provisioned)
             adjacency[a].append((arc, b))
-    return Network(substrate, host_ids, index, caps, freq, places,
+    return Network(substrate, host_ids, index, caps, freq,
                    np.array([h.provisioned for h in substrate.hosts.values()], dtype=bool),
                    [lease_window(h.availability) for h in substrate.hosts.values()],
                    [lk.id for lk in links], tail, head, np.array(cap, dtype=float), np.array(lat, dtype=float),
@@ -266,7 +287,7 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
             if conf_window is not None:
                 points.update(conf_window)
     ordered = sorted(points)
-    segments = [(a, b) for a, b in zip(ordered, ordered[1:], strict=False)
+    segments = [(a, b) for a, b in pairwise(ordered)
                 if a < b and any(it.window[0] <= a and b <= it.window[1] for it in [*nodes, *raw_links])]
     if not segments:
         segments = [ALWAYS]

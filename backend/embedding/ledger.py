@@ -94,6 +94,19 @@ class Ledger:
             out[k] = cap - peak
         return out
 
+    def peak_usage(self) -> np.ndarray:
+        """Highest usage of every resource over time (a sweep; departures before arrivals at one instant)."""
+        size = self.net.capacity.shape[0]
+        segments = [s for segs in self.bookings.values() for s in segs]
+        events = sorted([(seg.start, 1, i, seg) for i, seg in enumerate(segments)]
+                        + [(seg.end, 0, i, seg) for i, seg in enumerate(segments)], key=lambda e: e[:3])
+        usage, peak = np.zeros(size), np.zeros(size)
+        for position, (t, arriving, _, seg) in enumerate(events):
+            np.add.at(usage, seg.index, seg.amount if arriving else -seg.amount)
+            if position + 1 == len(events) or events[position + 1][0] != t:
+                np.maximum(peak, usage, out=peak)
+        return peak
+
     def usage_at(self, t: float) -> np.ndarray:
         """Total usage per resource at time t."""
         size = self.net.capacity.shape[0]

@@ -39,12 +39,18 @@ class RequestMapping:
     nodes: dict[str, str] = field(default_factory=dict)
     links: dict[str, LinkPlacement] = field(default_factory=dict)
     window: tuple[float, float] | None = None
+    seconds: float = field(default=0.0, compare=False)
+    solver: dict = field(default_factory=dict, compare=False)
+    source: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict:
-        """The JSON form of one request."""
+        """The JSON form of one request (plus "source", the request's file, and "solver", the exact solver's
+        status, objective and bound, when known)."""
         return {"id": self.id, "accepted": self.accepted, "reason": self.reason, "nodes": dict(self.nodes),
                 "links": {k: v.to_json() for k, v in self.links.items()},
-                "window": list(self.window) if self.window else None}
+                "window": list(self.window) if self.window else None,
+                **({"source": self.source} if self.source else {}),
+                **({"solver": dict(self.solver)} if self.solver else {})}
 
     @classmethod
     def from_json(cls, data: dict) -> RequestMapping:
@@ -53,7 +59,8 @@ class RequestMapping:
         return cls(str(data["id"]), bool(data["accepted"]), data.get("reason"),
                    {str(k): str(v) for k, v in data.get("nodes", {}).items()},
                    {str(k): LinkPlacement.from_json(v) for k, v in data.get("links", {}).items()},
-                   tuple(window) if window else None)
+                   tuple(window) if window else None, solver=dict(data.get("solver") or {}),
+                   source=data.get("source"))
 
 
 @dataclass

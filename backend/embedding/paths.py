@@ -13,23 +13,27 @@ EPS = 1e-6
 
 
 def usable_arcs(net: Network, arc_residual: np.ndarray, forward: np.ndarray, reverse: np.ndarray,
-                allowed: np.ndarray | None = None) -> list[bool]:
-    """Arcs that can carry `forward` along them and `reverse` back on their partner, in every segment.
+                allowed: np.ndarray | None = None) -> np.ndarray:
+    """(2L,) arcs that can carry `forward` along them and `reverse` back on their partner, in every segment.
 
     `arc_residual` is (K, 2L); `forward`/`reverse` are (K,)."""
     if arc_residual.shape[1] == 0:
-        return []
+        return np.zeros(0, dtype=bool)
     ok_f = np.all(arc_residual + EPS >= forward[:, None], axis=0)
     ok_r = np.all(arc_residual + EPS >= reverse[:, None], axis=0)
-    partner = ok_r.reshape(-1, 2)[:, ::-1].reshape(-1)
-    ok = ok_f & partner
+    ok = ok_f & ok_r.reshape(-1, 2)[:, ::-1].reshape(-1)
     if allowed is not None:
         ok &= allowed
-    return ok.tolist()
+    return ok
 
 
-def bfs_tree(net: Network, source: int, usable: list[bool]) -> tuple[list[float], list[int]]:
+def _as_list(usable) -> list[bool]:
+    return usable.tolist() if isinstance(usable, np.ndarray) else usable
+
+
+def bfs_tree(net: Network, source: int, usable) -> tuple[list[float], list[int]]:
     """Hop distances from `source` over usable arcs and the arc that reaches each host (-1 for none)."""
+    usable = _as_list(usable)
     dist = [INF] * net.n_hosts
     parent = [-1] * net.n_hosts
     dist[source] = 0
@@ -52,6 +56,7 @@ def latency_tree(net: Network, source: int, usable: list[bool]) -> tuple[list[fl
     parent = [-1] * net.n_hosts
     dist[source] = 0.0
     heap = [(0.0, source)]
+    usable = _as_list(usable)
     latency = net.arc_latency.tolist()
     tiny = 1e-12
     while heap:
@@ -95,18 +100,51 @@ def route(net: Network, source: int, target: int, usable: list[bool], bound: flo
     path = trace(net, parent, source, target)
     if bound == INF or path_latency(net, path) <= bound + 1e-12:
         return path
-    ldist, lparent = latency_tree(net, source, usable)
-    if ldist[target] == INF:
-        return None
-    path = trace(net, lparent, source, target)
-    return path if path_latency(net, path) <= bound + 1e-12 else None
+    return fewest_hops_within(net, source, target, usable, bound)
 
 
-def widest_bottleneck(net: Network, source: int, arc_free: list[float], allowed: list[bool]) -> list[float]:
-    """Largest bottleneck bandwidth from source to every host (widest path), over allowed arcs."""
+def fewest_hops_within(net: Network, source: int, target: int, usable: list[bool], bound: float) -> list[int] | None:
+    """The path with the fewest hops whose latency is within `bound` (hop-layered Bellman-Ford)."""
+    latency = net.arc_latency.tolist()
+    usable = _as_list(usable)
+    arcs = [a for a in range(net.n_arcs) if usable[a]]
+    dist = [INF] * net.n_hosts
+    dist[source] = 0.0
+    layers: list[list[int]] = []
+    for _ in range(1, net.n_hosts):
+        nxt = dist[:]
+        parent = [-1] * net.n_hosts
+        changed = False
+        for a in arcs:
+            d = dist[net.arc_tail[a]] + latency[a]
+            head = net.arc_head[a]
+            if d < nxt[head]:
+                nxt[head] = d
+                parent[head] = a
+                changed = True
+        layers.append(parent)
+        dist = nxt
+        if dist[target] <= bound + 1e-12:
+            path, node, layer = [], target, len(layers) - 1
+            while node != source:
+                arc = layers[layer][node]
+                if arc >= 0:
+                    path.append(arc)
+                    node = net.arc_tail[arc]
+                layer -= 1
+            return path[::-1]
+        if not changed:
+            break
+    return None
+
+
+def widest_bottleneck(net: Network, sources: list[int], arc_free: list[float], allowed: list[bool]) -> list[float]:
+    """Largest bottleneck bandwidth from any of `sources` to every host (widest path), over allowed arcs."""
     best = [0.0] * net.n_hosts
-    best[source] = INF
-    heap = [(-INF, source)]
+    for source in sources:
+        best[source] = INF
+    heap = [(-INF, source) for source in sources]
+    allowed = _as_list(allowed)
     while heap:
         neg, u = heapq.heappop(heap)
         if -neg < best[u]:

@@ -109,10 +109,7 @@ class _Attempt:
             wish = ctx.preferred.get(node)
             if wish is not None and fit[wish] and np.isfinite(score[wish]):
                 candidates = [wish, *[c for c in candidates if c != wish]]
-        for host in candidates:
-            if self._try(node, host, trees):
-                return True
-        return False
+        return any(self._try(node, host, trees) for host in candidates)
 
     def _try(self, node: int, host: int, trees) -> bool:
         ctx = self.ctx
@@ -120,7 +117,7 @@ class _Attempt:
         reserve_node(ctx, self.residual, node, host)
         arc_res = ctx.arc_residual(self.residual)
         found = []
-        for li, u, usable, parent in trees:
+        for li, u, _usable, parent in trees:
             link = ctx.req.links[li]
             path = trace(ctx.net, parent, self.hosts[u], host)
             if link.source != u:
@@ -163,15 +160,17 @@ def solve(ctx: Context) -> Placement | None:
     if ctx.net.n_hosts <= SMALL_NETWORK:
         restarts = max(restarts, len(ranked))
     lower = sum(weights) if not ctx.colocate else 0.0
-    best, best_cost = None, INF
+    patience = int(ctx.options.get("patience", restarts))
+    best, best_cost, stale = None, INF, 0
     for host in ranked[:restarts]:
         placement = _Attempt(ctx, incident, weights, strength, balance).run(order, host)
         if placement is None:
             continue
         cost = placement_cost(ctx, placement)
+        stale += 1
         if cost < best_cost - 1e-9:
-            best, best_cost = placement, cost
-        if best_cost <= lower + 1e-6 or (wish is not None and best is not None):
+            best, best_cost, stale = placement, cost, 0
+        if best_cost <= lower + 1e-6 or (wish is not None and best is not None) or stale >= patience:
             break
     if best is None and ctx.options.get("ilp_fallback", True) and _small(ctx):
         from backend.embedding.algorithms import ilp
@@ -182,4 +181,5 @@ def solve(ctx: Context) -> Placement | None:
 
 
 def _small(ctx: Context) -> bool:
-    return ctx.net.n_arcs * max(len(ctx.req.links), 1) <= ILP_FALLBACK_SIZE
+    """Small enough for the exact solver to answer within the time budget of an interactive command."""
+    return ctx.net.n_hosts <= SMALL_NETWORK and ctx.net.n_arcs * max(len(ctx.req.links), 1) <= ILP_FALLBACK_SIZE

@@ -46,7 +46,7 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
     """The optimal (or best found within the time limit) placement, or None when there is none."""
     net, req = ctx.net, ctx.req
     limit = float(time_limit if time_limit is not None else ctx.options.get("time_limit", 10.0))
-    n, m, k = len(req.nodes), len(req.links), len(req.segments)
+    n, k = len(req.nodes), len(req.segments)
     if n == 0:
         return Placement([], [])
     host_res = ctx.host_residual()
@@ -117,11 +117,14 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
                   integrality=np.ones(n_vars), bounds=Bounds(0, 1),
                   options={"time_limit": limit, "disp": False})
     bound = getattr(result, "mip_dual_bound", None)
+    bound = float(bound) if bound is not None and np.isfinite(bound) else None
     if result.x is None:
-        ctx.info.update(status="infeasible" if result.status == 2 else "unknown", bound=bound)
-        return None
+        if result.status == 2:
+            ctx.info.update(status="infeasible", bound=None)
+            return None
+        return _heuristic_instead(ctx, bound)
     ctx.info.update(status="optimal" if result.status == 0 else "feasible", objective=float(result.fun),
-                    bound=None if bound is None else float(bound))
+                    bound=bound)
     chosen = result.x > 0.5
     hosts = [-1] * n
     for (v, h), col in x.items():
@@ -135,6 +138,21 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
             return None
         paths.append(path)
     return Placement(hosts, paths)
+
+
+def _heuristic_instead(ctx: Context, bound: float | None) -> Placement | None:
+    """When the time limit ends before HiGHS finds any solution: the project's heuristic's placement,
+    reported with the solver's proven lower bound."""
+    from backend.embedding.algorithms import best
+    from backend.embedding.context import placement_cost
+
+    placement = best.solve(Context(ctx.net, ctx.req, ctx.residual, ctx.allowed, ctx.allowed_arcs, ctx.colocate,
+                                   ctx.preferred, {**ctx.options, "ilp_fallback": False}))
+    if placement is None:
+        ctx.info.update(status="unknown", bound=bound)
+        return None
+    ctx.info.update(status="feasible (heuristic)", objective=placement_cost(ctx, placement), bound=bound)
+    return placement
 
 
 def _extract(net, arcs: set[int], source: int, target: int) -> list[int] | None:

@@ -1,0 +1,262 @@
+"""An independent feasibility check of a Mapping against the models themselves.
+
+Written apart from the solvers on purpose: it re-derives demands, cloud members, windows and paths
+from the Infrastructure and Substrate objects and sweeps every event point, so a bookkeeping bug in a
+solver shows up here as a violation instead of an over-booked host."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from itertools import pairwise
+
+from backend.embedding.mapping import Mapping, RequestMapping
+from backend.model import AccessPoint, Cloud, Infrastructure, Node, Router, Storage, Substrate
+from backend.model.quantity import Quantity
+
+TOLERANCE = 1e-6
+FOREVER = (-math.inf, math.inf)
+
+
+def _num(q: Quantity | None, default: float = 0.0) -> float:
+    v = q.demand() if q is not None else None
+    return default if v is None else float(v)
+
+
+def _limit(q: Quantity | None) -> float:
+    v = q.demand() if q is not None else None
+    return math.inf if v is None else float(v)
+
+
+def _window(lease, default):
+    if lease.start is None:
+        return default
+    t = lease.start.timestamp()
+    return (t, t + lease.duration if lease.duration is not None else math.inf)
+
+
+def _needs(comp) -> tuple[float, float, float, float]:
+    """(cores, memory, storage, frequency) a component asks for."""
+    if isinstance(comp, Node):
+        return _num(comp.cores, 1.0), _num(comp.memory), _num(comp.storage), _num(comp.frequency)
+    if isinstance(comp, Router):
+        return _num(comp.cores, 1.0), _num(comp.memory), 0.0, 0.0
+    if isinstance(comp, Storage):
+        return 0.0, 0.0, _num(comp.size), 0.0
+    if isinstance(comp, AccessPoint):
+        return 0.0, 0.0, 0.0, 0.0
+    return 0.0, 0.0, 0.0, 0.0
+
+
+def _anchor_ok(substrate: Substrate, location: str, host) -> bool:
+    """A location is a site; it may name a host by id only when no host is at such a site and no host id
+    is also a site name."""
+    all_sites = {h.site for h in substrate.hosts.values()}
+    if location in all_sites:
+        return host.site == location
+    if all_sites & set(substrate.hosts):
+        return False
+    return host.id == location
+
+
+def _members(vxi: Infrastructure) -> dict[str, list[tuple[str, object, tuple[float, float]]]]:
+    """Component id -> [(placed id, the component that gives demands, window)]."""
+    outer = _window(vxi.lease, FOREVER)
+    out = {}
+    for comp in vxi.components.values():
+        window = _window(comp.lease, outer)
+        if isinstance(comp, Cloud):
+            out[comp.id] = [(f"{comp.id}#{i}", comp.template, window) for i in range(comp.cardinality)]
+        else:
+            out[comp.id] = [(comp.id, comp, window)]
+    return out
+
+
+def _link_demands(vxi: Infrastructure, link) -> list[tuple[tuple[float, float], float, float]]:
+    """[(window, forward, reverse)] for a link: its own values outside periods, each period's inside."""
+    outer = _window(vxi.lease, FOREVER)
+    window = _window(link.lease, outer)
+    one_way = link.forward is not None and link.reverse is None
+
+    def bw(conf):
+        return _num(conf.forward), (0.0 if one_way and conf.reverse is None else _num(conf.reverse))
+
+    base = bw(link.config_for(None))
+    periods = [p for p in vxi.periods if p.name in link.periods]
+    if not periods:
+        return [(window, *base)]
+    if vxi.lease.start is None:  # periods cannot be placed in time: the largest configuration always
+        configs = [base] + [bw(link.config_for(p.name)) for p in periods]
+        return [(window, max(c[0] for c in configs), max(c[1] for c in configs))]
+    start = vxi.lease.start.timestamp()
+    cuts = sorted({*window, *(start + p.offset for p in periods), *(start + p.end for p in periods)})
+    pieces = []
+    for a, b in pairwise(cuts):
+        if not (window[0] <= a and b <= window[1]) or a >= b:
+            continue
+        active = [bw(link.config_for(p.name)) for p in periods if start + p.offset <= a and b <= start + p.end]
+        chosen = active or [base]
+        pieces.append(((a, b), max(c[0] for c in chosen), max(c[1] for c in chosen)))
+    return pieces
+
+
+def _latency_bound(vxi: Infrastructure, link) -> float:
+    values = [link.config_for(None).latency] + [link.config_for(p.name).latency for p in vxi.periods
+                                                if p.name in link.periods]
+    bounds = [q.bound() for q in values if q is not None and q.bound() is not None]
+    return min(bounds) if bounds else math.inf
+
+
+def check(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping,
+          distinct_hosts: bool = False) -> list[str]:
+    """Every violation of capacity, anchors, availability, paths and latency (empty list when feasible).
+
+    `requests` pairs with `mapping.requests` by position."""
+    violations: list[str] = []
+    holds: list[tuple[float, float, tuple, float]] = []
+    for vxi, result in zip(requests, mapping.requests, strict=True):
+        if result.accepted:
+            violations += _check_request(substrate, vxi, result, holds, distinct_hosts)
+    violations += _sweep(substrate, holds)
+    return violations
+
+
+def _check_request(substrate: Substrate, vxi: Infrastructure, result: RequestMapping, holds: list,
+                   distinct_hosts: bool) -> list[str]:
+    bad = []
+    name = f"request '{result.id}'"
+    members = _members(vxi)
+    placed_on: dict[str, str] = {}
+    for comp_members in members.values():
+        for pid, comp, window in comp_members:
+            host_id = result.nodes.get(pid)
+            host = substrate.hosts.get(host_id) if host_id is not None else None
+            if host is None:
+                bad.append(f"{name}: '{pid}' is not on a known host ({host_id!r})")
+                continue
+            placed_on[pid] = host_id
+            owner = vxi.components.get(pid.split("#")[0]) if "#" in pid else None
+            location = (owner.location if owner is not None and owner.location else None) or comp.location
+            if location is not None and not _anchor_ok(substrate, location, host):
+                bad.append(f"{name}: '{pid}' is anchored at '{location}' but sits on '{host_id}' (site {host.site})")
+            avail = _window(host.availability, FOREVER)
+            if not (avail[0] <= window[0] and window[1] <= avail[1]):
+                bad.append(f"{name}: '{pid}' is on '{host_id}' outside the host's availability")
+            cores, memory, storage, freq = _needs(comp)
+            if freq > _limit(host.frequency) + TOLERANCE:
+                bad.append(f"{name}: '{pid}' needs {freq} Hz per core, host '{host_id}' has less")
+            for what, value in (("cores", cores), ("memory", memory), ("storage", storage)):
+                if value:
+                    holds.append((window[0], window[1], ("host", host_id, what), value))
+    if distinct_hosts and len(set(placed_on.values())) < len(placed_on):
+        bad.append(f"{name}: two of its parts share a host")
+    expected = _expected_links(vxi, members)
+    for lid in result.links:
+        if lid not in expected:
+            bad.append(f"{name}: the mapping has a path for unknown link '{lid}'")
+    for lid, (src, dst, demands, bound) in expected.items():
+        placed = result.links.get(lid)
+        if placed is None:
+            bad.append(f"{name}: link '{lid}' has no path")
+            continue
+        if src not in placed_on or dst not in placed_on:
+            continue
+        bad += _check_path(substrate, name, lid, placed.path, placed_on[src], placed_on[dst], bound)
+        for (a, b), fwd, rev in demands:
+            for pl, direction in placed.path:
+                other = "reverse" if direction == "forward" else "forward"
+                if fwd:
+                    holds.append((a, b, ("link", pl, direction), fwd))
+                if rev:
+                    holds.append((a, b, ("link", pl, other), rev))
+    return bad
+
+
+def _expected_links(vxi: Infrastructure, members) -> dict:
+    out = {}
+    for comp in vxi.components.values():
+        if isinstance(comp, Cloud):
+            n = comp.cardinality
+            pairs = {"all-to-all": [(i, j) for i in range(n) for j in range(i + 1, n)],
+                     "star": [(0, j) for j in range(1, n)], "chain": [(i, i + 1) for i in range(n - 1)],
+                     "ring": [(i, (i + 1) % n) for i in range(n)] if n > 2 else [(i, i + 1) for i in range(n - 1)]
+                     }.get(comp.organisation, [])
+            bw = _num(comp.internal_bandwidth)
+            window = _window(comp.lease, _window(vxi.lease, FOREVER))
+            bound = comp.internal_latency.bound() if comp.internal_latency is not None else None
+            for i, j in pairs:
+                out[f"{comp.id}#{i}-{j}"] = (f"{comp.id}#{i}", f"{comp.id}#{j}", [(window, bw, bw)],
+                                             math.inf if bound is None else bound)
+    for link in vxi.links.values():
+        if link.source not in members or link.destination not in members:
+            continue
+        demands, bound = _link_demands(vxi, link), _latency_bound(vxi, link)
+        src_members = [m[0] for m in members[link.source]]
+        dst_members = [m[0] for m in members[link.destination]]
+        src_cloud = isinstance(vxi.components[link.source], Cloud)
+        dst_cloud = isinstance(vxi.components[link.destination], Cloud)
+        for i, s in enumerate(src_members):
+            for j, d in enumerate(dst_members):
+                lid = link.id + (f"#{i}" if src_cloud else "") + (f"#{j}" if dst_cloud else "")
+                out[lid] = (s, d, demands, bound)
+    return out
+
+
+def _check_path(substrate: Substrate, name: str, lid: str, path, start: str, end: str, bound: float) -> list[str]:
+    at = start
+    latency = 0.0
+    for pl, direction in path:
+        link = substrate.links.get(pl)
+        if link is None or direction not in ("forward", "reverse"):
+            return [f"{name}: link '{lid}' uses unknown physical link or direction ({pl!r}, {direction!r})"]
+        tail, head = (link.source, link.destination) if direction == "forward" else (link.destination, link.source)
+        if tail != at:
+            return [f"{name}: the path of '{lid}' is broken at '{pl}' (expected to leave '{at}')"]
+        at = head
+        latency += _num(link.latency)
+    if at != end:
+        return [f"{name}: the path of '{lid}' ends at '{at}' instead of '{end}'"]
+    if latency > bound + 1e-12:
+        return [f"{name}: link '{lid}' takes {latency * 1e3:.3f} ms, above its bound of {bound * 1e3:.3f} ms"]
+    return []
+
+
+def _capacity(substrate: Substrate, key: tuple) -> float:
+    kind, ident, what = key
+    if kind == "host":
+        return _limit(getattr(substrate.hosts[ident], what))
+    link = substrate.links[ident]
+    if link.forward is None:
+        return math.inf
+    q = link.forward if what == "forward" else (link.reverse or link.forward)
+    return _limit(q)
+
+
+def _sweep(substrate: Substrate, holds: list) -> list[str]:
+    """Usage at every event point, departures before arrivals at the same instant."""
+    events = []
+    for start, end, key, amount in holds:
+        if start < end:
+            events.append((start, 1, key, amount))
+            events.append((end, 0, key, amount))
+    events.sort(key=lambda e: (e[0], e[1]))
+    usage: dict[tuple, float] = defaultdict(float)
+    bad = []
+    reported = set()
+    i = 0
+    while i < len(events):
+        t = events[i][0]
+        touched = set()
+        while i < len(events) and events[i][0] == t:
+            _, arriving, key, amount = events[i]
+            usage[key] += amount if arriving else -amount
+            if arriving:
+                touched.add(key)
+            i += 1
+        for key in touched:
+            cap = _capacity(substrate, key)
+            if usage[key] > cap * (1 + 1e-9) + TOLERANCE and key not in reported:
+                reported.add(key)
+                when = "always" if t == -math.inf else f"at t={t:.0f}"
+                bad.append(f"{key[0]} '{key[1]}' {key[2]}: {usage[key]:g} used of {cap:g} {when}")
+    return bad
