@@ -1,0 +1,177 @@
+"""The one interface every backend implements, and the journal that rolls a failed deployment back."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.deploy.plan import Plan, build_plan
+from backend.deploy.record import DeploymentRecord, Interface, new_tag
+from backend.embedding.mapping import Mapping
+from backend.model import Infrastructure, Substrate
+
+
+class DeployError(RuntimeError):
+    """A step that failed: names the host and the step, and says what was rolled back."""
+
+    def __init__(self, message: str, host: str | None = None, step: str | None = None):
+        super().__init__(message)
+        self.host = host
+        self.step = step
+
+
+@dataclass
+class MigrationResult:
+    """How a component moved: mode is 'live', 'cold' (started on the destination, then destroyed on
+    the source) or 're-attach' (netns); `outage_s` is how long it was unreachable, when measured."""
+
+    component: str
+    source: str
+    destination: str
+    mode: str
+    outage_s: float | None = None
+    notice: str | None = None
+
+    def to_json(self) -> dict:
+        """The JSON form printed by `vxi migrate --json` and kept in the record's history."""
+        return dict(self.__dict__)
+
+
+class Journal:
+    """Undo actions for what was created so far, run newest first when a later step fails."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[str, Callable[[], object]]] = []
+
+    def done(self, what: str, undo: Callable[[], object]) -> None:
+        """Remember how to remove something just created."""
+        self._undo.append((what, undo))
+
+    def rollback(self) -> list[str]:
+        """Undo everything, newest first; returns what could not be undone."""
+        left = []
+        while self._undo:
+            what, undo = self._undo.pop()
+            try:
+                undo()
+            except Exception as exc:  # keep rolling back the rest
+                left.append(f"{what}: {exc}")
+        return left
+
+    def __len__(self) -> int:
+        return len(self._undo)
+
+
+class Deployer(ABC):
+    """Turns a mapping into running components on one backend, and manages what it created."""
+
+    backend = "abstract"
+
+    def __init__(self, substrate: Substrate, vxis: list[Infrastructure], tag: str | None = None):
+        self.substrate = substrate
+        self.vxis = vxis
+        self.record = DeploymentRecord(tag or new_tag(), self.backend, substrate.id, [v.id for v in vxis])
+        self.plan: Plan | None = None
+        self.persist: Callable[[DeploymentRecord], object] | None = None  # called whenever the record changes
+        self.on_step: Callable[[str, str | None], object] | None = None  # (step, host) before each step
+
+    @classmethod
+    def from_record(cls, record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
+        """A deployer that manages an existing deployment (for status, teardown, migrate, exec)."""
+        deployer = cls.__new__(cls)
+        deployer.substrate = substrate
+        deployer.vxis = []
+        deployer.record = record
+        deployer.plan = None
+        deployer.persist = None
+        deployer.on_step = None
+        deployer._attach()
+        return deployer
+
+    def _attach(self) -> None:
+        """Backend hook when managing a recorded deployment."""
+        return None
+
+    @property
+    def tag(self) -> str:
+        """The deployment's tag (its id); every created name starts with 'vxi' + tag + '-'."""
+        return self.record.id
+
+    def deploy(self, mapping: Mapping) -> DeploymentRecord:
+        """Create everything the mapping asks for; on failure remove it all and raise DeployError."""
+        self.plan = build_plan(self.substrate, self.vxis, mapping)
+        self._prepare(self.plan)
+        self._persist()
+        journal = Journal()
+        try:
+            self._create(self.plan, journal)
+        except BaseException as exc:  # an interrupt (Ctrl-C) rolls back too
+            left = journal.rollback()
+            step = getattr(exc, "step", None)
+            host = getattr(exc, "host", None)
+            reason = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
+            message = reason + f" (rolled back {'all' if not left else 'part'} of what was created"
+            message += f"; left: {'; '.join(left)})" if left else ")"
+            self.record.state, self.record.error = "failed", message
+            self._after_rollback()
+            self._persist()
+            if not isinstance(exc, Exception):
+                raise
+            raise DeployError(message, host, step) from exc
+        self.record.state = "running"
+        self._persist()
+        return self.record
+
+    def _report(self, step: str, host: str | None) -> None:
+        if self.on_step is not None:
+            self.on_step(step, host)
+
+    def _persist(self) -> None:
+        if self.persist is not None:
+            self.persist(self.record)
+
+    def _describe(self, plan: Plan, names: dict[str, str], ifnames: dict[tuple[str, int], tuple[str, str]]
+                  ) -> None:
+        """Fill the record's components and segments from the plan."""
+        from backend.deploy.record import ComponentRecord
+
+        for key, pc in plan.components.items():
+            interfaces = []
+            for j, (seg, att) in enumerate(plan.segments_of(key)):
+                inner, outer = ifnames.get((key, j), (f"eth{j}", None))
+                interfaces.append(Interface(inner, f"{seg.vxi}/{seg.link}", att.address, outer,
+                                            att.rate_out_bps, att.rate_in_bps))
+            self.record.components[key] = ComponentRecord(pc.vxi, pc.id, pc.kind, pc.host, "defined",
+                                                          list(pc.addresses), names.get(key, ""), interfaces)
+        for seg in plan.segments:
+            hosts = sorted({plan.components[a.component].host for a in seg.attachments})
+            self.record.segments[f"{seg.vxi}/{seg.link}"] = {
+                "index": seg.index, "subnet": seg.subnet, "forward_bps": seg.forward_bps,
+                "reverse_bps": seg.reverse_bps, "latency_s": seg.latency_s, "hosts": hosts,
+                "members": [a.component for a in seg.attachments],
+                "paths": {k: [list(step) for step in v] for k, v in seg.paths.items()}}
+
+    def _after_rollback(self) -> None:
+        """Backend hook after a rollback (close connections, for instance)."""
+        return None
+
+    @abstractmethod
+    def _prepare(self, plan: Plan) -> None:
+        """Name everything and fill the record (before anything is created, so a crash leaves a trace)."""
+
+    @abstractmethod
+    def _create(self, plan: Plan, journal: Journal) -> None:
+        """Create everything, recording an undo in the journal after each creation."""
+
+    @abstractmethod
+    def status(self) -> DeploymentRecord:
+        """The record with each component's current state."""
+
+    @abstractmethod
+    def teardown(self) -> list[str]:
+        """Remove everything named with this deployment's prefix (idempotent); returns what was removed."""
+
+    @abstractmethod
+    def migrate(self, component: str, host: str) -> MigrationResult:
+        """Move a component (a router, typically) to another host."""

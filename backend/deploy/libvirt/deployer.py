@@ -1,0 +1,321 @@
+"""The libvirt backend: one connection per physical host; components become domains, links networks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.deploy import state
+from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
+from backend.deploy.libvirt import hosts as hostfiles
+from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, network_xml, stable_uuid
+from backend.deploy.plan import Plan, safe_name
+from backend.deploy.record import Resource
+
+STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
+          6: "crashed", 7: "suspended"}
+COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and started on {d}, "
+               "destroyed and undefined on {s})")
+
+
+class LibvirtDeployer(Deployer):
+    """Domains and isolated networks over libvirt; `test_only` runs every host on a generated
+    test-driver host file whatever URI the substrate gives."""
+
+    backend = "libvirt"
+
+    def __init__(self, substrate, vxis, tag: str | None = None, *, test_only: bool = False,
+                 folder: Path | None = None):
+        super().__init__(substrate, vxis, tag)
+        if test_only:
+            self.record.backend = "test"
+        self.test_only = test_only
+        self.folder = folder
+        self.connections: dict[str, object] = {}
+
+    def _attach(self) -> None:
+        self.connections = {}
+        self.folder = None
+        self.test_only = self.record.backend == "test"
+
+    # ----- naming -----
+    def domain_name(self, vxi: str, component: str) -> str:
+        """The domain of a component: vxi<tag>-<vxi>-<component>."""
+        return f"{self.record.prefix}{safe_name(vxi)}-{safe_name(component)}"
+
+    def network_name(self, vxi: str, link: str) -> str:
+        """The network of a link: vxi<tag>-<vxi>-<link>."""
+        return f"{self.record.prefix}{safe_name(vxi)}-{safe_name(link)}"
+
+    def _folder(self) -> Path:
+        return self.folder or state.files_dir(self.tag)
+
+    def _uri(self, host_id: str) -> str:
+        host = self.substrate.hosts[host_id]
+        if host.uri and not self.test_only:
+            return host.uri
+        path = hostfiles.host_file_path(self._folder(), host_id)
+        self.record.files.setdefault("generated", {})[host_id] = str(path)
+        return hostfiles.write_host_file(path, host)
+
+    def connection(self, host_id: str):
+        """The one connection to a host, opened on first use."""
+        if host_id not in self.connections:
+            uri = self.record.hosts.get(host_id)
+            if uri is None:
+                raise DeployError(f"host {host_id} is not part of deployment {self.tag}", host_id, "connect")
+            self.connections[host_id] = hostfiles.open_connection(uri, host_id)
+        return self.connections[host_id]
+
+    def close(self) -> None:
+        """Close every connection (on the test driver this ends the in-memory worlds)."""
+        for conn in self.connections.values():
+            try:
+                conn.close()
+            except Exception:
+                pass
+        self.connections = {}
+
+    # ----- deploy -----
+    def _prepare(self, plan: Plan) -> None:
+        names = {k: self.domain_name(c.vxi, c.id) for k, c in plan.components.items()}
+        self._describe(plan, names, {})
+        used = {c.host for c in plan.components.values()}
+        for host_id in self.substrate.hosts:
+            if host_id in used:
+                self.record.hosts[host_id] = self._uri(host_id)
+        self.record.outlives_process = not all(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
+        self.record.real_counters = not any(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
+        if any(seg.latency_s for seg in plan.segments):
+            self.record.notices.append("libvirt has no latency setting: link latency is not emulated "
+                                       "(the netns backend applies it where the kernel has netem)")
+        if not self.record.real_counters:
+            self.record.notices.append("the test driver's traffic counters are fake (derived from the clock): "
+                                       "they are never shown as throughput")
+
+    def _create(self, plan: Plan, journal: Journal) -> None:
+        for host_id in self.record.hosts:
+            conn = self.connection(host_id)
+            for seg in plan.segments:
+                if any(plan.components[a.component].host == host_id for a in seg.attachments):
+                    self._define_network(conn, host_id, seg.vxi, seg.link, seg.index, seg.forward_bps,
+                                         seg.reverse_bps, journal)
+            for key, pc in plan.components.items():
+                if pc.host == host_id:
+                    self._define_domain(conn, host_id, self._spec(plan, key), journal)
+                    self.record.components[key].state = "running"
+        self._save_worlds()
+
+    def _spec(self, plan: Plan, key: str) -> DomainSpec:
+        pc = plan.components[key]
+        nics = [NicSpec(self.network_name(seg.vxi, seg.link), att.rate_out_bps, att.rate_in_bps, att.address,
+                        att.port) for seg, att in plan.segments_of(key)]
+        return DomainSpec(self.domain_name(pc.vxi, pc.id), stable_uuid(self.tag, self.domain_name(pc.vxi, pc.id)),
+                          pc.memory_bytes, pc.vcpus, self.tag, pc.vxi, pc.id, pc.kind, nics, list(pc.routes),
+                          "test" if self.record.hosts[pc.host].startswith("test:") else "kvm")
+
+    def _step(self, host_id: str, step: str, action: Callable[[], object]):
+        import libvirt
+
+        self._report(step, host_id)
+        try:
+            return action()
+        except libvirt.libvirtError as exc:
+            raise DeployError(f"host {host_id}: {step} failed: {exc.get_error_message()}", host_id, step) from exc
+
+    def _define_network(self, conn, host_id: str, vxi: str, link: str, index: int, fwd: float, rev: float,
+                        journal: Journal | None) -> None:
+        name = self.network_name(vxi, link)
+        xml = network_xml(name, stable_uuid(self.tag, name), f"vx{self.tag}b{index}", fwd, rev)
+        net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml))
+        if journal is not None:
+            journal.done(f"network {name} on {host_id}", lambda: _remove_network(net))
+        self._step(host_id, f"starting network {name}", net.create)
+        self.record.resources.append(Resource("network", name, host_id))
+
+    def _define_domain(self, conn, host_id: str, spec: DomainSpec, journal: Journal | None):
+        import libvirt
+
+        xml = domain_xml(spec)
+        dom = self._step(host_id, f"defining domain {spec.name}",
+                         lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE))
+        if journal is not None:
+            journal.done(f"domain {spec.name} on {host_id}", lambda: _remove_domain(dom))
+        self._step(host_id, f"starting domain {spec.name}", dom.create)
+        self.record.resources.append(Resource("domain", spec.name, host_id))
+        return dom
+
+    def _save_worlds(self) -> None:
+        """Write what each generated test host holds back into its file, for later commands."""
+        for host_id, path in self.record.files.get("generated", {}).items():
+            conn = self.connections.get(host_id)
+            if conn is None or not Path(path).exists():
+                continue
+            objects = [n.XMLDesc(0) for n in conn.listAllNetworks()]
+            objects += [d.XMLDesc(0) for d in conn.listAllDomains()]
+            hostfiles.rewrite_host_file(Path(path), objects)
+
+    # ----- status, teardown -----
+    def status(self):
+        """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise)."""
+        import libvirt
+
+        for comp in self.record.components.values():
+            try:
+                dom = self.connection(comp.host).lookupByName(comp.name)
+                comp.state = STATES.get(dom.state()[0], "unknown")
+            except DeployError:
+                comp.state = "unreachable"
+            except libvirt.libvirtError:
+                comp.state = "missing"
+        return self.record
+
+    def teardown(self) -> list[str]:
+        """Destroy and undefine every domain and network whose name has this deployment's prefix."""
+        import libvirt
+
+        removed, problems = [], []
+        for host_id in self.record.hosts:
+            try:
+                conn = self.connection(host_id)
+            except DeployError as exc:
+                problems.append(str(exc))
+                continue
+            for dom in conn.listAllDomains():
+                if dom.name().startswith(self.record.prefix):
+                    _remove_domain(dom)
+                    removed.append(f"domain {dom.name()} on {host_id}")
+            for net in conn.listAllNetworks():
+                if net.name().startswith(self.record.prefix):
+                    try:
+                        _remove_network(net)
+                        removed.append(f"network {net.name()} on {host_id}")
+                    except libvirt.libvirtError as exc:
+                        problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
+        self._save_worlds()
+        if problems:
+            raise DeployError("teardown incomplete: " + "; ".join(problems))
+        for comp in self.record.components.values():
+            comp.state = "removed"
+        self.record.resources, self.record.state = [], "torn-down"
+        return removed
+
+    # ----- migration -----
+    def migrate(self, component: str, host: str, progress: Callable[[float], None] | None = None
+                ) -> MigrationResult:
+        """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
+        test driver. The component's networks are created on the destination first."""
+        comp = self.record.find(component)
+        source = comp.host
+        if host == source:
+            raise DeployError(f"{component} is already on {host}", host, "migrate")
+        if host not in self.record.hosts:
+            if self.substrate is None or host not in self.substrate.hosts:
+                raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
+            self.record.hosts[host] = self._uri(host)
+        src, dst = self.connection(source), self.connection(host)
+        self._networks_on(dst, host, comp)
+        dom = self._step(source, f"looking up domain {comp.name}", lambda: src.lookupByName(comp.name))
+        if hostfiles.is_test_uri(self.record.hosts[source]) or hostfiles.is_test_uri(self.record.hosts[host]):
+            result = self._cold_move(dom, dst, component, source, host)
+        else:
+            result = self._live_move(dom, component, source, host, progress)
+        comp.host = host
+        self.record.resources = [r for r in self.record.resources
+                                 if not (r.kind == "domain" and r.name == comp.name)]
+        self.record.resources.append(Resource("domain", comp.name, host))
+        self.record.history.append(result.to_json())
+        self._save_worlds()
+        return result
+
+    def _networks_on(self, conn, host_id: str, comp) -> None:
+        present = {n.name() for n in conn.listAllNetworks()}
+        for iface in comp.interfaces:
+            vxi, _, link = iface.segment.partition("/")
+            name = self.network_name(vxi, link)
+            if name not in present:
+                seg = self.record.segments[iface.segment]
+                self._define_network(conn, host_id, vxi, link, seg["index"], seg["forward_bps"],
+                                     seg["reverse_bps"], None)
+
+    def _cold_move(self, dom, dst, component: str, source: str, host: str) -> MigrationResult:
+        import libvirt
+
+        started = time.monotonic()
+        xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
+        new = self._step(host, f"defining domain {dom.name()}", lambda: dst.defineXML(xml))
+        try:
+            self._step(host, f"starting domain {dom.name()}", new.create)
+        except DeployError:
+            new.undefine()
+            raise
+        self._step(source, f"removing domain {dom.name()}", lambda: _remove_domain(dom))
+        return MigrationResult(component, source, host, "cold", None,
+                               COLD_NOTICE.format(c=component, d=host, s=source) +
+                               f" in {time.monotonic() - started:.3f} s")
+
+    def _live_move(self, dom, component: str, source: str, host: str,
+                   progress: Callable[[float], None] | None) -> MigrationResult:
+        import libvirt
+
+        flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
+                 | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_AUTO_CONVERGE)
+        failure: list[Exception] = []
+
+        def run() -> None:
+            try:
+                dom.migrateToURI3(self.record.hosts[host], {}, flags)
+            except libvirt.libvirtError as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, daemon=True)
+        started = time.monotonic()
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            if progress is not None and worker.is_alive():
+                try:
+                    stats = dom.jobStats()
+                    total = stats.get("data_total") or 0
+                    progress((stats.get("data_processed", 0) / total) if total else 0.0)
+                except libvirt.libvirtError:
+                    pass
+        if failure:
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
+                              f"{failure[0].get_error_message()}", source, "migrate")
+        if progress is not None:
+            progress(1.0)
+        return MigrationResult(component, source, host, "live", None,
+                               f"live migration took {time.monotonic() - started:.1f} s")
+
+
+def _remove_domain(dom) -> None:
+    import libvirt
+
+    try:
+        if dom.isActive():
+            dom.destroy()
+    except libvirt.libvirtError:
+        pass
+    try:
+        dom.undefine()
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
+
+
+def _remove_network(net) -> None:
+    import libvirt
+
+    try:
+        if net.isActive():
+            net.destroy()
+    except libvirt.libvirtError:
+        pass
+    try:
+        net.undefine()
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() != libvirt.VIR_ERR_NO_NETWORK:
+            raise

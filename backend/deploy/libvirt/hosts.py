@@ -1,0 +1,86 @@
+"""Physical hosts as libvirt connections: URIs from the substrate, test-driver host files otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from backend.model import Host
+
+_silenced = False
+
+
+def silence_libvirt() -> None:
+    """Stop libvirt from printing its errors on stderr: they are raised and reported instead."""
+    global _silenced
+    if not _silenced:
+        import libvirt
+
+        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+        _silenced = True
+
+
+def host_file_xml(host: Host, extra: list[str] | None = None) -> str:
+    """A test-driver host file: <node> with the host's CPUs and memory (KiB), plus saved objects."""
+    cores = int(host.cores.demand() or 1) if host.cores else 4
+    memory = int(host.memory.demand() or 2**33) if host.memory else 2**33
+    mhz = int((host.frequency.demand() or 2e9) / 1e6) if host.frequency else 2000
+    node = etree.Element("node")
+    cpu = etree.SubElement(node, "cpu")
+    for tag, value in (("mhz", mhz), ("model", "x86_64"), ("nodes", 1), ("sockets", 1), ("cores", cores),
+                       ("threads", 1), ("active", cores)):
+        etree.SubElement(cpu, tag).text = str(value)
+    etree.SubElement(node, "memory").text = str(memory // 1024)
+    for item in extra or []:
+        node.append(etree.fromstring(item.encode()))
+    return etree.tostring(node, pretty_print=True, encoding="unicode")
+
+
+def host_file_path(folder: Path, host_id: str) -> Path:
+    """Where a generated host file lives."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in host_id)
+    return folder / f"{safe}.xml"
+
+
+def write_host_file(path: Path, host: Host, extra: list[str] | None = None) -> str:
+    """Write a host file and return its test:/// URI."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(host_file_xml(host, extra))
+    return f"test://{path.resolve()}"
+
+
+def open_connection(uri: str, host_id: str):
+    """One read-write connection to a host (DeployError naming the host and the URI on failure)."""
+    import libvirt
+
+    from backend.deploy.base import DeployError
+
+    silence_libvirt()
+    path = uri[len("test://"):].split("?")[0] if uri.startswith("test:///") else ""
+    if path and path != "/default" and not Path(path).is_file():
+        raise DeployError(f"host {host_id}: connecting to {uri} failed: no host file {path}", host_id, "connect")
+    try:
+        return libvirt.open(uri)
+    except libvirt.libvirtError as exc:
+        raise DeployError(f"host {host_id}: connecting to {uri} failed: {exc.get_error_message()}",
+                          host_id, "connect") from exc
+
+
+def is_test_uri(uri: str) -> bool:
+    """True for libvirt's embedded test driver."""
+    return uri.startswith("test:")
+
+
+def rewrite_host_file(path: Path, objects: list[str]) -> None:
+    """Keep a host file's CPUs and memory and replace its saved networks and domains by `objects`,
+    so that a later process opening it sees what this one left (the test driver keeps nothing)."""
+    root = etree.fromstring(path.read_bytes())
+    for child in list(root):
+        if child.tag in ("domain", "network"):
+            root.remove(child)
+    for item in objects:
+        root.append(etree.fromstring(item.encode()))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(etree.tostring(root, pretty_print=True, encoding="unicode"))
+    tmp.replace(path)

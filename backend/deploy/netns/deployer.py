@@ -1,0 +1,211 @@
+"""The netns backend: the mapping as real namespaces, veths, bridges, VXLAN, tc and Linux routing.
+
+Layout (every name starts with vxi<tag>-):
+- `vxi<tag>-fabric`: the physical network, one bridge `fab` joining the hosts' uplinks;
+- `vxi<tag>-h-<host>`: a physical host (dom0): uplink `upl` shaped to the host's capacity both ways
+  and shared fairly between the VXIs (one htb class per VXI, packets classified by VXLAN id),
+  and per segment present there a bridge `s<n>` with a VXLAN port `x<n>` (VNI n) over the uplink,
+  so each VXI link is its own isolated L2 segment across hosts;
+- `vxi<tag>-c-<vxi>-<component>`: a virtual node or router, one veth `e<j>` per segment (its host
+  end `c<i>e<j>` on the segment's bridge), each end shaped to the link's bandwidth in its direction.
+"""
+
+from __future__ import annotations
+
+import time
+
+from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
+from backend.deploy.netns import kernel
+from backend.deploy.plan import Plan, safe_name
+from backend.deploy.record import Resource
+
+UPLINK, FABRIC_BRIDGE, UNDERLAY_MTU = "upl", "fab", 1600
+
+
+class NetnsDeployer(Deployer):
+    """Deploys on this machine's kernel (root or CAP_NET_ADMIN)."""
+
+    backend = "netns"
+
+    # ----- naming -----
+    @property
+    def fabric(self) -> str:
+        """The namespace of the physical network."""
+        return f"{self.record.prefix}fabric"
+
+    def host_ns(self, host_id: str) -> str:
+        """The namespace of a physical host."""
+        return f"{self.record.prefix}h-{safe_name(host_id)}"
+
+    def component_ns(self, vxi: str, component: str) -> str:
+        """The namespace of a virtual node or router."""
+        return f"{self.record.prefix}c-{safe_name(vxi)}-{safe_name(component)}"
+
+    # ----- deploy -----
+    def _prepare(self, plan: Plan) -> None:
+        try:
+            kernel.require()
+        except kernel.KernelError as exc:
+            raise DeployError(str(exc), None, "privileges") from exc
+        names, ifnames = {}, {}
+        for i, (key, pc) in enumerate(plan.components.items()):
+            names[key] = self.component_ns(pc.vxi, pc.id)
+            for j, _ in enumerate(plan.segments_of(key)):
+                ifnames[(key, j)] = (f"e{j}", kernel.link_name("c", str(i), "e", str(j)))
+        self._describe(plan, names, ifnames)
+        for index, host_id in enumerate(self.substrate.hosts):  # every host, so components can move there
+            self.record.hosts[host_id] = self.host_ns(host_id)
+            capacity = self.substrate.hosts[host_id].capacity
+            self.record.files.setdefault("uplinks", {})[host_id] = {
+                "index": index + 1, "capacity_bps": float(capacity.demand() or 0) if capacity else 0.0}
+        self.record.files["fabric"] = self.fabric
+
+    def _step(self, host: str | None, step: str, action, *args):
+        self._report(step, host)
+        try:
+            return action(*args)
+        except kernel.KernelError as exc:
+            where = f"host {host}: " if host else ""
+            raise DeployError(f"{where}{step} failed: {exc}", host, step) from exc
+
+    def _namespace(self, name: str, host: str | None, journal: Journal) -> None:
+        self._step(host, f"creating namespace {name}", kernel.create_namespace, name)
+        journal.done(f"namespace {name}", lambda: kernel.delete_namespace(name))
+        self.record.resources.append(Resource("namespace", name, host or ""))
+
+    def _create(self, plan: Plan, journal: Journal) -> None:
+        with kernel.batch():
+            self._namespace(self.fabric, None, journal)
+            self._step(None, "creating the fabric bridge", kernel.add_bridge, self.fabric, FABRIC_BRIDGE)
+            for host_id in self.record.hosts:
+                self._host(host_id, journal)
+            for seg in plan.segments:
+                for host_id in sorted({plan.components[a.component].host for a in seg.attachments}):
+                    self._segment_on(host_id, seg.index)
+            for key in plan.components:
+                self._component(plan, key, journal)
+                self.record.components[key].state = "running"
+
+    def _host(self, host_id: str, journal: Journal) -> None:
+        ns = self.record.hosts[host_id]
+        up = self.record.files["uplinks"][host_id]
+        outer = f"u{up['index']}"
+        self._namespace(ns, host_id, journal)
+        self._step(host_id, "creating the uplink", kernel.add_veth, ns, UPLINK, self.fabric, outer, UNDERLAY_MTU)
+        self._step(host_id, "attaching the uplink", kernel.enslave, self.fabric, outer, FABRIC_BRIDGE)
+        self._step(host_id, "bringing the uplink up", kernel.set_up, self.fabric, outer)
+        self._step(host_id, "addressing the uplink", kernel.add_address, ns, UPLINK,
+                   f"172.30.{up['index'] // 256}.{up['index'] % 256}/16")
+        self._step(host_id, "bringing the uplink up", kernel.set_up, ns, UPLINK)
+        if up["capacity_bps"]:
+            groups: dict[str, list[int]] = {}
+            for seg in self.plan.segments:
+                groups.setdefault(seg.vxi, []).append(seg.index)
+            for where, ifname in ((ns, UPLINK), (self.fabric, outer)):  # out of the host, then into it
+                self._step(host_id, "shaping the uplink", kernel.shape_shared, where, ifname, up["capacity_bps"],
+                           list(groups.values()))
+
+    def _segment_on(self, host_id: str, index: int) -> None:
+        """The segment's bridge and VXLAN port on a host (nothing when they are there already)."""
+        ns = self.record.hosts[host_id]
+        bridge, tunnel = f"s{index}", f"x{index}"
+        if kernel.link_exists(ns, bridge):
+            return
+        group = f"239.1.{index // 256}.{index % 256}"
+        self._step(host_id, f"creating bridge {bridge}", kernel.add_bridge, ns, bridge)
+        self._step(host_id, f"creating vxlan {tunnel}", kernel.add_vxlan, ns, tunnel, index, UPLINK, group)
+        self._step(host_id, f"attaching {tunnel}", kernel.enslave, ns, tunnel, bridge)
+        self._step(host_id, f"bringing {tunnel} up", kernel.set_up, ns, tunnel)
+
+    def _component(self, plan: Plan, key: str, journal: Journal) -> None:
+        pc = plan.components[key]
+        rec = self.record.components[key]
+        host, host_ns = pc.host, self.record.hosts[pc.host]
+        self._namespace(rec.name, host, journal)
+        for (seg, att), iface in zip(plan.segments_of(key), rec.interfaces, strict=True):
+            step = f"attaching {pc.id} to link {seg.link}"
+            self._step(host, step, kernel.add_veth, rec.name, iface.name, host_ns, iface.host_side)
+            self._step(host, step, kernel.enslave, host_ns, iface.host_side, f"s{seg.index}")
+            self._step(host, step, kernel.set_up, host_ns, iface.host_side)
+            self._step(host, f"addressing {pc.id}", kernel.add_address, rec.name, iface.name, att.address)
+            self._step(host, step, kernel.set_up, rec.name, iface.name)
+            for ns, ifname, rate in ((rec.name, iface.name, att.rate_out_bps),
+                                     (host_ns, iface.host_side, att.rate_in_bps)):
+                if rate:
+                    notice = self._step(host, f"shaping link {seg.link}", kernel.shape, ns, ifname, rate,
+                                        seg.latency_s)
+                    if notice and notice not in self.record.notices:
+                        self.record.notices.append(notice)
+        if pc.forwards:
+            self._step(host, f"turning on forwarding in {pc.id}", kernel.set_forwarding, rec.name, True)
+        for destination, gateway in pc.routes:
+            self._step(host, f"routing {destination} in {pc.id}", kernel.add_route, rec.name, destination,
+                       gateway)
+
+    # ----- status, teardown -----
+    def status(self):
+        """A component is running while its namespace exists."""
+        for comp in self.record.components.values():
+            comp.state = "running" if kernel.namespace_exists(comp.name) else "missing"
+        return self.record
+
+    def teardown(self) -> list[str]:
+        """Delete every namespace named with this deployment's prefix (their links and qdiscs go with them)."""
+        removed, problems = [], []
+        for name in kernel.namespaces(self.record.prefix):
+            try:
+                if kernel.delete_namespace(name):
+                    removed.append(f"namespace {name}")
+            except (kernel.KernelError, OSError) as exc:
+                problems.append(str(exc))
+        if problems:
+            raise DeployError(f"teardown incomplete ({len(removed)} removed): " + "; ".join(problems[:3]))
+        for comp in self.record.components.values():
+            comp.state = "removed"
+        self.record.resources, self.record.state = [], "torn-down"
+        return removed
+
+    # ----- migration -----
+    def migrate(self, component: str, host: str, progress=None) -> MigrationResult:
+        """Re-attach a component's host-side interfaces to another host; the outage is the time its
+        interfaces were detached (from the first move to the last one up); a gratuitous ARP then
+        tells the bridges and VXLAN endpoints where it is now."""
+        comp = self.record.find(component)
+        source = comp.host
+        if host == source:
+            raise DeployError(f"{component} is already on {host}", host, "migrate")
+        if host not in self.record.hosts:
+            raise DeployError(f"no host '{host}' in deployment {self.tag}", host, "migrate")
+        src_ns, dst_ns = self.record.hosts[source], self.record.hosts[host]
+        keep = {f"net.ipv4.conf.{name}.arp_evict_nocarrier": "0" for name in
+                ("all", "default", *[i.name for i in comp.interfaces])}
+        kernel.set_sysctls(comp.name, keep)  # keep its neighbours while the links lose carrier (Linux >= 5.16)
+        with kernel.batch():
+            for iface in comp.interfaces:
+                self._segment_on(host, self.record.segments[iface.segment]["index"])
+            started = time.monotonic()
+            for iface in comp.interfaces:
+                index = self.record.segments[iface.segment]["index"]
+                self._step(source, f"moving {iface.host_side} to {host}", kernel.move_link, src_ns,
+                           iface.host_side, dst_ns)
+                self._step(host, f"attaching {iface.host_side}", kernel.enslave, dst_ns, iface.host_side,
+                           f"s{index}")
+                self._step(host, f"bringing {iface.host_side} up", kernel.set_up, dst_ns, iface.host_side)
+            outage = time.monotonic() - started
+            self._step(host, f"announcing {component}", kernel.announce, comp.name,
+                       *[i.name for i in comp.interfaces])
+            for iface in comp.interfaces:
+                self._reshape(dst_ns, iface)
+        comp.host = host
+        for res in self.record.resources:
+            if res.name == comp.name:
+                res.host = host
+        result = MigrationResult(component, source, host, "re-attach", outage,
+                                 f"{len(comp.interfaces)} interfaces re-attached in {outage * 1000:.1f} ms")
+        self.record.history.append(result.to_json())
+        return result
+
+    def _reshape(self, ns: str, iface) -> None:
+        """Shape a moved host-side end again (towards the component, at the link's rate that way)."""
+        if iface.rate_in_bps:
+            kernel.shape(ns, iface.host_side, iface.rate_in_bps, self.record.segments[iface.segment]["latency_s"])

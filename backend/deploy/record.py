@@ -1,0 +1,124 @@
+"""A deployment record: what was created where, kept on disk so that a later command finds it."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+DEPLOYING, RUNNING, FAILED, TORN_DOWN = "deploying", "running", "failed", "torn-down"
+
+
+def new_tag() -> str:
+    """A short deployment tag: a letter then four letters or digits (names are 'vxi' + tag + '-...')."""
+    alphabet = string.ascii_lowercase + string.digits
+    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(alphabet) for _ in range(4))
+
+
+def prefix_of(tag: str) -> str:
+    """The prefix of every name a deployment creates."""
+    return f"vxi{tag}-"
+
+
+@dataclass
+class Interface:
+    """A component's interface on one segment."""
+
+    name: str
+    segment: str  # "vxi/link"
+    address: str
+    host_side: str | None = None  # the name of the other end on the host (netns backend)
+    rate_out_bps: float = 0.0  # shaped rate out of the component
+    rate_in_bps: float = 0.0  # shaped rate into the component
+
+
+@dataclass
+class ComponentRecord:
+    """A deployed component: its host, state and addresses, and the object that runs it."""
+
+    vxi: str
+    id: str
+    kind: str
+    host: str
+    state: str
+    addresses: list[str] = field(default_factory=list)
+    name: str = ""  # the libvirt domain or the network namespace
+    interfaces: list[Interface] = field(default_factory=list)
+
+
+@dataclass
+class Resource:
+    """One thing the deployment created: kind (domain, network, namespace), name, and its host."""
+
+    kind: str
+    name: str
+    host: str
+
+
+@dataclass
+class DeploymentRecord:
+    """Everything a later `vxi status`, `teardown`, `migrate` or `exec` needs to know."""
+
+    id: str
+    backend: str
+    substrate: str = ""
+    vxis: list[str] = field(default_factory=list)
+    files: dict = field(default_factory=dict)  # {"substrate": path, "vxis": [paths]}
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    state: str = DEPLOYING
+    hosts: dict[str, str] = field(default_factory=dict)  # host id -> URI or namespace
+    components: dict[str, ComponentRecord] = field(default_factory=dict)
+    segments: dict[str, dict] = field(default_factory=dict)  # "vxi/link" -> subnet, rates, hosts, paths
+    resources: list[Resource] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)  # migrations
+    outlives_process: bool = True  # False on libvirt's test driver: its worlds end with the process
+    real_counters: bool = True  # False on libvirt's test driver, whose traffic counters are fake
+    error: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of every name this deployment created."""
+        return prefix_of(self.id)
+
+    def find(self, name: str) -> ComponentRecord:
+        """A component by key, plain id or vxi/id (KeyError with a clear message otherwise)."""
+        if name in self.components:
+            return self.components[name]
+        found = [c for c in self.components.values() if c.id == name or f"{c.vxi}/{c.id}" == name]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise KeyError(f"'{name}' names components in several VXIs: write VXI/{name}")
+        raise KeyError(f"deployment {self.id} has no component '{name}'")
+
+    def key_of(self, comp: ComponentRecord) -> str:
+        """The key under which a component is recorded."""
+        return next(k for k, c in self.components.items() if c is comp)
+
+    def to_json(self) -> dict:
+        """The full JSON form (as stored on disk and printed by --json)."""
+        data = asdict(self)
+        data["resources"] = [asdict(r) for r in self.resources]
+        return data
+
+    def summary_json(self) -> dict:
+        """The short form `vxi status --json` lists, with the full fields as well."""
+        data = self.to_json()
+        data["components"] = {k: {"host": c.host, "state": c.state, "addresses": list(c.addresses),
+                                  "vxi": c.vxi, "id": c.id, "kind": c.kind, "name": c.name,
+                                  "interfaces": [asdict(i) for i in c.interfaces]}
+                              for k, c in self.components.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> DeploymentRecord:
+        """Read the stored form back."""
+        values = dict(data)
+        values["components"] = {
+            k: ComponentRecord(**{**c, "interfaces": [Interface(**i) for i in c.get("interfaces", [])]})
+            for k, c in data.get("components", {}).items()}
+        values["resources"] = [Resource(**r) for r in data.get("resources", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
