@@ -45,7 +45,8 @@ class ThroughputPlot(QWidget):
     redrawn = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, theme: str = "dark", refresh_ms: int = 500,
-                 window_s: float = 0.0, title: str = "", units: str = "bit/s", show_aggregate: bool = True):
+                 window_s: float = 0.0, title: str = "", units: str = "bit/s", show_aggregate: bool = True,
+                 label: str = ""):
         super().__init__(parent)
         self.store: SeriesStore | None = None
         self.window_s = window_s
@@ -67,9 +68,9 @@ class ThroughputPlot(QWidget):
         self.plot = pg.PlotWidget(self)
         self.plot.setTitle(title)
         self.plot.setLabel("bottom", "time", units="s")
-        self.plot.setLabel("left", "throughput" if units == "bit/s" else "value", units=units)
+        self.plot.setLabel("left", label or ("throughput" if units == "bit/s" else "value"), units=units)
         self.plot.getAxis("left").enableAutoSIPrefix(True)
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.legend = self.plot.addLegend(offset=(-10, 10))
         self.follow = True
         self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         layout = QVBoxLayout(self)
@@ -113,7 +114,7 @@ class ThroughputPlot(QWidget):
 
     def set_points(self, name: str, points: list[tuple[float, float]]) -> None:
         """Show a fixed curve (an experiment's result) next to the live ones."""
-        array = np.asarray(points, dtype=float).reshape(-1, 2)
+        array = np.asarray([(t, np.nan if v is None else v) for t, v in points], dtype=float).reshape(-1, 2)
         self._fixed[name] = (array[:, 0], array[:, 1])
         self._dirty = True
 
@@ -175,7 +176,7 @@ class ThroughputPlot(QWidget):
 
     def _default_groups(self) -> dict[str, list[SeriesKey]]:
         groups: dict[str, list[SeriesKey]] = {}
-        for key in self.store.keys() if self.store else []:
+        for key in self.store.series_keys() if self.store else []:
             if key.direction == TX:
                 groups.setdefault(key.component, []).append(key)
         return groups
@@ -194,7 +195,7 @@ class ThroughputPlot(QWidget):
             if item is None:
                 item = self._curves[name] = self.plot.plot([], [], name=name, pen=self._pen(name, index))
             item.setData(times, values, connect="finite")
-            top = max(top, float(np.nanmax(values)) if len(values) else 0.0)
+            top = max(top, float(np.nanmax(values)) if np.isfinite(values).any() else 0.0)
         if self.follow:
             self.plot.getViewBox().enableAutoRange(x=True)
             self.plot.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0)
@@ -249,6 +250,10 @@ def _cell(value: float | None) -> str:
 
 def _sum_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     times = np.unique(np.concatenate([t for t, _ in curves])) if curves else np.zeros(0)
+    spans = [(t[0], t[-1]) for t, _ in curves if len(t)]
+    start, end = max(s for s, _ in spans), min(e for _, e in spans)
+    if start <= end:  # only where every curve has points, so the total does not step at the edges
+        times = times[(times >= start) & (times <= end)]
     total = np.zeros(len(times))
     for t, v in curves:
         if len(t):
@@ -260,7 +265,7 @@ def render_spec(spec: dict, out: str | Path, theme: str = "light", width: int = 
     """Render a plot spec {title, units, series: {name: [[t, v], ...]}, markers: [[t, label], ...]} to PNG."""
     app = QApplication.instance() or QApplication([])
     plot = ThroughputPlot(theme=theme, title=spec.get("title", ""), units=spec.get("units", "bit/s"),
-                          show_aggregate=bool(spec.get("aggregate", False)))
+                          show_aggregate=bool(spec.get("aggregate", False)), label=spec.get("label", ""))
     plot.resize(width, int(width * 0.5))
     for name, points in spec.get("series", {}).items():
         plot.set_points(name, [tuple(p) for p in points])

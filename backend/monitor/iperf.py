@@ -24,6 +24,7 @@ class IperfResult:
     lost_percent: float | None = None
     jitter_ms: float | None = None
     retransmits: int | None = None
+    interrupted: bool = False  # stopped before its end: the figures are the sender's (no server report)
 
     def to_json(self) -> dict:
         """A JSON-ready dict."""
@@ -38,9 +39,11 @@ def parse_iperf_json(text: str) -> IperfResult:
         raise IperfError(f"iperf3 did not print JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict):
         raise IperfError("iperf3 printed JSON that is not an object")
-    if data.get("error"):
-        raise IperfError(f"iperf3: {data['error']}")
     start, end = data.get("start", {}), data.get("end", {})
+    if data.get("error"):
+        if "interrupt" in str(data["error"]) and end.get("sum_sent", {}).get("seconds"):
+            return _interrupted(start, end)
+        raise IperfError(f"iperf3: {data['error']}")
     protocol = str(start.get("test_start", {}).get("protocol", "TCP")).lower()
     if protocol == "udp":
         total = end.get("sum", {})
@@ -60,6 +63,15 @@ def parse_iperf_json(text: str) -> IperfResult:
     return IperfResult("tcp", float(received.get("seconds", 0.0)), int(received.get("bytes", 0)),
                        float(received.get("bits_per_second", 0.0)), float(sent.get("bits_per_second", 0.0)),
                        retransmits=int(sent.get("retransmits", 0)))
+
+
+def _interrupted(start: dict, end: dict) -> IperfResult:
+    """A run stopped early (`vxi traffic stop`): only the sender's side is known."""
+    sent = end["sum_sent"]
+    protocol = str(start.get("test_start", {}).get("protocol", "TCP")).lower()
+    rate = float(sent.get("bits_per_second", 0.0))
+    return IperfResult(protocol, float(sent["seconds"]), int(sent.get("bytes", 0)), rate, rate,
+                       retransmits=sent.get("retransmits"), interrupted=True)
 
 
 def jain_index(values: list[float]) -> float:

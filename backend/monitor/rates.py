@@ -35,8 +35,15 @@ class CounterTracker:
     resets: int = 0
     wraps: int = 0
 
-    def update(self, time: float, value: int, identity: object = None) -> Rate | None:
-        """Record a reading (`value` bytes at `time` s); return the rate since the previous one, if any."""
+    def update(self, time: float, value: int, identity: object = None, min_elapsed: float = 0.0) -> Rate | None:
+        """Record a reading (`value` bytes at `time` s); return the rate since the previous one, if any.
+
+        A reading less than `min_elapsed` after the previous one is ignored (its rate would mostly show
+        the jitter of the reading times); the next one then spans the whole interval.
+        """
+        if (self.last_time is not None and identity == self.identity and 0 <= time - self.last_time < min_elapsed
+                and value >= (self.last_value or 0)):
+            return None
         previous_time, previous_value, previous_identity = self.last_time, self.last_value, self.identity
         self.last_time, self.last_value, self.identity = time, int(value), identity
         if previous_time is None or previous_value is None:
@@ -61,8 +68,15 @@ class CounterTracker:
 
 
 def mean_rate(points: list[tuple[float, float]], start: float, end: float) -> float:
-    """Time-weighted mean of (end time, bps) points whose intervals end within [start, end]."""
-    inside = [(t, v) for t, v in points if start < t <= end]
-    if not inside:
-        return 0.0
-    return sum(v for _, v in inside) / len(inside)
+    """Time-weighted mean of rate points (each the rate over the interval that ends at its time) whose
+    intervals end within (start, end]: a short interval counts for its short time."""
+    total = weight = 0.0
+    previous = None
+    for time, value in points:
+        if previous is not None and start < time <= end and time > previous:
+            span = time - max(previous, start)
+            if span > 0:
+                total += value * span
+                weight += span
+        previous = time
+    return total / weight if weight else 0.0

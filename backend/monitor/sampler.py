@@ -66,15 +66,17 @@ class Sampler:
             return None
         readings = self.source.read()
         now = self.now()
+        shortest = 0.5 * self.current_interval()
         points: dict[SeriesKey, float] = {}
         for reading in readings:
-            if self.store.note_host(reading.component, now, reading.host) and reading.host:
-                self.mark("host-change", f"{reading.component} on {reading.host}", now)
+            at = now if reading.time is None else reading.time - self._origin
+            if self.store.note_host(reading.component, at, reading.host) and reading.host:
+                self.mark("host-change", f"{reading.component} on {reading.host}", at)
             for direction, value in ((TX, reading.tx_bytes), (RX, reading.rx_bytes)):
                 key = SeriesKey(reading.component, reading.interface, direction)
-                rate = self._tracker(key).update(now, value, (reading.host, reading.identity))
+                rate = self._tracker(key).update(at, value, (reading.host, reading.identity), shortest)
                 if rate is not None:
-                    self.store.add(key, now, rate.bps)
+                    self.store.add(key, at, rate.bps)
                     points[key] = rate.bps
         event = SamplesEvent(now, points)
         self._emit(event)
@@ -118,6 +120,11 @@ class Sampler:
         self._thread.start()
 
     def _run(self) -> None:
+        # A source may keep per-thread resources for the sampler's life (open netlink sockets).
+        with getattr(self.source, "thread_context", contextlib.nullcontext)():
+            self._loop()
+
+    def _loop(self) -> None:
         next_due = self._clock()
         while not self._stop.is_set():
             try:

@@ -110,7 +110,7 @@ class SeriesStore:
         with self._lock:
             return sorted(self._markers, key=lambda m: m.time)
 
-    def keys(self) -> list[SeriesKey]:
+    def series_keys(self) -> list[SeriesKey]:
         """Keys of every series, sorted."""
         with self._lock:
             return sorted(self._series)

@@ -20,10 +20,14 @@ class CounterReading:
     tx_bytes: int
     host: str | None = None
     identity: object = None
+    time: float | None = None  # when the counter was read (time.monotonic()), if the source knows
 
 
 class CounterSource(Protocol):
-    """Reads every counter of a deployment in one call (blocking; the sampler runs it off the GUI thread)."""
+    """Reads every counter of a deployment in one call (blocking; the sampler runs it off the GUI thread).
+
+    A source may also have `thread_context()`, a context manager the sampler thread holds for its life.
+    """
 
     #: False when the backend's counters are not real traffic (the libvirt test driver): nothing is plotted.
     real_counters: bool

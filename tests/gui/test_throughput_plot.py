@@ -4,19 +4,20 @@ markers, themes readable, CSV and PNG export, and nothing plotted without real c
 import csv
 import os
 import struct
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import libvirt  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget  # noqa: E402
+import libvirt
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from backend.monitor.libvirt_source import DomainTarget, LibvirtSource  # noqa: E402
-from backend.monitor.sampler import Sampler  # noqa: E402
-from backend.monitor.sources import CounterReading  # noqa: E402
-from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot  # noqa: E402
+from backend.monitor.libvirt_source import DomainTarget, LibvirtSource
+from backend.monitor.sampler import Sampler
+from backend.monitor.sources import CounterReading
+from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot
 
 
 class GrowingSource:
@@ -112,7 +113,8 @@ def test_export_csv_and_png(qtbot, window, tmp_path):
     plot.set_points("vr2", [(0.0, 5e7), (1.0, 5e7)])
     plot.redraw()
     plot.export_csv(tmp_path / "series.csv")
-    rows = list(csv.reader(open(tmp_path / "series.csv")))
+    with open(tmp_path / "series.csv") as handle:
+        rows = list(csv.reader(handle))
     assert rows[0] == ["time_s", "vr1 (bit/s)", "vr2 (bit/s)", "aggregate (bit/s)"]
     assert rows[2] == ["1.000", "1.2e+08", "5e+07", "1.7e+08"]
     plot.export_png(tmp_path / "plot.png", width=640)
@@ -152,3 +154,46 @@ def test_user_zoom_stops_following_new_points(qtbot, window):
     plot.set_points("vr1", [(0.0, 1e8), (10.0, 9e8)])
     plot.redraw()
     assert plot.plot.getViewBox().viewRange()[1] == shown
+
+
+@pytest.mark.root
+def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot, window):
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, tc)")
+    from backend.deploy.netns.deployer import NetnsDeployer
+    from backend.experiments.migration import figure6_mapping
+    from backend.monitor.deployment import source_for
+    from backend.monitor.traffic import Flow, start_flow, stop_flow
+    from backend.vxdl import read_file
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    substrate = read_file(examples / "figure6-substrate.vxdl", role="substrate").model
+    vxi = read_file(examples / "figure6-vxi-a.vxdl").model
+    deployer = NetnsDeployer(substrate, [vxi])
+    _, plot, entry = window
+    try:
+        record = deployer.deploy(figure6_mapping(substrate, [vxi]))
+        sampler = Sampler(source_for(deployer), interval=0.25)
+        plot.attach(sampler)
+        a1, a5 = record.find("a1"), record.find("a5")
+        flow = start_flow(Flow(a1.name, a5.name, a5.addresses[0].split("/")[0], 5211, "udp", 30e6, 8.0, 1200))
+        sampler.start()
+        try:
+            def forwarding():
+                _, values = plot.curves().get("ra", ([], []))
+                return len([v for v in values if v > 20e6]) >= 3
+
+            for letter in "flow":
+                qtbot.keyClicks(entry, letter)
+                qtbot.wait(50)
+            qtbot.waitUntil(forwarding, timeout=20000)
+            qtbot.keyClicks(entry, "!")
+        finally:
+            sampler.stop()
+            stop_flow(flow)
+    finally:
+        deployer.teardown()
+    assert entry.text() == "flow!"
+    qtbot.waitUntil(lambda: len(plot._curves["ra"].getData()[0]) >= 3, timeout=5000)
+    _, drawn = plot._curves["ra"].getData()
+    assert 20e6 < sorted(drawn)[len(drawn) // 2] < 40e6  # the router forwards the 30 Mbit/s flow once

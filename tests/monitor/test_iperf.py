@@ -46,3 +46,9 @@ def test_jain_index():
     assert jain_index([5.0, 5.0, 5.0, 5.0]) == pytest.approx(1.0)
     assert jain_index([8.0, 0.0, 0.0, 0.0]) == pytest.approx(0.25)
     assert 0.95 < jain_index([100.0, 90.0]) < 1.0
+
+
+def test_interrupted_run_reports_the_senders_figures():
+    result = parse_iperf_json((DATA / "iperf3-tcp-interrupted.json").read_text())
+    assert result.interrupted and result.protocol == "tcp"
+    assert result.received_bps > 1e6 and result.seconds > 1

@@ -3,7 +3,7 @@
 import pytest
 
 from backend.monitor.events import MarkerEvent, SamplesEvent
-from backend.monitor.rates import WRAP_32, CounterTracker
+from backend.monitor.rates import WRAP_32, CounterTracker, mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import RX, TX, RingBuffer, SeriesKey, SeriesStore
 from backend.monitor.sources import CounterReading, StaticSource
@@ -109,3 +109,18 @@ def test_store_total_adds_series_of_the_same_ticks():
         store.add(b, t, 5.0)
     times, total = store.total([a, b])
     assert times.tolist() == [1.0, 2.0] and total.tolist() == [15.0, 15.0]
+
+
+def test_mean_rate_weighs_each_point_by_its_interval():
+    points = [(0.0, 0.0), (1.0, 100.0), (2.0, 100.0), (2.05, 1000.0), (3.0, 100.0)]
+    mean = mean_rate(points, 0.0, 3.0)
+    assert mean == pytest.approx((100 + 100 + 0.05 * 1000 + 0.95 * 100) / 3)
+    assert mean_rate(points, 5.0, 6.0) == 0.0
+
+
+def test_a_reading_too_soon_after_the_last_is_folded_into_the_next():
+    tracker = CounterTracker()
+    tracker.update(0.0, 0)
+    assert tracker.update(0.02, 400_000, min_elapsed=0.05) is None  # would read as 160 Mbit/s
+    rate = tracker.update(1.0, 1_250_000, min_elapsed=0.05)
+    assert rate.start == 0.0 and rate.bps == pytest.approx(10e6)

@@ -47,10 +47,11 @@ def test_sampler_reads_off_the_calling_thread_and_fills_the_store():
     events = []
     with Sampler(source, interval=0.05) as sampler:
         sampler.subscribe(events.append)
-        assert wait_for(lambda: len(sampler.store.keys()) == 2 and len(sampler.store.points(sampler.store.keys()[1])) >= 3)
+        assert wait_for(lambda: len(sampler.store.series_keys()) == 2
+                        and len(sampler.store.points(sampler.store.series_keys()[1])) >= 3)
     assert threading.current_thread().name not in source.threads
     assert any(isinstance(e, SamplesEvent) and e.points for e in events)
-    values = [v for _, v in sampler.store.points(sampler.store.keys()[1])]
+    values = [v for _, v in sampler.store.points(sampler.store.series_keys()[1])]
     assert all(v > 0 for v in values)
 
 
@@ -86,4 +87,4 @@ def test_test_driver_counters_are_not_plotted(test_driver):
     assert sampler.sample_once() is None
     sampler.stop()
     assert [e for e in events if isinstance(e, StatusEvent)] == [StatusEvent(False, source.reason)]
-    assert sampler.store.keys() == []
+    assert sampler.store.series_keys() == []
