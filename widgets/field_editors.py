@@ -177,6 +177,7 @@ class CheckEdit(_Editor):
         self.box = QCheckBox(text)
         self.box.clicked.connect(self._commit)
         self.layout_.addWidget(self.box)
+        self.layout_.addStretch(1)
 
     def set_values(self, values: list) -> None:
         """Check, uncheck, or show partly checked for differing items."""
@@ -236,6 +237,7 @@ class LeaseEdit(_Editor):
         self.layout_.addWidget(self.start, 3)
         self.layout_.addWidget(self.duration, 2)
         self._parts: tuple = (None, None)
+        self._texts = ("", "")
         self._mixed_parts = (False, False)
         self.start.editingFinished.connect(self._commit)
         self.duration.editingFinished.connect(self._commit)
@@ -253,8 +255,16 @@ class LeaseEdit(_Editor):
         self.duration.setPlaceholderText("various" if mixed_duration else "duration")
         self._accept(self.start)
         self._accept(self.duration)
+        self._texts = self._typed()
+
+    def _typed(self) -> tuple[str, str]:
+        return (self.start.text().strip(), self.duration.text().strip())
 
     def _commit(self) -> None:
+        if self._typed() == self._texts:  # nothing retyped (a start's sub-seconds would not survive a round trip)
+            self._accept(self.start)
+            self._accept(self.duration)
+            return
         parts = []
         for widget, parse, mixed in ((self.start, parse_start, self._mixed_parts[0]),
                                      (self.duration, parse_seconds, self._mixed_parts[1])):
@@ -268,6 +278,7 @@ class LeaseEdit(_Editor):
                 return
             self._accept(widget)
         value = tuple(parts)
+        self._texts = self._typed()
         if value == self._parts:
             return
         self._parts = value

@@ -22,6 +22,7 @@ on the spot: the field gets a red frame, a message appears under the title, and 
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 from PySide6.QtCore import Signal
@@ -122,19 +123,22 @@ class InspectorWidget(QWidget):
         if not objects:
             return []
         specs = field_specs(self._model)
-        return [s for s in specs if all(s.applies(o) for o in objects) and not (s.single and len(objects) > 1)]
+        several = len(objects) > 1
+        return [s for s in specs if all(s.applies(o) for o in objects) and not (s.single and several)]
 
     def _choices_key(self, objects: list) -> tuple:
         """What the port choices depend on (a rebuild when a router's ports change)."""
         if len(objects) != 1 or not isinstance(objects[0], Link):
             return ()
-        ends = (self._model.components.get(objects[0].source), self._model.components.get(objects[0].destination))
+        link = objects[0]
+        ends = (self._model.components.get(link.source), self._model.components.get(link.destination))
         return tuple(tuple(getattr(end, "ports", ())) for end in ends)
 
     def _rebuild(self) -> None:
         for editor in self._editors.values():
             editor.blockSignals(True)
         self._editors = {}
+        self._last_values: dict[str, list] = {}
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -164,10 +168,14 @@ class InspectorWidget(QWidget):
     def _fill(self, objects: list) -> None:
         self._update_titles(objects)
         inherited = _describe_lease(getattr(self._model, "lease", None))
+        focus = self.focusWidget()
         for spec in self._specs:
             editor = self._editors[spec.key]
+            values = [copy.deepcopy(spec.get(o)) for o in objects]
+            if values == self._last_values.get(spec.key) and focus is not None and editor.isAncestorOf(focus):
+                continue  # the user may be typing there; its value did not change
+            self._last_values[spec.key] = values
             editor.blockSignals(True)
-            values = [spec.get(o) for o in objects]
             if isinstance(editor, LeaseEdit):
                 editor.set_values(values, inherited if spec.key == "lease" else "")
             else:
@@ -181,13 +189,15 @@ class InspectorWidget(QWidget):
             return
         if len(objects) == 1:
             obj = objects[0]
-            kind = "provisioned host" if isinstance(obj, Host) and obj.provisioned else obj.kind.replace("_", " ")
+            kind = obj.kind.replace("_", " ")
+            if isinstance(obj, Host) and obj.provisioned:
+                kind = "provisioned host"
             self.title.setText(f"{obj.id} ({kind})")
         else:
             kinds = Counter(o.kind.replace("_", " ") for o in objects)
             counts = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
             self.title.setText(f"{len(objects)} selected: {counts}")
-        links = [o for o in objects if isinstance(o, (Link, PhysicalLink))]
+        links = [o for o in objects if isinstance(o, Link | PhysicalLink)]
         if len(objects) == 1 and links:
             link = links[0]
             src = f"{link.source}" + (f" ({link.source_port})" if getattr(link, "source_port", None) else "")

@@ -6,7 +6,8 @@ Public API:
                check(model, obj, value) -> refusal message or None, single (only for one subject)
     field_specs(model) -> list[FieldSpec]        every spec, with one per period of model.periods
     SECTIONS: section titles in display order
-    PeriodConfigEdit: forward/reverse/latency of one link in one period; commits (attribute, Quantity | None)
+    PeriodConfigEdit: forward/reverse/latency of one link in one period; commits (attribute, Quantity | None);
+                      an unset value reads "as the link: ≥ 100 Mbit/s"
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class PeriodConfigEdit(QWidget):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        self.edits = {"forward": QuantityEdit(units.BANDWIDTH, "≥"), "reverse": QuantityEdit(units.BANDWIDTH, "≥"),
+        self.edits = {"forward": QuantityEdit(units.BANDWIDTH, "≥"),
+                      "reverse": QuantityEdit(units.BANDWIDTH, "≥"),
                       "latency": QuantityEdit(units.LATENCY, "≤")}
         for name, edit in self.edits.items():
             form.addRow(QLabel(name), edit)
@@ -82,9 +84,11 @@ class PeriodConfigEdit(QWidget):
             edit.refused.connect(self.refused)
 
     def set_values(self, values: list) -> None:
-        """Show the period's configuration of the selected links (None: no own configuration)."""
+        """Show (period configuration or None, the link's own values) of the selected links."""
         for name, edit in self.edits.items():
-            edit.set_values([getattr(v, name) if v is not None else None for v in values])
+            bases = {getattr(base, name).describe() if getattr(base, name) else "not set" for _, base in values}
+            blank = f"as the link: {bases.pop()}" if len(bases) == 1 else "as each link"
+            edit.set_values([getattr(own, name) if own is not None else None for own, _ in values], blank)
 
 
 def _is(*types: type) -> Callable[[object], bool]:
@@ -171,7 +175,17 @@ def _period_spec(period) -> FieldSpec:
     hours = f"+{units.format_number(round(period.offset / 3600, 2))}h – " \
             f"+{units.format_number(round(period.end / 3600, 2))}h"
     return FieldSpec(f"period:{period.name}", f"{period.name} ({hours})", "Periods", "periods",
-                     lambda m, s: PeriodConfigEdit(), _is(Link), lambda lk: lk.periods.get(period.name), to_model)
+                     lambda m, s: PeriodConfigEdit(), _is(Link),
+                     lambda lk: (lk.periods.get(period.name), LinkConfig(lk.forward, lk.reverse, lk.latency)),
+                     to_model)
+
+
+def _id_editor(model, subjects) -> TextEdit:
+    editor = TextEdit(optional=False)
+    if not hasattr(model, "rename"):
+        editor.line.setReadOnly(True)
+        editor.setToolTip("hosts and physical links keep their id")
+    return editor
 
 
 def _one_way_to_model(link: Link, one_way: bool):
@@ -183,28 +197,29 @@ def field_specs(model) -> list[FieldSpec]:
     bandwidth, latency, size, freq, count = (units.BANDWIDTH, units.LATENCY, units.SIZE, units.FREQUENCY,
                                              units.COUNT)
     specs = [
-        FieldSpec("id", "Id", "General", "id", lambda m, s: TextEdit(optional=False), lambda obj: True,
-                  lambda obj: obj.id, single=True),
+        FieldSpec("id", "Id", "General", "id", _id_editor, lambda obj: True, lambda obj: obj.id, single=True),
         FieldSpec("location", "Location", "General", "location",
-                  lambda m, s: TextEdit(placeholder="any site (anchor)"), _is(Component), lambda c: c.location),
+                  lambda m, s: TextEdit(placeholder="any site (anchor)"), _is(Component),
+                  lambda c: c.location),
         FieldSpec("site", "Site", "General", "site", lambda m, s: TextEdit(), _is(Host), lambda h: h.site),
         FieldSpec("function", "Function", "General", "function",
-                  lambda m, s: ChoiceEdit(list(FUNCTIONS), editable=True), _is(Component), lambda c: c.function),
+                  lambda m, s: ChoiceEdit(list(FUNCTIONS), editable=True), _is(Component),
+                  lambda c: c.function),
         FieldSpec("region", "Region", "General", "region", lambda m, s: TextEdit(),
                   _is(Node, Storage, Router, AccessPoint), lambda c: c.region),
         FieldSpec("tags", "Tags", "General", "tags", lambda m, s: TagsEdit(), _is(Component, Host),
                   lambda obj: obj.tags),
         FieldSpec("lease", "Lease", "Lease", "lease", lambda m, s: LeaseEdit(), _is(Component, Link),
                   lambda obj: obj.lease, _lease_to_model("lease")),
-        FieldSpec("availability", "Availability", "Lease", "availability", lambda m, s: LeaseEdit(), _is(Host),
-                  lambda h: h.availability, _lease_to_model("availability")),
+        FieldSpec("availability", "Availability", "Lease", "availability", lambda m, s: LeaseEdit(),
+                  _is(Host), lambda h: h.availability, _lease_to_model("availability")),
         _quantity("cores", "Cores", "Resources", count, _is(Node, Router, Host)),
         _quantity("frequency", "Frequency", "Resources", freq, _is(Node, Host)),
         _quantity("memory", "Memory", "Resources", size, _is(Node, Router, Host)),
         _quantity("storage", "Storage", "Resources", size, _is(Node, Host)),
         _quantity("size", "Size", "Resources", size, _is(Storage)),
-        FieldSpec("ports", "Ports", "Router", "ports", lambda m, s: PortsEdit(), _is(Router), lambda r: r.ports,
-                  check=_check_router_ports),
+        FieldSpec("ports", "Ports", "Router", "ports", lambda m, s: PortsEdit(), _is(Router),
+                  lambda r: r.ports, check=_check_router_ports),
         FieldSpec("cardinality", "Members", "Cloud", "cardinality", lambda m, s: CountEdit(minimum=1),
                   _is(Cloud), lambda c: c.cardinality),
         FieldSpec("organisation", "Organisation", "Cloud", "organisation",
@@ -226,7 +241,8 @@ def field_specs(model) -> list[FieldSpec]:
         _quantity("link_reverse", "Bandwidth reverse", "Link", bandwidth, _is(PhysicalLink), field="reverse"),
         _quantity("link_latency", "Latency", "Link", latency, _is(PhysicalLink), "≤", field="latency"),
         FieldSpec("link_provisioned", "Provisioned", "Link", "provisioned",
-                  lambda m, s: CheckEdit("allocated on demand"), _is(PhysicalLink), lambda lk: lk.provisioned),
+                  lambda m, s: CheckEdit("allocated on demand"), _is(PhysicalLink),
+                  lambda lk: lk.provisioned),
         FieldSpec("uri", "libvirt URI", "Host", "uri", lambda m, s: TextEdit(placeholder="test:///default"),
                   _is(Host), lambda h: h.uri),
         FieldSpec("provisioned", "Provisioned", "Host", "provisioned",

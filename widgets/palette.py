@@ -6,7 +6,8 @@ Public API:
     CARDINALITY_MIME = "application/x-vxi-cardinality"  data: cloud member count (cloud only)
     VXI_KINDS = ("node", "storage", "cloud", "router", "access_point")
     SUBSTRATE_KINDS = ("host", "provisioned_host")
-    kind_icon(kind: str, size: int = 32) -> QIcon     resources/icons/<kind>.svg, else a drawn shape
+    kind_icon(kind: str, size: int = 32, colours: dict | None = None) -> QIcon
+                                   resources/icons/<kind>.svg recoloured to the theme, else a drawn shape
     PaletteWidget(parent=None)
         set_mode(mode: str)        "vxi" (default) or "substrate"
         mode() -> str
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.theme import palette_colours
+from widgets.theme import make_palette, palette_colours
 
 KIND_MIME = "application/x-vxi-kind"
 PORTS_MIME = "application/x-vxi-ports"
@@ -44,6 +45,8 @@ CARDINALITY_MIME = "application/x-vxi-cardinality"
 VXI_KINDS = ("node", "storage", "cloud", "router", "access_point")
 SUBSTRATE_KINDS = ("host", "provisioned_host")
 ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"
+# Colours the SVG files are drawn in, replaced by theme colours (the designer's scene does the same).
+SVG_COLOURS = {"#202020": "text", "#cfe0f5": "item_fill", "#3d7cc9": "selection"}
 
 LABELS = {
     "node": "Node", "storage": "Storage", "cloud": "Cloud (group)", "router": "Router",
@@ -102,18 +105,26 @@ def _draw_shape(painter: QPainter, kind: str, rect: QRectF, fill: QColor, border
             painter.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
 
 
+def _themed_svg(path: Path, colours: dict) -> QByteArray:
+    """The icon's SVG with its stroke, fill and accent colours replaced by the theme's."""
+    text = path.read_text(encoding="utf-8")
+    for written, key in SVG_COLOURS.items():
+        text = text.replace(written, colours[key].name())
+    return QByteArray(text.encode("utf-8"))
+
+
 def kind_icon(kind: str, size: int = 32, colours: dict | None = None) -> QIcon:
-    """The icon of `kind`: resources/icons/<kind>.svg when present, else a drawn shape."""
+    """The icon of `kind`: resources/icons/<kind>.svg in the theme's colours when present, else a drawn shape."""
+    colours = colours or palette_colours(make_palette(False))
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     svg = ICON_DIR / f"{kind}.svg"
-    renderer = QSvgRenderer(str(svg)) if svg.is_file() else None
+    renderer = QSvgRenderer(_themed_svg(svg, colours)) if svg.is_file() else None
     if renderer is not None and renderer.isValid():
         renderer.render(painter, QRectF(0, 0, size, size))
     else:
-        colours = colours or {"item_fill": QColor("#dce6f5"), "item_border": QColor("#4a4a4a")}
         _draw_shape(painter, kind, QRectF(0, 0, size, size), colours["item_fill"], colours["item_border"])
     painter.end()
     return QIcon(pixmap)

@@ -5,7 +5,7 @@ Public API:
         set_problems(problems: list[Problem])    replaces the list (errors first, then warnings, then others)
         problems() -> list[Problem]              in the order shown
         summary() -> str                         e.g. "2 errors, 1 warning" or "No problems"
-        signal activated(str element_id)         on double-click or Enter on a row ("" when it names no element)
+        signal activated(str element_id)         on double-click or Enter ("" when no element)
 Severity is shown as an icon and a word, never by colour alone.
 """
 
@@ -56,6 +56,9 @@ class ProblemsWidget(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setWordWrap(False)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(3, header.ResizeMode.Stretch)
         self.tree.itemDoubleClicked.connect(lambda item, _col: self._activate(item))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -80,7 +83,7 @@ class ProblemsWidget(QWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, problem.element_id or "")
             items.append(item)
         self.tree.addTopLevelItems(items)
-        for column in range(len(COLUMNS) - 2):
+        for column in (0, 1, 2, 4):
             self.tree.resizeColumnToContents(column)
         self.summary_label.setText(self.summary())
 

@@ -2,7 +2,8 @@
 
 Public API:
     QuantityEdit(kind: str, default_shape: str = "=", optional: bool = True, parent=None)
-        set_values(values: list[Quantity | None])   the selected items' values ("various" when they differ)
+        set_values(values: list[Quantity | None], blank="not set")   the selected items' values ("various" when
+                                                     they differ; `blank` is the placeholder when unset)
         number_edits: tuple[QLineEdit, QLineEdit, QLineEdit]   value/min/list, max, step
         unit_combo: QComboBox (hidden for counts), shape_combo: QComboBox
         signal committed(object)   a Quantity in SI units (or None when cleared), only when valid
@@ -89,7 +90,7 @@ def parse_quantity(kind: str, shape: str, texts: list[str], unit: str | None,
 
 
 class QuantityEdit(QWidget):
-    """Shape combo, up to three number fields and a unit combo, committing a Quantity on Enter or focus-out."""
+    """Shape combo, up to three number fields and a unit; commits a Quantity on Enter or focus-out."""
 
     committed = Signal(object)
     refused = Signal(str)
@@ -114,6 +115,7 @@ class QuantityEdit(QWidget):
         self.unit_combo.addItems(units.PREFERRED_UNITS[kind])
         self.unit_combo.setVisible(kind != units.COUNT)
         self.unit_combo.setToolTip(f"Unit of the {kind}")
+        self.unit_combo.setMinimumWidth(self.unit_combo.fontMetrics().horizontalAdvance("Mbps") + 34)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -129,16 +131,17 @@ class QuantityEdit(QWidget):
             edit.editingFinished.connect(self._commit)
         self.unit_combo.activated.connect(lambda _i: self._commit())
         self.shape_combo.activated.connect(lambda _i: self._shape_changed())
+        self._count_unit: str | None = ""
         self._set_shape(default_shape)
-        self._committed_value: Quantity | None = None
+        self._shown_state: tuple = self._state()
 
     # ----- public -----
-    def set_values(self, values: list[Quantity | None]) -> None:
-        """Show the selected items' value, or blank 'various' fields when they differ."""
+    def set_values(self, values: list[Quantity | None], blank: str = "not set") -> None:
+        """Show the selected items' value, or blank 'various' fields when they differ; `blank` reads when unset."""
         first = values[0] if values else None
         mixed = any(v != first for v in values[1:])
-        self._committed_value = None if mixed else first
         self._event = None if mixed or first is None else first.event
+        self._count_unit = first.unit if first is not None and not mixed else ""  # counts keep "" or None
         shown = None if mixed else first
         self._set_shape(shape_label(shown, self.default_shape))
         unit = shown.unit if shown is not None else None
@@ -155,10 +158,11 @@ class QuantityEdit(QWidget):
                 texts[0] = _text(self.kind, shown.max if label == "≤" else shown.min, unit)
                 texts[1] = _text(self.kind, shown.max, unit) if label in ("range", "scale") else ""
                 texts[2] = _text(self.kind, shown.step, unit)
-        for edit, text in zip(self.number_edits, texts, strict=True):
+        for edit, text, hint in zip(self.number_edits, texts, (blank, "max", "step"), strict=True):
             edit.setText(text)
-            edit.setPlaceholderText("various" if mixed else ("not set" if edit is self.number_edits[0] else ""))
+            edit.setPlaceholderText("various" if mixed else hint)
         self.set_invalid(False)
+        self._shown_state = self._state()
 
     def set_invalid(self, invalid: bool) -> None:
         """Mark the number fields as refused (a red frame) or clear the mark."""
@@ -169,9 +173,18 @@ class QuantityEdit(QWidget):
     def value(self) -> Quantity | None:
         """The quantity typed now (ValueError when the text is invalid)."""
         texts = [e.text() for e in self.number_edits]
-        return parse_quantity(self.kind, self.shape_combo.currentText(), texts, self._unit(), self._event)
+        value = parse_quantity(self.kind, self.shape_combo.currentText(), texts, self._unit(), self._event)
+        if value is not None and self.kind == units.COUNT:
+            value.unit = self._count_unit
+        return value
 
     # ----- internals -----
+    def _state(self) -> tuple:
+        """What the user sees: shape, the visible texts and the unit (to tell a real change)."""
+        shape = self.shape_combo.currentText()
+        texts = tuple(e.text().strip() for e in self.number_edits[:_FIELDS_SHOWN[shape]])
+        return (shape, texts, self._unit())
+
     def _default_unit(self) -> str:
         return units.DEFAULT_UNIT[self.kind]
 
@@ -192,8 +205,6 @@ class QuantityEdit(QWidget):
         self._separators[1].setVisible(count >= 3)
         hint = {"set": "e.g. 1, 2, 4", "range": "min", "scale": "min"}.get(label, "")
         self.number_edits[0].setToolTip(hint or _SHAPE_TIPS[label])
-        self.number_edits[1].setPlaceholderText("max")
-        self.number_edits[2].setPlaceholderText("step")
 
     def _shape_changed(self) -> None:
         self._set_shape(self.shape_combo.currentText())
@@ -211,7 +222,7 @@ class QuantityEdit(QWidget):
             self.set_invalid(True)
             self.refused.emit(f"a {self.kind} is required here")
             return
-        if value == self._committed_value:
+        if self._state() == self._shown_state:
             return
-        self._committed_value = value
+        self._shown_state = self._state()
         self.committed.emit(value)

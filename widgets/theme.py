@@ -5,7 +5,7 @@ Public API:
         keys: background, grid, item_fill, item_border, text, muted_text, link, selection,
         selection_fill, error, warning, provisioned, band, band_alt
     is_dark(palette: QPalette) -> bool
-    make_palette(dark: bool) -> QPalette      a plain light or dark palette (tests, screenshots, a theme switch)
+    make_palette(dark: bool) -> QPalette      a plain light or dark palette (theme switch)
     blend(a: QColor, b: QColor, t: float) -> QColor
 """
 
@@ -29,7 +29,8 @@ def blend(a: QColor, b: QColor, t: float) -> QColor:
 
 def is_dark(palette: QPalette) -> bool:
     """True when the palette draws light text on a dark background."""
-    return palette.color(QPalette.ColorRole.Base).lightness() < palette.color(QPalette.ColorRole.Text).lightness()
+    role = QPalette.ColorRole
+    return palette.color(role.Base).lightness() < palette.color(role.Text).lightness()
 
 
 def palette_colours(palette: QPalette) -> dict[str, QColor]:
@@ -39,7 +40,7 @@ def palette_colours(palette: QPalette) -> dict[str, QColor]:
     text = palette.color(QPalette.ColorRole.Text)
     highlight = palette.color(QPalette.ColorRole.Highlight)
     selection_fill = QColor(highlight)
-    selection_fill.setAlpha(70)
+    selection_fill.setAlpha(40)
     return {
         "background": base,
         "grid": blend(base, text, 0.10),
