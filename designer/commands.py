@@ -7,10 +7,35 @@ import copy
 from PySide6.QtGui import QUndoCommand
 
 
-class AddComponent(QUndoCommand):
+class Macro(QUndoCommand):
+    """Several commands run as one undo step (kept in Python, in order; undone in reverse)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.commands: list[QUndoCommand] = []
+
+    def redo(self) -> None:
+        for command in self.commands:
+            command.redo()
+
+    def undo(self) -> None:
+        for command in reversed(self.commands):
+            command.undo()
+
+
+class Step(QUndoCommand):
+    """A command that joins a Macro when given one as parent."""
+
+    def __init__(self, text: str, parent: Macro | None = None) -> None:
+        super().__init__(text)
+        if parent is not None:
+            parent.commands.append(self)
+
+
+class AddComponent(Step):
     """Add a component or host."""
 
-    def __init__(self, model, component, index: int | None = None, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, component, index: int | None = None, parent: Macro | None = None) -> None:
         super().__init__(f"Add {component.kind} {component.id}", parent)
         self.model, self.component, self.index = model, copy.deepcopy(component), index
 
@@ -21,10 +46,10 @@ class AddComponent(QUndoCommand):
         self.model.remove_component(self.component.id)
 
 
-class RemoveComponent(QUndoCommand):
+class RemoveComponent(Step):
     """Remove a component whose links are already gone; undo puts it back where it was."""
 
-    def __init__(self, model, ident: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, ident: str, parent: Macro | None = None) -> None:
         super().__init__(f"Delete {ident}", parent)
         self.model, self.ident = model, ident
         self.index = model.index_of(ident)
@@ -37,10 +62,10 @@ class RemoveComponent(QUndoCommand):
         self.model.add_component(copy.deepcopy(self.component), self.index)
 
 
-class AddLink(QUndoCommand):
+class AddLink(Step):
     """Add a link (or physical link)."""
 
-    def __init__(self, model, link, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, link, parent: Macro | None = None) -> None:
         super().__init__(f"Link {link.source} → {link.destination}", parent)
         self.model, self.link = model, copy.deepcopy(link)
 
@@ -51,10 +76,10 @@ class AddLink(QUndoCommand):
         self.model.remove_link(self.link.id)
 
 
-class RemoveLink(QUndoCommand):
+class RemoveLink(Step):
     """Remove a link; undo restores it."""
 
-    def __init__(self, model, ident: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, ident: str, parent: Macro | None = None) -> None:
         super().__init__(f"Delete link {ident}", parent)
         self.model, self.ident = model, ident
         self.link = copy.deepcopy(model.links[ident])
@@ -70,10 +95,10 @@ class RemoveLink(QUndoCommand):
             self.model.links = {k: self.model.links[k] for k in self._order}
 
 
-class Update(QUndoCommand):
+class Update(Step):
     """Set fields of one component or link."""
 
-    def __init__(self, model, ident: str, values: dict, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, ident: str, values: dict, parent: Macro | None = None) -> None:
         names = ", ".join(values)
         super().__init__(f"Edit {names} of {ident}", parent)
         self.model, self.ident, self.values = model, ident, copy.deepcopy(values)
@@ -86,10 +111,10 @@ class Update(QUndoCommand):
         self.model.update(self.ident, **copy.deepcopy(self.old))
 
 
-class Rename(QUndoCommand):
+class Rename(Step):
     """Change a component's or link's id (links that refer to it follow)."""
 
-    def __init__(self, model, old: str, new: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, old: str, new: str, parent: Macro | None = None) -> None:
         super().__init__(f"Rename {old} to {new}", parent)
         self.model, self.old_id, self.new_id = model, old, new
 
@@ -100,10 +125,10 @@ class Rename(QUndoCommand):
         self.model.rename(self.new_id, self.old_id)
 
 
-class SetProperties(QUndoCommand):
+class SetProperties(Step):
     """Set fields of the infrastructure itself (lease, periods, id, ...)."""
 
-    def __init__(self, model, values: dict, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, values: dict, parent: Macro | None = None) -> None:
         super().__init__(f"Edit {', '.join(values)} of the infrastructure", parent)
         self.model, self.values = model, copy.deepcopy(values)
         self.old: dict = {}
@@ -124,10 +149,10 @@ class SetProperties(QUndoCommand):
                 setattr(self.model, key, value)
 
 
-class Move(QUndoCommand):
+class Move(Step):
     """Move components: `moves` maps id to (old position, new position); one step for a whole drag."""
 
-    def __init__(self, model, moves: dict[str, tuple], text: str = "", parent: QUndoCommand | None = None) -> None:
+    def __init__(self, model, moves: dict[str, tuple], text: str = "", parent: Macro | None = None) -> None:
         count = len(moves)
         super().__init__(text or (f"Move {next(iter(moves))}" if count == 1 else f"Move {count} items"), parent)
         self.model, self.moves = model, dict(moves)
@@ -141,14 +166,15 @@ class Move(QUndoCommand):
             self.model.update(ident, position=old)
 
 
-def macro(text: str) -> QUndoCommand:
-    """An empty command that runs its children as one step."""
-    return QUndoCommand(text)
+def macro(text: str) -> Macro:
+    """An empty command that runs the commands added to it as one step."""
+    return Macro(text)
 
 
-def delete_macro(model, component_ids: list[str], link_ids: list[str]) -> QUndoCommand | None:
+def delete_macro(model, component_ids: list[str], link_ids: list[str]) -> Macro | None:
     """One step that deletes components, the chosen links and every link attached to those components."""
-    doomed_links = list(dict.fromkeys([*link_ids, *(lk.id for c in component_ids for lk in model.links_of(c))]))
+    attached = [lk.id for c in component_ids for lk in model.links_of(c)]
+    doomed_links = list(dict.fromkeys([*link_ids, *attached]))
     if not component_ids and not doomed_links:
         return None
     count = len(component_ids) + len(doomed_links)

@@ -19,7 +19,7 @@ def widget_class(module: str, name: str):
     """A class from the widgets package, or None when it is not there (yet)."""
     try:
         return getattr(importlib.import_module(f"widgets.{module}"), name)
-    except Exception:  # noqa: BLE001 - a broken or missing widget must not stop the designer
+    except Exception:
         return None
 
 
@@ -48,6 +48,16 @@ class Docks:
         self._add("history", "Undo history", self.history, RIGHT)
         window.tabifyDockWidget(self.docks["problems"], self.docks["timeline"])
         self.docks["timeline"].raise_()
+        self.sized = False
+
+    def size_once(self) -> None:
+        """Give the docks sensible sizes the first time the window is shown."""
+        if self.sized:
+            return
+        self.sized = True
+        self.window.resizeDocks([self.docks["timeline"]], [190], Qt.Orientation.Vertical)
+        self.window.resizeDocks([self.docks["palette"], self.docks["inspector"]], [210, 360],
+                                Qt.Orientation.Horizontal)
 
     def _make(self, module: str, name: str, title: str, area, args) -> QWidget:
         cls = widget_class(module, name)
@@ -55,7 +65,7 @@ class Docks:
         if cls is not None:
             try:
                 widget = cls(*args)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 widget = None
         if widget is None:
             widget = placeholder(f"{title} is not available")

@@ -78,7 +78,7 @@ class Document(QObject):
         self.path = path
         self.read_problems = list(problems or [])
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.changed.emit())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recovered = False
         self.folder = folder or recovery_dir()
         self.recovery_file = self.folder / f"{uuid.uuid4().hex}.vxdl"
@@ -86,6 +86,9 @@ class Document(QObject):
         self.timer.setInterval(autosave_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.changed.emit()
 
     @classmethod
     def open(cls, path: str, **kwargs) -> Document:
@@ -138,6 +141,7 @@ class Document(QObject):
     def close(self) -> None:
         """Stop autosaving and drop the recovery file."""
         self.timer.stop()
+        self.undo_stack.blockSignals(True)
         self.discard_recovery()
 
 

@@ -17,9 +17,20 @@ class Editor(QObject):
     message = Signal(str)
 
     def __init__(self, document, scene) -> None:
-        super().__init__()
+        super().__init__(document)  # lives and dies with its document
         self.document, self.scene = document, scene
-        self.clipboard: Snippet | None = None
+
+    # one clipboard for the application: copy in one document, paste in the next
+    _clipboard: Snippet | None = None
+
+    @property
+    def clipboard(self) -> Snippet | None:
+        """What was copied last (in any document of this application)."""
+        return Editor._clipboard
+
+    @clipboard.setter
+    def clipboard(self, snippet: Snippet | None) -> None:
+        Editor._clipboard = snippet
 
     @property
     def model(self):
@@ -156,6 +167,11 @@ class Editor(QObject):
         snippet = snippet or self.clipboard
         if snippet is None or not snippet.components:
             return []
+        foreign = {c.kind for c in snippet.components} - set(kinds_for(self.model)) - {"provisioned_host"}
+        if foreign:
+            self.message.emit(f"A {'substrate' if self.model.role == 'substrate' else 'VXI'} cannot hold "
+                              f"{', '.join(sorted(foreign))} components")
+            return []
         step, ids = paste_macro(self.model, snippet)
         self.push(step)
         self.scene.select_ids(ids)
@@ -167,6 +183,14 @@ class Editor(QObject):
         return self.paste(self._snippet(comps)) if comps else []
 
     # ----- fields -----
+    def _check_fields(self, ids: list[str], values: dict) -> None:
+        """Refuse unknown fields before anything changes (a half-applied step would corrupt undo)."""
+        for ident in ids:
+            target = self.model.components.get(ident) or self.model.links.get(ident) or self.model
+            for name in values:
+                if not hasattr(target, name):
+                    raise ModelError(f"'{ident}' has no field '{name}'")
+
     def edit(self, ids: list[str], values: dict) -> bool:
         """Set fields on every id in one undo step (the inspector's edits); False when refused."""
         values = dict(values)
@@ -174,6 +198,7 @@ class Editor(QObject):
         step = macro(f"Edit {', '.join(list(values) or ['id'])} of {len(ids)} item{'s' if len(ids) != 1 else ''}")
         model = self.model
         try:
+            self._check_fields(ids, values)
             for ident in ids:
                 if ident in model.components or ident in model.links:
                     if values:
@@ -186,7 +211,7 @@ class Editor(QObject):
                 if not hasattr(model, "rename"):
                     raise ModelError("hosts cannot be renamed here")
                 Rename(model, ids[0], new_id, step)
-            if step.childCount() == 0:
+            if not step.commands:
                 return False
             self.push(step)
         except ModelError as exc:

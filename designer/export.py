@@ -22,6 +22,8 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ExportError(f"{path}: choose a .png or .svg file name")
+    detail = scene.detail
+    scene.set_zoom(1.0)
     selected = scene.selectedItems()
     for item in selected:
         item.setSelected(False)
@@ -33,6 +35,7 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     finally:
         for item in selected:
             item.setSelected(True)
+        scene.set_zoom(0.0 if not detail[0] else 0.2 if not detail[1] else 1.0)
     return path
 
 
@@ -47,8 +50,12 @@ def _svg(scene, path: Path, rect: QRectF, title: str) -> None:
     painter = QPainter()
     if not painter.begin(generator):
         raise ExportError(f"{path}: cannot write here")
-    scene.render(painter, QRectF(0, 0, width, height), rect)
-    painter.end()
+    scene.vector_icons = True
+    try:
+        scene.render(painter, QRectF(0, 0, width, height), rect)
+    finally:
+        scene.vector_icons = False
+        painter.end()
     if not path.exists():
         raise ExportError(f"{path}: cannot write here")
 

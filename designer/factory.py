@@ -26,7 +26,7 @@ PREFIX = {"node": "node", "storage": "storage", "cloud": "cloud", "router": "rou
 
 
 def _count(n: int) -> Quantity:
-    return Quantity.simple("count", n)
+    return Quantity("count", value=float(n))
 
 
 def make_component(kind: str, ident: str, ports: int | None = None, cardinality: int | None = None) -> Component | Host:

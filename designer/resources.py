@@ -51,8 +51,12 @@ def icon_image(kind: str, colours: dict[str, QColor], size: int = 96) -> QImage:
 
 def svg_renderer(kind: str, colours: dict[str, QColor]) -> QSvgRenderer:
     """A renderer of the themed icon (vector output, for SVG export)."""
-    data = themed_svg(kind, colours["text"], colours["item_fill"], colours["selection"])
-    return QSvgRenderer(QByteArray(data))
+    return _renderer(kind, colours["text"].name(), colours["item_fill"].name(), colours["selection"].name())
+
+
+@lru_cache(maxsize=64)
+def _renderer(kind: str, stroke: str, fill: str, accent: str) -> QSvgRenderer:
+    return QSvgRenderer(QByteArray(themed_svg(kind, QColor(stroke), QColor(fill), QColor(accent))))
 
 
 def icon(kind: str, colours: dict[str, QColor]) -> QIcon:

@@ -10,9 +10,12 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from backend.model import Change
 from designer.items import ComponentItem, LinkItem
+from designer.items.link import PLACE_LABELS_UP_TO
 from designer.theme import scene_colours
 
 GRID = 20.0
+LABELS_FROM, PORTS_FROM = 0.15, 0.3
+
 SPACING = 120.0
 
 
@@ -34,24 +37,36 @@ class DesignScene(QGraphicsScene):
         self.snap_bypass = False
         self.placing = False
         self.problems: dict[str, list] = {}
+        self.detail = (True, True)
+        self.vector_icons = False
+        self.building = False
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.rebuild()
         model.subscribe(self._on_change)
 
     def detach(self) -> None:
-        """Stop following the model (before the scene is dropped)."""
+        """Stop following the model and delete the items now (not later from the garbage collector)."""
         self.model.unsubscribe(self._on_change)
+        self.blockSignals(True)
+        self.clear()
+        self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
 
     # ----- building -----
     def rebuild(self) -> None:
         """Drop every item and draw the whole model again."""
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
+        self.setSceneRect(QRectF(-1500, -1500, 3000, 3000))
         for index, ident in enumerate(self.model.components):
             self._add_component(ident, index)
+        self.building = True
         for ident in self.model.links:
             self._add_link(ident)
+        self.building = False
         self.setSceneRect(self._content_rect())
+        if len(self.links) <= PLACE_LABELS_UP_TO:
+            for item in self.links.values():
+                item.update_geometry()
 
     def _default_position(self, index: int) -> QPointF:
         columns = max(1, int(math.sqrt(len(self.model.components)) + 0.999))
@@ -64,17 +79,27 @@ class DesignScene(QGraphicsScene):
             item.setPos(self._default_position(len(self.components) if index is None else index))
             self.placing = False
         self.components[ident] = item
+        item.label.setVisible(self.detail[0])
+        for port in item.ports.values():
+            port.setVisible(self.detail[1])
         self.addItem(item)
         self._links_at.setdefault(ident, set())
+        self._room_for(item)
+
+    def _room_for(self, item) -> None:
+        if not self.sceneRect().contains(item.sceneBoundingRect()):
+            self.setSceneRect(self.sceneRect().united(item.sceneBoundingRect().adjusted(-1500, -1500, 1500, 1500)))
 
     def _add_link(self, ident: str) -> None:
         link = self.model.links[ident]
         if link.source not in self.components or link.destination not in self.components:
             return
         item = LinkItem(self, ident)
+        item.label.setVisible(self.detail[0])
         self.links[ident] = item
         self.addItem(item)
         self._index(ident)
+        item.update_geometry()
 
     def _remove_link(self, ident: str) -> None:
         item = self.links.pop(ident, None)
@@ -95,6 +120,19 @@ class DesignScene(QGraphicsScene):
         for end in (link.source, link.destination):
             self._links_at.setdefault(end, set()).add(ident)
         self._refresh_ports_of(link)
+
+    def used_ports(self, router_id: str) -> set[str]:
+        """Ports of a router that drawn links use (from the scene's own index: no scan of all links)."""
+        used = set()
+        for link_id in self._links_at.get(router_id, ()):
+            link = self.model.links.get(link_id)
+            if link is None:
+                continue
+            if link.source == router_id and getattr(link, "source_port", None):
+                used.add(link.source_port)
+            if link.destination == router_id and getattr(link, "destination_port", None):
+                used.add(link.destination_port)
+        return used
 
     def _refresh_ports_of(self, link) -> None:
         for end in (link.source, link.destination):
@@ -162,11 +200,35 @@ class DesignScene(QGraphicsScene):
         return QPointF(round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID)
 
     def component_moved(self, ident: str) -> None:
-        """An item moved (dragged or set from the model): its links follow."""
+        """An item moved (dragged or set from the model): its links follow, router ports turn; the canvas grows."""
+        item = self.components.get(ident)
+        if item is None:
+            return
+        self._room_for(item)
+        touched = {ident}
         for link_id in self._links_at.get(ident, ()):
-            item = self.links.get(link_id)
-            if item is not None:
-                item.update_geometry()
+            touched.update(self._ends.get(link_id, ()))
+        stale = set(self._links_at.get(ident, ()))
+        for end in touched:
+            end_item = self.components.get(end)
+            if end_item is not None and end_item.ports and end_item.layout_ports():
+                stale.update(self._links_at.get(end, ()))
+        for link_id in stale:
+            link_item = self.links.get(link_id)
+            if link_item is not None:
+                link_item.update_geometry()
+
+    def port_peers(self, router_id: str):
+        """(port, position of the other end) for each link end on a port of this router."""
+        for link_id in self._links_at.get(router_id, ()):
+            link = self.model.links.get(link_id)
+            if link is None:
+                continue
+            for here, port, there in ((link.source, getattr(link, "source_port", None), link.destination),
+                                      (link.destination, getattr(link, "destination_port", None), link.source)):
+                other = self.components.get(there)
+                if here == router_id and port and other is not None:
+                    yield port, other.pos()
 
     def end_point(self, ident: str, port: str | None) -> tuple[QPointF, bool] | None:
         """Where a link end sits: the port marker when given, else the item's centre."""
@@ -190,6 +252,19 @@ class DesignScene(QGraphicsScene):
         self.period = period or None
         for item in self.links.values():
             item.refresh()
+
+    def set_zoom(self, zoom: float) -> None:
+        """Hide labels and port markers when the view is too far out to read them (saves painting time)."""
+        detail = (zoom >= LABELS_FROM, zoom >= PORTS_FROM)
+        if detail == self.detail:
+            return
+        self.detail = detail
+        for item in self.components.values():
+            item.label.setVisible(detail[0])
+            for port in item.ports.values():
+                port.setVisible(detail[1])
+        for item in self.links.values():
+            item.label.setVisible(detail[0])
 
     def set_colours(self, colours: dict[str, QColor]) -> None:
         """Redraw with new theme colours."""
@@ -233,7 +308,7 @@ class DesignScene(QGraphicsScene):
         self.blockSignals(False)
         self.selectionChanged.emit()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, self.colours["background"])
         scale = painter.worldTransform().m11()
         step = GRID if GRID * scale >= 8 else GRID * 5 if GRID * 5 * scale >= 8 else 0

@@ -38,11 +38,18 @@ class LinkDrag:
         pen.setCosmetic(True)
         self.line.setPen(pen)
         self.line.setZValue(100)
+        self.refused = False
         scene.addItem(self.line)
 
-    def move_to(self, scene_pos: QPointF) -> None:
-        """Follow the pointer."""
+    def move_to(self, scene_pos: QPointF, refused: bool = False) -> None:
+        """Follow the pointer; a refused target turns the line into the error colour, dotted."""
         self.line.setLine(QLineF(self.origin, scene_pos))
+        colours = self.view.scene().colours
+        pen = QPen(colours["error"] if refused else colours["selection"], 2,
+                   Qt.PenStyle.DotLine if refused else Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        self.line.setPen(pen)
+        self.refused = refused
 
     def finish(self, pos) -> tuple[str, str | None] | None:
         """Remove the rubber line; the target under `pos` (a viewport point), if any other than the source."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsView
 
 from designer.items import ComponentItem
 from designer.items.ports import PortItem
-from designer.tools import LINK, SELECT, LinkDrag
+from designer.tools import LINK, SELECT, LinkDrag, endpoint_at
 
 KIND_MIME = "application/x-vxi-kind"
 OPTION_MIMES = {"ports": "application/x-vxi-ports", "cardinality": "application/x-vxi-cardinality"}
@@ -22,6 +22,7 @@ class DesignView(QGraphicsView):
     link_requested = Signal(str, object, str, object)
     moved = Signal(dict)
     zoom_changed = Signal(float)
+    link_hint = Signal(str)
 
     def __init__(self, scene=None, parent=None) -> None:
         super().__init__(parent)
@@ -30,6 +31,7 @@ class DesignView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
         self.setAcceptDrops(True)
@@ -39,21 +41,35 @@ class DesignView(QGraphicsView):
         self._space = False
         self._link: LinkDrag | None = None
         self._before: dict[str, tuple[float, float]] = {}
+        self._alt_at_press = False
+        self.link_checker = None  # (source, port, target, port) -> reason a link is refused, or None
 
     # ----- zoom -----
     def zoom(self) -> float:
         """The current scale (1.0 = 100 %)."""
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
-        """Zoom by `factor`, within limits, around the cursor."""
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by `factor`, within limits, keeping the scene point under `anchor` (a viewport point) still."""
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
         factor = target / self.zoom()
+        point = anchor if anchor is not None else QPointF(self.viewport().rect().center())
+        fixed = self.mapToScene(point.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.scale(factor, factor)
+        shift = QPointF(self.mapFromScene(fixed)) - point
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(shift.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(shift.y()))
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self._zoomed()
+
+    def _zoomed(self) -> None:
+        if self.scene() is not None:
+            self.scene().set_zoom(self.zoom())
         self.zoom_changed.emit(self.zoom())
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        self.zoom_by(1.0015 ** event.angleDelta().y())
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self.zoom_by(1.0015 ** event.angleDelta().y(), event.position())
 
     def fit_rect(self, rect: QRectF) -> None:
         """Show `rect` whole, with a margin, no closer than 200 %."""
@@ -62,7 +78,7 @@ class DesignView(QGraphicsView):
         self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 2.0:
             self.zoom_by(2.0 / self.zoom())
-        self.zoom_changed.emit(self.zoom())
+        self._zoomed()
 
     def fit_all(self) -> None:
         """Show every item."""
@@ -85,16 +101,16 @@ class DesignView(QGraphicsView):
         return True
 
     # ----- palette drops -----
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasFormat(KIND_MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         data = event.mimeData()
         if not data.hasFormat(KIND_MIME):
             event.ignore()
@@ -109,21 +125,21 @@ class DesignView(QGraphicsView):
         self.place_requested.emit(kind, self.mapToScene(event.position().toPoint()), options)
 
     # ----- pointer -----
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event) -> None:  # noqa: N802
+    def keyReleaseEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             self.viewport().unsetCursor()
             return
         super().keyReleaseEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         button = event.button()
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
             self._pan_from = event.position()
@@ -131,6 +147,7 @@ class DesignView(QGraphicsView):
             return
         if button == Qt.MouseButton.LeftButton and self._start_link(event):
             return
+        self._alt_at_press = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
         super().mousePressEvent(event)
         if button == Qt.MouseButton.LeftButton:
             self._before = {i: (item.pos().x(), item.pos().y())
@@ -142,7 +159,7 @@ class DesignView(QGraphicsView):
         if port is not None:
             self._link = LinkDrag(self, port.router_id, port.name)
             return True
-        if self.tool != LINK:
+        if self.tool != LINK and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             return False
         for item in items:
             while item is not None and not isinstance(item, ComponentItem):
@@ -152,7 +169,7 @@ class DesignView(QGraphicsView):
                 return True
         return False
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -160,12 +177,19 @@ class DesignView(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
             return
         if self._link is not None:
-            self._link.move_to(self.mapToScene(event.position().toPoint()))
+            point = event.position().toPoint()
+            target = endpoint_at(self, point)
+            reason = None
+            if target is not None and target[0] != self._link.source and self.link_checker is not None:
+                reason = self.link_checker(self._link.source, self._link.port, target[0], target[1])
+            self._link.move_to(self.mapToScene(point), reason is not None)
+            self.link_hint.emit(reason or "")
             return
-        self.scene().snap_bypass = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        alt = Qt.KeyboardModifier.AltModifier
+        self.scene().snap_bypass = bool(event.modifiers() & alt) or self._alt_at_press
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             self._pan_from = None
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor) if self._space else self.viewport().unsetCursor()

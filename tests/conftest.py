@@ -1,10 +1,15 @@
-"""Test set-up shared by every test: Qt runs offscreen; tests that need root skip without it."""
+"""Shared test setup: Qt runs offscreen; autosaves and settings go to temporary places; tests marked
+`root` skip when not running as root; deployment records go to a temporary state folder."""
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("VXI_DESIGNER_RECOVERY_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                                                 f"vxi-test-recovery-{os.getpid()}"))
+os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-test-state-"))
 
 
 def pytest_collection_modifyitems(config, items):

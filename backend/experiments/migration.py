@@ -50,8 +50,11 @@ def load_figure6(capacity_bps: float):
 
 
 def figure6_mapping(substrate, vxis) -> Mapping:
-    """Nodes on their anchored host, both routers on core1."""
-    requests = [RequestMapping(vxi.id, True, nodes={c.id: c.location or SOURCE_HOST for c in vxi.components.values()})
+    """Nodes on the host their anchor names ('left', 'right'); both routers (anchored at site 'core') on core1."""
+    def host_of(component) -> str:
+        return component.location if component.location in substrate.hosts else SOURCE_HOST
+
+    requests = [RequestMapping(vxi.id, True, nodes={c.id: host_of(c) for c in vxi.components.values()})
                 for vxi in vxis]
     return Mapping(substrate.id, requests)
 

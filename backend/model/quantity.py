@@ -30,17 +30,17 @@ class Quantity:
     @classmethod
     def simple(cls, kind: str, value: float, unit: str | None = None) -> Quantity:
         """A single value given in `unit` (or the kind's default unit)."""
-        return cls(kind, SIMPLE, value=units.to_si(kind, value, unit), unit=unit or units.DEFAULT_UNIT[kind])
+        return cls(kind, SIMPLE, value=units.to_si(kind, value, unit), unit=(unit or units.DEFAULT_UNIT[kind]) or None)
 
     @classmethod
     def at_least(cls, kind: str, value: float, unit: str | None = None) -> Quantity:
         """An interval with only a minimum (VXDL's usual form for bandwidth)."""
-        return cls(kind, INTERVAL, min=units.to_si(kind, value, unit), unit=unit or units.DEFAULT_UNIT[kind])
+        return cls(kind, INTERVAL, min=units.to_si(kind, value, unit), unit=(unit or units.DEFAULT_UNIT[kind]) or None)
 
     @classmethod
     def at_most(cls, kind: str, value: float, unit: str | None = None) -> Quantity:
         """An interval with only a maximum (VXDL's usual form for latency)."""
-        return cls(kind, INTERVAL, max=units.to_si(kind, value, unit), unit=unit or units.DEFAULT_UNIT[kind])
+        return cls(kind, INTERVAL, max=units.to_si(kind, value, unit), unit=(unit or units.DEFAULT_UNIT[kind]) or None)
 
     def demand(self) -> float | None:
         """The amount to reserve: the value, the minimum of an interval or scale, the least of a set."""

@@ -4,7 +4,30 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+
+class BadgeHolder:
+    """Mixin: an item whose problem badge is created only when it first has a problem."""
+
+    _badge: BadgeItem | None = None
+    badge_offset = QPointF(0, 0)
+
+    @property
+    def badge(self) -> BadgeItem:
+        """The badge (made on first use)."""
+        if self._badge is None:
+            self._badge = BadgeItem(self)
+            self._badge.setPos(self.badge_offset)
+            self.colour_badge()
+        return self._badge
+
+    def colour_badge(self) -> None:
+        """Give the badge the scene's error and warning colours."""
+        if self._badge is not None:
+            colours = self.design.colours
+            self._badge.colours = {"error": colours["error"], "warning": colours["warning"]}
+            self._badge.update()
 
 
 class BadgeItem(QGraphicsItem):
@@ -12,7 +35,6 @@ class BadgeItem(QGraphicsItem):
 
     def __init__(self, parent: QGraphicsItem) -> None:
         super().__init__(parent)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(10)
         self.severity = ""
         self.colours = {"error": QColor("#c62828"), "warning": QColor("#9a6700"), "text": QColor("white")}
@@ -30,10 +52,10 @@ class BadgeItem(QGraphicsItem):
         self.show()
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return QRectF(-9, -9, 18, 18)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor("white"), 1.5))
         painter.setBrush(self.colours.get(self.severity, QColor("gray")))

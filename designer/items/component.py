@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Host, Router
-from designer.items.badge import BadgeItem
+from designer.items.badge import BadgeHolder
 from designer.items.label import LabelItem
-from designer.items.ports import PortItem, port_offset
-from designer.resources import icon_image
+from designer.items.ports import PortItem, assign_slots, port_offset
+from designer.resources import icon_image, svg_renderer
 
 HALF = 24.0
+SIMPLE_BELOW = 0.3
 
 
 def detail_line(component) -> str:
@@ -33,7 +36,7 @@ def detail_line(component) -> str:
     return ""
 
 
-class ComponentItem(QGraphicsItem):
+class ComponentItem(BadgeHolder, QGraphicsItem):
     """Draws the model component `ident`; moves are turned into undo commands by the view."""
 
     def __init__(self, design, ident: str) -> None:
@@ -42,12 +45,10 @@ class ComponentItem(QGraphicsItem):
         self.ident = ident
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsSelectable | flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(True)
         self.label = LabelItem(self)
-        self.label.setPos(0, HALF + 4)
-        self.badge = BadgeItem(self)
-        self.badge.setPos(HALF, -HALF)
+        self.label.setPos(0, HALF + 9)
+        self.badge_offset = QPointF(HALF, -HALF)
         self.ports: dict[str, PortItem] = {}
         self.kind = "node"
         self.provisioned = False
@@ -89,11 +90,31 @@ class ComponentItem(QGraphicsItem):
                 self.ports[name] = port
         self.refresh_port_use()
 
+    def layout_ports(self) -> bool:
+        """Turn each used port towards the other end of its link; True when a marker moved."""
+        if not self.ports:
+            return False
+        here = self.pos()
+        wanted = {}
+        for port, other in self.design.port_peers(self.ident):
+            delta = other - here
+            if delta.x() or delta.y():
+                wanted[port] = math.atan2(delta.y(), delta.x())
+        slots = assign_slots(list(self.ports), wanted)
+        moved = False
+        for name, slot in slots.items():
+            target = port_offset(slot, len(self.ports))
+            if self.ports[name].pos() != target:
+                self.ports[name].setPos(target)
+                moved = True
+        return moved
+
     def refresh_port_use(self) -> None:
         """Fill the markers of the ports that links use."""
         if not self.ports:
             return
-        used = set(self.design.model.used_ports(self.ident))
+        self.layout_ports()
+        used = self.design.used_ports(self.ident)
         colours = self.design.colours
         for name, port in self.ports.items():
             port.set_state(name in used, colours["item_border"], colours["link"], colours["background"])
@@ -102,7 +123,7 @@ class ComponentItem(QGraphicsItem):
         """Take the scene's current theme colours."""
         colours = self.design.colours
         self.label.set_colours(colours["text"], colours["background"])
-        self.badge.colours = {"error": colours["error"], "warning": colours["warning"]}
+        self.colour_badge()
         self.refresh_port_use()
         self.update()
 
@@ -111,10 +132,10 @@ class ComponentItem(QGraphicsItem):
         item = self.ports.get(port) if port else None
         return item.scenePos() if item else None
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
 
-    def itemChange(self, change, value):  # noqa: N802
+    def itemChange(self, change, value):
         kinds = QGraphicsItem.GraphicsItemChange
         if change == kinds.ItemPositionChange and not self.design.placing:
             return self.design.snapped(value)
@@ -122,10 +143,13 @@ class ComponentItem(QGraphicsItem):
             self.design.component_moved(self.ident)
         return super().itemChange(change, value)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         colours = self.design.colours
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(-HALF, -HALF, 2 * HALF, 2 * HALF)
+        if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW:
+            self._paint_simple(painter, colours, box)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.cardinality:
             painter.setPen(QPen(colours["item_border"], 1.2))
             painter.setBrush(colours["item_fill"])
@@ -140,10 +164,22 @@ class ComponentItem(QGraphicsItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box.adjusted(-2, -2, 2, 2), 6, 6)
             painter.setOpacity(0.55)
-        painter.drawImage(box, icon_image(self.kind, colours))
+        if self.design.vector_icons:
+            svg_renderer(self.kind, colours).render(painter, box)
+        else:
+            painter.drawImage(box, icon_image(self.kind, colours))
         painter.setOpacity(1.0)
         if self.cardinality:
             self._paint_count(painter, colours)
+
+    def _paint_simple(self, painter: QPainter, colours: dict[str, QColor], box: QRectF) -> None:
+        """Far out, a plain square per item (its kind is unreadable at this size anyway)."""
+        pen = QPen(colours["selection"] if self.isSelected() else colours["item_border"], 0)
+        if self.provisioned:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(colours["selection"] if self.isSelected() else colours["item_fill"])
+        painter.drawRect(box)
 
     def _paint_count(self, painter: QPainter, colours: dict[str, QColor]) -> None:
         font = QFont()

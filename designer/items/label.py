@@ -1,10 +1,27 @@
-"""A text label drawn at a constant screen size, on a halo, so it stays readable at every zoom."""
+"""A text label on a halo that grows when zoomed out (up to 3x), so it stays readable; hidden when tiny."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+_FONTS: list = []
+
+
+def _fonts() -> tuple[QFont, QFont, QFontMetricsF, QFontMetricsF]:
+    """The label fonts and their metrics, made once (after the application exists)."""
+    if not _FONTS:
+        plain = QFont()
+        plain.setPointSizeF(8.5)
+        bold = QFont(plain)
+        bold.setBold(True)
+        _FONTS.extend([plain, bold, QFontMetricsF(plain), QFontMetricsF(bold)])
+    return tuple(_FONTS)
+
+
+MAX_GROWTH = 3.0
+MIN_SCREEN_SCALE = 0.45
 
 
 class LabelItem(QGraphicsItem):
@@ -12,15 +29,12 @@ class LabelItem(QGraphicsItem):
 
     def __init__(self, parent: QGraphicsItem, centred: bool = False) -> None:
         super().__init__(parent)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._lines: list[str] = []
         self._centred = centred
-        self._font = QFont()
-        self._font.setPointSizeF(8.5)
-        self._bold = QFont(self._font)
-        self._bold.setBold(True)
+        self._font, self._bold, self._metrics, self._bold_metrics = _fonts()
         self._rect = QRectF()
+        self._placed: list[tuple[QFont, QPointF, str]] = []
         self.text_colour = QColor("black")
         self.halo_colour = QColor("white")
 
@@ -32,6 +46,10 @@ class LabelItem(QGraphicsItem):
         self._lines = list(lines)
         self._rect = self._measure()
         self.update()
+
+    def text_rect(self) -> QRectF:
+        """The halo's rectangle at 100 % (item coordinates)."""
+        return QRectF(self._rect)
 
     def lines(self) -> list[str]:
         """The text lines shown."""
@@ -45,29 +63,40 @@ class LabelItem(QGraphicsItem):
 
     def _measure(self) -> QRectF:
         width, height = 0.0, 0.0
+        sizes = []
         for i, line in enumerate(self._lines):
-            metrics = QFontMetricsF(self._bold if i == 0 else self._font)
-            width = max(width, metrics.horizontalAdvance(line))
+            metrics = self._bold_metrics if i == 0 else self._metrics
+            advance = metrics.horizontalAdvance(line)
+            sizes.append((advance, metrics.ascent(), metrics.height()))
+            width = max(width, advance)
             height += metrics.height()
         rect = QRectF(-width / 2 - 3, 0, width + 6, height + 2)
         if self._centred:
             rect.moveTop(-rect.height() / 2)
+        self._placed = []
+        y = rect.top() + 1
+        for i, (line, (advance, ascent, line_height)) in enumerate(zip(self._lines, sizes, strict=True)):
+            self._placed.append((self._bold if i == 0 else self._font, QPointF(-advance / 2, y + ascent), line))
+            y += line_height
         return rect
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect
+    def boundingRect(self) -> QRectF:
+        rect = self._rect
+        return QRectF(rect.left() * MAX_GROWTH, rect.top() * MAX_GROWTH if self._centred else rect.top(),
+                      rect.width() * MAX_GROWTH, rect.height() * MAX_GROWTH)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if not self._lines:
             return
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        growth = min(MAX_GROWTH, max(1.0, 1.0 / lod)) if lod > 0 else MAX_GROWTH
+        if lod * growth < MIN_SCREEN_SCALE:
+            return  # too small to read: drawing it would only cost time
+        painter.scale(growth, growth)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.halo_colour)
         painter.drawRoundedRect(self._rect, 3, 3)
         painter.setPen(self.text_colour)
-        y = self._rect.top() + 1
-        for i, line in enumerate(self._lines):
-            font = self._bold if i == 0 else self._font
-            metrics = QFontMetricsF(font)
+        for font, point, line in self._placed:
             painter.setFont(font)
-            painter.drawText(QPointF(-metrics.horizontalAdvance(line) / 2, y + metrics.ascent()), line)
-            y += metrics.height()
+            painter.drawText(point, line)

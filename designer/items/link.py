@@ -6,13 +6,26 @@ import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from designer.items.badge import BadgeItem
+from designer.items.badge import BadgeHolder
+from designer.items.component import ComponentItem
 from designer.items.label import LabelItem
+from designer.items.ports import PortItem
 
 END_GAP = 27.0
+LABEL_STOPS = (0.5, 0.38, 0.62, 0.28, 0.72)
+PLACE_LABELS_UP_TO = 150  # links; beyond, labels stay at the middle (placing them costs time)
 ARROW = 11.0
+
+
+def is_idle(link, period: str | None) -> bool:
+    """True when the link carries no bandwidth during `period` (its bandwidth there is zero)."""
+    if not period or period not in getattr(link, "periods", {}):
+        return False
+    config = link.config_for(period)
+    rates = [q.demand() for q in (config.forward, config.reverse) if q is not None]
+    return bool(rates) and all(not r for r in rates)
 
 
 def qos_lines(link, period: str | None) -> list[str]:
@@ -31,14 +44,16 @@ def qos_lines(link, period: str | None) -> list[str]:
         parts.append(config.latency.describe())
     first = " · ".join(parts) or link.id
     lines = [first]
-    if period and period in getattr(link, "periods", {}):
+    if period and is_idle(link, period):
+        lines = [f"idle in {period}"]
+    elif period and period in getattr(link, "periods", {}):
         lines.append(f"period {period}")
     if getattr(link, "provisioned", False):
         lines.append("provisioned")
     return lines
 
 
-class LinkItem(QGraphicsItem):
+class LinkItem(BadgeHolder, QGraphicsItem):
     """Draws the model link `ident` between the items of its ends; follows them when they move."""
 
     def __init__(self, design, ident: str) -> None:
@@ -50,8 +65,8 @@ class LinkItem(QGraphicsItem):
         self.line = QLineF()
         self.one_way = False
         self.provisioned = False
+        self.idle = False
         self.label = LabelItem(self, centred=True)
-        self.badge = BadgeItem(self)
         self._path = QPainterPath()
         self.refresh()
 
@@ -64,19 +79,21 @@ class LinkItem(QGraphicsItem):
         link = self.link()
         self.one_way = bool(getattr(link, "one_way", False))
         self.provisioned = bool(getattr(link, "provisioned", False))
+        self.idle = is_idle(link, self.design.period)
         lines = qos_lines(link, self.design.period)
         self.label.set_lines(lines)
         ends = f"{link.source}{':' + link.source_port if getattr(link, 'source_port', None) else ''} → " \
                f"{link.destination}{':' + link.destination_port if getattr(link, 'destination_port', None) else ''}"
         self.setToolTip(f"link {link.id}\n{ends}\n" + "\n".join(lines))
         self.apply_colours()
-        self.update_geometry()
+        if self.scene() is not None:
+            self.update_geometry()
 
     def apply_colours(self) -> None:
         """Take the scene's current theme colours."""
         colours = self.design.colours
         self.label.set_colours(colours["text"], colours["background"])
-        self.badge.colours = {"error": colours["error"], "warning": colours["warning"]}
+        self.colour_badge()
         self.update()
 
     def update_geometry(self) -> None:
@@ -101,11 +118,40 @@ class LinkItem(QGraphicsItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
         self._path = stroker.createStroke(path)
-        mid = line.center()
+        mid = self._label_point(line)
         self.label.setPos(mid)
-        self.badge.setPos(mid + QPointF(0, -18))
+        self.badge_offset = mid + QPointF(0, -18)
+        if self._badge is not None:
+            self._badge.setPos(self.badge_offset)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def _label_point(self, line: QLineF) -> QPointF:
+        """The point along the line nearest its middle where the label covers no item or other label."""
+        scene = self.scene()
+        if scene is None or not self.label.isVisible() or self.design.building \
+                or len(self.design.links) > PLACE_LABELS_UP_TO:
+            return line.center()
+        own = self.label.text_rect().adjusted(-6, -2, 6, 2)
+        length = max(line.length(), 1e-6)
+        normal = QPointF(-line.dy() / length, line.dx() / length) * (own.height() * 0.9)
+        candidates = [line.pointAt(t) for t in LABEL_STOPS]
+        candidates += [line.center() + normal, line.center() - normal]
+        for point in candidates:
+            if not self._covers_something(scene, own.translated(point)):
+                return point
+        return line.center()
+
+    def _covers_something(self, scene, rect: QRectF) -> bool:
+        for item in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect, Qt.SortOrder.AscendingOrder):
+            if item is self.label or item is self or item.parentItem() is self:
+                continue
+            if isinstance(item, LabelItem):
+                if item.isVisible() and item.sceneTransform().mapRect(item.text_rect()).intersects(rect):
+                    return True
+            elif isinstance(item, ComponentItem | PortItem):
+                return True
+        return False
+
+    def boundingRect(self) -> QRectF:
         return self._path.boundingRect().adjusted(-ARROW, -ARROW, ARROW, ARROW)
 
     def shape(self) -> QPainterPath:
@@ -118,7 +164,7 @@ class LinkItem(QGraphicsItem):
         right = tip - QPointF(math.cos(angle + 0.42) * ARROW, math.sin(angle + 0.42) * ARROW)
         return QPolygonF([tip, left, right])
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         colours = self.design.colours
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.isSelected():
@@ -131,6 +177,9 @@ class LinkItem(QGraphicsItem):
         pen = QPen(colour, 2.6 if self.isSelected() else 2.0)
         if self.provisioned:
             pen.setStyle(Qt.PenStyle.DashLine)
+        if self.idle:
+            pen.setStyle(Qt.PenStyle.DotLine)
+            painter.setOpacity(0.55)
         painter.setPen(pen)
         painter.drawLine(self.line)
         if self.one_way:

@@ -4,17 +4,44 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 PORT_RADIUS = 31.0
 
 
+def slot_angle(index: int, count: int) -> float:
+    """The angle of slot `index` of `count` around a router (first at the top, clockwise)."""
+    return -math.pi / 2 + 2 * math.pi * index / max(count, 1)
+
+
 def port_offset(index: int, count: int) -> QPointF:
-    """Where port `index` of `count` sits relative to the router's centre (first at the top, clockwise)."""
-    angle = -math.pi / 2 + 2 * math.pi * index / max(count, 1)
+    """Where slot `index` of `count` sits relative to the router's centre."""
+    angle = slot_angle(index, count)
     return QPointF(PORT_RADIUS * math.cos(angle), PORT_RADIUS * math.sin(angle))
+
+
+def assign_slots(names: list[str], wanted: dict[str, float]) -> dict[str, int]:
+    """Slots for ports: a used port takes the free slot nearest the direction of its link; free ones the rest."""
+    count = len(names)
+    free = list(range(count))
+    chosen: dict[str, int] = {}
+
+    def distance(slot: int, angle: float) -> float:
+        diff = abs(slot_angle(slot, count) - angle) % (2 * math.pi)
+        return min(diff, 2 * math.pi - diff)
+
+    for name in sorted(wanted, key=lambda n: min(distance(k, wanted[n]) for k in range(count))):
+        if name not in names or not free:
+            continue
+        best = min(free, key=lambda k: distance(k, wanted[name]))
+        chosen[name] = best
+        free.remove(best)
+    for name in names:
+        if name not in chosen:
+            chosen[name] = free.pop(0)
+    return chosen
 
 
 class PortItem(QGraphicsItem):
@@ -38,18 +65,20 @@ class PortItem(QGraphicsItem):
         self.setToolTip(f"port {self.name} of {self.router_id} ({'used' if used else 'free'})")
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return QRectF(-7, -7, 14, 14)
 
-    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+    def hoverEnterEvent(self, event) -> None:
         self._hover = True
         self.update()
 
-    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+    def hoverLeaveEvent(self, event) -> None:
         self._hover = False
         self.update()
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < 0.3:
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(self.line, 2.0 if self._hover else 1.4))
         painter.setBrush(self.fill if self.used else self.background)

@@ -125,8 +125,8 @@ def test_a_caller_can_follow_the_steps_as_they_happen():
     finally:
         deployer.close()
     ra = deployer.domain_name("vxi-a", "ra")
-    assert ("left", f"defining domain {ra}") in steps and ("left", f"starting domain {ra}") in steps
-    assert steps.index(("left", f"defining domain {ra}")) < steps.index(("left", f"starting domain {ra}"))
+    assert ("core1", f"defining domain {ra}") in steps and ("core1", f"starting domain {ra}") in steps
+    assert steps.index(("core1", f"defining domain {ra}")) < steps.index(("core1", f"starting domain {ra}"))
 
 
 @pytest.mark.parametrize("deployed", ["figure1", "figure4", "figure6"], indirect=True)

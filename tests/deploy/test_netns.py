@@ -144,14 +144,14 @@ def test_teardown_after_a_crash_finds_everything_by_its_tag():
 
 def test_two_vxis_share_a_host_capacity_fairly_and_never_exceed_it():
     substrate, vxis, mapping = embedded("figure6")
-    capacity_mbps = 60  # below what the flows crossing host 'left' ask for together
+    capacity_mbps = 60  # below what the flows crossing the routers' host ask for together
     for host in substrate.hosts.values():
         host.capacity = Quantity.simple("bandwidth", capacity_mbps, "Mbps")
     pairs = [("a1", "a5"), ("a2", "a6"), ("a3", "a7"), ("b1", "b5")]  # three flows in VXI a, one in VXI b
     deployer = NetnsDeployer(substrate, vxis)
     try:
         rec = deployer.deploy(mapping)
-        assert rec.find("ra").host == rec.find("rb").host == "left" != rec.find("a5").host
+        assert rec.find("ra").host == rec.find("rb").host == "core1" != rec.find("a5").host
         servers = [kernel.popen(rec.find(dst).name, ["iperf3", "-s", "-1", "-p", "5401"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _, dst in pairs]
         for _, dst in pairs:

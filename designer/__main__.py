@@ -1,0 +1,68 @@
+"""`vxi-designer [FILE] [--export-image OUT.png|OUT.svg] [--theme auto|light|dark]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="vxi-designer", description="Draw, edit, validate and save VXIs.")
+    parser.add_argument("file", nargs="?", help="a VXDL file to open")
+    parser.add_argument("--export-image", metavar="OUT", help="render FILE to OUT.png or OUT.svg and exit")
+    parser.add_argument("--theme", choices=("auto", "light", "dark"), default="auto")
+    return parser.parse_args(argv)
+
+
+def export_headless(path: str, out: str, theme: str) -> int:
+    """Render a file to an image without showing a window; 0 on success, 1 with a message otherwise."""
+    if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from designer.app import make_application
+
+    make_application(theme="light" if theme == "auto" else theme)
+    from backend.vxdl import VxdlFileError, read_file
+    from designer.document import fill_positions
+    from designer.export import ExportError, export_image
+    from designer.scene import DesignScene
+    from designer.theme import scene_colours
+
+    try:
+        result = read_file(path)
+    except (VxdlFileError, OSError) as exc:
+        print(f"vxi-designer: {path}: {exc}", file=sys.stderr)
+        return 1
+    for problem in result.problems:
+        print(problem.format(), file=sys.stderr)
+    fill_positions(result.model)
+    scene = DesignScene(result.model, scene_colours())
+    scene.set_problems([*result.problems, *result.model.validate()])
+    try:
+        export_image(scene, out, result.model.id)
+    except (ExportError, OSError) as exc:
+        print(f"vxi-designer: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        scene.detach()
+    print(out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `vxi-designer`."""
+    args = parse_args(argv)
+    if args.export_image:
+        if not args.file:
+            print("vxi-designer: --export-image needs a FILE to render", file=sys.stderr)
+            return 2
+        return export_headless(args.file, args.export_image, args.theme)
+    from designer.app import run
+
+    return run(args.file, args.theme)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The main window: the canvas with its docks, menus, status bar; files and the current document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMainWindow
+
+from backend.model import Infrastructure, Substrate
+from designer import actions
+from designer.dialogs import Dialogs
+from designer.docks import Docks
+from designer.document import AUTOSAVE_MS, Document, pending_recoveries
+from designer.editor import Editor
+from designer.export import ExportError, export_image
+from designer.preview import install_preview
+from designer.run_mode import install_run_mode
+from designer.scene import DesignScene
+from designer.theme import apply_theme, scene_colours
+from designer.view import DesignView
+from designer.wiring import Wiring
+
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    """One window editing one document (a VXI or a substrate); `closed` is emitted once it has closed."""
+
+    closed = Signal()
+
+    def __init__(self, dialogs: Dialogs | None = None, settings: QSettings | None = None,
+                 recovery_folder: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__()
+        self.dialogs = dialogs or Dialogs()
+        self.settings = settings or QSettings("vxi-designer", "designer")
+        self.recovery_folder = recovery_folder
+        self.autosave_ms = autosave_ms
+        self.theme_mode = "auto"
+        self.resize(1280, 800)
+        self.view = DesignView()
+        self.setCentralWidget(self.view)
+        self.docks = Docks(self, self.view)
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find id (Ctrl+F)")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.setMaximumWidth(220)
+        self.find_box.returnPressed.connect(self.find)
+        self.status_counts, self.status_zoom, self.status_problems = QLabel(), QLabel(), QLabel()
+        for label in (self.status_problems, self.status_counts, self.status_zoom):
+            self.statusBar().addPermanentWidget(label)
+        self.document: Document | None = None
+        self.scene: DesignScene | None = None
+        self.editor: Editor | None = None
+        self.wiring = Wiring(self)
+        self.actions_by_name = actions.build(self)
+        self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f} %"))
+        self.set_document(self._new_document(Infrastructure()))
+        self._refresh_recent()
+        self.preview = install_preview(self)
+        self.run_controller = install_run_mode(self)
+
+    # ----- document -----
+    def _new_document(self, model, path: str | None = None, problems=None) -> Document:
+        return Document(model, path, problems, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
+
+    def set_document(self, document: Document) -> None:
+        """Show and edit `document` (the previous one is closed)."""
+        if self.document is not None:
+            self.document.close()
+            self.document.deleteLater()  # deleted by the event loop, not at a random garbage collection
+            self.scene.detach()
+            self.scene.deleteLater()
+        self.document = document
+        self.scene = DesignScene(document.model, scene_colours())
+        self.view.setScene(self.scene)
+        self.editor = Editor(document, self.scene)
+        self.wiring.connect_document()
+        self.update_title()
+        self.wiring.validate_now()
+        QTimer.singleShot(0, self.view.fit_all)
+
+    def update_title(self) -> None:
+        """'*name — VXI Designer' while there is unsaved work."""
+        doc = self.document
+        kind = "substrate" if isinstance(doc.model, Substrate) else "VXI"
+        self.setWindowTitle(f"{doc.display_name()}[*] ({kind}) — VXI Designer")
+        self.setWindowModified(doc.dirty)
+        counts = f"{len(doc.model.components)} components, {len(doc.model.links)} links"
+        self.status_counts.setText(counts)
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved work; False when the user cancels."""
+        if not self.document.dirty:
+            return True
+        answer = self.dialogs.ask_save_changes(self, self.document.display_name())
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_vxi(self) -> None:
+        """Start an empty VXI."""
+        if self.maybe_save():
+            self.set_document(self._new_document(Infrastructure()))
+
+    def new_substrate(self) -> None:
+        """Start an empty substrate."""
+        if self.maybe_save():
+            self.set_document(self._new_document(Substrate()))
+
+    def open_dialog(self) -> None:
+        """Ask for a file and open it."""
+        if not self.maybe_save():
+            return
+        folder = str(Path(self.document.path).parent) if self.document.path else ""
+        path = self.dialogs.open_path(self, folder)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str, ask: bool = True) -> bool:
+        """Open a VXDL file; an unreadable one is reported in words and the window stays as it was."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            document = Document.open(path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
+        except Exception as exc:  # VxdlFileError, OSError, anything: told in words, never a traceback
+            self.dialogs.error(self, "Cannot open the file", f"{path}: {exc}")
+            self._forget_recent(path)
+            return False
+        self.set_document(document)
+        self._remember_recent(path)
+        if document.read_problems:
+            self.docks.docks["problems"].raise_()
+            self.statusBar().showMessage(f"{path} opened with {len(document.read_problems)} problem(s)", 8000)
+        return True
+
+    def save(self) -> bool:
+        """Save to the current file (asks for a name the first time)."""
+        if not self.document.path:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        """Ask for a file name and save there."""
+        path = self.dialogs.save_path(self, self.document.path or "untitled.vxdl")
+        return self._save_to(path) if path else False
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.document.save(path)
+        except Exception as exc:
+            self.dialogs.error(self, "Cannot save", f"{path}: {exc}")
+            return False
+        self._remember_recent(path)
+        self.update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        """Ask for an image file name and export the design."""
+        stem = Path(self.document.path).with_suffix(".png") if self.document.path else "design.png"
+        path = self.dialogs.save_path(self, str(stem), image=True)
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        """Write a PNG or SVG of the design."""
+        try:
+            export_image(self.scene, path, self.document.display_name())
+        except (ExportError, OSError) as exc:
+            self.dialogs.error(self, "Cannot export", str(exc))
+            return False
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+        return True
+
+    # ----- recovery -----
+    def offer_recovery(self) -> bool:
+        """Offer the autosaves a crashed session left, newest first; True when one was restored.
+
+        A declined autosave is deleted; those not yet offered stay for the next start.
+        """
+        from backend.vxdl import read_file
+
+        for recovery in pending_recoveries(self.recovery_folder):
+            what = recovery.original or "an untitled design"
+            if not self.dialogs.ask_recover(self, f"{what} (autosaved {recovery.saved_at})"):
+                recovery.discard()
+                continue
+            try:
+                result = read_file(recovery.file)
+            except Exception as exc:  # a damaged autosave is reported, never raised
+                self.dialogs.error(self, "Cannot recover", f"{recovery.file}: {exc}")
+                recovery.discard()
+                continue
+            document = self._new_document(result.model, recovery.original, result.problems)
+            document.recovered = True
+            self.set_document(document)
+            recovery.discard()
+            return True
+        return False
+
+    # ----- recent files -----
+    def recent_files(self) -> list[str]:
+        """Recently opened or saved files, newest first."""
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        files = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent", files[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _forget_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        self.settings.setValue("recent", [p for p in self.recent_files() if p != path])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # ----- small actions -----
+    def call_editor(self, name: str):
+        """A slot calling editor method `name` on the current editor."""
+        return lambda *_: getattr(self.editor, name)()
+
+    def undo(self) -> None:
+        """Undo the last edit."""
+        self.document.undo_stack.undo()
+
+    def redo(self) -> None:
+        """Redo the last undone edit."""
+        self.document.undo_stack.redo()
+
+    def select_all(self) -> None:
+        """Select every component and link."""
+        self.scene.select_ids([*self.scene.components, *self.scene.links])
+
+    def focus_find(self) -> None:
+        """Put the cursor in the find box, with the ids to complete."""
+        completer = QCompleter(sorted([*self.document.model.components, *self.document.model.links]), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.find_box.setCompleter(completer)
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def find(self) -> bool:
+        """Centre and select the component or link named in the find box."""
+        text = self.find_box.text().strip()
+        model = self.document.model
+        ident = text if text in model.components or text in model.links else next(
+            (i for i in [*model.components, *model.links] if i.lower() == text.lower()), None)
+        if ident is None or not self.view.centre_on_id(ident):
+            self.statusBar().showMessage(f"No component or link named '{text}'", 5000)
+            return False
+        self.view.setFocus()
+        return True
+
+    def set_tool(self, tool: str) -> None:
+        """Select or link tool."""
+        self.view.tool = tool
+        self.actions_by_name[f"tool_{tool}"].setChecked(True)
+        tips = {"link": "Link tool: drag from an item or a router port to another", "select": ""}
+        self.statusBar().showMessage(tips[tool], 4000)
+
+    def toggle_snap(self, on: bool) -> None:
+        """Turn snapping to the grid on or off."""
+        self.scene.snap = on
+
+    def set_theme(self, mode: str) -> None:
+        """Light, dark or follow the system; the scene recolours."""
+        apply_theme(QApplication.instance(), mode)
+        self.theme_mode = mode
+        self.scene.set_colours(scene_colours())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.docks.size_once()
+
+    def closeEvent(self, event) -> None:
+        if self.maybe_save():
+            self.preview.panel.shutdown()
+            self.document.close()
+            self.wiring.timer.stop()
+            self.view.setScene(None)
+            self.scene.detach()
+            event.accept()
+            self.closed.emit()
+        else:
+            event.ignore()

@@ -1,0 +1,381 @@
+"""The run controller: holds the substrate and backend chosen, runs every blocking job (embed, deploy,
+status, migrate, traffic, teardown) in a one-thread executor, and hands results back to the GUI thread
+through a queued signal, so the window keeps answering during a deployment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from backend.model import Infrastructure, Problem, Substrate
+from backend.monitor.series import RX, TX, SeriesKey
+from designer.run.fits import HostChoice, host_choices
+from designer.run.session import DEFINED, FAILED, RUNNING, STARTING, RunError, Session
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
+STATUS_MS = 5000
+RATES_MS = 500
+
+
+def backends_here() -> list[str]:
+    """The backends this process can use: the test driver always, libvirt, and netns when root."""
+    return ["test", "libvirt", *(["netns"] if os.geteuid() == 0 else [])]
+
+
+def matching_substrate(document_path: str | None) -> Path:
+    """The substrate that goes with a VXI file (figure6-vxi-a.vxdl -> figure6-substrate.vxdl in its folder),
+    else the examples' Figure 1 substrate."""
+    if document_path:
+        path = Path(document_path)
+        stem = path.stem.split("-")[0]
+        for candidate in sorted(path.parent.glob("*substrate*.vxdl")):
+            if candidate.stem.split("-")[0] == stem:
+                return candidate
+    return DEFAULT_SUBSTRATE
+
+
+class _Relay(QObject):
+    """Carries worker-thread messages to the GUI thread."""
+
+    message = Signal(object)
+
+
+class RunController(QObject):
+    """Deploys the open VXI and follows it; the window's overlays, dock and dialogs listen to its signals."""
+
+    states_changed = Signal()  # component states changed (see `states`)
+    progress = Signal(str, int, int)  # step text, components running, components in all
+    job_finished = Signal(str, bool, str)  # job name, success, message
+    sampler_ready = Signal(object)  # a new Sampler, not started yet
+    busy_changed = Signal(bool)
+
+    def __init__(self, document_model: Callable[[], Infrastructure | Substrate | None],
+                 document_path: Callable[[], str | None] = lambda: None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document_model = document_model
+        self.document_path = document_path
+        self.substrate_path: str | None = None
+        self.substrate_model: Substrate | None = None
+        self.backend = "test"
+        self.algorithm = "best"
+        self.sample_interval = 1.0
+        self.extra_paths: list[str] = []  # other VXI files deployed with the open one (sharing the substrate)
+        self.session: Session | None = None
+        self.states: dict[str, str] = {}  # record key -> state
+        self.problems: list[Problem] = []
+        self.last_migration = None
+        self.running_job: str | None = None
+        self.flows: list[str] = []
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxi-run")
+        self._relay = _Relay(self)
+        self._relay.message.connect(self._on_message, Qt.ConnectionType.QueuedConnection)
+        self._callbacks: dict[str, Callable[[object], None]] = {}
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_MS)
+        self.status_timer.timeout.connect(self.refresh_status)
+        self.closed = False
+
+    # ----- choices -----
+    def choose_substrate(self, path: str | Path | None = None, model: Substrate | None = None) -> None:
+        """Deploy on the substrate in this file (or this model)."""
+        self.substrate_path = str(Path(path).resolve()) if path else None
+        self.substrate_model = model
+
+    def substrate_file(self) -> str:
+        """The substrate file in use: the chosen one, else the one matching the document."""
+        return self.substrate_path or str(matching_substrate(self.document_path()))
+
+    def deployed(self) -> bool:
+        """True while a deployment made here is up."""
+        return self.session is not None and self.session.deployer is not None and \
+            self.session.deployer.record.state == "running"
+
+    def busy(self) -> bool:
+        """True while a job runs."""
+        return self.running_job is not None
+
+    def record(self):
+        """The deployment record, or None."""
+        return self.session.deployer.record if self.session and self.session.deployer else None
+
+    # ----- jobs -----
+    def _submit(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None = None,
+                quiet: bool = False) -> bool:
+        """Run `work` in the worker thread; a `quiet` job (a status poll) does not make the controller busy."""
+        if self.running_job is not None or self.closed:
+            return False
+        if not quiet:
+            self.running_job = name
+            self.busy_changed.emit(True)
+        self._callbacks[name] = done or (lambda _r: None)
+        relay = self._relay
+
+        def run() -> None:
+            try:
+                result = work()
+            except RunError as exc:
+                result = exc
+            except Exception as exc:  # every failure becomes a sentence in the problems dock
+                result = RunError(f"{type(exc).__name__}: {exc}")
+            try:
+                relay.message.emit(("done", name, result))
+            except RuntimeError:  # the controller is gone
+                pass
+
+        self._executor.submit(run)
+        return True
+
+    def _report(self, message: tuple) -> None:
+        """From the worker: pass a progress message to the GUI thread."""
+        try:
+            self._relay.message.emit(message)
+        except RuntimeError:
+            pass
+
+    def _on_message(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "state":
+            self.states[message[1]] = message[2]
+            self.states_changed.emit()
+        elif kind == "step":
+            self.progress.emit(message[1], message[2], message[3])
+        elif kind == "done":
+            name, result = message[1], message[2]
+            if name == self.running_job:
+                self.running_job = None
+                self.busy_changed.emit(False)
+            callback = self._callbacks.pop(name, None)
+            if isinstance(result, RunError):
+                self._failed(name, result)
+            elif callback is not None:
+                callback(result)
+
+    def _failed(self, job: str, error: RunError) -> None:
+        self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
+        if error.states:
+            self.states.update(error.states)
+            self.states_changed.emit()
+        self.job_finished.emit(job, False, str(error))
+
+    def deploy(self) -> bool:
+        """Embed and deploy the open VXI on the chosen substrate and backend (False when it cannot start)."""
+        model = self.document_model()
+        if self.deployed() or self.busy():
+            return False
+        if not isinstance(model, Infrastructure):
+            self._failed("deploy", RunError("open a VXI to deploy it (the open document is a substrate)"))
+            return False
+        self.problems = []
+        if self.session is not None and self.session.sampler is not None:
+            self.session.stop_sampler()
+        vxi = model.clone()
+        substrate_path = None if self.substrate_model is not None else self.substrate_file()
+        backend, algorithm = self.backend, self.algorithm
+        document = self.document_path()
+        extras = list(self.extra_paths)
+        self.states = {}
+        self.states_changed.emit()
+
+        def work():
+            substrate = self.substrate_model
+            if substrate is None:
+                substrate = _read_substrate(substrate_path)
+            files = {"substrate": substrate_path} if substrate_path else {}
+            files["vxis"] = [p for p in [document, *extras] if p]
+            session = Session(substrate, [vxi, *[_read_vxi(p) for p in extras]], backend, algorithm, files)
+            self.session = session
+            session.deploy(self._report)
+            session.make_sampler(self.sample_interval)
+            return session
+
+        return self._submit("deploy", work, self._deployed)
+
+    def _deployed(self, session: Session) -> None:
+        record = session.deployer.record
+        self.status_timer.start()
+        self.sampler_ready.emit(session.sampler)
+        session.sampler.start()
+        hosts = sorted({c.host for c in record.components.values()})
+        self.job_finished.emit("deploy", True, f"deployment {record.id} running on the {record.backend} backend: "
+                                               f"{len(record.components)} components on {len(hosts)} hosts")
+
+    def refresh_status(self) -> None:
+        """Ask the backend for each component's state (in the worker; skipped while another job runs)."""
+        if self.deployed() and not self.busy():
+            session = self.session
+            self._submit("status", lambda: session.status(self._report), quiet=True)
+
+    def teardown(self) -> bool:
+        """Remove the deployment (and its flows)."""
+        if self.session is None or self.session.deployer is None or self.busy():
+            return False
+        self.status_timer.stop()
+        session = self.session
+        self.flows = []
+        return self._submit("teardown", lambda: session.teardown(self._report), self._torn_down)
+
+    def _torn_down(self, removed: int) -> None:
+        record = self.record()
+        self.job_finished.emit("teardown", True, f"deployment {record.id} torn down: {removed} objects removed")
+
+    def migrate(self, component: str, host: str, on_done: Callable[[object], None] | None = None) -> bool:
+        """Move a deployed component (a record key) to another host."""
+        if not self.deployed() or self.busy():
+            return False
+        session = self.session
+
+        def done(result) -> None:
+            self.last_migration = result
+            self.job_finished.emit("migrate", True, f"{result.component} moved from {result.source} to "
+                                                    f"{result.destination} ({result.mode}"
+                                   + (f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None
+                                      else "") + ")")
+            if on_done is not None:
+                on_done(result)
+            self.states_changed.emit()
+
+        return self._submit("migrate", lambda: session.migrate(component, host, self._report), done)
+
+    def host_choices(self, component: str) -> list[HostChoice]:
+        """Hosts offered for moving `component`, with the reason for those that do not fit."""
+        session = self.session
+        return host_choices(session.deployer.record, session.substrate, session.vxis, component)
+
+    def start_traffic(self, source: str, destination: str, protocol: str = "tcp", rate_bps: float = 0.0,
+                      seconds: float = 0.0) -> bool:
+        """Start an iperf3 flow between two deployed components (netns)."""
+        if not self.deployed() or self.busy():
+            return False
+        session = self.session
+
+        def done(flow_id: str) -> None:
+            self.flows.append(flow_id)
+            rate = f"{rate_bps / 1e6:g} Mbit/s" if rate_bps else "full rate"
+            self.job_finished.emit("traffic", True, f"flow {flow_id}: {source} → {destination}, "
+                                                    f"{protocol.upper()} at {rate}")
+
+        return self._submit("traffic", lambda: session.start_traffic(source, destination, protocol, rate_bps,
+                                                                     seconds), done)
+
+    def stop_traffic(self) -> bool:
+        """Stop every flow of the deployment."""
+        if self.session is None or self.busy():
+            return False
+        session = self.session
+
+        def done(count: int) -> None:
+            self.flows = []
+            self.job_finished.emit("traffic", True, f"{count} flow(s) stopped")
+
+        return self._submit("stop-traffic", session.stop_traffic, done)
+
+    # ----- what the view shows -----
+    def scene_states(self, vxi_id: str) -> dict[str, tuple[str, str]]:
+        """States by scene component id for one VXI (a cloud sums up its members), with the host in words."""
+        record = self.record()
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        if record is None:
+            return {}
+        for key, comp in record.components.items():
+            if comp.vxi == vxi_id and key in self.states:
+                grouped.setdefault(comp.id.split("#", 1)[0], []).append((self.states[key], comp.host))
+        out = {}
+        for ident, members in grouped.items():
+            values = [s for s, _ in members]
+            hosts = ", ".join(sorted({h for _, h in members}))
+            if FAILED in values:
+                value = FAILED
+            elif all(v == RUNNING for v in values):
+                value = RUNNING
+            elif STARTING in values or RUNNING in values:
+                value = STARTING
+            else:
+                value = DEFINED
+            out[ident] = (value, f"on {hosts}")
+        return out
+
+    def link_series(self, vxi_id: str) -> dict[str, tuple[str, list[SeriesKey], list[SeriesKey], float, float]]:
+        """Per VXI link: (end key, tx series, rx series, capacity out of that end, capacity into it)."""
+        record = self.record()
+        out = {}
+        if record is None:
+            return out
+        for seg_key, seg in record.segments.items():
+            vxi, _, link = seg_key.partition("/")
+            if vxi != vxi_id:
+                continue
+            for key in seg["members"]:
+                comp = record.components[key]
+                iface = next((i for i in comp.interfaces if i.segment == seg_key), None)
+                if iface is None:
+                    continue
+                out[link] = (key, [SeriesKey(key, iface.name, TX)], [SeriesKey(key, iface.name, RX)],
+                             iface.rate_out_bps or seg["forward_bps"], iface.rate_in_bps or seg["reverse_bps"])
+                if "#" not in comp.id:
+                    break
+        return out
+
+    def plot_groups(self, vxi_id: str, what: str = "all", busy: set[str] | None = None
+                    ) -> dict[str, list[SeriesKey]]:
+        """Curves for the plot: 'routers' (of every deployed VXI), 'links' (of `vxi_id`; only the `busy` ones
+        when given) or 'all', plus the aggregate (what the routers forward, or the links carry without router)."""
+        record = self.record()
+        if record is None:
+            return {}
+        routers = {f"router {k}": [SeriesKey(k, i.name, TX) for i in c.interfaces]
+                   for k, c in record.components.items() if c.kind == "router"}
+        links = {f"link {link}": [*tx, *rx] for link, (_, tx, rx, _, _) in self.link_series(vxi_id).items()
+                 if busy is None or link in busy}
+        groups: dict[str, list[SeriesKey]] = {}
+        if what in ("routers", "all"):
+            groups.update(routers)
+        if what in ("links", "all"):
+            groups.update(links)
+        parts = routers or links
+        if len(parts) > 1:  # with one router (or one link) its own curve is the aggregate
+            groups["aggregate"] = [k for keys in parts.values() for k in keys]
+        return groups
+
+    # ----- ending -----
+    def shutdown(self) -> None:
+        """Stop sampling and wait for a running job (at close); the deployment itself stays up."""
+        self.closed = True
+        self.status_timer.stop()
+        if self.session is not None:
+            self.session.stop_sampler()
+        self._executor.shutdown(wait=True)
+
+
+def _read_substrate(path: str) -> Substrate:
+    from backend.vxdl import VxdlFileError, read_file
+
+    try:
+        result = read_file(path, role="substrate")
+    except (VxdlFileError, OSError) as exc:
+        raise RunError(f"cannot read the substrate {path}: {exc}") from exc
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        raise RunError(f"the substrate has errors: {errors[0].format()}")
+    if not isinstance(result.model, Substrate):
+        raise RunError(f"{path} is not a substrate")
+    return result.model
+
+
+def _read_vxi(path: str) -> Infrastructure:
+    from backend.vxdl import VxdlFileError, read_file
+
+    try:
+        result = read_file(path)
+    except (VxdlFileError, OSError) as exc:
+        raise RunError(f"cannot read {path}: {exc}") from exc
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        raise RunError(f"{path} has errors: {errors[0].format()}")
+    if not isinstance(result.model, Infrastructure):
+        raise RunError(f"{path} is not a VXI")
+    return result.model

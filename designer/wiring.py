@@ -1,0 +1,144 @@
+"""Connects the current document, scene, editor and view to the docks, status bar and actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from backend.model import Substrate
+
+
+class Wiring(QObject):
+    """Re-wires the window's parts each time a document is shown; runs live validation."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.problems: list = []
+        self.timer = QTimer(window)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(120)
+        self.timer.timeout.connect(self.validate_now)
+        view = window.view
+        view.place_requested.connect(lambda kind, pos, opts: window.editor.place(kind, pos, opts))
+        view.link_requested.connect(lambda s, sp, d, dp: window.editor.link(s, sp, d, dp))
+        view.moved.connect(lambda moves: window.editor.move(moves))
+        view.link_checker = lambda s, sp, d, dp: window.editor.link_refusal(s, sp, d, dp)
+        view.link_hint.connect(self._link_hint)
+        docks = window.docks
+        if docks.has(docks.palette, "kind_activated"):
+            docks.palette.kind_activated.connect(self._place_at_centre)
+        if docks.has(docks.inspector, "edit_requested"):
+            docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
+        if docks.has(docks.inspector, "rename_requested"):
+            docks.inspector.rename_requested.connect(self._rename)
+        if docks.has(docks.problems, "activated"):
+            docks.problems.activated.connect(self._activate_problem)
+        if docks.has(docks.timeline, "lease_edited"):
+            docks.timeline.lease_edited.connect(self._lease_edited)
+        if docks.has(docks.timeline, "period_selected"):
+            docks.timeline.period_selected.connect(self._period_selected)
+
+    def connect_document(self) -> None:
+        """Wire the window's current document, scene and editor."""
+        w = self.window
+        doc, scene, editor = w.document, w.scene, w.editor
+        stack = doc.undo_stack
+        doc.changed.connect(self.title)
+        stack.indexChanged.connect(self.title)
+        scene.model_changed.connect(self.timer.start)
+        scene.selectionChanged.connect(self.selection_changed)
+        editor.message.connect(self.message)
+        w.docks.history.setStack(stack)
+        acts = w.actions_by_name
+        acts["undo"].setEnabled(stack.canUndo())
+        acts["redo"].setEnabled(stack.canRedo())
+        stack.canUndoChanged.connect(acts["undo"].setEnabled)
+        stack.canRedoChanged.connect(acts["redo"].setEnabled)
+        stack.undoTextChanged.connect(self.undo_text)
+        stack.redoTextChanged.connect(self.redo_text)
+        docks = w.docks
+        substrate = isinstance(doc.model, Substrate)
+        if docks.has(docks.palette, "set_mode"):
+            docks.palette.set_mode("substrate" if substrate else "vxi")
+        if docks.has(docks.timeline, "set_model"):
+            docks.timeline.set_model(doc.model)
+        if docks.has(docks.minimap, "set_view"):
+            docks.minimap.set_view(w.view)
+        self.selection_changed()
+
+    def title(self, *_args) -> None:
+        """Refresh the window title and counts."""
+        self.window.update_title()
+
+    def message(self, text: str) -> None:
+        """Show an editor message in the status bar."""
+        self.window.statusBar().showMessage(text, 6000)
+
+    def undo_text(self, text: str) -> None:
+        """Name the edit that Undo would revert."""
+        self.window.actions_by_name["undo"].setText(f"&Undo {text}".strip())
+
+    def redo_text(self, text: str) -> None:
+        """Name the edit that Redo would repeat."""
+        self.window.actions_by_name["redo"].setText(f"&Redo {text}".strip())
+
+    def _link_hint(self, reason: str) -> None:
+        if reason:
+            self.window.statusBar().showMessage(reason, 4000)
+
+    def _place_at_centre(self, kind: str) -> None:
+        view = self.window.view
+        centre = view.mapToScene(view.viewport().rect().center())
+        palette = self.window.docks.palette
+        options = {"ports": palette.ports(), "cardinality": palette.cardinality()} \
+            if hasattr(palette, "ports") else {}
+        self.window.editor.place(kind, centre, options)
+
+    def selection_changed(self) -> None:
+        """Show the selection in the inspector."""
+        w = self.window
+        if w.scene is None:
+            return
+        comps, links = w.scene.selected_ids()
+        if w.docks.has(w.docks.inspector, "set_subjects"):
+            w.docks.inspector.set_subjects(w.document.model, [*comps, *links])
+
+    def validate_now(self) -> None:
+        """Validate the model; list the problems and badge the items."""
+        w = self.window
+        doc = w.document
+        found = list(doc.model.validate())
+        if doc.undo_stack.index() == 0:
+            seen = {(p.code, p.element_id) for p in found}
+            found = [p for p in doc.read_problems if (p.code, p.element_id) not in seen] + found
+        self.problems = found
+        w.scene.set_problems(found)
+        docks = w.docks
+        if docks.has(docks.problems, "set_problems"):
+            docks.problems.set_problems(found)
+        errors = sum(p.severity == "error" for p in found)
+        warnings = len(found) - errors
+        w.status_problems.setText(f"{errors} error{'s' if errors != 1 else ''}, "
+                                  f"{warnings} warning{'s' if warnings != 1 else ''}" if found else "No problems")
+        if docks.has(docks.inspector, "refresh"):
+            docks.inspector.refresh()
+        w.update_title()
+
+    def _rename(self, old: str, new: str) -> None:
+        self.window.editor.edit([old], {"id": new})
+        if self.window.scene.item_for(new) is not None:
+            self.window.scene.select_ids([new])
+
+    def _activate_problem(self, element_id: str) -> None:
+        if element_id and not self.window.view.centre_on_id(element_id):
+            self.window.statusBar().showMessage(f"'{element_id}' is not drawn on the canvas", 5000)
+
+    def _lease_edited(self, ident: str, lease) -> None:
+        model = self.window.document.model
+        host = isinstance(model, Substrate) and ident in model.components
+        self.window.editor.edit([ident], {"availability" if host else "lease": lease})
+
+    def _period_selected(self, name: str) -> None:
+        self.window.scene.set_period(name or None)
+        self.window.statusBar().showMessage(f"Links show period {name}" if name else "Links show their own values",
+                                            4000)
