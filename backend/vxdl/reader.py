@@ -31,7 +31,7 @@ from backend.model.components import SERVICE_FIELD_ORDER
 from backend.model.timing import parse_duration
 from backend.vxdl import fast
 from backend.vxdl.schema import EXT_NS, VXDL_NS, Particle, cardinalities
-from backend.vxdl.substrate_reader import SubstrateReading
+from backend.vxdl.substrate_reader import SubstrateReading, place
 from backend.vxdl.values import ValueReading
 
 V = f"{{{VXDL_NS}}}"
@@ -223,9 +223,7 @@ class ModelReader(SubstrateReading, ValueReading):
                 positions = self.layout(ext)
             elif ext.tag != X + "role":
                 vxi.extensions.append(self.raw(ext))
-        for cid, pos in positions.items():
-            if cid in vxi.components:
-                vxi.components[cid].position = pos
+        place(vxi.components, positions)
         return vxi
 
     def _add(self, vxi: Infrastructure, comp: Component | None) -> bool:

@@ -14,6 +14,13 @@ X = f"{{{EXT_NS}}}"
 RESOURCE_NAMES = ("vNode", "vStorage", "vRouter", "vAccessPoint", "vArray")
 
 
+def place(items: dict, positions: dict[str, tuple[float, float]]) -> None:
+    """Give each item (component or host) the position the layout names for it."""
+    for ident, pos in positions.items():
+        if ident in items:
+            items[ident].position = pos
+
+
 class SubstrateReading:
     """The substrate half of ModelReader (a mixin: it uses the reader's helpers)."""
 
@@ -39,9 +46,7 @@ class SubstrateReading:
                 positions = self.layout(ext)
             elif ext.tag != X + "role":
                 sub.extensions.append(self.raw(ext))
-        for hid, pos in positions.items():
-            if hid in sub.hosts:
-                sub.hosts[hid].position = pos
+        place(sub.hosts, positions)
         return sub
 
     def physical_link(self, el) -> PhysicalLink:

@@ -14,6 +14,7 @@ from scipy.sparse import coo_matrix
 
 from backend.embedding.context import Context, link_weight
 from backend.embedding.ledger import Placement
+from backend.embedding.paths import trace
 
 FINITE = 1e300
 
@@ -169,10 +170,4 @@ def _extract(net, arcs: set[int], source: int, target: int) -> list[int] | None:
                 queue.append(v)
     if target not in parent:
         return None
-    path = []
-    node = target
-    while node != source:
-        arc = parent[node]
-        path.append(arc)
-        node = net.arc_tail[arc]
-    return path[::-1]
+    return trace(net, parent, source, target)
