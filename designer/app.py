@@ -8,6 +8,7 @@ import sys
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from designer import gc_guard
 from designer.theme import apply_theme
 
 
@@ -17,6 +18,7 @@ def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApp
     app.setApplicationName("VXI Designer")
     app.setOrganizationName("vxi-designer")
     apply_theme(app, theme)
+    gc_guard.install(app)
     if theme == "auto":
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: _follow_system(app))
     return app

@@ -40,6 +40,7 @@ class DesignScene(QGraphicsScene):
         self.detail = (True, True)
         self.vector_icons = False
         self.building = False
+        self.ports_pending: set[str] | None = None  # routers whose port markers wait for the end of a rebuild
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.rebuild()
         model.subscribe(self._on_change)
@@ -57,16 +58,30 @@ class DesignScene(QGraphicsScene):
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
         self.setSceneRect(QRectF(-1500, -1500, 3000, 3000))
-        for index, ident in enumerate(self.model.components):
-            self._add_component(ident, index)
-        self.building = True
-        for ident in self.model.links:
-            self._add_link(ident)
-        self.building = False
+        self.ports_pending = set()
+        try:
+            for index, ident in enumerate(self.model.components):
+                self._add_component(ident, index)
+            self.building = True
+            for ident in self.model.links:
+                self._add_link(ident)
+        finally:
+            self.building = False
+            self._refresh_pending_ports()
         self.setSceneRect(self._content_rect())
         if len(self.links) <= PLACE_LABELS_UP_TO:
             for item in self.links.values():
                 item.update_geometry()
+
+    def _refresh_pending_ports(self) -> None:
+        """Lay out each router's port markers once, after all its links exist; links of moved markers follow."""
+        pending, self.ports_pending = self.ports_pending or set(), None
+        for ident in pending:
+            item = self.components.get(ident)
+            if item is not None and item.refresh_port_use():
+                for link_id in self._links_at.get(ident, ()):
+                    if link_id in self.links:
+                        self.links[link_id].update_geometry()
 
     def _default_position(self, index: int) -> QPointF:
         columns = max(1, int(math.sqrt(len(self.model.components)) + 0.999))

@@ -1,6 +1,7 @@
 """Shared test setup: Qt runs offscreen; autosaves and settings go to temporary places; tests marked
 `root` skip when not running as root; deployment records go to a temporary state folder."""
 
+import gc
 import os
 import tempfile
 
@@ -20,3 +21,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "root" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """As the designer does (designer/gc_guard.py): no automatic collection, which could run in a worker
+    thread and destroy Qt widgets there; collect here, on the main thread, after each test."""
+    gc.disable()
+    yield
+    gc.collect()

@@ -110,7 +110,9 @@ class MinimapWidget(QWidget):
             for bar in (view.horizontalScrollBar(), view.verticalScrollBar()):
                 bar.valueChanged.connect(self._view_moved)
                 bar.rangeChanged.connect(self._view_moved)
-        self._render()
+        self._pixmap, self._source, self._target = QPixmap(), QRectF(), QRectF()
+        self._schedule()  # drawn once the window is idle: opening a big design does not wait for the overview
+        self.update()
 
     def view(self) -> QGraphicsView | None:
         """The view this minimap follows."""
@@ -221,7 +223,7 @@ class MinimapWidget(QWidget):
             painter.fillRect(frame, fill)
             painter.setPen(QPen(colours["selection"], 2))
             painter.drawRect(frame)
-        else:
+        elif not self._timer.isActive():  # while a render is pending, nothing rather than a wrong "empty"
             painter.setPen(colours["muted_text"])
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "empty")
         painter.end()

@@ -41,6 +41,7 @@ from backend.model.timing import format_duration
 from widgets.theme import blend, palette_colours
 
 LABEL_WIDTH, AXIS_HEIGHT, ROW_HEIGHT, BAR_HEIGHT, HANDLE = 150.0, 40.0, 22.0, 14.0, 6.0
+_ROWS_AHEAD = 30  # rows drawn beyond the visible ones, so a scroll rarely waits for drawing
 _STEPS = (1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
 
 
@@ -114,6 +115,8 @@ class _TimelineView(QGraphicsView):
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self._owner.refresh()
+        else:
+            self._owner._draw_visible_rows()
 
 
 class TimelineWidget(QWidget):
@@ -126,7 +129,9 @@ class TimelineWidget(QWidget):
         super().__init__(parent)
         self._model: Infrastructure | None = None
         self._rows: list[_Row] = []
-        self._bars: dict[str, QGraphicsRectItem] = {}
+        self._row_index: dict[str, int] = {}
+        self._bars: dict[str, QGraphicsRectItem] = {}  # only the rows drawn so far (those scrolled into view)
+        self._row_style: dict | None = None
         self._bands: dict[str, QGraphicsRectItem] = {}
         self._origin: datetime | None = None
         self._t_min, self._scale, self._snap = 0.0, 1.0, 60.0
@@ -144,6 +149,7 @@ class TimelineWidget(QWidget):
         self.view.setScene(self.scene)
         self._header_item: QGraphicsRectItem | None = None
         self.view.verticalScrollBar().valueChanged.connect(self._pin_header)
+        self.view.verticalScrollBar().valueChanged.connect(self._draw_visible_rows)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
@@ -176,7 +182,10 @@ class TimelineWidget(QWidget):
     def bar_rect(self, object_id: str) -> QRectF:
         """The bar of a component or link, in scene coordinates."""
         bar = self._bars.get(object_id)
-        return bar.rect() if bar is not None else QRectF()
+        if bar is not None:
+            return bar.rect()
+        index = self._row_index.get(object_id)
+        return self._bar_geometry(index) if index is not None else QRectF()
 
     def period_rect(self, name: str) -> QRectF:
         """The band of a period, in scene coordinates."""
@@ -197,9 +206,11 @@ class TimelineWidget(QWidget):
         self._drag = None
         self.scene.clear()
         self._bars, self._bands, self._tip, self._header_item = {}, {}, None, None
+        self._row_style = None
         colours = palette_colours(self.palette())
         self.scene.setBackgroundBrush(colours["background"])
         self._rows = self._read_rows()
+        self._row_index = {row.id: i for i, row in enumerate(self._rows)}
         if self._model is None:
             self.header.setText("No infrastructure")
             return
@@ -215,7 +226,8 @@ class TimelineWidget(QWidget):
         self._draw_header(colours)
         self._draw_bands(height, colours)
         self._draw_axis(span, height, colours)
-        self._draw_rows(colours)
+        self._row_style = self._make_row_style(colours)
+        self._draw_visible_rows()
         self._paint_bands()
         self._update_header()
 
@@ -320,29 +332,58 @@ class TimelineWidget(QWidget):
         moment = self._origin + timedelta(seconds=t)
         return moment.strftime("%d %b" if step >= 86400 else "%H:%M")
 
-    def _draw_rows(self, colours: dict) -> None:
-        text_brush, handle_brush = QBrush(colours["text"]), QBrush(colours["item_border"])
-        no_pen, border = QPen(Qt.PenStyle.NoPen), colours["item_border"]
-        pens = {False: QPen(border, 1.2), True: QPen(border, 1.2, Qt.PenStyle.DashLine)}
+    def _make_row_style(self, colours: dict) -> dict:
+        """Brushes, pens and font metrics shared by every row."""
+        border = colours["item_border"]
         own, inherited = (QBrush(blend(colours["background"], colours["selection"], t)) for t in (0.6, 0.3))
-        metrics = QFontMetricsF(self.scene.font())
-        for i, row in enumerate(self._rows):
-            top = AXIS_HEIGHT + i * ROW_HEIGHT
-            text = metrics.elidedText(row.label, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 10)
-            label = self.scene.addSimpleText(text)
-            label.setBrush(text_brush)
-            label.setPos(6, top + (ROW_HEIGHT - metrics.height()) / 2)
-            label.setToolTip(row.label)
-            height = BAR_HEIGHT * (0.6 if row.is_link else 1.0)
-            rect = QRectF(self._x(row.start), top + (ROW_HEIGHT - height) / 2, row.duration * self._scale, height)
-            fill = QBrush(colours["link"]) if row.is_link else inherited if row.inherited else own
-            bar = self.scene.addRect(rect, pens[row.inherited], fill)
-            bar.setToolTip(self._bar_tip(row))
-            self._bars[row.id] = bar
-            for x in (rect.left(), rect.right() - 3):
-                handle = QGraphicsRectItem(QRectF(x, rect.top() + 2, 3, rect.height() - 4), bar)
-                handle.setPen(no_pen)
-                handle.setBrush(handle_brush)
+        return {"text": QBrush(colours["text"]), "handle": QBrush(border), "no_pen": QPen(Qt.PenStyle.NoPen),
+                "pens": {False: QPen(border, 1.2), True: QPen(border, 1.2, Qt.PenStyle.DashLine)},
+                "own": own, "inherited": inherited, "link": QBrush(colours["link"]),
+                "metrics": QFontMetricsF(self.scene.font())}
+
+    def _bar_geometry(self, index: int) -> QRectF:
+        """Where the bar of row `index` is drawn, in scene coordinates."""
+        row = self._rows[index]
+        top = AXIS_HEIGHT + index * ROW_HEIGHT
+        height = BAR_HEIGHT * (0.6 if row.is_link else 1.0)
+        return QRectF(self._x(row.start), top + (ROW_HEIGHT - height) / 2, row.duration * self._scale, height)
+
+    def _draw_visible_rows(self, *_args) -> None:
+        """Draw the rows in (or near) the visible part; the others are drawn when scrolled to."""
+        if self._row_style is None or not self._rows:
+            return
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        first = int((visible.top() - AXIS_HEIGHT) // ROW_HEIGHT) - _ROWS_AHEAD
+        last = int((visible.bottom() - AXIS_HEIGHT) // ROW_HEIGHT) + _ROWS_AHEAD
+        for index in range(max(0, first), min(len(self._rows), last + 1)):
+            if self._rows[index].id not in self._bars:
+                self._draw_row(index)
+
+    def _bar_of(self, index: int) -> QGraphicsRectItem:
+        """The bar item of row `index`, drawing the row first when needed."""
+        row = self._rows[index]
+        if row.id not in self._bars:
+            self._draw_row(index)
+        return self._bars[row.id]
+
+    def _draw_row(self, index: int) -> None:
+        style, row = self._row_style, self._rows[index]
+        metrics = style["metrics"]
+        top = AXIS_HEIGHT + index * ROW_HEIGHT
+        text = metrics.elidedText(row.label, Qt.TextElideMode.ElideRight, LABEL_WIDTH - 10)
+        label = self.scene.addSimpleText(text)
+        label.setBrush(style["text"])
+        label.setPos(6, top + (ROW_HEIGHT - metrics.height()) / 2)
+        label.setToolTip(row.label)
+        rect = self._bar_geometry(index)
+        fill = style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"]
+        bar = self.scene.addRect(rect, style["pens"][row.inherited], fill)
+        bar.setToolTip(self._bar_tip(row))
+        self._bars[row.id] = bar
+        for x in (rect.left(), rect.right() - 3):
+            handle = QGraphicsRectItem(QRectF(x, rect.top() + 2, 3, rect.height() - 4), bar)
+            handle.setPen(style["no_pen"])
+            handle.setBrush(style["handle"])
 
     def _bar_tip(self, row: _Row) -> str:
         what = ("always available" if self._is_substrate() else "inherits the VXI lease") if row.inherited \
@@ -372,7 +413,7 @@ class TimelineWidget(QWidget):
         if pos.y() < self._header_bottom() or not 0 <= index < len(self._rows):
             return None
         row = self._rows[index]
-        rect = self._bars[row.id].rect()
+        rect = self._bar_of(index).rect()
         if abs(pos.x() - rect.right()) <= HANDLE:
             return row, "end"
         if abs(pos.x() - rect.left()) <= HANDLE and self._origin is not None:

@@ -16,6 +16,8 @@ from designer.resources import icon_image, svg_renderer
 
 HALF = 24.0
 SIMPLE_BELOW = 0.3
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange  # looked up once: itemChange is hot
+_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
 
 
 def detail_line(component) -> str:
@@ -109,15 +111,23 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
                 moved = True
         return moved
 
-    def refresh_port_use(self) -> None:
-        """Fill the markers of the ports that links use."""
+    def refresh_port_use(self) -> bool:
+        """Fill the markers of the ports that links use; True when a marker moved.
+
+        While the scene is being rebuilt, this waits until every link exists (once per router, not per link).
+        """
         if not self.ports:
-            return
-        self.layout_ports()
+            return False
+        pending = getattr(self.design, "ports_pending", None)
+        if pending is not None:
+            pending.add(self.ident)
+            return False
+        moved = self.layout_ports()
         used = self.design.used_ports(self.ident)
         colours = self.design.colours
         for name, port in self.ports.items():
             port.set_state(name in used, colours["item_border"], colours["link"], colours["background"])
+        return moved
 
     def apply_colours(self) -> None:
         """Take the scene's current theme colours."""
@@ -136,10 +146,9 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
         return QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
 
     def itemChange(self, change, value):
-        kinds = QGraphicsItem.GraphicsItemChange
-        if change == kinds.ItemPositionChange and not self.design.placing:
+        if change == _POSITION_CHANGE and not self.design.placing:
             return self.design.snapped(value)
-        if change == kinds.ItemPositionHasChanged:
+        if change == _POSITION_CHANGED:
             self.design.component_moved(self.ident)
         return super().itemChange(change, value)
 
