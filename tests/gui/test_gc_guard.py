@@ -20,9 +20,10 @@ def test_collection_happens_on_the_gui_thread_not_in_a_worker(qtbot, qapp):
     _Cycle()  # unreachable at once, freed only by the cycle collector
     _Cycle.last_thread = None
 
-    def worker():  # allocates far past the collector's thresholds
-        junk = [[i] for i in range(200_000)]
-        del junk
+    kept = []
+
+    def worker():  # allocates (and keeps) far past the collector's thresholds
+        kept.extend([i] for i in range(200_000))
 
     thread = threading.Thread(target=worker, name="worker")
     thread.start()
@@ -31,3 +32,4 @@ def test_collection_happens_on_the_gui_thread_not_in_a_worker(qtbot, qapp):
     qtbot.waitUntil(lambda: _Cycle.last_thread is not None, timeout=5000)
     assert _Cycle.last_thread == threading.main_thread().name
     assert gc_guard.install(qapp) is collector  # one collector per application
+    kept.clear()
