@@ -3,7 +3,8 @@
 # when they are missing: as root directly, otherwise print the exact command to run.
 set -e
 PACKAGES="python3-venv python3-dev gcc pkg-config libvirt-dev iperf3 iproute2 iputils-ping procps libgl1 libegl1 libxkbcommon0 \
-libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 xvfb"
+libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 xvfb"
 if ! command -v dpkg >/dev/null 2>&1; then
     echo "system-deps: not a Debian/Ubuntu system; install the equivalents of: $PACKAGES" >&2
     exit 0
