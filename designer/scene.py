@@ -68,7 +68,7 @@ class DesignScene(QGraphicsScene):
         finally:
             self.building = False
             self._refresh_pending_ports()
-        self.setSceneRect(self._content_rect())
+        self.setSceneRect(self._components_rect())
         if len(self.links) <= PLACE_LABELS_UP_TO:
             for item in self.links.values():
                 item.update_geometry()
@@ -252,6 +252,15 @@ class DesignScene(QGraphicsScene):
             return None
         at_port = item.port_position(port)
         return (at_port, True) if at_port is not None else (item.pos(), False)
+
+    def _components_rect(self) -> QRectF:
+        """Like _content_rect, from the components only (links lie between them; labels within the margin)."""
+        if not self.components:
+            return self._content_rect()
+        rect = QRectF()
+        for item in self.components.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect.adjusted(-2000, -2000, 2000, 2000)
 
     def _content_rect(self) -> QRectF:
         rect = self.itemsBoundingRect()

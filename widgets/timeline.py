@@ -16,6 +16,7 @@ Public API:
         signal lease_edited(str id, Lease)       once per drag, on release
         signal period_selected(str name)         on a click: a band's name, "" when none
 Without a start date anywhere in the VXI the left ends cannot move (there is no date to give).
+Only the rows in (or near) view are drawn; the others are drawn as they scroll in, so thousands of rows stay cheap.
 """
 
 from __future__ import annotations

@@ -20,6 +20,20 @@ def _fonts() -> tuple[QFont, QFont, QFontMetricsF, QFontMetricsF]:
     return tuple(_FONTS)
 
 
+_ADVANCES: dict[tuple[bool, str], float] = {}  # link labels repeat ("⇄ ≥ 100 Mbit/s · ≤ 10 ms"): measure once
+
+
+def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
+    """The width of `line` in the label font (bold or not), cached."""
+    key = (bold, line)
+    advance = _ADVANCES.get(key)
+    if advance is None:
+        if len(_ADVANCES) > 20000:
+            _ADVANCES.clear()
+        advance = _ADVANCES[key] = metrics.horizontalAdvance(line)
+    return advance
+
+
 MAX_GROWTH = 3.0
 MIN_SCREEN_SCALE = 0.45
 
@@ -66,7 +80,7 @@ class LabelItem(QGraphicsItem):
         sizes = []
         for i, line in enumerate(self._lines):
             metrics = self._bold_metrics if i == 0 else self._metrics
-            advance = metrics.horizontalAdvance(line)
+            advance = _advance(metrics, i == 0, line)
             sizes.append((advance, metrics.ascent(), metrics.height()))
             width = max(width, advance)
             height += metrics.height()

@@ -132,3 +132,21 @@ def test_the_axis_and_period_names_stay_on_top_while_rows_scroll(qtbot, timeline
     assert selected == ["III"]
     header_top = timeline.view.mapFromScene(QPointF(0, timeline._header_bottom())).y()
     assert header_top == pytest.approx(40, abs=2)  # the 40-pixel axis strip sits at the top of the viewport
+
+
+def test_rows_scrolled_into_view_of_a_long_timeline_are_drawn_and_draggable(qtbot, timeline):
+    vxi = Infrastructure(id="big", lease=Lease(START, 6 * 3600))
+    for i in range(600):
+        vxi.add_component(Node(f"n{i}"))
+    timeline.set_model(vxi)
+    qtbot.wait(50)  # the vertical scroll bar appears and the rows are laid out again
+    scroll = timeline.view.verticalScrollBar()
+    scroll.setValue(scroll.maximum())  # as the user scrolls to the last row
+    qtbot.wait(10)
+    bar = timeline.bar_rect("n599")  # the scroll bar that appeared made the rows a little narrower
+    assert any(item.toolTip().startswith("n599:") for item in timeline.scene.items(bar.center()))
+    edits = []
+    timeline.lease_edited.connect(lambda oid, lease: edits.append((oid, lease)))
+    _drag(qtbot, timeline, QPointF(bar.right() - 1, bar.center().y()), -100)
+    [(object_id, lease)] = edits
+    assert object_id == "n599" and lease.duration < 6 * 3600
