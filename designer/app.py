@@ -56,10 +56,8 @@ def run(path: str | None = None, theme: str = "auto") -> int:
 
     window.closed.connect(on_closed)
     window.show()
-    if path:
+    if not window.offer_recovery() and path:  # a crashed session's work is offered first, file or not
         window.open_path(path, ask=False)
-    else:
-        window.offer_recovery()
 
     async def until_closed() -> None:
         state["event"] = asyncio.Event()

@@ -91,3 +91,47 @@ def test_the_application_starts_on_a_file_and_quits_when_its_window_closes(tmp_p
                             text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "TITLE figure4.vxdl[*] (VXI) — VXI Designer 8" in result.stdout
+
+
+def test_a_crashed_sessions_work_is_offered_even_when_starting_on_a_file(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VXI_DESIGNER_RECOVERY_DIR=str(tmp_path / "rec"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    crash = tmp_path / "crash.py"
+    crash.write_text(
+        "import os, sys\n"
+        "from designer.app import make_application\n"
+        "from designer.main_window import MainWindow\n"
+        "make_application([])\n"
+        "w = MainWindow()\n"
+        "w.open_path(sys.argv[1], ask=False)\n"
+        "w.editor.edit(['n1'], {'location': 'grenoble'})\n"
+        "assert w.document.autosave()\n"
+        "os._exit(1)  # a crash: no clean close, the autosave stays\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(crash), str(EXAMPLES / "figure1-vxi1.vxdl")], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 1, done.stderr
+    start = tmp_path / "start.py"
+    start.write_text(
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "import designer.app as app_module\n"
+        "from designer.dialogs import Dialogs\n"
+        "Dialogs.ask_recover = lambda self, parent, what: print('OFFERED', what) or True\n"
+        "Dialogs.ask_save_changes = lambda self, parent, name: 'discard'\n"
+        "make = app_module.make_application\n"
+        "def patched(*args, **kwargs):\n"
+        "    app = make(*args, **kwargs)\n"
+        "    def close():\n"
+        "        for w in app.topLevelWidgets():\n"
+        "            if w.isVisible() and hasattr(w, 'document'):\n"
+        "                print('SHOWN', w.document.model.id, w.document.model.components['n1'].location)\n"
+        "                w.close()\n"
+        "    QTimer.singleShot(300, close)\n"
+        "    return app\n"
+        "app_module.make_application = patched\n"
+        "from designer.__main__ import main\n"
+        "sys.exit(main([sys.argv[1]]))\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(start), str(EXAMPLES / "figure4.vxdl")], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=60)
+    assert "OFFERED" in result.stdout and "figure1-vxi1.vxdl" in result.stdout, result.stdout + result.stderr
+    assert "SHOWN VXI1 grenoble" in result.stdout, result.stdout + result.stderr
