@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+from shiboken6 import isValid
 
 from designer.run.session import DEFINED, FAILED, RUNNING, STARTING
 from widgets.theme import blend
@@ -194,6 +195,11 @@ class Overlays:
         self.visible = False
 
     def _sync(self, scene) -> None:
+        if scene is not None and not isValid(scene):
+            scene = None
+        # items deleted with their scene or their link (a window closing, a design reopened) are forgotten
+        self.marks = {k: m for k, m in self.marks.items() if isValid(m)}
+        self.rates = {k: r for k, r in self.rates.items() if isValid(r)}
         if scene is not self.scene:
             self.scene, self.marks, self.rates = scene, {}, {}
         if scene is None:
@@ -210,6 +216,8 @@ class Overlays:
     def show_states(self, scene, states: dict[str, tuple[str, str]]) -> None:
         """Mark every component: `states` maps a scene id to (state, detail); others show 'defined'."""
         self._sync(scene)
+        if self.scene is None:
+            return
         self.visible = True
         for ident, mark in self.marks.items():
             value, detail = states.get(ident, (DEFINED, ""))
@@ -220,6 +228,8 @@ class Overlays:
     def show_rates(self, scene, rates: dict[str, tuple[float, float]]) -> None:
         """Label links with (bit/s, capacity bit/s); links without a rate lose their label."""
         self._sync(scene)
+        if self.scene is None:
+            return
         for ident, label in self.rates.items():
             if ident in rates and self.visible:
                 label.colours = scene.colours
@@ -234,9 +244,10 @@ class Overlays:
         """Remove every mark (leaving run mode)."""
         self.visible = False
         for item in [*self.marks.values(), *self.rates.values()]:
-            item.hide()
+            if isValid(item):
+                item.hide()
 
     def state_of(self, ident: str) -> str | None:
         """The state shown on a component (None when it has no mark)."""
         mark = self.marks.get(ident)
-        return mark.state if mark is not None and mark.isVisible() else None
+        return mark.state if mark is not None and isValid(mark) and mark.isVisible() else None
