@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -43,10 +44,16 @@ def _attach_ids(problems: list[Problem], reader: ModelReader, tree) -> None:
                                   f"{{{VXDL_NS}}}vArray"):
         end = max((d.sourceline or 0) for d in el.iter())
         spans.append((el.sourceline or 0, end, ModelReader._peek_id(el), etree.QName(el).localname))
+    spans.sort()
+    starts = [span[0] for span in spans]
     for p in problems:
-        for start, end, ident, tag in spans:
-            if p.line and start <= p.line <= end:
+        if not p.line:
+            continue
+        at = bisect.bisect_right(starts, p.line) - 1
+        for start, end, ident, tag in reversed(spans[max(0, at - 3):at + 1]):  # innermost first (a vArray's member)
+            if start <= p.line <= end:
                 p.element_id, p.element = ident, tag
+                break
 
 
 def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
