@@ -15,12 +15,11 @@ CORES, FREQUENCY, ARCHITECTURE = V + "cores", V + "frequency", V + "architecture
 SOURCE, DESTINATION, BANDWIDTH, FORWARD, REVERSE, LATENCY = (
     V + "source", V + "destination", V + "bandwidth", V + "forward", V + "reverse", V + "latency")
 UNIT, SIMPLE_TAG, INTERVAL_TAG, MIN = V + "unit", V + "simple", V + "interval", V + "min"
-_SIZE, _COUNT, _FREQ, _BW, _LAT = U.UNITS[U.SIZE], U.UNITS[U.COUNT], U.UNITS[U.FREQUENCY], U.UNITS[U.BANDWIDTH], \
-    U.UNITS[U.LATENCY]
 
 
-def quantity(reader, el, kind: str, table: dict, owner: str) -> Quantity | None:
-    """`<unit>U</unit><simple>N</simple>` read directly; any other shape by the general reader."""
+def common_quantity(el, kind: str) -> Quantity | None:
+    """`<unit>U</unit>` with `<simple>N</simple>` or `<interval>` read directly, as strict-valid files have
+    them; None for any other form, which the general reader then handles."""
     unit = value = low = high = None
     for child in el:
         tag = child.tag
@@ -35,14 +34,14 @@ def quantity(reader, el, kind: str, table: dict, owner: str) -> Quantity | None:
                 else:
                     high = bound.text
         else:
-            return reader.quantity(el, kind, owner)
-    scale = table.get(unit or U.DEFAULT_UNIT[kind])
+            return None
+    scale = U.UNITS[kind].get(unit or U.DEFAULT_UNIT[kind])
     if scale is None or (kind == U.COUNT and unit):
-        return reader.quantity(el, kind, owner)
+        return None
     if value is not None:
         return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
     if low is None and high is None:
-        return reader.quantity(el, kind, owner)
+        return None
     return Quantity(kind, INTERVAL, min=None if low is None else float(low) * scale,
                     max=None if high is None else float(high) * scale, unit=unit or None)
 
@@ -57,16 +56,16 @@ def node(reader, el) -> Node | None:
         elif tag == LOCATION:
             comp.location = child.text.strip()
         elif tag == MEMORY:
-            comp.memory = quantity(reader, child, U.SIZE, _SIZE, comp.id)
+            comp.memory = reader.quantity(child, U.SIZE, comp.id)
         elif tag == STORAGE:
-            comp.storage = quantity(reader, child, U.SIZE, _SIZE, comp.id)
+            comp.storage = reader.quantity(child, U.SIZE, comp.id)
         elif tag == CPU:
             for part in child:
                 ptag = part.tag
                 if ptag == CORES:
-                    comp.cores = quantity(reader, part, U.COUNT, _COUNT, comp.id)
+                    comp.cores = reader.quantity(part, U.COUNT, comp.id)
                 elif ptag == FREQUENCY:
-                    comp.frequency = quantity(reader, part, U.FREQUENCY, _FREQ, comp.id)
+                    comp.frequency = reader.quantity(part, U.FREQUENCY, comp.id)
                 elif ptag == ARCHITECTURE:
                     comp.architecture = (part.text or "").strip()
         else:
@@ -89,11 +88,11 @@ def link(reader, el) -> Link | None:
         elif tag == BANDWIDTH:
             for part in child:
                 if part.tag == FORWARD:
-                    lk.forward = quantity(reader, part, U.BANDWIDTH, _BW, lk.id)
+                    lk.forward = reader.quantity(part, U.BANDWIDTH, lk.id)
                 elif part.tag == REVERSE:
-                    lk.reverse = quantity(reader, part, U.BANDWIDTH, _BW, lk.id)
+                    lk.reverse = reader.quantity(part, U.BANDWIDTH, lk.id)
         elif tag == LATENCY:
-            lk.latency = quantity(reader, child, U.LATENCY, _LAT, lk.id)
+            lk.latency = reader.quantity(child, U.LATENCY, lk.id)
         else:
             return None
     lk.origin = (el.sourceline, 0)

@@ -48,7 +48,6 @@ def _local_name(tag) -> str | bool:
     return name
 
 
-_UNIT, _SIMPLE = V + "unit", V + "simple"
 RESOURCE_TAGS = {"vNode": "NodeType", "vStorage": "StorageType", "vRouter": "RouterType",
                  "vAccessPoint": "AccessPointType", "vArray": "ArrayType"}
 

@@ -8,10 +8,7 @@ from backend.model import Lease, Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
 from backend.model.timing import parse_datetime, parse_duration
-from backend.vxdl.schema import VXDL_NS
-
-V = f"{{{VXDL_NS}}}"
-_UNIT, _SIMPLE = V + "unit", V + "simple"
+from backend.vxdl import fast
 
 
 class ValueReading:
@@ -28,9 +25,9 @@ class ValueReading:
     def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """A VXDL quantity element in any child order, normalised to SI."""
         if not self.counted:
-            fast = self._simple_quantity(el, kind)
-            if fast is not None:
-                return fast
+            quick = fast.common_quantity(el, kind)
+            if quick is not None:
+                return quick
         groups, _ = self.children(el, "QuantityType", owner_id)
         unit = self.text(groups, "unit")
         event = self.text(groups, "event")
@@ -65,27 +62,6 @@ class ValueReading:
         else:
             return None
         return q
-
-    @staticmethod
-    def _simple_quantity(el, kind: str) -> Quantity | None:
-        """The common `<unit>U</unit><simple>N</simple>` of a schema-valid document, without grouping;
-        None for any other form (the general path then handles it)."""
-        unit = value = None
-        for child in el:
-            tag = child.tag
-            if tag == _UNIT:
-                unit = child.text.strip() if child.text else None
-            elif tag == _SIMPLE:
-                value = child.text
-            else:
-                return None
-        if value is None:
-            return None
-        table = U.UNITS[kind]
-        scale = table.get(unit or U.DEFAULT_UNIT[kind])
-        if scale is None or (kind == U.COUNT and unit):
-            return None
-        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
 
     def amount(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """An extension value `<x:name unit="...">number</x:name>` as a simple quantity."""
