@@ -57,7 +57,7 @@ def _read(path: str, role: str | None):
         result = read_file(path, role)
     except VxdlFileError as exc:
         raise CliError(str(exc), 2) from None
-    errors = [p for p in result.problems if p.severity == "error"]
+    errors = result.errors
     if result.model is None or errors:
         first = errors[0].format() if errors else "no model could be read"
         raise CliError(f"{path}: {len(errors)} error(s), first: {first} (run vxi validate)", 1)

@@ -52,7 +52,7 @@ def _read(path: str, role: str | None):
         raise CliError(str(exc), 2) from None
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror or exc}", 2) from None
-    errors = [p for p in result.problems if p.severity == "error"]
+    errors = result.errors
     if errors:
         for problem in errors:
             print(problem.format(), file=sys.stderr)

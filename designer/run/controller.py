@@ -351,31 +351,25 @@ class RunController(QObject):
         self._executor.shutdown(wait=True)
 
 
-def _read_substrate(path: str) -> Substrate:
+def _read_model(path: str, role: str | None, kind: type, what: str, reading: str):
+    """A model of `kind` from a VXDL file, or RunError in words (unreadable, with errors, of another kind)."""
     from backend.vxdl import VxdlFileError, read_file
 
     try:
-        result = read_file(path, role="substrate")
+        result = read_file(path, role=role)
     except (VxdlFileError, OSError) as exc:
-        raise RunError(f"cannot read the substrate {path}: {exc}") from exc
-    errors = [p for p in result.problems if p.severity == "error"]
-    if errors:
-        raise RunError(f"the substrate has errors: {errors[0].format()}")
-    if not isinstance(result.model, Substrate):
-        raise RunError(f"{path} is not a substrate")
+        raise RunError(f"cannot read {reading}: {exc}") from exc
+    if result.errors:
+        subject = "the substrate" if kind is Substrate else path
+        raise RunError(f"{subject} has errors: {result.errors[0].format()}")
+    if not isinstance(result.model, kind):
+        raise RunError(f"{path} is not {what}")
     return result.model
+
+
+def _read_substrate(path: str) -> Substrate:
+    return _read_model(path, "substrate", Substrate, "a substrate", f"the substrate {path}")
 
 
 def _read_vxi(path: str) -> Infrastructure:
-    from backend.vxdl import VxdlFileError, read_file
-
-    try:
-        result = read_file(path)
-    except (VxdlFileError, OSError) as exc:
-        raise RunError(f"cannot read {path}: {exc}") from exc
-    errors = [p for p in result.problems if p.severity == "error"]
-    if errors:
-        raise RunError(f"{path} has errors: {errors[0].format()}")
-    if not isinstance(result.model, Infrastructure):
-        raise RunError(f"{path} is not a VXI")
-    return result.model
+    return _read_model(path, None, Infrastructure, "a VXI", path)

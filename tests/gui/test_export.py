@@ -67,24 +67,7 @@ def test_headless_export_of_a_missing_file_fails_with_a_message(tmp_path):
 
 
 def test_the_application_starts_on_a_file_and_quits_when_its_window_closes(tmp_path):
-    script = tmp_path / "start.py"
-    script.write_text(
-        "import sys\n"
-        "from PySide6.QtCore import QTimer\n"
-        "import designer.app as app_module\n"
-        "make = app_module.make_application\n"
-        "def patched(*args, **kwargs):\n"
-        "    app = make(*args, **kwargs)\n"
-        "    def close():\n"
-        "        for w in app.topLevelWidgets():\n"
-        "            if w.isVisible() and hasattr(w, 'document'):\n"
-        "                print('TITLE', w.windowTitle(), len(w.document.model.components))\n"
-        "                w.close()\n"
-        "    QTimer.singleShot(300, close)\n"
-        "    return app\n"
-        "app_module.make_application = patched\n"
-        "from designer.__main__ import main\n"
-        "sys.exit(main([sys.argv[1]]))\n", encoding="utf-8")
+    script = _start_script(tmp_path, "'TITLE', w.windowTitle(), len(w.document.model.components)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", VXI_DESIGNER_RECOVERY_DIR=str(tmp_path / "rec"),
                XDG_CONFIG_HOME=str(tmp_path / "config"))
     result = subprocess.run([sys.executable, str(script), str(EXAMPLES / "figure4.vxdl")], capture_output=True,
@@ -110,28 +93,37 @@ def test_a_crashed_sessions_work_is_offered_even_when_starting_on_a_file(tmp_pat
     done = subprocess.run([sys.executable, str(crash), str(EXAMPLES / "figure1-vxi1.vxdl")], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=120)
     assert done.returncode == 1, done.stderr
-    start = tmp_path / "start.py"
-    start.write_text(
+    start = _start_script(
+        tmp_path, "'SHOWN', w.document.model.id, w.document.model.components['n1'].location",
+        setup="from designer.dialogs import Dialogs\n"
+              "Dialogs.ask_recover = lambda self, parent, what: print('OFFERED', what) or True\n"
+              "Dialogs.ask_save_changes = lambda self, parent, name: 'discard'\n")
+    result = subprocess.run([sys.executable, str(start), str(EXAMPLES / "figure4.vxdl")], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=60)
+    assert "OFFERED" in result.stdout and "figure1-vxi1.vxdl" in result.stdout, result.stdout + result.stderr
+    assert "SHOWN VXI1 grenoble" in result.stdout, result.stdout + result.stderr
+
+
+def _start_script(folder, report: str, setup: str = ""):
+    """A script that runs `setup`, starts the designer on argv[1], prints `report` (print arguments about
+    its window `w`) 300 ms later and closes the window; returns the script's path."""
+    script = folder / "start.py"
+    script.write_text(
         "import sys\n"
         "from PySide6.QtCore import QTimer\n"
         "import designer.app as app_module\n"
-        "from designer.dialogs import Dialogs\n"
-        "Dialogs.ask_recover = lambda self, parent, what: print('OFFERED', what) or True\n"
-        "Dialogs.ask_save_changes = lambda self, parent, name: 'discard'\n"
+        + setup +
         "make = app_module.make_application\n"
         "def patched(*args, **kwargs):\n"
         "    app = make(*args, **kwargs)\n"
         "    def close():\n"
         "        for w in app.topLevelWidgets():\n"
         "            if w.isVisible() and hasattr(w, 'document'):\n"
-        "                print('SHOWN', w.document.model.id, w.document.model.components['n1'].location)\n"
+        f"                print({report})\n"
         "                w.close()\n"
         "    QTimer.singleShot(300, close)\n"
         "    return app\n"
         "app_module.make_application = patched\n"
         "from designer.__main__ import main\n"
         "sys.exit(main([sys.argv[1]]))\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, str(start), str(EXAMPLES / "figure4.vxdl")], capture_output=True,
-                            text=True, env=env, cwd=ROOT, timeout=60)
-    assert "OFFERED" in result.stdout and "figure1-vxi1.vxdl" in result.stdout, result.stdout + result.stderr
-    assert "SHOWN VXI1 grenoble" in result.stdout, result.stdout + result.stderr
+    return script
