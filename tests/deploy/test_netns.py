@@ -12,6 +12,8 @@ from backend.deploy.base import DeployError
 from backend.deploy.netns import kernel
 from backend.deploy.netns.deployer import NetnsDeployer
 from backend.model import Quantity
+from backend.monitor.deployment import netns_probes
+from backend.monitor.netns_source import NetnsSource
 from tests.deploy.conftest import embedded
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -45,6 +47,18 @@ def iperf(client_ns: str, server_ns: str, address: str, seconds: int = 2, port: 
 
 def received_mbps(data: dict) -> float:
     return data["end"]["sum_received"]["bits_per_second"] / 1e6
+
+
+def common_window_rx_mbps(record, receivers: list[str], start_s: float, end_s: float) -> list[float]:
+    """What each receiver got, in Mbit/s, over one window common to every flow (kernel counters, read
+    with the product's own monitor source: iperf3's per-flow averages cover windows that differ)."""
+    source = NetnsSource([p for p in netns_probes(record) if p.component in receivers])
+    began = time.monotonic()
+    time.sleep(start_s)
+    first = {r.component: (r.rx_bytes, r.time) for r in source.read()}
+    time.sleep(max(0.0, end_s - (time.monotonic() - began)))
+    last = {r.component: (r.rx_bytes, r.time) for r in source.read()}
+    return [(last[c][0] - first[c][0]) * 8 / (last[c][1] - first[c][1]) / 1e6 for c in receivers]
 
 
 @pytest.fixture(scope="module")
@@ -157,13 +171,13 @@ def test_two_vxis_share_a_host_capacity_fairly_and_never_exceed_it():
         for _, dst in pairs:
             wait_listening(rec.find(dst).name, 5401)
         clients = [kernel.popen(rec.find(src).name, ["iperf3", "-c", rec.find(dst).addresses[0].split("/")[0],
-                                                     "-p", "5401", "-t", "3", "-J"], stdout=subprocess.PIPE, text=True)
+                                                     "-p", "5401", "-t", "5"], stdout=subprocess.DEVNULL)
                    for src, dst in pairs]
-        rates = [received_mbps(json.loads(c.communicate(timeout=30)[0])) for c in clients]
-        for server in servers:
-            server.wait(timeout=10)
+        rates = common_window_rx_mbps(rec, [dst for _, dst in pairs], start_s=1.5, end_s=4.0)
+        for process in clients + servers:
+            process.wait(timeout=30)
     finally:
         deployer.teardown()
     vxi_a, vxi_b = sum(rates[:3]), rates[3]
-    assert vxi_a + vxi_b <= capacity_mbps * 1.03  # the host capacity binds the flows together (3 % for bursts) ...
+    assert 0.8 * capacity_mbps <= vxi_a + vxi_b <= capacity_mbps * 1.03, rates  # the host's capacity binds ...
     assert vxi_b >= 0.6 * vxi_a, rates  # ... and VXI b's one flow gets about as much as VXI a's three (FIFO: 0.39)
