@@ -7,7 +7,7 @@ EXAMPLE ?= examples/figure4.vxdl
 
 .PHONY: run test lint bench system clean
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml setup.py backend/vxdl/_walk.pyx scripts/system-deps.sh
 	sh scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -13,6 +13,8 @@ Public API:
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
@@ -175,7 +177,7 @@ class QuantityEdit(QWidget):
         texts = [e.text() for e in self.number_edits]
         value = parse_quantity(self.kind, self.shape_combo.currentText(), texts, self._unit(), self._event)
         if value is not None and self.kind == units.COUNT:
-            value.unit = self._count_unit
+            value = dataclasses.replace(value, unit=self._count_unit)
         return value
 
     # ----- internals -----

@@ -6,7 +6,7 @@ moving other VXIs out of the way, choosing the plan with the fewest migrations."
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -297,13 +297,11 @@ def check_fits(emb: Embedder, key: str, provisioned: bool) -> bool:
 def _scale(q: Quantity | None, factor: float, whole: bool = False) -> Quantity | None:
     if q is None:
         return None
-    out = copy.deepcopy(q)
     pick = (lambda v: float(math.ceil(v * factor - 1e-9))) if whole else (lambda v: v * factor)
-    out.value = pick(out.value) if out.value is not None else None
-    out.min = pick(out.min) if out.min is not None else None
-    out.max = pick(out.max) if out.max is not None else None
-    out.values = tuple(pick(v) for v in out.values)
-    return out
+    return dataclasses.replace(q, value=pick(q.value) if q.value is not None else None,
+                               min=pick(q.min) if q.min is not None else None,
+                               max=pick(q.max) if q.max is not None else None,
+                               values=tuple(pick(v) for v in q.values))
 
 
 def _scale_component(comp, factor: float) -> None:

@@ -10,11 +10,12 @@ SIMPLE, INTERVAL, SET, SCALE = "simple", "interval", "set", "scale"
 SHAPES = (SIMPLE, INTERVAL, SET, SCALE)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A value of one kind (bandwidth, latency, size, frequency, count); numbers are in SI units.
 
     `unit` is the unit the file used (kept for writing back); `event` names a timeline event.
+    Immutable: a change is a new quantity (dataclasses.replace), so readers share equal ones.
     """
 
     kind: str

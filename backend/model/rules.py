@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.model.components import Cloud, Component, Link, Node, Router, Storage
 from backend.model.infrastructure import Infrastructure
-from backend.model.quantity import INTERVAL, SCALE, Problem, Quantity
+from backend.model.quantity import INTERVAL, SCALE, SIMPLE, Problem, Quantity
 from backend.model.substrate import Substrate
 
 
@@ -16,7 +16,7 @@ def _problem(code: str, obj, element: str, message: str, severity: str = "error"
 
 def check_quantity(q: Quantity | None, what: str, obj, element: str) -> list[Problem]:
     """Negative values, min above max, a zero or negative step."""
-    if q is None or (q.shape == "simple" and q.value is not None and q.value >= 0):
+    if q is None or _plainly_fine(q):
         return []
     found = []
     if any(v < 0 for v in q.numbers()):
@@ -29,9 +29,39 @@ def check_quantity(q: Quantity | None, what: str, obj, element: str) -> list[Pro
     return found
 
 
+def _plainly_fine(q: Quantity) -> bool:
+    """The common shapes with nothing to report: a non-negative value, or a non-negative interval in order."""
+    if q.shape == SIMPLE:
+        return q.value is not None and q.value >= 0
+    if q.shape == INTERVAL:
+        low, high = q.min, q.max
+        return (low is None or low >= 0) and (high is None or high >= 0) and (
+            low is None or high is None or low <= high)
+    return False
+
+
+class _QuantityChecks:
+    """check_quantity over a whole model, each distinct quantity object judged once (readers share
+    equal quantities, so a large VXI has few)."""
+
+    def __init__(self) -> None:
+        self.fine: set[int] = set()
+
+    def check(self, q: Quantity | None, what: str, obj, element: str) -> list[Problem]:
+        if q is None or id(q) in self.fine:
+            return []
+        found = check_quantity(q, what, obj, element)
+        if not found:
+            self.fine.add(id(q))
+        return found
+
+
+_ELEMENTS = {"node": "vNode", "storage": "vStorage", "router": "vRouter", "access_point": "vAccessPoint",
+             "cloud": "vArray"}
+
+
 def _component_element(comp: Component) -> str:
-    return {"node": "vNode", "storage": "vStorage", "router": "vRouter", "access_point": "vAccessPoint",
-            "cloud": "vArray"}.get(comp.kind, "component")
+    return _ELEMENTS.get(comp.kind, "component")
 
 
 def _component_quantities(comp: Component) -> list[tuple[str, Quantity | None]]:
@@ -49,6 +79,8 @@ def _component_quantities(comp: Component) -> list[tuple[str, Quantity | None]]:
 
 
 def _lease_problems(vxi: Infrastructure, obj, element: str) -> list[Problem]:
+    if obj.lease.start is None and obj.lease.duration is None:  # no lease of its own: the VXI's applies
+        return []
     found = []
     if obj.lease.duration is not None and obj.lease.duration < 0:
         found.append(_problem("negative-duration", obj, element, "the lease duration is negative"))
@@ -59,25 +91,20 @@ def _lease_problems(vxi: Infrastructure, obj, element: str) -> list[Problem]:
     return found
 
 
-def _link_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
+def _link_problems(vxi: Infrastructure, link: Link, checks: _QuantityChecks) -> list[Problem]:
     found = []
+    components = vxi.components
     for end, role in ((link.source, "source"), (link.destination, "destination")):
-        if end not in vxi.components:
+        if end not in components:
             found.append(_problem("dangling-reference", link, "vLink",
                                   f"the link's {role} '{end}' is not a component of this VXI"))
     if link.source == link.destination:
         found.append(_problem("self-link", link, "vLink", "a link must join two different components"))
-    for end, port in ((link.source, link.source_port), (link.destination, link.destination_port)):
-        comp = vxi.components.get(end)
-        if port is None or comp is None:
-            continue
-        if not isinstance(comp, Router):
-            found.append(_problem("port-on-non-router", link, "vLink", f"'{end}' is not a router; it has no ports"))
-        elif port not in comp.ports:
-            found.append(_problem("unknown-port", link, "vLink", f"router '{end}' has no port '{port}'"))
-    for what, q in (("forward bandwidth", link.forward), ("reverse bandwidth", link.reverse),
-                    ("latency", link.latency)):
-        found += check_quantity(q, what, link, "vLink")
+    if link.source_port is not None or link.destination_port is not None:
+        found += _port_problems(vxi, link)
+    found += checks.check(link.forward, "forward bandwidth", link, "vLink")
+    found += checks.check(link.reverse, "reverse bandwidth", link, "vLink")
+    found += checks.check(link.latency, "latency", link, "vLink")
     for name, conf in link.periods.items():
         if name not in {p.name for p in vxi.periods}:
             found.append(_problem("unknown-period", link, "vLink", f"period '{name}' is not defined"))
@@ -88,15 +115,29 @@ def _link_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
     return found
 
 
+def _port_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
+    found = []
+    for end, port in ((link.source, link.source_port), (link.destination, link.destination_port)):
+        comp = vxi.components.get(end)
+        if port is None or comp is None:
+            continue
+        if not isinstance(comp, Router):
+            found.append(_problem("port-on-non-router", link, "vLink", f"'{end}' is not a router; it has no ports"))
+        elif port not in comp.ports:
+            found.append(_problem("unknown-port", link, "vLink", f"router '{end}' has no port '{port}'"))
+    return found
+
+
 def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
     """Every semantic problem of a VXI, errors and warnings."""
     found: list[Problem] = []
     events = {e.id for e in vxi.timeline}
     ends = vxi.link_end_counts()
+    checks = _QuantityChecks()
     for comp in vxi.components.values():
         element = _component_element(comp)
         for what, q in _component_quantities(comp):
-            found += check_quantity(q, what, comp, element)
+            found += checks.check(q, what, comp, element)
             if q is not None and q.event and q.event not in events:
                 found.append(_problem("unknown-event", comp, element, f"{what} refers to unknown event '{q.event}'"))
         found += _lease_problems(vxi, comp, element)
@@ -110,7 +151,7 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
                 found.append(_problem("ports-exhausted", comp, element,
                                       f"{used} links end on this router but it has only {len(comp.ports)} ports"))
     for link in vxi.links.values():
-        found += _link_problems(vxi, link)
+        found += _link_problems(vxi, link, checks)
     seen_pairs: dict[frozenset, str] = {}
     for link in vxi.links.values():
         pair = frozenset((link.source, link.destination, link.source_port, link.destination_port))

@@ -10,6 +10,7 @@ from lxml import etree
 
 from backend.model import Infrastructure, Problem, Substrate
 from backend.vxdl.errors import VxdlFileError
+from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.reader import ModelReader, ReadResult
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import parse_bytes, read_limited
@@ -58,26 +59,40 @@ def _attach_ids(problems: list[Problem], reader: ModelReader, tree) -> None:
 
 def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems."""
-    tree, strict_valid = parse_bytes(data, filename, schema=strict_schema())
+    tree = parse_bytes(data, filename)[0]
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":
         q = etree.QName(root)
         where = f" in namespace {q.namespace}" if q.namespace else " (no namespace)"
         raise VxdlFileError(filename, f"not VXDL: the root is <{q.localname}>{where}, expected <description> "
                                       f"in namespace {VXDL_NS}", root.sourceline)
+    strict = check_strict_order(root)
     reader = ModelReader(filename, data)
-    if strict_valid:  # strict order proves every cardinality: no need to count in Python
-        problems: list[Problem] = []
-        reader.counted = False
-    else:
-        problems = _schema_problems(tree, filename, lenient_schema(), "schema")
-        if problems:
-            _attach_ids(problems, reader, tree)
-    try:
-        model = reader.read(root, role)
-    except Exception as exc:  # a reader bug must still give a message, not a traceback
-        problems.append(Problem("error", "unreadable", None, f"could not build the model: {exc}", filename, 1, 1))
-        return ReadResult(None, problems)
+    reader.counted = False  # built as if strict-valid (no counting in Python); kept only if it is
+    with gc_paused():
+        try:
+            model = reader.read(root, role)
+        except Exception:
+            model = None
+        strict_valid = strict.result()
+        if strict_valid and model is not None:
+            problems: list[Problem] = []
+        else:
+            reader = ModelReader(filename, data)
+            problems = _schema_problems(tree, filename, lenient_schema(), "schema")
+            if problems:
+                _attach_ids(problems, reader, tree)
+            try:
+                model = reader.read(root, role)
+            except Exception as exc:  # a reader bug must still give a message, not a traceback
+                problems.append(Problem("error", "unreadable", None, f"could not build the model: {exc}",
+                                        filename, 1, 1))
+                return ReadResult(None, problems)
+        return _finish(reader, model, problems, filename, root)
+
+
+def _finish(reader: ModelReader, model, problems: list[Problem], filename: str, root) -> ReadResult:
+    """The reader's own problems and the model's semantic ones, sorted by place."""
     bad_lines = {p.line for p in problems}
     problems += [p for p in reader.problems if not (p.code in _VALUE_CODES and p.line in bad_lines)]
     if model is None:

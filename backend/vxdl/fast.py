@@ -9,6 +9,33 @@ from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
 from backend.vxdl.schema import VXDL_NS
 
+try:  # the same builders compiled (setup.py builds them when a C compiler is there)
+    from backend.vxdl._walk import link as compiled_link
+    from backend.vxdl._walk import node as compiled_node
+    from backend.vxdl._walk import positions as compiled_positions
+    from backend.vxdl._walk import resources as compiled_resources
+    COMPILED = True
+except ImportError:  # pragma: no cover - only without a compiler
+    COMPILED = False
+
+    def compiled_node(el, shared: dict) -> None:
+        """No compiled builder: the Python one below is used."""
+
+    def compiled_link(el, shared: dict) -> None:
+        """No compiled builder: the Python one below is used."""
+
+    def compiled_positions(el) -> None:
+        """No compiled builder: the reader's layout() is used."""
+
+    def compiled_resources(el, shared: dict) -> list:
+        """The VXDL children, none built (the reader builds each)."""
+        return vxdl_children(el)
+
+
+def vxdl_children(el) -> list:
+    """The VXDL children of an element, in order (compiled_resources' items are at the same indexes)."""
+    return [child for child in el if isinstance(child.tag, str) and child.tag.startswith(V)]
+
 V = f"{{{VXDL_NS}}}"
 ID, LOCATION, MEMORY, STORAGE, CPU = V + "id", V + "location", V + "memory", V + "storage", V + "cpu"
 CORES, FREQUENCY, ARCHITECTURE = V + "cores", V + "frequency", V + "architecture"

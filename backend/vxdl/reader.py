@@ -76,6 +76,7 @@ class ModelReader(SubstrateReading, ValueReading):
         self.table = cardinalities()
         self._declared_ports: set[str] = set()
         self.counted = True  # False once the strict XSD has already proven every cardinality
+        self.shared_quantities: dict = {}  # equal quantities read as one (immutable) object
 
     # ----- problems -----
     def column(self, line: int | None, tag: str) -> int:
@@ -196,7 +197,16 @@ class ModelReader(SubstrateReading, ValueReading):
         vxi = Infrastructure()
         self._header(vxi, groups, vid)
         vxi.location = self.text(groups, "location")
-        for child in vi:
+        # strict-valid: most nodes, links and routers come built by the compiled walk, the rest as elements
+        items = fast.vxdl_children(vi) if self.counted else fast.compiled_resources(vi, self.shared_quantities)
+        for index, child in enumerate(items):
+            if isinstance(child, Link | Component):
+                if isinstance(child, Router):
+                    self._declared_ports.add(child.id)
+                added = self._add_link(vxi, child, None) if isinstance(child, Link) else self._add(vxi, child)
+                if not added:
+                    vxi.extensions.append(self.kept_resource(fast.vxdl_children(vi)[index]))
+                continue
             tag = child.tag
             if not isinstance(tag, str) or not tag.startswith(V):
                 continue
@@ -204,13 +214,8 @@ class ModelReader(SubstrateReading, ValueReading):
             if name in RESOURCE_TAGS:
                 if not self._add(vxi, self.component(child, name)):
                     vxi.extensions.append(self.kept_resource(child))
-            elif name == "vLink":
-                link = self.link(child)
-                if link.id in vxi.links or link.id in vxi.components:
-                    self.problem(child, "duplicate-id", f"id '{link.id}' is used twice", link.id)
-                    vxi.extensions.append(self.kept_resource(child))
-                else:
-                    vxi.links[link.id] = link
+            elif name == "vLink" and not self._add_link(vxi, self.link(child), child):
+                vxi.extensions.append(self.kept_resource(child))
         self._size_undeclared_ports(vxi)
         if "timeline" in groups:
             vxi.timeline = self.timeline(groups["timeline"][0], vid)
@@ -219,11 +224,22 @@ class ModelReader(SubstrateReading, ValueReading):
             if ext.tag == X + "periods":
                 vxi.periods = self.periods(ext, vid)
             elif ext.tag == X + "layout":
-                positions = self.layout(ext)
+                positions = (None if self.counted else fast.compiled_positions(ext)) or self.layout(ext)
             elif ext.tag != X + "role":
                 vxi.extensions.append(self.raw(ext))
         place(vxi.components, positions)
         return vxi
+
+    def _add_link(self, vxi: Infrastructure, link: Link, el) -> bool:
+        """Add a link; a duplicate id is reported (and kept as written by the caller)."""
+        if link.id in vxi.links or link.id in vxi.components:
+            self.problem(el, "duplicate-id", f"id '{link.id}' is used twice", link.id)
+            if el is None:  # built by the compiled walk: the place is its origin
+                self.problems[-1].line, self.problems[-1].column = link.origin or (None, None)
+                self.problems[-1].element = "vLink"
+            return False
+        vxi.links[link.id] = link
+        return True
 
     def _add(self, vxi: Infrastructure, comp: Component | None) -> bool:
         """Add a component; a duplicate id is reported (and kept as written by the caller)."""
@@ -292,7 +308,7 @@ class ModelReader(SubstrateReading, ValueReading):
     def component(self, el, name: str) -> Component | None:
         """One vNode, vStorage, vRouter, vAccessPoint or vArray."""
         if not self.counted and name == "vNode":
-            quick = fast.node(self, el)
+            quick = fast.compiled_node(el, self.shared_quantities) or fast.node(self, el)
             if quick is not None:
                 return quick
         type_name = RESOURCE_TAGS[name]
@@ -400,7 +416,7 @@ class ModelReader(SubstrateReading, ValueReading):
     def link(self, el) -> Link:
         """A vLink."""
         if not self.counted:
-            quick = fast.link(self, el)
+            quick = fast.compiled_link(el, self.shared_quantities) or fast.link(self, el)
             if quick is not None:
                 return quick
         groups, foreign = self.children(el, "LinkType", None)

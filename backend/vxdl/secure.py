@@ -22,8 +22,10 @@ def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
         if size > limit:
             raise VxdlFileError(name, f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit "
                                       "(set VXI_MAX_BYTES to raise it)")
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+        with open(path, "rb") as handle:  # read what stat said (no buffer of `limit` bytes), then what grew
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise VxdlFileError(name, "no such file") from None
     except IsADirectoryError:

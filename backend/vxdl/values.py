@@ -36,32 +36,30 @@ class ValueReading:
         except U.UnitError as exc:
             self.problem(groups["unit"][0] if "unit" in groups else el, "unknown-unit", str(exc), owner_id)
             return None
-        q = Quantity(kind, unit=unit or None, event=event or None)
+        common = {"unit": unit or None, "event": event or None}
 
         def num(node):
             value = self.number(node, owner_id)
             return None if value is None else value * scale
 
         if "simple" in groups:
-            q.shape, q.value = SIMPLE, num(groups["simple"][0])
-        elif "interval" in groups:
+            return Quantity(kind, SIMPLE, value=num(groups["simple"][0]), **common)
+        if "interval" in groups:
             sub, _ = self.children(groups["interval"][0], "IntervalType", owner_id)
-            q.shape = INTERVAL
-            q.min = num(sub["min"][0]) if "min" in sub else None
-            q.max = num(sub["max"][0]) if "max" in sub else None
-            if q.min is None and q.max is None:
+            low = num(sub["min"][0]) if "min" in sub else None
+            high = num(sub["max"][0]) if "max" in sub else None
+            if low is None and high is None:
                 self.problem(groups["interval"][0], "empty-interval", "an interval needs <min> or <max>", owner_id)
-        elif "set" in groups:
+            return Quantity(kind, INTERVAL, min=low, max=high, **common)
+        if "set" in groups:
             sub, _ = self.children(groups["set"][0], "SetType", owner_id)
-            q.shape = SET
-            q.values = tuple(v for v in (num(n) for n in sub.get("value", ())) if v is not None)
-        elif "scale" in groups:
+            values = tuple(v for v in (num(n) for n in sub.get("value", ())) if v is not None)
+            return Quantity(kind, SET, values=values, **common)
+        if "scale" in groups:
             sub, _ = self.children(groups["scale"][0], "ScaleType", owner_id)
-            q.shape = SCALE
-            q.min, q.max, q.step = (num(sub[k][0]) if k in sub else None for k in ("min", "max", "step"))
-        else:
-            return None
-        return q
+            low, high, step = (num(sub[k][0]) if k in sub else None for k in ("min", "max", "step"))
+            return Quantity(kind, SCALE, min=low, max=high, step=step, **common)
+        return None
 
     def amount(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """An extension value `<x:name unit="...">number</x:name>` as a simple quantity."""

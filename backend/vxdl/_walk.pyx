@@ -1,0 +1,329 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Compiled builders for vNode and vLink elements of strict-valid documents: the libxml2 tree under
+lxml is walked in C. They give the same objects as `fast.py`; anything unusual returns None and the
+Python readers take over."""
+
+from libc.stdlib cimport strtod
+from libc.string cimport strcmp
+from lxml.includes cimport tree
+from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+
+from backend.model import Link, Node, Quantity, Router
+from backend.model import units as U
+from backend.model.quantity import INTERVAL, SIMPLE
+from backend.vxdl.schema import EXT_NS, VXDL_NS
+
+import_lxml__etree()
+
+
+cdef extern from "libxml/tree.h":
+    ctypedef struct RawNode "struct _xmlNode":  # the fields lxml's declaration leaves out
+        void* psvi
+        unsigned short line
+
+cdef bytes _NS_BYTES = VXDL_NS.encode()
+cdef const char* NS = _NS_BYTES
+cdef bytes _X_BYTES = EXT_NS.encode()
+cdef const char* XNS = _X_BYTES
+cdef object SIZE = U.SIZE, COUNT = U.COUNT, FREQUENCY = U.FREQUENCY
+cdef object BANDWIDTH = U.BANDWIDTH, LATENCY = U.LATENCY
+cdef dict UNITS = U.UNITS, DEFAULT_UNIT = U.DEFAULT_UNIT
+cdef object SIMPLE_SHAPE = SIMPLE, INTERVAL_SHAPE = INTERVAL
+
+
+class Unusual(Exception):
+    """Raised inside a builder when the element needs the general reader."""
+
+
+cdef inline tree.xmlNode* next_element(tree.xmlNode* n):
+    """`n` or the first element after it (text between elements is whitespace in valid files)."""
+    while n is not NULL and n.type != tree.XML_ELEMENT_NODE:
+        n = n.next
+    return n
+
+
+cdef inline bint named(tree.xmlNode* n, const char* local):
+    return n.ns is not NULL and strcmp(<const char*>n.ns.href, NS) == 0 and strcmp(<const char*>n.name, local) == 0
+
+
+cdef inline const char* leaf(tree.xmlNode* n) except NULL:
+    """The text of an element holding one text node (a comment or CDATA inside is unusual)."""
+    cdef tree.xmlNode* c = n.children
+    if c is NULL:
+        return b""
+    if c.type != tree.XML_TEXT_NODE or c.next is not NULL:
+        raise Unusual()
+    return <const char*>c.content
+
+
+cdef inline str stripped(tree.xmlNode* n):
+    return leaf(n).decode("utf-8").strip()
+
+
+cdef inline bint blank(const char* t):
+    """Only blanks from `t` to the end."""
+    while t[0] in (32, 9, 10, 13):
+        t += 1
+    return t[0] == 0
+
+
+cdef inline double number(tree.xmlNode* n) except? -1.0:
+    """An xs:decimal (the XSD has checked it), read with strtod; anything left over is unusual."""
+    cdef const char* text = leaf(n)
+    cdef char* end
+    cdef double value = strtod(text, &end)
+    if end == text:
+        raise Unusual()
+    if not blank(end):
+        raise Unusual()
+    return value
+
+
+cdef object quantity(tree.xmlNode* el, object kind, dict shared):
+    """`<unit>` with `<simple>` or `<interval>`, normalised to SI; Unusual for any other form.
+    Equal quantities are one object, kept in `shared` (quantities are immutable)."""
+    cdef tree.xmlNode* c = next_element(el.children)
+    cdef tree.xmlNode* b
+    cdef object unit = None, scale
+    cdef bint has_value = False, has_low = False, has_high = False
+    cdef double value = 0, low = 0, high = 0
+    while c is not NULL:
+        if named(c, b"unit"):
+            unit = stripped(c)
+        elif named(c, b"simple"):
+            value, has_value = number(c), True
+        elif named(c, b"interval"):
+            b = next_element(c.children)
+            while b is not NULL:
+                if named(b, b"min"):
+                    low, has_low = number(b), True
+                elif named(b, b"max"):
+                    high, has_high = number(b), True
+                else:
+                    raise Unusual()
+                b = next_element(b.next)
+        else:
+            raise Unusual()
+        c = next_element(c.next)
+    scale = (<dict>UNITS[kind]).get(unit or DEFAULT_UNIT[kind])
+    if scale is None or (kind == COUNT and unit):
+        raise Unusual()
+    if has_value:
+        key = (kind, unit, value)
+    elif has_low or has_high:
+        key = (kind, unit, low if has_low else None, high if has_high else None)
+    else:
+        raise Unusual()
+    found = shared.get(key)
+    if found is not None:
+        return found
+    if has_value:
+        found = Quantity(kind, SIMPLE_SHAPE, value=value * <double>scale, unit=unit or None)
+    else:
+        found = Quantity(kind, INTERVAL_SHAPE, min=low * <double>scale if has_low else None,
+                         max=high * <double>scale if has_high else None, unit=unit or None)
+    shared[key] = found
+    return found
+
+
+cdef object line_of(tree.xmlNode* n, _Element parent):
+    """The line lxml's sourceline gives: libxml2 keeps lines past 65534 on the first text child."""
+    cdef RawNode* raw = <RawNode*>n
+    cdef tree.xmlNode* c = n.children
+    if raw.line != 65535:
+        return raw.line
+    if c is not NULL and c.type == tree.XML_TEXT_NODE:
+        raw = <RawNode*>c
+        if raw.line != 65535:
+            return raw.line
+        if raw.psvi is not NULL:
+            return <long>raw.psvi
+    return elementFactory(parent._doc, n).sourceline
+
+
+cdef object build_node(tree.xmlNode* element, object line, dict shared):
+    """See node()."""
+    cdef tree.xmlNode* c = next_element(element.children)
+    cdef tree.xmlNode* p
+    cid = location = memory = storage = cores = frequency = architecture = None
+    try:
+        while c is not NULL:
+            if named(c, b"id"):
+                cid = stripped(c)
+            elif named(c, b"location"):
+                location = stripped(c)
+            elif named(c, b"memory"):
+                memory = quantity(c, SIZE, shared)
+            elif named(c, b"storage"):
+                storage = quantity(c, SIZE, shared)
+            elif named(c, b"cpu"):
+                p = next_element(c.children)
+                while p is not NULL:
+                    if named(p, b"cores"):
+                        cores = quantity(p, COUNT, shared)
+                    elif named(p, b"frequency"):
+                        frequency = quantity(p, FREQUENCY, shared)
+                    elif named(p, b"architecture"):
+                        architecture = stripped(p)
+                    else:
+                        raise Unusual()
+                    p = next_element(p.next)
+            else:
+                return None
+            c = next_element(c.next)
+    except (Unusual, UnicodeDecodeError):
+        return None
+    if cid is None:
+        return None
+    return Node(cid, location=location, memory=memory, storage=storage, cores=cores, frequency=frequency,
+                architecture=architecture, origin=(line, 0))
+
+
+def node(_Element element, dict shared):
+    """A vNode with only id, location, memory, storage and cpu in their common forms; None otherwise."""
+    return build_node(element._c_node, element.sourceline, shared)
+
+
+cdef object build_link(tree.xmlNode* element, object line, dict shared):
+    """See link()."""
+    cdef tree.xmlNode* c = next_element(element.children)
+    cdef tree.xmlNode* p
+    lid = source = destination = forward = reverse = latency = None
+    try:
+        while c is not NULL:
+            if named(c, b"id"):
+                lid = stripped(c)
+            elif named(c, b"source"):
+                source = stripped(c)
+            elif named(c, b"destination"):
+                destination = stripped(c)
+            elif named(c, b"bandwidth"):
+                p = next_element(c.children)
+                while p is not NULL:
+                    if named(p, b"forward"):
+                        forward = quantity(p, BANDWIDTH, shared)
+                    elif named(p, b"reverse"):
+                        reverse = quantity(p, BANDWIDTH, shared)
+                    else:
+                        raise Unusual()
+                    p = next_element(p.next)
+            elif named(c, b"latency"):
+                latency = quantity(c, LATENCY, shared)
+            else:
+                return None
+            c = next_element(c.next)
+    except (Unusual, UnicodeDecodeError):
+        return None
+    if lid is None or source is None or destination is None:
+        return None
+    return Link(lid, source, destination, forward=forward, reverse=reverse, latency=latency, origin=(line, 0))
+
+
+def link(_Element element, dict shared):
+    """A vLink with only id, ends, bandwidth and latency in their common forms; None otherwise."""
+    return build_link(element._c_node, element.sourceline, shared)
+
+
+cdef object build_router(tree.xmlNode* element, object line, dict shared):
+    """A vRouter with only id and memory, then x:ports; None otherwise."""
+    cdef tree.xmlNode* c = next_element(element.children)
+    cdef tree.xmlNode* p
+    cdef list ports = None
+    cid = memory = None
+    try:
+        while c is not NULL:
+            if named(c, b"id"):
+                cid = stripped(c)
+            elif named(c, b"memory"):
+                memory = quantity(c, SIZE, shared)
+            elif (ports is None and c.ns is not NULL and strcmp(<const char*>c.ns.href, XNS) == 0
+                  and strcmp(<const char*>c.name, b"ports") == 0):
+                ports = []
+                p = next_element(c.children)
+                while p is not NULL:
+                    if p.ns is NULL or strcmp(<const char*>p.ns.href, XNS) != 0 or strcmp(<const char*>p.name, b"port") != 0:
+                        raise Unusual()
+                    ports.append(stripped(p))
+                    p = next_element(p.next)
+            else:
+                return None
+            c = next_element(c.next)
+    except (Unusual, UnicodeDecodeError):
+        return None
+    if cid is None or ports is None:
+        return None
+    return Router(cid, memory=memory, ports=ports, origin=(line, 0))
+
+
+def resources(_Element parent, dict shared):
+    """The VXDL children of a virtualInfrastructure in order (foreign ones left out): a Node, Link or
+    Router where the compiled builders made one, else the element for the reader to build."""
+    cdef tree.xmlNode* c = next_element(parent._c_node.children)
+    cdef list found = []
+    while c is not NULL:
+        if c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0:
+            built = None
+            if strcmp(<const char*>c.name, b"vNode") == 0:
+                built = build_node(c, line_of(c, parent), shared)
+            elif strcmp(<const char*>c.name, b"vLink") == 0:
+                built = build_link(c, line_of(c, parent), shared)
+            elif strcmp(<const char*>c.name, b"vRouter") == 0:
+                built = build_router(c, line_of(c, parent), shared)
+            found.append(elementFactory(parent._doc, c) if built is None else built)
+        c = next_element(c.next)
+    return found
+
+
+def sourceline(_Element element):
+    """What line_of gives for an element (the tests compare it with lxml's sourceline)."""
+    return line_of(element._c_node, element)
+
+
+cdef inline bint plain_decimal(const char* text):
+    """Digits, sign, point, exponent and blanks only: strtod and Python's float() then agree."""
+    cdef const char* t = text
+    while t[0] != 0:
+        if not (48 <= t[0] <= 57 or t[0] in (43, 45, 46, 69, 101, 32, 9, 10, 13)):
+            return False
+        t += 1
+    return True
+
+
+cdef const char* attribute(tree.xmlNode* n, const char* name, const char* missing):
+    """An unqualified attribute's text (NULL when it is not one plain text)."""
+    cdef tree.xmlAttr* a = n.properties
+    while a is not NULL:
+        if a.ns is NULL and strcmp(<const char*>a.name, name) == 0:
+            if a.children is NULL:
+                return b""
+            if a.children.type != tree.XML_TEXT_NODE or a.children.next is not NULL:
+                return NULL
+            return <const char*>a.children.content
+        a = a.next
+    return missing
+
+
+def positions(_Element layout):
+    """The x:layout's positions by ref, or None when one is not plainly numeric (the reader then reports it)."""
+    cdef tree.xmlNode* c = next_element(layout._c_node.children)
+    cdef const char* ref
+    cdef const char* xs
+    cdef const char* ys
+    cdef char* end
+    cdef double x, y
+    cdef dict found = {}
+    while c is not NULL:
+        if c.ns is not NULL and strcmp(<const char*>c.ns.href, XNS) == 0 and strcmp(<const char*>c.name, b"position") == 0:
+            ref, xs, ys = attribute(c, b"ref", b""), attribute(c, b"x", b"0"), attribute(c, b"y", b"0")
+            if ref is NULL or xs is NULL or ys is NULL or not plain_decimal(xs) or not plain_decimal(ys):
+                return None
+            x = strtod(xs, &end)
+            if end == xs or not blank(end):
+                return None
+            y = strtod(ys, &end)
+            if end == ys or not blank(end):
+                return None
+            found[ref.decode("utf-8")] = (x, y)
+        c = next_element(c.next)
+    return found
+

@@ -1,0 +1,112 @@
+"""The compiled walk (backend/vxdl/_walk.pyx) reads strict-valid files into the very model, places and
+problems the Python readers give; anything unusual is left to them."""
+
+from pathlib import Path
+
+import pytest
+
+from backend.model import Infrastructure, Link, Node, Quantity, Router
+from backend.model import units as U
+from backend.vxdl import fast, read_bytes, read_file, write_bytes
+from tests.vxdl.helpers import CORPUS, corpus_files
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxdl"))
+
+
+def both_ways(data: bytes, monkeypatch, role: str | None = None):
+    compiled = read_bytes(data, "f.vxdl", role)
+    with monkeypatch.context() as patch:
+        patch.setattr(fast, "compiled_resources", lambda el, shared: fast.vxdl_children(el))
+        patch.setattr(fast, "compiled_positions", lambda el: None)
+        python = read_bytes(data, "f.vxdl", role)
+    return compiled, python
+
+
+def assert_same(compiled, python) -> None:
+    assert compiled.model == python.model
+    assert [p.format() for p in compiled.problems] == [p.format() for p in python.problems]
+    if isinstance(compiled.model, Infrastructure):
+        for ident, comp in compiled.model.components.items():
+            assert comp.origin == python.model.components[ident].origin, ident
+            assert comp.position == python.model.components[ident].position, ident
+        for ident, link in compiled.model.links.items():
+            assert link.origin == python.model.links[ident].origin, ident
+
+
+def big_vxi(components: int) -> Infrastructure:
+    """Nodes on routers, enough of them for lines past 65535 (where libxml2 keeps lines elsewhere)."""
+    vxi = Infrastructure(id="big")
+    for r in range(components // 20):
+        vxi.components[f"r{r}"] = Router(f"r{r}", ports=[f"p{i}" for i in range(24)],
+                                         memory=Quantity.simple(U.SIZE, 512, "MB"), position=(r * 5.0, -1.5))
+    for n in range(components - components // 20):
+        vxi.components[f"n{n}"] = Node(f"n{n}", location=f"site{n % 7}", cores=Quantity.simple(U.COUNT, n % 8 + 1),
+                                       memory=Quantity.simple(U.SIZE, 2 ** (n % 4), "GB"),
+                                       frequency=Quantity.at_least(U.FREQUENCY, 2.4, "GHz"), position=(n, n / 3))
+        vxi.links[f"l{n}"] = Link(f"l{n}", f"n{n}", f"r{n % (components // 20)}",
+                                  forward=Quantity.simple(U.BANDWIDTH, n % 100 + 1),
+                                  latency=Quantity.at_most(U.LATENCY, 5))
+    return vxi
+
+
+def test_the_compiled_walk_was_built():
+    assert fast.COMPILED, "backend/vxdl/_walk was not compiled: reading large files is several times slower"
+
+
+def test_a_large_file_reads_the_same_both_ways_lines_past_65535_included(monkeypatch):
+    data = write_bytes(big_vxi(3000))
+    compiled, python = both_ways(data, monkeypatch)
+    assert max(link.origin[0] for link in compiled.model.links.values()) > 65_535
+    assert len(compiled.model.components) == 3000 and compiled.problems == []
+    assert_same(compiled, python)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_read_the_same_both_ways(path, monkeypatch):
+    role = "substrate" if "substrate" in path.name else None
+    assert_same(*both_ways(path.read_bytes(), monkeypatch, role))
+
+
+@pytest.mark.skipif(not corpus_files(), reason=f"corpus not found at {CORPUS}")
+@pytest.mark.parametrize("name", corpus_files())
+def test_corpus_files_rewritten_in_strict_order_read_the_same_both_ways(name, monkeypatch):
+    role = "substrate" if name.startswith("physical/") else None
+    data = write_bytes(read_file(CORPUS / name, role).model)
+    assert_same(*both_ways(data, monkeypatch, role))
+
+
+def unusual(body: str) -> bytes:
+    return (b'<description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure><id>v</id>'
+            + body.encode() + b"</virtualInfrastructure></description>")
+
+
+@pytest.mark.parametrize("body", [
+    "<vNode><id>a</id><memory><unit>GB</unit><simple>2<!-- two --></simple></memory></vNode>",  # comment in a value
+    "<vNode><id>a</id><memory><unit>GB</unit><simple>1e3</simple></memory></vNode>",  # not an xs:decimal
+    "<vNode><id>a</id><memory><unit>parsecs</unit><simple>2</simple></memory></vNode>",  # unknown unit
+    "<vNode><id>a</id><memory><unit>GB</unit><simple>-2</simple></memory></vNode>",  # negative
+    "<vNode><id>a</id><memory><unit>GB</unit><interval><min>4</min><max>2</max></interval></memory></vNode>",
+    "<vNode><id>a</id></vNode><vNode><id>a</id><location>x</location></vNode>",  # a duplicate id
+    "<vNode><id>a</id></vNode><vNode><id>b</id></vNode><vLink><id>a</id><source>a</source>"
+    "<destination>b</destination></vLink>",  # a link named like a node
+    "<vNode><id>a</id></vNode><vLink><id>l</id><source>a</source><destination>zz</destination></vLink>",
+])
+def test_unusual_or_wrong_values_give_the_same_model_and_problems(body, monkeypatch):
+    compiled, python = both_ways(unusual(body), monkeypatch)
+    assert_same(compiled, python)
+    assert compiled.model is not None
+
+
+def test_a_duplicate_is_kept_as_written_and_reported_where_it_is(monkeypatch):
+    compiled, _ = both_ways(unusual("<vNode><id>a</id></vNode><vNode><id>a</id><location>x</location></vNode>"),
+                            monkeypatch)
+    assert [(p.code, p.element_id) for p in compiled.errors] == [("duplicate-id", "a")]
+    assert b"<location>x</location>" in write_bytes(compiled.model)
+
+
+def test_equal_quantities_are_shared_and_cannot_be_changed_in_place():
+    nodes = read_bytes(write_bytes(big_vxi(60))).model.components
+    assert nodes["n0"].frequency is nodes["n1"].frequency  # 2.4 GHz at least, read once
+    with pytest.raises(AttributeError):
+        nodes["n0"].frequency.min = 0  # frozen: an edit makes a new quantity, the other nodes keep theirs
+    assert nodes["n1"].frequency.min == 2.4e9
