@@ -126,18 +126,30 @@ cdef object quantity(tree.xmlNode* el, object kind, dict shared):
     return found
 
 
-cdef object line_of(tree.xmlNode* n, _Element parent):
-    """The line lxml's sourceline gives: libxml2 keeps lines past 65534 on the first text child."""
-    cdef RawNode* raw = <RawNode*>n
-    cdef tree.xmlNode* c = n.children
-    if raw.line != 65535:
-        return raw.line
-    if c is not NULL and c.type == tree.XML_TEXT_NODE:
-        raw = <RawNode*>c
+cdef long big_line(tree.xmlNode* n, int depth):
+    """libxml2 keeps a line past 65534 on a text node (psvi); an element finds it down its first
+    descendants, as lxml's sourceline does. -1 when not found near."""
+    cdef RawNode* raw
+    while n is not NULL and depth < 5:
+        raw = <RawNode*>n
         if raw.line != 65535:
             return raw.line
-        if raw.psvi is not NULL:
-            return <long>raw.psvi
+        if n.type == tree.XML_TEXT_NODE:
+            return <long>raw.psvi if raw.psvi is not NULL else -1
+        if n.type != tree.XML_ELEMENT_NODE or n.children is NULL:
+            return -1
+        n = n.children
+        depth += 1
+    return -1
+
+
+cdef object line_of(tree.xmlNode* n, _Element parent):
+    """The line lxml's sourceline gives for element `n`, read from libxml2's node where it can."""
+    cdef long line = (<RawNode*>n).line
+    if line == 65535:
+        line = big_line(n.children, 1) if n.children is not NULL else -1
+    if line > 0:
+        return line
     return elementFactory(parent._doc, n).sourceline
 
 
