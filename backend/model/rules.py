@@ -47,10 +47,13 @@ class _QuantityChecks:
     def __init__(self) -> None:
         self.fine: set[int] = set()
 
-    def check(self, q: Quantity | None, what: str, obj, element: str) -> list[Problem]:
+    def check(self, q: Quantity | None, what: str, obj, element: str, events: set | None = None) -> list[Problem]:
+        """check_quantity, and with `events` the event the quantity refers to."""
         if q is None or id(q) in self.fine:
             return []
         found = check_quantity(q, what, obj, element)
+        if events is not None and q.event and q.event not in events:
+            found.append(_problem("unknown-event", obj, element, f"{what} refers to unknown event '{q.event}'"))
         if not found:
             self.fine.add(id(q))
         return found
@@ -115,6 +118,17 @@ def _link_problems(vxi: Infrastructure, link: Link, checks: _QuantityChecks) -> 
     return found
 
 
+def _plainly_fine_link(link: Link, components: dict, fine: set[int]) -> bool:
+    """A link between two distinct known components, with no ports, periods or lease of its own, whose
+    quantities were already judged fine: nothing _link_problems could report."""
+    return (link.source in components and link.destination in components and link.source != link.destination
+            and link.source_port is None and link.destination_port is None and not link.periods
+            and link.lease.start is None and link.lease.duration is None
+            and (link.forward is None or id(link.forward) in fine)
+            and (link.reverse is None or id(link.reverse) in fine)
+            and (link.latency is None or id(link.latency) in fine))
+
+
 def _port_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
     found = []
     for end, port in ((link.source, link.source_port), (link.destination, link.destination_port)):
@@ -134,13 +148,14 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
     events = {e.id for e in vxi.timeline}
     ends = vxi.link_end_counts()
     checks = _QuantityChecks()
+    fine = checks.fine
     for comp in vxi.components.values():
         element = _component_element(comp)
         for what, q in _component_quantities(comp):
-            found += checks.check(q, what, comp, element)
-            if q is not None and q.event and q.event not in events:
-                found.append(_problem("unknown-event", comp, element, f"{what} refers to unknown event '{q.event}'"))
-        found += _lease_problems(vxi, comp, element)
+            if q is not None and id(q) not in fine:
+                found += checks.check(q, what, comp, element, events)
+        if comp.lease.start is not None or comp.lease.duration is not None:
+            found += _lease_problems(vxi, comp, element)
         if isinstance(comp, Cloud) and comp.cardinality < 1:
             found.append(_problem("bad-cardinality", comp, element, "a group needs at least one member"))
         if isinstance(comp, Router):
@@ -151,7 +166,8 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
                 found.append(_problem("ports-exhausted", comp, element,
                                       f"{used} links end on this router but it has only {len(comp.ports)} ports"))
     for link in vxi.links.values():
-        found += _link_problems(vxi, link, checks)
+        if not _plainly_fine_link(link, vxi.components, fine):
+            found += _link_problems(vxi, link, checks)
     seen_pairs: dict[frozenset, str] = {}
     for link in vxi.links.values():
         pair = frozenset((link.source, link.destination, link.source_port, link.destination_port))

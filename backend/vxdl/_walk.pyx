@@ -286,6 +286,21 @@ def resources(_Element parent, dict shared):
     return found
 
 
+def header_children(_Element parent):
+    """The children of a virtualInfrastructure other than its resources and links (its id, lease,
+    timeline, extensions...), as elements: what the reader groups by name."""
+    cdef tree.xmlNode* c = next_element(parent._c_node.children)
+    cdef list found = []
+    while c is not NULL:
+        if not (c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and (
+                strcmp(<const char*>c.name, b"vNode") == 0 or strcmp(<const char*>c.name, b"vLink") == 0
+                or strcmp(<const char*>c.name, b"vRouter") == 0 or strcmp(<const char*>c.name, b"vStorage") == 0
+                or strcmp(<const char*>c.name, b"vAccessPoint") == 0 or strcmp(<const char*>c.name, b"vArray") == 0)):
+            found.append(elementFactory(parent._doc, c))
+        c = next_element(c.next)
+    return found
+
+
 def sourceline(_Element element):
     """What line_of gives for an element (the tests compare it with lxml's sourceline)."""
     return line_of(element._c_node, element)

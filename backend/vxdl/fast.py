@@ -9,44 +9,53 @@ from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
 from backend.vxdl.schema import VXDL_NS
 
-try:  # the same builders compiled (setup.py builds them when a C compiler is there)
-    from backend.vxdl._walk import link as compiled_link
-    from backend.vxdl._walk import node as compiled_node
-    from backend.vxdl._walk import positions as compiled_positions
-    from backend.vxdl._walk import resources as compiled_resources
-    COMPILED = True
-except ImportError:  # pragma: no cover - only without a compiler
-    COMPILED = False
-
-    def compiled_node(el, shared: dict) -> None:
-        """No compiled builder: the Python one below is used."""
-
-    def compiled_link(el, shared: dict) -> None:
-        """No compiled builder: the Python one below is used."""
-
-    def compiled_positions(el) -> None:
-        """No compiled builder: the reader's layout() is used."""
-
-    def compiled_resources(el, shared: dict) -> list:
-        """The VXDL children, none built (the reader builds each)."""
-        return vxdl_children(el)
-
-
-def vxdl_children(el) -> list:
-    """The VXDL children of an element, in order (compiled_resources' items are at the same indexes)."""
-    return [child for child in el if isinstance(child.tag, str) and child.tag.startswith(V)]
-
 V = f"{{{VXDL_NS}}}"
 ID, LOCATION, MEMORY, STORAGE, CPU = V + "id", V + "location", V + "memory", V + "storage", V + "cpu"
 CORES, FREQUENCY, ARCHITECTURE = V + "cores", V + "frequency", V + "architecture"
 SOURCE, DESTINATION, BANDWIDTH, FORWARD, REVERSE, LATENCY = (
     V + "source", V + "destination", V + "bandwidth", V + "forward", V + "reverse", V + "latency")
 UNIT, SIMPLE_TAG, INTERVAL_TAG, MIN = V + "unit", V + "simple", V + "interval", V + "min"
+RESOURCE_AND_LINK_TAGS = {V + name for name in ("vNode", "vLink", "vRouter", "vStorage", "vAccessPoint", "vArray")}
 
 
-def common_quantity(el, kind: str) -> Quantity | None:
+def vxdl_children(el) -> list:
+    """The VXDL children of an element, in order (compiled_resources' items are at the same indexes)."""
+    return [child for child in el if isinstance(child.tag, str) and child.tag.startswith(V)]
+
+
+def header_children(el) -> list:
+    """The children of a virtualInfrastructure other than its resources and links."""
+    return [child for child in el if child.tag not in RESOURCE_AND_LINK_TAGS]
+
+
+def no_compiled_builder(*_args) -> None:
+    """What a compiled builder gives without the compiled module: nothing (the Python readers build)."""
+
+
+# The walk compiled from _walk.pyx (setup.py builds it where there is a C compiler): the same results,
+# several times faster on large files. Without it, the pure-Python versions stand in.
+try:
+    from backend.vxdl._walk import header_children as compiled_header_children
+    from backend.vxdl._walk import link as compiled_link
+    from backend.vxdl._walk import node as compiled_node
+    from backend.vxdl._walk import positions as compiled_positions
+    from backend.vxdl._walk import resources as compiled_resources
+
+    COMPILED = True
+except ImportError:  # pragma: no cover - only without a compiler
+    COMPILED = False
+    compiled_node = compiled_link = compiled_positions = no_compiled_builder
+    compiled_header_children = header_children
+
+    def compiled_resources(el, shared: dict) -> list:
+        """The VXDL children, none built (the reader builds each)."""
+        return vxdl_children(el)
+
+
+def common_quantity(el, kind: str, shared: dict) -> Quantity | None:
     """`<unit>U</unit>` with `<simple>N</simple>` or `<interval>` read directly, as strict-valid files have
-    them; None for any other form, which the general reader then handles."""
+    them; None for any other form, which the general reader then handles. Equal ones are one object,
+    kept in `shared` (quantities are immutable)."""
     unit = value = low = high = None
     for child in el:
         tag = child.tag
@@ -62,15 +71,22 @@ def common_quantity(el, kind: str) -> Quantity | None:
                     high = bound.text
         else:
             return None
+    key = (kind, unit, value, low, high)
+    found = shared.get(key)
+    if found is not None:
+        return found
     scale = U.UNITS[kind].get(unit or U.DEFAULT_UNIT[kind])
     if scale is None or (kind == U.COUNT and unit):
         return None
     if value is not None:
-        return Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
-    if low is None and high is None:
+        found = Quantity(kind, SIMPLE, value=float(value) * scale, unit=unit or None)
+    elif low is None and high is None:
         return None
-    return Quantity(kind, INTERVAL, min=None if low is None else float(low) * scale,
-                    max=None if high is None else float(high) * scale, unit=unit or None)
+    else:
+        found = Quantity(kind, INTERVAL, min=None if low is None else float(low) * scale,
+                         max=None if high is None else float(high) * scale, unit=unit or None)
+    shared[key] = found
+    return found
 
 
 def node(reader, el) -> Node | None:

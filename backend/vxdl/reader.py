@@ -175,7 +175,10 @@ class ModelReader(SubstrateReading, ValueReading):
         if "virtualInfrastructure" not in groups:
             return None
         vi = groups["virtualInfrastructure"][0]
-        vgroups, vforeign = self.children(vi, "VirtualInfrastructureType", None)
+        if self.counted:
+            vgroups, vforeign = self.children(vi, "VirtualInfrastructureType", None)
+        else:  # strict-valid: resources and links are read one by one later, only the rest is grouped
+            vgroups, vforeign = self.children(fast.compiled_header_children(vi), "VirtualInfrastructureType", None)
         vid = self.text(vgroups, "id") or ""
         declared = next(((f.text or "").strip() for f in vforeign if f.tag == X + "role"), None)
         role = role or declared or "request"

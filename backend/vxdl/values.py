@@ -25,7 +25,7 @@ class ValueReading:
     def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """A VXDL quantity element in any child order, normalised to SI."""
         if not self.counted:
-            quick = fast.common_quantity(el, kind)
+            quick = fast.common_quantity(el, kind, self.shared_quantities)
             if quick is not None:
                 return quick
         groups, _ = self.children(el, "QuantityType", owner_id)

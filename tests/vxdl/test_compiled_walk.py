@@ -17,7 +17,10 @@ def both_ways(data: bytes, monkeypatch, role: str | None = None):
     compiled = read_bytes(data, "f.vxdl", role)
     with monkeypatch.context() as patch:
         patch.setattr(fast, "compiled_resources", lambda el, shared: fast.vxdl_children(el))
-        patch.setattr(fast, "compiled_positions", lambda el: None)
+        patch.setattr(fast, "compiled_header_children", fast.header_children)
+        patch.setattr(fast, "compiled_positions", fast.no_compiled_builder)
+        patch.setattr(fast, "compiled_node", fast.no_compiled_builder)
+        patch.setattr(fast, "compiled_link", fast.no_compiled_builder)
         python = read_bytes(data, "f.vxdl", role)
     return compiled, python
 
