@@ -25,7 +25,12 @@ def _strictly_valid(tree: etree._Element) -> bool:
 def check_strict_order(root: etree._Element) -> Future[bool]:
     """Start checking a parsed document against VXDL 2.0's strict XSD; the future says whether it passed.
     The tree must not change until then (reading it, and making lxml proxies, is fine)."""
-    return _pool.submit(_strictly_valid, root)
+    try:
+        return _pool.submit(_strictly_valid, root)
+    except RuntimeError:  # the interpreter is shutting down (an atexit save, say): check here instead
+        done: Future[bool] = Future()
+        done.set_result(_strictly_valid(root))
+        return done
 
 
 @contextmanager
