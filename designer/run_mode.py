@@ -259,6 +259,9 @@ def install_run_mode(window) -> RunController:
     existing = getattr(window, "run_controller", None)
     if isinstance(existing, RunController):
         return existing
+    from backend.deploy.libvirt.events import start_event_loop
+
+    start_event_loop()  # before any connection opens, so that remote hosts' events reach us too
     controller = RunController(lambda: window.document.model if window.document else None,
                                lambda: window.document.path if window.document else None, window)
     controller.ui = RunMode(window, controller)

@@ -78,6 +78,7 @@ class RunController(QObject):
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.refresh_status)
+        self._status_pending = False
         self.closed = False
 
     # ----- choices -----
@@ -144,8 +145,12 @@ class RunController(QObject):
             self.states_changed.emit()
         elif kind == "step":
             self.progress.emit(message[1], message[2], message[3])
+        elif kind == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
+            self.refresh_status()
         elif kind == "done":
             name, result = message[1], message[2]
+            if name == "status":
+                self._status_pending = False
             if name == self.running_job:
                 self.running_job = None
                 self.busy_changed.emit(False)
@@ -191,6 +196,7 @@ class RunController(QObject):
             self.session = session
             session.deploy(self._report)
             session.make_sampler(self.sample_interval)
+            session.watch_events(self._report)
             return session
 
         return self._submit("deploy", work, self._deployed)
@@ -205,10 +211,11 @@ class RunController(QObject):
                                                f"{len(record.components)} components on {len(hosts)} hosts")
 
     def refresh_status(self) -> None:
-        """Ask the backend for each component's state (in the worker; skipped while another job runs)."""
-        if self.deployed() and not self.busy():
+        """Ask the backend for each component's state (in the worker; skipped while another job runs, and
+        while a status request is still on its way)."""
+        if self.deployed() and not self.busy() and not self._status_pending:
             session = self.session
-            self._submit("status", lambda: session.status(self._report), quiet=True)
+            self._status_pending = self._submit("status", lambda: session.status(self._report), quiet=True)
 
     def teardown(self) -> bool:
         """Remove the deployment (and its flows)."""
@@ -349,6 +356,8 @@ class RunController(QObject):
         if self.session is not None:
             self.session.stop_sampler()
         self._executor.shutdown(wait=True)
+        if self.session is not None:
+            self.session.stop_watch()
 
 
 def _read_model(path: str, role: str | None, kind: type, what: str, reading: str):

@@ -52,6 +52,7 @@ class Session:
     deployer: Deployer | None = None
     sampler: object | None = None
     states: dict[str, str] = field(default_factory=dict)
+    watch: object | None = None  # libvirt lifecycle events of the deployment's domains
 
     # ----- deploy -----
     def deploy(self, report: Report) -> dict[str, str]:
@@ -116,6 +117,18 @@ class Session:
 
         self.sampler = Sampler(source_for(self.deployer), interval=interval)
         return self.sampler
+
+    def watch_events(self, report: Report) -> bool:
+        """Have libvirt say at once when a domain of the deployment starts, stops or crashes (reported as
+        ('lifecycle', host, domain, event) from libvirt's event thread); False on netns, which has none."""
+        from backend.deploy.libvirt.events import LifecycleWatch
+
+        record = self.deployer.record
+        if record.backend == "netns":
+            return False
+        connections = {host: self.deployer.connection(host) for host in record.hosts}
+        self.watch = LifecycleWatch(connections, record.prefix, lambda *event: report(("lifecycle", *event)))
+        return True
 
     def status(self, report: Report) -> dict[str, str]:
         """Ask the backend for each component's state; report the changes."""
@@ -189,6 +202,7 @@ class Session:
     def teardown(self, report: Report) -> int:
         """Stop sampling and flows, remove everything deployed and forget the record; returns objects removed."""
         self.stop_sampler()
+        self.stop_watch()
         if self.deployer is None:
             return 0
         self.stop_traffic()
@@ -208,7 +222,14 @@ class Session:
         if self.sampler is not None:
             self.sampler.stop()
 
+    def stop_watch(self) -> None:
+        """Stop listening to libvirt's lifecycle events."""
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
+
     def _close(self) -> None:
+        self.stop_watch()
         close = getattr(self.deployer, "close", None)
         if close is not None:
             close()

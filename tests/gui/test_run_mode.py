@@ -186,3 +186,19 @@ def test_a_domain_stopped_behind_the_designers_back_turns_red_at_the_next_status
     qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "failed", timeout=10000)
     assert ui.overlays.state_of("n1") == "running"
     assert "failed" in ui.overlays.marks["r1"].toolTip()
+
+
+def test_libvirt_events_show_a_stopped_and_restarted_domain_without_waiting_for_the_poll(qtbot, run_window):
+    window, controller = run_window
+    ui = controller.ui
+    window.actions_by_name["run_deploy"].trigger()
+    qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=15000)
+    controller.status_timer.stop()  # no poll at all: only libvirt's lifecycle events can tell
+    deployer = controller.session.deployer
+    r1 = deployer.record.find("r1")
+    domain = deployer.connection(r1.host).lookupByName(r1.name)
+    domain.destroy()  # behind the designer's back, as `virsh destroy` would
+    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "failed", timeout=3000)
+    assert ui.overlays.state_of("n1") == "running"
+    domain.create()  # `virsh start`
+    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "running", timeout=3000)
