@@ -54,7 +54,7 @@ class _QuantityChecks:
         found = check_quantity(q, what, obj, element)
         if events is not None and q.event and q.event not in events:
             found.append(_problem("unknown-event", obj, element, f"{what} refers to unknown event '{q.event}'"))
-        if not found:
+        if not found and (events is not None or not q.event):  # judged whole: its event too, if it has one
             self.fine.add(id(q))
         return found
 

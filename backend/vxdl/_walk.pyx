@@ -1,9 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""Compiled builders for vNode and vLink elements of strict-valid documents: the libxml2 tree under
-lxml is walked in C. They give the same objects as `fast.py`; anything unusual returns None and the
-Python readers take over."""
+"""The compiled walk of strict-valid VXDL: nodes, links, routers and the layout built straight from the
+libxml2 tree under lxml. It gives the objects the Python readers give; for anything unusual it gives
+None (or the element) and they take over."""
 
-from libc.stdlib cimport strtod
 from libc.string cimport strcmp
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
@@ -14,6 +13,10 @@ from backend.model.quantity import INTERVAL, SIMPLE
 from backend.vxdl.schema import EXT_NS, VXDL_NS
 
 import_lxml__etree()
+
+
+cdef extern from "Python.h":
+    double PyOS_string_to_double(const char* s, char** endptr, void* overflow_exception) except? -1.0
 
 
 cdef extern from "libxml/tree.h":
@@ -67,14 +70,35 @@ cdef inline bint blank(const char* t):
     return t[0] == 0
 
 
-cdef inline double number(tree.xmlNode* n) except? -1.0:
-    """An xs:decimal (the XSD has checked it), read with strtod; anything left over is unusual."""
-    cdef const char* text = leaf(n)
+cdef inline bint plain_decimal(const char* text):
+    """Digits, sign, point, exponent and blanks only."""
+    cdef const char* t = text
+    while t[0] != 0:
+        if not (48 <= t[0] <= 57 or t[0] in (43, 45, 46, 69, 101, 32, 9, 10, 13)):
+            return False
+        t += 1
+    return True
+
+
+cdef bint decimal(const char* text, double* out):
+    """A plain decimal with blanks around it, read as Python's float() reads it (whatever the C locale says
+    about the decimal point); False for anything else."""
     cdef char* end
-    cdef double value = strtod(text, &end)
-    if end == text:
-        raise Unusual()
-    if not blank(end):
+    while text[0] in (32, 9, 10, 13):
+        text += 1
+    if not plain_decimal(text):
+        return False
+    try:
+        out[0] = PyOS_string_to_double(text, &end, NULL)
+    except ValueError:
+        return False
+    return end != text and blank(end)
+
+
+cdef inline double number(tree.xmlNode* n) except? -1.0:
+    """An xs:decimal element (the XSD has checked it); Unusual when it does not read plainly."""
+    cdef double value
+    if not decimal(leaf(n), &value):
         raise Unusual()
     return value
 
@@ -306,16 +330,6 @@ def sourceline(_Element element):
     return line_of(element._c_node, element)
 
 
-cdef inline bint plain_decimal(const char* text):
-    """Digits, sign, point, exponent and blanks only: strtod and Python's float() then agree."""
-    cdef const char* t = text
-    while t[0] != 0:
-        if not (48 <= t[0] <= 57 or t[0] in (43, 45, 46, 69, 101, 32, 9, 10, 13)):
-            return False
-        t += 1
-    return True
-
-
 cdef const char* attribute(tree.xmlNode* n, const char* name, const char* missing):
     """An unqualified attribute's text (NULL when it is not one plain text)."""
     cdef tree.xmlAttr* a = n.properties
@@ -336,19 +350,12 @@ def positions(_Element layout):
     cdef const char* ref
     cdef const char* xs
     cdef const char* ys
-    cdef char* end
     cdef double x, y
     cdef dict found = {}
     while c is not NULL:
         if c.ns is not NULL and strcmp(<const char*>c.ns.href, XNS) == 0 and strcmp(<const char*>c.name, b"position") == 0:
             ref, xs, ys = attribute(c, b"ref", b""), attribute(c, b"x", b"0"), attribute(c, b"y", b"0")
-            if ref is NULL or xs is NULL or ys is NULL or not plain_decimal(xs) or not plain_decimal(ys):
-                return None
-            x = strtod(xs, &end)
-            if end == xs or not blank(end):
-                return None
-            y = strtod(ys, &end)
-            if end == ys or not blank(end):
+            if ref is NULL or xs is NULL or ys is NULL or not decimal(xs, &x) or not decimal(ys, &y):
                 return None
             found[ref.decode("utf-8")] = (x, y)
         c = next_element(c.next)
