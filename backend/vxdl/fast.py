@@ -1,6 +1,7 @@
-"""Fast builders for documents already proven valid by the strict XSD (the files VXI Designer writes):
-one pass over each element's children, no grouping and no counting. Anything unusual goes back to the
-general reader, so the result is the same model."""
+"""Fast builders for strict-valid documents (the files VXI Designer writes): one pass over each element's
+children, no grouping and no counting. The reader uses them while the strict XSD check runs and keeps
+their model only if the document passes it; anything unusual goes back to the general reader, so the
+result is the same model."""
 
 from __future__ import annotations
 

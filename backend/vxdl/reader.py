@@ -75,7 +75,7 @@ class ModelReader(SubstrateReading, ValueReading):
         self.problems: list[Problem] = []
         self.table = cardinalities()
         self._declared_ports: set[str] = set()
-        self.counted = True  # False once the strict XSD has already proven every cardinality
+        self.counted = True  # False: build as if strict-valid (the strict XSD proves every cardinality)
         self.shared_quantities: dict = {}  # equal quantities read as one (immutable) object
 
     # ----- problems -----
