@@ -38,20 +38,15 @@ def _interval(text: str) -> float:
 
 
 def _running_record(deployment: str | None):
-    from backend.deploy import state
+    from backend.deploy.session import pick_record
 
-    if deployment:
-        try:
-            record = state.load(deployment)
-        except KeyError as exc:
-            raise CliError(str(exc.args[0]), 2) from None
-        if record.state != "running":
-            raise CliError(f"deployment {record.id} is {record.state}, not running", 2)
-        return record
-    running = [r for r in state.load_all() if r.state == "running"]
-    if not running:
-        raise CliError("no running deployment (start one with `vxi deploy`)", 2)
-    return running[-1]
+    try:
+        record = pick_record(deployment)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), 2) from None
+    if record.state != "running":
+        raise CliError(f"deployment {record.id} is {record.state}, not running", 2)
+    return record
 
 
 def _selected_keys(record, names: list[str]) -> set[str] | None:

@@ -51,18 +51,12 @@ def _rate(text: str) -> float:
 
 
 def _record(deployment: str | None):
-    from backend.deploy import state
+    from backend.deploy.session import pick_record
 
-    if deployment:
-        try:
-            record = state.load(deployment)
-        except KeyError as exc:
-            raise CliError(str(exc.args[0]), 2) from None
-    else:
-        running = [r for r in state.load_all() if r.state == "running"]
-        if not running:
-            raise CliError("no running deployment (start one with `vxi deploy --backend netns`)", 2)
-        record = running[-1]
+    try:
+        record = pick_record(deployment, "start one with `vxi deploy --backend netns`")
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), 2) from None
     if record.backend != "netns":
         raise CliError(f"deployment {record.id} runs on {record.backend}: flows need the netns backend "
                        "(on libvirt hosts, run a generator inside the guests)", 2)

@@ -42,6 +42,16 @@ def _recorded_substrate(record: DeploymentRecord) -> Substrate | None:
     return model if isinstance(model, Substrate) else None
 
 
+def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`") -> DeploymentRecord:
+    """The named deployment, else the most recent running one (KeyError with a message otherwise)."""
+    if deployment:
+        return state.load(deployment)
+    running = [r for r in state.load_all() if r.state == "running"]
+    if not running:
+        raise KeyError(f"no running deployment ({hint})")
+    return running[-1]
+
+
 def reopen(record: DeploymentRecord) -> Deployer:
     """A deployer managing a recorded deployment (its substrate re-read when its file still exists)."""
     if record.backend == "netns":
