@@ -1,4 +1,6 @@
-"""Copy, cut and paste of components with the links among them; pasted ids are new."""
+"""Copy, cut and paste of components with the links among them; pasted ids are new. What is copied also
+travels as a small VXDL document, so it can be pasted into another designer or a text editor, and VXDL
+text copied from elsewhere can be pasted onto the canvas."""
 
 from __future__ import annotations
 
@@ -24,6 +26,34 @@ def snippet_of(model, component_ids: list[str]) -> Snippet:
     comps = [copy.deepcopy(model.components[i]) for i in model.components if i in chosen]
     links = [copy.deepcopy(lk) for lk in model.links.values() if lk.source in chosen and lk.destination in chosen]
     return Snippet(comps, links)
+
+
+def snippet_to_vxdl(snippet: Snippet, substrate: bool) -> bytes:
+    """The snippet as a VXDL document (a substrate's hosts and links, or a VXI's components and links)."""
+    from backend.model import Infrastructure, Substrate
+    from backend.vxdl import write_bytes
+
+    if substrate:
+        model = Substrate(id="clipboard")
+        model.hosts = {c.id: copy.deepcopy(c) for c in snippet.components}
+    else:
+        model = Infrastructure(id="clipboard")
+        model.components = {c.id: copy.deepcopy(c) for c in snippet.components}
+    model.links = {lk.id: copy.deepcopy(lk) for lk in snippet.links}
+    return write_bytes(model)
+
+
+def snippet_from_vxdl(data: bytes) -> Snippet | None:
+    """The components and links of VXDL text (None when it is not VXDL that reads without errors)."""
+    from backend.vxdl import VxdlFileError, read_bytes
+
+    try:
+        result = read_bytes(data, "clipboard")
+    except VxdlFileError:
+        return None
+    if result.model is None or result.errors:
+        return None
+    return Snippet(list(result.model.components.values()), list(result.model.links.values()))
 
 
 def paste_macro(model, snippet: Snippet, offset: float = 40.0):

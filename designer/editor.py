@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QMimeData, QObject, QPointF, Signal
+from PySide6.QtGui import QGuiApplication
 
 from backend.model import ModelError, Router
 from designer import layout
-from designer.clipboard import Snippet, paste_macro, snippet_of
+from designer.clipboard import Snippet, paste_macro, snippet_from_vxdl, snippet_of, snippet_to_vxdl
 from designer.commands import AddComponent, AddLink, Move, Rename, SetProperties, Update, delete_macro, macro
 from designer.factory import kinds_for, new_component, new_link
+
+MIME_TYPE = "application/x-vxi-designer-vxdl"
 
 
 class Editor(QObject):
@@ -20,8 +23,11 @@ class Editor(QObject):
         super().__init__(document)  # lives and dies with its document
         self.document, self.scene = document, scene
 
-    # one clipboard for the application: copy in one document, paste in the next
+    # one clipboard for the application: copy in one document, paste in the next; the system clipboard
+    # carries the same as VXDL for other programs (and other designers)
     _clipboard: Snippet | None = None
+    _published: bytes = b""  # the VXDL this application put on the system clipboard last
+    _received: tuple[bytes, Snippet | None] = (b"", None)  # VXDL read from it last, and its snippet
 
     @property
     def clipboard(self) -> Snippet | None:
@@ -147,8 +153,31 @@ class Editor(QObject):
         if not comps:
             return False
         self.clipboard = self._snippet(comps)
+        self._publish(self.clipboard)
         self.message.emit(f"Copied {len(comps)} item{'s' if len(comps) != 1 else ''}")
         return True
+
+    def _publish(self, snippet: Snippet) -> None:
+        """Put the snippet on the system clipboard as VXDL (our MIME type, and plain text)."""
+        data = snippet_to_vxdl(snippet, self.model.role == "substrate")
+        mime = QMimeData()
+        mime.setData(MIME_TYPE, data)
+        mime.setText(data.decode())
+        Editor._published = data
+        QGuiApplication.clipboard().setMimeData(mime)
+
+    def _received_snippet(self) -> tuple[Snippet | None, bool]:
+        """What another program put on the system clipboard, as a snippet (None when it is not VXDL, or
+        is what this application copied), and whether it held any text at all."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None:
+            return None, False
+        data = bytes(mime.data(MIME_TYPE)) if mime.hasFormat(MIME_TYPE) else mime.text().encode()
+        if not data.strip() or data == Editor._published:
+            return None, bool(data.strip())
+        if data != Editor._received[0]:  # read once: pasting again shifts further, as for our own copies
+            Editor._received = (data, snippet_from_vxdl(data))
+        return Editor._received[1], True
 
     def _snippet(self, comps: list[str]) -> Snippet:
         snippet = snippet_of(self.model, comps)
@@ -164,7 +193,11 @@ class Editor(QObject):
 
     def paste(self, snippet: Snippet | None = None) -> list[str]:
         """Paste (with the links among the pasted items) and select what was pasted."""
-        snippet = snippet or self.clipboard
+        if snippet is None:
+            received, had_text = self._received_snippet()
+            snippet = received or self.clipboard
+            if snippet is None and had_text:
+                self.message.emit("The clipboard holds no VXDL that reads without errors")
         if snippet is None or not snippet.components:
             return []
         foreign = {c.kind for c in snippet.components} - set(kinds_for(self.model)) - {"provisioned_host"}

@@ -178,3 +178,31 @@ def test_the_undo_history_goes_back_to_a_clicked_step(window):
     QTest.mouseClick(history.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert list(window.document.model.components) == ids[:1]
     assert list(window.scene.components) == ids[:1]
+
+
+def test_a_copy_reaches_other_programs_as_vxdl_and_comes_back_from_them(window):
+    from PySide6.QtGui import QGuiApplication
+
+    from backend.vxdl import read_bytes
+    from designer.editor import Editor
+
+    a, b = _nodes(window, 2)
+    window.editor.link(a, None, b, None)
+    window.scene.select_ids([a, b])
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_C, CTRL)
+    text = QGuiApplication.clipboard().text()
+    copied = read_bytes(text.encode()).model  # what a text editor would get: VXDL that reads back
+    assert set(copied.components) == {a, b} and len(copied.links) == 1
+    Editor._clipboard = None  # as in a second designer, which has only the system clipboard
+    QGuiApplication.clipboard().setText(text.replace(f"<id>{a}</id>", "<id>web</id>").replace(
+        f"<source>{a}</source>", "<source>web</source>").replace(f'ref="{a}"', 'ref="web"'))  # edited elsewhere
+    QTest.keyClick(window.view, Qt.Key.Key_V, CTRL)
+    model = window.document.model
+    new = [i for i in model.components if i not in (a, b)]
+    assert len(new) == 2 and any(i.startswith("web") for i in new)
+    assert any({lk.source, lk.destination} == set(new) for lk in model.links.values())
+    assert window.scene.selected_ids()[0] == new
+    QGuiApplication.clipboard().setText("just some words")
+    QTest.keyClick(window.view, Qt.Key.Key_V, CTRL)
+    assert "no VXDL" in window.statusBar().currentMessage() and len(model.components) == 4
