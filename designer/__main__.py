@@ -39,7 +39,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
         print(problem.format(), file=sys.stderr)
     fill_positions(result.model)
     scene = DesignScene(result.model, scene_colours())
-    scene.set_problems([*result.problems, *result.model.validate()])
+    scene.set_problems(result.problems)  # the reader has already added the model's own problems
     try:
         export_image(scene, out, result.model.id)
     except (ExportError, OSError) as exc:
