@@ -88,6 +88,8 @@ def run_monitor(args) -> int:
     from backend.monitor.deployment import source_for
     from backend.monitor.sampler import Sampler
 
+    if args.count < 0:
+        raise CliError("--count must be 0 (until Ctrl+C) or more", 2)
     record = _running_record(args.deployment)
     keys = _selected_keys(record, args.component)
     deployer = reopen(record)
@@ -116,7 +118,10 @@ def _loop(sampler, args, keys: set[str] | None, hosts: dict[str, str]) -> None:
         while not args.count or printed < args.count:
             due += args.interval
             time.sleep(max(0.0, due - time.monotonic()))
-            event = sampler.sample_once()
+            try:
+                event = sampler.sample_once()
+            except Exception as exc:  # a host that stops answering, a deployment torn down meanwhile
+                raise CliError(f"reading the counters failed: {type(exc).__name__}: {exc}", 1) from None
             seen = {c: changes[-1][1] for c, changes in sampler.store.hosts.items() if changes}  # after a move
             rows = sample_rows(event.points if event else {}, {**hosts, **seen}, keys, args.all)
             if args.json:
