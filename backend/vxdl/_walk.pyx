@@ -291,13 +291,21 @@ cdef object build_router(tree.xmlNode* element, object line, dict shared):
     return Router(cid, memory=memory, ports=ports, origin=(line, 0))
 
 
-def resources(_Element parent, dict shared):
-    """The VXDL children of a virtualInfrastructure in order (foreign ones left out): a Node, Link or
-    Router where the compiled builders made one, else the element for the reader to build."""
+cdef bint is_resource_or_link(tree.xmlNode* c):
+    cdef const char* name = <const char*>c.name
+    return (strcmp(name, b"vNode") == 0 or strcmp(name, b"vLink") == 0 or strcmp(name, b"vRouter") == 0
+            or strcmp(name, b"vStorage") == 0 or strcmp(name, b"vAccessPoint") == 0 or strcmp(name, b"vArray") == 0)
+
+
+def resources_into(_Element parent, dict shared, dict components, dict links, set declared_ports):
+    """Build the resources and links of a virtualInfrastructure into `components` and `links`, in order,
+    as long as each is built here and its id is new. From the first that is not (an unusual element, a
+    duplicate id), the rest is returned as (built object or None, element) pairs for the reader, in order."""
     cdef tree.xmlNode* c = next_element(parent._c_node.children)
-    cdef list found = []
+    cdef list rest = []
+    cdef bint direct = True
     while c is not NULL:
-        if c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0:
+        if c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and is_resource_or_link(c):
             built = None
             if strcmp(<const char*>c.name, b"vNode") == 0:
                 built = build_node(c, line_of(c, parent), shared)
@@ -305,9 +313,22 @@ def resources(_Element parent, dict shared):
                 built = build_link(c, line_of(c, parent), shared)
             elif strcmp(<const char*>c.name, b"vRouter") == 0:
                 built = build_router(c, line_of(c, parent), shared)
-            found.append(elementFactory(parent._doc, c) if built is None else built)
+            if direct and built is not None:
+                if type(built) is Link:
+                    if built.id not in links and built.id not in components:
+                        links[built.id] = built
+                        c = next_element(c.next)
+                        continue
+                elif built.id not in components:
+                    if type(built) is Router:
+                        declared_ports.add(built.id)
+                    components[built.id] = built
+                    c = next_element(c.next)
+                    continue
+            direct = False
+            rest.append((built, elementFactory(parent._doc, c)))
         c = next_element(c.next)
-    return found
+    return rest
 
 
 def header_children(_Element parent):
@@ -316,10 +337,7 @@ def header_children(_Element parent):
     cdef tree.xmlNode* c = next_element(parent._c_node.children)
     cdef list found = []
     while c is not NULL:
-        if not (c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and (
-                strcmp(<const char*>c.name, b"vNode") == 0 or strcmp(<const char*>c.name, b"vLink") == 0
-                or strcmp(<const char*>c.name, b"vRouter") == 0 or strcmp(<const char*>c.name, b"vStorage") == 0
-                or strcmp(<const char*>c.name, b"vAccessPoint") == 0 or strcmp(<const char*>c.name, b"vArray") == 0)):
+        if not (c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and is_resource_or_link(c)):
             found.append(elementFactory(parent._doc, c))
         c = next_element(c.next)
     return found

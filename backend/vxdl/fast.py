@@ -19,9 +19,9 @@ UNIT, SIMPLE_TAG, INTERVAL_TAG, MIN = V + "unit", V + "simple", V + "interval", 
 RESOURCE_AND_LINK_TAGS = {V + name for name in ("vNode", "vLink", "vRouter", "vStorage", "vAccessPoint", "vArray")}
 
 
-def vxdl_children(el) -> list:
-    """The VXDL children of an element, in order (compiled_resources' items are at the same indexes)."""
-    return [child for child in el if isinstance(child.tag, str) and child.tag.startswith(V)]
+def unbuilt(el) -> list:
+    """The VXDL children of an element as (None, element) pairs: what the reader builds itself."""
+    return [(None, child) for child in el if isinstance(child.tag, str) and child.tag.startswith(V)]
 
 
 def header_children(el) -> list:
@@ -40,7 +40,7 @@ try:
     from backend.vxdl._walk import link as compiled_link
     from backend.vxdl._walk import node as compiled_node
     from backend.vxdl._walk import positions as compiled_positions
-    from backend.vxdl._walk import resources as compiled_resources
+    from backend.vxdl._walk import resources_into as compiled_resources_into
 
     COMPILED = True
 except ImportError:  # pragma: no cover - only without a compiler
@@ -48,9 +48,9 @@ except ImportError:  # pragma: no cover - only without a compiler
     compiled_node = compiled_link = compiled_positions = no_compiled_builder
     compiled_header_children = header_children
 
-    def compiled_resources(el, shared: dict) -> list:
-        """The VXDL children, none built (the reader builds each)."""
-        return vxdl_children(el)
+    def compiled_resources_into(el, shared: dict, components: dict, links: dict, declared_ports: set) -> list:
+        """Nothing built: every VXDL child goes back to the reader."""
+        return unbuilt(el)
 
 
 def common_quantity(el, kind: str, shared: dict) -> Quantity | None:

@@ -200,15 +200,18 @@ class ModelReader(SubstrateReading, ValueReading):
         vxi = Infrastructure()
         self._header(vxi, groups, vid)
         vxi.location = self.text(groups, "location")
-        # strict-valid: most nodes, links and routers come built by the compiled walk, the rest as elements
-        items = fast.vxdl_children(vi) if self.counted else fast.compiled_resources(vi, self.shared_quantities)
-        for index, child in enumerate(items):
-            if isinstance(child, Link | Component):
-                if isinstance(child, Router):
-                    self._declared_ports.add(child.id)
-                added = self._add_link(vxi, child, None) if isinstance(child, Link) else self._add(vxi, child)
+        if self.counted:
+            rest = fast.unbuilt(vi)
+        else:  # strict-valid: the compiled walk builds most nodes, links and routers straight into the VXI
+            rest = fast.compiled_resources_into(vi, self.shared_quantities, vxi.components, vxi.links,
+                                                self._declared_ports)
+        for made, child in rest:
+            if made is not None:
+                if isinstance(made, Router):
+                    self._declared_ports.add(made.id)
+                added = self._add_link(vxi, made, None) if isinstance(made, Link) else self._add(vxi, made)
                 if not added:
-                    vxi.extensions.append(self.kept_resource(fast.vxdl_children(vi)[index]))
+                    vxi.extensions.append(self.kept_resource(child))
                 continue
             tag = child.tag
             if not isinstance(tag, str) or not tag.startswith(V):

@@ -16,7 +16,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxd
 def both_ways(data: bytes, monkeypatch, role: str | None = None):
     compiled = read_bytes(data, "f.vxdl", role)
     with monkeypatch.context() as patch:
-        patch.setattr(fast, "compiled_resources", lambda el, shared: fast.vxdl_children(el))
+        patch.setattr(fast, "compiled_resources_into", lambda el, *_: fast.unbuilt(el))
         patch.setattr(fast, "compiled_header_children", fast.header_children)
         patch.setattr(fast, "compiled_positions", fast.no_compiled_builder)
         patch.setattr(fast, "compiled_node", fast.no_compiled_builder)
