@@ -126,8 +126,11 @@ class Session:
         record = self.deployer.record
         if record.backend == "netns":
             return False
-        connections = {host: self.deployer.connection(host) for host in record.hosts}
-        self.watch = LifecycleWatch(connections, record.prefix, lambda *event: report(("lifecycle", *event)))
+        try:
+            connections = {host: self.deployer.connection(host) for host in record.hosts}
+            self.watch = LifecycleWatch(connections, record.prefix, lambda *event: report(("lifecycle", *event)))
+        except Exception:  # a host whose driver sends no events: the status poll still follows it
+            return False
         return True
 
     def status(self, report: Report) -> dict[str, str]:

@@ -202,3 +202,17 @@ def test_libvirt_events_show_a_stopped_and_restarted_domain_without_waiting_for_
     assert ui.overlays.state_of("n1") == "running"
     domain.create()  # `virsh start`
     qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "running", timeout=3000)
+
+
+def test_a_host_that_sends_no_events_still_deploys_and_is_polled(qtbot, run_window, monkeypatch):
+    from backend.deploy.libvirt import events
+
+    def refuse(self, *args):
+        raise RuntimeError("this driver sends no events")
+
+    monkeypatch.setattr(events.LifecycleWatch, "__init__", refuse)
+    window, controller = run_window
+    window.actions_by_name["run_deploy"].trigger()
+    qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=15000)
+    assert controller.session.watch is None and controller.status_timer.isActive()
+    assert not controller.problems

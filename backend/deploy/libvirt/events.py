@@ -52,7 +52,11 @@ class LifecycleWatch:
                 if name.startswith(prefix):
                     notify(host, name, EVENTS.get(event, f"event {event}"))
 
-            callback_id = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
+            try:
+                callback_id = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
+            except libvirt.libvirtError:
+                self.close()  # all hosts or none
+                raise
             self._registered.append((conn, callback_id))
 
     def close(self) -> None:
