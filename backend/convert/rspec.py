@@ -75,7 +75,7 @@ def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
 def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed."""
     losses = Losses()
-    root = parse_bytes(data, filename)[0].getroot()
+    root = parse_bytes(data, filename).getroot()
     if root.tag != R + "rspec":
         raise VxdlFileError(filename, f"not a GENI RSpec v3 document (root <{etree.QName(root).localname}>)")
     vxi = Infrastructure(id=Path(filename).stem)

@@ -154,8 +154,7 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
         for what, q in _component_quantities(comp):
             if q is not None and id(q) not in fine:
                 found += checks.check(q, what, comp, element, events)
-        if comp.lease.start is not None or comp.lease.duration is not None:
-            found += _lease_problems(vxi, comp, element)
+        found += _lease_problems(vxi, comp, element)
         if isinstance(comp, Cloud) and comp.cardinality < 1:
             found.append(_problem("bad-cardinality", comp, element, "a group needs at least one member"))
         if isinstance(comp, Router):

@@ -59,7 +59,7 @@ def _attach_ids(problems: list[Problem], reader: ModelReader, tree) -> None:
 
 def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems."""
-    tree = parse_bytes(data, filename)[0]
+    tree = parse_bytes(data, filename)
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":
         q = etree.QName(root)
@@ -124,7 +124,7 @@ def read_file(path: str | Path, role: str | None = None) -> ReadResult:
 
 def strict_problems(data: bytes, filename: str = "<memory>") -> list[Problem]:
     """Problems of a document against VXDL 2.0's strict order (what the writer must always pass)."""
-    return _schema_problems(parse_bytes(data, filename)[0], filename, strict_schema(), "strict-order")
+    return _schema_problems(parse_bytes(data, filename), filename, strict_schema(), "strict-order")
 
 
 def is_substrate(model: Infrastructure | Substrate | None) -> bool:

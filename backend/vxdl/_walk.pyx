@@ -215,11 +215,6 @@ cdef object build_node(tree.xmlNode* element, object line, dict shared):
                 architecture=architecture, origin=(line, 0))
 
 
-def node(_Element element, dict shared):
-    """A vNode with only id, location, memory, storage and cpu in their common forms; None otherwise."""
-    return build_node(element._c_node, element.sourceline, shared)
-
-
 cdef object build_link(tree.xmlNode* element, object line, dict shared):
     """See link()."""
     cdef tree.xmlNode* c = next_element(element.children)

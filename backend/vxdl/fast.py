@@ -38,14 +38,13 @@ def no_compiled_builder(*_args) -> None:
 try:
     from backend.vxdl._walk import header_children as compiled_header_children
     from backend.vxdl._walk import link as compiled_link
-    from backend.vxdl._walk import node as compiled_node
     from backend.vxdl._walk import positions as compiled_positions
     from backend.vxdl._walk import resources_into as compiled_resources_into
 
     COMPILED = True
 except ImportError:  # pragma: no cover - only without a compiler
     COMPILED = False
-    compiled_node = compiled_link = compiled_positions = no_compiled_builder
+    compiled_link = compiled_positions = no_compiled_builder
     compiled_header_children = header_children
 
     def compiled_resources_into(el, shared: dict, components: dict, links: dict, declared_ports: set) -> list:

@@ -314,7 +314,7 @@ class ModelReader(SubstrateReading, ValueReading):
     def component(self, el, name: str) -> Component | None:
         """One vNode, vStorage, vRouter, vAccessPoint or vArray."""
         if not self.counted and name == "vNode":
-            quick = fast.compiled_node(el, self.shared_quantities) or fast.node(self, el)
+            quick = fast.node(self, el)  # the compiled walk has tried it already
             if quick is not None:
                 return quick
         type_name = RESOURCE_TAGS[name]

@@ -39,27 +39,15 @@ def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
-def _parser(schema: etree.XMLSchema | None = None) -> etree.XMLParser:
+def _parser() -> etree.XMLParser:
     """Safe options; layout whitespace between elements is dropped (VXDL has no mixed content, and a
     tree without it parses, validates and reads faster)."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=False, collect_ids=False, remove_blank_text=True,
-                           schema=schema)
+                           huge_tree=False, remove_comments=False, collect_ids=False, remove_blank_text=True)
 
 
-def parse_valid(data: bytes, schema: etree.XMLSchema) -> etree._ElementTree | None:
-    """Parse and validate in one pass (the fast path); None when the bytes do not pass `schema`.
-    Call only after parse_bytes' safety checks, or through parse_bytes."""
-    try:
-        return etree.ElementTree(etree.fromstring(data, _parser(schema)))
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES,
-                schema: etree.XMLSchema | None = None) -> tuple[etree._ElementTree, bool]:
-    """Parse untrusted bytes; a DTD, an entity, junk or a size over `limit` gives VxdlFileError.
-    With `schema`, also says whether the document passed it (validated during the same parse)."""
+def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._ElementTree:
+    """Parse untrusted bytes; a DTD, an entity, junk or a size over `limit` gives VxdlFileError."""
     if len(data) > limit:
         raise VxdlFileError(filename, f"document is over the {limit / 1e6:.0f} MB limit")
     found = _DOCTYPE.search(data[:1 << 20]) or (len(data) > 1 << 20 and _DOCTYPE.search(data))
@@ -67,12 +55,8 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES,
         line = data[: found.start()].count(b"\n") + 1
         raise VxdlFileError(filename, "DTDs and entity declarations are not allowed in VXDL (refused for "
                                       "safety)", line)
-    if schema is not None:
-        tree = parse_valid(data, schema)
-        if tree is not None:
-            return tree, True
     try:
-        return etree.ElementTree(etree.fromstring(data, _parser())), False
+        return etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"

@@ -19,7 +19,6 @@ def both_ways(data: bytes, monkeypatch, role: str | None = None):
         patch.setattr(fast, "compiled_resources_into", lambda el, *_: fast.unbuilt(el))
         patch.setattr(fast, "compiled_header_children", fast.header_children)
         patch.setattr(fast, "compiled_positions", fast.no_compiled_builder)
-        patch.setattr(fast, "compiled_node", fast.no_compiled_builder)
         patch.setattr(fast, "compiled_link", fast.no_compiled_builder)
         python = read_bytes(data, "f.vxdl", role)
     return compiled, python

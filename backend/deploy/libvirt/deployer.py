@@ -291,31 +291,29 @@ class LibvirtDeployer(Deployer):
                                f"live migration took {time.monotonic() - started:.1f} s")
 
 
-def _remove_domain(dom) -> None:
+def _remove(obj, gone_code: int) -> None:
+    """Stop and undefine a domain or network; one already gone (`gone_code`) is fine."""
     import libvirt
 
     try:
-        if dom.isActive():
-            dom.destroy()
+        if obj.isActive():
+            obj.destroy()
     except libvirt.libvirtError:
         pass
     try:
-        dom.undefine()
+        obj.undefine()
     except libvirt.libvirtError as exc:
-        if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+        if exc.get_error_code() != gone_code:
             raise
+
+
+def _remove_domain(dom) -> None:
+    import libvirt
+
+    _remove(dom, libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def _remove_network(net) -> None:
     import libvirt
 
-    try:
-        if net.isActive():
-            net.destroy()
-    except libvirt.libvirtError:
-        pass
-    try:
-        net.undefine()
-    except libvirt.libvirtError as exc:
-        if exc.get_error_code() != libvirt.VIR_ERR_NO_NETWORK:
-            raise
+    _remove(net, libvirt.VIR_ERR_NO_NETWORK)
