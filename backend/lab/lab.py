@@ -1,0 +1,264 @@
+"""The local multi-host lab: N libvirtd daemons on this machine, each a "host" in its own network
+namespace, joined by an underlay switch in the lab's own namespace; nothing in the root namespace.
+
+    vxilab-NAME        the lab's switch: bridge "underlay", one veth port per host
+    vxilab-NAME-hI     host hI: lo, "ul0" (10.254.0.I/24), the link bridges, taps and VXLAN devices of
+                       its guests, its libvirtd and QEMUs; migration streams and tunnels cross the underlay
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend.lab import daemon, netns
+from backend.lab.daemon import LabHost
+from backend.lab.netns import LabError
+
+UNDERLAY = "10.254.0"  # /24 inside the lab's namespaces only
+UNDERLAY_MTU = 1600  # room for VXLAN's 50 bytes around a guest's 1500
+SWITCH = "underlay"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+_MAX_SOCKET = 100  # a UNIX socket path holds 107 bytes; leave room for libvirt-admin-sock
+# The standard libvirt paths the labs of this machine created (to bind over), removed with the last lab.
+MOUNTPOINTS = Path("/run/vxi-designer/lab-mountpoints")
+
+
+def labs_root() -> Path:
+    """$VXI_LAB_DIR, else $XDG_STATE_HOME/vxi-designer/labs, else ~/.local/state/vxi-designer/labs."""
+    if os.environ.get("VXI_LAB_DIR"):
+        return Path(os.environ["VXI_LAB_DIR"])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "vxi-designer" / "labs"
+
+
+def netns_prefix(name: str) -> str:
+    """Every namespace of a lab starts with this."""
+    return f"vxilab-{name}"
+
+
+@dataclass
+class Lab:
+    """A lab as lab.json records it."""
+
+    name: str
+    directory: str
+    hosts: list[LabHost] = field(default_factory=list)
+    substrate: str = ""
+    domain_type: str = "qemu"
+    accel_reason: str = ""
+    host_shaping: bool = False
+    host_shaping_reason: str = ""
+    created: float = 0.0
+    state: str = "starting"
+
+    @property
+    def switch(self) -> str:
+        """The namespace of the lab's switch."""
+        return netns_prefix(self.name)
+
+    @property
+    def state_file(self) -> Path:
+        """lab.json."""
+        return Path(self.directory) / "lab.json"
+
+    def host(self, host_id: str) -> LabHost:
+        """One host by id (LabError naming the lab's hosts otherwise)."""
+        for host in self.hosts:
+            if host.id == host_id:
+                return host
+        raise LabError(f"lab {self.name} has no host '{host_id}' (hosts: {', '.join(h.id for h in self.hosts)})")
+
+    def to_json(self) -> dict:
+        """lab.json's content."""
+        return {"name": self.name, "directory": self.directory, "state": self.state, "created": self.created,
+                "substrate": self.substrate, "domain_type": self.domain_type, "accel_reason": self.accel_reason,
+                "host_shaping": self.host_shaping, "host_shaping_reason": self.host_shaping_reason,
+                "switch_netns": self.switch, "underlay": f"{UNDERLAY}.0/24",
+                "hosts": [h.to_json() for h in self.hosts]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Lab:
+        """From lab.json."""
+        return cls(data["name"], data["directory"], [LabHost.from_json(h) for h in data["hosts"]],
+                   data.get("substrate", ""), data.get("domain_type", "qemu"), data.get("accel_reason", ""),
+                   data.get("host_shaping", False), data.get("host_shaping_reason", ""),
+                   data.get("created", 0.0), data.get("state", "up"))
+
+    def save(self) -> None:
+        """Write lab.json atomically."""
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".lab.", suffix=".tmp")
+        with os.fdopen(fd, "w") as out:
+            json.dump(self.to_json(), out, indent=2)
+        os.replace(tmp, self.state_file)
+
+
+def lab_dir(name: str, root: Path | None = None) -> Path:
+    """Where a lab keeps its files."""
+    return (root or labs_root()) / name
+
+
+def load(name: str = "lab", root: Path | None = None) -> Lab:
+    """The recorded lab (LabError when there is none)."""
+    path = lab_dir(name, root) / "lab.json"
+    if not path.is_file():
+        raise LabError(f"no lab '{name}' in {path.parent.parent} (start one with: vxi lab up)")
+    return Lab.from_json(json.loads(path.read_text()))
+
+
+def check_machine() -> None:
+    """LabError unless this process can start daemons: root, libvirtd, QEMU, iproute2, unshare."""
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (network and mount namespaces, bridges, libvirtd as root)")
+    missing = [tool for tool in ("libvirtd", "qemu-system-x86_64", "ip", "bridge", "unshare", "tc")
+               if shutil.which(tool) is None and not any(Path(d, tool).exists() for d in ("/usr/sbin", "/sbin"))]
+    if missing:
+        raise LabError(f"missing {', '.join(missing)}: install the system packages (make system, or "
+                       "apt-get install --no-install-recommends libvirt-daemon libvirt-daemon-driver-qemu "
+                       "qemu-system-x86 iproute2)")
+
+
+def up(hosts: int = 3, name: str = "lab", root: Path | None = None, host_ids: list[str] | None = None,
+       progress: Callable[[str], None] | None = None) -> Lab:
+    """Start a lab of `hosts` daemons (or one per id of `host_ids`); roll everything back on failure."""
+    say = progress or (lambda _text: None)
+    if not _NAME.match(name):
+        raise LabError(f"lab name '{name}': letters, digits, '-' and '_' only, at most 16")
+    ids = host_ids or [f"h{i}" for i in range(1, hosts + 1)]
+    if not 1 <= len(ids) <= 32:
+        raise LabError(f"a lab has 1 to 32 hosts, not {len(ids)}")
+    check_machine()
+    directory = lab_dir(name, root)
+    if (directory / "lab.json").exists() or netns.names(netns_prefix(name)):
+        raise LabError(f"lab '{name}' is already up or left traces (run: vxi lab down{_name_opt(name)})")
+    directory.mkdir(parents=True, exist_ok=True)
+    lab = Lab(name, str(directory.resolve()), created=time.time())
+    socket = f"{lab.directory}/{ids[0]}/sock/libvirt-admin-sock"
+    if len(socket) > _MAX_SOCKET:
+        raise LabError(f"lab directory {lab.directory} is too deep for UNIX sockets ({len(socket)} > {_MAX_SOCKET} "
+                       "characters): set VXI_LAB_DIR to a shorter path")
+    lab.hosts = [LabHost(host_id, i, f"{lab.switch}-h{i}", f"{UNDERLAY}.{i}", f"{lab.directory}/{host_id}",
+                         str(uuid.uuid4())) for i, host_id in enumerate(ids, start=1)]
+    lab.save()
+    try:
+        _mountpoints()
+        say(f"lab {name}: switch namespace {lab.switch}")
+        netns.add(lab.switch)
+        netns.ip(lab.switch, "link", "add", SWITCH, "type", "bridge")
+        netns.ip(lab.switch, "link", "set", SWITCH, "up")
+        for host in lab.hosts:
+            _plug(lab, host)
+            daemon.prepare(host)
+            daemon.start(host, name)
+            lab.save()
+            say(f"lab {name}: host {host.id} up (libvirtd pid {host.pid}, {host.uri})")
+        lab.state = "up"
+        lab.save()
+    except BaseException:
+        down(name, root)
+        raise
+    return lab
+
+
+def _name_opt(name: str) -> str:
+    return "" if name == "lab" else f" --name {name}"
+
+
+def _mountpoints() -> None:
+    """Create the standard libvirt paths a daemon's copies are bound over, when this machine lacks them,
+    and note them so that the last lab to go removes them."""
+    created = MOUNTPOINTS.read_text().split() if MOUNTPOINTS.exists() else []
+    for target in daemon.BOUND.values():
+        if not os.path.isdir(target):
+            os.makedirs(target)
+            created.append(target)
+    if created:
+        MOUNTPOINTS.parent.mkdir(parents=True, exist_ok=True)
+        MOUNTPOINTS.write_text("".join(f"{t}\n" for t in dict.fromkeys(created)))
+
+
+def _remove_mountpoints() -> list[str]:
+    """With no lab left on the machine, remove the (empty) paths labs created."""
+    if netns.names("vxilab-") or not MOUNTPOINTS.exists():
+        return []
+    removed = []
+    for target in MOUNTPOINTS.read_text().split():
+        if os.path.isdir(target) and not os.listdir(target) and not os.path.ismount(target):
+            os.rmdir(target)
+            removed.append(f"directory {target}")
+    MOUNTPOINTS.unlink()
+    if not any(MOUNTPOINTS.parent.iterdir()):
+        MOUNTPOINTS.parent.rmdir()
+    return removed
+
+
+def _plug(lab: Lab, host: LabHost) -> None:
+    """The host's namespace and its port on the lab's switch."""
+    netns.add(host.netns)
+    port = f"p-{host.id}"[:15]
+    netns.ip(lab.switch, "link", "add", port, "mtu", str(UNDERLAY_MTU), "type", "veth", "peer", "name", "ul0",
+             "netns", host.netns)
+    netns.ip(lab.switch, "link", "set", port, "master", SWITCH, "up")
+    netns.ip(host.netns, "link", "set", "ul0", "mtu", str(UNDERLAY_MTU), "up")
+    netns.ip(host.netns, "addr", "add", f"{host.address}/24", "dev", "ul0")
+
+
+def down(name: str = "lab", root: Path | None = None) -> list[str]:
+    """Remove every trace of a lab: guests, daemons, processes, namespaces, directories, mountpoints it
+    created. Works from lab.json, and from the namespaces' names when lab.json is gone."""
+    directory = lab_dir(name, root)
+    removed: list[str] = []
+    lab = None
+    if (directory / "lab.json").is_file():
+        lab = Lab.from_json(json.loads((directory / "lab.json").read_text()))
+    for host in lab.hosts if lab else []:
+        for guest in daemon.destroy_guests(host):
+            removed.append(f"guest {guest} on {host.id}")
+        for pid in daemon.stop(host):
+            removed.append(f"process {pid} of {host.id}")
+    for ns in reversed(netns.names(netns_prefix(name))):
+        if ns != netns_prefix(name) and not ns.startswith(netns_prefix(name) + "-"):
+            continue
+        for pid in netns.pids(ns):
+            daemon._stop_pid(pid, 3.0)
+            removed.append(f"process {pid} in {ns}")
+        netns.delete(ns)
+        removed.append(f"namespace {ns}")
+    removed += _remove_mountpoints()
+    if directory.exists():
+        shutil.rmtree(directory)
+        removed.append(f"directory {directory}")
+    return removed
+
+
+def status(name: str = "lab", root: Path | None = None) -> dict:
+    """The lab as recorded, with each host's daemon checked: running or not, guests it runs."""
+    lab = load(name, root)
+    data = lab.to_json()
+    for host, row in zip(lab.hosts, data["hosts"], strict=True):
+        row["running"] = daemon.is_running(host)
+        row["namespace"] = netns.exists(host.netns)
+        row["guests"] = _guests(host) if row["running"] else []
+    return data
+
+
+def _guests(host: LabHost) -> list[dict]:
+    import libvirt
+
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    try:
+        conn = libvirt.open(host.uri)
+    except libvirt.libvirtError:
+        return []
+    try:
+        return [{"name": d.name(), "active": bool(d.isActive())} for d in conn.listAllDomains()]
+    finally:
+        conn.close()
