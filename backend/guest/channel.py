@@ -39,124 +39,134 @@ class ExecResult:
         return self.exit_code == 0
 
 
+def prepare() -> None:
+    """Run libvirt's event loop in this process (once). Exec channels need it, and a connection uses it
+    only when it was running before the connection opened: call this before opening connections."""
+    from backend.deploy.libvirt.events import start_event_loop
+
+    start_event_loop()
+
+
 class GuestChannel:
     """One open exec channel to one running guest; calls are serialised, one command at a time.
 
-    The stream is blocking and read by a thread of its own: a non-blocking libvirt stream would need an
-    event loop registered before the connection was opened."""
+    The stream is non-blocking and read by polling: a blocking libvirt stream holds its connection's lock
+    while it waits, so nothing could be sent meanwhile. Data arrives through libvirt's event loop, which
+    must have been running when the connection was opened (see `prepare`)."""
 
     def __init__(self, conn, dom, device: str = EXEC_CHANNEL):
+        prepare()
         self.conn, self.dom, self.device = conn, dom, device
         self._stream = None
         self._buffer = b""
-        self._closed = True
-        self._arrived = threading.Condition()
         self._lock = threading.Lock()
 
     # ----- stream -----
     def _open(self) -> None:
         import libvirt
 
-        if self._stream is not None and not self._closed:
+        if self._stream is not None:
             return
-        self.close()
-        stream = self.conn.newStream(0)
+        stream = self.conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
         try:
             self.dom.openChannel(self.device, stream, libvirt.VIR_DOMAIN_CHANNEL_FORCE)
         except libvirt.libvirtError as exc:
             raise ChannelError(f"{self.dom.name()}: cannot open its exec channel: {exc.get_error_message()}") from exc
-        with self._arrived:
-            self._stream, self._buffer, self._closed = stream, b"", False
-        threading.Thread(target=self._read, args=(stream,), name=f"exec-{self.dom.name()}", daemon=True).start()
-
-    def _read(self, stream) -> None:
-        while True:
-            try:
-                got = stream.recv(65536)
-            except Exception:
-                got = b""
-            with self._arrived:
-                if stream is not self._stream:
-                    return
-                if not isinstance(got, bytes) or not got:
-                    self._closed = True
-                    self._arrived.notify_all()
-                    return
-                self._buffer += got
-                self._arrived.notify_all()
+        self._stream, self._buffer = stream, b""
 
     def close(self) -> None:
         """Close the stream (a later call opens it again)."""
-        with self._arrived:
-            stream, self._stream, self._closed = self._stream, None, True
-            self._arrived.notify_all()
+        stream, self._stream = self._stream, None
         if stream is not None:
             try:
                 stream.abort()
             except Exception:
                 pass
 
+    def _send(self, data: bytes, deadline: float) -> None:
+        while data:
+            sent = self._stream.send(data)
+            if sent == -2:
+                if time.monotonic() > deadline:
+                    raise ChannelError(f"{self.dom.name()}: its exec channel takes no input")
+                time.sleep(0.01)
+                continue
+            if sent < 0:
+                raise ChannelError(f"{self.dom.name()}: writing to its exec channel failed")
+            data = data[sent:]
+
+    def _receive(self) -> bool:
+        """Move what has arrived into the buffer; False when nothing had."""
+        got = self._stream.recv(65536)
+        if got == -2:
+            return False
+        if not got:
+            raise ChannelError(f"{self.dom.name()}: its exec channel closed")
+        self._buffer += got
+        return True
+
+    def _ask(self, command: str, limit: int, deadline: float) -> int:
+        ident = next(_ids)
+        code = base64.b64encode(command.encode()).decode()
+        self._send(f"\n@@VXI {ident} {limit} {code}\n".encode(), deadline)
+        return ident
+
     # ----- commands -----
     def run(self, command: str, timeout: float = 30.0) -> ExecResult:
         """Run `command` with sh in the guest; wait at most `timeout` seconds (ChannelError beyond)."""
+        import libvirt
+
         with self._lock:
             try:
                 return self._run(command, timeout)
+            except libvirt.libvirtError as exc:
+                self.close()
+                raise ChannelError(f"{self.dom.name()}: exec channel failed: {exc.get_error_message()}") from exc
             except Exception:
                 self.close()
                 raise
 
     def _run(self, command: str, timeout: float) -> ExecResult:
-        import libvirt
-
         started = time.monotonic()
         deadline = started + timeout + 2.0
         self._open()
-        ident = next(_ids)
-        code = base64.b64encode(command.encode()).decode()
-        limit = max(1, int(timeout + 0.999))
-        try:
-            self._stream.send(f"\n@@VXI {ident} {limit} {code}\n".encode())
-        except libvirt.libvirtError as exc:
-            raise ChannelError(f"{self.dom.name()}: exec channel failed: {exc.get_error_message()}") from exc
+        ident = self._ask(command, max(1, int(timeout + 0.999)), deadline)
         begin = f"@@VXI-OUT {ident}\n".encode()
-        with self._arrived:
-            while True:
-                match = next((m for m in _END.finditer(self._buffer) if int(m.group(1)) == ident), None)
-                if match:
-                    start = self._buffer.rfind(begin, 0, match.start())
-                    body = self._buffer[start + len(begin):match.start()] if start >= 0 else b""
-                    self._buffer = self._buffer[match.end():]
-                    output = base64.b64decode(b"".join(body.split()) or b"").decode(errors="replace")
-                    return ExecResult(_exit_code(int(match.group(2))), output, time.monotonic() - started)
-                if self._closed:
-                    raise ChannelError(f"{self.dom.name()}: its exec channel closed")
-                left = deadline - time.monotonic()
-                if left <= 0:
+        while True:
+            match = next((m for m in _END.finditer(self._buffer) if int(m.group(1)) == ident), None)
+            if match:
+                start = self._buffer.rfind(begin, 0, match.start())
+                body = self._buffer[start + len(begin):match.start()] if start >= 0 else b""
+                self._buffer = self._buffer[match.end():]
+                output = base64.b64decode(b"".join(body.split()) or b"").decode(errors="replace")
+                return ExecResult(_exit_code(int(match.group(2))), output, time.monotonic() - started)
+            if not self._receive():
+                if time.monotonic() > deadline:
                     raise ChannelError(f"{self.dom.name()}: no answer to '{command}' within {timeout:.0f} s")
-                self._arrived.wait(left)
+                time.sleep(0.005)
 
     def wait_ready(self, timeout: float = 120.0, every: float = 1.0) -> float:
         """Wait until the guest's agent answers (the guest has configured itself), asking again every
         `every` seconds on one open stream; the seconds waited (ChannelError when it never answers)."""
+        import libvirt
+
         started = time.monotonic()
+        asked: set[int] = set()
         with self._lock:
-            asked: set[int] = set()
             while time.monotonic() - started < timeout:
+                next_ask = time.monotonic() + every
                 try:
                     self._open()
-                    ident = next(_ids)
-                    self._stream.send(f"\n@@VXI {ident} 5 {base64.b64encode(b'true').decode()}\n".encode())
-                    asked.add(ident)
-                except Exception:
-                    self.close()
-                next_ask = time.monotonic() + every
-                with self._arrived:
-                    while (left := next_ask - time.monotonic()) > 0:
+                    asked.add(self._ask("true", 5, next_ask))
+                    while time.monotonic() < next_ask:
                         if any(int(m.group(1)) in asked for m in _END.finditer(self._buffer)):
                             self._buffer = b""
                             return time.monotonic() - started
-                        self._arrived.wait(left)
+                        if not self._receive():
+                            time.sleep(0.01)
+                except (ChannelError, libvirt.libvirtError):
+                    self.close()
+                    time.sleep(max(0.0, next_ask - time.monotonic()))
                 if not self.dom.isActive():
                     raise ChannelError(f"{self.dom.name()}: the guest stopped before it was ready")
         raise ChannelError(f"{self.dom.name()}: its agent did not answer within {timeout:.0f} s")

@@ -149,6 +149,30 @@ def start(host: LabHost, lab_name: str, timeout: float = 30.0) -> int:
                           f"(see {base}/log/libvirtd.log)")
 
 
+def warm_up(hosts: list[LabHost], domain_type: str) -> None:
+    """Have every daemon probe QEMU's capabilities now, in parallel, rather than at its first guest."""
+    import threading
+
+    import libvirt
+
+    def probe(host: LabHost) -> None:
+        try:
+            conn = libvirt.open(host.uri)
+            try:
+                conn.getDomainCapabilities(None, "x86_64", None, domain_type, 0)
+            finally:
+                conn.close()
+        except libvirt.libvirtError:
+            pass  # the first guest will say what is wrong
+
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    workers = [threading.Thread(target=probe, args=(h,), daemon=True) for h in hosts]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+
+
 def is_running(host: LabHost) -> bool:
     """True when the recorded pid is still this host's libvirtd."""
     if not host.pid:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.lab import daemon, netns
+from backend.lab import daemon, netns, shaping
+from backend.lab import substrate as lab_substrate
 from backend.lab.daemon import LabHost
 from backend.lab.netns import LabError
 
@@ -27,9 +28,11 @@ UNDERLAY = "10.254.0"  # /24 inside the lab's namespaces only
 UNDERLAY_MTU = 1600  # room for VXLAN's 50 bytes around a guest's 1500
 SWITCH = "underlay"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+_HOST_SUFFIX = re.compile(r"-h\d+$")  # host namespaces end so; lab names may not
 _MAX_SOCKET = 100  # a UNIX socket path holds 107 bytes; leave room for libvirt-admin-sock
 # The standard libvirt paths the labs of this machine created (to bind over), removed with the last lab.
 MOUNTPOINTS = Path("/run/vxi-designer/lab-mountpoints")
+REGISTRY = Path("/run/vxi-designer/labs")  # lab name -> its directory, for a down that is not told where
 
 
 def labs_root() -> Path:
@@ -57,6 +60,7 @@ class Lab:
     accel_reason: str = ""
     host_shaping: bool = False
     host_shaping_reason: str = ""
+    image: str = ""
     created: float = 0.0
     state: str = "starting"
 
@@ -82,6 +86,7 @@ class Lab:
         return {"name": self.name, "directory": self.directory, "state": self.state, "created": self.created,
                 "substrate": self.substrate, "domain_type": self.domain_type, "accel_reason": self.accel_reason,
                 "host_shaping": self.host_shaping, "host_shaping_reason": self.host_shaping_reason,
+                "image": self.image,
                 "switch_netns": self.switch, "underlay": f"{UNDERLAY}.0/24",
                 "hosts": [h.to_json() for h in self.hosts]}
 
@@ -91,7 +96,17 @@ class Lab:
         return cls(data["name"], data["directory"], [LabHost.from_json(h) for h in data["hosts"]],
                    data.get("substrate", ""), data.get("domain_type", "qemu"), data.get("accel_reason", ""),
                    data.get("host_shaping", False), data.get("host_shaping_reason", ""),
-                   data.get("created", 0.0), data.get("state", "up"))
+                   data.get("image", ""), data.get("created", 0.0), data.get("state", "up"))
+
+    def connect(self, host_id: str):
+        """A new libvirt connection to one host of the lab (libvirt's event loop running first, so that
+        exec channels work on it)."""
+        import libvirt
+
+        from backend.guest.channel import prepare
+
+        prepare()
+        return libvirt.open(self.host(host_id).uri)
 
     def save(self) -> None:
         """Write lab.json atomically."""
@@ -102,8 +117,17 @@ class Lab:
 
 
 def lab_dir(name: str, root: Path | None = None) -> Path:
-    """Where a lab keeps its files."""
+    """Where a lab keeps its files (a running lab's own directory when no root is given)."""
+    if root is None and (REGISTRY / name).is_file():
+        return Path((REGISTRY / name).read_text().strip())
     return (root or labs_root()) / name
+
+
+def running_labs() -> list[str]:
+    """Names of the labs this machine runs (or that left namespaces behind)."""
+    names = {p.name for p in REGISTRY.iterdir()} if REGISTRY.is_dir() else set()
+    names |= {ns[len("vxilab-"):] for ns in netns.names("vxilab-") if not _HOST_SUFFIX.search(ns)}
+    return sorted(names)
 
 
 def load(name: str = "lab", root: Path | None = None) -> Lab:
@@ -126,13 +150,14 @@ def check_machine() -> None:
                        "qemu-system-x86 iproute2)")
 
 
-def up(hosts: int = 3, name: str = "lab", root: Path | None = None, host_ids: list[str] | None = None,
+def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
        progress: Callable[[str], None] | None = None) -> Lab:
-    """Start a lab of `hosts` daemons (or one per id of `host_ids`); roll everything back on failure."""
+    """Start a lab of `hosts` daemons (or one per host of the substrate `like`), build the guest image,
+    find the domain type and whether hosts can shape, write the substrate; roll back on failure."""
     say = progress or (lambda _text: None)
-    if not _NAME.match(name):
-        raise LabError(f"lab name '{name}': letters, digits, '-' and '_' only, at most 16")
-    ids = host_ids or [f"h{i}" for i in range(1, hosts + 1)]
+    if not _NAME.match(name) or _HOST_SUFFIX.search(name):
+        raise LabError(f"lab name '{name}': letters, digits, '-' and '_' only, at most 16, not ending in -h<N>")
+    ids = list(like.hosts) if like is not None else [f"h{i}" for i in range(1, hosts + 1)]
     if not 1 <= len(ids) <= 32:
         raise LabError(f"a lab has 1 to 32 hosts, not {len(ids)}")
     check_machine()
@@ -141,6 +166,8 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, host_ids: li
         raise LabError(f"lab '{name}' is already up or left traces (run: vxi lab down{_name_opt(name)})")
     directory.mkdir(parents=True, exist_ok=True)
     lab = Lab(name, str(directory.resolve()), created=time.time())
+    REGISTRY.mkdir(parents=True, exist_ok=True)
+    (REGISTRY / name).write_text(lab.directory + "\n")
     socket = f"{lab.directory}/{ids[0]}/sock/libvirt-admin-sock"
     if len(socket) > _MAX_SOCKET:
         raise LabError(f"lab directory {lab.directory} is too deep for UNIX sockets ({len(socket)} > {_MAX_SOCKET} "
@@ -149,23 +176,46 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, host_ids: li
                          str(uuid.uuid4())) for i, host_id in enumerate(ids, start=1)]
     lab.save()
     try:
-        _mountpoints()
-        say(f"lab {name}: switch namespace {lab.switch}")
-        netns.add(lab.switch)
-        netns.ip(lab.switch, "link", "add", SWITCH, "type", "bridge")
-        netns.ip(lab.switch, "link", "set", SWITCH, "up")
-        for host in lab.hosts:
-            _plug(lab, host)
-            daemon.prepare(host)
-            daemon.start(host, name)
-            lab.save()
-            say(f"lab {name}: host {host.id} up (libvirtd pid {host.pid}, {host.uri})")
+        _start(lab, say)
+        _describe(lab, like, say)
         lab.state = "up"
         lab.save()
     except BaseException:
         down(name, root)
         raise
     return lab
+
+
+def _start(lab: Lab, say: Callable[[str], None]) -> None:
+    _mountpoints()
+    netns.add(lab.switch)
+    netns.ip(lab.switch, "link", "add", SWITCH, "type", "bridge")
+    netns.ip(lab.switch, "link", "set", SWITCH, "up")
+    say(f"lab {lab.name}: switch namespace {lab.switch}, underlay {UNDERLAY}.0/24")
+    for host in lab.hosts:
+        _plug(lab, host)
+        daemon.prepare(host)
+        daemon.start(host, lab.name)
+        lab.save()
+        say(f"lab {lab.name}: host {host.id} up in namespace {host.netns} (libvirtd pid {host.pid})")
+
+
+def _describe(lab: Lab, like, say: Callable[[str], None]) -> None:
+    """Guest image, domain type, shaping, QEMU capabilities warmed on every host, substrate file."""
+    from backend.guest import accel, image
+
+    built, fresh = image.build()
+    lab.image = str(built.directory)
+    say(f"lab {lab.name}: guest image {built.directory} ({'built' if fresh else 'cached'})")
+    found = accel.detect(built)
+    lab.domain_type, lab.accel_reason = found.domain_type, found.reason
+    say(f"lab {lab.name}: guests run with {found.label} ({found.reason})")
+    lab.host_shaping, lab.host_shaping_reason = shaping.libvirt_bandwidth_works(lab.hosts[0].netns)
+    say(f"lab {lab.name}: shaping: {lab.host_shaping_reason}")
+    daemon.warm_up(lab.hosts, lab.domain_type)
+    lab.substrate = str(Path(lab.directory) / "substrate.vxdl")
+    lab_substrate.write(Path(lab.substrate), lab.name, {h.id: h.uri for h in lab.hosts}, like)
+    lab.save()
 
 
 def _name_opt(name: str) -> str:
@@ -203,7 +253,7 @@ def _remove_mountpoints() -> list[str]:
 def _plug(lab: Lab, host: LabHost) -> None:
     """The host's namespace and its port on the lab's switch."""
     netns.add(host.netns)
-    port = f"p-{host.id}"[:15]
+    port = f"p-{host.index}"
     netns.ip(lab.switch, "link", "add", port, "mtu", str(UNDERLAY_MTU), "type", "veth", "peer", "name", "ul0",
              "netns", host.netns)
     netns.ip(lab.switch, "link", "set", port, "master", SWITCH, "up")
@@ -232,6 +282,9 @@ def down(name: str = "lab", root: Path | None = None) -> list[str]:
             removed.append(f"process {pid} in {ns}")
         netns.delete(ns)
         removed.append(f"namespace {ns}")
+    (REGISTRY / name).unlink(missing_ok=True)
+    if REGISTRY.is_dir() and not any(REGISTRY.iterdir()):
+        REGISTRY.rmdir()
     removed += _remove_mountpoints()
     if directory.exists():
         shutil.rmtree(directory)
