@@ -7,6 +7,7 @@ import re
 import struct
 
 SECTOR = 2048
+MIN_SECTORS = 150  # tiny volumes are not probed by some tools (busybox's volume_id wants at least 64 KiB)
 _NO_DATE = b"0" * 16 + b"\0"  # "not specified" (ISO 9660 8.4.26.1): the same bytes on every build
 _DIR_DATE = bytes([80, 1, 1, 0, 0, 0, 0])  # 1980-01-01 00:00 UTC
 
@@ -91,7 +92,7 @@ def build(label: str, files: dict[str, bytes]) -> bytes:
     for name in names:
         extents[name] = at
         at += _sectors(len(files[name]))
-    total = at
+    total = max(at, MIN_SECTORS)
     primary = _directory([(_primary_name(n), extents[n], len(files[n])) for n in names], 23)
     joliet = _directory([((n + ";1").encode("utf-16-be"), extents[n], len(files[n])) for n in names], 24)
     image = bytearray(SECTOR * 16)
@@ -103,4 +104,4 @@ def build(label: str, files: dict[str, bytes]) -> bytes:
     image += primary + joliet
     for name in names:
         image += files[name].ljust(_sectors(len(files[name])) * SECTOR, b"\0")
-    return bytes(image)
+    return bytes(image.ljust(total * SECTOR, b"\0"))

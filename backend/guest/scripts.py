@@ -79,7 +79,7 @@ while :; do
         set -- $line
         [ $# -eq 4 ] || continue
         printf '%s' "$4" | base64 -d > "$work.cmd" 2>/dev/null
-        timeout "$3" sh "$work.cmd" < /dev/null > "$work.out" 2>&1 3>&-
+        timeout "$3" /bin/sh "$work.cmd" < /dev/null > "$work.out" 2>&1 3>&-  # a path: busybox would run its own sh
         rc=$?
         printf '@@VXI-OUT %s\n' "$2" >&3
         base64 < "$work.out" >&3

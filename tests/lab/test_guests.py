@@ -101,6 +101,7 @@ def test_two_guests_on_different_hosts_reach_each_other_only_through_the_vxlan(l
     before = a.run("ping -c 1 -W 2 10.100.0.2")
     assert not before.ok, "the two bridges are on different hosts: no path without a tunnel"
     join(lab, "br-pair", PAIR, ["h1", "h2"])
+    a.run("ping -c 1 -W 3 10.100.0.2")  # the address was unresolved a moment ago: resolve it again
     after = a.run("ping -c 3 -W 3 10.100.0.2", timeout=20)
     assert after.ok, after.output
     assert "3 packets received" in after.output
