@@ -65,6 +65,6 @@ def archive(entries: list[Entry]) -> bytes:
 def compressed(entries: list[Entry]) -> bytes:
     """The gzip-compressed archive (no name, time zero: the same bytes for the same entries)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as gz:
         gz.write(archive(entries))
     return buffer.getvalue()

@@ -1,0 +1,77 @@
+"""`vxi lab up|status|down` through the command line, on a lab of its own: the substrate it writes, what
+status says, and that down leaves nothing (no daemon, QEMU, namespace, bridge, tunnel or directory)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from backend.cli import main
+from backend.deploy.libvirt.xml import stable_mac
+from backend.guest.config import GuestConfig, GuestNic
+from backend.lab import guests, lab, netns, segments
+from backend.vxdl import read_file
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+
+def root_links() -> set[str]:
+    done = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True)
+    return {line.split(":")[1].strip().split("@")[0] for line in done.stdout.splitlines()}
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_lab_up_writes_a_substrate_with_uris_and_down_leaves_nothing(guest_image, capsys, monkeypatch):
+    root = Path(tempfile.mkdtemp(prefix="vxd-", dir="/tmp"))
+    monkeypatch.setenv("VXI_LAB_DIR", str(root))
+    name = f"d{os.getpid()}"
+    before = root_links()
+    try:
+        assert main(["lab", "up", "--hosts", "2", "--name", name]) == 0
+        out, err = capsys.readouterr()
+        substrate_path = out.strip()
+        assert f"lab {name}: 2 hosts up" in err and ("software emulation" in err or "KVM" in err)
+        substrate = read_file(substrate_path, "substrate").model
+        started = lab.load(name)
+        assert {h: s.uri for h, s in substrate.hosts.items()} == {h.id: h.uri for h in started.hosts}
+        assert all(h.uri.startswith("qemu+unix:///system?socket=") for h in started.hosts)
+
+        assert main(["lab", "status", "--name", name]) == 0
+        status = capsys.readouterr().out
+        assert status.count("running") == 2 and "no guests" in status
+
+        for host in started.hosts:  # a lab daemon holds nothing of the process that started it
+            fds = [os.readlink(f) for f in Path(f"/proc/{host.pid}/fd").iterdir()]
+            assert not [f for f in fds if "vxi-fulltest.lock" in f]
+        for host in started.hosts:
+            segments.ensure_bridge(host.netns, "br-x")
+            peer = [h.address for h in started.hosts if h is not host]
+            segments.ensure_vxlan(host.netns, "br-x", 7, host.address, peer)
+        config = GuestConfig("x", [GuestNic(stable_mac("lab", "x", 0), ["10.7.0.1/24"])])
+        guest = guests.start(started, guest_image, "h1", config, ["br-x"])
+        guests.wait_ready(guest)
+        assert main(["lab", "status", "--name", name]) == 0
+        assert "(x)" in capsys.readouterr().out
+        pids = [h.pid for h in started.hosts] + [p for h in started.hosts for p in netns.pids(h.netns)]
+        assert len(pids) >= 3  # two daemons and a QEMU at least
+    finally:
+        assert main(["lab", "down", "--name", name]) == 0
+    said = capsys.readouterr().out
+    assert "guest x on h1" in said and f"lab {name}: down, nothing left" in said
+    assert not [p for p in pids if alive(p)]
+    assert not netns.names(f"vxilab-{name}")
+    assert not (root / name).exists() and not (lab.REGISTRY / name).exists()
+    assert root_links() <= before
+    assert main(["lab", "status", "--name", name]) == 1
+    assert main(["lab", "down", "--name", name]) == 1
+    root.rmdir()
