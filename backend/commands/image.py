@@ -29,7 +29,7 @@ def run_build(args) -> int:
         image, fresh = build(force=args.force)
     except ImageError as exc:
         raise CliError(str(exc), 1) from None
-    _print(image, "built" if fresh else "up to date (cached)", args.json)
+    _print(image, "built" if fresh else "cached", args.json)
     return 0
 
 
@@ -60,7 +60,9 @@ def _print(image, state: str, as_json: bool) -> None:
                                      "domain_type": found.domain_type, "accel_reason": found.reason}, indent=2))
         return
     print(f"guest image {image.directory} ({state})")
-    print(f"  kernel: {image.kernel} (Linux {manifest['kernel_version']}, {manifest['kernel_bytes'] / 1e6:.1f} MB)")
+    boot = "PVH entry, loaded as is" if image.kernel.name == "vmlinux" else "bzImage"
+    print(f"  kernel: {image.kernel} (Linux {manifest['kernel_version']}, {boot}, "
+          f"{manifest['kernel_bytes'] / 1e6:.1f} MB)")
     print(f"  initramfs: {image.initrd} ({manifest['initrd_bytes'] / 1e6:.1f} MB, sha256 "
           f"{manifest['initrd_sha256'][:16]}...)")
     print(f"  modules: {', '.join(m.removesuffix('.ko') for m in manifest['modules'])}")

@@ -1,7 +1,11 @@
-"""The project's guest image, built reproducibly into the XDG cache: the distribution's kernel (copied),
-and an initramfs with busybox, dash as /bin/sh (a static busybox's own shell would run its applets in
-place of iproute2's ip and tc), iproute2 (ip, tc), iperf3 when present, the kernel modules a guest needs,
-and the init, configure and exec-agent scripts. Built again only when one of its inputs changes."""
+"""The project's guest image, built reproducibly into the XDG cache:
+- the distribution's kernel, unpacked from its bzImage when it can boot through PVH (QEMU then loads
+  it directly: no decompression by the emulated CPU, ready in 2.8 s instead of 6.8 s under TCG here),
+  copied as it is otherwise;
+- an initramfs with busybox, dash as /bin/sh (a static busybox's own shell would run its applets in
+  place of iproute2's ip and tc), iproute2 (ip, tc), iperf3 when present, the kernel modules a guest
+  needs, and the init, configure and exec-agent scripts.
+Built again only when one of its inputs changes."""
 
 from __future__ import annotations
 
@@ -12,15 +16,17 @@ import lzma
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from backend.guest import cpio, scripts
 
-FORMAT = 1  # bump when the layout of the image changes in a way the inputs do not show
+FORMAT = 2  # bump when the layout of the image changes in a way the inputs do not show
 MODULES = ("virtio_pci", "virtio_net", "virtio_console", "virtio_blk", "isofs", "sch_tbf", "sch_netem")
 PROGRAMS = ("ip", "tc")
 OPTIONAL_PROGRAMS = ("iperf3", "dash")
@@ -41,8 +47,9 @@ class GuestImage:
 
     @property
     def kernel(self) -> Path:
-        """The kernel (bzImage) to boot directly."""
-        return self.directory / "vmlinuz"
+        """The kernel to boot directly: an ELF with a PVH entry (vmlinux) or the bzImage (vmlinuz)."""
+        unpacked = self.directory / "vmlinux"
+        return unpacked if unpacked.exists() else self.directory / "vmlinuz"
 
     @property
     def initrd(self) -> Path:
@@ -107,6 +114,46 @@ def module_order(modules_root: Path, version: str, names: tuple[str, ...] = MODU
             raise ImageError(f"kernel {version} has no module {name}")
         visit(by_name[name])
     return [base / module for module in order]
+
+
+def _has_pvh_note(elf: bytes) -> bool:
+    """True when a 64-bit ELF kernel carries Xen's PHYS32_ENTRY note (QEMU boots it through PVH)."""
+    if elf[:5] != b"\x7fELF\x02":
+        return False
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for i in range(phnum):
+        p_type, = struct.unpack_from("<I", elf, phoff + i * phentsize)
+        if p_type != 4:  # PT_NOTE
+            continue
+        offset, = struct.unpack_from("<Q", elf, phoff + i * phentsize + 8)
+        size, = struct.unpack_from("<Q", elf, phoff + i * phentsize + 32)
+        at, end = offset, offset + size
+        while at + 12 <= end:
+            namesz, descsz, kind = struct.unpack_from("<III", elf, at)
+            name = elf[at + 12:at + 12 + namesz].rstrip(b"\0")
+            if name == b"Xen" and kind == 0x12:  # XEN_ELFNOTE_PHYS32_ENTRY
+                return True
+            at += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return False
+
+
+def unpack_kernel(bzimage: bytes) -> bytes | None:
+    """The uncompressed kernel inside a bzImage (xz or gzip payload) when it has a PVH entry, else None."""
+    if bzimage[0x202:0x206] != b"HdrS":
+        return None
+    start = ((bzimage[0x1f1] or 4) + 1) * 512 + struct.unpack_from("<I", bzimage, 0x248)[0]
+    payload = bzimage[start:]
+    try:
+        if payload.startswith(b"\xfd7zXZ\x00"):
+            elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(payload)
+        elif payload.startswith(b"\x1f\x8b"):
+            elf = zlib.decompressobj(wbits=31).decompress(payload)
+        else:
+            return None
+    except (lzma.LZMAError, zlib.error):
+        return None
+    return elf if _has_pvh_note(elf) else None
 
 
 def _module_bytes(path: Path) -> bytes:
@@ -263,12 +310,17 @@ def build(force: bool = False, kernel: Path | None = None) -> tuple[GuestImage, 
         started = time.monotonic()
         tmp = Path(tempfile.mkdtemp(dir=cache_dir(), prefix=".build-"))
         try:
-            shutil.copyfile(inputs.kernel, tmp / "vmlinuz")
+            unpacked = unpack_kernel(inputs.kernel.read_bytes())
+            if unpacked is not None:
+                (tmp / "vmlinux").write_bytes(unpacked)
+            else:
+                shutil.copyfile(inputs.kernel, tmp / "vmlinuz")
+            kernel_file = "vmlinux" if unpacked is not None else "vmlinuz"
             (tmp / "initrd.img").write_bytes(cpio.compressed(_entries(inputs)))
             manifest = {"key": key, "format": FORMAT, "kernel_version": inputs.version,
                         "kernel_source": str(inputs.kernel), "modules": [m.name for m in inputs.modules],
                         "programs": sorted(str(p) for p in set(inputs.files.values())),
-                        "kernel_bytes": (tmp / "vmlinuz").stat().st_size,
+                        "kernel_file": kernel_file, "kernel_bytes": (tmp / kernel_file).stat().st_size,
                         "initrd_bytes": (tmp / "initrd.img").stat().st_size,
                         "initrd_sha256": hashlib.sha256((tmp / "initrd.img").read_bytes()).hexdigest(),
                         "build_seconds": round(time.monotonic() - started, 2)}

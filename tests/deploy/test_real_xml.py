@@ -47,7 +47,7 @@ def test_real_guest_xml_is_valid_for_libvirt(schema, boot, shaping):
     root = etree.fromstring(domain_xml(router(boot, shaping)).encode())
     assert schema.validate(root), schema.error_log
     assert root.get("type") == "qemu"
-    assert int(root.findtext("memory")) * 1024 == MIN_GUEST_BYTES  # 64 MiB asked, 96 MiB given
+    assert int(root.findtext("memory")) * 1024 == MIN_GUEST_BYTES  # 64 MiB asked, 128 MiB given
     assert root.find("features/acpi") is not None
     nics = root.findall("devices/interface")
     assert [n.get("type") for n in nics] == ["bridge", "bridge"]
