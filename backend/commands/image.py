@@ -14,6 +14,8 @@ def register(sub) -> None:
     image_sub.required = True
     build = image_sub.add_parser("build", help="build the image into the cache (only when its inputs changed)")
     build.add_argument("--force", action="store_true", help="build again even when the cache holds it")
+    build.add_argument("--prune", action="store_true",
+                       help="remove older images from the cache (not while guests still boot from them)")
     build.add_argument("--json", action="store_true", help="print the image's manifest as JSON")
     build.set_defaults(func=run_build)
     show = image_sub.add_parser("show", help="where the image is, what it holds, how guests will run")
@@ -23,13 +25,16 @@ def register(sub) -> None:
 
 def run_build(args) -> int:
     """Build (or find) the image and describe it."""
-    from backend.guest.image import ImageError, build
+    from backend.guest.image import ImageError, build, prune
 
     try:
         image, fresh = build(force=args.force)
     except ImageError as exc:
         raise CliError(str(exc), 1) from None
     _print(image, "built" if fresh else "cached", args.json)
+    if args.prune:
+        for folder in prune(image):
+            print(f"removed {folder}")
     return 0
 
 

@@ -337,6 +337,16 @@ def build(force: bool = False, kernel: Path | None = None) -> tuple[GuestImage, 
     return image, True
 
 
+def prune(keep: GuestImage) -> list[Path]:
+    """Remove every other image from the cache (guests still running from one would not boot again)."""
+    removed = []
+    for folder in cache_dir().iterdir():
+        if folder.is_dir() and folder != keep.directory and (folder / "image.json").exists():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
+
+
 def ensure() -> GuestImage:
     """The image, built first if this machine's inputs have none yet."""
     return build()[0]

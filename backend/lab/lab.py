@@ -204,7 +204,10 @@ def _describe(lab: Lab, like, say: Callable[[str], None]) -> None:
     """Guest image, domain type, shaping, QEMU capabilities warmed on every host, substrate file."""
     from backend.guest import accel, image
 
-    built, fresh = image.build()
+    try:
+        built, fresh = image.build()
+    except image.ImageError as exc:
+        raise LabError(f"the lab's guests need the guest image: {exc}") from exc
     lab.image = str(built.directory)
     say(f"lab {lab.name}: guest image {built.directory} ({'built' if fresh else 'cached'})")
     found = accel.detect(built)

@@ -102,3 +102,21 @@ def test_iso_is_reproducible_and_labelled_for_cloud_init():
     assert joliet[0] == 2 and joliet[88:91] == b"%/E" and joliet[40:52].decode("utf-16-be") == "cidata"
     for content in files.values():
         assert content in image
+
+
+def test_disk_element_is_valid_vxdl_kept_on_the_component_and_written_back(tmp_path):
+    from pathlib import Path
+
+    from backend.vxdl import read_bytes, write_bytes
+
+    source = (Path(__file__).resolve().parents[2] / "examples" / "figure6-vxi-a.vxdl").read_text()
+    disk = '<x:disk source="/srv/images/debian-12-genericcloud-amd64.qcow2" userData="/srv/extra"/>'
+    with_disk = source.replace("<x:function>compute</x:function>", disk + "<x:function>compute</x:function>", 1)
+    result = read_bytes(with_disk.encode(), "with-disk.vxdl")
+    assert not [p for p in result.problems if p.severity == "error"], result.problems
+    assert nocloud.user_disk_of(result.model.components["a1"]) == \
+        nocloud.UserDisk("/srv/images/debian-12-genericcloud-amd64.qcow2", user_data="/srv/extra")
+    again = read_bytes(write_bytes(result.model), "again.vxdl")
+    assert nocloud.user_disk_of(again.model.components["a1"]).source.endswith("amd64.qcow2")
+    bad = read_bytes(with_disk.replace('userData="/srv/extra"', 'format="vmdk"').encode(), "bad.vxdl")
+    assert [p for p in bad.problems if p.severity == "error" and "vmdk" in p.message]

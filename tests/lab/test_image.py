@@ -61,3 +61,13 @@ def test_a_changed_input_gives_another_key(inputs, monkeypatch):
     key = inputs.key()
     monkeypatch.setattr(scripts, "AGENT", scripts.AGENT + "# changed\n")
     assert inputs.key() != key
+
+
+def test_prune_keeps_only_the_current_image(inputs, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VXI_GUEST_CACHE", str(tmp_path))
+    old = tmp_path / "0123456789abcdef"
+    old.mkdir()
+    (old / "image.json").write_text("{}")
+    assert main(["image", "build", "--prune"]) == 0
+    assert f"removed {old}" in capsys.readouterr().out
+    assert not old.exists() and image.ensure().kernel.exists()

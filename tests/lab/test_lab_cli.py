@@ -75,3 +75,24 @@ def test_lab_up_writes_a_substrate_with_uris_and_down_leaves_nothing(guest_image
     assert main(["lab", "status", "--name", name]) == 1
     assert main(["lab", "down", "--name", name]) == 1
     root.rmdir()
+
+
+def test_lab_like_a_substrate_keeps_its_hosts_sites_and_links(guest_image, capsys, monkeypatch):
+    root = Path(tempfile.mkdtemp(prefix="vxd-", dir="/tmp"))
+    monkeypatch.setenv("VXI_LAB_DIR", str(root))
+    name = f"l{os.getpid()}"
+    example = Path(__file__).resolve().parents[2] / "examples" / "figure6-substrate.vxdl"
+    original = read_file(example, "substrate").model
+    try:
+        assert main(["lab", "up", "--like", str(example), "--name", name]) == 0
+        substrate = read_file(capsys.readouterr().out.strip(), "substrate").model
+        assert list(substrate.hosts) == ["left", "right", "core1", "core2"]
+        assert {h.id: h.site for h in substrate.hosts.values()} == {h.id: h.site for h in original.hosts.values()}
+        assert set(substrate.links) == set(original.links) and substrate.hosts["core2"].provisioned
+        assert all(h.uri and h.uri.startswith("qemu+unix://") for h in substrate.hosts.values())
+        assert main(["lab", "status", "--name", name]) == 0
+        assert capsys.readouterr().out.count("running") == 4
+    finally:
+        assert main(["lab", "down", "--name", name]) == 0
+    assert not netns.names(f"vxilab-{name}")
+    root.rmdir()
