@@ -51,15 +51,14 @@ def quick_answer() -> Accel | None:
     if forced in ("kvm", "qemu"):
         return Accel(forced, f"set by VXI_DOMAIN_TYPE={forced}")
     if not os.path.exists("/dev/kvm"):
-        return Accel("qemu", "no /dev/kvm: software emulation (TCG)")
+        return Accel("qemu", "no /dev/kvm")
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        return Accel("qemu", "/dev/kvm is not usable by this user: software emulation (TCG)")
+        return Accel("qemu", "/dev/kvm is not usable by this user")
     if Path("/sys/module/kvm_pvm").exists():
-        return Accel("qemu", "/dev/kvm is PVM (kvm_pvm), on which distribution guest kernels hang: "
-                             "software emulation (TCG)")
+        return Accel("qemu", "/dev/kvm is PVM (kvm_pvm), on which distribution guest kernels hang")
     if not _cpu_flags() & {"vmx", "svm"}:
         return Accel("qemu", "/dev/kvm without VT-x/AMD-V (a paravirtual KVM, on which distribution guest "
-                             "kernels hang): software emulation (TCG)")
+                             "kernels hang)")
     return None
 
 
@@ -99,7 +98,7 @@ def detect(image: GuestImage | None = None) -> Accel:
     if probe(image):
         answer = Accel("kvm", f"KVM boots the guest (probe {time.monotonic() - started:.1f} s)")
     else:
-        answer = Accel("qemu", f"KVM did not boot the guest within {PROBE_SECONDS:.0f} s: software emulation (TCG)")
+        answer = Accel("qemu", f"KVM did not boot the guest within {PROBE_SECONDS:.0f} s")
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(asdict(answer)))
     return answer

@@ -96,3 +96,26 @@ def test_lab_like_a_substrate_keeps_its_hosts_sites_and_links(guest_image, capsy
         assert main(["lab", "down", "--name", name]) == 0
     assert not netns.names(f"vxilab-{name}")
     root.rmdir()
+
+
+def test_a_lab_that_fails_to_start_is_rolled_back(guest_image, monkeypatch):
+    from backend.lab import daemon
+    from backend.lab.netns import LabCommandError, LabError
+
+    root = Path(tempfile.mkdtemp(prefix="vxd-", dir="/tmp"))
+    name = f"f{os.getpid()}"
+    real_start = daemon.start
+
+    def second_fails(host, lab_name, timeout=30.0):
+        if host.index == 2:
+            raise LabCommandError(f"host {host.id}: libvirtd did not start (injected)")
+        return real_start(host, lab_name, timeout)
+
+    monkeypatch.setattr(daemon, "start", second_fails)
+    with pytest.raises(LabError, match="injected"):
+        lab.up(2, name, root)
+    assert not netns.names(f"vxilab-{name}") and not (root / name).exists()
+    assert not (lab.REGISTRY / name).exists()
+    with pytest.raises(LabError, match="letters, digits"):
+        lab.up(1, "bad name", root)
+    root.rmdir()
