@@ -25,13 +25,24 @@ DISK_TAG = f"{{{EXT_NS}}}disk"
 FORMATS = ("qcow2", "raw")
 AGENT_PATH = "/usr/local/sbin/vxi-agent"
 CONFIGURE_PATH = "/usr/local/sbin/vxi-configure"
-UNIT = f"""[Unit]
-Description=VXI Designer guest configuration (forwarding, shaping) and exec agent
+CONFIGURE_UNIT = f"""[Unit]
+Description=VXI Designer guest configuration (IPv4 forwarding, shaping)
 After=network.target
 
 [Service]
+Type=oneshot
+RemainAfterExit=yes
 Environment=VXI_ADDRESSES=0
-ExecStartPre=/bin/sh -c '{CONFIGURE_PATH} $(cat /etc/vxi/cmdline)'
+ExecStart=/bin/sh -c '{CONFIGURE_PATH} $(cat /etc/vxi/cmdline)'
+
+[Install]
+WantedBy=multi-user.target
+"""
+AGENT_UNIT = f"""[Unit]
+Description=VXI Designer guest agent (vxi exec), where qemu-guest-agent is not installed
+ConditionPathExists=!/usr/sbin/qemu-ga
+
+[Service]
 ExecStart={AGENT_PATH}
 Restart=always
 RestartSec=1
@@ -110,20 +121,22 @@ def network_config(config: GuestConfig) -> dict:
 
 
 def cloud_config(config: GuestConfig) -> dict:
-    """The cloud-config part: host name, the agent and configure scripts, and a service that applies
-    forwarding and shaping and runs the agent at every boot."""
+    """The cloud-config part: host name, the agent and configure scripts, and services that apply
+    forwarding and shaping and run the agent (unless qemu-guest-agent is there) at every boot."""
     return {
         "hostname": config.name,
         "write_files": [
             {"path": AGENT_PATH, "permissions": "0755", "content": scripts.AGENT},
             {"path": CONFIGURE_PATH, "permissions": "0755", "content": scripts.CONFIGURE},
             {"path": "/etc/vxi/cmdline", "permissions": "0644", "content": kernel_args(config) + "\n"},
-            {"path": "/etc/systemd/system/vxi-guest.service", "permissions": "0644", "content": UNIT},
+            {"path": "/etc/systemd/system/vxi-configure.service", "permissions": "0644", "content": CONFIGURE_UNIT},
+            {"path": "/etc/systemd/system/vxi-agent.service", "permissions": "0644", "content": AGENT_UNIT},
         ],
         "runcmd": [
             ["sh", "-c", "if command -v systemctl >/dev/null; then systemctl daemon-reload; "
-                         "systemctl enable --now vxi-guest.service; else VXI_ADDRESSES=0 "
-                         f"{CONFIGURE_PATH} $(cat /etc/vxi/cmdline); nohup {AGENT_PATH} >/dev/null 2>&1 & fi"],
+                         "systemctl enable --now vxi-configure.service vxi-agent.service; else VXI_ADDRESSES=0 "
+                         f"{CONFIGURE_PATH} $(cat /etc/vxi/cmdline); [ -x /usr/sbin/qemu-ga ] || "
+                         f"nohup {AGENT_PATH} >/dev/null 2>&1 & fi"],
         ],
     }
 

@@ -57,37 +57,63 @@ if [ "${VXI_ADDRESSES:-1}" = 1 ]; then
 fi
 """
 
-# The exec agent: reads "@@VXI ID SECONDS BASE64" lines on its virtio-serial port, runs the command with sh under
-# a time limit, answers "@@VXI-OUT ID", the output in base64, "@@VXI-END ID EXITCODE".
+# The exec agent: a small QEMU guest agent on the virtio-serial port org.qemu.guest_agent.0, speaking
+# the part of its protocol that libvirt and `vxi exec` use (one JSON object per line each way):
+# guest-sync, guest-sync-delimited, guest-ping, guest-exec (the script comes as base64 "input-data",
+# run by /bin/sh) and guest-exec-status (exit code, output in base64). Anything else: CommandNotFound.
 AGENT = r"""#!/bin/sh
-# vxi-agent PORT: run the host's commands arriving on the virtio-serial port named PORT
+# vxi-agent [PORT]: answer libvirt's guest agent commands on the virtio-serial port named PORT
 # (docs/lab.md, "Exec channel").
-name=${1:-org.vxi-designer.exec.0}
-work=${TMPDIR:-/tmp}/vxi-agent.$$
+name=${1:-org.qemu.guest_agent.0}
+work=${VXI_AGENT_DIR:-/run/vxi-agent}
+mkdir -p "$work"
+n=0
 port() {
+    [ -n "$VXI_AGENT_DEVICE" ] && { echo "$VXI_AGENT_DEVICE"; return 0; }
     [ -c "/dev/virtio-ports/$name" ] && { echo "/dev/virtio-ports/$name"; return 0; }
     for p in /sys/class/virtio-ports/*; do
         [ "$(cat "$p/name" 2>/dev/null)" = "$name" ] && [ -c "/dev/${p##*/}" ] && { echo "/dev/${p##*/}"; return 0; }
     done
     return 1
 }
+reply() { printf '%s\n' "$1" >&3; }
+field() { printf '%s' "$line" | sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+b64() { base64 < "$1" | tr -d '\n'; }
+execute() {
+    n=$((n + 1))
+    mkdir -p "$work/$n"
+    field input-data | base64 -d > "$work/$n/cmd" 2>/dev/null
+    ( /bin/sh "$work/$n/cmd" < /dev/null > "$work/$n/out" 2> "$work/$n/err"
+      echo $? > "$work/$n/rc.new" && mv "$work/$n/rc.new" "$work/$n/rc" ) 3>&- &
+    echo "$n" > "$work/pid.$!"
+    reply "{\"return\": {\"pid\": $!}}"
+}
+status() {
+    job=$(cat "$work/pid.$1" 2>/dev/null) || {
+        reply '{"error": {"class": "InvalidParameter", "desc": "no such process"}}'; return; }
+    if [ -f "$work/$job/rc" ]; then
+        out=$(b64 "$work/$job/out") err=$(b64 "$work/$job/err") rc=$(cat "$work/$job/rc")
+        reply "{\"return\": {\"exited\": true, \"exitcode\": $rc, \"out-data\": \"$out\", \"err-data\": \"$err\"}}"
+        rm -rf "$work/$job" "$work/pid.$1"
+    else
+        reply '{"return": {"exited": false}}'
+    fi
+}
 until dev=$(port); do sleep 1; done
 while :; do
     exec 3<>"$dev" || { sleep 1; continue; }
     while IFS= read -r line <&3; do
-        case "$line" in "@@VXI "*) ;; *) continue ;; esac
-        set -- $line
-        [ $# -eq 4 ] || continue
-        printf '%s' "$4" | base64 -d > "$work.cmd" 2>/dev/null
-        timeout "$3" /bin/sh "$work.cmd" < /dev/null > "$work.out" 2>&1 3>&-  # a path: busybox would run its own sh
-        rc=$?
-        printf '@@VXI-OUT %s\n' "$2" >&3
-        base64 < "$work.out" >&3
-        printf '@@VXI-END %s %s\n' "$2" "$rc" >&3
-        rm -f "$work.cmd" "$work.out"
+        case "$line" in
+            *'"guest-sync-delimited"'*) printf '\377' >&3; reply "{\"return\": $(field id)}" ;;
+            *'"guest-sync"'*) reply "{\"return\": $(field id)}" ;;
+            *'"guest-ping"'*) reply '{"return": {}}' ;;
+            *'"guest-exec-status"'*) status "$(field pid)" ;;
+            *'"guest-exec"'*) execute ;;
+            *'"execute"'*) reply '{"error": {"class": "CommandNotFound", "desc": "not offered by vxi-agent"}}' ;;
+        esac
     done
     exec 3<&-
-    sleep 0.5  # the host is not connected (the port reads end of file): look again soon
+    sleep 0.5  # the host side is not connected (the port reads end of file): look again soon
 done
 """
 

@@ -61,7 +61,7 @@ def start(lab: Lab, image: GuestImage, host_id: str, config: GuestConfig, bridge
     guest.dom = conn.defineXML(xml)
     guest.created_at = time.monotonic()
     guest.dom.create()
-    guest.channel = GuestChannel(conn, guest.dom)
+    guest.channel = GuestChannel(guest.dom)
     return guest
 
 
@@ -73,11 +73,9 @@ def wait_ready(guest: LabGuest, timeout: float = 180.0) -> float:
 
 
 def remove(guest: LabGuest) -> None:
-    """Destroy and undefine a guest wherever it is now; close its channel."""
+    """Destroy and undefine a guest wherever it is now."""
     import libvirt
 
-    if guest.channel is not None:
-        guest.channel.close()
     for action in ("destroy", "undefine"):
         try:
             getattr(guest.dom, action)()
@@ -104,7 +102,6 @@ def migrate(lab: Lab, guest: LabGuest, destination: str, dest_conn=None) -> Migr
     flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
              | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)
     started = time.monotonic()
-    guest.channel.close()
     guest.dom.migrateToURI3(lab.host(destination).uri, {}, flags)
     seconds = time.monotonic() - started
     conn = dest_conn or lab.connect(destination)
@@ -114,6 +111,6 @@ def migrate(lab: Lab, guest: LabGuest, destination: str, dest_conn=None) -> Migr
     except libvirt.libvirtError:
         stats = {}
     guest.host, guest.conn, guest.dom = destination, conn, dom
-    guest.channel = GuestChannel(conn, dom)
+    guest.channel = GuestChannel(dom)
     return MigrationFigures(seconds, int(stats.get("time_elapsed", 0)), int(stats.get("downtime", 0)),
                             int(stats.get("data_processed", 0)))

@@ -99,13 +99,9 @@ class Lab:
                    data.get("image", ""), data.get("created", 0.0), data.get("state", "up"))
 
     def connect(self, host_id: str):
-        """A new libvirt connection to one host of the lab (libvirt's event loop running first, so that
-        exec channels work on it)."""
+        """A new libvirt connection to one host of the lab."""
         import libvirt
 
-        from backend.guest.channel import prepare
-
-        prepare()
         return libvirt.open(self.host(host_id).uri)
 
     def save(self) -> None:
@@ -136,6 +132,20 @@ def load(name: str = "lab", root: Path | None = None) -> Lab:
     if not path.is_file():
         raise LabError(f"no lab '{name}' in {path.parent.parent} (start one with: vxi lab up)")
     return Lab.from_json(json.loads(path.read_text()))
+
+
+def host_for_uri(uri: str) -> tuple[Lab, LabHost] | None:
+    """The running lab and lab host a libvirt URI belongs to (a deployer needs its namespace to make the
+    host's link bridges and tunnels), or None for a URI that is no lab's."""
+    for name in running_labs():
+        try:
+            found = load(name)
+        except (LabError, OSError, ValueError, KeyError):
+            continue
+        for host in found.hosts:
+            if host.uri == uri:
+                return found, host
+    return None
 
 
 def check_machine() -> None:

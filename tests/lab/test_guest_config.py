@@ -46,7 +46,7 @@ def test_too_many_nics_for_a_kernel_command_line_are_refused():
 
 
 def test_agent_listens_on_the_channel_the_domain_xml_declares():
-    assert f"name=${{1:-{EXEC_CHANNEL}}}" in scripts.AGENT
+    assert f"name=${{1:-{EXEC_CHANNEL}}}" in scripts.AGENT and EXEC_CHANNEL == "org.qemu.guest_agent.0"
 
 
 def test_nocloud_seed_carries_the_same_configuration():

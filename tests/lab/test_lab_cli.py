@@ -45,6 +45,11 @@ def test_lab_up_writes_a_substrate_with_uris_and_down_leaves_nothing(guest_image
         started = lab.load(name)
         assert {h: s.uri for h, s in substrate.hosts.items()} == {h.id: h.uri for h in started.hosts}
         assert all(h.uri.startswith("qemu+unix:///system?socket=") for h in started.hosts)
+        found, host = lab.host_for_uri(started.hosts[1].uri)
+        assert (found.name, host.id, host.netns) == (name, "h2", f"vxilab-{name}-h2")
+        assert lab.host_for_uri("qemu:///system") is None
+        assert main(["lab", "up", "--hosts", "2", "--name", name]) == 1
+        assert "already up" in capsys.readouterr().err
 
         assert main(["lab", "status", "--name", name]) == 0
         status = capsys.readouterr().out

@@ -15,7 +15,7 @@ _UUID_NS = uuid.UUID("6f1c54b2-3c1a-4e38-9a55-7e2b7b1f0c11")
 # backend/guest/image.py) it panics at 96 MiB ("deadlocked on memory" while unpacking the initramfs) and
 # boots from 104 MiB. QEMU touches only what the guest uses, so a margin costs little.
 MIN_GUEST_BYTES = 128 * 2**20
-EXEC_CHANNEL = "org.vxi-designer.exec.0"  # the virtio-serial port of the exec agent
+EXEC_CHANNEL = "org.qemu.guest_agent.0"  # the guest agent's virtio-serial port (vxi exec goes through it)
 REAL_TYPES = ("qemu", "kvm")
 
 
@@ -206,7 +206,7 @@ def _consoles(devices: etree._Element, serial_log: str | None) -> None:
     if serial_log:
         etree.SubElement(serial, "log", file=serial_log, append="on")
     etree.SubElement(serial, "target", port="0")
-    channel = etree.SubElement(devices, "channel", type="unix")  # libvirt opens only UNIX channels
+    channel = etree.SubElement(devices, "channel", type="unix")  # libvirtd connects to the agent itself
     etree.SubElement(channel, "source", mode="bind")  # the path is the host's own, chosen by libvirt
     etree.SubElement(channel, "target", type="virtio", name=EXEC_CHANNEL)
     etree.SubElement(devices, "memballoon", model="none")
