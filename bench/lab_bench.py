@@ -82,6 +82,13 @@ def iperf_intervals(log: str) -> list[float]:
     return rates
 
 
+def uptime_at_ready(the_lab, guest) -> float | None:
+    """The guest's own uptime when its init said ready (from its serial console log on its host)."""
+    log = Path(the_lab.host(guest.host).directory) / "log" / "qemu" / f"{guest.name}.serial.log"
+    match = re.search(rb"vxi-guest: ready \S+ at ([\d.]+) s", log.read_bytes()) if log.exists() else None
+    return float(match.group(1)) if match else None
+
+
 def ping_outage(log: str, count: int) -> tuple[float, int]:
     seqs = sorted(int(s) for s in re.findall(r"seq=(\d+)", log))
     gaps = [b - a - 1 for a, b in itertools.pairwise(seqs)]
@@ -109,14 +116,17 @@ def bench(moves: int) -> dict:
     figures["lab_up_s"] = round(time.monotonic() - started, 2)
     figures["domain_type"] = the_lab.domain_type
     figures["shaping"] = "libvirt <bandwidth>" if the_lab.host_shaping else "in the guest (tbf)"
-    print(f"lab up: {figures['lab_up_s']} s for 3 hosts; guests run with {the_lab.domain_type} "
-          f"({the_lab.accel_reason}); shaping {figures['shaping']}")
+    figures["load_average_at_start"] = Path("/proc/loadavg").read_text().split()[0]
+    print(f"lab up: {figures['lab_up_s']} s for 3 hosts (load average {figures['load_average_at_start']}); "
+          f"guests run with {the_lab.domain_type} ({the_lab.accel_reason}); shaping {figures['shaping']}")
     try:
         for h in ("h1", "h2", "h3"):
             segments.ensure_bridge(the_lab.host(h).netns, "br-solo")
         solo = boot_all(the_lab, built, [("h1", GuestConfig("solo", [nic("solo", 0, "10.9.9.1/24")]), ["br-solo"])])
         figures["boot_to_ready_alone_s"] = round(solo[0].ready_seconds, 2)
-        print(f"boot to ready, one guest alone: {figures['boot_to_ready_alone_s']} s")
+        figures["guest_uptime_at_ready_alone_s"] = uptime_at_ready(the_lab, solo[0])
+        print(f"boot to ready, one guest alone: {figures['boot_to_ready_alone_s']} s "
+              f"(the guest's own uptime at ready: {figures['guest_uptime_at_ready_alone_s']} s)")
         guests.remove(solo[0])
 
         join(the_lab, "br-left", 201, ["h1", "h2", "h3"])
@@ -130,7 +140,9 @@ def bench(moves: int) -> dict:
         left, router, right = boot_all(the_lab, built, plan)
         readies = [g.ready_seconds for g in (left, router, right)]
         figures["boot_to_ready_three_at_once_s"] = [round(s, 2) for s in readies]
-        print("boot to ready, three at once: " + ", ".join(f"{s:.1f} s" for s in readies))
+        uptimes = [uptime_at_ready(the_lab, g) for g in (left, router, right)]
+        print("boot to ready, three at once: " + ", ".join(f"{s:.1f} s" for s in readies)
+              + " (uptimes at ready: " + ", ".join(f"{u} s" for u in uptimes) + ")")
         sizes = rss_mb(the_lab)
         figures["qemu_rss_mb"] = [round(s) for s in sizes]
         print(f"QEMU resident memory: {', '.join(f'{s:.0f}' for s in sizes)} MB")

@@ -98,10 +98,10 @@ def run_status(args) -> int:
 
 def run_down(args) -> int:
     """Remove the lab; print what was removed."""
-    from backend.lab.lab import down, lab_dir
-    from backend.lab.netns import LabError, names
+    from backend.lab.lab import down, lab_dir, namespaces_of
+    from backend.lab.netns import LabError
 
-    if not (lab_dir(args.name) / "lab.json").exists() and not names(f"vxilab-{args.name}"):
+    if not (lab_dir(args.name) / "lab.json").exists() and not namespaces_of(args.name):
         raise CliError(f"no lab '{args.name}' is up", 1)
     try:
         removed = down(args.name)

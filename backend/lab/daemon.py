@@ -184,7 +184,8 @@ def is_running(host: LabHost) -> bool:
     return b"libvirtd" in cmdline and str(host.pid_file).encode() in cmdline
 
 
-def _stop_pid(pid: int, timeout: float) -> bool:
+def stop_pid(pid: int, timeout: float) -> bool:
+    """End one process: SIGTERM, then SIGKILL after `timeout` seconds; True when it ended by itself."""
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -237,10 +238,10 @@ def stop(host: LabHost, timeout: float = 10.0) -> list[int]:
     """Stop the daemon and every process left in the host's namespace (its QEMUs); the pids ended."""
     ended = []
     if is_running(host):
-        _stop_pid(host.pid, timeout)
+        stop_pid(host.pid, timeout)
         ended.append(host.pid)
     for pid in netns.pids(host.netns):
-        _stop_pid(pid, 3.0)
+        stop_pid(pid, 3.0)
         ended.append(pid)
     host.pid = 0
     return ended

@@ -44,8 +44,14 @@ def labs_root() -> Path:
 
 
 def netns_prefix(name: str) -> str:
-    """Every namespace of a lab starts with this."""
+    """The lab's switch namespace; its hosts' are this with -hI."""
     return f"vxilab-{name}"
+
+
+def namespaces_of(name: str) -> list[str]:
+    """The existing namespaces of one lab (not those of a lab whose name merely starts the same)."""
+    own = re.compile(rf"^{re.escape(netns_prefix(name))}(-h\d+)?$")
+    return [ns for ns in netns.names(netns_prefix(name)) if own.match(ns)]
 
 
 @dataclass
@@ -172,16 +178,16 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
         raise LabError(f"a lab has 1 to 32 hosts, not {len(ids)}")
     check_machine()
     directory = lab_dir(name, root)
-    if (directory / "lab.json").exists() or netns.names(netns_prefix(name)):
+    if (directory / "lab.json").exists() or namespaces_of(name):
         raise LabError(f"lab '{name}' is already up or left traces (run: vxi lab down{_name_opt(name)})")
+    socket = f"{directory.absolute()}/{ids[0]}/sock/libvirt-admin-sock"
+    if len(socket) > _MAX_SOCKET:
+        raise LabError(f"lab directory {directory} is too deep for UNIX sockets ({len(socket)} > {_MAX_SOCKET} "
+                       "characters): set VXI_LAB_DIR to a shorter path")
     directory.mkdir(parents=True, exist_ok=True)
     lab = Lab(name, str(directory.resolve()), created=time.time())
     REGISTRY.mkdir(parents=True, exist_ok=True)
     (REGISTRY / name).write_text(lab.directory + "\n")
-    socket = f"{lab.directory}/{ids[0]}/sock/libvirt-admin-sock"
-    if len(socket) > _MAX_SOCKET:
-        raise LabError(f"lab directory {lab.directory} is too deep for UNIX sockets ({len(socket)} > {_MAX_SOCKET} "
-                       "characters): set VXI_LAB_DIR to a shorter path")
     lab.hosts = [LabHost(host_id, i, f"{lab.switch}-h{i}", f"{UNDERLAY}.{i}", f"{lab.directory}/{host_id}",
                          str(uuid.uuid4())) for i, host_id in enumerate(ids, start=1)]
     lab.save()
@@ -287,11 +293,9 @@ def down(name: str = "lab", root: Path | None = None) -> list[str]:
             removed.append(f"guest {guest} on {host.id}")
         for pid in daemon.stop(host):
             removed.append(f"process {pid} of {host.id}")
-    for ns in reversed(netns.names(netns_prefix(name))):
-        if ns != netns_prefix(name) and not ns.startswith(netns_prefix(name) + "-"):
-            continue
+    for ns in reversed(namespaces_of(name)):
         for pid in netns.pids(ns):
-            daemon._stop_pid(pid, 3.0)
+            daemon.stop_pid(pid, 3.0)
             removed.append(f"process {pid} in {ns}")
         netns.delete(ns)
         removed.append(f"namespace {ns}")
