@@ -183,12 +183,13 @@ class ModelBuilder(ValueReading):
     def fill(self, obj, el, groups: dict, fields: tuple[Field, ...], type_name: str | None, owner: str) -> None:
         """Read the VXDL children of `el` (grouped by name in `groups`) into `obj`, field by field."""
         for f in fields:
-            if f.kind == F.RESOURCES:
-                self._resources(obj, el, f)
-                continue
-            items = [c for c in el if c.tag in f.choice_tags] if f.choices else groups.get(f.name)
-            if items:
-                self._READ[f.kind](self, obj, f, items, owner, type_name)
+            if f.kind == F.RESOURCES:  # built from the parent itself (by the walk, when there is one)
+                items = el
+            else:
+                items = [c for c in el if c.tag in f.choice_tags] if f.choices else groups.get(f.name)
+                if not items:
+                    continue
+            self._READ[f.kind](self, obj, f, items, owner, type_name)
 
     def extensions(self, obj, foreign: list, spec: Element, owner: str) -> None:
         """Read the extension children the table knows; keep any other foreign one as written."""
@@ -261,7 +262,7 @@ class ModelBuilder(ValueReading):
         """Nothing to keep."""
 
     # ----- resources and links -----
-    def _resources(self, model, vi, f: Field) -> None:
+    def _resources(self, model, f: Field, vi, owner: str, type_name) -> None:
         """Every resource and link, in document order; a duplicate id is reported and kept as written."""
         held = f.choice_map
         if self.walker is None:
@@ -340,6 +341,6 @@ class ModelBuilder(ValueReading):
 
     _READ = {F.TEXT: _text, F.BOOL: _bool, F.INT: _int, F.DECIMAL: _decimal, F.DATE: _date, F.DURATION: _duration,
              F.QUANTITY: _quantity, F.OPAQUE: _opaque, F.GROUP: _group, F.RECORD: _record, F.SERVICE: _service,
-             F.TEMPLATE: _template, F.DROPPED: _dropped, F.X_TEXT: _x_text, F.X_FLAG: _x_flag,
-             F.X_AMOUNT: _x_amount, F.PORTS: _ports, F.PERIOD_CONFIG: _period_config,
+             F.TEMPLATE: _template, F.RESOURCES: _resources, F.DROPPED: _dropped, F.X_TEXT: _x_text,
+             F.X_FLAG: _x_flag, F.X_AMOUNT: _x_amount, F.PORTS: _ports, F.PERIOD_CONFIG: _period_config,
              F.AVAILABILITY: _availability, F.ROLE: _dropped, F.PERIODS: _periods, F.LAYOUT: _layout}
