@@ -72,52 +72,51 @@ def _leaf(el) -> str:
     return el.text or ""
 
 
-def _number(el) -> float:
-    value = decimal(_leaf(el))
+def _number(text: str) -> float:
+    value = decimal(text)
     if value is None:
         raise Unusual
     return value
 
 
 def _quantity(el, kind: str, shared: dict) -> Quantity:
+    """See Walker.quantity (Unusual for another form). Equal texts are looked up before they are parsed."""
     unit = value = low = high = None
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        if tag == UNIT:
-            unit = _leaf(child).strip()
-        elif tag == SIMPLE_TAG:
-            value = _number(child)
+        if tag == SIMPLE_TAG:
+            if len(child):
+                raise Unusual
+            value = child.text or ""
+        elif tag == UNIT:
+            if len(child):
+                raise Unusual
+            unit = (child.text or "").strip()
         elif tag == INTERVAL_TAG:
             for bound in child:
-                if not isinstance(bound.tag, str):
-                    continue
                 if bound.tag == MIN:
-                    low = _number(bound)
+                    low = _leaf(bound)
                 elif bound.tag == MAX:
-                    high = _number(bound)
-                else:
+                    high = _leaf(bound)
+                elif isinstance(bound.tag, str):
                     raise Unusual
-        else:
+        elif isinstance(tag, str):
             raise Unusual
+    key = (kind, unit, value, low, high)
+    found = shared.get(key)
+    if found is not None:
+        return found
     scale = U.UNITS[kind].get(unit or U.DEFAULT_UNIT[kind])
     if scale is None or (kind == U.COUNT and unit):
         raise Unusual
     if value is not None:
-        key = (kind, unit, value)
+        found = Quantity(kind, SIMPLE, value=_number(value) * scale, unit=unit or None)
     elif low is not None or high is not None:
-        key = (kind, unit, low, high)
+        found = Quantity(kind, INTERVAL, min=None if low is None else _number(low) * scale,
+                         max=None if high is None else _number(high) * scale, unit=unit or None)
     else:
         raise Unusual
-    found = shared.get(key)
-    if found is None:
-        if value is not None:
-            found = Quantity(kind, SIMPLE, value=value * scale, unit=unit or None)
-        else:
-            found = Quantity(kind, INTERVAL, min=None if low is None else low * scale,
-                             max=None if high is None else high * scale, unit=unit or None)
-        shared[key] = found
+    shared[key] = found
     return found
 
 
@@ -200,12 +199,11 @@ class PureWalk:
         does not know."""
         declared = False
         for child in el:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            entry = entries.get(tag)
+            entry = entries.get(child.tag)
             if entry is None:
-                raise Unusual
+                if isinstance(child.tag, str):
+                    raise Unusual
+                continue  # a comment or processing instruction
             kind, attr, unit, inner = entry
             if kind == QUANTITY:
                 values[attr] = _quantity(child, unit, shared)
@@ -222,7 +220,9 @@ class PureWalk:
                 values[attr] = ports
                 declared = True
             else:  # TEXT, X_TEXT
-                values[attr] = _leaf(child).strip()
+                if len(child):
+                    raise Unusual
+                values[attr] = (child.text or "").strip()
         return declared
 
     def positions(self, layout) -> dict[str, tuple[float, float]] | None:
