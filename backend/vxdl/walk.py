@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from backend.model import Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
-from backend.vxdl.fields import GROUP, PORTS, QUANTITY, Element, V, X
+from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT, Element, V, X
 
 Resources = tuple[tuple[str, Element | None], ...]  # a RESOURCES field's choices: element by name
 
@@ -53,6 +53,7 @@ _BLANKS = " \t\n\r"
 _PLAIN = re.compile(r"[0-9+\-.eE \t\n\r]*")
 UNIT, SIMPLE_TAG, INTERVAL_TAG, MIN, MAX = V + "unit", V + "simple", V + "interval", V + "min", V + "max"
 POSITION, PORT = X + "position", X + "port"
+TEXTS = (TEXT, X_TEXT)
 
 
 def decimal(text: str) -> float | None:
@@ -219,10 +220,12 @@ class PureWalk:
                     ports.append(_leaf(port).strip())
                 values[attr] = ports
                 declared = True
-            else:  # TEXT, X_TEXT
+            elif kind in TEXTS:
                 if len(child):
                     raise Unusual
                 values[attr] = (child.text or "").strip()
+            else:  # a kind this walk does not build yet
+                raise Unusual
         return declared
 
     def positions(self, layout) -> dict[str, tuple[float, float]] | None:
