@@ -28,7 +28,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from designer.document import fill_positions
     from designer.export import ExportError, export_image
     from designer.scene import DesignScene
-    from designer.theme import scene_colours
+    from designer.appearance import scene_colours
 
     try:
         result = read_file(path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from designer.commands import AddComponent, AddLink, macro
+from designer.undo import AddComponent, AddLink, macro
 from designer.factory import id_prefix
 
 

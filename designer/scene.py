@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from backend.model import Change
 from designer.items import ComponentItem, LinkItem
 from designer.items.link import PLACE_LABELS_UP_TO
-from designer.theme import scene_colours
+from designer.appearance import scene_colours
 
 GRID = 20.0
 LABELS_FROM, PORTS_FROM = 0.15, 0.3
