@@ -9,9 +9,9 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from backend.model import Change
+from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
 from designer.items.link import PLACE_LABELS_UP_TO
-from designer.appearance import scene_colours
 
 GRID = 20.0
 LABELS_FROM, PORTS_FROM = 0.15, 0.3
