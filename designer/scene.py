@@ -266,10 +266,6 @@ class DesignScene(QGraphicsScene):
         rect = self.itemsBoundingRect()
         return rect.adjusted(-2000, -2000, 2000, 2000)
 
-    def grow_to_content(self) -> None:
-        """Make sure the scene rect holds every item with room around it."""
-        self.setSceneRect(self.sceneRect().united(self._content_rect()))
-
     # ----- view state -----
     def set_period(self, period: str | None) -> None:
         """Show link bandwidth and latency for a named period (None: the links' own values)."""
