@@ -27,7 +27,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from backend.vxdl import VxdlFileError, read_file
     from designer.appearance import scene_colours
     from designer.document import fill_positions
-    from designer.export import ExportError, export_image
+    from designer.image_export import ExportError, export_image
     from designer.scene import DesignScene
 
     try:

@@ -13,7 +13,7 @@ from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
 from designer.document import AUTOSAVE_MS, Document, pending_recoveries
 from designer.editor import Editor
-from designer.export import ExportError, export_image
+from designer.image_export import ExportError, export_image
 from designer.modal_dialogs import Dialogs
 from designer.preview import install_preview
 from designer.run_mode import install_run_mode
