@@ -155,8 +155,9 @@ def graph() -> list[Edge]:
     for module, path in modules().items():
         for name, imported, line in _imports_of(module, path):
             target = _resolve(name, imported)
-            if target is not None and target != module:
-                edges.append(Edge(module, target, f"{path.relative_to(ROOT)}:{line}"))
+            edge = Edge(module, target, f"{path.relative_to(ROOT)}:{line}")
+            if target is not None and target != module and edge not in edges:
+                edges.append(edge)
     return edges
 
 
@@ -215,29 +216,36 @@ def circles(edges: list[Edge]) -> list[list[str]]:
     return groups
 
 
+def _shortest_loop(start: str, by_source: dict[str, list[Edge]]) -> list[Edge] | None:
+    paths: dict[str, list[Edge]] = {start: []}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for edge in by_source.get(node, []):
+            if edge.target == start:
+                return [*paths[node], edge]
+            if edge.target not in paths:
+                paths[edge.target] = [*paths[node], edge]
+                queue.append(edge.target)
+    return None
+
+
 def describe_circle(group: list[str], edges: list[Edge]) -> str:
-    """One path around the circle and the import lines that make it."""
+    """The shortest path around the circle with the import lines that make it, then the other imports
+    inside the group (each of which may close a circle of its own)."""
     members = set(group)
     inner = [e for e in edges if e.source in members and e.target in members]
     by_source: dict[str, list[Edge]] = {}
     for edge in inner:
         by_source.setdefault(edge.source, []).append(edge)
-    # breadth-first from the first member back to itself
-    start = group[0]
-    paths = {start: []}
-    queue = [start]
-    loop: list[Edge] | None = None
-    while queue and loop is None:
-        node = queue.pop(0)
-        for edge in by_source.get(node, []):
-            if edge.target == start:
-                loop = [*paths[node], edge]
-                break
-            if edge.target not in paths:
-                paths[edge.target] = [*paths[node], edge]
-                queue.append(edge.target)
+    loops = [loop for loop in (_shortest_loop(m, by_source) for m in group) if loop]
+    loop = min(loops, key=len) if loops else []
     lines = [f"circle of {len(group)} modules: {', '.join(group)}"]
-    lines += [f"  {e.source} -> {e.target}  ({e.where})" for e in loop or []]
+    lines += [f"  {e.source} -> {e.target}  ({e.where})" for e in loop]
+    others = [e for e in inner if e not in loop]
+    if others:
+        lines.append("  other imports inside it:")
+        lines += [f"    {e.source} -> {e.target}  ({e.where})" for e in others]
     return "\n".join(lines)
 
 
@@ -338,7 +346,7 @@ QT = {qt!r}
 report = {{}}
 for name in {names!r}:
     importlib.import_module(name)
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in QT)
+    loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set(QT))
     if loaded:
         report[name] = loaded
         break
@@ -384,7 +392,8 @@ def test_function_level_and_from_package_imports_are_edges(tmp_path, monkeypatch
     """`from pkg import name` is an edge to pkg.name when that is a module, else to pkg's __init__."""
     source = tmp_path / "backend" / "model" / "probe_module.py"
     source.parent.mkdir(parents=True)
-    source.write_text("def late():\n    from backend.model import units, Quantity\n    from backend.deploy import base\n"
+    source.write_text("def late():\n    from backend.model import units, Quantity\n"
+                      "    from backend.deploy import base\n"
                       "if TYPE_CHECKING:\n    from backend.cli import main\n")
     imports = _imports_of("backend.model.probe_module", source)
     targets = {_resolve(name, imported) for name, imported, _ in imports}
