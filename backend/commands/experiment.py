@@ -52,7 +52,8 @@ def _common(parser, plot: str) -> None:
                         help="the host's forwarding capacity, shaped with htb (default 100M bit/s, stable on "
                              "a small shared machine)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    parser.add_argument("--plot", default=plot, help=f"PNG file to write (default {plot}; '-' for none)")
+    parser.add_argument("--plot", default=plot, help=f"PNG file to write (default {plot}; '-' for none), drawn "
+                        "by the plot renderer the designer's widgets install")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="plot colours")
 
 
@@ -87,7 +88,7 @@ def run(args) -> int:
     from backend.deploy.base import DeployError
     from backend.deploy.netns import kernel
     from backend.errors import CliError
-    from backend.experiments import summary
+    from backend.experiments import tables
 
     if args.experiment == "migration" and not 6 <= args.duration <= 3600:
         raise CliError("--duration goes from 6 to 3600 seconds", 2)
@@ -123,12 +124,12 @@ def run(args) -> int:
     except DeployError as exc:
         raise CliError(f"deployment failed: {exc}", 1) from None
     if args.plot != "-":
-        from backend.experiments.report import render_plot
+        from backend.experiments.plots import installed_renderer, write_plot
 
-        error = render_plot(plot_spec(result), Path(args.plot), args.theme)
+        error = write_plot(plot_spec(result), Path(args.plot), args.theme, installed_renderer())
         print(f"plot: {args.plot}" if error is None else f"plot not written: {error}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
-        print(summary.text(result))
+        print(tables.text(result))
     return 0

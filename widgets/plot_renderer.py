@@ -1,5 +1,6 @@
-"""Writing an experiment's plot: the plot spec goes to the Qt widget in a separate process, so the
-backend never imports Qt."""
+"""The experiments' plot renderer that the widgets offer to the `vxi` command (entry point
+`vxi.plot_renderers`: `pyqtgraph`): it draws a plot spec with `ThroughputPlot` in a child process, so
+that the caller never loads Qt and a Qt failure cannot take the caller (and its figures) down."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 
-def render_plot(spec: dict, out: str | Path, theme: str = "light", timeout: float = 120.0) -> str | None:
-    """Render `spec` ({title, units, series, markers}) to a PNG; returns an error message or None."""
+def render(spec: dict, out: Path, theme: str = "light", timeout: float = 120.0) -> None:
+    """Write `spec` as a PNG at `out` (offscreen unless a platform is set); RuntimeError says why not."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(spec, handle)
         spec_path = handle.name
@@ -21,11 +22,9 @@ def render_plot(spec: dict, out: str | Path, theme: str = "light", timeout: floa
         done = subprocess.run([sys.executable, "-m", "widgets.throughput_plot", spec_path, str(out), theme],
                               capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return "rendering the plot took too long"
+        raise RuntimeError("rendering the plot took too long") from None
     finally:
         os.unlink(spec_path)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
-        return lines[-1] if lines else f"plot renderer exited with {done.returncode}"
-    return None
-
+        raise RuntimeError(lines[-1] if lines else f"the plot renderer exited with {done.returncode}")

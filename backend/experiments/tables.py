@@ -1,4 +1,4 @@
-"""The human-readable summary each experiment prints (the JSON carries every figure)."""
+"""The paper's tables in text, as each experiment prints them (the JSON carries every figure)."""
 
 from __future__ import annotations
 
