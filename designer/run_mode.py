@@ -259,7 +259,7 @@ def install_run_mode(window) -> RunController:
     existing = getattr(window, "run_controller", None)
     if isinstance(existing, RunController):
         return existing
-    from backend.deploy.libvirt.events import start_event_loop
+    from backend.deploy.libvirt.lifecycle import start_event_loop
 
     start_event_loop()  # before any connection opens, so that remote hosts' events reach us too
     controller = RunController(lambda: window.document.model if window.document else None,

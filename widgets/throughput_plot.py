@@ -19,7 +19,7 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from backend.monitor.events import MarkerEvent, SamplesEvent, StatusEvent
+from backend.monitor.updates import MarkerEvent, SamplesEvent, StatusEvent
 from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
 
 THEMES = {

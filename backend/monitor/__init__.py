@@ -1,6 +1,6 @@
 """Monitoring a running deployment: counter sources, rates, ring buffers, the sampler, traffic flows."""
 
-from backend.monitor.events import MarkerEvent, SamplesEvent, StatusEvent
+from backend.monitor.updates import MarkerEvent, SamplesEvent, StatusEvent
 from backend.monitor.rates import CounterTracker, Rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import Marker, RingBuffer, SeriesKey, SeriesStore

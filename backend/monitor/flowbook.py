@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from backend.monitor.iperf import IperfError, parse_iperf_json
-from backend.monitor.traffic import IPERF, Flow, TrafficError, in_namespace, wait_listening
+from backend.monitor.flows import IPERF, Flow, TrafficError, in_namespace, wait_listening
 
 
 @dataclass

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from backend.monitor.events import Event, MarkerEvent, SamplesEvent, StatusEvent
+from backend.monitor.updates import Event, MarkerEvent, SamplesEvent, StatusEvent
 from backend.monitor.rates import CounterTracker
 from backend.monitor.series import RX, TX, Marker, SeriesKey, SeriesStore
 from backend.monitor.sources import CounterSource

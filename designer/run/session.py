@@ -121,7 +121,7 @@ class Session:
     def watch_events(self, report: Report) -> bool:
         """Have libvirt say at once when a domain of the deployment starts, stops or crashes (reported as
         ('lifecycle', host, domain, event) from libvirt's event thread); False on netns, which has none."""
-        from backend.deploy.libvirt.events import LifecycleWatch
+        from backend.deploy.libvirt.lifecycle import LifecycleWatch
 
         record = self.deployer.record
         if record.backend == "netns":
@@ -173,7 +173,7 @@ class Session:
                       seconds: float = 0.0) -> str:
         """Start an iperf3 flow between two components (kept by the flow book, as `vxi traffic start`)."""
         from backend.monitor import flowbook
-        from backend.monitor.traffic import Flow, TrafficError
+        from backend.monitor.flows import Flow, TrafficError
 
         record = self.deployer.record
         if record.backend != "netns":

@@ -205,12 +205,12 @@ def test_libvirt_events_show_a_stopped_and_restarted_domain_without_waiting_for_
 
 
 def test_a_host_that_sends_no_events_still_deploys_and_is_polled(qtbot, run_window, monkeypatch):
-    from backend.deploy.libvirt import events
+    from backend.deploy.libvirt import lifecycle
 
     def refuse(self, *args):
         raise RuntimeError("this driver sends no events")
 
-    monkeypatch.setattr(events.LifecycleWatch, "__init__", refuse)
+    monkeypatch.setattr(lifecycle.LifecycleWatch, "__init__", refuse)
     window, controller = run_window
     window.actions_by_name["run_deploy"].trigger()
     qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=15000)

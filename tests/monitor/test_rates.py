@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.monitor.events import MarkerEvent, SamplesEvent
+from backend.monitor.updates import MarkerEvent, SamplesEvent
 from backend.monitor.rates import WRAP_32, CounterTracker, mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import RX, TX, RingBuffer, SeriesKey, SeriesStore

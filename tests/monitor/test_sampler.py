@@ -5,7 +5,7 @@ import threading
 import libvirt
 import pytest
 
-from backend.monitor.events import SamplesEvent, StatusEvent
+from backend.monitor.updates import SamplesEvent, StatusEvent
 from backend.monitor.libvirt_source import DomainTarget, LibvirtSource
 from backend.monitor.sampler import Sampler
 from backend.monitor.sources import CounterReading

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
 QUIET_BPS = 10_000.0  # under this both ways an interface carries only chatter (neighbour discovery, ...)
 

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
 
 def register(sub) -> None:

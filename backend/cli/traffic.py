@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
 
 def register(sub) -> None:
@@ -73,7 +73,7 @@ def _component(record, name: str):
 def run_start(args) -> int:
     """Start a flow and print its id."""
     from backend.monitor import flowbook
-    from backend.monitor.traffic import Flow, TrafficError
+    from backend.monitor.flows import Flow, TrafficError
 
     record = _record(args.deployment)
     source, destination = _component(record, args.source), _component(record, args.destination)
