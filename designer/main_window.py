@@ -14,8 +14,8 @@ from designer.docks import Docks
 from designer.document import AUTOSAVE_MS, Document, pending_recoveries
 from designer.editor import Editor
 from designer.export import ExportError, export_image
-from designer.preview import install_preview
-from designer.run_mode import install_run_mode
+from designer.preview.dock import install_preview
+from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
 from designer.theme import apply_theme, scene_colours
 from designer.view import DesignView
