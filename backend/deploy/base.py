@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from backend.deploy.plan import Plan, build_plan
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, Listener, Tracker
+from backend.deploy.record import FAILED as DEPLOYMENT_FAILED
+from backend.deploy.record import RUNNING as DEPLOYMENT_RUNNING
 from backend.deploy.record import DeploymentRecord, Interface, new_tag
 from backend.embedding.mapping import Mapping
 from backend.model import Infrastructure, Substrate
@@ -125,14 +127,14 @@ class Deployer(ABC):
             reason = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
             message = reason + f" (rolled back {'all' if not left else 'part'} of what was created"
             message += f"; left: {'; '.join(left)})" if left else ")"
-            self.record.state, self.record.error = "failed", message
+            self.record.state, self.record.error = DEPLOYMENT_FAILED, message
             self._after_rollback()
             self._persist()
             self._rolled_back(message)
             if not isinstance(exc, Exception):
                 raise
             raise DeployError(message, host, step, left) from exc
-        self.record.state = "running"
+        self.record.state = DEPLOYMENT_RUNNING
         self._persist()
         tracker.emit(None, RUNNING, f"deployment {self.tag} running on the {self.record.backend} backend",
                      fraction=1.0)

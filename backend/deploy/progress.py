@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from backend.deploy.record import TORN_DOWN
+
 DEFINED, STARTING, RUNNING, FAILED = "defined", "starting", "running", "failed"
 STATES = (DEFINED, STARTING, RUNNING, FAILED)
 
@@ -37,7 +39,7 @@ def state_of(record_state: str) -> str:
     """A component record's state (as a backend reports it) as one of defined, starting, running, failed."""
     if record_state == RUNNING:
         return RUNNING
-    if record_state in (DEFINED, "removed", "torn-down"):
+    if record_state in (DEFINED, "removed", TORN_DOWN):
         return DEFINED
     if record_state in (STARTING, "blocked", "paused", "no state"):
         return STARTING

@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.record import DEPLOYING, RUNNING, DeploymentRecord
 
 
 def state_dir() -> Path:
@@ -79,7 +79,7 @@ def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`
     """The named deployment, else the most recent running one (KeyError with a message otherwise)."""
     if deployment:
         return load(deployment)
-    running = [r for r in load_all() if r.state == "running"]
+    running = [r for r in load_all() if r.state == RUNNING]
     if not running:
         raise KeyError(f"no running deployment ({hint})")
     return running[-1]
@@ -87,7 +87,7 @@ def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`
 
 def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRecord, str]:
     """The deployment holding a component, and the component's key (KeyError with a clear message)."""
-    records = [load(deployment)] if deployment else [r for r in load_all() if r.state in ("running", "deploying")]
+    records = [load(deployment)] if deployment else [r for r in load_all() if r.state in (RUNNING, DEPLOYING)]
     hits = []
     for record in records:
         try:

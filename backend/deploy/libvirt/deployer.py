@@ -13,7 +13,7 @@ from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, network_xml, stable_uuid
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, Tracker
-from backend.deploy.record import Resource
+from backend.deploy.record import TORN_DOWN, Resource
 
 STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
           6: "crashed", 7: "suspended"}
@@ -208,7 +208,7 @@ class LibvirtDeployer(Deployer):
             raise DeployError("teardown incomplete: " + "; ".join(problems))
         for comp in self.record.components.values():
             comp.state = "removed"
-        self.record.resources, self.record.state = [], "torn-down"
+        self.record.resources, self.record.state = [], TORN_DOWN
         return removed
 
     # ----- migration -----

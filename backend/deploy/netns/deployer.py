@@ -18,7 +18,7 @@ from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.netns import kernel
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, Tracker
-from backend.deploy.record import Resource
+from backend.deploy.record import TORN_DOWN, Resource
 
 UPLINK, FABRIC_BRIDGE, UNDERLAY_MTU = "upl", "fab", 1600
 
@@ -177,7 +177,7 @@ class NetnsDeployer(Deployer):
             raise DeployError(f"teardown incomplete ({len(removed)} removed): " + "; ".join(problems[:3]))
         for comp in self.record.components.values():
             comp.state = "removed"
-        self.record.resources, self.record.state = [], "torn-down"
+        self.record.resources, self.record.state = [], TORN_DOWN
         return removed
 
     # ----- migration -----
