@@ -218,9 +218,7 @@ class RunMode(QObject):
         if not c.problems:
             return
         found = [*getattr(w.wiring, "problems", []), *c.problems]
-        docks = w.docks
-        if docks.has(docks.problems, "set_problems"):
-            docks.problems.set_problems(found)
+        w.docks.problems.set_problems(found)
         w.scene.set_problems(found)
 
     # ----- choices -----

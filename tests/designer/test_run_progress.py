@@ -3,31 +3,9 @@ mark on the canvas going through the states the events give, the failing compone
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.gui.test_run_mode import run_window, state_dir
 
-import pytest
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    """Deployment records go to the test's own folder."""
-    monkeypatch.setenv("VXI_STATE_DIR", str(tmp_path / "state"))
-
-
-@pytest.fixture
-def run_window(make_window):
-    """Figure 1's VXI1 open with run mode installed; torn down at the end when still up."""
-    from designer.run.mode import install_run_mode
-
-    window = make_window()
-    assert window.open_path(str(EXAMPLES / "figure1-vxi1.vxdl"), ask=False)
-    controller = install_run_mode(window)
-    yield window, controller
-    controller.shutdown()
-    if controller.deployed():
-        controller.session.teardown(lambda _event: None)
+__all__ = ["run_window", "state_dir"]  # run mode on Figure 1's VXI1, records in the test's own folder
 
 
 def follow(controller):

@@ -1,18 +1,21 @@
-"""Screenshots of run mode for the manual: `python -m designer.run.screenshot [OUTDIR]`.
+"""Screenshots of run mode for the manual: `python scripts/run_screenshots.py [--test-driver] [OUTDIR]`.
 
-On the netns backend (as root): Figure 6's VXI a deployed, a 30 Mbit/s flow through router ra, ra moved
-to another host part-way; writes run-light.png, run-dark.png (the window) and run-plot.png (the plot).
-Also (and only, without root) the test driver on Figure 1's VXI1, whose plot says it has no real counters."""
+On the netns backend (as root, under `flock /tmp/vxi-fulltest.lock`): Figure 6's VXI a deployed, a 30 Mbit/s
+flow through router ra, ra moved to another host part-way; writes run-light.png, run-dark.png (the window)
+and run-plot.png (the plot). Also (and only, without root or with --test-driver) the test driver on
+Figure 1's VXI1, whose plot says it has no real counters: run-testdriver-light.png (run-light.png and
+run-dark.png when it is the only backend)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _spin(app, seconds: float, until=None) -> None:
@@ -95,9 +98,13 @@ def main() -> None:
     """Write the run-mode screenshots into docs/screenshots (or the folder given)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-run-shots-"))
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    parser = argparse.ArgumentParser(description="Screenshots of run mode for the manual.")
+    parser.add_argument("outdir", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--test-driver", action="store_true", help="only the test driver, even as root")
+    args = parser.parse_args()
+    out = args.outdir
     out.mkdir(parents=True, exist_ok=True)
-    netns = os.geteuid() == 0
+    netns = os.geteuid() == 0 and not args.test_driver
     shots = [path for mode in ("light", "dark") for path in take(out, mode, netns)]
     if netns:  # and the test driver, which has no real counters
         shots += take(out, "light", False, "run-testdriver")

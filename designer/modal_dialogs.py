@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 VXDL_FILTER = "VXDL files (*.vxdl *.xml);;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
@@ -41,8 +41,3 @@ class Dialogs:
     def error(self, parent: QWidget, title: str, message: str) -> None:
         """Tell the user something failed, in words."""
         QMessageBox.warning(parent, title, message)
-
-    def ask_text(self, parent: QWidget, title: str, label: str, text: str = "") -> str | None:
-        """A line of text, or None when cancelled."""
-        value, ok = QInputDialog.getText(parent, title, label, text=text)
-        return value if ok else None

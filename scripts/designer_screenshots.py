@@ -1,4 +1,7 @@
-"""Screenshots of the main window in light and dark for the manual: `python -m designer.screenshots [OUTDIR]`."""
+"""Screenshots of the main window in light and dark for the manual: `python scripts/designer_screenshots.py [OUTDIR]`.
+
+Renders offscreen (no display needed) with the project's venv: `.venv/bin/python scripts/designer_screenshots.py`.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +29,8 @@ def take(out_dir: Path, example: Path, period: str | None = "II", select: str = 
         window.resize(1500, 940)
         window.show()
         window.open_path(str(example), ask=False)
-        timeline = window.docks.timeline
-        if period and hasattr(timeline, "select_period"):
-            timeline.select_period(period)
+        if period:
+            window.docks.timeline.select_period(period)
         window.scene.set_period(period)
         window.scene.select_ids([select])
         for _ in range(5):

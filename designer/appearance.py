@@ -1,4 +1,5 @@
-"""Light and dark themes that follow the system, and the scene colours taken from them."""
+"""The application's appearance: the light or dark theme applied to it (style, palette, style sheet), following
+the system when asked, and the scene colours of the palette in force. The colours come from `widgets.theme`."""
 
 from __future__ import annotations
 
