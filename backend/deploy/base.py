@@ -10,7 +10,7 @@ from backend.deploy.plan import Plan, build_plan
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, Listener, Tracker
 from backend.deploy.record import FAILED as DEPLOYMENT_FAILED
 from backend.deploy.record import RUNNING as DEPLOYMENT_RUNNING
-from backend.deploy.record import DeploymentRecord, Interface, new_tag
+from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface, new_tag
 from backend.embedding.mapping import Mapping
 from backend.model import Infrastructure, Substrate
 
@@ -140,6 +140,13 @@ class Deployer(ABC):
                      fraction=1.0)
         return self.record
 
+    def _moving(self, component: str, host: str) -> tuple[ComponentRecord, str]:
+        """The component a migration moves and its key (DeployError when it is on `host` already)."""
+        comp = self.record.find(component)
+        if host == comp.host:
+            raise DeployError(f"{component} is already on {host}", host, "migrate")
+        return comp, self.record.key_of(comp)
+
     def _units(self, plan: Plan) -> int:
         """How many units (objects created) a deployment of this plan counts, for its fraction done."""
         return len(plan.components) + len(plan.segments)
@@ -173,8 +180,6 @@ class Deployer(ABC):
     def _describe(self, plan: Plan, names: dict[str, str], ifnames: dict[tuple[str, int], tuple[str, str]]
                   ) -> None:
         """Fill the record's components and segments from the plan."""
-        from backend.deploy.record import ComponentRecord
-
         for key, pc in plan.components.items():
             interfaces = []
             for j, (seg, att) in enumerate(plan.segments_of(key)):

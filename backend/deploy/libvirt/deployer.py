@@ -215,11 +215,8 @@ class LibvirtDeployer(Deployer):
     def migrate(self, component: str, host: str) -> MigrationResult:
         """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
         test driver. The component's networks are created on the destination first."""
-        comp = self.record.find(component)
-        key = self.record.key_of(comp)
+        comp, key = self._moving(component, host)
         source = comp.host
-        if host == source:
-            raise DeployError(f"{component} is already on {host}", host, "migrate")
         if host not in self.record.hosts:
             if self.substrate is None or host not in self.substrate.hosts:
                 raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")

@@ -185,11 +185,8 @@ class NetnsDeployer(Deployer):
         """Re-attach a component's host-side interfaces to another host; the outage is the time its
         interfaces were detached (from the first move to the last one up); a gratuitous ARP then
         tells the bridges and VXLAN endpoints where it is now."""
-        comp = self.record.find(component)
-        key = self.record.key_of(comp)
+        comp, key = self._moving(component, host)
         source = comp.host
-        if host == source:
-            raise DeployError(f"{component} is already on {host}", host, "migrate")
         if host not in self.record.hosts:
             raise DeployError(f"no host '{host}' in deployment {self.tag}", host, "migrate")
         self.tracker = Tracker(self.on_progress, 2 + len(comp.interfaces), RUNNING)
