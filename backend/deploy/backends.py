@@ -26,28 +26,34 @@ def make_deployer(backend: str, substrate: Substrate, vxis: list[Infrastructure]
     raise ValueError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
 
 
-def recorded_models(record: DeploymentRecord) -> tuple[Substrate | None, list[Infrastructure]]:
-    """The substrate and VXIs a deployment was made from, read again from its files (None and fewer VXIs
-    when a file is gone or no longer reads as one)."""
+def _recorded(path: str | None, kind: type):
+    """A model of `kind` read again from a deployment's file (None when it is gone or no longer reads as one)."""
     from backend.vxdl import read_file
 
-    def model(path: str | None, role: str | None, kind: type):
-        if not path or not Path(path).exists():
-            return None
-        try:
-            found = read_file(path, role).model
-        except Exception:
-            return None
-        return found if isinstance(found, kind) else None
+    if not path or not Path(path).exists():
+        return None
+    try:
+        found = read_file(path, "substrate" if kind is Substrate else None).model
+    except Exception:
+        return None
+    return found if isinstance(found, kind) else None
 
-    vxis = [model(path, None, Infrastructure) for path in record.files.get("vxis", [])]
-    return model(record.files.get("substrate"), "substrate", Substrate), [v for v in vxis if v is not None]
+
+def recorded_substrate(record: DeploymentRecord) -> Substrate | None:
+    """The substrate a deployment was made on, read again from its file (None when it cannot be)."""
+    return _recorded(record.files.get("substrate"), Substrate)
+
+
+def recorded_vxis(record: DeploymentRecord) -> list[Infrastructure]:
+    """The VXIs a deployment was made from, read again from their files (those that still read)."""
+    found = [_recorded(path, Infrastructure) for path in record.files.get("vxis", [])]
+    return [v for v in found if v is not None]
 
 
 def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
     """A deployer managing a recorded deployment (its substrate re-read when not given and its file still exists)."""
     if substrate is None:
-        substrate, _ = recorded_models(record)
+        substrate = recorded_substrate(record)
     if record.backend == "netns":
         from backend.deploy.netns.deployer import NetnsDeployer
 

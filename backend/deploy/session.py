@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.backends import make_deployer, recorded_models, reopen
+from backend.deploy.backends import make_deployer, recorded_substrate, recorded_vxis, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
@@ -65,10 +65,10 @@ def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infr
 class DeploySession:
     """A deployment made (or reopened) here: its inputs, its deployer, the last state of each component."""
 
-    def __init__(self, substrate: Substrate | None, vxis: list[Infrastructure], backend: str = "test",
+    def __init__(self, substrate: Substrate | None, vxis: list[Infrastructure] | None, backend: str = "test",
                  algorithm: str = "best", files: dict | None = None, on_progress: Listener | None = None):
         self.substrate = substrate
-        self.vxis = list(vxis)
+        self._vxis: list[Infrastructure] | None = list(vxis) if vxis is not None else None
         self.backend = backend
         self.algorithm = algorithm
         self.files = dict(files or {})
@@ -87,13 +87,21 @@ class DeploySession:
 
     @classmethod
     def of_record(cls, record: DeploymentRecord, on_progress: Listener | None = None) -> DeploySession:
-        """A session managing a recorded deployment (its substrate and VXIs read again from their files)."""
-        substrate, vxis = recorded_models(record)
-        session = cls(substrate, vxis, record.backend, record.files.get("algorithm", "best"), record.files,
+        """A session managing a recorded deployment (its substrate read again from its file; its VXIs too,
+        when they are first needed)."""
+        substrate = recorded_substrate(record)
+        session = cls(substrate, None, record.backend, record.files.get("algorithm", "best"), record.files,
                       on_progress)
         session.deployer = reopen(record, substrate)
         session.states = {key: state_of(comp.state) for key, comp in record.components.items()}
         return session
+
+    @property
+    def vxis(self) -> list[Infrastructure]:
+        """The VXIs deployed (read again from their files for a reopened deployment)."""
+        if self._vxis is None:
+            self._vxis = recorded_vxis(self.record)
+        return self._vxis
 
     @property
     def record(self) -> DeploymentRecord | None:
