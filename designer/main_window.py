@@ -15,8 +15,8 @@ from designer.document import AUTOSAVE_MS, Document, pending_recoveries
 from designer.editor import Editor
 from designer.image_export import ExportError, export_image
 from designer.modal_dialogs import Dialogs
-from designer.preview import install_preview
-from designer.run_mode import install_run_mode
+from designer.preview.dock import install_preview
+from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
 from designer.view import DesignView
 from designer.wiring import Wiring

@@ -29,7 +29,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
     """Deploy, load, migrate and grab the window in one theme; everything is torn down after."""
     from designer.app import make_application
     from designer.main_window import MainWindow
-    from designer.run_mode import install_run_mode
+    from designer.run.mode import install_run_mode
 
     app = make_application([], theme="light")
     window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()))

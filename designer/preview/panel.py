@@ -1,9 +1,6 @@
-"""The embedding preview: the open VXI (and extra VXI files) embedded on a chosen substrate, drawn on it,
-recomputed 300 ms after each edit in a worker thread (its result comes back as a queued Qt signal, so this
-works under qasync and under a plain Qt loop alike); a stale result is dropped.
-
-    dock = install_preview(main_window)     adds the dock and View ▸ Embedding preview…
-"""
+"""The embedding preview's panel: the open VXI (and extra VXI files) embedded on a chosen substrate, drawn
+on it, recomputed 300 ms after each edit in a worker thread (its result comes back as a queued Qt signal, so
+this works under qasync and under a plain Qt loop alike); a stale result is dropped."""
 
 from __future__ import annotations
 
@@ -13,32 +10,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from backend.embedding import ALGORITHMS
+from backend.embedding.utilisation import busiest
 from backend.model import Infrastructure, Substrate
-from designer.preview_job import PreviewInput, PreviewResult, compute
+from designer.preview.job import PreviewInput, PreviewResult, compute
 from widgets.substrate_view import SubstrateView
 from widgets.theme import palette_colours
 from widgets.time_slider import TimeSlider
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEBOUNCE_MS = 300
 OPEN_DOCUMENT = "<open document>"
-SHORTCUTS = ("Ctrl+E", "Ctrl+Shift+E")
 
 
 class _Relay(QObject):
@@ -305,7 +299,7 @@ class PreviewPanel(QWidget):
                 0 <= self.slider.current() < len(previous.moments):
             keep = previous.moments[self.slider.current()].start
         starts = [m.start for m in result.moments]
-        current = starts.index(keep) if keep in starts else _busiest(result)
+        current = starts.index(keep) if keep in starts else busiest(result.mapping, result.moments)
         self.slider.set_moments([m.describe() for m in result.moments], _marks(result.moments), current)
         self._list_refusals(result.refused)
         self._draw()
@@ -376,16 +370,6 @@ def looks_like_substrate(path: Path) -> bool:
         return False
 
 
-def _busiest(result: PreviewResult) -> int:
-    """The moment with the most requests running (the first such)."""
-    def running(i: int) -> int:
-        m = result.moments[i]
-        return sum(1 for r in result.mapping.requests if r.accepted and (
-            m.start is None or r.window is None or (r.window[0] <= m.start and (r.window[1] is None
-                                                                                or m.start < r.window[1]))))
-    return max(range(len(result.moments)), key=lambda i: (running(i), -i))
-
-
 def _marks(moments) -> list[str]:
     """Short labels: the time of day, with the date when the moments span several days."""
     starts = [m.start for m in moments if m.start is not None]
@@ -394,50 +378,3 @@ def _marks(moments) -> list[str]:
     days = {datetime.fromtimestamp(t, UTC).date() for t in starts}
     fmt = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
     return [datetime.fromtimestamp(m.start, UTC).strftime(fmt) if m.start is not None else "always" for m in moments]
-
-
-class PreviewDock(QDockWidget):
-    """The preview in a dock (floating at first, large enough to read)."""
-
-    def __init__(self, parent: QMainWindow | None = None, recent: Callable[[], list[str]] | None = None) -> None:
-        super().__init__("Embedding preview", parent)
-        self.setObjectName("dock-preview")
-        self.panel = PreviewPanel(self, recent=recent)
-        self.setWidget(self.panel)
-        self._opened = False
-
-    def open(self) -> None:
-        """Show the preview (floating the first time) and recompute now."""
-        if not self._opened:
-            self._opened = True
-            self.setFloating(True)
-            self.resize(1100, 780)
-        self.show()
-        self.raise_()
-        self.panel.recompute_now()
-
-
-def install_preview(window) -> PreviewDock:
-    """Add the preview dock and a View ▸ Embedding preview… action to a designer main window."""
-    dock = PreviewDock(window, recent=getattr(window, "recent_files", None))
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    action = QAction("Embedding preview…", window)
-    taken = {a.shortcut().toString() for a in window.findChildren(QAction)}
-    action.setShortcut(QKeySequence(next((s for s in SHORTCUTS if s not in taken), SHORTCUTS[-1])))
-    action.triggered.connect(dock.open)
-    window.addAction(action)
-    menu = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View"), None)
-    (menu or window.menuBar().addMenu("&Tools")).addAction(action)
-    if isinstance(getattr(window, "actions_by_name", None), dict):
-        window.actions_by_name["preview"] = action
-
-    def current_model():
-        document = getattr(window, "document", None)
-        return document.model if document is not None else None
-
-    dock.panel.source = current_model
-    dock.panel.component_activated.connect(lambda ident: window.view.centre_on_id(ident))
-    window.windowTitleChanged.connect(lambda *_: dock.panel.follow(current_model()))
-    dock.panel.follow(current_model())
-    return dock

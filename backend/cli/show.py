@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
 from backend.vxdl import VxdlFileError, read_file

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from backend.deploy.progress import RUNNING, Progress
 from backend.model import Infrastructure
 from designer.run.controller import RATES_MS, RunController, matching_substrate
 from designer.run.dialogs import MigrationDialog, TrafficDialog
@@ -153,7 +154,7 @@ class RunMode(QObject):
         record = self.controller.record()
         if record is not None:
             states = self.controller.states
-            self.panel.set_progress(sum(s == "running" for s in states.values()), len(record.components))
+            self.panel.set_progress(sum(s == RUNNING for s in states.values()), len(record.components))
 
     def show_rates(self) -> None:
         """Label each link with its current throughput (the latest sample of one of its ends)."""
@@ -177,10 +178,11 @@ class RunMode(QObject):
         if self.controller.deployed():
             self.overlays.show_rates(scene, rates)
 
-    def _progress(self, text: str, done: int, total: int) -> None:
-        self.panel.set_status(text)
-        if total:
-            self.panel.set_progress(done, total)
+    def _progress(self, progress: Progress) -> None:
+        self.panel.set_status(progress.line())
+        states = self.controller.states
+        if states:
+            self.panel.set_progress(sum(s == RUNNING for s in states.values()), len(states))
 
     def _finished(self, job: str, ok: bool, message: str) -> None:
         self.update_actions()
@@ -257,7 +259,7 @@ def install_run_mode(window) -> RunController:
     existing = getattr(window, "run_controller", None)
     if isinstance(existing, RunController):
         return existing
-    from backend.deploy.libvirt.events import start_event_loop
+    from backend.deploy.libvirt.lifecycle import start_event_loop
 
     start_event_loop()  # before any connection opens, so that remote hosts' events reach us too
     controller = RunController(lambda: window.document.model if window.document else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
 
 def register(sub) -> None:
@@ -51,7 +51,7 @@ def _rate(text: str) -> float:
 
 
 def _record(deployment: str | None):
-    from backend.deploy.session import pick_record
+    from backend.deploy.state import pick_record
 
     try:
         record = pick_record(deployment, "start one with `vxi deploy --backend netns`")
@@ -73,18 +73,14 @@ def _component(record, name: str):
 def run_start(args) -> int:
     """Start a flow and print its id."""
     from backend.monitor import flowbook
-    from backend.monitor.traffic import Flow, TrafficError
+    from backend.monitor.flows import TrafficError
 
     record = _record(args.deployment)
-    source, destination = _component(record, args.source), _component(record, args.destination)
-    if not destination.addresses:
-        raise CliError(f"'{args.destination}' has no address", 2)
-    used = {f.port for f in flowbook.flows(record.id)}
-    port = args.port or next(p for p in range(5201, 6000) if p not in used)
-    flow = Flow(source.name, destination.name, destination.addresses[0].split("/")[0], port, args.protocol,
-                args.rate, args.seconds, args.length)
+    for name in (args.source, args.destination):
+        _component(record, name)
     try:
-        booked = flowbook.start(record.id, flow, args.source, args.destination)
+        booked = flowbook.start_between(record, args.source, args.destination, args.protocol, args.rate,
+                                        args.seconds, args.length, args.port)
     except TrafficError as exc:
         raise CliError(str(exc), 1) from None
     if args.json:
@@ -92,7 +88,7 @@ def run_start(args) -> int:
     else:
         rate = "full rate" if not args.rate else f"{args.rate / 1e6:g} Mbit/s"
         length = f"{args.seconds:g} s" if args.seconds else "until stopped"
-        print(f"flow {booked.id}: {args.source} -> {args.destination} ({flow.destination_address}:{port}), "
+        print(f"flow {booked.id}: {args.source} -> {args.destination} ({booked.address}:{booked.port}), "
               f"{args.protocol.upper()} at {rate}, {length}")
     return 0
 
@@ -129,14 +125,13 @@ def run_stop(args) -> int:
     from backend.monitor import flowbook
 
     record = _record(args.deployment)
-    booked = flowbook.flows(record.id)
     if args.flow:
-        booked = [f for f in booked if f.id == args.flow]
+        booked = [f for f in flowbook.flows(record.id) if f.id == args.flow]
         if not booked:
             raise CliError(f"deployment {record.id} has no flow '{args.flow}'", 2)
+        stopped = [flowbook.stop(f) for f in booked]
     else:
-        booked = [f for f in booked if flowbook.status(f)["state"] == "running"]
-    stopped = [flowbook.stop(f) for f in booked]
+        stopped = flowbook.stop_running(record.id)
     if args.json:
         print(json.dumps({"deployment": record.id, "flows": stopped}, indent=1))
     else:

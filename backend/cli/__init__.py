@@ -1,15 +1,28 @@
-"""The `vxi` command: a stable interface for people and scripts (exit 0 ok, 1 problems, 2 bad input)."""
+"""The `vxi` command: a stable interface for people and scripts (exit 0 ok, 1 problems, 2 bad input).
+
+One module per subcommand group, each with `register(subparsers)`; they are found automatically.
+Nothing else in the backend imports this package: it sits on top of the others."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 
-from backend.commands import command_modules
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
-__all__ = ["CliError", "build_parser", "main"]
+__all__ = ["CliError", "build_parser", "command_modules", "main"]
+
+NOT_COMMANDS = {"errors"}
+
+
+def command_modules() -> list:
+    """Every subcommand module of this package, in name order."""
+    return [importlib.import_module(f"{__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+            if not info.name.startswith("_") and info.name not in NOT_COMMANDS]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +55,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vxi {args.command}: internal error: {type(exc).__name__}: {exc} "
               "(set VXI_DEBUG=1 for details)", file=sys.stderr)
         return 3
-
-
-if __name__ == "__main__":
-    sys.exit(main())

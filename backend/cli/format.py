@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 from backend.vxdl import VxdlFileError, read_file
 from backend.vxdl.writer import atomic_write, write_bytes
 

@@ -85,9 +85,9 @@ def _rate(text: str) -> float:
 
 def run(args) -> int:
     """Run the chosen experiment, print its result, write its plot."""
+    from backend.cli.errors import CliError
     from backend.deploy.base import DeployError
     from backend.deploy.netns import kernel
-    from backend.errors import CliError
     from backend.experiments import tables
 
     if args.experiment == "migration" and not 6 <= args.duration <= 3600:

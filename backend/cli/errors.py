@@ -1,4 +1,4 @@
-"""Errors shared by the command line and its subcommands."""
+"""The one error of the command line: a sentence and an exit code."""
 
 
 class CliError(Exception):

@@ -1,19 +1,25 @@
-"""`vxi deploy | status | teardown | migrate | exec`: run VXIs on libvirt or on network namespaces."""
+"""`vxi deploy | status | teardown | migrate | exec`: run VXIs on libvirt or on network namespaces, through
+the deploy session the designer's run mode uses too."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
+from backend.deploy import state
+from backend.deploy.backends import BACKENDS
+from backend.deploy.describe import describe
+from backend.deploy.progress import Listener, Progress
+from backend.deploy.session import DeploySession, SessionError
 
 
 def register(sub) -> None:
     """Add the deploy, status, teardown, migrate and exec subcommands."""
-    from backend.deploy.session import BACKENDS
-
     p = sub.add_parser("deploy", help="embed VXIs on a substrate and deploy them")
     p.add_argument("substrate", metavar="SUBSTRATE")
     p.add_argument("vxis", metavar="VXI", nargs="+")
@@ -22,6 +28,7 @@ def register(sub) -> None:
                         "libvirt: the hosts' URIs")
     p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
     p.add_argument("--json", action="store_true", help="print the deployment record as JSON")
+    _progress_option(p)
     p.set_defaults(func=run_deploy)
 
     p = sub.add_parser("status", help="the deployments and the state of their components")
@@ -35,11 +42,13 @@ def register(sub) -> None:
     p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
     p.set_defaults(func=run_teardown)
 
-    p = sub.add_parser("migrate", help="move a deployed component to another host")
+    p = sub.add_parser("migrate", help="move a deployed component to another host (without HOST: list the hosts)")
     p.add_argument("component", metavar="COMPONENT")
-    p.add_argument("host", metavar="HOST")
+    p.add_argument("host", metavar="HOST", nargs="?",
+                   help="the destination; without it, every host is listed with whether it can take COMPONENT")
     p.add_argument("--deployment", metavar="ID")
     p.add_argument("--json", action="store_true")
+    _progress_option(p)
     p.set_defaults(func=run_migrate)
 
     p = sub.add_parser("exec", help="run a command inside a component (netns backend)",
@@ -50,61 +59,47 @@ def register(sub) -> None:
     p.set_defaults(func=run_exec)
 
 
-def _read(path: str, role: str | None):
-    from backend.vxdl import VxdlFileError, read_file
+def _progress_option(parser) -> None:
+    parser.add_argument("--progress", nargs="?", const="text", choices=("text", "json", "none"), default=None,
+                        help="progress on stderr: one line a step (text, the default on a terminal), one JSON "
+                             "object a step (json), or none (the default otherwise)")
 
+
+def progress_printer(mode: str | None, stream=None) -> Listener | None:
+    """A listener printing each Progress on `stream` (stderr): 'text' lines, 'json' objects, None/'none' nothing;
+    mode None means text when the stream is a terminal."""
+    stream = stream or sys.stderr
+    if mode is None:
+        mode = "text" if stream.isatty() else "none"
+    if mode == "json":
+        return lambda p: print(json.dumps(p.to_json()), file=stream, flush=True)
+    if mode == "text":
+        return lambda p: print(_progress_line(p), file=stream, flush=True)
+    return None
+
+
+def _progress_line(p: Progress) -> str:
+    return f"{p.fraction * 100:5.1f} %  {p.line()}"
+
+
+@contextlib.contextmanager
+def _sentences() -> Iterator[None]:
+    """A session's error as the command's one line and exit code."""
     try:
-        result = read_file(path, role)
-    except VxdlFileError as exc:
-        raise CliError(str(exc), 2) from None
-    errors = result.errors
-    if result.model is None or errors:
-        first = errors[0].format() if errors else "no model could be read"
-        raise CliError(f"{path}: {len(errors)} error(s), first: {first} (run vxi validate)", 1)
-    return result.model
+        yield
+    except SessionError as exc:
+        raise CliError(str(exc), exc.code) from None
 
 
 def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
-    from pathlib import Path
-
-    from backend.deploy import state
-    from backend.deploy.base import DeployError
-    from backend.deploy.netns.kernel import KernelError
-    from backend.deploy.plan import PlanError
-    from backend.deploy.session import describe, make_deployer
-    from backend.model import Substrate
-
-    substrate = _read(args.substrate, "substrate")
-    if not isinstance(substrate, Substrate):
-        raise CliError(f"{args.substrate}: not a substrate", 2)
-    vxis = [_read(path, None) for path in args.vxis]
-    from backend.embedding import InfeasibleMappingError, embed
-
-    try:
-        mapping = embed(substrate, vxis, args.algorithm)
-    except ValueError as exc:
-        raise CliError(f"embedding failed: {exc}", 2) from None
-    except InfeasibleMappingError as exc:
-        raise CliError(f"embedding failed: {exc}", 1) from None
-    refused = [r for r in mapping.requests if not r.accepted]
-    if refused:
-        raise CliError("; ".join(f"VXI {r.id} cannot be embedded: {r.reason}" for r in refused), 1)
-    deployer = make_deployer(args.backend, substrate, vxis)
-    deployer.record.files.update({"substrate": str(Path(args.substrate).resolve()),
-                                  "vxis": [str(Path(p).resolve()) for p in args.vxis],
-                                  "algorithm": mapping.algorithm or args.algorithm})
-    deployer.persist = state.save
-    try:
-        record = deployer.deploy(mapping)
-    except (DeployError, PlanError, KernelError) as exc:
-        if "left:" not in str(exc):
-            state.forget(deployer.tag)
-        raise CliError(str(exc), 1) from None
-    finally:
-        close = getattr(deployer, "close", None)
-        if close:
-            close()
+    with _sentences():
+        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm,
+                                           progress_printer(args.progress))
+        try:
+            record = session.deploy()
+        finally:
+            session.close()
     if args.json:
         print(json.dumps(record.summary_json(), indent=2))
     else:
@@ -113,8 +108,6 @@ def run_deploy(args) -> int:
 
 
 def _records(deployment: str | None):
-    from backend.deploy import state
-
     if deployment:
         try:
             return [state.load(deployment)]
@@ -125,15 +118,14 @@ def _records(deployment: str | None):
 
 def run_status(args) -> int:
     """Refresh and print every deployment (or one)."""
-    from backend.deploy import state
-    from backend.deploy.session import describe, reopen
-
     records = []
     for record in _records(args.deployment):
         if record.state == "running":  # one still deploying belongs to the command doing it
-            deployer = reopen(record)
-            record = deployer.status()
-            getattr(deployer, "close", lambda: None)()
+            session = DeploySession.of_record(record)
+            try:
+                record = session.status()
+            finally:
+                session.close()
             state.save(record)
         records.append(record)
     if args.json:
@@ -147,10 +139,6 @@ def run_status(args) -> int:
 
 def run_teardown(args) -> int:
     """Remove everything a deployment created, then its record."""
-    from backend.deploy import state
-    from backend.deploy.base import DeployError
-    from backend.deploy.session import reopen
-
     records = state.load_all()
     if args.all:
         chosen = records
@@ -162,15 +150,8 @@ def run_teardown(args) -> int:
         print("nothing to tear down")
         return 0
     for record in chosen:
-        deployer = reopen(record)
-        try:
-            removed = deployer.teardown()
-        except DeployError as exc:
-            state.save(deployer.record)
-            raise CliError(f"deployment {record.id}: {exc}", 1) from None
-        finally:
-            getattr(deployer, "close", lambda: None)()
-        state.forget(record.id)
+        with _sentences():
+            removed = DeploySession.of_record(record).teardown()
         print(f"deployment {record.id} torn down: {len(removed)} objects removed")
     return 0
 
@@ -185,29 +166,24 @@ def _orphan(deployment: str) -> list:
     raise CliError(f"no deployment '{deployment}' (no record, no namespace named {prefix_of(deployment)}*)", 2)
 
 
-def run_migrate(args) -> int:
-    """Move a component and print how it went."""
-    from backend.deploy import state
-    from backend.deploy.base import DeployError
-    from backend.deploy.session import locate, reopen
-
+def _located(component: str, deployment: str | None):
     try:
-        record, key = locate(args.component, args.deployment)
+        return state.locate(component, deployment)
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
-    deployer = reopen(record)
 
-    def progress(fraction: float) -> None:
-        if not args.json:
-            print(f"  {fraction * 100:5.1f} %", file=sys.stderr)
 
-    try:
-        result = deployer.migrate(key, args.host, progress=progress)
-    except DeployError as exc:
-        raise CliError(str(exc), 1) from None
-    finally:
-        getattr(deployer, "close", lambda: None)()
-    state.save(deployer.record)
+def run_migrate(args) -> int:
+    """Move a component and print how it went; without a host, list the hosts that can take it."""
+    record, key = _located(args.component, args.deployment)
+    with _sentences():
+        session = DeploySession.of_record(record, progress_printer(args.progress))
+        try:
+            if args.host is None:
+                return _list_hosts(session, key, args.json)
+            result = session.migrate(key, args.host)
+        finally:
+            session.close()
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -218,19 +194,30 @@ def run_migrate(args) -> int:
     return 0
 
 
+def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
+    comp = session.record.components[key]
+    choices = session.host_choices(key)
+    if as_json:
+        print(json.dumps({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
+                          "hosts": [c.to_json() for c in choices]}, indent=2))
+        return 0
+    print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
+          f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
+    width = max((len(c.host) for c in choices), default=4)
+    for c in choices:
+        print(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits" if c.fits
+                                          else f"no    {c.reason}"))
+    return 0
+
+
 def run_exec(args) -> int:
     """Run a command in a component's namespace; component names in it become their addresses."""
-    from backend.deploy.session import locate
-
     command = list(args.argv)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
         raise CliError("no command given: vxi exec COMPONENT -- COMMAND...", 2)
-    try:
-        record, key = locate(args.component, args.deployment)
-    except KeyError as exc:
-        raise CliError(str(exc.args[0]), 2) from None
+    record, key = _located(args.component, args.deployment)
     if record.backend != "netns":
         raise CliError(f"deployment {record.id} runs on the {record.backend} backend: "
                        "vxi exec needs the netns backend", 2)

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 
 QUIET_BPS = 10_000.0  # under this both ways an interface carries only chatter (neighbour discovery, ...)
 
@@ -38,7 +38,7 @@ def _interval(text: str) -> float:
 
 
 def _running_record(deployment: str | None):
-    from backend.deploy.session import pick_record
+    from backend.deploy.state import pick_record
 
     try:
         record = pick_record(deployment)
@@ -84,7 +84,7 @@ def _text_block(elapsed: float, rows: list[dict]) -> str:
 
 def run_monitor(args) -> int:
     """Sample the deployment's counters every interval and print the rates until --count or Ctrl+C."""
-    from backend.deploy.session import reopen
+    from backend.deploy.backends import reopen
     from backend.monitor.deployment import source_for
     from backend.monitor.sampler import Sampler
 
@@ -106,7 +106,7 @@ def run_monitor(args) -> int:
             _loop(sampler, args, keys, hosts)
     finally:
         source.close()
-        getattr(deployer, "close", lambda: None)()
+        deployer.close()
     return 0
 
 

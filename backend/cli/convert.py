@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backend.cli.errors import CliError
 from backend.convert import Losses, graphml, rspec
-from backend.errors import CliError
 from backend.vxdl import VxdlFileError, read_file, write_file
 from backend.vxdl.secure import MAX_BYTES
 

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from backend.cli import CliError
+from backend.cli.errors import CliError
 from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
 from backend.model import Infrastructure, Substrate, units
 from backend.model.timing import parse_datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from backend.errors import CliError
+from backend.cli.errors import CliError
 from backend.model import Infrastructure, Substrate, anchor_problems
 from backend.vxdl import VxdlFileError, fill_columns, read_file
 
