@@ -1,28 +1,24 @@
 """The `vxi` command: a stable interface for people and scripts (exit 0 ok, 1 problems, 2 bad input).
 
-One module per subcommand group, each with `register(subparsers)`; they are found automatically.
+One module per subcommand group, each with `register(subparsers)`, listed in `command_modules`.
 Nothing else in the backend imports this package: it sits on top of the others."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import pkgutil
 import sys
 
 from backend.cli.errors import CliError
 
 __all__ = ["CliError", "build_parser", "command_modules", "main"]
 
-NOT_COMMANDS = {"errors"}
-
 
 def command_modules() -> list:
-    """Every subcommand module of this package, in name order."""
-    return [importlib.import_module(f"{__name__}.{info.name}")
-            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
-            if not info.name.startswith("_") and info.name not in NOT_COMMANDS]
+    """Every subcommand module, in the order `vxi --help` lists them (a new command is added here)."""
+    from backend.cli import convert, deploy, embed, experiment, format, monitor, show, traffic, validate
+
+    return [convert, deploy, embed, experiment, format, monitor, show, traffic, validate]
 
 
 def build_parser() -> argparse.ArgumentParser:
