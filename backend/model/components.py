@@ -184,7 +184,3 @@ class Link:
             return base
         own = self.periods[period]
         return LinkConfig(own.forward or base.forward, own.reverse or base.reverse, own.latency or base.latency)
-
-    def ends(self) -> tuple[str, str]:
-        """The two component ids."""
-        return (self.source, self.destination)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.preview import looks_like_substrate
+from designer.preview.panel import looks_like_substrate
 from designer.run.controller import EXAMPLES, backends_here
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
 from widgets.theme import is_dark, palette_colours

@@ -7,7 +7,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from designer.dialogs import Dialogs
+from designer.modal_dialogs import Dialogs
 
 NO_MOD = Qt.KeyboardModifier.NoModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -21,7 +21,6 @@ class FakeDialogs(Dialogs):
         self.save_answer: str | None = None
         self.save_changes_answer = "discard"
         self.recover_answer = True
-        self.text_answer: str | None = None
         self.errors: list[tuple[str, str]] = []
         self.asked: list[str] = []
 
@@ -43,10 +42,6 @@ class FakeDialogs(Dialogs):
 
     def error(self, parent, title, message):
         self.errors.append((title, message))
-
-    def ask_text(self, parent, title, label, text=""):
-        self.asked.append("text")
-        return self.text_answer
 
 
 def at(view, scene_point) -> QPoint:

@@ -95,7 +95,7 @@ def test_a_crashed_sessions_work_is_offered_even_when_starting_on_a_file(tmp_pat
     assert done.returncode == 1, done.stderr
     start = _start_script(
         tmp_path, "'SHOWN', w.document.model.id, w.document.model.components['n1'].location",
-        setup="from designer.dialogs import Dialogs\n"
+        setup="from designer.modal_dialogs import Dialogs\n"
               "Dialogs.ask_recover = lambda self, parent, what: print('OFFERED', what) or True\n"
               "Dialogs.ask_save_changes = lambda self, parent, name: 'discard'\n")
     result = subprocess.run([sys.executable, str(start), str(EXAMPLES / "figure4.vxdl")], capture_output=True,

@@ -24,7 +24,7 @@ def netns_window(make_window):
     """Figure 6's VXI a open, run mode on the netns backend; everything deployed is removed at the end."""
     if os.geteuid() != 0:
         pytest.skip("needs root (network namespaces, tc)")
-    from designer.run_mode import install_run_mode
+    from designer.run.mode import install_run_mode
 
     window = make_window()
     assert window.open_path(str(EXAMPLES / "figure6-vxi-a.vxdl"), ask=False)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from backend.model import Quantity
-from designer.preview import install_preview
+from designer.preview.dock import install_preview
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WAIT_MS = 15000

@@ -21,7 +21,7 @@ def state_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def run_window(make_window):
     """A window on Figure 1's VXI1 with run mode installed; its deployment is torn down at the end."""
-    from designer.run_mode import install_run_mode
+    from designer.run.mode import install_run_mode
 
     window = make_window()
     assert window.open_path(str(EXAMPLES / "figure1-vxi1.vxdl"), ask=False)
@@ -155,8 +155,8 @@ def test_migrate_a_router_offers_the_hosts_that_fit_and_moves_it(qtbot, run_wind
 
 def test_hosts_without_room_are_refused_with_the_reason():
     from backend.deploy.record import ComponentRecord, DeploymentRecord
+    from backend.deploy.session import host_choices
     from backend.vxdl import read_file
-    from designer.run.fits import host_choices
 
     substrate = read_file(EXAMPLES / "figure1-substrate.vxdl", role="substrate").model
     vxi = read_file(EXAMPLES / "figure1-vxi1.vxdl").model
@@ -205,12 +205,12 @@ def test_libvirt_events_show_a_stopped_and_restarted_domain_without_waiting_for_
 
 
 def test_a_host_that_sends_no_events_still_deploys_and_is_polled(qtbot, run_window, monkeypatch):
-    from backend.deploy.libvirt import events
+    from backend.deploy.libvirt import lifecycle
 
     def refuse(self, *args):
         raise RuntimeError("this driver sends no events")
 
-    monkeypatch.setattr(events.LifecycleWatch, "__init__", refuse)
+    monkeypatch.setattr(lifecycle.LifecycleWatch, "__init__", refuse)
     window, controller = run_window
     window.actions_by_name["run_deploy"].trigger()
     qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=15000)

@@ -163,7 +163,7 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
     from backend.deploy.netns.deployer import NetnsDeployer
     from backend.experiments.migration import figure6_mapping
     from backend.monitor.deployment import source_for
-    from backend.monitor.traffic import Flow, start_flow, stop_flow
+    from backend.monitor.flows import Flow, start_flow, stop_flow
     from backend.vxdl import read_file
 
     examples = Path(__file__).resolve().parents[2] / "examples"

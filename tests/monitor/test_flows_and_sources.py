@@ -2,7 +2,7 @@
 
 from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface
 from backend.monitor.deployment import netns_probes
-from backend.monitor.traffic import FOREVER, Flow
+from backend.monitor.flows import FOREVER, Flow
 
 
 def test_udp_flow_at_a_set_rate_for_whole_seconds():

@@ -2,11 +2,11 @@
 
 import pytest
 
-from backend.monitor.events import MarkerEvent, SamplesEvent
 from backend.monitor.rates import WRAP_32, CounterTracker, mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import RX, TX, RingBuffer, SeriesKey, SeriesStore
 from backend.monitor.sources import CounterReading, StaticSource
+from backend.monitor.updates import MarkerEvent, SamplesEvent
 
 
 class Clock:
