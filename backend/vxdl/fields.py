@@ -88,12 +88,12 @@ class Field:
     record: Element | None = None  # RECORD and PERIOD_CONFIG: the element it holds
     choices: tuple[tuple[str, Element | None], ...] = ()  # SERVICE, TEMPLATE, RESOURCES: element by name
 
-    @property
+    @cached_property
     def ext(self) -> bool:
         """In the extension namespace."""
         return self.kind in EXT_KINDS
 
-    @property
+    @cached_property
     def tag(self) -> str:
         """The element's qualified name."""
         return (X if self.ext else V) + self.name

@@ -35,30 +35,35 @@ def _raw(parent, raw: str) -> None:
     parent.append(etree.fromstring(raw))
 
 
-def _quantity(parent, name: str, q: Quantity | None):
+UNIT, EVENT, SIMPLE_TAG, INTERVAL_TAG, SET_TAG, SCALE_TAG = (V + name for name in ("unit", "event", "simple",
+                                                                                 "interval", "set", "scale"))
+MIN, MAX, VALUE = V + "min", V + "max", V + "value"
+
+
+def _quantity(parent, tag: str, q: Quantity | None):
     """A quantity element in strict order: unit, event, then its shape, in the unit it was written in."""
     if q is None:
         return
-    el = _sub(parent, V + name)
+    el = _sub(parent, tag)
     if q.unit:
-        _sub(el, V + "unit", q.unit)
+        _sub(el, UNIT, q.unit)
     if q.event:
-        _sub(el, V + "event", q.event)
+        _sub(el, EVENT, q.event)
     back = lambda v: _num(U.from_si(q.kind, v, q.unit))  # noqa: E731
     if q.shape == SIMPLE:
-        _sub(el, V + "simple", back(q.value or 0.0))
+        _sub(el, SIMPLE_TAG, back(q.value or 0.0))
     elif q.shape == INTERVAL:
-        iv = _sub(el, V + "interval")
+        iv = _sub(el, INTERVAL_TAG)
         if q.min is not None:
-            _sub(iv, V + "min", back(q.min))
+            _sub(iv, MIN, back(q.min))
         if q.max is not None:
-            _sub(iv, V + "max", back(q.max))
+            _sub(iv, MAX, back(q.max))
     elif q.shape == SET:
-        st = _sub(el, V + "set")
+        st = _sub(el, SET_TAG)
         for v in q.values:
-            _sub(st, V + "value", back(v))
+            _sub(st, VALUE, back(v))
     elif q.shape == SCALE:
-        sc = _sub(el, V + "scale")
+        sc = _sub(el, SCALE_TAG)
         for key in ("min", "max", "step"):
             _sub(sc, V + key, back(getattr(q, key) or 0.0))
 
@@ -133,7 +138,7 @@ def _duration(el, obj, f: Field) -> None:
 
 
 def _quantity_field(el, obj, f: Field) -> None:
-    _quantity(el, f.name, f.value(obj))
+    _quantity(el, f.tag, f.value(obj))
 
 
 def _opaque(el, obj, f: Field) -> None:
