@@ -3,7 +3,7 @@ mark on the canvas going through the states the events give, the failing compone
 
 from __future__ import annotations
 
-from tests.gui.test_run_mode import run_window, state_dir
+from tests.designer.test_run_mode import run_window, state_dir
 
 __all__ = ["run_window", "state_dir"]  # run mode on Figure 1's VXI1, records in the test's own folder
 
