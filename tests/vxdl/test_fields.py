@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 import backend.vxdl.fields as F
+import backend.vxdl.writer as writer
 from backend.model import Quantity
 from backend.model import units as U
-from backend.vxdl import writer
 from backend.vxdl.builder import ModelBuilder
 from backend.vxdl.fields import ID, Element, Field
 from backend.vxdl.schema import SCHEMA_DIR, XS, cardinalities
