@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 
 from backend.cli.errors import CliError
 from backend.deploy import state
-from backend.deploy.backends import BACKENDS
+from backend.deploy.backends import BACKENDS, orphan
 from backend.deploy.describe import describe
 from backend.deploy.progress import Listener, Progress
 from backend.deploy.session import DeploySession, SessionError
@@ -23,9 +22,8 @@ def register(sub) -> None:
     p = sub.add_parser("deploy", help="embed VXIs on a substrate and deploy them")
     p.add_argument("substrate", metavar="SUBSTRATE")
     p.add_argument("vxis", metavar="VXI", nargs="+")
-    p.add_argument("--backend", choices=BACKENDS, default="test",
-                   help="test: libvirt's test driver (default); netns: this machine's kernel (root); "
-                        "libvirt: the hosts' URIs")
+    p.add_argument("--backend", choices=list(BACKENDS), default="test",
+                   help="; ".join(f"{b.name}: {b.help}" for b in BACKENDS.values()))
     p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
     p.add_argument("--json", action="store_true", help="print the deployment record as JSON")
     _progress_option(p)
@@ -51,7 +49,7 @@ def register(sub) -> None:
     _progress_option(p)
     p.set_defaults(func=run_migrate)
 
-    p = sub.add_parser("exec", help="run a command inside a component (netns backend)",
+    p = sub.add_parser("exec", help="run a command inside a component (ids of its VXI become addresses)",
                        usage="vxi exec COMPONENT [--deployment ID] -- COMMAND...")
     p.add_argument("component", metavar="COMPONENT")
     p.add_argument("--deployment", metavar="ID")
@@ -157,13 +155,11 @@ def run_teardown(args) -> int:
 
 
 def _orphan(deployment: str) -> list:
-    """A deployment whose record is lost (a crash before it was written): namespaces found by its tag."""
-    from backend.deploy.netns import kernel
-    from backend.deploy.record import DeploymentRecord, prefix_of
-
-    if kernel.namespaces(prefix_of(deployment)):
-        return [DeploymentRecord(deployment, "netns")]
-    raise CliError(f"no deployment '{deployment}' (no record, no namespace named {prefix_of(deployment)}*)", 2)
+    """A deployment whose record is lost (a crash before it was written), found by its tag."""
+    found = orphan(deployment)
+    if found is None:
+        raise CliError(f"no deployment '{deployment}' (no record, and no backend finds objects named after it)", 2)
+    return [found]
 
 
 def _located(component: str, deployment: str | None):
@@ -218,18 +214,9 @@ def run_exec(args) -> int:
     if not command:
         raise CliError("no command given: vxi exec COMPONENT -- COMMAND...", 2)
     record, key = _located(args.component, args.deployment)
-    if record.backend != "netns":
-        raise CliError(f"deployment {record.id} runs on the {record.backend} backend: "
-                       "vxi exec needs the netns backend", 2)
-    comp = record.components[key]
-    from backend.deploy.netns import kernel
-
-    if not kernel.namespace_exists(comp.name):
-        raise CliError(f"{key} is not running: its namespace {comp.name} is gone (see vxi status)", 1)
-    peers = {c.id: c.addresses[0].split("/")[0] for c in record.components.values()
-             if c.vxi == comp.vxi and c.addresses}
-    command = [peers.get(word, word) for word in command]
-    try:
-        return subprocess.run(["ip", "netns", "exec", comp.name, *command]).returncode
-    except FileNotFoundError:
-        raise CliError("the 'ip' command is missing (package iproute2)", 2) from None
+    with _sentences():
+        session = DeploySession.of_record(record)
+        try:
+            return session.exec(key, command)
+        finally:
+            session.close()

@@ -85,7 +85,6 @@ def _text_block(elapsed: float, rows: list[dict]) -> str:
 def run_monitor(args) -> int:
     """Sample the deployment's counters every interval and print the rates until --count or Ctrl+C."""
     from backend.deploy.backends import reopen
-    from backend.monitor.deployment import source_for
     from backend.monitor.sampler import Sampler
 
     if args.count < 0:
@@ -93,7 +92,7 @@ def run_monitor(args) -> int:
     record = _running_record(args.deployment)
     keys = _selected_keys(record, args.component)
     deployer = reopen(record)
-    source = source_for(deployer)
+    source = deployer.counter_source()
     try:
         if not source.real_counters:
             raise CliError(f"deployment {record.id} ({record.backend}): {source.reason}", 2)

@@ -57,9 +57,11 @@ def _record(deployment: str | None):
         record = pick_record(deployment, "start one with `vxi deploy --backend netns`")
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
-    if record.backend != "netns":
-        raise CliError(f"deployment {record.id} runs on {record.backend}: flows need the netns backend "
-                       "(on libvirt hosts, run a generator inside the guests)", 2)
+    from backend.deploy.backends import able, backend
+
+    if not backend(record.backend).traffic:
+        raise CliError(f"deployment {record.id} runs on {record.backend}: flows need the "
+                       f"{' or '.join(able('traffic'))} backend (elsewhere, run a generator inside the components)", 2)
     return record
 
 

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from backend.deploy.counters import CounterSource
 from backend.deploy.plan import Plan, build_plan
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, Listener, Tracker
 from backend.deploy.record import FAILED as DEPLOYMENT_FAILED
@@ -223,3 +224,18 @@ class Deployer(ABC):
     @abstractmethod
     def migrate(self, component: str, host: str) -> MigrationResult:
         """Move a component (a router, typically) to another host; its steps go to `on_progress`."""
+
+    @abstractmethod
+    def counter_source(self) -> CounterSource:
+        """The byte counters of every deployed interface (which says when they are not real traffic)."""
+
+    def lifecycle_watch(self, notify: Callable[[str, str, str], object]) -> object | None:
+        """A watch that calls `notify(host, name, event)` when a component starts, stops or crashes behind our
+        back, until its `close()`; None when the backend sends no such events."""
+        return None
+
+    def exec(self, key: str, argv: list[str]) -> int:
+        """Run a command inside a deployed component, its output on this process's own; returns its exit code.
+        DeployError when the backend cannot run commands in its components."""
+        raise DeployError(f"the {self.record.backend} backend cannot run commands inside its components",
+                          None, "exec")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.backends import make_deployer, recorded_substrate, recorded_vxis, reopen
+from backend.deploy.backends import able, backend, make_deployer, recorded_substrate, recorded_vxis, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
@@ -207,19 +207,24 @@ class DeploySession:
         return result
 
     def watch_lifecycle(self, notify) -> object | None:
-        """libvirt's lifecycle events of the deployment's domains: `notify(host, domain, event)` from libvirt's
-        event thread, until `close()` of the watch returned; None where there are none (netns, a driver that
-        sends no events)."""
-        from backend.deploy.libvirt.lifecycle import LifecycleWatch
+        """The backend's lifecycle events of the deployment's components: `notify(host, name, event)` from the
+        backend's event thread, until `close()` of the watch returned; None where there are none."""
+        return self.deployer.lifecycle_watch(notify)
 
+    def exec(self, component: str, argv: list[str]) -> int:
+        """Run a command inside a component, the ids of its VXI's components in `argv` replaced by their
+        addresses (so `ping pc-b` works); its output on ours; returns its exit code."""
         record = self.record
-        if record.backend == "netns":
-            return None
+        if not backend(record.backend).exec:
+            raise SessionError(f"deployment {record.id} runs on the {record.backend} backend: vxi exec needs the "
+                               f"{' or '.join(able('exec'))} backend", 2)
+        comp = record.find(component)
+        peers = {c.id: c.addresses[0].split("/")[0] for c in record.components.values()
+                 if c.vxi == comp.vxi and c.addresses}
         try:
-            connections = {host: self.deployer.connection(host) for host in record.hosts}
-            return LifecycleWatch(connections, record.prefix, notify)
-        except Exception:  # a host whose driver sends no events: a status poll still follows it
-            return None
+            return self.deployer.exec(record.key_of(comp), [peers.get(word, word) for word in argv])
+        except DeployError as exc:
+            raise SessionError(str(exc), 1, comp.id) from exc
 
     # ----- ending -----
     def teardown(self) -> list[str]:

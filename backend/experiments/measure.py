@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 
 from backend.deploy.netns import kernel
+from backend.deploy.netns.counters import NetnsSource, Probe
 from backend.experiments.topology import Bed, receiver_address
 from backend.monitor.flows import Flow, TrafficError, start_flows, stop_flow, wait_flow
 from backend.monitor.iperf import IperfResult
-from backend.monitor.netns_source import NetnsSource, Probe
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX, SeriesKey
 

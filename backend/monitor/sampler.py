@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from backend.deploy.counters import CounterSource
 from backend.monitor.rates import CounterTracker
 from backend.monitor.series import RX, TX, Marker, SeriesKey, SeriesStore
-from backend.monitor.sources import CounterSource
 from backend.monitor.updates import Event, MarkerEvent, SamplesEvent, StatusEvent
 
 DEFAULT_INTERVAL = 1.0

@@ -4,7 +4,6 @@ through a queued signal, so the window keeps answering during a deployment."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +21,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
 STATUS_MS = 5000
 RATES_MS = 500
-
-
-def backends_here() -> list[str]:
-    """The backends this process can use: the test driver always, libvirt, and netns when root."""
-    return ["test", "libvirt", *(["netns"] if os.geteuid() == 0 else [])]
 
 
 def matching_substrate(document_path: str | None) -> Path:

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from backend.deploy import Deployer, MigrationResult
+from backend.deploy.backends import able, backend
 from backend.deploy.session import DeploySession, SessionError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Substrate
@@ -62,10 +63,9 @@ class LiveRun:
     # ----- while running -----
     def make_sampler(self, interval: float = 1.0):
         """A sampler of the deployment's counters (not started)."""
-        from backend.monitor.deployment import source_for
         from backend.monitor.sampler import Sampler
 
-        self.sampler = Sampler(source_for(self.deployer), interval=interval)
+        self.sampler = Sampler(self.deployer.counter_source(), interval=interval)
         return self.sampler
 
     def watch_events(self, report: Report) -> bool:
@@ -112,8 +112,9 @@ class LiveRun:
         from backend.monitor.flows import TrafficError
 
         record = self.deployer.record
-        if record.backend != "netns":
-            raise RunError(f"traffic needs the netns backend (this deployment runs on {record.backend})")
+        if not backend(record.backend).traffic:
+            raise RunError(f"traffic needs the {' or '.join(able('traffic'))} backend (this deployment runs on "
+                           f"{record.backend})")
         try:
             return flowbook.start_between(record, source, destination, protocol, rate_bps, seconds).id
         except (KeyError, TrafficError) as exc:
@@ -123,7 +124,7 @@ class LiveRun:
         """Stop every running flow of the deployment; returns how many were stopped."""
         from backend.monitor import flowbook
 
-        if self.deployer is None or self.deployer.record.backend != "netns":
+        if self.deployer is None or not backend(self.deployer.record.backend).traffic:
             return 0
         return len(flowbook.stop_running(self.deployer.record.id))
 

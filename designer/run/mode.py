@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from backend.deploy.backends import able, backend
 from backend.deploy.progress import RUNNING, Progress
 from backend.model import Infrastructure
 from designer.run.controller import RATES_MS, RunController, matching_substrate
@@ -102,13 +103,14 @@ class RunMode(QObject):
         c = self.controller
         busy, up = c.busy(), c.deployed()
         record = c.record()
-        netns = up and record is not None and record.backend == "netns"
+        flows = up and record is not None and backend(record.backend).traffic
         self.actions["deploy"].setEnabled(not busy and not up)
         self.actions["teardown"].setEnabled(not busy and c.session is not None and up)
         self.actions["migrate"].setEnabled(not busy and up)
-        self.actions["traffic"].setEnabled(not busy and netns)
-        self.actions["stop_traffic"].setEnabled(not busy and netns)
-        tip = "" if netns or not up else "traffic needs the netns backend (run the designer as root)"
+        self.actions["traffic"].setEnabled(not busy and flows)
+        self.actions["stop_traffic"].setEnabled(not busy and flows)
+        tip = "" if flows or not up else (f"traffic needs the {' or '.join(able('traffic'))} backend "
+                                          "(run the designer as root)")
         for name in ("traffic", "stop_traffic"):
             self.actions[name].setToolTip(tip or self.actions[name].text().replace("&", ""))
         self.panel.substrate_combo.setEnabled(not busy and not up)

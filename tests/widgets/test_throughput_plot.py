@@ -14,9 +14,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from backend.monitor.libvirt_source import DomainTarget, LibvirtSource
+from backend.deploy.counters import CounterReading
+from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.monitor.sampler import Sampler
-from backend.monitor.sources import CounterReading
 from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot
 
 
@@ -162,7 +162,6 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
         pytest.skip("needs root (network namespaces, tc)")
     from backend.deploy.netns.deployer import NetnsDeployer
     from backend.experiments.migration import figure6_mapping
-    from backend.monitor.deployment import source_for
     from backend.monitor.flows import Flow, start_flow, stop_flow
     from backend.vxdl import read_file
 
@@ -173,7 +172,7 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
     _, plot, entry = window
     try:
         record = deployer.deploy(figure6_mapping(substrate, [vxi]))
-        sampler = Sampler(source_for(deployer), interval=0.25)
+        sampler = Sampler(deployer.counter_source(), interval=0.25)
         plot.attach(sampler)
         a1, a5 = record.find("a1"), record.find("a5")
         flow = start_flow(Flow(a1.name, a5.name, a5.addresses[0].split("/")[0], 5211, "udp", 30e6, 8.0, 1200))

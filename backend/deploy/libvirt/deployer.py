@@ -10,6 +10,7 @@ from pathlib import Path
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.libvirt import hosts as hostfiles
+from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, network_xml, stable_uuid
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, Tracker
@@ -69,6 +70,21 @@ class LibvirtDeployer(Deployer):
                 raise DeployError(f"host {host_id} is not part of deployment {self.tag}", host_id, "connect")
             self.connections[host_id] = hostfiles.open_connection(uri, host_id)
         return self.connections[host_id]
+
+    def counter_source(self) -> LibvirtSource:
+        """Interface counters of every domain, one bulk call per host (none are real on the test driver)."""
+        return LibvirtSource([DomainTarget(key, comp.host, self.connection(comp.host), comp.name)
+                              for key, comp in self.record.components.items()])
+
+    def lifecycle_watch(self, notify):
+        """libvirt's lifecycle events of the deployment's domains (None when a host's driver sends none)."""
+        from backend.deploy.libvirt.lifecycle import LifecycleWatch
+
+        try:
+            connections = {host: self.connection(host) for host in self.record.hosts}
+            return LifecycleWatch(connections, self.record.prefix, notify)
+        except Exception:  # a host whose driver sends no events: a status poll still follows it
+            return None
 
     def close(self) -> None:
         """Close every connection (on the test driver this ends the in-memory worlds)."""

@@ -12,10 +12,12 @@ Layout (every name starts with vxi<tag>-):
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.netns import kernel
+from backend.deploy.netns.counters import NetnsSource, probes_of
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
@@ -156,6 +158,22 @@ class NetnsDeployer(Deployer):
             run(f"turning on forwarding in {pc.id}", kernel.set_forwarding, rec.name, True)
         for destination, gateway in pc.routes:
             run(f"routing {destination} in {pc.id}", kernel.add_route, rec.name, destination, gateway)
+
+    # ----- counters, commands -----
+    def counter_source(self) -> NetnsSource:
+        """Kernel counters of every interface, read inside each component's namespace."""
+        return NetnsSource(probes_of(self.record))
+
+    def exec(self, key: str, argv: list[str]) -> int:
+        """Run `argv` in the component's namespace (`ip netns exec`), its output on ours."""
+        comp = self.record.components[key]
+        if not kernel.namespace_exists(comp.name):
+            raise DeployError(f"{key} is not running: its namespace {comp.name} is gone (see vxi status)",
+                              comp.host, "exec")
+        try:
+            return subprocess.run(["ip", "netns", "exec", comp.name, *argv]).returncode
+        except FileNotFoundError:
+            raise DeployError("the 'ip' command is missing (package iproute2)", None, "exec") from None
 
     # ----- status, teardown -----
     def status(self):

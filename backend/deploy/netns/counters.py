@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from backend.monitor.sources import CounterReading
+from backend.deploy.counters import CounterReading
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,9 @@ class NetnsSource:
 
     def close(self) -> None:
         """Nothing held between reads."""
+
+
+def probes_of(record) -> list[Probe]:
+    """Every interface of every component of a netns deployment, counted inside the component's namespace."""
+    return [Probe(key, iface.name, comp.name, iface.name, comp.host)
+            for key, comp in record.components.items() for iface in comp.interfaces]

@@ -1,4 +1,5 @@
-"""Where counters come from: a protocol that every backend's source follows, and its readings."""
+"""Counters of a running deployment: what every backend's counter source gives (its readings) and the
+protocol it follows; each backend package has its own source (`Deployer.counter_source()`)."""
 
 from __future__ import annotations
 
@@ -41,22 +42,3 @@ class CounterSource(Protocol):
     def close(self) -> None:
         """Release what the source holds (sockets, connections)."""
         ...
-
-
-class StaticSource:
-    """A source that replays prepared readings, one list per read (for tools that already have counters)."""
-
-    real_counters = True
-    reason = ""
-
-    def __init__(self, batches: list[list[CounterReading]]):
-        self._batches = list(batches)
-
-    def read(self) -> list[CounterReading]:
-        """The next prepared batch (the last one again when exhausted)."""
-        if len(self._batches) > 1:
-            return self._batches.pop(0)
-        return self._batches[0] if self._batches else []
-
-    def close(self) -> None:
-        """Nothing to release."""

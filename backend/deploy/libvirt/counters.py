@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.monitor.sources import CounterReading
+from backend.deploy.counters import CounterReading
 
 NO_REAL_COUNTERS = ("the libvirt test driver has no real traffic counters (its numbers come from the clock): "
                     "nothing is plotted; deploy on the netns backend or real hosts to watch throughput")
