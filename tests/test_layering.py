@@ -35,7 +35,6 @@ BACKEND_FLOORS: list[tuple[str, tuple[str, ...]]] = [
 # Known failures of other parts of issue 9, fixed on their branches at the same time as this test was
 # written. Removed at merge: after merging every branch, these lists must be empty.
 KNOWN_CIRCLES: list[set[str]] = [
-    {"backend.vxdl.reader", "backend.vxdl.writer"},  # part 9B (one VXDL seam)
     {"backend.embedding.algorithms.best", "backend.embedding.algorithms.ilp"},  # part 15 (embedding)
 ]
 KNOWN_UPWARD: set[tuple[str, str]] = set()

@@ -105,9 +105,6 @@ class Router(Component):
     kind = ROUTER
 
 
-SERVICE_FIELD_ORDER = {"region": 0, "inEndpoint": 1, "inPort": 2, "addressNumber": 2, "outPort": 3, "protocol": 4}
-
-
 @dataclass
 class Service:
     """A service of an access point: nat, loadBalancer or masquerade, with its fields in order."""

@@ -132,3 +132,13 @@ def test_validate_against_a_substrate_reports_unknown_anchors():
     assert done.returncode == 1
     lines = [line for line in done.stdout.splitlines() if "unknown-anchor" in line]
     assert lines and all("at location '8'" in line and ":0: " not in line for line in lines)
+
+
+def test_a_declaration_after_many_comments_is_found_in_any_case():
+    from backend.vxdl import VxdlFileError, read_bytes
+
+    body = GOOD_HEAD.encode()[21:] + GOOD_TAIL.encode()  # after the XML declaration
+    data = b"<!-- hi! -->\n" * 100_000 + b'<!doctype d [<!ENTITY x "y">]>' + body
+    with pytest.raises(VxdlFileError) as caught:
+        read_bytes(data, "late.vxdl")
+    assert caught.value.line == 100_001 and "DTD" in str(caught.value)
