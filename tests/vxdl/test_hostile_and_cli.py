@@ -104,26 +104,6 @@ def test_format_in_place_keeps_extension_elements(tmp_path):
     assert read_file(target).model == read_file(EXAMPLES / "figure4.vxdl").model
 
 
-@pytest.mark.parametrize("ext", [".graphml", ".rspec"])
-def test_convert_there_and_back_lists_what_was_dropped(tmp_path, ext):
-    out = tmp_path / f"f1{ext}"
-    done = vxi("convert", str(EXAMPLES / "figure1-vxi1.vxdl"), str(out))
-    assert done.returncode == 0, done.stderr
-    assert "dropped:" in done.stdout
-    back = tmp_path / "back.vxdl"
-    assert vxi("convert", str(out), str(back)).returncode == 0
-    original, again = read_file(EXAMPLES / "figure1-vxi1.vxdl").model, read_file(back).model
-    assert set(again.components) == set(original.components)
-    assert {(lk.source, lk.destination) for lk in again.links.values()} == {
-        (lk.source, lk.destination) for lk in original.links.values()}
-    assert again.links["l1"].forward.value == original.links["l1"].forward.value
-
-
-def test_convert_refuses_an_unknown_extension(tmp_path):
-    done = vxi("convert", str(EXAMPLES / "figure4.vxdl"), str(tmp_path / "x.dot"))
-    assert done.returncode == 2 and "unknown extension" in done.stderr
-
-
 def test_validate_against_a_substrate_reports_unknown_anchors():
     if not (CORPUS / "virtual/10.xml").exists():
         pytest.skip("corpus missing")
