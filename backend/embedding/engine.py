@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backend.embedding.algorithms import best, grc, greedy, ilp
+from backend.embedding.algorithms import combined, grc, greedy, nrm
 from backend.embedding.context import Context
 from backend.embedding.explain import explain
 from backend.embedding.instance import INF, Network, Request, compile_network, compile_request
@@ -17,10 +17,11 @@ from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
 from backend.model import Infrastructure, Substrate
 
 ALGORITHMS: dict[str, Callable[[Context], Placement | None]] = {
-    "greedy": greedy.solve,
+    "best": combined.best_then_exact,
     "grc": grc.solve,
-    "best": best.solve,
-    "ilp": ilp.solve,
+    "nrm": nrm.solve,
+    "greedy": greedy.solve,
+    "ilp": combined.exact_then_best,
 }
 
 
@@ -50,22 +51,19 @@ class Embedder:
         """(n, H) allowed hosts per node and (2L,) allowed arcs."""
         net = self.net
         allowed = np.ones((len(req.nodes), net.n_hosts), dtype=bool)
-        opens = np.array([w[0] for w in net.host_windows])
-        closes = np.array([w[1] for w in net.host_windows])
-        anchors: dict[str, np.ndarray] = {}
+        opens, closes = net.host_open, net.host_close
+        usable_for: dict[tuple, np.ndarray] = {}
         for i, node in enumerate(req.nodes):
+            key = (node.window, node.frequency)
+            if key not in usable_for:
+                usable_for[key] = ((opens <= node.window[0]) & (node.window[1] <= closes)
+                                   & (node.frequency <= net.host_frequency))
+            allowed[i] = usable_for[key]
             if node.location is not None:
-                if node.location not in anchors:
-                    anchors[node.location] = net.anchored_hosts(node.location)
-                allowed[i] &= anchors[node.location]
-            allowed[i] &= ((opens <= node.window[0]) & (node.window[1] <= closes)
-                           & (node.frequency <= net.host_frequency))
+                allowed[i] &= net.anchored_hosts(node.location)
         span = (min(a for a, _ in req.segments), max(b for _, b in req.segments))
-        usable_host = np.array([w[0] <= span[0] and span[1] <= w[1] for w in net.host_windows], dtype=bool)
-        arcs = np.ones(net.n_arcs, dtype=bool)
-        if net.n_arcs:
-            tails, heads = np.asarray(net.arc_tail), np.asarray(net.arc_head)
-            arcs = usable_host[tails] & usable_host[heads]
+        usable_host = (opens <= span[0]) & (span[1] <= closes)
+        arcs = usable_host[net.tails] & usable_host[net.heads]
         if not provisioned:
             allowed &= ~net.host_provisioned[None, :]
             arcs &= ~net.arc_provisioned

@@ -1,185 +1,234 @@
-"""The project's own algorithm: a ranked candidate search with restarts.
+"""The project's own algorithm: a ranked candidate search from several roots, then local improvement.
 
-Each attempt grows the embedding from one root host: the next virtual node (most bandwidth to the part
-already placed) goes to the fitting host where bandwidth x hops to its placed neighbours is least, with
-a small preference for hosts that keep the most capacity; its links take the paths of the same
-search trees. Attempts start from the strongest hosts; the cheapest complete embedding wins. When
-every attempt fails on a small instance, the exact ILP decides.
+Growth: the first virtual node (the most constrained, then the heaviest) goes to one of the strongest
+hosts; each next node (the one most bound by bandwidth to those placed) goes to the fitting host where
+bandwidth x hops to its placed neighbours is least, hops counted over the arcs with room for each link,
+with a slight preference for hosts that keep the most capacity; its links take those fewest-hop paths
+(among equal ones, the one with most bandwidth left). The cheapest complete growth is then improved: each
+node moves to the host where its links cost least with the others in place, each link takes the fewest hops
+left, until nothing improves. When no growth completes, a backtracking search over the candidates of each
+node looks for any embedding. It never calls the exact solver (see `combined` for that).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from backend.embedding.context import (
-    Context,
-    link_weight,
-    node_strength,
-    oriented,
-    placement_cost,
-    reserve_node,
-    reserve_path,
-)
-from backend.embedding.instance import INF
+from backend.embedding.algorithms.partial import Partial, Tree, incidence, link_weights
+from backend.embedding.context import Context, node_strength
+from backend.embedding.instance import INF, Network
 from backend.embedding.ledger import Placement
-from backend.embedding.paths import bfs_tree, path_latency, route, trace, usable_arcs
 
 CHOICES_PER_NODE = 3
 SMALL_NETWORK = 30
-ILP_FALLBACK_SIZE = 6000
-
-
-def _incidence(ctx: Context) -> list[list[tuple[int, int]]]:
-    incident: list[list[tuple[int, int]]] = [[] for _ in ctx.req.nodes]
-    for i, link in enumerate(ctx.req.links):
-        incident[link.source].append((i, link.destination))
-        incident[link.destination].append((i, link.source))
-    return incident
-
-
-def _order(ctx: Context, incident, weights: list[float]) -> list[int]:
-    """Most constrained and heaviest node first, then the node most bound to those placed."""
-    req = ctx.req
-    n = len(req.nodes)
-    choices = ctx.allowed.sum(axis=1)
-    heft = [float(req.node_demand[i, :, 0].max()) + sum(weights[li] for li, _ in incident[i]) for i in range(n)]
-    placed: list[int] = []
-    bond = [0.0] * n
-    remaining = set(range(n))
-    while remaining:
-        if placed and any(bond[i] > 0 for i in remaining):
-            nxt = max(remaining, key=lambda i: (bond[i], -choices[i], heft[i]))
-        else:
-            nxt = min(remaining, key=lambda i: (choices[i], -heft[i]))
-        placed.append(nxt)
-        remaining.discard(nxt)
-        for li, other in incident[nxt]:
-            bond[other] += weights[li]
-    return placed
-
-
-def _path_fits(ctx: Context, arc_res: np.ndarray, link, path: list[int]) -> bool:
-    for arc in path:
-        if np.any(arc_res[:, arc] + 1e-6 < link.forward) or np.any(arc_res[:, arc ^ 1] + 1e-6 < link.reverse):
-            return False
-    return True
-
-
-class _Attempt:
-    """One growth of the embedding from a root host."""
-
-    def __init__(self, ctx: Context, incident, weights: list[float], strength: np.ndarray, balance: float):
-        self.ctx, self.incident, self.weights = ctx, incident, weights
-        top = float(strength.max()) if strength.size and strength.max() > 0 else 1.0
-        floor = min(weights) if weights else 1.0
-        self.tiebreak = balance * floor * (1.0 - strength / top)
-        self.residual = ctx.residual.copy()
-        self.hosts = [-1] * len(ctx.req.nodes)
-        self.paths: list[list[int] | None] = [None] * len(ctx.req.links)
-        self.taken = np.zeros(ctx.net.n_hosts, dtype=bool)
-
-    def run(self, order: list[int], root_host: int) -> Placement | None:
-        for position, node in enumerate(order):
-            if not self._place(node, root_host if position == 0 else None):
-                return None
-        return Placement(self.hosts, self.paths)  # type: ignore[arg-type]
-
-    def _place(self, node: int, forced: int | None) -> bool:
-        ctx = self.ctx
-        fit = ctx.fitting_hosts(node, self.residual)
-        if not ctx.colocate:
-            fit &= ~self.taken
-        trees = []
-        if forced is not None:
-            candidates = [forced] if fit[forced] else []
-        else:
-            links = sorted(((li, u) for li, u in self.incident[node] if self.hosts[u] >= 0),
-                           key=lambda item: -self.weights[item[0]])
-            score = self.tiebreak.copy()
-            arc_res = ctx.arc_residual(self.residual)
-            for li, u in links:
-                link = ctx.req.links[li]
-                along, back = oriented(link, link.source == u)
-                usable = usable_arcs(ctx.net, arc_res, along, back, ctx.allowed_arcs)
-                dist, parent = bfs_tree(ctx.net, self.hosts[u], usable)
-                score = score + self.weights[li] * np.asarray(dist)
-                trees.append((li, u, usable, parent))
-            ranked = np.flatnonzero(fit & np.isfinite(score))
-            candidates = ranked[np.argsort(score[ranked], kind="stable")][:CHOICES_PER_NODE].tolist()
-            wish = ctx.preferred.get(node)
-            if wish is not None and fit[wish] and np.isfinite(score[wish]):
-                candidates = [wish, *[c for c in candidates if c != wish]]
-        return any(self._try(node, host, trees) for host in candidates)
-
-    def _try(self, node: int, host: int, trees) -> bool:
-        ctx = self.ctx
-        backup = self.residual.copy()
-        reserve_node(ctx, self.residual, node, host)
-        arc_res = ctx.arc_residual(self.residual)
-        found = []
-        for li, u, _usable, parent in trees:
-            link = ctx.req.links[li]
-            path = trace(ctx.net, parent, self.hosts[u], host)
-            if link.source != u:
-                path = [a ^ 1 for a in reversed(path)]
-            too_slow = link.latency_bound < INF and path_latency(ctx.net, path) > link.latency_bound + 1e-12
-            if too_slow or not _path_fits(ctx, arc_res, link, path):
-                fresh = usable_arcs(ctx.net, arc_res, link.forward, link.reverse, ctx.allowed_arcs)
-                ends = (host, self.hosts[u]) if link.source == node else (self.hosts[u], host)
-                path = route(ctx.net, ends[0], ends[1], fresh, link.latency_bound)
-                if path is None:
-                    self.residual = backup
-                    return False
-            reserve_path(ctx, self.residual, link, path)
-            found.append((li, path))
-        self.hosts[node] = host
-        self.taken[host] = True
-        for li, path in found:
-            self.paths[li] = path
-        return True
+RESTARTS = 8
+PATIENCE = 3
+BACKTRACK_STEPS = {True: 20_000, False: 400}  # attach attempts, small network or not
+IMPROVE_ROUNDS = {True: 8, False: 2}
 
 
 def solve(ctx: Context) -> Placement | None:
-    """The cheapest embedding over several root hosts; the ILP for small instances it cannot place."""
-    req = ctx.req
-    if not req.nodes:
+    """The cheapest embedding found, or None."""
+    if not ctx.req.nodes:
         return Placement([], [])
-    weights = [link_weight(link) for link in req.links]
-    incident = _incidence(ctx)
-    order = _order(ctx, incident, weights)
-    strength = node_strength(ctx, ctx.residual)
-    balance = float(ctx.options.get("balance", 0.3))
-    root = order[0]
-    fit = ctx.fitting_hosts(root)
-    candidates = np.flatnonzero(fit)
-    ranked = candidates[np.argsort(-strength[candidates], kind="stable")].tolist()
-    wish = ctx.preferred.get(root)
-    if wish is not None and wish in ranked:
-        ranked = [wish, *[h for h in ranked if h != wish]]
-    restarts = int(ctx.options.get("restarts", 8))
-    if ctx.net.n_hosts <= SMALL_NETWORK:
-        restarts = max(restarts, len(ranked))
-    lower = sum(weights) if not ctx.colocate else 0.0
-    patience = int(ctx.options.get("patience", restarts))
-    best, best_cost, stale = None, INF, 0
-    for host in ranked[:restarts]:
-        placement = _Attempt(ctx, incident, weights, strength, balance).run(order, host)
-        if placement is None:
-            continue
-        cost = placement_cost(ctx, placement)
-        stale += 1
-        if cost < best_cost - 1e-9:
-            best, best_cost, stale = placement, cost, 0
-        if best_cost <= lower + 1e-6 or (wish is not None and best is not None) or stale >= patience:
-            break
-    if best is None and ctx.options.get("ilp_fallback", True) and _small(ctx):
-        from backend.embedding.algorithms import ilp
-
-        best = ilp.solve(ctx, time_limit=float(ctx.options.get("fallback_time_limit", 5.0)))
-        ctx.info["fallback"] = "ilp"
-    return best
+    search = Search(ctx)
+    found = search.grow_from_roots()
+    if found is None:
+        found = search.backtrack()
+        ctx.info["backtracked"] = True
+    if found is None:
+        return None
+    if not ctx.preferred and ctx.options.get("improve", True):
+        search.improve(found)
+    return found.placement()
 
 
-def _small(ctx: Context) -> bool:
-    """Small enough for the exact solver to answer within the time budget of an interactive command."""
-    return ctx.net.n_hosts <= SMALL_NETWORK and ctx.net.n_arcs * max(len(ctx.req.links), 1) <= ILP_FALLBACK_SIZE
+def min_separation(net: Network) -> int:
+    """Fewest hops between two distinct hosts that have cores (1, 2, or at least 3), computed once."""
+    if "separation" not in net.cache:
+        cores = net.host_caps[:, 0]
+        real = (cores > 0).tolist()
+        neighbours = [{v for _, v in net.adjacency[u] if real[v] and v != u} for u in range(net.n_hosts)]
+        if any(real[u] and neighbours[u] for u in range(net.n_hosts)):
+            net.cache["separation"] = 1
+        elif any(len(found) >= 2 for found in neighbours):
+            net.cache["separation"] = 2
+        else:
+            net.cache["separation"] = 3
+    return net.cache["separation"]
+
+
+class Search:
+    """Everything `best` computes once per request: weights, order, strength, bounds."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.small = ctx.net.n_hosts <= SMALL_NETWORK
+        self.weights = link_weights(ctx)
+        self.incident = incidence(ctx)
+        self.order = self._order()
+        self.strength = node_strength(ctx, ctx.residual)
+        top = float(self.strength.max()) if self.strength.size and self.strength.max() > 0 else 1.0
+        floor = min(self.weights) if self.weights else 1.0
+        self.tiebreak = float(ctx.options.get("balance", 0.3)) * floor * (1.0 - self.strength / top)
+        self.separation = 0 if ctx.colocate else min_separation(ctx.net)
+        self.lower = sum(self.weights) * self.separation
+
+    # ----- order and candidates -----
+    def _order(self) -> list[int]:
+        """Most constrained and heaviest node first, then the node most bound to those placed."""
+        req = self.ctx.req
+        n = len(req.nodes)
+        choices = self.ctx.allowed.sum(axis=1)
+        heft = [float(req.node_demand[i, :, 0].max()) + sum(self.weights[li] for li, _ in self.incident[i])
+                for i in range(n)]
+        placed: list[int] = []
+        bond = [0.0] * n
+        remaining = set(range(n))
+        while remaining:
+            if placed and any(bond[i] > 0 for i in remaining):
+                nxt = max(remaining, key=lambda i: (bond[i], -choices[i], heft[i], -i))
+            else:
+                nxt = min(remaining, key=lambda i: (choices[i], -heft[i], i))
+            placed.append(nxt)
+            remaining.discard(nxt)
+            for li, other in self.incident[nxt]:
+                bond[other] += self.weights[li]
+        return placed
+
+    def roots(self, part: Partial) -> list[int]:
+        """Fitting hosts for the first node, the strongest first (the wished one before all)."""
+        first = self.order[0]
+        candidates = np.flatnonzero(part.fitting(first))
+        ranked = candidates[np.argsort(-self.strength[candidates], kind="stable")].tolist()
+        wish = self.ctx.preferred.get(first)
+        if wish is not None and wish in ranked:
+            ranked = [wish, *[h for h in ranked if h != wish]]
+        return ranked
+
+    def candidates(self, part: Partial, node: int, limit: int | None) -> tuple[list[int], list[Tree], np.ndarray]:
+        """The `limit` best hosts for `node` (all when None), its trees to placed neighbours (heaviest link
+        first) and, per host, bandwidth x hops to them (a lower bound of what its links will cost there)."""
+        placed = sorted(((li, u) for li, u in self.incident[node] if part.hosts[u] >= 0),
+                        key=lambda item: -self.weights[item[0]])
+        trees = [part.tree(li, u) for li, u in placed]
+        cost = np.zeros(self.ctx.net.n_hosts)
+        for tree in trees:
+            cost += self.weights[tree.link] * tree.dist
+        score = cost + self.tiebreak
+        ok = np.flatnonzero(part.fitting(node) & np.isfinite(score))
+        if limit is not None and ok.size > 4 * limit:
+            ok = ok[np.argpartition(score[ok], limit)[:limit]]
+        ranked = ok[np.argsort(score[ok], kind="stable")].tolist()
+        if limit is not None:
+            ranked = ranked[:limit]
+        wish = self.ctx.preferred.get(node)
+        if wish is not None and wish in ok.tolist():
+            ranked = [wish, *[h for h in ranked if h != wish]]
+        return ranked, trees, cost
+
+    # ----- growth -----
+    def grow(self, root: int) -> Partial | None:
+        """One growth from a root host, or None when a node finds no host its links can reach."""
+        part = Partial(self.ctx, self.weights, self.incident)
+        if not part.fitting(self.order[0])[root]:
+            return None
+        part.attach(self.order[0], root, [])
+        for node in self.order[1:]:
+            hosts, trees, _ = self.candidates(part, node, CHOICES_PER_NODE)
+            if not any(part.attach(node, host, trees) for host in hosts):
+                return None
+        return part
+
+    def grow_from_roots(self) -> Partial | None:
+        """The cheapest growth over the strongest roots (all of them on a small network), stopping early when
+        one reaches the lower bound, follows the wishes, or several in a row bring nothing better."""
+        options = self.ctx.options
+        roots = self.roots(Partial(self.ctx, self.weights, self.incident))
+        restarts = int(options.get("restarts", RESTARTS))
+        patience = int(options.get("patience", PATIENCE if not self.small else restarts))
+        if self.small:
+            restarts, patience = max(restarts, len(roots)), max(patience, len(roots))
+        best, best_cost, stale = None, INF, 0
+        for root in roots[:restarts]:
+            part = self.grow(root)
+            if part is None:
+                continue
+            cost = part.cost()
+            stale += 1
+            if cost < best_cost - 1e-9:
+                best, best_cost, stale = part, cost, 0
+            if best_cost <= self.lower + 1e-6 or self.ctx.preferred or stale >= patience:
+                break
+        return best
+
+    def backtrack(self) -> Partial | None:
+        """Depth-first over each node's candidates (all on a small network) within a budget of attempts."""
+        part = Partial(self.ctx, self.weights, self.incident)
+        budget = int(self.ctx.options.get("backtrack_steps", BACKTRACK_STEPS[self.small]))
+        limit = None if self.small else 2 * CHOICES_PER_NODE
+        frames: list[tuple[list[int], list[Tree], int]] = [(self.roots(part), [], 0)]
+        steps = 0
+        while frames:
+            hosts, trees, at = frames[-1]
+            node = self.order[len(frames) - 1]
+            if part.hosts[node] >= 0:
+                part.detach(node)
+            if at >= len(hosts) or steps >= budget:
+                frames.pop()
+                continue
+            frames[-1] = (hosts, trees, at + 1)
+            steps += 1
+            if not part.attach(node, hosts[at], trees):
+                continue
+            if len(frames) == len(self.order):
+                return part
+            nxt = self.order[len(frames)]
+            frames.append((*self.candidates(part, nxt, limit)[:2], 0))
+        return None
+
+    # ----- improvement -----
+    def improve(self, part: Partial) -> None:
+        """Move single nodes and re-route single links while the cost goes down."""
+        rounds = int(self.ctx.options.get("improve_rounds", IMPROVE_ROUNDS[self.small]))
+        for _ in range(rounds):
+            better = False
+            for node in sorted(range(len(part.hosts)), key=lambda v: -part.link_cost(v)):
+                better |= self.relocate(part, node)
+            better |= self.reroute(part)
+            if not better or part.cost() <= self.lower + 1e-6:
+                break
+
+    def relocate(self, part: Partial, node: int) -> bool:
+        """Move `node` where its links cost least (its current host included, re-routed); True if it got cheaper."""
+        now = part.link_cost(node)
+        floor = self.separation * sum(self.weights[li] for li, _ in self.incident[node])
+        if now <= floor + 1e-9 or not self.incident[node]:
+            return False
+        host, paths = part.detach(node)
+        hosts, trees, bound = self.candidates(part, node, None if self.small else 2 * CHOICES_PER_NODE)
+        best_host, best_cost, best_paths = -1, now - 1e-9, paths
+        for candidate in hosts:
+            if bound[candidate] >= best_cost:
+                continue
+            if part.attach(node, candidate, trees):
+                cost = part.link_cost(node)
+                if cost < best_cost:
+                    best_host, best_cost = candidate, cost
+                    best_paths = {li: list(part.paths[li]) for li, _ in self.incident[node]}
+                part.detach(node)
+        part.restore(node, host if best_host < 0 else best_host, best_paths)
+        return best_host >= 0
+
+    def reroute(self, part: Partial) -> bool:
+        """Each link, heaviest first, onto the fewest hops left with the others in place."""
+        better = False
+        for li in sorted(range(len(part.paths)), key=lambda i: -self.weights[i]):
+            old = part.unlay(li)
+            new = part.fresh_route(li, part.free()) if len(old) > self.separation else None
+            if new is not None and len(new) < len(old):
+                part.lay(li, new)
+                better = True
+            else:
+                part.lay(li, old)
+        return better
