@@ -77,13 +77,13 @@ class Embedder:
 
         Provisioned hosts and links are tried only when nothing else fits, and never when
         `provisioned` is False. `pinned` fixes components to hosts; `preferred` hosts are tried first."""
+        started = time.perf_counter()
         key = key or vxi.id
         algorithm = algorithm or self.algorithm
         if algorithm not in ALGORITHMS:
             raise EmbeddingError(f"unknown algorithm '{algorithm}' (known: {', '.join(ALGORITHMS)})")
         self.release(key)
         req = compile_request(vxi)
-        started = time.perf_counter()
         residual = self.ledger.residual(req.segments, exclude=frozenset({key}))
         index = req.node_index()
         pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool)
@@ -95,7 +95,8 @@ class Embedder:
         wishes = {index[n]: self.net.host_index[h] for n, h in (preferred or {}).items()
                   if n in index and h in self.net.host_index}
         placement, ctx = None, None
-        has_provisioned = bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any())
+        has_provisioned = self.net.cache.setdefault(
+            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
         phases = (False, True) if has_provisioned and provisioned else (False,) if has_provisioned else (True,)
         for phase in phases:
             allowed, arcs = self.masks(req, provisioned=phase)
@@ -104,7 +105,6 @@ class Embedder:
             placement = ALGORITHMS[algorithm](ctx)
             if placement is not None:
                 break
-        seconds = time.perf_counter() - started
         window = _window(req)
         if placement is None:
             result = RequestMapping(key, False, explain(ctx, algorithm), window=window)
@@ -112,11 +112,11 @@ class Embedder:
             self.ledger.book(key, placement_usage(self.net, req, placement))
             self.placements[key] = placement
             result = self._result(key, req, placement, window)
-        result.seconds = seconds
         result.solver = dict(ctx.info) if ctx is not None else {}
         self.requests[key] = vxi
         self.compiled[key] = req
         self.results[key] = result
+        result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
         return result
 
     def load(self, vxi: Infrastructure, result: RequestMapping) -> None:
@@ -134,6 +134,13 @@ class Embedder:
         self.ledger.release(key)
         for table in (self.placements, self.requests, self.compiled, self.results):
             table.pop(key, None)
+
+    def expire(self, before: float) -> None:
+        """Free what requests that are over by `before` held (their results stay), for a stream of arrivals:
+        later requests must start at or after `before`. The utilisation then covers what is still booked."""
+        for key in self.ledger.expire(before):
+            for table in (self.placements, self.requests, self.compiled):
+                table.pop(key, None)
 
     def to_placement(self, req: Request, result: RequestMapping) -> Placement:
         """A mapping's host ids and paths as indices (EmbeddingError for unknown hosts or links)."""
