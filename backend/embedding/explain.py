@@ -151,7 +151,7 @@ def _link_reason(ctx: Context) -> str | None:
         sources = np.flatnonzero(ctx.allowed[link.source]).tolist()
         targets = np.flatnonzero(ctx.allowed[link.destination]).tolist()
         ends = f"'{req.nodes[link.source].id}' and '{req.nodes[link.destination].id}'"
-        if ctx.colocate and set(sources) & set(targets):
+        if ctx.colocate and not set(sources).isdisjoint(targets):
             continue
         if np.isfinite(link.latency_bound):
             fastest = _fastest_between(net, sources, targets, ctx.allowed_arcs)
@@ -161,7 +161,8 @@ def _link_reason(ctx: Context) -> str | None:
                 return (f"link '{link.id}' between {ends} must stay within "
                         f"{units.human(units.LATENCY, link.latency_bound)}, but {took} between the hosts "
                         "they may use")
-        outside = [t for t in targets if t not in set(sources)]
+        source_set = set(sources)
+        outside = [t for t in targets if t not in source_set]
         if not outside:
             continue
         for k, segment in enumerate(req.segments):

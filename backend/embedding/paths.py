@@ -17,6 +17,8 @@ from backend.embedding.instance import INF, Network
 
 EPS = 1e-6
 NO_PARENT = -9999  # scipy's mark for "no predecessor"
+FAR = 255  # a stored hop count meaning unreachable
+_AS_HOPS = np.array([*range(FAR), INF], dtype=float)
 
 
 def usable_arcs(net: Network, arc_residual: np.ndarray, forward: np.ndarray, reverse: np.ndarray,
@@ -73,12 +75,14 @@ class Topology:
         return _levels(graph, source, self.n)
 
     def hops_from(self, source: int) -> np.ndarray:
-        """Hop distances from a host over every arc, bandwidth aside (kept: the topology is fixed)."""
+        """(H,) hop distances from a host over every arc, bandwidth aside; kept per host as bytes (the topology
+        does not change), read back as floats with inf for unreachable hosts."""
         row = self._hops.get(source)
         if row is None:
-            row = self.tree(source, None)[0]
+            dist = self.tree(source, None)[0]
+            row = np.where(np.isfinite(dist), np.minimum(dist, FAR - 1), FAR).astype(np.uint8)
             self._hops[source] = row
-        return row
+        return _AS_HOPS[row]
 
     def nx_graph(self) -> nx.Graph:
         """The substrate as an undirected networkx graph (hosts 0..n-1, links in document order), made once."""
@@ -91,16 +95,17 @@ class Topology:
 
 
 def _levels(graph: csr_matrix, source: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Breadth-first search; a level's hosts are contiguous in the visit order and their parents' positions
+    never decrease, so each level ends where the parents of the previous level end."""
     order, pred = breadth_first_order(graph, source, directed=True, return_predecessors=True)
     dist = np.full(graph.shape[0], INF)
-    dist[order] = 0.0
-    above = pred.copy()
-    above[source] = NO_PARENT
-    climbing = np.flatnonzero(above >= 0)
-    while climbing.size:  # a host's distance is the number of predecessors above it
-        dist[climbing] += 1.0
-        above[climbing] = pred[above[climbing]]
-        climbing = climbing[above[climbing] >= 0]
+    position = np.empty(graph.shape[0], dtype=np.int64)
+    position[order] = np.arange(len(order))
+    parent_at = position[pred[order[1:]]]  # non-decreasing
+    start, end, level = 0, 1, 0.0
+    while start < len(order):
+        dist[order[start:end]] = level
+        start, end, level = end, 1 + int(np.searchsorted(parent_at, end, side="left")), level + 1.0
     return dist[:n], pred[:n]
 
 
@@ -118,12 +123,14 @@ def hop_tree(net: Network, source: int, usable: np.ndarray | None) -> np.ndarray
     return topology(net).tree(source, usable)[0]
 
 
-def tree_path(net: Network, dist: np.ndarray, source: int, target: int, usable: np.ndarray,
+def tree_path(net: Network, dist: np.ndarray, source: int, target: int, usable,
               free: np.ndarray | None = None) -> list[int] | None:
     """A fewest-hop path (arcs) to `target` in a tree of distances from `source`: walking back from the
-    target, each step takes the usable arc from a host one hop nearer, the one with most bandwidth `free`."""
+    target, each step takes a usable arc from a host one hop nearer, the one with most bandwidth `free`.
+    `usable` is a mask of arcs or a test of one arc; None when the walk finds no way."""
     if dist[target] == INF:
         return None
+    test = usable.__getitem__ if isinstance(usable, np.ndarray) else usable
     path: list[int] = []
     at = target
     while at != source:
@@ -131,7 +138,7 @@ def tree_path(net: Network, dist: np.ndarray, source: int, target: int, usable: 
         best_arc, best_free, best_host = -1, -INF, -1
         for arc, neighbour in net.adjacency[at]:
             inward = arc ^ 1
-            if dist[neighbour] == step and usable[inward]:
+            if dist[neighbour] == step and test(inward):
                 room = free[inward] if free is not None else 0.0
                 if best_arc < 0 or room > best_free:
                     best_arc, best_free, best_host = inward, room, neighbour

@@ -18,9 +18,11 @@ from backend.embedding.algorithms.partial import Partial, Tree, incidence, link_
 from backend.embedding.context import Context, node_strength
 from backend.embedding.instance import INF, Network
 from backend.embedding.ledger import Placement
+from backend.embedding.paths import topology
 
 CHOICES_PER_NODE = 3
 SMALL_NETWORK = 30
+EXACT_ARCS = 4096  # up to this many arcs, exact fewest-hop distances per link; above, hops over all arcs
 RESTARTS = 8
 PATIENCE = 3
 BACKTRACK_STEPS = {True: 20_000, False: 400}  # attach attempts, small network or not
@@ -64,6 +66,7 @@ class Search:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.small = ctx.net.n_hosts <= SMALL_NETWORK
+        self.exact = ctx.net.n_arcs <= int(ctx.options.get("exact_arcs", EXACT_ARCS))
         self.weights = link_weights(ctx)
         self.incident = incidence(ctx)
         self.order = self._order()
@@ -130,7 +133,7 @@ class Search:
     # ----- growth -----
     def grow(self, root: int) -> Partial | None:
         """One growth from a root host, or None when a node finds no host its links can reach."""
-        part = Partial(self.ctx, self.weights, self.incident)
+        part = Partial(self.ctx, self.weights, self.incident, self.exact)
         if not part.fitting(self.order[0])[root]:
             return None
         part.attach(self.order[0], root, [])
@@ -144,7 +147,7 @@ class Search:
         """The cheapest growth over the strongest roots (all of them on a small network), stopping early when
         one reaches the lower bound, follows the wishes, or several in a row bring nothing better."""
         options = self.ctx.options
-        roots = self.roots(Partial(self.ctx, self.weights, self.incident))
+        roots = self.roots(Partial(self.ctx, self.weights, self.incident, self.exact))
         restarts = int(options.get("restarts", RESTARTS))
         patience = int(options.get("patience", PATIENCE if not self.small else restarts))
         if self.small:
@@ -164,7 +167,7 @@ class Search:
 
     def backtrack(self) -> Partial | None:
         """Depth-first over each node's candidates (all on a small network) within a budget of attempts."""
-        part = Partial(self.ctx, self.weights, self.incident)
+        part = Partial(self.ctx, self.weights, self.incident, self.exact)
         budget = int(self.ctx.options.get("backtrack_steps", BACKTRACK_STEPS[self.small]))
         limit = None if self.small else 2 * CHOICES_PER_NODE
         frames: list[tuple[list[int], list[Tree], int]] = [(self.roots(part), [], 0)]
@@ -221,11 +224,18 @@ class Search:
         return best_host >= 0
 
     def reroute(self, part: Partial) -> bool:
-        """Each link, heaviest first, onto the fewest hops left with the others in place."""
+        """Each link, heaviest first, onto the fewest hops left with the others in place (only links longer
+        than the fewest hops over all arcs can gain)."""
         better = False
+        net = self.ctx.net
+        topo = topology(net)
         for li in sorted(range(len(part.paths)), key=lambda i: -self.weights[i]):
+            link = self.ctx.req.links[li]
+            shortest = topo.hops_from(part.hosts[link.source])[part.hosts[link.destination]]
+            if len(part.paths[li]) <= max(shortest, self.separation):
+                continue
             old = part.unlay(li)
-            new = part.fresh_route(li, part.free()) if len(old) > self.separation else None
+            new = part.fresh_route(li, part.free())
             if new is not None and len(new) < len(old):
                 part.lay(li, new)
                 better = True

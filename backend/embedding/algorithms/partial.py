@@ -8,24 +8,26 @@ import numpy as np
 from backend.embedding.context import Context, link_weight, oriented
 from backend.embedding.instance import INF
 from backend.embedding.ledger import Placement
-from backend.embedding.paths import EPS, hop_tree, path_latency, route, tree_path, usable_arcs
+from backend.embedding.paths import EPS, hop_tree, path_latency, route, topology, tree_path, usable_arcs
 
 
 class Tree:
-    """Fewest-hop distances from the host of a placed virtual node, over the arcs with room for one of its
-    links (oriented from that node)."""
+    """Fewest-hop distances from the host of a placed virtual node for one of its links (oriented from that
+    node): exact ones over the arcs with room for the link (`usable` a mask), or, on a large network, over all
+    arcs (kept per host), a lower bound whose paths are tested arc by arc (`usable` a test)."""
 
     __slots__ = ("dist", "from_node", "link", "root", "usable")
 
-    def __init__(self, link: int, from_node: int, root: int, usable: np.ndarray, dist: np.ndarray):
+    def __init__(self, link: int, from_node: int, root: int, usable, dist: np.ndarray):
         self.link, self.from_node, self.root, self.usable, self.dist = link, from_node, root, usable, dist
 
 
 class Partial:
     """Hosts (-1: not placed), paths (None: not routed) and the residual with them reserved."""
 
-    def __init__(self, ctx: Context, weights: list[float], incident: list[list[tuple[int, int]]]):
-        self.ctx, self.weights, self.incident = ctx, weights, incident
+    def __init__(self, ctx: Context, weights: list[float], incident: list[list[tuple[int, int]]],
+                 exact: bool = True):
+        self.ctx, self.weights, self.incident, self.exact = ctx, weights, incident, exact
         self.residual = ctx.residual.copy()
         self.hosts = [-1] * len(ctx.req.nodes)
         self.paths: list[list[int] | None] = [None] * len(ctx.req.links)
@@ -47,8 +49,14 @@ class Partial:
                    if self.paths[li] is not None)
 
     def fitting(self, node: int) -> np.ndarray:
-        """(H,) hosts that may take `node` now (and hold no other part of the request when parts must be apart)."""
-        fit = self.ctx.fitting_hosts(node, self.residual)
+        """(H,) hosts that may take `node` now (and hold no other part of the request when parts must be apart);
+        only the resources the node asks for are compared."""
+        demand = self.ctx.req.node_demand[node]  # (K, 3)
+        fit = self.ctx.allowed[node].copy()
+        for dim in np.flatnonzero(demand.max(axis=0) > 0).tolist():
+            left = self.residual[:, dim: self.off: 3]  # (K, H)
+            fit &= np.all(left + 1e-6 >= demand[:, dim: dim + 1], axis=0) if left.shape[0] > 1 else \
+                left[0] + 1e-6 >= demand[0, dim]
         if not self.ctx.colocate:
             fit &= self.load == 0
         return fit
@@ -95,12 +103,24 @@ class Partial:
 
     # ----- searches -----
     def tree(self, li: int, from_node: int) -> Tree:
-        """Distances from `from_node`'s host over the arcs with room for link `li` (oriented from that node)."""
+        """Distances from `from_node`'s host for link `li` (see Tree)."""
         link = self.ctx.req.links[li]
         along, back = oriented(link, link.source == from_node)
-        usable = usable_arcs(self.ctx.net, self.ctx.arc_residual(self.residual), along, back, self.ctx.allowed_arcs)
         root = self.hosts[from_node]
+        if not self.exact:
+            return Tree(li, from_node, root, self._arc_test(along, back), topology(self.ctx.net).hops_from(root))
+        usable = usable_arcs(self.ctx.net, self.ctx.arc_residual(self.residual), along, back, self.ctx.allowed_arcs)
         return Tree(li, from_node, root, usable, hop_tree(self.ctx.net, root, usable))
+
+    def _arc_test(self, along: np.ndarray, back: np.ndarray):
+        """arc -> True when it may carry `along` now and its partner `back` (read live from the residual)."""
+        arc_res = self.ctx.arc_residual(self.residual)
+        allowed = self.ctx.allowed_arcs
+        if arc_res.shape[0] == 1:
+            row, need, need_back = arc_res[0], float(along[0]) - EPS, float(back[0]) - EPS
+            return lambda arc: allowed[arc] and row[arc] >= need and row[arc ^ 1] >= need_back
+        return lambda arc: bool(allowed[arc] and np.all(arc_res[:, arc] + EPS >= along)
+                                and np.all(arc_res[:, arc ^ 1] + EPS >= back))
 
     def fits_path(self, li: int, path: list[int]) -> bool:
         """True when the link still has room on every arc of the path (and is fast enough)."""
@@ -123,7 +143,11 @@ class Partial:
         link = self.ctx.req.links[tree.link]
         if link.source != tree.from_node:
             path = [a ^ 1 for a in reversed(path)]
-        return path if self.fits_path(tree.link, path) else None
+        if self.exact:  # its mask was made before this step's other links took their room
+            return path if self.fits_path(tree.link, path) else None
+        if link.latency_bound < INF and path_latency(self.ctx.net, path) > link.latency_bound + 1e-12:
+            return None
+        return path  # every arc was tested on the live residual
 
     def fresh_route(self, li: int, free: np.ndarray | None = None) -> list[int] | None:
         """The fewest-hop path with room for link `li` between its nodes' hosts now (within its latency bound)."""
