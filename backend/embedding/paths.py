@@ -16,8 +16,8 @@ from scipy.sparse.csgraph import breadth_first_order, dijkstra
 from backend.embedding.instance import INF, Network
 
 EPS = 1e-6
-NO_PARENT = -9999  # scipy's mark for "no predecessor"
 FAR = 255  # a stored hop count meaning unreachable
+PLAIN_SEARCH_ARCS = 2048
 _AS_HOPS = np.array([*range(FAR), INF], dtype=float)
 
 
@@ -69,8 +69,11 @@ class Topology:
             size += 1
         return csr_matrix((np.ones(len(indices)), indices, indptr), shape=(size, size))
 
-    def tree(self, source: int, usable: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(hop distance from `source`, inf when unreachable; predecessor host, NO_PARENT for none)."""
+    def tree(self, source: int, usable: np.ndarray | None) -> np.ndarray:
+        """(H,) hop distances from `source` over the usable arcs (all when None), inf when unreachable: a plain
+        search on small networks, scipy's compiled one (whose call costs more than it saves there) above."""
+        if len(self.order) <= PLAIN_SEARCH_ARCS:
+            return _plain_levels(self.net, source, usable)
         graph = self.full if usable is None else self.graph(usable)
         return _levels(graph, source, self.n)
 
@@ -79,7 +82,7 @@ class Topology:
         does not change), read back as floats with inf for unreachable hosts."""
         row = self._hops.get(source)
         if row is None:
-            dist = self.tree(source, None)[0]
+            dist = self.tree(source, None)
             row = np.where(np.isfinite(dist), np.minimum(dist, FAR - 1), FAR).astype(np.uint8)
             self._hops[source] = row
         return _AS_HOPS[row]
@@ -94,7 +97,25 @@ class Topology:
         return self._nx
 
 
-def _levels(graph: csr_matrix, source: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _plain_levels(net: Network, source: int, usable: np.ndarray | None) -> np.ndarray:
+    ok = usable.tolist() if usable is not None else None
+    dist = [INF] * net.n_hosts
+    dist[source] = 0.0
+    frontier, level = [source], 0.0
+    adjacency = net.adjacency
+    while frontier:
+        level += 1.0
+        reached = []
+        for u in frontier:
+            for arc, v in adjacency[u]:
+                if dist[v] == INF and (ok is None or ok[arc]):
+                    dist[v] = level
+                    reached.append(v)
+        frontier = reached
+    return np.array(dist)
+
+
+def _levels(graph: csr_matrix, source: int, n: int) -> np.ndarray:
     """Breadth-first search; a level's hosts are contiguous in the visit order and their parents' positions
     never decrease, so each level ends where the parents of the previous level end."""
     order, pred = breadth_first_order(graph, source, directed=True, return_predecessors=True)
@@ -106,7 +127,7 @@ def _levels(graph: csr_matrix, source: int, n: int) -> tuple[np.ndarray, np.ndar
     while start < len(order):
         dist[order[start:end]] = level
         start, end, level = end, 1 + int(np.searchsorted(parent_at, end, side="left")), level + 1.0
-    return dist[:n], pred[:n]
+    return dist[:n]
 
 
 def topology(net: Network) -> Topology:
@@ -120,7 +141,7 @@ def topology(net: Network) -> Topology:
 
 def hop_tree(net: Network, source: int, usable: np.ndarray | None) -> np.ndarray:
     """(H,) fewest hops from `source` over the usable arcs (inf when unreachable)."""
-    return topology(net).tree(source, usable)[0]
+    return topology(net).tree(source, usable)
 
 
 def tree_path(net: Network, dist: np.ndarray, source: int, target: int, usable,

@@ -12,21 +12,24 @@ node looks for any embedding. It never calls the exact solver (see `combined` fo
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from backend.embedding.algorithms.partial import Partial, Tree, incidence, link_weights
-from backend.embedding.context import Context, node_strength
+from backend.embedding.context import Context, node_strength, oriented
 from backend.embedding.instance import INF, Network
 from backend.embedding.ledger import Placement
-from backend.embedding.paths import topology
+from backend.embedding.paths import hop_tree, topology, usable_arcs
 
 CHOICES_PER_NODE = 3
 SMALL_NETWORK = 30
 EXACT_ARCS = 4096  # up to this many arcs, exact fewest-hop distances per link; above, hops over all arcs
 RESTARTS = 8
 PATIENCE = 3
-BACKTRACK_STEPS = {True: 20_000, False: 400}  # attach attempts, small network or not
+SEARCH_STEPS = {True: 20_000, False: 400}  # attach attempts of a depth-first search, small network or not
 IMPROVE_ROUNDS = {True: 8, False: 2}
+REROUTE_SHUFFLES = 6
 
 
 def solve(ctx: Context) -> Placement | None:
@@ -34,15 +37,18 @@ def solve(ctx: Context) -> Placement | None:
     if not ctx.req.nodes:
         return Placement([], [])
     search = Search(ctx)
-    found = search.grow_from_roots()
-    if found is None:
-        found = search.backtrack()
-        ctx.info["backtracked"] = True
-    if found is None:
-        return None
-    if not ctx.preferred and ctx.options.get("improve", True):
-        search.improve(found)
-    return found.placement()
+    polish = not ctx.preferred and ctx.options.get("improve", True)
+    part = search.grow_from_roots()
+    if part is not None and polish:
+        search.improve(part)
+    found, cost = (part.placement(), part.cost()) if part is not None else search.depth_first(first_only=True)
+    if found is not None and polish and search.small:
+        better = search.branch_and_bound(cost)
+        if better is not None:
+            part = search.rebuild(better)
+            search.improve(part)
+            found = part.placement()
+    return found
 
 
 def min_separation(net: Network) -> int:
@@ -75,6 +81,7 @@ class Search:
         floor = min(self.weights) if self.weights else 1.0
         self.tiebreak = float(ctx.options.get("balance", 0.3)) * floor * (1.0 - self.strength / top)
         self.separation = 0 if ctx.colocate else min_separation(ctx.net)
+        self.bounds: dict[tuple[int, int, int], np.ndarray] = {}
         self.lower = sum(self.weights) * self.separation
 
     # ----- order and candidates -----
@@ -165,30 +172,151 @@ class Search:
                 break
         return best
 
-    def backtrack(self) -> Partial | None:
-        """Depth-first over each node's candidates (all on a small network) within a budget of attempts."""
+    def depth_first(self, best_cost: float = INF, first_only: bool = False) -> tuple[Placement | None, float]:
+        """Depth-first over each node's candidates (all of them on a small network) within a budget of
+        attempts: the first complete embedding (`first_only`), or the cheapest below `best_cost`, cutting every
+        branch whose cost so far plus a lower bound of what remains cannot beat it."""
         part = Partial(self.ctx, self.weights, self.incident, self.exact)
-        budget = int(self.ctx.options.get("backtrack_steps", BACKTRACK_STEPS[self.small]))
+        budget = int(self.ctx.options.get("search_steps", SEARCH_STEPS[self.small]))
         limit = None if self.small else 2 * CHOICES_PER_NODE
-        frames: list[tuple[list[int], list[Tree], int]] = [(self.roots(part), [], 0)]
-        steps = 0
+        rest, _ = self._closing()
+        frames: list[tuple[list[int], list[Tree], np.ndarray, int]] = [
+            (self.roots(part), [], np.zeros(self.ctx.net.n_hosts), 0)]
+        found, steps = None, 0
         while frames:
-            hosts, trees, at = frames[-1]
-            node = self.order[len(frames) - 1]
+            hosts, trees, bound, at = frames[-1]
+            depth = len(frames) - 1
+            node = self.order[depth]
             if part.hosts[node] >= 0:
                 part.detach(node)
             if at >= len(hosts) or steps >= budget:
                 frames.pop()
                 continue
-            frames[-1] = (hosts, trees, at + 1)
-            steps += 1
-            if not part.attach(node, hosts[at], trees):
+            frames[-1] = (hosts, trees, bound, at + 1)
+            host = hosts[at]
+            if part.cost() + bound[host] + rest[depth] >= best_cost - 1e-9:
                 continue
-            if len(frames) == len(self.order):
-                return part
-            nxt = self.order[len(frames)]
-            frames.append((*self.candidates(part, nxt, limit)[:2], 0))
-        return None
+            steps += 1
+            if not part.attach(node, host, trees):
+                continue
+            if depth + 1 == len(self.order):
+                cost = part.cost()
+                if cost < best_cost - 1e-9:
+                    found, best_cost = part.placement(), cost
+                    if first_only:
+                        break
+                continue
+            frames.append((*self.candidates(part, self.order[depth + 1], limit), 0))
+        self.ctx.info["search_steps"] = self.ctx.info.get("search_steps", 0) + steps
+        return found, best_cost
+
+    def branch_and_bound(self, best_cost: float) -> Placement | None:
+        """On a small network: every placement whose lower bound (each link's fewest hops over the arcs with
+        room for it before this request) can beat `best_cost`, the most promising first, each complete one
+        routed in a few orders; the cheapest that beats it, or None. Within a budget of steps."""
+        part = Partial(self.ctx, self.weights, self.incident, self.exact)
+        budget = int(self.ctx.options.get("search_steps", SEARCH_STEPS[True]))
+        rest, closing = self._closing()
+        frames: list[tuple[list[int], np.ndarray, int]] = [(self.roots(part), np.zeros(self.ctx.net.n_hosts), 0)]
+        spent = [0.0]  # bound of the links closed so far, per depth
+        found, steps = None, 0
+        while frames and steps < budget:
+            hosts, bound, at = frames[-1]
+            depth = len(frames) - 1
+            node = self.order[depth]
+            if part.hosts[node] >= 0:
+                part.lift(node)
+            if at >= len(hosts):
+                frames.pop()
+                spent.pop()
+                continue
+            frames[-1] = (hosts, bound, at + 1)
+            host = hosts[at]
+            floor = spent[depth] + bound[host]
+            if floor + rest[depth] >= best_cost - 1e-9:
+                continue
+            steps += 1
+            part.put(node, host)
+            if depth + 1 == len(self.order):
+                routed = self.route_leaf(part, best_cost)
+                if routed is not None:
+                    found, best_cost = routed
+                continue
+            nxt = self.order[depth + 1]
+            cost = np.zeros(self.ctx.net.n_hosts)
+            for li, other in closing[depth + 1]:
+                cost += self.weights[li] * self._bound_tree(li, other, part.hosts[other])
+            ok = np.flatnonzero(part.fitting(nxt) & np.isfinite(cost))
+            ranked = ok[np.argsort((cost + self.tiebreak)[ok], kind="stable")].tolist()
+            frames.append((ranked, cost, 0))
+            spent.append(floor)
+        while frames:  # leave the partial state clean
+            node = self.order[len(frames) - 1]
+            if part.hosts[node] >= 0:
+                part.lift(node)
+            frames.pop()
+        self.ctx.info["search_steps"] = self.ctx.info.get("search_steps", 0) + steps
+        return found
+
+    def _closing(self) -> tuple[list[float], list[list[tuple[int, int]]]]:
+        """Per position in the order: the least the links closed after it can cost, and the links it closes
+        (link, node at the other end)."""
+        position = {node: i for i, node in enumerate(self.order)}
+        closing: list[list[tuple[int, int]]] = [[] for _ in self.order]
+        for li, link in enumerate(self.ctx.req.links):
+            a, b = position[link.source], position[link.destination]
+            closing[max(a, b)].append((li, link.source if a < b else link.destination))
+        rest = [0.0] * len(self.order)
+        total = 0.0
+        for depth in range(len(self.order) - 1, -1, -1):
+            rest[depth] = total
+            total += sum(self.weights[li] * self.separation for li, _ in closing[depth])
+        return rest, closing
+
+    def _bound_tree(self, li: int, from_node: int, host: int) -> np.ndarray:
+        """Fewest hops from `host` for link `li` oriented from `from_node`, over the arcs with room for it
+        before this request (kept for the request)."""
+        key = (li, from_node, host)
+        cache = self.bounds
+        if key not in cache:
+            link = self.ctx.req.links[li]
+            along, back = oriented(link, link.source == from_node)
+            usable = usable_arcs(self.ctx.net, self.ctx.arc_residual(), along, back, self.ctx.allowed_arcs)
+            cache[key] = hop_tree(self.ctx.net, host, usable)
+        return cache[key]
+
+    def route_leaf(self, part: Partial, best_cost: float) -> tuple[Placement, float] | None:
+        """Route every link of a complete placement, heaviest first and closest hosts first; the cheaper
+        routing if it beats `best_cost` (the links are lifted again either way)."""
+        links = list(range(len(self.ctx.req.links)))
+        topo = topology(self.ctx.net)
+        ideal = {li: topo.hops_from(part.hosts[self.ctx.req.links[li].source])[
+            part.hosts[self.ctx.req.links[li].destination]] for li in links}
+        result = None
+        for order in (sorted(links, key=lambda li: -self.weights[li]),
+                      sorted(links, key=lambda li: (ideal[li], -self.weights[li]))):
+            laid = []
+            for li in order:
+                path = part.fresh_route(li, part.free())
+                if path is None:
+                    break
+                part.lay(li, path)
+                laid.append(li)
+            if len(laid) == len(links) and part.cost() < best_cost - 1e-9:
+                best_cost = part.cost()
+                result = (part.placement(), best_cost)
+            for li in laid:
+                part.unlay(li)
+        return result
+
+    def rebuild(self, placement: Placement) -> Partial:
+        """A Partial holding a finished placement."""
+        part = Partial(self.ctx, self.weights, self.incident, self.exact)
+        for node, host in enumerate(placement.hosts):
+            part.put(node, host)
+        for li, path in enumerate(placement.paths):
+            part.lay(li, list(path))
+        return part
 
     # ----- improvement -----
     def improve(self, part: Partial) -> None:
@@ -199,6 +327,8 @@ class Search:
             for node in sorted(range(len(part.hosts)), key=lambda v: -part.link_cost(v)):
                 better |= self.relocate(part, node)
             better |= self.reroute(part)
+            if self.small:
+                better |= self.reroute_pairs(part) | self.reroute_all(part)
             if not better or part.cost() <= self.lower + 1e-6:
                 break
 
@@ -242,3 +372,73 @@ class Search:
             else:
                 part.lay(li, old)
         return better
+
+    def reroute_pairs(self, part: Partial) -> bool:
+        """For each link longer than it could be, lift it and one other link, route it first and the other
+        after, and keep that when the two cost less (a link may be long only because another holds its room)."""
+        better = False
+        topo = topology(self.ctx.net)
+        for li in sorted(range(len(part.paths)), key=lambda i: -self.weights[i]):
+            link = self.ctx.req.links[li]
+            shortest = topo.hops_from(part.hosts[link.source])[part.hosts[link.destination]]
+            if len(part.paths[li]) <= max(shortest, self.separation):
+                continue
+            for other in range(len(part.paths)):
+                if other == li or not part.paths[other]:
+                    continue
+                before = self.weights[li] * len(part.paths[li]) + self.weights[other] * len(part.paths[other])
+                old, old_other = part.unlay(li), part.unlay(other)
+                new = part.fresh_route(li, part.free())
+                if new is not None:
+                    part.lay(li, new)
+                    new_other = part.fresh_route(other, part.free())
+                    if new_other is not None and \
+                            self.weights[li] * len(new) + self.weights[other] * len(new_other) < before - 1e-9:
+                        part.lay(other, new_other)
+                        better = True
+                        break
+                    part.unlay(li)
+                part.lay(li, old)
+                part.lay(other, old_other)
+        return better
+
+    def reroute_all(self, part: Partial) -> bool:
+        """Lift every link and route them again in other orders (links whose hosts are closest first, the
+        lightest first, a few shuffles); keep the cheapest when it beats the current routing."""
+        links = [li for li in range(len(part.paths)) if part.paths[li]]
+        if len(links) < 2:
+            return False
+        topo = topology(self.ctx.net)
+        ideal = {li: topo.hops_from(part.hosts[self.ctx.req.links[li].source])[
+            part.hosts[self.ctx.req.links[li].destination]] for li in links}
+        orders = [sorted(links, key=lambda li: (ideal[li], -self.weights[li])),
+                  sorted(links, key=lambda li: self.weights[li])]
+        shuffler = random.Random(len(links))
+        for _ in range(REROUTE_SHUFFLES):
+            orders.append(shuffler.sample(links, len(links)))
+        current = {li: part.paths[li] for li in links}
+        best_cost, best_paths = sum(self.weights[li] * len(p) for li, p in current.items()), None
+        for order in orders:
+            for li in links:
+                part.unlay(li)
+            laid = {}
+            for li in order:
+                path = part.fresh_route(li, part.free())
+                if path is None:
+                    break
+                part.lay(li, path)
+                laid[li] = path
+            cost = sum(self.weights[li] * len(p) for li, p in laid.items())
+            if len(laid) == len(links) and cost < best_cost - 1e-9:
+                best_cost, best_paths = cost, laid
+            for li in laid:
+                part.unlay(li)
+            for li in links:
+                part.lay(li, current[li])
+        if best_paths is None:
+            return False
+        for li in links:
+            part.unlay(li)
+        for li in links:
+            part.lay(li, best_paths[li])
+        return True
