@@ -185,7 +185,8 @@ class SubstrateView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())
-        if isinstance(item, ChipItem) and self.transform().m11() >= DETAIL_ZOOM:
+        tiles = self.grouped and self.transform().m11() < DETAIL_ZOOM  # chips too small to aim at
+        if isinstance(item, ChipItem) and not tiles:
             self.chip_activated.emit(item.request, item.component)
             event.accept()
             return
