@@ -41,7 +41,6 @@ class Embedder:
         self.options = options
         self.net: Network = compile_network(substrate)
         self.ledger = Ledger(self.net)
-        self.requests: dict[str, Infrastructure] = {}
         self.results: dict[str, RequestMapping] = {}
         self.placements: dict[str, Placement] = {}
         self.compiled: dict[str, Request] = {}
@@ -113,7 +112,6 @@ class Embedder:
             self.placements[key] = placement
             result = self._result(key, req, placement, window)
         result.solver = dict(ctx.info) if ctx is not None else {}
-        self.requests[key] = vxi
         self.compiled[key] = req
         self.results[key] = result
         result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
@@ -125,21 +123,20 @@ class Embedder:
         placement = self.to_placement(req, result)
         self.ledger.book(result.id, placement_usage(self.net, req, placement))
         self.placements[result.id] = placement
-        self.requests[result.id] = vxi
         self.compiled[result.id] = req
         self.results[result.id] = result
 
     def release(self, key: str) -> None:
         """Forget a request and free what it held."""
         self.ledger.release(key)
-        for table in (self.placements, self.requests, self.compiled, self.results):
+        for table in (self.placements, self.compiled, self.results):
             table.pop(key, None)
 
     def expire(self, before: float) -> None:
         """Free what requests that are over by `before` held (their results stay), for a stream of arrivals:
         later requests must start at or after `before`. The utilisation then covers what is still booked."""
         for key in self.ledger.expire(before):
-            for table in (self.placements, self.requests, self.compiled):
+            for table in (self.placements, self.compiled):
                 table.pop(key, None)
 
     def to_placement(self, req: Request, result: RequestMapping) -> Placement:

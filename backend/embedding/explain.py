@@ -66,8 +66,7 @@ def _nowhere_reason(ctx: Context) -> str | None:
             return (f"{what} is anchored at location '{node.location}', but no host of substrate "
                     f"'{net.substrate.id}' is there; change its location or add a host there")
         place = f" at location '{node.location}'" if node.location is not None else ""
-        available = anchored & np.array([w[0] <= node.window[0] and node.window[1] <= w[1]
-                                         for w in net.host_windows], dtype=bool)
+        available = anchored & (net.host_open <= node.window[0]) & (node.window[1] <= net.host_close)
         if not available.any():
             return (f"{what} needs a host{place} available{during(node.window) or ' at all times'}, but none is "
                     "(check the hosts' availability windows)")
