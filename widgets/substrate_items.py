@@ -261,6 +261,7 @@ class PhysicalLinkItem(QGraphicsItem):
         self.colours, self.dark = colours, dark
         self.fraction: float | None = None
         self.lines: list[str] = []
+        self.numbers: tuple | None = None  # the use and capacity the lines were made from
         self.label: LinkLabelItem | None = None  # made when first shown
         self.between_sites = False  # drawn only when zoomed in (a trunk stands for it further out)
         self.detail_zoom = 0.0  # DETAIL_ZOOM on a large substrate
@@ -276,8 +277,8 @@ class PhysicalLinkItem(QGraphicsItem):
         self.setToolTip("\n".join([self.title(), *lines]))
         if labelled and self.label is None:
             self.label = LinkLabelItem(self)
-            if self.scene() is not None:
-                self.scene().addItem(self.label)
+        if self.label is not None and self.label.scene() is None and self.scene() is not None:
+            self.scene().addItem(self.label)
         if self.label is not None:
             self.label.setToolTip(self.toolTip())
             self.label.refresh(label_at)

@@ -52,11 +52,12 @@ class SiteFrame(QGraphicsItem):
         painter.setBrush(blend(c["background"], tint, 0.10 if far(painter, DETAIL_ZOOM) else 0.04))
         painter.drawRoundedRect(self.frame, 14, 14)
         banner = banner_height(self.frame.width())
-        name = QFont()
+        zoom = max(1e-3, QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()))
+        name = QFont()  # as large as the banner allows, but no more than 30 pixels on screen
         name.setBold(True)
-        name.setPixelSize(max(1, round(banner * 0.42)))
+        name.setPixelSize(max(1, round(min(banner * 0.42, 30 / zoom))))
         detail = QFont()
-        detail.setPixelSize(max(1, round(banner * 0.24)))
+        detail.setPixelSize(max(1, round(min(banner * 0.24, 17 / zoom))))
         left = self.frame.left() + banner * 0.25
         painter.setFont(name)
         painter.setPen(c["text"])

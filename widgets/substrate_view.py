@@ -301,18 +301,23 @@ class SubstrateView(QGraphicsView):
             self.boxes[host.id].set_bars(self._bars(host))
         self._place_chips()
         heights = {h: box.height for h, box in self.boxes.items()}
-        if heights != self._heights:
+        moved = heights != self._heights
+        if moved:
             self._layout(heights)
         quiet = len(substrate.links) > QUIET_LINKS_ABOVE
         for link in substrate.links.values():
             item = self.links.get(link.id)
             if item is None:
                 continue
-            fraction, lines = self._link_load(link)
+            numbers = self._link_numbers(link)
+            if numbers == item.numbers and not moved:
+                continue  # the same load, drawn at the same place
+            item.numbers = numbers
+            fraction, lines = self._link_load(link, numbers)
             # On a large substrate only the links in use carry a label (the others keep their tooltip).
-            if item.set_load(fraction, lines, self._label_point(link.source, link.destination),
-                             bool(fraction) or not quiet) and item.label is not None and item.label.scene() is None:
-                self.scene().addItem(item.label)
+            labelled = bool(fraction) or not quiet
+            where = self._label_point(link.source, link.destination) if labelled or item.label else QPointF()
+            item.set_load(fraction, lines, where, labelled)
         self._draw_paths()
         if self.grouped:
             self._summarise_sites()
@@ -391,13 +396,19 @@ class SubstrateView(QGraphicsView):
             bars.append(Bar(dim, used, capacity, used_of(kind, used, capacity)))
         return bars
 
-    def _link_load(self, link) -> tuple[float | None, list[str]]:
+    def _link_numbers(self, link) -> tuple:
+        """(used, capacity) forward then reverse, from the utilisation or the link's own capacity."""
         use = self._usage().get("links", {}).get(link.id, {})
-        shares, texts = [], {}
+        numbers = []
         for direction in ("forward", "reverse"):
             entry = use.get(direction, {})
             capacity = entry.get("capacity_bps") if "capacity_bps" in entry else (link.capacity(direction) or None)
-            used = float(entry.get("used_bps", 0.0))
+            numbers.append((float(entry.get("used_bps", 0.0)), capacity))
+        return tuple(numbers)
+
+    def _link_load(self, link, numbers: tuple) -> tuple[float | None, list[str]]:
+        shares, texts = [], {}
+        for direction, (used, capacity) in zip(("forward", "reverse"), numbers, strict=True):
             texts[direction] = used_of("bandwidth", used, capacity)
             if capacity:
                 shares.append(used / capacity)

@@ -8,7 +8,6 @@ import heapq
 from collections.abc import Iterator
 from itertools import pairwise
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, dijkstra
@@ -53,7 +52,7 @@ class Topology:
             self.pair_arcs.setdefault((u, v), []).append(arc)
         self.full = self.graph(None)
         self._hops: dict[int, np.ndarray] = {}
-        self._nx: nx.Graph | None = None
+        self._nx = None
 
     def graph(self, usable: np.ndarray | None, extra_sources: list[int] | None = None) -> csr_matrix:
         """The sparse graph of the usable arcs (all arcs when None); with `extra_sources`, one more node
@@ -87,8 +86,10 @@ class Topology:
             self._hops[source] = row
         return _AS_HOPS[row]
 
-    def nx_graph(self) -> nx.Graph:
+    def nx_graph(self):
         """The substrate as an undirected networkx graph (hosts 0..n-1, links in document order), made once."""
+        import networkx as nx  # only the published baselines' link stage needs it
+
         if self._nx is None:
             graph = nx.Graph()
             graph.add_nodes_from(range(self.n))
@@ -286,6 +287,8 @@ def shortest_simple_paths(net: Network, source: int, target: int, allowed: np.nd
                           ) -> Iterator[list[int]]:
     """Simple paths (as host lists) from source to target by increasing hop count, in the order networkx's
     shortest_simple_paths gives them on the substrate graph (the published baselines' link stage), lazily."""
+    import networkx as nx
+
     graph = topology(net).nx_graph()
     if allowed is not None and not allowed.all():
         allowed_pairs = {(net.arc_tail[a], net.arc_head[a]) for a in np.flatnonzero(allowed).tolist()}

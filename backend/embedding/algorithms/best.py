@@ -6,8 +6,9 @@ bandwidth x hops to its placed neighbours is least, hops counted over the arcs w
 with a slight preference for hosts that keep the most capacity; its links take those fewest-hop paths
 (among equal ones, the one with most bandwidth left). The cheapest complete growth is then improved: each
 node moves to the host where its links cost least with the others in place, each link takes the fewest hops
-left, until nothing improves. When no growth completes, a backtracking search over the candidates of each
-node looks for any embedding. It never calls the exact solver (see `combined` for that).
+left, until nothing improves. On a small network, a branch and bound then goes through every placement
+that could beat it. When no growth completes, a backtracking search over the candidates of each node looks
+for any embedding. It never calls the exact solver (see `combined` for that).
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ class Search:
         top = float(self.strength.max()) if self.strength.size and self.strength.max() > 0 else 1.0
         floor = min(self.weights) if self.weights else 1.0
         self.tiebreak = float(ctx.options.get("balance", 0.3)) * floor * (1.0 - self.strength / top)
-        self.separation = 0 if ctx.colocate else min_separation(ctx.net)
+        coreless = bool(len(ctx.req.nodes)) and bool((ctx.req.node_demand[:, :, 0].max(axis=1) <= 0).any())
+        # Fewest hops between two parts: 0 when they may share a host, 1 when a part asking no cores may sit
+        # on a switch, else the network's own.
+        self.separation = 0 if ctx.colocate else 1 if coreless else min_separation(ctx.net)
         self.bounds: dict[tuple[int, int, int], np.ndarray] = {}
         self.lower = sum(self.weights) * self.separation
 
@@ -207,7 +211,6 @@ class Search:
                         break
                 continue
             frames.append((*self.candidates(part, self.order[depth + 1], limit), 0))
-        self.ctx.info["search_steps"] = self.ctx.info.get("search_steps", 0) + steps
         return found, best_cost
 
     def branch_and_bound(self, best_cost: float) -> Placement | None:
@@ -255,7 +258,6 @@ class Search:
             if part.hosts[node] >= 0:
                 part.lift(node)
             frames.pop()
-        self.ctx.info["search_steps"] = self.ctx.info.get("search_steps", 0) + steps
         return found
 
     def _closing(self) -> tuple[list[float], list[list[tuple[int, int]]]]:
