@@ -25,10 +25,10 @@ def export_headless(path: str, out: str, theme: str) -> int:
 
     make_application(theme="light" if theme == "auto" else theme)
     from backend.vxdl import VxdlFileError, read_file
+    from designer.appearance import scene_colours
     from designer.document import fill_positions
-    from designer.export import ExportError, export_image
+    from designer.image_export import ExportError, export_image
     from designer.scene import DesignScene
-    from designer.theme import scene_colours
 
     try:
         result = read_file(path)

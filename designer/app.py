@@ -9,7 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from designer import gc_guard
-from designer.theme import apply_theme
+from designer.appearance import apply_theme
 
 
 def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApplication:

@@ -8,8 +8,8 @@ from PySide6.QtGui import QGuiApplication
 from backend.model import ModelError, Router
 from designer import layout
 from designer.clipboard import Snippet, paste_macro, snippet_from_vxdl, snippet_of, snippet_to_vxdl
-from designer.commands import AddComponent, AddLink, Move, Rename, SetProperties, Update, delete_macro, macro
 from designer.factory import kinds_for, new_component, new_link
+from designer.undo import AddComponent, AddLink, Move, Rename, SetProperties, Update, delete_macro, macro
 
 MIME_TYPE = "application/x-vxi-designer-vxdl"
 

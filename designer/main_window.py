@@ -9,15 +9,15 @@ from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMain
 
 from backend.model import Infrastructure, Substrate
 from designer import actions
-from designer.dialogs import Dialogs
+from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
 from designer.document import AUTOSAVE_MS, Document, pending_recoveries
 from designer.editor import Editor
-from designer.export import ExportError, export_image
-from designer.preview import install_preview
-from designer.run_mode import install_run_mode
+from designer.image_export import ExportError, export_image
+from designer.modal_dialogs import Dialogs
+from designer.preview.dock import install_preview
+from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
-from designer.theme import apply_theme, scene_colours
 from designer.view import DesignView
 from designer.wiring import Wiring
 

@@ -25,18 +25,12 @@ class Wiring(QObject):
         view.link_checker = lambda s, sp, d, dp: window.editor.link_refusal(s, sp, d, dp)
         view.link_hint.connect(self._link_hint)
         docks = window.docks
-        if docks.has(docks.palette, "kind_activated"):
-            docks.palette.kind_activated.connect(self._place_at_centre)
-        if docks.has(docks.inspector, "edit_requested"):
-            docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
-        if docks.has(docks.inspector, "rename_requested"):
-            docks.inspector.rename_requested.connect(self._rename)
-        if docks.has(docks.problems, "activated"):
-            docks.problems.activated.connect(self._activate_problem)
-        if docks.has(docks.timeline, "lease_edited"):
-            docks.timeline.lease_edited.connect(self._lease_edited)
-        if docks.has(docks.timeline, "period_selected"):
-            docks.timeline.period_selected.connect(self._period_selected)
+        docks.palette.kind_activated.connect(self._place_at_centre)
+        docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
+        docks.inspector.rename_requested.connect(self._rename)
+        docks.problems.activated.connect(self._activate_problem)
+        docks.timeline.lease_edited.connect(self._lease_edited)
+        docks.timeline.period_selected.connect(self._period_selected)
 
     def connect_document(self) -> None:
         """Wire the window's current document, scene and editor."""
@@ -58,12 +52,9 @@ class Wiring(QObject):
         stack.redoTextChanged.connect(self.redo_text)
         docks = w.docks
         substrate = isinstance(doc.model, Substrate)
-        if docks.has(docks.palette, "set_mode"):
-            docks.palette.set_mode("substrate" if substrate else "vxi")
-        if docks.has(docks.timeline, "set_model"):
-            docks.timeline.set_model(doc.model)
-        if docks.has(docks.minimap, "set_view"):
-            docks.minimap.set_view(w.view)
+        docks.palette.set_mode("substrate" if substrate else "vxi")
+        docks.timeline.set_model(doc.model)
+        docks.minimap.set_view(w.view)
         self.selection_changed()
 
     def title(self, *_args) -> None:
@@ -90,9 +81,7 @@ class Wiring(QObject):
         view = self.window.view
         centre = view.mapToScene(view.viewport().rect().center())
         palette = self.window.docks.palette
-        options = {"ports": palette.ports(), "cardinality": palette.cardinality()} \
-            if hasattr(palette, "ports") else {}
-        self.window.editor.place(kind, centre, options)
+        self.window.editor.place(kind, centre, {"ports": palette.ports(), "cardinality": palette.cardinality()})
 
     def selection_changed(self) -> None:
         """Show the selection in the inspector."""
@@ -100,8 +89,7 @@ class Wiring(QObject):
         if w.scene is None:
             return
         comps, links = w.scene.selected_ids()
-        if w.docks.has(w.docks.inspector, "set_subjects"):
-            w.docks.inspector.set_subjects(w.document.model, [*comps, *links])
+        w.docks.inspector.set_subjects(w.document.model, [*comps, *links])
 
     def validate_now(self) -> None:
         """Validate the model; list the problems and badge the items."""
@@ -114,14 +102,12 @@ class Wiring(QObject):
         self.problems = found
         w.scene.set_problems(found)
         docks = w.docks
-        if docks.has(docks.problems, "set_problems"):
-            docks.problems.set_problems(found)
+        docks.problems.set_problems(found)
         errors = sum(p.severity == "error" for p in found)
         warnings = len(found) - errors
         w.status_problems.setText(f"{errors} error{'s' if errors != 1 else ''}, "
                                   f"{warnings} warning{'s' if warnings != 1 else ''}" if found else "No problems")
-        if docks.has(docks.inspector, "refresh"):
-            docks.inspector.refresh()
+        docks.inspector.refresh()
         w.update_title()
 
     def _rename(self, old: str, new: str) -> None:

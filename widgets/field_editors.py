@@ -147,11 +147,6 @@ class ChoiceEdit(_Editor):
             self.combo.lineEdit().editingFinished.connect(self._commit)
         self.layout_.addWidget(self.combo, 1)
 
-    def set_choices(self, choices: list[str]) -> None:
-        """Replace the offered choices."""
-        self.combo.clear()
-        self.combo.addItems(["", *choices])
-
     def set_values(self, values: list) -> None:
         """Select the common choice, or the empty entry when they differ."""
         self._shown, self._mixed = _common(values)

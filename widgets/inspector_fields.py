@@ -95,10 +95,6 @@ def _is(*types: type) -> Callable[[object], bool]:
     return lambda obj: isinstance(obj, types)
 
 
-def _has(name: str) -> Callable[[object], bool]:
-    return lambda obj: isinstance(obj, Component) and hasattr(obj, name)
-
-
 def _quantity(key: str, label: str, section: str, kind: str, applies, shape: str = "=",
               field: str | None = None) -> FieldSpec:
     return FieldSpec(key, label, section, field or key, lambda m, s: QuantityEdit(kind, shape), applies,

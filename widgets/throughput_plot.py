@@ -19,8 +19,8 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from backend.monitor.events import MarkerEvent, SamplesEvent, StatusEvent
 from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
+from backend.monitor.updates import MarkerEvent, SamplesEvent, StatusEvent
 
 THEMES = {
     "dark": {"background": "#1e1f22", "foreground": "#e6e6e6", "aggregate": "#ffffff", "marker": "#ff9f43",

@@ -1,4 +1,5 @@
-"""Deployment records on disk: $VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, else ~/.local/state."""
+"""Deployment records on disk ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, else ~/.local/state), and
+finding a deployment or a component among them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.record import DEPLOYING, RUNNING, DeploymentRecord
 
 
 def state_dir() -> Path:
@@ -72,3 +73,34 @@ def forget(deployment_id: str) -> None:
         for item in sorted(folder.rglob("*"), reverse=True):
             item.rmdir() if item.is_dir() else item.unlink()
         folder.rmdir()
+
+
+def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`") -> DeploymentRecord:
+    """The named deployment, else the most recent running one (KeyError with a message otherwise)."""
+    if deployment:
+        return load(deployment)
+    running = [r for r in load_all() if r.state == RUNNING]
+    if not running:
+        raise KeyError(f"no running deployment ({hint})")
+    return running[-1]
+
+
+def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRecord, str]:
+    """The deployment holding a component, and the component's key (KeyError with a clear message)."""
+    records = [load(deployment)] if deployment else [r for r in load_all() if r.state in (RUNNING, DEPLOYING)]
+    hits = []
+    for record in records:
+        try:
+            comp = record.find(component)
+        except KeyError as exc:
+            if "several VXIs" in str(exc):
+                raise
+            continue
+        hits.append((record, record.key_of(comp)))
+    if not hits:
+        where = f"deployment {deployment}" if deployment else "any deployment"
+        raise KeyError(f"no component '{component}' in {where}")
+    if len(hits) > 1:
+        ids = ", ".join(r.id for r, _ in hits)
+        raise KeyError(f"'{component}' is in several deployments ({ids}): choose one with --deployment")
+    return hits[0]

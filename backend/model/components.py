@@ -105,9 +105,6 @@ class Router(Component):
     kind = ROUTER
 
 
-SERVICE_FIELD_ORDER = {"region": 0, "inEndpoint": 1, "inPort": 2, "addressNumber": 2, "outPort": 3, "protocol": 4}
-
-
 @dataclass
 class Service:
     """A service of an access point: nat, loadBalancer or masquerade, with its fields in order."""
@@ -184,7 +181,3 @@ class Link:
             return base
         own = self.periods[period]
         return LinkConfig(own.forward or base.forward, own.reverse or base.reverse, own.latency or base.latency)
-
-    def ends(self) -> tuple[str, str]:
-        """The two component ids."""
-        return (self.source, self.destination)

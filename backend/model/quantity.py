@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from backend.model import units
 
 SIMPLE, INTERVAL, SET, SCALE = "simple", "interval", "set", "scale"
-SHAPES = (SIMPLE, INTERVAL, SET, SCALE)
 
 
 @dataclass(frozen=True, slots=True)

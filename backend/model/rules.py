@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from backend.model.components import Cloud, Component, Link, Node, Router, Storage
-from backend.model.infrastructure import Infrastructure
 from backend.model.quantity import INTERVAL, SCALE, SIMPLE, Problem, Quantity
-from backend.model.substrate import Substrate
+
+if TYPE_CHECKING:  # the documents call these rules from their validate(); the rules only read them
+    from backend.model.infrastructure import Infrastructure
+    from backend.model.substrate import Substrate
 
 
 def _problem(code: str, obj, element: str, message: str, severity: str = "error") -> Problem:

@@ -4,27 +4,23 @@ through a queued signal, so the window keeps answering during a deployment."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, Progress
+from backend.deploy.session import SessionError, read_model
+from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.monitor.series import RX, TX, SeriesKey
-from designer.run.fits import HostChoice, host_choices
-from designer.run.session import DEFINED, FAILED, RUNNING, STARTING, RunError, Session
+from designer.run.live import LiveRun, RunError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
 STATUS_MS = 5000
 RATES_MS = 500
-
-
-def backends_here() -> list[str]:
-    """The backends this process can use: the test driver always, libvirt, and netns when root."""
-    return ["test", "libvirt", *(["netns"] if os.geteuid() == 0 else [])]
 
 
 def matching_substrate(document_path: str | None) -> Path:
@@ -49,7 +45,7 @@ class RunController(QObject):
     """Deploys the open VXI and follows it; the window's overlays, dock and dialogs listen to its signals."""
 
     states_changed = Signal()  # component states changed (see `states`)
-    progress = Signal(str, int, int)  # step text, components running, components in all
+    progress = Signal(object)  # a Progress of the running job (deploy, status, migrate, teardown)
     job_finished = Signal(str, bool, str)  # job name, success, message
     sampler_ready = Signal(object)  # a new Sampler, not started yet
     busy_changed = Signal(bool)
@@ -65,7 +61,7 @@ class RunController(QObject):
         self.algorithm = "best"
         self.sample_interval = 1.0
         self.extra_paths: list[str] = []  # other VXI files deployed with the open one (sharing the substrate)
-        self.session: Session | None = None
+        self.session: LiveRun | None = None
         self.states: dict[str, str] = {}  # record key -> state
         self.problems: list[Problem] = []
         self.last_migration = None
@@ -138,14 +134,15 @@ class RunController(QObject):
         except RuntimeError:
             pass
 
-    def _on_message(self, message: tuple) -> None:
+    def _on_message(self, message: object) -> None:
+        if isinstance(message, Progress):
+            if message.component is not None and self.states.get(message.component) != message.state:
+                self.states[message.component] = message.state
+                self.states_changed.emit()
+            self.progress.emit(message)
+            return
         kind = message[0]
-        if kind == "state":
-            self.states[message[1]] = message[2]
-            self.states_changed.emit()
-        elif kind == "step":
-            self.progress.emit(message[1], message[2], message[3])
-        elif kind == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
+        if kind == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
             self.refresh_status()
         elif kind == "done":
             name, result = message[1], message[2]
@@ -162,9 +159,6 @@ class RunController(QObject):
 
     def _failed(self, job: str, error: RunError) -> None:
         self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
-        if error.states:
-            self.states.update(error.states)
-            self.states_changed.emit()
         self.job_finished.emit(job, False, str(error))
 
     def deploy(self) -> bool:
@@ -189,10 +183,10 @@ class RunController(QObject):
         def work():
             substrate = self.substrate_model
             if substrate is None:
-                substrate = _read_substrate(substrate_path)
+                substrate = _read(substrate_path, Substrate)
             files = {"substrate": substrate_path} if substrate_path else {}
             files["vxis"] = [p for p in [document, *extras] if p]
-            session = Session(substrate, [vxi, *[_read_vxi(p) for p in extras]], backend, algorithm, files)
+            session = LiveRun(substrate, [vxi, *[_read(p, Infrastructure) for p in extras]], backend, algorithm, files)
             self.session = session
             session.deploy(self._report)
             session.make_sampler(self.sample_interval)
@@ -201,7 +195,7 @@ class RunController(QObject):
 
         return self._submit("deploy", work, self._deployed)
 
-    def _deployed(self, session: Session) -> None:
+    def _deployed(self, session: LiveRun) -> None:
         record = session.deployer.record
         self.status_timer.start()
         self.sampler_ready.emit(session.sampler)
@@ -248,10 +242,9 @@ class RunController(QObject):
 
         return self._submit("migrate", lambda: session.migrate(component, host, self._report), done)
 
-    def host_choices(self, component: str) -> list[HostChoice]:
+    def host_choices(self, component: str) -> list[HostFit]:
         """Hosts offered for moving `component`, with the reason for those that do not fit."""
-        session = self.session
-        return host_choices(session.deployer.record, session.substrate, session.vxis, component)
+        return self.session.host_choices(component)
 
     def start_traffic(self, source: str, destination: str, protocol: str = "tcp", rate_bps: float = 0.0,
                       seconds: float = 0.0) -> bool:
@@ -360,25 +353,9 @@ class RunController(QObject):
             self.session.stop_watch()
 
 
-def _read_model(path: str, role: str | None, kind: type, what: str, reading: str):
+def _read(path: str, kind: type):
     """A model of `kind` from a VXDL file, or RunError in words (unreadable, with errors, of another kind)."""
-    from backend.vxdl import VxdlFileError, read_file
-
     try:
-        result = read_file(path, role=role)
-    except (VxdlFileError, OSError) as exc:
-        raise RunError(f"cannot read {reading}: {exc}") from exc
-    if result.errors:
-        subject = "the substrate" if kind is Substrate else path
-        raise RunError(f"{subject} has errors: {result.errors[0].format()}")
-    if not isinstance(result.model, kind):
-        raise RunError(f"{path} is not {what}")
-    return result.model
-
-
-def _read_substrate(path: str) -> Substrate:
-    return _read_model(path, "substrate", Substrate, "a substrate", f"the substrate {path}")
-
-
-def _read_vxi(path: str) -> Infrastructure:
-    return _read_model(path, None, Infrastructure, "a VXI", path)
+        return read_model(path, kind)
+    except SessionError as exc:
+        raise RunError(str(exc)) from exc

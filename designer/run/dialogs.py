@@ -121,9 +121,9 @@ class MigrationDialog(QDialog):
             self.log.setText(f"Moving {key} to {host}…")
             self._update_button()
 
-    def _progress(self, text: str, _done: int, _total: int) -> None:
+    def _progress(self, progress) -> None:
         if self.moving:
-            self.log.setText(text)
+            self.log.setText(progress.line())
 
     def _finished(self, job: str, ok: bool, message: str) -> None:
         if job != "migrate" or not self.moving:

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.preview import looks_like_substrate
-from designer.run.controller import EXAMPLES, backends_here
+from backend.deploy.backends import available_backends
+from designer.preview.panel import looks_like_substrate
+from designer.run.controller import EXAMPLES
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
 from widgets.theme import is_dark, palette_colours
 from widgets.throughput_plot import ThroughputPlot
 
 SHOW = {"Routers and links": "all", "Routers": "routers", "Links": "links"}
-BACKEND_NAMES = {"test": "libvirt test driver", "libvirt": "libvirt (substrate URIs)", "netns": "netns (this kernel)"}
 
 
 class RunPanel(QWidget):
@@ -42,8 +42,8 @@ class RunPanel(QWidget):
         self.substrate_combo.setMinimumContentsLength(18)
         self.browse_button = QPushButton("Browse…")
         self.backend_combo = QComboBox()
-        for name in backends_here():
-            self.backend_combo.addItem(BACKEND_NAMES[name], name)
+        for choice in available_backends():
+            self.backend_combo.addItem(choice.title, choice.name)
         self.extras_label = QLabel("only the open VXI")
         self.extras_label.setMinimumWidth(120)
         self.add_button = QPushButton("Add VXI…")

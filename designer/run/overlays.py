@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from shiboken6 import isValid
 
-from designer.run.session import DEFINED, FAILED, RUNNING, STARTING
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING
 from widgets.theme import blend
 
 SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", FAILED: "✕"}

@@ -10,10 +10,9 @@ import pytest
 
 from backend.deploy.base import DeployError
 from backend.deploy.netns import kernel
+from backend.deploy.netns.counters import NetnsSource, probes_of
 from backend.deploy.netns.deployer import NetnsDeployer
 from backend.model import Quantity
-from backend.monitor.deployment import netns_probes
-from backend.monitor.netns_source import NetnsSource
 from tests.deploy.conftest import embedded
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -52,7 +51,7 @@ def received_mbps(data: dict) -> float:
 def common_window_rx_mbps(record, receivers: list[str], start_s: float, end_s: float) -> list[float]:
     """What each receiver got, in Mbit/s, over one window common to every flow (kernel counters, read
     with the product's own monitor source: iperf3's per-flow averages cover windows that differ)."""
-    source = NetnsSource([p for p in netns_probes(record) if p.component in receivers])
+    source = NetnsSource([p for p in probes_of(record) if p.component in receivers])
     began = time.monotonic()
     time.sleep(start_s)
     first = {r.component: (r.rx_bytes, r.time) for r in source.read()}

@@ -1,0 +1,222 @@
+"""`vxi deploy | status | teardown | migrate | exec`: run VXIs on libvirt or on network namespaces, through
+the deploy session the designer's run mode uses too."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+
+from backend.cli.errors import CliError
+from backend.deploy import state
+from backend.deploy.backends import BACKENDS, orphan
+from backend.deploy.describe import describe
+from backend.deploy.progress import Listener, Progress
+from backend.deploy.session import DeploySession, SessionError
+
+
+def register(sub) -> None:
+    """Add the deploy, status, teardown, migrate and exec subcommands."""
+    p = sub.add_parser("deploy", help="embed VXIs on a substrate and deploy them")
+    p.add_argument("substrate", metavar="SUBSTRATE")
+    p.add_argument("vxis", metavar="VXI", nargs="+")
+    p.add_argument("--backend", choices=list(BACKENDS), default="test",
+                   help="; ".join(f"{b.name}: {b.help}" for b in BACKENDS.values()))
+    p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
+    p.add_argument("--json", action="store_true", help="print the deployment record as JSON")
+    _progress_option(p)
+    p.set_defaults(func=run_deploy)
+
+    p = sub.add_parser("status", help="the deployments and the state of their components")
+    p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_status)
+
+    p = sub.add_parser("teardown", help="remove everything a deployment created")
+    p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?",
+                   help="its id (default: the most recent deployment)")
+    p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
+    p.set_defaults(func=run_teardown)
+
+    p = sub.add_parser("migrate", help="move a deployed component to another host (without HOST: list the hosts)")
+    p.add_argument("component", metavar="COMPONENT")
+    p.add_argument("host", metavar="HOST", nargs="?",
+                   help="the destination; without it, every host is listed with whether it can take COMPONENT")
+    p.add_argument("--deployment", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    _progress_option(p)
+    p.set_defaults(func=run_migrate)
+
+    p = sub.add_parser("exec", help="run a command inside a component (ids of its VXI become addresses)",
+                       usage="vxi exec COMPONENT [--deployment ID] -- COMMAND...")
+    p.add_argument("component", metavar="COMPONENT")
+    p.add_argument("--deployment", metavar="ID")
+    p.add_argument("argv", metavar="COMMAND", nargs=argparse.REMAINDER)
+    p.set_defaults(func=run_exec)
+
+
+def _progress_option(parser) -> None:
+    parser.add_argument("--progress", nargs="?", const="text", choices=("text", "json", "none"), default=None,
+                        help="progress on stderr: one line a step (text, the default on a terminal), one JSON "
+                             "object a step (json), or none (the default otherwise)")
+
+
+def progress_printer(mode: str | None, stream=None) -> Listener | None:
+    """A listener printing each Progress on `stream` (stderr): 'text' lines, 'json' objects, None/'none' nothing;
+    mode None means text when the stream is a terminal."""
+    stream = stream or sys.stderr
+    if mode is None:
+        mode = "text" if stream.isatty() else "none"
+    if mode == "json":
+        return lambda p: print(json.dumps(p.to_json()), file=stream, flush=True)
+    if mode == "text":
+        return lambda p: print(_progress_line(p), file=stream, flush=True)
+    return None
+
+
+def _progress_line(p: Progress) -> str:
+    return f"{p.fraction * 100:5.1f} %  {p.line()}"
+
+
+@contextlib.contextmanager
+def _sentences() -> Iterator[None]:
+    """A session's error as the command's one line and exit code."""
+    try:
+        yield
+    except SessionError as exc:
+        raise CliError(str(exc), exc.code) from None
+
+
+def run_deploy(args) -> int:
+    """Read, embed, deploy, record, print."""
+    with _sentences():
+        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm,
+                                           progress_printer(args.progress))
+        try:
+            record = session.deploy()
+        finally:
+            session.close()
+    if args.json:
+        print(json.dumps(record.summary_json(), indent=2))
+    else:
+        print("\n".join(describe(record)))
+    return 0
+
+
+def _records(deployment: str | None):
+    if deployment:
+        try:
+            return [state.load(deployment)]
+        except KeyError as exc:
+            raise CliError(str(exc.args[0]), 2) from None
+    return state.load_all()
+
+
+def run_status(args) -> int:
+    """Refresh and print every deployment (or one)."""
+    records = []
+    for record in _records(args.deployment):
+        if record.state == "running":  # one still deploying belongs to the command doing it
+            session = DeploySession.of_record(record)
+            try:
+                record = session.status()
+            finally:
+                session.close()
+            state.save(record)
+        records.append(record)
+    if args.json:
+        print(json.dumps({"deployments": [r.summary_json() for r in records]}, indent=2))
+    elif not records:
+        print(f"no deployments (records are kept in {state.deployments_dir()})")
+    else:
+        print("\n".join(line for r in records for line in describe(r)))
+    return 0
+
+
+def run_teardown(args) -> int:
+    """Remove everything a deployment created, then its record."""
+    records = state.load_all()
+    if args.all:
+        chosen = records
+    elif args.deployment:
+        chosen = [r for r in records if r.id == args.deployment] or _orphan(args.deployment)
+    else:
+        chosen = records[-1:]
+    if not chosen:
+        print("nothing to tear down")
+        return 0
+    for record in chosen:
+        with _sentences():
+            removed = DeploySession.of_record(record).teardown()
+        print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+    return 0
+
+
+def _orphan(deployment: str) -> list:
+    """A deployment whose record is lost (a crash before it was written), found by its tag."""
+    found = orphan(deployment)
+    if found is None:
+        raise CliError(f"no deployment '{deployment}' (no record, and no backend finds objects named after it)", 2)
+    return [found]
+
+
+def _located(component: str, deployment: str | None):
+    try:
+        return state.locate(component, deployment)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), 2) from None
+
+
+def run_migrate(args) -> int:
+    """Move a component and print how it went; without a host, list the hosts that can take it."""
+    record, key = _located(args.component, args.deployment)
+    with _sentences():
+        session = DeploySession.of_record(record, progress_printer(args.progress))
+        try:
+            if args.host is None:
+                return _list_hosts(session, key, args.json)
+            result = session.migrate(key, args.host)
+        finally:
+            session.close()
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        outage = f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None else ""
+        print(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})")
+        if result.notice:
+            print(f"  {result.notice}")
+    return 0
+
+
+def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
+    comp = session.record.components[key]
+    choices = session.host_choices(key)
+    if as_json:
+        print(json.dumps({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
+                          "hosts": [c.to_json() for c in choices]}, indent=2))
+        return 0
+    print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
+          f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
+    width = max((len(c.host) for c in choices), default=4)
+    for c in choices:
+        print(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits" if c.fits
+                                          else f"no    {c.reason}"))
+    return 0
+
+
+def run_exec(args) -> int:
+    """Run a command in a component's namespace; component names in it become their addresses."""
+    command = list(args.argv)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise CliError("no command given: vxi exec COMPONENT -- COMMAND...", 2)
+    record, key = _located(args.component, args.deployment)
+    with _sentences():
+        session = DeploySession.of_record(record)
+        try:
+            return session.exec(key, command)
+        finally:
+            session.close()

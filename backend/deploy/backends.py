@@ -1,0 +1,127 @@
+"""The backends by name, with what each can do: the one place that knows them all. A new backend is a
+package under `backend/deploy/` with a `Deployer`, and one entry in `BACKENDS` here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.deploy.base import Deployer
+from backend.deploy.record import DeploymentRecord
+from backend.model import Infrastructure, Substrate
+
+
+def _libvirt() -> type[Deployer]:
+    from backend.deploy.libvirt.deployer import LibvirtDeployer
+
+    return LibvirtDeployer
+
+
+def _netns() -> type[Deployer]:
+    from backend.deploy.netns.deployer import NetnsDeployer
+
+    return NetnsDeployer
+
+
+def _netns_leftovers(tag: str) -> bool:
+    from backend.deploy.netns import kernel
+    from backend.deploy.record import prefix_of
+
+    return bool(kernel.namespaces(prefix_of(tag)))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A deployment backend: its name on the command line, its title in menus, and what it can do."""
+
+    name: str
+    title: str
+    help: str
+    deployer: Callable[[], type[Deployer]]  # the Deployer class (imported when first needed)
+    options: tuple[tuple[str, object], ...] = ()  # keyword arguments for a new deployer
+    needs_root: bool = False
+    traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
+    exec: bool = False  # commands run inside components (`vxi exec`)
+    leftovers: Callable[[str], bool] | None = None  # objects of a deployment whose record is lost
+
+    def unavailable(self) -> str | None:
+        """Why this backend cannot be used by this process now (None when it can)."""
+        if self.needs_root and os.geteuid() != 0:
+            return f"the {self.name} backend needs root (network namespaces, tc)"
+        return None
+
+
+BACKENDS: dict[str, Backend] = {b.name: b for b in (
+    Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
+            "nothing runs for real)", _libvirt, (("test_only", True),)),
+    Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs",
+            _libvirt),
+    Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
+            _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
+)}
+
+
+def backend(name: str) -> Backend:
+    """The backend of a name (ValueError naming the known ones otherwise)."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
+
+
+def able(capability: str) -> list[str]:
+    """The names of the backends that have a capability (`traffic`, `exec`)."""
+    return [b.name for b in BACKENDS.values() if getattr(b, capability)]
+
+
+def available_backends() -> list[Backend]:
+    """The backends this process can use now, in menu order."""
+    return [b for b in BACKENDS.values() if b.unavailable() is None]
+
+
+def make_deployer(name: str, substrate: Substrate, vxis: list[Infrastructure],
+                  tag: str | None = None) -> Deployer:
+    """A deployer for a new deployment on the named backend."""
+    chosen = backend(name)
+    return chosen.deployer()(substrate, vxis, tag, **dict(chosen.options))
+
+
+def _recorded(path: str | None, kind: type):
+    """A model of `kind` read again from a deployment's file (None when it is gone or no longer reads as one)."""
+    from backend.vxdl import read_file
+
+    if not path or not Path(path).exists():
+        return None
+    try:
+        found = read_file(path, "substrate" if kind is Substrate else None).model
+    except Exception:
+        return None
+    return found if isinstance(found, kind) else None
+
+
+def recorded_substrate(record: DeploymentRecord) -> Substrate | None:
+    """The substrate a deployment was made on, read again from its file (None when it cannot be)."""
+    return _recorded(record.files.get("substrate"), Substrate)
+
+
+def recorded_vxis(record: DeploymentRecord) -> list[Infrastructure]:
+    """The VXIs a deployment was made from, read again from their files (those that still read)."""
+    found = [_recorded(path, Infrastructure) for path in record.files.get("vxis", [])]
+    return [v for v in found if v is not None]
+
+
+def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
+    """A deployer managing a recorded deployment (its substrate re-read when not given and its file still exists)."""
+    if substrate is None:
+        substrate = recorded_substrate(record)
+    return backend(record.backend).deployer().from_record(record, substrate)
+
+
+def orphan(tag: str) -> DeploymentRecord | None:
+    """A bare record for a deployment whose record is lost but whose objects a backend still finds by its tag."""
+    for chosen in BACKENDS.values():
+        if chosen.leftovers is not None and chosen.unavailable() is None and chosen.leftovers(tag):
+            return DeploymentRecord(tag, chosen.name)
+    return None
