@@ -34,9 +34,7 @@ BACKEND_FLOORS: list[tuple[str, tuple[str, ...]]] = [
 
 # Known failures of other parts of issue 9, fixed on their branches at the same time as this test was
 # written. Removed at merge: after merging every branch, these lists must be empty.
-KNOWN_CIRCLES: list[set[str]] = [
-    {"backend.embedding.algorithms.best", "backend.embedding.algorithms.ilp"},  # part 15 (embedding)
-]
+KNOWN_CIRCLES: list[set[str]] = []
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 

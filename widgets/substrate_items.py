@@ -26,6 +26,13 @@ GAP = 3.0
 VXI_COLOURS = ("#1f6fb4", "#8e4fc0", "#138f9e", "#c2448f", "#8c5a3c", "#3b4cc0", "#5f7d1a", "#b0336b")
 LOAD_COLOURS = {False: ("#2e7d32", "#b26a00", "#c62828"), True: ("#66bb6a", "#ffb74d", "#ff6b6b")}
 LOAD_BANDS = ((0.5, "under 50 %"), (0.8, "50 to 80 %"), (float("inf"), "80 % and over"))
+DETAIL_ZOOM = 0.55  # on a large substrate, below this scale boxes are tiles and link labels are left out
+
+
+def far(painter: QPainter, detail_zoom: float) -> bool:
+    """True when the view's scale while painting is below `detail_zoom` (0: never)."""
+    return bool(detail_zoom) and QStyleOptionGraphicsItem.levelOfDetailFromTransform(
+        painter.worldTransform()) < detail_zoom
 
 
 def vxi_colour(index: int) -> QColor:
@@ -103,8 +110,12 @@ class ChipItem(QGraphicsItem):
         return QRectF(0, 0, self.width, CHIP_HEIGHT)
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
+        box = self.parentItem()
+        if far(painter, getattr(box, "detail_zoom", 0.0)):  # too small to read: the VXI's colour only
+            painter.fillRect(rect, self.colour)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(self.colour, 1.2))
         painter.setBrush(blend(self.colours["background"], self.colour, 0.16))
         painter.drawRoundedRect(rect, 4, 4)
@@ -122,24 +133,33 @@ class ChipItem(QGraphicsItem):
 class HostBox(QGraphicsItem):
     """A physical host: title, one usage bar per resource, then the chips of what is placed on it."""
 
-    def __init__(self, host_id: str, subtitle: str, provisioned: bool, colours: dict, dark: bool) -> None:
+    def __init__(self, host_id: str, subtitle: str, provisioned: bool, colours: dict, dark: bool,
+                 switch: bool = False) -> None:
         super().__init__()
-        self.host_id, self.subtitle, self.provisioned = host_id, subtitle, provisioned
+        self.host_id, self.subtitle, self.provisioned, self.switch = host_id, subtitle, provisioned, switch
+        self.detail_zoom = 0.0  # DETAIL_ZOOM on a large substrate
         self.colours, self.dark = colours, dark
         self.bars: list[Bar] = []
         self.chips: list[ChipItem] = []
+        self.specs: list[tuple] = []
         self.height = TITLE_HEIGHT + 2 * PAD
         self.setZValue(2)
 
     # ----- content -----
     def set_bars(self, bars: list[Bar]) -> None:
         """Show these resources (used / capacity)."""
+        if bars == self.bars:
+            return
         self.prepareGeometryChange()
         self.bars = bars
         self._layout()
 
     def set_chips(self, chips: list[tuple[str, str, str, QColor, str]]) -> None:
         """Place chips (request, component, letter, colour, tooltip), replacing the previous ones."""
+        specs = [(spec[0], spec[1], spec[2], QColor(spec[3]).name(), spec[4]) for spec in chips]
+        if specs == self.specs:
+            return
+        self.specs = specs
         for chip in self.chips:
             chip.setParentItem(None)
             if chip.scene() is not None:
@@ -170,7 +190,7 @@ class HostBox(QGraphicsItem):
     def title(self) -> str:
         """The box's first line."""
         return " · ".join([self.host_id, *([self.subtitle] if self.subtitle else []),
-                           *(["provisioned"] if self.provisioned else [])])
+                           *(["switch"] if self.switch else []), *(["provisioned"] if self.provisioned else [])])
 
     # ----- drawing -----
     def rect(self) -> QRectF:
@@ -180,10 +200,23 @@ class HostBox(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self.rect().adjusted(-2, -2, 2, 2)
 
+    def busiest(self) -> float | None:
+        """The highest use / capacity among the box's bars (None without any capacity)."""
+        shares = [b.fraction for b in self.bars if b.fraction is not None]
+        return max(shares) if shares else None
+
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
         c = self.colours
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.rect()
+        if far(painter, self.detail_zoom):  # a tile in the colour of its busiest resource
+            painter.setPen(QPen(QColor(c["provisioned"] if self.provisioned else c["item_border"]), 2.0))
+            fill = load_colour(c, self.busiest(), self.dark) if self.busiest() else QColor(c["item_fill"])
+            if self.busiest():
+                fill = blend(c["background"], fill, 0.55)
+            painter.setBrush(fill if not self.switch else blend(c["background"], c["item_border"], 0.25))
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         border = QColor(c["provisioned"] if self.provisioned else c["item_border"])
         pen = QPen(border, 1.6, Qt.PenStyle.DashLine if self.provisioned else Qt.PenStyle.SolidLine)
         painter.setPen(pen)
@@ -228,16 +261,36 @@ class PhysicalLinkItem(QGraphicsItem):
         self.colours, self.dark = colours, dark
         self.fraction: float | None = None
         self.lines: list[str] = []
-        self.label = LinkLabelItem(self)
+        self.numbers: tuple | None = None  # the use and capacity the lines were made from
+        self.label: LinkLabelItem | None = None  # made when first shown
+        self.between_sites = False  # drawn only when zoomed in (a trunk stands for it further out)
+        self.detail_zoom = 0.0  # DETAIL_ZOOM on a large substrate
         self.setZValue(0)
 
-    def set_load(self, fraction: float | None, lines: list[str], label_at: QPointF) -> None:
-        """Colour for `fraction` (the busier direction) and the label's lines, drawn at `label_at`."""
+    def set_load(self, fraction: float | None, lines: list[str], label_at: QPointF, labelled: bool) -> bool:
+        """Colour for `fraction` (the busier direction) and the lines of the label drawn at `label_at` when
+        `labelled`; False when nothing changed."""
+        if (fraction, lines) == (self.fraction, self.lines) and labelled == (self.label is not None
+                                                                             and self.label.isVisible()):
+            return False
         self.fraction, self.lines = fraction, lines
         self.setToolTip("\n".join([self.title(), *lines]))
-        self.label.setToolTip(self.toolTip())
-        self.label.refresh(label_at)
+        if labelled and self.label is None:
+            self.label = LinkLabelItem(self)
+        if self.label is not None and self.label.scene() is None and self.scene() is not None:
+            self.scene().addItem(self.label)
+        if self.label is not None:
+            self.label.setToolTip(self.toolTip())
+            self.label.refresh(label_at)
+            self.label.setVisible(labelled)
         self.update()
+        return True
+
+    def set_ends(self, a: QPointF, b: QPointF) -> None:
+        """Move the line's ends (the hosts moved)."""
+        if (a, b) != (self.a, self.b):
+            self.prepareGeometryChange()
+            self.a, self.b = QPointF(a), QPointF(b)
 
     def title(self) -> str:
         """The link's id, and 'provisioned' when it is."""
@@ -256,9 +309,18 @@ class PhysicalLinkItem(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
+        near = not far(painter, self.detail_zoom)
+        if self.between_sites and not near:
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         style = Qt.PenStyle.DashLine if self.provisioned else Qt.PenStyle.SolidLine
-        painter.setPen(QPen(self.colour(), 4.0 if self.fraction else 2.5, style, Qt.PenCapStyle.RoundCap))
+        colour, width = self.colour(), (4.0 if self.fraction else 2.5)
+        if self.detail_zoom and not self.fraction:  # a large substrate: idle links stay in the background
+            colour = blend(self.colours["background"], colour, 0.2 if self.between_sites else 0.45)
+            width = 1.0
+        elif not near:
+            width = 1.5
+        painter.setPen(QPen(colour, width, style, Qt.PenCapStyle.RoundCap))
         painter.drawLine(self.a, self.b)
 
 
@@ -285,6 +347,8 @@ class LinkLabelItem(QGraphicsItem):
         return self.rect.adjusted(-1, -1, 1, 1)
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
+        if far(painter, self.link.detail_zoom):
+            return
         c = self.link.colours
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         background = QColor(c["background"])
