@@ -116,7 +116,8 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
 
 def _refuse_special(name: str, where: str) -> None:
     if where.startswith(_SPECIAL_PATHS) or where in {p.rstrip("/") for p in _SPECIAL_PATHS}:
-        raise FileWriteError(name, f"{where} is a special file (refused)")
+        leads = "" if where == os.path.abspath(name) else f"leads to {where}, which "
+        raise FileWriteError(name, f"{leads}is a special file (refused)")
 
 
 def resolve_target(path: str | Path) -> Path:

@@ -65,12 +65,12 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
         message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
         message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
         if "entity" in message.lower() or "DOCTYPE" in message:
-            message += " (a DTD or an entity is not allowed in VXDL)"
+            message += " (DTDs and entities are refused)"
         raise VxdlFileError(filename, f"not well-formed XML: {message}", line) from None
     except ValueError as exc:
         raise VxdlFileError(filename, f"not XML: {exc}") from None
     info = tree.docinfo
     if info.internalDTD is not None or info.system_url or info.public_id:
-        raise VxdlFileError(filename, "a document type declaration (DTD) is not allowed in VXDL (refused for "
-                                      "safety; nothing it names was read)", _doctype_line(data, info.encoding))
+        raise VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it "
+                                      "names was read)", _doctype_line(data, info.encoding))
     return tree
