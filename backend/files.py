@@ -9,6 +9,7 @@ clearly named and removed by the next write). Every failure is a FileError: one 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
 import stat
@@ -112,6 +113,18 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     if total > limit:
         raise over_limit(name, total, limit, "file grew to")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_json(path: str | Path, limit: int = MAX_BYTES):
+    """The JSON value of a regular file read the safe way; FileReadError (one line) when it is not JSON."""
+    data = read_regular(path, limit)
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise FileReadError(str(path), "not JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise FileReadError(str(path), f"not JSON{where}: {str(exc).split(':')[0]}") from None
 
 
 def _refuse_special(name: str, where: str) -> None:

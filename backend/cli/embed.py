@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
+from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
-from backend.model.timing import parse_datetime
+from backend.model.timing import format_timestamp, parse_datetime
 
 
 def register(sub) -> None:
@@ -44,14 +44,12 @@ def _common(p) -> None:
 
 
 def _read(path: str, role: str | None):
-    from backend.vxdl import VxdlFileError, read_file
+    from backend.vxdl import read_file
 
     try:
         result = read_file(path, role)
-    except VxdlFileError as exc:
+    except FileError as exc:
         raise CliError(str(exc), 2) from None
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}", 2) from None
     errors = result.errors
     if errors:
         for problem in errors:
@@ -84,7 +82,7 @@ def run_embed(args) -> int:
 
 
 def _stamp(t: float | None) -> str:
-    return "-" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+    return "-" if t is None else format_timestamp(t, "%Y-%m-%d %H:%M")
 
 
 def _solver_text(info: dict) -> str:
@@ -151,10 +149,10 @@ def run_replan(args) -> int:
     """Load the mapping and its requests, plan the change, print the moves."""
     substrate = _read(args.substrate, "substrate")
     try:
-        mapping = Mapping.from_json(json.loads(Path(args.mapping).read_text()))
-    except OSError as exc:
-        raise CliError(f"{args.mapping}: {exc.strerror or exc}", 2) from None
-    except (ValueError, KeyError, TypeError) as exc:
+        mapping = Mapping.from_json(read_json(args.mapping))
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CliError(f"{args.mapping}: not a mapping written by vxi embed --json ({exc})", 2) from None
     given = {}
     for path in args.requests:

@@ -8,6 +8,7 @@ from collections import Counter
 from backend.cli.errors import CliError
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
+from backend.model.timing import format_timestamp
 from backend.vxdl import VxdlFileError, read_file
 from backend.vxdl.summary import model_json
 
@@ -77,11 +78,7 @@ def summary_lines(model: Infrastructure | Substrate) -> list[str]:
     lines.append(f"  total bandwidth: {U.human(U.BANDWIDTH, _bandwidth_total(model.links.values()))}")
     window = model.lease.window()
     if window:
-        from datetime import UTC, datetime
-
-        start = datetime.fromtimestamp(window[0], UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        end = datetime.fromtimestamp(window[1], UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        lines.append(f"  lease: {start} to {end}")
+        lines.append(f"  lease: {format_timestamp(window[0])} to {format_timestamp(window[1])}")
     elif model.lease.duration:
         lines.append(f"  lease: {U.format_number(model.lease.duration)} s, start not set")
     else:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
-
 import backend.vxdl.fields as F
+from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
 from backend.model import Infrastructure, Quantity, Substrate
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
