@@ -11,6 +11,7 @@ from backend.cli.errors import CliError
 from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
 from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
+from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
 
 
@@ -111,24 +112,24 @@ def path_text(path: list[tuple[str, str]], substrate: Substrate | None) -> str:
 
 def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
     """A readable table: one block per VXI, then the busiest resources."""
-    print(f"substrate '{mapping.substrate}', algorithm {mapping.algorithm}")
+    print(f"substrate '{P(mapping.substrate)}', algorithm {mapping.algorithm}")
     for r in mapping.requests:
         window = f"  lease {_stamp(r.window[0])} → {_stamp(r.window[1])} UTC" if r.window else ""
         if not r.accepted:
-            print(f"\n✗ {r.id}: refused{window}\n    {r.reason}")
+            print(f"\n✗ {P(r.id)}: refused{window}\n    {P(r.reason)}")
             continue
-        print(f"\n✓ {r.id}: accepted{window}")
+        print(f"\n✓ {P(r.id)}: accepted{window}")
         if r.solver.get("status"):
             print(f"    solver: {_solver_text(r.solver)}")
-        width = max((len(c) for c in r.nodes), default=0)
+        width = max((len(P(c)) for c in r.nodes), default=0)
         for comp, host in r.nodes.items():
-            print(f"    {comp:<{width}}  on {host}")
+            print(f"    {P(comp):<{width}}  on {P(host)}")
         for lid, lp in r.links.items():
             route = path_text(lp.path, substrate)
             bw = units.human(units.BANDWIDTH, lp.forward_bps)
             if lp.reverse_bps:
                 bw += " / " + units.human(units.BANDWIDTH, lp.reverse_bps)
-            print(f"    link {lid}: {route} ({bw})")
+            print(f"    link {P(lid)}: {P(route)} ({bw})")
     accepted = sum(r.accepted for r in mapping.requests)
     print(f"\n{accepted} of {len(mapping.requests)} request(s) accepted")
     busiest = []
@@ -142,7 +143,7 @@ def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
                 busiest.append((v["used_bps"] / v["capacity_bps"], f"link {link} {d}"))
     busiest.sort(reverse=True)
     if busiest and busiest[0][0] > 0:
-        print("busiest: " + ", ".join(f"{name} {100 * share:.0f}%" for share, name in busiest[:5] if share > 0))
+        print("busiest: " + P(", ".join(f"{name} {100 * share:.0f}%" for share, name in busiest[:5] if share > 0)))
 
 
 def run_replan(args) -> int:
@@ -206,12 +207,12 @@ def print_plan(plan) -> None:
     """The plan as a table of moves."""
     head = f"{CASES.get(plan.case, plan.case)}: "
     if not plan.feasible:
-        print(head + "no plan\n    " + (plan.reason or ""))
+        print(head + "no plan\n    " + P(plan.reason or ""))
         return
     print(head + f"{plan.strategy}; {len(plan.moves)} migration(s), {len(plan.rerouted)} link(s) re-routed")
     if plan.moves:
-        rows = [("VXI", "component", "from", "to")] + [(m.vxi, m.component, m.source or "-", m.target or "-")
-                                                        for m in plan.moves]
+        rows = [("VXI", "component", "from", "to")] + [(P(m.vxi), P(m.component), P(m.source or "-"),
+                                                         P(m.target or "-")) for m in plan.moves]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -23,9 +23,10 @@ def run(args) -> int:
     target = args.output or args.file
     try:
         result = read_file(args.file)
-        if result.model is None:
-            raise CliError(f"{args.file}: cannot be formatted: "
-                           + "; ".join(p.format() for p in result.errors[:3]), 1)
+        if result.model is None or result.errors:  # what could not be read would be lost: nothing written
+            errors = result.errors
+            raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
+                           f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
         data = checked_bytes(result.model, target)
         if args.output == "-":
             sys.stdout.buffer.write(data)
@@ -34,6 +35,7 @@ def run(args) -> int:
         atomic_write(target, data)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
-    errors = len(result.errors)
-    print(f"{target}: written ({len(data)} bytes)" + (f", {errors} problems kept as they were" if errors else ""))
+    warnings = len(result.problems)
+    print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
+                                                      else ""))
     return 0

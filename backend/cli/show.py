@@ -8,6 +8,7 @@ from collections import Counter
 from backend.cli.errors import CliError
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
+from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 from backend.vxdl import VxdlFileError, read_file
 from backend.vxdl.summary import model_json
@@ -36,7 +37,7 @@ def run(args) -> int:
         data["problems"] = [p.to_json() for p in result.problems]
         print(json.dumps(data, indent=2))
     else:
-        print("\n".join(summary_lines(result.model)))
+        print("\n".join(printable(line) for line in summary_lines(result.model)))  # each line one line
         errors = sum(p.severity == "error" for p in result.problems)
         if result.problems:
             print(f"problems: {errors} errors, {len(result.problems) - errors} warnings (run vxi validate)")

@@ -3,6 +3,7 @@ cardinalities counted against the strict XSD, problems that name file, line, col
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 
@@ -348,6 +349,8 @@ class ModelBuilder(ValueReading):
 
     def _layout(self, obj, f: Field, ext, owner: str, _type) -> None:
         found = self.walker.positions(ext) if self.walker is not None else None
+        if found and not all(math.isfinite(x) and math.isfinite(y) for x, y in found.values()):
+            found = None  # the layout reading below says which position is not finite
         self._positions = found or self.layout(ext)
 
     _READ = {F.TEXT: _text, F.BOOL: _bool, F.INT: _int, F.DECIMAL: _decimal, F.DATE: _date, F.DURATION: _duration,
