@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 from lxml import etree
 
-from backend.convert import ConversionError, Losses, finite
+from backend.convert import ConversionError, Losses, finite, other_fields
 from backend.files import atomic_write
 from backend.model import (
     AccessPoint,
@@ -45,6 +45,14 @@ def _put(attrs: dict, name: str, q: Quantity | None, losses: Losses) -> None:
         losses.add(f"{q.shape} shape of {name} (kept its {'bound' if q.kind == U.LATENCY else 'demand'})")
 
 
+# Fields that to_graph carries or lists by name; any other field that is set is listed as dropped.
+_VXI_CARRIED = {"id", "lease", "users", "owner", "timeline", "periods", "components", "links"}
+_COMPONENT_CARRIED = {"id", "location", "function", "position", *NODE_QUANTITIES, "ports", "control_plane",
+                      "cardinality", "organisation", "template", "services", "lease", "tags", "opaque", "extensions"}
+_LINK_CARRIED = {"id", "source", "destination", "one_way", "forward", "reverse", "latency", "source_port",
+                 "destination_port", "periods", "lease", "opaque", "extensions"}
+
+
 def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
     """A networkx graph of a VXI; each link is an edge keyed by its id."""
     losses = Losses()
@@ -57,6 +65,7 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
     losses.add("users and owner", len(vxi.users) + (vxi.owner is not None))
     losses.add("timeline events", len(vxi.timeline))
     losses.add("named periods", len(vxi.periods))
+    other_fields(vxi, Infrastructure(id=vxi.id), _VXI_CARRIED, "VXI", losses)
     for comp in vxi.components.values():
         attrs: dict = {"kind": comp.kind}
         if comp.location:
@@ -79,6 +88,7 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
         losses.add("component leases", not comp.lease.is_empty())
         losses.add("tags", len(comp.tags))
         losses.add("kept unknown elements", len(comp.opaque) + len(comp.extensions))
+        other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
         graph.add_node(comp.id, **attrs)
     for link in vxi.links.values():
         attrs = {"id": link.id, "one_way": link.one_way}
@@ -90,6 +100,8 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
             attrs["destination_port"] = link.destination_port
         losses.add("per-period link settings", len(link.periods))
         losses.add("link leases", not link.lease.is_empty())
+        losses.add("kept unknown elements", len(link.opaque) + len(link.extensions))
+        other_fields(link, Link(link.id, link.source, link.destination), _LINK_CARRIED, "link", losses)
         graph.add_edge(link.source, link.destination, key=link.id, **attrs)
     return graph, losses
 
@@ -244,6 +256,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
     losses.add("graphs after the first", len(graphs) - 1)
     top = graphs[0]
     graph = nx.MultiDiGraph(**_data(top, ns, keys, "graph", filename))
+    if top.get("id") is not None:
+        graph.graph.setdefault("id", top.get("id"))
     for node in top.iterfind(ns + "node"):
         ident = node.get("id")
         if not ident:

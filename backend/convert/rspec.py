@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from backend.convert import ConversionError, Losses, finite
+from backend.convert import ConversionError, Losses, finite, other_fields
 from backend.files import atomic_write
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
@@ -21,6 +21,18 @@ R = f"{{{RSPEC_NS}}}"
 def _kbps(q: Quantity | None) -> str | None:
     value = q.demand() if q else None
     return None if value is None else U.format_number(round(value / 1e3, 3))
+
+
+# Fields that to_bytes carries or lists by name; any other field that is set is listed as dropped.
+_COMPONENT_CARRIED = {"id", "exclusivity", "cores", "memory", "storage", "size", "location", "lease", "tags",
+                      "ports"}
+_LINK_CARRIED = {"id", "source", "destination", "forward", "reverse", "latency", "periods", "source_port",
+                 "destination_port"}
+
+
+def _ports(used: int) -> list[str]:
+    """The port names a router read from RSpec gets: p0, p1, ... one per link end, at least 4."""
+    return [f"p{i}" for i in range(max(4, used))]
 
 
 def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
@@ -47,8 +59,14 @@ def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
                    any(getattr(comp, n, None) for n in ("cores", "memory", "storage", "size")))
         losses.add("anchors (location)", comp.location is not None)
         losses.add("component leases", not comp.lease.is_empty())
-        losses.add("clouds expanded to one node", comp.kind == "cloud")
+        losses.add("clouds written as one node", comp.kind == "cloud")
+        losses.add("kinds other than node and router (written as raw-pc nodes)",
+                   comp.kind not in ("node", "router", "cloud"))
         losses.add("tags", len(comp.tags))
+        if isinstance(comp, Router):
+            losses.add("router port names", comp.ports != _ports(len(interfaces.get(comp.id, []))))
+        if comp.kind in ("node", "router"):
+            other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
     for link in vxi.links.values():
         el = etree.SubElement(root, R + "link", client_id=link.id)
         a, b = ends[link.id]
@@ -56,8 +74,8 @@ def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
         etree.SubElement(el, R + "interface_ref", client_id=b)
         latency = link.latency.bound() if link.latency else None
         for src, dst, q in ((a, b, link.forward), (b, a, link.reverse)):
-            if q is None:
-                continue
+            if q is None and (latency is None or src == b or link.reverse is not None):
+                continue  # a latency with no capacity at all is said one way
             prop = etree.SubElement(el, R + "property", source_id=src, dest_id=dst)
             if _kbps(q) is not None:
                 prop.set("capacity", _kbps(q))
@@ -65,8 +83,15 @@ def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
                 prop.set("latency", U.format_number(round(latency * 1e3, 6)))
         losses.add("per-period link settings", len(link.periods))
         losses.add("router ports", bool(link.source_port or link.destination_port))
+        losses.add("shapes other than a single value (kept the demand or bound)",
+                   sum(q is not None and q.shape != SIMPLE for q in (link.forward, link.reverse, link.latency)))
+        other_fields(link, Link(link.id, link.source, link.destination), _LINK_CARRIED, "link", losses)
     losses.add("the VXI lease", not vxi.lease.is_empty())
     losses.add("named periods", len(vxi.periods))
+    losses.add("users and owner", len(vxi.users) + (vxi.owner is not None))
+    losses.add("timeline events", len(vxi.timeline))
+    other_fields(vxi, Infrastructure(id=vxi.id), {"id", "lease", "periods", "users", "owner", "timeline",
+                                                  "components", "links"}, "VXI", losses)
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True), losses
 
@@ -109,6 +134,8 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         sliver = node.find(R + "sliver_type")
         is_router = sliver is not None and sliver.get("name") == "router"
         vxi.components[cid] = Router(cid) if is_router else Node(cid)
+        if node.get("exclusive") in ("true", "false"):
+            vxi.components[cid].exclusivity = node.get("exclusive") == "true"
         for iface in node.iterfind(R + "interface"):
             name = _client_id(iface, filename)
             if name in owner:
@@ -140,7 +167,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
                     lk.reverse = q
             latency = _finite_attr(prop, "latency", losses, filename)
             if latency is not None:
-                value = Quantity(U.LATENCY, SIMPLE, value=latency / 1e3, unit="ms")
+                value = Quantity.simple(U.LATENCY, latency, "ms")
                 if lk.latency is None or (value.value or 0) > (lk.latency.value or 0):
                     lk.latency = value
             losses.add("packet loss", prop.get("packet_loss") is not None)
@@ -148,7 +175,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     ends = vxi.link_end_counts()
     for cid, comp in vxi.components.items():
         if isinstance(comp, Router):
-            comp.ports = [f"p{i}" for i in range(max(4, ends.get(cid, 0)))]
+            comp.ports = _ports(ends.get(cid, 0))
     return vxi, losses
 
 

@@ -64,7 +64,8 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
         line = exc.lineno if exc.lineno else None
         message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
         message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
-        if "entity" in message.lower() or "DOCTYPE" in message:
+        message = message.removeprefix("internal error: ")  # libxml2's words, not a fault of this program
+        if "entity" in message.lower() or "DOCTYPE" in message or "Subset" in message:
             message += " (DTDs and entities are refused)"
         raise VxdlFileError(filename, f"not well-formed XML: {message}", line) from None
     except ValueError as exc:

@@ -8,7 +8,7 @@ import pytest
 
 from backend.files import MAX_BYTES, size_text
 from backend.vxdl import VxdlFileError, read_bytes, read_file
-from tests.vxdl.helpers import vxi
+from tests.vxdl.helpers import ROOT, vxi
 
 BODY = ('<description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure><id>t</id>'
         '<vNode><id>a</id></vNode></virtualInfrastructure></description>')
@@ -126,8 +126,7 @@ def test_the_size_limit_is_stated_one_way(tmp_path):
     done = vxi("validate", str(path))
     assert done.returncode == 2 and f"over the {size_text(MAX_BYTES)} limit" in done.stderr
     assert size_text(MAX_BYTES) == "32 MiB"
-    docs = (os.path.dirname(__file__) + "/../../docs/security.md")
-    assert "32 MiB" in open(docs).read()
+    assert "32 MiB" in (ROOT / "docs" / "security.md").read_text()
 
 
 def test_problem_columns_are_found_in_linear_time(tmp_path):
