@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from backend.model import Problem
+from backend.model.printable import printable
 from widgets.theme import palette_colours
 
 COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
@@ -73,8 +74,8 @@ class ProblemsWidget(QWidget):
         self.tree.clear()
         items = []
         for problem in self._problems:
-            item = QTreeWidgetItem([problem.severity, problem.code, problem.element_id or "", problem.message,
-                                    str(problem.line) if problem.line else ""])
+            item = QTreeWidgetItem([problem.severity, problem.code, printable(problem.element_id or ""),
+                                    printable(problem.message), str(problem.line) if problem.line else ""])
             pixmap = _ICONS.get(problem.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
             item.setIcon(0, self.style().standardIcon(pixmap))
             if problem.severity in ("error", "warning"):

@@ -209,6 +209,14 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
 def run_exec(args) -> int:
     """Run a command in a component's namespace; component names in it become their addresses."""
     command = list(args.argv)
+    while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
+        option = command.pop(0)                                # option after the component is still ours
+        if "=" in option:
+            args.deployment = option.split("=", 1)[1]
+        elif command:
+            args.deployment = command.pop(0)
+        else:
+            raise CliError("--deployment needs an ID: vxi exec COMPONENT --deployment ID -- COMMAND...", 2)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
