@@ -25,11 +25,21 @@ def _netns() -> type[Deployer]:
     return NetnsDeployer
 
 
-def _netns_leftovers(tag: str) -> bool:
+def _netns_leftovers() -> set[str]:
+    """The tags of the deployments whose namespaces (vxi<tag>-...) this kernel holds."""
     from backend.deploy.netns import kernel
-    from backend.deploy.record import prefix_of
 
-    return bool(kernel.namespaces(prefix_of(tag)))
+    return {name[3:].partition("-")[0] for name in kernel.namespaces("vxi") if "-" in name[4:]}
+
+
+def _test_leftovers() -> set[str]:
+    """The tags of the deployments whose test-driver host files are still in the state directory."""
+    from backend.deploy.state import state_dir
+
+    folder = state_dir() / "deployments"
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and any(p.glob("*.xml"))}
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class Backend:
     needs_root: bool = False
     traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
     exec: bool = False  # commands run inside components (`vxi exec`)
-    leftovers: Callable[[str], bool] | None = None  # objects of a deployment whose record is lost
+    leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
 
     def unavailable(self) -> str | None:
         """Why this backend cannot be used by this process now (None when it can)."""
@@ -55,7 +65,7 @@ class Backend:
 
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
-            "nothing runs for real)", _libvirt, (("test_only", True),)),
+            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs",
             _libvirt),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
@@ -120,8 +130,18 @@ def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Depl
 
 
 def orphan(tag: str) -> DeploymentRecord | None:
-    """A bare record for a deployment whose record is lost but whose objects a backend still finds by its tag."""
+    """A bare record for a deployment whose record is lost or damaged but whose objects a backend still finds
+    by its tag."""
     for chosen in BACKENDS.values():
-        if chosen.leftovers is not None and chosen.unavailable() is None and chosen.leftovers(tag):
+        if chosen.leftovers is not None and chosen.unavailable() is None and tag in chosen.leftovers():
             return DeploymentRecord(tag, chosen.name)
     return None
+
+
+def leftover_tags() -> list[str]:
+    """The tags of every deployment the backends usable here find objects of, by name."""
+    found: set[str] = set()
+    for chosen in BACKENDS.values():
+        if chosen.leftovers is not None and chosen.unavailable() is None:
+            found |= chosen.leftovers()
+    return sorted(found)

@@ -1,4 +1,5 @@
-"""A deployment record: what was created where, kept on disk so that a later command finds it."""
+"""A deployment record: what was created where, kept in the deployments database (`state.py`) so that a
+later command finds it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 DEPLOYING, RUNNING, FAILED, TORN_DOWN = "deploying", "running", "failed", "torn-down"
+INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vxi teardown` or a new deploy cleans it
+SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
+STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
+HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity
 
 
 def new_tag() -> str:
