@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from backend.deploy.base import Deployer
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.record import DeploymentRecord, recorded_substrate
 from backend.model import Infrastructure, Substrate
 
 
@@ -96,30 +95,6 @@ def make_deployer(name: str, substrate: Substrate, vxis: list[Infrastructure],
     """A deployer for a new deployment on the named backend."""
     chosen = backend(name)
     return chosen.deployer()(substrate, vxis, tag, **dict(chosen.options))
-
-
-def _recorded(path: str | None, kind: type):
-    """A model of `kind` read again from a deployment's file (None when it is gone or no longer reads as one)."""
-    from backend.vxdl import read_file
-
-    if not path or not Path(path).exists():
-        return None
-    try:
-        found = read_file(path, "substrate" if kind is Substrate else None).model
-    except Exception:
-        return None
-    return found if isinstance(found, kind) else None
-
-
-def recorded_substrate(record: DeploymentRecord) -> Substrate | None:
-    """The substrate a deployment was made on, read again from its file (None when it cannot be)."""
-    return _recorded(record.files.get("substrate"), Substrate)
-
-
-def recorded_vxis(record: DeploymentRecord) -> list[Infrastructure]:
-    """The VXIs a deployment was made from, read again from their files (those that still read)."""
-    found = [_recorded(path, Infrastructure) for path in record.files.get("vxis", [])]
-    return [v for v in found if v is not None]
 
 
 def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:

@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.backends import able, backend, make_deployer, recorded_substrate, recorded_vxis, reopen
+from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
-from backend.deploy.record import INTERRUPTED, DeploymentRecord
+from backend.deploy.record import INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
 from backend.embedding import InfeasibleMappingError, Mapping
 from backend.embedding.fits import HostFit, host_fits
 from backend.embedding.held import Hold, embed_held, holds_of

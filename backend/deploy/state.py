@@ -23,7 +23,7 @@ from pathlib import Path
 
 from backend.deploy import locks
 from backend.deploy.database import Database, StateError, read_record, write_record
-from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord
+from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis
 from backend.embedding.held import Hold
 
 __all__ = ["Damaged", "StateError", "Survey", "admission", "claim", "database", "database_path", "deployments_dir",
@@ -177,7 +177,7 @@ def survey() -> Survey:
 def _read_all(db: Database) -> Survey:
     found = Survey()
     with db.read() as conn:
-        for row in conn.execute("SELECT * FROM deployments ORDER BY created, id").fetchall():
+        for row in conn.execute("SELECT * FROM deployments ORDER BY created, rowid").fetchall():
             ident = str(row[0])
             if row[3] == "damaged":
                 found.damaged.append(Damaged(ident, str(row[8] or "its record is damaged")))
@@ -253,7 +253,7 @@ def holds_on(substrate: str, exclude: str | None = None) -> tuple[list[Hold], li
         rows = conn.execute(
             "SELECT h.kind, h.element, h.dimension, h.amount, h.held_from, h.held_until, h.part, h.deployment "
             "FROM holds h JOIN deployments d ON d.id = h.deployment WHERE h.substrate = ? AND d.id IS NOT ? "
-            f"AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.id",
+            f"AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
             (substrate, exclude, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
         vxi, _, comp = (part or "").partition("/")
@@ -376,7 +376,6 @@ def _import_legacy(db: Database, paths: list[Path]) -> None:
 
 def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
     """What an imported deployment holds, from its placement and its VXI files (when they still read)."""
-    from backend.deploy.backends import recorded_vxis
     from backend.embedding.held import holds_of
     from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
 
