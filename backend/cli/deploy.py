@@ -14,7 +14,7 @@ from backend.deploy import state
 from backend.deploy.backends import BACKENDS, leftover_tags, orphan
 from backend.deploy.describe import describe
 from backend.deploy.progress import Listener, Progress
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.record import DeploymentRecord, valid_id
 from backend.deploy.session import DeploySession, SessionError
 
 
@@ -146,13 +146,15 @@ def run_status(args) -> int:
 def run_teardown(args) -> int:
     """Remove everything a deployment created, then its record. Deployments whose record is damaged, or all of
     them when the database is, are found by their names on every backend that can find them."""
+    if args.deployment and not valid_id(args.deployment):
+        raise CliError(f"'{args.deployment}' is not a deployment id (see vxi status)", 2)
     try:
         found = state.survey()
     except state.StateError as exc:
         return _teardown_without_records(args, exc)
     records, damaged = found.records, {d.id: d for d in found.damaged}
     if args.all:
-        chosen = records + [_bare(ident) for ident in damaged]
+        chosen = records + [_bare(ident) for ident in damaged if valid_id(ident)]
     elif args.deployment:
         chosen = [r for r in records if r.id == args.deployment]
         if not chosen:

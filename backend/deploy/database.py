@@ -101,7 +101,7 @@ class Database:
         try:
             self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
-            raise self.damaged(exc) from None
+            raise self.failure(exc) from None
         try:
             self._prepare()
         except BaseException:
@@ -134,10 +134,10 @@ class Database:
     def create(path: Path) -> None:
         """Write a new, empty database at `path` (built aside, then renamed into place: a reader never sees
         half a database)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
                 conn.executescript(f"BEGIN; {SCHEMA} COMMIT;")
@@ -145,8 +145,11 @@ class Database:
             finally:
                 conn.close()
             os.replace(tmp, path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"{path}: cannot create the deployments database: {exc}", path) from None
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def _tables_present(self) -> bool:
         names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -157,13 +160,18 @@ class Database:
         """SQLite's own errors as a StateError naming the file."""
         try:
             yield
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StateError(f"{self.path}: the deployments database stayed locked by another command for "
-                                 f"{BUSY_TIMEOUT_S:.0f} s", self.path) from None
-            raise self.damaged(exc) from None
         except sqlite3.DatabaseError as exc:
-            raise self.damaged(exc) from None
+            raise self.failure(exc) from None
+
+    def failure(self, exc: sqlite3.Error) -> StateError:
+        """An SQLite error in words: busy, no access, a full disk, or damage."""
+        kind = (getattr(exc, "sqlite_errorname", "") or "").partition("_")[2].split("_")[0]
+        if kind in ("BUSY", "LOCKED"):
+            return StateError(f"{self.path}: the deployments database stayed locked by another command for "
+                              f"{BUSY_TIMEOUT_S:.0f} s", self.path)
+        if kind in ("READONLY", "CANTOPEN", "PERM", "AUTH", "FULL", "IOERR"):
+            return StateError(f"{self.path}: cannot use the deployments database: {exc}", self.path)
+        return self.damaged(exc)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

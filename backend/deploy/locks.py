@@ -7,7 +7,6 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 NONBLOCKING_GRACE_S = 0.3  # how long a lock taken without waiting is tried before it counts as held
@@ -85,13 +84,3 @@ def holder(path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[Lock]:
-    """Hold the lock on `path` (waiting for it) for the time of a block."""
-    lock = Lock(path, blocking=True)
-    try:
-        yield lock
-    finally:
-        lock.release()

@@ -3,6 +3,7 @@ later command finds it."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,14 @@ INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vx
 SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
 STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
 HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def valid_id(text: str) -> bool:
+    """Whether a text can be a deployment id (letters, digits, '-' and '_': safe in names and paths)."""
+    return bool(_ID.match(text))
 
 
 def new_tag() -> str:

@@ -13,7 +13,6 @@ import contextlib
 import glob
 import json
 import os
-import re
 import shutil
 import stat
 import threading
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from backend.deploy import locks
 from backend.deploy.database import Database, StateError, read_record, write_record
-from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis
+from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
 
 __all__ = ["Damaged", "StateError", "Survey", "admission", "claim", "database", "database_path", "deployments_dir",
@@ -58,13 +57,19 @@ def deployments_dir() -> Path:
 
 def files_dir(deployment_id: str) -> Path:
     """A deployment's own directory (libvirt test-driver host files live there)."""
-    path = deployments_dir() / deployment_id
+    path = deployments_dir() / _checked_id(deployment_id)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
+def _checked_id(deployment_id: str) -> str:
+    if not valid_id(deployment_id):
+        raise StateError(f"{deployment_id!r} is not a deployment id (letters, digits, '-' and '_')")
+    return deployment_id
+
+
 def _lock_path(deployment_id: str) -> Path:
-    return state_dir() / "locks" / f"{deployment_id}.lock"
+    return state_dir() / "locks" / f"{_checked_id(deployment_id)}.lock"
 
 
 # ----- locks -----
@@ -83,13 +88,17 @@ def admission() -> Iterator[None]:
         finally:
             _admission.depth -= 1
         return
-    state_dir().mkdir(parents=True, exist_ok=True)
-    with locks.locked(state_dir() / "state.lock"):
-        _admission.depth = 1
-        try:
-            yield
-        finally:
-            _admission.depth = 0
+    path = state_dir() / "state.lock"
+    try:
+        lock = locks.Lock(path)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot take the state's lock: {exc.strerror or exc}", path) from None
+    _admission.depth = 1
+    try:
+        yield
+    finally:
+        _admission.depth = 0
+        lock.release()
 
 
 class DeploymentBusy(StateError):
@@ -98,8 +107,11 @@ class DeploymentBusy(StateError):
 
 def claim(deployment_id: str) -> locks.Lock:
     """This deployment's lock, held until released (DeploymentBusy naming the process holding it otherwise)."""
+    path = _lock_path(deployment_id)
     try:
-        return locks.Lock(_lock_path(deployment_id), blocking=False)
+        return locks.Lock(path, blocking=False)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot take the deployment's lock: {exc.strerror or exc}", path) from None
     except locks.Busy as exc:
         who = f"process {exc.pid}" if exc.pid else "another process"
         raise DeploymentBusy(f"deployment {deployment_id} is busy: {who} is deploying, migrating or tearing it down "
@@ -179,6 +191,9 @@ def _read_all(db: Database) -> Survey:
     with db.read() as conn:
         for row in conn.execute("SELECT * FROM deployments ORDER BY created, rowid").fetchall():
             ident = str(row[0])
+            if not valid_id(ident):
+                found.damaged.append(Damaged(ident, f"{db.path}: {ident!r} is not a deployment id"))
+                continue
             if row[3] == "damaged":
                 found.damaged.append(Damaged(ident, str(row[8] or "its record is damaged")))
                 continue
@@ -274,7 +289,7 @@ def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
 def forget(deployment_id: str) -> None:
     """Remove a deployment (its components and holds with it) and its own files. With a damaged database only
     the files go (every command reading the database goes on reporting its damage)."""
-    folder = deployments_dir() / deployment_id
+    folder = deployments_dir() / _checked_id(deployment_id)
     if folder.is_dir() and not folder.is_symlink():
         shutil.rmtree(folder)
     for leftover in deployments_dir().glob(f"{glob.escape(deployment_id)}.json.*"):
@@ -316,15 +331,12 @@ def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRec
 
 
 # ----- records of earlier versions -----
-_LEGACY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
 def _legacy_files() -> list[Path]:
     """JSON records left by a version before the database (state/deployments/<id>.json)."""
     folder = state_dir() / "deployments"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.json") if _LEGACY_ID.match(p.stem))
+    return sorted(p for p in folder.glob("*.json") if valid_id(p.stem))
 
 
 def _read_record_file(path: Path) -> bytes:
