@@ -76,6 +76,8 @@ INSERT INTO meta VALUES ('schema', 'vxi-designer deployments');
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
+DEPLOYMENT_COLUMNS = ("id, backend, substrate, state, created, lease_start, lease_end, owner_pid, error, vxis, "
+                      "details")  # in the order `read_record` takes them
 _DETAILS = ("files", "hosts", "segments", "resources", "notices", "history", "outlives_process", "real_counters")
 
 
@@ -227,7 +229,8 @@ def write_record(conn: sqlite3.Connection, record: DeploymentRecord, owner_pid: 
          json.dumps(record.vxis), details))
     conn.execute("DELETE FROM components WHERE deployment = ?", (record.id,))
     conn.executemany(
-        "INSERT INTO components VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO components (deployment, key, vxi, id, kind, host, state, name, addresses, interfaces, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(record.id, key, c.vxi, c.id, c.kind, c.host, c.state, c.name, json.dumps(c.addresses),
           json.dumps([asdict(i) for i in c.interfaces]), n) for n, (key, c) in enumerate(record.components.items())])
 

@@ -25,7 +25,7 @@ from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
-from backend.deploy.record import INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
+from backend.deploy.record import DEPLOYING, FAILED, INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
 from backend.embedding import InfeasibleMappingError, Mapping
 from backend.embedding.fits import HostFit, host_fits
 from backend.embedding.held import Hold, embed_held, holds_of
@@ -300,12 +300,18 @@ class DeploySession:
         """Remove everything the deployment created and forget its record (and the capacity it holds); returns
         what was removed. When something stays, the record is kept and SessionError says what."""
         deployer = self.deployer
-        with _state_errors():
-            lock = state.claim(deployer.tag)
+        try:
+            with _state_errors():
+                lock = state.claim(deployer.tag)
+        except SessionError:
+            self.close()
+            raise
         try:
             try:
                 removed = deployer.teardown()
             except DeployError as exc:
+                if deployer.record.state == DEPLOYING:  # a bare record (found by name): kept as failed
+                    deployer.record.state, deployer.record.error = FAILED, str(exc)
                 with contextlib.suppress(state.StateError):
                     state.save(deployer.record)
                 raise SessionError(f"deployment {deployer.tag}: {exc}", 1) from None

@@ -18,10 +18,11 @@ import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from backend.deploy import locks
-from backend.deploy.database import Database, StateError, read_record, write_record
+from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
 
@@ -189,7 +190,7 @@ def survey() -> Survey:
 def _read_all(db: Database) -> Survey:
     found = Survey()
     with db.read() as conn:
-        for row in conn.execute("SELECT * FROM deployments ORDER BY created, rowid").fetchall():
+        for row in conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments ORDER BY created, rowid").fetchall():
             ident = str(row[0])
             if not valid_id(ident):
                 found.damaged.append(Damaged(ident, f"{db.path}: {ident!r} is not a deployment id"))
@@ -249,7 +250,8 @@ def _insert_holds(conn, deployment_id: str, substrate: str, holds: Iterable[Hold
     def bound(value: float) -> float | None:
         return None if value in (float("inf"), float("-inf")) else value
 
-    conn.executemany("INSERT INTO holds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
+                     "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
                        bound(h.end), "/".join(h.part) if h.part else None) for h in holds])
 
@@ -361,29 +363,43 @@ def _import_legacy(db: Database, paths: list[Path]) -> None:
     """Import each earlier version's record once: it is renamed <id>.json.imported afterwards, or
     <id>.json.damaged when it cannot be read (then listed as a damaged deployment, found again by its name)."""
     for path in paths:
-        ident = path.stem
         try:
-            data = json.loads(_read_record_file(path))
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            record = DeploymentRecord.from_json(data)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            kept = path.with_name(path.name + ".damaged")
-            os.replace(path, kept)
-            reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({exc})"
-            with db.write() as conn:
-                conn.execute("INSERT OR IGNORE INTO deployments (id, backend, state, created, error) "
-                             "VALUES (?, '', 'damaged', datetime('now'), ?)", (ident, reason))
-            continue
-        if record.state == DEPLOYING:
-            record.state, record.error = INTERRUPTED, _INTERRUPTED.format(pid="?", id=record.id)
-        record.notices.append(f"imported from {path.name}, a record of an earlier version")
-        holds = _legacy_holds(record) if record.state in HOLDING else []
+            _import_one(db, path)
+        except OSError as exc:
+            raise StateError(f"{path}: cannot import this record of an earlier version: {exc.strerror or exc}",
+                             path) from None
+
+
+def _import_one(db: Database, path: Path) -> None:
+    ident = path.stem
+    try:
+        data = json.loads(_read_record_file(path))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        record = DeploymentRecord.from_json(data)
+        if not valid_id(record.id):
+            raise ValueError(f"{record.id!r} is not a deployment id")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        kept = path.with_name(path.name + ".damaged")
+        os.replace(path, kept)
+        reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({exc})"
         with db.write() as conn:
-            if not conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
-                write_record(conn, record)
-                _insert_holds(conn, record.id, record.substrate, holds)
-        os.replace(path, path.with_name(path.name + ".imported"))
+            conn.execute("INSERT OR IGNORE INTO deployments (id, backend, state, created, error) "
+                         "VALUES (?, '', 'damaged', ?, ?)", (ident, _now(), reason))
+        return
+    if record.state == DEPLOYING:
+        record.state, record.error = INTERRUPTED, _INTERRUPTED.format(pid="?", id=record.id)
+    record.notices.append(f"imported from {path.name}, a record of an earlier version")
+    holds = _legacy_holds(record) if record.state in HOLDING else []
+    with db.write() as conn:
+        if not conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
+            write_record(conn, record)
+            _insert_holds(conn, record.id, record.substrate, holds)
+    os.replace(path, path.with_name(path.name + ".imported"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
@@ -402,7 +418,11 @@ def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
                     links[link_id] = LinkPlacement([tuple(step) for step in path], seg.get("forward_bps", 0.0),
                                                    seg.get("reverse_bps", 0.0))
         mapping.requests.append(RequestMapping(vxi.id, True, None, nodes, links))
+    try:
+        held = holds_of(vxis, mapping)
+    except (ValueError, KeyError, TypeError):  # a VXI file edited since: its placement no longer matches
+        vxis, held = [], []
     if len(vxis) < len(record.vxis):
         record.notices.append("some of its VXI files no longer read: the capacity their components hold is "
                               "not counted")
-    return holds_of(vxis, mapping)
+    return held
