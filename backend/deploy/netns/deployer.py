@@ -8,6 +8,10 @@ Layout (every name starts with vxi<tag>-):
   so each VXI link is its own isolated L2 segment across hosts;
 - `vxi<tag>-c-<vxi>-<component>`: a virtual node or router, one veth `e<j>` per segment (its host
   end `c<i>e<j>` on the segment's bridge), each end shaped to the link's bandwidth in its direction.
+
+Isolation: IPv6 is off in every namespace (nothing here uses it), and each segment's bridge is sealed from
+its host (a tenant's frames are forwarded between the segment's ports, never passed up to the host's own
+stack), so a tenant reaches neither its host nor another VXI, by IPv4, IPv6 or ARP.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class NetnsDeployer(Deployer):
         self._step(host, f"creating namespace {name}", kernel.create_namespace, name, component=component)
         journal.done(f"namespace {name}", lambda: kernel.delete_namespace(name))
         self.record.resources.append(Resource("namespace", name, host or ""))
+        self._step(host, f"turning IPv6 off in namespace {name}", kernel.disable_ipv6, name, component=component)
 
     @staticmethod
     def _segment_hosts(plan: Plan) -> list[tuple[str, int]]:
@@ -127,6 +132,7 @@ class NetnsDeployer(Deployer):
             return
         group = f"239.1.{index // 256}.{index % 256}"
         for step, action, *args in ((f"creating bridge {bridge}", kernel.add_bridge, ns, bridge),
+                                    (f"sealing bridge {bridge} from the host", kernel.seal, ns, bridge),
                                     (f"creating vxlan {tunnel}", kernel.add_vxlan, ns, tunnel, index, UPLINK, group),
                                     (f"attaching {tunnel}", kernel.enslave, ns, tunnel, bridge),
                                     (f"bringing {tunnel} up", kernel.set_up, ns, tunnel)):
