@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 BANDWIDTH = "bandwidth"
 LATENCY = "latency"
 SIZE = "size"
@@ -83,3 +85,41 @@ def format_number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value))
+
+
+# Other spellings of the units, as people type them or read them in this program's output (1.5 Gbit/s, 10 µs).
+ALIASES: dict[str, dict[str, str]] = {
+    BANDWIDTH: {"bit/s": "bps", "b/s": "bps", "kbit/s": "Kbps", "Kbit/s": "Kbps", "Mbit/s": "Mbps",
+                "Gbit/s": "Gbps", "Tbit/s": "Tbps"},
+    LATENCY: {"µs": "us", "μs": "us", "sec": "s"},
+    SIZE: {"bytes": "B", "byte": "B"},
+    FREQUENCY: {},
+    COUNT: {},
+}
+_AMOUNT = re.compile(r"^\s*(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>\S.*?)?\s*$")
+
+
+def unit_named(kind: str, text: str) -> str:
+    """The unit of `kind` that `text` names, spelled as in UNITS ('mbps' and 'Mbit/s' give 'Mbps'); UnitError."""
+    table = UNITS[kind]
+    if text in table and text:
+        return text
+    aliases = ALIASES.get(kind, {})
+    if text in aliases:
+        return aliases[text]
+    folded = text.casefold()
+    for name in (*table, *aliases):
+        if name and name.casefold() == folded:
+            return aliases.get(name, name)
+    known = ", ".join(u for u in table if u)
+    raise UnitError(f"unknown {kind} unit {text!r}" + (f" (known: {known})" if known else " (a count takes none)"))
+
+
+def parse_amount(kind: str, text: str) -> tuple[float, str | None]:
+    """A number and an optional unit of `kind` as typed, such as '2 Gbps', '100Mbps', '1.5 GB' or '250 ms':
+    (the number, the unit spelled as in UNITS or None when none was typed). ValueError (or UnitError) otherwise."""
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise ValueError(f"{text.strip()!r} is not a number (with an optional unit)")
+    unit = match.group("unit")
+    return float(match.group("number")), unit_named(kind, unit) if unit else None
