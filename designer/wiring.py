@@ -28,6 +28,8 @@ class Wiring(QObject):
         docks.palette.kind_activated.connect(self._place_at_centre)
         docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
         docks.inspector.rename_requested.connect(self._rename)
+        docks.inspector.document_edit_requested.connect(lambda values: window.editor.edit_document(dict(values)))
+        docks.inspector.periods_requested.connect(lambda change: window.editor.set_periods(change))
         docks.problems.activated.connect(self._activate_problem)
         docks.timeline.lease_edited.connect(self._lease_edited)
         docks.timeline.period_selected.connect(self._period_selected)
