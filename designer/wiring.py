@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 
 from backend.model import Substrate
+from designer.actions import tooltip
+from designer.edit_names import plural
 
 
 class Wiring(QObject):
@@ -52,6 +54,8 @@ class Wiring(QObject):
         stack.canRedoChanged.connect(acts["redo"].setEnabled)
         stack.undoTextChanged.connect(self.undo_text)
         stack.redoTextChanged.connect(self.redo_text)
+        self.undo_text(stack.undoText())
+        self.redo_text(stack.redoText())
         docks = w.docks
         substrate = isinstance(doc.model, Substrate)
         docks.palette.set_mode("substrate" if substrate else "vxi")
@@ -68,12 +72,16 @@ class Wiring(QObject):
         self.window.statusBar().showMessage(text, 6000)
 
     def undo_text(self, text: str) -> None:
-        """Name the edit that Undo would revert."""
-        self.window.actions_by_name["undo"].setText(f"&Undo {text}".strip())
+        """Name the edit that Undo would revert (menu and tooltip; the toolbar keeps its short text)."""
+        action = self.window.actions_by_name["undo"]
+        action.setText(f"&Undo {text}".strip())
+        action.setToolTip(tooltip(action, f"Undo {text}".strip() if text else "Nothing to undo"))
 
     def redo_text(self, text: str) -> None:
-        """Name the edit that Redo would repeat."""
-        self.window.actions_by_name["redo"].setText(f"&Redo {text}".strip())
+        """Name the edit that Redo would repeat (menu and tooltip)."""
+        action = self.window.actions_by_name["redo"]
+        action.setText(f"&Redo {text}".strip())
+        action.setToolTip(tooltip(action, f"Redo {text}".strip() if text else "Nothing to redo"))
 
     def _link_hint(self, reason: str) -> None:
         if reason:
@@ -107,8 +115,8 @@ class Wiring(QObject):
         docks.problems.set_problems(found)
         errors = sum(p.severity == "error" for p in found)
         warnings = len(found) - errors
-        w.status_problems.setText(f"{errors} error{'s' if errors != 1 else ''}, "
-                                  f"{warnings} warning{'s' if warnings != 1 else ''}" if found else "No problems")
+        w.status_problems.setText(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}" if found
+                                  else "No problems")
         docks.inspector.refresh()
         w.update_title()
 
