@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, QTimer
 from backend.model import Substrate
 from designer.actions import tooltip
 from designer.edit_names import plural
+from widgets.periods_edit import PeriodsChange
 
 
 class Wiring(QObject):
@@ -33,8 +34,16 @@ class Wiring(QObject):
         docks.inspector.document_edit_requested.connect(lambda values: window.editor.edit_document(dict(values)))
         docks.inspector.periods_requested.connect(lambda change: window.editor.set_periods(change))
         docks.problems.activated.connect(self._activate_problem)
-        docks.timeline.lease_edited.connect(self._lease_edited)
-        docks.timeline.period_selected.connect(self._period_selected)
+        timeline = docks.timeline
+        timeline.lease_edited.connect(self._lease_edited)
+        timeline.period_selected.connect(self._period_selected)
+        timeline.periods_edited.connect(
+            lambda periods, text: window.editor.set_periods(PeriodsChange(list(periods), text=text)))
+        timeline.selection_requested.connect(lambda ids: window.scene.select_ids(list(ids)))
+        timeline.link_activity_requested.connect(
+            lambda link, period, active: window.editor.set_link_activity(link, period, active))
+        timeline.period_values_requested.connect(self._period_values)
+        timeline.document_requested.connect(window.show_document_properties)
 
     def connect_document(self) -> None:
         """Wire the window's current document, scene and editor."""
@@ -100,6 +109,7 @@ class Wiring(QObject):
             return
         comps, links = w.scene.selected_ids()
         w.docks.inspector.set_subjects(w.document.model, [*comps, *links])
+        w.docks.timeline.select_rows([*comps, *links])
 
     def validate_now(self) -> None:
         """Validate the model; list the problems and badge the items."""
@@ -133,6 +143,12 @@ class Wiring(QObject):
         model = self.window.document.model
         host = isinstance(model, Substrate) and ident in model.components
         self.window.editor.edit([ident], {"availability" if host else "lease": lease})
+
+    def _period_values(self, link_id: str, period: str) -> None:
+        """Show a link's values in a period in the inspector (asked from the timeline)."""
+        self.window.scene.select_ids([link_id])
+        self.window.docks.show_dock("inspector")
+        self.window.docks.inspector.show_period(period)
 
     def _period_selected(self, name: str) -> None:
         self.window.scene.set_period(name or None)

@@ -1,7 +1,11 @@
 """The lease timeline: one bar per component and per link, the VXI's named periods as labelled bands.
 
-Drag a bar's left or right end to change its start or duration (one signal on release); click a
-period band to select it. A component or link without its own lease uses the VXI's lease (drawn dashed).
+Drag a bar's left or right end to change its start or duration (one signal on release); drag a period's edge
+(in the strip of period names at the top) to move it; click a bar or a row's name to select that item (the
+canvas follows, and the rows of items selected on the canvas are highlighted); click elsewhere in a band to
+select its period. A link's bar is solid where it carries traffic and dotted where it is idle (in a period
+where its bandwidth is zero); right-click it in a period to make it active or idle there. Rows of links read
+"C↔G" (both ways) or "C→G" (one way). A component or link without its own lease uses the VXI's lease (dashed).
 
 Public API:
     TimelineWidget(parent=None)
@@ -13,8 +17,17 @@ Public API:
         period_rect(name) -> QRectF              a period band in scene coordinates
         selected_period() -> str                 "" when none
         select_period(name: str)                 highlight a band without emitting
+        select_rows(ids: list[str])              highlight the rows of these items (the canvas selection)
+        selected_rows() -> list[str]             the highlighted rows
+        edge_x(t: float) -> float                the scene x of a moment (seconds after the origin)
+        period_menu(link_id, period) -> QMenu    the menu a right-click on a link in a period opens
         signal lease_edited(str id, Lease)       once per drag, on release
         signal period_selected(str name)         on a click: a band's name, "" when none
+        signal periods_edited(list periods, str) once per drag of a period edge: the new periods, in words
+        signal selection_requested(list ids)     a click on a bar or a row's name (Ctrl+click adds or removes)
+        signal link_activity_requested(str link, str period, bool active)   from the right-click menu
+        signal period_values_requested(str link, str period)   "Edit the values in II…" of that menu
+        signal document_requested()              the header's "VXI properties" link
 Without a start date anywhere in the VXI the left ends cannot move (there is no date to give).
 Only the rows in (or near) view are drawn; the others are drawn as they scroll in, so thousands of rows stay cheap.
 """
@@ -33,13 +46,15 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QLabel,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
 
-from backend.model import Infrastructure, Lease, Link, Substrate
+from backend.model import Infrastructure, Lease, Substrate
 from backend.model.timing import format_duration
 from widgets.theme import blend, palette_colours
+from widgets.timeline_periods import Edge, activity_spans, edge_text, move_edge, period_edges
 
 LABEL_WIDTH, AXIS_HEIGHT, ROW_HEIGHT, BAR_HEIGHT, HANDLE = 150.0, 40.0, 22.0, 14.0, 6.0
 _ROWS_AHEAD = 30  # rows drawn beyond the visible ones, so a scroll rarely waits for drawing
@@ -55,6 +70,15 @@ class _Row:
     inherited: bool
     own_start: datetime | None
     is_link: bool
+    obj: object = None
+
+
+def link_label(link) -> str:
+    """A link's row: "C↔G" both ways, "C→G" one way; its id first when it is not made of its ends."""
+    arrow = "→" if getattr(link, "one_way", False) else "↔"
+    ends = f"{link.source}{arrow}{link.destination}"
+    named = link.id in (f"{link.source}-{link.destination}", f"{link.source}–{link.destination}")
+    return ends if named else f"{link.id}: {ends}"
 
 
 def _nice_step(span: float, parts: int) -> float:
@@ -98,10 +122,17 @@ class _TimelineView(QGraphicsView):
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._owner._press(self.mapToScene(event.position().toPoint()))
+            toggle = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            self._owner._press(self.mapToScene(event.position().toPoint()), toggle)
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self._owner._context_menu(self.mapToScene(event.pos()))
+        if menu is not None:
+            menu.exec(event.globalPos())
+            event.accept()
 
     def mouseMoveEvent(self, event) -> None:
         self._owner._move(self.mapToScene(event.position().toPoint()))
@@ -125,6 +156,11 @@ class TimelineWidget(QWidget):
 
     lease_edited = Signal(str, Lease)
     period_selected = Signal(str)
+    periods_edited = Signal(list, str)
+    selection_requested = Signal(list)
+    link_activity_requested = Signal(str, str, bool)
+    period_values_requested = Signal(str, str)
+    document_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,12 +175,18 @@ class TimelineWidget(QWidget):
         self._period = ""
         self._drag: tuple[_Row, str] | None = None
         self._drag_value: tuple[float, float] | None = None
+        self._edge_drag: Edge | None = None
+        self._edge_value: list | None = None
+        self._selected: set[str] = set()
+        self._row_marks: dict[str, QGraphicsRectItem] = {}
         self._tip: QGraphicsSimpleTextItem | None = None
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(60)
         self._refresh_timer.timeout.connect(self.refresh)
         self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.linkActivated.connect(lambda _link: self.document_requested.emit())
         self.scene = QGraphicsScene(self)
         self.view = _TimelineView(self)
         self.view.setScene(self.scene)
@@ -202,16 +244,41 @@ class TimelineWidget(QWidget):
         self._period = name if name in self._bands else ""
         self._paint_bands()
 
+    def select_rows(self, ids: list[str]) -> None:
+        """Highlight the rows of these items (the canvas selection) and scroll the first into view."""
+        wanted = {i for i in ids if i in self._row_index}
+        if wanted == self._selected:
+            return
+        self._selected = wanted
+        for ident in list(self._row_marks):
+            self._mark_row(ident)
+        for ident in wanted:
+            self._mark_row(ident)
+        if wanted:
+            first = min(self._row_index[i] for i in wanted)
+            self.view.ensureVisible(QRectF(0, AXIS_HEIGHT + first * ROW_HEIGHT, 10, ROW_HEIGHT), 0, 30)
+
+    def selected_rows(self) -> list[str]:
+        """The ids of the highlighted rows, in display order."""
+        return [r.id for r in self._rows if r.id in self._selected]
+
+    def edge_x(self, t: float) -> float:
+        """The scene x of a moment, in seconds after the origin (a period edge, say)."""
+        return self._x(t)
+
     def refresh(self) -> None:
         """Rebuild the timeline from the model."""
         self._drag = None
         self.scene.clear()
         self._bars, self._bands, self._tip, self._header_item = {}, {}, None, None
+        self._row_marks = {}
+        self._edge_drag, self._edge_value = None, None
         self._row_style = None
         colours = palette_colours(self.palette())
         self.scene.setBackgroundBrush(colours["background"])
         self._rows = self._read_rows()
         self._row_index = {row.id: i for i, row in enumerate(self._rows)}
+        self._selected &= set(self._row_index)
         if self._model is None:
             self.header.setText("No infrastructure")
             return
@@ -248,9 +315,10 @@ class TimelineWidget(QWidget):
         for obj in objects:
             lease = _lease(obj)
             start = (lease.start - self._origin).total_seconds() if lease.start and self._origin else 0.0
-            label = f"{obj.id}: {obj.source}→{obj.destination}" if isinstance(obj, Link) else obj.id
+            linked = hasattr(obj, "source")
+            label = link_label(obj) if linked else obj.id
             rows.append(_Row(obj.id, label, start, float(lease.duration or fallback), lease.is_empty(),
-                             lease.start, isinstance(obj, Link)))
+                             lease.start, linked, obj))
         return rows
 
     # ----- drawing -----
@@ -340,7 +408,8 @@ class TimelineWidget(QWidget):
         return {"text": QBrush(colours["text"]), "handle": QBrush(border), "no_pen": QPen(Qt.PenStyle.NoPen),
                 "pens": {False: QPen(border, 1.2), True: QPen(border, 1.2, Qt.PenStyle.DashLine)},
                 "own": own, "inherited": inherited, "link": QBrush(colours["link"]),
-                "metrics": QFontMetricsF(self.scene.font())}
+                "idle": QPen(colours["link"], 1.4, Qt.PenStyle.DotLine), "mark": QBrush(colours["selection_fill"]),
+                "mark_pen": QPen(colours["selection"], 1), "metrics": QFontMetricsF(self.scene.font())}
 
     def _bar_geometry(self, index: int) -> QRectF:
         """Where the bar of row `index` is drawn, in scene coordinates."""
@@ -375,16 +444,75 @@ class TimelineWidget(QWidget):
         label = self.scene.addSimpleText(text)
         label.setBrush(style["text"])
         label.setPos(6, top + (ROW_HEIGHT - metrics.height()) / 2)
-        label.setToolTip(row.label)
+        label.setToolTip(f"{row.label} ({row.id})" if row.is_link else row.label)
         rect = self._bar_geometry(index)
         fill = style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"]
         bar = self.scene.addRect(rect, style["pens"][row.inherited], fill)
         bar.setToolTip(self._bar_tip(row))
         self._bars[row.id] = bar
+        bar.setData(0, label)
+        if row.is_link:
+            self._draw_activity(row, bar, style)
         for x in (rect.left(), rect.right() - 3):
             handle = QGraphicsRectItem(QRectF(x, rect.top() + 2, 3, rect.height() - 4), bar)
             handle.setPen(style["no_pen"])
             handle.setBrush(style["handle"])
+            handle.setData(1, "handle")
+        if row.id in self._selected:
+            self._mark_row(row.id)
+
+    def _draw_activity(self, row: _Row, bar: QGraphicsRectItem, style: dict) -> None:
+        """Cut a link's bar where it is idle: solid where it carries traffic, a dotted outline where it is idle."""
+        spans = activity_spans(row.obj, _periods(self._model), row.start, row.start + row.duration)
+        if not any(span.idle for span in spans):
+            return
+        rect = bar.rect()
+        bar.setBrush(Qt.BrushStyle.NoBrush)
+        bar.setPen(style["no_pen"])
+        for span in spans:
+            piece = QGraphicsRectItem(QRectF(self._x(span.start), rect.top(), (span.end - span.start) * self._scale,
+                                             rect.height()), bar)
+            piece.setData(1, "idle" if span.idle else "active")
+            piece.setData(2, span.period or "")
+            if span.idle:
+                piece.setPen(style["idle"])
+                piece.setBrush(Qt.BrushStyle.NoBrush)
+                piece.setToolTip(f"{row.label}: idle in {span.period} (no bandwidth). Right-click to change.")
+            else:
+                piece.setPen(style["pens"][row.inherited])
+                piece.setBrush(style["link"])
+                piece.setToolTip(self._bar_tip(row))
+
+    def activity(self, object_id: str) -> list[tuple[float, float, bool]]:
+        """A link's bar as drawn: (left x, right x, idle) of each piece, in scene coordinates."""
+        index = self._row_index.get(object_id)
+        if index is None:
+            return []
+        bar = self._bar_of(index)
+        pieces = [c for c in bar.childItems() if c.data(1) in ("idle", "active")]
+        if not pieces:
+            return [(bar.rect().left(), bar.rect().right(), False)]
+        return [(c.rect().left(), c.rect().right(), c.data(1) == "idle") for c in pieces]
+
+    def _mark_row(self, ident: str) -> None:
+        """Show or hide the highlight of a row (selected on the canvas), if the row is drawn."""
+        mark = self._row_marks.pop(ident, None)
+        if mark is not None:
+            self.scene.removeItem(mark)
+        bar = self._bars.get(ident)
+        if bar is not None:
+            label = bar.data(0)
+            if label is not None:
+                font = QFont(self.scene.font())
+                font.setBold(ident in self._selected)
+                label.setFont(font)
+        if ident not in self._selected or ident not in self._row_index or self._row_style is None:
+            return
+        top = AXIS_HEIGHT + self._row_index[ident] * ROW_HEIGHT
+        mark = self.scene.addRect(QRectF(0, top, self.scene.width(), ROW_HEIGHT), self._row_style["mark_pen"],
+                                  self._row_style["mark"])
+        mark.setZValue(-1.5)
+        self._row_marks[ident] = mark
 
     def _bar_tip(self, row: _Row) -> str:
         what = ("always available" if self._is_substrate() else "inherits the VXI lease") if row.inherited \
@@ -401,17 +529,25 @@ class TimelineWidget(QWidget):
             return
         lease = self._model.lease
         start = lease.start.strftime("%Y-%m-%d %H:%M UTC") if lease.start else "no start date"
+        what = "substrate" if self._is_substrate() else "VXI"
         text = f"Lease of {self._model.id}: {start}"
         if lease.duration:
             text += f", {format_duration(lease.duration)}"
         if self._period:
             text += f" — period {self._period} selected"
-        self.header.setText(text)
+        self.header.setText(f"{text} &nbsp;<a href='properties'>{what} properties…</a>")
+        self.header.setToolTip(f"Edit the {what}'s lease and periods in the inspector")
 
     # ----- mouse -----
-    def _handle_at(self, pos) -> tuple[_Row, str] | None:
+    def _row_at(self, pos) -> int | None:
         index = int((pos.y() - AXIS_HEIGHT) // ROW_HEIGHT)
         if pos.y() < self._header_bottom() or not 0 <= index < len(self._rows):
+            return None
+        return index
+
+    def _handle_at(self, pos) -> tuple[_Row, str] | None:
+        index = self._row_at(pos)
+        if index is None:
             return None
         row = self._rows[index]
         rect = self._bar_of(index).rect()
@@ -421,10 +557,29 @@ class TimelineWidget(QWidget):
             return row, "start"
         return None
 
-    def _press(self, pos) -> None:
+    def _edge_at(self, pos) -> Edge | None:
+        """A period edge under the pointer, in the strip of period names at the top."""
+        if self._model is None or pos.x() < LABEL_WIDTH - HANDLE:
+            return None
+        if not (self._header_bottom() - AXIS_HEIGHT <= pos.y() < self._header_bottom()):
+            return None
+        edges = period_edges(_periods(self._model))
+        near = [e for e in edges if abs(self._x(e.t) - pos.x()) <= HANDLE]
+        return min(near, key=lambda e: abs(self._x(e.t) - pos.x())) if near else None
+
+    def _press(self, pos, toggle: bool = False) -> None:
         hit = self._handle_at(pos)
         if hit is not None:
             self._drag, self._drag_value = hit, (hit[0].start, hit[0].duration)
+            self._plain_bar(hit[0])
+            return
+        edge = self._edge_at(pos)
+        if edge is not None:
+            self._edge_drag, self._edge_value = edge, None
+            return
+        index = self._row_at(pos)
+        if index is not None and (pos.x() < LABEL_WIDTH or self._bar_of(index).rect().contains(pos)):
+            self._select_row(self._rows[index].id, toggle)
             return
         if pos.x() < LABEL_WIDTH:
             return
@@ -437,9 +592,27 @@ class TimelineWidget(QWidget):
             self._paint_bands()
             self.period_selected.emit(name)
 
+    def _select_row(self, ident: str, toggle: bool) -> None:
+        """A click on a row's bar or name: select that item (Ctrl: add it to or take it from the selection)."""
+        chosen = set(self._selected) ^ {ident} if toggle else {ident}
+        self.select_rows(sorted(chosen, key=self._row_index.get))
+        self.selection_requested.emit(self.selected_rows())
+
+    def _plain_bar(self, row: _Row) -> None:
+        """While a bar is dragged it is drawn whole (its active and idle pieces come back on release)."""
+        style, bar = self._row_style, self._bars[row.id]
+        for child in bar.childItems():
+            if child.data(1) in ("idle", "active"):
+                child.hide()
+        bar.setPen(style["pens"][row.inherited])
+        bar.setBrush(style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"])
+
     def _move(self, pos) -> None:
+        if self._edge_drag is not None:
+            self._move_edge(pos)
+            return
         if self._drag is None:
-            near = self._handle_at(pos) is not None
+            near = self._handle_at(pos) is not None or self._edge_at(pos) is not None
             self.view.viewport().setCursor(Qt.CursorShape.SizeHorCursor if near else Qt.CursorShape.ArrowCursor)
             return
         row, side = self._drag
@@ -454,9 +627,55 @@ class TimelineWidget(QWidget):
         bar = self._bars[row.id]
         rect = QRectF(self._x(start), bar.rect().top(), duration * self._scale, bar.rect().height())
         bar.setRect(rect)
-        for handle, x in zip(bar.childItems(), (rect.left(), rect.right() - 3), strict=True):
+        handles = [c for c in bar.childItems() if c.data(1) == "handle"]
+        for handle, x in zip(handles, (rect.left(), rect.right() - 3), strict=True):
             handle.setRect(QRectF(x, rect.top() + 2, 3, rect.height() - 4))
         self._show_tip(rect, start, duration)
+
+    def _move_edge(self, pos) -> None:
+        """Follow the pointer with the dragged period edge: the bands and their names move with it."""
+        periods = _periods(self._model)
+        moved = move_edge(periods, self._edge_drag, self._t(pos.x()), self._snap)
+        if moved is None:
+            return
+        self._edge_value = moved
+        for period in moved:
+            band, top = self._bands.get(period.name), self._header_bands.get(period.name)
+            if band is None:
+                continue
+            band.setRect(QRectF(self._x(period.offset), band.rect().top(), period.duration * self._scale,
+                                band.rect().height()))
+            top.setRect(QRectF(band.rect().left(), 0, band.rect().width(), AXIS_HEIGHT))
+            label = self._band_labels[period.name]
+            label.setX(band.rect().center().x() - label.boundingRect().width() / 2)
+        changed = next((p for p in moved if p not in periods), moved[0])
+        rect = self._bands[changed.name].rect()
+        self._show_tip(QRectF(rect.left(), self._header_bottom() + 14, rect.width(), 1), changed.offset,
+                       changed.duration)
+
+    def _context_menu(self, pos) -> QMenu | None:
+        """The menu of a right-click on a link's bar inside a period: active or idle there, edit its values."""
+        index = self._row_at(pos)
+        if index is None or self._model is None:
+            return None
+        row = self._rows[index]
+        t = self._t(pos.x())
+        period = next((p.name for p in _periods(self._model) if p.offset <= t < p.end), None)
+        if not row.is_link or period is None or not hasattr(row.obj, "idle_in"):
+            return None
+        return self.period_menu(row.id, period)
+
+    def period_menu(self, link_id: str, period: str) -> QMenu:
+        """The menu for a link in a period: "Active in II" (checked unless idle) and "Edit the values in II…"."""
+        link = self._model.links[link_id]
+        menu = QMenu(self)
+        active = menu.addAction(f"Active in {period}")
+        active.setCheckable(True)
+        active.setChecked(not link.idle_in(period))
+        active.toggled.connect(lambda on: self.link_activity_requested.emit(link_id, period, on))
+        values = menu.addAction(f"Edit the values in {period}…")
+        values.triggered.connect(lambda: self.period_values_requested.emit(link_id, period))
+        return menu
 
     def _show_tip(self, rect: QRectF, start: float, duration: float) -> None:
         if self._tip is None:
@@ -469,19 +688,30 @@ class TimelineWidget(QWidget):
         self._tip.setPos(rect.left(), rect.top() - 16)
 
     def _release(self) -> None:
+        if self._edge_drag is not None:
+            edge, moved = self._edge_drag, self._edge_value
+            self._edge_drag, self._edge_value = None, None
+            self._hide_tip()
+            if moved is not None and moved != _periods(self._model):
+                self.periods_edited.emit(moved, edge_text(edge, moved))
+            return
         if self._drag is None:
             return
         (row, side), (start, duration) = self._drag, self._drag_value
         self._drag = None
-        if self._tip is not None:
-            self.scene.removeItem(self._tip)
-            self._tip = None
+        self._hide_tip()
         if (start, duration) == (row.start, row.duration):
+            self.refresh()
             return
         moved = side == "start"
         new_start = (self._origin + timedelta(seconds=start)).astimezone(UTC) if moved else row.own_start
         row.start, row.duration = start, duration
         self.lease_edited.emit(row.id, Lease(new_start, duration))
+
+    def _hide_tip(self) -> None:
+        if self._tip is not None:
+            self.scene.removeItem(self._tip)
+            self._tip = None
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
