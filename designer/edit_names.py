@@ -96,7 +96,8 @@ def _value_text(name: str, value) -> str | None:
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, list):
-        text = ", ".join(getattr(v, "key", v) if not isinstance(v, str) else v for v in value)
+        text = ", ".join(v if isinstance(v, str) else str(getattr(v, "key", None) or getattr(v, "name", v))
+                         for v in value)
         return text if len(text) <= 40 else None
     if isinstance(value, int | float | str):
         text = str(value)

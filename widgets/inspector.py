@@ -35,10 +35,11 @@ from __future__ import annotations
 import copy
 from collections import Counter
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -140,8 +141,9 @@ class InspectorWidget(QWidget):
         structure = (tuple(self._ids), tuple(s.key for s in self._specs), self._choices_key(objects),
                      type(self._model).__name__)
         if structure != self._structure:
+            same = bool(self._structure) and structure[0] == self._structure[0]
             self._structure = structure
-            self._rebuild()
+            self._rebuild(same)
         self._fill(objects)
 
     def subjects(self) -> list[str]:
@@ -197,7 +199,8 @@ class InspectorWidget(QWidget):
         ends = (self._model.components.get(link.source), self._model.components.get(link.destination))
         return (*(tuple(getattr(end, "ports", ())) for end in ends), link.one_way)
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, same_subjects: bool = False) -> None:
+        """Build the form of the fields shown; the same subjects keep their scroll position."""
         for editor in self._editors.values():
             editor.blockSignals(True)
         self._editors, self._sections, self._last_args = {}, {}, {}
@@ -235,10 +238,18 @@ class InspectorWidget(QWidget):
             layout.addWidget(box)
             self._sections[section] = box
         layout.addStretch(1)
+        scrolled = self.scroll.verticalScrollBar().value()
+        current = self.scroll.widget()
+        if current is not None and current.isAncestorOf(QApplication.focusWidget()):
+            self.scroll.setFocus()  # the field with the focus goes: the focus stays in the inspector, not nowhere
         old = self.scroll.takeWidget()
         self.scroll.setWidget(content)
         if old is not None:
+            old.hide()
+            old.setParent(self)  # kept inside the window until deleted (a parentless widget would be a window)
             old.deleteLater()
+            if same_subjects:
+                QTimer.singleShot(0, lambda: self.scroll.verticalScrollBar().setValue(scrolled))
 
     def _fill(self, objects: list) -> None:
         self._update_titles(objects)

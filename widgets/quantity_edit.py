@@ -144,7 +144,6 @@ class QuantityEdit(QWidget):
         self._separators = (QLabel("–"), QLabel("step"))
         self.unit_combo = QComboBox()
         self.unit_combo.addItems(units.PREFERRED_UNITS[kind])
-        self.unit_combo.setVisible(kind != units.COUNT)
         self.unit_combo.setToolTip(f"Unit of the {kind}")
         self.unit_combo.setMinimumWidth(self.unit_combo.fontMetrics().horizontalAdvance("Mbps") + 34)
         layout = QHBoxLayout(self)
@@ -157,6 +156,7 @@ class QuantityEdit(QWidget):
         layout.addWidget(self._separators[1])
         layout.addWidget(self.number_edits[2], 1)
         layout.addWidget(self.unit_combo)
+        self.unit_combo.setVisible(kind != units.COUNT)  # once in the layout (a parentless widget shown is a window)
         for edit in self.number_edits:
             edit.setMinimumWidth(40)
             edit.editingFinished.connect(self._commit)
