@@ -2,7 +2,7 @@
 "Make C–G one-way", "Set memory of A to 4 GB", "Make A–B idle in II", "Set lease duration of figure4 to 4h".
 
 Public API:
-    plural(count, word, words=None) -> str            "1 component", "2 components", "3 links"
+    plural(count, word, words=None) -> str            "1 component", "2 components" (from widgets.words)
     name_list(names, limit=3) -> str                  "A", "A and B", "A, B and C", "5 items"
     quantity_text(q) -> str                           a quantity in the unit it was given: "≥ 100 Mbps", "4 GB"
     link_name(link) -> str                            "C–G" (its ends; the arrow belongs to the value)
@@ -17,6 +17,7 @@ from dataclasses import replace
 from backend.model import Lease, Quantity, units
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
 from widgets.field_editors import format_span, format_start
+from widgets.words import plural
 
 LABELS = {
     "forward": "bandwidth forward", "reverse": "bandwidth reverse", "latency": "latency", "memory": "memory",
@@ -29,11 +30,6 @@ LABELS = {
 }
 _TEMPLATE_LABELS = {"id": "member id", "function": "member function", "cores": "member cores",
                     "frequency": "member frequency", "memory": "member memory", "storage": "member storage"}
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 component', '2 components' ('1 access point', '2 access points'; `words` for irregular plurals)."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def name_list(names: list[str], limit: int = 3, what: str = "item") -> str:

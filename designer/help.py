@@ -25,10 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 import backend
-from designer import resources
 
 LICENCE = "MIT"
-DOCS = Path(resources.RESOURCES).parent / "docs" / "designer.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "designer.md"  # in a checkout; a wheel has no manual
 
 
 def _keys(action: QAction) -> str:
@@ -112,12 +111,13 @@ class AboutDialog(QDialog):
         self.setWindowTitle("About VXI Designer")
         icon = QLabel()
         icon.setPixmap(window.windowIcon().pixmap(64, 64))
-        docs = QUrl.fromLocalFile(str(DOCS)).toString()
+        manual = (f"<a href='{QUrl.fromLocalFile(str(DOCS)).toString()}'>docs/designer.md</a>" if DOCS.is_file()
+                  else "<code>docs/designer.md</code> in the source")
         self.text = QLabel(
             f"<h3>VXI Designer {backend.__version__}</h3>"
             "<p>Draw, check, embed and deploy virtual infrastructures described in VXDL.</p>"
             f"<p>Licence: {LICENCE}</p>"
-            f"<p>Manual: <a href='{docs}'>docs/designer.md</a> (and the other pages of <code>docs/</code>)</p>"
+            f"<p>Manual: {manual} (and the other pages of the manual beside it)</p>"
             "<p>Keyboard shortcuts: Help ▸ Keyboard shortcuts (F1)</p>")
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setOpenExternalLinks(True)

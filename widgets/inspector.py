@@ -54,6 +54,7 @@ from backend.model import Host, Infrastructure, Link, PhysicalLink
 from widgets.field_editors import LeaseEdit, format_start
 from widgets.inspector_fields import SECTIONS, FieldSpec, document_specs, field_specs
 from widgets.theme import palette_colours
+from widgets.words import plural
 
 MESSAGE_LINES = 2  # the foot of the inspector keeps room for a message this many lines high
 
@@ -303,7 +304,7 @@ class InspectorWidget(QWidget):
             self.title.setText(f"{obj.id} ({kind})")
         else:
             kinds = Counter(o.kind.replace("_", " ") for o in objects)
-            counts = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+            counts = ", ".join(plural(n, k) for k, n in kinds.items())
             self.title.setText(f"{len(objects)} selected: {counts}")
         links = [o for o in objects if isinstance(o, Link | PhysicalLink)]
         if len(objects) == 1 and links:

@@ -53,6 +53,7 @@ from widgets.field_editors import (
 )
 from widgets.periods_edit import PeriodsEdit, span_text
 from widgets.quantity_edit import QuantityEdit
+from widgets.words import plural
 
 SECTIONS = ("General", "Lease", "Resources", "Router", "Cloud", "Link", "Periods", "Host")
 
@@ -185,7 +186,7 @@ def _check_router_ports(model, router: Router, ports: list[str]) -> str | None:
                 return f"port '{port}' is used by link '{link.id}'; move that link first"
     used = model.port_count_used(router.id)
     if used > len(ports):
-        return f"router '{router.id}' has {used} links; it needs at least {used} ports"
+        return f"router '{router.id}' has {plural(used, 'link')}; it needs at least {plural(used, 'port')}"
     return None
 
 

@@ -34,8 +34,7 @@ Only the rows in (or near) view are drawn; the others are drawn as they scroll i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPen
@@ -46,7 +45,6 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QLabel,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -54,59 +52,22 @@ from PySide6.QtWidgets import (
 from backend.model import Infrastructure, Lease, Substrate
 from backend.model.timing import format_duration
 from widgets.theme import blend, palette_colours
-from widgets.timeline_periods import Edge, activity_spans, edge_text, move_edge, period_edges
+from widgets.timeline_mouse import TimelineMouse
+from widgets.timeline_periods import Edge, activity_spans
+from widgets.timeline_rows import (
+    AXIS_HEIGHT,
+    BAR_HEIGHT,
+    LABEL_WIDTH,
+    ROW_HEIGHT,
+    Row,
+    lease_of,
+    link_label,
+    nice_step,
+    periods_of,
+    short,
+)
 
-LABEL_WIDTH, AXIS_HEIGHT, ROW_HEIGHT, BAR_HEIGHT, HANDLE = 150.0, 40.0, 22.0, 14.0, 6.0
 _ROWS_AHEAD = 30  # rows drawn beyond the visible ones, so a scroll rarely waits for drawing
-_STEPS = (1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
-
-
-@dataclass
-class _Row:
-    id: str
-    label: str
-    start: float  # seconds from the origin
-    duration: float
-    inherited: bool
-    own_start: datetime | None
-    is_link: bool
-    obj: object = None
-
-
-def link_label(link) -> str:
-    """A link's row: "C↔G" both ways, "C→G" one way; its id first when it is not made of its ends."""
-    arrow = "→" if getattr(link, "one_way", False) else "↔"
-    ends = f"{link.source}{arrow}{link.destination}"
-    named = link.id in (f"{link.source}-{link.destination}", f"{link.source}–{link.destination}")
-    return ends if named else f"{link.id}: {ends}"
-
-
-def _nice_step(span: float, parts: int) -> float:
-    """The smallest round step that cuts `span` into at most `parts` pieces."""
-    for step in _STEPS:
-        if span / step <= parts:
-            return float(step)
-    return float(_STEPS[-1])
-
-
-def _short(seconds: float) -> str:
-    """+2h, +90min, +3d style offsets."""
-    if seconds % 86400 == 0 and seconds:
-        return f"+{int(seconds // 86400)}d"
-    if seconds % 3600 == 0:
-        return f"+{int(seconds // 3600)}h"
-    if seconds % 60 == 0:
-        return f"+{int(seconds // 60)}min"
-    return f"+{seconds:g}s"
-
-
-def _lease(obj) -> Lease | None:
-    """A component's or link's lease, a host's availability; None for what has neither."""
-    return getattr(obj, "lease", None) or getattr(obj, "availability", None)
-
-
-def _periods(model) -> list:
-    return list(getattr(model, "periods", []))
 
 
 class _TimelineView(QGraphicsView):
@@ -151,7 +112,7 @@ class _TimelineView(QGraphicsView):
             self._owner._draw_visible_rows()
 
 
-class TimelineWidget(QWidget):
+class TimelineWidget(TimelineMouse, QWidget):
     """A Gantt-like view of the leases of a VXI's components and links, with its periods."""
 
     lease_edited = Signal(str, Lease)
@@ -165,7 +126,7 @@ class TimelineWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model: Infrastructure | None = None
-        self._rows: list[_Row] = []
+        self._rows: list[Row] = []
         self._row_index: dict[str, int] = {}
         self._bars: dict[str, QGraphicsRectItem] = {}  # only the rows drawn so far (those scrolled into view)
         self._row_style: dict | None = None
@@ -173,7 +134,7 @@ class TimelineWidget(QWidget):
         self._origin: datetime | None = None
         self._t_min, self._scale, self._snap = 0.0, 1.0, 60.0
         self._period = ""
-        self._drag: tuple[_Row, str] | None = None
+        self._drag: tuple[Row, str] | None = None
         self._drag_value: tuple[float, float] | None = None
         self._edge_drag: Edge | None = None
         self._edge_value: list | None = None
@@ -282,13 +243,13 @@ class TimelineWidget(QWidget):
         if self._model is None:
             self.header.setText("No infrastructure")
             return
-        periods = _periods(self._model)
+        periods = periods_of(self._model)
         ends = [r.start + r.duration for r in self._rows] + [p.end for p in periods] + [self._vxi_duration()]
         self._t_min = min([0.0] + [r.start for r in self._rows])
         span = max(ends) - self._t_min or 3600.0
         width = max(300.0, self.view.viewport().width() - LABEL_WIDTH - 44)
         self._scale = width / span
-        self._snap = _nice_step(span, 240)
+        self._snap = nice_step(span, 240)
         height = AXIS_HEIGHT + ROW_HEIGHT * max(1, len(self._rows)) + 8
         self.scene.setSceneRect(0, 0, LABEL_WIDTH + width + 24, height)
         self._draw_header(colours)
@@ -303,21 +264,21 @@ class TimelineWidget(QWidget):
     def _vxi_duration(self) -> float:
         return float(self._model.lease.duration or 0.0) if self._model else 0.0
 
-    def _read_rows(self) -> list[_Row]:
+    def _read_rows(self) -> list[Row]:
         if self._model is None:
             return []
         vxi = self._model
-        objects = [o for o in (*vxi.components.values(), *vxi.links.values()) if _lease(o) is not None]
-        starts = [_lease(o).start for o in objects if _lease(o).start is not None]
+        objects = [o for o in (*vxi.components.values(), *vxi.links.values()) if lease_of(o) is not None]
+        starts = [lease_of(o).start for o in objects if lease_of(o).start is not None]
         self._origin = vxi.lease.start or (min(starts) if starts else None)
-        fallback = vxi.lease.duration or max([p.end for p in _periods(vxi)] + [3600.0])
+        fallback = vxi.lease.duration or max([p.end for p in periods_of(vxi)] + [3600.0])
         rows = []
         for obj in objects:
-            lease = _lease(obj)
+            lease = lease_of(obj)
             start = (lease.start - self._origin).total_seconds() if lease.start and self._origin else 0.0
             linked = hasattr(obj, "source")
             label = link_label(obj) if linked else obj.id
-            rows.append(_Row(obj.id, label, start, float(lease.duration or fallback), lease.is_empty(),
+            rows.append(Row(obj.id, label, start, float(lease.duration or fallback), lease.is_empty(),
                              lease.start, linked, obj))
         return rows
 
@@ -346,9 +307,9 @@ class TimelineWidget(QWidget):
 
     def _draw_bands(self, height: float, colours: dict) -> None:
         no_pen = QPen(Qt.PenStyle.NoPen)
-        for i, period in enumerate(_periods(self._model)):
+        for i, period in enumerate(periods_of(self._model)):
             rect = QRectF(self._x(period.offset), 0, period.duration * self._scale, height)
-            tip = f"Period {period.name}: {_short(period.offset)} for {format_duration(period.duration)}"
+            tip = f"Period {period.name}: {short(period.offset)} for {format_duration(period.duration)}"
             band = self.scene.addRect(rect, no_pen, colours["band_alt" if i % 2 else "band"])
             band.setZValue(-2)
             band.setToolTip(tip)
@@ -378,7 +339,7 @@ class TimelineWidget(QWidget):
         self._update_header()
 
     def _draw_axis(self, span: float, height: float, colours: dict) -> None:
-        step = _nice_step(span, max(2, int(span * self._scale / 90)))
+        step = nice_step(span, max(2, int(span * self._scale / 90)))
         t = (self._t_min // step) * step
         grid = QPen(colours["grid"], 1)
         while t <= self._t_min + span + 1e-9:
@@ -397,7 +358,7 @@ class TimelineWidget(QWidget):
 
     def _tick_label(self, t: float, step: float) -> str:
         if self._origin is None:
-            return _short(t)
+            return short(t)
         moment = self._origin + timedelta(seconds=t)
         return moment.strftime("%d %b" if step >= 86400 else "%H:%M")
 
@@ -461,9 +422,9 @@ class TimelineWidget(QWidget):
         if row.id in self._selected:
             self._mark_row(row.id)
 
-    def _draw_activity(self, row: _Row, bar: QGraphicsRectItem, style: dict) -> None:
+    def _draw_activity(self, row: Row, bar: QGraphicsRectItem, style: dict) -> None:
         """Cut a link's bar where it is idle: solid where it carries traffic, a dotted outline where it is idle."""
-        spans = activity_spans(row.obj, _periods(self._model), row.start, row.start + row.duration)
+        spans = activity_spans(row.obj, periods_of(self._model), row.start, row.start + row.duration)
         if not any(span.idle for span in spans):
             return
         rect = bar.rect()
@@ -514,11 +475,11 @@ class TimelineWidget(QWidget):
         mark.setZValue(-1.5)
         self._row_marks[ident] = mark
 
-    def _bar_tip(self, row: _Row) -> str:
+    def _bar_tip(self, row: Row) -> str:
         what = ("always available" if self._is_substrate() else "inherits the VXI lease") if row.inherited \
             else "own lease"
         start = self._origin + timedelta(seconds=row.start) if self._origin else None
-        when = start.strftime("%Y-%m-%d %H:%M UTC") if start else _short(row.start)
+        when = start.strftime("%Y-%m-%d %H:%M UTC") if start else short(row.start)
         return f"{row.label}: {when}, {format_duration(row.duration)} ({what}). Drag an end to change it."
 
     def _is_substrate(self) -> bool:
@@ -537,181 +498,6 @@ class TimelineWidget(QWidget):
             text += f" — period {self._period} selected"
         self.header.setText(f"{text} &nbsp;<a href='properties'>{what} properties…</a>")
         self.header.setToolTip(f"Edit the {what}'s lease and periods in the inspector")
-
-    # ----- mouse -----
-    def _row_at(self, pos) -> int | None:
-        index = int((pos.y() - AXIS_HEIGHT) // ROW_HEIGHT)
-        if pos.y() < self._header_bottom() or not 0 <= index < len(self._rows):
-            return None
-        return index
-
-    def _handle_at(self, pos) -> tuple[_Row, str] | None:
-        index = self._row_at(pos)
-        if index is None:
-            return None
-        row = self._rows[index]
-        rect = self._bar_of(index).rect()
-        if abs(pos.x() - rect.right()) <= HANDLE:
-            return row, "end"
-        if abs(pos.x() - rect.left()) <= HANDLE and self._origin is not None:
-            return row, "start"
-        return None
-
-    def _edge_at(self, pos) -> Edge | None:
-        """A period edge under the pointer, in the strip of period names at the top."""
-        if self._model is None or pos.x() < LABEL_WIDTH - HANDLE:
-            return None
-        if not (self._header_bottom() - AXIS_HEIGHT <= pos.y() < self._header_bottom()):
-            return None
-        edges = period_edges(_periods(self._model))
-        near = [e for e in edges if abs(self._x(e.t) - pos.x()) <= HANDLE]
-        return min(near, key=lambda e: abs(self._x(e.t) - pos.x())) if near else None
-
-    def _press(self, pos, toggle: bool = False) -> None:
-        hit = self._handle_at(pos)
-        if hit is not None:
-            self._drag, self._drag_value = hit, (hit[0].start, hit[0].duration)
-            self._plain_bar(hit[0])
-            return
-        edge = self._edge_at(pos)
-        if edge is not None:
-            self._edge_drag, self._edge_value = edge, None
-            return
-        index = self._row_at(pos)
-        if index is not None and (pos.x() < LABEL_WIDTH or self._bar_of(index).rect().contains(pos)):
-            self._select_row(self._rows[index].id, toggle)
-            return
-        if pos.x() < LABEL_WIDTH:
-            return
-        t = self._t(pos.x())
-        name = next((p.name for p in _periods(self._model) if p.offset <= t < p.end), "") if self._model else ""
-        if name == self._period:
-            name = ""  # a second click on the selected band clears it
-        if name != self._period:
-            self._period = name
-            self._paint_bands()
-            self.period_selected.emit(name)
-
-    def _select_row(self, ident: str, toggle: bool) -> None:
-        """A click on a row's bar or name: select that item (Ctrl: add it to or take it from the selection)."""
-        chosen = set(self._selected) ^ {ident} if toggle else {ident}
-        self.select_rows(sorted(chosen, key=self._row_index.get))
-        self.selection_requested.emit(self.selected_rows())
-
-    def _plain_bar(self, row: _Row) -> None:
-        """While a bar is dragged it is drawn whole (its active and idle pieces come back on release)."""
-        style, bar = self._row_style, self._bars[row.id]
-        for child in bar.childItems():
-            if child.data(1) in ("idle", "active"):
-                child.hide()
-        bar.setPen(style["pens"][row.inherited])
-        bar.setBrush(style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"])
-
-    def _move(self, pos) -> None:
-        if self._edge_drag is not None:
-            self._move_edge(pos)
-            return
-        if self._drag is None:
-            near = self._handle_at(pos) is not None or self._edge_at(pos) is not None
-            self.view.viewport().setCursor(Qt.CursorShape.SizeHorCursor if near else Qt.CursorShape.ArrowCursor)
-            return
-        row, side = self._drag
-        t = round(self._t(pos.x()) / self._snap) * self._snap
-        end = row.start + row.duration
-        if side == "end":
-            start, duration = row.start, max(self._snap, t - row.start)
-        else:
-            start = min(t, end - self._snap)
-            duration = end - start
-        self._drag_value = (start, duration)
-        bar = self._bars[row.id]
-        rect = QRectF(self._x(start), bar.rect().top(), duration * self._scale, bar.rect().height())
-        bar.setRect(rect)
-        handles = [c for c in bar.childItems() if c.data(1) == "handle"]
-        for handle, x in zip(handles, (rect.left(), rect.right() - 3), strict=True):
-            handle.setRect(QRectF(x, rect.top() + 2, 3, rect.height() - 4))
-        self._show_tip(rect, start, duration)
-
-    def _move_edge(self, pos) -> None:
-        """Follow the pointer with the dragged period edge: the bands and their names move with it."""
-        periods = _periods(self._model)
-        moved = move_edge(periods, self._edge_drag, self._t(pos.x()), self._snap)
-        if moved is None:
-            return
-        self._edge_value = moved
-        for period in moved:
-            band, top = self._bands.get(period.name), self._header_bands.get(period.name)
-            if band is None:
-                continue
-            band.setRect(QRectF(self._x(period.offset), band.rect().top(), period.duration * self._scale,
-                                band.rect().height()))
-            top.setRect(QRectF(band.rect().left(), 0, band.rect().width(), AXIS_HEIGHT))
-            label = self._band_labels[period.name]
-            label.setX(band.rect().center().x() - label.boundingRect().width() / 2)
-        changed = next((p for p in moved if p not in periods), moved[0])
-        rect = self._bands[changed.name].rect()
-        self._show_tip(QRectF(rect.left(), self._header_bottom() + 14, rect.width(), 1), changed.offset,
-                       changed.duration)
-
-    def _context_menu(self, pos) -> QMenu | None:
-        """The menu of a right-click on a link's bar inside a period: active or idle there, edit its values."""
-        index = self._row_at(pos)
-        if index is None or self._model is None:
-            return None
-        row = self._rows[index]
-        t = self._t(pos.x())
-        period = next((p.name for p in _periods(self._model) if p.offset <= t < p.end), None)
-        if not row.is_link or period is None or not hasattr(row.obj, "idle_in"):
-            return None
-        return self.period_menu(row.id, period)
-
-    def period_menu(self, link_id: str, period: str) -> QMenu:
-        """The menu for a link in a period: "Active in II" (checked unless idle) and "Edit the values in II…"."""
-        link = self._model.links[link_id]
-        menu = QMenu(self)
-        active = menu.addAction(f"Active in {period}")
-        active.setCheckable(True)
-        active.setChecked(not link.idle_in(period))
-        active.toggled.connect(lambda on: self.link_activity_requested.emit(link_id, period, on))
-        values = menu.addAction(f"Edit the values in {period}…")
-        values.triggered.connect(lambda: self.period_values_requested.emit(link_id, period))
-        return menu
-
-    def _show_tip(self, rect: QRectF, start: float, duration: float) -> None:
-        if self._tip is None:
-            self._tip = self.scene.addSimpleText("")
-            self._tip.setZValue(11)
-            self._tip.setBrush(palette_colours(self.palette())["text"])
-        moment = self._origin + timedelta(seconds=start) if self._origin else None
-        when = moment.strftime("%H:%M") if moment else _short(start)
-        self._tip.setText(f"{when} + {format_duration(duration)}")
-        self._tip.setPos(rect.left(), rect.top() - 16)
-
-    def _release(self) -> None:
-        if self._edge_drag is not None:
-            edge, moved = self._edge_drag, self._edge_value
-            self._edge_drag, self._edge_value = None, None
-            self._hide_tip()
-            if moved is not None and moved != _periods(self._model):
-                self.periods_edited.emit(moved, edge_text(edge, moved))
-            return
-        if self._drag is None:
-            return
-        (row, side), (start, duration) = self._drag, self._drag_value
-        self._drag = None
-        self._hide_tip()
-        if (start, duration) == (row.start, row.duration):
-            self.refresh()
-            return
-        moved = side == "start"
-        new_start = (self._origin + timedelta(seconds=start)).astimezone(UTC) if moved else row.own_start
-        row.start, row.duration = start, duration
-        self.lease_edited.emit(row.id, Lease(new_start, duration))
-
-    def _hide_tip(self) -> None:
-        if self._tip is not None:
-            self.scene.removeItem(self._tip)
-            self._tip = None
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
