@@ -136,6 +136,7 @@ class _Editor(QWidget):
         self.committed.emit(value)
 
     def _refuse(self, widget: QWidget, message: str) -> None:
+        widget.setFixedHeight(widget.height() or widget.sizeHint().height())  # the red frame keeps the height
         widget.setStyleSheet(_INVALID_STYLE)
         self.refused.emit(message)
 

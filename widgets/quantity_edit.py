@@ -159,6 +159,7 @@ class QuantityEdit(QWidget):
         self.unit_combo.setVisible(kind != units.COUNT)  # once in the layout (a parentless widget shown is a window)
         for edit in self.number_edits:
             edit.setMinimumWidth(40)
+            edit.setFixedHeight(edit.sizeHint().height())  # the red frame of a refusal never changes the height
             edit.editingFinished.connect(self._commit)
         self.unit_combo.activated.connect(lambda _i: self._commit())
         self.shape_combo.activated.connect(lambda _i: self._shape_changed())

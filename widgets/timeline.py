@@ -18,6 +18,7 @@ Public API:
         selected_period() -> str                 "" when none
         select_period(name: str)                 highlight a band without emitting
         select_rows(ids: list[str])              highlight the rows of these items (the canvas selection)
+        show_row(id)                             scroll a row into view (below the axis strip)
         selected_rows() -> list[str]             the highlighted rows
         edge_x(t: float) -> float                the scene x of a moment (seconds after the origin)
         period_menu(link_id, period) -> QMenu    the menu a right-click on a link in a period opens
@@ -216,8 +217,14 @@ class TimelineWidget(TimelineMouse, QWidget):
         for ident in wanted:
             self._mark_row(ident)
         if wanted:
-            first = min(self._row_index[i] for i in wanted)
-            self.view.ensureVisible(QRectF(0, AXIS_HEIGHT + first * ROW_HEIGHT, 10, ROW_HEIGHT), 0, 30)
+            self.show_row(min(wanted, key=self._row_index.get))
+
+    def show_row(self, ident: str) -> None:
+        """Scroll a row into view, below the axis strip that stays at the top."""
+        index = self._row_index.get(ident)
+        if index is not None:
+            top = AXIS_HEIGHT + index * ROW_HEIGHT
+            self.view.ensureVisible(QRectF(0, top, 10, ROW_HEIGHT), 0, round(AXIS_HEIGHT) + 4)
 
     def selected_rows(self) -> list[str]:
         """The ids of the highlighted rows, in display order."""

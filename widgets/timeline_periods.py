@@ -39,14 +39,15 @@ class Edge:
 
 
 def activity_spans(link, periods: list[Period], start: float, end: float) -> list[Span]:
-    """The link's bar from `start` to `end`, cut at the period edges inside it; each piece idle or active."""
+    """The link's bar from `start` to `end`, cut where its activity changes: one piece for each stretch that
+    carries traffic, one for each period in which it is idle."""
     cuts = sorted({start, end, *(t for p in periods for t in (p.offset, p.end) if start < t < end)})
     spans: list[Span] = []
     for left, right in pairwise(cuts):
         middle = (left + right) / 2
         period = next((p.name for p in periods if p.offset <= middle < p.end), None)
         idle = bool(period) and bool(getattr(link, "idle_in", lambda _p: False)(period))
-        if spans and spans[-1].idle == idle and spans[-1].period == period:
+        if spans and spans[-1].idle == idle and (not idle or spans[-1].period == period):  # one piece per idle period
             spans[-1].end = right
         else:
             spans.append(Span(left, right, idle, period))

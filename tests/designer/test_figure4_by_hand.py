@@ -133,7 +133,7 @@ class Hand:
         """Click the name of an item's row on the lease timeline."""
         timeline = self.window.docks.timeline
         bar = timeline.bar_rect(ident)
-        timeline.view.ensureVisible(bar, 0, 20)
+        timeline.show_row(ident)  # as the user scrolls to it
         QApplication.processEvents()
         point = timeline.view.mapFromScene(QPointF(20, bar.center().y()))
         QTest.mouseClick(timeline.view.viewport(), LEFT, NO_MOD, point)
