@@ -26,7 +26,7 @@ LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 LAYOUT_VERSION = 2  # saved arrangements of another version are ignored (the docks changed)
-LEFT_WIDTH, RIGHT_WIDTH, BOTTOM_HEIGHT = 132, 272, 210
+LEFT_WIDTH, RIGHT_WIDTH, BOTTOM_HEIGHT = 142, 266, 210
 BOTTOM_FROM_HEIGHT = 960  # a window at least this high opens with the bottom panel shown
 
 
@@ -66,6 +66,10 @@ class Docks:
             return
         self.sized = True
         if not getattr(self, "restored", False):
+            if self.window.height() >= BOTTOM_FROM_HEIGHT:  # the window opened tall: the bottom panel has room
+                for dock in self._bottom():
+                    dock.show()
+                self.docks["timeline"].raise_()
             self._size()
 
     def default_layout(self, sizes: bool = True) -> None:
@@ -115,11 +119,12 @@ class Docks:
     def show_dock(self, key: str) -> None:
         """Show a dock (and its tab group) and bring it to the front."""
         dock = self.docks[key]
+        opened = not any(d.isVisible() for d in self._bottom()) and self.window.dockWidgetArea(dock) == BOTTOM
         dock.show()
         dock.raise_()
         if dock.isFloating():
             dock.activateWindow()
-        elif self.window.dockWidgetArea(dock) == BOTTOM and dock.height() < 120:
+        elif opened or (self.window.dockWidgetArea(dock) == BOTTOM and dock.height() < 120):
             self.window.resizeDocks([dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
 
     def toggle_dock(self, key: str) -> None:

@@ -61,6 +61,11 @@ class MainWindow(QMainWindow):
         self.status_counts, self.status_zoom = QLabel(), QLabel()
         for widget in (self.status_problems, self.status_timeline, self.status_counts, self.status_zoom):
             self.statusBar().addPermanentWidget(widget)
+        for button, key in ((self.status_problems, "problems"), (self.status_timeline, "timeline")):
+            button.setCheckable(True)
+            button.clicked.connect(lambda _on, b=button, k=key: b.setChecked(self.docks.docks[k].isVisible()))
+            self.docks.docks[key].visibilityChanged.connect(lambda _v, b=button, k=key: b.setChecked(
+                self.docks.docks[k].isVisible()))
         self.dialogs_open: dict[str, QWidget] = {}
         self.document: Document | None = None
         self.scene: DesignScene | None = None

@@ -305,7 +305,9 @@ class LeaseEdit(_Editor):
         self._mixed_parts = (mixed_start, mixed_duration)
         self.start.setText("" if mixed_start else format_start(start))
         self.duration.setText("" if mixed_duration or duration is None else format_duration(duration))
-        self.start.setPlaceholderText("various" if mixed_start else (inherited or "start (UTC)"))
+        self.start.setPlaceholderText("various" if mixed_start else ("as the VXI" if inherited else "start (UTC)"))
+        self.start.setToolTip("Start in UTC, e.g. 2026-12-01 09:00; blank: the VXI's start"
+                              + (f" ({inherited.removeprefix('VXI lease: ')})" if inherited else ""))
         self.duration.setPlaceholderText("various" if mixed_duration else "duration")
         self._accept(self.start)
         self._accept(self.duration)
@@ -373,15 +375,17 @@ class ParsedEdit(TextEdit):
 class DateEdit(ParsedEdit):
     """A date and time in UTC, blank for none."""
 
-    def __init__(self, placeholder: str = "e.g. 2026-12-01 09:00 (UTC)", parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str = "2026-12-01 09:00", parent: QWidget | None = None) -> None:
         super().__init__(parse_start, format_start, placeholder, parent=parent)
+        self.line.setToolTip("A date and time in UTC, such as 2026-12-01 09:00 (or 2026-12-01T09:00:00Z)")
 
 
 class DurationEdit(ParsedEdit):
     """A duration (4h, 1d 2h, 90min, PT4H), blank for none."""
 
-    def __init__(self, placeholder: str = "e.g. 4h, 1d 2h, 90min", parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str = "4h, 1d 2h, 90min", parent: QWidget | None = None) -> None:
         super().__init__(parse_seconds, format_span, placeholder, parent=parent)
+        self.line.setToolTip("A duration such as 4h, 1d 2h, 90min, 3600 (seconds) or PT4H")
 
 
 def _names(text: str) -> list[str]:

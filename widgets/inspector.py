@@ -229,7 +229,11 @@ class InspectorWidget(QWidget):
                         child.installEventFilter(self._escape)
                 if spec.wide:
                     if spec.label != section:
-                        form.addRow(QLabel(spec.label))
+                        title = QLabel(spec.label)
+                        bold = title.font()
+                        bold.setBold(True)
+                        title.setFont(bold)
+                        form.addRow(title)
                     form.addRow(editor)
                 else:
                     label = QLabel(spec.label)

@@ -89,7 +89,8 @@ class PeriodConfigEdit(QWidget):
         self.period = period
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(2)
         self.active = QCheckBox("active (carries traffic)")
         self.active.setToolTip(f"Unchecked: the link is idle in {period} (no bandwidth either way)")
         self.active.clicked.connect(self._active_clicked)
@@ -101,8 +102,9 @@ class PeriodConfigEdit(QWidget):
                       "reverse": QuantityEdit(units.BANDWIDTH, "≥"),
                       "latency": QuantityEdit(units.LATENCY, "≤")}
         self._rows: dict[str, QLabel] = {}
+        words = {"forward": "Bandwidth forward", "reverse": "Bandwidth reverse", "latency": "Latency"}
         for name, edit in self.edits.items():
-            label = QLabel(name)
+            label = QLabel(f"{words[name]} in {period}")
             form.addRow(label, edit)
             self._rows[name] = label
             edit.committed.connect(lambda q, n=name: self.committed.emit((n, q)))
@@ -117,6 +119,7 @@ class PeriodConfigEdit(QWidget):
             bases = {getattr(base, name).describe() if getattr(base, name) else "not set" for _, base, *_ in values}
             blank = f"as the link: {bases.pop()}" if len(bases) == 1 else "as each link"
             edit.set_values([getattr(own, name) if own is not None else None for own, *_ in values], blank)
+            edit.number_edits[0].setToolTip(f"Blank: {blank}")
         idle = [v[2] if len(v) > 2 else False for v in values]
         mixed = any(i != idle[0] for i in idle[1:]) if idle else False
         self.active.setTristate(mixed)

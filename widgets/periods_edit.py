@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -104,6 +105,9 @@ class PeriodsEdit(QWidget):
         self.remove_button.clicked.connect(self.remove)
         self.up_button.clicked.connect(lambda: self.move(-1))
         self.down_button.clicked.connect(lambda: self.move(1))
+        self.hint = QLabel("No periods: the lease is one stretch. + adds period I, which you can then cut in two.")
+        self.hint.setWordWrap(True)
+        self.hint.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
@@ -113,6 +117,7 @@ class PeriodsEdit(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.table)
+        layout.addWidget(self.hint)
         layout.addLayout(buttons)
         self._fill()
 
@@ -260,6 +265,8 @@ class PeriodsEdit(QWidget):
                 item.setToolTip(f"Period {period.name}: {span_text(period)}")
                 self.table.setItem(row, column, item)
         self._filling = False
+        self.table.setVisible(bool(self._periods))
+        self.hint.setVisible(not self._periods)
         rows = max(1, len(self._periods))
         height = self.table.horizontalHeader().height() + rows * self.table.verticalHeader().defaultSectionSize()
         self.table.setFixedHeight(height + 2 * self.table.frameWidth() + 2)

@@ -111,6 +111,9 @@ class _TimelineView(QGraphicsView):
             self._owner.refresh()
         else:
             self._owner._draw_visible_rows()
+        chosen = self._owner.selected_rows()
+        if chosen:  # the selection stays in sight when the panel opens or changes size
+            self._owner.show_row(chosen[0])
 
 
 class TimelineWidget(TimelineMouse, QWidget):
