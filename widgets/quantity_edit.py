@@ -17,6 +17,7 @@ Public API:
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
@@ -56,8 +57,10 @@ def _amount(kind: str, text: str) -> tuple[float, str | None]:
     own unit parser; ValueError with a sentence when it is not a valid amount of `kind`."""
     try:
         value, unit = units.parse_amount(kind, text)
-    except units.UnitError as error:
-        raise ValueError(str(error)) from None
+    except units.UnitError:
+        typed = re.sub(r"^\s*[-+]?[\d.]+(?:[eE][-+]?\d+)?\s*", "", text).strip()
+        known = ", ".join(u for u in units.PREFERRED_UNITS[kind] if u)
+        raise ValueError(f"'{typed}' is not a unit of {kind}" + (f" ({known}, …)" if known else "")) from None
     except ValueError:
         raise ValueError(f"'{text.strip()}' is not a number") from None
     if value != value or value in (float("inf"), float("-inf")):
