@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.status_counts.setText(counts)
         properties = self.actions_by_name.get("properties")
         if properties is not None:
-            properties.setText(f"{kind} &properties…")
+            properties.setText(f"{kind[0].upper()}{kind[1:]} &properties…")
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved work; False when the user cancels."""

@@ -82,7 +82,7 @@ def test_a_substrate_edits_its_own_fields_too(window):
     assert _texts(window) == ["Set description of substrate to two racks"]
     window.undo()
     assert window.document.model.description is None
-    assert window.actions_by_name["properties"].text() == "substrate &properties…"
+    assert window.actions_by_name["properties"].text() == "Substrate &properties…"
 
 
 def test_renaming_a_period_renames_the_links_values_and_removing_one_drops_them_until_undone(window):
