@@ -72,7 +72,6 @@ class MainWindow(QMainWindow):
         self.editor: Editor | None = None
         self.wiring = Wiring(self)
         self.actions_by_name = actions.build(self)
-        self.main_toolbar.setVisible(True)
         self.view.zoom_changed.connect(lambda z: self.status_zoom.setText(f"{z * 100:.0f} %"))
         self.set_document(self._new_document(Infrastructure()))
         self._refresh_recent()
