@@ -17,15 +17,12 @@ from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBo
 from backend.model import Problem
 from backend.model.printable import printable
 from widgets.theme import palette_colours
+from widgets.words import plural
 
 COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
 _ORDER = {"error": 0, "warning": 1}
 _ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
           "warning": QStyle.StandardPixmap.SP_MessageBoxWarning}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class _ProblemTree(QTreeWidget):
@@ -99,9 +96,9 @@ class ProblemsWidget(QWidget):
         errors = sum(p.severity == "error" for p in self._problems)
         warnings = sum(p.severity == "warning" for p in self._problems)
         others = len(self._problems) - errors - warnings
-        parts = [_plural(errors, "error"), _plural(warnings, "warning")]
+        parts = [plural(errors, "error"), plural(warnings, "warning")]
         if others:
-            parts.append(_plural(others, "note"))
+            parts.append(plural(others, "note"))
         return ", ".join(parts)
 
     def _activate(self, item: QTreeWidgetItem) -> None:

@@ -33,7 +33,7 @@ def test_the_designer_screenshots_show_the_window_in_light_and_dark(tmp_path):
     names = [path.name for path in written]
     assert names == ["designer-light.png", "designer-dark.png", "designer-substrate-light.png"]
     for path in written:
-        assert QImage(str(path)).size().toTuple() == (1500, 940)
+        assert QImage(str(path)).size().toTuple() == (1280, 800)
     assert _lightness(tmp_path / "designer-dark.png") < _lightness(tmp_path / "designer-light.png") - 50
 
 
