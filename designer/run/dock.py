@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend.deploy.backends import available_backends
+from backend.deploy.backends import BACKENDS
 from designer.preview.panel import looks_like_substrate
 from designer.run.controller import EXAMPLES
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
@@ -27,6 +27,9 @@ from widgets.theme import is_dark, palette_colours
 from widgets.throughput_plot import ThroughputPlot
 
 SHOW = {"Routers and links": "all", "Routers": "routers", "Links": "links"}
+IDLE = "Not deployed. Choose a substrate and a backend, then Run ▸ Deploy."
+IDLE_PLOT = "Nothing is deployed, so there is nothing to plot: Run ▸ Deploy (F5) starts the VXI, and its " \
+            "throughput is drawn here while it runs."
 
 
 class RunPanel(QWidget):
@@ -42,8 +45,12 @@ class RunPanel(QWidget):
         self.substrate_combo.setMinimumContentsLength(18)
         self.browse_button = QPushButton("Browse…")
         self.backend_combo = QComboBox()
-        for choice in available_backends():
+        for choice in BACKENDS.values():  # every backend; those this process cannot use greyed, with the reason
             self.backend_combo.addItem(choice.title, choice.name)
+            reason = choice.unavailable()
+            item = self.backend_combo.model().item(self.backend_combo.count() - 1)
+            item.setToolTip(f"not available: {reason}" if reason else choice.help)
+            item.setEnabled(reason is None)
         self.extras_label = QLabel("only the open VXI")
         self.extras_label.setMinimumWidth(120)
         self.add_button = QPushButton("Add VXI…")
@@ -54,7 +61,7 @@ class RunPanel(QWidget):
         self.show_combo.addItems(list(SHOW))
         self.csv_button = QPushButton("Export CSV…")
         self.png_button = QPushButton("Export PNG…")
-        self.status = QLabel("Not deployed. Choose a substrate and a backend, then Run ▸ Deploy.")
+        self.status = QLabel(IDLE)
         self.status.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setFixedWidth(170)
@@ -65,6 +72,7 @@ class RunPanel(QWidget):
         self.plot = ThroughputPlot(self, theme="light", refresh_ms=500, window_s=120.0,
                                    title="Throughput", show_aggregate=False)
         self.plot.setMinimumHeight(160)
+        self.plot.set_placeholder(IDLE_PLOT)
 
         choices = QHBoxLayout()
         choices.addWidget(QLabel("Substrate:"))
