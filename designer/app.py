@@ -28,9 +28,11 @@ def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApp
 
 
 def event_loop() -> asyncio.AbstractEventLoop:
-    """The asyncio loop that runs on Qt's event loop (one per process, made with the application). `run`
-    makes it before the window and runs it; elsewhere (tests, another Qt program) it is made on first use
-    as a loop over the Qt loop already being run, so tasks advance whenever Qt processes events."""
+    """The asyncio loop on Qt's event loop (one per process). `run` makes it before the window and runs it;
+    elsewhere (tests, another Qt program running its own Qt loop) it is made on first use and its tasks
+    advance whenever Qt processes events. It is then not marked as the thread's running loop, so that a
+    library that runs a loop of its own on this thread (pyroute2) still can; the designer's coroutines use
+    this loop by name, never asyncio.get_running_loop()."""
     global _loop
     if _loop is None or _loop.is_closed():
         import qasync
@@ -38,8 +40,8 @@ def event_loop() -> asyncio.AbstractEventLoop:
         app = QApplication.instance()
         if app is None:
             raise RuntimeError("make the application first (designer.app.make_application)")
-        _loop = qasync.QEventLoop(app, already_running=True)
-        asyncio.set_event_loop(_loop)
+        _loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(_loop)  # what asyncio.wrap_future (run_in_executor) picks
     return _loop
 
 

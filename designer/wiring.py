@@ -11,6 +11,7 @@ class Wiring(QObject):
     """Re-wires the window's parts each time a document is shown; runs live validation."""
 
     document_shown = Signal()  # a new document is shown (after its scene and editor are wired)
+    validated = Signal()  # the problems were counted and listed again
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -111,6 +112,7 @@ class Wiring(QObject):
         w.status_problems.setText(docks.problems.summary())  # one count, the dock's
         docks.inspector.refresh()
         w.update_title()
+        self.validated.emit()
 
     def _rename(self, old: str, new: str) -> None:
         self.window.editor.edit([old], {"id": new})

@@ -80,7 +80,7 @@ class RunMode(QObject):
         wiring = getattr(window, "wiring", None)
         if wiring is not None:
             wiring.problem_sources.append(lambda: list(c.problems))
-            wiring.timer.timeout.connect(self.update_actions)  # after the validation (connected first)
+            wiring.validated.connect(self.update_actions)
             wiring.document_shown.connect(self._document_changed)
         providers = getattr(window.view, "context_menu_providers", None)
         if providers is not None:
@@ -282,8 +282,9 @@ class RunMode(QObject):
         """The run failures changed: count and list them again with the document's problems."""
         wiring = getattr(self.window, "wiring", None)
         if wiring is not None:
-            wiring.validate_now()
-        self.update_actions()
+            wiring.validate_now()  # then update_actions, on `validated`
+        else:
+            self.update_actions()
 
     def _show_message(self, message: str) -> None:
         self.shown_message = message
