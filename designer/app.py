@@ -1,5 +1,6 @@
-"""The application: QApplication, theme that follows the system, and the asyncio loop on Qt's (qasync) on
-which the designer's background work runs as tasks and libvirt's events arrive (libvirtaio)."""
+"""The application: QApplication, theme that follows the system, and running the asyncio loop on Qt's
+(qasync, designer/loop.py) on which the designer's background work runs as tasks and libvirt's events arrive
+(libvirtaio)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from designer import gc_guard
+from designer import loop as designer_loop
 from designer.appearance import apply_theme
-
-_loop: asyncio.AbstractEventLoop | None = None
 
 
 def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApplication:
@@ -25,33 +25,6 @@ def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApp
     if theme == "auto":
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: _follow_system(app))
     return app
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """The asyncio loop on Qt's event loop (one per process). `run` makes it before the window and runs it;
-    elsewhere (tests, another Qt program running its own Qt loop) it is made on first use and its tasks
-    advance whenever Qt processes events. It is then not marked as the thread's running loop, so that a
-    library that runs a loop of its own on this thread (pyroute2) still can; the designer's coroutines use
-    this loop by name, never asyncio.get_running_loop()."""
-    global _loop
-    if _loop is None or _loop.is_closed():
-        import qasync
-
-        app = QApplication.instance()
-        if app is None:
-            raise RuntimeError("make the application first (designer.app.make_application)")
-        _loop = qasync.QEventLoop(app)
-        asyncio.set_event_loop(_loop)  # what asyncio.wrap_future (run_in_executor) picks
-    return _loop
-
-
-def start_task(coroutine, keep: set[asyncio.Task]) -> asyncio.Task:
-    """Run a coroutine as a task on the designer's loop; the task stays in `keep` until it ends (a task
-    nobody refers to may be collected mid-way)."""
-    task = event_loop().create_task(coroutine)
-    keep.add(task)
-    task.add_done_callback(keep.discard)
-    return task
 
 
 def _follow_system(app: QApplication) -> None:
@@ -68,15 +41,13 @@ def _follow_system(app: QApplication) -> None:
 def start(path: str | None = None, theme: str = "auto"):
     """Make the application, its asyncio loop (not running yet) and a shown main window opening `path`;
     returns (loop, window, a future done when the window has closed)."""
-    global _loop
     import qasync
 
     from designer.main_window import MainWindow
 
     app = make_application(theme=theme)
     app.setQuitOnLastWindowClosed(False)  # the loop ends when the window has closed (see run)
-    _loop = loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    loop = designer_loop.use(qasync.QEventLoop(app))
     window = MainWindow()  # run mode registers libvirt's events on the loop before any connection opens
     if theme != "auto":
         window.theme_mode = theme

@@ -36,6 +36,11 @@ def _line(colour: QColor, dashed: bool = False) -> str:
     return f"<span style='color:{colour.name()}; font-weight:bold'>{glyph}</span>"
 
 
+def _swatch(line: str, label: str) -> str:
+    """A line sample and its label, kept on one line."""
+    return f"<span style='white-space:nowrap'>{line}&nbsp;{label.replace(' ', '&nbsp;')}</span>"
+
+
 class PreviewLegend(QWidget):
     """Line kinds, then 'Placed requests (n)' and 'Refused requests (n)' as two lists."""
 
@@ -48,13 +53,16 @@ class PreviewLegend(QWidget):
         self.placed_title = QLabel("Placed requests (0)")
         self.placed_list = QListWidget()
         self.placed_list.setAccessibleName("Placed requests")
+        self.placed_list.setMinimumHeight(48)
+        self.placed_list.setMaximumHeight(120)
         self.refused_title = QLabel("Refused requests (0)")
         self.refused_list = QListWidget()
         self.refused_list.setWordWrap(True)
         self.refused_list.setAccessibleName("Refused requests")
+        self.refused_list.setMinimumHeight(64)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget, stretch in ((self.lines, 0), (self.placed_title, 0), (self.placed_list, 1),
+        for widget, stretch in ((self.lines, 0), (self.placed_title, 0), (self.placed_list, 0),
                                 (self.refused_title, 0), (self.refused_list, 1)):
             layout.addWidget(widget, stretch)
         self.entries: list[tuple[int, str, str]] = []  # (request index, id, where) of the placed ones
@@ -65,11 +73,12 @@ class PreviewLegend(QWidget):
         """The line swatches in the current palette's colours."""
         colours = palette_colours(self.palette())
         loads = LOAD_COLOURS[is_dark(self.palette())]
-        scale = " &nbsp;".join(f"{_line(QColor(c))} {label}" for c, (_l, label) in zip(loads, LOAD_BANDS, strict=True))
+        scale = ", ".join(_swatch(_line(QColor(c)), label) for c, (_l, label) in zip(loads, LOAD_BANDS, strict=True))
         self.lines.setText(
             "<b>Physical links</b> (thick lines) are coloured by their <i>load</i>, in the busier direction: "
-            f"{_line(colours['link'])} idle &nbsp;{scale}; {_line(colours['provisioned'], True)} dashed: "
-            "provisioned, used only when nothing else fits.<br>"
+            f"{_swatch(_line(colours['link']), 'idle')}, {scale}; "
+            f"{_swatch(_line(colours['provisioned'], True), 'dashed')}: provisioned, used only when nothing else "
+            "fits.<br>"
             "<b>Virtual links</b> (thin lines beside the physical links they use) and <b>chips</b> in the hosts "
             "take the colour and letter of their <i>request</i>, listed below.")
         self._fill_placed()

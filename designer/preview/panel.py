@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -28,7 +29,7 @@ from shiboken6 import isValid
 from backend.embedding import ALGORITHMS
 from backend.embedding.utilisation import busiest
 from backend.model import Infrastructure, Substrate
-from designer.app import event_loop, start_task
+from designer.loop import event_loop, start_task
 from designer.preview.job import PreviewInput, PreviewResult, compute
 from designer.preview.legend import PreviewLegend
 from designer.preview.view import PreviewView
@@ -102,32 +103,41 @@ class PreviewPanel(QWidget):
 
         choices = QHBoxLayout()
         for label, widget, stretch in (("Substrate:", self.substrate_combo, 1), (None, self.browse_button, 0),
-                                       ("Algorithm:", self.algorithm_combo, 0), (None, self.whole_button, 0),
-                                       (None, self.status, 2)):
+                                       ("Algorithm:", self.algorithm_combo, 0), (None, self.whole_button, 0)):
             if label:
                 choices.addSpacing(8)
                 choices.addWidget(QLabel(label))
             choices.addWidget(widget, stretch)
+        choices.addStretch(1)
         extras_buttons = QHBoxLayout()
         extras_buttons.addWidget(self.add_button)
         extras_buttons.addWidget(self.remove_button)
         side = QWidget()
         column = QVBoxLayout(side)
-        column.setContentsMargins(6, 0, 0, 0)
+        column.setContentsMargins(6, 0, 6, 0)
         column.addWidget(self.legend, 1)
-        column.addWidget(QLabel("Also embed these VXIs (after the open one):"))
+        extras_title = QLabel("Also embed these VXIs (after the open one):")
+        extras_title.setWordWrap(True)
+        column.addWidget(extras_title)
         column.addWidget(self.extras_list)
         column.addLayout(extras_buttons)
+        scroll = QScrollArea()  # the column scrolls rather than squeezing its text in a short window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(230)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.view)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(scroll)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
-        self.splitter.setSizes([740, 260])
+        self.splitter.setSizes([770, 230])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(choices)
         layout.addWidget(self.slider)
+        layout.addWidget(self.status)
         layout.addWidget(self.splitter, 1)
 
         self.substrate_combo.currentIndexChanged.connect(lambda _i: self.schedule())

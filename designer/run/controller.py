@@ -18,7 +18,7 @@ from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.monitor.series import RX, TX, SeriesKey
-from designer.app import event_loop, start_task
+from designer.loop import event_loop, start_task
 from designer.run.live import LiveRun, RunError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -43,6 +44,7 @@ class RunPanel(QWidget):
         self.ask_path = ask_path or self._ask_path
         self.substrate_combo = QComboBox()
         self.substrate_combo.setMinimumContentsLength(18)
+        self.substrate_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.browse_button = QPushButton("Browse…")
         self.backend_combo = QComboBox()
         for choice in BACKENDS.values():  # every backend; those this process cannot use greyed, with the reason
@@ -52,7 +54,7 @@ class RunPanel(QWidget):
             item.setToolTip(f"not available: {reason}" if reason else choice.help)
             item.setEnabled(reason is None)
         self.extras_label = QLabel("only the open VXI")
-        self.extras_label.setMinimumWidth(120)
+        self.extras_label.setMinimumWidth(60)
         self.add_button = QPushButton("Add VXI…")
         self.add_button.setToolTip("Deploy another VXI file with the open one (they share the substrate)")
         self.clear_button = QPushButton("Clear")
@@ -69,23 +71,23 @@ class RunPanel(QWidget):
         self.progress_bar.setValue(0)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         self.plot = ThroughputPlot(self, theme="light", refresh_ms=500, window_s=120.0,
                                    title="Throughput", show_aggregate=False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(90)
         self.plot.set_placeholder(IDLE_PLOT)
 
-        choices = QHBoxLayout()
-        choices.addWidget(QLabel("Substrate:"))
-        choices.addWidget(self.substrate_combo, 1)
-        choices.addWidget(self.browse_button)
-        choices.addSpacing(12)
-        choices.addWidget(QLabel("Backend:"))
-        choices.addWidget(self.backend_combo)
-        choices.addSpacing(12)
-        choices.addWidget(QLabel("Also deploy:"))
-        choices.addWidget(self.extras_label)
-        choices.addWidget(self.add_button)
-        choices.addWidget(self.clear_button)
+        choices = QGridLayout()  # two rows, so that the dock never widens the window
+        choices.addWidget(QLabel("Substrate:"), 0, 0)
+        choices.addWidget(self.substrate_combo, 0, 1)
+        choices.addWidget(self.browse_button, 0, 2)
+        choices.addWidget(QLabel("Backend:"), 0, 3)
+        choices.addWidget(self.backend_combo, 0, 4)
+        choices.addWidget(QLabel("Also deploy:"), 1, 0)
+        choices.addWidget(self.extras_label, 1, 1)
+        choices.addWidget(self.add_button, 1, 2)
+        choices.addWidget(self.clear_button, 1, 3)
+        choices.setColumnStretch(1, 1)
         state_row = QHBoxLayout()
         state_row.addWidget(self.progress_bar)
         state_row.addWidget(self.status, 1)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea
 
 from backend.deploy.backends import able, backend
 from backend.deploy.progress import RUNNING, Progress
@@ -48,7 +48,11 @@ class RunMode(QObject):
         self.panel = RunPanel(ask_path=self._ask_path)
         self.dock = QDockWidget("Run", window)
         self.dock.setObjectName("dock-run")
-        self.dock.setWidget(self.panel)
+        scroll = QScrollArea()  # a short dock scrolls rather than making the window's bottom area tall
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.panel)
+        self.dock.setWidget(scroll)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         problems = getattr(getattr(window, "docks", None), "docks", {}).get("problems")
         if problems is not None:
@@ -349,7 +353,7 @@ def install_run_mode(window) -> RunController:
     if isinstance(existing, RunController):
         return existing
     from backend.deploy.libvirt.lifecycle import run_events_on
-    from designer.app import event_loop
+    from designer.loop import event_loop
 
     run_events_on(event_loop())  # before any connection opens, so that remote hosts' events reach us too
     controller = RunController(lambda: window.document.model if window.document else None,

@@ -37,7 +37,8 @@ def test_the_loop_is_made_once_and_runs_tasks_while_qt_processes_events(qtbot):
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from designer.app import event_loop, make_application, start_task
+    from designer.app import make_application
+    from designer.loop import event_loop, start_task
 
     make_application([], theme="light")
     loop = event_loop()
