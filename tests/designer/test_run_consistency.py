@@ -5,13 +5,11 @@ moves a deployed component."""
 
 from __future__ import annotations
 
-import copy
-
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.designer.test_run_mode import EXAMPLES, run_window, state_dir, toolbar_button
+from tests.designer.test_run_mode import EXAMPLES, choose_unreachable_hosts, run_window, state_dir, toolbar_button
 
 __all__ = ["run_window", "state_dir"]  # run mode on Figure 1's VXI1, records in the test's own folder
 
@@ -64,15 +62,9 @@ def test_a_vxi_with_errors_is_not_deployed_and_its_errors_are_named(qtbot, run_w
 
 
 def test_a_deploy_error_counts_once_and_leaves_when_another_file_opens(qtbot, run_window, tmp_path):
-    from backend.vxdl import read_file
-
     window, controller = run_window
     ui = controller.ui
-    substrate = copy.deepcopy(read_file(EXAMPLES / "figure1-substrate.vxdl", role="substrate").model)
-    for host in substrate.hosts.values():
-        host.uri = f"test://{tmp_path}/missing/{host.id}.xml"  # every host unreachable
-    controller.choose_substrate(model=substrate)
-    ui.panel.backend_combo.setCurrentIndex(ui.panel.backend_combo.findData("libvirt"))
+    choose_unreachable_hosts(controller, tmp_path)
     assert window.status_problems.text() == "No problems"
     window.actions_by_name["run_deploy"].trigger()
     problems = window.docks.problems

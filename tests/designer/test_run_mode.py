@@ -86,16 +86,22 @@ def test_deploy_from_the_designer_turns_every_item_running(qtbot, run_window):
     assert "no real traffic counters" not in plot.message() and "Torn down" in plot.message()
 
 
-def test_a_deployment_that_fails_marks_the_item_and_lists_the_error(qtbot, run_window, tmp_path):
+def choose_unreachable_hosts(controller, folder) -> None:
+    """Deploy next on Figure 1's substrate whose every host URI names a missing test-driver file."""
     from backend.vxdl import read_file
 
-    window, controller = run_window
-    ui = controller.ui
     substrate = copy.deepcopy(read_file(EXAMPLES / "figure1-substrate.vxdl", role="substrate").model)
     for host in substrate.hosts.values():
-        host.uri = f"test://{tmp_path}/missing/{host.id}.xml"  # every host unreachable
+        host.uri = f"test://{folder}/missing/{host.id}.xml"  # every host unreachable
     controller.choose_substrate(model=substrate)
-    ui.panel.backend_combo.setCurrentIndex(ui.panel.backend_combo.findData("libvirt"))
+    panel = controller.ui.panel
+    panel.backend_combo.setCurrentIndex(panel.backend_combo.findData("libvirt"))
+
+
+def test_a_deployment_that_fails_marks_the_item_and_lists_the_error(qtbot, run_window, tmp_path):
+    window, controller = run_window
+    ui = controller.ui
+    choose_unreachable_hosts(controller, tmp_path)
     assert controller.backend == "libvirt"
     window.actions_by_name["run_deploy"].trigger()
     problems = window.docks.problems
