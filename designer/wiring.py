@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from backend.model import Substrate
 from designer.actions import tooltip
-from designer.edit_names import plural
 from widgets.periods_edit import PeriodsChange
 
 
 class Wiring(QObject):
     """Re-wires the window's parts each time a document is shown; runs live validation."""
 
+    document_shown = Signal()  # a new document is shown (after its scene and editor are wired)
+    validated = Signal()  # the problems were counted and listed again
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
         self.problems: list = []
+        self.problem_sources: list = []  # callables giving more problems to count and list (run mode's failures)
         self.timer = QTimer(window)
         self.timer.setSingleShot(True)
         self.timer.setInterval(120)
@@ -71,6 +74,7 @@ class Wiring(QObject):
         docks.timeline.set_model(doc.model)
         docks.minimap.set_view(w.view)
         self.selection_changed()
+        self.document_shown.emit()
 
     def title(self, *_args) -> None:
         """Refresh the window title and counts."""
@@ -120,15 +124,14 @@ class Wiring(QObject):
             seen = {(p.code, p.element_id) for p in found}
             found = [p for p in doc.read_problems if (p.code, p.element_id) not in seen] + found
         self.problems = found
+        found = found + [p for source in self.problem_sources for p in source()]
         w.scene.set_problems(found)
         docks = w.docks
         docks.problems.set_problems(found)
-        errors = sum(p.severity == "error" for p in found)
-        warnings = len(found) - errors
-        w.status_problems.setText(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}" if found
-                                  else "No problems")
+        w.status_problems.setText(docks.problems.summary())  # one count, the dock's
         docks.inspector.refresh()
         w.update_title()
+        self.validated.emit()
 
     def _rename(self, old: str, new: str) -> None:
         self.window.editor.edit([old], {"id": new})

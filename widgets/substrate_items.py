@@ -34,6 +34,8 @@ def far(painter: QPainter, detail_zoom: float) -> bool:
     return bool(detail_zoom) and QStyleOptionGraphicsItem.levelOfDetailFromTransform(
         painter.worldTransform()) < detail_zoom
 
+TEXT_PT = 9.0  # every text of the view, so that it reads at 9 pt or more from 100 % zoom up
+
 
 def vxi_colour(index: int) -> QColor:
     """The colour of the index-th request."""
@@ -60,7 +62,7 @@ def load_colour(colours: dict[str, QColor], fraction: float | None, dark: bool =
     return QColor(LOAD_COLOURS[dark][-1])
 
 
-def small_font(size: float = 8.5, bold: bool = False) -> QFont:
+def small_font(size: float = TEXT_PT, bold: bool = False) -> QFont:
     """The font of labels in the view."""
     font = QFont()
     font.setPointSizeF(size)
@@ -101,8 +103,8 @@ class ChipItem(QGraphicsItem):
         super().__init__(parent)
         self.request, self.component, self.letter = request, component, letter
         self.colour, self.colours = colour, colours
-        self.font = small_font(8.0)
-        metrics = metrics_of(8.0)
+        self.font = small_font(TEXT_PT)
+        metrics = metrics_of(TEXT_PT)
         self.width = CHIP_HEIGHT + 4 + metrics.horizontalAdvance(component) + 6
         self.setToolTip(tip)
 
@@ -122,7 +124,7 @@ class ChipItem(QGraphicsItem):
         square = QRectF(rect.left(), rect.top(), CHIP_HEIGHT - 1, rect.height())
         painter.setBrush(self.colour)
         painter.drawRoundedRect(square, 4, 4)
-        painter.setFont(small_font(7.5, bold=True))
+        painter.setFont(small_font(TEXT_PT, bold=True))
         painter.setPen(QColor("#ffffff"))
         painter.drawText(square, Qt.AlignmentFlag.AlignCenter, self.letter)
         painter.setFont(self.font)
@@ -222,12 +224,12 @@ class HostBox(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(c["item_fill"] if not self.provisioned else blend(c["background"], c["provisioned"], 0.08))
         painter.drawRoundedRect(rect, 6, 6)
-        painter.setFont(small_font(9.0, bold=True))
+        painter.setFont(small_font(TEXT_PT, bold=True))
         painter.setPen(c["text"])
         title = QRectF(rect.left() + PAD, rect.top() + PAD / 2, rect.width() - 2 * PAD, TITLE_HEIGHT)
         painter.drawText(title, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title())
         y = rect.top() + TITLE_HEIGHT + PAD
-        painter.setFont(small_font(7.8))
+        painter.setFont(small_font(TEXT_PT))
         for bar in self.bars:
             track = QRectF(rect.left() + PAD, y, rect.width() - 2 * PAD, BAR_HEIGHT)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -336,7 +338,7 @@ class LinkLabelItem(QGraphicsItem):
     def refresh(self, centre: QPointF) -> None:
         """Resize around `centre` for the link's current lines."""
         self.prepareGeometryChange()
-        metrics = metrics_of(7.8)
+        metrics = metrics_of(TEXT_PT)
         lines = [self.link.title(), *self.link.lines]
         width = max(metrics.horizontalAdvance(t) for t in lines) + 10
         height = len(lines) * metrics.height() + 4
@@ -356,7 +358,7 @@ class LinkLabelItem(QGraphicsItem):
         painter.setPen(QPen(self.link.colour(), 1.0))
         painter.setBrush(background)
         painter.drawRoundedRect(self.rect, 3, 3)
-        painter.setFont(small_font(7.8))
+        painter.setFont(small_font(TEXT_PT))
         metrics = QFontMetricsF(painter.font())
         y = self.rect.top() + 2
         for i, text in enumerate([self.link.title(), *self.link.lines]):
@@ -399,13 +401,13 @@ class LegendItem(QGraphicsItem):
 
     def lines(self) -> list[str]:
         """The legend as text."""
-        out = [f"{letter}  {text}" for letter, _c, text in self.requests]
+        out = [f"{letter}  {text}" if letter else text for letter, _c, text in self.requests]
         out += [f"load {label}" for _limit, label in LOAD_BANDS]
         out += ["dashed: provisioned (used only when nothing else fits)"]
         return out
 
     def boundingRect(self) -> QRectF:
-        metrics = metrics_of(8.0)
+        metrics = metrics_of(TEXT_PT)
         width = max(metrics.horizontalAdvance(t) for t in self.lines()) + 44
         return QRectF(0, 0, width, len(self.lines()) * (metrics.height() + 3) + 12)
 
@@ -415,19 +417,24 @@ class LegendItem(QGraphicsItem):
         painter.setPen(QPen(c["grid"], 1.0))
         painter.setBrush(c["background"])
         painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
-        painter.setFont(small_font(8.0))
+        painter.setFont(small_font(TEXT_PT))
         metrics = QFontMetricsF(painter.font())
         step = metrics.height() + 3
         y = 6.0
         for letter, colour, text in self.requests:
             square = QRectF(8, y + 1, step - 4, step - 4)
+            if not letter:  # a refused request: its text only
+                painter.setPen(c["muted_text"])
+                painter.drawText(QPointF(36, y + metrics.ascent()), text)
+                y += step
+                continue
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(square, 3, 3)
             painter.setPen(QColor("#ffffff"))
-            painter.setFont(small_font(7.0, bold=True))
+            painter.setFont(small_font(TEXT_PT, bold=True))
             painter.drawText(square, Qt.AlignmentFlag.AlignCenter, letter)
-            painter.setFont(small_font(8.0))
+            painter.setFont(small_font(TEXT_PT))
             painter.setPen(c["text"])
             painter.drawText(QPointF(36, y + metrics.ascent()), text)
             y += step

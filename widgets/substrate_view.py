@@ -480,17 +480,18 @@ class SubstrateView(QGraphicsView):
     def _legend_entries(self) -> list[tuple[str, QColor, str]]:
         if self.mapping is None:
             return []
-        entries = []
+        entries, refused = [], []
         for i, result in enumerate(self.mapping.requests):
-            if not result.accepted:
-                state = "refused"
-            elif not is_active(result, self.at_time):
+            if not result.accepted:  # nothing of it is drawn: no letter, no colour, listed after the placed ones
+                refused.append(("", QColor(), f"{result.id}: refused"))
+                continue
+            if not is_active(result, self.at_time):
                 state = "not running at this time"
             else:
                 hosts = sorted(set(result.nodes.values()))
                 state = f"{len(result.nodes)} parts on {', '.join(hosts)}"
             entries.append((vxi_letter(i), vxi_colour(i), f"{result.id}: {state}"))
-        return entries
+        return entries + refused
 
 
 def _structure_of(substrate: Substrate, background: str, dark: bool) -> tuple:

@@ -275,6 +275,30 @@ class DeploySession:
             lock.release()
         return result
 
+    def stop(self, component: str) -> str:
+        """Stop a deployed component, which stays deployed (a domain powered off, a namespace unplugged);
+        returns its key. SessionError when the backend cannot."""
+        return self._power(component, "stop")
+
+    def start(self, component: str) -> str:
+        """Start a stopped component again; returns its key."""
+        return self._power(component, "start")
+
+    def _power(self, component: str, action: str) -> str:
+        record = self.record
+        try:
+            comp = record.find(component)
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0]), 2) from None
+        key = record.key_of(comp)
+        self.deployer.on_progress = self._emit
+        try:
+            getattr(self.deployer, action)(key)
+        except DeployError as exc:
+            raise SessionError(str(exc), 1, comp.id) from exc
+        state.save(record)
+        return key
+
     def watch_lifecycle(self, notify) -> object | None:
         """The backend's lifecycle events of the deployment's components: `notify(host, name, event)` from the
         backend's event thread, until `close()` of the watch returned; None where there are none."""

@@ -23,7 +23,7 @@ from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.netns import kernel
 from backend.deploy.netns.counters import NetnsSource, probes_of
 from backend.deploy.plan import Plan, safe_name
-from backend.deploy.progress import RUNNING, Tracker
+from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
 
 UPLINK, FABRIC_BRIDGE, UNDERLAY_MTU = "upl", "fab", 1600
@@ -183,10 +183,34 @@ class NetnsDeployer(Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """A component is running while its namespace exists."""
+        """A component is running while its namespace exists (stopped when it was stopped on purpose)."""
         for comp in self.record.components.values():
-            comp.state = "running" if kernel.namespace_exists(comp.name) else "missing"
+            if not kernel.namespace_exists(comp.name):
+                comp.state = "missing"
+            elif comp.state != STOPPED:
+                comp.state = RUNNING
         return self.record
+
+    def stop(self, key: str) -> None:
+        """Unplug a component: the host ends of its interfaces go down (its own settings and routes stay)."""
+        self._plug(key, STOPPED, "down", kernel.set_down)
+
+    def start(self, key: str) -> None:
+        """Plug a stopped component back in: the host ends of its interfaces come up again."""
+        self._plug(key, RUNNING, "up", kernel.set_up)
+
+    def _plug(self, key: str, state: str, word: str, action) -> None:
+        comp = self.record.components[key]
+        host_ns = self.record.hosts[comp.host]
+        if not kernel.namespace_exists(comp.name):
+            raise DeployError(f"{key} is gone: its namespace {comp.name} no longer exists (see vxi status)",
+                              comp.host, state)
+        self.tracker = Tracker(self.on_progress, len(comp.interfaces), RUNNING if state == STOPPED else STARTING)
+        for iface in comp.interfaces:
+            self._step(comp.host, f"bringing {iface.host_side} {word}", action, host_ns, iface.host_side, component=key)
+            self.tracker.advance()
+        comp.state = state
+        self.tracker.emit(key, state, f"{key} {state}", comp.host, 1.0)
 
     def teardown(self) -> list[str]:
         """Delete every namespace named with this deployment's prefix (their links and qdiscs go with them)."""
