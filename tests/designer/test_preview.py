@@ -276,7 +276,9 @@ def test_refused_requests_are_listed_apart_and_draw_nothing(preview, qtbot):
     panel.add_extra(str(EXAMPLES / "figure4.vxdl"))  # needs more storage than any host has
     qtbot.waitUntil(lambda: any(line.startswith("figure4:") for line in panel.refusals()), timeout=WAIT_MS)
     _settle(qtbot, panel)
-    assert panel.placed() == ["A  VXI1: 4 parts on P2, P3, P4", "B  VXI2: 5 parts on P4, P6"]
+    placed = panel.placed()  # which hosts is the algorithm's choice; letters, names and counts are not
+    assert [line.split(" on ")[0] for line in placed] == ["A  VXI1: 4 parts", "B  VXI2: 5 parts"]
+    assert all(set(line.split(" on ")[1].split(", ")) <= set(panel.view.boxes) for line in placed)
     assert "storage" in panel.refusals()[0] and panel.refused_title.text() == "Refused requests (1)"
     assert not any("figure4" in line for line in panel.placed())
     assert "figure4" not in {req for req, _c, _h in _chips(panel.view)}  # no chip, no letter
