@@ -1,7 +1,7 @@
 """Builds the one compiled module, backend/vxdl/_walk (a C walk of lxml's tree for fast VXDL reading).
 
-Everything else is in pyproject.toml. The module is optional: without Cython or a C compiler the readers
-in backend/vxdl/fast.py give the same models, only slower.
+Everything else is in pyproject.toml. The module is optional: without Cython or a C compiler the pure-Python
+walk in backend/vxdl/walk.py gives the same models, only slower.
 """
 
 from setuptools import Extension, setup

@@ -20,7 +20,8 @@ from lxml import etree
 
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
-from backend.vxdl import fast, read_file, write_bytes
+from backend.vxdl import read_file, write_bytes
+from backend.vxdl.walk import active_walker
 from backend.vxdl.writer import atomic_write
 
 
@@ -82,7 +83,7 @@ def main() -> None:
         bare_s, read_s, read_ratio = paired(args.repeat, bare, lambda: read_file(path))
         _, write_s, write_ratio = paired(args.repeat, bare, lambda: atomic_write(Path(folder) / "out.vxdl",
                                                                                  write_bytes(result.model)))
-    compiled = "compiled walk" if fast.COMPILED else "NO compiled walk (pure Python readers)"
+    compiled = "compiled walk" if active_walker().compiled else "NO compiled walk (the pure-Python walk)"
     print(f"VXI of {args.components} components, {len(vxi.links)} links, {len(data) / 1e6:.1f} MB of VXDL; {compiled}")
     print(f"{'bare lxml parse':<22}{bare_s * 1e3:9.1f} ms")
     print(f"{'read + validate':<22}{read_s * 1e3:9.1f} ms   ratio {read_ratio:5.2f}x (goal: within 3x)")

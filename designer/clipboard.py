@@ -7,8 +7,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from designer.commands import AddComponent, AddLink, macro
 from designer.factory import id_prefix
+from designer.undo import AddComponent, AddLink, macro
 
 
 @dataclass

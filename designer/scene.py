@@ -9,9 +9,9 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from backend.model import Change
+from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
 from designer.items.link import PLACE_LABELS_UP_TO
-from designer.theme import scene_colours
 
 GRID = 20.0
 LABELS_FROM, PORTS_FROM = 0.15, 0.3
@@ -265,10 +265,6 @@ class DesignScene(QGraphicsScene):
     def _content_rect(self) -> QRectF:
         rect = self.itemsBoundingRect()
         return rect.adjusted(-2000, -2000, 2000, 2000)
-
-    def grow_to_content(self) -> None:
-        """Make sure the scene rect holds every item with room around it."""
-        self.setSceneRect(self.sceneRect().united(self._content_rect()))
 
     # ----- view state -----
     def set_period(self, period: str | None) -> None:

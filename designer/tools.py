@@ -1,4 +1,6 @@
-"""Pointer tools of the view: select (the default), link (drag from an item or port to another), pan."""
+"""Pointer tools of the view: select (the default) and link (drag from an item or port to another).
+
+Panning is not a tool: the view pans with the middle button or space+drag whatever the tool."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsView
 from designer.items import ComponentItem
 from designer.items.ports import PortItem
 
-SELECT, LINK, PAN = "select", "link", "pan"
+SELECT, LINK = "select", "link"
 
 
 def endpoint_at(view: QGraphicsView, pos) -> tuple[str, str | None] | None:

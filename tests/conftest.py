@@ -30,3 +30,10 @@ def _collect_garbage_on_the_main_thread():
     gc.disable()
     yield
     gc.collect()
+
+
+@pytest.fixture
+def root():
+    """Skip a test that needs root (network namespaces, tc) when not running as root."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, tc)")

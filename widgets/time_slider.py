@@ -4,7 +4,7 @@ under the slider and the chosen moment described beside it.
 Public API:
     TimeSlider(parent=None)
         set_moments(descriptions: list[str], marks: list[str], current: int = 0)
-        current() -> int,  set_current(index),  description() -> str
+        current() -> int,  description() -> str
         signal moment_changed(int)
 """
 
@@ -97,10 +97,6 @@ class TimeSlider(QWidget):
     def current(self) -> int:
         """The index of the chosen moment."""
         return self.slider.value()
-
-    def set_current(self, index: int) -> None:
-        """Choose a moment (emits moment_changed when it changes)."""
-        self.slider.setValue(index)
 
     def description(self) -> str:
         """The words shown for the chosen moment."""

@@ -1,14 +1,20 @@
-"""Turning a mapping into running things: one Deployer interface, three backends, records on disk.
+"""Turning a mapping into running things: one Deployer interface, three backends, records on disk, and
+the deploy session that `vxi deploy` and the designer's run mode share.
 
-    deployer = make_deployer("netns", substrate, vxis)     # or "test", "libvirt"
-    record = deployer.deploy(mapping)                      # DeployError after a full rollback
-    deployer.migrate("ra", "core2"); deployer.status(); deployer.teardown()
+    session = DeploySession(substrate, vxis, "netns", on_progress=print)   # or "test", "libvirt"
+    record = session.deploy()                 # Progress events; SessionError after a full rollback
+    session.migrate("ra", "core2"); session.status(); session.teardown()
 """
 
+from backend.deploy.backends import BACKENDS, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
+from backend.deploy.describe import describe
 from backend.deploy.plan import PlanError
+from backend.deploy.progress import Progress
 from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface
-from backend.deploy.session import BACKENDS, describe, locate, make_deployer, reopen
+from backend.deploy.session import DeploySession, SessionError
+from backend.deploy.state import locate
 
-__all__ = ["BACKENDS", "ComponentRecord", "DeployError", "Deployer", "DeploymentRecord", "Interface",
-           "MigrationResult", "PlanError", "describe", "locate", "make_deployer", "reopen"]
+__all__ = ["BACKENDS", "ComponentRecord", "DeployError", "DeploySession", "Deployer", "DeploymentRecord",
+           "Interface", "MigrationResult", "PlanError", "Progress", "SessionError", "describe", "locate",
+           "make_deployer", "reopen"]

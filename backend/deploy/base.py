@@ -6,19 +6,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from backend.deploy.counters import CounterSource
 from backend.deploy.plan import Plan, build_plan
-from backend.deploy.record import DeploymentRecord, Interface, new_tag
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, Listener, Tracker
+from backend.deploy.record import FAILED as DEPLOYMENT_FAILED
+from backend.deploy.record import RUNNING as DEPLOYMENT_RUNNING
+from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface, new_tag
 from backend.embedding.mapping import Mapping
 from backend.model import Infrastructure, Substrate
 
 
 class DeployError(RuntimeError):
-    """A step that failed: names the host and the step, and says what was rolled back."""
+    """A step that failed: names the host and the step, and says what was rolled back; `left` lists what
+    a rollback could not remove (empty when it removed everything)."""
 
-    def __init__(self, message: str, host: str | None = None, step: str | None = None):
+    def __init__(self, message: str, host: str | None = None, step: str | None = None,
+                 left: list[str] | None = None):
         super().__init__(message)
         self.host = host
         self.step = step
+        self.left = list(left or [])
 
 
 @dataclass
@@ -74,7 +81,9 @@ class Deployer(ABC):
         self.record = DeploymentRecord(tag or new_tag(), self.backend, substrate.id, [v.id for v in vxis])
         self.plan: Plan | None = None
         self.persist: Callable[[DeploymentRecord], object] | None = None  # called whenever the record changes
-        self.on_step: Callable[[str, str | None], object] | None = None  # (step, host) before each step
+        self.on_progress: Listener | None = None  # gets a Progress before each step and at each state change
+        self.tracker = Tracker(None)
+        self.left: list[str] = []  # what the last rollback could not remove
 
     @classmethod
     def from_record(cls, record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
@@ -85,7 +94,9 @@ class Deployer(ABC):
         deployer.record = record
         deployer.plan = None
         deployer.persist = None
-        deployer.on_step = None
+        deployer.on_progress = None
+        deployer.tracker = Tracker(None)
+        deployer.left = []
         deployer._attach()
         return deployer
 
@@ -99,33 +110,71 @@ class Deployer(ABC):
         return self.record.id
 
     def deploy(self, mapping: Mapping) -> DeploymentRecord:
-        """Create everything the mapping asks for; on failure remove it all and raise DeployError."""
+        """Create everything the mapping asks for; on failure remove it all and raise DeployError.
+        Each step goes to `on_progress` first; every component starts defined and ends running."""
         self.plan = build_plan(self.substrate, self.vxis, mapping)
         self._prepare(self.plan)
         self._persist()
+        tracker = self.tracker = Tracker(self.on_progress, self._units(self.plan))
         journal = Journal()
         try:
+            for key, comp in self.record.components.items():
+                tracker.emit(key, DEFINED, f"{key} defined", comp.host)
             self._create(self.plan, journal)
         except BaseException as exc:  # an interrupt (Ctrl-C) rolls back too
-            left = journal.rollback()
+            left = self.left = journal.rollback()
             step = getattr(exc, "step", None)
             host = getattr(exc, "host", None)
             reason = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
             message = reason + f" (rolled back {'all' if not left else 'part'} of what was created"
             message += f"; left: {'; '.join(left)})" if left else ")"
-            self.record.state, self.record.error = "failed", message
+            self.record.state, self.record.error = DEPLOYMENT_FAILED, message
             self._after_rollback()
             self._persist()
+            self._rolled_back(message)
             if not isinstance(exc, Exception):
                 raise
-            raise DeployError(message, host, step) from exc
-        self.record.state = "running"
+            raise DeployError(message, host, step, left) from exc
+        self.record.state = DEPLOYMENT_RUNNING
         self._persist()
+        tracker.emit(None, RUNNING, f"deployment {self.tag} running on the {self.record.backend} backend",
+                     fraction=1.0)
         return self.record
 
-    def _report(self, step: str, host: str | None) -> None:
-        if self.on_step is not None:
-            self.on_step(step, host)
+    def _moving(self, component: str, host: str) -> tuple[ComponentRecord, str]:
+        """The component a migration moves and its key (DeployError when it is on `host` already)."""
+        comp = self.record.find(component)
+        if host == comp.host:
+            raise DeployError(f"{component} is already on {host}", host, "migrate")
+        if comp.state == "stopped":
+            raise DeployError(f"{component} is stopped: start it before moving it", comp.host, "migrate")
+        return comp, self.record.key_of(comp)
+
+    def _units(self, plan: Plan) -> int:
+        """How many units (objects created) a deployment of this plan counts, for its fraction done."""
+        return len(plan.components) + len(plan.segments)
+
+    def _report(self, step: str, host: str | None, component: str | None = None) -> None:
+        """A step about to run (for a component, when it concerns one)."""
+        self.tracker.step(step, host, component)
+
+    def _running(self, key: str) -> None:
+        """A component is up: its record says so, its progress too."""
+        comp = self.record.components[key]
+        comp.state = RUNNING
+        self.tracker.advance()
+        self.tracker.emit(key, RUNNING, f"{key} running", comp.host)
+
+    def _rolled_back(self, message: str) -> None:
+        """After a rollback: the component being created failed, the others are back to defined."""
+        tracker = self.tracker
+        for key, last in list(tracker.states.items()):
+            host = self.record.components[key].host
+            if key == tracker.current:
+                tracker.emit(key, FAILED, message, host)
+            elif last != DEFINED:
+                tracker.emit(key, DEFINED, f"{key} removed by the rollback", host)
+        tracker.emit(None, FAILED, message, tracker.host)
 
     def _persist(self) -> None:
         if self.persist is not None:
@@ -134,8 +183,6 @@ class Deployer(ABC):
     def _describe(self, plan: Plan, names: dict[str, str], ifnames: dict[tuple[str, int], tuple[str, str]]
                   ) -> None:
         """Fill the record's components and segments from the plan."""
-        from backend.deploy.record import ComponentRecord
-
         for key, pc in plan.components.items():
             interfaces = []
             for j, (seg, att) in enumerate(plan.segments_of(key)):
@@ -156,6 +203,10 @@ class Deployer(ABC):
         """Backend hook after a rollback (close connections, for instance)."""
         return None
 
+    def close(self) -> None:
+        """Release what the deployer holds open (connections); the deployment itself stays."""
+        return None
+
     @abstractmethod
     def _prepare(self, plan: Plan) -> None:
         """Name everything and fill the record (before anything is created, so a crash leaves a trace)."""
@@ -174,4 +225,28 @@ class Deployer(ABC):
 
     @abstractmethod
     def migrate(self, component: str, host: str) -> MigrationResult:
-        """Move a component (a router, typically) to another host."""
+        """Move a component (a router, typically) to another host; its steps go to `on_progress`."""
+
+    @abstractmethod
+    def counter_source(self) -> CounterSource:
+        """The byte counters of every deployed interface (which says when they are not real traffic)."""
+
+    def lifecycle_watch(self, notify: Callable[[str, str, str], object]) -> object | None:
+        """A watch that calls `notify(host, name, event)` when a component starts, stops or crashes behind our
+        back, until its `close()`; None when the backend sends no such events."""
+        return None
+
+    def stop(self, key: str) -> None:
+        """Stop a deployed component, keeping it deployed (its state becomes 'stopped'); DeployError when the
+        backend cannot stop its components."""
+        raise DeployError(f"the {self.record.backend} backend cannot stop a component", None, "stop")
+
+    def start(self, key: str) -> None:
+        """Start a stopped component again (its state becomes 'running'); DeployError when the backend cannot."""
+        raise DeployError(f"the {self.record.backend} backend cannot start a component", None, "start")
+
+    def exec(self, key: str, argv: list[str]) -> int:
+        """Run a command inside a deployed component, its output on this process's own; returns its exit code.
+        DeployError when the backend cannot run commands in its components."""
+        raise DeployError(f"the {self.record.backend} backend cannot run commands inside its components",
+                          None, "exec")

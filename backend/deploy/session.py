@@ -1,108 +1,366 @@
-"""What the command line and the designer share: pick a backend, reopen a recorded deployment,
-find a component across deployments, and describe a record for people."""
+"""One deployment from its inputs to its end, the same for `vxi deploy` and the designer's run mode:
+embed → refusals → deployer → record → deploy, then status, migrate (to a host that can take the
+component) and teardown, every step reported as a `Progress` to one listener.
+
+    session = DeploySession(substrate, [vxi], "test", on_progress=print)
+    record = session.deploy()                  # SessionError after a rollback
+    session.migrate("r1", "P1"); session.status(); session.teardown()
+
+Deployments share their substrate: a new one is embedded on what the deployments already recorded on it
+hold (`state.holds_on`), under the state's admission lock, and reserves its own share before anything is
+created. One failure policy: a deployment whose rollback removed everything is forgotten (no record stays);
+one whose rollback left objects keeps its record (state failed, the error naming what was left, no capacity
+held), so that `vxi teardown ID` can finish the job. A deploy that was killed leaves an interrupted record,
+which `vxi teardown ID` or the next deploy cleans.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.base import Deployer
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.backends import able, backend, make_deployer, reopen
+from backend.deploy.base import Deployer, DeployError, MigrationResult
+from backend.deploy.plan import PlanError
+from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
+from backend.deploy.record import DEPLOYING, FAILED, INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
+from backend.embedding import InfeasibleMappingError, Mapping
+from backend.embedding.fits import HostFit, host_fits
+from backend.embedding.held import Hold, embed_held, holds_of
 from backend.model import Infrastructure, Substrate
-from backend.model import units as U
-
-BACKENDS = ("test", "netns", "libvirt")
 
 
-def make_deployer(backend: str, substrate: Substrate, vxis: list[Infrastructure],
-                  tag: str | None = None) -> Deployer:
-    """A deployer for a backend name: test (libvirt's test driver, one host file per host),
-    libvirt (the URIs of the substrate) or netns (this machine's kernel)."""
-    if backend == "netns":
-        from backend.deploy.netns.deployer import NetnsDeployer
+class SessionError(RuntimeError):
+    """A deployment job that could not be done, in one sentence: `code` 1 (it does not fit, a step failed)
+    or 2 (bad input); `element` names the VXI, component or host it concerns, when there is one."""
 
-        return NetnsDeployer(substrate, vxis, tag)
-    if backend in ("test", "libvirt"):
-        from backend.deploy.libvirt.deployer import LibvirtDeployer
-
-        return LibvirtDeployer(substrate, vxis, tag, test_only=backend == "test")
-    raise ValueError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
+    def __init__(self, message: str, code: int = 1, element: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.element = element
 
 
-def _recorded_substrate(record: DeploymentRecord) -> Substrate | None:
-    path = record.files.get("substrate")
-    if not path or not Path(path).exists():
-        return None
+def read_model(path: str | Path, kind: type) -> Infrastructure | Substrate:
+    """A substrate or a VXI (`kind`) from a VXDL file; SessionError code 2 when it cannot be read or is of the
+    other kind, code 1 when it has errors."""
+    from backend.vxdl import VxdlFileError, read_file
+
     try:
-        from backend.vxdl import read_file
-
-        model = read_file(path, "substrate").model
-    except Exception:
-        return None
-    return model if isinstance(model, Substrate) else None
-
-
-def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`") -> DeploymentRecord:
-    """The named deployment, else the most recent running one (KeyError with a message otherwise)."""
-    if deployment:
-        return state.load(deployment)
-    running = [r for r in state.load_all() if r.state == "running"]
-    if not running:
-        raise KeyError(f"no running deployment ({hint})")
-    return running[-1]
+        result = read_file(path, "substrate" if kind is Substrate else None)
+    except (VxdlFileError, OSError) as exc:
+        raise SessionError(str(exc), 2) from None
+    errors = result.errors
+    if result.model is None or errors:
+        first = errors[0].format() if errors else "no model could be read"
+        raise SessionError(f"{path}: {len(errors)} error(s), first: {first} (run vxi validate)", 1)
+    if not isinstance(result.model, kind):
+        raise SessionError(f"{path}: not {'a substrate' if kind is Substrate else 'a VXI'}", 2)
+    return result.model
 
 
-def reopen(record: DeploymentRecord) -> Deployer:
-    """A deployer managing a recorded deployment (its substrate re-read when its file still exists)."""
-    if record.backend == "netns":
-        from backend.deploy.netns.deployer import NetnsDeployer
+def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infrastructure], component: str,
+                 now: float | None = None, held: list[Hold] | None = None) -> list[HostFit]:
+    """Every host of the substrate, saying whether a deployed component (key or id) can move there now, with
+    what the other deployments on the substrate hold (read from the state when `held` is None)."""
+    moving = record.find(component)
+    placed = {(c.vxi, c.id): c.host for c in record.components.values()}
+    if held is None:
+        held = state.holds_on(record.substrate or substrate.id, exclude=record.id)[0]
+    return host_fits(substrate, vxis, placed, (moving.vxi, moving.id), now, held)
 
-        return NetnsDeployer.from_record(record, _recorded_substrate(record))
-    from backend.deploy.libvirt.deployer import LibvirtDeployer
 
-    return LibvirtDeployer.from_record(record, _recorded_substrate(record))
+@contextlib.contextmanager
+def _state_errors() -> Iterator[None]:
+    """The deployment state's errors (a damaged database, a busy deployment) as a SessionError, code 1."""
+    try:
+        yield
+    except state.StateError as exc:
+        raise SessionError(str(exc), 1) from None
 
 
-def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRecord, str]:
-    """The deployment holding a component, and the component's key (KeyError with a clear message)."""
-    records = [state.load(deployment)] if deployment else [
-        r for r in state.load_all() if r.state in ("running", "deploying")]
-    hits = []
-    for record in records:
+class DeploySession:
+    """A deployment made (or reopened) here: its inputs, its deployer, the last state of each component."""
+
+    def __init__(self, substrate: Substrate | None, vxis: list[Infrastructure] | None, backend: str = "test",
+                 algorithm: str = "best", files: dict | None = None, on_progress: Listener | None = None):
+        self.substrate = substrate
+        self._vxis: list[Infrastructure] | None = list(vxis) if vxis is not None else None
+        self.backend = backend
+        self.algorithm = algorithm
+        self.files = dict(files or {})
+        self.on_progress = on_progress
+        self.deployer: Deployer | None = None
+        self.states: dict[str, str] = {}  # record key -> defined, starting, running or failed
+
+    @classmethod
+    def from_files(cls, substrate_path: str | Path, vxi_paths: list[str | Path], backend: str = "test",
+                   algorithm: str = "best", on_progress: Listener | None = None) -> DeploySession:
+        """A session on models read from files (SessionError naming the file otherwise)."""
+        substrate = read_model(substrate_path, Substrate)
+        vxis = [read_model(path, Infrastructure) for path in vxi_paths]
+        files = {"substrate": str(Path(substrate_path).resolve()), "vxis": [str(Path(p).resolve()) for p in vxi_paths]}
+        return cls(substrate, vxis, backend, algorithm, files, on_progress)
+
+    @classmethod
+    def of_record(cls, record: DeploymentRecord, on_progress: Listener | None = None) -> DeploySession:
+        """A session managing a recorded deployment (its substrate read again from its file; its VXIs too,
+        when they are first needed)."""
+        substrate = recorded_substrate(record)
+        session = cls(substrate, None, record.backend, record.files.get("algorithm", "best"), record.files,
+                      on_progress)
+        session.deployer = reopen(record, substrate)
+        session.states = {key: state_of(comp.state) for key, comp in record.components.items()}
+        return session
+
+    @property
+    def vxis(self) -> list[Infrastructure]:
+        """The VXIs deployed (read again from their files for a reopened deployment)."""
+        if self._vxis is None:
+            self._vxis = recorded_vxis(self.record)
+        return self._vxis
+
+    @property
+    def record(self) -> DeploymentRecord | None:
+        """The deployment's record (None before deploy)."""
+        return self.deployer.record if self.deployer is not None else None
+
+    # ----- deploy -----
+    def embed(self, held: list[Hold] | None = None, holders: list[str] | None = None) -> Mapping:
+        """The mapping of every VXI on what the deployments recorded on the substrate leave (read from the
+        state when `held` is None); SessionError when one is refused, with its reason."""
+        where = self.substrate.id
+        if held is None:
+            with _state_errors():
+                held, holders = state.holds_on(where)
+        self._emit(Progress(None, STARTING, f"embedding {', '.join(v.id for v in self.vxis)} on {where}", 0.0))
+        try:
+            mapping = embed_held(self.substrate, self.vxis, self.algorithm, held=held)
+        except InfeasibleMappingError as exc:
+            raise SessionError(f"cannot embed on {where}: {exc}", 1) from None
+        except ValueError as exc:
+            raise SessionError(f"cannot embed on {where}: {exc}", 2) from None
+        refused = [r for r in mapping.requests if not r.accepted]
+        if refused:
+            shared = (f" (deployment{'s' if len(holders) > 1 else ''} {', '.join(holders)} already "
+                      f"hold{'' if len(holders) > 1 else 's'} part of it)") if holders else ""
+            raise SessionError("; ".join(f"{r.id} does not fit on {where}{shared}: {r.reason or 'no reason given'}"
+                                         for r in refused), 1, refused[0].id)
+        return mapping
+
+    def deploy(self) -> DeploymentRecord:
+        """Clean interrupted deployments, embed on what the others hold, reserve, then deploy with the record
+        kept in the state; on failure apply the failure policy and raise SessionError (an interrupt is raised
+        again as it is, after the rollback)."""
+        with _state_errors():
+            self._clean_interrupted()
+        with _state_errors(), state.admission():
+            held, holders = state.holds_on(self.substrate.id)
+            mapping = self.embed(held, holders)
+            try:
+                deployer = make_deployer(self.backend, self.substrate, self.vxis)
+            except ValueError as exc:
+                raise SessionError(str(exc), 2) from None
+            deployer.record.files.update(self.files)
+            deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+            lock = state.claim(deployer.tag)
+            try:
+                state.reserve(deployer.record, holds_of(self.vxis, mapping))
+            except BaseException:
+                lock.release(remove=True)
+                raise
+        deployer.persist = state.save
+        deployer.on_progress = self._emit
+        self.deployer = deployer
+        try:
+            deployer.deploy(mapping)
+        except BaseException as exc:
+            kept = self._after_failure()
+            lock.release(remove=not kept)
+            if not isinstance(exc, DeployError | PlanError):
+                raise
+            note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
+            raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
+        lock.release()
+        return deployer.record
+
+    def _clean_interrupted(self) -> None:
+        """Tear down the deployments whose deploy was killed (those this process can reach), each a Progress."""
+        for record in state.load_all():
+            if record.state != INTERRUPTED or backend(record.backend).unavailable() is not None:
+                continue
+            self._emit(Progress(None, STARTING, f"cleaning interrupted deployment {record.id}", 0.0))
+            try:
+                removed = DeploySession.of_record(record).teardown()
+            except SessionError as exc:
+                self._emit(Progress(None, STARTING, f"interrupted deployment {record.id} stays: {exc}", 0.0))
+                continue
+            self._emit(Progress(None, STARTING, f"interrupted deployment {record.id} cleaned: {len(removed)} "
+                                "objects removed", 0.0))
+
+    def _after_failure(self) -> bool:
+        """The failure policy; True when the record is kept (holding no capacity: its components are gone)."""
+        deployer = self.deployer
+        self.close()
+        with _state_errors():
+            if deployer.left:
+                state.release(deployer.tag)
+                return True
+            state.forget(deployer.tag)
+        return False
+
+    def _culprit(self, exc: BaseException) -> str | None:
+        """The component being created when the deployment failed, else the host."""
+        key = self.deployer.tracker.current
+        if key is not None and key in self.deployer.record.components:
+            return self.deployer.record.components[key].id
+        return getattr(exc, "host", None)
+
+    # ----- while it runs -----
+    def status(self) -> DeploymentRecord:
+        """Ask the backend for each component's state, and keep it in the state; each change goes to the
+        listener."""
+        before = {key: comp.state for key, comp in self.record.components.items()}
+        record = self.deployer.status()
+        changed = {key: comp.state for key, comp in record.components.items() if before.get(key) != comp.state}
+        if changed:
+            with _state_errors():
+                state.save_states(record.id, changed)
+        for key, comp in record.components.items():
+            self._set(key, state_of(comp.state), f"{key} {comp.state}", comp.host)
+        return record
+
+    def host_choices(self, component: str) -> list[HostFit]:
+        """Every host of the substrate, saying whether `component` can move there now, and why not."""
+        if self.substrate is None:
+            raise SessionError(f"the substrate of deployment {self.record.id} cannot be read again "
+                               f"({self.files.get('substrate') or 'no file recorded'}): its hosts are unknown", 2)
+        try:
+            return host_choices(self.record, self.substrate, self.vxis, component)
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0]), 2) from None
+
+    def migrate(self, component: str, host: str) -> MigrationResult:
+        """Move a component to a host that can take it, counting what the other deployments hold there
+        (SessionError saying why another cannot); the record and the capacity it holds are saved afterwards."""
+        record = self.record
         try:
             comp = record.find(component)
         except KeyError as exc:
-            if "several VXIs" in str(exc):
-                raise
-            continue
-        hits.append((record, record.key_of(comp)))
-    if not hits:
-        where = f"deployment {deployment}" if deployment else "any deployment"
-        raise KeyError(f"no component '{component}' in {where}")
-    if len(hits) > 1:
-        ids = ", ".join(r.id for r, _ in hits)
-        raise KeyError(f"'{component}' is in several deployments ({ids}): choose one with --deployment")
-    return hits[0]
+            raise SessionError(str(exc.args[0]), 2) from None
+        key = record.key_of(comp)
+        with _state_errors():
+            lock = state.claim(record.id)
+        try:
+            with _state_errors(), state.admission():  # no deploy is admitted on the host while it is checked
+                if self.substrate is not None:
+                    if host not in self.substrate.hosts:
+                        raise SessionError(f"no host '{host}' in substrate {self.substrate.id} (its hosts: "
+                                           f"{', '.join(self.substrate.hosts)})", 1, host)
+                    choice = next(c for c in self.host_choices(key) if c.host == host)
+                    if not choice.fits:
+                        raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
+                state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
+            self.deployer.on_progress = self._emit
+            try:
+                result = self.deployer.migrate(key, host)
+            except DeployError as exc:
+                with _state_errors():
+                    state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                raise SessionError(str(exc), 1, comp.id) from exc
+            with _state_errors():
+                state.save(record)
+        finally:
+            lock.release()
+        return result
 
+    def stop(self, component: str) -> str:
+        """Stop a deployed component, which stays deployed (a domain powered off, a namespace unplugged);
+        returns its key. SessionError when the backend cannot."""
+        return self._power(component, "stop")
 
-def describe(record: DeploymentRecord) -> list[str]:
-    """Readable lines: the deployment, then one line per component, then notices."""
-    hosts = sorted({c.host for c in record.components.values()})
-    lines = [f"deployment {record.id} ({record.backend} backend, {record.state}): "
-             f"{len(record.vxis)} VXI(s) {', '.join(record.vxis)}, {len(record.components)} components "
-             f"on {len(hosts)} hosts, {len(record.segments)} links"]
-    width = max((len(k) for k in record.components), default=4)
-    for key, comp in record.components.items():
-        lines.append(f"  {key:<{width}}  {comp.kind:<7} on {comp.host:<10} {comp.state:<9} "
-                     f"{' '.join(comp.addresses) or '-'}")
-    for key, seg in record.segments.items():
-        rates = f"{U.human(U.BANDWIDTH, seg['forward_bps'])} / {U.human(U.BANDWIDTH, seg['reverse_bps'])}"
-        lines.append(f"  link {key}: {seg['subnet']}, {rates}, hosts {', '.join(seg['hosts'])}")
-    if not record.outlives_process:
-        lines.append("  note: libvirt's test driver keeps nothing in memory between commands; each host's "
-                     "domains and networks are saved in its host file under "
-                     f"{state.deployments_dir() / record.id}")
-    lines.extend(f"  notice: {n}" for n in record.notices)
-    if record.error:
-        lines.append(f"  error: {record.error}")
-    return lines
+    def start(self, component: str) -> str:
+        """Start a stopped component again; returns its key."""
+        return self._power(component, "start")
+
+    def _power(self, component: str, action: str) -> str:
+        record = self.record
+        try:
+            comp = record.find(component)
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0]), 2) from None
+        key = record.key_of(comp)
+        self.deployer.on_progress = self._emit
+        try:
+            getattr(self.deployer, action)(key)
+        except DeployError as exc:
+            raise SessionError(str(exc), 1, comp.id) from exc
+        state.save(record)
+        return key
+
+    def watch_lifecycle(self, notify) -> object | None:
+        """The backend's lifecycle events of the deployment's components: `notify(host, name, event)` from the
+        backend's event thread, until `close()` of the watch returned; None where there are none."""
+        return self.deployer.lifecycle_watch(notify)
+
+    def exec(self, component: str, argv: list[str]) -> int:
+        """Run a command inside a component, the ids of its VXI's components in `argv` replaced by their
+        addresses (so `ping pc-b` works); its output on ours; returns its exit code."""
+        record = self.record
+        if not backend(record.backend).exec:
+            raise SessionError(f"deployment {record.id} runs on the {record.backend} backend: vxi exec needs the "
+                               f"{' or '.join(able('exec'))} backend", 2)
+        comp = record.find(component)
+        peers = {c.id: c.addresses[0].split("/")[0] for c in record.components.values()
+                 if c.vxi == comp.vxi and c.addresses}
+        try:
+            return self.deployer.exec(record.key_of(comp), [peers.get(word, word) for word in argv])
+        except DeployError as exc:
+            raise SessionError(str(exc), 1, comp.id) from exc
+
+    # ----- ending -----
+    def teardown(self) -> list[str]:
+        """Remove everything the deployment created and forget its record (and the capacity it holds); returns
+        what was removed. When something stays, the record is kept and SessionError says what."""
+        deployer = self.deployer
+        try:
+            with _state_errors():
+                lock = state.claim(deployer.tag)
+        except SessionError:
+            self.close()
+            raise
+        try:
+            try:
+                removed = deployer.teardown()
+            except DeployError as exc:
+                if deployer.record.state == DEPLOYING:  # a bare record (found by name): kept as failed
+                    deployer.record.state, deployer.record.error = FAILED, str(exc)
+                with contextlib.suppress(state.StateError):
+                    state.save(deployer.record)
+                raise SessionError(f"deployment {deployer.tag}: {exc}", 1) from None
+            finally:
+                self.close()
+            with _state_errors():
+                state.forget(deployer.tag)
+        finally:
+            lock.release(remove=True)
+        for key, comp in deployer.record.components.items():
+            self._set(key, DEFINED, f"{key} removed", comp.host)
+        return removed
+
+    def close(self) -> None:
+        """Close the deployer's connections (the deployment itself stays up)."""
+        if self.deployer is not None:
+            self.deployer.close()
+
+    # ----- progress -----
+    def _emit(self, progress: Progress) -> None:
+        if progress.component is not None:
+            self.states[progress.component] = progress.state
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    def _set(self, key: str, value: str, step: str, host: str | None) -> None:
+        if self.states.get(key) != value:
+            self._emit(Progress(key, value, step, 1.0, host))

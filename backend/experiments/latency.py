@@ -14,7 +14,7 @@ from backend.deploy.netns import kernel
 from backend.experiments.lab import Lab
 from backend.experiments.measure import make_flows
 from backend.experiments.topology import Bed, plain_linux, receiver_address, virtual_routers
-from backend.monitor.traffic import start_flows, stop_flow
+from backend.monitor.flows import start_flows, stop_flow
 
 ECHO_PORT = 7007
 PROBE_INTERVAL = 0.01

@@ -6,12 +6,12 @@ import time
 from dataclasses import dataclass, field
 
 from backend.deploy.netns import kernel
+from backend.deploy.netns.counters import NetnsSource, Probe
 from backend.experiments.topology import Bed, receiver_address
+from backend.monitor.flows import Flow, TrafficError, start_flows, stop_flow, wait_flow
 from backend.monitor.iperf import IperfResult
-from backend.monitor.netns_source import NetnsSource, Probe
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX, SeriesKey
-from backend.monitor.traffic import Flow, TrafficError, start_flows, stop_flow, wait_flow
 
 UDP_LARGE, UDP_SMALL = 1472, 36  # payloads that make 1500- and 64-byte IP packets
 WARM_UP = 1.0

@@ -18,15 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.deploy.netns import kernel
+from backend.deploy.netns.counters import NetnsSource, Probe
 from backend.deploy.netns.deployer import UPLINK, NetnsDeployer
 from backend.embedding.mapping import Mapping, RequestMapping
 from backend.experiments.lab import Announcer, fair_shares, sysctl, vni_match
 from backend.model import Quantity
-from backend.monitor.netns_source import NetnsSource, Probe
+from backend.monitor.flows import Flow, TrafficError, start_flows, stop_flow, wait_flow
 from backend.monitor.rates import mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX
-from backend.monitor.traffic import Flow, TrafficError, start_flows, stop_flow, wait_flow
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MOVED, STAYING = "rb", "ra"

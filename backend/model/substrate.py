@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
-from backend.model.events import Change, Observable
-from backend.model.quantity import Quantity
+from backend.model.design import Design
+from backend.model.errors import ModelError
+from backend.model.quantity import Problem, Quantity
+from backend.model.rules import validate_substrate
 from backend.model.timing import Lease
 
 
@@ -62,101 +63,37 @@ class PhysicalLink:
 
 
 @dataclass
-class Substrate(Observable):
+class Substrate(Design):
     """The physical infrastructure that VXIs are embedded on."""
 
     id: str = "substrate"
     lease: Lease = field(default_factory=Lease)
     owner: str | None = None
     users: list[str] = field(default_factory=list)
+    description: str | None = None
     hosts: dict[str, Host] = field(default_factory=dict)
     links: dict[str, PhysicalLink] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=list)
 
     role = "substrate"
+    element = "host"
+    id_change_refused = "a host's id cannot be changed"
 
     @property
     def components(self) -> dict[str, Host]:
-        """Hosts, under the name views use for any document."""
+        """Hosts, under the name views and the base's edits use for any document."""
         return self.hosts
 
-    def links_of(self, host_id: str) -> list[PhysicalLink]:
-        """Physical links at a host."""
-        return [lk for lk in self.links.values() if host_id in (lk.source, lk.destination)]
+    @components.setter
+    def components(self, hosts: dict[str, Host]) -> None:
+        self.hosts = hosts
 
-    def add_component(self, host: Host, index: int | None = None) -> None:
-        """Add a host."""
-        if host.id in self.hosts or host.id in self.links:
-            from backend.model.infrastructure import ModelError
-
-            raise ModelError(f"id '{host.id}' is already used")
-        items = list(self.hosts.items())
-        items.insert(len(items) if index is None else index, (host.id, host))
-        self.hosts = dict(items)
-        self.notify(Change("added", "component", host.id))
-
-    def remove_component(self, host_id: str) -> Host:
-        """Remove a host (its links first)."""
-        host = self.hosts.pop(host_id)
-        self.notify(Change("removed", "component", host_id))
-        return host
-
-    def index_of(self, host_id: str) -> int:
-        """Position of a host in document order."""
-        return list(self.hosts).index(host_id)
-
-    def add_link(self, link: PhysicalLink) -> None:
-        """Add a physical link between two hosts."""
-        from backend.model.infrastructure import ModelError
-
-        if link.id in self.links or link.id in self.hosts:
-            raise ModelError(f"id '{link.id}' is already used")
+    def _check_link(self, link: PhysicalLink) -> None:
+        """Both ends are hosts of this substrate."""
         for end in (link.source, link.destination):
             if end not in self.hosts:
                 raise ModelError(f"no host '{end}'")
-        self.links[link.id] = link
-        self.notify(Change("added", "link", link.id))
 
-    def remove_link(self, link_id: str) -> PhysicalLink:
-        """Remove a physical link."""
-        link = self.links.pop(link_id)
-        self.notify(Change("removed", "link", link_id))
-        return link
-
-    def update(self, object_id: str, **values: object) -> dict[str, object]:
-        """Set fields of a host or link; returns the previous values."""
-        target = self.hosts.get(object_id) or self.links.get(object_id)
-        names = {f.name for f in fields(target)}
-        old = {}
-        for name, value in values.items():
-            if name not in names or name == "id":
-                from backend.model.infrastructure import ModelError
-
-                raise ModelError(f"'{object_id}' has no editable field '{name}'")
-            old[name] = copy.deepcopy(getattr(target, name))
-            setattr(target, name, value)
-        what = "link" if isinstance(target, PhysicalLink) else "component"
-        self.notify(Change("changed", what, object_id, tuple(values)))
-        return old
-
-    def new_id(self, prefix: str) -> str:
-        """An unused id such as host3."""
-        taken = set(self.hosts) | set(self.links)
-        i = 1
-        while f"{prefix}{i}" in taken:
-            i += 1
-        return f"{prefix}{i}"
-
-    def clone(self) -> Substrate:
-        """A deep copy without listeners."""
-        listeners, self._listeners = self._listeners, []
-        try:
-            return copy.deepcopy(self)
-        finally:
-            self._listeners = listeners
-
-    def validate(self):
-        """Semantic problems of this substrate."""
-        from backend.model.rules import validate_substrate
-
+    def validate(self) -> list[Problem]:
+        """Semantic problems of this substrate (see backend.model.rules)."""
         return validate_substrate(self)

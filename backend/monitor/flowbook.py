@@ -15,8 +15,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from backend.monitor.flows import IPERF, Flow, TrafficError, in_namespace, wait_listening
 from backend.monitor.iperf import IperfError, parse_iperf_json
-from backend.monitor.traffic import IPERF, Flow, TrafficError, in_namespace, wait_listening
 
 
 @dataclass
@@ -91,6 +91,19 @@ def start(deployment: str, flow: Flow, source: str, destination: str) -> BookedF
     return booked
 
 
+def start_between(record, source: str, destination: str, protocol: str = "tcp", rate_bps: float = 0.0,
+                  seconds: float = 0.0, length: int = 0, port: int = 0) -> BookedFlow:
+    """Start a flow between two components of a deployment record (names as `record.find` takes them), on
+    `port` or the first free one from 5201; KeyError for an unknown component, TrafficError otherwise."""
+    src, dst = record.find(source), record.find(destination)
+    if not dst.addresses:
+        raise TrafficError(f"'{destination}' has no address")
+    used = {f.port for f in flows(record.id)}
+    port = port or next(p for p in range(5201, 6000) if p not in used)
+    flow = Flow(src.name, dst.name, dst.addresses[0].split("/")[0], port, protocol, rate_bps, seconds, length)
+    return start(record.id, flow, source, destination)
+
+
 def flows(deployment: str) -> list[BookedFlow]:
     """The recorded flows of a deployment, oldest first."""
     found = []
@@ -128,6 +141,11 @@ def stop(booked: BookedFlow) -> dict:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
     return status(booked)
+
+
+def stop_running(deployment: str) -> list[dict]:
+    """Stop every running flow of a deployment; returns their status."""
+    return [stop(f) for f in flows(deployment) if status(f)["state"] == "running"]
 
 
 def forget(booked: BookedFlow) -> None:

@@ -7,10 +7,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from backend.monitor.events import Event, MarkerEvent, SamplesEvent, StatusEvent
+from backend.deploy.counters import CounterSource
 from backend.monitor.rates import CounterTracker
 from backend.monitor.series import RX, TX, Marker, SeriesKey, SeriesStore
-from backend.monitor.sources import CounterSource
+from backend.monitor.updates import Event, MarkerEvent, SamplesEvent, StatusEvent
 
 DEFAULT_INTERVAL = 1.0
 FAST_INTERVAL = 0.1

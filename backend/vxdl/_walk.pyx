@@ -1,15 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The compiled walk of strict-valid VXDL: nodes, links, routers and the layout built straight from the
-libxml2 tree under lxml. It gives the objects the Python readers give; for anything unusual it gives
-None (or the element) and they take over."""
+"""The compiled walk of strict-valid VXDL (see backend/vxdl/walk.py): the functions and results of PureWalk,
+reading the libxml2 tree under lxml in C. It follows the field table (backend/vxdl/fields.py): the walked
+children of each element become a plan of C strings, and an element holding any other child is left to the
+builder, so a field added to the table needs no change here."""
 
 from libc.string cimport strcmp
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
 
-from backend.model import Link, Node, Quantity, Router
+from backend.model import Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
+from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT
 from backend.vxdl.schema import EXT_NS, VXDL_NS
 
 import_lxml__etree()
@@ -28,14 +30,13 @@ cdef bytes _NS_BYTES = VXDL_NS.encode()
 cdef const char* NS = _NS_BYTES
 cdef bytes _X_BYTES = EXT_NS.encode()
 cdef const char* XNS = _X_BYTES
-cdef object SIZE = U.SIZE, COUNT = U.COUNT, FREQUENCY = U.FREQUENCY
-cdef object BANDWIDTH = U.BANDWIDTH, LATENCY = U.LATENCY
+cdef object COUNT = U.COUNT
 cdef dict UNITS = U.UNITS, DEFAULT_UNIT = U.DEFAULT_UNIT
 cdef object SIMPLE_SHAPE = SIMPLE, INTERVAL_SHAPE = INTERVAL
 
 
 class Unusual(Exception):
-    """Raised inside a builder when the element needs the general reader."""
+    """Raised inside the walk when an element is left to the builder."""
 
 
 cdef inline tree.xmlNode* next_element(tree.xmlNode* n):
@@ -47,6 +48,17 @@ cdef inline tree.xmlNode* next_element(tree.xmlNode* n):
 
 cdef inline bint named(tree.xmlNode* n, const char* local):
     return n.ns is not NULL and strcmp(<const char*>n.ns.href, NS) == 0 and strcmp(<const char*>n.name, local) == 0
+
+
+cdef inline int space(tree.xmlNode* n):
+    """0 for the VXDL namespace, 1 for the extension namespace, -1 for any other."""
+    if n.ns is NULL:
+        return -1
+    if strcmp(<const char*>n.ns.href, NS) == 0:
+        return 0
+    if strcmp(<const char*>n.ns.href, XNS) == 0:
+        return 1
+    return -1
 
 
 cdef inline const char* leaf(tree.xmlNode* n) except NULL:
@@ -177,170 +189,221 @@ cdef object line_of(tree.xmlNode* n, _Element parent):
     return elementFactory(parent._doc, n).sourceline
 
 
-cdef object build_node(tree.xmlNode* element, object line, dict shared):
-    """See node()."""
-    cdef tree.xmlNode* c = next_element(element.children)
+cdef enum:
+    MAX_FIELDS = 48
+    REFUSED = 2  # fill(): a child the plan does not know
+    K_TEXT = 1
+    K_QUANTITY = 2
+    K_GROUP = 3
+    K_PORTS = 4
+
+
+cdef dict KIND_CODES = {TEXT: K_TEXT, X_TEXT: K_TEXT, QUANTITY: K_QUANTITY, GROUP: K_GROUP, PORTS: K_PORTS}
+
+
+cdef class Plan:
+    """The walked children of an element (or of a group inside it): names, namespaces, kinds, attributes."""
+
+    cdef int n
+    cdef const char* names[MAX_FIELDS]
+    cdef bint ext[MAX_FIELDS]
+    cdef int kinds[MAX_FIELDS]
+    cdef list attrs, units, inner, keep
+
+    def __init__(self, fields):
+        self.n = 0
+        self.attrs, self.units, self.inner, self.keep = [], [], [], []
+        for f in fields:
+            code = KIND_CODES.get(f.kind)
+            if not f.walked or code is None or self.n == MAX_FIELDS:
+                continue  # not in the plan: an element holding it is left to the builder
+            name = f.name.encode()
+            self.keep.append(name)
+            self.names[self.n] = name
+            self.ext[self.n] = f.ext
+            self.kinds[self.n] = code
+            self.attrs.append(f.attr)
+            self.units.append(f.unit)
+            self.inner.append(Plan(f.fields) if code == K_GROUP else None)
+            self.n += 1
+
+    cdef inline int find(self, tree.xmlNode* c, bint ext):
+        cdef int i
+        for i in range(self.n):
+            if self.ext[i] == ext and strcmp(self.names[i], <const char*>c.name) == 0:
+                return i
+        return -1
+
+
+cdef class ElementPlan:
+    """How the walk builds one element: its plan, model class and required attributes."""
+
+    cdef Plan fields
+    cdef object cls
+    cdef bint is_link, possible
+    cdef tuple required
+
+    def __init__(self, element):
+        self.fields = Plan(element.fields)
+        self.cls = element.cls
+        self.is_link = element.is_link
+        self.required = tuple(f.attr for f in element.fields if f.required)
+        self.possible = all(f.walked and f.kind in KIND_CODES for f in element.fields if f.required)
+
+
+cdef class ResourcePlans:
+    """The resources of a virtualInfrastructure by name, and the plan of each (None: never built)."""
+
+    cdef int n
+    cdef const char* names[16]
+    cdef list plans, keep
+    cdef readonly object resources
+
+    def __init__(self, resources):
+        self.resources = resources
+        self.n = 0
+        self.plans, self.keep = [], []
+        for name, element in resources[:16]:
+            encoded = name.encode()
+            self.keep.append(encoded)
+            self.names[self.n] = encoded
+            self.plans.append(ElementPlan(element) if element is not None else None)
+            self.n += 1
+
+    cdef inline int index(self, tree.xmlNode* c):
+        """Which resource `c` is (it must be in the VXDL namespace), -1 for none."""
+        cdef int i
+        for i in range(self.n):
+            if strcmp(self.names[i], <const char*>c.name) == 0:
+                return i
+        return -1
+
+
+cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared) except -1:
+    """Read the children of `el` into `values`: 1 when x:ports was read, REFUSED for a child the plan does
+    not know, else 0; Unusual for a value that does not read plainly."""
+    cdef tree.xmlNode* c = next_element(el.children)
     cdef tree.xmlNode* p
-    cid = location = memory = storage = cores = frequency = architecture = None
-    try:
-        while c is not NULL:
-            if named(c, b"id"):
-                cid = stripped(c)
-            elif named(c, b"location"):
-                location = stripped(c)
-            elif named(c, b"memory"):
-                memory = quantity(c, SIZE, shared)
-            elif named(c, b"storage"):
-                storage = quantity(c, SIZE, shared)
-            elif named(c, b"cpu"):
-                p = next_element(c.children)
-                while p is not NULL:
-                    if named(p, b"cores"):
-                        cores = quantity(p, COUNT, shared)
-                    elif named(p, b"frequency"):
-                        frequency = quantity(p, FREQUENCY, shared)
-                    elif named(p, b"architecture"):
-                        architecture = stripped(p)
-                    else:
-                        raise Unusual()
-                    p = next_element(p.next)
-            else:
-                return None
-            c = next_element(c.next)
-    except (Unusual, UnicodeDecodeError):
-        return None
-    if cid is None:
-        return None
-    return Node(cid, location=location, memory=memory, storage=storage, cores=cores, frequency=frequency,
-                architecture=architecture, origin=(line, 0))
-
-
-cdef object build_link(tree.xmlNode* element, object line, dict shared):
-    """See link()."""
-    cdef tree.xmlNode* c = next_element(element.children)
-    cdef tree.xmlNode* p
-    lid = source = destination = forward = reverse = latency = None
-    try:
-        while c is not NULL:
-            if named(c, b"id"):
-                lid = stripped(c)
-            elif named(c, b"source"):
-                source = stripped(c)
-            elif named(c, b"destination"):
-                destination = stripped(c)
-            elif named(c, b"bandwidth"):
-                p = next_element(c.children)
-                while p is not NULL:
-                    if named(p, b"forward"):
-                        forward = quantity(p, BANDWIDTH, shared)
-                    elif named(p, b"reverse"):
-                        reverse = quantity(p, BANDWIDTH, shared)
-                    else:
-                        raise Unusual()
-                    p = next_element(p.next)
-            elif named(c, b"latency"):
-                latency = quantity(c, LATENCY, shared)
-            else:
-                return None
-            c = next_element(c.next)
-    except (Unusual, UnicodeDecodeError):
-        return None
-    if lid is None or source is None or destination is None:
-        return None
-    return Link(lid, source, destination, forward=forward, reverse=reverse, latency=latency, origin=(line, 0))
-
-
-def link(_Element element, dict shared):
-    """A vLink with only id, ends, bandwidth and latency in their common forms; None otherwise."""
-    return build_link(element._c_node, element.sourceline, shared)
-
-
-cdef object build_router(tree.xmlNode* element, object line, dict shared):
-    """A vRouter with only id and memory, then x:ports; None otherwise."""
-    cdef tree.xmlNode* c = next_element(element.children)
-    cdef tree.xmlNode* p
-    cdef list ports = None
-    cid = memory = None
-    try:
-        while c is not NULL:
-            if named(c, b"id"):
-                cid = stripped(c)
-            elif named(c, b"memory"):
-                memory = quantity(c, SIZE, shared)
-            elif (ports is None and c.ns is not NULL and strcmp(<const char*>c.ns.href, XNS) == 0
-                  and strcmp(<const char*>c.name, b"ports") == 0):
-                ports = []
-                p = next_element(c.children)
-                while p is not NULL:
-                    if p.ns is NULL or strcmp(<const char*>p.ns.href, XNS) != 0 or strcmp(<const char*>p.name, b"port") != 0:
-                        raise Unusual()
-                    ports.append(stripped(p))
-                    p = next_element(p.next)
-            else:
-                return None
-            c = next_element(c.next)
-    except (Unusual, UnicodeDecodeError):
-        return None
-    if cid is None or ports is None:
-        return None
-    return Router(cid, memory=memory, ports=ports, origin=(line, 0))
-
-
-cdef bint is_resource_or_link(tree.xmlNode* c):
-    cdef const char* name = <const char*>c.name
-    return (strcmp(name, b"vNode") == 0 or strcmp(name, b"vLink") == 0 or strcmp(name, b"vRouter") == 0
-            or strcmp(name, b"vStorage") == 0 or strcmp(name, b"vAccessPoint") == 0 or strcmp(name, b"vArray") == 0)
-
-
-def resources_into(_Element parent, dict shared, dict components, dict links, set declared_ports):
-    """Build the resources and links of a virtualInfrastructure into `components` and `links`, in order,
-    as long as each is built here and its id is new. From the first that is not (an unusual element, a
-    duplicate id), the rest is returned as (built object or None, element) pairs for the reader, in order."""
-    cdef tree.xmlNode* c = next_element(parent._c_node.children)
-    cdef list rest = []
-    cdef bint direct = True
+    cdef int i, ns, kind, inner, declared = 0
+    cdef list ports
     while c is not NULL:
-        if c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and is_resource_or_link(c):
-            built = None
-            if strcmp(<const char*>c.name, b"vNode") == 0:
-                built = build_node(c, line_of(c, parent), shared)
-            elif strcmp(<const char*>c.name, b"vLink") == 0:
-                built = build_link(c, line_of(c, parent), shared)
-            elif strcmp(<const char*>c.name, b"vRouter") == 0:
-                built = build_router(c, line_of(c, parent), shared)
-            if direct and built is not None:
-                if type(built) is Link:
-                    if built.id not in links and built.id not in components:
-                        links[built.id] = built
-                        c = next_element(c.next)
-                        continue
-                elif built.id not in components:
-                    if type(built) is Router:
-                        declared_ports.add(built.id)
-                    components[built.id] = built
-                    c = next_element(c.next)
-                    continue
-            direct = False
-            rest.append((built, elementFactory(parent._doc, c)))
+        ns = space(c)
+        if ns < 0:
+            return REFUSED
+        i = plan.find(c, ns == 1)
+        if i < 0:
+            return REFUSED
+        kind = plan.kinds[i]
+        if kind == K_QUANTITY:
+            values[plan.attrs[i]] = quantity(c, plan.units[i], shared)
+        elif kind == K_TEXT:
+            values[plan.attrs[i]] = stripped(c)
+        elif kind == K_GROUP:
+            inner = fill(c, <Plan>plan.inner[i], values, shared)
+            if inner == REFUSED:
+                return REFUSED
+            declared |= inner
+        else:  # K_PORTS
+            ports = []
+            p = next_element(c.children)
+            while p is not NULL:
+                if space(p) != 1 or strcmp(<const char*>p.name, b"port") != 0:
+                    return REFUSED
+                ports.append(stripped(p))
+                p = next_element(p.next)
+            values[plan.attrs[i]] = ports
+            declared = 1
         c = next_element(c.next)
-    return rest
+    return declared
 
 
-def header_children(_Element parent):
-    """The children of a virtualInfrastructure other than its resources and links (its id, lease,
-    timeline, extensions...), as elements: what the reader groups by name."""
-    cdef tree.xmlNode* c = next_element(parent._c_node.children)
-    cdef list found = []
-    while c is not NULL:
-        if not (c.ns is not NULL and strcmp(<const char*>c.ns.href, NS) == 0 and is_resource_or_link(c)):
-            found.append(elementFactory(parent._doc, c))
-        c = next_element(c.next)
-    return found
+cdef object build(tree.xmlNode* element, ElementPlan plan, _Element parent, dict shared, set declared_ports):
+    """The object of one element, or None when it is left to the builder."""
+    cdef dict values = {}
+    cdef int state
+    try:
+        state = fill(element, plan.fields, values, shared)
+    except (Unusual, UnicodeDecodeError):
+        return None
+    if state == REFUSED:
+        return None
+    for attr in plan.required:
+        if attr not in values:
+            return None
+    values["origin"] = (line_of(element, parent), 0)
+    built = plan.cls(**values)
+    if state == 1:
+        declared_ports.add(built.id)
+    return built
 
 
-def sourceline(_Element element):
-    """What line_of gives for an element (the tests compare it with lxml's sourceline)."""
-    return line_of(element._c_node, element)
+class CompiledWalk:
+    """The walk in C (see Walker in backend/vxdl/walk.py)."""
+
+    compiled = True
+
+    def __init__(self):
+        self._plans = {}
+
+    def _plans_for(self, resources):
+        cached = self._plans.get(id(resources))
+        if cached is None or cached.resources is not resources:
+            cached = self._plans[id(resources)] = ResourcePlans(resources)
+        return cached
+
+    def header_children(self, _Element parent, resources):
+        """See Walker."""
+        cdef ResourcePlans plans = self._plans_for(resources)
+        cdef tree.xmlNode* c = next_element(parent._c_node.children)
+        cdef list found = []
+        while c is not NULL:
+            if not (space(c) == 0 and plans.index(c) >= 0):
+                found.append(elementFactory(parent._doc, c))
+            c = next_element(c.next)
+        return found
+
+    def resources_into(self, _Element parent, resources, dict shared, dict components, dict links,
+                       set declared_ports):
+        """See Walker."""
+        cdef ResourcePlans plans = self._plans_for(resources)
+        cdef ElementPlan plan
+        cdef tree.xmlNode* c = next_element(parent._c_node.children)
+        cdef list rest = []
+        cdef bint direct = True
+        cdef int i
+        while c is not NULL:
+            if space(c) == 0:
+                i = plans.index(c)
+                if i >= 0:
+                    plan = plans.plans[i]
+                    built = None
+                    if plan is not None and plan.possible:
+                        built = build(c, plan, parent, shared, declared_ports)
+                    if direct and built is not None:
+                        if plan.is_link:
+                            if built.id not in links and built.id not in components:
+                                links[built.id] = built
+                                c = next_element(c.next)
+                                continue
+                        elif built.id not in components:
+                            components[built.id] = built
+                            c = next_element(c.next)
+                            continue
+                    direct = False
+                    rest.append((built, elementFactory(parent._doc, c)))
+            c = next_element(c.next)
+        return rest
+
+    def positions(self, _Element layout):
+        """See Walker."""
+        return positions(layout)
+
+    def quantity(self, _Element el, kind, dict shared):
+        """See Walker."""
+        try:
+            return quantity(el._c_node, kind, shared)
+        except (Unusual, UnicodeDecodeError):
+            return None
 
 
 cdef const char* attribute(tree.xmlNode* n, const char* name, const char* missing):
@@ -357,8 +420,8 @@ cdef const char* attribute(tree.xmlNode* n, const char* name, const char* missin
     return missing
 
 
-def positions(_Element layout):
-    """The x:layout's positions by ref, or None when one is not plainly numeric (the reader then reports it)."""
+cdef object positions(_Element layout):
+    """The x:layout's positions by ref, or None when one is not plainly numeric (the builder then reports it)."""
     cdef tree.xmlNode* c = next_element(layout._c_node.children)
     cdef const char* ref
     cdef const char* xs

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
-from backend.model import Lease, Quantity
+from backend.model import Period, Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
 from backend.model.timing import parse_datetime, parse_duration
-from backend.vxdl import fast
+from backend.vxdl.schema import EXT_NS
+
+X = f"{{{EXT_NS}}}"
 
 
 class ValueReading:
-    """The value half of ModelReader (a mixin: it uses the reader's children() and problem())."""
+    """The value half of ModelBuilder (a mixin: it uses the builder's children(), problem() and walker)."""
 
     def number(self, el, owner_id: str | None) -> float | None:
         """A decimal child value."""
@@ -24,8 +27,8 @@ class ValueReading:
 
     def quantity(self, el, kind: str, owner_id: str | None) -> Quantity | None:
         """A VXDL quantity element in any child order, normalised to SI."""
-        if not self.counted:
-            quick = fast.common_quantity(el, kind, self.shared_quantities)
+        if self.walker is not None:  # strict-valid: the common forms are read by the walk
+            quick = self.walker.quantity(el, kind, self.shared_quantities)
             if quick is not None:
                 return quick
         groups, _ = self.children(el, "QuantityType", owner_id)
@@ -72,15 +75,6 @@ class ValueReading:
             self.problem(el, "unknown-unit", str(exc), owner_id)
             return None
 
-    def lease(self, groups: dict, owner_id: str | None) -> Lease:
-        """startDate and totalTime of an element."""
-        lease = Lease()
-        if "startDate" in groups:
-            lease.start = self.date(groups["startDate"][0], owner_id)
-        if "totalTime" in groups:
-            lease.duration = self.duration(groups["totalTime"][0], owner_id)
-        return lease
-
     def date(self, el, owner_id: str | None) -> datetime | None:
         """An xs:dateTime element or attribute value."""
         text = el if isinstance(el, str) else (el.text or "")
@@ -99,3 +93,29 @@ class ValueReading:
             self.problem(el, "bad-duration", str(exc), owner_id)
             return None
 
+    def periods(self, el, owner_id: str | None) -> list[Period]:
+        """Named periods of the extension."""
+        found = []
+        for p in el.iterfind(X + "period"):
+            try:
+                found.append(Period(p.get("name", ""), parse_duration(p.get("offset", "PT0S")),
+                                    parse_duration(p.get("duration", "PT0S"))))
+            except ValueError as exc:
+                self.problem(p, "bad-duration", str(exc), p.get("name"))
+        return found
+
+    def layout(self, el) -> dict[str, tuple[float, float]]:
+        """Positions of the extension's layout."""
+        found = {}
+        for p in el.iterfind(X + "position"):
+            try:
+                x, y = float(p.get("x", "0")), float(p.get("y", "0"))
+            except ValueError:
+                self.problem(p, "bad-position", "a position needs numeric x and y", p.get("ref"))
+                continue
+            if math.isfinite(x) and math.isfinite(y):
+                found[p.get("ref", "")] = (x, y)
+            else:  # NaN or beyond a double: no place to draw it, so the designer places the component itself
+                self.problem(p, "bad-position", f"position ({p.get('x')}, {p.get('y')}) is not a finite number; "
+                                                "ignored", p.get("ref"), "warning")
+        return found

@@ -1,30 +1,30 @@
-"""The run controller: holds the substrate and backend chosen, runs every blocking job (embed, deploy,
-status, migrate, traffic, teardown) in a one-thread executor, and hands results back to the GUI thread
-through a queued signal, so the window keeps answering during a deployment."""
+"""The run controller: holds the substrate and backend chosen, and runs every blocking job (embed, deploy,
+status, migrate, stop, start, traffic, teardown) as an asyncio task on the designer's loop that awaits a
+one-thread executor, so the window keeps answering during a deployment. Progress from the worker (and
+libvirt's lifecycle events) reach the GUI thread through the loop's call_soon_threadsafe."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, Progress
+from backend.deploy.session import SessionError, read_model
+from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.monitor.series import RX, TX, SeriesKey
-from designer.run.fits import HostChoice, host_choices
-from designer.run.session import DEFINED, FAILED, RUNNING, STARTING, RunError, Session
+from designer.loop import event_loop, start_task
+from designer.run.live import LiveRun, RunError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
 STATUS_MS = 5000
 RATES_MS = 500
-
-
-def backends_here() -> list[str]:
-    """The backends this process can use: the test driver always, libvirt, and netns when root."""
-    return ["test", "libvirt", *(["netns"] if os.geteuid() == 0 else [])]
 
 
 def matching_substrate(document_path: str | None) -> Path:
@@ -39,20 +39,15 @@ def matching_substrate(document_path: str | None) -> Path:
     return DEFAULT_SUBSTRATE
 
 
-class _Relay(QObject):
-    """Carries worker-thread messages to the GUI thread."""
-
-    message = Signal(object)
-
-
 class RunController(QObject):
     """Deploys the open VXI and follows it; the window's overlays, dock and dialogs listen to its signals."""
 
     states_changed = Signal()  # component states changed (see `states`)
-    progress = Signal(str, int, int)  # step text, components running, components in all
+    progress = Signal(object)  # a Progress of the running job (deploy, status, migrate, teardown)
     job_finished = Signal(str, bool, str)  # job name, success, message
     sampler_ready = Signal(object)  # a new Sampler, not started yet
     busy_changed = Signal(bool)
+    problems_changed = Signal()  # `problems` (the run-mode failures) changed
 
     def __init__(self, document_model: Callable[[], Infrastructure | Substrate | None],
                  document_path: Callable[[], str | None] = lambda: None, parent: QObject | None = None) -> None:
@@ -65,16 +60,15 @@ class RunController(QObject):
         self.algorithm = "best"
         self.sample_interval = 1.0
         self.extra_paths: list[str] = []  # other VXI files deployed with the open one (sharing the substrate)
-        self.session: Session | None = None
+        self.session: LiveRun | None = None
         self.states: dict[str, str] = {}  # record key -> state
         self.problems: list[Problem] = []
         self.last_migration = None
         self.running_job: str | None = None
         self.flows: list[str] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxi-run")
-        self._relay = _Relay(self)
-        self._relay.message.connect(self._on_message, Qt.ConnectionType.QueuedConnection)
-        self._callbacks: dict[str, Callable[[object], None]] = {}
+        self.loop = event_loop()
+        self.tasks: set[asyncio.Task] = set()  # running jobs (kept, so none is collected mid-way)
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -107,65 +101,62 @@ class RunController(QObject):
     # ----- jobs -----
     def _submit(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None = None,
                 quiet: bool = False) -> bool:
-        """Run `work` in the worker thread; a `quiet` job (a status poll) does not make the controller busy."""
+        """Run `work` in the worker as a task; a `quiet` job (a status poll) does not make the controller busy."""
         if self.running_job is not None or self.closed:
             return False
         if not quiet:
             self.running_job = name
             self.busy_changed.emit(True)
-        self._callbacks[name] = done or (lambda _r: None)
-        relay = self._relay
-
-        def run() -> None:
-            try:
-                result = work()
-            except RunError as exc:
-                result = exc
-            except Exception as exc:  # every failure becomes a sentence in the problems dock
-                result = RunError(f"{type(exc).__name__}: {exc}")
-            try:
-                relay.message.emit(("done", name, result))
-            except RuntimeError:  # the controller is gone
-                pass
-
-        self._executor.submit(run)
+        start_task(self._job(name, work, done), self.tasks)
         return True
 
-    def _report(self, message: tuple) -> None:
-        """From the worker: pass a progress message to the GUI thread."""
+    async def _job(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None) -> None:
         try:
-            self._relay.message.emit(message)
-        except RuntimeError:
+            result = await self.loop.run_in_executor(self._executor, work)
+        except RunError as exc:
+            result = exc
+        except Exception as exc:  # every failure becomes a sentence in the problems dock
+            result = RunError(f"{type(exc).__name__}: {exc}")
+        if not isValid(self):  # the window (and this controller) went away meanwhile
+            return
+        if name == "status":
+            self._status_pending = False
+        if name == self.running_job:
+            self.running_job = None
+            self.busy_changed.emit(False)
+        if isinstance(result, RunError):
+            self._failed(name, result)
+        elif done is not None:
+            done(result)
+
+    def _report(self, message: object) -> None:
+        """From the worker (or libvirt's event thread): pass a Progress or a lifecycle event to the GUI thread."""
+        try:
+            self.loop.call_soon_threadsafe(self._deliver, message)
+        except RuntimeError:  # the loop is closed: the designer is ending
             pass
 
-    def _on_message(self, message: tuple) -> None:
-        kind = message[0]
-        if kind == "state":
-            self.states[message[1]] = message[2]
-            self.states_changed.emit()
-        elif kind == "step":
-            self.progress.emit(message[1], message[2], message[3])
-        elif kind == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
+    def _deliver(self, message: object) -> None:
+        if not isValid(self) or self.closed:
+            return
+        if isinstance(message, Progress):
+            if message.component is not None and self.states.get(message.component) != message.state:
+                self.states[message.component] = message.state
+                self.states_changed.emit()
+            self.progress.emit(message)
+        elif message[0] == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
             self.refresh_status()
-        elif kind == "done":
-            name, result = message[1], message[2]
-            if name == "status":
-                self._status_pending = False
-            if name == self.running_job:
-                self.running_job = None
-                self.busy_changed.emit(False)
-            callback = self._callbacks.pop(name, None)
-            if isinstance(result, RunError):
-                self._failed(name, result)
-            elif callback is not None:
-                callback(result)
 
     def _failed(self, job: str, error: RunError) -> None:
         self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
-        if error.states:
-            self.states.update(error.states)
-            self.states_changed.emit()
+        self.problems_changed.emit()
         self.job_finished.emit(job, False, str(error))
+
+    def clear_problems(self) -> None:
+        """Forget the run-mode failures (their cause went: another document, a new deployment)."""
+        if self.problems:
+            self.problems = []
+            self.problems_changed.emit()
 
     def deploy(self) -> bool:
         """Embed and deploy the open VXI on the chosen substrate and backend (False when it cannot start)."""
@@ -175,7 +166,7 @@ class RunController(QObject):
         if not isinstance(model, Infrastructure):
             self._failed("deploy", RunError("open a VXI to deploy it (the open document is a substrate)"))
             return False
-        self.problems = []
+        self.clear_problems()
         if self.session is not None and self.session.sampler is not None:
             self.session.stop_sampler()
         vxi = model.clone()
@@ -189,10 +180,10 @@ class RunController(QObject):
         def work():
             substrate = self.substrate_model
             if substrate is None:
-                substrate = _read_substrate(substrate_path)
+                substrate = _read(substrate_path, Substrate)
             files = {"substrate": substrate_path} if substrate_path else {}
             files["vxis"] = [p for p in [document, *extras] if p]
-            session = Session(substrate, [vxi, *[_read_vxi(p) for p in extras]], backend, algorithm, files)
+            session = LiveRun(substrate, [vxi, *[_read(p, Infrastructure) for p in extras]], backend, algorithm, files)
             self.session = session
             session.deploy(self._report)
             session.make_sampler(self.sample_interval)
@@ -201,7 +192,7 @@ class RunController(QObject):
 
         return self._submit("deploy", work, self._deployed)
 
-    def _deployed(self, session: Session) -> None:
+    def _deployed(self, session: LiveRun) -> None:
         record = session.deployer.record
         self.status_timer.start()
         self.sampler_ready.emit(session.sampler)
@@ -248,10 +239,39 @@ class RunController(QObject):
 
         return self._submit("migrate", lambda: session.migrate(component, host, self._report), done)
 
-    def host_choices(self, component: str) -> list[HostChoice]:
-        """Hosts offered for moving `component`, with the reason for those that do not fit."""
+    def stop_component(self, keys: list[str]) -> bool:
+        """Stop deployed components (record keys): each stays deployed, marked stopped."""
+        return self._power(keys, "stop")
+
+    def start_component(self, keys: list[str]) -> bool:
+        """Start stopped components (record keys) again."""
+        return self._power(keys, "start")
+
+    def _power(self, keys: list[str], action: str) -> bool:
+        if not self.deployed() or self.busy() or not keys:
+            return False
         session = self.session
-        return host_choices(session.deployer.record, session.substrate, session.vxis, component)
+
+        def work() -> list[str]:
+            return [session.power(key, action, self._report) for key in keys]
+
+        def done(done_keys: list[str]) -> None:
+            word = "stopped" if action == "stop" else "started"
+            self.job_finished.emit(action, True, f"{', '.join(done_keys)} {word}")
+
+        return self._submit(action, work, done)
+
+    def keys_of(self, vxi_id: str, ident: str) -> list[str]:
+        """The record keys of a scene component of a deployed VXI (a group: its members); [] when not deployed."""
+        record = self.record()
+        if record is None or not self.deployed():
+            return []
+        return [key for key, comp in record.components.items()
+                if comp.vxi == vxi_id and comp.id.split("#", 1)[0] == ident]
+
+    def host_choices(self, component: str) -> list[HostFit]:
+        """Hosts offered for moving `component`, with the reason for those that do not fit."""
+        return self.session.host_choices(component)
 
     def start_traffic(self, source: str, destination: str, protocol: str = "tcp", rate_bps: float = 0.0,
                       seconds: float = 0.0) -> bool:
@@ -299,6 +319,8 @@ class RunController(QObject):
                 value = FAILED
             elif all(v == RUNNING for v in values):
                 value = RUNNING
+            elif all(v == STOPPED for v in values):
+                value = STOPPED
             elif STARTING in values or RUNNING in values:
                 value = STARTING
             else:
@@ -360,25 +382,9 @@ class RunController(QObject):
             self.session.stop_watch()
 
 
-def _read_model(path: str, role: str | None, kind: type, what: str, reading: str):
+def _read(path: str, kind: type):
     """A model of `kind` from a VXDL file, or RunError in words (unreadable, with errors, of another kind)."""
-    from backend.vxdl import VxdlFileError, read_file
-
     try:
-        result = read_file(path, role=role)
-    except (VxdlFileError, OSError) as exc:
-        raise RunError(f"cannot read {reading}: {exc}") from exc
-    if result.errors:
-        subject = "the substrate" if kind is Substrate else path
-        raise RunError(f"{subject} has errors: {result.errors[0].format()}")
-    if not isinstance(result.model, kind):
-        raise RunError(f"{path} is not {what}")
-    return result.model
-
-
-def _read_substrate(path: str) -> Substrate:
-    return _read_model(path, "substrate", Substrate, "a substrate", f"the substrate {path}")
-
-
-def _read_vxi(path: str) -> Infrastructure:
-    return _read_model(path, None, Infrastructure, "a VXI", path)
+        return read_model(path, kind)
+    except SessionError as exc:
+        raise RunError(str(exc)) from exc

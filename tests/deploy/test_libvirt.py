@@ -119,7 +119,7 @@ def test_a_caller_can_follow_the_steps_as_they_happen():
     substrate, vxis, mapping = embedded("figure6")
     deployer = LibvirtDeployer(substrate, vxis, test_only=True)
     steps = []
-    deployer.on_step = lambda step, host: steps.append((host, step))
+    deployer.on_progress = lambda progress: steps.append((progress.host, progress.step))
     try:
         deployer.deploy(mapping)
     finally:

@@ -74,12 +74,12 @@ def test_an_interrupt_part_way_rolls_back_too_and_still_interrupts():
     deployer = LibvirtDeployer(substrate, vxis, test_only=True)
     seen = []
 
-    def interrupt_at_the_20th_step(step, host):
-        seen.append(step)
+    def interrupt_at_the_20th_step(progress):
+        seen.append(progress.step)
         if len(seen) == 20:
             raise KeyboardInterrupt
 
-    deployer.on_step = interrupt_at_the_20th_step
+    deployer.on_progress = interrupt_at_the_20th_step
     try:
         with pytest.raises(KeyboardInterrupt):
             deployer.deploy(mapping)

@@ -1,8 +1,8 @@
 """iperf3 command lines of flows, and the counter source chosen for a deployment record."""
 
+from backend.deploy.netns.counters import probes_of
 from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface
-from backend.monitor.deployment import netns_probes
-from backend.monitor.traffic import FOREVER, Flow
+from backend.monitor.flows import FOREVER, Flow
 
 
 def test_udp_flow_at_a_set_rate_for_whole_seconds():
@@ -23,6 +23,6 @@ def test_netns_probes_count_every_interface_inside_its_component():
         "ra": ComponentRecord("vxi-a", "ra", "router", "core1", "running", ["10.0.1.1/24", "10.0.2.1/24"],
                               "vxit1-c-vxi-a-ra", [Interface("e0", "vxi-a/l1", "10.0.1.1/24", "c0e0"),
                                                    Interface("e1", "vxi-a/l2", "10.0.2.1/24", "c0e1")])})
-    probes = netns_probes(record)
+    probes = probes_of(record)
     assert [(p.component, p.ns, p.ifname, p.host, p.peer) for p in probes] == [
         ("ra", "vxit1-c-vxi-a-ra", "e0", "core1", False), ("ra", "vxit1-c-vxi-a-ra", "e1", "core1", False)]

@@ -2,13 +2,13 @@
 
 import pytest
 
+from backend.deploy.netns.counters import NetnsSource
 from backend.experiments.lab import Lab, leftover_namespaces
 from backend.experiments.measure import probes_for
 from backend.experiments.topology import plain_linux, receiver_address
-from backend.monitor.netns_source import NetnsSource
+from backend.monitor.flows import Flow, TrafficError, start_flow, stop_flow, wait_flow
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX, SeriesKey
-from backend.monitor.traffic import Flow, TrafficError, start_flow, stop_flow, wait_flow
 
 pytestmark = pytest.mark.root
 

@@ -2,11 +2,30 @@
 
 import pytest
 
-from backend.monitor.events import MarkerEvent, SamplesEvent
+from backend.deploy.counters import CounterReading
 from backend.monitor.rates import WRAP_32, CounterTracker, mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import RX, TX, RingBuffer, SeriesKey, SeriesStore
-from backend.monitor.sources import CounterReading, StaticSource
+from backend.monitor.updates import MarkerEvent, SamplesEvent
+
+
+class StaticSource:
+    """A source that replays prepared readings, one list per read (for tools that already have counters)."""
+
+    real_counters = True
+    reason = ""
+
+    def __init__(self, batches: list[list[CounterReading]]):
+        self._batches = list(batches)
+
+    def read(self) -> list[CounterReading]:
+        """The next prepared batch (the last one again when exhausted)."""
+        if len(self._batches) > 1:
+            return self._batches.pop(0)
+        return self._batches[0] if self._batches else []
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 class Clock:

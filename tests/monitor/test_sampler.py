@@ -5,10 +5,10 @@ import threading
 import libvirt
 import pytest
 
-from backend.monitor.events import SamplesEvent, StatusEvent
-from backend.monitor.libvirt_source import DomainTarget, LibvirtSource
+from backend.deploy.counters import CounterReading
+from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.monitor.sampler import Sampler
-from backend.monitor.sources import CounterReading
+from backend.monitor.updates import SamplesEvent, StatusEvent
 
 
 class CountingSource:

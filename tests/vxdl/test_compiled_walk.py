@@ -1,5 +1,5 @@
-"""The compiled walk (backend/vxdl/_walk.pyx) reads strict-valid files into the very model, places and
-problems the Python readers give; anything unusual is left to them."""
+"""The compiled walk (backend/vxdl/_walk.pyx) and the pure-Python walk read strict-valid files into the very
+model, places and problems; anything unusual is left to the builder."""
 
 from pathlib import Path
 
@@ -7,19 +7,20 @@ import pytest
 
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
-from backend.vxdl import fast, read_bytes, read_file, write_bytes
+from backend.vxdl import read_bytes, read_file, write_bytes
+from backend.vxdl.fields import REQUEST_RESOURCES, SUBSTRATE_RESOURCES, V, X
+from backend.vxdl.secure import parse_bytes
+from backend.vxdl.walk import COMPILED, PURE, forced
 from tests.vxdl.helpers import CORPUS, corpus_files
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxdl"))
 
 
-def both_ways(data: bytes, monkeypatch, role: str | None = None):
-    compiled = read_bytes(data, "f.vxdl", role)
-    with monkeypatch.context() as patch:
-        patch.setattr(fast, "compiled_resources_into", lambda el, *_: fast.unbuilt(el))
-        patch.setattr(fast, "compiled_header_children", fast.header_children)
-        patch.setattr(fast, "compiled_positions", fast.no_compiled_builder)
-        patch.setattr(fast, "compiled_link", fast.no_compiled_builder)
+def both_ways(data: bytes, role: str | None = None):
+    """What the compiled walk and the pure one read (the pure one twice when there is no compiled walk)."""
+    with forced(COMPILED or PURE):
+        compiled = read_bytes(data, "f.vxdl", role)
+    with forced(PURE):
         python = read_bytes(data, "f.vxdl", role)
     return compiled, python
 
@@ -27,7 +28,7 @@ def both_ways(data: bytes, monkeypatch, role: str | None = None):
 def assert_same(compiled, python) -> None:
     assert compiled.model == python.model
     assert [p.format() for p in compiled.problems] == [p.format() for p in python.problems]
-    if isinstance(compiled.model, Infrastructure):
+    if compiled.model is not None:  # components are a substrate's hosts
         for ident, comp in compiled.model.components.items():
             assert comp.origin == python.model.components[ident].origin, ident
             assert comp.position == python.model.components[ident].position, ident
@@ -52,34 +53,41 @@ def big_vxi(components: int) -> Infrastructure:
 
 
 def test_the_compiled_walk_was_built():
-    assert fast.COMPILED, "backend/vxdl/_walk was not compiled: reading large files is several times slower"
+    assert COMPILED is not None, "backend/vxdl/_walk was not compiled: reading large files is several times slower"
 
 
-def test_a_large_file_reads_the_same_both_ways_lines_past_65535_included(monkeypatch):
+def test_a_large_file_reads_the_same_both_ways_lines_past_65535_included():
     data = write_bytes(big_vxi(3000))
-    compiled, python = both_ways(data, monkeypatch)
+    compiled, python = both_ways(data)
     assert max(link.origin[0] for link in compiled.model.links.values()) > 65_535
     assert len(compiled.model.components) == 3000 and compiled.problems == []
     assert_same(compiled, python)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_examples_read_the_same_both_ways(path, monkeypatch):
+def test_examples_read_the_same_both_ways(path):
     role = "substrate" if "substrate" in path.name else None
-    assert_same(*both_ways(path.read_bytes(), monkeypatch, role))
+    assert_same(*both_ways(path.read_bytes(), role))
 
 
 @pytest.mark.skipif(not corpus_files(), reason=f"corpus not found at {CORPUS}")
 @pytest.mark.parametrize("name", corpus_files())
-def test_corpus_files_rewritten_in_strict_order_read_the_same_both_ways(name, monkeypatch):
+def test_corpus_files_rewritten_in_strict_order_read_the_same_both_ways(name):
     role = "substrate" if name.startswith("physical/") else None
     data = write_bytes(read_file(CORPUS / name, role).model)
-    assert_same(*both_ways(data, monkeypatch, role))
+    assert_same(*both_ways(data, role))
+
+
+@pytest.mark.skipif(not corpus_files(), reason=f"corpus not found at {CORPUS}")
+@pytest.mark.parametrize("name", corpus_files())
+def test_corpus_files_as_they_are_read_the_same_both_ways(name):
+    role = "substrate" if name.startswith("physical/") else None
+    assert_same(*both_ways((CORPUS / name).read_bytes(), role=role))
 
 
 def unusual(body: str) -> bytes:
-    return (b'<description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure><id>v</id>'
-            + body.encode() + b"</virtualInfrastructure></description>")
+    return (b'<description xmlns="http://www.vxdlforum.org/vxdl" xmlns:x="urn:vxi-designer:vxdl-ext:1">'
+            b"<virtualInfrastructure><id>v</id>" + body.encode() + b"</virtualInfrastructure></description>")
 
 
 @pytest.mark.parametrize("body", [
@@ -92,16 +100,75 @@ def unusual(body: str) -> bytes:
     "<vNode><id>a</id></vNode><vNode><id>b</id></vNode><vLink><id>a</id><source>a</source>"
     "<destination>b</destination></vLink>",  # a link named like a node
     "<vNode><id>a</id></vNode><vLink><id>l</id><source>a</source><destination>zz</destination></vLink>",
+    "<vStorage><id>s</id><size><unit>GB</unit><simple> 5 </simple></size></vStorage>",  # built by the walks
+    "<vRouter><id>r</id><memory><simple>+2.</simple></memory></vRouter><vNode><id>a</id></vNode>"
+    + "".join(f"<vLink><id>l{i}</id><source>a</source><destination>r</destination></vLink>" for i in range(6)),
+    "<vRouter><id>r</id></vRouter><vRouter><id>r</id><x:ports><x:port>a</x:port></x:ports></vRouter>",
+    "<vRouter><id>r</id><x:ports><!-- none yet --></x:ports></vRouter>",  # declared, with no port
+    "<vRouter><id>r</id><x:ports><x:port>a</x:port><y:p xmlns:y='urn:y'/></x:ports></vRouter>",
+    "<vNode><id>a</id><x:function>compute</x:function><y:z xmlns:y='urn:y'>1</y:z></vNode>",  # a foreign child
+    "<vNode><id>a&amp;b</id><location>&#x41;</location></vNode><vNode><id><![CDATA[c]]></id></vNode>",
+    "<vNode><!-- first --><id>a</id><!-- last --></vNode><?pi here?>",
+    "<vNode><id>a</id><memory><interval><min>.5</min></interval></memory><x:layout/></vNode>",
+    "<vNode><id>a</id></vNode><vNode><id>b</id></vNode><vLink><id>l</id><source>a</source><destination>b"
+    "</destination><x:sourcePort>p1</x:sourcePort><x:periodConfig period='I'><x:forward unit='Mbps'>5</x:forward>"
+    "</x:periodConfig></vLink>",
+    "<vNode><id>a</id></vNode><x:layout><x:position ref='a' x='1e3' y='INF'/></x:layout>",
+    "<vNode><id>a</id></vNode><x:layout><x:position ref='a' x=' 2 ' y='-0.5'/></x:layout>",
 ])
-def test_unusual_or_wrong_values_give_the_same_model_and_problems(body, monkeypatch):
-    compiled, python = both_ways(unusual(body), monkeypatch)
+def test_unusual_or_wrong_values_give_the_same_model_and_problems(body):
+    compiled, python = both_ways(unusual(body))
     assert_same(compiled, python)
     assert compiled.model is not None
 
 
-def test_a_duplicate_is_kept_as_written_and_reported_where_it_is(monkeypatch):
-    compiled, _ = both_ways(unusual("<vNode><id>a</id></vNode><vNode><id>a</id><location>x</location></vNode>"),
-                            monkeypatch)
+@pytest.mark.parametrize("body", [
+    "<vNode><id>h</id><cpu><cores><simple>4</simple></cores></cpu><x:uri>qemu:///system</x:uri></vNode>",
+    "<vNode><id>h</id></vNode><vNode><id>h</id><location>s</location></vNode>",  # a duplicate host
+    "<vNode><id>h</id><x:provisioned>true</x:provisioned></vNode><vRouter><id>r</id></vRouter>",  # not a host
+    "<vNode><id>a</id></vNode><vNode><id>b</id></vNode><vLink><id>l</id><source>a</source><destination>b"
+    "</destination><bandwidth><forward><unit>Gbps</unit><simple>1</simple></forward></bandwidth></vLink>",
+])
+def test_odd_substrates_give_the_same_model_and_problems(body):
+    compiled, python = both_ways(unusual(body), role="substrate")
+    assert_same(compiled, python)
+    assert compiled.model is not None
+
+
+def walked(walker, data: bytes, role: str | None) -> tuple:
+    """Everything one walk gives for a document: what it builds, what it leaves, the header and the layout."""
+    vi = parse_bytes(data, "f.vxdl").getroot().find(V + "virtualInfrastructure")
+    resources = SUBSTRATE_RESOURCES if role == "substrate" else REQUEST_RESOURCES
+    components: dict = {}
+    links: dict = {}
+    declared: set = set()
+    rest = walker.resources_into(vi, resources, {}, components, links, declared)
+    return (components, links, declared, {k: v.origin for k, v in (components | links).items()},
+            [(built, el.sourceline) for built, el in rest], [el.tag for el in walker.header_children(vi, resources)],
+            [walker.positions(layout) for layout in vi.iterfind(X + "layout")])
+
+
+def documents() -> list[tuple[str, bytes, str | None]]:
+    found = [(path.name, path.read_bytes(), "substrate" if "substrate" in path.name else None) for path in EXAMPLES]
+    for name in corpus_files():
+        role = "substrate" if name.startswith("physical/") else None
+        found.append((name, (CORPUS / name).read_bytes(), role))
+        found.append((f"{name} rewritten", write_bytes(read_file(CORPUS / name, role).model), role))
+    return found
+
+
+@pytest.mark.skipif(COMPILED is None, reason="no compiled walk")
+def test_both_walks_build_and_leave_the_same_elements():
+    built = 0
+    for name, data, role in documents():
+        pure = walked(PURE, data, role)
+        assert walked(COMPILED, data, role) == pure, name
+        built += len(pure[0]) + len(pure[1])
+    assert built > 2000  # most resources of the corpus are built by the walks, not left to the builder
+
+
+def test_a_duplicate_is_kept_as_written_and_reported_where_it_is():
+    compiled, _ = both_ways(unusual("<vNode><id>a</id></vNode><vNode><id>a</id><location>x</location></vNode>"))
     assert [(p.code, p.element_id) for p in compiled.errors] == [("duplicate-id", "a")]
     assert b"<location>x</location>" in write_bytes(compiled.model)
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.libvirt import hosts as hostfiles
+from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, network_xml, stable_uuid
 from backend.deploy.plan import Plan, safe_name
-from backend.deploy.record import Resource
+from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
+from backend.deploy.record import TORN_DOWN, Resource
 
 STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
           6: "crashed", 7: "suspended"}
@@ -39,6 +41,11 @@ class LibvirtDeployer(Deployer):
         self.connections = {}
         self.folder = None
         self.test_only = self.record.backend == "test"
+        if self.test_only and not self.record.hosts:  # a record lost or damaged: its host files say where
+            folder = state.deployments_dir() / self.tag
+            for path in sorted(folder.glob("*.xml")) if folder.is_dir() else []:
+                self.record.hosts[path.stem] = f"test://{path.resolve()}"
+                self.record.files.setdefault("generated", {})[path.stem] = str(path)
 
     # ----- naming -----
     def domain_name(self, vxi: str, component: str) -> str:
@@ -69,6 +76,21 @@ class LibvirtDeployer(Deployer):
             self.connections[host_id] = hostfiles.open_connection(uri, host_id)
         return self.connections[host_id]
 
+    def counter_source(self) -> LibvirtSource:
+        """Interface counters of every domain, one bulk call per host (none are real on the test driver)."""
+        return LibvirtSource([DomainTarget(key, comp.host, self.connection(comp.host), comp.name)
+                              for key, comp in self.record.components.items()])
+
+    def lifecycle_watch(self, notify):
+        """libvirt's lifecycle events of the deployment's domains (None when a host's driver sends none)."""
+        from backend.deploy.libvirt.lifecycle import LifecycleWatch
+
+        try:
+            connections = {host: self.connection(host) for host in self.record.hosts}
+            return LifecycleWatch(connections, self.record.prefix, notify)
+        except Exception:  # a host whose driver sends no events: a status poll still follows it
+            return None
+
     def close(self) -> None:
         """Close every connection (on the test driver this ends the in-memory worlds)."""
         for conn in self.connections.values():
@@ -95,17 +117,26 @@ class LibvirtDeployer(Deployer):
             self.record.notices.append("the test driver's traffic counters are fake (derived from the clock): "
                                        "they are never shown as throughput")
 
+    def _units(self, plan: Plan) -> int:
+        return len(plan.components) + sum(len(self._segments_on(plan, h)) for h in self.record.hosts)
+
+    @staticmethod
+    def _segments_on(plan: Plan, host_id: str) -> list:
+        return [seg for seg in plan.segments if any(plan.components[a.component].host == host_id
+                                                    for a in seg.attachments)]
+
     def _create(self, plan: Plan, journal: Journal) -> None:
-        for host_id in self.record.hosts:
+        for host_id, uri in self.record.hosts.items():
+            self._report(f"connecting to {uri}", host_id)
             conn = self.connection(host_id)
-            for seg in plan.segments:
-                if any(plan.components[a.component].host == host_id for a in seg.attachments):
-                    self._define_network(conn, host_id, seg.vxi, seg.link, seg.index, seg.forward_bps,
-                                         seg.reverse_bps, journal)
+            for seg in self._segments_on(plan, host_id):
+                self._define_network(conn, host_id, seg.vxi, seg.link, seg.index, seg.forward_bps,
+                                     seg.reverse_bps, journal)
+                self.tracker.advance()
             for key, pc in plan.components.items():
                 if pc.host == host_id:
-                    self._define_domain(conn, host_id, self._spec(plan, key), journal)
-                    self.record.components[key].state = "running"
+                    self._define_domain(conn, host_id, self._spec(plan, key), journal, key)
+                    self._running(key)
         self._save_worlds()
 
     def _spec(self, plan: Plan, key: str) -> DomainSpec:
@@ -116,34 +147,33 @@ class LibvirtDeployer(Deployer):
                           pc.memory_bytes, pc.vcpus, self.tag, pc.vxi, pc.id, pc.kind, nics, list(pc.routes),
                           "test" if self.record.hosts[pc.host].startswith("test:") else "kvm")
 
-    def _step(self, host_id: str, step: str, action: Callable[[], object]):
+    def _step(self, host_id: str, step: str, action: Callable[[], object], component: str | None = None):
         import libvirt
 
-        self._report(step, host_id)
+        self._report(step, host_id, component)
         try:
             return action()
         except libvirt.libvirtError as exc:
             raise DeployError(f"host {host_id}: {step} failed: {exc.get_error_message()}", host_id, step) from exc
 
     def _define_network(self, conn, host_id: str, vxi: str, link: str, index: int, fwd: float, rev: float,
-                        journal: Journal | None) -> None:
+                        journal: Journal | None, component: str | None = None) -> None:
         name = self.network_name(vxi, link)
         xml = network_xml(name, stable_uuid(self.tag, name), f"vx{self.tag}b{index}", fwd, rev)
-        net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml))
+        net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml), component)
         if journal is not None:
             journal.done(f"network {name} on {host_id}", lambda: _remove_network(net))
-        self._step(host_id, f"starting network {name}", net.create)
+        self._step(host_id, f"starting network {name}", net.create, component)
         self.record.resources.append(Resource("network", name, host_id))
 
-    def _define_domain(self, conn, host_id: str, spec: DomainSpec, journal: Journal | None):
+    def _define_domain(self, conn, host_id: str, spec: DomainSpec, journal: Journal, key: str):
         import libvirt
 
         xml = domain_xml(spec)
         dom = self._step(host_id, f"defining domain {spec.name}",
-                         lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE))
-        if journal is not None:
-            journal.done(f"domain {spec.name} on {host_id}", lambda: _remove_domain(dom))
-        self._step(host_id, f"starting domain {spec.name}", dom.create)
+                         lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE), key)
+        journal.done(f"domain {spec.name} on {host_id}", lambda: _remove_domain(dom))
+        self._step(host_id, f"starting domain {spec.name}", dom.create, key)
         self.record.resources.append(Resource("domain", spec.name, host_id))
         return dom
 
@@ -165,19 +195,41 @@ class LibvirtDeployer(Deployer):
         for comp in self.record.components.values():
             try:
                 dom = self.connection(comp.host).lookupByName(comp.name)
-                comp.state = STATES.get(dom.state()[0], "unknown")
+                found = STATES.get(dom.state()[0], "unknown")
+                comp.state = STOPPED if found == "shut off" and comp.state == STOPPED else found
             except DeployError:
                 comp.state = "unreachable"
             except libvirt.libvirtError:
                 comp.state = "missing"
         return self.record
 
+    def stop(self, key: str) -> None:
+        """Destroy (power off) a component's domain; it stays defined, its state 'stopped'."""
+        self._power(key, STOPPED, "stopping", lambda dom: dom.destroy() if dom.isActive() else None)
+
+    def start(self, key: str) -> None:
+        """Start a stopped component's domain again."""
+        self._power(key, RUNNING, "starting", lambda dom: None if dom.isActive() else dom.create())
+
+    def _power(self, key: str, state: str, verb: str, action: Callable[[object], object]) -> None:
+        comp = self.record.components[key]
+        conn = self.connection(comp.host)
+        dom = self._step(comp.host, f"looking up domain {comp.name}", lambda: conn.lookupByName(comp.name), key)
+        self.tracker = Tracker(self.on_progress, 1, STARTING if state == RUNNING else RUNNING)
+        self._step(comp.host, f"{verb} domain {comp.name}", lambda: action(dom), key)
+        comp.state = state
+        self._save_worlds()
+        self.tracker.emit(key, state, f"{key} {state}", comp.host, 1.0)
+
     def teardown(self) -> list[str]:
         """Destroy and undefine every domain and network whose name has this deployment's prefix."""
         import libvirt
 
         removed, problems = [], []
+        generated = self.record.files.get("generated", {})
         for host_id in self.record.hosts:
+            if host_id in generated and not Path(generated[host_id]).is_file():
+                continue  # a generated test-driver host whose file is gone holds nothing any more
             try:
                 conn = self.connection(host_id)
             except DeployError as exc:
@@ -199,38 +251,38 @@ class LibvirtDeployer(Deployer):
             raise DeployError("teardown incomplete: " + "; ".join(problems))
         for comp in self.record.components.values():
             comp.state = "removed"
-        self.record.resources, self.record.state = [], "torn-down"
+        self.record.resources, self.record.state = [], TORN_DOWN
         return removed
 
     # ----- migration -----
-    def migrate(self, component: str, host: str, progress: Callable[[float], None] | None = None
-                ) -> MigrationResult:
+    def migrate(self, component: str, host: str) -> MigrationResult:
         """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
         test driver. The component's networks are created on the destination first."""
-        comp = self.record.find(component)
+        comp, key = self._moving(component, host)
         source = comp.host
-        if host == source:
-            raise DeployError(f"{component} is already on {host}", host, "migrate")
         if host not in self.record.hosts:
             if self.substrate is None or host not in self.substrate.hosts:
                 raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
             self.record.hosts[host] = self._uri(host)
+        self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
         src, dst = self.connection(source), self.connection(host)
-        self._networks_on(dst, host, comp)
-        dom = self._step(source, f"looking up domain {comp.name}", lambda: src.lookupByName(comp.name))
+        self._networks_on(dst, host, comp, key)
+        self.tracker.advance()
+        dom = self._step(source, f"looking up domain {comp.name}", lambda: src.lookupByName(comp.name), key)
         if hostfiles.is_test_uri(self.record.hosts[source]) or hostfiles.is_test_uri(self.record.hosts[host]):
-            result = self._cold_move(dom, dst, component, source, host)
+            result = self._cold_move(dom, dst, key, source, host)
         else:
-            result = self._live_move(dom, component, source, host, progress)
+            result = self._live_move(dom, key, source, host)
         comp.host = host
         self.record.resources = [r for r in self.record.resources
                                  if not (r.kind == "domain" and r.name == comp.name)]
         self.record.resources.append(Resource("domain", comp.name, host))
         self.record.history.append(result.to_json())
         self._save_worlds()
+        self.tracker.emit(key, RUNNING, f"{key} moved from {source} to {host} ({result.mode})", host, 1.0)
         return result
 
-    def _networks_on(self, conn, host_id: str, comp) -> None:
+    def _networks_on(self, conn, host_id: str, comp, key: str) -> None:
         present = {n.name() for n in conn.listAllNetworks()}
         for iface in comp.interfaces:
             vxi, _, link = iface.segment.partition("/")
@@ -238,26 +290,27 @@ class LibvirtDeployer(Deployer):
             if name not in present:
                 seg = self.record.segments[iface.segment]
                 self._define_network(conn, host_id, vxi, link, seg["index"], seg["forward_bps"],
-                                     seg["reverse_bps"], None)
+                                     seg["reverse_bps"], None, key)
 
     def _cold_move(self, dom, dst, component: str, source: str, host: str) -> MigrationResult:
         import libvirt
 
         started = time.monotonic()
         xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
-        new = self._step(host, f"defining domain {dom.name()}", lambda: dst.defineXML(xml))
+        new = self._step(host, f"defining domain {dom.name()}", lambda: dst.defineXML(xml), component)
+        self.tracker.advance()
         try:
-            self._step(host, f"starting domain {dom.name()}", new.create)
+            self._step(host, f"starting domain {dom.name()}", new.create, component)
         except DeployError:
             new.undefine()
             raise
-        self._step(source, f"removing domain {dom.name()}", lambda: _remove_domain(dom))
+        self.tracker.advance()
+        self._step(source, f"removing domain {dom.name()}", lambda: _remove_domain(dom), component)
         return MigrationResult(component, source, host, "cold", None,
                                COLD_NOTICE.format(c=component, d=host, s=source) +
                                f" in {time.monotonic() - started:.3f} s")
 
-    def _live_move(self, dom, component: str, source: str, host: str,
-                   progress: Callable[[float], None] | None) -> MigrationResult:
+    def _live_move(self, dom, component: str, source: str, host: str) -> MigrationResult:
         import libvirt
 
         flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
@@ -272,21 +325,24 @@ class LibvirtDeployer(Deployer):
 
         worker = threading.Thread(target=run, daemon=True)
         started = time.monotonic()
+        before = self.tracker.fraction
+        self._report(f"migrating {dom.name()} live to {host}", source, component)
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
-            if progress is not None and worker.is_alive():
+            if worker.is_alive():
                 try:
                     stats = dom.jobStats()
                     total = stats.get("data_total") or 0
-                    progress((stats.get("data_processed", 0) / total) if total else 0.0)
+                    copied = (stats.get("data_processed", 0) / total) if total else 0.0
                 except libvirt.libvirtError:
-                    pass
+                    continue
+                self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
+                                  f"{copied * 100:.1f} % of its memory copied", source,
+                                  before + (1.0 - before) * min(copied, 1.0))
         if failure:
             raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
                               f"{failure[0].get_error_message()}", source, "migrate")
-        if progress is not None:
-            progress(1.0)
         return MigrationResult(component, source, host, "live", None,
                                f"live migration took {time.monotonic() - started:.1f} s")
 

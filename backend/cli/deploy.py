@@ -1,0 +1,285 @@
+"""`vxi deploy | status | teardown | migrate | exec`: run VXIs on libvirt or on network namespaces, through
+the deploy session the designer's run mode uses too."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+
+from backend.cli.errors import CliError
+from backend.deploy import state
+from backend.deploy.backends import BACKENDS, leftover_tags, orphan
+from backend.deploy.describe import describe
+from backend.deploy.progress import Listener, Progress
+from backend.deploy.record import DeploymentRecord, valid_id
+from backend.deploy.session import DeploySession, SessionError
+
+
+def register(sub) -> None:
+    """Add the deploy, status, teardown, migrate and exec subcommands."""
+    p = sub.add_parser("deploy", help="embed VXIs on a substrate and deploy them")
+    p.add_argument("substrate", metavar="SUBSTRATE")
+    p.add_argument("vxis", metavar="VXI", nargs="+")
+    p.add_argument("--backend", choices=list(BACKENDS), default="test",
+                   help="; ".join(f"{b.name}: {b.help}" for b in BACKENDS.values()))
+    p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
+    p.add_argument("--json", action="store_true", help="print the deployment record as JSON")
+    _progress_option(p)
+    p.set_defaults(func=run_deploy)
+
+    p = sub.add_parser("status", help="the deployments and the state of their components")
+    p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_status)
+
+    p = sub.add_parser("teardown", help="remove everything a deployment created")
+    p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?",
+                   help="its id (default: the most recent deployment)")
+    p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
+    p.set_defaults(func=run_teardown)
+
+    p = sub.add_parser("migrate", help="move a deployed component to another host (without HOST: list the hosts)")
+    p.add_argument("component", metavar="COMPONENT")
+    p.add_argument("host", metavar="HOST", nargs="?",
+                   help="the destination; without it, every host is listed with whether it can take COMPONENT")
+    p.add_argument("--deployment", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    _progress_option(p)
+    p.set_defaults(func=run_migrate)
+
+    p = sub.add_parser("exec", help="run a command inside a component (ids of its VXI become addresses)",
+                       usage="vxi exec COMPONENT [--deployment ID] -- COMMAND...")
+    p.add_argument("component", metavar="COMPONENT")
+    p.add_argument("--deployment", metavar="ID")
+    p.add_argument("argv", metavar="COMMAND", nargs=argparse.REMAINDER)
+    p.set_defaults(func=run_exec)
+
+
+def _progress_option(parser) -> None:
+    parser.add_argument("--progress", nargs="?", const="text", choices=("text", "json", "none"), default=None,
+                        help="progress on stderr: one line a step (text, the default on a terminal), one JSON "
+                             "object a step (json), or none (the default otherwise)")
+
+
+def progress_printer(mode: str | None, stream=None) -> Listener | None:
+    """A listener printing each Progress on `stream` (stderr): 'text' lines, 'json' objects, None/'none' nothing;
+    mode None means text when the stream is a terminal."""
+    stream = stream or sys.stderr
+    if mode is None:
+        mode = "text" if stream.isatty() else "none"
+    if mode == "json":
+        return lambda p: print(json.dumps(p.to_json()), file=stream, flush=True)
+    if mode == "text":
+        return lambda p: print(_progress_line(p), file=stream, flush=True)
+    return None
+
+
+def _progress_line(p: Progress) -> str:
+    return f"{p.fraction * 100:5.1f} %  {p.line()}"
+
+
+@contextlib.contextmanager
+def _sentences() -> Iterator[None]:
+    """A session's error (or the deployment state's: a damaged database, a busy deployment) as the command's one
+    line and exit code."""
+    try:
+        yield
+    except SessionError as exc:
+        raise CliError(str(exc), exc.code) from None
+    except state.StateError as exc:
+        raise CliError(str(exc), 1) from None
+
+
+def run_deploy(args) -> int:
+    """Read, embed, deploy, record, print."""
+    with _sentences():
+        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm,
+                                           progress_printer(args.progress))
+        try:
+            record = session.deploy()
+        finally:
+            session.close()
+    if args.json:
+        print(json.dumps(record.summary_json(), indent=2))
+    else:
+        print("\n".join(describe(record)))
+    return 0
+
+
+def run_status(args) -> int:
+    """Refresh and print every deployment (or one); a damaged record or database is reported, exit 1."""
+    with _sentences():
+        found = state.survey()
+    records, damaged = found.records, found.damaged
+    if args.deployment:
+        records = [r for r in records if r.id == args.deployment]
+        damaged = [d for d in damaged if d.id == args.deployment]
+        if not records and not damaged:
+            raise CliError(f"no deployment '{args.deployment}' in {state.database_path()}", 2)
+    refreshed = []
+    for record in records:
+        if record.state == "running":  # one still deploying belongs to the command doing it
+            with _sentences():
+                session = DeploySession.of_record(record)
+                try:
+                    record = session.status()
+                finally:
+                    session.close()
+        refreshed.append(record)
+    if args.json:
+        print(json.dumps({"deployments": [r.summary_json() for r in refreshed],
+                          "damaged": [d.to_json() for d in damaged]}, indent=2))
+    elif not refreshed and not damaged:
+        print(f"no deployments (recorded in {state.database_path()})")
+    else:
+        print("\n".join(line for r in refreshed for line in describe(r)))
+        for d in damaged:
+            print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
+    if damaged:
+        raise CliError("; ".join(d.reason for d in damaged), 1)
+    return 0
+
+
+def run_teardown(args) -> int:
+    """Remove everything a deployment created, then its record. Deployments whose record is damaged, or all of
+    them when the database is, are found by their names on every backend that can find them."""
+    if args.deployment and not valid_id(args.deployment):
+        raise CliError(f"'{args.deployment}' is not a deployment id (see vxi status)", 2)
+    try:
+        found = state.survey()
+    except state.StateError as exc:
+        return _teardown_without_records(args, exc)
+    records, damaged = found.records, {d.id: d for d in found.damaged}
+    if args.all:
+        chosen = records + [_bare(ident) for ident in damaged if valid_id(ident)]
+    elif args.deployment:
+        chosen = [r for r in records if r.id == args.deployment]
+        if not chosen:
+            chosen = [_bare(args.deployment)] if args.deployment in damaged else _orphan(args.deployment)
+    else:
+        chosen = records[-1:]
+    if not chosen:
+        print("nothing to tear down")
+        return 0
+    failures = []
+    for record in chosen:
+        try:
+            with _sentences():
+                removed = DeploySession.of_record(record).teardown()
+        except CliError as exc:
+            if not args.all:
+                raise
+            failures.append(str(exc))
+            continue
+        print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+    if failures:
+        raise CliError("; ".join(failures), 1)
+    return 0
+
+
+def _bare(deployment: str):
+    """A record for a deployment whose record is damaged: its objects found by its name (or nothing to do)."""
+    return orphan(deployment) or DeploymentRecord(deployment, "test")
+
+
+def _teardown_without_records(args, problem: Exception) -> int:
+    """Tear down by name when the database cannot be read: the named deployment, or every one the backends
+    find; the damage is reported afterwards (exit 1)."""
+    if args.deployment:
+        tags = [args.deployment]
+    elif args.all:
+        tags = leftover_tags()
+    else:
+        raise CliError(f"{problem} (name a deployment, or use --all)", 1)
+    for tag in tags:
+        record = orphan(tag)
+        if record is None:
+            print(f"deployment {tag}: nothing found by its name")
+            continue
+        try:
+            removed = DeploySession.of_record(record).teardown()
+        except SessionError as exc:
+            print(f"vxi teardown: {exc}", file=sys.stderr)
+            continue
+        print(f"deployment {tag} torn down: {len(removed)} objects removed")
+    raise CliError(str(problem), 1)
+
+
+def _orphan(deployment: str) -> list:
+    """A deployment whose record is lost (a crash before it was written), found by its tag."""
+    found = orphan(deployment)
+    if found is None:
+        raise CliError(f"no deployment '{deployment}' (no record, and no backend finds objects named after it)", 2)
+    return [found]
+
+
+def _located(component: str, deployment: str | None):
+    try:
+        with _sentences():
+            return state.locate(component, deployment)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), 2) from None
+
+
+def run_migrate(args) -> int:
+    """Move a component and print how it went; without a host, list the hosts that can take it."""
+    record, key = _located(args.component, args.deployment)
+    with _sentences():
+        session = DeploySession.of_record(record, progress_printer(args.progress))
+        try:
+            if args.host is None:
+                return _list_hosts(session, key, args.json)
+            result = session.migrate(key, args.host)
+        finally:
+            session.close()
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        outage = f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None else ""
+        print(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})")
+        if result.notice:
+            print(f"  {result.notice}")
+    return 0
+
+
+def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
+    comp = session.record.components[key]
+    choices = session.host_choices(key)
+    if as_json:
+        print(json.dumps({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
+                          "hosts": [c.to_json() for c in choices]}, indent=2))
+        return 0
+    print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
+          f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
+    width = max((len(c.host) for c in choices), default=4)
+    for c in choices:
+        print(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits" if c.fits
+                                          else f"no    {c.reason}"))
+    return 0
+
+
+def run_exec(args) -> int:
+    """Run a command in a component's namespace; component names in it become their addresses."""
+    command = list(args.argv)
+    while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
+        option = command.pop(0)                                # option after the component is still ours
+        if "=" in option:
+            args.deployment = option.split("=", 1)[1]
+        elif command:
+            args.deployment = command.pop(0)
+        else:
+            raise CliError("--deployment needs an ID: vxi exec COMPONENT --deployment ID -- COMMAND...", 2)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise CliError("no command given: vxi exec COMPONENT -- COMMAND...", 2)
+    record, key = _located(args.component, args.deployment)
+    with _sentences():
+        session = DeploySession.of_record(record)
+        try:
+            return session.exec(key, command)
+        finally:
+            session.close()

@@ -1,0 +1,220 @@
+"""`vxi embed SUBSTRATE REQUEST...` and `vxi replan SUBSTRATE MAPPING.json (--remove-host H | --add REQUEST |
+--grow ID=FACTOR)`: exit 0 when everything fits, 1 when a request is refused or no plan exists, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from backend.cli.errors import CliError
+from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
+from backend.files import FileError, read_json
+from backend.model import Infrastructure, Substrate, units
+from backend.model.printable import printable as P
+from backend.model.timing import format_timestamp, parse_datetime
+
+
+def register(sub) -> None:
+    """Add the embed and replan subcommands."""
+    p = sub.add_parser("embed", help="map VXIs onto a substrate (nodes onto hosts, links onto paths)")
+    p.add_argument("substrate", metavar="SUBSTRATE")
+    p.add_argument("requests", nargs="+", metavar="REQUEST")
+    _common(p)
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per request for --algorithm ilp")
+    p.set_defaults(func=run_embed)
+    r = sub.add_parser("replan", help="plan a reorganisation: a host leaves, a VXI arrives, a VXI grows")
+    r.add_argument("substrate", metavar="SUBSTRATE")
+    r.add_argument("mapping", metavar="MAPPING.json", help="output of vxi embed --json")
+    what = r.add_mutually_exclusive_group(required=True)
+    what.add_argument("--remove-host", metavar="H", help="host H leaves (or its reservation ends)")
+    what.add_argument("--add", metavar="REQUEST", help="a new VXI to make room for")
+    what.add_argument("--grow", metavar="ID=FACTOR", help="VXI ID needs FACTOR times its resources (e.g. 1.5)")
+    r.add_argument("--at", metavar="DATETIME", help="with --remove-host: the host leaves at this UTC time "
+                   "(its reservation ends), e.g. 2026-12-01T10:00:00")
+    r.add_argument("--requests", nargs="+", metavar="REQUEST", default=[],
+                   help="the embedded VXIs' files (default: the files named in the mapping)")
+    _common(r)
+    r.set_defaults(func=run_replan)
+
+
+def _common(p) -> None:
+    p.add_argument("--algorithm", choices=ALGORITHMS, default="best", help="embedding algorithm (default best)")
+    p.add_argument("--distinct-hosts", action="store_true", help="never put two parts of one VXI on one host")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _read(path: str, role: str | None):
+    from backend.vxdl import read_file
+
+    try:
+        result = read_file(path, role)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    errors = result.errors
+    if errors:
+        for problem in errors:
+            print(problem.format(), file=sys.stderr)
+        raise CliError(f"{path}: {len(errors)} error(s); fix them before embedding (see vxi validate)", 2)
+    model = result.model
+    if role == "substrate" and not isinstance(model, Substrate):
+        raise CliError(f"{path}: not a substrate", 2)
+    if role is None and not isinstance(model, Infrastructure):
+        raise CliError(f"{path}: is a substrate, not a VXI request", 2)
+    return model
+
+
+def run_embed(args) -> int:
+    """Embed the requests in the order given; print the mapping."""
+    substrate = _read(args.substrate, "substrate")
+    requests = [_read(path, None) for path in args.requests]
+    try:
+        mapping = embed(substrate, requests, args.algorithm, colocate=not args.distinct_hosts,
+                        time_limit=args.time_limit)
+    except EmbeddingError as exc:
+        raise CliError(str(exc), 2) from None
+    for result, path in zip(mapping.requests, args.requests, strict=True):
+        result.source = str(Path(path).resolve())
+    if args.json:
+        print(json.dumps(mapping.to_json(), indent=2))
+    else:
+        print_mapping(mapping, substrate)
+    return 0 if all(r.accepted for r in mapping.requests) else 1
+
+
+def _stamp(t: float | None) -> str:
+    return "-" if t is None else format_timestamp(t, "%Y-%m-%d %H:%M")
+
+
+def _solver_text(info: dict) -> str:
+    """'optimal, cost 600 Mbit/s x hops' or 'feasible, cost ..., lower bound ...'."""
+    text = str(info["status"])
+    if info.get("objective") is not None:
+        text += f", cost {info['objective'] / 1e6:.6g} Mbit/s x hops"
+    if info.get("bound") is not None and info["status"] != "optimal":
+        text += f", lower bound {info['bound'] / 1e6:.6g}"
+    return text
+
+
+def path_text(path: list[tuple[str, str]], substrate: Substrate | None) -> str:
+    """'P2 →L7→ P1 →L3→ P3' (hosts between the physical links), or the links alone without a substrate."""
+    if not path:
+        return "same host"
+    if substrate is None or any(pl not in substrate.links for pl, _ in path):
+        return " ".join(f"{pl}{'→' if d == 'forward' else '←'}" for pl, d in path)
+    first = substrate.links[path[0][0]]
+    text = first.source if path[0][1] == "forward" else first.destination
+    for pl, d in path:
+        link = substrate.links[pl]
+        text += f" →{pl}→ " + (link.destination if d == "forward" else link.source)
+    return text
+
+
+def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
+    """A readable table: one block per VXI, then the busiest resources."""
+    print(f"substrate '{P(mapping.substrate)}', algorithm {mapping.algorithm}")
+    for r in mapping.requests:
+        window = f"  lease {_stamp(r.window[0])} → {_stamp(r.window[1])} UTC" if r.window else ""
+        if not r.accepted:
+            print(f"\n✗ {P(r.id)}: refused{window}\n    {P(r.reason)}")
+            continue
+        print(f"\n✓ {P(r.id)}: accepted{window}")
+        if r.solver.get("status"):
+            print(f"    solver: {_solver_text(r.solver)}")
+        width = max((len(P(c)) for c in r.nodes), default=0)
+        for comp, host in r.nodes.items():
+            print(f"    {P(comp):<{width}}  on {P(host)}")
+        for lid, lp in r.links.items():
+            route = path_text(lp.path, substrate)
+            bw = units.human(units.BANDWIDTH, lp.forward_bps)
+            if lp.reverse_bps:
+                bw += " / " + units.human(units.BANDWIDTH, lp.reverse_bps)
+            print(f"    link {P(lid)}: {P(route)} ({bw})")
+    accepted = sum(r.accepted for r in mapping.requests)
+    print(f"\n{accepted} of {len(mapping.requests)} request(s) accepted")
+    busiest = []
+    for host, dims in mapping.utilisation.get("hosts", {}).items():
+        for dim, v in dims.items():
+            if v.get("capacity"):
+                busiest.append((v["used"] / v["capacity"], f"host {host} {dim}"))
+    for link, dirs in mapping.utilisation.get("links", {}).items():
+        for d, v in dirs.items():
+            if v.get("capacity_bps"):
+                busiest.append((v["used_bps"] / v["capacity_bps"], f"link {link} {d}"))
+    busiest.sort(reverse=True)
+    if busiest and busiest[0][0] > 0:
+        print("busiest: " + P(", ".join(f"{name} {100 * share:.0f}%" for share, name in busiest[:5] if share > 0)))
+
+
+def run_replan(args) -> int:
+    """Load the mapping and its requests, plan the change, print the moves."""
+    substrate = _read(args.substrate, "substrate")
+    try:
+        mapping = Mapping.from_json(read_json(args.mapping))
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CliError(f"{args.mapping}: not a mapping written by vxi embed --json ({exc})", 2) from None
+    given = {}
+    for path in args.requests:
+        model = _read(path, None)
+        given[model.id] = model
+    requests = []
+    for r in mapping.requests:
+        if r.id in given:
+            requests.append(given[r.id])
+        elif r.source:
+            requests.append(_read(r.source, None))
+        elif not r.accepted:
+            requests.append(Infrastructure(id=r.id))
+        else:
+            raise CliError(f"{args.mapping}: no file for VXI '{r.id}'; name it with --requests", 2)
+    options = {"algorithm": args.algorithm, "colocate": not args.distinct_hosts}
+    if args.at and not args.remove_host:
+        raise CliError("--at goes with --remove-host", 2)
+    try:
+        if args.remove_host:
+            at = None
+            if args.at:
+                try:
+                    at = parse_datetime(args.at).timestamp()
+                except ValueError:
+                    raise CliError(f"--at wants a date and time such as 2026-12-01T10:00:00, not '{args.at}'",
+                                   2) from None
+            plan = replan(substrate, requests, mapping, remove_host=args.remove_host, at=at, **options)
+        elif args.add:
+            plan = replan(substrate, requests, mapping, add=_read(args.add, None), **options)
+        else:
+            vxi_id, _, factor = args.grow.rpartition("=")
+            try:
+                grow = (vxi_id, float(factor))
+            except ValueError:
+                raise CliError(f"--grow wants ID=FACTOR such as web=1.5, not '{args.grow}'", 2) from None
+            plan = replan(substrate, requests, mapping, grow=grow, **options)
+    except EmbeddingError as exc:
+        raise CliError(str(exc), 2) from None
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        print_plan(plan)
+    return 0 if plan.feasible else 1
+
+
+CASES = {"I": "case I, a VXI grows", "II": "case II, a new VXI", "III": "case III, a host leaves"}
+
+
+def print_plan(plan) -> None:
+    """The plan as a table of moves."""
+    head = f"{CASES.get(plan.case, plan.case)}: "
+    if not plan.feasible:
+        print(head + "no plan\n    " + P(plan.reason or ""))
+        return
+    print(head + f"{plan.strategy}; {len(plan.moves)} migration(s), {len(plan.rerouted)} link(s) re-routed")
+    if plan.moves:
+        rows = [("VXI", "component", "from", "to")] + [(P(m.vxi), P(m.component), P(m.source or "-"),
+                                                         P(m.target or "-")) for m in plan.moves]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for row in rows:
+            print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    added = [r for r in plan.mapping.requests if r.accepted] if plan.mapping else []
+    print(f"new mapping: {len(added)} VXI(s) placed (use --json for the full mapping)")

@@ -1,0 +1,41 @@
+"""`vxi format FILE [-o OUT]`: rewrite canonically in VXDL 2.0 strict order, atomically."""
+
+from __future__ import annotations
+
+import sys
+
+from backend.cli.errors import CliError
+from backend.files import FileError, atomic_write
+from backend.vxdl import read_file
+from backend.vxdl.writer import checked_bytes
+
+
+def register(sub) -> None:
+    """Add the format subcommand."""
+    p = sub.add_parser("format", help="rewrite a VXDL file in strict order, keeping everything")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of over FILE ('-' for stdout)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Read, then write canonically; a file that cannot be read or written is one line and exit 2."""
+    target = args.output or args.file
+    try:
+        result = read_file(args.file)
+        if result.model is None or result.errors:  # what could not be read would be lost: nothing written
+            errors = result.errors
+            raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
+                           f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
+        data = checked_bytes(result.model, target)
+        if args.output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return 0
+        atomic_write(target, data)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    warnings = len(result.problems)
+    print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
+                                                      else ""))
+    return 0

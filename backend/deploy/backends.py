@@ -1,0 +1,122 @@
+"""The backends by name, with what each can do: the one place that knows them all. A new backend is a
+package under `backend/deploy/` with a `Deployer`, and one entry in `BACKENDS` here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.deploy.base import Deployer
+from backend.deploy.record import DeploymentRecord, recorded_substrate
+from backend.model import Infrastructure, Substrate
+
+
+def _libvirt() -> type[Deployer]:
+    from backend.deploy.libvirt.deployer import LibvirtDeployer
+
+    return LibvirtDeployer
+
+
+def _netns() -> type[Deployer]:
+    from backend.deploy.netns.deployer import NetnsDeployer
+
+    return NetnsDeployer
+
+
+def _netns_leftovers() -> set[str]:
+    """The tags of the deployments whose namespaces (vxi<tag>-...) this kernel holds."""
+    from backend.deploy.netns import kernel
+
+    return {name[3:].partition("-")[0] for name in kernel.namespaces("vxi") if "-" in name[4:]}
+
+
+def _test_leftovers() -> set[str]:
+    """The tags of the deployments whose test-driver host files are still in the state directory."""
+    from backend.deploy.state import state_dir
+
+    folder = state_dir() / "deployments"
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and any(p.glob("*.xml"))}
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A deployment backend: its name on the command line, its title in menus, and what it can do."""
+
+    name: str
+    title: str
+    help: str
+    deployer: Callable[[], type[Deployer]]  # the Deployer class (imported when first needed)
+    options: tuple[tuple[str, object], ...] = ()  # keyword arguments for a new deployer
+    needs_root: bool = False
+    traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
+    exec: bool = False  # commands run inside components (`vxi exec`)
+    leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
+
+    def unavailable(self) -> str | None:
+        """Why this backend cannot be used by this process now (None when it can)."""
+        if self.needs_root and os.geteuid() != 0:
+            return f"the {self.name} backend needs root (network namespaces, tc)"
+        return None
+
+
+BACKENDS: dict[str, Backend] = {b.name: b for b in (
+    Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
+            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
+    Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs",
+            _libvirt),
+    Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
+            _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
+)}
+
+
+def backend(name: str) -> Backend:
+    """The backend of a name (ValueError naming the known ones otherwise)."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
+
+
+def able(capability: str) -> list[str]:
+    """The names of the backends that have a capability (`traffic`, `exec`)."""
+    return [b.name for b in BACKENDS.values() if getattr(b, capability)]
+
+
+def available_backends() -> list[Backend]:
+    """The backends this process can use now, in menu order."""
+    return [b for b in BACKENDS.values() if b.unavailable() is None]
+
+
+def make_deployer(name: str, substrate: Substrate, vxis: list[Infrastructure],
+                  tag: str | None = None) -> Deployer:
+    """A deployer for a new deployment on the named backend."""
+    chosen = backend(name)
+    return chosen.deployer()(substrate, vxis, tag, **dict(chosen.options))
+
+
+def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
+    """A deployer managing a recorded deployment (its substrate re-read when not given and its file still exists)."""
+    if substrate is None:
+        substrate = recorded_substrate(record)
+    return backend(record.backend).deployer().from_record(record, substrate)
+
+
+def orphan(tag: str) -> DeploymentRecord | None:
+    """A bare record for a deployment whose record is lost or damaged but whose objects a backend still finds
+    by its tag."""
+    for chosen in BACKENDS.values():
+        if chosen.leftovers is not None and chosen.unavailable() is None and tag in chosen.leftovers():
+            return DeploymentRecord(tag, chosen.name)
+    return None
+
+
+def leftover_tags() -> list[str]:
+    """The tags of every deployment the backends usable here find objects of, by name."""
+    found: set[str] = set()
+    for chosen in BACKENDS.values():
+        if chosen.leftovers is not None and chosen.unavailable() is None:
+            found |= chosen.leftovers()
+    return sorted(found)

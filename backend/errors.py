@@ -1,9 +1,0 @@
-"""Errors shared by the command line and its subcommands."""
-
-
-class CliError(Exception):
-    """A failure reported as one line on stderr with an exit code, never as a traceback."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code

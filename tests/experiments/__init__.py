@@ -1,0 +1,1 @@
+"""Tests of backend.experiments (without root: the kept runs of docs/plots)."""
