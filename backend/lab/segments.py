@@ -36,39 +36,41 @@ def vxlan_name(vni: int) -> str:
     return f"vxl{vni}"
 
 
-def ensure_vxlan(ns: str, bridge: str, vni: int, local: str, peers: list[str], mtu: int = 1500) -> str:
-    """Create (or keep) the VXLAN device of link `vni` in namespace `ns`, enslaved to `bridge`, sending
-    from `local` to exactly `peers`; returns its name."""
-    name = vxlan_name(vni)
+def ensure_vxlan(ns: str, bridge: str, vni: int, local: str, peers: list[str], mtu: int = 1500,
+                 name: str | None = None) -> str:
+    """Create (or keep) the VXLAN device of link `vni` (named `name`, vxl<VNI> by default) in namespace `ns`,
+    enslaved to `bridge`, sending from `local` to exactly `peers`; returns its name."""
+    name = name or vxlan_name(vni)
     if name not in netns.links(ns):
         netns.ip(ns, "link", "add", name, "mtu", str(mtu), "type", "vxlan", "id", str(vni), "local", local,
                  "dstport", str(VXLAN_PORT))
     netns.ip(ns, "link", "set", name, "master", bridge)
     netns.ip(ns, "link", "set", name, "up")
-    set_peers(ns, vni, peers)
+    set_peers(ns, vni, peers, name)
     return name
 
 
-def peers_of(ns: str, vni: int) -> list[str]:
+def peers_of(ns: str, vni: int, name: str | None = None) -> list[str]:
     """The hosts a link's VXLAN device floods to."""
-    done = netns.bridge_cmd(ns, "-j", "fdb", "show", "dev", vxlan_name(vni), check=False)
+    done = netns.bridge_cmd(ns, "-j", "fdb", "show", "dev", name or vxlan_name(vni), check=False)
     if done.returncode != 0 or not done.stdout.strip():
         return []
     return sorted({e["dst"] for e in json.loads(done.stdout) if e.get("mac") == ZERO_MAC and e.get("dst")})
 
 
-def set_peers(ns: str, vni: int, peers: list[str]) -> None:
+def set_peers(ns: str, vni: int, peers: list[str], name: str | None = None) -> None:
     """Make the device flood to exactly `peers` (added and removed as needed)."""
-    name, present = vxlan_name(vni), set(peers_of(ns, vni))
+    name = name or vxlan_name(vni)
+    present = set(peers_of(ns, vni, name))
     for peer in sorted(set(peers) - present):
         netns.bridge_cmd(ns, "fdb", "append", ZERO_MAC, "dev", name, "dst", peer)
     for peer in sorted(present - set(peers)):
         netns.bridge_cmd(ns, "fdb", "del", ZERO_MAC, "dev", name, "dst", peer)
 
 
-def remove_vxlan(ns: str, vni: int) -> bool:
+def remove_vxlan(ns: str, vni: int, name: str | None = None) -> bool:
     """Remove a link's VXLAN device from a namespace; False when it was not there."""
-    name = vxlan_name(vni)
+    name = name or vxlan_name(vni)
     if name not in netns.links(ns):
         return False
     netns.ip(ns, "link", "delete", name)
