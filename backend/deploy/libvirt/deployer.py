@@ -87,7 +87,7 @@ class LibvirtDeployer(RealGuests, Deployer):
         """Interface counters of every domain, one bulk call per host (none are real on the test driver);
         on real hosts a domain is looked for on every host of the deployment, so its series follow it."""
         targets = [DomainTarget(key, comp.host, self.connection(comp.host), comp.name,
-                                [i.inner for i in comp.interfaces]) for key, comp in self.record.components.items()]
+                                [i.name for i in comp.interfaces]) for key, comp in self.record.components.items()]
         hosts = {}
         if self.real:
             for host_id, uri in self._candidate_hosts().items():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -207,45 +206,47 @@ class RealGuests:
 
 
 class OutageProbe:
-    """A neighbour pinging a guest every PROBE_INTERVAL s while it moves; the outage is the pings lost times
-    the interval (ARP and the tunnel's learning included: what an application sees)."""
+    """A neighbour pinging a guest every PROBE_INTERVAL s while it moves, in the background in the neighbour;
+    the outage is the longest run of lost pings times the interval (ARP and the tunnel's learning included:
+    what an application sees)."""
+
+    LOG = "/tmp/vxi-outage-probe.log"
 
     def __init__(self, neighbour: str, dom, address: str):
         from backend.guest.channel import GuestChannel
 
         self.neighbour, self.address = neighbour, address
-        self._channel, self._stopper = GuestChannel(dom), GuestChannel(dom)
-        self._output: list[str] = []
-        self._thread: threading.Thread | None = None
+        self._channel = GuestChannel(dom)
+        self._pid: str | None = None
 
     def start(self) -> None:
-        """Start pinging (in the background)."""
-        command = f"ping -i {PROBE_INTERVAL} -W 1 {self.address}"
-
-        def run() -> None:
-            try:
-                self._output.append(self._channel.run(command, EXEC_SECONDS).output)
-            except Exception as exc:  # the measure is lost, the migration is not
-                self._output.append(f"probe failed: {exc}")
-
-        self._thread = threading.Thread(target=run, name="vxi-outage-probe", daemon=True)
-        self._thread.start()
-        time.sleep(1.0)  # a few answers before the move
+        """Start pinging, and let a few answers come before the move."""
+        try:
+            done = self._channel.run(f"ping -i {PROBE_INTERVAL} -W 1 {self.address} > {self.LOG} 2>&1 &\necho $!", 10)
+        except Exception:  # the measure is lost, not the migration
+            return
+        self._pid = done.output.strip().splitlines()[-1] if done.ok and done.output.strip() else None
+        time.sleep(1.0)
 
     def stop(self) -> float | None:
-        """Stop pinging; the outage in seconds (None when it could not be measured)."""
-        time.sleep(1.0)  # answers again after the move
+        """Stop pinging once answers came again; the outage in seconds (None when it could not be measured)."""
+        if self._pid is None:
+            return None
         try:
-            self._stopper.run("killall -INT ping", 10)
+            time.sleep(1.0)
+            log = self._channel.run(f"kill -INT {self._pid}; sleep 0.3; cat {self.LOG}; rm -f {self.LOG}", 15).output
         except Exception:
             return None
-        if self._thread is not None:
-            self._thread.join(15)
-        text = "".join(self._output)
-        for line in text.splitlines():
-            if "packets transmitted" in line:
-                words = line.replace(",", " ").split()
-                at = words.index("received")
-                received = words[at - 1] if words[at - 1].isdigit() else words[at - 2]  # busybox: "N packets received"
-                return max(int(words[0]) - int(received), 0) * PROBE_INTERVAL
+        return outage_of(log, PROBE_INTERVAL)
+
+
+def outage_of(ping_output: str, interval: float) -> float | None:
+    """The longest run of lost pings, as seconds (None when no reply came at all)."""
+    import itertools
+    import re
+
+    seqs = sorted(int(s) for s in re.findall(r"seq=(\d+)", ping_output))
+    if not seqs:
         return None
+    gaps = [b - a - 1 for a, b in itertools.pairwise(seqs)]
+    return (max(gaps, default=0)) * interval
