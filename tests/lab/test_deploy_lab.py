@@ -19,7 +19,7 @@ from backend.deploy.session import DeploySession
 from backend.deploy.state import pick_record
 from backend.lab import netns
 
-pytestmark = pytest.mark.root
+pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 VXI = """<?xml version='1.0' encoding='UTF-8'?>
 <description xmlns="http://www.vxdlforum.org/vxdl" xmlns:x="urn:vxi-designer:vxdl-ext:1">

@@ -70,7 +70,9 @@ class LibvirtDeployer(RealGuests, Deployer):
         return hostfiles.write_host_file(path, host)
 
     def connection(self, host_id: str):
-        """The one connection to a host, opened on first use."""
+        """The one connection to a host, opened on first use (and again when the daemon dropped it)."""
+        if host_id in self.connections and not _alive(self.connections[host_id]):
+            del self.connections[host_id]
         if host_id not in self.connections:
             uri = self.record.hosts.get(host_id)
             if uri is None:
@@ -206,10 +208,23 @@ class LibvirtDeployer(RealGuests, Deployer):
         xml = domain_xml(spec)
         dom = self._step(host_id, f"defining domain {spec.name}",
                          lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE), key)
-        journal.done(f"domain {spec.name} on {host_id}", lambda: _remove_domain(dom))
+        journal.done(f"domain {spec.name} on {host_id}", lambda: self._remove_named_domain(host_id, spec.name, dom))
         self._step(host_id, f"starting domain {spec.name}", dom.create, key)
         self.record.resources.append(Resource("domain", spec.name, host_id))
         return dom
+
+    def _remove_named_domain(self, host_id: str, name: str, dom) -> None:
+        """Remove a domain by name on its host, through a new connection when the one it came from is gone."""
+        import libvirt
+
+        if not _alive(dom.connect()):
+            try:
+                dom = self.connection(host_id).lookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    return
+                raise
+        _remove_domain(dom)
 
     def _save_worlds(self) -> None:
         """Write what each generated test host holds back into its file, for later commands."""
@@ -334,8 +349,7 @@ class LibvirtDeployer(RealGuests, Deployer):
             self._links_after_move(key, source, host)
             if probe is not None:
                 result.outage_s = probe.stop()
-                result.notice += f"; outage {result.outage_s * 1000:.0f} ms seen by {probe.neighbour}'s pings" \
-                    if result.outage_s is not None else f"; the outage could not be measured from {probe.neighbour}"
+                result.notice += probe.sentence(result.outage_s)
         comp.host = host
         self.record.resources = [r for r in self.record.resources
                                  if not (r.kind == "domain" and r.name == comp.name)]
@@ -421,6 +435,14 @@ class LibvirtDeployer(RealGuests, Deployer):
                  "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
                  "data_bytes": stats.get("data_processed")})
         return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
+
+
+def _alive(conn) -> bool:
+    """False for a connection its daemon closed (a restarted or killed libvirtd)."""
+    try:
+        return bool(conn.isAlive())
+    except Exception:
+        return False
 
 
 def _remove(obj, gone_code: int) -> None:

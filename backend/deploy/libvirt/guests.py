@@ -106,6 +106,8 @@ class RealGuests:
     def _wait_ready(self, started: dict[str, tuple[object, float]]) -> None:
         """Every guest ready (its agent answers), each reported as it comes; DeployError for the first that
         stops or stays silent."""
+        import libvirt
+
         from backend.guest.channel import ChannelError, GuestChannel
 
         with ThreadPoolExecutor(max_workers=min(8, max(len(started), 1))) as pool:
@@ -121,6 +123,10 @@ class RealGuests:
                     raise DeployError(f"host {comp.host}: {key} did not become ready: {exc} (its console is in "
                                       f"the host's /var/log/libvirt/qemu/{comp.name}.serial.log)",
                                       comp.host, "boot") from exc
+                except libvirt.libvirtError as exc:
+                    self.tracker.current = key
+                    raise DeployError(f"host {comp.host}: lost while {key} booted ({exc.get_error_message()}): "
+                                      "is its libvirtd still running?", comp.host, "boot") from exc
                 seconds = time.monotonic() - started[key][1]
                 self.record.files.setdefault("ready_seconds", {})[key] = round(seconds, 2)
                 self.tracker.emit(key, STARTING, f"{key} ready (its agent answers) {seconds:.1f} s after its start",
@@ -238,6 +244,15 @@ class OutageProbe:
         except Exception:
             return None
         return outage_of(log, PROBE_INTERVAL)
+
+    def sentence(self, outage: float | None) -> str:
+        """The outage in words, for the migration's notice."""
+        every = f"{self.neighbour} pinged it every {PROBE_INTERVAL * 1000:.0f} ms"
+        if outage is None:
+            return f"; the outage could not be measured ({every}, no answer came)"
+        if outage == 0:
+            return f"; no ping lost ({every}): outage under {PROBE_INTERVAL * 1000:.0f} ms"
+        return f"; outage {outage * 1000:.0f} ms ({every})"
 
 
 def outage_of(ping_output: str, interval: float) -> float | None:
