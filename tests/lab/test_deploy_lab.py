@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,21 +22,7 @@ from backend.lab import netns
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
-VXI = """<?xml version='1.0' encoding='UTF-8'?>
-<description xmlns="http://www.vxdlforum.org/vxdl" xmlns:x="urn:vxi-designer:vxdl-ext:1">
-  <virtualInfrastructure>
-    <id>two</id>
-    <vRouter><id>r1</id><memory><unit>MB</unit><simple>128</simple></memory>
-      <x:ports><x:port>p0</x:port><x:port>p1</x:port></x:ports><x:function>router</x:function></vRouter>
-    <vNode><id>pc-a</id><location>h1</location><memory><unit>MB</unit><simple>128</simple></memory></vNode>
-    <vNode><id>pc-b</id><location>h2</location><memory><unit>MB</unit><simple>128</simple></memory></vNode>
-    {links}
-  </virtualInfrastructure>
-</description>
-"""
-LINK = """<vLink><id>{id}</id><source>{a}</source><destination>r1</destination><bandwidth>
-      <forward><unit>Mbps</unit><simple>10</simple></forward><reverse><unit>Mbps</unit><simple>10</simple></reverse>
-    </bandwidth></vLink>"""
+VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1, pc-a at h1, pc-b at h2
 
 
 def lab_links(lab, tag: str) -> dict[str, list[str]]:
@@ -63,14 +50,11 @@ def exec_in(capfd, component: str, *argv: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def deployed(lab, tmp_path_factory):
+def deployed(lab):
     """The VXI deployed on the lab by `vxi deploy --backend libvirt` (torn down at the end in any case)."""
-    folder = tmp_path_factory.mktemp("deploy")
-    vxi = folder / "two.vxdl"
-    vxi.write_text(VXI.format(links=LINK.format(id="a-r", a="pc-a") + LINK.format(id="b-r", a="pc-b")))
     before = lab_domains(lab)
     started = time.monotonic()
-    code = main(["deploy", lab.substrate, str(vxi), "--backend", "libvirt", "--json", "--progress", "text"])
+    code = main(["deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json", "--progress", "text"])
     seconds = time.monotonic() - started
     assert code == 0
     record = pick_record(None)
@@ -164,6 +148,28 @@ def test_router_moves_live_with_pings_flowing_links_and_counters_follow(lab, dep
         deployer.close()
     assert after[("r1", "eth0")].host == destination  # the same series, read on the new host
     assert after[("r1", "eth0")].identity != first[("r1", "eth0")].identity
+
+
+def test_a_migration_the_destination_refuses_leaves_the_router_where_it_was_and_working(lab, deployed, capfd):
+    record = pick_record(deployed["record"].id)
+    source_host = record.components["r1"].host
+    destination = next(h for h in ("h3", "h1", "h2") if h != source_host)
+    name = record.components["r1"].name
+    squatter = lab.connect(destination)  # the destination already has a domain of that name
+    dom = squatter.defineXML(f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+                             "<os><type arch='x86_64'>hvm</type></os></domain>")
+    try:
+        assert main(["migrate", "r1", destination]) == 1
+        err = capfd.readouterr().err
+        assert err.count("\n") == 1 and "live migration of" in err and destination in err, err
+    finally:
+        dom.undefine()
+        squatter.close()
+    kept = pick_record(record.id)
+    assert kept.components["r1"].host == source_host and kept.state == "running"
+    assert {h: set(v) for h, v in lab_links(lab, record.id).items()} == expected_devices(kept)
+    code, out = exec_in(capfd, "pc-a", "ping", "-c", "2", "-W", "5", "pc-b")
+    assert code == 0, out
 
 
 def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):
