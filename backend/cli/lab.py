@@ -45,13 +45,14 @@ def _count(text: str) -> int:
 def _like(path: str | None):
     if path is None:
         return None
-    from backend.vxdl import VxdlFileError, is_substrate, read_file
+    from backend.model import Substrate
+    from backend.vxdl import VxdlFileError, read_file
 
     try:
         result = read_file(path, "substrate")
-    except VxdlFileError as exc:
+    except (VxdlFileError, OSError) as exc:
         raise CliError(str(exc), 2) from None
-    if result.model is None or not is_substrate(result.model):
+    if not isinstance(result.model, Substrate):
         raise CliError(f"{path}: not a substrate that can be read (run vxi validate)", 2)
     return result.model
 
