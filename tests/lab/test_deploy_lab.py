@@ -101,6 +101,8 @@ def test_deploy_boots_every_guest_on_its_host_ready_and_configured(lab, deployed
     code, out = exec_in(capfd, "pc-b", "tc", "qdisc", "show", "dev", "eth0")
     if record.files["shaping"]["h2"] == "guest":  # this kernel has no sfq: the guest shapes its egress
         assert "tbf" in out and "10Mbit" in out, out
+    code, out = exec_in(capfd, "pc-a", "tc", "qdisc", "show", "dev", "eth0")
+    assert "netem" in out and "delay 5ms" in out, out  # link a-r's latency, added by the guest
 
 
 def test_subnets_reach_each_other_through_the_router_across_hosts_in_a_tunnel(lab, deployed, capfd):
@@ -178,3 +180,44 @@ def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):
     assert lab_domains(lab) == deployed["before"]
     assert lab_links(lab, record.id) == {h.id: [] for h in lab.hosts}
     assert not any(r.id == record.id for r in _records())
+
+
+LONE = """<?xml version='1.0' encoding='UTF-8'?>
+<description xmlns="http://www.vxdlforum.org/vxdl">
+  <virtualInfrastructure><id>lone</id>
+    <vNode><id>n1</id><location>h2</location><memory><unit>MB</unit><simple>128</simple></memory></vNode>
+  </virtualInfrastructure>
+</description>
+"""
+
+
+def test_a_host_whose_daemon_dies_mid_deploy_gives_a_sentence_and_teardown_finishes_the_job(lab, tmp_path):
+    from backend.deploy.progress import STARTING
+    from backend.deploy.session import SessionError
+    from backend.lab import daemon
+
+    vxi = tmp_path / "lone.vxdl"
+    vxi.write_text(LONE)
+    host = lab.host("h2")
+    killed = []
+
+    def kill_when_booting(progress):
+        if progress.component == "n1" and progress.state == STARTING and "booting" in progress.step and not killed:
+            killed.append(host.pid)
+            daemon.stop_pid(host.pid, 10)  # libvirtd only: its QEMU goes on, as after a daemon crash
+
+    session = DeploySession.from_files(lab.substrate, [vxi], "libvirt", on_progress=kill_when_booting)
+    try:
+        with pytest.raises(SessionError) as failed:
+            session.deploy()
+    finally:
+        daemon.start(host, lab.name)  # the daemon comes back and re-attaches the guest left running
+        lab.save()
+    message = str(failed.value)
+    assert killed and "\n" not in message and "host h2" in message and "vxi teardown" in message, message
+    tag = session.record.id
+    kept = pick_record(tag)
+    assert kept.state == "failed" and kept.error
+    assert main(["teardown", tag]) == 0
+    assert lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
+    assert not [d for d in lab_domains(lab)["h2"] if d.startswith(f"vxi{tag}-")]

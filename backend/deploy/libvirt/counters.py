@@ -56,7 +56,10 @@ class LibvirtSource:
             wanted = {t.domain: t for t in self.targets}
             for host, conn in self.hosts.items():
                 if not is_test_uri(self._uri(conn)):
-                    readings.extend(self._read(conn, host, wanted))
+                    found = self._read(conn, host, wanted)
+                    readings.extend(found)
+                    for name in {r.identity[2] for r in found}:
+                        wanted.pop(name, None)  # read once, where it runs
             return readings
         by_conn: dict[int, list[DomainTarget]] = {}
         for target in self.targets:
@@ -81,8 +84,10 @@ class LibvirtSource:
         if not domains:
             return []
         readings = []
-        stats = conn.domainListGetStats(domains, libvirt.VIR_DOMAIN_STATS_INTERFACE)
+        stats = conn.domainListGetStats(domains, libvirt.VIR_DOMAIN_STATS_INTERFACE | libvirt.VIR_DOMAIN_STATS_STATE)
         for domain, values in stats:
+            if not strict and values.get("state.state") != libvirt.VIR_DOMAIN_RUNNING:
+                continue  # paused: the side of a live migration that is not (or no longer) the guest
             target = wanted[domain.name()]
             shown = target.interfaces or []
             for i in range(int(values.get("net.count", 0))):
@@ -90,7 +95,7 @@ class LibvirtSource:
                 readings.append(CounterReading(target.component, shown[i] if i < len(shown) else name,
                                                int(values.get(f"net.{i}.rx.bytes", 0)),
                                                int(values.get(f"net.{i}.tx.bytes", 0)), host if not strict
-                                               else target.host, (host, domain.UUIDString(), name)))
+                                               else target.host, (host, domain.UUIDString(), domain.name(), name)))
         return readings
 
     def close(self) -> None:

@@ -138,7 +138,7 @@ class LibvirtDeployer(RealGuests, Deployer):
                 self.record.hosts[host_id] = self._uri(host_id)
         self.record.outlives_process = not all(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
         self.record.real_counters = not any(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
-        if any(seg.latency_s for seg in plan.segments):
+        if any(seg.latency_s for seg in plan.segments) and not self.real:
             self.record.notices.append("libvirt has no latency setting: link latency is not emulated "
                                        "(the netns backend applies it where the kernel has netem)")
         if self.real:

@@ -46,6 +46,8 @@ class RealGuests:
             self.record.notices.append(f"link rates are shaped inside the guests on {', '.join(guest_shaped)}: "
                                        f"{reason}")
         self.record.files["shaping"] = {h.id: "host" if h.host_shaping else "guest" for h in hosts}
+        if any(seg.latency_s for seg in self.plan.segments):
+            self.record.notices.append("link latency is added inside the guests (netem on each end's egress)")
 
     def _segment_hosts(self, plan: Plan, seg) -> list[str]:
         return sorted({plan.components[a.component].host for a in seg.attachments})

@@ -127,7 +127,8 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
                image: GuestImage) -> DomainSpec:
     """The domain of a component as a real guest of the project's image: one virtio NIC per segment on the
     segment's bridge (lab) or network, its addresses, routes and forwarding on its kernel command line,
-    shaped by libvirt on the host when it can, by the guest (tbf on its egress) otherwise."""
+    shaped by libvirt on the host when it can, by the guest (tbf on its egress) otherwise; a link's latency
+    is added by the guest (netem on each end's egress, as the netns backend does)."""
     pc = plan.components[key]
     nics, guest_nics = [], []
     for j, (seg, att) in enumerate(plan.segments_of(key)):
@@ -135,7 +136,8 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
         bridge = bridge_name(tag, seg.index) if host.lab else None
         nics.append(NicSpec(network_of(seg.vxi, seg.link), att.rate_out_bps, att.rate_in_bps, att.address,
                             att.port, mac, bridge, host.host_shaping))
-        guest_nics.append(GuestNic(mac, [att.address], 0.0 if host.host_shaping else att.rate_out_bps))
+        guest_nics.append(GuestNic(mac, [att.address], 0.0 if host.host_shaping else att.rate_out_bps,
+                                   seg.latency_s or 0.0))
     config = GuestConfig(guest_name(pc.id), guest_nics, list(pc.routes), pc.forwards)
     boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
     log = f"/var/log/libvirt/qemu/{name}.serial.log"
