@@ -1,8 +1,8 @@
 """The local multi-host lab: N libvirtd daemons on this machine, each a "host" in its own network
 namespace, joined by an underlay switch in the lab's own namespace; nothing in the root namespace.
 
-    vxilab-NAME        the lab's switch: bridge "underlay", one veth port per host
-    vxilab-NAME-hI     host hI: lo, "ul0" (10.254.0.I/24), the link bridges, taps and VXLAN devices of
+    vxlab-NAME        the lab's switch: bridge "underlay", one veth port per host
+    vxlab-NAME-hI     host hI: lo, "ul0" (10.254.0.I/24), the link bridges, taps and VXLAN devices of
                        its guests, its libvirtd and QEMUs; migration streams and tunnels cross the underlay
 """
 
@@ -44,8 +44,9 @@ def labs_root() -> Path:
 
 
 def netns_prefix(name: str) -> str:
-    """The lab's switch namespace; its hosts' are this with -hI."""
-    return f"vxilab-{name}"
+    """The lab's switch namespace; its hosts' are this with -hI. Not 'vxi...': the netns backend owns the
+    namespaces named 'vxi<deployment>-...' and removes those it finds no record of."""
+    return f"vxlab-{name}"
 
 
 def namespaces_of(name: str) -> list[str]:
@@ -128,7 +129,7 @@ def lab_dir(name: str, root: Path | None = None) -> Path:
 def running_labs() -> list[str]:
     """Names of the labs this machine runs (or that left namespaces behind)."""
     names = {p.name for p in REGISTRY.iterdir()} if REGISTRY.is_dir() else set()
-    names |= {ns[len("vxilab-"):] for ns in netns.names("vxilab-") if not _HOST_SUFFIX.search(ns)}
+    names |= {ns[len("vxlab-"):] for ns in netns.names("vxlab-") if not _HOST_SUFFIX.search(ns)}
     return sorted(names)
 
 
@@ -256,7 +257,7 @@ def _mountpoints() -> None:
 
 def _remove_mountpoints() -> list[str]:
     """With no lab left on the machine, remove the (empty) paths labs created."""
-    if netns.names("vxilab-") or not MOUNTPOINTS.exists():
+    if netns.names("vxlab-") or not MOUNTPOINTS.exists():
         return []
     removed = []
     for target in MOUNTPOINTS.read_text().split():

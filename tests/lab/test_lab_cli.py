@@ -46,7 +46,7 @@ def test_lab_up_writes_a_substrate_with_uris_and_down_leaves_nothing(guest_image
         assert {h: s.uri for h, s in substrate.hosts.items()} == {h.id: h.uri for h in started.hosts}
         assert all(h.uri.startswith("qemu+unix:///system?socket=") for h in started.hosts)
         found, host = lab.host_for_uri(started.hosts[1].uri)
-        assert (found.name, host.id, host.netns) == (name, "h2", f"vxilab-{name}-h2")
+        assert (found.name, host.id, host.netns) == (name, "h2", f"vxlab-{name}-h2")
         assert lab.host_for_uri("qemu:///system") is None
         assert main(["lab", "up", "--hosts", "2", "--name", name]) == 1
         assert "already up" in capsys.readouterr().err
@@ -74,7 +74,7 @@ def test_lab_up_writes_a_substrate_with_uris_and_down_leaves_nothing(guest_image
     said = capsys.readouterr().out
     assert "guest x on h1" in said and f"lab {name}: down, nothing left" in said
     assert not [p for p in pids if alive(p)]
-    assert not netns.names(f"vxilab-{name}")
+    assert not netns.names(f"vxlab-{name}")
     assert not (root / name).exists() and not (lab.REGISTRY / name).exists()
     assert root_links() <= before
     assert main(["lab", "status", "--name", name]) == 1
@@ -99,7 +99,7 @@ def test_lab_like_a_substrate_keeps_its_hosts_sites_and_links(guest_image, capsy
         assert capsys.readouterr().out.count("running") == 4
     finally:
         assert main(["lab", "down", "--name", name]) == 0
-    assert not netns.names(f"vxilab-{name}")
+    assert not netns.names(f"vxlab-{name}")
     root.rmdir()
 
 
@@ -119,7 +119,7 @@ def test_a_lab_that_fails_to_start_is_rolled_back(guest_image, monkeypatch):
     monkeypatch.setattr(daemon, "start", second_fails)
     with pytest.raises(LabError, match="injected"):
         lab.up(2, name, root)
-    assert not netns.names(f"vxilab-{name}") and not (root / name).exists()
+    assert not netns.names(f"vxlab-{name}") and not (root / name).exists()
     assert not (lab.REGISTRY / name).exists()
     with pytest.raises(LabError, match="letters, digits"):
         lab.up(1, "bad name", root)

@@ -10,8 +10,8 @@ from backend.lab.netns import LabError
 
 
 def test_each_daemon_gets_its_own_socket_uuid_ports_and_an_unconfined_root_qemu():
-    one = LabHost("h1", 1, "vxilab-x-h1", "10.254.0.1", "/labs/x/h1", "uuid-1")
-    two = LabHost("h2", 2, "vxilab-x-h2", "10.254.0.2", "/labs/x/h2", "uuid-2")
+    one = LabHost("h1", 1, "vxlab-x-h1", "10.254.0.1", "/labs/x/h1", "uuid-1")
+    two = LabHost("h2", 2, "vxlab-x-h2", "10.254.0.2", "/labs/x/h2", "uuid-2")
     conf = daemon.libvirtd_conf(one)
     assert 'unix_sock_dir = "/labs/x/h1/sock"' in conf and 'host_uuid = "uuid-1"' in conf
     qemu = daemon.qemu_conf(two)
@@ -23,10 +23,10 @@ def test_each_daemon_gets_its_own_socket_uuid_ports_and_an_unconfined_root_qemu(
 
 
 def test_a_lab_finds_only_its_own_namespaces(monkeypatch):
-    present = ["vxilab-t1", "vxilab-t1-h1", "vxilab-t1-h2", "vxilab-t12", "vxilab-t12-h1", "vxilab-t1-x"]
+    present = ["vxlab-t1", "vxlab-t1-h1", "vxlab-t1-h2", "vxlab-t12", "vxlab-t12-h1", "vxlab-t1-x"]
     monkeypatch.setattr(lab.netns, "names", lambda prefix: [n for n in present if n.startswith(prefix)])
-    assert lab.namespaces_of("t1") == ["vxilab-t1", "vxilab-t1-h1", "vxilab-t1-h2"]
-    assert lab.namespaces_of("t12") == ["vxilab-t12", "vxilab-t12-h1"]
+    assert lab.namespaces_of("t1") == ["vxlab-t1", "vxlab-t1-h1", "vxlab-t1-h2"]
+    assert lab.namespaces_of("t12") == ["vxlab-t12", "vxlab-t12-h1"]
 
 
 @pytest.mark.parametrize("name", ["bad name", "x" * 17, "lab-h2", "-x"])
