@@ -10,7 +10,7 @@ from backend.embedding.checker import Checker, InfeasibleMappingError, check
 from backend.embedding.engine import ALGORITHMS as _SOLVERS
 from backend.embedding.engine import Embedder, EmbeddingError, unique_keys
 from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
-from backend.embedding.session import Session
+from backend.embedding.stream import Session
 from backend.model import Infrastructure, Substrate
 
 ALGORITHMS: tuple[str, ...] = tuple(_SOLVERS)
