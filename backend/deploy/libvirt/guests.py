@@ -193,7 +193,10 @@ class RealGuests:
             for other in self._segment_members(iface.segment):
                 if other != key:
                     neighbour = self.record.components[other]
-                    dom = self.connection(neighbour.host).lookupByName(neighbour.name)
+                    try:
+                        dom = self.connection(neighbour.host).lookupByName(neighbour.name)
+                    except Exception:  # no neighbour to measure from: the move goes on
+                        continue
                     return OutageProbe(other, dom, iface.address.split("/")[0])
         return None
 
