@@ -187,9 +187,12 @@ def _router_series(sampler: Sampler, router: str) -> list[tuple[float, float]]:
 
 
 def _result(sampler: Sampler, duration: float, capacity_bps: float, protocol: str, move_at: float,
-            start: float, end: float, switch_s: float, probe: dict, migration: dict, flows: dict) -> dict:
-    moved = _router_series(sampler, MOVED)
-    staying = _router_series(sampler, STAYING)
+            start: float, end: float, switch_s: float, probe: dict, migration: dict, flows: dict,
+            moved: list | None = None, staying: list | None = None, from_host: str = SOURCE_HOST,
+            to_host: str = DESTINATION_HOST) -> dict:
+    """The result JSON; the routers' series are read from the sampler unless given (the VM experiment's)."""
+    moved = _router_series(sampler, MOVED) if moved is None else moved
+    staying = _router_series(sampler, STAYING) if staying is None else staying
     settle = min(3.0, max(duration - end, 0.0) / 2)  # TCP's ramp after the move
     before = mean_rate(moved, min(3.0, move_at / 2), start)
     after = mean_rate(moved, end + settle, duration)
@@ -197,7 +200,7 @@ def _result(sampler: Sampler, duration: float, capacity_bps: float, protocol: st
     dip = (max(low) - min(low) + 0.1) if low else 0.0
     return {
         "experiment": "migration", "protocol": protocol, "duration_s": duration, "host_capacity_bps": capacity_bps,
-        "moved": MOVED, "from_host": SOURCE_HOST, "to_host": DESTINATION_HOST, "move_at_s": start,
+        "moved": MOVED, "from_host": from_host, "to_host": to_host, "move_at_s": start,
         "move_end_s": end, "switch_s": switch_s,
         "before_bps": before, "after_bps": after, "ratio": after / before if before else None,
         "other_before_bps": mean_rate(staying, min(3.0, move_at / 2), start),

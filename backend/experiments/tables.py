@@ -16,6 +16,10 @@ def text(result: dict) -> str:
     return {"sharing": sharing, "latency": latency, "migration": migration}[result["experiment"]](result)
 
 
+def _ms(seconds: float | None) -> str:
+    return "not measured" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
 def sharing(result: dict) -> str:
     """Table I in the shape of the paper's: per-router throughput, aggregate, fairness."""
     capacity = result["host_capacity_bps"]
@@ -71,6 +75,10 @@ def migration(result: dict) -> str:
              f"(x{result['ratio']:.2f}; paper: about x2)",
              f"  the other router after: {_mbps(result['other_after_bps']).strip()} Mbit/s",
              f"  switch-over took {result['switch_s'] * 1000:.1f} ms; data-path outage "
-             f"{result['outage_s'] * 1000:.1f} ms (longest gap of a 1 kHz UDP probe)",
+             f"{_ms(result['outage_s'])} ({result.get('outage_how', 'longest gap of a 1 kHz UDP probe')})",
              f"  traffic dip in the samples: {result['dip_s'] * 1000:.0f} ms below half the rate before"]
+    if result.get("backend") == "libvirt":
+        lines.append(f"  real VMs ({result['guests']} guests, domain type {result['domain_type']}), deployed in "
+                     f"{result['deploy_s']:.0f} s; libvirt's migration job {result['job_ms']} ms, stop-and-copy "
+                     f"{result['downtime_ms']} ms")
     return "\n".join(lines)
