@@ -215,7 +215,8 @@ def _result(sampler: Sampler, duration: float, capacity_bps: float, protocol: st
 
 def plot_spec(result: dict) -> dict:
     """Figure 7: both routers' throughput, the aggregate, the move marked."""
-    return {"title": f"Moving {result['moved']} from {result['from_host']} to {result['to_host']} "
+    vms = " (router VMs)" if result.get("backend") == "libvirt" else ""
+    return {"title": f"Moving {result['moved']}{vms} from {result['from_host']} to {result['to_host']} "
                      f"({result['protocol'].upper()}, hosts of {result['host_capacity_bps'] / 1e6:.0f} Mbit/s)",
             "units": "bit/s", "aggregate": True,
             "series": {f"{result['moved']} (moved)": result["series"], STAYING: result["other_series"]},

@@ -173,7 +173,8 @@ def run_vm_migration(substrate_path: str | Path, duration: float = 45.0, capacit
                          moved=series[MOVED], staying=series[STAYING], from_host=SOURCE_HOST,
                          to_host=DESTINATION_HOST)
         job = (record.files.get("migrations") or [{}])[-1]
-        result.update({"backend": "libvirt", "deployment": record.id, "deploy_s": deploy_s, "guests": len(record.components),
+        result.update({"backend": "libvirt", "deployment": record.id, "deploy_s": deploy_s,
+                       "guests": len(record.components),
                        "domain_type": deployer.real_host(SOURCE_HOST).domain_type,
                        "job_ms": job.get("job_ms"), "downtime_ms": job.get("downtime_ms"),
                        "outage_how": "longest run of lost pings from a neighbour pinging every 100 ms"})

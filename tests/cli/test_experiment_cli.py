@@ -22,6 +22,9 @@ def test_bad_arguments_are_explained(argv, words, capsys):
     (["experiment", "migration", "--duration", "2"], "--duration goes from 6 to 3600 seconds"),
     (["experiment", "sharing", "--seconds", "0"], "--seconds goes from 1 to 600"),
     (["experiment", "latency", "--probes", "3"], "--probes goes from 10 to 10000"),
+    (["experiment", "migration", "--backend", "libvirt", "--protocol", "udp"], "TCP flows only"),
+    (["experiment", "migration", "--backend", "libvirt", "--lab", "no-such-lab-here"],
+     "no lab 'no-such-lab-here'"),
 ])
 def test_out_of_range_values_are_refused(argv, words, capsys):
     assert main(argv) == 2
