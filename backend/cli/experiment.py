@@ -17,9 +17,11 @@ def register(subparsers) -> None:
 
     sharing = sub.add_parser("sharing", help="N virtual routers share one host (Figure 5, Table I)")
     _routers_option(sharing)
-    sharing.add_argument("--protocol", choices=("udp", "tcp"), default="udp", help="traffic (default udp)")
+    sharing.add_argument("--protocol", choices=("udp", "tcp"), default=None,
+                         help="traffic (default udp; tcp with --backend libvirt, the only one there)")
     sharing.add_argument("--seconds", type=float, default=5.0, help="measured seconds per run (default 5)")
     _attach_option(sharing)
+    _backend_options(sharing, "two router VMs on a lab of 3 hosts (vxi lab up), --routers 1,2, TCP")
     _common(sharing, "vxi-sharing.png")
 
     latency = sub.add_parser("latency", help="latency through a router, neighbours idle then busy (Table II)")
@@ -32,12 +34,15 @@ def register(subparsers) -> None:
     migration.add_argument("--duration", type=float, default=60.0, help="seconds of traffic (default 60); "
                            "the move happens at a third of it")
     migration.add_argument("--protocol", choices=("udp", "tcp"), default="tcp", help="traffic (default tcp)")
-    migration.add_argument("--backend", choices=("netns", "libvirt"), default="netns",
-                           help="netns (default): Figure 6 on namespaces; libvirt: two router VMs on a lab of 3 "
-                                "hosts (vxi lab up), one moved live (TCP, 10M bit/s per host by default)")
-    migration.add_argument("--lab", default="lab", help="with --backend libvirt: the lab's name (default lab)")
+    _backend_options(migration, "two router VMs on a lab of 3 hosts (vxi lab up), one moved live")
     _common(migration, "vxi-migration.png")
     parser.set_defaults(func=run)
+
+
+def _backend_options(parser, vms: str) -> None:
+    parser.add_argument("--backend", choices=("netns", "libvirt"), default="netns",
+                        help=f"netns (default): namespaces; libvirt: {vms} (TCP, 10M bit/s per host by default)")
+    parser.add_argument("--lab", default="lab", help="with --backend libvirt: the lab's name (default lab)")
 
 
 def _attach_option(parser) -> None:
@@ -47,8 +52,8 @@ def _attach_option(parser) -> None:
 
 
 def _routers_option(parser) -> None:
-    parser.add_argument("--routers", default="1,2,4,8", type=_router_counts,
-                        help="router counts to try, comma-separated (default 1,2,4,8)")
+    parser.add_argument("--routers", default=None, type=_router_counts,
+                        help="router counts to try, comma-separated (default 1,2,4,8; 1,2 with --backend libvirt)")
 
 
 def _common(parser, plot: str) -> None:
@@ -101,6 +106,10 @@ def run(args) -> int:
     if getattr(args, "backend", "netns") == "libvirt":
         return _run_on_vms(args)
     args.capacity = args.capacity or 100e6
+    if args.experiment in ("sharing", "latency"):
+        args.routers = args.routers or [1, 2, 4, 8]
+    if args.experiment == "sharing":
+        args.protocol = args.protocol or "udp"
     ok, reason = kernel.can_manage()
     if not ok:
         raise CliError(reason, 2)
@@ -148,16 +157,19 @@ def _report(args, result: dict, plot_spec) -> int:
 
 
 def _run_on_vms(args) -> int:
-    """Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
+    """Sharing (Table I) or Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
     from backend.cli.errors import CliError
     from backend.deploy.session import SessionError
-    from backend.experiments.migration import plot_spec
-    from backend.experiments.vm_migration import VmExperimentError, run_vm_migration
+    from backend.experiments import migration, sharing
+    from backend.experiments.vms import VmExperimentError, run_vm_migration, run_vm_sharing
     from backend.lab.lab import load
     from backend.lab.netns import LabError
 
-    if args.protocol != "tcp":
+    if args.protocol not in (None, "tcp"):
         raise CliError("--backend libvirt runs TCP flows only (iperf3 in the guests)", 2)
+    if args.experiment == "sharing" and any(count > 2 for count in args.routers or []):
+        raise CliError("--backend libvirt has two router VMs (software emulation on a small machine): "
+                       "--routers goes up to 2", 2)
     try:
         lab = load(args.lab)
     except LabError as exc:
@@ -168,7 +180,11 @@ def _run_on_vms(args) -> int:
         print(f"… {text}", file=sys.stderr, flush=True)
 
     try:
-        result = run_vm_migration(lab.substrate, args.duration, capacity, progress)
+        if args.experiment == "sharing":
+            result = run_vm_sharing(lab.substrate, args.routers or [1, 2], args.seconds, capacity, progress)
+            spec = sharing
+        else:
+            result, spec = run_vm_migration(lab.substrate, args.duration, capacity, progress), migration
     except (SessionError, VmExperimentError) as exc:
         raise CliError(str(exc), 1) from None
-    return _report(args, result, plot_spec)
+    return _report(args, result, spec.plot_spec)

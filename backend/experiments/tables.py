@@ -23,6 +23,8 @@ def _ms(seconds: float | None) -> str:
 def sharing(result: dict) -> str:
     """Table I in the shape of the paper's: per-router throughput, aggregate, fairness."""
     capacity = result["host_capacity_bps"]
+    if result.get("backend") == "libvirt":
+        return _vm_sharing(result)
     lines = [f"Sharing one host of {capacity / 1e6:.0f} Mbit/s ({result['protocol'].upper()}, 1500-byte packets, "
              f"{result['seconds']:g} s per run; Mbit/s on the receivers' NICs)",
              f"{'routers':>7}  {'fair share':>10}  {'per router':<40} {'aggregate':>9}  {'Jain':>5}"]
@@ -44,6 +46,19 @@ def sharing(result: dict) -> str:
     if other:
         lines.append(f"  64 B with routers attached by {other[6:]} instead: {_percent(ratios[other])}"
                      " (64 B: median of alternating rounds)")
+    return "\n".join(lines)
+
+
+def _vm_sharing(result: dict) -> str:
+    """Table I on router VMs (TCP, iperf3's received figures)."""
+    capacity = result["host_capacity_bps"]
+    lines = [f"Sharing one lab host of {capacity / 1e6:.0f} Mbit/s between router VMs (TCP, {result['seconds']:g} s "
+             f"per run; {result['guests']} guests, domain type {result['domain_type']}; Mbit/s received)",
+             f"{'routers':>7}  {'fair share':>10}  {'per router':<24} {'aggregate':>9}  {'Jain':>5}"]
+    for row in result["results"]:
+        values = " ".join(_mbps(v).strip() for v in row["per_router_bps"])
+        lines.append(f"{row['routers']:>7}  {_mbps(capacity / row['routers'])}     {values:<24} "
+                     f"{_mbps(row['aggregate_bps'])}  {row['jain']:.3f}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,8 @@ def test_bad_arguments_are_explained(argv, words, capsys):
     (["experiment", "migration", "--backend", "libvirt", "--protocol", "udp"], "TCP flows only"),
     (["experiment", "migration", "--backend", "libvirt", "--lab", "no-such-lab-here"],
      "no lab 'no-such-lab-here'"),
+    (["experiment", "sharing", "--backend", "libvirt", "--routers", "1,2,4"], "--routers goes up to 2"),
+    (["experiment", "sharing", "--backend", "libvirt", "--protocol", "udp"], "TCP flows only"),
 ])
 def test_out_of_range_values_are_refused(argv, words, capsys):
     assert main(argv) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.experiments.vm_migration import run_vm_migration
+from backend.experiments.vms import run_vm_migration
 from backend.lab import netns
 
 from .test_deploy_lab import lab_domains
