@@ -108,6 +108,7 @@ def plot_spec(result: dict) -> dict:
     """The plot of a sharing run: each router's throughput over the successive phases, and the total."""
     return {"title": f"Sharing one host ({result['host_capacity_bps'] / 1e6:.0f} Mbit/s, "
                      f"{result['protocol'].upper()}): "
-                     + ", ".join(str(r["routers"]) for r in result["results"]) + " virtual routers",
+                     + ", ".join(str(r["routers"]) for r in result["results"])
+                     + (" router VMs" if result.get("backend") == "libvirt" else " virtual routers"),
             "units": "bit/s", "aggregate": False, "markers": result["phases"],
             "series": dict(sorted(result["series"].items(), key=lambda item: item[0] == "aggregate"))}
