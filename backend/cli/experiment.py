@@ -1,4 +1,5 @@
-"""`vxi experiment sharing|latency|migration`: the paper's experiments on the netns backend (root)."""
+"""`vxi experiment sharing|latency|migration`: the paper's experiments on the netns backend, sharing and
+migration also with router VMs on a lab (`--backend libvirt`); root."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     """Add `vxi experiment` and its three experiments."""
-    parser = subparsers.add_parser("experiment", help="run the paper's experiments on network namespaces (root)",
-                                   description="Run the paper's experiments on the local kernel (needs root). "
+    parser = subparsers.add_parser("experiment", help="run the paper's experiments on namespaces or lab VMs (root)",
+                                   description="Run the paper's experiments on the local kernel, or with router "
+                                   "VMs on a lab (--backend libvirt; vxi lab up --hosts 3) (needs root). "
                                    "Each prints a summary (or JSON with --json) and writes a PNG plot.")
     sub = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
     sub.required = True
