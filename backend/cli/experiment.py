@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     _routers_option(latency)
     latency.add_argument("--probes", type=int, default=200, help="round trips per measure (default 200)")
     _attach_option(latency)
+    _backend_options(latency, "pings through a router VM on a lab of 3 hosts (vxi lab up), its neighbour VM "
+                              "idle then busy")
     _common(latency, "vxi-latency.png")
 
     migration = sub.add_parser("migration", help="move a router to a free host under load (Figures 6, 7)")
@@ -162,14 +164,14 @@ def _run_on_vms(args) -> int:
     """Sharing (Table I) or Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
     from backend.cli.errors import CliError
     from backend.deploy.session import SessionError
-    from backend.experiments import migration, sharing
-    from backend.experiments.vms import VmExperimentError, run_vm_migration, run_vm_sharing
+    from backend.experiments import latency, migration, sharing
+    from backend.experiments.vms import VmExperimentError, run_vm_latency, run_vm_migration, run_vm_sharing
     from backend.lab.lab import load
     from backend.lab.netns import LabError
 
-    if args.protocol not in (None, "tcp"):
+    if getattr(args, "protocol", None) not in (None, "tcp"):
         raise CliError("--backend libvirt runs TCP flows only (iperf3 in the guests)", 2)
-    if args.experiment == "sharing" and any(count > 2 for count in args.routers or []):
+    if args.experiment in ("sharing", "latency") and any(count > 2 for count in args.routers or []):
         raise CliError("--backend libvirt has two router VMs (software emulation on a small machine): "
                        "--routers goes up to 2", 2)
     try:
@@ -182,7 +184,9 @@ def _run_on_vms(args) -> int:
         print(f"… {text}", file=sys.stderr, flush=True)
 
     try:
-        if args.experiment == "sharing":
+        if args.experiment == "latency":
+            result, spec = run_vm_latency(lab.substrate, args.probes, capacity, progress), latency
+        elif args.experiment == "sharing":
             result = run_vm_sharing(lab.substrate, args.routers or [1, 2], args.seconds, capacity, progress)
             spec = sharing
         else:

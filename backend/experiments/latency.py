@@ -101,15 +101,16 @@ def plot_spec(result: dict) -> dict:
     """Every measure's round-trip times one after the other, a marker at the start of each."""
     series: dict[str, list[list[float]]] = {}
     markers, offset = [], 0.0
+    interval = result.get("interval_s", PROBE_INTERVAL)
     for name, samples in result["samples_ms"].items():
         target = "neighbours busy" if name.endswith("busy") else "neighbours idle"
         target = "plain Linux" if name == "plain Linux" else target
         count = name.split()[0]
         label = f"{count} router{'s' if count != '1' else ''}" if name.endswith("idle") else "busy"
         markers.append([offset, name if name == "plain Linux" else label])
-        series.setdefault(target, []).extend([[offset + i * PROBE_INTERVAL, v * 1e-3]
-                                              for i, v in enumerate(samples)])
-        series[target].append([offset + len(samples) * PROBE_INTERVAL, None])
-        offset += max(len(samples), 1) * PROBE_INTERVAL + 0.5
-    return {"title": "Round-trip time through one virtual router (neighbours idle, then busy)",
+        series.setdefault(target, []).extend([[offset + i * interval, v * 1e-3] for i, v in enumerate(samples)])
+        series[target].append([offset + len(samples) * interval, None])
+        offset += max(len(samples), 1) * interval + 0.5
+    router = "router VM" if result.get("backend") == "libvirt" else "virtual router"
+    return {"title": f"Round-trip time through one {router} (neighbours idle, then busy)",
             "units": "s", "label": "round-trip time", "aggregate": False, "series": series, "markers": markers}

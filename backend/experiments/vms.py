@@ -1,5 +1,6 @@
 """The paper's experiments on real VMs: two router guests share a lab host's capacity fairly (Table I, 1 and 2
-routers), and one moves live to a free host (Figures 6 and 7).
+routers), the latency through one with its neighbour idle then busy (Table II, one neighbour), and one moves
+live to a free host (Figures 6 and 7).
 
 On a lab of 3 hosts (vxi lab up): a sender `src` and a receiver `dst` on h1, routers `ra` and `rb` between
 them (examples/lab-migration.vxdl), both placed on h2; deployed by DeploySession (the libvirt deployer, real
@@ -266,6 +267,40 @@ def run_vm_sharing(substrate_path: str | Path, routers: list[int], seconds: floa
         series = {router: [[round(t, 3), v] for t, v in bed.series(sampler, router)] for router in names}
         return {"experiment": "sharing", "protocol": "tcp", "seconds": seconds, "host_capacity_bps": capacity_bps,
                 "results": results, "series": series, "phases": [list(p) for p in phases], **bed.facts()}
+
+
+def run_vm_latency(substrate_path: str | Path, probes: int = 100, capacity_bps: float = 10e6,
+                   progress: Progress = lambda _: None) -> dict:
+    """Table II on router VMs: round-trip times from src to dst through ra (pings every 50 ms), its
+    neighbour rb idle, then busy with a TCP flow; the result has the latency shape (per-ping samples)."""
+    import re
+    import statistics
+
+    def round_trips(bed: VmBed) -> dict:
+        done = bed.guest("src").run(f"ping -c {probes} -i 0.05 -W 2 {bed.to_dst[STAYING][1]}", probes * 0.05 + 30)
+        samples = [float(v) for v in re.findall(r"time=([\d.]+) ms", done.output)]
+        if not samples:
+            return {"mean_ms": None, "median_ms": None, "p95_ms": None, "lost": probes, "samples": []}
+        ranked = sorted(samples)
+        return {"mean_ms": statistics.fmean(samples), "median_ms": statistics.median(samples),
+                "p95_ms": ranked[min(len(ranked) - 1, int(0.95 * len(ranked)))], "lost": probes - len(samples),
+                "samples": samples}
+
+    with vm_bed(substrate_path, capacity_bps, progress) as bed:
+        progress(f"{probes} pings through {STAYING}, {MOVED} idle")
+        idle = round_trips(bed)
+        progress(f"{probes} pings through {STAYING}, {MOVED} forwarding a TCP flow")
+        seconds = probes * 0.05 + 8
+        bed.start_flow(MOVED, seconds)
+        time.sleep(3.0)  # the flow past its start
+        busy = round_trips(bed)
+        flow = bed.flow_result(MOVED)
+        brief = {name: {k: v for k, v in figures.items() if k != "samples"}
+                 for name, figures in (("idle", idle), ("busy", busy))}
+        return {"experiment": "latency", "probes": probes, "interval_s": 0.05, "host_capacity_bps": capacity_bps,
+                "results": [{"routers": 2, "idle_ms": idle["median_ms"], "busy_ms": busy["median_ms"], **brief}],
+                "neighbour_flow": flow, "samples_ms": {"2 idle": idle["samples"], "2 busy": busy["samples"]},
+                **bed.facts()}
 
 
 def _series(sampler: Sampler, component: str, interface: str) -> list[tuple[float, float]]:
