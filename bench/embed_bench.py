@@ -15,7 +15,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import networkx as nx
@@ -65,7 +65,7 @@ def wx_requests(seed: int, count: int, rate: float, lifetime: float = 500.0, min
             graph = nx.gnp_random_graph(n, 0.5, seed=rng.randrange(2**31))
             if nx.is_connected(graph):
                 break
-        vxi = Infrastructure(id=f"r{i}", lease=Lease(datetime.fromtimestamp(t, UTC), life))
+        vxi = Infrastructure(id=f"r{i}", lease=Lease(datetime.fromtimestamp(t, timezone.utc), life))
         for v in graph.nodes:
             vxi.components[f"v{v}"] = Node(f"v{v}", cores=Quantity.simple("count", rng.randint(0, cpu)))
         for u, v in graph.edges:
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     count = args.requests or (300 if args.quick else 1000)
     cases = args.cases or (10 if args.quick else 40)
     online = [a for a in (args.algorithms or ONLINE) if a != "ilp"]
-    print(f"embed_bench: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, seeds {seeds}")
+    print(f"embed_bench: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, seeds {seeds}")
     if args.part in ("corpus", "all"):
         part_corpus(args.algorithms or list(ALGORITHMS))
     if args.part in ("wx100", "all"):

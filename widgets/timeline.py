@@ -22,7 +22,7 @@ Only the rows in (or near) view are drawn; the others are drawn as they scroll i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPen
@@ -479,7 +479,7 @@ class TimelineWidget(QWidget):
         if (start, duration) == (row.start, row.duration):
             return
         moved = side == "start"
-        new_start = (self._origin + timedelta(seconds=start)).astimezone(UTC) if moved else row.own_start
+        new_start = (self._origin + timedelta(seconds=start)).astimezone(timezone.utc) if moved else row.own_start
         row.start, row.duration = start, duration
         self.lease_edited.emit(row.id, Lease(new_start, duration))
 

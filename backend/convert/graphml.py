@@ -90,10 +90,10 @@ def from_graph(graph: nx.Graph) -> tuple[Infrastructure, Losses]:
     """A VXI from a graph written by to_graph (or any graph: unknown nodes become plain nodes)."""
     losses = Losses()
     vxi = Infrastructure(id=str(graph.graph.get("id", "graph")))
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     if "lease_start" in graph.graph:
-        vxi.lease.start = datetime.fromtimestamp(float(graph.graph["lease_start"]), UTC)
+        vxi.lease.start = datetime.fromtimestamp(float(graph.graph["lease_start"]), timezone.utc)
     if "lease_duration_s" in graph.graph:
         vxi.lease.duration = float(graph.graph["lease_duration_s"])
     for ident, attrs in graph.nodes(data=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from itertools import combinations
 
 import numpy as np
@@ -20,7 +20,7 @@ def when(t: float) -> str:
     """A moment in UTC, readable."""
     if not np.isfinite(t):
         return "any time"
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def during(segment: tuple[float, float]) -> str:

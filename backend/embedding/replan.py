@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -264,7 +264,7 @@ class _Planner:
 def _until(lease: Lease, at: float) -> Lease:
     """A host's availability cut at `at`."""
     start, end = lease_window(lease)
-    begin = datetime(1, 1, 2, tzinfo=UTC) if not math.isfinite(start) else lease.start
+    begin = datetime(1, 1, 2, tzinfo=timezone.utc) if not math.isfinite(start) else lease.start
     return Lease(begin, max(0.0, min(end, at) - begin.timestamp()))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 from backend.embedding import ALGORITHMS
 from backend.embedding.utilisation import busiest
 from backend.model import Infrastructure, Substrate
+from backend.resources import examples_dir
 from designer.preview.job import PreviewInput, PreviewResult, compute
 from widgets.substrate_view import SubstrateView
 from widgets.theme import palette_colours
 from widgets.time_slider import TimeSlider
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 DEBOUNCE_MS = 300
 OPEN_DOCUMENT = "<open document>"
 
@@ -375,6 +376,7 @@ def _marks(moments) -> list[str]:
     starts = [m.start for m in moments if m.start is not None]
     if not starts:
         return ["always"]
-    days = {datetime.fromtimestamp(t, UTC).date() for t in starts}
+    days = {datetime.fromtimestamp(t, timezone.utc).date() for t in starts}
     fmt = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
-    return [datetime.fromtimestamp(m.start, UTC).strftime(fmt) if m.start is not None else "always" for m in moments]
+    return [datetime.fromtimestamp(m.start, timezone.utc).strftime(fmt) if m.start is not None else "always"
+            for m in moments]

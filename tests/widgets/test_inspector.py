@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from backend.vxdl import read_file
 from widgets.inspector import InspectorWidget
 from widgets.inspector_fields import field_specs
 
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def make_vxi() -> Infrastructure:
