@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     for _name, subparser in subparsers_of(parser):
         _add_verbosity(subparser, top=False)
+    parser.set_defaults(root_parser=parser)  # for the commands that describe the CLI itself (completion)
     return parser
 
 

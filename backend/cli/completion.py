@@ -94,9 +94,7 @@ def install_path(shell: str) -> Path:
 
 def run(args) -> int:
     """Print or install the script."""
-    from backend.cli import build_parser
-
-    parser = build_parser()
+    parser = args.root_parser  # set by backend.cli.build_parser (no import of it here: no circle)
     script = bash_script(parser) if args.shell == "bash" else zsh_script(parser)
     if not args.install:
         print(script, end="")

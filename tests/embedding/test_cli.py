@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
+from backend.resources import examples_dir
 from backend.vxdl import write_file
 from tests.embedding.builders import line, node, vlink, vxi
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 SUBSTRATE = str(EXAMPLES / "figure1-substrate.vxdl")
 VXI1, VXI2 = str(EXAMPLES / "figure1-vxi1.vxdl"), str(EXAMPLES / "figure1-vxi2.vxdl")
 
