@@ -91,7 +91,10 @@ _RATE_SUFFIXES = ("bps", "bit/s", "b/s", "bits/s", "")
 _SIZE_SUFFIXES = {"B": 2.0**10, "iB": 2.0**10, "": 2.0**10}  # sizes are binary, as VXDL's (1 GB = 2**30 bytes)
 
 
-def _split_number(text: str) -> tuple[float, str]:
+_EXAMPLES = {BANDWIDTH: "a rate such as 100Mbps, 100 Mbit/s or 100M", SIZE: "a size such as 1.5 GB, 512MiB or 2G"}
+
+
+def _split_number(kind: str, text: str) -> tuple[float, str]:
     value = text.strip()
     end = len(value)
     while end and not (value[end - 1].isdigit() or value[end - 1] == "."):
@@ -100,26 +103,26 @@ def _split_number(text: str) -> tuple[float, str]:
     try:
         return float(number), unit
     except ValueError:
-        raise UnitError(f"'{text}' does not start with a number") from None
+        raise UnitError(f"'{text}' is not {_EXAMPLES.get(kind, 'a number with a unit')}") from None
 
 
 def parse_quantity(kind: str, text: str) -> float:
     """A typed rate or size in SI base units (bit/s, bytes): every VXDL unit ('100Mbps', '1.5 GB'), plus
     '100 Mbit/s', '100M', '1G', '10 kb/s', '2GiB'; a bare number is in base units. Rates are decimal (1 kbit/s =
     1000 bit/s), sizes binary (1 GB = 2**30 bytes). Raises UnitError with a sentence."""
-    value, unit = _split_number(text)
+    value, unit = _split_number(kind, text)
     if kind in UNITS and unit in UNITS[kind] and unit:
         return value * UNITS[kind][unit]
     if kind == BANDWIDTH:
         for suffix in _RATE_SUFFIXES:
             if unit.endswith(suffix) and unit[:len(unit) - len(suffix)] in _PREFIX:
                 return value * 1000.0 ** _PREFIX[unit[:len(unit) - len(suffix)]]
-        raise UnitError(f"'{text}' is not a rate such as 100Mbps, 100 Mbit/s or 100M")
+        raise UnitError(f"'{text}' is not {_EXAMPLES[BANDWIDTH]}")
     if kind == SIZE:
         for suffix, base in _SIZE_SUFFIXES.items():
             if unit.endswith(suffix) and unit[:len(unit) - len(suffix)] in _PREFIX:
                 return value * base ** _PREFIX[unit[:len(unit) - len(suffix)]]
-        raise UnitError(f"'{text}' is not a size such as 1.5 GB, 512MiB or 2G")
+        raise UnitError(f"'{text}' is not {_EXAMPLES[SIZE]}")
     if kind in UNITS:
         return to_si(kind, value, unit or None)
     raise UnitError(f"unknown kind of quantity {kind!r}")

@@ -4,8 +4,6 @@ converts to a plain file the 2.0 checks accept, what was left out is listed, and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import etree
 
@@ -13,24 +11,19 @@ from backend.resources import examples
 from backend.vxdl import read_bytes, read_file, write_bytes
 from backend.vxdl.plain import plain_bytes, plain_schema
 from backend.vxdl.schema import VXDL_NS
+from tests.vxdl.helpers import CORPUS, KNOWN_BAD, corpus_files
 
-CORPUS = Path("/work/shared/corpus/vxdl2")
-FILES = sorted([*CORPUS.glob("*/*.xml"), *CORPUS.glob("*/*.vxdl")]) if CORPUS.exists() else []
+CLEAN = [name for name in corpus_files() if name not in KNOWN_BAD]
 V = f"{{{VXDL_NS}}}"
 
 
-def _clean(path):
+@pytest.mark.skipif(not CLEAN, reason="the VXDL 2.0 corpus is not on this machine (VXI_CORPUS)")
+@pytest.mark.parametrize("name", CLEAN)
+def test_every_clean_corpus_file_converts_to_plain_vxdl_2_0(name):
+    path = CORPUS / name
     result = read_file(path)
-    if result.model is None or result.errors:
-        pytest.skip(f"{path.name} has errors of its own")
-    return result.model
-
-
-@pytest.mark.skipif(not FILES, reason="the VXDL 2.0 corpus is not on this machine")
-@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_clean_corpus_file_converts_to_plain_vxdl_2_0(path):
-    model = _clean(path)
-    plain = plain_bytes(model)
+    assert result.model is not None and not result.errors  # no error of its own
+    plain = plain_bytes(result.model)
     tree = etree.fromstring(plain.data)
     assert plain_schema().validate(tree), plain_schema().error_log.last_error
     assert {etree.QName(el).namespace for el in tree.iter() if isinstance(el.tag, str)} == {VXDL_NS}
