@@ -24,14 +24,17 @@ say "building the wheel and the sdist"
 wheel=$(ls "$WORK"/dist/*.whl)
 sdist=$(ls "$WORK"/dist/*.tar.gz)
 say "$(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB), $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB) [$(elapsed)]"
+tar -tzf "$sdist" > "$WORK/sdist.txt"
+"$PYTHON" -m zipfile -l "$wheel" > "$WORK/wheel.txt"
 for needed in backend/vxdl/_walk.pyx resources/schema/vxdl-2.0.xsd examples/figure4.vxdl tests/test_layering.py LICENSE \
         requirements.lock; do
-    tar -tzf "$sdist" | grep -q "/$needed\$" || fail "the sdist lacks $needed"
+    grep -q "/$needed\$" "$WORK/sdist.txt" || fail "the sdist lacks $needed"
 done
 for needed in vxi_resources/schema/vxdl-2.0.xsd vxi_resources/icons/vxi-designer.svg vxi_resources/themes/light.qss \
-        vxi_resources/examples/figure4.vxdl vxi_resources/desktop/vxi-designer.desktop; do
-    "$PYTHON" -m zipfile -l "$wheel" | grep -q "$needed" || fail "the wheel lacks $needed"
+        vxi_resources/examples/figure4.vxdl vxi_resources/desktop/vxi-designer.desktop backend/vxdl/_walk; do
+    grep -q "$needed" "$WORK/wheel.txt" || fail "the wheel lacks $needed"
 done
+say "the sdist holds $(wc -l < "$WORK/sdist.txt") files, the wheel $(wc -l < "$WORK/wheel.txt")"
 
 # run_commands VENV LABEL: the user's commands from a directory outside the checkout, each with a time limit.
 run_commands() {
@@ -59,7 +62,7 @@ install_into() {  # install_into VENV PYTHON WHAT [ENV...]: a fresh venv with WH
     shift 3
     "$python" -m venv "$venv"
     before=$(date +%s)
-    env "$@" "$venv/bin/pip" install -q "$what" > "$venv.log" 2>&1 || { tail -30 "$venv.log"; fail "install $what"; }
+    env "$@" "$venv/bin/pip" install -q --no-compile "$what" > "$venv.log" 2>&1 || { tail -30 "$venv.log"; fail "install $what"; }
     say "installed $(basename "$what") with $("$venv/bin/python" --version) in $(( $(date +%s) - before )) s"
 }
 

@@ -68,7 +68,7 @@ def add_version_option(parser: argparse.ArgumentParser, program: str) -> None:
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, top: bool) -> None:
-    default = 0 if top else argparse.SUPPRESS  # a subcommand's -v adds to the same count, never resets it
+    default = 0 if top else argparse.SUPPRESS  # not given after the command: the count given before it stays
     parser.add_argument("-v", "--verbose", action="count", default=default,
                         help="say more on standard error (-vv: debugging)")
     parser.add_argument("-q", "--quiet", action="count", default=default, help="only errors on standard error")

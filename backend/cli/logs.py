@@ -41,9 +41,10 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
     console.setFormatter(logging.Formatter("vxi: %(levelname)s: %(message)s"))
     console.vxi = True
     root.addHandler(console)
-    root.setLevel(logging.DEBUG)
     if command not in LOGGED_COMMANDS:
+        root.setLevel(console.level)
         return None
+    root.setLevel(logging.DEBUG)  # the file keeps every step
     path = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

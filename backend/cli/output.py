@@ -10,10 +10,8 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from backend.cli.errors import CliError
 
@@ -82,15 +80,12 @@ def report_to(target: str | None) -> Iterator[None]:
 
 
 def write_atomic(target: str, data: bytes) -> None:
-    """Write a whole file or nothing (a temporary file renamed over it)."""
-    path = Path(target)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write a whole file or nothing (the VXDL writer's atomic write), a failure as the command's one line."""
+    from backend.vxdl.writer import atomic_write
+
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        atomic_write(target, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise CliError(f"{target}: cannot write: {exc.strerror or exc}", 2) from None
 
 
