@@ -21,7 +21,7 @@ from functools import cache
 from lxml import etree
 
 from backend.model import Infrastructure, Substrate
-from backend.vxdl.schema import STRICT_XSD, VXDL_NS, XS, _parse_xsd, _schema
+from backend.vxdl.schema import EXT_NS, STRICT_XSD, VXDL_NS, XS, _parse_xsd, _schema
 from backend.vxdl.writer import build_tree
 
 V = f"{{{VXDL_NS}}}"
@@ -67,8 +67,11 @@ def _drop_foreign(root: etree._Element, found: Counter) -> None:
         if not isinstance(el.tag, str) or etree.QName(el).namespace == VXDL_NS:
             continue
         if el.getparent() is not None and etree.QName(el.getparent()).namespace == VXDL_NS:
-            name = etree.QName(el).localname
-            found[f"{EXTENSION_WORDS.get(name, 'extension element x:' + name)} (x:{name})"] += 1
+            q = etree.QName(el)
+            if q.namespace == EXT_NS:
+                found[f"{EXTENSION_WORDS.get(q.localname, 'extension element')} (x:{q.localname})"] += 1
+            else:
+                found[f"elements of namespace {q.namespace or '(none)'} (<{q.localname}>)"] += 1
             el.getparent().remove(el)
 
 
