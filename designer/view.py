@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QWheelEvent
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from designer.items import ComponentItem
+from designer.items.link import LinkItem
 from designer.items.ports import PortItem
 from designer.tools import LINK, SELECT, LinkDrag, endpoint_at
 
@@ -43,6 +44,29 @@ class DesignView(QGraphicsView):
         self._before: dict[str, tuple[float, float]] = {}
         self._alt_at_press = False
         self.link_checker = None  # (source, port, target, port) -> reason a link is refused, or None
+        # provider(menu, kind, model id) called for each context menu, after the view's own entries;
+        # kind is 'component', 'link' or None (the canvas)
+        self.context_menu_providers: list = []
+
+    # ----- context menu -----
+    def contextMenuEvent(self, event) -> None:
+        menu = self.context_menu(event.pos())
+        if not menu.isEmpty():
+            menu.exec(event.globalPos())
+
+    def context_menu(self, point: QPoint) -> QMenu:
+        """The context menu for a viewport point: the entries of each provider for what lies there."""
+        kind, ident = None, None
+        for item in self.items(point):
+            while item is not None and not isinstance(item, ComponentItem | LinkItem):
+                item = item.parentItem()
+            if item is not None:
+                kind, ident = ("component" if isinstance(item, ComponentItem) else "link"), item.ident
+                break
+        menu = QMenu(self)
+        for provider in self.context_menu_providers:
+            provider(menu, kind, ident)
+        return menu
 
     # ----- zoom -----
     def zoom(self) -> float:

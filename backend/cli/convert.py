@@ -9,9 +9,9 @@ from pathlib import Path
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses, graphml, rspec
-from backend.vxdl import VxdlFileError, write_bytes
-from backend.vxdl.secure import MAX_BYTES
-from backend.vxdl.writer import atomic_write
+from backend.files import MAX_BYTES, FileError, FileWriteError, atomic_write, size_text
+from backend.vxdl import read_bytes
+from backend.vxdl.writer import checked_bytes
 
 VXDL_EXT = {".vxdl", ".xml"}
 FORMATS = {".graphml": graphml, ".rspec": rspec}
@@ -47,75 +47,73 @@ def _kind(path: str, given: str | None) -> str:
     raise CliError(f"{path}: unknown extension '{ext}' (use .vxdl, .xml, .graphml or .rspec, or --from/--to)", 2)
 
 
-def _read(args, src: str, dst: str):
-    losses = Losses()
-    try:
-        if src == "vxdl":
-            result = read_vxdl(args.input)
-            if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
-                raise CliError(f"{args.input}: not a VXI request that can be converted", 1)
-            return result.model, losses
-        if args.input == STDIN:
-            data, _name = read_input(args.input)
-            import tempfile
-
-            with tempfile.NamedTemporaryFile(suffix=src) as tmp:
-                tmp.write(data)
-                tmp.flush()
-                return FORMATS[src].read(tmp.name)
-        size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
-        if size > MAX_BYTES:
-            raise CliError(f"{args.input}: file is over the {MAX_BYTES / 1e6:.0f} MB limit", 2)
-        return FORMATS[src].read(args.input)
-    except VxdlFileError as exc:
-        raise CliError(str(exc), 2) from None
-    except FileNotFoundError:
-        raise CliError(f"{args.input}: no such file", 2) from None
-    except (ValueError, KeyError) as exc:
-        raise CliError(f"{args.input}: cannot be read as {src.lstrip('.')}: {exc}", 2) from None
+def _first(problems) -> str:
+    p = problems[0]
+    subject = f" ({p.element} '{p.element_id}')" if p.element_id is not None else ""
+    return f"{p.message}{subject}" + (f", and {len(problems) - 1} more" if len(problems) > 1 else "")
 
 
-def _write(args, model, dst: str) -> tuple[Losses, list[str]]:
-    """Write OUT; the losses of a foreign format, and what plain VXDL left out."""
-    left_out: list[str] = []
-    losses = Losses()
-    if dst == "vxdl":
-        if args.plain:
-            from backend.vxdl.plain import plain_bytes
+def _read(path: str, src: str, dst: str):
+    """The model of the input and what reading it dropped; a VXDL input must be a valid VXI."""
+    if src != "vxdl":
+        if path == STDIN:
+            data, name = read_input(path)
+            return FORMATS[src].from_bytes(data, name)
+        return FORMATS[src].read(path)
+    result = read_vxdl(path)
+    if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
+        raise CliError(f"{path}: not a VXI request that can be converted", 1)
+    if result.errors:
+        raise CliError(f"{path}: {len(result.errors)} error(s), nothing converted (see vxi validate): "
+                       f"{_first(result.errors)}", 1)
+    return result.model, Losses()
 
-            plain = plain_bytes(model)
-            data, left_out = plain.data, plain.left_out
-        else:
-            data = write_bytes(model)
-    else:
-        import tempfile
 
-        with tempfile.TemporaryDirectory() as folder:
-            tmp = Path(folder) / f"out{dst}"
-            losses = FORMATS[dst].write(model, str(tmp))
-            data = tmp.read_bytes()
-    if args.output == STDIN:
+def _vxdl(model, source: str, target: str, plain: bool) -> tuple[bytes, list[str]]:
+    """The VXDL of a model (plain 2.0 with what it left out, or the project's own, checked by the reader: an
+    import never writes a file that does not validate)."""
+    if plain:
+        from backend.vxdl.plain import plain_bytes
+
+        result = plain_bytes(model)
+        if len(result.data) > MAX_BYTES:
+            raise FileWriteError(target, f"not written: the VXDL would be {size_text(len(result.data))}, over the "
+                                         f"{size_text(MAX_BYTES)} limit (set VXI_MAX_BYTES to raise it)")
+        return result.data, result.left_out
+    data = checked_bytes(model, target)
+    errors = read_bytes(data, target).errors
+    if errors:
+        raise CliError(f"{source}: the converted VXI would not be valid VXDL, nothing written: {_first(errors)}",
+                       1)
+    return data, []
+
+
+def _write(target: str, data: bytes) -> None:
+    if target == STDIN:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        try:
-            atomic_write(args.output, data)
-        except OSError as exc:
-            raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}", 2) from None
-    return losses, left_out
+        atomic_write(target, data)
 
 
 def run(args) -> int:
-    """Convert and list what was dropped."""
+    """Convert, check, write atomically (or to standard output) and list what was dropped."""
     src, dst = _kind(args.input, args.source_format), _kind(args.output, args.target_format)
     if args.plain and dst != "vxdl":
         raise CliError("--plain is for VXDL output", 2)
     if args.output == STDIN and args.json:
         raise CliError("--json and '-' for OUT both use standard output", 2)
-    model, read_losses = _read(args, src, dst)
-    write_losses, left_out = _write(args, model, dst)
-    losses = Losses()
-    losses.items = read_losses.items + write_losses.items
+    left_out: list[str] = []
+    try:
+        model, losses = _read(args.input, src, dst)
+        if dst == "vxdl":
+            data, left_out = _vxdl(model, args.input, args.output, args.plain)
+        else:
+            data, written_losses = FORMATS[dst].to_bytes(model)
+            losses.items.update(written_losses.items)
+        _write(args.output, data)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
     report = sys.stderr if args.output == STDIN else sys.stdout
     if args.json:
         print_json({"input": args.input, "output": args.output, "components": len(model.components),

@@ -7,8 +7,8 @@ import sys
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_vxdl
-from backend.vxdl import VxdlFileError
-from backend.vxdl.writer import atomic_write, write_bytes
+from backend.files import FileError, atomic_write
+from backend.vxdl.writer import checked_bytes
 
 
 def register(sub) -> None:
@@ -21,27 +21,28 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    """Read, then write canonically."""
+    """Read, then write canonically; a file that cannot be read or written is one line and exit 2."""
     target = args.output or (STDIN if args.file == STDIN else args.file)
     if target == STDIN and args.json:
         raise CliError("--json reports a written file: give -o OUT", 2)
     try:
         result = read_vxdl(args.file)
-    except VxdlFileError as exc:
-        raise CliError(str(exc), 2) from None
-    if result.model is None:
-        raise CliError(f"{args.file}: cannot be formatted: " + "; ".join(p.format() for p in result.errors[:3]), 1)
-    data = write_bytes(result.model)
-    if target == STDIN:
-        sys.stdout.write(data.decode())
-        return 0
-    try:
+        if result.model is None or result.errors:  # what could not be read would be lost: nothing written
+            errors = result.errors
+            raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
+                           f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
+        data = checked_bytes(result.model, target)
+        if target == STDIN:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return 0
         atomic_write(target, data)
-    except OSError as exc:
-        raise CliError(f"{target}: cannot write: {exc.strerror or exc}", 2) from None
-    errors = len(result.errors)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    warnings = len(result.problems)
     if args.json:
-        print_json({"input": args.file, "output": target, "bytes": len(data), "problems_kept": errors})
+        print_json({"input": args.file, "output": target, "bytes": len(data), "warnings": warnings})
     else:
-        print(f"{target}: written ({len(data)} bytes)" + (f", {errors} problems kept as they were" if errors else ""))
+        print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
+                                                          else ""))
     return 0

@@ -32,13 +32,18 @@ def add_output_option(parser: argparse.ArgumentParser) -> None:
 def read_input(path: str) -> tuple[bytes, str]:
     """The bytes of a file or of standard input ('-'), and the name to show in messages."""
     if path == STDIN:
-        from backend.vxdl.secure import MAX_BYTES
+        from backend.files import MAX_BYTES, over_limit
 
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            raise CliError(f"<stdin>: input is over the {MAX_BYTES / 1e6:.0f} MB limit", 2)
+            raise CliError(str(over_limit("<stdin>", len(data), what="input is")), 2)
         return data, "<stdin>"
-    return b"", path
+    from backend.files import FileReadError, read_regular
+
+    try:
+        return read_regular(path), path
+    except FileReadError as exc:
+        raise CliError(str(exc), 2) from None
 
 
 def read_vxdl(path: str, role: str | None = None):
@@ -80,13 +85,13 @@ def report_to(target: str | None) -> Iterator[None]:
 
 
 def write_atomic(target: str, data: bytes) -> None:
-    """Write a whole file or nothing (the VXDL writer's atomic write), a failure as the command's one line."""
-    from backend.vxdl.writer import atomic_write
+    """Write a whole file or nothing (backend.files.atomic_write), a failure as the command's one line."""
+    from backend.files import FileError, atomic_write
 
     try:
         atomic_write(target, data)
-    except OSError as exc:
-        raise CliError(f"{target}: cannot write: {exc.strerror or exc}", 2) from None
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
 
 
 def rate(text: str) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 BANDWIDTH = "bandwidth"
 LATENCY = "latency"
 SIZE = "size"
@@ -85,44 +87,63 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
-# Spellings people type for a rate or a size, beyond VXDL's own units: '100Mbps', '100 Mbit/s', '100M', '1.5 GB'.
-_PREFIX = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4}
-_RATE_SUFFIXES = ("bps", "bit/s", "b/s", "bits/s", "")
-_SIZE_SUFFIXES = {"B": 2.0**10, "iB": 2.0**10, "": 2.0**10}  # sizes are binary, as VXDL's (1 GB = 2**30 bytes)
+# Other spellings of the units, as people type them or read them in this program's output (1.5 Gbit/s, 10 µs).
+ALIASES: dict[str, dict[str, str]] = {
+    BANDWIDTH: {"bit/s": "bps", "b/s": "bps", "bits/s": "bps"},
+    LATENCY: {"µs": "us", "μs": "us", "sec": "s"},
+    SIZE: {"bytes": "B", "byte": "B"},
+    FREQUENCY: {},
+    COUNT: {},
+}
+# A rate or a size may also be written as a prefix with or without a suffix: 100M, 10 kb/s, 2 Gbit/s, 512MiB, 2G.
+_PREFIXED = {BANDWIDTH: (("bps", "bit/s", "b/s", "bits/s", ""), {"k": "Kbps", "K": "Kbps", "M": "Mbps",
+                                                                 "G": "Gbps", "T": "Tbps"}),
+             SIZE: (("B", "iB", ""), {"k": "KB", "K": "KB", "M": "MB", "G": "GB", "T": "TB"})}
+_AMOUNT = re.compile(r"^\s*(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>\S.*?)?\s*$")
+
+
+def unit_named(kind: str, text: str) -> str:
+    """The unit of `kind` that `text` names, spelled as in UNITS ('mbps', 'Mbit/s' and 'M' give 'Mbps' for a
+    rate; 'GiB' and 'G' give 'GiB' and 'GB' for a size); UnitError for a unit this kind does not have."""
+    table = UNITS[kind]
+    if text in table and text:
+        return text
+    aliases = ALIASES.get(kind, {})
+    if text in aliases:
+        return aliases[text]
+    suffixes, prefixes = _PREFIXED.get(kind, ((), {}))
+    for suffix in suffixes:
+        head = text[:len(text) - len(suffix)] if suffix else text
+        if text.endswith(suffix) and head in prefixes:
+            return prefixes[head]
+    folded = text.casefold()
+    for name in (*table, *aliases):
+        if name and name.casefold() == folded:
+            return aliases.get(name, name)
+    known = ", ".join(u for u in table if u)
+    raise UnitError(f"unknown {kind} unit {text!r}" + (f" (known: {known})" if known else " (a count takes none)"))
+
+
+def parse_amount(kind: str, text: str) -> tuple[float, str | None]:
+    """A number and an optional unit of `kind` as typed, such as '2 Gbps', '100Mbps', '100 Mbit/s', '1.5 GB' or
+    '250 ms': (the number, the unit spelled as in UNITS, or None when none was typed: the caller's default
+    applies). ValueError (UnitError for a unit this kind does not have) otherwise."""
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise ValueError(f"{text.strip()!r} is not a number (with an optional unit)")
+    unit = match.group("unit")
+    return float(match.group("number")), unit_named(kind, unit) if unit else None
 
 
 _EXAMPLES = {BANDWIDTH: "a rate such as 100Mbps, 100 Mbit/s or 100M", SIZE: "a size such as 1.5 GB, 512MiB or 2G"}
 
 
-def _split_number(kind: str, text: str) -> tuple[float, str]:
-    value = text.strip()
-    end = len(value)
-    while end and not (value[end - 1].isdigit() or value[end - 1] == "."):
-        end -= 1
-    number, unit = value[:end].strip(), value[end:].strip()
+def parse_quantity(kind: str, text: str) -> float:
+    """A typed rate or size in SI base units (bit/s, bytes), through parse_amount: every VXDL unit ('100Mbps',
+    '1.5 GB') and the spellings people type ('100 Mbit/s', '100M', '2GiB'); a bare number is in base units.
+    UnitError with a sentence that quotes the text otherwise."""
     try:
-        return float(number), unit
+        value, unit = parse_amount(kind, text)
     except ValueError:
         raise UnitError(f"'{text}' is not {_EXAMPLES.get(kind, 'a number with a unit')}") from None
-
-
-def parse_quantity(kind: str, text: str) -> float:
-    """A typed rate or size in SI base units (bit/s, bytes): every VXDL unit ('100Mbps', '1.5 GB'), plus
-    '100 Mbit/s', '100M', '1G', '10 kb/s', '2GiB'; a bare number is in base units. Rates are decimal (1 kbit/s =
-    1000 bit/s), sizes binary (1 GB = 2**30 bytes). Raises UnitError with a sentence."""
-    value, unit = _split_number(kind, text)
-    if kind in UNITS and unit in UNITS[kind] and unit:
-        return value * UNITS[kind][unit]
-    if kind == BANDWIDTH:
-        for suffix in _RATE_SUFFIXES:
-            if unit.endswith(suffix) and unit[:len(unit) - len(suffix)] in _PREFIX:
-                return value * 1000.0 ** _PREFIX[unit[:len(unit) - len(suffix)]]
-        raise UnitError(f"'{text}' is not {_EXAMPLES[BANDWIDTH]}")
-    if kind == SIZE:
-        for suffix, base in _SIZE_SUFFIXES.items():
-            if unit.endswith(suffix) and unit[:len(unit) - len(suffix)] in _PREFIX:
-                return value * base ** _PREFIX[unit[:len(unit) - len(suffix)]]
-        raise UnitError(f"'{text}' is not {_EXAMPLES[SIZE]}")
-    if kind in UNITS:
-        return to_si(kind, value, unit or None)
-    raise UnitError(f"unknown kind of quantity {kind!r}")
+    return value if unit is None else to_si(kind, value, unit)
