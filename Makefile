@@ -10,6 +10,8 @@ LOCK := requirements.lock
 EXAMPLE ?= examples/figure4.vxdl
 export PIP_CONSTRAINT := $(CURDIR)/$(LOCK)
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/$(LOCK)
+# mkdocs-material 9.7 prints an advertisement for its successor on every build; the site's build stays quiet.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: run test lint bench system clean lock docs cli-docs smoke wheel
 
