@@ -174,16 +174,15 @@ class MainWindow(QMainWindow):
 
     def save_plain(self, path: str) -> bool:
         """Write plain VXDL 2.0; the document keeps its own file (a plain file loses the extension's data)."""
-        from backend.vxdl.plain import plain_bytes
-        from backend.vxdl.writer import atomic_write
+        from backend.files import FileError
+        from backend.vxdl.plain import write_plain_file
 
         try:
-            plain = plain_bytes(self.document.model)
-            atomic_write(path, plain.data)
-        except Exception as exc:
-            self.dialogs.error(self, "Cannot save", f"{path}: {exc}")
+            left_out = write_plain_file(self.document.model, path)
+        except FileError as exc:  # names the file and says why, in one line
+            self.dialogs.error(self, "Cannot save", str(exc))
             return False
-        left = f"; left out: {'; '.join(plain.left_out)}" if plain.left_out else ""
+        left = f"; left out: {'; '.join(left_out)}" if left_out else ""
         self.statusBar().showMessage(f"Saved plain VXDL 2.0 to {path}{left}", 15000)
         return True
 

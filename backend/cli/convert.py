@@ -9,7 +9,7 @@ from pathlib import Path
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses, graphml, rspec
-from backend.files import MAX_BYTES, FileError, FileWriteError, atomic_write, size_text
+from backend.files import FileError, atomic_write
 from backend.vxdl import read_bytes
 from backend.vxdl.writer import checked_bytes
 
@@ -73,12 +73,9 @@ def _vxdl(model, source: str, target: str, plain: bool) -> tuple[bytes, list[str
     """The VXDL of a model (plain 2.0 with what it left out, or the project's own, checked by the reader: an
     import never writes a file that does not validate)."""
     if plain:
-        from backend.vxdl.plain import plain_bytes
+        from backend.vxdl.plain import checked_plain_bytes
 
-        result = plain_bytes(model)
-        if len(result.data) > MAX_BYTES:
-            raise FileWriteError(target, f"not written: the VXDL would be {size_text(len(result.data))}, over the "
-                                         f"{size_text(MAX_BYTES)} limit (set VXI_MAX_BYTES to raise it)")
+        result = checked_plain_bytes(model, target)
         return result.data, result.left_out
     data = checked_bytes(model, target)
     errors = read_bytes(data, target).errors

@@ -17,9 +17,11 @@ import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from lxml import etree
 
+from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
 from backend.model import Infrastructure, Substrate
 from backend.vxdl.schema import EXT_NS, STRICT_XSD, VXDL_NS, XS, _parse_xsd, _schema
 from backend.vxdl.writer import build_tree
@@ -145,6 +147,23 @@ def plain_bytes(model: Infrastructure | Substrate) -> PlainResult:
     etree.indent(clean, space="  ")
     data = etree.tostring(clean, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return PlainResult(data, left_out)
+
+
+def checked_plain_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> PlainResult:
+    """plain_bytes, refused (FileWriteError) over the size limit the reader accepts, as the writer's."""
+    result = plain_bytes(model)
+    if len(result.data) > MAX_BYTES:
+        raise FileWriteError(name, f"not written: the VXDL would be {size_text(len(result.data))}, over the "
+                                   f"{size_text(MAX_BYTES)} limit of the reader (set VXI_MAX_BYTES to raise it)")
+    return result
+
+
+def write_plain_file(model: Infrastructure | Substrate, path: str | Path) -> list[str]:
+    """Write plain VXDL 2.0 atomically (backend.files.atomic_write); what was left out, in words. FileWriteError
+    (one line) when it cannot be written."""
+    result = checked_plain_bytes(model, str(path))
+    atomic_write(path, result.data)
+    return result.left_out
 
 
 @cache
