@@ -93,6 +93,24 @@ def test_convert_needs_a_format_for_a_dash(vxi):
     assert code == 2 and "--to" in err
 
 
+def _stdin(monkeypatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", type("In", (), {"buffer": __import__("io").BytesIO(data)})())
+
+
+def test_convert_is_a_filter_from_graphml_to_vxdl_with_the_imports_checks(vxi, tmp_path, monkeypatch):
+    graphml = tmp_path / "f4.graphml"
+    assert vxi("convert", example("figure4.vxdl"), graphml)[0] == 0
+    _stdin(monkeypatch, graphml.read_bytes())
+    code, out, err = vxi("convert", "-", "-", "--from", "graphml", "--to", "vxdl")
+    assert code == 0 and out.startswith("<?xml") and "<id>F</id>" in out
+    assert err.startswith("- -> -: ")  # the report goes to standard error when the document goes to standard output
+    broken = graphml.read_bytes().replace(b'target="', b'target="nowhere', 1)
+    _stdin(monkeypatch, broken)
+    code, out, err = vxi("convert", "-", tmp_path / "never.vxdl", "--from", "graphml")
+    assert code == 2 and "<stdin>" in err and "nowhere" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "never.vxdl").exists()
+
+
 def test_the_examples_are_installed_and_copied(vxi, tmp_path):
     code, out, _ = vxi("examples", "--json")
     assert code == 0
