@@ -41,5 +41,11 @@ def test_the_lock_pins_every_runtime_dependency():
     locked = {line.split("==")[0].lower().replace("_", "-") for line in (ROOT / "requirements.lock").read_text()
               .splitlines() if "==" in line}
     for name in ("pyside6-essentials", "lxml", "networkx", "scipy", "numpy", "qasync", "libvirt-python", "rich",
-                 "mkdocs-material", "cython", "pytest"):
+                 "mkdocs-material", "cython", "pytest", "pytest-qt", "hypothesis"):
         assert name in locked, name
+
+
+def test_the_version_is_the_one_the_desktop_and_the_changelog_give():
+    metainfo = resource("desktop", "vxi-designer.metainfo.xml").read_text(encoding="utf-8")
+    assert re.search(r'<release version="([^"]+)"', metainfo).group(1) == __version__  # the newest comes first
+    assert f"## [{__version__}]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
