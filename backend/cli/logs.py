@@ -1,6 +1,7 @@
 """Logging for the `vxi` command: `-v`/`-q` set how much reaches standard error, and the commands that
-change machines (deploy, migrate, teardown, experiments) also append to a log file under the XDG state
-directory ($XDG_STATE_HOME/vxi-designer/vxi.log, by default ~/.local/state/vxi-designer/vxi.log)."""
+change machines (deploy, migrate, teardown, experiments) also append to a log file in the state directory the
+deployments database uses ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, by default
+~/.local/state/vxi-designer): `vxi.log`."""
 
 from __future__ import annotations
 
@@ -13,14 +14,10 @@ LOGGED_COMMANDS = {"deploy", "migrate", "teardown", "experiment"}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def state_dir() -> Path:
-    """The XDG state directory of the product."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "vxi-designer"
-
-
 def log_file() -> Path:
-    """The log file of the commands that change machines."""
+    """The log file of the commands that change machines, beside the deployments database."""
+    from backend.deploy.state import state_dir
+
     return state_dir() / "vxi.log"
 
 

@@ -69,7 +69,10 @@ def markdown(extra: Parsers = ()) -> str:
              "`-q`/`--quiet`; `vxi --version` prints the version. Exit codes: 0 success, 1 problems in what was "
              "given (an invalid file, a refused request), 2 bad input or usage, 130 interrupted. `deploy`, `migrate`, "
              "`teardown` and `experiment` also log to `~/.local/state/vxi-designer/vxi.log` "
-             "(`$XDG_STATE_HOME`). Shell completion: `vxi completion bash|zsh`.", ""]
+             "(the state directory: `$VXI_STATE_DIR`, else `$XDG_STATE_HOME/vxi-designer`). Files are read and "
+             "written one way: `-` is standard input or output where a file is named, input is limited to 32 MiB "
+             "(`VXI_MAX_BYTES`), and every file is written atomically. Shell completion: "
+             "`vxi completion bash|zsh`.", ""]
     for name, text in texts.items():
         summary = _summary(parsers[name], name, parsers)
         lines += [f"## {name}", ""]
