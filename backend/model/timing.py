@@ -11,6 +11,7 @@ _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
+_FRACTION = re.compile(r"(T\d{2}:\d{2}:\d{2})\.(\d+)")
 _SECONDS = {"years": 365 * 86400, "months": 30 * 86400, "days": 86400, "hours": 3600, "minutes": 60,
             "seconds": 1}
 # The moments a date can name: datetime's range, year 1 to the end of year 9999, in UTC.
@@ -66,6 +67,8 @@ def parse_datetime(text: str) -> datetime:
     value = text.strip()
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"
+    # xs:dateTime takes any number of fractional digits; Python 3.10's fromisoformat only 3 or 6: microseconds.
+    value = _FRACTION.sub(lambda m: f"{m.group(1)}.{(m.group(2) + '00000')[:6]}", value, count=1)
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
