@@ -6,6 +6,7 @@ in backend/vxdl/walk.py gives the same models, only slower) and says so."""
 
 import os
 import sys
+from glob import glob
 
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
@@ -56,6 +57,9 @@ def _modules() -> list:
 setup(
     packages=[*PACKAGES, *DATA],
     package_dir=DATA,
+    # The man pages generated from the parsers (make cli-docs), in the environment's share/man/man1: `man vxi`
+    # finds them when the environment's bin folder is on PATH (man-db looks beside every PATH entry).
+    data_files=[("share/man/man1", sorted(glob("docs/man/*.1")))],
     ext_modules=_modules(),
     cmdclass={"build_ext": OptionalBuildExt},
 )
