@@ -3,7 +3,9 @@
 # checkout and runs the commands from another directory:
 #   1. the wheel (compiled walk) on the Python given (default python3);
 #   2. the sdist with no C compiler (CC=false), on the oldest supported Python (3.10) when this machine has one,
-#      else on the same Python: the install must complete in pure Python, and the commands must behave the same.
+#      else on the same Python: the install must complete in pure Python, and the commands must behave the same;
+#      on that Python every module must import and the tests of the model, VXDL and the converters must pass
+#      (a quick set; SMOKE_TESTS names others).
 # Versions come from requirements.lock (PIP_CONSTRAINT); pip's cache keeps this quick. Usage:
 #   sh scripts/smoke.sh [PYTHON]
 set -e
@@ -14,6 +16,8 @@ export PIP_CONSTRAINT="$ROOT/requirements.lock" PIP_BUILD_CONSTRAINT="$ROOT/requ
 WORK=$(mktemp -d /tmp/vxi-smoke.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 started=$(date +%s)
+SMOKE_TESTS=${SMOKE_TESTS:-tests/model tests/vxdl/test_read_write.py tests/vxdl/test_fields.py tests/vxdl/test_lossless.py \
+tests/vxdl/test_overlap.py tests/convert/test_convert.py}
 
 say() { echo "smoke: $*"; }
 fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
@@ -54,6 +58,7 @@ run_commands() {
     t "$venv/bin/vxi" convert figure4.vxdl plain.vxdl --plain > /dev/null
     QT_QPA_PLATFORM=offscreen t "$venv/bin/vxi-designer" --export-image figure4.png figure4.vxdl > /dev/null
     test -s figure4.png || fail "$label: no image exported"
+    test -s "$venv/share/man/man1/vxi-deploy.1" || fail "$label: no man pages in $venv/share/man/man1"
     cd "$ROOT"
 }
 
@@ -82,4 +87,27 @@ install_into "$WORK/venv-sdist" "$PURE_PYTHON" "$sdist" CC=false CXX=false
 "$WORK/venv-sdist/bin/vxi" --version | grep -q "pure Python" || fail "the sdist without a compiler is not pure Python"
 run_commands "$WORK/venv-sdist" sdist
 say "the sdist without a C compiler works on $("$PURE_PYTHON" --version) [$(elapsed)]"
+
+# The same Python imports every module (a feature newer than the oldest supported Python fails here), then runs
+# the checkout's tests of the model, VXDL reading and writing and the converters on it, in pure Python: about two
+# minutes; SMOKE_TESTS="tests/model tests/vxdl tests/convert" runs all of those (about 13 minutes here).
+cd "$WORK"
+QT_QPA_PLATFORM=offscreen "$WORK/venv-sdist/bin/python" - <<'PY' || fail "sdist: a module does not import"
+import importlib, pkgutil
+import backend, designer, widgets
+names = [m.name for p in (backend, designer, widgets) for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")
+         if not m.name.endswith(".__main__")]  # a program, not a module: importing it runs it
+for name in names:
+    importlib.import_module(name)
+print(f"smoke: {len(names)} modules import")
+PY
+cd "$ROOT"
+"$WORK/venv-sdist/bin/pip" install -q --no-compile pytest pytest-qt pytest-timeout hypothesis > "$WORK/test-deps.log" 2>&1 \
+    || { tail -20 "$WORK/test-deps.log"; fail "installing the test tools"; }
+# shellcheck disable=SC2086
+PYTHONDONTWRITEBYTECODE=1 QT_QPA_PLATFORM=offscreen VXI_PURE_WALK=1 "$WORK/venv-sdist/bin/python" -m pytest -q \
+    -p no:cacheprovider -m "not root" --deselect tests/vxdl/test_compiled_walk.py::test_the_compiled_walk_was_built \
+    $SMOKE_TESTS > "$WORK/tests.log" 2>&1 \
+    || { tail -30 "$WORK/tests.log"; fail "the tests on $("$PURE_PYTHON" --version)"; }
+say "$(tail -1 "$WORK/tests.log" | tr -d '=') on $("$PURE_PYTHON" --version) [$(elapsed)]"
 say "passed in $(elapsed)"
