@@ -165,12 +165,13 @@ def test_rates_are_read_as_vxdl_writes_them(vxi):
 
 
 def test_deploy_logs_to_the_state_directory_and_teardown_reports_json(vxi, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("VXI_STATE_DIR", str(tmp_path / "state"))  # the deployments database's folder
     substrate, vxi_a = example("figure6-substrate.vxdl"), example("figure6-vxi-a.vxdl")
     code, out, _ = vxi("deploy", substrate, vxi_a, "--json")
     assert code == 0
     deployment = json.loads(out)["id"]
-    log = (tmp_path / "xdg" / "vxi-designer" / "vxi.log").read_text()
+    assert (tmp_path / "state" / "deployments.db").is_file()
+    log = (tmp_path / "state" / "vxi.log").read_text()
     assert "deploy" in log and "100.0 %" in log
     code, out, _ = vxi("teardown", deployment, "--json")
     assert code == 0
