@@ -27,13 +27,16 @@ def command_modules() -> list:
         examples,
         experiment,
         format,
+        image,
+        lab,
         monitor,
         show,
         traffic,
         validate,
     )
 
-    return [completion, convert, deploy, embed, examples, experiment, format, monitor, show, traffic, validate]
+    return [completion, convert, deploy, embed, examples, experiment, format, image, lab, monitor, show, traffic,
+            validate]
 
 
 def version_text(program: str = "vxi") -> str:

@@ -45,7 +45,8 @@ def test_verbose_and_quiet_are_taken_before_and_after_the_command(vxi):
 def test_every_reporting_command_takes_json():
     reporting = {"convert", "deploy", "status", "teardown", "migrate", "exec", "embed", "replan", "examples",
                  "format", "monitor", "show", "validate", "traffic start", "traffic list", "traffic stop",
-                 "experiment sharing", "experiment latency", "experiment migration"}
+                 "experiment sharing", "experiment latency", "experiment migration", "image build", "image show",
+                 "lab up", "lab status"}
     parsers = dict(subparsers_of(build_parser()))
     for name in reporting:
         options = {o for a in parsers[name]._actions for o in a.option_strings}
