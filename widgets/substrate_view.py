@@ -176,8 +176,9 @@ class SubstrateView(QGraphicsView):
         if not rect.isEmpty():
             self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
 
-    def zoom_to_site(self, site: str) -> None:
-        """Show one site block, its hosts in detail."""
+    def zoom_to_site(self, site: str, around: QPointF | None = None) -> None:
+        """Show one site block, its hosts in detail (`around`: the point double-clicked, for subclasses that
+        zoom further in)."""
         frame = self.frames.get(site)
         if frame is not None:
             self._auto_fit = False
@@ -190,9 +191,10 @@ class SubstrateView(QGraphicsView):
             self.chip_activated.emit(item.request, item.component)
             event.accept()
             return
-        site = self._site_under(item)
-        if site is not None:
-            self.zoom_to_site(site)
+        point = event.position().toPoint()
+        site = next((found for found in map(self._site_under, self.items(point)) if found is not None), None)
+        if site is not None:  # the block under the pointer, even through a link drawn over it
+            self.zoom_to_site(site, self.mapToScene(point))
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

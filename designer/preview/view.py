@@ -70,6 +70,17 @@ class PreviewView(SubstrateView):
             self.setTransform(QTransform.fromScale(floor, floor))
             self.centerOn(self.focus_point())
 
+    def zoom_to_site(self, site: str, around: QPointF | None = None) -> None:
+        """Show one site block whole when its text reads at that zoom; else at the readable zoom, centred on the
+        point double-clicked (the block's centre without one): the hosts' names, bars and chips legible."""
+        super().zoom_to_site(site, around)
+        frame = self.frames.get(site)
+        floor = self.readable_zoom()
+        if frame is not None and self.transform().m11() < floor:
+            self.setTransform(QTransform.fromScale(floor, floor))
+            inside = around is not None and frame.frame.contains(around)
+            self.centerOn(around if inside else frame.frame.center())
+
     def show_whole(self) -> None:
         """Zoom out until the whole drawing shows (its text may then be small); the user's zoom from now on."""
         rect = self.content_rect()
