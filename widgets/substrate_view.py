@@ -110,7 +110,8 @@ class SubstrateView(QGraphicsView):
         self.trunks: dict[tuple[str, str], TrunkItem] = {}
         self.centres: dict[str, QPointF] = {}
         self.legend: LegendItem | None = None
-        self.drawing = QRectF()
+        self.drawing = QRectF()  # everything drawn, the legend included
+        self.contents = QRectF()  # the substrate alone: hosts, their links' labels and the site frames
         self.grouped = False
         self._structure: tuple | None = None  # what the drawn items were built from
         self._heights: dict[str, float] = {}
@@ -259,6 +260,7 @@ class SubstrateView(QGraphicsView):
         self.scene().clear()
         self.boxes, self.links, self.paths, self.frames, self.trunks = {}, {}, {}, {}, {}
         self.legend, self.drawing, self._structure, self._heights = None, QRectF(), None, {}
+        self.contents = QRectF()
 
     def _build(self, substrate: Substrate, colours: dict, dark: bool) -> None:
         self._clear()
@@ -330,6 +332,7 @@ class SubstrateView(QGraphicsView):
             bounds = bounds.united(item.sceneBoundingRect())
         for frame in self.frames.values():
             bounds = bounds.united(frame.frame)
+        self.contents = QRectF(bounds)
         # On a large substrate the legend grows with the drawing, so that it reads when all is in view.
         self.legend.setScale(max(1.0, bounds.width() / 2000.0) if self.grouped else 1.0)
         self.legend.setPos(bounds.right() + 30 * self.legend.scale(), bounds.top())
