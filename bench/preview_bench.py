@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from designer.app import make_application
     from designer.main_window import MainWindow
+    from scripts.qtwait import spin
 
     folder = Path(tempfile.mkdtemp(prefix="preview-bench-"))
     substrate, tenants = write_instance(folder, args.k)
@@ -98,9 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     panel._show = timed_show
 
     def wait() -> None:
-        while panel.busy() or panel.result is None or panel.result.generation != panel.generation:
-            app.processEvents()
-            time.sleep(0.005)
+        spin(app, 300, lambda: not panel.busy() and panel.result is not None
+             and panel.result.generation == panel.generation)
         app.processEvents()
 
     stalls = Stalls()
