@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -159,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     panel.shutdown()
     window.document.undo_stack.setClean()
     window.close()
-    for path in sorted(folder.rglob("*"), reverse=True):
-        path.rmdir() if path.is_dir() else path.unlink()
-    folder.rmdir()
+    app.processEvents()
+    settings.sync()  # written now, so that nothing is left to write into the folder when the window goes
+    shutil.rmtree(folder)
     return 0
 
 
