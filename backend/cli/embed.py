@@ -15,6 +15,7 @@ from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
+from backend.model.words import plural
 
 
 def register(sub) -> None:
@@ -136,7 +137,7 @@ def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
                 bw += " / " + units.human(units.BANDWIDTH, lp.reverse_bps)
             print(f"    link {P(lid)}: {P(route)} ({bw})")
     accepted = sum(r.accepted for r in mapping.requests)
-    print(f"\n{accepted} of {len(mapping.requests)} request(s) accepted")
+    print(f"\n{accepted} of {plural(len(mapping.requests), 'request')} accepted")
     busiest = []
     for host, dims in mapping.utilisation.get("hosts", {}).items():
         for dim, v in dims.items():
@@ -224,7 +225,8 @@ def print_plan(plan) -> None:
     if not plan.feasible:
         print(head + "no plan\n    " + P(plan.reason or ""))
         return
-    print(head + f"{plan.strategy}; {len(plan.moves)} migration(s), {len(plan.rerouted)} link(s) re-routed")
+    moved, rerouted = plural(len(plan.moves), "migration"), plural(len(plan.rerouted), "link")
+    print(head + f"{plan.strategy}; {moved}, {rerouted} re-routed")
     if plan.moves:
         rows = [("VXI", "component", "from", "to")] + [(P(m.vxi), P(m.component), P(m.source or "-"),
                                                          P(m.target or "-")) for m in plan.moves]
@@ -232,4 +234,4 @@ def print_plan(plan) -> None:
         for row in rows:
             print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     added = [r for r in plan.mapping.requests if r.accepted] if plan.mapping else []
-    print(f"new mapping: {len(added)} VXI(s) placed (use --json for the full mapping)")
+    print(f"new mapping: {plural(len(added), 'VXI')} placed (use --json for the full mapping)")
