@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         part_corpus(args.algorithms or list(ALGORITHMS))
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "runs": rows}, indent=1))
-    print(f"\nfinished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
+    print(f"\nfinished {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}")
     return 0
 
 
