@@ -54,7 +54,7 @@ run_commands() {
     t "$venv/bin/vxi" show --json figure4.vxdl > show.json
     "$venv/bin/python" -c "import json; assert json.load(open('show.json'))['id'] == 'figure4'" || fail "$label: show --json"
     t "$venv/bin/vxi" embed figure1-substrate.vxdl figure1-vxi1.vxdl figure1-vxi2.vxdl > embed.txt
-    grep -q "2 of 2 request(s) accepted" embed.txt || fail "$label: embed"
+    grep -q "2 of 2 requests accepted" embed.txt || fail "$label: embed"
     t "$venv/bin/vxi" convert figure4.vxdl plain.vxdl --plain > /dev/null
     QT_QPA_PLATFORM=offscreen t "$venv/bin/vxi-designer" --export-image figure4.png figure4.vxdl > /dev/null
     test -s figure4.png || fail "$label: no image exported"
