@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from backend.cli.progress import add_progress_option, steps
+
 
 def register(subparsers) -> None:
     """Add `vxi experiment` and its three experiments."""
@@ -65,6 +67,9 @@ def _common(parser, plot: str) -> None:
                         help="the host's forwarding capacity, shaped with htb (default 100M bit/s, stable on "
                              "a small shared machine; 10M with --backend libvirt, emulated guests)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("-o", "--output", metavar="FILE", dest="report_output", default=None,
+                        help="write the result (table or JSON) to FILE instead of standard output")
+    add_progress_option(parser)
     parser.add_argument("--plot", default=plot, help=f"PNG file to write (default {plot}; '-' for none), drawn "
                         "by the plot renderer the designer's widgets install")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="plot colours")
@@ -85,30 +90,31 @@ def _router_counts(text: str) -> list[int]:
 def _rate(text: str) -> float:
     import argparse
 
-    factors = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9}
-    value, unit = text.rstrip("KMGkmg"), text[len(text.rstrip("KMGkmg")):].upper()
-    try:
-        rate = float(value) * factors[unit]
-    except (ValueError, KeyError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a rate such as 200M") from None
-    if not 1e6 <= rate <= 10e9:
+    from backend.cli.output import rate
+
+    value = rate(text)
+    if not 1e6 <= value <= 10e9:
         raise argparse.ArgumentTypeError("the capacity goes from 1M to 10G bit/s")
-    return rate
+    return value
 
 
 def run(args) -> int:
     """Run the chosen experiment, print its result, write its plot."""
     from backend.cli.errors import CliError
-    from backend.deploy.base import DeployError
     from backend.deploy.netns import kernel
+
     if args.experiment == "migration" and not 6 <= args.duration <= 3600:
         raise CliError("--duration goes from 6 to 3600 seconds", 2)
     if args.experiment == "sharing" and not 1 <= args.seconds <= 600:
         raise CliError("--seconds goes from 1 to 600", 2)
     if args.experiment == "latency" and not 10 <= args.probes <= 10000:
         raise CliError("--probes goes from 10 to 10000", 2)
+    mode = args.progress if args.progress is not None else _default_progress()
     if getattr(args, "backend", "netns") == "libvirt":
-        return _run_on_vms(args)
+        lab = _vm_lab(args)
+        with steps(mode, f"experiment {args.experiment} on router VMs") as progress:
+            result = _run_on_vms(args, lab, progress)
+        return _report(args, result)
     args.capacity = args.capacity or 100e6
     if args.experiment in ("sharing", "latency"):
         args.routers = args.routers or [1, 2, 4, 8]
@@ -120,38 +126,19 @@ def run(args) -> int:
     if kernel.run(None, ["iperf3", "--version"]).returncode != 0:
         raise CliError("iperf3 is not installed (Debian package iperf3)", 2)
 
-    def progress(text: str) -> None:
-        print(f"… {text}", file=sys.stderr, flush=True)
-
-    try:
-        if args.experiment == "sharing":
-            from backend.experiments.sharing import plot_spec, run_sharing
-
-            result = run_sharing(args.routers, args.protocol, args.capacity, args.seconds, progress,
-                                 attach=args.attach)
-        elif args.experiment == "latency":
-            from backend.experiments.latency import plot_spec, run_latency
-
-            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach)
-        else:
-            from backend.experiments.migration import plot_spec, run_migration
-
-            result = run_migration(args.duration, args.capacity, args.protocol, progress)
-    except kernel.KernelError as exc:
-        raise CliError(f"the kernel refused: {exc}", 1) from None
-    except DeployError as exc:
-        raise CliError(f"deployment failed: {exc}", 1) from None
-    return _report(args, result, plot_spec)
+    with steps(mode, f"experiment {args.experiment}") as progress:
+        result = _run(args, progress)
+    return _report(args, result)
 
 
-def _report(args, result: dict, plot_spec) -> int:
+def _report(args, result: dict) -> int:
     """Write the plot, print the result (JSON or the paper's table)."""
     from backend.experiments import tables
 
     if args.plot != "-":
         from backend.experiments.plots import installed_renderer, write_plot
 
-        error = write_plot(plot_spec(result), Path(args.plot), args.theme, installed_renderer())
+        error = write_plot(plot_spec_of(args.experiment)(result), Path(args.plot), args.theme, installed_renderer())
         print(f"plot: {args.plot}" if error is None else f"plot not written: {error}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=1))
@@ -160,12 +147,51 @@ def _report(args, result: dict, plot_spec) -> int:
     return 0
 
 
-def _run_on_vms(args) -> int:
-    """Sharing (Table I) or Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
+def _default_progress() -> str:
+    """Experiments always said what they do on stderr: a spinner on a terminal, a line a step otherwise."""
+    return "bar" if sys.stderr.isatty() else "text"
+
+
+def plot_spec_of(experiment: str):
+    """The plot spec function of an experiment."""
+    if experiment == "sharing":
+        from backend.experiments.sharing import plot_spec
+    elif experiment == "latency":
+        from backend.experiments.latency import plot_spec
+    else:
+        from backend.experiments.migration import plot_spec
+    return plot_spec
+
+
+def _run(args, progress) -> dict:
     from backend.cli.errors import CliError
-    from backend.deploy.session import SessionError
-    from backend.experiments import latency, migration, sharing
-    from backend.experiments.vms import VmExperimentError, run_vm_latency, run_vm_migration, run_vm_sharing
+    from backend.deploy.base import DeployError
+    from backend.deploy.netns import kernel
+
+    try:
+        if args.experiment == "sharing":
+            from backend.experiments.sharing import run_sharing
+
+            result = run_sharing(args.routers, args.protocol, args.capacity, args.seconds, progress,
+                                 attach=args.attach)
+        elif args.experiment == "latency":
+            from backend.experiments.latency import run_latency
+
+            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach)
+        else:
+            from backend.experiments.migration import run_migration
+
+            result = run_migration(args.duration, args.capacity, args.protocol, progress)
+    except kernel.KernelError as exc:
+        raise CliError(f"the kernel refused: {exc}", 1) from None
+    except DeployError as exc:
+        raise CliError(f"deployment failed: {exc}", 1) from None
+    return result
+
+
+def _vm_lab(args):
+    """The lab the VM experiments run on (CliError, exit 2, for what they cannot do)."""
+    from backend.cli.errors import CliError
     from backend.lab.lab import load
     from backend.lab.netns import LabError
 
@@ -175,22 +201,23 @@ def _run_on_vms(args) -> int:
         raise CliError("--backend libvirt has two router VMs (software emulation on a small machine): "
                        "--routers goes up to 2", 2)
     try:
-        lab = load(args.lab)
+        return load(args.lab)
     except LabError as exc:
         raise CliError(str(exc), 2) from None
+
+
+def _run_on_vms(args, lab, progress) -> dict:
+    """Sharing (Table I), latency (Table II) or Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
+    from backend.cli.errors import CliError
+    from backend.deploy.session import SessionError
+    from backend.experiments.vms import VmExperimentError, run_vm_latency, run_vm_migration, run_vm_sharing
+
     capacity = args.capacity or 10e6
-
-    def progress(text: str) -> None:
-        print(f"… {text}", file=sys.stderr, flush=True)
-
     try:
         if args.experiment == "latency":
-            result, spec = run_vm_latency(lab.substrate, args.probes, capacity, progress), latency
-        elif args.experiment == "sharing":
-            result = run_vm_sharing(lab.substrate, args.routers or [1, 2], args.seconds, capacity, progress)
-            spec = sharing
-        else:
-            result, spec = run_vm_migration(lab.substrate, args.duration, capacity, progress), migration
+            return run_vm_latency(lab.substrate, args.probes, capacity, progress)
+        if args.experiment == "sharing":
+            return run_vm_sharing(lab.substrate, args.routers or [1, 2], args.seconds, capacity, progress)
+        return run_vm_migration(lab.substrate, args.duration, capacity, progress)
     except (SessionError, VmExperimentError) as exc:
         raise CliError(str(exc), 1) from None
-    return _report(args, result, spec.plot_spec)

@@ -26,8 +26,9 @@ from backend.experiments.lab import vni_match
 from backend.experiments.migration import Progress, _result, _sleep_until
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX
+from backend.resources import example
 
-VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-migration.vxdl"
+VXI = example("lab-migration.vxdl")
 ENDS_HOST, SOURCE_HOST, DESTINATION_HOST = "h1", "h2", "h3"
 STAYING, MOVED = "ra", "rb"
 UNDERLAY_PORT = "ul0"  # a lab host's port on the lab's switch (backend/lab/lab.py)

@@ -221,9 +221,11 @@ def _service(name: str, xsd_type: str, *fields: str) -> Element:
     return Element(name, Service, xsd_type, tuple(_text(f) for f in fields))
 
 
-SERVICES = (_service("loadBalancer", "LoadBalancerType", "region", "inEndpoint", "addressNumber"),
-            _service("nat", "NatType", "region", "inEndpoint", "inPort", "outPort", "protocol"),
-            _service("masquerade", "MasqueradeType", "region", "inEndpoint"))
+# VXDL 2.0's own order, which is not the same in the three (a loadBalancer and a masquerade take several
+# inEndpoint).
+SERVICES = (_service("loadBalancer", "LoadBalancerType", "inEndpoint", "region", "addressNumber"),
+            _service("nat", "NatType", "inEndpoint", "inPort", "protocol", "region", "outPort"),
+            _service("masquerade", "MasqueradeType", "inEndpoint", "region"))
 ACCESS_POINT = Element("vAccessPoint", AccessPoint, "AccessPointType", (
     *COMMON, _text("region"),
     Field("service", "services", SERVICE, many=True, choices=tuple((s.tag, s) for s in SERVICES)),
