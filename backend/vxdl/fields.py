@@ -67,6 +67,9 @@ AVAILABILITY = "x-availability"  # start and duration attributes
 ROLE = "x-role"  # request or substrate (decides how the document is read)
 PERIODS = "x-periods"  # named periods
 LAYOUT = "x-layout"  # positions of the components by id
+# Extension elements the table leaves as written: kept among a component's `extensions` (so a round trip keeps
+# them) and read by the one module that uses them (x:disk: backend/guest/nocloud.py, user_disk_of).
+KEPT_EXTENSIONS = frozenset({"disk"})
 EXT_KINDS = frozenset({X_TEXT, X_FLAG, X_AMOUNT, PORTS, PERIOD_CONFIG, AVAILABILITY, ROLE, PERIODS, LAYOUT})
 # The kinds both walks build; an element with a child of any other kind is left to the builder.
 WALKED_KINDS = frozenset({TEXT, X_TEXT, QUANTITY, GROUP, PORTS})
