@@ -252,6 +252,10 @@ class Deployer(ABC):
         DeployError when the backend cannot."""
         raise DeployError(f"the {self.record.backend} backend cannot change a link's values in place", None, "retune")
 
+    def flush(self) -> None:
+        """Write out what changes made in place left in memory only (libvirt's test driver: its host files)."""
+        return None
+
     def exec(self, key: str, argv: list[str]) -> int:
         """Run a command inside a deployed component, its output on this process's own; returns its exit code.
         DeployError when the backend cannot run commands in its components."""

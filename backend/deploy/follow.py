@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.backends import make_deployer, reopen
+from backend.deploy.backends import backend as backend_named
+from backend.deploy.backends import make_deployer
 from backend.deploy.base import Deployer, DeployError
 from backend.deploy.plan import PlanError
 from backend.deploy.record import ENDED, FAILED, INTERRUPTED, RUNNING, SCHEDULED, DeploymentRecord
@@ -157,6 +158,7 @@ def _apply(deployer: Deployer, schedule: Schedule, moment, done: Callable[[str],
             changed = True
         if changed:
             done(f"link {seg}: {describe_values(values)}")
+    deployer.flush()
     record.time["links"] = {seg: {k: v for k, v in values.items() if k != "ends"}
                             for seg, values in moment.links.items()}
 
@@ -201,7 +203,7 @@ def follow(deployment_id: str, now: float, log: Log | None = None) -> bool:
         record = state.load(deployment_id)
         if record.state not in (SCHEDULED, RUNNING) or schedule_of(record) is None:
             return True
-        deployer = reopen(record, _substrate_of(record))
+        deployer = _managing(record)
         deployer = enact(deployer, now, log)
         state.save(deployer.record)
     except DeployError as exc:
@@ -225,7 +227,7 @@ def restart_interrupted(deployment_id: str, now: float, log: Log | None = None) 
         record = state.load(deployment_id)
         if record.state != INTERRUPTED:
             return
-        deployer = reopen(record, _substrate_of(record))
+        deployer = _managing(record)
         try:
             removed = deployer.teardown()
         finally:
@@ -246,11 +248,10 @@ def restart_interrupted(deployment_id: str, now: float, log: Log | None = None) 
         lock.release()
 
 
-def _substrate_of(record: DeploymentRecord) -> Substrate | None:
-    try:
-        return kept_models(record)[0] if record.time.get("models") else None
-    except DeployError:
-        return None
+def _managing(record: DeploymentRecord) -> Deployer:
+    """A deployer managing a recorded deployment without its substrate (following and tearing down need none; a
+    start reads the one kept), so that no file is read on every turn."""
+    return backend_named(record.backend).deployer().from_record(record, None)
 
 
 # ----- status -----

@@ -47,7 +47,7 @@ def effective_vxis(vxis: list[Infrastructure], now: float, at_once: bool = False
         start, end = lease_window(copy.lease)
         if end <= now and not at_once:
             raise LeaseError(f"the lease of {vxi.id} ended {format_timestamp(end)}: `vxi deploy --now` runs it from "
-                             f"now for its {format_duration(end - start)}")
+                             f"now (its lease lasts {format_duration(end - start)})")
         out.append(copy)
     return out
 

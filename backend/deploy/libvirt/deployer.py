@@ -252,6 +252,9 @@ class LibvirtDeployer(Deployer):
                 dom.setInterfaceParameters(mac, params, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         iface = next(i for i in comp.interfaces if i.segment == segment)
         iface.rate_out_bps, iface.rate_in_bps = out_bps or 0.0, in_bps or 0.0
+
+    def flush(self) -> None:
+        """Write the test driver's worlds back to their host files (after changes made in place)."""
         self._save_worlds()
 
     @staticmethod
