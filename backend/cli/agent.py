@@ -50,7 +50,8 @@ def register(sub) -> None:
 
 def unit_text() -> str:
     """A systemd unit running this installation's `vxi agent` on this state directory."""
-    vxi = shutil.which("vxi") or f"{sys.executable} -m backend.cli"
+    beside = Path(sys.executable).with_name("vxi")
+    vxi = str(beside) if beside.is_file() else shutil.which("vxi") or f"{sys.executable} -m backend.cli"
     docs = Path(__file__).resolve().parents[2] / "docs" / "time.md"
     return UNIT.format(vxi=vxi, state=state.state_dir(), docs=docs)
 
