@@ -16,6 +16,7 @@ import math
 from PySide6.QtCore import QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsSimpleTextItem, QLabel
+from shiboken6 import isValid
 
 from backend.model.timing import format_timestamp
 from widgets.theme import palette_colours
@@ -33,6 +34,11 @@ def countdown(seconds: float) -> str:
     if hours:
         return f"{hours} h {minutes:02d} min"
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _alive(item) -> bool:
+    """An item still in a scene (a rebuild of the timeline clears its scene, deleting ours with it)."""
+    return item is not None and isValid(item) and item.scene() is not None
 
 
 class TimelineLive(QObject):
@@ -73,7 +79,7 @@ class TimelineLive(QObject):
         """Move the now line and the countdown to the clock's time."""
         if self._facts is None:
             return
-        if self._line is None or self._line.scene() is None:
+        if not _alive(self._line):
             self._redraw()
             return
         x = self._x_now()
@@ -84,11 +90,11 @@ class TimelineLive(QObject):
 
     def now_x(self) -> float | None:
         """The scene x of the now line (None when none is drawn)."""
-        return self._line.line().x1() if self._line is not None and self._line.scene() is not None else None
+        return self._line.line().x1() if _alive(self._line) else None
 
     def dimmed(self) -> list[str]:
         """The periods drawn as over."""
-        return [name for name, item in self._dims.items() if item.scene() is not None and item.isVisible()]
+        return [name for name, item in self._dims.items() if _alive(item) and item.isVisible()]
 
     # ----- drawing -----
     def _now(self) -> float:
@@ -99,7 +105,7 @@ class TimelineLive(QObject):
 
     def _remove(self) -> None:
         for item in (self._line, *self._dims.values()):
-            if item is not None and item.scene() is not None:
+            if _alive(item):  # (a rebuild of the timeline deletes them itself)
                 item.scene().removeItem(item)
         self._line, self._text, self._dims = None, None, {}
 
@@ -132,7 +138,7 @@ class TimelineLive(QObject):
     def _dim_past(self) -> None:
         now = self._now()
         for name, _start, end in self._facts["periods"]:
-            if name in self._dims:
+            if _alive(self._dims.get(name)):
                 self._dims[name].setVisible(end <= now)
 
     def _words(self) -> str:

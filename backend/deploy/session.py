@@ -351,6 +351,10 @@ class DeploySession:
                 with _state_errors():
                     state.move_holds(record.id, comp.vxi, comp.id, comp.host)
                 raise SessionError(str(exc), 1, comp.id) from exc
+            ends = record.time.get("ends")
+            if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
+                for iface in comp.interfaces:
+                    ends[f"{key}|{iface.segment}"] = None
             with _state_errors():
                 state.save(record)
         finally:
