@@ -231,3 +231,24 @@ def test_now_deploys_in_period_one_with_its_values_on_the_test_driver_interfaces
     assert rates["C-G"] == {"inbound": "1", "outbound": "1"}  # idle: the least libvirt sets
     assert rates["B-C"] == {"inbound": "37500"}  # 300 Mbit/s towards C, in kB/s
     assert host_file.exists()
+
+
+def test_a_component_with_its_own_lease_runs_only_during_it(tmp_path, capsys, state_dir):
+    substrate, vxi = figure4_from(time.time() - 86400)
+    vxi.components["F"].lease = Lease(datetime.fromtimestamp(vxi.lease.start.timestamp() + 1800, UTC), 1200)
+    write_file(substrate, tmp_path / "sub.vxdl")
+    write_file(vxi, tmp_path / "f4.vxdl")
+    code, out, err = cli(capsys, "deploy", tmp_path / "sub.vxdl", tmp_path / "f4.vxdl", "--now", "--json")
+    assert code == 0, err
+    dep = json.loads(out)
+    start = dep["lease"][0]
+    assert dep["components"]["F"]["state"] == "stopped" and dep["components"]["H"]["state"] == "running"
+    assert dep["next_change"]["what"] == "period II begins"
+    record = state.load(dep["id"])
+    assert (start + 1800, "component F starts") in [(round(a - start) + start, w)
+                                                   for a, w in Schedule.from_json(record.time["schedule"]).changes()]
+    for at, expected in ((1900, "running"), (3100, "stopped")):
+        assert follow(dep["id"], start + at)
+        assert state.load(dep["id"]).components["F"].state == expected
+    log = [e["what"] for e in state.load(dep["id"]).time["log"]]
+    assert log.count("F stopped: outside its lease") == 2 and "F started: its lease begins" in log
