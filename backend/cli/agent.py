@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import sys
@@ -13,7 +14,7 @@ from backend.cli.errors import CliError
 from backend.deploy import state
 from backend.deploy.agent import Agent
 from backend.deploy.session import DeploySession
-from backend.model.timing import format_timestamp, parse_duration
+from backend.model.timing import format_timestamp, parse_datetime, parse_duration
 
 UNIT = """[Unit]
 Description=VXI Designer agent: deployments follow their leases and periods
@@ -102,3 +103,59 @@ def run_extend(args) -> int:
     end = record.time["schedule"]["lease"][1]
     print(f"deployment {record.id}: its lease now ends {format_timestamp(end)}")
     return 0
+
+
+def _moment(text: str | None, option: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return parse_datetime(text).timestamp()
+    except ValueError:
+        raise CliError(f"{option} wants a date and time such as 2026-12-01T10:00:00, not '{text}'", 2) from None
+
+
+def run_replan_deployment(args) -> int:
+    """`vxi replan --deployment ID (--remove-host H [--at T] | --grow ID=F) [--apply [--move-at T]]`."""
+    from backend.cli.embed import print_plan
+    from backend.deploy.reorganise import plan_moves, schedule_moves
+
+    if args.add:
+        raise CliError("--add makes room for a new VXI: deploy it (`vxi deploy`), which embeds it on what the "
+                       "deployments hold", 2)
+    if args.move_at and not args.apply:
+        raise CliError("--move-at goes with --apply", 2)
+    grow = None
+    if args.grow:
+        vxi_id, _, factor = args.grow.rpartition("=")
+        try:
+            grow = (vxi_id, float(factor))
+        except ValueError:
+            raise CliError(f"--grow wants ID=FACTOR such as web=1.5, not '{args.grow}'", 2) from None
+    with _sentences():
+        try:
+            record = state.load(args.deployment)
+        except KeyError as exc:
+            raise CliError(str(exc.args[0]), 2) from None
+        try:
+            plan = plan_moves(record, args.remove_host, _moment(args.at, "--at"), grow)
+        except ValueError as exc:
+            raise CliError(str(exc), 1) from None
+        moves = []
+        if args.apply and plan.feasible:
+            when = _moment(args.move_at, "--move-at") or state.clock().now()
+            lock = state.claim(record.id)
+            try:
+                record = state.load(record.id)
+                moves = schedule_moves(record, plan, when)
+            except ValueError as exc:
+                raise CliError(str(exc), 1) from None
+            finally:
+                lock.release()
+    if args.json:
+        print(json.dumps({**plan.to_json(), "scheduled": moves}, indent=2))
+    else:
+        print_plan(plan)
+        if moves:
+            print(f"{len(moves)} move(s) kept for the agent, at {format_timestamp(moves[0]['at'])}"
+                  + ("" if state.agent_pid() else " (start `vxi agent` to make them)"))
+    return 0 if plan.feasible else 1

@@ -70,7 +70,7 @@ class Agent:
             schedule = schedule_of(record)
             if schedule is None:
                 continue
-            if record.state == INTERRUPTED and record.time.get("models"):
+            if record.state == INTERRUPTED and record.time.get("by_agent"):
                 restart_interrupted(record.id, now, self.log)
             elif record.state not in (SCHEDULED, RUNNING):
                 continue

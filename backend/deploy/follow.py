@@ -117,6 +117,7 @@ def enact(deployer: Deployer, now: float, log: Log | None = None) -> Deployer:
         _finish(deployer, None)
         done(f"lease ended: torn down ({len(removed)} objects removed); its capacity is free again")
         return deployer
+    _migrate_due(deployer, now, done)
     _apply(deployer, schedule, moment, done)
     record.time["applied"] = {"at": now, "periods": moment.periods, "period": moment.period}
     return deployer
@@ -163,6 +164,35 @@ def _apply(deployer: Deployer, schedule: Schedule, moment, done: Callable[[str],
                             for seg, values in moment.links.items()}
 
 
+def _migrate_due(deployer: Deployer, now: float, done: Callable[[str], None]) -> None:
+    """Make the migrations a replan scheduled for now or earlier (`reorganise.schedule_moves`), holds first."""
+    record = deployer.record
+    for move in record.time.get("moves", []):
+        if move["done"] or move["at"] > now:
+            continue
+        move["done"] = True
+        try:
+            comp = record.find(f"{move['vxi']}/{move['component']}")
+        except KeyError:
+            done(f"replanned move of {move['vxi']}/{move['component']} dropped: no such component")
+            continue
+        key = record.key_of(comp)
+        if comp.host == move["to"]:
+            continue
+        source = comp.host
+        state.move_holds(record.id, comp.vxi, comp.id, move["to"])
+        try:
+            result = deployer.migrate(key, move["to"])
+        except DeployError as exc:
+            state.move_holds(record.id, comp.vxi, comp.id, source)
+            done(f"replanned move of {key} to {move['to']} failed: {exc}")
+            continue
+        ends = record.time.setdefault("ends", {})
+        for iface in comp.interfaces:  # shaped again at their last rates by the move: the period goes back on
+            ends[f"{key}|{iface.segment}"] = None
+        done(f"{key} moved from {result.source} to {result.destination} ({result.mode}), as replanned")
+
+
 def _start(deployer: Deployer, now: float) -> Deployer:
     """Deploy a scheduled deployment from the models kept for it (the record keeps its id, files and time)."""
     record = deployer.record
@@ -203,7 +233,8 @@ def follow(deployment_id: str, now: float, log: Log | None = None) -> bool:
         record = state.load(deployment_id)
         if record.state not in (SCHEDULED, RUNNING) or schedule_of(record) is None:
             return True
-        deployer = _managing(record)
+        due = any(not m["done"] and m["at"] <= now for m in record.time.get("moves", []))
+        deployer = _managing(record, with_substrate=due)  # a move may need the substrate's hosts
         deployer = enact(deployer, now, log)
         state.save(deployer.record)
     except DeployError as exc:
@@ -248,10 +279,16 @@ def restart_interrupted(deployment_id: str, now: float, log: Log | None = None) 
         lock.release()
 
 
-def _managing(record: DeploymentRecord) -> Deployer:
-    """A deployer managing a recorded deployment without its substrate (following and tearing down need none; a
-    start reads the one kept), so that no file is read on every turn."""
-    return backend_named(record.backend).deployer().from_record(record, None)
+def _managing(record: DeploymentRecord, with_substrate: bool = False) -> Deployer:
+    """A deployer managing a recorded deployment, without its substrate unless asked (following and tearing down
+    need none; a start reads the one kept), so that no file is read on every turn."""
+    substrate = None
+    if with_substrate and record.time.get("models"):
+        try:
+            substrate = kept_models(record)[0]
+        except DeployError:
+            substrate = None
+    return backend_named(record.backend).deployer().from_record(record, substrate)
 
 
 # ----- status -----
@@ -263,6 +300,11 @@ def time_json(record: DeploymentRecord) -> dict:
     applied = record.time.get("applied") or {}
     following = record.state in (SCHEDULED, RUNNING)
     upcoming = schedule.next_change(applied.get("at")) if following else None
+    pending = [m for m in record.time.get("moves", []) if not m["done"]] if following else []
+    if pending:
+        first = min(pending, key=lambda m: m["at"])
+        if upcoming is None or first["at"] < upcoming[0]:
+            upcoming = (first["at"], f"{first['vxi']}/{first['component']} moves to {first['to']} (replanned)")
     return {"lease": list(schedule.lease), "period": applied.get("period") if record.state == RUNNING else None,
             "periods": applied.get("periods", {}) if record.state == RUNNING else {},
             "next_change": {"at": upcoming[0], "what": upcoming[1]} if upcoming else None,

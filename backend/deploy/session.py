@@ -191,9 +191,10 @@ class DeploySession:
             deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
             lock = state.claim(deployer.tag)
             try:
+                keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
                 if now < schedule.lease[0] - EARLY_S:
                     deployer.record.state = SCHEDULED
-                    keep_models(deployer.record, self.substrate, self.vxis, mapping)
+                    deployer.record.time["by_agent"] = True
                 state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
             except BaseException:
                 lock.release(remove=True)
@@ -270,7 +271,7 @@ class DeploySession:
         for record in state.load_all():
             if record.state != INTERRUPTED or backend(record.backend).unavailable() is not None:
                 continue
-            if record.time.get("models"):  # a scheduled start the agent was making: the agent starts it again
+            if record.time.get("by_agent"):  # a scheduled start the agent was making: the agent starts it again
                 continue
             self._emit(Progress(None, STARTING, f"cleaning interrupted deployment {record.id}", 0.0))
             try:

@@ -252,3 +252,37 @@ def test_a_component_with_its_own_lease_runs_only_during_it(tmp_path, capsys, st
         assert state.load(dep["id"]).components["F"].state == expected
     log = [e["what"] for e in state.load(dep["id"]).time["log"]]
     assert log.count("F stopped: outside its lease") == 2 and "F started: its lease begins" in log
+
+
+def test_replan_a_deployment_when_a_host_leaves_and_the_agent_moves_at_the_chosen_time(capsys, state_dir):
+    from tests.deploy.conftest import EXAMPLES
+
+    code, out, err = cli(capsys, "deploy", EXAMPLES / "figure1-substrate.vxdl", EXAMPLES / "figure1-vxi1.vxdl",
+                         EXAMPLES / "figure1-vxi2.vxdl", "--now", "--json")
+    assert code == 0, err
+    dep = json.loads(out)
+    assert dep["components"]["m1"]["state"] == "stopped"  # VXI2 starts two hours after VXI1
+    host = dep["components"]["n3"]["host"]
+    leaving = [k for k, c in dep["components"].items() if c["host"] == host]
+    when = dep["lease"][0] + 600
+    code, out, err = cli(capsys, "replan", "--deployment", dep["id"], "--remove-host", host, "--apply", "--move-at",
+                         datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S"), "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["feasible"] and {m["component"] for m in plan["moves"]} == {c.split("/")[-1] for c in leaving}
+    assert all(m["to"] != host for m in plan["scheduled"])
+    code, out, _ = cli(capsys, "status", "--json")
+    (listed,) = json.loads(out)["deployments"]
+    assert listed["next_change"]["what"].endswith("(replanned)") and listed["next_change"]["at"] == pytest.approx(
+        when, abs=1)
+    assert follow(dep["id"], when - 60)  # not yet
+    assert state.load(dep["id"]).components["n3"].host == host
+    assert follow(dep["id"], when + 1)
+    record = state.load(dep["id"])
+    assert all(record.components[k].host != host for k in leaving)
+    assert [e["what"] for e in record.time["log"] if "as replanned" in e["what"]]
+    held, _ = state.holds_on("figure1-substrate")
+    assert not [h for h in held if h.kind == "host" and h.element == host]
+    assert record.components["m1"].state == "stopped"  # still outside its lease: not started by the move
+    code, _, err = cli(capsys, "replan", "--deployment", dep["id"], "--add", EXAMPLES / "figure1-vxi1.vxdl")
+    assert code == 2 and "vxi deploy" in err
