@@ -179,6 +179,10 @@ def _migrate_due(deployer: Deployer, now: float, done: Callable[[str], None]) ->
         key = record.key_of(comp)
         if comp.host == move["to"]:
             continue
+        refusal = _refusal(record, comp, move["to"], now)
+        if refusal:
+            done(f"replanned move of {key} to {move['to']} not made: {refusal}")
+            continue
         source = comp.host
         state.move_holds(record.id, comp.vxi, comp.id, move["to"])
         try:
@@ -191,6 +195,23 @@ def _migrate_due(deployer: Deployer, now: float, done: Callable[[str], None]) ->
         for iface in comp.interfaces:  # shaped again at their last rates by the move: the period goes back on
             ends[f"{key}|{iface.segment}"] = None
         done(f"{key} moved from {result.source} to {result.destination} ({result.mode}), as replanned")
+
+
+def _refusal(record: DeploymentRecord, comp, host: str, now: float) -> str | None:
+    """Why a component cannot move to a host now, counting what the other deployments hold (None: it can)."""
+    from backend.embedding.fits import host_fits
+
+    try:
+        substrate, vxis, _ = kept_models(record)
+    except DeployError as exc:
+        return str(exc)
+    placed = {(c.vxi, c.id): c.host for c in record.components.values()}
+    held = state.holds_on(record.substrate or substrate.id, exclude=record.id)[0]
+    fit = next((f for f in host_fits(substrate, vxis, placed, (comp.vxi, comp.id), now, held) if f.host == host),
+               None)
+    if fit is None:
+        return f"no host '{host}' in substrate {substrate.id}"
+    return None if fit.fits else fit.reason
 
 
 def _start(deployer: Deployer, now: float) -> Deployer:

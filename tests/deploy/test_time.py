@@ -286,3 +286,12 @@ def test_replan_a_deployment_when_a_host_leaves_and_the_agent_moves_at_the_chose
     assert record.components["m1"].state == "stopped"  # still outside its lease: not started by the move
     code, _, err = cli(capsys, "replan", "--deployment", dep["id"], "--add", EXAMPLES / "figure1-vxi1.vxdl")
     assert code == 2 and "vxi deploy" in err
+    n1 = record.components["n1"].host  # anchored at lyon: a move kept for P6 (rennes) is checked when due
+    record.time["moves"].append({"at": when + 2, "vxi": "VXI1", "component": "n1", "from": n1, "to": "P6",
+                                 "done": False})
+    state.save(record)
+    assert follow(dep["id"], when + 3)
+    record = state.load(dep["id"])
+    assert record.components["n1"].host == n1
+    assert any(e["what"].startswith("replanned move of n1 to P6 not made: n1 is anchored at 'lyon'")
+               for e in record.time["log"])
