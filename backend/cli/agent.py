@@ -114,9 +114,9 @@ def _moment(text: str | None, option: str) -> float | None:
         raise CliError(f"{option} wants a date and time such as 2026-12-01T10:00:00, not '{text}'", 2) from None
 
 
-def run_replan_deployment(args) -> int:
-    """`vxi replan --deployment ID (--remove-host H [--at T] | --grow ID=F) [--apply [--move-at T]]`."""
-    from backend.cli.embed import print_plan
+def run_replan_deployment(args, print_plan) -> int:
+    """`vxi replan --deployment ID (--remove-host H [--at T] | --grow ID=F) [--apply [--move-at T]]`; the plan
+    printed by `print_plan` (`vxi replan`'s own)."""
     from backend.deploy.reorganise import plan_moves, schedule_moves
 
     if args.add:

@@ -155,7 +155,7 @@ def run_replan(args) -> int:
     if args.deployment:
         from backend.cli.agent import run_replan_deployment
 
-        return run_replan_deployment(args)
+        return run_replan_deployment(args, print_plan)
     if not args.substrate or not args.mapping:
         raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
     if args.apply or args.move_at:
