@@ -83,7 +83,7 @@ class LiveRun:
     def follow_time(self) -> dict:
         """Where the deployment is in its lease: when an agent runs it acts and this reads what it did (from the
         deployments database); otherwise this puts in force what the schedule says now, as the agent would.
-        Returns {"clock", "state", "time"}: the deployments' clock, the deployment's state, the time fields of
+        Returns {"clock", "state", "time", "agent"}: the deployments' clock, the deployment's state, the time fields of
         `vxi status` (lease, period, next_change, links) with "vxis" (each VXI's window and periods) and
         "log" (what was done, oldest first)."""
         from backend.deploy import state
@@ -106,7 +106,7 @@ class LiveRun:
         info = time_json(record)
         info["vxis"] = (record.time.get("schedule") or {}).get("vxis", {})
         info["log"] = list(record.time.get("log", []))
-        return {"clock": state.clock(), "state": record.state, "time": info}
+        return {"clock": state.clock(), "state": record.state, "time": info, "agent": state.agent_pid()}
 
     def power(self, component: str, action: str, report: Report) -> str:
         """Stop or start (`action`) one component, each step reported; returns its key."""

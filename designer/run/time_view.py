@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
+from backend.model.timing import format_timestamp
 from widgets.timeline_live import TimelineLive
 
 TICK_MS = 200
@@ -39,6 +40,9 @@ class TimeView(QObject):
         phase = info["state"] if info["state"] in ("scheduled", "ended") else "running"
         self.live.follow(own["window"][0], info["clock"], own["periods"], phase, info["time"]["period"], change,
                          f"deployment {self.controller.record().id}")
+        done = [f"{format_timestamp(e['at'], '%H:%M:%S')}  {e['what']}" for e in info["time"]["log"][-12:]]
+        agent = "vxi agent" if info.get("agent") else "run mode (no agent runs)"
+        self.live.label.setToolTip(f"What {agent} did last:\n" + "\n".join(done) if done else "")
         if phase == "ended":
             self.timer.stop()
         else:
