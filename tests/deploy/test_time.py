@@ -96,6 +96,9 @@ def test_a_future_lease_is_scheduled_holding_its_capacity_for_the_lease_only(tmp
     assert holders == [dep["id"]] and {(h.start, h.end) for h in held} == {tuple(dep["lease"])}
     code, _, err = cli(capsys, "deploy", substrate, vxi, "--now")  # now, before the first: both fit in time
     assert code == 0, err
+    code, out, _ = cli(capsys, "teardown", dep["id"])  # a scheduled deployment is cancelled: its hold goes
+    assert code == 0 and state.holds_on("figure1-substrate")[1] != [dep["id"]]
+    assert dep["id"] not in [r.id for r in state.load_all()]
 
 
 def test_extend_lengthens_a_lease_or_says_why_not(tmp_path, capsys, state_dir):
