@@ -67,9 +67,12 @@ def test_periods_are_enacted_on_real_packets_idle_in_two_resumed_in_three_at_eac
         b = record.components["b"]
         samples = []  # (clock time, bytes b received)
         clock = state.clock()
-        while clock.now() < start + 18 * MINUTE:
+        while clock.now() < start + 17.6 * MINUTE:  # the agent tears it down at 18 minutes
             samples.append((clock.now(), kernel.counters(b.name)[b.interfaces[0].name].rx_bytes))
             time.sleep(0.1)
+        while state.load(deployment).state != "ended" and clock.now() < start + 25 * MINUTE:
+            time.sleep(0.1)
+        assert state.load(deployment).state == "ended"  # torn down by the agent at the lease end
 
         def rate(first: float, last: float) -> float:
             inside = [(t, n) for t, n in samples if start + first * MINUTE <= t <= start + last * MINUTE]
@@ -83,7 +86,7 @@ def test_periods_are_enacted_on_real_packets_idle_in_two_resumed_in_three_at_eac
         assert three == pytest.approx(20e6, rel=0.1), three
         text = log.read_text()
         for line in ("period II begins", "link fig4net/a-b: idle", "period III begins",
-                     "link fig4net/a-b: 20 Mbit/s forward"):
+                     "link fig4net/a-b: 20 Mbit/s forward", "lease ended: torn down"):
             assert f"deployment {deployment}: {line}" in text, text
     finally:
         agent.send_signal(signal.SIGTERM)
