@@ -65,7 +65,7 @@ def test_figure4_schedule_idles_each_link_outside_its_periods_and_names_every_ch
     assert two.links["figure4/A-B"]["ends"] == {"A": [0.0, None], "B": [None, 0.0]}  # one-way: its reverse unshaped
     three = schedule.at(now + 2500)
     assert three.links["figure4/C-H"]["forward_bps"] == 200e6 and three.links["figure4/C-G"]["idle"]
-    assert schedule.at(now - 1).phase == "scheduled" and schedule.at(now + 3600).phase == "ended"
+    assert schedule.at(now - 1).phase == "scheduled" and schedule.at(now + 3601).phase == "ended"
     at, what = schedule.next_change(now + 1500)
     assert what == "period III begins" and at == pytest.approx(now + 2400, abs=1e-3)
 
