@@ -236,9 +236,11 @@ class RunController(QObject):
             if sampler is not None and ("begins" in what or what.startswith("lease")):
                 sampler.mark("period", what.split(":")[0])
         self._logged = len(log)
-        if info["state"] != "running":
+        if info["state"] != "running":  # its lease ended: torn down (by the agent, or by run mode)
             self.time_timer.stop()
             self.status_timer.stop()
+            if self.session is not None:
+                self.session.stop_sampler()
             self.states = {key: "defined" for key in self.states}
             self.states_changed.emit()
             self.job_finished.emit("time", True, f"deployment {self.record().id} ended: its lease is over")

@@ -57,7 +57,7 @@ def test_the_timeline_follows_the_agent_now_line_periods_and_countdown(qtbot, ma
         controller.choose_substrate(substrate_path)
         window.docks.docks["timeline"].show()
         timeline, live = window.docks.timeline, controller.ui.time_view.live
-        controller.deploy()
+        window.actions_by_name["run_deploy"].trigger()  # Run ▸ Deploy
         qtbot.waitUntil(lambda: controller.deployed() and "running, period I;" in live.label.text(), timeout=20000)
         assert "next: period II begins" in live.label.text() and "clock ×600" in live.label.text()
         first = live.now_x()
@@ -102,12 +102,16 @@ def test_without_an_agent_run_mode_puts_the_periods_in_force_itself(qtbot, make_
     try:
         controller.choose_substrate(substrate_path)
         live = controller.ui.time_view.live
-        controller.deploy()
+        window.actions_by_name["run_deploy"].trigger()  # Run ▸ Deploy
         qtbot.waitUntil(lambda: "running, period II;" in live.label.text(), timeout=20000)
         assert "run mode (no agent runs)" in live.label.toolTip()
         record = state.load(controller.record().id)
         assert record.time["links"]["figure4/A-B"]["idle"] and not record.time["links"]["figure4/C-G"]["idle"]
         assert "period II begins" in [m.label for m in controller.session.sampler.store.markers()]
+        qtbot.waitUntil(lambda: "ended: its lease is over" in live.label.text(), timeout=20000)
+        assert not controller.deployed() and controller.ui.overlays.state_of("B") == "defined"
+        assert "ended: its lease is over" in controller.ui.panel.status.text()
+        assert state.load(record.id).state == "ended" and state.holds_on("figure1-substrate") == ([], [])
     finally:
         controller.shutdown()
         session = controller.session
