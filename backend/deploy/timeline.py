@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from backend.deploy.plan import build_plan
 from backend.embedding.instance import lease_window
@@ -25,7 +25,7 @@ class LeaseError(ValueError):
 
 
 def _moved(lease: Lease, start: float) -> Lease:
-    return Lease(datetime.fromtimestamp(start, UTC), lease.duration)
+    return Lease(datetime.fromtimestamp(start, timezone.utc), lease.duration)
 
 
 def effective_vxis(vxis: list[Infrastructure], now: float, at_once: bool = False) -> list[Infrastructure]:
@@ -38,7 +38,7 @@ def effective_vxis(vxis: list[Infrastructure], now: float, at_once: bool = False
     for vxi in vxis:
         copy = vxi.clone()
         if copy.lease.start is None:
-            copy.lease = Lease(datetime.fromtimestamp(now, UTC), copy.lease.duration)
+            copy.lease = Lease(datetime.fromtimestamp(now, timezone.utc), copy.lease.duration)
         elif shift:
             copy.lease = _moved(copy.lease, copy.lease.start.timestamp() + shift)
             for part in (*copy.components.values(), *copy.links.values()):

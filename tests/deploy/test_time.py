@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ def cli(capsys, *argv) -> tuple[int, str, str]:
 def figure4_from(start: float, period_s: float = 1200.0):
     """(substrate, Figure 4) with its lease starting at `start` and periods I, II, III of `period_s` each."""
     substrate, (vxi,) = load("figure4")
-    vxi.lease = Lease(datetime.fromtimestamp(start, UTC), 3 * period_s)
+    vxi.lease = Lease(datetime.fromtimestamp(start, timezone.utc), 3 * period_s)
     vxi.periods = [Period(name, n * period_s, period_s) for n, name in enumerate(("I", "II", "III"))]
     return substrate, vxi
 
@@ -114,7 +114,7 @@ def test_extend_lengthens_a_lease_or_says_why_not(tmp_path, capsys, state_dir):
     assert code == 2 and "not a duration" in err
     sub, _ = figure4_from(0)
     for host in sub.hosts.values():  # every host closes an hour after the lease's new end
-        host.availability = Lease(datetime.fromtimestamp(time.time(), UTC), 7200 + 3600 + 1800 + 3600)
+        host.availability = Lease(datetime.fromtimestamp(time.time(), timezone.utc), 7200 + 3600 + 1800 + 3600)
     write_file(sub, substrate)
     code, _, err = cli(capsys, "extend", record.id, "PT2H")
     assert code == 1 and "is available only until" in err
@@ -238,7 +238,7 @@ def test_now_deploys_in_period_one_with_its_values_on_the_test_driver_interfaces
 
 def test_a_component_with_its_own_lease_runs_only_during_it(tmp_path, capsys, state_dir):
     substrate, vxi = figure4_from(time.time() - 86400)
-    vxi.components["F"].lease = Lease(datetime.fromtimestamp(vxi.lease.start.timestamp() + 1800, UTC), 1200)
+    vxi.components["F"].lease = Lease(datetime.fromtimestamp(vxi.lease.start.timestamp() + 1800, timezone.utc), 1200)
     write_file(substrate, tmp_path / "sub.vxdl")
     write_file(vxi, tmp_path / "f4.vxdl")
     code, out, err = cli(capsys, "deploy", tmp_path / "sub.vxdl", tmp_path / "f4.vxdl", "--now", "--json")
@@ -269,7 +269,7 @@ def test_replan_a_deployment_when_a_host_leaves_and_the_agent_moves_at_the_chose
     leaving = [k for k, c in dep["components"].items() if c["host"] == host]
     when = dep["lease"][0] + 600
     code, out, err = cli(capsys, "replan", "--deployment", dep["id"], "--remove-host", host, "--apply", "--move-at",
-                         datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S"), "--json")
+                         datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "--json")
     assert code == 0, err
     plan = json.loads(out)
     assert plan["feasible"] and {m["component"] for m in plan["moves"]} == {c.split("/")[-1] for c in leaving}

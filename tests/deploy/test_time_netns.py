@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def mbps(value: float) -> Quantity:
 def periodic_vxi(path: Path) -> None:
     """Two nodes, one link a→b: 40 Mbit/s in period I (its own value), idle in II, 20 Mbit/s in III."""
     vxi = Infrastructure(id="fig4net")
-    vxi.lease = Lease(datetime.fromtimestamp(time.time(), UTC), 18 * MINUTE)
+    vxi.lease = Lease(datetime.fromtimestamp(time.time(), timezone.utc), 18 * MINUTE)
     for name in ("a", "b"):
         vxi.add_component(Node(id=name))
     vxi.add_link(Link("a-b", "a", "b", forward=mbps(40), periods={"II": LinkConfig(forward=mbps(0)),

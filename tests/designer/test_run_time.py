@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def state_dir(tmp_path, monkeypatch):
 def figure4_files(folder: Path) -> tuple[Path, Path]:
     """Figure 4 with periods I, II, III of twenty minutes each, and a substrate that holds its data node."""
     vxi = read_file(EXAMPLES / "figure4.vxdl").model
-    vxi.lease = Lease(datetime(2026, 12, 1, 8, tzinfo=UTC), 3600)
+    vxi.lease = Lease(datetime(2026, 12, 1, 8, tzinfo=timezone.utc), 3600)
     vxi.periods = [Period(name, n * 1200.0, 1200.0) for n, name in enumerate(("I", "II", "III"))]
     substrate = read_file(EXAMPLES / "figure1-substrate.vxdl", "substrate").model
     for host in substrate.hosts.values():
