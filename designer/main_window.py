@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         try:
             document = Document.open(path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
         except Exception as exc:  # VxdlFileError, OSError, anything: told in words, never a traceback
-            self.dialogs.error(self, "Cannot open the file", f"{path}: {exc}")
+            self.dialogs.error(self, "Cannot open the file", _named(path, exc))
             self._forget_recent(path)
             return False
         self.set_document(document)
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         try:
             self.document.save(path)
         except Exception as exc:
-            self.dialogs.error(self, "Cannot save", f"{path}: {exc}")
+            self.dialogs.error(self, "Cannot save", _named(path, exc))
             return False
         self._remember_recent(path)
         self.update_title()
@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
             try:
                 result = read_file(recovery.file)
             except Exception as exc:  # a damaged autosave is reported, never raised
-                self.dialogs.error(self, "Cannot recover", f"{recovery.file}: {exc}")
+                self.dialogs.error(self, "Cannot recover", _named(str(recovery.file), exc))
                 recovery.discard()
                 continue
             document = self._new_document(result.model, recovery.original, result.problems)
@@ -359,3 +359,11 @@ class MainWindow(QMainWindow):
             self.closed.emit()
         else:
             event.ignore()
+
+
+def _named(path: str, exc: BaseException) -> str:
+    """An error in one line naming the file once (a FileError names it already), control characters escaped."""
+    from backend.files import FileError
+    from backend.model.printable import printable
+
+    return printable(str(exc)) if isinstance(exc, FileError) else f"{printable(path)}: {printable(str(exc))}"
