@@ -10,6 +10,7 @@ import os
 import sys
 
 from backend.cli.errors import CliError
+from backend.model.printable import printable
 
 __all__ = ["CliError", "build_parser", "command_modules", "main"]
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"vxi {args.command}: {exc}", file=sys.stderr)
+        print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"vxi {args.command}: interrupted", file=sys.stderr)
@@ -48,6 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last guard: a bug still gets one line, not a traceback
         if os.environ.get("VXI_DEBUG"):
             raise
-        print(f"vxi {args.command}: internal error: {type(exc).__name__}: {exc} "
+        print(f"vxi {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "
               "(set VXI_DEBUG=1 for details)", file=sys.stderr)
         return 3

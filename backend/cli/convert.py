@@ -7,6 +7,7 @@ from pathlib import Path
 from backend.cli.errors import CliError
 from backend.convert import Losses, graphml, rspec
 from backend.files import FileError, atomic_write
+from backend.model.printable import printable
 from backend.vxdl import read_bytes, read_file
 from backend.vxdl.writer import checked_bytes
 
@@ -74,9 +75,10 @@ def run(args) -> int:
             atomic_write(args.output, data)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
-    print(f"{args.input} -> {args.output}: {len(model.components)} components, {len(model.links)} links")
+    print(f"{printable(args.input)} -> {printable(args.output)}: {len(model.components)} components, "
+          f"{len(model.links)} links")
     for line in losses.lines():
-        print(f"  {line}")
+        print(f"  {printable(line)}")
     if not losses.items:
         print("  nothing dropped")
     return 0

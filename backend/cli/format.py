@@ -6,6 +6,7 @@ import sys
 
 from backend.cli.errors import CliError
 from backend.files import FileError, atomic_write
+from backend.model.printable import printable
 from backend.vxdl import read_file
 from backend.vxdl.writer import checked_bytes
 
@@ -36,6 +37,6 @@ def run(args) -> int:
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     warnings = len(result.problems)
-    print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
-                                                      else ""))
+    told = f", {warnings} warning(s) (see vxi validate)" if warnings else ""
+    print(f"{printable(target)}: written ({len(data)} bytes){told}")
     return 0
