@@ -9,6 +9,8 @@ from backend.model.quantity import INTERVAL, SCALE, SIMPLE, Problem, Quantity
 
 MAX_CLOUD_MEMBERS = 10_000  # members of one group (vArray): the designer's palette offers as many
 MAX_EXPANDED_COMPONENTS = 20_000  # components of one VXI once every group is counted member by member (two full groups)
+MAX_DISTINCT_LEASES = 200  # leases of its own resources: each cuts the VXI's time, and the embedding tabulates
+# every member's demand per stretch of time (3,000 leases of 700 kB took 36 s, 20,000 members would take GBs)
 MAX_EXPANDED_LINKS = 100_000  # links of one VXI once counted member to member (a group's organisation included)
 
 if TYPE_CHECKING:  # the documents call these rules from their validate(); the rules only read them
@@ -183,6 +185,13 @@ def _size_problems(vxi: Infrastructure) -> list[Problem]:
         return [Problem("error", "too-many-links", vxi.id,
                         f"the VXI expands to {links:,} links (member to member, the groups' own organisation "
                         f"included), over the limit of {MAX_EXPANDED_LINKS:,}", element="virtualInfrastructure")]
+    leases = {(r.lease.start, r.lease.duration) for r in (*vxi.components.values(), *vxi.links.values())
+              if not r.lease.is_empty()}
+    if len(leases) > MAX_DISTINCT_LEASES:
+        return [Problem("error", "too-many-leases", vxi.id,
+                        f"its resources have {len(leases):,} different leases, over the limit of "
+                        f"{MAX_DISTINCT_LEASES:,} (give resources that start and end together the same lease)",
+                        element="virtualInfrastructure")]
     return []
 
 
