@@ -8,16 +8,18 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMainWindow, QToolButton, QWidget
 
 from backend.model import Infrastructure, Substrate
+from backend.model.printable import printable
 from designer import actions
 from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
-from designer.document import AUTOSAVE_MS, Document, pending_recoveries
+from designer.document import AUTOSAVE_MS, Document, pending_recoveries, read_design
 from designer.edit_names import plural
 from designer.editor import Editor
 from designer.help import AboutDialog, ShortcutsDialog
 from designer.image_export import ExportError, export_image
 from designer.modal_dialogs import Dialogs
 from designer.preview.dock import install_preview
+from designer.reading import run_responsive
 from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
 from designer.view import DesignView
@@ -146,7 +148,8 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         try:
-            document = Document.open(path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
+            result = run_responsive(self, lambda: read_design(path), f"Reading {printable(path)}…")
+            document = Document.from_read(result, path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
         except Exception as exc:  # VxdlFileError, OSError, anything: told in words, never a traceback
             self.dialogs.error(self, "Cannot open the file", _named(path, exc))
             self._forget_recent(path)
@@ -364,6 +367,5 @@ class MainWindow(QMainWindow):
 def _named(path: str, exc: BaseException) -> str:
     """An error in one line naming the file once (a FileError names it already), control characters escaped."""
     from backend.files import FileError
-    from backend.model.printable import printable
 
     return printable(str(exc)) if isinstance(exc, FileError) else f"{printable(path)}: {printable(str(exc))}"
