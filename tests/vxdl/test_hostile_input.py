@@ -156,3 +156,14 @@ def test_an_id_cannot_forge_a_second_problem_line(tmp_path):
     assert "\u202e" not in done.stdout and "\u009b" not in done.stdout
     shown = vxi("show", str(path))
     assert "\u202e" not in shown.stdout and "\u009b" not in shown.stdout
+
+
+def test_a_file_name_cannot_forge_a_line_of_convert_or_format(tmp_path):
+    name = tmp_path / "x\nfake.vxdl:1:1: error: forged\u202e.vxdl"
+    name.write_bytes((ROOT / "examples" / "figure4.vxdl").read_bytes())
+    for args in (("convert", str(name), str(name) + ".graphml"), ("format", "-o", str(name) + ".f.vxdl", str(name)),
+                 ("convert", str(name), str(name) + ".qq")):
+        done = vxi(*args)
+        out = done.stdout + done.stderr
+        assert done.returncode in (0, 2) and "\u202e" not in out and "\\u202e" in out, out
+        assert not any(line.startswith("fake.vxdl") for line in out.splitlines()), out
