@@ -10,7 +10,8 @@ from backend.embedding.checker import Checker, InfeasibleMappingError, check, ve
 from backend.embedding.engine import ALGORITHMS as _SOLVERS
 from backend.embedding.engine import Embedder, EmbeddingError, unique_keys
 from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
-from backend.embedding.session import Session
+from backend.embedding.replan import Move, Plan, replan
+from backend.embedding.stream import Session
 from backend.model import Infrastructure, Substrate
 
 ALGORITHMS: tuple[str, ...] = tuple(_SOLVERS)
@@ -28,8 +29,6 @@ def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str =
         session.submit(vxi, key)
     return session.mapping(keys)
 
-
-from backend.embedding.replan import Move, Plan, replan  # noqa: E402
 
 __all__ = ["ALGORITHMS", "Checker", "Embedder", "EmbeddingError", "InfeasibleMappingError", "LinkPlacement", "Mapping",
            "Move", "Plan", "RequestMapping", "Session", "check", "embed", "replan", "verify"]

@@ -100,9 +100,3 @@ def network_xml(name: str, net_uuid: str, bridge: str, forward_bps: float, rever
     _bandwidth(net, reverse_bps, forward_bps)
     return etree.tostring(net, pretty_print=True, encoding="unicode")
 
-
-def read_metadata(xml: str) -> dict[str, str]:
-    """The VXI facts of a domain's metadata (deployment, vxi, id, kind), or {} when it has none."""
-    root = etree.fromstring(xml.encode())
-    found = root.find(f"metadata/{{{METADATA_NS}}}component")
-    return dict(found.attrib) if found is not None else {}
