@@ -144,3 +144,17 @@ def test_resources_with_too_many_different_leases_are_refused():
     assert found and f"{MAX_DISTINCT_LEASES + 1:,} different leases" in found[0].message
     vxi_model.components["n0"].lease = Lease(datetime(2026, 12, 1, tzinfo=UTC), 120.0)  # the same as n1's
     assert "too-many-leases" not in codes(vxi_model)
+
+
+def test_a_file_with_more_elements_than_the_limits_is_refused_before_its_model_is_built(tmp_path):
+    path = tmp_path / "many.vxdl"
+    path.write_text(HEAD.format(lease="", more="".join(f"<vNode><id>n{i}</id></vNode>"
+                                                       for i in range(MAX_EXPANDED_COMPONENTS + 1))))
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "too-many-components" in done.stdout and "not read further" in done.stdout
+    assert len(done.stdout.strip().splitlines()) == 1
+    shown = vxi("show", str(path))
+    assert shown.returncode == 0 and "problems: 1 errors" in shown.stdout
+    substrate = tmp_path / "hosts.vxdl"  # a substrate is not a VXI: its hosts are not limited
+    substrate.write_text(HEAD.format(lease="", more="".join(f"<vNode><id>h{i}</id></vNode>" for i in range(21_000))))
+    assert "too-many-components" not in vxi("show", "--substrate", str(substrate)).stdout
