@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as StillRunning  # not the builtin before Python 3.11
 from typing import TypeVar
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
@@ -22,7 +23,7 @@ def run_responsive(window: QWidget, work: Callable[[], T], busy_text: str = "") 
         future = pool.submit(work)
         try:
             return future.result(timeout=SHOW_BUSY_AFTER_S)
-        except TimeoutError:
+        except StillRunning:
             pass
         loop = QEventLoop()
         timer = QTimer()

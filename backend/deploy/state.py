@@ -16,7 +16,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from backend.deploy import locks
@@ -380,7 +380,7 @@ def _import_one(db: Database, path: Path) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _legacy_holds(record: DeploymentRecord) -> list[Hold]:

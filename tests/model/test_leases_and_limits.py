@@ -1,7 +1,7 @@
 """Issue 12's leases and unbounded sizes, in the model's rules: an end before the start, dates a calendar cannot
 name, groups of a billion members; `validate` says it, `show` and `embed` never exit 3."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -19,7 +19,7 @@ def codes(vxi_model) -> set[str]:
 
 
 def test_a_lease_that_ends_before_it_starts_is_an_error():
-    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, 8, tzinfo=UTC), -4 * 3600.0))
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, 8, tzinfo=timezone.utc), -4 * 3600.0))
     problems = [p for p in validate_infrastructure(vxi_model) if p.code == "negative-duration"]
     assert problems and "ends before it starts" in problems[0].message and "-PT4H" in problems[0].message
     comp = Node("a", lease=Lease(None, -1.0))
@@ -29,9 +29,9 @@ def test_a_lease_that_ends_before_it_starts_is_an_error():
 
 
 def test_a_lease_past_the_year_9999_is_an_error():
-    vxi_model = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 23, tzinfo=UTC), 2 * 3600.0))
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 23, tzinfo=timezone.utc), 2 * 3600.0))
     assert "lease-out-of-range" in codes(vxi_model)
-    fine = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 21, tzinfo=UTC), 2 * 3600.0))
+    fine = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 21, tzinfo=timezone.utc), 2 * 3600.0))
     assert "lease-out-of-range" not in codes(fine)
 
 
@@ -43,7 +43,7 @@ def test_a_duration_out_of_range_is_refused_when_read(text):
 
 
 def test_moments_outside_the_calendar_print_in_words():
-    assert format_timestamp(datetime(2026, 12, 1, tzinfo=UTC).timestamp()) == "2026-12-01 00:00:00 UTC"
+    assert format_timestamp(datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()) == "2026-12-01 00:00:00 UTC"
     assert format_timestamp(1e18) == "after year 9999" and format_timestamp(-1e18) == "before year 1"
     assert format_timestamp(float("nan")) == "out of range"
 
@@ -137,12 +137,13 @@ def test_the_largest_group_allowed_is_embedded_in_bounded_time(tmp_path):
 def test_resources_with_too_many_different_leases_are_refused():
     # every lease cuts the VXI's time and the embedding tabulates each member per stretch: 3,000 leases in a
     # 700 kB file took 36 s, and 20,000 members would have taken gigabytes
-    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, tzinfo=UTC), 30 * 86400.0))
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    vxi_model = Infrastructure(id="t", lease=Lease(start, 30 * 86400.0))
     for i in range(MAX_DISTINCT_LEASES + 1):
-        vxi_model.components[f"n{i}"] = Node(f"n{i}", lease=Lease(datetime(2026, 12, 1, tzinfo=UTC), 60.0 * (i + 1)))
+        vxi_model.components[f"n{i}"] = Node(f"n{i}", lease=Lease(start, 60.0 * (i + 1)))
     found = [p for p in validate_infrastructure(vxi_model) if p.code == "too-many-leases"]
     assert found and f"{MAX_DISTINCT_LEASES + 1:,} different leases" in found[0].message
-    vxi_model.components["n0"].lease = Lease(datetime(2026, 12, 1, tzinfo=UTC), 120.0)  # the same as n1's
+    vxi_model.components["n0"].lease = Lease(datetime(2026, 12, 1, tzinfo=timezone.utc), 120.0)  # the same as n1's
     assert "too-many-leases" not in codes(vxi_model)
 
 

@@ -5,7 +5,6 @@ import csv
 import os
 import stat
 import struct
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -19,6 +18,7 @@ from backend.deploy.counters import CounterReading
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.files import FileWriteError
 from backend.monitor.sampler import Sampler
+from backend.resources import examples_dir
 from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot
 
 
@@ -181,7 +181,7 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
     from backend.monitor.flows import Flow, start_flow, stop_flow
     from backend.vxdl import read_file
 
-    examples = Path(__file__).resolve().parents[2] / "examples"
+    examples = examples_dir()
     substrate = read_file(examples / "figure6-substrate.vxdl", role="substrate").model
     vxi = read_file(examples / "figure6-vxi-a.vxdl").model
     deployer = NetnsDeployer(substrate, [vxi])
