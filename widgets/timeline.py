@@ -29,6 +29,8 @@ Public API:
         signal link_activity_requested(str link, str period, bool active)   from the right-click menu
         signal period_values_requested(str link, str period)   "Edit the values in II…" of that menu
         signal document_requested()              the header's "VXI properties" link
+        signal refreshed()                       after each rebuild (layers drawn over it draw again: the
+                                                 live view of run mode, widgets/timeline_live.py)
 Without a start date anywhere in the VXI the left ends cannot move (there is no date to give).
 Only the rows in (or near) view are drawn; the others are drawn as they scroll in, so thousands of rows stay cheap.
 """
@@ -126,6 +128,7 @@ class TimelineWidget(TimelineMouse, QWidget):
     link_activity_requested = Signal(str, str, bool)
     period_values_requested = Signal(str, str)
     document_requested = Signal()
+    refreshed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -269,6 +272,7 @@ class TimelineWidget(TimelineMouse, QWidget):
         self._draw_visible_rows()
         self._paint_bands()
         self._update_header()
+        self.refreshed.emit()
 
     # ----- reading the model -----
     def _vxi_duration(self) -> float:

@@ -21,6 +21,7 @@ __all__ = ["CliError", "build_parser", "command_modules", "main", "version_text"
 def command_modules() -> list:
     """Every subcommand module, in the order `vxi --help` lists them (a new command is added here)."""
     from backend.cli import (
+        agent,
         completion,
         convert,
         deploy,
@@ -36,8 +37,8 @@ def command_modules() -> list:
         validate,
     )
 
-    return [completion, convert, deploy, embed, examples, experiment, format, image, lab, monitor, show, traffic,
-            validate]
+    return [agent, completion, convert, deploy, embed, examples, experiment, format, image, lab, monitor, show,
+            traffic, validate]
 
 
 def version_text(program: str = "vxi") -> str:

@@ -14,9 +14,12 @@ from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy import state
 from backend.deploy.backends import BACKENDS, leftover_tags, orphan
+from backend.deploy.clock import speed_text
 from backend.deploy.describe import describe
+from backend.deploy.follow import describe_time, time_json
 from backend.deploy.record import DeploymentRecord, valid_id
 from backend.deploy.session import DeploySession, SessionError
+from backend.model.timing import format_timestamp
 
 
 def register(sub) -> None:
@@ -27,6 +30,8 @@ def register(sub) -> None:
     p.add_argument("--backend", choices=list(BACKENDS), default="test",
                    help="; ".join(f"{b.name}: {b.help}" for b in BACKENDS.values()))
     p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
+    p.add_argument("--now", action="store_true",
+                   help="start now whatever the leases' start dates say (their lengths and periods kept): for trials")
     add_json_option(p, "print the deployment record as JSON")
     add_output_option(p)
     add_progress_option(p)
@@ -81,16 +86,26 @@ def _sentences() -> Iterator[None]:
 def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
     with _sentences(), deploy_listener(args.progress, "deploying") as listener:
-        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener)
+        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
+                                           at_once=args.now)
         try:
             record = session.deploy()
         finally:
             session.close()
     if args.json:
-        print_json(record.summary_json())
+        print_json(status_json(record))
     else:
         print("\n".join(describe(record)))
+        print("\n".join(describe_time(record, state.clock().now())))
+        if record.state == "scheduled" and state.agent_pid() is None:
+            print("  note: no `vxi agent` runs: start one, and it deploys this at its lease start")
     return 0
+
+
+def status_json(record: DeploymentRecord) -> dict:
+    """A deployment as `vxi status --json` lists it: the record with its lease, period, next change and the
+    values in force on its links."""
+    return {**record.summary_json(), **time_json(record)}
 
 
 def run_status(args) -> int:
@@ -113,13 +128,19 @@ def run_status(args) -> int:
                 finally:
                     session.close()
         refreshed.append(record)
+    with _sentences():
+        clock = state.clock()
+    now = clock.now()
     if args.json:
-        print_json({"deployments": [r.summary_json() for r in refreshed],
+        print_json({"clock": {"now": now, "speed": clock.speed}, "agent": state.agent_pid(),
+                    "deployments": [status_json(r) for r in refreshed],
                     "damaged": [d.to_json() for d in damaged]})
     elif not refreshed and not damaged:
         print(f"no deployments (recorded in {state.database_path()})")
     else:
-        print("\n".join(line for r in refreshed for line in describe(r)))
+        if not clock.is_real:
+            print(f"clock: {format_timestamp(now)} ({speed_text(clock)})")
+        print("\n".join(line for r in refreshed for line in [*describe(r), *describe_time(r, now)]))
         for d in damaged:
             print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
     if damaged:

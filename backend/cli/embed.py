@@ -27,8 +27,13 @@ def register(sub) -> None:
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds per request for --algorithm ilp")
     p.set_defaults(func=run_embed)
     r = sub.add_parser("replan", help="plan a reorganisation: a host leaves, a VXI arrives, a VXI grows")
-    r.add_argument("substrate", metavar="SUBSTRATE")
-    r.add_argument("mapping", metavar="MAPPING.json", help="output of vxi embed --json ('-': standard input)")
+    r.add_argument("substrate", metavar="SUBSTRATE", nargs="?")
+    r.add_argument("mapping", metavar="MAPPING.json", nargs="?",
+                   help="output of vxi embed --json ('-': standard input)")
+    r.add_argument("--deployment", metavar="ID", help="replan a deployment instead (its VXIs as admitted, its parts "
+                   "where they run now; see --apply)")
+    r.add_argument("--apply", action="store_true", help="with --deployment: have the agent make the moves")
+    r.add_argument("--move-at", metavar="DATETIME", help="with --apply: when the agent makes them (default: now)")
     what = r.add_mutually_exclusive_group(required=True)
     what.add_argument("--remove-host", metavar="H", help="host H leaves (or its reservation ends)")
     what.add_argument("--add", metavar="REQUEST", help="a new VXI to make room for")
@@ -154,6 +159,14 @@ def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
 
 def run_replan(args) -> int:
     """Load the mapping and its requests, plan the change, print the moves."""
+    if args.deployment:
+        from backend.cli.agent import run_replan_deployment
+
+        return run_replan_deployment(args, print_plan)
+    if not args.substrate or not args.mapping:
+        raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
+    if args.apply or args.move_at:
+        raise CliError("--apply and --move-at go with --deployment", 2)
     substrate = _read(args.substrate, "substrate")
     try:
         if args.mapping == "-":

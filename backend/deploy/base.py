@@ -245,6 +245,17 @@ class Deployer(ABC):
         """Start a stopped component again (its state becomes 'running'); DeployError when the backend cannot."""
         raise DeployError(f"the {self.record.backend} backend cannot start a component", None, "start")
 
+    def retune(self, key: str, segment: str, out_bps: float | None, in_bps: float | None,
+               latency_s: float | None = None) -> None:
+        """Change, in place and with traffic flowing, the rates of a running component's interface on a segment
+        ("vxi/link"): out of and into the component, each None (not limited) or bit/s, 0 carrying nothing.
+        DeployError when the backend cannot."""
+        raise DeployError(f"the {self.record.backend} backend cannot change a link's values in place", None, "retune")
+
+    def flush(self) -> None:
+        """Write out what changes made in place left in memory only (libvirt's test driver: its host files)."""
+        return None
+
     def exec(self, key: str, argv: list[str]) -> int:
         """Run a command inside a deployed component, its output on this process's own; returns its exit code.
         DeployError when the backend cannot run commands in its components."""

@@ -10,7 +10,7 @@ Schema (version 1; `PRAGMA user_version`):
 - `holds`: capacity a deployment holds on its substrate: kind (host/link), element (host or physical link id),
   dimension (cores, memory, storage, forward, reverse), amount, held_from/held_until (epoch s, NULL: unbounded),
   part ("VXI/component" for what a component holds on its host);
-- `meta`: key/value notes (the schema's name; room for a clock).
+- `meta`: key/value notes (the schema's name; `clock`: the deployments' clock as JSON, see `clock.py`).
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ PRAGMA user_version = {SCHEMA_VERSION};
 
 DEPLOYMENT_COLUMNS = ("id, backend, substrate, state, created, lease_start, lease_end, owner_pid, error, vxis, "
                       "details")  # in the order `read_record` takes them
-_DETAILS = ("files", "hosts", "segments", "resources", "notices", "history", "outlives_process", "real_counters")
+_DETAILS = ("files", "hosts", "segments", "resources", "notices", "history", "outlives_process", "real_counters",
+            "time")
 
 
 class StateError(RuntimeError):
@@ -220,13 +221,15 @@ def write_record(conn: sqlite3.Connection, record: DeploymentRecord, owner_pid: 
     """Insert or replace a deployment's row and its components (its holds stay as they are)."""
     data = record.to_json()
     details = json.dumps({k: data[k] for k in _DETAILS})
+    lease = (record.time.get("schedule") or {}).get("lease") or [None, None]
     conn.execute(
-        "INSERT INTO deployments (id, backend, substrate, state, created, owner_pid, error, vxis, details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET backend = excluded.backend, "
-        "substrate = excluded.substrate, state = excluded.state, error = excluded.error, vxis = excluded.vxis, "
-        "details = excluded.details, owner_pid = COALESCE(excluded.owner_pid, owner_pid)",
-        (record.id, record.backend, record.substrate, record.state, record.created, owner_pid, record.error,
-         json.dumps(record.vxis), details))
+        "INSERT INTO deployments (id, backend, substrate, state, created, lease_start, lease_end, owner_pid, error, "
+        "vxis, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "backend = excluded.backend, substrate = excluded.substrate, state = excluded.state, "
+        "lease_start = excluded.lease_start, lease_end = excluded.lease_end, error = excluded.error, "
+        "vxis = excluded.vxis, details = excluded.details, owner_pid = COALESCE(excluded.owner_pid, owner_pid)",
+        (record.id, record.backend, record.substrate, record.state, record.created, lease[0], lease[1], owner_pid,
+         record.error, json.dumps(record.vxis), details))
     conn.execute("DELETE FROM components WHERE deployment = ?", (record.id,))
     conn.executemany(
         "INSERT INTO components (deployment, key, vxi, id, kind, host, state, name, addresses, interfaces, position) "

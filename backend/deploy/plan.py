@@ -105,8 +105,10 @@ def _resources(comp: Component) -> tuple[int, int]:
     return max(mem, 16 * 2**20), max(int(_amount(cores)) or 1, 1)
 
 
-def build_plan(substrate: Substrate, vxis: list[Infrastructure], mapping: Mapping) -> Plan:
-    """Turn an accepted mapping into the plan every backend builds from."""
+def build_plan(substrate: Substrate, vxis: list[Infrastructure], mapping: Mapping,
+               periods: dict[str, str | None] | None = None) -> Plan:
+    """Turn an accepted mapping into the plan every backend builds from; a VXI named in `periods` has its links
+    at that period's values (their own values otherwise)."""
     requests = {r.id: r for r in mapping.requests}
     placed: list[PlannedComponent] = []
     members: dict[tuple[str, str], list[PlannedComponent]] = {}
@@ -140,13 +142,13 @@ def build_plan(substrate: Substrate, vxis: list[Infrastructure], mapping: Mappin
             pc.key = f"{pc.vxi}/{pc.id}"
     plan = Plan({pc.key: pc for pc in placed}, [])
     for vxi in vxis:
-        _segments_of_vxi(plan, vxi, members, requests[vxi.id])
+        _segments_of_vxi(plan, vxi, members, requests[vxi.id], (periods or {}).get(vxi.id))
     for vxi in vxis:
         _routes(plan, vxi.id)
     return plan
 
 
-def _segments_of_vxi(plan: Plan, vxi: Infrastructure, members: dict, request) -> None:
+def _segments_of_vxi(plan: Plan, vxi: Infrastructure, members: dict, request, period: str | None = None) -> None:
     local = 0
 
     def new_segment(link_id: str, fwd: float, rev: float, latency: float | None) -> Segment:
@@ -161,7 +163,7 @@ def _segments_of_vxi(plan: Plan, vxi: Infrastructure, members: dict, request) ->
     for link in vxi.links.values():
         if (vxi.id, link.source) not in members or (vxi.id, link.destination) not in members:
             continue
-        conf = link.config_for(None)
+        conf = link.config_for(period)
         fwd, rev = _amount(conf.forward), _amount(conf.reverse)
         latency = conf.latency.bound() if conf.latency is not None else None
         seg = new_segment(link.id, fwd, rev, latency)

@@ -90,6 +90,7 @@ class DeploymentRecord:
     resources: list[Resource] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # migrations
+    time: dict = field(default_factory=dict)  # its schedule and what is in force (backend/deploy/follow.py)
     outlives_process: bool = True  # False on libvirt's test driver: its worlds end with the process
     real_counters: bool = True  # False on libvirt's test driver, whose traffic counters are fake
     error: str | None = None

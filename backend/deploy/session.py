@@ -23,13 +23,26 @@ from pathlib import Path
 from backend.deploy import state
 from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
+from backend.deploy.follow import bounded, enact, keep_models
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
-from backend.deploy.record import DEPLOYING, FAILED, INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
+from backend.deploy.record import (
+    DEPLOYING,
+    FAILED,
+    INTERRUPTED,
+    SCHEDULED,
+    DeploymentRecord,
+    recorded_substrate,
+    recorded_vxis,
+)
+from backend.deploy.timeline import LeaseError, Schedule, effective_vxis
 from backend.embedding import InfeasibleMappingError, Mapping
 from backend.embedding.fits import HostFit, host_fits
 from backend.embedding.held import Hold, embed_held, holds_of
 from backend.model import Infrastructure, Substrate
+from backend.model.timing import format_timestamp
+
+EARLY_S = 1e-3  # a lease starting less than this after the deploy counts as started (rounding of dates)
 
 
 class SessionError(RuntimeError):
@@ -84,8 +97,10 @@ class DeploySession:
     """A deployment made (or reopened) here: its inputs, its deployer, the last state of each component."""
 
     def __init__(self, substrate: Substrate | None, vxis: list[Infrastructure] | None, backend: str = "test",
-                 algorithm: str = "best", files: dict | None = None, on_progress: Listener | None = None):
+                 algorithm: str = "best", files: dict | None = None, on_progress: Listener | None = None,
+                 at_once: bool = True):
         self.substrate = substrate
+        self.at_once = at_once  # start now whatever the leases say (their offsets kept); False: follow them
         self._vxis: list[Infrastructure] | None = list(vxis) if vxis is not None else None
         self.backend = backend
         self.algorithm = algorithm
@@ -96,12 +111,13 @@ class DeploySession:
 
     @classmethod
     def from_files(cls, substrate_path: str | Path, vxi_paths: list[str | Path], backend: str = "test",
-                   algorithm: str = "best", on_progress: Listener | None = None) -> DeploySession:
+                   algorithm: str = "best", on_progress: Listener | None = None,
+                   at_once: bool = True) -> DeploySession:
         """A session on models read from files (SessionError naming the file otherwise)."""
         substrate = read_model(substrate_path, Substrate)
         vxis = [read_model(path, Infrastructure) for path in vxi_paths]
         files = {"substrate": str(Path(substrate_path).resolve()), "vxis": [str(Path(p).resolve()) for p in vxi_paths]}
-        return cls(substrate, vxis, backend, algorithm, files, on_progress)
+        return cls(substrate, vxis, backend, algorithm, files, on_progress, at_once)
 
     @classmethod
     def of_record(cls, record: DeploymentRecord, on_progress: Listener | None = None) -> DeploySession:
@@ -149,12 +165,19 @@ class DeploySession:
                                          for r in refused), 1, refused[0].id)
         return mapping
 
-    def deploy(self) -> DeploymentRecord:
-        """Clean interrupted deployments, embed on what the others hold, reserve, then deploy with the record
-        kept in the state; on failure apply the failure policy and raise SessionError (an interrupt is raised
-        again as it is, after the rollback)."""
+    def deploy(self, now: float | None = None) -> DeploymentRecord:
+        """Clean interrupted deployments, fix the leases (from `now` on the deployments' clock), embed on what the
+        others hold, reserve for the lease; then, when the lease has started, deploy with the record kept in the
+        state and put in force what its periods say now; otherwise leave it scheduled (the agent starts it).
+        On failure apply the failure policy and raise SessionError (an interrupt is raised again as it is,
+        after the rollback)."""
         with _state_errors():
             self._clean_interrupted()
+            now = state.clock().now() if now is None else now
+        try:
+            self._vxis = effective_vxis(self.vxis, now, self.at_once)
+        except LeaseError as exc:
+            raise SessionError(str(exc), 1) from None
         with _state_errors(), state.admission():
             held, holders = state.holds_on(self.substrate.id)
             mapping = self.embed(held, holders)
@@ -164,15 +187,26 @@ class DeploySession:
                 raise SessionError(str(exc), 2) from None
             deployer.record.files.update(self.files)
             deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+            schedule = Schedule.build(self.substrate, self.vxis, mapping)
+            deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
             lock = state.claim(deployer.tag)
             try:
-                state.reserve(deployer.record, holds_of(self.vxis, mapping))
+                keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
+                if now < schedule.lease[0] - EARLY_S:
+                    deployer.record.state = SCHEDULED
+                    deployer.record.time["by_agent"] = True
+                state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
             except BaseException:
                 lock.release(remove=True)
                 raise
+        self.deployer = deployer
+        if deployer.record.state == SCHEDULED:
+            lock.release()
+            self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
+                                f"{format_timestamp(schedule.lease[0])}", 1.0))
+            return deployer.record
         deployer.persist = state.save
         deployer.on_progress = self._emit
-        self.deployer = deployer
         try:
             deployer.deploy(mapping)
         except BaseException as exc:
@@ -182,13 +216,62 @@ class DeploySession:
                 raise
             note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
             raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
+        try:
+            enact(deployer, max(now, schedule.lease[0]))
+            with _state_errors():
+                state.save(deployer.record)
+        except DeployError as exc:  # what its periods say now could not be put in force: removed as a whole
+            with contextlib.suppress(DeployError):
+                deployer.teardown()
+            self.close()
+            with _state_errors():
+                state.forget(deployer.tag)
+            lock.release(remove=True)
+            raise SessionError(f"{exc} (the deployment was removed)", 1) from exc
         lock.release()
         return deployer.record
+
+    def follow(self, now: float | None = None) -> list[str]:
+        """Put in force what the deployment's schedule says at `now` (the deployments' clock by default), as the
+        agent does; returns what was done (nothing while another command holds the deployment)."""
+        done: list[str] = []
+        with _state_errors():
+            now = state.clock().now() if now is None else now
+            try:
+                lock = state.claim(self.record.id)
+            except state.DeploymentBusy:
+                return done
+        try:
+            self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
+            with _state_errors():
+                state.save(self.deployer.record)
+        except DeployError as exc:
+            raise SessionError(str(exc), 1) from exc
+        finally:
+            lock.release()
+        return done
+
+    def extend(self, seconds: float) -> DeploymentRecord:
+        """Lengthen the lease by `seconds` when the substrate allows it (SessionError saying why not)."""
+        from backend.deploy.extend import extend
+
+        with _state_errors():
+            lock = state.claim(self.record.id)
+        try:
+            with _state_errors(), state.admission():
+                extend(self.record, self.substrate, seconds)
+        except ValueError as exc:
+            raise SessionError(str(exc), 1) from None
+        finally:
+            lock.release()
+        return self.record
 
     def _clean_interrupted(self) -> None:
         """Tear down the deployments whose deploy was killed (those this process can reach), each a Progress."""
         for record in state.load_all():
             if record.state != INTERRUPTED or backend(record.backend).unavailable() is not None:
+                continue
+            if record.time.get("by_agent"):  # a scheduled start the agent was making: the agent starts it again
                 continue
             self._emit(Progress(None, STARTING, f"cleaning interrupted deployment {record.id}", 0.0))
             try:
@@ -265,6 +348,10 @@ class DeploySession:
                 with _state_errors():
                     state.move_holds(record.id, comp.vxi, comp.id, comp.host)
                 raise SessionError(str(exc), 1, comp.id) from exc
+            ends = record.time.get("ends")
+            if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
+                for iface in comp.interfaces:
+                    ends[f"{key}|{iface.segment}"] = None
             with _state_errors():
                 state.save(record)
         finally:

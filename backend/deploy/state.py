@@ -20,14 +20,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from backend.deploy import locks
+from backend.deploy.clock import REAL, Clock
 from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
 from backend.files import FileReadError, read_json
 
-__all__ = ["Damaged", "StateError", "Survey", "admission", "claim", "database", "database_path", "deployments_dir",
-           "files_dir", "forget", "holds_on", "load", "load_all", "locate", "move_holds", "pick_record", "release",
-           "reserve", "save", "save_states", "state_dir", "survey"]
+__all__ = ["Damaged", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock", "database",
+           "database_path", "deployments_dir", "files_dir", "forget", "hold_until", "holds_on", "load", "load_all",
+           "locate", "move_holds", "pick_record", "release", "reserve", "save", "save_states", "set_clock_speed",
+           "state_dir", "survey"]
 
 _INTERRUPTED = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
                 "`vxi teardown {id}` or the next `vxi deploy` removes it")
@@ -260,16 +262,16 @@ def release(deployment_id: str) -> None:
         conn.execute("DELETE FROM holds WHERE deployment = ?", (deployment_id,))
 
 
-def holds_on(substrate: str, exclude: str | None = None) -> tuple[list[Hold], list[str]]:
-    """What the deployments on a substrate (by id) hold now, the deployment `exclude` left out, and the ids of
-    the deployments holding it."""
+def holds_on(substrate: str, exclude: str | None = None, only: str | None = None) -> tuple[list[Hold], list[str]]:
+    """What the deployments on a substrate (by id) hold now, the deployment `exclude` left out (or only the
+    deployment `only`), and the ids of the deployments holding it."""
     held, holders = [], []
     with _open() as db, db.read() as conn:
         rows = conn.execute(
             "SELECT h.kind, h.element, h.dimension, h.amount, h.held_from, h.held_until, h.part, h.deployment "
             "FROM holds h JOIN deployments d ON d.id = h.deployment WHERE h.substrate = ? AND d.id IS NOT ? "
-            f"AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
-            (substrate, exclude, *HOLDING)).fetchall()
+            f"AND (? IS NULL OR d.id = ?) AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
+            (substrate, exclude, only, only, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
         vxi, _, comp = (part or "").partition("/")
         held.append(Hold(kind, element, dimension, float(amount), float("-inf") if start is None else start,
@@ -284,6 +286,59 @@ def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
     with _open() as db, db.write() as conn:
         conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part = ? AND kind = 'host'",
                      (host, deployment_id, f"{vxi}/{component}"))
+
+
+def hold_until(deployment_id: str, end: float | None) -> None:
+    """What a deployment holds, it holds until `end` (None: until torn down)."""
+    with _open() as db, db.write() as conn:
+        conn.execute("UPDATE holds SET held_until = ? WHERE deployment = ?", (end, deployment_id))
+
+
+# ----- the clock, the agent -----
+def clock() -> Clock:
+    """The deployments' clock (real time until an agent sets a speed); StateError when it is damaged."""
+    with _open() as db, db.read() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+    if row is None:
+        return REAL
+    try:
+        return Clock.from_json(json.loads(row[0]))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StateError(f"{database_path()}: the deployments' clock is damaged ({exc})", database_path()) from None
+
+
+def set_clock_speed(speed: float) -> Clock:
+    """Run the clock at `speed` from now on (kept as it is when it runs at that speed already; the time it reads
+    goes on without a jump otherwise)."""
+    with _open() as db, db.write() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+        current = Clock.from_json(json.loads(row[0])) if row else REAL
+        if current.speed == speed:
+            return current
+        new = current.at_speed(speed)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock', ?)", (json.dumps(new.to_json()),))
+        return new
+
+
+def _agent_path() -> Path:
+    return state_dir() / "locks" / "agent.lock"
+
+
+def agent_lock() -> locks.Lock:
+    """The agent's lock: one agent per state directory (DeploymentBusy naming the one running otherwise)."""
+    try:
+        return locks.Lock(_agent_path(), blocking=False)
+    except OSError as exc:
+        raise StateError(f"{_agent_path()}: cannot take the agent's lock: {exc.strerror or exc}") from None
+    except locks.Busy as exc:
+        raise DeploymentBusy(f"an agent runs already (process {exc.pid or '?'}): one agent follows every "
+                             "deployment") from None
+
+
+def agent_pid() -> int | None:
+    """The process id of the agent running now, or None."""
+    path = _agent_path()
+    return (locks.holder(path) or -1) if locks.held(path) else None
 
 
 def forget(deployment_id: str) -> None:

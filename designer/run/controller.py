@@ -26,6 +26,7 @@ EXAMPLES = examples_dir()
 DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
 STATUS_MS = 5000
 RATES_MS = 500
+TIME_MS = 500  # how often the deployment's place in its lease is followed (what the agent did, or done here)
 
 
 def matching_substrate(document_path: str | None) -> Path:
@@ -49,6 +50,7 @@ class RunController(QObject):
     sampler_ready = Signal(object)  # a new Sampler, not started yet
     busy_changed = Signal(bool)
     problems_changed = Signal()  # `problems` (the run-mode failures) changed
+    time_changed = Signal(object)  # where the deployment is in its lease: LiveRun.follow_time's dict, or None
 
     def __init__(self, document_model: Callable[[], Infrastructure | Substrate | None],
                  document_path: Callable[[], str | None] = lambda: None, parent: QObject | None = None) -> None:
@@ -74,6 +76,12 @@ class RunController(QObject):
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.refresh_status)
         self._status_pending = False
+        self.time_timer = QTimer(self)
+        self.time_timer.setInterval(TIME_MS)
+        self.time_timer.timeout.connect(self.follow_time)
+        self._time_pending = False
+        self.time_info: dict | None = None  # the last follow_time result
+        self._logged = 0  # entries of the deployment's time log already marked on the plot
         self.closed = False
 
     # ----- choices -----
@@ -122,6 +130,8 @@ class RunController(QObject):
             return
         if name == "status":
             self._status_pending = False
+        if name == "time":
+            self._time_pending = False
         if name == self.running_job:
             self.running_job = None
             self.busy_changed.emit(False)
@@ -196,6 +206,9 @@ class RunController(QObject):
     def _deployed(self, session: LiveRun) -> None:
         record = session.deployer.record
         self.status_timer.start()
+        self._logged = 0
+        self.time_timer.start()
+        self.follow_time()
         self.sampler_ready.emit(session.sampler)
         session.sampler.start()
         hosts = sorted({c.host for c in record.components.values()})
@@ -209,17 +222,45 @@ class RunController(QObject):
             session = self.session
             self._status_pending = self._submit("status", lambda: session.status(self._report), quiet=True)
 
+    def follow_time(self) -> None:
+        """Follow the deployment's lease and periods (in the worker; skipped while another job runs)."""
+        if self.deployed() and not self.busy() and not self._time_pending:
+            session = self.session
+            self._time_pending = self._submit("time", session.follow_time, self._time_followed, quiet=True)
+
+    def _time_followed(self, info: dict) -> None:
+        self.time_info = info
+        sampler = self.session.sampler if self.session is not None else None
+        log = info["time"]["log"]
+        for entry in log[self._logged:]:
+            what = entry["what"]
+            if sampler is not None and ("begins" in what or what.startswith("lease")):
+                sampler.mark("period", what.split(":")[0])
+        self._logged = len(log)
+        if info["state"] != "running":  # its lease ended: torn down (by the agent, or by run mode)
+            self.time_timer.stop()
+            self.status_timer.stop()
+            if self.session is not None:
+                self.session.stop_sampler()
+            self.states = {key: "defined" for key in self.states}
+            self.states_changed.emit()
+            self.job_finished.emit("time", True, f"deployment {self.record().id} ended: its lease is over")
+        self.time_changed.emit(info)
+
     def teardown(self) -> bool:
         """Remove the deployment (and its flows)."""
         if self.session is None or self.session.deployer is None or self.busy():
             return False
         self.status_timer.stop()
+        self.time_timer.stop()
         session = self.session
         self.flows = []
         return self._submit("teardown", lambda: session.teardown(self._report), self._torn_down)
 
     def _torn_down(self, removed: int) -> None:
         record = self.record()
+        self.time_info = None
+        self.time_changed.emit(None)
         self.job_finished.emit("teardown", True, f"deployment {record.id} torn down: {removed} objects removed")
 
     def migrate(self, component: str, host: str, on_done: Callable[[object], None] | None = None) -> bool:
@@ -376,6 +417,7 @@ class RunController(QObject):
         """Stop sampling and wait for a running job (at close); the deployment itself stays up."""
         self.closed = True
         self.status_timer.stop()
+        self.time_timer.stop()
         if self.session is not None:
             self.session.stop_sampler()
         self._executor.shutdown(wait=True)

@@ -80,6 +80,34 @@ class LiveRun:
         self.session.status()
         return dict(self.session.states)
 
+    def follow_time(self) -> dict:
+        """Where the deployment is in its lease: when an agent runs it acts and this reads what it did (from the
+        deployments database); otherwise this puts in force what the schedule says now, as the agent would.
+        Returns {"clock", "state", "time", "agent"}: the deployments' clock, the deployment's state, the time fields of
+        `vxi status` (lease, period, next_change, links) with "vxis" (each VXI's window and periods) and
+        "log" (what was done, oldest first)."""
+        from backend.deploy import state
+        from backend.deploy.follow import time_json
+
+        record = self.session.record
+        with _in_words():
+            if state.agent_pid() is None:
+                self.session.follow()
+                record = self.session.record
+            else:
+                try:
+                    stored = state.load(record.id)
+                except KeyError:  # the agent's record went (torn down elsewhere)
+                    stored = record
+                record.time, record.state = stored.time, stored.state
+                for key, comp in stored.components.items():
+                    if key in record.components:
+                        record.components[key].state = comp.state
+        info = time_json(record)
+        info["vxis"] = (record.time.get("schedule") or {}).get("vxis", {})
+        info["log"] = list(record.time.get("log", []))
+        return {"clock": state.clock(), "state": record.state, "time": info, "agent": state.agent_pid()}
+
     def power(self, component: str, action: str, report: Report) -> str:
         """Stop or start (`action`) one component, each step reported; returns its key."""
         self.session.on_progress = report

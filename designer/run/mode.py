@@ -25,6 +25,7 @@ from designer.run.dialogs import MigrationDialog, TrafficDialog
 from designer.run.dock import IDLE, IDLE_PLOT, SHOW, RunPanel
 from designer.run.menu import ContextEntries
 from designer.run.overlays import Overlays
+from designer.run.time_view import TimeView
 
 BUSY_BPS = 100e3  # a link is plotted once it has carried this much
 ACTIONS = (("deploy", "&Deploy", "F5", "Deploy the open VXI on the substrate and backend chosen in the Run dock"),
@@ -67,6 +68,7 @@ class RunMode(QObject):
         self.busy_links: set[str] = set()  # links that carried traffic: the only ones plotted
         self.shown_message = ""  # the last run message put in the status bar
         self.context_entries = ContextEntries(self)
+        self.time_view = TimeView(window, controller)
 
         c = controller
         c.states_changed.connect(self.show_states)

@@ -13,7 +13,7 @@ from tests.embedding.builders import vxi as make_vxi
 
 def deploy_figure1(vxi) -> dict:
     code, out, err = vxi("deploy", EXAMPLES / "figure1-substrate.vxdl", EXAMPLES / "figure1-vxi1.vxdl",
-                         EXAMPLES / "figure1-vxi2.vxdl", "--json")
+                         EXAMPLES / "figure1-vxi2.vxdl", "--json", "--now")
     assert code == 0, err
     return json.loads(out)
 

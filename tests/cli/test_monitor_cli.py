@@ -56,7 +56,7 @@ def test_an_unknown_component_is_named(netns_deployment, capsys):
 def test_the_test_driver_says_it_has_no_real_counters(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("VXI_STATE_DIR", str(tmp_path))
     code, out, err = vxi(capsys, "deploy", EXAMPLES / "figure1-substrate.vxdl", EXAMPLES / "figure1-vxi1.vxdl",
-                         "--json")
+                         "--json", "--now")
     assert code == 0, err
     deployment = json.loads(out)["id"]
     try:

@@ -105,7 +105,7 @@ def test_a_rollback_that_removed_everything_leaves_no_record_from_the_cli_or_the
         qtbot, capsys, tmp_path, state_dir):
     substrate, path = unreachable_last_host(tmp_path)
     vxis = [EXAMPLES / "figure1-vxi1.vxdl", EXAMPLES / "figure1-vxi2.vxdl"]
-    code, _, err = cli(capsys, "deploy", path, *vxis, "--backend", "libvirt")
+    code, _, err = cli(capsys, "deploy", path, *vxis, "--backend", "libvirt", "--now")
     assert code == 1 and err.count("\n") == 1
     assert "host P6: connecting to test://" in err and "(rolled back all of what was created)" in err
     assert records_on_disk(state_dir) == []
@@ -136,7 +136,7 @@ def test_a_rollback_that_left_objects_keeps_the_record_until_teardown_finishes(
 
     kept_remove = libvirt_deployer._remove_network
     monkeypatch.setattr(libvirt_deployer, "_remove_network", refuse)  # every network stays behind
-    code, _, err = cli(capsys, "deploy", path, *vxis, "--backend", "libvirt")
+    code, _, err = cli(capsys, "deploy", path, *vxis, "--backend", "libvirt", "--now")
     assert code == 1 and "rolled back part of what was created; left: network vxi" in err
     (kept,) = state.load_all()
     assert kept.state == "failed" and "left: network" in kept.error

@@ -271,6 +271,18 @@ class NetnsDeployer(Deployer):
         self.tracker.emit(key, RUNNING, f"{key} moved from {source} to {host} (re-attach)", host, 1.0)
         return result
 
+    def retune(self, key: str, segment: str, out_bps: float | None, in_bps: float | None,
+               latency_s: float | None = None) -> None:
+        """Change the shaping of both ends of a component's interface on a segment in place (htb class changed,
+        or a drop filter for a direction that carries nothing)."""
+        comp = self.record.components[key]
+        iface = next(i for i in comp.interfaces if i.segment == segment)
+        host_ns = self.record.hosts[comp.host]
+        for ns, ifname, rate in ((comp.name, iface.name, out_bps), (host_ns, iface.host_side, in_bps)):
+            self._step(comp.host, f"shaping {ifname} of link {segment}", kernel.retune, ns, ifname, rate, latency_s,
+                       component=key)
+        iface.rate_out_bps, iface.rate_in_bps = out_bps or 0.0, in_bps or 0.0
+
     def _reshape(self, ns: str, iface) -> None:
         """Shape a moved host-side end again (towards the component, at the link's rate that way)."""
         if iface.rate_in_bps:

@@ -23,7 +23,8 @@ API (every `ns` is a namespace name; None means the caller's own namespace):
                 under it when the kernel has netem; otherwise the notice says so), `unshape(ns, ifname)`,
                 `qdiscs(ns)` -> {ifname: [kind, ...]}, `has_netem()`, `NETEM_MISSING` (the notice text),
                 `shape_shared(ns, ifname, rate_bps, [[vni, ...], ...])`: one fair htb class per group of
-                VXLAN segments (a host's uplink shared fairly between its VXIs)
+                VXLAN segments (a host's uplink shared fairly between its VXIs); `retune(ns, ifname, rate or
+                None, delay_s)` changes it in place (None: unshaped, 0: carries nothing)
 - counters:     `counters(ns)` -> {ifname: Counters(rx_bytes, tx_bytes, rx_packets, tx_packets, ...)}
 - commands:     `run(ns, argv, timeout)` -> CompletedProcess, `popen(ns, argv, **popen_kwargs)` -> Popen
 - names:        `link_name(*parts)` -> a valid interface name (<= 15 characters, stable hash when longer)
@@ -44,7 +45,7 @@ import time
 from dataclasses import dataclass
 
 from backend.deploy.netns.netlink import KernelError, _fail, _forget_handle, _index, _netlink, batch
-from backend.deploy.netns.shaping import NETEM_MISSING, has_netem, qdiscs, seal, shape, shape_shared, unshape
+from backend.deploy.netns.shaping import NETEM_MISSING, has_netem, qdiscs, retune, seal, shape, shape_shared, unshape
 
 IFNAMSIZ = 15
 _NAME_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -66,7 +67,7 @@ __all__ = ["NETEM_MISSING", "Counters", "KernelError", "add_address", "add_bridg
            "add_vxlan", "addresses", "announce", "batch", "can_manage", "counters", "create_namespace",
            "delete_link", "delete_namespace", "disable_ipv6", "enslave", "has_netem", "link_exists", "link_name",
            "links", "move_link", "namespace_exists", "namespace_pids", "namespaces", "popen", "qdiscs", "require",
-           "routes", "run", "seal", "set_down", "set_forwarding", "set_mtu", "set_sysctls", "set_up", "shape",
+           "retune", "routes", "run", "seal", "set_down", "set_forwarding", "set_mtu", "set_sysctls", "set_up", "shape",
            "shape_shared", "unshape"]
 
 

@@ -130,3 +130,35 @@ def shape_shared(ns: str, ifname: str, rate_bps: float, groups: list[list[int]])
                 "flowid", classid)
     _tc(ns, "class", "add", "dev", ifname, "parent", "1:1", "classid", "1:99", "htb", "rate", "8kbit",
         "ceil", f"{rate}bit", "quantum", "3028")
+
+
+def retune(ns: str, ifname: str, rate_bps: float | None, delay_s: float | None = None) -> str | None:
+    """Change an interface's shaping in place, traffic flowing: None removes it, 0 drops everything it would
+    send (a filter on its htb root that a later rate removes), a rate changes its htb class (set up first when
+    there is none). Returns a notice when the delay could not be applied."""
+    if rate_bps is None:
+        unshape(ns, ifname)
+        return None
+    present = qdiscs(ns).get(ifname, [])
+    notice = None
+    if "htb" not in present:
+        notice = shape(ns, ifname, rate_bps or 8000, delay_s)
+    elif rate_bps:
+        rate = max(int(rate_bps), 8000)
+        burst = str(max(rate // 8 // 250, 16 * 1024))
+        _tc(ns, "class", "change", "dev", ifname, "parent", "1:", "classid", "1:10", "htb", "rate", f"{rate}bit",
+            "ceil", f"{rate}bit", "burst", burst, "cburst", burst)
+    blocked = _filters(ns, ifname)
+    if rate_bps == 0 and not blocked:
+        _tc(ns, "filter", "add", "dev", ifname, "parent", "1:", "protocol", "all", "prio", "1", "bpf", "da",
+            "bytecode", SHOT)
+    elif rate_bps and blocked:
+        _tc(ns, "filter", "del", "dev", ifname, "parent", "1:", "prio", "1")
+    return notice
+
+
+def _filters(ns: str, ifname: str) -> bool:
+    """Whether an interface's htb root has a filter (the drop `retune` puts there)."""
+    result = subprocess.run(["tc", "-n", ns, "filter", "show", "dev", ifname, "parent", "1:"], capture_output=True,
+                            text=True, timeout=10)
+    return result.returncode == 0 and "bpf" in result.stdout
