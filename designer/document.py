@@ -60,6 +60,19 @@ def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
     return found
 
 
+def read_design(path: str):
+    """Read a VXDL file and place what has no position (backend only: may run on a worker thread); the
+    ReadResult, or VxdlFileError when no VXI could be read."""
+    from backend.vxdl import VxdlFileError, read_file
+
+    result = read_file(path)
+    if result.model is None:
+        first = result.errors[0].message if result.errors else "nothing could be read"
+        raise VxdlFileError(str(path), f"no VXI could be read: {first}")
+    fill_positions(result.model)
+    return result
+
+
 def fill_positions(model) -> None:
     """Give positions to components that have none (a file without layout), as view data."""
     if all(c.position is not None for c in model.components.values()):
@@ -96,13 +109,11 @@ class Document(QObject):
     @classmethod
     def open(cls, path: str, **kwargs) -> Document:
         """Read a VXDL file; its problems are kept to be listed (VxdlFileError when unreadable)."""
-        from backend.vxdl import VxdlFileError, read_file
+        return cls.from_read(read_design(path), path, **kwargs)
 
-        result = read_file(path)
-        if result.model is None:
-            first = result.errors[0].message if result.errors else "nothing could be read"
-            raise VxdlFileError(str(path), f"no VXI could be read: {first}")
-        fill_positions(result.model)
+    @classmethod
+    def from_read(cls, result, path: str, **kwargs) -> Document:
+        """The document of what `read_design` returned (made on the window's thread)."""
         return cls(result.model, str(path), result.problems, **kwargs)
 
     @property

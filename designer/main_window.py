@@ -8,16 +8,18 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMainWindow, QToolButton, QWidget
 
 from backend.model import Infrastructure, Substrate
+from backend.model.printable import printable
 from designer import actions
 from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
-from designer.document import AUTOSAVE_MS, Document, pending_recoveries
+from designer.document import AUTOSAVE_MS, Document, pending_recoveries, read_design
 from designer.edit_names import plural
 from designer.editor import Editor
 from designer.help import AboutDialog, ShortcutsDialog
 from designer.image_export import ExportError, export_image
 from designer.modal_dialogs import Dialogs
 from designer.preview.dock import install_preview
+from designer.reading import run_responsive
 from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
 from designer.view import DesignView
@@ -146,9 +148,10 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         try:
-            document = Document.open(path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
+            result = run_responsive(self, lambda: read_design(path), f"Reading {printable(path)}…")
+            document = Document.from_read(result, path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
         except Exception as exc:  # VxdlFileError, OSError, anything: told in words, never a traceback
-            self.dialogs.error(self, "Cannot open the file", f"{path}: {exc}")
+            self.dialogs.error(self, "Cannot open the file", _named(path, exc))
             self._forget_recent(path)
             return False
         self.set_document(document)
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
         try:
             self.document.save(path)
         except Exception as exc:
-            self.dialogs.error(self, "Cannot save", f"{path}: {exc}")
+            self.dialogs.error(self, "Cannot save", _named(path, exc))
             return False
         self._remember_recent(path)
         self.update_title()
@@ -230,7 +233,7 @@ class MainWindow(QMainWindow):
             try:
                 result = read_file(recovery.file)
             except Exception as exc:  # a damaged autosave is reported, never raised
-                self.dialogs.error(self, "Cannot recover", f"{recovery.file}: {exc}")
+                self.dialogs.error(self, "Cannot recover", _named(str(recovery.file), exc))
                 recovery.discard()
                 continue
             document = self._new_document(result.model, recovery.original, result.problems)
@@ -375,3 +378,10 @@ class MainWindow(QMainWindow):
             self.closed.emit()
         else:
             event.ignore()
+
+
+def _named(path: str, exc: BaseException) -> str:
+    """An error in one line naming the file once (a FileError names it already), control characters escaped."""
+    from backend.files import FileError
+
+    return printable(str(exc)) if isinstance(exc, FileError) else f"{printable(path)}: {printable(str(exc))}"

@@ -5,6 +5,7 @@ Public API:
         set_problems(problems: list[Problem])    replaces the list (errors first, then warnings, then others)
         problems() -> list[Problem]              in the order shown
         summary() -> str                         e.g. "2 errors, 1 warning" or "No problems"
+    At most MAX_LISTED rows are made (a hostile file can hold 100,000 problems); a last row says how many more.
         signal activated(str element_id)         on double-click or Enter ("" when no element)
 Severity is shown as an icon and a word, never by colour alone.
 """
@@ -20,6 +21,7 @@ from widgets.theme import palette_colours
 from widgets.words import plural
 
 COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
+MAX_LISTED = 1000  # rows made at most: 100,000 of them froze the window for 15 s
 _ORDER = {"error": 0, "warning": 1}
 _ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
           "warning": QStyle.StandardPixmap.SP_MessageBoxWarning}
@@ -68,18 +70,25 @@ class ProblemsWidget(QWidget):
         """Show `problems`, errors first, then by line."""
         self._problems = sorted(problems, key=lambda p: (_ORDER.get(p.severity, 2), p.line or 0, p.code))
         colours = palette_colours(self.palette())
+        icons = {severity: self.style().standardIcon(pixmap) for severity, pixmap in _ICONS.items()}
+        other_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
         self.tree.clear()
         items = []
-        for problem in self._problems:
+        for problem in self._problems[:MAX_LISTED]:
             item = QTreeWidgetItem([problem.severity, problem.code, printable(problem.element_id or ""),
                                     printable(problem.message), str(problem.line) if problem.line else ""])
-            pixmap = _ICONS.get(problem.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
-            item.setIcon(0, self.style().standardIcon(pixmap))
+            item.setIcon(0, icons.get(problem.severity, other_icon))
             if problem.severity in ("error", "warning"):
                 item.setForeground(0, colours[problem.severity])
             item.setToolTip(3, problem.format())
             item.setData(0, Qt.ItemDataRole.UserRole, problem.element_id or "")
             items.append(item)
+        hidden = len(self._problems) - MAX_LISTED
+        if hidden > 0:
+            more = QTreeWidgetItem(["", "", "", f"… and {hidden:,} more not listed (vxi validate lists "
+                                                "them all)", ""])
+            more.setData(0, Qt.ItemDataRole.UserRole, "")
+            items.append(more)
         self.tree.addTopLevelItems(items)
         for column in (0, 1, 2, 4):
             self.tree.resizeColumnToContents(column)

@@ -9,6 +9,7 @@ Run as `python -m widgets.throughput_plot SPEC.json OUT.png` to render a plot wi
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import sys
@@ -17,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from backend.files import FileWriteError, atomic_write
 from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
 from backend.monitor.updates import MarkerEvent, SamplesEvent, StatusEvent
 
@@ -277,25 +279,34 @@ class ThroughputPlot(QWidget):
 
     # ----- export -----
     def export_csv(self, path: str | Path) -> None:
-        """Write time_s and one column per curve (bit/s); a marker is a '# marker' line at the end."""
+        """Write time_s and one column per curve (bit/s); a marker is a '# marker' line at the end. Written
+        atomically (backend.files.atomic_write): FileWriteError says why not."""
         curves = self.curves()
         times = sorted({float(t) for ts, _ in curves.values() for t in ts})
         columns = {name: dict(zip(ts.tolist(), vs.tolist(), strict=True)) for name, (ts, vs) in curves.items()}
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["time_s", *[f"{name} ({self.units})" for name in curves]])
-            for t in times:
-                writer.writerow([f"{t:.3f}", *[_cell(columns[name].get(t)) for name in curves]])
-            for marker in self.markers():
-                writer.writerow([f"# marker {marker.time:.3f}", marker.kind, marker.label])
+        handle = io.StringIO(newline="")
+        writer = csv.writer(handle)
+        writer.writerow(["time_s", *[f"{name} ({self.units})" for name in curves]])
+        for t in times:
+            writer.writerow([f"{t:.3f}", *[_cell(columns[name].get(t)) for name in curves]])
+        for marker in self.markers():
+            writer.writerow([f"# marker {marker.time:.3f}", marker.kind, marker.label])
+        atomic_write(path, handle.getvalue().encode())
 
     def export_png(self, path: str | Path, width: int = 1200) -> None:
-        """Write the plot as a PNG image `width` pixels wide."""
+        """Write the plot as a PNG image `width` pixels wide, atomically (FileWriteError says why not)."""
         self._dirty = True
         self.redraw()
         exporter = ImageExporter(self.plot.getPlotItem())
         exporter.parameters()["width"] = width
-        exporter.export(str(path))
+        image = exporter.export(toBytes=True)
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not image.save(buffer, "PNG"):
+            raise FileWriteError(str(path), "the plot could not be encoded as PNG")
+        buffer.close()
+        atomic_write(path, bytes(data))
 
 
 def _cell(value: float | None) -> str:

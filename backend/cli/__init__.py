@@ -13,6 +13,7 @@ import sys
 
 from backend import __version__
 from backend.cli.errors import CliError
+from backend.model.printable import printable
 
 __all__ = ["CliError", "build_parser", "command_modules", "main", "version_text"]
 
@@ -118,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         with report_to(getattr(args, "report_output", None)):
             return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"vxi {args.command}: {exc}", file=sys.stderr)
+        print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return exc.code
     except (SchemaUnavailable, StrictCheckError) as exc:
-        print(f"vxi {args.command}: {exc}", file=sys.stderr)
+        print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"vxi {args.command}: interrupted", file=sys.stderr)
@@ -131,6 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last guard: a bug still gets one line, not a traceback
         if os.environ.get("VXI_DEBUG") or args.verbose >= 2:
             raise
-        print(f"vxi {args.command}: internal error: {type(exc).__name__}: {exc} "
+        print(f"vxi {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "
               "(run with -vv or VXI_DEBUG=1 for details)", file=sys.stderr)
         return 3

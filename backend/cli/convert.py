@@ -10,6 +10,7 @@ from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses, graphml, rspec
 from backend.files import FileError, atomic_write
+from backend.model.printable import printable
 from backend.vxdl import read_bytes
 from backend.vxdl.writer import checked_bytes
 
@@ -116,9 +117,10 @@ def run(args) -> int:
         print_json({"input": args.input, "output": args.output, "components": len(model.components),
                     "links": len(model.links), "dropped": losses.lines(), "left_out": left_out})
         return 0
-    print(f"{args.input} -> {args.output}: {len(model.components)} components, {len(model.links)} links", file=report)
+    print(f"{printable(args.input)} -> {printable(args.output)}: {len(model.components)} components, "
+          f"{len(model.links)} links", file=report)
     for line in [*losses.lines(), *(f"left out of plain VXDL 2.0: {what}" for what in left_out)]:
-        print(f"  {line}", file=report)
+        print(f"  {printable(line)}", file=report)
     if not losses.items and not left_out:
         print("  nothing dropped", file=report)
     return 0

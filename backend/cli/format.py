@@ -8,6 +8,7 @@ import sys
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_vxdl
 from backend.files import FileError, atomic_write
+from backend.model.printable import printable
 from backend.vxdl.writer import checked_bytes
 
 
@@ -43,6 +44,6 @@ def run(args) -> int:
     if args.json:
         print_json({"input": args.file, "output": target, "bytes": len(data), "warnings": warnings})
     else:
-        print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
-                                                          else ""))
+        told = f", {warnings} warning(s) (see vxi validate)" if warnings else ""
+        print(f"{printable(target)}: written ({len(data)} bytes){told}")
     return 0

@@ -116,10 +116,26 @@ def _number(attrs: dict, key: str, losses: Losses) -> float | None:
     return value
 
 
+_GRAPH_READ = {"id", "lease_start", "lease_duration_s"}
+_EDGE_READ = {"id", "one_way", "source_port", "destination_port", "forward_bps", "reverse_bps", "latency_s"}
+
+
+def _unread(attrs: dict, read: set[str], what: str, losses: Losses) -> None:
+    """List every attribute of a graph, node or edge that the VXI has no place for, by its name."""
+    for name in attrs:
+        if name not in read:
+            losses.add(f"{what} attribute '{name}'")
+
+
 def _component(ident: str, attrs: dict, losses: Losses) -> Component:
     kind = attrs.get("kind", "node")
     losses.add("unknown kinds (read as nodes)", kind not in KIND_CLASSES)
     comp: Component = KIND_CLASSES.get(kind, Node)(id=ident)
+    read = {"kind", "location", "function", "x", "y"}
+    read |= {name + SUFFIX[k] for name, k in NODE_QUANTITIES.items() if hasattr(comp, name)}
+    read |= {"ports"} if isinstance(comp, Router) else {"cardinality", "organisation"} if isinstance(comp, Cloud) \
+        else set()
+    _unread(attrs, read, "node", losses)
     comp.location = None if attrs.get("location") is None else str(attrs["location"])
     comp.function = None if attrs.get("function") is None else str(attrs["function"])
     x, y = _number(attrs, "x", losses), _number(attrs, "y", losses)
@@ -148,6 +164,7 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
             start = _number(graph.graph, "lease_start", losses)
             vxi.lease.start = None if start is None else datetime.fromtimestamp(start, timezone.utc)
         vxi.lease.duration = _number(graph.graph, "lease_duration_s", losses)
+        _unread(graph.graph, _GRAPH_READ, "graph", losses)
     except (ValueError, TypeError, OverflowError, OSError) as exc:
         raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None
     for ident, attrs in graph.nodes(data=True):
@@ -163,6 +180,7 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
         if lid in vxi.links:
             raise ConversionError(filename, f"two edges have the id '{lid}'")
         ports = [None if attrs.get(k) is None else str(attrs[k]) for k in ("source_port", "destination_port")]
+        _unread(attrs, _EDGE_READ, "edge", losses)
         link = Link(lid, str(u), str(v), *ports)
         try:
             for name, kind in (("forward", U.BANDWIDTH), ("reverse", U.BANDWIDTH), ("latency", U.LATENCY)):

@@ -110,6 +110,17 @@ def _finite_attr(el, name: str, losses: Losses, filename: str) -> float | None:
     return value
 
 
+def _unread(el, attributes: set[str], children: set[str], losses: Losses) -> None:
+    """List the attributes and child elements of `el` that the VXI has no place for, by their names."""
+    what = etree.QName(el).localname
+    for name in el.attrib:
+        if etree.QName(name).localname not in attributes:
+            losses.add(f"<{what}> attribute '{etree.QName(name).localname}'")
+    for child in el:
+        if isinstance(child.tag, str) and (child.tag[len(R):] if child.tag.startswith(R) else None) not in children:
+            losses.add(f"<{what}> element <{etree.QName(child).localname}>")
+
+
 def _client_id(el, filename: str) -> str:
     ident = el.get("client_id")
     if not ident:
@@ -127,8 +138,10 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
                               root.sourceline)
     vxi = Infrastructure(id=Path(filename).stem)
     owner: dict[str, str] = {}
+    _unread(root, {"type", "schemaLocation", "generated", "generated_by", "expires"}, {"node", "link"}, losses)
     for node in root.iterfind(R + "node"):
         cid = _client_id(node, filename)
+        _unread(node, {"client_id", "exclusive"}, {"sliver_type", "interface"}, losses)
         if cid in vxi.components:
             raise ConversionError(filename, f"two <node>s have the client_id '{cid}'", node.sourceline)
         sliver = node.find(R + "sliver_type")
@@ -136,8 +149,11 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         vxi.components[cid] = Router(cid) if is_router else Node(cid)
         if node.get("exclusive") in ("true", "false"):
             vxi.components[cid].exclusivity = node.get("exclusive") == "true"
+        if sliver is not None:
+            _unread(sliver, {"name"}, set(), losses)
         for iface in node.iterfind(R + "interface"):
             name = _client_id(iface, filename)
+            _unread(iface, {"client_id"}, set(), losses)
             if name in owner:
                 raise ConversionError(filename, f"two <interface>s have the client_id '{name}'", iface.sourceline)
             owner[name] = cid
@@ -145,6 +161,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         losses.add("sliver types other than raw-pc", other_sliver)
     for link in root.iterfind(R + "link"):
         lid = _client_id(link, filename)
+        _unread(link, {"client_id"}, {"interface_ref", "property"}, losses)
         if lid in vxi.links:
             raise ConversionError(filename, f"two <link>s have the client_id '{lid}'", link.sourceline)
         iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
@@ -158,6 +175,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         lk = Link(lid, owner[iface_ids[0]], owner[iface_ids[1]])
         for prop in link.iterfind(R + "property"):
             forward = prop.get("source_id") == iface_ids[0]
+            _unread(prop, {"source_id", "dest_id", "capacity", "latency", "packet_loss"}, set(), losses)
             capacity = _finite_attr(prop, "capacity", losses, filename)
             if capacity is not None:
                 q = Quantity.simple(U.BANDWIDTH, capacity, "Kbps")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.deploy import state
 from backend.deploy.record import DeploymentRecord
 from backend.model import units as U
+from backend.model.printable import printable
 
 
 def describe(record: DeploymentRecord) -> list[str]:
@@ -27,4 +28,4 @@ def describe(record: DeploymentRecord) -> list[str]:
     lines.extend(f"  notice: {n}" for n in record.notices)
     if record.error:
         lines.append(f"  error: {record.error}")
-    return lines
+    return [printable(line) for line in lines]

@@ -14,7 +14,6 @@ import glob
 import json
 import os
 import shutil
-import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,13 +25,13 @@ from backend.deploy.clock import REAL, Clock
 from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
+from backend.files import FileReadError, read_json
 
 __all__ = ["Damaged", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock", "database",
            "database_path", "deployments_dir", "files_dir", "forget", "hold_until", "holds_on", "load", "load_all",
            "locate", "move_holds", "pick_record", "release", "reserve", "save", "save_states", "set_clock_speed",
            "state_dir", "survey"]
 
-LEGACY_RECORD_LIMIT = 16 * 2**20  # an earlier version's JSON record is never larger (a few kB in practice)
 _INTERRUPTED = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
                 "`vxi teardown {id}` or the next `vxi deploy` removes it")
 
@@ -396,24 +395,6 @@ def _legacy_files() -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if valid_id(p.stem))
 
 
-def _read_record_file(path: Path) -> bytes:
-    """A record file's bytes: a regular file (checked before opening, so a FIFO or device never blocks) of at
-    most LEGACY_RECORD_LIMIT bytes. (A local check until the project's one safe way in covers records.)"""
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError("not a regular file")
-    if info.st_size > LEGACY_RECORD_LIMIT:
-        raise ValueError(f"larger than {LEGACY_RECORD_LIMIT // 2**20} MiB")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            raise ValueError("not a regular file")
-        data = stream.read(LEGACY_RECORD_LIMIT + 1)
-    if len(data) > LEGACY_RECORD_LIMIT:
-        raise ValueError(f"larger than {LEGACY_RECORD_LIMIT // 2**20} MiB")
-    return data
-
-
 def _import_legacy(db: Database, paths: list[Path]) -> None:
     """Import each earlier version's record once: it is renamed <id>.json.imported afterwards, or
     <id>.json.damaged when it cannot be read (then listed as a damaged deployment, found again by its name)."""
@@ -428,16 +409,17 @@ def _import_legacy(db: Database, paths: list[Path]) -> None:
 def _import_one(db: Database, path: Path) -> None:
     ident = path.stem
     try:
-        data = json.loads(_read_record_file(path))
+        data = read_json(path)  # the one safe way in: a regular file within the size limit
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         record = DeploymentRecord.from_json(data)
         if not valid_id(record.id):
             raise ValueError(f"{record.id!r} is not a deployment id")
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (FileReadError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         kept = path.with_name(path.name + ".damaged")
         os.replace(path, kept)
-        reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({exc})"
+        why = exc.reason if isinstance(exc, FileReadError) else exc
+        reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({why})"
         with db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO deployments (id, backend, state, created, error) "
                          "VALUES (?, '', 'damaged', ?, ?)", (ident, _now(), reason))

@@ -201,19 +201,6 @@ def _component_demand(comp: Component) -> tuple[np.ndarray, float]:
     return np.zeros(3), 0.0
 
 
-def _cloud_internal_pairs(cloud: Cloud) -> list[tuple[int, int]]:
-    n = cloud.cardinality
-    if cloud.organisation == "all-to-all":
-        return [(i, j) for i in range(n) for j in range(i + 1, n)]
-    if cloud.organisation == "star":
-        return [(0, j) for j in range(1, n)]
-    if cloud.organisation == "chain":
-        return [(i, i + 1) for i in range(n - 1)]
-    if cloud.organisation == "ring":
-        return [(i, (i + 1) % n) for i in range(n)] if n > 2 else [(i, i + 1) for i in range(n - 1)]
-    return []
-
-
 @dataclass
 class _RawLink:
     id: str
@@ -260,7 +247,7 @@ def compile_request(vxi: Infrastructure) -> Request:
             for mid in comp.member_ids():
                 nodes.append(VNode(mid, template.kind, demand.copy(), freq, location, window))
             bw = _amount(comp.internal_bandwidth)
-            for i, j in _cloud_internal_pairs(comp):
+            for i, j in comp.internal_pairs():
                 raw_links.append(_RawLink(f"{comp.id}#{i}-{j}", f"{comp.id}#{i}", f"{comp.id}#{j}",
                                           [(None, bw, bw, _bound(comp.internal_latency))], window))
         else:

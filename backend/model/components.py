@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from backend.model import units
@@ -140,6 +141,29 @@ class Cloud(Component):
     def member_ids(self) -> list[str]:
         """Names of the members once expanded: CLOUD#0, CLOUD#1, ..."""
         return [f"{self.id}#{i}" for i in range(self.cardinality)]
+
+    def internal_pairs(self) -> Iterator[tuple[int, int]]:
+        """The members (by index) its organisation links: all-to-all, star, chain or ring; none otherwise."""
+        n = self.cardinality
+        if self.organisation == "all-to-all":
+            return ((i, j) for i in range(n) for j in range(i + 1, n))
+        if self.organisation == "star":
+            return ((0, j) for j in range(1, n))
+        if self.organisation == "chain":
+            return ((i, i + 1) for i in range(n - 1))
+        if self.organisation == "ring" and n > 2:
+            return ((i, (i + 1) % n) for i in range(n))
+        if self.organisation == "ring":
+            return ((i, i + 1) for i in range(n - 1))
+        return iter(())
+
+    def internal_link_count(self) -> int:
+        """How many links `internal_pairs` gives, counted without making them."""
+        n = max(self.cardinality, 0)
+        if n < 2:
+            return 0
+        return {"all-to-all": n * (n - 1) // 2, "star": n - 1, "chain": n - 1,
+                "ring": n if n > 2 else n - 1}.get(self.organisation, 0)
 
 
 @dataclass

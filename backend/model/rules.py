@@ -8,7 +8,10 @@ from backend.model.components import Cloud, Component, Link, Node, Router, Stora
 from backend.model.quantity import INTERVAL, SCALE, SIMPLE, Problem, Quantity
 
 MAX_CLOUD_MEMBERS = 10_000  # members of one group (vArray): the designer's palette offers as many
-MAX_EXPANDED_COMPONENTS = 100_000  # components of one VXI once every group is counted member by member
+MAX_EXPANDED_COMPONENTS = 20_000  # components of one VXI once every group is counted member by member (two full groups)
+MAX_DISTINCT_LEASES = 200  # leases of its own resources: each cuts the VXI's time, and the embedding tabulates
+# every member's demand per stretch of time (3,000 leases of 700 kB took 36 s, 20,000 members would take GBs)
+MAX_EXPANDED_LINKS = 100_000  # links of one VXI once counted member to member (a group's organisation included)
 
 if TYPE_CHECKING:  # the documents call these rules from their validate(); the rules only read them
     from backend.model.infrastructure import Infrastructure
@@ -158,23 +161,38 @@ def _port_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
 
 def _size_problems(vxi: Infrastructure) -> list[Problem]:
     """Clouds over MAX_CLOUD_MEMBERS, and a VXI that expands (clouds member by member) to more than
-    MAX_EXPANDED_COMPONENTS: refused here, before an embedding or a deployment allocates for each member."""
+    MAX_EXPANDED_COMPONENTS components or MAX_EXPANDED_LINKS links: refused here, before an embedding or a
+    deployment allocates for each member or each pair of members (a 400-byte group of 3,000 members all to all
+    is 4.5 million links)."""
     found = []
-    expanded = 0
+    members = {}
     for comp in vxi.components.values():
-        if isinstance(comp, Cloud):
-            expanded += max(comp.cardinality, 0)
-            if comp.cardinality > MAX_CLOUD_MEMBERS:
-                found.append(_problem("too-many-members", comp, _component_element(comp),
-                                      f"a group of {comp.cardinality:,} members is over the limit of "
-                                      f"{MAX_CLOUD_MEMBERS:,} members per group"))
-        else:
-            expanded += 1
-    if expanded > MAX_EXPANDED_COMPONENTS and not found:
-        found.append(Problem("error", "too-many-components", vxi.id,
-                             f"the VXI expands to {expanded:,} components (groups counted member by member), over "
-                             f"the limit of {MAX_EXPANDED_COMPONENTS:,}", element="virtualInfrastructure"))
-    return found
+        members[comp.id] = max(comp.cardinality, 0) if isinstance(comp, Cloud) else 1
+        if isinstance(comp, Cloud) and comp.cardinality > MAX_CLOUD_MEMBERS:
+            found.append(_problem("too-many-members", comp, _component_element(comp),
+                                  f"a group of {comp.cardinality:,} members is over the limit of "
+                                  f"{MAX_CLOUD_MEMBERS:,} members per group"))
+    if found:
+        return found
+    expanded = sum(members.values())
+    if expanded > MAX_EXPANDED_COMPONENTS:
+        return [Problem("error", "too-many-components", vxi.id,
+                        f"the VXI expands to {expanded:,} components (groups counted member by member), over "
+                        f"the limit of {MAX_EXPANDED_COMPONENTS:,}", element="virtualInfrastructure")]
+    links = sum(comp.internal_link_count() for comp in vxi.components.values() if isinstance(comp, Cloud))
+    links += sum(members.get(link.source, 1) * members.get(link.destination, 1) for link in vxi.links.values())
+    if links > MAX_EXPANDED_LINKS:
+        return [Problem("error", "too-many-links", vxi.id,
+                        f"the VXI expands to {links:,} links (member to member, the groups' own organisation "
+                        f"included), over the limit of {MAX_EXPANDED_LINKS:,}", element="virtualInfrastructure")]
+    leases = {(r.lease.start, r.lease.duration) for r in (*vxi.components.values(), *vxi.links.values())
+              if not r.lease.is_empty()}
+    if len(leases) > MAX_DISTINCT_LEASES:
+        return [Problem("error", "too-many-leases", vxi.id,
+                        f"its resources have {len(leases):,} different leases, over the limit of "
+                        f"{MAX_DISTINCT_LEASES:,} (give resources that start and end together the same lease)",
+                        element="virtualInfrastructure")]
+    return []
 
 
 def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:

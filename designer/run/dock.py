@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from backend.deploy.backends import BACKENDS
+from backend.files import FileError
+from backend.model.printable import printable
 from designer.preview.panel import looks_like_substrate
 from designer.run.controller import EXAMPLES
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
@@ -160,8 +162,9 @@ class RunPanel(QWidget):
             return
         try:
             self.plot.export_png(path) if image else self.plot.export_csv(path)
-        except OSError as exc:
-            self.set_status(f"Cannot export {path}: {exc}", error=True)
+        except (OSError, FileError) as exc:  # FileError names the file already
+            told = printable(exc) if isinstance(exc, FileError) else f"{printable(path)}: {printable(exc)}"
+            self.set_status(f"Cannot export {told}", error=True)
             return
         self.set_status(f"Exported {path}")
 

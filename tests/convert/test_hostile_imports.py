@@ -98,3 +98,38 @@ def test_converting_an_invalid_vxdl_is_refused(tmp_path):
     done = vxi("convert", str(path), str(tmp_path / "out.graphml"))
     assert done.returncode == 1 and "nothing converted" in done.stderr and "not a component" in done.stderr
     assert not (tmp_path / "out.graphml").exists()
+
+
+def test_what_an_import_has_no_place_for_is_listed_by_name(tmp_path):
+    graph = tmp_path / "extra.graphml"
+    graph.write_text(G.format('<key id="c" for="edge" attr.name="capacity" attr.type="double"/>'
+                              '<key id="w" for="node" attr.name="weight" attr.type="int"/>'
+                              '<key id="p" for="node" attr.name="ports" attr.type="string"/>'
+                              '<graph edgedefault="directed"><node id="a"><data key="w">3</data>'
+                              '<data key="p">p0,p1</data></node><node id="b"/>'
+                              '<edge source="a" target="b"><data key="c">NaN</data></edge></graph>'))
+    done = vxi("convert", str(graph), str(tmp_path / "g.vxdl"))
+    assert done.returncode == 0, done.stderr
+    for words in ("edge attribute 'capacity' (1)", "node attribute 'weight' (1)", "node attribute 'ports' (1)"):
+        assert words in done.stdout
+    assert "nothing dropped" not in done.stdout
+    request = tmp_path / "geni.rspec"
+    request.write_text(R.format(
+        '<node client_id="a" component_manager_id="urn:cm"><sliver_type name="raw-pc"><disk_image name="img"/>'
+        '</sliver_type><interface client_id="a:0"><ip address="10.0.0.1"/></interface><services/></node>'
+        '<node client_id="b"><interface client_id="b:0"/></node>'
+        + LINK.format("b:0", 'capacity="1000"').replace("</link>", '<link_type name="lan"/></link>')))
+    done = vxi("convert", str(request), str(tmp_path / "r.vxdl"))
+    assert done.returncode == 0, done.stderr
+    for words in ("<node> attribute 'component_manager_id'", "<sliver_type> element <disk_image>",
+                  "<interface> element <ip>", "<node> element <services>", "<link> element <link_type>"):
+        assert words in done.stdout
+    assert not read_file(tmp_path / "r.vxdl").errors
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".rspec"])
+def test_what_the_project_writes_comes_back_with_nothing_listed(tmp_path, suffix):
+    out = tmp_path / f"f4{suffix}"
+    assert vxi("convert", "examples/figure4.vxdl", str(out)).returncode == 0
+    back = vxi("convert", str(out), str(tmp_path / "back.vxdl"))
+    assert back.returncode == 0 and "nothing dropped" in back.stdout, back.stdout

@@ -140,3 +140,28 @@ def test_a_declined_or_damaged_autosave_is_dropped_with_a_message(make_window, d
     assert not make_window().offer_recovery()
     assert dialogs.errors and "0123.vxdl" in dialogs.errors[-1][1]
     assert not pending_recoveries(folder)
+
+
+def test_a_large_hostile_file_is_read_while_the_window_keeps_painting(make_window, dialogs, tmp_path):
+    # 20,000 duplicated elements: read on a worker thread, the window's timers still run, its input is blocked
+    # meanwhile, and the problems list makes 1,000 rows and says how many more there are
+    from PySide6.QtCore import QTimer
+
+    from widgets.problems import MAX_LISTED
+
+    path = tmp_path / "dups.vxdl"
+    path.write_text('<?xml version="1.0"?><description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure>'
+                    "<id>t</id>" + "<vNode><id>a</id></vNode>" * 20_000 + "</virtualInfrastructure></description>")
+    window = make_window()
+    seen = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: seen.append(window.isEnabled()))
+    timer.start(10)
+    assert window.open_path(str(path))
+    timer.stop()
+    assert seen and not any(seen), "the window's own timers did not run while the file was read"
+    assert window.isEnabled() and window.document.path == str(path)
+    tree = window.docks.problems.tree
+    assert tree.topLevelItemCount() == MAX_LISTED + 1
+    assert "18,999 more" in tree.topLevelItem(MAX_LISTED).text(3)
+    assert window.docks.problems.summary() == "19999 errors, 0 warnings"

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from backend.model import Cloud, Infrastructure, Lease, Node, validate_infrastructure
-from backend.model.rules import MAX_CLOUD_MEMBERS, MAX_EXPANDED_COMPONENTS
+from backend.model import Cloud, Infrastructure, Lease, Link, Node, validate_infrastructure
+from backend.model.rules import MAX_CLOUD_MEMBERS, MAX_DISTINCT_LEASES, MAX_EXPANDED_COMPONENTS
 from backend.model.timing import format_timestamp, parse_duration
 from tests.vxdl.helpers import vxi
 
@@ -93,3 +93,69 @@ def test_a_400_byte_file_with_a_billion_members_is_refused_before_embedding(tmp_
     assert done.returncode == 1 and "too-many-members" in done.stdout and "10,000" in done.stdout
     embedded = vxi("embed", "examples/figure6-substrate.vxdl", str(path), timeout=30)  # before: 5.6 GB in 26 s
     assert embedded.returncode == 2 and "too-many-members" in embedded.stderr
+
+
+def test_a_400_byte_group_all_to_all_is_refused_for_its_links_not_expanded(tmp_path):
+    # 3,000 members all to all are 4.5 million links: the embedding took 4.3 GB and over two minutes
+    path = tmp_path / "mesh.vxdl"
+    path.write_text(HEAD.replace("<description ", '<description xmlns:x="urn:vxi-designer:vxdl-ext:1" ').format(
+        lease="", more="<vArray><id>c</id><cardinality>3000</cardinality><vNode><id>m</id></vNode>"
+                       "<x:organisation>all-to-all</x:organisation></vArray>"))
+    assert path.stat().st_size < 450
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "too-many-links" in done.stdout and "4,498,500 links" in done.stdout
+    embedded = vxi("embed", "examples/figure6-substrate.vxdl", str(path), timeout=60)
+    assert embedded.returncode == 2 and "too-many-links" in embedded.stderr
+
+
+def test_links_between_groups_count_member_to_member():
+    vxi_model = Infrastructure(id="t")
+    for name in ("c", "d"):
+        vxi_model.components[name] = Cloud(name, cardinality=400)
+    vxi_model.links["l"] = Link("l", "c", "d")
+    assert "too-many-links" in codes(vxi_model)  # 160,000 pairs
+    vxi_model.components["d"].cardinality = 200
+    assert "too-many-links" not in codes(vxi_model)  # 80,000
+    ring = Cloud("r", cardinality=5, organisation="ring")
+    assert ring.internal_link_count() == len(list(ring.internal_pairs())) == 5
+    for organisation in ("all-to-all", "star", "chain", "ring", "none"):
+        for size in (0, 1, 2, 3, 7):
+            cloud = Cloud("x", cardinality=size, organisation=organisation)
+            assert cloud.internal_link_count() == len(list(cloud.internal_pairs())), (organisation, size)
+
+
+def test_the_largest_group_allowed_is_embedded_in_bounded_time(tmp_path):
+    # the node order of `best` scanned every remaining member per step: 10,000 members took 205 s
+    path = tmp_path / "cloud.vxdl"
+    path.write_text(HEAD.format(lease="", more=f"<vArray><id>c</id><cardinality>{MAX_CLOUD_MEMBERS}</cardinality>"
+                                               "<vNode><id>m</id></vNode></vArray>"))
+    assert vxi("validate", str(path)).returncode == 0
+    embedded = vxi("embed", "examples/figure1-substrate.vxdl", str(path), timeout=150)
+    assert embedded.returncode == 1 and "refused" in embedded.stdout and "Traceback" not in embedded.stderr
+
+
+def test_resources_with_too_many_different_leases_are_refused():
+    # every lease cuts the VXI's time and the embedding tabulates each member per stretch: 3,000 leases in a
+    # 700 kB file took 36 s, and 20,000 members would have taken gigabytes
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    vxi_model = Infrastructure(id="t", lease=Lease(start, 30 * 86400.0))
+    for i in range(MAX_DISTINCT_LEASES + 1):
+        vxi_model.components[f"n{i}"] = Node(f"n{i}", lease=Lease(start, 60.0 * (i + 1)))
+    found = [p for p in validate_infrastructure(vxi_model) if p.code == "too-many-leases"]
+    assert found and f"{MAX_DISTINCT_LEASES + 1:,} different leases" in found[0].message
+    vxi_model.components["n0"].lease = Lease(datetime(2026, 12, 1, tzinfo=timezone.utc), 120.0)  # the same as n1's
+    assert "too-many-leases" not in codes(vxi_model)
+
+
+def test_a_file_with_more_elements_than_the_limits_is_refused_before_its_model_is_built(tmp_path):
+    path = tmp_path / "many.vxdl"
+    path.write_text(HEAD.format(lease="", more="".join(f"<vNode><id>n{i}</id></vNode>"
+                                                       for i in range(MAX_EXPANDED_COMPONENTS + 1))))
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "too-many-components" in done.stdout and "not read further" in done.stdout
+    assert len(done.stdout.strip().splitlines()) == 1
+    shown = vxi("show", str(path))
+    assert shown.returncode == 0 and "problems: 1 errors" in shown.stdout
+    substrate = tmp_path / "hosts.vxdl"  # a substrate is not a VXI: its hosts are not limited
+    substrate.write_text(HEAD.format(lease="", more="".join(f"<vNode><id>h{i}</id></vNode>" for i in range(21_000))))
+    assert "too-many-components" not in vxi("show", "--substrate", str(substrate)).stdout

@@ -3,6 +3,7 @@ markers, themes readable, CSV and PNG export, and nothing plotted without real c
 
 import csv
 import os
+import stat
 import struct
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from backend.deploy.counters import CounterReading
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
+from backend.files import FileWriteError
 from backend.monitor.sampler import Sampler
 from backend.resources import examples_dir
 from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot
@@ -210,3 +212,24 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
     qtbot.waitUntil(lambda: len(plot._curves["ra"].getData()[0]) >= 3, timeout=5000)
     _, drawn = plot._curves["ra"].getData()
     assert 20e6 < sorted(drawn)[len(drawn) // 2] < 40e6  # the router forwards the 30 Mbit/s flow once
+
+
+def test_exports_are_atomic_follow_symlinks_and_refuse_special_files(qtbot, window, tmp_path):
+    _, plot, _ = window
+    plot.set_points("a1", [(0.0, 1e6), (1.0, 2e6)])
+    target = tmp_path / "real.csv"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    (tmp_path / "link.csv").symlink_to(target)
+    plot.export_csv(tmp_path / "link.csv")
+    assert (tmp_path / "link.csv").is_symlink() and target.read_text().startswith("time_s")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    plot.export_png(tmp_path / "plot.png", width=320)
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(FileWriteError, match="is a directory"):
+        plot.export_png(tmp_path / "dir.png")
+    with pytest.raises(FileWriteError, match="character device"):
+        (tmp_path / "null.csv").symlink_to("/dev/null")
+        plot.export_csv(tmp_path / "null.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.png", "link.csv", "null.csv", "plot.png", "real.csv"]

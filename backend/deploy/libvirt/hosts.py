@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from backend.files import FileError, atomic_write, read_regular
 from backend.model import Host
 
 _silenced = False
@@ -44,10 +45,19 @@ def host_file_path(folder: Path, host_id: str) -> Path:
 
 
 def write_host_file(path: Path, host: Host, extra: list[str] | None = None) -> str:
-    """Write a host file and return its test:/// URI."""
+    """Write a host file (atomically) and return its test:/// URI."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(host_file_xml(host, extra))
+    _write(path, host_file_xml(host, extra), host.id)
     return f"test://{path.resolve()}"
+
+
+def _write(path: Path, text: str, host_id: str) -> None:
+    from backend.deploy.base import DeployError
+
+    try:
+        atomic_write(path, text.encode())
+    except FileError as exc:
+        raise DeployError(f"host {host_id}: {exc}", host_id, "host file") from None
 
 
 def open_connection(uri: str, host_id: str):
@@ -74,13 +84,17 @@ def is_test_uri(uri: str) -> bool:
 
 def rewrite_host_file(path: Path, objects: list[str]) -> None:
     """Keep a host file's CPUs and memory and replace its saved networks and domains by `objects`,
-    so that a later process opening it sees what this one left (the test driver keeps nothing)."""
-    root = etree.fromstring(path.read_bytes())
+    so that a later process opening it sees what this one left (the test driver keeps nothing). The file is
+    read the safe way (a FIFO or device swapped in is refused, never read) and written atomically."""
+    from backend.deploy.base import DeployError
+
+    try:
+        root = etree.fromstring(read_regular(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (FileError, etree.XMLSyntaxError) as exc:
+        raise DeployError(f"host file {path}: cannot be read back: {exc}", None, "host file") from None
     for child in list(root):
         if child.tag in ("domain", "network"):
             root.remove(child)
     for item in objects:
         root.append(etree.fromstring(item.encode()))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(etree.tostring(root, pretty_print=True, encoding="unicode"))
-    tmp.replace(path)
+    _write(path, etree.tostring(root, pretty_print=True, encoding="unicode"), path.stem)
