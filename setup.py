@@ -12,9 +12,10 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 PACKAGES = find_packages(include=["backend", "backend.*", "designer", "designer.*", "widgets", "widgets.*"])
-# The repository keeps resources/ and examples/ at the top; installed, they are vxi_resources(.examples),
+# The repository keeps resources/, examples/ and docs/ at the top; installed, they are vxi_resources,
+# vxi_resources.examples and vxi_resources.manual (the manual's pages, for Help ▸ User manual),
 # read with importlib.resources (backend/resources.py).
-DATA = {"vxi_resources": "resources", "vxi_resources.examples": "examples"}
+DATA = {"vxi_resources": "resources", "vxi_resources.examples": "examples", "vxi_resources.manual": "docs"}
 PURE_NOTICE = ("vxi-designer: {reason}; installing in pure Python (VXDL reading is slower, nothing else "
                "changes)")
 

@@ -1,5 +1,6 @@
-"""The product's data files (XSD, icons, themes, examples, desktop files), installed as the package
-`vxi_resources` (the repository's `resources/` folder; `examples/` is its `examples` subpackage).
+"""The product's data files (XSD, icons, themes, examples, desktop files, the manual), installed as the package
+`vxi_resources` (the repository's `resources/` folder; `examples/` is its `examples` subpackage, `docs/` its
+`manual`).
 
 Everything reads them through `importlib.resources`, so the same code works from a checkout, an editable
 install and a wheel installed anywhere: never compute a path from the source tree."""
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 PACKAGE = "vxi_resources"
 EXAMPLES_PACKAGE = "vxi_resources.examples"
+MANUAL_PACKAGE = "vxi_resources.manual"
 
 
 def resource(*parts: str) -> Traversable:
@@ -33,12 +35,16 @@ def resource_path(*parts: str) -> Path:
     return node
 
 
+def _folder(package: str) -> Path:
+    node = resources.files(package)
+    if not isinstance(node, Path):
+        raise FileNotFoundError(f"{package} is not a folder on disk ({node!r})")
+    return node
+
+
 def examples_dir() -> Path:
     """The folder of the example VXDL files."""
-    node = resources.files(EXAMPLES_PACKAGE)
-    if not isinstance(node, Path):
-        raise FileNotFoundError(f"{EXAMPLES_PACKAGE} is not a folder on disk ({node!r})")
-    return node
+    return _folder(EXAMPLES_PACKAGE)
 
 
 def example(name: str) -> Path:
@@ -49,3 +55,8 @@ def example(name: str) -> Path:
 def examples() -> list[Path]:
     """Every example VXDL file, sorted by name."""
     return sorted(examples_dir().glob("*.vxdl"))
+
+
+def manual_page(name: str = "index.md") -> Path:
+    """A page of the manual (Markdown, with the pictures it shows beside it), e.g. manual_page("designer.md")."""
+    return _folder(MANUAL_PACKAGE) / name

@@ -163,8 +163,10 @@ def build(window) -> dict[str, QAction]:
 
     help_menu = bar.addMenu("&Help")
     a["shortcuts"] = _action(window, "&Keyboard shortcuts", window.show_shortcuts, QKeySequence("F1"))
+    a["manual"] = _action(window, "User &manual", lambda: window.show_manual())
     a["about"] = _action(window, "&About VXI Designer", window.show_about)
     help_menu.addAction(a["shortcuts"])
+    help_menu.addAction(a["manual"])
     help_menu.addAction(a["about"])
 
     toolbar = QToolBar("Main", window)

@@ -7,9 +7,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 import backend
+from backend.resources import manual_page
 
 LICENCE = "MIT"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "designer.md"  # in a checkout; a wheel has no manual
 
 
 def _keys(action: QAction) -> str:
@@ -111,16 +109,15 @@ class AboutDialog(QDialog):
         self.setWindowTitle("About VXI Designer")
         icon = QLabel()
         icon.setPixmap(window.windowIcon().pixmap(64, 64))
-        manual = (f"<a href='{QUrl.fromLocalFile(str(DOCS)).toString()}'>docs/designer.md</a>" if DOCS.is_file()
-                  else "<code>docs/designer.md</code> in the source")
         self.text = QLabel(
             f"<h3>VXI Designer {backend.__version__}</h3>"
             "<p>Draw, check, embed and deploy virtual infrastructures described in VXDL.</p>"
             f"<p>Licence: {LICENCE}</p>"
-            f"<p>Manual: {manual} (and the other pages of the manual beside it)</p>"
+            "<p>Manual: <a href='manual:index.md'>Help ▸ User manual</a>, installed with the program "
+            f"(Markdown pages in <code>{manual_page().parent}</code>)</p>"
             "<p>Keyboard shortcuts: Help ▸ Keyboard shortcuts (F1)</p>")
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setOpenExternalLinks(True)
+        self.text.linkActivated.connect(lambda link: window.show_manual(link.removeprefix("manual:")))
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         row = QHBoxLayout()

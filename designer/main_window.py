@@ -17,6 +17,7 @@ from designer.edit_names import plural
 from designer.editor import Editor
 from designer.help import AboutDialog, ShortcutsDialog
 from designer.image_export import ExportError, export_image
+from designer.manual import ManualWindow
 from designer.modal_dialogs import Dialogs
 from designer.preview.dock import install_preview
 from designer.reading import run_responsive
@@ -333,6 +334,12 @@ class MainWindow(QMainWindow):
     def show_about(self) -> AboutDialog:
         """Help ▸ About: name, version, licence, the manual."""
         return self._show_dialog("about", AboutDialog)
+
+    def show_manual(self, page: str = "index.md") -> ManualWindow:
+        """Help ▸ User manual: the installed manual's pages, opened at `page`."""
+        manual = self._show_dialog("manual", ManualWindow)
+        manual.show_page(page)
+        return manual
 
     def _show_dialog(self, key: str, make):
         dialog = self.dialogs_open.get(key)

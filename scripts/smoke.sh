@@ -1,17 +1,22 @@
 #!/bin/sh
 # The product as a user installs it: builds the wheel and the sdist, installs each into a fresh venv outside the
 # checkout and runs the commands from another directory:
-#   1. the wheel (compiled walk) on the Python given (default python3);
+#   1. the wheel (compiled walk) on the first Python given (default python3);
 #   2. the sdist with no C compiler (CC=false), on the oldest supported Python (3.10) when this machine has one,
 #      else on the same Python: the install must complete in pure Python, and the commands must behave the same;
 #      on that Python every module must import and the tests of the model, VXDL and the converters must pass
 #      (a quick set; SMOKE_TESTS names others).
+#   3. every further Python given (`make smoke-all`: each supported Python this machine has): the sdist installed
+#      with a compiler (pip builds the wheel, compiled walk, on that Python) and once more with CC=false; the
+#      commands run in both; every module imports and the quick tests pass, the walk compiled and pure alike.
 # Versions come from requirements.lock (PIP_CONSTRAINT); pip's cache keeps this quick. Usage:
-#   sh scripts/smoke.sh [PYTHON]
+#   sh scripts/smoke.sh [PYTHON [MORE_PYTHONS...]]
 set -e
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PYTHON=${1:-python3}
+[ $# -gt 0 ] && shift
+MORE_PYTHONS="$*"
 export PIP_CONSTRAINT="$ROOT/requirements.lock" PIP_BUILD_CONSTRAINT="$ROOT/requirements.lock" PIP_DISABLE_PIP_VERSION_CHECK=1
 WORK=$(mktemp -d /tmp/vxi-smoke.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -35,7 +40,8 @@ for needed in backend/vxdl/_walk.pyx resources/schema/vxdl-2.0.xsd examples/figu
     grep -q "/$needed\$" "$WORK/sdist.txt" || fail "the sdist lacks $needed"
 done
 for needed in vxi_resources/schema/vxdl-2.0.xsd vxi_resources/icons/vxi-designer.svg vxi_resources/themes/light.qss \
-        vxi_resources/examples/figure4.vxdl vxi_resources/desktop/vxi-designer.desktop backend/vxdl/_walk; do
+        vxi_resources/examples/figure4.vxdl vxi_resources/desktop/vxi-designer.desktop vxi_resources/manual/designer.md \
+        vxi_resources/manual/screenshots/designer-light.png backend/lab/lab.py backend/vxdl/_walk; do
     grep -q "$needed" "$WORK/wheel.txt" || fail "the wheel lacks $needed"
 done
 say "the sdist holds $(wc -l < "$WORK/sdist.txt") files, the wheel $(wc -l < "$WORK/wheel.txt")"
@@ -59,7 +65,44 @@ run_commands() {
     QT_QPA_PLATFORM=offscreen t "$venv/bin/vxi-designer" --export-image figure4.png figure4.vxdl > /dev/null
     test -s figure4.png || fail "$label: no image exported"
     test -s "$venv/share/man/man1/vxi-deploy.1" || fail "$label: no man pages in $venv/share/man/man1"
+    "$venv/bin/python" -c "from backend.resources import manual_page as m; assert m('designer.md').is_file(), m()" \
+        || fail "$label: no manual for Help ▸ User manual"
     cd "$ROOT"
+}
+
+# check_modules_and_tests VENV LABEL [ENV...]: in the venv, every module imports (a feature newer than its Python
+# fails here), then the checkout's tests of the model, VXDL reading and writing and the converters run: about two
+# minutes; SMOKE_TESTS="tests/model tests/vxdl tests/convert" runs all of those (about 13 minutes here).
+check_modules_and_tests() {
+    venv=$1 label=$2
+    shift 2
+    cd "$WORK"
+    QT_QPA_PLATFORM=offscreen "$venv/bin/python" - <<'PY' || fail "$label: a module does not import"
+import importlib, pkgutil
+import backend, designer, widgets
+names = [m.name for p in (backend, designer, widgets) for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")
+         if not m.name.endswith(".__main__")]  # a program, not a module: importing it runs it
+for name in names:
+    importlib.import_module(name)
+print(f"smoke: {len(names)} modules import")
+PY
+    "$venv/bin/pip" install -q --no-compile pytest pytest-qt pytest-timeout hypothesis > "$venv-test-deps.log" 2>&1 \
+        || { tail -20 "$venv-test-deps.log"; fail "$label: installing the test tools"; }
+    # The sdist's tests, run where no checkout is on sys.path: they test the package installed in the venv.
+    checks="$WORK/checks"
+    if [ ! -d "$checks" ]; then
+        mkdir "$checks"
+        tar -xzf "$sdist" -C "$checks" --strip-components=1 --wildcards '*/tests/*' '*/pyproject.toml'
+    fi
+    cd "$checks"
+    "$venv/bin/python" -c "import backend, sys; assert '$venv' in backend.__file__, backend.__file__" \
+        || fail "$label: the tests would not test the installed package"
+    # shellcheck disable=SC2086
+    env "$@" PYTHONDONTWRITEBYTECODE=1 QT_QPA_PLATFORM=offscreen "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+        -m "not root" $SMOKE_TESTS $EXTRA_TESTS > "$venv-tests.log" 2>&1 \
+        || { tail -30 "$venv-tests.log"; fail "$label: the tests on $("$venv/bin/python" --version)"; }
+    cd "$ROOT"
+    say "$label: $(tail -1 "$venv-tests.log" | tr -d '=') on $("$venv/bin/python" --version) [$(elapsed)]"
 }
 
 install_into() {  # install_into VENV PYTHON WHAT [ENV...]: a fresh venv with WHAT installed
@@ -88,26 +131,22 @@ install_into "$WORK/venv-sdist" "$PURE_PYTHON" "$sdist" CC=false CXX=false
 run_commands "$WORK/venv-sdist" sdist
 say "the sdist without a C compiler works on $("$PURE_PYTHON" --version) [$(elapsed)]"
 
-# The same Python imports every module (a feature newer than the oldest supported Python fails here), then runs
-# the checkout's tests of the model, VXDL reading and writing and the converters on it, in pure Python: about two
-# minutes; SMOKE_TESTS="tests/model tests/vxdl tests/convert" runs all of those (about 13 minutes here).
-cd "$WORK"
-QT_QPA_PLATFORM=offscreen "$WORK/venv-sdist/bin/python" - <<'PY' || fail "sdist: a module does not import"
-import importlib, pkgutil
-import backend, designer, widgets
-names = [m.name for p in (backend, designer, widgets) for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")
-         if not m.name.endswith(".__main__")]  # a program, not a module: importing it runs it
-for name in names:
-    importlib.import_module(name)
-print(f"smoke: {len(names)} modules import")
-PY
-cd "$ROOT"
-"$WORK/venv-sdist/bin/pip" install -q --no-compile pytest pytest-qt pytest-timeout hypothesis > "$WORK/test-deps.log" 2>&1 \
-    || { tail -20 "$WORK/test-deps.log"; fail "installing the test tools"; }
-# shellcheck disable=SC2086
-PYTHONDONTWRITEBYTECODE=1 QT_QPA_PLATFORM=offscreen VXI_PURE_WALK=1 "$WORK/venv-sdist/bin/python" -m pytest -q \
-    -p no:cacheprovider -m "not root" --deselect tests/vxdl/test_compiled_walk.py::test_the_compiled_walk_was_built \
-    $SMOKE_TESTS > "$WORK/tests.log" 2>&1 \
-    || { tail -30 "$WORK/tests.log"; fail "the tests on $("$PURE_PYTHON" --version)"; }
-say "$(tail -1 "$WORK/tests.log" | tr -d '=') on $("$PURE_PYTHON" --version) [$(elapsed)]"
+EXTRA_TESTS=
+check_modules_and_tests "$WORK/venv-sdist" sdist VXI_PURE_WALK=1 \
+    PYTEST_ADDOPTS="--deselect tests/vxdl/test_compiled_walk.py::test_the_compiled_walk_was_built"
+
+# The further Pythons: the sdist built on each with a compiler, then with none.
+for more in $MORE_PYTHONS; do
+    v=$("$more" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || fail "no Python at $more"
+    install_into "$WORK/venv-$v" "$more" "$sdist"
+    "$WORK/venv-$v/bin/vxi" --version | grep -q "compiled" || fail "$v: the sdist built no compiled walk"
+    run_commands "$WORK/venv-$v" "$v"
+    EXTRA_TESTS=tests/vxdl/test_compiled_walk.py
+    check_modules_and_tests "$WORK/venv-$v" "$v"
+    EXTRA_TESTS=
+    install_into "$WORK/venv-$v-pure" "$more" "$sdist" CC=false CXX=false
+    "$WORK/venv-$v-pure/bin/vxi" --version | grep -q "pure Python" || fail "$v: the sdist without a compiler is not pure"
+    run_commands "$WORK/venv-$v-pure" "$v-pure"
+    say "$v: the sdist with and without a C compiler works [$(elapsed)]"
+done
 say "passed in $(elapsed)"

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from backend import __version__
-from backend.resources import example, examples, resource, resource_path
+from backend.resources import example, examples, manual_page, resource, resource_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +20,15 @@ def test_every_resource_kind_is_reachable_as_package_data():
     assert resource_path("schema").is_dir()
     assert {p.name for p in examples()} >= {"figure4.vxdl", "figure1-substrate.vxdl", "figure6-vxi-a.vxdl"}
     assert example("figure4.vxdl").read_bytes().startswith(b"<?xml")
+    assert manual_page("designer.md").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_every_folder_of_code_is_a_package_the_wheel_carries():
+    """setup.py finds packages by their __init__.py: a folder without one is left out of the wheel (backend/lab
+    was, and every command that deploys failed to import once installed)."""
+    folders = {p.parent for package in ("backend", "designer", "widgets") for p in (ROOT / package).rglob("*.py")
+               if "__pycache__" not in p.parts}
+    assert not [str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").is_file()]
 
 
 def test_no_code_computes_a_resource_path_from_its_own_file():

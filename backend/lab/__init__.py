@@ -1,0 +1,1 @@
+"""The local multi-host lab (libvirtd daemons in network namespaces, an underlay switch) and real guests."""
