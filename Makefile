@@ -13,7 +13,7 @@ export PIP_BUILD_CONSTRAINT := $(CURDIR)/$(LOCK)
 # mkdocs-material 9.7 prints an advertisement for its successor on every build; the site's build stays quiet.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test lint bench system clean lock docs cli-docs smoke wheel
+.PHONY: run test lint bench system clean lock docs cli-docs smoke smoke-all wheel
 
 $(STAMP): pyproject.toml setup.py $(LOCK) backend/vxdl/_walk.pyx scripts/system-deps.sh
 	sh scripts/system-deps.sh
@@ -49,6 +49,13 @@ cli-docs: $(STAMP)
 
 smoke: $(STAMP)
 	sh scripts/smoke.sh $(BIN)/python
+
+# The smoke, then the sdist with and without a C compiler, the commands and the quick tests on every other
+# supported Python this machine has (scripts/supported-pythons.sh): not part of `make test` (about 4 minutes a
+# Python); docs/contributing.md gives the figures.
+smoke-all: $(STAMP)
+	sh scripts/smoke.sh $(BIN)/python $$(sh scripts/supported-pythons.sh 3.10 \
+		$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'))
 
 lock:
 	sh scripts/lock.sh

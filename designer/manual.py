@@ -7,10 +7,24 @@ window of their own, links between pages followed, pictures shown; web links ope
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from backend.resources import manual_page
+
+PICTURE_WIDTH = 760  # screenshots are taken at 1280 px: shown smaller, whole, without a sideways scroll
+
+
+class _Pages(QTextBrowser):
+    """A text browser that shows the manual's pictures at most PICTURE_WIDTH wide."""
+
+    def loadResource(self, kind: int, url: QUrl):
+        data = super().loadResource(kind, url)
+        if kind == QTextDocument.ResourceType.ImageResource.value and data is not None:
+            image = QImage.fromData(data) if not isinstance(data, QImage) else data
+            if image.width() > PICTURE_WIDTH:
+                return image.scaledToWidth(PICTURE_WIDTH, Qt.TransformationMode.SmoothTransformation)
+        return data
 
 
 class ManualWindow(QDialog):
@@ -19,7 +33,7 @@ class ManualWindow(QDialog):
     def __init__(self, window: QWidget, page: str = "index.md") -> None:
         super().__init__(window)
         self.setWindowTitle("VXI Designer manual")
-        self.browser = QTextBrowser()
+        self.browser = _Pages()
         self.browser.setOpenLinks(False)  # links between pages and to the web are sorted out in _follow
         self.browser.anchorClicked.connect(self._follow)
         self.browser.sourceChanged.connect(self._changed)
@@ -62,5 +76,5 @@ class ManualWindow(QDialog):
 
     def _changed(self, url: QUrl) -> None:
         self.where.setText(url.toLocalFile())
-        title = self.browser.documentTitle() or url.fileName()
+        title = self.browser.document().firstBlock().text() or url.fileName()  # the page's heading
         self.setWindowTitle(f"{title} — VXI Designer manual")
