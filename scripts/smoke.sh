@@ -88,17 +88,21 @@ print(f"smoke: {len(names)} modules import")
 PY
     "$venv/bin/pip" install -q --no-compile pytest pytest-qt pytest-timeout hypothesis > "$venv-test-deps.log" 2>&1 \
         || { tail -20 "$venv-test-deps.log"; fail "$label: installing the test tools"; }
-    # The sdist's tests, run where no checkout is on sys.path: they test the package installed in the venv.
+    # The sdist unpacked without its packages, so that the tests (and the example files they read) test the package
+    # installed in the venv; the corpus is the checkout's neighbour.
     checks="$WORK/checks"
     if [ ! -d "$checks" ]; then
         mkdir "$checks"
-        tar -xzf "$sdist" -C "$checks" --strip-components=1 --wildcards '*/tests/*' '*/pyproject.toml'
+        top=$(basename "$sdist" .tar.gz)
+        tar -xzf "$sdist" -C "$checks" --strip-components=1 --anchored --exclude="$top/backend" \
+            --exclude="$top/designer" --exclude="$top/widgets"
     fi
     cd "$checks"
     "$venv/bin/python" -c "import backend, sys; assert '$venv' in backend.__file__, backend.__file__" \
         || fail "$label: the tests would not test the installed package"
     # shellcheck disable=SC2086
-    env "$@" PYTHONDONTWRITEBYTECODE=1 QT_QPA_PLATFORM=offscreen "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    env "$@" VXI_CORPUS="$ROOT/../shared/corpus/vxdl2" PYTHONDONTWRITEBYTECODE=1 QT_QPA_PLATFORM=offscreen \
+        "$venv/bin/python" -m pytest -q -p no:cacheprovider \
         -m "not root" $SMOKE_TESTS $EXTRA_TESTS > "$venv-tests.log" 2>&1 \
         || { tail -30 "$venv-tests.log"; fail "$label: the tests on $("$venv/bin/python" --version)"; }
     cd "$ROOT"
