@@ -51,7 +51,7 @@ smoke: $(STAMP)
 	sh scripts/smoke.sh $(BIN)/python
 
 # The smoke, then the sdist with and without a C compiler, the commands and the quick tests on every other
-# supported Python this machine has (scripts/supported-pythons.sh): not part of `make test` (about 4 minutes a
+# supported Python this machine has (scripts/supported-pythons.sh): not part of `make test` (about 3 minutes a
 # Python); docs/contributing.md gives the figures.
 smoke-all: $(STAMP)
 	sh scripts/smoke.sh $(BIN)/python $$(sh scripts/supported-pythons.sh 3.10 \
