@@ -62,11 +62,16 @@ def build(window) -> dict[str, QAction]:
     a["fit_all"] = _action(window, "&Fit all", lambda: window.view.fit_all(), QKeySequence("F"))
     a["fit_selection"] = _action(window, "Fit &selection", lambda: window.view.fit_selection(),
                                  QKeySequence("Shift+F"))
-    a["zoom_in"] = _action(window, "Zoom &in", lambda: window.view.zoom_by(1.25), Key.ZoomIn)
-    a["zoom_out"] = _action(window, "Zoom &out", lambda: window.view.zoom_by(0.8), Key.ZoomOut)
+    a["zoom_in"] = _action(window, "Zoom &in", lambda: window.view.zoom_by(1.25),
+                           [QKeySequence(Key.ZoomIn), QKeySequence("Ctrl+=")])
+    a["zoom_out"] = _action(window, "Zoom &out", lambda: window.view.zoom_by(0.8),
+                            [QKeySequence(Key.ZoomOut), QKeySequence("Ctrl+-")])
+    a["zoom_100"] = _action(window, "&Actual size (100 %)", lambda: window.view.zoom_to(1.0), QKeySequence("Ctrl+0"))
+    a["link_labels"] = _action(window, "Link &labels", lambda on: window.view.set_link_labels(on), checkable=True)
+    a["link_labels"].setChecked(True)
     a["snap"] = _action(window, "Snap to &grid (Alt bypasses)", window.toggle_snap, checkable=True)
     a["snap"].setChecked(True)
-    for name in ("fit_all", "fit_selection", "zoom_in", "zoom_out", None, "snap"):
+    for name in ("fit_all", "fit_selection", "zoom_in", "zoom_out", "zoom_100", None, "link_labels", "snap"):
         view.addSeparator() if name is None else view.addAction(a[name])
     theme = view.addMenu("&Theme")
     group = QActionGroup(window)
