@@ -57,7 +57,7 @@ class PaintCounter:
         from PySide6.QtCore import QEvent, QObject
 
         class Filter(QObject):
-            def eventFilter(inner, obj, event):  # noqa: N805
+            def eventFilter(inner, obj, event):
                 if event.type() == QEvent.Type.Paint:
                     self.count += 1
                 return False

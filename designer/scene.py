@@ -16,11 +16,12 @@ from designer import layout
 from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
 from designer.items.component import SELECTED_Z
-from designer.items.link import LINK_Z
+from designer.items.link import HIT_WIDTH, LINK_Z
+from designer.items.tags import KIND, LABEL
 from designer.label_layout import LABELS_FROM, LabelLayout
 from designer.painting import draw_links, draw_simplified
-from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
 from designer.spatial import CLOUD as CLOUD_BIT
+from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
 from designer.tiles import grid_lines
 
 GRID = 20.0
@@ -173,8 +174,9 @@ class DesignScene(QGraphicsScene):
         self._selected.discard(item)
 
     def _room_for(self, item) -> None:
-        if not self.sceneRect().contains(item.sceneBoundingRect()):
-            self.setSceneRect(self.sceneRect().united(item.sceneBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)))
+        rect = item.sceneBoundingRect()
+        if not self.sceneRect().contains(rect):
+            self.setSceneRect(self.sceneRect().united(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)))
 
     def _add_link(self, ident: str) -> None:
         link = self.model.links[ident]
@@ -198,7 +200,7 @@ class DesignScene(QGraphicsScene):
         if item.badge_rect() is not None:
             self.labels.obstacle_changed(item.badge, None)
         self.index.remove_link(item)
-        self.update(item.boundingRect())
+        self.update(item.extent())
         if item.has_label():
             self.removeItem(item.label)
         self.removeItem(item)
@@ -317,7 +319,7 @@ class DesignScene(QGraphicsScene):
             return
         self.index.set_link(item, item.line, item.style())
         self.update(old)
-        self.update(item.boundingRect())
+        self.update(item.extent())
         self.labels.changed([item])
 
     def label_changed(self, owner) -> None:
@@ -340,7 +342,7 @@ class DesignScene(QGraphicsScene):
             if isinstance(item, LinkItem):
                 item.setZValue(SELECTED_Z if selected else LINK_Z)
                 self.index.set_link_flags(item, item.style())
-                self.update(item.boundingRect())
+                self.update(item.extent())
             elif isinstance(item, ComponentItem) and item.scene() is self:
                 item.setZValue(SELECTED_Z if selected else 0.0)
                 self.index.set_component_flags(item, self._component_flags(item))
@@ -510,9 +512,20 @@ class DesignScene(QGraphicsScene):
         """The simplified picture of `rect` (squares and hairlines: no labels, no ports) for an overview."""
         draw_simplified(painter, self.index, rect, self.colours)
 
+    def link_near(self, point: QPointF, tolerance: float) -> LinkItem | None:
+        """The link whose line passes nearest `point`, within `tolerance` scene units."""
+        row = self.index.link_at(point.x(), point.y(), tolerance)
+        return self.index.links.items[row] if row is not None else None
+
     def helpEvent(self, event) -> None:
         """Tooltips are made when asked (a design of thousands of items keeps no text for each)."""
-        for item in self.items(event.scenePos()):
+        items = [it for it in self.items(event.scenePos()) if it.data(KIND) != LABEL]
+        if not items:
+            views = self.views()
+            scale = views[0].transform().m11() if views else 1.0
+            link = self.link_near(event.scenePos(), max(HIT_WIDTH / 2, 4 / scale))
+            items = [link] if link is not None else []
+        for item in items:
             text = item.tooltip_text() if hasattr(item, "tooltip_text") else item.toolTip()
             if text:
                 QToolTip.showText(event.screenPos(), text, event.widget())

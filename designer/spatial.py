@@ -171,7 +171,8 @@ class SpatialIndex:
              links: list, lines: list[QLineF], link_flags: np.ndarray) -> None:
         """Load a whole scene at once (opening a design)."""
         self.components.bulk(components, comp_values, comp_flags)
-        self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX) for i, (x, y, _r) in enumerate(comp_values.tolist())}
+        self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
+                      for i, (x, y, _r) in enumerate(comp_values.tolist())}
         values = np.array([(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines]).reshape(-1, 4)
         self.links.bulk(links, values, link_flags)
         self.lines = dict(enumerate(lines))
@@ -211,6 +212,22 @@ class SpatialIndex:
                           for cx, cy in ((left, top), (right, top), (left, bottom), (right, bottom))])
         crosses = (sides.min(axis=0) <= 0) & (sides.max(axis=0) >= 0)
         return rows[crosses]
+
+    def link_at(self, x: float, y: float, tolerance: float) -> int | None:
+        """The row of the link whose line passes nearest (x, y), within `tolerance`; None when none does."""
+        data, _flags, alive = self.links.live()
+        x1, y1, x2, y2 = data[:, 0], data[:, 1], data[:, 2], data[:, 3]
+        rows = np.flatnonzero(alive & (np.minimum(x1, x2) - tolerance <= x) & (np.maximum(x1, x2) + tolerance >= x)
+                              & (np.minimum(y1, y2) - tolerance <= y) & (np.maximum(y1, y2) + tolerance >= y))
+        if not len(rows):
+            return None
+        x1, y1, x2, y2 = x1[rows], y1[rows], x2[rows], y2[rows]
+        dx, dy = x2 - x1, y2 - y1
+        length_sq = np.maximum(dx * dx + dy * dy, 1e-12)
+        t = np.clip(((x - x1) * dx + (y - y1) * dy) / length_sq, 0.0, 1.0)
+        distance = np.hypot(x1 + t * dx - x, y1 + t * dy - y)
+        best = int(np.argmin(distance))
+        return int(rows[best]) if distance[best] <= tolerance else None
 
     def link_rows_with_middle_in(self, rect: QRectF) -> np.ndarray:
         """Rows of the links whose middle lies in `rect`."""

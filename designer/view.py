@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QMenu
 
 from designer.context_menu import build_menu
 from designer.inline_rename import InlineRename
 from designer.items import ComponentItem, LinkItem
+from designer.items.link import HIT_WIDTH
 from designer.items.ports import PortItem
 from designer.items.tags import KIND, LABEL, MODEL_ID
 from designer.label_layout import LABELS_FROM
@@ -176,7 +177,7 @@ class DesignView(QGraphicsView):
         """Show the selected items (everything when nothing is selected)."""
         rect = QRectF()
         for item in self.scene().selectedItems():
-            rect = rect.united(item.sceneBoundingRect())
+            rect = rect.united(_extent(item))
         self.fit_rect(rect) if not rect.isNull() else self.fit_all()
 
     def centre_on_id(self, ident: str) -> bool:
@@ -185,7 +186,7 @@ class DesignView(QGraphicsView):
         if item is None:
             return False
         self.scene().select_ids([ident])
-        self.centerOn(item.sceneBoundingRect().center())
+        self.centerOn(_extent(item).center())
         return True
 
     # ----- labels -----
@@ -334,16 +335,27 @@ class DesignView(QGraphicsView):
         return ("link", link.ident) if link is not None else (None, None)
 
     def _link_near(self, pos: QPoint) -> LinkItem | None:
-        """The link passing nearest a viewport point, within CLICK_SLACK pixels."""
-        area = QRect(pos - QPoint(CLICK_SLACK, CLICK_SLACK), pos + QPoint(CLICK_SLACK, CLICK_SLACK))
-        best, best_distance = None, float("inf")
-        for item in self.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if isinstance(item, LinkItem):
-                line = QLineF(QPointF(self.mapFromScene(item.line.p1())), QPointF(self.mapFromScene(item.line.p2())))
-                distance = _distance_to_segment(QPointF(pos), line)
-                if distance <= CLICK_SLACK and distance < best_distance:
-                    best, best_distance = item, distance
-        return best
+        """The link passing nearest a viewport point: on its line, or within CLICK_SLACK pixels."""
+        scene = self.scene()
+        if not hasattr(scene, "link_near"):
+            return None
+        return scene.link_near(self.mapToScene(pos), max(HIT_WIDTH / 2, CLICK_SLACK / self.zoom()))
+
+    def _select_links_in_band(self) -> None:
+        """Links crossing the rubber band join the selection (the scene's own index does not hold links)."""
+        band = self.rubberBandRect()
+        scene = self.scene()
+        if band.isEmpty() or not hasattr(scene, "index"):
+            return
+        rows = scene.index.link_rows_in(self.mapToScene(band).boundingRect(), pad=0.0)
+        items = [scene.index.links.items[r] for r in rows.tolist()]
+        fresh = [item for item in items if not item.isSelected()]
+        if fresh:
+            scene.blockSignals(True)
+            for item in fresh:
+                item.setSelected(True)
+            scene.blockSignals(False)
+            scene.selectionChanged.emit()
 
     # ----- pointer -----
     def keyPressEvent(self, event) -> None:
@@ -435,6 +447,7 @@ class DesignView(QGraphicsView):
         alt = Qt.KeyboardModifier.AltModifier
         self.scene().snap_bypass = bool(event.modifiers() & alt) or self._alt_at_press
         super().mouseMoveEvent(event)
+        self._select_links_in_band()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -523,12 +536,6 @@ class DesignView(QGraphicsView):
         menu.deleteLater()
 
 
-def _distance_to_segment(point: QPointF, line: QLineF) -> float:
-    """Pixels from `point` to the segment `line`."""
-    dx, dy = line.dx(), line.dy()
-    length_sq = dx * dx + dy * dy
-    if length_sq < 1e-9:
-        return QLineF(point, line.p1()).length()
-    t = ((point.x() - line.x1()) * dx + (point.y() - line.y1()) * dy) / length_sq
-    t = max(0.0, min(1.0, t))
-    return QLineF(point, QPointF(line.x1() + t * dx, line.y1() + t * dy)).length()
+def _extent(item) -> QRectF:
+    """The scene area an item shows (a link's line: its item has no bounding rectangle of its own)."""
+    return item.extent() if isinstance(item, LinkItem) else item.sceneBoundingRect()

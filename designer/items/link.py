@@ -1,9 +1,9 @@
-"""The scene item of a link: where the link runs, what selects it, its QoS label and problem badge.
+"""The scene item of a link: where the link runs, its selection, its QoS label and problem badge, its tags.
 
-The item itself paints nothing: the scene draws every link in one pass (`designer/painting.py`) from its
-spatial index, which finds the links that cross the exposed area exactly (a long diagonal link does not
-cost a paint call wherever its bounding box reaches). The item keeps the selection, the hit shape and the
-tags."""
+The item paints nothing and has an empty bounding rectangle, so Qt's own index never holds it: the scene
+draws every link in one pass (`designer/painting.py`) from its spatial index, which also finds the link under
+the pointer, exactly along its line (a long diagonal link would otherwise be a candidate everywhere its
+bounding box reaches, in every paint and every hit test)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ HIT_WIDTH = 10.0
 LINK_Z = -1.0
 ONE_WAY, PROVISIONED, IDLE, SELECTED = 1, 2, 4, 8  # style bits of a link, as the painter reads them
 _MARGIN = max(ARROW, HIT_WIDTH / 2) + 1
+_NOWHERE = QRectF()
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
@@ -163,7 +164,6 @@ class LinkItem(BadgeHolder, QGraphicsItem):
             gap2 = 0.0 if port2 else min(END_GAP, length / 3)
             x1, y1, x2, y2 = x1 + ux * gap1, y1 + uy * gap1, x2 - ux * gap2, y2 - uy * gap2
         old = self._rect
-        self.prepareGeometryChange()
         self.line = QLineF(x1, y1, x2, y2)
         self._shape = None
         self._rect = QRectF(min(x1, x2) - _MARGIN, min(y1, y2) - _MARGIN,
@@ -179,8 +179,12 @@ class LinkItem(BadgeHolder, QGraphicsItem):
             return None
         return QRectF(self.badge_offset.x() - 9, self.badge_offset.y() - 9, 18, 18)
 
+    def extent(self) -> QRectF:
+        """The scene area the drawn link covers (its line with the arrowhead and selection halo)."""
+        return QRectF(self._rect)
+
     def boundingRect(self) -> QRectF:
-        return self._rect
+        return _NOWHERE
 
     def shape(self) -> QPainterPath:
         if self._shape is None:
