@@ -1,9 +1,17 @@
-"""Embedding benchmark: the real corpus workload, the WX100 online workload, and small instances
-against the ILP. Seeded; prints tables; asserts nothing.
+"""Embedding benchmark: online workloads (Virne's WX100 as published, the former gnm workload, fat-tree data
+centres), small instances against the ILP, and the real corpus. Seeded; prints tables; asserts nothing.
 
-    .venv/bin/python bench/embed_bench.py            # everything (tens of minutes)
-    .venv/bin/python bench/embed_bench.py --quick    # one seed, 300 requests per run, a few ILP cases
-    .venv/bin/python bench/embed_bench.py --part wx100 --loads 80 --seeds 0 1111 2222
+    .venv/bin/python bench/embed_bench.py --workload virne-wx100 --rate 0.16
+    .venv/bin/python bench/embed_bench.py --workload fat-tree-16 --rate 0.5 --requests 1000
+    .venv/bin/python bench/embed_bench.py --part small --cases 100
+    .venv/bin/python bench/embed_bench.py --part corpus
+
+Online runs: requests in arrival order, one host per virtual node (the literature's rule), each request
+through Session.submit (compiled, embedded, checked by the independent checker, explained when refused);
+departures are forgotten before each arrival. Time per request is that whole call. Memory is the peak
+resident size of the process that ran it (one fresh process per run: interpreter, libraries, workload and
+embedding together). Revenue = CPU + bandwidth; cost = CPU + bandwidth x hops (bandwidth in Mbit/s, once per
+link); LRC = sum of revenue x lifetime / sum of cost x lifetime (Virne's definitions).
 """
 
 from __future__ import annotations
@@ -11,79 +19,58 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import random
+import os
+import platform
+import resource
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
-
-import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.embedding import ALGORITHMS, check, embed
-from backend.model import Host, Infrastructure, Lease, Link, Node, PhysicalLink, Quantity, Substrate
+from backend.embedding import (
+    ALGORITHMS,
+    Embedder,
+    Session,
+    check,
+    embed,
+    verify,
+    workloads,
+)
+from backend.model import Infrastructure, Lease, Substrate
 
 CORPUS = Path("/work/shared/corpus/vxdl2")
-ONLINE = ("greedy", "grc", "best")
-RATES = {20: 0.04, 40: 0.08, 80: 0.16}
+ONLINE = ("grc", "nrm", "greedy", "best")
+WORKLOADS = ("virne-wx100", "gnm", "fat-tree-16", "fat-tree-32")
 CAUSES = (("anchor site missing", "no host of substrate"), ("node bigger than any host at its site", "is that big"),
           ("host full at the time", "left then"), ("anchored parts together", "together"),
           ("link bandwidth or latency", "link '"))
 
 
 # ----- instances -----
-def wx_substrate(seed: int, n: int = 100, m: int = 500) -> Substrate:
-    """gnm_random_graph(n, m) resampled until connected; CPU and bandwidth uniform integers 50-100."""
-    rng = random.Random(seed)
-    while True:
-        graph = nx.gnm_random_graph(n, m, seed=rng.randrange(2**31))
-        if nx.is_connected(graph):
-            break
-    sub = Substrate(id=f"wx{n}-{seed}")
-    for v in graph.nodes:
-        sub.hosts[f"n{v}"] = Host(f"n{v}", cores=Quantity.simple("count", rng.randint(50, 100)))
-    for u, v in graph.edges:
-        bw = Quantity.simple("bandwidth", rng.randint(50, 100), "Mbps")
-        sub.links[f"e{u}-{v}"] = PhysicalLink(f"e{u}-{v}", f"n{u}", f"n{v}", forward=bw, reverse=bw,
-                                              latency=Quantity.simple("latency", 1, "ms"))
-    return sub
-
-
-def wx_requests(seed: int, count: int, rate: float, lifetime: float = 500.0, min_nodes: int = 2,
-                max_nodes: int = 10, cpu: int = 20, bw: int = 50) -> list[Infrastructure]:
-    """Poisson arrivals, exponential lifetimes; 2-10 nodes linked with probability 0.5 (connected)."""
-    rng = random.Random(seed + 7)
-    t = 0.0
-    out = []
-    for i in range(count):
-        t += rng.expovariate(rate)
-        life = rng.expovariate(1.0 / lifetime)
-        n = rng.randint(min_nodes, max_nodes)
-        while True:
-            graph = nx.gnp_random_graph(n, 0.5, seed=rng.randrange(2**31))
-            if nx.is_connected(graph):
-                break
-        vxi = Infrastructure(id=f"r{i}", lease=Lease(datetime.fromtimestamp(t, UTC), life))
-        for v in graph.nodes:
-            vxi.components[f"v{v}"] = Node(f"v{v}", cores=Quantity.simple("count", rng.randint(0, cpu)))
-        for u, v in graph.edges:
-            q = Quantity.simple("bandwidth", rng.randint(0, bw), "Mbps")
-            vxi.links[f"v{u}-v{v}"] = Link(f"v{u}-v{v}", f"v{u}", f"v{v}", forward=q, reverse=q)
-        out.append(vxi)
-    return out
+def instance(workload: str, seed: int, count: int, rate: float) -> tuple[Substrate, list[Infrastructure]]:
+    """The substrate and requests of a workload."""
+    if workload == "virne-wx100":
+        return workloads.virne_substrate(seed), workloads.virne_requests(seed, count, rate)
+    if workload == "gnm":
+        return workloads.gnm_substrate(seed), workloads.gnm_requests(seed, count, rate)
+    if workload.startswith("fat-tree-"):
+        return workloads.fat_tree(int(workload.rsplit("-", 1)[1]), seed), workloads.dc_requests(seed, count, rate)
+    raise SystemExit(f"unknown workload {workload!r} (known: {', '.join(WORKLOADS)})")
 
 
 # ----- metrics -----
-def revenue_cost(vxi: Infrastructure, result) -> tuple[float, float]:
-    """Literature definitions: revenue = CPU + bandwidth; cost = CPU + bandwidth x hops (bandwidth in Mbit/s,
-    counted once per link as in the undirected model)."""
+def revenue_cost(vxi: Infrastructure, result) -> tuple[float, float, float]:
+    """(revenue, cost, routing cost): revenue = CPU + bandwidth; cost = CPU + bandwidth x hops; routing cost =
+    bandwidth x hops (bandwidth in Mbit/s, counted once per link as in the undirected model)."""
     cpu = sum(c.cores.demand() or 0 for c in vxi.components.values() if getattr(c, "cores", None))
     bws = {lid: (lk.forward.demand() or 0) / 1e6 for lid, lk in vxi.links.items()}
-    revenue = cpu + sum(bws.values())
-    cost = cpu + sum(bws[lid] * len(result.links[lid].path) for lid in bws)
-    return revenue, cost
+    routing = sum(bws[lid] * len(result.links[lid].path) for lid in bws)
+    return cpu + sum(bws.values()), cpu + routing, routing
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -94,33 +81,116 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(math.ceil(q * len(ordered))) - 1)]
 
 
-def run_online(sub: Substrate, reqs: list[Infrastructure], algorithm: str, **options) -> dict:
-    """Embed in arrival order; acceptance, LRC, LAR, time per request, checker violations."""
-    mapping = embed(sub, reqs, algorithm, colocate=False, **options)  # embed() runs the checker itself
-    violations = check(sub, reqs, mapping, distinct_hosts=True)
-    rev_life = cost_life = 0.0
-    accepted = 0
-    for vxi, result in zip(reqs, mapping.requests, strict=True):
+def run_online(workload: str, seed: int, count: int, rate: float, algorithm: str) -> dict:
+    """One online run (in its own process): acceptance, LRC, time per request, hops, memory."""
+    sub, reqs = instance(workload, seed, count, rate)
+    session = Session(sub, algorithm, colocate=False)
+    times, rev_life, cost_life, accepted, hops, vlinks = [], 0.0, 0.0, 0, 0, 0
+    for vxi in reqs:
+        session.expire(vxi.lease.start.timestamp())
+        result = session.submit(vxi)  # raises InfeasibleMappingError on any violation
+        times.append(result.seconds)
         if result.accepted:
             accepted += 1
-            revenue, cost = revenue_cost(vxi, result)
+            revenue, cost, _ = revenue_cost(vxi, result)
             rev_life += revenue * vxi.lease.duration
             cost_life += cost * vxi.lease.duration
-    horizon = reqs[-1].lease.start.timestamp() - reqs[0].lease.start.timestamp()
-    times = [r.seconds for r in mapping.requests]
-    return {"acceptance": accepted / len(reqs), "lrc": rev_life / cost_life if cost_life else 0.0,
-            "lar": rev_life / horizon if horizon else 0.0, "mean_ms": 1e3 * statistics.mean(times),
-            "p95_ms": 1e3 * percentile(times, 0.95), "max_ms": 1e3 * max(times), "violations": len(violations)}
+            hops += sum(len(lp.path) for lp in result.links.values())
+            vlinks += len(result.links)
+    return {"workload": workload, "seed": seed, "rate": rate, "algorithm": algorithm, "requests": count,
+            "hosts": sum(1 for h in sub.hosts.values() if (h.cores.demand() or 0) > 0), "links": len(sub.links),
+            "acceptance": accepted / len(reqs), "lrc": rev_life / cost_life if cost_life else 0.0,
+            "hops": hops / vlinks if vlinks else 0.0, "mean_ms": 1e3 * statistics.mean(times),
+            "p95_ms": 1e3 * percentile(times, 0.95), "max_ms": 1e3 * max(times),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_fresh_process(function, *args):
+    """Run function(*args) in a new interpreter (so that its peak memory is its own)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 # ----- parts -----
+def part_online(workload: str, rates: list[float], seeds: list[int], count: int, algorithms: list[str],
+                rows: list[dict]) -> None:
+    """Each algorithm on each rate, averaged over the seeds."""
+    print(f"\nOnline: {workload}, {count} requests per run, seeds {seeds}, one host per virtual node")
+    print(f"{'rate':>6} {'algorithm':<8} {'accept %':>9} {'LRC':>6} {'hops':>5} {'mean ms':>8} {'p95 ms':>8} "
+          f"{'max ms':>8} {'peak MB':>8}")
+    for rate in rates:
+        for alg in algorithms:
+            runs = [in_fresh_process(run_online, workload, seed, count, rate, alg) for seed in seeds]
+            rows += runs
+            avg = {k: statistics.mean(r[k] for r in runs) for k in ("acceptance", "lrc", "hops", "mean_ms", "p95_ms")}
+            print(f"{rate:>6g} {alg:<8} {100 * avg['acceptance']:>9.1f} {avg['lrc']:>6.3f} {avg['hops']:>5.2f} "
+                  f"{avg['mean_ms']:>8.1f} {avg['p95_ms']:>8.1f} {max(r['max_ms'] for r in runs):>8.0f} "
+                  f"{max(r['peak_mb'] for r in runs):>8.0f}", flush=True)
+
+
+def part_small(algorithms: list[str], cases: int, seed: int, rows: list[dict]) -> None:
+    """Small instances (15 hosts, 30 links, a 3-5-node probe on a substrate loaded by 20 requests of 2-4 nodes),
+    each algorithm against the ILP's optimum; `best` without its ILP fallback."""
+    import random
+
+    print(f"\nSmall instances vs the ILP: {cases} cases, 15 hosts / 30 links, a probe of 3-5 nodes on a substrate "
+          "preloaded by 20 requests of 2-4 nodes (placed by best); best runs without its ILP fallback")
+    rng = random.Random(seed)
+    stats = {alg: {"routing": [], "total": [], "false": 0, "below": 0, "ms": []} for alg in algorithms}
+    feasible = 0
+    for _case in range(cases):
+        sub = workloads.gnm_substrate(rng.randrange(10**6), n=15, m=30)
+        load = workloads.gnm_requests(rng.randrange(10**6), 20, 1.0, lifetime=1e9, min_nodes=2, max_nodes=4)
+        probe = workloads.gnm_requests(rng.randrange(10**6), 1, 1.0, lifetime=1.0, min_nodes=3, max_nodes=5)[0]
+        probe.lease = Lease(load[-1].lease.start, 1.0)
+        probe.id = "probe"
+        preload = embed(sub, load, "best", colocate=False)
+        kept = [(v, r) for v, r in zip(load, preload.requests, strict=True) if r.accepted]
+        optimal = _probe_after(sub, kept, probe, "ilp")[0]
+        feasible += optimal.accepted
+        for alg in algorithms:
+            mine, seconds = _probe_after(sub, kept, probe, alg, ilp_fallback=False)
+            stats[alg]["ms"].append(1e3 * seconds)
+            if optimal.accepted and not mine.accepted:
+                stats[alg]["false"] += 1
+            if optimal.accepted and mine.accepted:
+                _, total_opt, routing_opt = revenue_cost(probe, optimal)
+                _, total_mine, routing_mine = revenue_cost(probe, mine)
+                stats[alg]["routing"].append((routing_mine - routing_opt) / routing_opt if routing_opt else 0.0)
+                stats[alg]["total"].append((total_mine - total_opt) / total_opt if total_opt else 0.0)
+                stats[alg]["below"] += routing_mine < routing_opt - 1e-6
+    print(f"   the ILP embeds {feasible} of {cases} probes")
+    print(f"{'algorithm':<10} {'routing gap % mean':>18} {'max':>6} {'total gap % mean':>16} {'max':>6} "
+          f"{'false refusals':>15} {'below optimum':>14} {'mean ms':>8}")
+    for alg in algorithms:
+        s = stats[alg]
+        routing, total = s["routing"] or [0.0], s["total"] or [0.0]
+        rows.append({"part": "small", "algorithm": alg, "cases": cases, "feasible": feasible,
+                     "routing_gap_mean": statistics.mean(routing), "routing_gap_max": max(routing),
+                     "total_gap_mean": statistics.mean(total), "total_gap_max": max(total),
+                     "false_refusals": s["false"], "below": s["below"], "mean_ms": statistics.mean(s["ms"])})
+        print(f"{alg:<10} {100 * statistics.mean(routing):>18.2f} {100 * max(routing):>6.1f} "
+              f"{100 * statistics.mean(total):>16.2f} {100 * max(total):>6.1f} {s['false']:>15} {s['below']:>14} "
+              f"{statistics.mean(s['ms']):>8.1f}")
+
+
+def _probe_after(sub, kept, probe, alg, **options):
+    """Book the preloaded placements, then place the probe with `alg` (checked); (result, seconds)."""
+    emb = Embedder(sub, alg, colocate=False, time_limit=60.0, **options)
+    for vxi, result in kept:
+        emb.load(vxi, result)
+    result = emb.place(probe)
+    verify(sub, [v for v, _ in kept] + [probe], emb.mapping(), distinct_hosts=True)
+    return result, result.seconds
+
+
 def part_corpus(algorithms: list[str]) -> None:
     """The 100 corpus requests on physical/0.xml, all anchored, all one lease."""
     from backend.vxdl import read_file
 
     sub = read_file(CORPUS / "physical" / "0.xml", role="substrate").model
     reqs = [read_file(CORPUS / "virtual" / f"{i}.xml").model for i in range(100)]
-    print("\n(1) Real workload: corpus physical/0.xml (12 hosts, 66 links) + virtual/0..99 (anchored, one lease)")
+    print("\nReal workload: corpus physical/0.xml (12 hosts, 66 links) + virtual/0..99 (anchored, one lease)")
     print(f"{'algorithm':<10} {'accepted':>8} {'revenue':>9} {'cost':>9} {'ms/req':>8} {'violations':>10}")
     causes: dict[str, dict[str, int]] = {alg: {} for alg in algorithms}
     for alg in algorithms:
@@ -131,7 +201,7 @@ def part_corpus(algorithms: list[str]) -> None:
         rev = cost = 0.0
         for vxi, r in zip(reqs, mapping.requests, strict=True):
             if r.accepted:
-                a, b = revenue_cost(vxi, r)
+                a, b, _ = revenue_cost(vxi, r)
                 rev, cost = rev + a, cost + b
         ok = sum(r.accepted for r in mapping.requests)
         for r in mapping.requests:
@@ -139,103 +209,45 @@ def part_corpus(algorithms: list[str]) -> None:
                 cause = next((name for name, words in CAUSES if words in r.reason), "other")
                 causes[alg][cause] = causes[alg].get(cause, 0) + 1
         print(f"{alg:<10} {ok:>8} {rev:>9.1f} {cost:>9.1f} {1e3 * wall / len(reqs):>8.2f} {len(violations):>10}")
-    anchored = sum(1 for i in range(100) for c in reqs[i].components.values() if c.location == "8")
-    print(f"   ({anchored} nodes are anchored at location '8', which no host has: those requests can never fit)")
     for alg, found in causes.items():
         ranked = sorted(found.items(), key=lambda item: -item[1])
         print(f"   refusals of {alg}: " + ", ".join(f"{n} {name}" for name, n in ranked))
 
 
-def part_wx100(algorithms: list[str], loads: list[int], seeds: list[int], count: int) -> None:
-    """The WX100 online workload at the given loads."""
-    print(f"\n(2) WX100: gnm(100, 500) connected, {count} requests per run, lifetime 500, seeds {seeds}, "
-          "one host per virtual node (the literature's rule)")
-    print(f"{'load':>4} {'algorithm':<10} {'accept %':>9} {'LRC':>6} {'LAR':>8} {'mean ms':>8} {'p95 ms':>8} "
-          f"{'max ms':>8} {'viol.':>6}")
-    for load in loads:
-        for alg in algorithms:
-            rows = [run_online(wx_substrate(seed), wx_requests(seed, count, RATES[load]), alg) for seed in seeds]
-            avg = {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
-            print(f"{load:>4} {alg:<10} {100 * avg['acceptance']:>9.1f} {avg['lrc']:>6.3f} {avg['lar']:>8.1f} "
-                  f"{avg['mean_ms']:>8.2f} {avg['p95_ms']:>8.2f} {max(r['max_ms'] for r in rows):>8.1f} "
-                  f"{sum(r['violations'] for r in rows):>6}")
-            sys.stdout.flush()
-
-
-def part_small(algorithms: list[str], cases: int, seed: int) -> None:
-    """Small instances (15 hosts, requests of 2-4 nodes) on a partly loaded substrate, versus the ILP."""
-    print(f"\n(3) Small instances vs the ILP: {cases} cases, 15 hosts / 30 links, a probe of 3-5 nodes on a "
-          "substrate preloaded by 20 requests of 2-4 nodes (placed by 'best')")
-    rng = random.Random(seed)
-    stats = {alg: {"gap": [], "false": 0, "worse": 0, "below": 0} for alg in algorithms}
-    feasible = 0
-    for _case in range(cases):
-        sub = wx_substrate(rng.randrange(10**6), n=15, m=30)
-        load = wx_requests(rng.randrange(10**6), 20, 1.0, lifetime=1e9, min_nodes=2, max_nodes=4)
-        probe = wx_requests(rng.randrange(10**6), 1, 1.0, lifetime=1.0, min_nodes=3, max_nodes=5)[0]
-        probe.lease = Lease(load[-1].lease.start, 1.0)
-        probe.id = "probe"
-        preload = embed(sub, load, "best", colocate=False)
-        kept = [(v, r) for v, r in zip(load, preload.requests, strict=True) if r.accepted]
-        results = {alg: _probe_after(sub, kept, probe, alg).requests[-1] for alg in algorithms}
-        optimal = results.get("ilp") or _probe_after(sub, kept, probe, "ilp").requests[-1]
-        feasible += optimal.accepted
-        for alg, mine in results.items():
-            if optimal.accepted and not mine.accepted:
-                stats[alg]["false"] += 1
-            if optimal.accepted and mine.accepted:
-                c_opt = revenue_cost(probe, optimal)[1]
-                c_mine = revenue_cost(probe, mine)[1]
-                stats[alg]["gap"].append((c_mine - c_opt) / c_opt if c_opt else 0.0)
-                if c_mine < c_opt - 1e-6:
-                    stats[alg]["below"] += 1
-    print(f"   the ILP embeds {feasible} of {cases} probes")
-    print(f"{'algorithm':<10} {'mean gap %':>10} {'max gap %':>9} {'false refusals':>15} {'below optimum':>14}")
-    for alg in algorithms:
-        s = stats[alg]
-        gaps = s["gap"] or [0.0]
-        print(f"{alg:<10} {100 * statistics.mean(gaps):>10.1f} {100 * max(gaps):>9.1f} {s['false']:>15} "
-              f"{s['below']:>14}")
-
-
-def _probe_after(sub, kept, probe, alg):
-    """Book the preloaded placements, then place the probe with `alg` (checked)."""
-    from backend.embedding import Embedder, verify
-
-    emb = Embedder(sub, alg, colocate=False, time_limit=60.0)
-    for vxi, result in kept:
-        emb.load(vxi, result)
-    emb.place(probe)
-    mapping = emb.mapping()
-    verify(sub, [v for v, _ in kept] + [probe], mapping, distinct_hosts=True)
-    return mapping
+def machine() -> str:
+    """CPU model, cores and the load average at the start (the machine may be shared)."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    load = os.getloadavg()
+    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options and run the parts asked for."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one seed, 300 requests, 10 small cases")
-    parser.add_argument("--part", choices=("corpus", "wx100", "small", "all"), default="all")
-    parser.add_argument("--seeds", type=int, nargs="+", default=None)
-    parser.add_argument("--loads", type=int, nargs="+", default=[20, 40, 80], choices=sorted(RATES))
-    parser.add_argument("--requests", type=int, default=None, help="requests per WX100 run (1000)")
-    parser.add_argument("--cases", type=int, default=None, help="small instances (40)")
+    parser.add_argument("--workload", choices=WORKLOADS, help="an online workload")
+    parser.add_argument("--rate", type=float, nargs="+", default=[0.16], help="arrivals per time unit")
+    parser.add_argument("--part", choices=("small", "corpus"), help="small instances vs the ILP, or the corpus")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1111, 2222])
+    parser.add_argument("--requests", type=int, default=1000, help="requests per online run")
+    parser.add_argument("--cases", type=int, default=100, help="small instances")
     parser.add_argument("--algorithms", nargs="+", default=None, choices=ALGORITHMS)
-    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--json", help="also write every run's figures to this file")
     args = parser.parse_args(argv)
-    seeds = args.seeds or ([0] if args.quick else [0, 1111, 2222])
-    count = args.requests or (300 if args.quick else 1000)
-    cases = args.cases or (10 if args.quick else 40)
-    online = [a for a in (args.algorithms or ONLINE) if a != "ilp"]
-    print(f"embed_bench: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, seeds {seeds}")
-    if args.part in ("corpus", "all"):
+    if not args.workload and not args.part:
+        parser.error("give --workload or --part")
+    print(f"embed_bench: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}")
+    rows: list[dict] = []
+    if args.workload:
+        algorithms = [a for a in (args.algorithms or ONLINE) if a != "ilp"]
+        part_online(args.workload, args.rate, args.seeds, args.requests, algorithms, rows)
+    if args.part == "small":
+        part_small([a for a in (args.algorithms or ONLINE) if a != "ilp"], args.cases, args.seeds[0], rows)
+    if args.part == "corpus":
         part_corpus(args.algorithms or list(ALGORITHMS))
-    if args.part in ("wx100", "all"):
-        part_wx100(online, args.loads, seeds, count)
-    if args.part in ("small", "all"):
-        part_small(args.algorithms or list(ALGORITHMS), cases, seeds[0])
     if args.json:
-        Path(args.json).write_text(json.dumps({"seeds": seeds}))
+        Path(args.json).write_text(json.dumps({"machine": machine(), "runs": rows}, indent=1))
     return 0
 
 

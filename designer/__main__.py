@@ -24,7 +24,9 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from designer.app import make_application
 
     make_application(theme="light" if theme == "auto" else theme)
-    from backend.vxdl import VxdlFileError, read_file
+    from backend.files import FileError
+    from backend.model.printable import printable
+    from backend.vxdl import read_file
     from designer.appearance import scene_colours
     from designer.document import fill_positions
     from designer.image_export import ExportError, export_image
@@ -32,22 +34,26 @@ def export_headless(path: str, out: str, theme: str) -> int:
 
     try:
         result = read_file(path)
-    except (VxdlFileError, OSError) as exc:
-        print(f"vxi-designer: {path}: {exc}", file=sys.stderr)
+    except FileError as exc:
+        print(f"vxi-designer: {exc}", file=sys.stderr)
         return 1
     for problem in result.problems:
         print(problem.format(), file=sys.stderr)
+    if result.model is None:
+        print(f"vxi-designer: {printable(path)}: no VXI could be read, nothing to draw (run vxi validate)",
+              file=sys.stderr)
+        return 1
     fill_positions(result.model)
     scene = DesignScene(result.model, scene_colours())
     scene.set_problems(result.problems)  # the reader has already added the model's own problems
     try:
         export_image(scene, out, result.model.id)
-    except (ExportError, OSError) as exc:
-        print(f"vxi-designer: {exc}", file=sys.stderr)
+    except ExportError as exc:
+        print(f"vxi-designer: {printable(exc)}", file=sys.stderr)
         return 1
     finally:
         scene.detach()
-    print(out)
+    print(printable(out))
     return 0
 
 

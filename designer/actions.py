@@ -1,11 +1,32 @@
-"""Menus, toolbar actions and shortcuts of the main window."""
+"""Menus, toolbar actions and shortcuts of the main window.
+
+The toolbar shows an icon (resources/icons/actions/*.svg, in the theme's colours) and a short fixed text for
+each action; what Undo and Redo would do goes to their tooltips and menu entries, so the toolbar never changes
+width. Help ▸ Keyboard shortcuts lists the shortcuts of these actions (designer/help.py).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+
+from designer import resources
+from designer.appearance import scene_colours
 
 Key = QKeySequence.StandardKey
+
+# action name -> (icon file in resources/icons/actions, fixed text on the toolbar)
+TOOLBAR = {
+    "new": ("new", "New"), "open": ("open", "Open"), "save": ("save", "Save"), "undo": ("undo", "Undo"),
+    "redo": ("redo", "Redo"), "tool_select": ("select", "Select"), "tool_link": ("link", "Link"),
+    "fit_all": ("fit", "Fit"), "auto_layout": ("layout", "Layout"), "export": ("export", "Export"),
+    "properties": ("properties", "Properties"),
+}
+ICON_ONLY = ("new", "open", "save", "export", "properties")  # well known by their icons; text in the tooltip
+TOOLBAR_ORDER = ("new", "open", "save", None, "undo", "redo", None, "tool_select", "tool_link", None, "fit_all",
+                 "auto_layout", "export", None, "properties")
+DOCK_SHORTCUTS = {"timeline": "Ctrl+T", "problems": "Ctrl+Shift+M", "inspector": "Ctrl+I"}
 
 
 def _action(window: QMainWindow, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
@@ -21,9 +42,29 @@ def _action(window: QMainWindow, text: str, slot, shortcut=None, checkable: bool
     return action
 
 
+def tooltip(action: QAction, text: str | None = None) -> str:
+    """`text` (or the action's text) with its shortcut: 'Undo Rename C to D (Ctrl+Z)'."""
+    words = (text or action.text()).replace("&", "").removesuffix("…")
+    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    return f"{words} ({keys})" if keys else words
+
+
+def refresh_icons(window) -> None:
+    """Draw the toolbar icons in the colours of the theme in force."""
+    colours = scene_colours()
+    for name, (icon, _text) in TOOLBAR.items():
+        action = window.actions_by_name.get(name)
+        if action is not None:
+            action.setIcon(resources.icon(f"actions/{icon}", colours))
+    app_icon = resources.ICONS / "vxi-designer.svg"
+    if app_icon.is_file():
+        window.setWindowIcon(QIcon(str(app_icon)))
+
+
 def build(window) -> dict[str, QAction]:
     """Create every action, menu and the toolbar of `window` (a MainWindow); returns the actions by name."""
     a: dict[str, QAction] = {}
+    window.actions_by_name = a
     bar = window.menuBar()
     file = bar.addMenu("&File")
     a["new"] = _action(window, "&New VXI", window.new_vxi, Key.New)
@@ -55,7 +96,10 @@ def build(window) -> dict[str, QAction]:
                           [QKeySequence(Key.Delete), QKeySequence("Backspace")])
     a["select_all"] = _action(window, "Select &all", window.select_all, Key.SelectAll)
     a["find"] = _action(window, "&Find by id…", window.focus_find, Key.Find)
-    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find"):
+    a["properties"] = _action(window, "VXI &properties…", window.show_document_properties,
+                              QKeySequence("Alt+Return"))
+    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find",
+                 None, "properties"):
         edit.addSeparator() if name is None else edit.addAction(a[name])
 
     view = bar.addMenu("&View")
@@ -83,8 +127,16 @@ def build(window) -> dict[str, QAction]:
         theme.addAction(act)
         a[f"theme_{mode}"] = act
     view.addSeparator()
-    for dock in window.docks.docks.values():
-        view.addAction(dock.toggleViewAction())
+    for key, dock in window.docks.docks.items():
+        act = _action(window, dock.windowTitle(), lambda _=False, k=key: window.docks.toggle_dock(k),
+                      DOCK_SHORTCUTS.get(key), checkable=True)
+        act.setChecked(not dock.isHidden())
+        dock.visibilityChanged.connect(lambda _v, act=act, dock=dock: act.setChecked(dock.isVisible()))
+        view.addAction(act)
+        a[f"dock_{key}"] = act
+    view.addSeparator()
+    a["reset_layout"] = _action(window, "&Reset layout", window.reset_layout)
+    view.addAction(a["reset_layout"])
 
     arrange = bar.addMenu("&Arrange")
     for how, label in (("left", "Align &left"), ("hcenter", "Align &centre"), ("right", "Align &right"),
@@ -101,18 +153,42 @@ def build(window) -> dict[str, QAction]:
     arrange.addAction(a["auto_layout"])
 
     tools = QActionGroup(window)
-    a["tool_select"] = _action(window, "Select", lambda: window.set_tool("select"), QKeySequence("S"), True)
-    a["tool_link"] = _action(window, "Link", lambda: window.set_tool("link"), QKeySequence("L"), True)
+    a["tool_select"] = _action(window, "Select tool", lambda: window.set_tool("select"), QKeySequence("S"), True)
+    a["tool_link"] = _action(window, "Link tool", lambda: window.set_tool("link"), QKeySequence("L"), True)
     a["tool_select"].setChecked(True)
+    tools_menu = bar.addMenu("&Tools")
     for name in ("tool_select", "tool_link"):
         tools.addAction(a[name])
-    a["tool_link"].setToolTip("Draw links: drag from an item or a router port to another (L)")
+        tools_menu.addAction(a[name])
+    tips = {"tool_link": "Draw links: drag from an item or a router port to another",
+            "tool_select": "Select, move and edit", "properties": "VXI properties: id, owner, lease, periods",
+            "new": "New VXI", "open": "Open a VXDL file", "save": "Save",
+            "fit_all": "Show the whole design", "auto_layout": "Lay the design out again",
+            "export": "Export an image of the design"}
 
-    toolbar = window.addToolBar("Main")
+    help_menu = bar.addMenu("&Help")
+    a["shortcuts"] = _action(window, "&Keyboard shortcuts", window.show_shortcuts, QKeySequence("F1"))
+    a["about"] = _action(window, "&About VXI Designer", window.show_about)
+    help_menu.addAction(a["shortcuts"])
+    help_menu.addAction(a["about"])
+
+    toolbar = QToolBar("Main", window)
     toolbar.setObjectName("toolbar-main")
-    for name in ("new", "open", "save", None, "undo", "redo", None, "tool_select", "tool_link", None,
-                 "fit_all", "auto_layout", "export"):
-        toolbar.addSeparator() if name is None else toolbar.addAction(a[name])
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    toolbar.setIconSize(QSize(20, 20))
+    window.addToolBar(toolbar)
+    for name in TOOLBAR_ORDER:
+        if name is None:
+            toolbar.addSeparator()
+            continue
+        action = a[name]
+        action.setIconText(TOOLBAR[name][1])
+        action.setToolTip(tooltip(action, tips.get(name)))
+        toolbar.addAction(action)
+        if name in ICON_ONLY:
+            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     toolbar.addSeparator()
     toolbar.addWidget(window.find_box)
+    window.main_toolbar = toolbar
+    refresh_icons(window)
     return a

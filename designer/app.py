@@ -1,4 +1,6 @@
-"""The application: QApplication, theme that follows the system, the qasync event loop."""
+"""The application: QApplication, theme that follows the system, and running the asyncio loop on Qt's
+(qasync, designer/loop.py) on which the designer's background work runs as tasks and libvirt's events arrive
+(libvirtaio)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from designer import gc_guard
+from designer import loop as designer_loop
 from designer.appearance import apply_theme
 
 
@@ -35,37 +38,47 @@ def _follow_system(app: QApplication) -> None:
             widget.set_theme("auto")
 
 
-def run(path: str | None = None, theme: str = "auto") -> int:
-    """Show a main window (opening `path`) and run the asyncio-integrated Qt loop until it closes."""
+def start(path: str | None = None, theme: str = "auto"):
+    """Make the application, its asyncio loop (not running yet) and a shown main window opening `path`;
+    returns (loop, window, a future done when the window has closed)."""
     import qasync
 
     from designer.main_window import MainWindow
 
     app = make_application(theme=theme)
-    app.setQuitOnLastWindowClosed(False)  # the coroutine below ends the loop when the window has closed
-    window = MainWindow()
+    app.setQuitOnLastWindowClosed(False)  # the loop ends when the window has closed (see run)
+    loop = designer_loop.use(qasync.QEventLoop(app))
+    window = MainWindow()  # run mode registers libvirt's events on the loop before any connection opens
     if theme != "auto":
         window.theme_mode = theme
         window.actions_by_name[f"theme_{theme}"].setChecked(True)
-    state: dict = {"closed": False, "event": None}
-
-    def on_closed() -> None:
-        state["closed"] = True
-        if state["event"] is not None:
-            state["event"].set()
-
-    window.closed.connect(on_closed)
+    closed = loop.create_future()
+    window.closed.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
     if not window.offer_recovery() and path:  # a crashed session's work is offered first, file or not
         window.open_path(path, ask=False)
+    return loop, window, closed
 
-    async def until_closed() -> None:
-        state["event"] = asyncio.Event()
-        if not state["closed"]:
-            await state["event"].wait()
 
+def run(path: str | None = None, theme: str = "auto") -> int:
+    """Show a main window (opening `path`) and run the asyncio loop on Qt's until it closes."""
+    loop, _window, closed = start(path, theme)
     try:
-        qasync.run(until_closed())
-    except (asyncio.CancelledError, RuntimeError):  # the loop stopped first (the session is over anyway)
+        loop.run_until_complete(closed)
+    except RuntimeError:  # the loop stopped first (the session is over anyway)
         pass
+    finish(loop)
     return 0
+
+
+def finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the tasks still pending (libvirt's timers, an embedding) and close the loop."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        try:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        except RuntimeError:
+            pass
+    loop.close()

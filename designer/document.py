@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from backend.files import FileError, atomic_write, read_json
 from backend.model import Infrastructure, Substrate
 from designer.layout import auto_layout
 
@@ -50,8 +51,10 @@ def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
             meta.unlink(missing_ok=True)
             continue
         try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            info = read_json(meta)
+        except FileError:
+            info = {}
+        if not isinstance(info, dict):
             info = {}
         found.append(Recovery(data_file, info.get("original"), info.get("saved_at", "")))
     return found
@@ -93,9 +96,12 @@ class Document(QObject):
     @classmethod
     def open(cls, path: str, **kwargs) -> Document:
         """Read a VXDL file; its problems are kept to be listed (VxdlFileError when unreadable)."""
-        from backend.vxdl import read_file
+        from backend.vxdl import VxdlFileError, read_file
 
         result = read_file(path)
+        if result.model is None:
+            first = result.errors[0].message if result.errors else "nothing could be read"
+            raise VxdlFileError(str(path), f"no VXI could be read: {first}")
         fill_positions(result.model)
         return cls(result.model, str(path), result.problems, **kwargs)
 
@@ -131,7 +137,7 @@ class Document(QObject):
         self.folder.mkdir(parents=True, exist_ok=True)
         write_file(self.model, self.recovery_file)
         meta = {"original": self.path, "saved_at": _now()}
-        self.recovery_file.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+        atomic_write(self.recovery_file.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
         return True
 
     def discard_recovery(self) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QGuiApplication
 from backend.model import ModelError, Router
 from designer import layout
 from designer.clipboard import Snippet, paste_macro, snippet_from_vxdl, snippet_of, snippet_to_vxdl
+from designer.edit_names import describe_edit, plural
 from designer.factory import kinds_for, new_component, new_link
 from designer.undo import AddComponent, AddLink, Move, Rename, SetProperties, Update, delete_macro, macro
 
@@ -96,7 +97,8 @@ class Editor(QObject):
         except ModelError as exc:  # the model has the last word
             self.message.emit(str(exc))
             return None
-        self.message.emit(f"Linked {source} → {destination}")
+        arrow = "→" if getattr(link, "one_way", False) else "↔"
+        self.message.emit(f"Linked {source} {arrow} {destination}")
         return link.id
 
     # ----- moving -----
@@ -154,7 +156,9 @@ class Editor(QObject):
             return False
         self.clipboard = self._snippet(comps)
         self._publish(self.clipboard)
-        self.message.emit(f"Copied {len(comps)} item{'s' if len(comps) != 1 else ''}")
+        links = len(self.clipboard.links)
+        self.message.emit(f"Copied {plural(len(comps), 'component')}"
+                          + (f" and {plural(links, 'link')}" if links else ""))
         return True
 
     def _publish(self, snippet: Snippet) -> None:
@@ -219,7 +223,9 @@ class Editor(QObject):
     def _check_fields(self, ids: list[str], values: dict) -> None:
         """Refuse unknown fields before anything changes (a half-applied step would corrupt undo)."""
         for ident in ids:
-            target = self.model.components.get(ident) or self.model.links.get(ident) or self.model
+            target = self.model.components.get(ident) or self.model.links.get(ident)
+            if target is None:
+                raise ModelError(f"there is no component or link '{ident}'")
             for name in values:
                 if not hasattr(target, name):
                     raise ModelError(f"'{ident}' has no field '{name}'")
@@ -228,17 +234,15 @@ class Editor(QObject):
         """Set fields on every id in one undo step (the inspector's edits); False when refused."""
         values = dict(values)
         new_id = values.pop("id", None)
-        step = macro(f"Edit {', '.join(list(values) or ['id'])} of {len(ids)} item{'s' if len(ids) != 1 else ''}")
         model = self.model
+        rename = new_id is not None and len(ids) == 1 and new_id != ids[0]
+        step = macro(describe_edit(model, ids, {**values, **({"id": new_id} if rename else {})}))
         try:
             self._check_fields(ids, values)
-            for ident in ids:
-                if ident in model.components or ident in model.links:
-                    if values:
-                        Update(model, ident, values, step)
-                elif values:
-                    SetProperties(model, values, step)
-            if new_id is not None and len(ids) == 1 and new_id != ids[0]:
+            if values:
+                for ident in ids:
+                    Update(model, ident, values, step)
+            if rename:
                 if new_id in model.components or new_id in model.links:
                     raise ModelError(f"id '{new_id}' is already used")
                 if not hasattr(model, "rename"):
@@ -251,3 +255,53 @@ class Editor(QObject):
             self.message.emit(str(exc))
             return False
         return True
+
+    def edit_document(self, values: dict) -> bool:
+        """Set fields of the VXI or substrate itself (id, description, owner, users, lease, ...) as one step."""
+        model = self.model
+        if "id" in values and not str(values["id"] or "").strip():
+            self.message.emit("The id needs at least one character")
+            return False
+        changed = {k: v for k, v in values.items() if getattr(model, k, object()) != v}
+        if not changed:
+            return False
+        try:
+            self.push(SetProperties(model, changed))
+        except ModelError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    def set_periods(self, change) -> bool:
+        """Apply a PeriodsChange (the new periods, renames and removals) as one step: links' values for a
+        renamed period follow its new name, those of a removed period go (and come back on undo)."""
+        model = self.model
+        if not hasattr(model, "periods"):
+            self.message.emit("A substrate has no periods")
+            return False
+        names = [p.name for p in change.periods]
+        if len(set(names)) != len(names) or not all(n.strip() for n in names):
+            self.message.emit("Each period needs a name of its own")
+            return False
+        if change.periods == model.periods:
+            return False
+        step = macro(change.text or "Edit periods")
+        SetProperties(model, {"periods": change.periods}, step)
+        for link in model.links.values():
+            touched = {n for n in link.periods if n in change.renamed or n in change.removed}
+            if not touched:
+                continue
+            periods = {change.renamed.get(n, n): config for n, config in link.periods.items()
+                       if n not in change.removed}
+            Update(model, link.id, {"periods": periods}, step)
+        self.push(step)
+        return True
+
+    def set_link_activity(self, link_id: str, period: str, active: bool) -> bool:
+        """Make a link active or idle during a period (one step)."""
+        link = self.model.links.get(link_id)
+        if link is None or not hasattr(link, "periods_with_activity"):
+            return False
+        if link.idle_in(period) != active:
+            return False
+        return self.edit([link_id], {"periods": link.periods_with_activity(period, active)})

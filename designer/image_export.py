@@ -1,13 +1,16 @@
-"""PNG and SVG pictures of a design scene (also headless, with no window shown)."""
+"""PNG and SVG pictures of a design scene (also headless, with no window shown), written atomically through
+backend.files like every other file the project writes."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QRectF, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
+
+from backend.files import FileWriteError, atomic_write, resolve_target
 
 MAX_PIXELS = 48_000_000
 
@@ -22,6 +25,10 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ExportError(f"{path}: choose a .png or .svg file name")
+    try:
+        resolve_target(path)  # a directory, a device or a special file is refused before drawing anything
+    except FileWriteError as exc:
+        raise ExportError(str(exc)) from None
     detail = scene.detail
     scene.set_zoom(1.0)
     selected = scene.selectedItems()
@@ -31,7 +38,10 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
         rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if rect.isEmpty():
             rect = QRectF(0, 0, 200, 120)
-        (_svg if suffix == ".svg" else _png)(scene, path, rect, title)
+        data = (_svg if suffix == ".svg" else _png)(scene, path, rect, title)
+        atomic_write(path, data)
+    except FileWriteError as exc:
+        raise ExportError(str(exc)) from None
     finally:
         for item in selected:
             item.setSelected(True)
@@ -39,28 +49,29 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     return path
 
 
-def _svg(scene, path: Path, rect: QRectF, title: str) -> None:
+def _svg(scene, path: Path, rect: QRectF, title: str) -> bytes:
     width, height = math.ceil(rect.width()), math.ceil(rect.height())
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
+    generator.setOutputDevice(buffer)
     generator.setSize(QSize(width, height))
     generator.setViewBox(QRect(0, 0, width, height))
     generator.setTitle(title)
     generator.setDescription("Drawn by VXI Designer")
     painter = QPainter()
     if not painter.begin(generator):
-        raise ExportError(f"{path}: cannot write here")
+        raise ExportError(f"{path}: the picture could not be drawn")
     scene.vector_icons = True
     try:
         scene.render(painter, QRectF(0, 0, width, height), rect)
     finally:
         scene.vector_icons = False
         painter.end()
-    if not path.exists():
-        raise ExportError(f"{path}: cannot write here")
+    return bytes(buffer.data())
 
 
-def _png(scene, path: Path, rect: QRectF, title: str) -> None:
+def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
     ratio = 2.0
     while rect.width() * rect.height() * ratio * ratio > MAX_PIXELS and ratio > 0.25:
         ratio /= 2
@@ -74,5 +85,10 @@ def _png(scene, path: Path, rect: QRectF, title: str) -> None:
     scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     painter.end()
     image.setText("Title", title)
-    if not image.save(str(path), "PNG"):
-        raise ExportError(f"{path}: cannot write here")
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise ExportError(f"{path}: the picture could not be encoded as PNG")
+    buffer.close()
+    return bytes(data)

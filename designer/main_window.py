@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMainWindow
+from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QMainWindow, QToolButton, QWidget
 
 from backend.model import Infrastructure, Substrate
 from designer import actions
 from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
 from designer.document import AUTOSAVE_MS, Document, pending_recoveries
+from designer.edit_names import plural
 from designer.editor import Editor
+from designer.help import AboutDialog, ShortcutsDialog
 from designer.image_export import ExportError, export_image
 from designer.modal_dialogs import Dialogs
 from designer.preview.dock import install_preview
@@ -43,12 +45,28 @@ class MainWindow(QMainWindow):
         self.docks = Docks(self, self.view)
         self.find_box = QLineEdit()
         self.find_box.setPlaceholderText("Find id (Ctrl+F)")
+        self.find_box.setAccessibleName("Find by id")
         self.find_box.setClearButtonEnabled(True)
-        self.find_box.setMaximumWidth(220)
+        self.find_box.setMaximumWidth(150)
         self.find_box.returnPressed.connect(self.find)
-        self.status_counts, self.status_zoom, self.status_problems = QLabel(), QLabel(), QLabel()
-        for label in (self.status_problems, self.status_counts, self.status_zoom):
-            self.statusBar().addPermanentWidget(label)
+        self.status_problems = QToolButton()
+        self.status_problems.setAutoRaise(True)
+        self.status_problems.setToolTip("Show the problems (Ctrl+Shift+M)")
+        self.status_problems.clicked.connect(lambda: self.docks.toggle_dock("problems"))
+        self.status_timeline = QToolButton()
+        self.status_timeline.setAutoRaise(True)
+        self.status_timeline.setText("Lease timeline")
+        self.status_timeline.setToolTip("Show the lease timeline and its periods (Ctrl+T)")
+        self.status_timeline.clicked.connect(lambda: self.docks.toggle_dock("timeline"))
+        self.status_counts, self.status_zoom = QLabel(), QLabel()
+        for widget in (self.status_problems, self.status_timeline, self.status_counts, self.status_zoom):
+            self.statusBar().addPermanentWidget(widget)
+        for button, key in ((self.status_problems, "problems"), (self.status_timeline, "timeline")):
+            button.setCheckable(True)
+            button.clicked.connect(lambda _on, b=button, k=key: b.setChecked(self.docks.docks[k].isVisible()))
+            self.docks.docks[key].visibilityChanged.connect(lambda _v, b=button, k=key: b.setChecked(
+                self.docks.docks[k].isVisible()))
+        self.dialogs_open: dict[str, QWidget] = {}
         self.document: Document | None = None
         self.scene: DesignScene | None = None
         self.editor: Editor | None = None
@@ -59,6 +77,8 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         self.preview = install_preview(self)
         self.run_controller = install_run_mode(self)
+        self._help_last()
+        self.docks.arrange(self.settings)
 
     # ----- document -----
     def _new_document(self, model, path: str | None = None, problems=None) -> Document:
@@ -86,8 +106,12 @@ class MainWindow(QMainWindow):
         kind = "substrate" if isinstance(doc.model, Substrate) else "VXI"
         self.setWindowTitle(f"{doc.display_name()}[*] ({kind}) — VXI Designer")
         self.setWindowModified(doc.dirty)
-        counts = f"{len(doc.model.components)} components, {len(doc.model.links)} links"
+        element = "host" if isinstance(doc.model, Substrate) else "component"
+        counts = f"{plural(len(doc.model.components), element)}, {plural(len(doc.model.links), 'link')}"
         self.status_counts.setText(counts)
+        properties = self.actions_by_name.get("properties")
+        if properties is not None:
+            properties.setText(f"{kind[0].upper()}{kind[1:]} &properties…")
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved work; False when the user cancels."""
@@ -130,8 +154,9 @@ class MainWindow(QMainWindow):
         self.set_document(document)
         self._remember_recent(path)
         if document.read_problems:
-            self.docks.docks["problems"].raise_()
-            self.statusBar().showMessage(f"{path} opened with {len(document.read_problems)} problem(s)", 8000)
+            self.docks.show_dock("problems")
+            count = plural(len(document.read_problems), "problem")
+            self.statusBar().showMessage(f"{path} opened with {count}", 8000)
         return True
 
     def save(self) -> bool:
@@ -260,6 +285,44 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
         return True
 
+    def _help_last(self) -> None:
+        """Keep the Help menu last in the menu bar (menus added by run mode come before it)."""
+        bar = self.menuBar()
+        entry = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if entry is not None:
+            bar.removeAction(entry)
+            bar.addAction(entry)
+
+    def show_document_properties(self) -> None:
+        """Show the VXI's (or substrate's) own fields in the inspector: nothing selected, inspector in front."""
+        self.scene.select_ids([])
+        self.docks.show_dock("inspector")
+        field = self.docks.inspector.editor("id")
+        if field is not None:
+            field.line.setFocus()
+            field.line.selectAll()
+
+    def reset_layout(self) -> None:
+        """Put the docks back where they start (View ▸ Reset layout)."""
+        self.docks.default_layout()
+        self.statusBar().showMessage("Docks back in their first places", 4000)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help ▸ Keyboard shortcuts: the shortcuts of every action, generated from the actions."""
+        return self._show_dialog("shortcuts", ShortcutsDialog)
+
+    def show_about(self) -> AboutDialog:
+        """Help ▸ About: name, version, licence, the manual."""
+        return self._show_dialog("about", AboutDialog)
+
+    def _show_dialog(self, key: str, make):
+        dialog = self.dialogs_open.get(key)
+        if dialog is None:
+            dialog = self.dialogs_open[key] = make(self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
     def set_tool(self, tool: str) -> None:
         """Select or link tool."""
         self.view.tool = tool
@@ -276,6 +339,7 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), mode)
         self.theme_mode = mode
         self.scene.set_colours(scene_colours())
+        actions.refresh_icons(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -283,6 +347,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if self.maybe_save():
+            self.docks.save(self.settings)
+            for dialog in self.dialogs_open.values():
+                dialog.close()
             self.preview.panel.shutdown()
             self.document.close()
             self.wiring.timer.stop()

@@ -6,6 +6,8 @@ import copy
 
 from PySide6.QtGui import QUndoCommand
 
+from designer.edit_names import describe_document_edit, describe_edit, name_list, plural
+
 
 class Macro(QUndoCommand):
     """Several commands run as one undo step (kept in Python, in order; undone in reverse)."""
@@ -36,7 +38,8 @@ class AddComponent(Step):
     """Add a component or host."""
 
     def __init__(self, model, component, index: int | None = None, parent: Macro | None = None) -> None:
-        super().__init__(f"Add {component.kind} {component.id}", parent)
+        kind = "provisioned host" if getattr(component, "provisioned", False) else component.kind.replace("_", " ")
+        super().__init__(f"Add {kind} {component.id}", parent)
         self.model, self.component, self.index = model, copy.deepcopy(component), index
 
     def redo(self) -> None:
@@ -66,7 +69,8 @@ class AddLink(Step):
     """Add a link (or physical link)."""
 
     def __init__(self, model, link, parent: Macro | None = None) -> None:
-        super().__init__(f"Link {link.source} → {link.destination}", parent)
+        arrow = "→" if getattr(link, "one_way", False) else "↔"
+        super().__init__(f"Link {link.source} {arrow} {link.destination}", parent)
         self.model, self.link = model, copy.deepcopy(link)
 
     def redo(self) -> None:
@@ -80,7 +84,8 @@ class RemoveLink(Step):
     """Remove a link; undo restores it."""
 
     def __init__(self, model, ident: str, parent: Macro | None = None) -> None:
-        super().__init__(f"Delete link {ident}", parent)
+        link = model.links[ident]
+        super().__init__(f"Delete link {link.source}–{link.destination}", parent)
         self.model, self.ident = model, ident
         self.link = copy.deepcopy(model.links[ident])
         self._order: list[str] = []
@@ -98,9 +103,8 @@ class RemoveLink(Step):
 class Update(Step):
     """Set fields of one component or link."""
 
-    def __init__(self, model, ident: str, values: dict, parent: Macro | None = None) -> None:
-        names = ", ".join(values)
-        super().__init__(f"Edit {names} of {ident}", parent)
+    def __init__(self, model, ident: str, values: dict, parent: Macro | None = None, text: str = "") -> None:
+        super().__init__(text or describe_edit(model, [ident], values), parent)
         self.model, self.ident, self.values = model, ident, copy.deepcopy(values)
         self.old: dict = {}
 
@@ -126,27 +130,18 @@ class Rename(Step):
 
 
 class SetProperties(Step):
-    """Set fields of the infrastructure itself (lease, periods, id, ...)."""
+    """Set fields of the document itself (id, description, owner, users, lease, periods, ...)."""
 
-    def __init__(self, model, values: dict, parent: Macro | None = None) -> None:
-        super().__init__(f"Edit {', '.join(values)} of the infrastructure", parent)
+    def __init__(self, model, values: dict, parent: Macro | None = None, text: str = "") -> None:
+        super().__init__(text or describe_document_edit(model, values), parent)
         self.model, self.values = model, copy.deepcopy(values)
         self.old: dict = {}
 
     def redo(self) -> None:
-        if hasattr(self.model, "set_properties"):
-            self.old = self.model.set_properties(**copy.deepcopy(self.values))
-        else:
-            self.old = {k: copy.deepcopy(getattr(self.model, k)) for k in self.values}
-            for key, value in copy.deepcopy(self.values).items():
-                setattr(self.model, key, value)
+        self.old = self.model.set_properties(**copy.deepcopy(self.values))
 
     def undo(self) -> None:
-        if hasattr(self.model, "set_properties"):
-            self.model.set_properties(**copy.deepcopy(self.old))
-        else:
-            for key, value in copy.deepcopy(self.old).items():
-                setattr(self.model, key, value)
+        self.model.set_properties(**copy.deepcopy(self.old))
 
 
 class Move(Step):
@@ -154,7 +149,8 @@ class Move(Step):
 
     def __init__(self, model, moves: dict[str, tuple], text: str = "", parent: Macro | None = None) -> None:
         count = len(moves)
-        super().__init__(text or (f"Move {next(iter(moves))}" if count == 1 else f"Move {count} items"), parent)
+        super().__init__(text or (f"Move {next(iter(moves))}" if count == 1 else f"Move {plural(count, 'component')}"),
+                         parent)
         self.model, self.moves = model, dict(moves)
 
     def redo(self) -> None:
@@ -177,8 +173,12 @@ def delete_macro(model, component_ids: list[str], link_ids: list[str]) -> Macro 
     doomed_links = list(dict.fromkeys([*link_ids, *attached]))
     if not component_ids and not doomed_links:
         return None
-    count = len(component_ids) + len(doomed_links)
-    step = macro(f"Delete {count} item{'s' if count != 1 else ''}")
+    parts = [name_list(component_ids, what="component")] if component_ids else []
+    if doomed_links:
+        links = [model.links[i] for i in doomed_links]
+        parts.append(f"link {links[0].source}–{links[0].destination}" if len(links) == 1 and not component_ids
+                     else plural(len(links), "link"))
+    step = macro(f"Delete {' and '.join(parts)}")
     for ident in doomed_links:
         RemoveLink(model, ident, step)
     # remove in reverse document order so that each index recorded stays right on undo

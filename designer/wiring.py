@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from backend.model import Substrate
+from designer.actions import tooltip
+from widgets.periods_edit import PeriodsChange
 
 
 class Wiring(QObject):
     """Re-wires the window's parts each time a document is shown; runs live validation."""
 
+    document_shown = Signal()  # a new document is shown (after its scene and editor are wired)
+    validated = Signal()  # the problems were counted and listed again
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
         self.problems: list = []
+        self.problem_sources: list = []  # callables giving more problems to count and list (run mode's failures)
         self.timer = QTimer(window)
         self.timer.setSingleShot(True)
         self.timer.setInterval(120)
@@ -29,9 +35,19 @@ class Wiring(QObject):
         docks.palette.kind_activated.connect(self._place_at_centre)
         docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
         docks.inspector.rename_requested.connect(self._rename)
+        docks.inspector.document_edit_requested.connect(lambda values: window.editor.edit_document(dict(values)))
+        docks.inspector.periods_requested.connect(lambda change: window.editor.set_periods(change))
         docks.problems.activated.connect(self._activate_problem)
-        docks.timeline.lease_edited.connect(self._lease_edited)
-        docks.timeline.period_selected.connect(self._period_selected)
+        timeline = docks.timeline
+        timeline.lease_edited.connect(self._lease_edited)
+        timeline.period_selected.connect(self._period_selected)
+        timeline.periods_edited.connect(
+            lambda periods, text: window.editor.set_periods(PeriodsChange(list(periods), text=text)))
+        timeline.selection_requested.connect(lambda ids: window.scene.select_ids(list(ids)))
+        timeline.link_activity_requested.connect(
+            lambda link, period, active: window.editor.set_link_activity(link, period, active))
+        timeline.period_values_requested.connect(self._period_values)
+        timeline.document_requested.connect(window.show_document_properties)
 
     def connect_document(self) -> None:
         """Wire the window's current document, scene and editor."""
@@ -52,12 +68,15 @@ class Wiring(QObject):
         stack.canRedoChanged.connect(acts["redo"].setEnabled)
         stack.undoTextChanged.connect(self.undo_text)
         stack.redoTextChanged.connect(self.redo_text)
+        self.undo_text(stack.undoText())
+        self.redo_text(stack.redoText())
         docks = w.docks
         substrate = isinstance(doc.model, Substrate)
         docks.palette.set_mode("substrate" if substrate else "vxi")
         docks.timeline.set_model(doc.model)
         docks.minimap.set_view(w.view)
         self.selection_changed()
+        self.document_shown.emit()
 
     def title(self, *_args) -> None:
         """Refresh the window title and counts."""
@@ -68,12 +87,16 @@ class Wiring(QObject):
         self.window.statusBar().showMessage(text, 6000)
 
     def undo_text(self, text: str) -> None:
-        """Name the edit that Undo would revert."""
-        self.window.actions_by_name["undo"].setText(f"&Undo {text}".strip())
+        """Name the edit that Undo would revert (menu and tooltip; the toolbar keeps its short text)."""
+        action = self.window.actions_by_name["undo"]
+        action.setText(f"&Undo {text}".strip())
+        action.setToolTip(tooltip(action, f"Undo {text}".strip() if text else "Nothing to undo"))
 
     def redo_text(self, text: str) -> None:
-        """Name the edit that Redo would repeat."""
-        self.window.actions_by_name["redo"].setText(f"&Redo {text}".strip())
+        """Name the edit that Redo would repeat (menu and tooltip)."""
+        action = self.window.actions_by_name["redo"]
+        action.setText(f"&Redo {text}".strip())
+        action.setToolTip(tooltip(action, f"Redo {text}".strip() if text else "Nothing to redo"))
 
     def _link_hint(self, reason: str) -> None:
         if reason:
@@ -92,6 +115,7 @@ class Wiring(QObject):
             return
         comps, links = w.scene.selected_ids()
         w.docks.inspector.set_subjects(w.document.model, [*comps, *links])
+        w.docks.timeline.select_rows([*comps, *links])
 
     def validate_now(self) -> None:
         """Validate the model; list the problems and badge the items."""
@@ -102,15 +126,14 @@ class Wiring(QObject):
             seen = {(p.code, p.element_id) for p in found}
             found = [p for p in doc.read_problems if (p.code, p.element_id) not in seen] + found
         self.problems = found
+        found = found + [p for source in self.problem_sources for p in source()]
         w.scene.set_problems(found)
         docks = w.docks
         docks.problems.set_problems(found)
-        errors = sum(p.severity == "error" for p in found)
-        warnings = len(found) - errors
-        w.status_problems.setText(f"{errors} error{'s' if errors != 1 else ''}, "
-                                  f"{warnings} warning{'s' if warnings != 1 else ''}" if found else "No problems")
+        w.status_problems.setText(docks.problems.summary())  # one count, the dock's
         docks.inspector.refresh()
         w.update_title()
+        self.validated.emit()
 
     def _rename(self, old: str, new: str) -> None:
         self.window.editor.edit([old], {"id": new})
@@ -131,6 +154,12 @@ class Wiring(QObject):
         model = self.window.document.model
         host = isinstance(model, Substrate) and ident in model.components
         self.window.editor.edit([ident], {"availability" if host else "lease": lease})
+
+    def _period_values(self, link_id: str, period: str) -> None:
+        """Show a link's values in a period in the inspector (asked from the timeline)."""
+        self.window.scene.select_ids([link_id])
+        self.window.docks.show_dock("inspector")
+        self.window.docks.inspector.show_period(period)
 
     def _period_selected(self, name: str) -> None:
         self.window.scene.set_period(name or None)

@@ -13,9 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def take(out_dir: Path, example: Path, period: str | None = "II", select: str = "B",
+def take(out_dir: Path, example: Path, period: str | None = "II", select: str = "C-G",
          name: str = "designer", modes: tuple[str, ...] = ("light", "dark")) -> list[Path]:
-    """Render the window on `example` with a period chosen and an item selected, in each theme."""
+    """Render the window (1280×800) on `example` with a period chosen on the lease timeline and an item
+    selected, in each theme."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from designer.app import make_application
@@ -24,12 +26,14 @@ def take(out_dir: Path, example: Path, period: str | None = "II", select: str = 
     app = make_application([], theme="light")
     written = []
     for mode in modes:
-        window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()))
+        settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # first-start layout
         window.set_theme(mode)
-        window.resize(1500, 940)
+        window.resize(1280, 800)
         window.show()
         window.open_path(str(example), ask=False)
         if period:
+            window.docks.show_dock("timeline")
             window.docks.timeline.select_period(period)
         window.scene.set_period(period)
         window.scene.select_ids([select])

@@ -34,7 +34,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
     app = make_application([], theme="light")
     window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()))
     window.set_theme(mode)
-    window.resize(1500, 980)
+    window.resize(1280, 800)
     window.show()
     window.open_path(str(ROOT / "examples" / ("figure6-vxi-a.vxdl" if netns else "figure1-vxi1.vxdl")), ask=False)
     controller = install_run_mode(window)

@@ -13,7 +13,11 @@ Public API:
                                                      left untouched while the selected items differ there
     TagsEdit()                                       value: list[Tag] from "key=value, key2=value2"
     PortsEdit()                                      value: list[str] of router port names (count + names)
+    ParsedEdit(parse, show, placeholder="", optional=True)   value: parse(text), or None when blank
+    DateEdit(), DurationEdit(), NamesEdit()          ParsedEdits of a UTC date, a duration (4h), a list of names
     parse_start(text) -> datetime | None, parse_seconds(text) -> float | None   (raise ValueError)
+    parse_offset(text) -> float (+1h, 0), format_span(seconds) -> "1h 30min", format_start(datetime) -> str
+Every editor has set_accessible_label(label): its inputs are named after the field's label.
 """
 
 from __future__ import annotations
@@ -68,6 +72,32 @@ def parse_seconds(text: str) -> float | None:
     return seconds
 
 
+def parse_offset(text: str) -> float:
+    """A moment after the lease's start typed as +1h, 1h, 90min, 0 or PT1H (seconds; zero allowed)."""
+    text = text.strip().removeprefix("+").strip()
+    if text in ("0", "0s", "0h", "0min", "PT0S"):
+        return 0.0
+    value = parse_seconds(text)
+    if value is None:
+        raise ValueError("give a time after the start, such as +1h or 90min")
+    return value
+
+
+def format_span(seconds: float | None) -> str:
+    """A duration as people write it: 4h, 1d 2h, 1h 30min, 45s (what parse_seconds reads back)."""
+    if seconds is None:
+        return ""
+    rest = round(float(seconds), 3)
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{int(count)}{unit}")
+    if rest or not parts:
+        parts.append(f"{rest:g}s")
+    return " ".join(parts)
+
+
 def format_start(value: datetime | None) -> str:
     """A start date as the editor shows it, in UTC."""
     if value is None:
@@ -88,6 +118,16 @@ class _Editor(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(3)
 
+    def set_accessible_label(self, label: str) -> None:
+        """Name the editor and its input for assistive technology after the field's label."""
+        self.setAccessibleName(label)
+        for widget in self._inputs():
+            widget.setAccessibleName(label)
+
+    def _inputs(self) -> list[QWidget]:
+        """The widgets a person types or clicks in."""
+        return []
+
     def _offer(self, value: object) -> None:
         """Commit `value` unless it is what is already shown."""
         if not self._mixed and value == self._shown:
@@ -96,6 +136,7 @@ class _Editor(QWidget):
         self.committed.emit(value)
 
     def _refuse(self, widget: QWidget, message: str) -> None:
+        widget.setFixedHeight(widget.height() or widget.sizeHint().height())  # the red frame keeps the height
         widget.setStyleSheet(_INVALID_STYLE)
         self.refused.emit(message)
 
@@ -115,6 +156,9 @@ class TextEdit(_Editor):
         self.line.setPlaceholderText(placeholder)
         self.line.editingFinished.connect(self._commit)
         self.layout_.addWidget(self.line)
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.line]
 
     def set_values(self, values: list) -> None:
         """Show the common text or 'various'."""
@@ -147,6 +191,9 @@ class ChoiceEdit(_Editor):
             self.combo.lineEdit().editingFinished.connect(self._commit)
         self.layout_.addWidget(self.combo, 1)
 
+    def _inputs(self) -> list[QWidget]:
+        return [self.combo]
+
     def set_values(self, values: list) -> None:
         """Select the common choice, or the empty entry when they differ."""
         self._shown, self._mixed = _common(values)
@@ -173,6 +220,9 @@ class CheckEdit(_Editor):
         self.box.clicked.connect(self._commit)
         self.layout_.addWidget(self.box)
         self.layout_.addStretch(1)
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.box]
 
     def set_values(self, values: list) -> None:
         """Check, uncheck, or show partly checked for differing items."""
@@ -202,6 +252,9 @@ class CountEdit(_Editor):
         self.spin.valueChanged.connect(lambda _v: self._commit())
         self.layout_.addWidget(self.spin)
         self.layout_.addStretch(1)
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.spin]
 
     def set_values(self, values: list) -> None:
         """Show the common count, or 'various'."""
@@ -237,6 +290,12 @@ class LeaseEdit(_Editor):
         self.start.editingFinished.connect(self._commit)
         self.duration.editingFinished.connect(self._commit)
 
+    def set_accessible_label(self, label: str) -> None:
+        """"Lease start" and "Lease duration" (after the field's label)."""
+        self.setAccessibleName(label)
+        self.start.setAccessibleName(f"{label} start")
+        self.duration.setAccessibleName(f"{label} duration")
+
     def set_values(self, values: list, inherited: str = "") -> None:
         """Show the common start and duration of the leases; `inherited` is the placeholder text."""
         starts = [v.start for v in values]
@@ -246,7 +305,9 @@ class LeaseEdit(_Editor):
         self._mixed_parts = (mixed_start, mixed_duration)
         self.start.setText("" if mixed_start else format_start(start))
         self.duration.setText("" if mixed_duration or duration is None else format_duration(duration))
-        self.start.setPlaceholderText("various" if mixed_start else (inherited or "start (UTC)"))
+        self.start.setPlaceholderText("various" if mixed_start else ("as the VXI" if inherited else "start (UTC)"))
+        self.start.setToolTip("Start in UTC, e.g. 2026-12-01 09:00; blank: the VXI's start"
+                              + (f" ({inherited.removeprefix('VXI lease: ')})" if inherited else ""))
         self.duration.setPlaceholderText("various" if mixed_duration else "duration")
         self._accept(self.start)
         self._accept(self.duration)
@@ -279,6 +340,63 @@ class LeaseEdit(_Editor):
         self._parts = value
         self._mixed_parts = (value[0] is KEEP, value[1] is KEEP)
         self.committed.emit(value)
+
+
+class ParsedEdit(TextEdit):
+    """A line of text read by `parse` (a ValueError is a refusal in words) and shown by `show`; blank is None."""
+
+    def __init__(self, parse, show, placeholder: str = "", optional: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(optional=optional, placeholder=placeholder, parent=parent)
+        self._parse, self._show = parse, show
+
+    def set_values(self, values: list) -> None:
+        """Show the common value as text, or 'various'."""
+        super().set_values([None if v is None else self._show(v) for v in values])
+
+    def _commit(self) -> None:
+        text = self.line.text().strip()
+        if (not text and self._mixed) or (text == (self._shown or "") and not self._mixed):
+            self._accept(self.line)
+            return
+        if not text and not self.optional:
+            self._refuse(self.line, "this field cannot be empty")
+            return
+        try:
+            value = self._parse(text) if text else None
+        except ValueError as error:
+            self._refuse(self.line, str(error))
+            return
+        self._accept(self.line)
+        self._shown, self._mixed = text, False
+        self.committed.emit(value)
+
+
+class DateEdit(ParsedEdit):
+    """A date and time in UTC, blank for none."""
+
+    def __init__(self, placeholder: str = "2026-12-01 09:00", parent: QWidget | None = None) -> None:
+        super().__init__(parse_start, format_start, placeholder, parent=parent)
+        self.line.setToolTip("A date and time in UTC, such as 2026-12-01 09:00 (or 2026-12-01T09:00:00Z)")
+
+
+class DurationEdit(ParsedEdit):
+    """A duration (4h, 1d 2h, 90min, PT4H), blank for none."""
+
+    def __init__(self, placeholder: str = "4h, 1d 2h, 90min", parent: QWidget | None = None) -> None:
+        super().__init__(parse_seconds, format_span, placeholder, parent=parent)
+        self.line.setToolTip("A duration such as 4h, 1d 2h, 90min, 3600 (seconds) or PT4H")
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class NamesEdit(ParsedEdit):
+    """A list of names typed with commas (a VXI's users)."""
+
+    def __init__(self, placeholder: str = "name, name2", parent: QWidget | None = None) -> None:
+        super().__init__(_names, lambda names: ", ".join(names) or None, placeholder, parent=parent)
 
 
 class TagsEdit(TextEdit):
@@ -327,6 +445,12 @@ class PortsEdit(_Editor):
         self.layout_.addWidget(self.names, 1)
         self.count.valueChanged.connect(self._count_changed)
         self.names.editingFinished.connect(self._names_changed)
+
+    def set_accessible_label(self, label: str) -> None:
+        """The port count and the port names."""
+        self.setAccessibleName(label)
+        self.count.setAccessibleName(f"Number of {label.lower()}")
+        self.names.setAccessibleName(f"{label} names")
 
     def set_values(self, values: list) -> None:
         """Show the common port list, or 'various'."""

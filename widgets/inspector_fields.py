@@ -5,9 +5,11 @@ Public API:
                applies(obj) -> bool, get(obj) -> shown value, to_model(obj, edit) -> model value,
                check(model, obj, value) -> refusal message or None, single (only for one subject)
     field_specs(model) -> list[FieldSpec]        every spec, with one per period of model.periods
+    document_specs(model) -> list[FieldSpec]     the document's own fields (nothing selected); "periods" commits a
+                                                 PeriodsChange (widgets.periods_edit)
     SECTIONS: section titles in display order
-    PeriodConfigEdit: forward/reverse/latency of one link in one period; commits (attribute, Quantity | None);
-                      an unset value reads "as the link: ≥ 100 Mbit/s"
+    PeriodConfigEdit: one link in one period: active or idle, and forward/reverse/latency then; commits
+                      ("active", bool) or (attribute, Quantity | None); an unset value reads "as the link: ≥ 100 Mbit/s"
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QWidget
 
 from backend.model import (
     AccessPoint,
     Cloud,
     Component,
     Host,
+    Infrastructure,
     Lease,
     Link,
     LinkConfig,
@@ -39,12 +43,17 @@ from widgets.field_editors import (
     CheckEdit,
     ChoiceEdit,
     CountEdit,
+    DateEdit,
+    DurationEdit,
     LeaseEdit,
+    NamesEdit,
     PortsEdit,
     TagsEdit,
     TextEdit,
 )
+from widgets.periods_edit import PeriodsEdit, span_text
 from widgets.quantity_edit import QuantityEdit
+from widgets.words import plural
 
 SECTIONS = ("General", "Lease", "Resources", "Router", "Cloud", "Link", "Periods", "Host")
 
@@ -63,32 +72,86 @@ class FieldSpec:
     to_model: Callable[[object, object], object] = lambda obj, edit: edit
     check: Callable[[object, object, object], str | None] | None = None
     single: bool = False
+    wide: bool = False  # the editor takes the whole width, under its label
 
 
 class PeriodConfigEdit(QWidget):
-    """A link's forward, reverse and latency in one period; commits (attribute name, Quantity or None)."""
+    """A link in one period: active or idle, and (when active) its forward, reverse and latency then.
+
+    Commits ("active", bool) or (attribute name, Quantity or None); an unset value reads "as the link: ...".
+    """
 
     committed = Signal(object)
     refused = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, period: str = "", one_way: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.period = period
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(2)
+        self.active = QCheckBox("active (carries traffic)")
+        self.active.setToolTip(f"Unchecked: the link is idle in {period} (no bandwidth either way)")
+        self.active.clicked.connect(self._active_clicked)
+        self.idle_note = QLabel(f"idle in {period}: carries nothing")
+        self.idle_note.setEnabled(False)
+        form.addRow(self.active)
+        form.addRow(self.idle_note)
         self.edits = {"forward": QuantityEdit(units.BANDWIDTH, "≥"),
                       "reverse": QuantityEdit(units.BANDWIDTH, "≥"),
                       "latency": QuantityEdit(units.LATENCY, "≤")}
+        self._rows: dict[str, QLabel] = {}
+        words = {"forward": "Bandwidth forward", "reverse": "Bandwidth reverse", "latency": "Latency"}
         for name, edit in self.edits.items():
-            form.addRow(QLabel(name), edit)
+            label = QLabel(f"{words[name]} in {period}")
+            form.addRow(label, edit)
+            self._rows[name] = label
             edit.committed.connect(lambda q, n=name: self.committed.emit((n, q)))
             edit.refused.connect(self.refused)
+        self._one_way = one_way
+        self._values: list = []
 
     def set_values(self, values: list) -> None:
-        """Show (period configuration or None, the link's own values) of the selected links."""
+        """Show (own configuration or None, the link's own values, idle or not, one-way or not) of the links."""
+        self._values = list(values)
         for name, edit in self.edits.items():
-            bases = {getattr(base, name).describe() if getattr(base, name) else "not set" for _, base in values}
+            bases = {getattr(base, name).describe() if getattr(base, name) else "not set" for _, base, *_ in values}
             blank = f"as the link: {bases.pop()}" if len(bases) == 1 else "as each link"
-            edit.set_values([getattr(own, name) if own is not None else None for own, _ in values], blank)
+            edit.set_values([getattr(own, name) if own is not None else None for own, *_ in values], blank)
+            edit.number_edits[0].setToolTip(f"Blank: {blank}")
+        idle = [v[2] if len(v) > 2 else False for v in values]
+        mixed = any(i != idle[0] for i in idle[1:]) if idle else False
+        self.active.setTristate(mixed)
+        if mixed:
+            self.active.setCheckState(Qt.CheckState.PartiallyChecked)
+        else:
+            self.active.setChecked(not (idle[0] if idle else False))
+        one_way = all(v[3] if len(v) > 3 else False for v in values) if values else self._one_way
+        shown = not mixed and not (idle[0] if idle else False)
+        for name, edit in self.edits.items():
+            visible = shown and not (name == "reverse" and one_way)
+            edit.setVisible(visible)
+            self._rows[name].setVisible(visible)
+        self.idle_note.setVisible(not mixed and bool(idle) and idle[0])
+
+    def revert(self) -> None:
+        """Show the values given last again."""
+        self.set_values(self._values)
+
+    def set_accessible_label(self, label: str) -> None:
+        """Name every part after the period: "Active in II", "Bandwidth forward in II", ..."""
+        self.setAccessibleName(label)
+        self.active.setAccessibleName(f"Active in {self.period}")
+        names = {"forward": "Bandwidth forward", "reverse": "Bandwidth reverse", "latency": "Latency"}
+        for name, edit in self.edits.items():
+            edit.set_accessible_label(f"{names[name]} in {self.period}")
+
+    def _active_clicked(self) -> None:
+        if self.active.isTristate():
+            self.active.setTristate(False)
+            self.active.setChecked(True)
+        self.committed.emit(("active", self.active.isChecked()))
 
 
 def _is(*types: type) -> Callable[[object], bool]:
@@ -126,7 +189,7 @@ def _check_router_ports(model, router: Router, ports: list[str]) -> str | None:
                 return f"port '{port}' is used by link '{link.id}'; move that link first"
     used = model.port_count_used(router.id)
     if used > len(ports):
-        return f"router '{router.id}' has {used} links; it needs at least {used} ports"
+        return f"router '{router.id}' has {plural(used, 'link')}; it needs at least {plural(used, 'port')}"
     return None
 
 
@@ -159,21 +222,25 @@ def _port_spec(end_attr: str, port_attr: str, label: str) -> FieldSpec:
 
 def _period_spec(period) -> FieldSpec:
     def to_model(link: Link, edit) -> dict:
-        attr, quantity = edit
+        attr, value = edit
+        if attr == "active":
+            return link.periods_with_activity(period.name, bool(value))
         periods = copy.deepcopy(link.periods)
-        config = replace(periods.get(period.name, LinkConfig()), **{attr: quantity})
+        config = replace(periods.get(period.name, LinkConfig()), **{attr: value})
         if config == LinkConfig():
             periods.pop(period.name, None)
         else:
             periods[period.name] = config
         return periods
 
-    hours = f"+{units.format_number(round(period.offset / 3600, 2))}h – " \
-            f"+{units.format_number(round(period.end / 3600, 2))}h"
-    return FieldSpec(f"period:{period.name}", f"{period.name} ({hours})", "Periods", "periods",
-                     lambda m, s: PeriodConfigEdit(), _is(Link),
-                     lambda lk: (lk.periods.get(period.name), LinkConfig(lk.forward, lk.reverse, lk.latency)),
-                     to_model)
+    def make(model, subjects) -> PeriodConfigEdit:
+        return PeriodConfigEdit(period.name, all(getattr(s, "one_way", False) for s in subjects))
+
+    return FieldSpec(f"period:{period.name}", f"{period.name} ({span_text(period)})", "Periods", "periods",
+                     make, _is(Link),
+                     lambda lk: (lk.periods.get(period.name), LinkConfig(lk.forward, lk.reverse, lk.latency),
+                                 lk.idle_in(period.name), lk.one_way),
+                     to_model, wide=True)
 
 
 def _id_editor(model, subjects) -> TextEdit:
@@ -222,6 +289,13 @@ def field_specs(model) -> list[FieldSpec]:
                   lambda m, s: ChoiceEdit(list(CLOUD_ORGANISATIONS)), _is(Cloud), lambda c: c.organisation),
         _quantity("internal_bandwidth", "Internal bandwidth", "Cloud", bandwidth, _is(Cloud), "≥"),
         _quantity("internal_latency", "Internal latency", "Cloud", latency, _is(Cloud), "≤"),
+        FieldSpec("template.id", "Member id", "Cloud", "template", lambda m, s: TextEdit(optional=False),
+                  _is(Cloud), lambda cloud: cloud.template.id,
+                  lambda cloud, ident: replace(copy.deepcopy(cloud.template), id=ident)),
+        FieldSpec("template.function", "Member function", "Cloud", "template",
+                  lambda m, s: ChoiceEdit(list(FUNCTIONS), editable=True), _is(Cloud),
+                  lambda cloud: cloud.template.function,
+                  lambda cloud, function: replace(copy.deepcopy(cloud.template), function=function)),
         _template("cores", "Member cores", count),
         _template("frequency", "Member frequency", freq),
         _template("memory", "Member memory", size),
@@ -249,4 +323,54 @@ def field_specs(model) -> list[FieldSpec]:
     for spec in specs:
         if spec.key.startswith("link_"):
             spec.get = lambda obj, f=spec.field: getattr(obj, f)
+    return specs
+
+
+def _lease_end(document) -> datetime | None:
+    lease = document.lease
+    if lease.start is None or lease.duration is None:
+        return None
+    return lease.start + timedelta(seconds=lease.duration)
+
+
+def _end_to_lease(document, end: datetime | None) -> Lease:
+    start = document.lease.start
+    if end is None:
+        return Lease(start, None)
+    if start is None:
+        raise ValueError("give the lease start first (the end sets the duration from it)")
+    seconds = (end - start).total_seconds()
+    if seconds <= 0:
+        raise ValueError("the end must come after the start")
+    return Lease(start, seconds)
+
+
+def document_specs(model) -> list[FieldSpec]:
+    """The fields of a VXI or substrate itself (shown with nothing selected): id, description, owner, users,
+    location (a VXI's anchor), the lease as start, duration and end, and a VXI's named periods."""
+    vxi = isinstance(model, Infrastructure)
+    what = "VXI" if vxi else "substrate"
+    every = lambda obj: True  # noqa: E731
+    specs = [
+        FieldSpec("id", "Id", "General", "id", lambda m, s: TextEdit(optional=False), every, lambda d: d.id),
+        FieldSpec("description", "Description", "General", "description",
+                  lambda m, s: TextEdit(placeholder=f"what this {what} is for"), every, lambda d: d.description),
+        FieldSpec("owner", "Owner", "General", "owner", lambda m, s: TextEdit(), every, lambda d: d.owner),
+        FieldSpec("users", "Users", "General", "users", lambda m, s: NamesEdit("alice, bob"), every,
+                  lambda d: list(d.users), lambda d, names: list(names or [])),
+    ]
+    if vxi:
+        specs.append(FieldSpec("location", "Location", "General", "location",
+                               lambda m, s: TextEdit(placeholder="any site (anchor)"), every, lambda d: d.location))
+    specs += [
+        FieldSpec("lease_start", "Lease start", "Lease", "lease", lambda m, s: DateEdit(), every,
+                  lambda d: d.lease.start, lambda d, start: Lease(start, d.lease.duration)),
+        FieldSpec("lease_duration", "Duration", "Lease", "lease", lambda m, s: DurationEdit(), every,
+                  lambda d: d.lease.duration, lambda d, duration: Lease(d.lease.start, duration)),
+        FieldSpec("lease_end", "End", "Lease", "lease", lambda m, s: DateEdit("or give the duration"), every,
+                  _lease_end, _end_to_lease),
+    ]
+    if vxi:
+        specs.append(FieldSpec("periods", "Periods", "Periods", "periods", lambda m, s: PeriodsEdit(), every,
+                               lambda d: (list(d.periods), d.lease.duration), wide=True))
     return specs

@@ -139,8 +139,22 @@ class _KindList(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setIconSize(QSize(32, 32))
-        self.setSpacing(2)
+        self.setIconSize(QSize(24, 24))
+        self.setSpacing(1)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+
+    def content_height(self) -> int:
+        """The height that shows every entry without scrolling."""
+        rows = sum(self.sizeHintForRow(i) + 2 * self.spacing() for i in range(self.count()))
+        return rows + 2 * self.frameWidth() + 2
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.content_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.content_height())
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
@@ -175,17 +189,25 @@ class PaletteWidget(QWidget):
         self.list.itemDoubleClicked.connect(self._activated)
         self.ports_spin = QSpinBox(minimum=1, maximum=256, value=4)
         self.ports_spin.setToolTip("Ports of a new router")
+        self.ports_spin.setAccessibleName("Router ports")
         self.cardinality_spin = QSpinBox(minimum=1, maximum=10000, value=4)
         self.cardinality_spin.setToolTip("Members of a new cloud")
+        self.cardinality_spin.setAccessibleName("Cloud members")
         self._options = QWidget()
         form = QFormLayout(self._options)
         form.setContentsMargins(4, 0, 4, 0)
-        form.addRow(QLabel("Router ports:"), self.ports_spin)
-        form.addRow(QLabel("Cloud members:"), self.cardinality_spin)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(2)
+        for text, spin in (("Router ports", self.ports_spin), ("Cloud members", self.cardinality_spin)):
+            label = QLabel(text)
+            label.setBuddy(spin)
+            form.addRow(label, spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list)
         layout.addWidget(self._options)
+        layout.addStretch(1)
         self._fill()
 
     # ----- public -----
@@ -236,11 +258,14 @@ class PaletteWidget(QWidget):
         colours = palette_colours(self.palette())
         self.list.clear()
         for kind in VXI_KINDS if self._mode == "vxi" else SUBSTRATE_KINDS:
-            item = QListWidgetItem(kind_icon(kind, 32, colours), LABELS[kind])
+            item = QListWidgetItem(kind_icon(kind, 48, colours), LABELS[kind])
             item.setData(Qt.ItemDataRole.UserRole, kind)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, LABELS[kind])
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, TIPS[kind])
             item.setToolTip(f"{TIPS[kind]}. Drag onto the design, or double-click.")
             self.list.addItem(item)
         self._options.setVisible(self._mode == "vxi")
+        self.list.updateGeometry()
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.kind_activated.emit(item.data(Qt.ItemDataRole.UserRole))

@@ -15,16 +15,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from backend.model import Problem
+from backend.model.printable import printable
 from widgets.theme import palette_colours
+from widgets.words import plural
 
 COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
 _ORDER = {"error": 0, "warning": 1}
 _ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
           "warning": QStyle.StandardPixmap.SP_MessageBoxWarning}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class _ProblemTree(QTreeWidget):
@@ -73,8 +71,8 @@ class ProblemsWidget(QWidget):
         self.tree.clear()
         items = []
         for problem in self._problems:
-            item = QTreeWidgetItem([problem.severity, problem.code, problem.element_id or "", problem.message,
-                                    str(problem.line) if problem.line else ""])
+            item = QTreeWidgetItem([problem.severity, problem.code, printable(problem.element_id or ""),
+                                    printable(problem.message), str(problem.line) if problem.line else ""])
             pixmap = _ICONS.get(problem.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
             item.setIcon(0, self.style().standardIcon(pixmap))
             if problem.severity in ("error", "warning"):
@@ -98,9 +96,9 @@ class ProblemsWidget(QWidget):
         errors = sum(p.severity == "error" for p in self._problems)
         warnings = sum(p.severity == "warning" for p in self._problems)
         others = len(self._problems) - errors - warnings
-        parts = [_plural(errors, "error"), _plural(warnings, "warning")]
+        parts = [plural(errors, "error"), plural(warnings, "warning")]
         if others:
-            parts.append(_plural(others, "note"))
+            parts.append(plural(others, "note"))
         return ", ".join(parts)
 
     def _activate(self, item: QTreeWidgetItem) -> None:

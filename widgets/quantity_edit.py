@@ -4,16 +4,20 @@ Public API:
     QuantityEdit(kind: str, default_shape: str = "=", optional: bool = True, parent=None)
         set_values(values: list[Quantity | None], blank="not set")   the selected items' values ("various" when
                                                      they differ; `blank` is the placeholder when unset)
+        revert()                                     show the last values again (Esc drops what was typed)
+        set_accessible_label(label)                  names the number fields, unit and constraint for screen readers
         number_edits: tuple[QLineEdit, QLineEdit, QLineEdit]   value/min/list, max, step
         unit_combo: QComboBox (hidden for counts), shape_combo: QComboBox
         signal committed(object)   a Quantity in SI units (or None when cleared), only when valid
         signal refused(str)        why the typed text was not taken (not a number, negative, min > max)
-    parse_quantity(kind, shape_label, texts, unit, event=None) -> Quantity | None  (raises ValueError)
+    parse_quantity(kind, shape_label, texts, unit, event=None) -> Quantity | None  (raises ValueError); a number
+        may carry its unit ("2 Gbps", "100Mbps", "250 ms"), read by backend.model.units.parse_amount
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
@@ -48,29 +52,57 @@ def _text(kind: str, value: float | None, unit: str | None) -> str:
     return f"{units.from_si(kind, value, unit):.10g}"
 
 
-def _number(kind: str, text: str) -> float:
+def _amount(kind: str, text: str) -> tuple[float, str | None]:
+    """The number typed and its unit when one was typed ('2 Gbps', '100Mbps', '250 ms'), read by the model's
+    own unit parser; ValueError with a sentence when it is not a valid amount of `kind`."""
     try:
-        value = float(text.replace(" ", ""))
+        value, unit = units.parse_amount(kind, text)
+    except units.UnitError:
+        typed = re.sub(r"^\s*[-+]?[\d.]+(?:[eE][-+]?\d+)?\s*", "", text).strip()
+        known = ", ".join(u for u in units.PREFERRED_UNITS[kind] if u)
+        raise ValueError(f"'{typed}' is not a unit of {kind}" + (f" ({known}, …)" if known else "")) from None
     except ValueError:
-        raise ValueError(f"'{text}' is not a number") from None
+        raise ValueError(f"'{text.strip()}' is not a number") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(f"'{text.strip()}' is not a number")
     if value < 0:
-        raise ValueError(f"a {kind} must not be negative ({text})")
+        raise ValueError(f"a {kind} must not be negative ({text.strip()})")
     if kind == units.COUNT and not value.is_integer():
-        raise ValueError(f"a count must be a whole number ({text})")
-    return value
+        raise ValueError(f"a count must be a whole number ({text.strip()})")
+    return value, unit
+
+
+def typed_unit(kind: str, texts: list[str]) -> str | None:
+    """The first unit typed in any of the texts (None when none was), ignoring texts that do not read."""
+    for text in texts:
+        for part in text.split(","):
+            try:
+                unit = units.parse_amount(kind, part)[1] if part.strip() else None
+            except ValueError:
+                continue
+            if unit:
+                return unit
+    return None
 
 
 def parse_quantity(kind: str, shape: str, texts: list[str], unit: str | None,
                    event: str | None = None) -> Quantity | None:
-    """The Quantity (SI) that the typed texts describe; None when all are blank. ValueError if invalid."""
+    """The Quantity (SI) that the typed texts describe; None when all are blank. ValueError if invalid.
+
+    A number may carry its own unit ("2 Gbps"); numbers without one take the first unit typed, else `unit`,
+    and the quantity keeps the first unit typed (else `unit`) for writing."""
     shown = [t.strip() for t in texts[:_FIELDS_SHOWN[shape]]]
     if not any(shown):
         return None
-    unit = unit or None
-    si = lambda text: units.to_si(kind, _number(kind, text), unit) if text else None  # noqa: E731
+    unit = typed_unit(kind, shown) or unit or None
     unit_name = unit if kind != units.COUNT else None
+
+    def si(text: str) -> float | None:
+        if not text:
+            return None
+        value, own = _amount(kind, text)
+        return units.to_si(kind, value, own or unit)
+
     if shape == "set":
         values = tuple(si(part.strip()) for part in shown[0].split(",") if part.strip())
         return Quantity(kind, SET, values=values, unit=unit_name, event=event)
@@ -115,7 +147,6 @@ class QuantityEdit(QWidget):
         self._separators = (QLabel("–"), QLabel("step"))
         self.unit_combo = QComboBox()
         self.unit_combo.addItems(units.PREFERRED_UNITS[kind])
-        self.unit_combo.setVisible(kind != units.COUNT)
         self.unit_combo.setToolTip(f"Unit of the {kind}")
         self.unit_combo.setMinimumWidth(self.unit_combo.fontMetrics().horizontalAdvance("Mbps") + 34)
         layout = QHBoxLayout(self)
@@ -128,23 +159,45 @@ class QuantityEdit(QWidget):
         layout.addWidget(self._separators[1])
         layout.addWidget(self.number_edits[2], 1)
         layout.addWidget(self.unit_combo)
+        self.unit_combo.setVisible(kind != units.COUNT)  # once in the layout (a parentless widget shown is a window)
         for edit in self.number_edits:
             edit.setMinimumWidth(40)
+            edit.setFixedHeight(edit.sizeHint().height())  # the red frame of a refusal never changes the height
             edit.editingFinished.connect(self._commit)
         self.unit_combo.activated.connect(lambda _i: self._commit())
         self.shape_combo.activated.connect(lambda _i: self._shape_changed())
         self._count_unit: str | None = ""
+        self._values: list[Quantity | None] = []
+        self._blank = "not set"
         self._set_shape(default_shape)
         self._shown_state: tuple = self._state()
 
     # ----- public -----
     def set_values(self, values: list[Quantity | None], blank: str = "not set") -> None:
         """Show the selected items' value, or blank 'various' fields when they differ; `blank` reads when unset."""
+        self._values, self._blank = list(values), blank
         first = values[0] if values else None
         mixed = any(v != first for v in values[1:])
         self._event = None if mixed or first is None else first.event
         self._count_unit = first.unit if first is not None and not mixed else ""  # counts keep "" or None
-        shown = None if mixed else first
+        self._display(None if mixed else first, mixed, blank)
+        self.set_invalid(False)
+        self._shown_state = self._state()
+
+    def revert(self) -> None:
+        """Show the values given last again, dropping what was typed since (Esc)."""
+        self.set_values(self._values, self._blank)
+
+    def set_accessible_label(self, label: str) -> None:
+        """Name the parts for assistive technology after the field's label ("Memory", "Memory unit", ...)."""
+        self.setAccessibleName(label)
+        for edit, name in zip(self.number_edits, (label, f"{label} maximum", f"{label} step"), strict=True):
+            edit.setAccessibleName(name)
+        self.unit_combo.setAccessibleName(f"{label} unit")
+        self.shape_combo.setAccessibleName(f"{label} constraint")
+
+    def _display(self, shown: Quantity | None, mixed: bool, blank: str) -> None:
+        """Show one quantity (None: blank fields) in its own unit."""
         self._set_shape(shape_label(shown, self.default_shape))
         unit = shown.unit if shown is not None else None
         self._set_unit(unit if unit is not None and self.kind != units.COUNT else self._default_unit())
@@ -163,8 +216,6 @@ class QuantityEdit(QWidget):
         for edit, text, hint in zip(self.number_edits, texts, (blank, "max", "step"), strict=True):
             edit.setText(text)
             edit.setPlaceholderText("various" if mixed else hint)
-        self.set_invalid(False)
-        self._shown_state = self._state()
 
     def set_invalid(self, invalid: bool) -> None:
         """Mark the number fields as refused (a red frame) or clear the mark."""
@@ -173,7 +224,7 @@ class QuantityEdit(QWidget):
             edit.setStyleSheet("QLineEdit { border: 2px solid #d32f2f; }" if invalid else "")
 
     def value(self) -> Quantity | None:
-        """The quantity typed now (ValueError when the text is invalid)."""
+        """The quantity typed now (ValueError when the text is invalid); a number may carry its unit."""
         texts = [e.text() for e in self.number_edits]
         value = parse_quantity(self.kind, self.shape_combo.currentText(), texts, self._unit(), self._event)
         if value is not None and self.kind == units.COUNT:
@@ -224,6 +275,8 @@ class QuantityEdit(QWidget):
             self.set_invalid(True)
             self.refused.emit(f"a {self.kind} is required here")
             return
+        if value is not None and typed_unit(self.kind, [e.text() for e in self.number_edits]):
+            self._display(value, False, self._blank)  # "2 Gbps" typed: 2 in the field, Gbps in the list
         if self._state() == self._shown_state:
             return
         self._shown_state = self._state()

@@ -26,6 +26,15 @@ GAP = 3.0
 VXI_COLOURS = ("#1f6fb4", "#8e4fc0", "#138f9e", "#c2448f", "#8c5a3c", "#3b4cc0", "#5f7d1a", "#b0336b")
 LOAD_COLOURS = {False: ("#2e7d32", "#b26a00", "#c62828"), True: ("#66bb6a", "#ffb74d", "#ff6b6b")}
 LOAD_BANDS = ((0.5, "under 50 %"), (0.8, "50 to 80 %"), (float("inf"), "80 % and over"))
+DETAIL_ZOOM = 0.55  # on a large substrate, below this scale boxes are tiles and link labels are left out
+
+
+def far(painter: QPainter, detail_zoom: float) -> bool:
+    """True when the view's scale while painting is below `detail_zoom` (0: never)."""
+    return bool(detail_zoom) and QStyleOptionGraphicsItem.levelOfDetailFromTransform(
+        painter.worldTransform()) < detail_zoom
+
+TEXT_PT = 9.0  # every text of the view, so that it reads at 9 pt or more from 100 % zoom up
 
 
 def vxi_colour(index: int) -> QColor:
@@ -53,7 +62,7 @@ def load_colour(colours: dict[str, QColor], fraction: float | None, dark: bool =
     return QColor(LOAD_COLOURS[dark][-1])
 
 
-def small_font(size: float = 8.5, bold: bool = False) -> QFont:
+def small_font(size: float = TEXT_PT, bold: bool = False) -> QFont:
     """The font of labels in the view."""
     font = QFont()
     font.setPointSizeF(size)
@@ -94,8 +103,8 @@ class ChipItem(QGraphicsItem):
         super().__init__(parent)
         self.request, self.component, self.letter = request, component, letter
         self.colour, self.colours = colour, colours
-        self.font = small_font(8.0)
-        metrics = metrics_of(8.0)
+        self.font = small_font(TEXT_PT)
+        metrics = metrics_of(TEXT_PT)
         self.width = CHIP_HEIGHT + 4 + metrics.horizontalAdvance(component) + 6
         self.setToolTip(tip)
 
@@ -103,15 +112,19 @@ class ChipItem(QGraphicsItem):
         return QRectF(0, 0, self.width, CHIP_HEIGHT)
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
+        box = self.parentItem()
+        if far(painter, getattr(box, "detail_zoom", 0.0)):  # too small to read: the VXI's colour only
+            painter.fillRect(rect, self.colour)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(self.colour, 1.2))
         painter.setBrush(blend(self.colours["background"], self.colour, 0.16))
         painter.drawRoundedRect(rect, 4, 4)
         square = QRectF(rect.left(), rect.top(), CHIP_HEIGHT - 1, rect.height())
         painter.setBrush(self.colour)
         painter.drawRoundedRect(square, 4, 4)
-        painter.setFont(small_font(7.5, bold=True))
+        painter.setFont(small_font(TEXT_PT, bold=True))
         painter.setPen(QColor("#ffffff"))
         painter.drawText(square, Qt.AlignmentFlag.AlignCenter, self.letter)
         painter.setFont(self.font)
@@ -122,24 +135,33 @@ class ChipItem(QGraphicsItem):
 class HostBox(QGraphicsItem):
     """A physical host: title, one usage bar per resource, then the chips of what is placed on it."""
 
-    def __init__(self, host_id: str, subtitle: str, provisioned: bool, colours: dict, dark: bool) -> None:
+    def __init__(self, host_id: str, subtitle: str, provisioned: bool, colours: dict, dark: bool,
+                 switch: bool = False) -> None:
         super().__init__()
-        self.host_id, self.subtitle, self.provisioned = host_id, subtitle, provisioned
+        self.host_id, self.subtitle, self.provisioned, self.switch = host_id, subtitle, provisioned, switch
+        self.detail_zoom = 0.0  # DETAIL_ZOOM on a large substrate
         self.colours, self.dark = colours, dark
         self.bars: list[Bar] = []
         self.chips: list[ChipItem] = []
+        self.specs: list[tuple] = []
         self.height = TITLE_HEIGHT + 2 * PAD
         self.setZValue(2)
 
     # ----- content -----
     def set_bars(self, bars: list[Bar]) -> None:
         """Show these resources (used / capacity)."""
+        if bars == self.bars:
+            return
         self.prepareGeometryChange()
         self.bars = bars
         self._layout()
 
     def set_chips(self, chips: list[tuple[str, str, str, QColor, str]]) -> None:
         """Place chips (request, component, letter, colour, tooltip), replacing the previous ones."""
+        specs = [(spec[0], spec[1], spec[2], QColor(spec[3]).name(), spec[4]) for spec in chips]
+        if specs == self.specs:
+            return
+        self.specs = specs
         for chip in self.chips:
             chip.setParentItem(None)
             if chip.scene() is not None:
@@ -170,7 +192,7 @@ class HostBox(QGraphicsItem):
     def title(self) -> str:
         """The box's first line."""
         return " · ".join([self.host_id, *([self.subtitle] if self.subtitle else []),
-                           *(["provisioned"] if self.provisioned else [])])
+                           *(["switch"] if self.switch else []), *(["provisioned"] if self.provisioned else [])])
 
     # ----- drawing -----
     def rect(self) -> QRectF:
@@ -180,21 +202,34 @@ class HostBox(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self.rect().adjusted(-2, -2, 2, 2)
 
+    def busiest(self) -> float | None:
+        """The highest use / capacity among the box's bars (None without any capacity)."""
+        shares = [b.fraction for b in self.bars if b.fraction is not None]
+        return max(shares) if shares else None
+
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
         c = self.colours
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.rect()
+        if far(painter, self.detail_zoom):  # a tile in the colour of its busiest resource
+            painter.setPen(QPen(QColor(c["provisioned"] if self.provisioned else c["item_border"]), 2.0))
+            fill = load_colour(c, self.busiest(), self.dark) if self.busiest() else QColor(c["item_fill"])
+            if self.busiest():
+                fill = blend(c["background"], fill, 0.55)
+            painter.setBrush(fill if not self.switch else blend(c["background"], c["item_border"], 0.25))
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         border = QColor(c["provisioned"] if self.provisioned else c["item_border"])
         pen = QPen(border, 1.6, Qt.PenStyle.DashLine if self.provisioned else Qt.PenStyle.SolidLine)
         painter.setPen(pen)
         painter.setBrush(c["item_fill"] if not self.provisioned else blend(c["background"], c["provisioned"], 0.08))
         painter.drawRoundedRect(rect, 6, 6)
-        painter.setFont(small_font(9.0, bold=True))
+        painter.setFont(small_font(TEXT_PT, bold=True))
         painter.setPen(c["text"])
         title = QRectF(rect.left() + PAD, rect.top() + PAD / 2, rect.width() - 2 * PAD, TITLE_HEIGHT)
         painter.drawText(title, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title())
         y = rect.top() + TITLE_HEIGHT + PAD
-        painter.setFont(small_font(7.8))
+        painter.setFont(small_font(TEXT_PT))
         for bar in self.bars:
             track = QRectF(rect.left() + PAD, y, rect.width() - 2 * PAD, BAR_HEIGHT)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -228,16 +263,36 @@ class PhysicalLinkItem(QGraphicsItem):
         self.colours, self.dark = colours, dark
         self.fraction: float | None = None
         self.lines: list[str] = []
-        self.label = LinkLabelItem(self)
+        self.numbers: tuple | None = None  # the use and capacity the lines were made from
+        self.label: LinkLabelItem | None = None  # made when first shown
+        self.between_sites = False  # drawn only when zoomed in (a trunk stands for it further out)
+        self.detail_zoom = 0.0  # DETAIL_ZOOM on a large substrate
         self.setZValue(0)
 
-    def set_load(self, fraction: float | None, lines: list[str], label_at: QPointF) -> None:
-        """Colour for `fraction` (the busier direction) and the label's lines, drawn at `label_at`."""
+    def set_load(self, fraction: float | None, lines: list[str], label_at: QPointF, labelled: bool) -> bool:
+        """Colour for `fraction` (the busier direction) and the lines of the label drawn at `label_at` when
+        `labelled`; False when nothing changed."""
+        if (fraction, lines) == (self.fraction, self.lines) and labelled == (self.label is not None
+                                                                             and self.label.isVisible()):
+            return False
         self.fraction, self.lines = fraction, lines
         self.setToolTip("\n".join([self.title(), *lines]))
-        self.label.setToolTip(self.toolTip())
-        self.label.refresh(label_at)
+        if labelled and self.label is None:
+            self.label = LinkLabelItem(self)
+        if self.label is not None and self.label.scene() is None and self.scene() is not None:
+            self.scene().addItem(self.label)
+        if self.label is not None:
+            self.label.setToolTip(self.toolTip())
+            self.label.refresh(label_at)
+            self.label.setVisible(labelled)
         self.update()
+        return True
+
+    def set_ends(self, a: QPointF, b: QPointF) -> None:
+        """Move the line's ends (the hosts moved)."""
+        if (a, b) != (self.a, self.b):
+            self.prepareGeometryChange()
+            self.a, self.b = QPointF(a), QPointF(b)
 
     def title(self) -> str:
         """The link's id, and 'provisioned' when it is."""
@@ -256,9 +311,18 @@ class PhysicalLinkItem(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
+        near = not far(painter, self.detail_zoom)
+        if self.between_sites and not near:
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         style = Qt.PenStyle.DashLine if self.provisioned else Qt.PenStyle.SolidLine
-        painter.setPen(QPen(self.colour(), 4.0 if self.fraction else 2.5, style, Qt.PenCapStyle.RoundCap))
+        colour, width = self.colour(), (4.0 if self.fraction else 2.5)
+        if self.detail_zoom and not self.fraction:  # a large substrate: idle links stay in the background
+            colour = blend(self.colours["background"], colour, 0.2 if self.between_sites else 0.45)
+            width = 1.0
+        elif not near:
+            width = 1.5
+        painter.setPen(QPen(colour, width, style, Qt.PenCapStyle.RoundCap))
         painter.drawLine(self.a, self.b)
 
 
@@ -274,7 +338,7 @@ class LinkLabelItem(QGraphicsItem):
     def refresh(self, centre: QPointF) -> None:
         """Resize around `centre` for the link's current lines."""
         self.prepareGeometryChange()
-        metrics = metrics_of(7.8)
+        metrics = metrics_of(TEXT_PT)
         lines = [self.link.title(), *self.link.lines]
         width = max(metrics.horizontalAdvance(t) for t in lines) + 10
         height = len(lines) * metrics.height() + 4
@@ -285,6 +349,8 @@ class LinkLabelItem(QGraphicsItem):
         return self.rect.adjusted(-1, -1, 1, 1)
 
     def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem, _widget=None) -> None:
+        if far(painter, self.link.detail_zoom):
+            return
         c = self.link.colours
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         background = QColor(c["background"])
@@ -292,7 +358,7 @@ class LinkLabelItem(QGraphicsItem):
         painter.setPen(QPen(self.link.colour(), 1.0))
         painter.setBrush(background)
         painter.drawRoundedRect(self.rect, 3, 3)
-        painter.setFont(small_font(7.8))
+        painter.setFont(small_font(TEXT_PT))
         metrics = QFontMetricsF(painter.font())
         y = self.rect.top() + 2
         for i, text in enumerate([self.link.title(), *self.link.lines]):
@@ -335,13 +401,13 @@ class LegendItem(QGraphicsItem):
 
     def lines(self) -> list[str]:
         """The legend as text."""
-        out = [f"{letter}  {text}" for letter, _c, text in self.requests]
+        out = [f"{letter}  {text}" if letter else text for letter, _c, text in self.requests]
         out += [f"load {label}" for _limit, label in LOAD_BANDS]
         out += ["dashed: provisioned (used only when nothing else fits)"]
         return out
 
     def boundingRect(self) -> QRectF:
-        metrics = metrics_of(8.0)
+        metrics = metrics_of(TEXT_PT)
         width = max(metrics.horizontalAdvance(t) for t in self.lines()) + 44
         return QRectF(0, 0, width, len(self.lines()) * (metrics.height() + 3) + 12)
 
@@ -351,19 +417,24 @@ class LegendItem(QGraphicsItem):
         painter.setPen(QPen(c["grid"], 1.0))
         painter.setBrush(c["background"])
         painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
-        painter.setFont(small_font(8.0))
+        painter.setFont(small_font(TEXT_PT))
         metrics = QFontMetricsF(painter.font())
         step = metrics.height() + 3
         y = 6.0
         for letter, colour, text in self.requests:
             square = QRectF(8, y + 1, step - 4, step - 4)
+            if not letter:  # a refused request: its text only
+                painter.setPen(c["muted_text"])
+                painter.drawText(QPointF(36, y + metrics.ascent()), text)
+                y += step
+                continue
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(square, 3, 3)
             painter.setPen(QColor("#ffffff"))
-            painter.setFont(small_font(7.0, bold=True))
+            painter.setFont(small_font(TEXT_PT, bold=True))
             painter.drawText(square, Qt.AlignmentFlag.AlignCenter, letter)
-            painter.setFont(small_font(8.0))
+            painter.setFont(small_font(TEXT_PT))
             painter.setPen(c["text"])
             painter.drawText(QPointF(36, y + metrics.ascent()), text)
             y += step

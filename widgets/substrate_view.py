@@ -27,6 +27,7 @@ from backend.embedding.mapping import Mapping, RequestMapping
 from backend.model import Cloud, Infrastructure, Substrate
 from widgets.substrate_items import (
     BOX_WIDTH,
+    DETAIL_ZOOM,
     Bar,
     ChipItem,
     HostBox,
@@ -36,9 +37,10 @@ from widgets.substrate_items import (
     vxi_colour,
     vxi_letter,
 )
+from widgets.substrate_layout import NO_SITE, circle_layout, grouped, is_switch, place_blocks, site_blocks
+from widgets.substrate_sites import SiteFrame, TrunkItem
 from widgets.theme import is_dark, palette_colours
 
-MIN_SPACING = 340.0
 PATH_STEP = 6.0
 QUIET_LINKS_ABOVE = 40
 DIMENSIONS = (("cores", "count"), ("memory", "size"), ("storage", "size"))
@@ -78,25 +80,6 @@ def is_active(result: RequestMapping, at_time: float | None) -> bool:
     return start <= at_time and (end is None or at_time < end)
 
 
-def layout_hosts(substrate: Substrate) -> dict[str, QPointF]:
-    """Host centres: their saved positions (others on a circle), spread so that boxes do not touch."""
-    placed = {h.id: QPointF(*h.position) for h in substrate.hosts.values() if h.position is not None}
-    missing = [h for h in substrate.hosts if h not in placed]
-    for i, host_id in enumerate(missing):
-        angle = 2 * math.pi * i / max(1, len(missing))
-        placed[host_id] = QPointF(300 * math.cos(angle), 300 * math.sin(angle)) * max(1.0, len(missing) / 6)
-    points = list(placed.values())
-    closest = min((math.dist((a.x(), a.y()), (b.x(), b.y())) for i, a in enumerate(points) for b in points[i + 1:]),
-                  default=MIN_SPACING)
-    scale = MIN_SPACING / closest if 0 < closest < MIN_SPACING else 1.0
-    # Two hosts almost on top of each other must not blow the drawing up: at most a square grid's size.
-    extent = max((max(p.x() for p in points) - min(p.x() for p in points),
-                  max(p.y() for p in points) - min(p.y() for p in points)), default=0.0) if points else 0.0
-    if extent > 0:
-        scale = min(scale, max(1.0, 1.2 * math.sqrt(len(points)) * MIN_SPACING / extent))
-    return {h: p * scale for h, p in placed.items()}
-
-
 class SubstrateView(QGraphicsView):
     """Draws a substrate and, optionally, a mapping of requests on it at one moment."""
 
@@ -107,10 +90,12 @@ class SubstrateView(QGraphicsView):
         # The scene is owned by this Python object, not by the view's C++ side: it dies with its items at once,
         # never leaving items in a live scene without their Python half (a crash in PySide6).
         self._scene = QGraphicsScene()
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setScene(self._scene)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.substrate: Substrate | None = None
@@ -121,9 +106,15 @@ class SubstrateView(QGraphicsView):
         self.boxes: dict[str, HostBox] = {}
         self.links: dict[str, PhysicalLinkItem] = {}
         self.paths: dict[tuple[str, str], VirtualPathItem] = {}
+        self.frames: dict[str, SiteFrame] = {}
+        self.trunks: dict[tuple[str, str], TrunkItem] = {}
         self.centres: dict[str, QPointF] = {}
         self.legend: LegendItem | None = None
         self.drawing = QRectF()
+        self.grouped = False
+        self._structure: tuple | None = None  # what the drawn items were built from
+        self._heights: dict[str, float] = {}
+        self._blocks = []
         self._auto_fit = True  # fit the drawing to the view until the user zooms
 
     # ----- input -----
@@ -165,6 +156,19 @@ class SubstrateView(QGraphicsView):
         """The legend, as text."""
         return self.legend.lines() if self.legend else []
 
+    def sites(self) -> list[str]:
+        """The site blocks drawn (empty unless the substrate is large)."""
+        return list(self.frames)
+
+    def site_lines(self, site: str) -> list[str]:
+        """A site block's banner lines."""
+        frame = self.frames.get(site)
+        return list(frame.lines) if frame else []
+
+    def trunk_lines(self) -> dict[tuple[str, str], str]:
+        """What each trunk between two sites says (its tooltip)."""
+        return {pair: trunk.text for pair, trunk in self.trunks.items()}
+
     # ----- view -----
     def fit_all(self) -> None:
         """Show the whole drawing."""
@@ -172,13 +176,37 @@ class SubstrateView(QGraphicsView):
         if not rect.isEmpty():
             self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
 
+    def zoom_to_site(self, site: str) -> None:
+        """Show one site block, its hosts in detail."""
+        frame = self.frames.get(site)
+        if frame is not None:
+            self._auto_fit = False
+            self.fitInView(frame.frame.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+
     def mouseDoubleClickEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())
-        if isinstance(item, ChipItem):
+        tiles = self.grouped and self.transform().m11() < DETAIL_ZOOM  # chips too small to aim at
+        if isinstance(item, ChipItem) and not tiles:
             self.chip_activated.emit(item.request, item.component)
             event.accept()
             return
+        site = self._site_under(item)
+        if site is not None:
+            self.zoom_to_site(site)
+            event.accept()
+            return
         super().mouseDoubleClickEvent(event)
+
+    def _site_under(self, item) -> str | None:
+        """The site a double-click zooms to: on a large substrate, the block clicked (its frame, title or a
+        host of it while the hosts are tiles)."""
+        while item is not None and not isinstance(item, SiteFrame | HostBox):
+            item = item.parentItem()
+        if isinstance(item, SiteFrame):
+            return item.site
+        if isinstance(item, HostBox) and self.grouped and self.transform().m11() < DETAIL_ZOOM:
+            return self.site_of.get(item.host_id)
+        return None
 
     def wheelEvent(self, event) -> None:
         factor = 1.0015 ** event.angleDelta().y()
@@ -210,48 +238,144 @@ class SubstrateView(QGraphicsView):
 
     # ----- drawing -----
     def _rebuild(self) -> None:
-        scene = self.scene()
-        scene.clear()
-        self.boxes, self.links, self.paths, self.legend = {}, {}, {}, None
-        self.drawing = QRectF()
-        colours = palette_colours(self.palette())
-        dark = is_dark(self.palette())
-        scene.setBackgroundBrush(colours["background"])
+        """Build the items when the substrate (or the palette) changed, then bring their contents up to date."""
         substrate = self.substrate
         if substrate is None:
+            self._clear()
             return
-        self.centres = layout_hosts(substrate)
+        colours = palette_colours(self.palette())
+        dark = is_dark(self.palette())
+        structure = _structure_of(substrate, colours["background"].name(), dark)
+        if structure != self._structure:
+            self._build(substrate, colours, dark)
+            self._structure = structure
+        self._fill(colours, dark)
+        if self._auto_fit:
+            self.fit_all()
+
+    def _clear(self) -> None:
+        self.scene().clear()
+        self.boxes, self.links, self.paths, self.frames, self.trunks = {}, {}, {}, {}, {}
+        self.legend, self.drawing, self._structure, self._heights = None, QRectF(), None, {}
+
+    def _build(self, substrate: Substrate, colours: dict, dark: bool) -> None:
+        self._clear()
+        scene = self.scene()
+        scene.setBackgroundBrush(colours["background"])
+        self.grouped = grouped(substrate)
+        detail = DETAIL_ZOOM if self.grouped else 0.0
+        self.site_of = {h.id: h.site or NO_SITE for h in substrate.hosts.values()}
         for host in substrate.hosts.values():
-            box = HostBox(host.id, host.site or "", host.provisioned, colours, dark)
-            box.setPos(self.centres[host.id])
+            site = "" if self.grouped else host.site or ""  # a block names its site once
+            box = HostBox(host.id, site, host.provisioned, colours, dark, switch=is_switch(host))
+            box.detail_zoom = detail
             box.set_bars(self._bars(host))
             scene.addItem(box)
             self.boxes[host.id] = box
-        self._place_chips()
+        self._blocks = site_blocks(substrate) if self.grouped else []
+        if not self.grouped:
+            self.centres = circle_layout(substrate)
+        for block in self._blocks:
+            frame = SiteFrame(block.site, QRectF(), colours, dark)
+            scene.addItem(frame)
+            self.frames[block.site] = frame
         for link in substrate.links.values():
-            if link.source not in self.centres or link.destination not in self.centres:
+            if link.source not in self.boxes or link.destination not in self.boxes:
                 continue
-            item = PhysicalLinkItem(link.id, self.centres[link.source], self.centres[link.destination],
-                                    link.provisioned, colours, dark)
-            fraction, lines = self._link_load(link)
-            item.set_load(fraction, lines, self._label_point(link.source, link.destination))
+            item = PhysicalLinkItem(link.id, QPointF(), QPointF(), link.provisioned, colours, dark)
+            item.detail_zoom = detail
+            item.between_sites = self.grouped and self.site_of[link.source] != self.site_of[link.destination]
+            if item.between_sites:
+                pair = tuple(sorted((self.site_of[link.source], self.site_of[link.destination])))
+                if pair not in self.trunks:
+                    self.trunks[pair] = TrunkItem(QRectF(), QRectF(), colours, dark)
+                    scene.addItem(self.trunks[pair])
             scene.addItem(item)
-            scene.addItem(item.label)
-            # On a large substrate only the links in use carry a label (the others keep their tooltip).
-            item.label.setVisible(bool(fraction) or len(substrate.links) <= QUIET_LINKS_ABOVE)
             self.links[link.id] = item
-        self._draw_paths()
         self.legend = LegendItem(colours, dark)
+        scene.addItem(self.legend)
+
+    def _fill(self, colours: dict, dark: bool) -> None:
+        substrate = self.substrate
+        for host in substrate.hosts.values():
+            self.boxes[host.id].set_bars(self._bars(host))
+        self._place_chips()
+        heights = {h: box.height for h, box in self.boxes.items()}
+        moved = heights != self._heights
+        if moved:
+            self._layout(heights)
+        quiet = len(substrate.links) > QUIET_LINKS_ABOVE
+        for link in substrate.links.values():
+            item = self.links.get(link.id)
+            if item is None:
+                continue
+            numbers = self._link_numbers(link)
+            if numbers == item.numbers and not moved:
+                continue  # the same load, drawn at the same place
+            item.numbers = numbers
+            fraction, lines = self._link_load(link, numbers)
+            # On a large substrate only the links in use carry a label (the others keep their tooltip).
+            labelled = bool(fraction) or not quiet
+            where = self._label_point(link.source, link.destination) if labelled or item.label else QPointF()
+            item.set_load(fraction, lines, where, labelled)
+        self._draw_paths()
+        if self.grouped:
+            self._summarise_sites()
         self.legend.set_requests(self._legend_entries())
         bounds = QRectF()
-        for item in [*self.boxes.values(), *(link.label for link in self.links.values() if link.label.isVisible())]:
+        labels = [link.label for link in self.links.values() if link.label is not None and link.label.isVisible()]
+        for item in [*self.boxes.values(), *labels]:
             bounds = bounds.united(item.sceneBoundingRect())
-        self.legend.setPos(bounds.right() + 30, bounds.top())
-        scene.addItem(self.legend)
+        for frame in self.frames.values():
+            bounds = bounds.united(frame.frame)
+        # On a large substrate the legend grows with the drawing, so that it reads when all is in view.
+        self.legend.setScale(max(1.0, bounds.width() / 2000.0) if self.grouped else 1.0)
+        self.legend.setPos(bounds.right() + 30 * self.legend.scale(), bounds.top())
         self.drawing = bounds.united(self.legend.sceneBoundingRect())
-        scene.setSceneRect(self.drawing.adjusted(-40, -40, 40, 40))
-        if self._auto_fit:
-            self.fit_all()
+        self.scene().setSceneRect(self.drawing.adjusted(-40, -40, 40, 40))
+
+    def _layout(self, heights: dict[str, float]) -> None:
+        """Put boxes, link ends, site frames and trunks where the layout says."""
+        self._heights = heights
+        if self.grouped:
+            self.centres = place_blocks(self._blocks, {h: (BOX_WIDTH, height) for h, height in heights.items()})
+            for block in self._blocks:
+                self.frames[block.site].set_frame(block.rect)
+            rects = {block.site: block.rect for block in self._blocks}
+            for (a, b), trunk in self.trunks.items():
+                trunk.set_ends(rects[a], rects[b])
+        for host_id, box in self.boxes.items():
+            box.setPos(self.centres[host_id])
+        for link in self.substrate.links.values():
+            item = self.links.get(link.id)
+            if item is not None:
+                item.set_ends(self.centres[link.source], self.centres[link.destination])
+
+    def _summarise_sites(self) -> None:
+        """Each site's title (hosts, switches, cores in use) and each trunk's count and busiest link."""
+        for block in self._blocks:
+            hosts = [self.substrate.hosts[h] for h in block.hosts]
+            switches = sum(1 for h in hosts if is_switch(h))
+            used = capacity = 0.0
+            for host in hosts:
+                bar = next((b for b in self.boxes[host.id].bars if b.name == "cores"), None)
+                if bar is not None and bar.capacity:
+                    used, capacity = used + bar.used, capacity + bar.capacity
+            lines = [block.site, f"{len(hosts) - switches} hosts" + (f", {switches} switches" if switches else "")]
+            if capacity:
+                lines.append(f"cores {used_of('count', used, capacity)}")
+            self.frames[block.site].set_summary(lines, used / capacity if capacity else None)
+        counts: dict[tuple[str, str], list] = {pair: [0, None] for pair in self.trunks}
+        for link in self.substrate.links.values():
+            item = self.links.get(link.id)
+            if item is None or not item.between_sites:
+                continue
+            entry = counts[tuple(sorted((self.site_of[link.source], self.site_of[link.destination])))]
+            entry[0] += 1
+            if item.fraction is not None:
+                entry[1] = item.fraction if entry[1] is None else max(entry[1], item.fraction)
+        for pair, (count, fraction) in counts.items():
+            self.trunks[pair].set_load(count, fraction)
 
     def _usage(self) -> dict:
         if self.utilisation is not None:
@@ -267,18 +391,24 @@ class SubstrateView(QGraphicsView):
             capacity = entry.get("capacity") if "capacity" in entry else (
                 quantity.demand() if quantity is not None else None)
             used = float(entry.get("used", 0.0))
-            if capacity is None and not used:
+            if not capacity and not used:  # nothing declared (or a switch's zero cores), nothing used
                 continue
             bars.append(Bar(dim, used, capacity, used_of(kind, used, capacity)))
         return bars
 
-    def _link_load(self, link) -> tuple[float | None, list[str]]:
+    def _link_numbers(self, link) -> tuple:
+        """(used, capacity) forward then reverse, from the utilisation or the link's own capacity."""
         use = self._usage().get("links", {}).get(link.id, {})
-        shares, texts = [], {}
+        numbers = []
         for direction in ("forward", "reverse"):
             entry = use.get(direction, {})
             capacity = entry.get("capacity_bps") if "capacity_bps" in entry else (link.capacity(direction) or None)
-            used = float(entry.get("used_bps", 0.0))
+            numbers.append((float(entry.get("used_bps", 0.0)), capacity))
+        return tuple(numbers)
+
+    def _link_load(self, link, numbers: tuple) -> tuple[float | None, list[str]]:
+        shares, texts = [], {}
+        for direction, (used, capacity) in zip(("forward", "reverse"), numbers, strict=True):
             texts[direction] = used_of("bandwidth", used, capacity)
             if capacity:
                 shares.append(used / capacity)
@@ -319,6 +449,9 @@ class SubstrateView(QGraphicsView):
 
     def _draw_paths(self) -> None:
         substrate = self.substrate
+        for item in self.paths.values():
+            self.scene().removeItem(item)
+        self.paths = {}
         lanes: dict[str, int] = {}
         for i, result, _vxi in self._active():
             for link_id, placed in result.links.items():
@@ -347,17 +480,25 @@ class SubstrateView(QGraphicsView):
     def _legend_entries(self) -> list[tuple[str, QColor, str]]:
         if self.mapping is None:
             return []
-        entries = []
+        entries, refused = [], []
         for i, result in enumerate(self.mapping.requests):
-            if not result.accepted:
-                state = "refused"
-            elif not is_active(result, self.at_time):
+            if not result.accepted:  # nothing of it is drawn: no letter, no colour, listed after the placed ones
+                refused.append(("", QColor(), f"{result.id}: refused"))
+                continue
+            if not is_active(result, self.at_time):
                 state = "not running at this time"
             else:
                 hosts = sorted(set(result.nodes.values()))
                 state = f"{len(result.nodes)} parts on {', '.join(hosts)}"
             entries.append((vxi_letter(i), vxi_colour(i), f"{result.id}: {state}"))
-        return entries
+        return entries + refused
+
+
+def _structure_of(substrate: Substrate, background: str, dark: bool) -> tuple:
+    """What the view's items are built from: hosts, links, positions and the palette (not the loads)."""
+    hosts = tuple((h.id, h.site, h.provisioned, h.position, is_switch(h)) for h in substrate.hosts.values())
+    links = tuple((lk.id, lk.source, lk.destination, lk.provisioned) for lk in substrate.links.values())
+    return hosts, links, background, dark
 
 
 def _kind_of(vxi: Infrastructure | None, component: str) -> str:

@@ -1,7 +1,8 @@
 """A live throughput plot (pyqtgraph): a curve per router or link, the aggregate, migration markers.
 
 Samples arrive from a sampler thread through a queued signal; the curves are redrawn on a timer,
-never per sample, so the window keeps answering. Exports the curves to CSV and the plot to PNG.
+never per sample, so the window keeps answering. While nothing is plotted, a sentence says why in place
+of empty axes. Exports the curves to CSV and the plot to PNG.
 Run as `python -m widgets.throughput_plot SPEC.json OUT.png` to render a plot without a window.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
 from backend.monitor.updates import MarkerEvent, SamplesEvent, StatusEvent
@@ -31,6 +32,7 @@ THEMES = {
               "palette": ["#0060a8", "#c77800", "#00875a", "#c0392b", "#8e44ad", "#7a6a00", "#2f7fc1", "#555555"]},
 }
 AGGREGATE = "aggregate"
+NOTHING_YET = "Nothing to plot yet."
 
 
 class _Relay(QObject):
@@ -53,6 +55,9 @@ class ThroughputPlot(QWidget):
         self.units = units
         self.show_aggregate = show_aggregate
         self.samples_received = 0
+        self.sampler = None
+        self.placeholder_text = NOTHING_YET
+        self._message = ""  # why nothing is plotted (no real counters), from the sampler
         self._groups: dict[str, list[SeriesKey]] | None = None
         self._fixed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[Marker] = []
@@ -73,10 +78,17 @@ class ThroughputPlot(QWidget):
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.follow = True
         self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self.placeholder = QLabel(self)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setAccessibleName("Why nothing is plotted")
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.plot)
+        self.stack.addWidget(self.placeholder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status)
-        layout.addWidget(self.plot)
+        layout.addLayout(self.stack, 1)
         self.theme = ""
         self.set_theme(theme)
 
@@ -88,11 +100,38 @@ class ThroughputPlot(QWidget):
     # ----- feeding -----
     def attach(self, sampler) -> None:
         """Show the series of a `backend.monitor.Sampler` (its events may come from any thread)."""
+        self.clear()
+        self.sampler = sampler
         self.store = sampler.store
         for marker in sampler.store.markers():
             self._markers.append(marker)
         sampler.subscribe(self.post_event)
         self._dirty = True
+
+    def detach(self) -> None:
+        """Stop listening to the sampler (the curves drawn so far stay, and so does their export)."""
+        if self.sampler is not None:
+            self.sampler.unsubscribe(self.post_event)
+            self.sampler = None
+        self.set_status("")
+
+    def clear(self) -> None:
+        """Forget the sampler, the series and the markers: nothing is plotted."""
+        self.detach()
+        self.store, self._groups, self._markers = None, None, []
+        self._dirty = True
+        self.redraw()
+
+    def set_placeholder(self, text: str) -> None:
+        """What the plot says while it has no curve and no message of its own."""
+        self.placeholder_text = text
+        self._show_placeholder()
+
+    def message(self) -> str:
+        """The sentence shown about the plot (why nothing is plotted, a sampling error), '' when none."""
+        if self.stack.currentWidget() is self.placeholder:
+            return self.placeholder.text()
+        return self.status.text() if not self.status.isHidden() else ""
 
     def post_event(self, event: object) -> None:
         """Take a sampler event from any thread."""
@@ -125,9 +164,18 @@ class ThroughputPlot(QWidget):
         self._dirty = True
 
     def set_status(self, message: str) -> None:
-        """Show why nothing is plotted (no real counters), or hide the message when empty."""
-        self.status.setText(message)
-        self.status.setVisible(bool(message))
+        """Say why nothing is plotted (no real counters) or what went wrong; '' removes the message."""
+        self._message = message
+        self._show_placeholder()
+
+    def _show_placeholder(self, empty: bool | None = None) -> None:
+        """The curves, or instead of empty axes the message (or the placeholder text)."""
+        if empty is None:
+            empty = not self._curves
+        self.placeholder.setText(self._message or self.placeholder_text)
+        self.stack.setCurrentWidget(self.placeholder if empty else self.plot)
+        self.status.setText(self._message)
+        self.status.setVisible(bool(self._message) and not empty)
 
     # ----- looks -----
     def set_theme(self, name: str) -> None:
@@ -146,6 +194,8 @@ class ThroughputPlot(QWidget):
                                                    color=colours["foreground"])
         self.legend.setLabelTextColor(colours["foreground"])
         self.status.setStyleSheet(f"color: {colours['marker']}; padding: 4px;")
+        self.placeholder.setStyleSheet(f"color: {colours['foreground']}; background: {colours['background']};"
+                                       " padding: 24px;")
         for item in self._curves.values():
             self.plot.removeItem(item)
         self.legend.clear()
@@ -187,7 +237,10 @@ class ThroughputPlot(QWidget):
             return
         self._dirty = False
         top = 0.0
-        for index, (name, (times, values)) in enumerate(self.curves().items()):
+        curves = self.curves()
+        for name in [n for n in self._curves if n not in curves]:  # a curve no longer asked for
+            self.plot.removeItem(self._curves.pop(name))
+        for index, (name, (times, values)) in enumerate(curves.items()):
             if self.window_s and len(times):
                 keep = times >= times[-1] - self.window_s
                 times, values = times[keep], values[keep]
@@ -200,6 +253,7 @@ class ThroughputPlot(QWidget):
             self.plot.getViewBox().enableAutoRange(x=True)
             self.plot.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0)
         self._draw_markers()
+        self._show_placeholder(empty=not curves)
         self.redrawn.emit()
 
     def _stop_following(self, *_: object) -> None:

@@ -1,7 +1,11 @@
 """The lease timeline: one bar per component and per link, the VXI's named periods as labelled bands.
 
-Drag a bar's left or right end to change its start or duration (one signal on release); click a
-period band to select it. A component or link without its own lease uses the VXI's lease (drawn dashed).
+Drag a bar's left or right end to change its start or duration (one signal on release); drag a period's edge
+(in the strip of period names at the top) to move it; click a bar or a row's name to select that item (the
+canvas follows, and the rows of items selected on the canvas are highlighted); click elsewhere in a band to
+select its period. A link's bar is solid where it carries traffic and dotted where it is idle (in a period
+where its bandwidth is zero); right-click it in a period to make it active or idle there. Rows of links read
+"C↔G" (both ways) or "C→G" (one way). A component or link without its own lease uses the VXI's lease (dashed).
 
 Public API:
     TimelineWidget(parent=None)
@@ -13,16 +17,25 @@ Public API:
         period_rect(name) -> QRectF              a period band in scene coordinates
         selected_period() -> str                 "" when none
         select_period(name: str)                 highlight a band without emitting
+        select_rows(ids: list[str])              highlight the rows of these items (the canvas selection)
+        show_row(id)                             scroll a row into view (below the axis strip)
+        selected_rows() -> list[str]             the highlighted rows
+        edge_x(t: float) -> float                the scene x of a moment (seconds after the origin)
+        period_menu(link_id, period) -> QMenu    the menu a right-click on a link in a period opens
         signal lease_edited(str id, Lease)       once per drag, on release
         signal period_selected(str name)         on a click: a band's name, "" when none
+        signal periods_edited(list periods, str) once per drag of a period edge: the new periods, in words
+        signal selection_requested(list ids)     a click on a bar or a row's name (Ctrl+click adds or removes)
+        signal link_activity_requested(str link, str period, bool active)   from the right-click menu
+        signal period_values_requested(str link, str period)   "Edit the values in II…" of that menu
+        signal document_requested()              the header's "VXI properties" link
 Without a start date anywhere in the VXI the left ends cannot move (there is no date to give).
 Only the rows in (or near) view are drawn; the others are drawn as they scroll in, so thousands of rows stay cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPen
@@ -37,52 +50,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend.model import Infrastructure, Lease, Link, Substrate
+from backend.model import Infrastructure, Lease, Substrate
 from backend.model.timing import format_duration
 from widgets.theme import blend, palette_colours
+from widgets.timeline_mouse import TimelineMouse
+from widgets.timeline_periods import Edge, activity_spans
+from widgets.timeline_rows import (
+    AXIS_HEIGHT,
+    BAR_HEIGHT,
+    LABEL_WIDTH,
+    ROW_HEIGHT,
+    Row,
+    lease_of,
+    link_label,
+    nice_step,
+    periods_of,
+    short,
+)
 
-LABEL_WIDTH, AXIS_HEIGHT, ROW_HEIGHT, BAR_HEIGHT, HANDLE = 150.0, 40.0, 22.0, 14.0, 6.0
 _ROWS_AHEAD = 30  # rows drawn beyond the visible ones, so a scroll rarely waits for drawing
-_STEPS = (1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
-
-
-@dataclass
-class _Row:
-    id: str
-    label: str
-    start: float  # seconds from the origin
-    duration: float
-    inherited: bool
-    own_start: datetime | None
-    is_link: bool
-
-
-def _nice_step(span: float, parts: int) -> float:
-    """The smallest round step that cuts `span` into at most `parts` pieces."""
-    for step in _STEPS:
-        if span / step <= parts:
-            return float(step)
-    return float(_STEPS[-1])
-
-
-def _short(seconds: float) -> str:
-    """+2h, +90min, +3d style offsets."""
-    if seconds % 86400 == 0 and seconds:
-        return f"+{int(seconds // 86400)}d"
-    if seconds % 3600 == 0:
-        return f"+{int(seconds // 3600)}h"
-    if seconds % 60 == 0:
-        return f"+{int(seconds // 60)}min"
-    return f"+{seconds:g}s"
-
-
-def _lease(obj) -> Lease | None:
-    """A component's or link's lease, a host's availability; None for what has neither."""
-    return getattr(obj, "lease", None) or getattr(obj, "availability", None)
-
-
-def _periods(model) -> list:
-    return list(getattr(model, "periods", []))
 
 
 class _TimelineView(QGraphicsView):
@@ -98,10 +84,17 @@ class _TimelineView(QGraphicsView):
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._owner._press(self.mapToScene(event.position().toPoint()))
+            toggle = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            self._owner._press(self.mapToScene(event.position().toPoint()), toggle)
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self._owner._context_menu(self.mapToScene(event.pos()))
+        if menu is not None:
+            menu.exec(event.globalPos())
+            event.accept()
 
     def mouseMoveEvent(self, event) -> None:
         self._owner._move(self.mapToScene(event.position().toPoint()))
@@ -118,18 +111,26 @@ class _TimelineView(QGraphicsView):
             self._owner.refresh()
         else:
             self._owner._draw_visible_rows()
+        chosen = self._owner.selected_rows()
+        if chosen:  # the selection stays in sight when the panel opens or changes size
+            self._owner.show_row(chosen[0])
 
 
-class TimelineWidget(QWidget):
+class TimelineWidget(TimelineMouse, QWidget):
     """A Gantt-like view of the leases of a VXI's components and links, with its periods."""
 
     lease_edited = Signal(str, Lease)
     period_selected = Signal(str)
+    periods_edited = Signal(list, str)
+    selection_requested = Signal(list)
+    link_activity_requested = Signal(str, str, bool)
+    period_values_requested = Signal(str, str)
+    document_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model: Infrastructure | None = None
-        self._rows: list[_Row] = []
+        self._rows: list[Row] = []
         self._row_index: dict[str, int] = {}
         self._bars: dict[str, QGraphicsRectItem] = {}  # only the rows drawn so far (those scrolled into view)
         self._row_style: dict | None = None
@@ -137,14 +138,20 @@ class TimelineWidget(QWidget):
         self._origin: datetime | None = None
         self._t_min, self._scale, self._snap = 0.0, 1.0, 60.0
         self._period = ""
-        self._drag: tuple[_Row, str] | None = None
+        self._drag: tuple[Row, str] | None = None
         self._drag_value: tuple[float, float] | None = None
+        self._edge_drag: Edge | None = None
+        self._edge_value: list | None = None
+        self._selected: set[str] = set()
+        self._row_marks: dict[str, QGraphicsRectItem] = {}
         self._tip: QGraphicsSimpleTextItem | None = None
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(60)
         self._refresh_timer.timeout.connect(self.refresh)
         self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.linkActivated.connect(lambda _link: self.document_requested.emit())
         self.scene = QGraphicsScene(self)
         self.view = _TimelineView(self)
         self.view.setScene(self.scene)
@@ -202,26 +209,57 @@ class TimelineWidget(QWidget):
         self._period = name if name in self._bands else ""
         self._paint_bands()
 
+    def select_rows(self, ids: list[str]) -> None:
+        """Highlight the rows of these items (the canvas selection) and scroll the first into view."""
+        wanted = {i for i in ids if i in self._row_index}
+        if wanted == self._selected:
+            return
+        self._selected = wanted
+        for ident in list(self._row_marks):
+            self._mark_row(ident)
+        for ident in wanted:
+            self._mark_row(ident)
+        if wanted:
+            self.show_row(min(wanted, key=self._row_index.get))
+
+    def show_row(self, ident: str) -> None:
+        """Scroll a row into view, below the axis strip that stays at the top."""
+        index = self._row_index.get(ident)
+        if index is not None:
+            top = AXIS_HEIGHT + index * ROW_HEIGHT
+            self.view.ensureVisible(QRectF(0, top, 10, ROW_HEIGHT), 0, round(AXIS_HEIGHT) + 4)
+
+    def selected_rows(self) -> list[str]:
+        """The ids of the highlighted rows, in display order."""
+        return [r.id for r in self._rows if r.id in self._selected]
+
+    def edge_x(self, t: float) -> float:
+        """The scene x of a moment, in seconds after the origin (a period edge, say)."""
+        return self._x(t)
+
     def refresh(self) -> None:
         """Rebuild the timeline from the model."""
         self._drag = None
         self.scene.clear()
         self._bars, self._bands, self._tip, self._header_item = {}, {}, None, None
+        self._row_marks = {}
+        self._edge_drag, self._edge_value = None, None
         self._row_style = None
         colours = palette_colours(self.palette())
         self.scene.setBackgroundBrush(colours["background"])
         self._rows = self._read_rows()
         self._row_index = {row.id: i for i, row in enumerate(self._rows)}
+        self._selected &= set(self._row_index)
         if self._model is None:
             self.header.setText("No infrastructure")
             return
-        periods = _periods(self._model)
+        periods = periods_of(self._model)
         ends = [r.start + r.duration for r in self._rows] + [p.end for p in periods] + [self._vxi_duration()]
         self._t_min = min([0.0] + [r.start for r in self._rows])
         span = max(ends) - self._t_min or 3600.0
         width = max(300.0, self.view.viewport().width() - LABEL_WIDTH - 44)
         self._scale = width / span
-        self._snap = _nice_step(span, 240)
+        self._snap = nice_step(span, 240)
         height = AXIS_HEIGHT + ROW_HEIGHT * max(1, len(self._rows)) + 8
         self.scene.setSceneRect(0, 0, LABEL_WIDTH + width + 24, height)
         self._draw_header(colours)
@@ -236,21 +274,22 @@ class TimelineWidget(QWidget):
     def _vxi_duration(self) -> float:
         return float(self._model.lease.duration or 0.0) if self._model else 0.0
 
-    def _read_rows(self) -> list[_Row]:
+    def _read_rows(self) -> list[Row]:
         if self._model is None:
             return []
         vxi = self._model
-        objects = [o for o in (*vxi.components.values(), *vxi.links.values()) if _lease(o) is not None]
-        starts = [_lease(o).start for o in objects if _lease(o).start is not None]
+        objects = [o for o in (*vxi.components.values(), *vxi.links.values()) if lease_of(o) is not None]
+        starts = [lease_of(o).start for o in objects if lease_of(o).start is not None]
         self._origin = vxi.lease.start or (min(starts) if starts else None)
-        fallback = vxi.lease.duration or max([p.end for p in _periods(vxi)] + [3600.0])
+        fallback = vxi.lease.duration or max([p.end for p in periods_of(vxi)] + [3600.0])
         rows = []
         for obj in objects:
-            lease = _lease(obj)
+            lease = lease_of(obj)
             start = (lease.start - self._origin).total_seconds() if lease.start and self._origin else 0.0
-            label = f"{obj.id}: {obj.source}→{obj.destination}" if isinstance(obj, Link) else obj.id
-            rows.append(_Row(obj.id, label, start, float(lease.duration or fallback), lease.is_empty(),
-                             lease.start, isinstance(obj, Link)))
+            linked = hasattr(obj, "source")
+            label = link_label(obj) if linked else obj.id
+            rows.append(Row(obj.id, label, start, float(lease.duration or fallback), lease.is_empty(),
+                             lease.start, linked, obj))
         return rows
 
     # ----- drawing -----
@@ -278,9 +317,9 @@ class TimelineWidget(QWidget):
 
     def _draw_bands(self, height: float, colours: dict) -> None:
         no_pen = QPen(Qt.PenStyle.NoPen)
-        for i, period in enumerate(_periods(self._model)):
+        for i, period in enumerate(periods_of(self._model)):
             rect = QRectF(self._x(period.offset), 0, period.duration * self._scale, height)
-            tip = f"Period {period.name}: {_short(period.offset)} for {format_duration(period.duration)}"
+            tip = f"Period {period.name}: {short(period.offset)} for {format_duration(period.duration)}"
             band = self.scene.addRect(rect, no_pen, colours["band_alt" if i % 2 else "band"])
             band.setZValue(-2)
             band.setToolTip(tip)
@@ -310,7 +349,7 @@ class TimelineWidget(QWidget):
         self._update_header()
 
     def _draw_axis(self, span: float, height: float, colours: dict) -> None:
-        step = _nice_step(span, max(2, int(span * self._scale / 90)))
+        step = nice_step(span, max(2, int(span * self._scale / 90)))
         t = (self._t_min // step) * step
         grid = QPen(colours["grid"], 1)
         while t <= self._t_min + span + 1e-9:
@@ -329,7 +368,7 @@ class TimelineWidget(QWidget):
 
     def _tick_label(self, t: float, step: float) -> str:
         if self._origin is None:
-            return _short(t)
+            return short(t)
         moment = self._origin + timedelta(seconds=t)
         return moment.strftime("%d %b" if step >= 86400 else "%H:%M")
 
@@ -340,7 +379,8 @@ class TimelineWidget(QWidget):
         return {"text": QBrush(colours["text"]), "handle": QBrush(border), "no_pen": QPen(Qt.PenStyle.NoPen),
                 "pens": {False: QPen(border, 1.2), True: QPen(border, 1.2, Qt.PenStyle.DashLine)},
                 "own": own, "inherited": inherited, "link": QBrush(colours["link"]),
-                "metrics": QFontMetricsF(self.scene.font())}
+                "idle": QPen(colours["link"], 1.4, Qt.PenStyle.DotLine), "mark": QBrush(colours["selection_fill"]),
+                "mark_pen": QPen(colours["selection"], 1), "metrics": QFontMetricsF(self.scene.font())}
 
     def _bar_geometry(self, index: int) -> QRectF:
         """Where the bar of row `index` is drawn, in scene coordinates."""
@@ -375,22 +415,81 @@ class TimelineWidget(QWidget):
         label = self.scene.addSimpleText(text)
         label.setBrush(style["text"])
         label.setPos(6, top + (ROW_HEIGHT - metrics.height()) / 2)
-        label.setToolTip(row.label)
+        label.setToolTip(f"{row.label} ({row.id})" if row.is_link else row.label)
         rect = self._bar_geometry(index)
         fill = style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"]
         bar = self.scene.addRect(rect, style["pens"][row.inherited], fill)
         bar.setToolTip(self._bar_tip(row))
         self._bars[row.id] = bar
+        bar.setData(0, label)
+        if row.is_link:
+            self._draw_activity(row, bar, style)
         for x in (rect.left(), rect.right() - 3):
             handle = QGraphicsRectItem(QRectF(x, rect.top() + 2, 3, rect.height() - 4), bar)
             handle.setPen(style["no_pen"])
             handle.setBrush(style["handle"])
+            handle.setData(1, "handle")
+        if row.id in self._selected:
+            self._mark_row(row.id)
 
-    def _bar_tip(self, row: _Row) -> str:
+    def _draw_activity(self, row: Row, bar: QGraphicsRectItem, style: dict) -> None:
+        """Cut a link's bar where it is idle: solid where it carries traffic, a dotted outline where it is idle."""
+        spans = activity_spans(row.obj, periods_of(self._model), row.start, row.start + row.duration)
+        if not any(span.idle for span in spans):
+            return
+        rect = bar.rect()
+        bar.setBrush(Qt.BrushStyle.NoBrush)
+        bar.setPen(style["no_pen"])
+        for span in spans:
+            piece = QGraphicsRectItem(QRectF(self._x(span.start), rect.top(), (span.end - span.start) * self._scale,
+                                             rect.height()), bar)
+            piece.setData(1, "idle" if span.idle else "active")
+            piece.setData(2, span.period or "")
+            if span.idle:
+                piece.setPen(style["idle"])
+                piece.setBrush(Qt.BrushStyle.NoBrush)
+                piece.setToolTip(f"{row.label}: idle in {span.period} (no bandwidth). Right-click to change.")
+            else:
+                piece.setPen(style["pens"][row.inherited])
+                piece.setBrush(style["link"])
+                piece.setToolTip(self._bar_tip(row))
+
+    def activity(self, object_id: str) -> list[tuple[float, float, bool]]:
+        """A link's bar as drawn: (left x, right x, idle) of each piece, in scene coordinates."""
+        index = self._row_index.get(object_id)
+        if index is None:
+            return []
+        bar = self._bar_of(index)
+        pieces = [c for c in bar.childItems() if c.data(1) in ("idle", "active")]
+        if not pieces:
+            return [(bar.rect().left(), bar.rect().right(), False)]
+        return [(c.rect().left(), c.rect().right(), c.data(1) == "idle") for c in pieces]
+
+    def _mark_row(self, ident: str) -> None:
+        """Show or hide the highlight of a row (selected on the canvas), if the row is drawn."""
+        mark = self._row_marks.pop(ident, None)
+        if mark is not None:
+            self.scene.removeItem(mark)
+        bar = self._bars.get(ident)
+        if bar is not None:
+            label = bar.data(0)
+            if label is not None:
+                font = QFont(self.scene.font())
+                font.setBold(ident in self._selected)
+                label.setFont(font)
+        if ident not in self._selected or ident not in self._row_index or self._row_style is None:
+            return
+        top = AXIS_HEIGHT + self._row_index[ident] * ROW_HEIGHT
+        mark = self.scene.addRect(QRectF(0, top, self.scene.width(), ROW_HEIGHT), self._row_style["mark_pen"],
+                                  self._row_style["mark"])
+        mark.setZValue(-1.5)
+        self._row_marks[ident] = mark
+
+    def _bar_tip(self, row: Row) -> str:
         what = ("always available" if self._is_substrate() else "inherits the VXI lease") if row.inherited \
             else "own lease"
         start = self._origin + timedelta(seconds=row.start) if self._origin else None
-        when = start.strftime("%Y-%m-%d %H:%M UTC") if start else _short(row.start)
+        when = start.strftime("%Y-%m-%d %H:%M UTC") if start else short(row.start)
         return f"{row.label}: {when}, {format_duration(row.duration)} ({what}). Drag an end to change it."
 
     def _is_substrate(self) -> bool:
@@ -401,87 +500,14 @@ class TimelineWidget(QWidget):
             return
         lease = self._model.lease
         start = lease.start.strftime("%Y-%m-%d %H:%M UTC") if lease.start else "no start date"
+        what = "substrate" if self._is_substrate() else "VXI"
         text = f"Lease of {self._model.id}: {start}"
         if lease.duration:
             text += f", {format_duration(lease.duration)}"
         if self._period:
             text += f" — period {self._period} selected"
-        self.header.setText(text)
-
-    # ----- mouse -----
-    def _handle_at(self, pos) -> tuple[_Row, str] | None:
-        index = int((pos.y() - AXIS_HEIGHT) // ROW_HEIGHT)
-        if pos.y() < self._header_bottom() or not 0 <= index < len(self._rows):
-            return None
-        row = self._rows[index]
-        rect = self._bar_of(index).rect()
-        if abs(pos.x() - rect.right()) <= HANDLE:
-            return row, "end"
-        if abs(pos.x() - rect.left()) <= HANDLE and self._origin is not None:
-            return row, "start"
-        return None
-
-    def _press(self, pos) -> None:
-        hit = self._handle_at(pos)
-        if hit is not None:
-            self._drag, self._drag_value = hit, (hit[0].start, hit[0].duration)
-            return
-        if pos.x() < LABEL_WIDTH:
-            return
-        t = self._t(pos.x())
-        name = next((p.name for p in _periods(self._model) if p.offset <= t < p.end), "") if self._model else ""
-        if name == self._period:
-            name = ""  # a second click on the selected band clears it
-        if name != self._period:
-            self._period = name
-            self._paint_bands()
-            self.period_selected.emit(name)
-
-    def _move(self, pos) -> None:
-        if self._drag is None:
-            near = self._handle_at(pos) is not None
-            self.view.viewport().setCursor(Qt.CursorShape.SizeHorCursor if near else Qt.CursorShape.ArrowCursor)
-            return
-        row, side = self._drag
-        t = round(self._t(pos.x()) / self._snap) * self._snap
-        end = row.start + row.duration
-        if side == "end":
-            start, duration = row.start, max(self._snap, t - row.start)
-        else:
-            start = min(t, end - self._snap)
-            duration = end - start
-        self._drag_value = (start, duration)
-        bar = self._bars[row.id]
-        rect = QRectF(self._x(start), bar.rect().top(), duration * self._scale, bar.rect().height())
-        bar.setRect(rect)
-        for handle, x in zip(bar.childItems(), (rect.left(), rect.right() - 3), strict=True):
-            handle.setRect(QRectF(x, rect.top() + 2, 3, rect.height() - 4))
-        self._show_tip(rect, start, duration)
-
-    def _show_tip(self, rect: QRectF, start: float, duration: float) -> None:
-        if self._tip is None:
-            self._tip = self.scene.addSimpleText("")
-            self._tip.setZValue(11)
-            self._tip.setBrush(palette_colours(self.palette())["text"])
-        moment = self._origin + timedelta(seconds=start) if self._origin else None
-        when = moment.strftime("%H:%M") if moment else _short(start)
-        self._tip.setText(f"{when} + {format_duration(duration)}")
-        self._tip.setPos(rect.left(), rect.top() - 16)
-
-    def _release(self) -> None:
-        if self._drag is None:
-            return
-        (row, side), (start, duration) = self._drag, self._drag_value
-        self._drag = None
-        if self._tip is not None:
-            self.scene.removeItem(self._tip)
-            self._tip = None
-        if (start, duration) == (row.start, row.duration):
-            return
-        moved = side == "start"
-        new_start = (self._origin + timedelta(seconds=start)).astimezone(UTC) if moved else row.own_start
-        row.start, row.duration = start, duration
-        self.lease_edited.emit(row.id, Lease(new_start, duration))
+        self.header.setText(f"{text} &nbsp;<a href='properties'>{what} properties…</a>")
+        self.header.setToolTip(f"Edit the {what}'s lease and periods in the inspector")
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

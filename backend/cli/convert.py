@@ -6,8 +6,9 @@ from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.convert import Losses, graphml, rspec
-from backend.vxdl import VxdlFileError, read_file, write_file
-from backend.vxdl.secure import MAX_BYTES
+from backend.files import FileError, atomic_write
+from backend.vxdl import read_bytes, read_file
+from backend.vxdl.writer import checked_bytes
 
 VXDL_EXT = {".vxdl", ".xml"}
 FORMATS = {".graphml": graphml, ".rspec": rspec}
@@ -30,31 +31,49 @@ def _kind(path: str) -> str:
     raise CliError(f"{path}: unknown extension '{ext}' (use .vxdl, .xml, .graphml or .rspec)", 2)
 
 
+def _read(path: str, src: str, dst: str):
+    """The model of the input and what reading it dropped; a VXDL input must be a valid VXI."""
+    if src != "vxdl":
+        return FORMATS[src].read(path)
+    result = read_file(path)
+    if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
+        raise CliError(f"{path}: not a VXI request that can be converted", 1)
+    if result.errors:
+        raise CliError(f"{path}: {len(result.errors)} error(s), nothing converted (see vxi validate): "
+                       f"{_first(result.errors)}", 1)
+    return result.model, Losses()
+
+
+def _first(problems) -> str:
+    p = problems[0]
+    subject = f" ({p.element} '{p.element_id}')" if p.element_id is not None else ""
+    return f"{p.message}{subject}" + (f", and {len(problems) - 1} more" if len(problems) > 1 else "")
+
+
+def _vxdl(model, source: str, target: str) -> bytes:
+    """The VXDL of an imported model, checked by the reader: an import never writes a file that does not
+    validate."""
+    data = checked_bytes(model, target)
+    errors = read_bytes(data, target).errors
+    if errors:
+        raise CliError(f"{source}: the converted VXI would not be valid VXDL, nothing written: {_first(errors)}",
+                       1)
+    return data
+
+
 def run(args) -> int:
-    """Convert and list what was dropped."""
+    """Convert, check, write atomically and list what was dropped."""
     src, dst = _kind(args.input), _kind(args.output)
-    losses = Losses()
     try:
-        if src == "vxdl":
-            result = read_file(args.input)
-            if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
-                raise CliError(f"{args.input}: not a VXI request that can be converted", 1)
-            model = result.model
+        model, losses = _read(args.input, src, dst)
+        if dst == "vxdl":
+            atomic_write(args.output, _vxdl(model, args.input, args.output))
         else:
-            size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
-            if size > MAX_BYTES:
-                raise CliError(f"{args.input}: file is over the {MAX_BYTES / 1e6:.0f} MB limit", 2)
-            model, losses = FORMATS[src].read(args.input)
-    except VxdlFileError as exc:
+            data, written_losses = FORMATS[dst].to_bytes(model)
+            losses.items.update(written_losses.items)
+            atomic_write(args.output, data)
+    except FileError as exc:
         raise CliError(str(exc), 2) from None
-    except FileNotFoundError:
-        raise CliError(f"{args.input}: no such file", 2) from None
-    except (ValueError, KeyError) as exc:
-        raise CliError(f"{args.input}: cannot be read as {src.lstrip('.')}: {exc}", 2) from None
-    if dst == "vxdl":
-        write_file(model, args.output)
-    else:
-        losses = FORMATS[dst].write(model, args.output)
     print(f"{args.input} -> {args.output}: {len(model.components)} components, {len(model.links)} links")
     for line in losses.lines():
         print(f"  {line}")

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 from backend.cli.errors import CliError
 from backend.deploy import state
-from backend.deploy.backends import BACKENDS, orphan
+from backend.deploy.backends import BACKENDS, leftover_tags, orphan
 from backend.deploy.describe import describe
 from backend.deploy.progress import Listener, Progress
+from backend.deploy.record import DeploymentRecord, valid_id
 from backend.deploy.session import DeploySession, SessionError
 
 
@@ -82,11 +83,14 @@ def _progress_line(p: Progress) -> str:
 
 @contextlib.contextmanager
 def _sentences() -> Iterator[None]:
-    """A session's error as the command's one line and exit code."""
+    """A session's error (or the deployment state's: a damaged database, a busy deployment) as the command's one
+    line and exit code."""
     try:
         yield
     except SessionError as exc:
         raise CliError(str(exc), exc.code) from None
+    except state.StateError as exc:
+        raise CliError(str(exc), 1) from None
 
 
 def run_deploy(args) -> int:
@@ -105,53 +109,103 @@ def run_deploy(args) -> int:
     return 0
 
 
-def _records(deployment: str | None):
-    if deployment:
-        try:
-            return [state.load(deployment)]
-        except KeyError as exc:
-            raise CliError(str(exc.args[0]), 2) from None
-    return state.load_all()
-
-
 def run_status(args) -> int:
-    """Refresh and print every deployment (or one)."""
-    records = []
-    for record in _records(args.deployment):
+    """Refresh and print every deployment (or one); a damaged record or database is reported, exit 1."""
+    with _sentences():
+        found = state.survey()
+    records, damaged = found.records, found.damaged
+    if args.deployment:
+        records = [r for r in records if r.id == args.deployment]
+        damaged = [d for d in damaged if d.id == args.deployment]
+        if not records and not damaged:
+            raise CliError(f"no deployment '{args.deployment}' in {state.database_path()}", 2)
+    refreshed = []
+    for record in records:
         if record.state == "running":  # one still deploying belongs to the command doing it
-            session = DeploySession.of_record(record)
-            try:
-                record = session.status()
-            finally:
-                session.close()
-            state.save(record)
-        records.append(record)
+            with _sentences():
+                session = DeploySession.of_record(record)
+                try:
+                    record = session.status()
+                finally:
+                    session.close()
+        refreshed.append(record)
     if args.json:
-        print(json.dumps({"deployments": [r.summary_json() for r in records]}, indent=2))
-    elif not records:
-        print(f"no deployments (records are kept in {state.deployments_dir()})")
+        print(json.dumps({"deployments": [r.summary_json() for r in refreshed],
+                          "damaged": [d.to_json() for d in damaged]}, indent=2))
+    elif not refreshed and not damaged:
+        print(f"no deployments (recorded in {state.database_path()})")
     else:
-        print("\n".join(line for r in records for line in describe(r)))
+        print("\n".join(line for r in refreshed for line in describe(r)))
+        for d in damaged:
+            print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
+    if damaged:
+        raise CliError("; ".join(d.reason for d in damaged), 1)
     return 0
 
 
 def run_teardown(args) -> int:
-    """Remove everything a deployment created, then its record."""
-    records = state.load_all()
+    """Remove everything a deployment created, then its record. Deployments whose record is damaged, or all of
+    them when the database is, are found by their names on every backend that can find them."""
+    if args.deployment and not valid_id(args.deployment):
+        raise CliError(f"'{args.deployment}' is not a deployment id (see vxi status)", 2)
+    try:
+        found = state.survey()
+    except state.StateError as exc:
+        return _teardown_without_records(args, exc)
+    records, damaged = found.records, {d.id: d for d in found.damaged}
     if args.all:
-        chosen = records
+        chosen = records + [_bare(ident) for ident in damaged if valid_id(ident)]
     elif args.deployment:
-        chosen = [r for r in records if r.id == args.deployment] or _orphan(args.deployment)
+        chosen = [r for r in records if r.id == args.deployment]
+        if not chosen:
+            chosen = [_bare(args.deployment)] if args.deployment in damaged else _orphan(args.deployment)
     else:
         chosen = records[-1:]
     if not chosen:
         print("nothing to tear down")
         return 0
+    failures = []
     for record in chosen:
-        with _sentences():
-            removed = DeploySession.of_record(record).teardown()
+        try:
+            with _sentences():
+                removed = DeploySession.of_record(record).teardown()
+        except CliError as exc:
+            if not args.all:
+                raise
+            failures.append(str(exc))
+            continue
         print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+    if failures:
+        raise CliError("; ".join(failures), 1)
     return 0
+
+
+def _bare(deployment: str):
+    """A record for a deployment whose record is damaged: its objects found by its name (or nothing to do)."""
+    return orphan(deployment) or DeploymentRecord(deployment, "test")
+
+
+def _teardown_without_records(args, problem: Exception) -> int:
+    """Tear down by name when the database cannot be read: the named deployment, or every one the backends
+    find; the damage is reported afterwards (exit 1)."""
+    if args.deployment:
+        tags = [args.deployment]
+    elif args.all:
+        tags = leftover_tags()
+    else:
+        raise CliError(f"{problem} (name a deployment, or use --all)", 1)
+    for tag in tags:
+        record = orphan(tag)
+        if record is None:
+            print(f"deployment {tag}: nothing found by its name")
+            continue
+        try:
+            removed = DeploySession.of_record(record).teardown()
+        except SessionError as exc:
+            print(f"vxi teardown: {exc}", file=sys.stderr)
+            continue
+        print(f"deployment {tag} torn down: {len(removed)} objects removed")
+    raise CliError(str(problem), 1)
 
 
 def _orphan(deployment: str) -> list:
@@ -164,7 +218,8 @@ def _orphan(deployment: str) -> list:
 
 def _located(component: str, deployment: str | None):
     try:
-        return state.locate(component, deployment)
+        with _sentences():
+            return state.locate(component, deployment)
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
 
@@ -209,6 +264,14 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
 def run_exec(args) -> int:
     """Run a command in a component's namespace; component names in it become their addresses."""
     command = list(args.argv)
+    while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
+        option = command.pop(0)                                # option after the component is still ours
+        if "=" in option:
+            args.deployment = option.split("=", 1)[1]
+        elif command:
+            args.deployment = command.pop(0)
+        else:
+            raise CliError("--deployment needs an ID: vxi exec COMPONENT --deployment ID -- COMMAND...", 2)
     if command and command[0] == "--":
         command = command[1:]
     if not command:

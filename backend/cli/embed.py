@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
+from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
-from backend.model.timing import parse_datetime
+from backend.model.printable import printable as P
+from backend.model.timing import format_timestamp, parse_datetime
 
 
 def register(sub) -> None:
@@ -44,14 +45,12 @@ def _common(p) -> None:
 
 
 def _read(path: str, role: str | None):
-    from backend.vxdl import VxdlFileError, read_file
+    from backend.vxdl import read_file
 
     try:
         result = read_file(path, role)
-    except VxdlFileError as exc:
+    except FileError as exc:
         raise CliError(str(exc), 2) from None
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}", 2) from None
     errors = result.errors
     if errors:
         for problem in errors:
@@ -84,7 +83,7 @@ def run_embed(args) -> int:
 
 
 def _stamp(t: float | None) -> str:
-    return "-" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+    return "-" if t is None else format_timestamp(t, "%Y-%m-%d %H:%M")
 
 
 def _solver_text(info: dict) -> str:
@@ -113,24 +112,24 @@ def path_text(path: list[tuple[str, str]], substrate: Substrate | None) -> str:
 
 def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
     """A readable table: one block per VXI, then the busiest resources."""
-    print(f"substrate '{mapping.substrate}', algorithm {mapping.algorithm}")
+    print(f"substrate '{P(mapping.substrate)}', algorithm {mapping.algorithm}")
     for r in mapping.requests:
         window = f"  lease {_stamp(r.window[0])} → {_stamp(r.window[1])} UTC" if r.window else ""
         if not r.accepted:
-            print(f"\n✗ {r.id}: refused{window}\n    {r.reason}")
+            print(f"\n✗ {P(r.id)}: refused{window}\n    {P(r.reason)}")
             continue
-        print(f"\n✓ {r.id}: accepted{window}")
+        print(f"\n✓ {P(r.id)}: accepted{window}")
         if r.solver.get("status"):
             print(f"    solver: {_solver_text(r.solver)}")
-        width = max((len(c) for c in r.nodes), default=0)
+        width = max((len(P(c)) for c in r.nodes), default=0)
         for comp, host in r.nodes.items():
-            print(f"    {comp:<{width}}  on {host}")
+            print(f"    {P(comp):<{width}}  on {P(host)}")
         for lid, lp in r.links.items():
             route = path_text(lp.path, substrate)
             bw = units.human(units.BANDWIDTH, lp.forward_bps)
             if lp.reverse_bps:
                 bw += " / " + units.human(units.BANDWIDTH, lp.reverse_bps)
-            print(f"    link {lid}: {route} ({bw})")
+            print(f"    link {P(lid)}: {P(route)} ({bw})")
     accepted = sum(r.accepted for r in mapping.requests)
     print(f"\n{accepted} of {len(mapping.requests)} request(s) accepted")
     busiest = []
@@ -144,17 +143,17 @@ def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
                 busiest.append((v["used_bps"] / v["capacity_bps"], f"link {link} {d}"))
     busiest.sort(reverse=True)
     if busiest and busiest[0][0] > 0:
-        print("busiest: " + ", ".join(f"{name} {100 * share:.0f}%" for share, name in busiest[:5] if share > 0))
+        print("busiest: " + P(", ".join(f"{name} {100 * share:.0f}%" for share, name in busiest[:5] if share > 0)))
 
 
 def run_replan(args) -> int:
     """Load the mapping and its requests, plan the change, print the moves."""
     substrate = _read(args.substrate, "substrate")
     try:
-        mapping = Mapping.from_json(json.loads(Path(args.mapping).read_text()))
-    except OSError as exc:
-        raise CliError(f"{args.mapping}: {exc.strerror or exc}", 2) from None
-    except (ValueError, KeyError, TypeError) as exc:
+        mapping = Mapping.from_json(read_json(args.mapping))
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CliError(f"{args.mapping}: not a mapping written by vxi embed --json ({exc})", 2) from None
     given = {}
     for path in args.requests:
@@ -208,12 +207,12 @@ def print_plan(plan) -> None:
     """The plan as a table of moves."""
     head = f"{CASES.get(plan.case, plan.case)}: "
     if not plan.feasible:
-        print(head + "no plan\n    " + (plan.reason or ""))
+        print(head + "no plan\n    " + P(plan.reason or ""))
         return
     print(head + f"{plan.strategy}; {len(plan.moves)} migration(s), {len(plan.rerouted)} link(s) re-routed")
     if plan.moves:
-        rows = [("VXI", "component", "from", "to")] + [(m.vxi, m.component, m.source or "-", m.target or "-")
-                                                        for m in plan.moves]
+        rows = [("VXI", "component", "from", "to")] + [(P(m.vxi), P(m.component), P(m.source or "-"),
+                                                         P(m.target or "-")) for m in plan.moves]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

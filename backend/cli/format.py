@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 from backend.cli.errors import CliError
-from backend.vxdl import VxdlFileError, read_file
-from backend.vxdl.writer import atomic_write, write_bytes
+from backend.files import FileError, atomic_write
+from backend.vxdl import read_file
+from backend.vxdl.writer import checked_bytes
 
 
 def register(sub) -> None:
@@ -18,22 +19,23 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    """Read, then write canonically."""
-    try:
-        result = read_file(args.file)
-    except VxdlFileError as exc:
-        raise CliError(str(exc), 2) from None
-    if result.model is None:
-        raise CliError(f"{args.file}: cannot be formatted: " + "; ".join(p.format() for p in result.errors[:3]), 1)
-    data = write_bytes(result.model)
-    if args.output == "-":
-        sys.stdout.write(data.decode())
-        return 0
+    """Read, then write canonically; a file that cannot be read or written is one line and exit 2."""
     target = args.output or args.file
     try:
+        result = read_file(args.file)
+        if result.model is None or result.errors:  # what could not be read would be lost: nothing written
+            errors = result.errors
+            raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
+                           f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
+        data = checked_bytes(result.model, target)
+        if args.output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return 0
         atomic_write(target, data)
-    except OSError as exc:
-        raise CliError(f"{target}: cannot write: {exc.strerror or exc}", 2) from None
-    errors = len(result.errors)
-    print(f"{target}: written ({len(data)} bytes)" + (f", {errors} problems kept as they were" if errors else ""))
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+    warnings = len(result.problems)
+    print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
+                                                      else ""))
     return 0

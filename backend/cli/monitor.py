@@ -38,12 +38,14 @@ def _interval(text: str) -> float:
 
 
 def _running_record(deployment: str | None):
-    from backend.deploy.state import pick_record
+    from backend.deploy.state import StateError, pick_record
 
     try:
         record = pick_record(deployment)
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
+    except StateError as exc:  # a damaged deployments database: exit 1, the file named
+        raise CliError(str(exc), 1) from None
     if record.state != "running":
         raise CliError(f"deployment {record.id} is {record.state}, not running", 2)
     return record

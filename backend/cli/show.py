@@ -8,6 +8,8 @@ from collections import Counter
 from backend.cli.errors import CliError
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
+from backend.model.printable import printable
+from backend.model.timing import format_timestamp
 from backend.vxdl import VxdlFileError, read_file
 from backend.vxdl.summary import model_json
 
@@ -35,7 +37,7 @@ def run(args) -> int:
         data["problems"] = [p.to_json() for p in result.problems]
         print(json.dumps(data, indent=2))
     else:
-        print("\n".join(summary_lines(result.model)))
+        print("\n".join(printable(line) for line in summary_lines(result.model)))  # each line one line
         errors = sum(p.severity == "error" for p in result.problems)
         if result.problems:
             print(f"problems: {errors} errors, {len(result.problems) - errors} warnings (run vxi validate)")
@@ -77,11 +79,7 @@ def summary_lines(model: Infrastructure | Substrate) -> list[str]:
     lines.append(f"  total bandwidth: {U.human(U.BANDWIDTH, _bandwidth_total(model.links.values()))}")
     window = model.lease.window()
     if window:
-        from datetime import UTC, datetime
-
-        start = datetime.fromtimestamp(window[0], UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        end = datetime.fromtimestamp(window[1], UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        lines.append(f"  lease: {start} to {end}")
+        lines.append(f"  lease: {format_timestamp(window[0])} to {format_timestamp(window[1])}")
     elif model.lease.duration:
         lines.append(f"  lease: {U.format_number(model.lease.duration)} s, start not set")
     else:

@@ -51,12 +51,14 @@ def _rate(text: str) -> float:
 
 
 def _record(deployment: str | None):
-    from backend.deploy.state import pick_record
+    from backend.deploy.state import StateError, pick_record
 
     try:
         record = pick_record(deployment, "start one with `vxi deploy --backend netns`")
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
+    except StateError as exc:  # a damaged deployments database: exit 1, the file named
+        raise CliError(str(exc), 1) from None
     from backend.deploy.backends import able, backend
 
     if not backend(record.backend).traffic:

@@ -1,12 +1,17 @@
-"""VXDL to and from GraphML through networkx: SI numbers as attributes, shapes and units dropped."""
+"""VXDL to and from GraphML: SI numbers as attributes, shapes and units dropped; read on the safe parser,
+written through networkx, atomically."""
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
+from lxml import etree
 
-from backend.convert import Losses
+from backend.convert import ConversionError, Losses, finite, other_fields
+from backend.files import atomic_write
 from backend.model import (
     AccessPoint,
     Cloud,
@@ -20,6 +25,9 @@ from backend.model import (
 )
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
+from backend.vxdl.secure import parse_bytes, read_limited
+
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
 KIND_CLASSES = {"node": Node, "storage": Storage, "router": Router, "access_point": AccessPoint, "cloud": Cloud}
 NODE_QUANTITIES = {"cores": U.COUNT, "frequency": U.FREQUENCY, "memory": U.SIZE, "storage": U.SIZE, "size": U.SIZE}
@@ -37,6 +45,14 @@ def _put(attrs: dict, name: str, q: Quantity | None, losses: Losses) -> None:
         losses.add(f"{q.shape} shape of {name} (kept its {'bound' if q.kind == U.LATENCY else 'demand'})")
 
 
+# Fields that to_graph carries or lists by name; any other field that is set is listed as dropped.
+_VXI_CARRIED = {"id", "lease", "users", "owner", "timeline", "periods", "components", "links"}
+_COMPONENT_CARRIED = {"id", "location", "function", "position", *NODE_QUANTITIES, "ports", "control_plane",
+                      "cardinality", "organisation", "template", "services", "lease", "tags", "opaque", "extensions"}
+_LINK_CARRIED = {"id", "source", "destination", "one_way", "forward", "reverse", "latency", "source_port",
+                 "destination_port", "periods", "lease", "opaque", "extensions"}
+
+
 def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
     """A networkx graph of a VXI; each link is an edge keyed by its id."""
     losses = Losses()
@@ -49,6 +65,7 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
     losses.add("users and owner", len(vxi.users) + (vxi.owner is not None))
     losses.add("timeline events", len(vxi.timeline))
     losses.add("named periods", len(vxi.periods))
+    other_fields(vxi, Infrastructure(id=vxi.id), _VXI_CARRIED, "VXI", losses)
     for comp in vxi.components.values():
         attrs: dict = {"kind": comp.kind}
         if comp.location:
@@ -71,6 +88,7 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
         losses.add("component leases", not comp.lease.is_empty())
         losses.add("tags", len(comp.tags))
         losses.add("kept unknown elements", len(comp.opaque) + len(comp.extensions))
+        other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
         graph.add_node(comp.id, **attrs)
     for link in vxi.links.values():
         attrs = {"id": link.id, "one_way": link.one_way}
@@ -82,60 +100,179 @@ def to_graph(vxi: Infrastructure) -> tuple[nx.MultiDiGraph, Losses]:
             attrs["destination_port"] = link.destination_port
         losses.add("per-period link settings", len(link.periods))
         losses.add("link leases", not link.lease.is_empty())
+        losses.add("kept unknown elements", len(link.opaque) + len(link.extensions))
+        other_fields(link, Link(link.id, link.source, link.destination), _LINK_CARRIED, "link", losses)
         graph.add_edge(link.source, link.destination, key=link.id, **attrs)
     return graph, losses
 
 
-def from_graph(graph: nx.Graph) -> tuple[Infrastructure, Losses]:
-    """A VXI from a graph written by to_graph (or any graph: unknown nodes become plain nodes)."""
-    losses = Losses()
-    vxi = Infrastructure(id=str(graph.graph.get("id", "graph")))
-    from datetime import UTC, datetime
+def _number(attrs: dict, key: str, losses: Losses) -> float | None:
+    """A finite number of the attributes, None when absent; NaN and infinities are dropped and listed."""
+    if key not in attrs:
+        return None
+    value = finite(attrs[key])
+    if value is None:
+        losses.add("values that are not finite numbers (NaN, infinity)")
+    return value
 
-    if "lease_start" in graph.graph:
-        vxi.lease.start = datetime.fromtimestamp(float(graph.graph["lease_start"]), UTC)
-    if "lease_duration_s" in graph.graph:
-        vxi.lease.duration = float(graph.graph["lease_duration_s"])
+
+def _component(ident: str, attrs: dict, losses: Losses) -> Component:
+    kind = attrs.get("kind", "node")
+    losses.add("unknown kinds (read as nodes)", kind not in KIND_CLASSES)
+    comp: Component = KIND_CLASSES.get(kind, Node)(id=ident)
+    comp.location = None if attrs.get("location") is None else str(attrs["location"])
+    comp.function = None if attrs.get("function") is None else str(attrs["function"])
+    x, y = _number(attrs, "x", losses), _number(attrs, "y", losses)
+    if x is not None and y is not None:
+        comp.position = (x, y)
+    for name, kind in NODE_QUANTITIES.items():
+        value = _number(attrs, name + SUFFIX[kind], losses) if hasattr(comp, name) else None
+        if value is not None:
+            setattr(comp, name, Quantity(kind, SIMPLE, value=value, unit=U.DEFAULT_UNIT[kind] or None))
+    if isinstance(comp, Router) and attrs.get("ports"):
+        comp.ports = str(attrs["ports"]).split(",")
+    if isinstance(comp, Cloud):
+        comp.cardinality = int(attrs.get("cardinality", 2))
+        comp.organisation = str(attrs.get("organisation", "none"))
+    return comp
+
+
+def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<graph>") -> tuple[Infrastructure,
+                                                                                                  Losses]:
+    """A VXI from a graph written by to_graph (or any graph: unknown kinds become plain nodes); what it
+    cannot carry is listed, what it cannot read at all is a ConversionError naming the node or edge."""
+    losses = losses if losses is not None else Losses()
+    vxi = Infrastructure(id=str(graph.graph.get("id", "graph")))
+    try:
+        if "lease_start" in graph.graph:
+            start = _number(graph.graph, "lease_start", losses)
+            vxi.lease.start = None if start is None else datetime.fromtimestamp(start, UTC)
+        vxi.lease.duration = _number(graph.graph, "lease_duration_s", losses)
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None
     for ident, attrs in graph.nodes(data=True):
-        cls = KIND_CLASSES.get(attrs.get("kind", "node"), Node)
-        comp: Component = cls(id=str(ident))
-        comp.location = attrs.get("location")
-        comp.function = attrs.get("function")
-        if "x" in attrs and "y" in attrs:
-            comp.position = (float(attrs["x"]), float(attrs["y"]))
-        for name, kind in NODE_QUANTITIES.items():
-            key = name + SUFFIX[kind]
-            if key in attrs and hasattr(comp, name):
-                setattr(comp, name, Quantity(kind, SIMPLE, value=float(attrs[key]),
-                                             unit=U.DEFAULT_UNIT[kind] or None))
-        if isinstance(comp, Router) and attrs.get("ports"):
-            comp.ports = str(attrs["ports"]).split(",")
-        if isinstance(comp, Cloud):
-            comp.cardinality = int(attrs.get("cardinality", 2))
-            comp.organisation = str(attrs.get("organisation", "none"))
+        try:
+            comp = _component(str(ident), attrs, losses)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ConversionError(filename, f"node '{ident}' cannot be read: {exc}") from None
         vxi.components[comp.id] = comp
     edges = graph.edges(keys=True, data=True) if graph.is_multigraph() else (
         (u, v, None, d) for u, v, d in graph.edges(data=True))
     for number, (u, v, key, attrs) in enumerate(edges):
-        lid = str(attrs.get("id", key if key is not None else f"link{number}"))
-        link = Link(lid, str(u), str(v), attrs.get("source_port"), attrs.get("destination_port"))
-        for name, kind in (("forward", U.BANDWIDTH), ("reverse", U.BANDWIDTH), ("latency", U.LATENCY)):
-            key_name = name + SUFFIX[kind]
-            if key_name in attrs:
-                setattr(link, name, Quantity(kind, SIMPLE, value=float(attrs[key_name]),
-                                             unit=U.DEFAULT_UNIT[kind]))
+        lid = str(attrs.get("id", key if isinstance(key, str) else f"link{number}"))
+        if lid in vxi.links:
+            raise ConversionError(filename, f"two edges have the id '{lid}'")
+        ports = [None if attrs.get(k) is None else str(attrs[k]) for k in ("source_port", "destination_port")]
+        link = Link(lid, str(u), str(v), *ports)
+        try:
+            for name, kind in (("forward", U.BANDWIDTH), ("reverse", U.BANDWIDTH), ("latency", U.LATENCY)):
+                value = _number(attrs, name + SUFFIX[kind], losses)
+                if value is not None:
+                    setattr(link, name, Quantity(kind, SIMPLE, value=value, unit=U.DEFAULT_UNIT[kind]))
+        except (ValueError, TypeError) as exc:
+            raise ConversionError(filename, f"edge '{lid}' cannot be read: {exc}") from None
         vxi.links[lid] = link
     return vxi, losses
 
 
-def write(vxi: Infrastructure, path: str | Path) -> Losses:
-    """Write a VXI as GraphML."""
+def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
+    """The GraphML document of a VXI, and what it could not say."""
     graph, losses = to_graph(vxi)
-    nx.write_graphml(graph, str(path))
+    buffer = io.BytesIO()
+    nx.write_graphml(graph, buffer)
+    return buffer.getvalue(), losses
+
+
+def write(vxi: Infrastructure, path: str | Path) -> Losses:
+    """Write a VXI as GraphML, atomically (backend.files.atomic_write)."""
+    data, losses = to_bytes(vxi)
+    atomic_write(path, data)
     return losses
 
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
-    """Read GraphML into a VXI."""
-    graph = nx.read_graphml(str(path), force_multigraph=True)
-    return from_graph(graph)
+    """Read GraphML into a VXI: the file read and parsed the one safe way, then checked element by element."""
+    name = str(path)
+    graph, losses = parse_graphml(read_limited(path), name)
+    return from_graph(graph, losses, name)
+
+
+# ----- GraphML reading, on the safe parser -----
+_TYPES = {"boolean": lambda t: {"true": True, "false": False, "1": True, "0": False}[t.lower()],
+          "int": int, "long": int, "float": float, "double": float, "string": str}
+
+
+def _value(el, convert, filename: str):
+    text = (el.text or "").strip() if convert is not str else (el.text or "")
+    try:
+        return convert(text)
+    except (ValueError, KeyError):
+        raise ConversionError(filename, f"<{etree.QName(el).localname}>: '{text[:40]}' is not of its key's "
+                                        "type", el.sourceline) from None
+
+
+def _keys(root, ns: str, filename: str) -> dict[str, tuple[str, str, object, object]]:
+    """Declared keys: id -> (for, attribute name, converter, default)."""
+    keys = {}
+    for key in root.iterfind(ns + "key"):
+        kid = key.get("id")
+        if not kid:
+            raise ConversionError(filename, "a <key> has no id", key.sourceline)
+        kind = key.get("attr.type", "string")
+        if kind not in _TYPES:
+            raise ConversionError(filename, f"key '{kid}' has an unknown type '{kind}'", key.sourceline)
+        default = key.find(ns + "default")
+        value = None if default is None else _value(default, _TYPES[kind], filename)
+        keys[kid] = (key.get("for", "all"), key.get("attr.name", kid), _TYPES[kind], value)
+    return keys
+
+
+def _data(el, ns: str, keys: dict, kind: str, filename: str) -> dict:
+    """The attributes of a graph, node or edge: its keys' defaults, then its <data> children."""
+    attrs = {name: default for target, name, _, default in keys.values() if default is not None
+             and target in (kind, "all")}
+    for data in el.iterfind(ns + "data"):
+        key = keys.get(data.get("key", ""))
+        if key is None:
+            raise ConversionError(filename, f"<data> refers to key '{data.get('key', '')}' that no <key> "
+                                            "declares", data.sourceline)
+        attrs[key[1]] = _value(data, key[2], filename)
+    return attrs
+
+
+def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
+    """The first graph of a GraphML document (parsed safely: no DTD, no entity, nothing fetched); what has no
+    VXI equivalent (more graphs, nested graphs, ports, hyperedges) is listed, what is malformed refused."""
+    losses = Losses()
+    root = parse_bytes(data, filename).getroot()
+    q = etree.QName(root)
+    if q.localname != "graphml" or q.namespace not in (GRAPHML_NS, None):
+        raise ConversionError(filename, f"not GraphML: the root is <{q.localname}>", root.sourceline)
+    ns = f"{{{q.namespace}}}" if q.namespace else ""
+    keys = _keys(root, ns, filename)
+    graphs = root.findall(ns + "graph")
+    if not graphs:
+        raise ConversionError(filename, "no <graph> element: nothing to convert", root.sourceline)
+    losses.add("graphs after the first", len(graphs) - 1)
+    top = graphs[0]
+    graph = nx.MultiDiGraph(**_data(top, ns, keys, "graph", filename))
+    if top.get("id") is not None:
+        graph.graph.setdefault("id", top.get("id"))
+    for node in top.iterfind(ns + "node"):
+        ident = node.get("id")
+        if not ident:
+            raise ConversionError(filename, "a <node> has no id", node.sourceline)
+        if ident in graph:
+            raise ConversionError(filename, f"two <node>s have the id '{ident}'", node.sourceline)
+        graph.add_node(ident, **_data(node, ns, keys, "node", filename))
+        losses.add("nested graphs", len(node.findall(ns + "graph")))
+        losses.add("node ports", len(node.findall(ns + "port")))
+    losses.add("hyperedges", len(top.findall(ns + "hyperedge")))
+    for edge in top.iterfind(ns + "edge"):
+        ends = edge.get("source"), edge.get("target")
+        for role, end in zip(("source", "target"), ends, strict=True):
+            if not end or end not in graph:
+                raise ConversionError(filename, f"an <edge>'s {role} '{end or ''}' is not a node of the graph",
+                                      edge.sourceline)
+        graph.add_edge(*ends, key=edge.get("id"), **_data(edge, ns, keys, "edge", filename))
+    return graph, losses

@@ -7,13 +7,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from backend.convert import Losses
+from backend.convert import ConversionError, Losses, finite, other_fields
+from backend.files import atomic_write
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
-from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.secure import parse_bytes, read_limited
-from backend.vxdl.writer import atomic_write
 
 RSPEC_NS = "http://www.geni.net/resources/rspec/3"
 R = f"{{{RSPEC_NS}}}"
@@ -24,7 +23,19 @@ def _kbps(q: Quantity | None) -> str | None:
     return None if value is None else U.format_number(round(value / 1e3, 3))
 
 
-def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
+# Fields that to_bytes carries or lists by name; any other field that is set is listed as dropped.
+_COMPONENT_CARRIED = {"id", "exclusivity", "cores", "memory", "storage", "size", "location", "lease", "tags",
+                      "ports"}
+_LINK_CARRIED = {"id", "source", "destination", "forward", "reverse", "latency", "periods", "source_port",
+                 "destination_port"}
+
+
+def _ports(used: int) -> list[str]:
+    """The port names a router read from RSpec gets: p0, p1, ... one per link end, at least 4."""
+    return [f"p{i}" for i in range(max(4, used))]
+
+
+def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
     """The RSpec request document of a VXI, and what it could not say."""
     losses = Losses()
     root = etree.Element(R + "rspec", nsmap={None: RSPEC_NS}, type="request")
@@ -48,8 +59,14 @@ def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
                    any(getattr(comp, n, None) for n in ("cores", "memory", "storage", "size")))
         losses.add("anchors (location)", comp.location is not None)
         losses.add("component leases", not comp.lease.is_empty())
-        losses.add("clouds expanded to one node", comp.kind == "cloud")
+        losses.add("clouds written as one node", comp.kind == "cloud")
+        losses.add("kinds other than node and router (written as raw-pc nodes)",
+                   comp.kind not in ("node", "router", "cloud"))
         losses.add("tags", len(comp.tags))
+        if isinstance(comp, Router):
+            losses.add("router port names", comp.ports != _ports(len(interfaces.get(comp.id, []))))
+        if comp.kind in ("node", "router"):
+            other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
     for link in vxi.links.values():
         el = etree.SubElement(root, R + "link", client_id=link.id)
         a, b = ends[link.id]
@@ -57,8 +74,8 @@ def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
         etree.SubElement(el, R + "interface_ref", client_id=b)
         latency = link.latency.bound() if link.latency else None
         for src, dst, q in ((a, b, link.forward), (b, a, link.reverse)):
-            if q is None:
-                continue
+            if q is None and (latency is None or src == b or link.reverse is not None):
+                continue  # a latency with no capacity at all is said one way
             prop = etree.SubElement(el, R + "property", source_id=src, dest_id=dst)
             if _kbps(q) is not None:
                 prop.set("capacity", _kbps(q))
@@ -66,59 +83,105 @@ def to_rspec(vxi: Infrastructure) -> tuple[bytes, Losses]:
                 prop.set("latency", U.format_number(round(latency * 1e3, 6)))
         losses.add("per-period link settings", len(link.periods))
         losses.add("router ports", bool(link.source_port or link.destination_port))
+        losses.add("shapes other than a single value (kept the demand or bound)",
+                   sum(q is not None and q.shape != SIMPLE for q in (link.forward, link.reverse, link.latency)))
+        other_fields(link, Link(link.id, link.source, link.destination), _LINK_CARRIED, "link", losses)
     losses.add("the VXI lease", not vxi.lease.is_empty())
     losses.add("named periods", len(vxi.periods))
+    losses.add("users and owner", len(vxi.users) + (vxi.owner is not None))
+    losses.add("timeline events", len(vxi.timeline))
+    other_fields(vxi, Infrastructure(id=vxi.id), {"id", "lease", "periods", "users", "owner", "timeline",
+                                                  "components", "links"}, "VXI", losses)
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True), losses
 
 
+def _finite_attr(el, name: str, losses: Losses, filename: str) -> float | None:
+    """A numeric attribute; None when absent or not finite (listed), a ConversionError when not a number."""
+    text = el.get(name)
+    if not text:
+        return None
+    try:
+        value = finite(text)
+    except ValueError:
+        raise ConversionError(filename, f"<{etree.QName(el).localname}> {name}='{text[:40]}' is not a number",
+                              el.sourceline) from None
+    losses.add("values that are not finite numbers (NaN, infinity)", value is None)
+    return value
+
+
+def _client_id(el, filename: str) -> str:
+    ident = el.get("client_id")
+    if not ident:
+        raise ConversionError(filename, f"a <{etree.QName(el).localname}> has no client_id", el.sourceline)
+    return ident
+
+
 def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed."""
+    """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
+    (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError."""
     losses = Losses()
     root = parse_bytes(data, filename).getroot()
     if root.tag != R + "rspec":
-        raise VxdlFileError(filename, f"not a GENI RSpec v3 document (root <{etree.QName(root).localname}>)")
+        raise ConversionError(filename, f"not a GENI RSpec v3 document (root <{etree.QName(root).localname}>)",
+                              root.sourceline)
     vxi = Infrastructure(id=Path(filename).stem)
     owner: dict[str, str] = {}
     for node in root.iterfind(R + "node"):
-        cid = node.get("client_id", "")
+        cid = _client_id(node, filename)
+        if cid in vxi.components:
+            raise ConversionError(filename, f"two <node>s have the client_id '{cid}'", node.sourceline)
         sliver = node.find(R + "sliver_type")
         is_router = sliver is not None and sliver.get("name") == "router"
         vxi.components[cid] = Router(cid) if is_router else Node(cid)
+        if node.get("exclusive") in ("true", "false"):
+            vxi.components[cid].exclusivity = node.get("exclusive") == "true"
         for iface in node.iterfind(R + "interface"):
-            owner[iface.get("client_id", "")] = cid
+            name = _client_id(iface, filename)
+            if name in owner:
+                raise ConversionError(filename, f"two <interface>s have the client_id '{name}'", iface.sourceline)
+            owner[name] = cid
         other_sliver = sliver is not None and sliver.get("name") not in ("raw-pc", "router")
         losses.add("sliver types other than raw-pc", other_sliver)
     for link in root.iterfind(R + "link"):
-        refs = [owner.get(r.get("client_id", ""), "") for r in link.iterfind(R + "interface_ref")]
+        lid = _client_id(link, filename)
+        if lid in vxi.links:
+            raise ConversionError(filename, f"two <link>s have the client_id '{lid}'", link.sourceline)
         iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
-        if len(refs) != 2:
+        if len(iface_ids) != 2:
             losses.add("links with other than two interfaces")
             continue
-        lk = Link(link.get("client_id", ""), refs[0], refs[1])
+        for ref in iface_ids:
+            if ref not in owner:
+                raise ConversionError(filename, f"link '{lid}' refers to interface '{ref}' that no node declares",
+                                      link.sourceline)
+        lk = Link(lid, owner[iface_ids[0]], owner[iface_ids[1]])
         for prop in link.iterfind(R + "property"):
             forward = prop.get("source_id") == iface_ids[0]
-            if prop.get("capacity"):
-                q = Quantity.simple(U.BANDWIDTH, float(prop.get("capacity")), "Kbps")
+            capacity = _finite_attr(prop, "capacity", losses, filename)
+            if capacity is not None:
+                q = Quantity.simple(U.BANDWIDTH, capacity, "Kbps")
                 if forward:
                     lk.forward = q
                 else:
                     lk.reverse = q
-            if prop.get("latency"):
-                value = Quantity(U.LATENCY, SIMPLE, value=float(prop.get("latency")) / 1e3, unit="ms")
+            latency = _finite_attr(prop, "latency", losses, filename)
+            if latency is not None:
+                value = Quantity.simple(U.LATENCY, latency, "ms")
                 if lk.latency is None or (value.value or 0) > (lk.latency.value or 0):
                     lk.latency = value
             losses.add("packet loss", prop.get("packet_loss") is not None)
         vxi.links[lk.id] = lk
+    ends = vxi.link_end_counts()
     for cid, comp in vxi.components.items():
         if isinstance(comp, Router):
-            comp.ports = [f"p{i}" for i in range(max(4, vxi.port_count_used(cid)))]
+            comp.ports = _ports(ends.get(cid, 0))
     return vxi, losses
 
 
 def write(vxi: Infrastructure, path: str | Path) -> Losses:
     """Write a VXI as an RSpec request, atomically."""
-    data, losses = to_rspec(vxi)
+    data, losses = to_bytes(vxi)
     atomic_write(path, data)
     return losses
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from backend.deploy.base import Deployer
-from backend.deploy.record import DeploymentRecord
+from backend.deploy.record import DeploymentRecord, recorded_substrate
 from backend.model import Infrastructure, Substrate
 
 
@@ -25,11 +24,21 @@ def _netns() -> type[Deployer]:
     return NetnsDeployer
 
 
-def _netns_leftovers(tag: str) -> bool:
+def _netns_leftovers() -> set[str]:
+    """The tags of the deployments whose namespaces (vxi<tag>-...) this kernel holds."""
     from backend.deploy.netns import kernel
-    from backend.deploy.record import prefix_of
 
-    return bool(kernel.namespaces(prefix_of(tag)))
+    return {name[3:].partition("-")[0] for name in kernel.namespaces("vxi") if "-" in name[4:]}
+
+
+def _test_leftovers() -> set[str]:
+    """The tags of the deployments whose test-driver host files are still in the state directory."""
+    from backend.deploy.state import state_dir
+
+    folder = state_dir() / "deployments"
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and any(p.glob("*.xml"))}
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class Backend:
     needs_root: bool = False
     traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
     exec: bool = False  # commands run inside components (`vxi exec`)
-    leftovers: Callable[[str], bool] | None = None  # objects of a deployment whose record is lost
+    leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
 
     def unavailable(self) -> str | None:
         """Why this backend cannot be used by this process now (None when it can)."""
@@ -55,7 +64,7 @@ class Backend:
 
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
-            "nothing runs for real)", _libvirt, (("test_only", True),)),
+            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs",
             _libvirt),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
@@ -88,30 +97,6 @@ def make_deployer(name: str, substrate: Substrate, vxis: list[Infrastructure],
     return chosen.deployer()(substrate, vxis, tag, **dict(chosen.options))
 
 
-def _recorded(path: str | None, kind: type):
-    """A model of `kind` read again from a deployment's file (None when it is gone or no longer reads as one)."""
-    from backend.vxdl import read_file
-
-    if not path or not Path(path).exists():
-        return None
-    try:
-        found = read_file(path, "substrate" if kind is Substrate else None).model
-    except Exception:
-        return None
-    return found if isinstance(found, kind) else None
-
-
-def recorded_substrate(record: DeploymentRecord) -> Substrate | None:
-    """The substrate a deployment was made on, read again from its file (None when it cannot be)."""
-    return _recorded(record.files.get("substrate"), Substrate)
-
-
-def recorded_vxis(record: DeploymentRecord) -> list[Infrastructure]:
-    """The VXIs a deployment was made from, read again from their files (those that still read)."""
-    found = [_recorded(path, Infrastructure) for path in record.files.get("vxis", [])]
-    return [v for v in found if v is not None]
-
-
 def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Deployer:
     """A deployer managing a recorded deployment (its substrate re-read when not given and its file still exists)."""
     if substrate is None:
@@ -120,8 +105,18 @@ def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Depl
 
 
 def orphan(tag: str) -> DeploymentRecord | None:
-    """A bare record for a deployment whose record is lost but whose objects a backend still finds by its tag."""
+    """A bare record for a deployment whose record is lost or damaged but whose objects a backend still finds
+    by its tag."""
     for chosen in BACKENDS.values():
-        if chosen.leftovers is not None and chosen.unavailable() is None and chosen.leftovers(tag):
+        if chosen.leftovers is not None and chosen.unavailable() is None and tag in chosen.leftovers():
             return DeploymentRecord(tag, chosen.name)
     return None
+
+
+def leftover_tags() -> list[str]:
+    """The tags of every deployment the backends usable here find objects of, by name."""
+    found: set[str] = set()
+    for chosen in BACKENDS.values():
+        if chosen.leftovers is not None and chosen.unavailable() is None:
+            found |= chosen.leftovers()
+    return sorted(found)

@@ -146,6 +146,8 @@ class Deployer(ABC):
         comp = self.record.find(component)
         if host == comp.host:
             raise DeployError(f"{component} is already on {host}", host, "migrate")
+        if comp.state == "stopped":
+            raise DeployError(f"{component} is stopped: start it before moving it", comp.host, "migrate")
         return comp, self.record.key_of(comp)
 
     def _units(self, plan: Plan) -> int:
@@ -233,6 +235,15 @@ class Deployer(ABC):
         """A watch that calls `notify(host, name, event)` when a component starts, stops or crashes behind our
         back, until its `close()`; None when the backend sends no such events."""
         return None
+
+    def stop(self, key: str) -> None:
+        """Stop a deployed component, keeping it deployed (its state becomes 'stopped'); DeployError when the
+        backend cannot stop its components."""
+        raise DeployError(f"the {self.record.backend} backend cannot stop a component", None, "stop")
+
+    def start(self, key: str) -> None:
+        """Start a stopped component again (its state becomes 'running'); DeployError when the backend cannot."""
+        raise DeployError(f"the {self.record.backend} backend cannot start a component", None, "start")
 
     def exec(self, key: str, argv: list[str]) -> int:
         """Run a command inside a deployed component, its output on this process's own; returns its exit code.

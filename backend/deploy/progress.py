@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from backend.deploy.record import TORN_DOWN
 
 DEFINED, STARTING, RUNNING, FAILED = "defined", "starting", "running", "failed"
-STATES = (DEFINED, STARTING, RUNNING, FAILED)
+STOPPED = "stopped"  # stopped on purpose (Deployer.stop), still deployed
+STATES = (DEFINED, STARTING, RUNNING, STOPPED, FAILED)
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ Listener = Callable[[Progress], object]
 
 def state_of(record_state: str) -> str:
     """A component record's state (as a backend reports it) as one of defined, starting, running, failed."""
-    if record_state == RUNNING:
-        return RUNNING
+    if record_state in (RUNNING, STOPPED):
+        return record_state
     if record_state in (DEFINED, "removed", TORN_DOWN):
         return DEFINED
     if record_state in (STARTING, "blocked", "paused", "no state"):

@@ -1,13 +1,30 @@
-"""A deployment record: what was created where, kept on disk so that a later command finds it."""
+"""A deployment record: what was created where, kept in the deployments database (`state.py`) so that a
+later command finds it."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+from backend.model import Infrastructure, Substrate
 
 DEPLOYING, RUNNING, FAILED, TORN_DOWN = "deploying", "running", "failed", "torn-down"
+INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vxi teardown` or a new deploy cleans it
+SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
+STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
+HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def valid_id(text: str) -> bool:
+    """Whether a text can be a deployment id (letters, digits, '-' and '_': safe in names and paths)."""
+    return bool(_ID.match(text))
 
 
 def new_tag() -> str:
@@ -122,3 +139,27 @@ class DeploymentRecord:
         values["resources"] = [Resource(**r) for r in data.get("resources", [])]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _recorded(path: str | None, kind: type):
+    """A model of `kind` read again from a deployment's file (None when it is gone or no longer reads as one)."""
+    from backend.vxdl import read_file
+
+    if not path or not Path(path).exists():
+        return None
+    try:
+        found = read_file(path, "substrate" if kind is Substrate else None).model
+    except Exception:
+        return None
+    return found if isinstance(found, kind) else None
+
+
+def recorded_substrate(record: DeploymentRecord) -> Substrate | None:
+    """The substrate a deployment was made on, read again from its file (None when it cannot be)."""
+    return _recorded(record.files.get("substrate"), Substrate)
+
+
+def recorded_vxis(record: DeploymentRecord) -> list[Infrastructure]:
+    """The VXIs a deployment was made from, read again from their files (those that still read)."""
+    found = [_recorded(path, Infrastructure) for path in record.files.get("vxis", [])]
+    return [v for v in found if v is not None]

@@ -6,23 +6,29 @@ component) and teardown, every step reported as a `Progress` to one listener.
     record = session.deploy()                  # SessionError after a rollback
     session.migrate("r1", "P1"); session.status(); session.teardown()
 
-One failure policy: a deployment whose rollback removed everything is forgotten (no record stays on disk);
-one whose rollback left objects keeps its record (state failed, the error naming what was left), so that
-`vxi teardown ID` can finish the job.
+Deployments share their substrate: a new one is embedded on what the deployments already recorded on it
+hold (`state.holds_on`), under the state's admission lock, and reserves its own share before anything is
+created. One failure policy: a deployment whose rollback removed everything is forgotten (no record stays);
+one whose rollback left objects keeps its record (state failed, the error naming what was left, no capacity
+held), so that `vxi teardown ID` can finish the job. A deploy that was killed leaves an interrupted record,
+which `vxi teardown ID` or the next deploy cleans.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.backends import able, backend, make_deployer, recorded_substrate, recorded_vxis, reopen
+from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
-from backend.deploy.record import DeploymentRecord
-from backend.embedding import InfeasibleMappingError, Mapping, embed
+from backend.deploy.record import DEPLOYING, FAILED, INTERRUPTED, DeploymentRecord, recorded_substrate, recorded_vxis
+from backend.embedding import InfeasibleMappingError, Mapping
 from backend.embedding.fits import HostFit, host_fits
+from backend.embedding.held import Hold, embed_held, holds_of
 from backend.model import Infrastructure, Substrate
 
 
@@ -55,11 +61,23 @@ def read_model(path: str | Path, kind: type) -> Infrastructure | Substrate:
 
 
 def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infrastructure], component: str,
-                 now: float | None = None) -> list[HostFit]:
-    """Every host of the substrate, saying whether a deployed component (key or id) can move there now."""
+                 now: float | None = None, held: list[Hold] | None = None) -> list[HostFit]:
+    """Every host of the substrate, saying whether a deployed component (key or id) can move there now, with
+    what the other deployments on the substrate hold (read from the state when `held` is None)."""
     moving = record.find(component)
     placed = {(c.vxi, c.id): c.host for c in record.components.values()}
-    return host_fits(substrate, vxis, placed, (moving.vxi, moving.id), now)
+    if held is None:
+        held = state.holds_on(record.substrate or substrate.id, exclude=record.id)[0]
+    return host_fits(substrate, vxis, placed, (moving.vxi, moving.id), now, held)
+
+
+@contextlib.contextmanager
+def _state_errors() -> Iterator[None]:
+    """The deployment state's errors (a damaged database, a busy deployment) as a SessionError, code 1."""
+    try:
+        yield
+    except state.StateError as exc:
+        raise SessionError(str(exc), 1) from None
 
 
 class DeploySession:
@@ -109,32 +127,49 @@ class DeploySession:
         return self.deployer.record if self.deployer is not None else None
 
     # ----- deploy -----
-    def embed(self) -> Mapping:
-        """The mapping of every VXI (SessionError when one is refused, with its reason)."""
+    def embed(self, held: list[Hold] | None = None, holders: list[str] | None = None) -> Mapping:
+        """The mapping of every VXI on what the deployments recorded on the substrate leave (read from the
+        state when `held` is None); SessionError when one is refused, with its reason."""
         where = self.substrate.id
+        if held is None:
+            with _state_errors():
+                held, holders = state.holds_on(where)
         self._emit(Progress(None, STARTING, f"embedding {', '.join(v.id for v in self.vxis)} on {where}", 0.0))
         try:
-            mapping = embed(self.substrate, self.vxis, self.algorithm)
+            mapping = embed_held(self.substrate, self.vxis, self.algorithm, held=held)
         except InfeasibleMappingError as exc:
             raise SessionError(f"cannot embed on {where}: {exc}", 1) from None
         except ValueError as exc:
             raise SessionError(f"cannot embed on {where}: {exc}", 2) from None
         refused = [r for r in mapping.requests if not r.accepted]
         if refused:
-            raise SessionError("; ".join(f"{r.id} does not fit on {where}: {r.reason or 'no reason given'}"
+            shared = (f" (deployment{'s' if len(holders) > 1 else ''} {', '.join(holders)} already "
+                      f"hold{'' if len(holders) > 1 else 's'} part of it)") if holders else ""
+            raise SessionError("; ".join(f"{r.id} does not fit on {where}{shared}: {r.reason or 'no reason given'}"
                                          for r in refused), 1, refused[0].id)
         return mapping
 
     def deploy(self) -> DeploymentRecord:
-        """Embed, then deploy with the record kept on disk; on failure apply the failure policy and raise
-        SessionError (an interrupt is raised again as it is, after the rollback)."""
-        mapping = self.embed()
-        try:
-            deployer = make_deployer(self.backend, self.substrate, self.vxis)
-        except ValueError as exc:
-            raise SessionError(str(exc), 2) from None
-        deployer.record.files.update(self.files)
-        deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+        """Clean interrupted deployments, embed on what the others hold, reserve, then deploy with the record
+        kept in the state; on failure apply the failure policy and raise SessionError (an interrupt is raised
+        again as it is, after the rollback)."""
+        with _state_errors():
+            self._clean_interrupted()
+        with _state_errors(), state.admission():
+            held, holders = state.holds_on(self.substrate.id)
+            mapping = self.embed(held, holders)
+            try:
+                deployer = make_deployer(self.backend, self.substrate, self.vxis)
+            except ValueError as exc:
+                raise SessionError(str(exc), 2) from None
+            deployer.record.files.update(self.files)
+            deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+            lock = state.claim(deployer.tag)
+            try:
+                state.reserve(deployer.record, holds_of(self.vxis, mapping))
+            except BaseException:
+                lock.release(remove=True)
+                raise
         deployer.persist = state.save
         deployer.on_progress = self._emit
         self.deployer = deployer
@@ -142,19 +177,37 @@ class DeploySession:
             deployer.deploy(mapping)
         except BaseException as exc:
             kept = self._after_failure()
+            lock.release(remove=not kept)
             if not isinstance(exc, DeployError | PlanError):
                 raise
             note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
             raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
+        lock.release()
         return deployer.record
 
+    def _clean_interrupted(self) -> None:
+        """Tear down the deployments whose deploy was killed (those this process can reach), each a Progress."""
+        for record in state.load_all():
+            if record.state != INTERRUPTED or backend(record.backend).unavailable() is not None:
+                continue
+            self._emit(Progress(None, STARTING, f"cleaning interrupted deployment {record.id}", 0.0))
+            try:
+                removed = DeploySession.of_record(record).teardown()
+            except SessionError as exc:
+                self._emit(Progress(None, STARTING, f"interrupted deployment {record.id} stays: {exc}", 0.0))
+                continue
+            self._emit(Progress(None, STARTING, f"interrupted deployment {record.id} cleaned: {len(removed)} "
+                                "objects removed", 0.0))
+
     def _after_failure(self) -> bool:
-        """The failure policy; True when the record is kept."""
+        """The failure policy; True when the record is kept (holding no capacity: its components are gone)."""
         deployer = self.deployer
         self.close()
-        if deployer.left:
-            return True
-        state.forget(deployer.tag)
+        with _state_errors():
+            if deployer.left:
+                state.release(deployer.tag)
+                return True
+            state.forget(deployer.tag)
         return False
 
     def _culprit(self, exc: BaseException) -> str | None:
@@ -166,8 +219,14 @@ class DeploySession:
 
     # ----- while it runs -----
     def status(self) -> DeploymentRecord:
-        """Ask the backend for each component's state; each change goes to the listener."""
+        """Ask the backend for each component's state, and keep it in the state; each change goes to the
+        listener."""
+        before = {key: comp.state for key, comp in self.record.components.items()}
         record = self.deployer.status()
+        changed = {key: comp.state for key, comp in record.components.items() if before.get(key) != comp.state}
+        if changed:
+            with _state_errors():
+                state.save_states(record.id, changed)
         for key, comp in record.components.items():
             self._set(key, state_of(comp.state), f"{key} {comp.state}", comp.host)
         return record
@@ -183,28 +242,62 @@ class DeploySession:
             raise SessionError(str(exc.args[0]), 2) from None
 
     def migrate(self, component: str, host: str) -> MigrationResult:
-        """Move a component to a host that can take it (SessionError saying why another cannot); the record
-        is saved afterwards."""
+        """Move a component to a host that can take it, counting what the other deployments hold there
+        (SessionError saying why another cannot); the record and the capacity it holds are saved afterwards."""
         record = self.record
         try:
             comp = record.find(component)
         except KeyError as exc:
             raise SessionError(str(exc.args[0]), 2) from None
         key = record.key_of(comp)
-        if self.substrate is not None:
-            if host not in self.substrate.hosts:
-                raise SessionError(f"no host '{host}' in substrate {self.substrate.id} (its hosts: "
-                                   f"{', '.join(self.substrate.hosts)})", 1, host)
-            choice = next(c for c in self.host_choices(key) if c.host == host)
-            if not choice.fits:
-                raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
+        with _state_errors():
+            lock = state.claim(record.id)
+        try:
+            with _state_errors(), state.admission():  # no deploy is admitted on the host while it is checked
+                if self.substrate is not None:
+                    if host not in self.substrate.hosts:
+                        raise SessionError(f"no host '{host}' in substrate {self.substrate.id} (its hosts: "
+                                           f"{', '.join(self.substrate.hosts)})", 1, host)
+                    choice = next(c for c in self.host_choices(key) if c.host == host)
+                    if not choice.fits:
+                        raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
+                state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
+            self.deployer.on_progress = self._emit
+            try:
+                result = self.deployer.migrate(key, host)
+            except DeployError as exc:
+                with _state_errors():
+                    state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                raise SessionError(str(exc), 1, comp.id) from exc
+            with _state_errors():
+                state.save(record)
+        finally:
+            lock.release()
+        return result
+
+    def stop(self, component: str) -> str:
+        """Stop a deployed component, which stays deployed (a domain powered off, a namespace unplugged);
+        returns its key. SessionError when the backend cannot."""
+        return self._power(component, "stop")
+
+    def start(self, component: str) -> str:
+        """Start a stopped component again; returns its key."""
+        return self._power(component, "start")
+
+    def _power(self, component: str, action: str) -> str:
+        record = self.record
+        try:
+            comp = record.find(component)
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0]), 2) from None
+        key = record.key_of(comp)
         self.deployer.on_progress = self._emit
         try:
-            result = self.deployer.migrate(key, host)
+            getattr(self.deployer, action)(key)
         except DeployError as exc:
             raise SessionError(str(exc), 1, comp.id) from exc
         state.save(record)
-        return result
+        return key
 
     def watch_lifecycle(self, notify) -> object | None:
         """The backend's lifecycle events of the deployment's components: `notify(host, name, event)` from the
@@ -228,17 +321,30 @@ class DeploySession:
 
     # ----- ending -----
     def teardown(self) -> list[str]:
-        """Remove everything the deployment created and forget its record; returns what was removed.
-        When something stays, the record is kept and SessionError says what."""
+        """Remove everything the deployment created and forget its record (and the capacity it holds); returns
+        what was removed. When something stays, the record is kept and SessionError says what."""
         deployer = self.deployer
         try:
-            removed = deployer.teardown()
-        except DeployError as exc:
-            state.save(deployer.record)
-            raise SessionError(f"deployment {deployer.tag}: {exc}", 1) from None
-        finally:
+            with _state_errors():
+                lock = state.claim(deployer.tag)
+        except SessionError:
             self.close()
-        state.forget(deployer.tag)
+            raise
+        try:
+            try:
+                removed = deployer.teardown()
+            except DeployError as exc:
+                if deployer.record.state == DEPLOYING:  # a bare record (found by name): kept as failed
+                    deployer.record.state, deployer.record.error = FAILED, str(exc)
+                with contextlib.suppress(state.StateError):
+                    state.save(deployer.record)
+                raise SessionError(f"deployment {deployer.tag}: {exc}", 1) from None
+            finally:
+                self.close()
+            with _state_errors():
+                state.forget(deployer.tag)
+        finally:
+            lock.release(remove=True)
         for key, comp in deployer.record.components.items():
             self._set(key, DEFINED, f"{key} removed", comp.host)
         return removed

@@ -1,28 +1,56 @@
-"""Deployment records on disk ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, else ~/.local/state), and
-finding a deployment or a component among them."""
+"""Deployment state: the deployments database under the state directory ($VXI_STATE_DIR, else
+$XDG_STATE_HOME/vxi-designer, else ~/.local/state/vxi-designer), the locks that serialise the commands using it,
+the capacity deployments hold, and finding a deployment or a component.
+
+Every change is one SQLite transaction (`database.py`). Deploying takes the admission lock while it embeds
+against what the other deployments hold and reserves its own share, so concurrent deploys are admitted one at a
+time; a command working on a deployment holds that deployment's lock, so a deploy killed with -9 is seen as
+interrupted (its lock is free while its record still says deploying)."""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
-import tempfile
+import shutil
+import stat
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from backend.deploy.record import DEPLOYING, RUNNING, DeploymentRecord
+from backend.deploy import locks
+from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
+from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
+from backend.embedding.held import Hold
+
+__all__ = ["Damaged", "StateError", "Survey", "admission", "claim", "database", "database_path", "deployments_dir",
+           "files_dir", "forget", "holds_on", "load", "load_all", "locate", "move_holds", "pick_record", "release",
+           "reserve", "save", "save_states", "state_dir", "survey"]
+
+LEGACY_RECORD_LIMIT = 16 * 2**20  # an earlier version's JSON record is never larger (a few kB in practice)
+_INTERRUPTED = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
+                "`vxi teardown {id}` or the next `vxi deploy` removes it")
 
 
+# ----- where -----
 def state_dir() -> Path:
-    """The directory that holds deployment records (created on demand)."""
+    """The directory of the deployments database and the deployments' own files."""
     if os.environ.get("VXI_STATE_DIR"):
-        base = Path(os.environ["VXI_STATE_DIR"])
-    else:
-        xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        base = Path(xdg) / "vxi-designer"
-    return base
+        return Path(os.environ["VXI_STATE_DIR"])
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "vxi-designer"
+
+
+def database_path() -> Path:
+    """The deployments database."""
+    return state_dir() / "deployments.db"
 
 
 def deployments_dir() -> Path:
-    """Where each deployment's record and files live: one sub-directory per deployment id."""
+    """Where each deployment's own files live (one sub-directory per deployment id; created on demand)."""
     path = state_dir() / "deployments"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -30,51 +58,249 @@ def deployments_dir() -> Path:
 
 def files_dir(deployment_id: str) -> Path:
     """A deployment's own directory (libvirt test-driver host files live there)."""
-    path = deployments_dir() / deployment_id
+    path = deployments_dir() / _checked_id(deployment_id)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def save(record: DeploymentRecord) -> Path:
-    """Write a record atomically."""
-    folder = deployments_dir()
-    target = folder / f"{record.id}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{record.id}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump(record.to_json(), out, indent=2)
-    os.replace(tmp, target)
-    return target
+def _checked_id(deployment_id: str) -> str:
+    if not valid_id(deployment_id):
+        raise StateError(f"{deployment_id!r} is not a deployment id (letters, digits, '-' and '_')")
+    return deployment_id
+
+
+def _lock_path(deployment_id: str) -> Path:
+    return state_dir() / "locks" / f"{_checked_id(deployment_id)}.lock"
+
+
+# ----- locks -----
+_admission = threading.local()
+
+
+@contextlib.contextmanager
+def admission() -> Iterator[None]:
+    """Hold the state's admission lock (waiting for it): one command at a time embeds against what the others
+    hold and reserves its share. Re-entrant within a thread."""
+    depth = getattr(_admission, "depth", 0)
+    if depth:
+        _admission.depth = depth + 1
+        try:
+            yield
+        finally:
+            _admission.depth -= 1
+        return
+    path = state_dir() / "state.lock"
+    try:
+        lock = locks.Lock(path)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot take the state's lock: {exc.strerror or exc}", path) from None
+    _admission.depth = 1
+    try:
+        yield
+    finally:
+        _admission.depth = 0
+        lock.release()
+
+
+class DeploymentBusy(StateError):
+    """Another command works on this deployment now."""
+
+
+def claim(deployment_id: str) -> locks.Lock:
+    """This deployment's lock, held until released (DeploymentBusy naming the process holding it otherwise)."""
+    path = _lock_path(deployment_id)
+    try:
+        return locks.Lock(path, blocking=False)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot take the deployment's lock: {exc.strerror or exc}", path) from None
+    except locks.Busy as exc:
+        who = f"process {exc.pid}" if exc.pid else "another process"
+        raise DeploymentBusy(f"deployment {deployment_id} is busy: {who} is deploying, migrating or tearing it down "
+                             "(try again when it has finished)") from None
+
+
+# ----- the database -----
+def database() -> Database:
+    """The deployments database, created (and records of earlier versions imported) on first use; StateError
+    naming the file when it cannot be used."""
+    path = database_path()
+    if path.exists() and not _legacy_files():
+        return Database(path)
+    with admission():
+        if not path.exists():
+            Database.create(path)
+        db = Database(path)
+        try:
+            _import_legacy(db, _legacy_files())
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+
+@contextlib.contextmanager
+def _open() -> Iterator[Database]:
+    db = database()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@dataclass
+class Damaged:
+    """A deployment whose record cannot be read: its id and why, naming the file."""
+
+    id: str
+    reason: str
+
+    def to_json(self) -> dict:
+        """The form `vxi status --json` lists under "damaged"."""
+        return {"id": self.id, "state": "damaged", "error": self.reason}
+
+
+@dataclass
+class Survey:
+    """Every deployment: the records read, and those whose record is damaged."""
+
+    records: list[DeploymentRecord] = field(default_factory=list)
+    damaged: list[Damaged] = field(default_factory=list)
+
+
+def survey() -> Survey:
+    """Every deployment, oldest first; one whose deploy was killed is marked interrupted (in the database
+    too). StateError when the database itself is damaged."""
+    with _open() as db:
+        found = _read_all(db)
+        dead = [r.id for r in found.records if r.state == DEPLOYING and not locks.held(_lock_path(r.id))]
+        if dead:
+            with db.write() as conn:
+                for ident in dead:
+                    if locks.held(_lock_path(ident)):
+                        continue
+                    row = conn.execute("SELECT owner_pid FROM deployments WHERE id = ? AND state = ?",
+                                       (ident, DEPLOYING)).fetchone()
+                    if row is not None:
+                        conn.execute("UPDATE deployments SET state = ?, error = ? WHERE id = ?",
+                                     (INTERRUPTED, _INTERRUPTED.format(pid=row[0] or "?", id=ident), ident))
+            found = _read_all(db)
+        return found
+
+
+def _read_all(db: Database) -> Survey:
+    found = Survey()
+    with db.read() as conn:
+        for row in conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments ORDER BY created, rowid").fetchall():
+            ident = str(row[0])
+            if not valid_id(ident):
+                found.damaged.append(Damaged(ident, f"{db.path}: {ident!r} is not a deployment id"))
+                continue
+            if row[3] == "damaged":
+                found.damaged.append(Damaged(ident, str(row[8] or "its record is damaged")))
+                continue
+            try:
+                found.records.append(read_record(conn, row))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                found.damaged.append(Damaged(ident, f"{db.path}: the record of deployment {ident} is damaged "
+                                                    f"({type(exc).__name__}: {exc})"))
+    return found
 
 
 def load(deployment_id: str) -> DeploymentRecord:
-    """The record of one deployment (KeyError when there is none)."""
-    path = deployments_dir() / f"{deployment_id}.json"
-    if not path.exists():
-        raise KeyError(f"no deployment '{deployment_id}' in {deployments_dir()}")
-    return DeploymentRecord.from_json(json.loads(path.read_text()))
+    """The record of one deployment (KeyError when there is none, StateError when it is damaged)."""
+    found = survey()
+    for record in found.records:
+        if record.id == deployment_id:
+            return record
+    for damaged in found.damaged:
+        if damaged.id == deployment_id:
+            raise StateError(damaged.reason)
+    raise KeyError(f"no deployment '{deployment_id}' in {database_path()}")
 
 
 def load_all() -> list[DeploymentRecord]:
-    """Every stored record, oldest first (unreadable files are skipped)."""
-    found = []
-    for path in deployments_dir().glob("*.json"):
-        try:
-            found.append(DeploymentRecord.from_json(json.loads(path.read_text())))
-        except (ValueError, TypeError, KeyError):
-            continue
-    return sorted(found, key=lambda r: (r.created, r.id))
+    """Every readable record, oldest first (`survey()` also lists the damaged ones)."""
+    return survey().records
+
+
+def save(record: DeploymentRecord) -> None:
+    """Store a record: its row and its components, in one transaction (its holds stay)."""
+    with _open() as db, db.write() as conn:
+        write_record(conn, record)
+
+
+def save_states(deployment_id: str, states: dict[str, str]) -> None:
+    """Store the state of some components (record key -> state), nothing else of the record."""
+    with _open() as db, db.write() as conn:
+        conn.executemany("UPDATE components SET state = ? WHERE deployment = ? AND key = ?",
+                         [(value, deployment_id, key) for key, value in states.items()])
+
+
+def reserve(record: DeploymentRecord, holds: Iterable[Hold]) -> None:
+    """Store a new deployment with the capacity it holds, in one transaction; the caller holds its lock and
+    the admission lock."""
+    with _open() as db, db.write() as conn:
+        if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
+            raise StateError(f"{db.path}: a deployment '{record.id}' is recorded already")
+        write_record(conn, record, owner_pid=os.getpid())
+        _insert_holds(conn, record.id, record.substrate, holds)
+
+
+def _insert_holds(conn, deployment_id: str, substrate: str, holds: Iterable[Hold]) -> None:
+    def bound(value: float) -> float | None:
+        return None if value in (float("inf"), float("-inf")) else value
+
+    conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
+                     "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
+                       bound(h.end), "/".join(h.part) if h.part else None) for h in holds])
+
+
+def release(deployment_id: str) -> None:
+    """Free the capacity a deployment holds (a failed deployment holds none)."""
+    with _open() as db, db.write() as conn:
+        conn.execute("DELETE FROM holds WHERE deployment = ?", (deployment_id,))
+
+
+def holds_on(substrate: str, exclude: str | None = None) -> tuple[list[Hold], list[str]]:
+    """What the deployments on a substrate (by id) hold now, the deployment `exclude` left out, and the ids of
+    the deployments holding it."""
+    held, holders = [], []
+    with _open() as db, db.read() as conn:
+        rows = conn.execute(
+            "SELECT h.kind, h.element, h.dimension, h.amount, h.held_from, h.held_until, h.part, h.deployment "
+            "FROM holds h JOIN deployments d ON d.id = h.deployment WHERE h.substrate = ? AND d.id IS NOT ? "
+            f"AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
+            (substrate, exclude, *HOLDING)).fetchall()
+    for kind, element, dimension, amount, start, end, part, owner in rows:
+        vxi, _, comp = (part or "").partition("/")
+        held.append(Hold(kind, element, dimension, float(amount), float("-inf") if start is None else start,
+                         float("inf") if end is None else end, (vxi, comp) if part else None))
+        if owner not in holders:
+            holders.append(owner)
+    return held, holders
+
+
+def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
+    """A component moved: what it holds is now held on `host`."""
+    with _open() as db, db.write() as conn:
+        conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part = ? AND kind = 'host'",
+                     (host, deployment_id, f"{vxi}/{component}"))
 
 
 def forget(deployment_id: str) -> None:
-    """Remove a record and the deployment's own files."""
-    (deployments_dir() / f"{deployment_id}.json").unlink(missing_ok=True)
-    folder = deployments_dir() / deployment_id
-    if folder.is_dir():
-        for item in sorted(folder.rglob("*"), reverse=True):
-            item.rmdir() if item.is_dir() else item.unlink()
-        folder.rmdir()
+    """Remove a deployment (its components and holds with it) and its own files. With a damaged database only
+    the files go (every command reading the database goes on reporting its damage)."""
+    folder = deployments_dir() / _checked_id(deployment_id)
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+    for leftover in deployments_dir().glob(f"{glob.escape(deployment_id)}.json.*"):
+        leftover.unlink(missing_ok=True)
+    with contextlib.suppress(StateError), _open() as db, db.write() as conn:
+        conn.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
 
 
+# ----- finding -----
 def pick_record(deployment: str | None, hint: str = "start one with `vxi deploy`") -> DeploymentRecord:
     """The named deployment, else the most recent running one (KeyError with a message otherwise)."""
     if deployment:
@@ -104,3 +330,99 @@ def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRec
         ids = ", ".join(r.id for r, _ in hits)
         raise KeyError(f"'{component}' is in several deployments ({ids}): choose one with --deployment")
     return hits[0]
+
+
+# ----- records of earlier versions -----
+def _legacy_files() -> list[Path]:
+    """JSON records left by a version before the database (state/deployments/<id>.json)."""
+    folder = state_dir() / "deployments"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if valid_id(p.stem))
+
+
+def _read_record_file(path: Path) -> bytes:
+    """A record file's bytes: a regular file (checked before opening, so a FIFO or device never blocks) of at
+    most LEGACY_RECORD_LIMIT bytes. (A local check until the project's one safe way in covers records.)"""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    if info.st_size > LEGACY_RECORD_LIMIT:
+        raise ValueError(f"larger than {LEGACY_RECORD_LIMIT // 2**20} MiB")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = stream.read(LEGACY_RECORD_LIMIT + 1)
+    if len(data) > LEGACY_RECORD_LIMIT:
+        raise ValueError(f"larger than {LEGACY_RECORD_LIMIT // 2**20} MiB")
+    return data
+
+
+def _import_legacy(db: Database, paths: list[Path]) -> None:
+    """Import each earlier version's record once: it is renamed <id>.json.imported afterwards, or
+    <id>.json.damaged when it cannot be read (then listed as a damaged deployment, found again by its name)."""
+    for path in paths:
+        try:
+            _import_one(db, path)
+        except OSError as exc:
+            raise StateError(f"{path}: cannot import this record of an earlier version: {exc.strerror or exc}",
+                             path) from None
+
+
+def _import_one(db: Database, path: Path) -> None:
+    ident = path.stem
+    try:
+        data = json.loads(_read_record_file(path))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        record = DeploymentRecord.from_json(data)
+        if not valid_id(record.id):
+            raise ValueError(f"{record.id!r} is not a deployment id")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        kept = path.with_name(path.name + ".damaged")
+        os.replace(path, kept)
+        reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({exc})"
+        with db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO deployments (id, backend, state, created, error) "
+                         "VALUES (?, '', 'damaged', ?, ?)", (ident, _now(), reason))
+        return
+    if record.state == DEPLOYING:
+        record.state, record.error = INTERRUPTED, _INTERRUPTED.format(pid="?", id=record.id)
+    record.notices.append(f"imported from {path.name}, a record of an earlier version")
+    holds = _legacy_holds(record) if record.state in HOLDING else []
+    with db.write() as conn:
+        if not conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
+            write_record(conn, record)
+            _insert_holds(conn, record.id, record.substrate, holds)
+    os.replace(path, path.with_name(path.name + ".imported"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
+    """What an imported deployment holds, from its placement and its VXI files (when they still read)."""
+    from backend.embedding.held import holds_of
+    from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
+
+    vxis = recorded_vxis(record)
+    mapping = Mapping(record.substrate)
+    for vxi in vxis:
+        nodes = {c.id: c.host for c in record.components.values() if c.vxi == vxi.id}
+        links = {}
+        for key, seg in record.segments.items():
+            if key.partition("/")[0] == vxi.id:
+                for link_id, path in seg.get("paths", {}).items():
+                    links[link_id] = LinkPlacement([tuple(step) for step in path], seg.get("forward_bps", 0.0),
+                                                   seg.get("reverse_bps", 0.0))
+        mapping.requests.append(RequestMapping(vxi.id, True, None, nodes, links))
+    try:
+        held = holds_of(vxis, mapping)
+    except (ValueError, KeyError, TypeError):  # a VXI file edited since: its placement no longer matches
+        vxis, held = [], []
+    if len(vxis) < len(record.vxis):
+        record.notices.append("some of its VXI files no longer read: the capacity their components hold is "
+                              "not counted")
+    return held

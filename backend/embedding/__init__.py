@@ -6,36 +6,27 @@ explained, and reorganisation plans.
 
 from __future__ import annotations
 
-from backend.embedding.checker import check
+from backend.embedding.checker import Checker, InfeasibleMappingError, check
 from backend.embedding.engine import ALGORITHMS as _SOLVERS
 from backend.embedding.engine import Embedder, EmbeddingError, unique_keys
 from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
+from backend.embedding.stream import Session
 from backend.model import Infrastructure, Substrate
 
 ALGORITHMS: tuple[str, ...] = tuple(_SOLVERS)
 
 
-class InfeasibleMappingError(RuntimeError):
-    """The feasibility checker found a violation: a bug in a solver, never returned as a mapping."""
-
-    def __init__(self, violations: list[str]):
-        super().__init__("the embedding broke a constraint: " + "; ".join(violations[:5]))
-        self.violations = violations
-
-
 def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str = "best", *,
           colocate: bool = True, **options) -> Mapping:
-    """Embed requests in order (each sees what the earlier ones hold) and check the result.
+    """Embed requests in order (each sees what the earlier ones hold), each checked as it is accepted.
 
     `colocate=False` keeps the parts of one request on distinct hosts (the literature's rule).
-    Options: restarts, balance, time_limit (ilp, seconds), ilp_fallback."""
-    embedder = Embedder(substrate, algorithm, colocate, **options)
+    Options: restarts, patience, balance, improve, time_limit (ilp, seconds), ilp_fallback."""
+    session = Session(substrate, algorithm, colocate, **options)
     keys = unique_keys(requests)
     for key, vxi in zip(keys, requests, strict=True):
-        embedder.place(vxi, key)
-    mapping = embedder.mapping(keys)
-    verify(substrate, requests, mapping, distinct_hosts=not colocate)
-    return mapping
+        session.submit(vxi, key)
+    return session.mapping(keys)
 
 
 def verify(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping,
@@ -48,5 +39,5 @@ def verify(substrate: Substrate, requests: list[Infrastructure], mapping: Mappin
 
 from backend.embedding.replan import Move, Plan, replan  # noqa: E402
 
-__all__ = ["ALGORITHMS", "Embedder", "EmbeddingError", "InfeasibleMappingError", "LinkPlacement", "Mapping",
-           "Move", "Plan", "RequestMapping", "check", "embed", "replan", "verify"]
+__all__ = ["ALGORITHMS", "Checker", "Embedder", "EmbeddingError", "InfeasibleMappingError", "LinkPlacement", "Mapping",
+           "Move", "Plan", "RequestMapping", "Session", "check", "embed", "replan", "verify"]

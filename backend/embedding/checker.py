@@ -6,6 +6,7 @@ solver shows up here as a violation instead of an over-booked host."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from itertools import pairwise
@@ -48,10 +49,9 @@ def _needs(comp) -> tuple[float, float, float, float]:
     return 0.0, 0.0, 0.0, 0.0
 
 
-def _anchor_ok(substrate: Substrate, location: str, host) -> bool:
+def _anchor_ok(substrate: Substrate, all_sites: set, location: str, host) -> bool:
     """A location is a site; it may name a host by id only when no host is at such a site and no host id
     is also a site name."""
-    all_sites = {h.site for h in substrate.hosts.values()}
     if location in all_sites:
         return host.site == location
     if all_sites & set(substrate.hosts):
@@ -107,22 +107,101 @@ def _latency_bound(vxi: Infrastructure, link) -> float:
     return min(bounds) if bounds else math.inf
 
 
+class InfeasibleMappingError(RuntimeError):
+    """The feasibility checker found a violation: a bug in a solver, never returned as a mapping."""
+
+    def __init__(self, violations: list[str]):
+        super().__init__("the embedding broke a constraint: " + "; ".join(violations[:5]))
+        self.violations = violations
+
+
 def check(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping,
           distinct_hosts: bool = False) -> list[str]:
     """Every violation of capacity, anchors, availability, paths and latency (empty list when feasible).
 
     `requests` pairs with `mapping.requests` by position."""
+    checker = Checker(substrate, distinct_hosts)
     violations: list[str] = []
-    holds: list[tuple[float, float, tuple, float]] = []
-    for vxi, result in zip(requests, mapping.requests, strict=True):
-        if result.accepted:
-            violations += _check_request(substrate, vxi, result, holds, distinct_hosts)
-    violations += _sweep(substrate, holds)
+    for position, (vxi, result) in enumerate(zip(requests, mapping.requests, strict=True)):
+        violations += checker.admit(vxi, result, key=f"#{position}")
     return violations
 
 
+class Checker:
+    """The same check one request at a time: each accepted request is checked on its own and against what
+    those admitted before hold, on the resources it uses (a resource whose holds add up within its capacity
+    needs no sweep over time). `expire(t)` forgets holds over by t, for a stream of arrivals."""
+
+    def __init__(self, substrate: Substrate, distinct_hosts: bool = False):
+        self.substrate = substrate
+        self.distinct_hosts = distinct_hosts
+        self.sites = {h.site for h in substrate.hosts.values()}
+        self.holds: dict[tuple, list[tuple[float, float, float, str]]] = defaultdict(list)
+        self.total: dict[tuple, float] = defaultdict(float)
+        self.keys_of: dict[str, set[tuple]] = {}
+        self.reported: set[tuple] = set()
+        self.ends: dict[str, float] = {}
+        self.endings: list[tuple[float, str]] = []  # heap of (end of a request's last hold, request)
+
+    def admit(self, vxi: Infrastructure, result: RequestMapping, key: str | None = None) -> list[str]:
+        """The violations of one request's mapping (none for a refusal); its holds are kept either way, under
+        `key` (the request's id by default), replacing what that key held."""
+        if not result.accepted:
+            return []
+        owner = key or result.id
+        self.release(owner)
+        new: list[tuple[float, float, tuple, float]] = []
+        bad = _check_request(self.substrate, vxi, result, new, self.distinct_hosts, self.sites)
+        touched = self.keys_of.setdefault(owner, set())
+        for start, end, resource, amount in new:
+            if start < end:
+                self.holds[resource].append((start, end, amount, owner))
+                self.total[resource] += amount
+                touched.add(resource)
+        last = max((end for start, end, _, _ in new if start < end), default=None)
+        if last is not None:
+            self.ends[owner] = last
+            heapq.heappush(self.endings, (last, owner))
+        for resource in touched:
+            if resource not in self.reported and \
+                    self.total[resource] > _capacity(self.substrate, resource) * (1 + 1e-9) + TOLERANCE:
+                bad += self._sweep(resource)
+        return bad
+
+    def release(self, request_id: str) -> None:
+        """Forget what a request holds."""
+        self.ends.pop(request_id, None)
+        for key in self.keys_of.pop(request_id, ()):
+            kept = [h for h in self.holds[key] if h[3] != request_id]
+            self.holds[key] = kept
+            self.total[key] = sum(h[2] for h in kept)
+
+    def expire(self, before: float) -> None:
+        """Forget the requests whose holds all end at or before `before` (no later request overlaps them)."""
+        while self.endings and self.endings[0][0] <= before:
+            end, request_id = heapq.heappop(self.endings)
+            if self.ends.get(request_id) == end:
+                del self.ends[request_id]
+                self.release(request_id)
+
+    def _sweep(self, key: tuple) -> list[str]:
+        """Usage of one resource at every event point, departures before arrivals at the same instant."""
+        events = sorted([(start, 1, amount) for start, _, amount, _ in self.holds[key]]
+                        + [(end, 0, amount) for _, end, amount, _ in self.holds[key]], key=lambda e: (e[0], e[1]))
+        cap = _capacity(self.substrate, key)
+        usage = 0.0
+        for i, (t, arriving, amount) in enumerate(events):
+            usage += amount if arriving else -amount
+            last_at_t = i + 1 == len(events) or events[i + 1][0] != t
+            if last_at_t and usage > cap * (1 + 1e-9) + TOLERANCE:
+                self.reported.add(key)
+                when = "always" if t == -math.inf else f"at t={t:.0f}"
+                return [f"{key[0]} '{key[1]}' {key[2]}: {usage:g} used of {cap:g} {when}"]
+        return []
+
+
 def _check_request(substrate: Substrate, vxi: Infrastructure, result: RequestMapping, holds: list,
-                   distinct_hosts: bool) -> list[str]:
+                   distinct_hosts: bool, sites: set) -> list[str]:
     bad = []
     name = f"request '{result.id}'"
     members = _members(vxi)
@@ -137,7 +216,7 @@ def _check_request(substrate: Substrate, vxi: Infrastructure, result: RequestMap
             placed_on[pid] = host_id
             owner = vxi.components.get(pid.split("#")[0]) if "#" in pid else None
             location = (owner.location if owner is not None and owner.location else None) or comp.location
-            if location is not None and not _anchor_ok(substrate, location, host):
+            if location is not None and not _anchor_ok(substrate, sites, location, host):
                 bad.append(f"{name}: '{pid}' is anchored at '{location}' but sits on '{host_id}' (site {host.site})")
             avail = _window(host.availability, FOREVER)
             if not (avail[0] <= window[0] and window[1] <= avail[1]):
@@ -230,33 +309,3 @@ def _capacity(substrate: Substrate, key: tuple) -> float:
         return math.inf
     q = link.forward if what == "forward" else (link.reverse or link.forward)
     return _limit(q)
-
-
-def _sweep(substrate: Substrate, holds: list) -> list[str]:
-    """Usage at every event point, departures before arrivals at the same instant."""
-    events = []
-    for start, end, key, amount in holds:
-        if start < end:
-            events.append((start, 1, key, amount))
-            events.append((end, 0, key, amount))
-    events.sort(key=lambda e: (e[0], e[1]))
-    usage: dict[tuple, float] = defaultdict(float)
-    bad = []
-    reported = set()
-    i = 0
-    while i < len(events):
-        t = events[i][0]
-        touched = set()
-        while i < len(events) and events[i][0] == t:
-            _, arriving, key, amount = events[i]
-            usage[key] += amount if arriving else -amount
-            if arriving:
-                touched.add(key)
-            i += 1
-        for key in touched:
-            cap = _capacity(substrate, key)
-            if usage[key] > cap * (1 + 1e-9) + TOLERANCE and key not in reported:
-                reported.add(key)
-                when = "always" if t == -math.inf else f"at t={t:.0f}"
-                bad.append(f"{key[0]} '{key[1]}' {key[2]}: {usage[key]:g} used of {cap:g} {when}")
-    return bad

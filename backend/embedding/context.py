@@ -92,6 +92,6 @@ def node_strength(ctx: Context, residual: np.ndarray) -> np.ndarray:
     arcs = np.min(ctx.arc_residual(residual), axis=0)
     arcs = np.where(np.isfinite(arcs), arcs, 0.0)
     adjacent = np.zeros(ctx.net.n_hosts)
-    np.add.at(adjacent, np.asarray(ctx.net.arc_tail, dtype=np.int64), arcs * ctx.allowed_arcs)
+    np.add.at(adjacent, ctx.net.tails, arcs * ctx.allowed_arcs)
     cores = np.where(np.isfinite(cores), cores, 1e9)
     return np.maximum(cores, 0.0) * (adjacent + 1e-9)

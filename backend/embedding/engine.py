@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backend.embedding.algorithms import best, grc, greedy, ilp
+from backend.embedding.algorithms import combined, grc, greedy, nrm
 from backend.embedding.context import Context
 from backend.embedding.explain import explain
 from backend.embedding.instance import INF, Network, Request, compile_network, compile_request
@@ -17,10 +17,11 @@ from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
 from backend.model import Infrastructure, Substrate
 
 ALGORITHMS: dict[str, Callable[[Context], Placement | None]] = {
-    "greedy": greedy.solve,
+    "best": combined.best_then_exact,
     "grc": grc.solve,
-    "best": best.solve,
-    "ilp": ilp.solve,
+    "nrm": nrm.solve,
+    "greedy": greedy.solve,
+    "ilp": combined.exact_then_best,
 }
 
 
@@ -40,7 +41,6 @@ class Embedder:
         self.options = options
         self.net: Network = compile_network(substrate)
         self.ledger = Ledger(self.net)
-        self.requests: dict[str, Infrastructure] = {}
         self.results: dict[str, RequestMapping] = {}
         self.placements: dict[str, Placement] = {}
         self.compiled: dict[str, Request] = {}
@@ -50,22 +50,19 @@ class Embedder:
         """(n, H) allowed hosts per node and (2L,) allowed arcs."""
         net = self.net
         allowed = np.ones((len(req.nodes), net.n_hosts), dtype=bool)
-        opens = np.array([w[0] for w in net.host_windows])
-        closes = np.array([w[1] for w in net.host_windows])
-        anchors: dict[str, np.ndarray] = {}
+        opens, closes = net.host_open, net.host_close
+        usable_for: dict[tuple, np.ndarray] = {}
         for i, node in enumerate(req.nodes):
+            key = (node.window, node.frequency)
+            if key not in usable_for:
+                usable_for[key] = ((opens <= node.window[0]) & (node.window[1] <= closes)
+                                   & (node.frequency <= net.host_frequency))
+            allowed[i] = usable_for[key]
             if node.location is not None:
-                if node.location not in anchors:
-                    anchors[node.location] = net.anchored_hosts(node.location)
-                allowed[i] &= anchors[node.location]
-            allowed[i] &= ((opens <= node.window[0]) & (node.window[1] <= closes)
-                           & (node.frequency <= net.host_frequency))
+                allowed[i] &= net.anchored_hosts(node.location)
         span = (min(a for a, _ in req.segments), max(b for _, b in req.segments))
-        usable_host = np.array([w[0] <= span[0] and span[1] <= w[1] for w in net.host_windows], dtype=bool)
-        arcs = np.ones(net.n_arcs, dtype=bool)
-        if net.n_arcs:
-            tails, heads = np.asarray(net.arc_tail), np.asarray(net.arc_head)
-            arcs = usable_host[tails] & usable_host[heads]
+        usable_host = (opens <= span[0]) & (span[1] <= closes)
+        arcs = usable_host[net.tails] & usable_host[net.heads]
         if not provisioned:
             allowed &= ~net.host_provisioned[None, :]
             arcs &= ~net.arc_provisioned
@@ -79,13 +76,13 @@ class Embedder:
 
         Provisioned hosts and links are tried only when nothing else fits, and never when
         `provisioned` is False. `pinned` fixes components to hosts; `preferred` hosts are tried first."""
+        started = time.perf_counter()
         key = key or vxi.id
         algorithm = algorithm or self.algorithm
         if algorithm not in ALGORITHMS:
             raise EmbeddingError(f"unknown algorithm '{algorithm}' (known: {', '.join(ALGORITHMS)})")
         self.release(key)
         req = compile_request(vxi)
-        started = time.perf_counter()
         residual = self.ledger.residual(req.segments, exclude=frozenset({key}))
         index = req.node_index()
         pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool)
@@ -97,7 +94,8 @@ class Embedder:
         wishes = {index[n]: self.net.host_index[h] for n, h in (preferred or {}).items()
                   if n in index and h in self.net.host_index}
         placement, ctx = None, None
-        has_provisioned = bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any())
+        has_provisioned = self.net.cache.setdefault(
+            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
         phases = (False, True) if has_provisioned and provisioned else (False,) if has_provisioned else (True,)
         for phase in phases:
             allowed, arcs = self.masks(req, provisioned=phase)
@@ -106,7 +104,6 @@ class Embedder:
             placement = ALGORITHMS[algorithm](ctx)
             if placement is not None:
                 break
-        seconds = time.perf_counter() - started
         window = _window(req)
         if placement is None:
             result = RequestMapping(key, False, explain(ctx, algorithm), window=window)
@@ -114,11 +111,10 @@ class Embedder:
             self.ledger.book(key, placement_usage(self.net, req, placement))
             self.placements[key] = placement
             result = self._result(key, req, placement, window)
-        result.seconds = seconds
         result.solver = dict(ctx.info) if ctx is not None else {}
-        self.requests[key] = vxi
         self.compiled[key] = req
         self.results[key] = result
+        result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
         return result
 
     def load(self, vxi: Infrastructure, result: RequestMapping) -> None:
@@ -127,15 +123,21 @@ class Embedder:
         placement = self.to_placement(req, result)
         self.ledger.book(result.id, placement_usage(self.net, req, placement))
         self.placements[result.id] = placement
-        self.requests[result.id] = vxi
         self.compiled[result.id] = req
         self.results[result.id] = result
 
     def release(self, key: str) -> None:
         """Forget a request and free what it held."""
         self.ledger.release(key)
-        for table in (self.placements, self.requests, self.compiled, self.results):
+        for table in (self.placements, self.compiled, self.results):
             table.pop(key, None)
+
+    def expire(self, before: float) -> None:
+        """Free what requests that are over by `before` held (their results stay), for a stream of arrivals:
+        later requests must start at or after `before`. The utilisation then covers what is still booked."""
+        for key in self.ledger.expire(before):
+            for table in (self.placements, self.compiled):
+                table.pop(key, None)
 
     def to_placement(self, req: Request, result: RequestMapping) -> Placement:
         """A mapping's host ids and paths as indices (EmbeddingError for unknown hosts or links)."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from backend.embedding.context import Context
 from backend.embedding.instance import DIMS, INF
-from backend.embedding.paths import latency_tree, widest_bottleneck
+from backend.embedding.paths import least_latency, reachable, widest_bottleneck
 from backend.model import units
 
 KIND_OF_DIM = {"cores": units.COUNT, "memory": units.SIZE, "storage": units.SIZE}
@@ -66,8 +66,7 @@ def _nowhere_reason(ctx: Context) -> str | None:
             return (f"{what} is anchored at location '{node.location}', but no host of substrate "
                     f"'{net.substrate.id}' is there; change its location or add a host there")
         place = f" at location '{node.location}'" if node.location is not None else ""
-        available = anchored & np.array([w[0] <= node.window[0] and node.window[1] <= w[1]
-                                         for w in net.host_windows], dtype=bool)
+        available = anchored & (net.host_open <= node.window[0]) & (node.window[1] <= net.host_close)
         if not available.any():
             return (f"{what} needs a host{place} available{during(node.window) or ' at all times'}, but none is "
                     "(check the hosts' availability windows)")
@@ -147,39 +146,54 @@ def _site_reason(ctx: Context) -> str | None:
 def _link_reason(ctx: Context) -> str | None:
     net, req = ctx.net, ctx.req
     arc_res = ctx.arc_residual()
-    allowed = ctx.allowed_arcs.tolist()
     for link in req.links:
         sources = np.flatnonzero(ctx.allowed[link.source]).tolist()
         targets = np.flatnonzero(ctx.allowed[link.destination]).tolist()
         ends = f"'{req.nodes[link.source].id}' and '{req.nodes[link.destination].id}'"
-        if ctx.colocate and set(sources) & set(targets):
+        if ctx.colocate and not set(sources).isdisjoint(targets):
             continue
         if np.isfinite(link.latency_bound):
-            fastest = min((latency_tree(net, s, allowed)[0][t] for s in sources for t in targets if s != t),
-                          default=INF)
+            fastest = _fastest_between(net, sources, targets, ctx.allowed_arcs)
             if fastest > link.latency_bound + 1e-12:
                 took = "no path at all" if not np.isfinite(fastest) else \
                     f"the fastest path takes {units.human(units.LATENCY, fastest)}"
                 return (f"link '{link.id}' between {ends} must stay within "
                         f"{units.human(units.LATENCY, link.latency_bound)}, but {took} between the hosts "
                         "they may use")
+        source_set = set(sources)
+        outside = [t for t in targets if t not in source_set]
+        if not outside:
+            continue
         for k, segment in enumerate(req.segments):
             for direction, demand, row in (("forward", link.forward[k], arc_res[k]),
                                            ("reverse", link.reverse[k], arc_res[k].reshape(-1, 2)[:, ::-1].ravel())):
                 if demand <= 0:
                     continue
-                free = [float(v) for v in row]
-                outside = [t for t in targets if t not in set(sources)]
-                if not outside:
+                if reachable(net, sources, (row + 1e-6 >= demand) & ctx.allowed_arcs)[outside].any():
                     continue
-                reach = widest_bottleneck(net, sources, free, allowed)
+                reach = widest_bottleneck(net, sources, row.tolist(), ctx.allowed_arcs.tolist())
                 widest = max(reach[t] for t in outside)
-                if widest + 1e-6 < demand:
-                    return (f"link '{link.id}' between {ends} needs {units.human(units.BANDWIDTH, demand)} "
-                            f"{direction}{during(segment)}, but the widest path between the hosts they may use has "
-                            f"{units.human(units.BANDWIDTH, max(widest, 0.0))} left "
-                            f"({units.human(units.BANDWIDTH, demand - max(widest, 0.0))} missing)")
+                return (f"link '{link.id}' between {ends} needs {units.human(units.BANDWIDTH, demand)} "
+                        f"{direction}{during(segment)}, but the widest path between the hosts they may use has "
+                        f"{units.human(units.BANDWIDTH, max(widest, 0.0))} left "
+                        f"({units.human(units.BANDWIDTH, demand - max(widest, 0.0))} missing)")
     return None
+
+
+def _fastest_between(net, sources: list[int], targets: list[int], allowed: np.ndarray) -> float:
+    """Least latency from a source to a different target. Two distinct hosts differ in some bit of their index,
+    so splitting both sets by each bit covers every pair with a few multi-source searches."""
+    source_set, target_set = np.array(sources, dtype=np.int64), np.array(targets, dtype=np.int64)
+    if source_set.size == 0 or target_set.size == 0:
+        return INF
+    best = INF
+    for bit in range(max(1, int(max(source_set.max(), target_set.max())).bit_length())):
+        for side in (0, 1):
+            chosen = source_set[((source_set >> bit) & 1) == side]
+            aimed = target_set[((target_set >> bit) & 1) != side]
+            if chosen.size and aimed.size:
+                best = min(best, float(least_latency(net, chosen.tolist(), allowed)[aimed].min()))
+    return best
 
 
 def _combined_reason(ctx: Context, algorithm: str) -> str:

@@ -11,6 +11,7 @@ Deployments hold their parts whatever their leases say, so every placed part cou
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from backend.embedding.context import Context
 from backend.embedding.engine import Embedder
 from backend.embedding.explain import KIND_OF_DIM, amount, when
+from backend.embedding.held import Hold, book_held
 from backend.embedding.instance import DIMS, Request, VNode, compile_request
 from backend.embedding.ledger import Placement, placement_usage
 from backend.model import Infrastructure, Substrate, units
@@ -41,12 +43,14 @@ class HostFit:
 
 
 def host_fits(substrate: Substrate, vxis: list[Infrastructure], placed: dict[Part, str], moving: Part,
-              now: float | None = None) -> list[HostFit]:
+              now: float | None = None, held: Iterable[Hold] = ()) -> list[HostFit]:
     """Every host of the substrate, in its order, saying whether `moving` can go there at time `now` (default:
-    this moment), the other placed parts staying where they are."""
+    this moment), the other placed parts staying where they are and `held` (what other deployments hold on
+    this substrate, see `held.py`) held too."""
     now = time.time() if now is None else now
     embedder = Embedder(substrate)
     net = embedder.net
+    book_held(embedder.ledger, held)
     target: tuple[Request, int] | None = None
     for n, vxi in enumerate(vxis):
         req = _at(compile_request(vxi), now)

@@ -69,9 +69,18 @@ class Network:
     arc_provisioned: np.ndarray
     adjacency: list[list[tuple[int, int]]]
     capacity: np.ndarray = field(init=False)
+    host_open: np.ndarray = field(init=False)
+    host_close: np.ndarray = field(init=False)
+    tails: np.ndarray = field(init=False)  # arc_tail and arc_head as arrays
+    heads: np.ndarray = field(init=False)
+    cache: dict = field(init=False, default_factory=dict, repr=False)  # searches built once (see paths.topology)
 
     def __post_init__(self) -> None:
         self.capacity = np.concatenate([self.host_caps.reshape(-1), self.arc_cap])
+        self.host_open = np.array([w[0] for w in self.host_windows], dtype=float)
+        self.host_close = np.array([w[1] for w in self.host_windows], dtype=float)
+        self.tails = np.asarray(self.arc_tail, dtype=np.int64)
+        self.heads = np.asarray(self.arc_head, dtype=np.int64)
 
     @property
     def n_hosts(self) -> int:
@@ -91,22 +100,19 @@ class Network:
     def anchored_hosts(self, location: str) -> np.ndarray:
         """(H,) hosts a component anchored at `location` may use: the hosts at that site; failing that, the
         host with that id, unless host ids double as site names (as in the corpus, where '8' is a site)."""
-        hosts = [self.substrate.hosts[h] for h in self.host_ids]
-        sites = np.array([h.site == location for h in hosts], dtype=bool)
-        if sites.any():
-            return sites
-        site_names = {h.site for h in hosts if h.site is not None}
-        if site_names & set(self.host_ids):
-            return sites
-        return np.array([h == location for h in self.host_ids], dtype=bool)
+        known = self.cache.setdefault("anchors", {})
+        if location not in known:
+            hosts = [self.substrate.hosts[h] for h in self.host_ids]
+            sites = np.array([h.site == location for h in hosts], dtype=bool)
+            site_names = {h.site for h in hosts if h.site is not None}
+            if not sites.any() and not site_names & set(self.host_ids):
+                sites = np.array([h == location for h in self.host_ids], dtype=bool)
+            known[location] = sites
+        return known[location]
 
     def arc_step(self, arc: int) -> tuple[str, str]:
         """(physical link id, 'forward' or 'reverse') of an arc."""
         return self.link_ids[arc >> 1], ("reverse" if arc & 1 else "forward")
-
-    def arc_of(self, link_id: str, direction: str) -> int:
-        """The arc index of a physical link crossed in a direction."""
-        return 2 * self.link_ids.index(link_id) + (direction == "reverse")
 
 
 def compile_network(substrate: Substrate) -> Network:

@@ -72,6 +72,13 @@ class Ledger:
         self.bookings.pop(request_id, None)
         self._spans.pop(request_id, None)
 
+    def expire(self, before: float) -> list[str]:
+        """Release every request whose bookings all end at or before `before`; their ids."""
+        over = [rid for rid, (_, end) in self._spans.items() if end <= before]
+        for rid in over:
+            self.release(rid)
+        return over
+
     def residual(self, segments: list[tuple[float, float]], exclude: frozenset[str] = frozenset()) -> np.ndarray:
         """(K, R): capacity minus the peak usage by other bookings inside each segment."""
         cap = self.net.capacity

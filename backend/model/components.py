@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
+from backend.model import units
 from backend.model.quantity import Quantity
 from backend.model.timing import Lease
 
@@ -181,3 +183,32 @@ class Link:
             return base
         own = self.periods[period]
         return LinkConfig(own.forward or base.forward, own.reverse or base.reverse, own.latency or base.latency)
+
+    def idle_in(self, period: str | None) -> bool:
+        """True when the link carries nothing during `period`: its bandwidth there is zero both ways it has."""
+        if not period or period not in self.periods:
+            return False
+        config = self.config_for(period)
+        rates = [q.demand() for q in (config.forward, config.reverse) if q is not None]
+        return bool(rates) and all(not rate for rate in rates)
+
+    def periods_with_activity(self, period: str, active: bool) -> dict[str, LinkConfig]:
+        """The link's per-period values with `period` made active (its own bandwidth again, latency kept) or
+        idle (zero bandwidth each way the link has); a copy, the link is unchanged."""
+        periods = copy.deepcopy(self.periods)
+        config = periods.get(period, LinkConfig())
+        if active:
+            zero = [name for name in ("forward", "reverse") if _is_zero(getattr(config, name))]
+            config = replace(config, **{name: None for name in zero})
+        else:
+            none = Quantity.simple(units.BANDWIDTH, 0)
+            config = replace(config, forward=none, reverse=none if self.reverse is not None else None)
+        if config == LinkConfig():
+            periods.pop(period, None)
+        else:
+            periods[period] = config
+        return periods
+
+
+def _is_zero(quantity: Quantity | None) -> bool:
+    return quantity is not None and quantity.demand() == 0

@@ -94,6 +94,19 @@ class Design(Observable):
         self.notify(Change("changed", what, object_id, tuple(values)))
         return old
 
+    def set_properties(self, **values: object) -> dict[str, object]:
+        """Set fields of the document itself (id, description, owner, users, lease, periods, ...), all or none;
+        returns the previous values (for undo)."""
+        for name in values:
+            if name in ("components", "links", "hosts") or not hasattr(self, name) or name.startswith("_"):
+                raise ModelError(f"the {self.role} document has no field '{name}'")
+        old: dict[str, object] = {}
+        for name, value in values.items():
+            old[name] = copy.deepcopy(getattr(self, name))
+            setattr(self, name, value)
+        self.notify(Change("changed", "infrastructure", self.id, tuple(values)))
+        return old
+
     def clone(self) -> Self:
         """A deep copy without listeners."""
         listeners, self._listeners = self._listeners, []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from backend.model.components import Component, Link, Router
@@ -23,6 +22,7 @@ class Infrastructure(Design):
     lease: Lease = field(default_factory=Lease)
     owner: str | None = None
     users: list[str] = field(default_factory=list)
+    description: str | None = None
     components: dict[str, Component] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)
     timeline: list[TimelineEvent] = field(default_factory=list)
@@ -107,14 +107,9 @@ class Infrastructure(Design):
                 link.destination = new_id
         self.notify(Change("renamed", "component", new_id, (old_id,)))
 
-    def set_properties(self, **values: object) -> dict[str, object]:
-        """Set fields of the infrastructure itself (id, lease, periods, ...); returns old values."""
-        old = {}
-        for name, value in values.items():
-            old[name] = copy.deepcopy(getattr(self, name))
-            setattr(self, name, value)
-        self.notify(Change("changed", "infrastructure", self.id, tuple(values)))
-        return old
+    def period(self, name: str) -> Period | None:
+        """The named period, or None."""
+        return next((p for p in self.periods if p.name == name), None)
 
     def validate(self) -> list[Problem]:
         """Semantic problems of this infrastructure (see backend.model.rules)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from backend.model import units
+from backend.model.printable import printable
 
 SIMPLE, INTERVAL, SET, SCALE = "simple", "interval", "set", "scale"
 
@@ -122,7 +123,8 @@ class Problem:
         }
 
     def format(self) -> str:
-        """The `FILE:LINE:COL: severity: CODE: message` line of `vxi validate`."""
+        """The `FILE:LINE:COL: severity: CODE: message` line of `vxi validate`; always one line (control, line
+        and bidi characters of ids and values shown escaped, so no id can forge a second problem)."""
         where = f"{self.file or '-'}:{self.line or 0}:{self.column or 0}"
         subject = f" ({self.element} '{self.element_id}')" if self.element_id is not None else ""
-        return f"{where}: {self.severity}: {self.code}: {self.message}{subject}"
+        return printable(f"{where}: {self.severity}: {self.code}: {self.message}{subject}")

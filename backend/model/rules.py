@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 from backend.model.components import Cloud, Component, Link, Node, Router, Storage
 from backend.model.quantity import INTERVAL, SCALE, SIMPLE, Problem, Quantity
 
+MAX_CLOUD_MEMBERS = 10_000  # members of one group (vArray): the designer's palette offers as many
+MAX_EXPANDED_COMPONENTS = 100_000  # components of one VXI once every group is counted member by member
+
 if TYPE_CHECKING:  # the documents call these rules from their validate(); the rules only read them
     from backend.model.infrastructure import Infrastructure
     from backend.model.substrate import Substrate
 
 
 def _problem(code: str, obj, element: str, message: str, severity: str = "error") -> Problem:
-    line, col = (obj.origin or (None, None)) if obj is not None else (None, None)
+    line, col = (getattr(obj, "origin", None) or (None, None)) if obj is not None else (None, None)
     ident = getattr(obj, "id", None)
     return Problem(severity, code, ident, message, line=line, column=col, element=element)
 
@@ -85,12 +88,19 @@ def _component_quantities(comp: Component) -> list[tuple[str, Quantity | None]]:
     return []
 
 
+def _own_lease_problems(obj, element: str) -> list[Problem]:
+    """A lease wrong on its own: an end before its start, a window outside years 1 to 9999."""
+    wrong = obj.lease.problem()
+    if wrong is None:
+        return []
+    code = "negative-duration" if obj.lease.duration is not None and obj.lease.duration < 0 else "lease-out-of-range"
+    return [_problem(code, obj, element, wrong)]
+
+
 def _lease_problems(vxi: Infrastructure, obj, element: str) -> list[Problem]:
     if obj.lease.start is None and obj.lease.duration is None:  # no lease of its own: the VXI's applies
         return []
-    found = []
-    if obj.lease.duration is not None and obj.lease.duration < 0:
-        found.append(_problem("negative-duration", obj, element, "the lease duration is negative"))
+    found = _own_lease_problems(obj, element)
     outer, inner = vxi.lease.window(), obj.lease.window()
     if outer and inner and vxi.lease.duration is not None and (inner[0] < outer[0] or inner[1] > outer[1]):
         found.append(_problem("lease-outside", obj, element,
@@ -146,9 +156,32 @@ def _port_problems(vxi: Infrastructure, link: Link) -> list[Problem]:
     return found
 
 
+def _size_problems(vxi: Infrastructure) -> list[Problem]:
+    """Clouds over MAX_CLOUD_MEMBERS, and a VXI that expands (clouds member by member) to more than
+    MAX_EXPANDED_COMPONENTS: refused here, before an embedding or a deployment allocates for each member."""
+    found = []
+    expanded = 0
+    for comp in vxi.components.values():
+        if isinstance(comp, Cloud):
+            expanded += max(comp.cardinality, 0)
+            if comp.cardinality > MAX_CLOUD_MEMBERS:
+                found.append(_problem("too-many-members", comp, _component_element(comp),
+                                      f"a group of {comp.cardinality:,} members is over the limit of "
+                                      f"{MAX_CLOUD_MEMBERS:,} members per group"))
+        else:
+            expanded += 1
+    if expanded > MAX_EXPANDED_COMPONENTS and not found:
+        found.append(Problem("error", "too-many-components", vxi.id,
+                             f"the VXI expands to {expanded:,} components (groups counted member by member), over "
+                             f"the limit of {MAX_EXPANDED_COMPONENTS:,}", element="virtualInfrastructure"))
+    return found
+
+
 def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
     """Every semantic problem of a VXI, errors and warnings."""
-    found: list[Problem] = []
+    found: list[Problem] = _size_problems(vxi)
+    found += _own_lease_problems(vxi, "virtualInfrastructure")
+    found += _id_problems(vxi)
     events = {e.id for e in vxi.timeline}
     ends = vxi.link_end_counts()
     checks = _QuantityChecks()
@@ -185,9 +218,21 @@ def validate_infrastructure(vxi: Infrastructure) -> list[Problem]:
     return found
 
 
+def _id_problems(design) -> list[Problem]:
+    """Ids that are empty once spaces are trimmed (`<id> </id>`): nothing could refer to them."""
+    found = []
+    for what, items in (("component", getattr(design, "components", None) or getattr(design, "hosts", {})),
+                        ("link", design.links)):
+        for obj in items.values():
+            if not obj.id.strip():
+                found.append(_problem("empty-id", obj, "vLink" if what == "link" else "vNode",
+                                      f"a {what} needs a non-empty id"))
+    return found
+
+
 def validate_substrate(sub: Substrate) -> list[Problem]:
     """Every semantic problem of a substrate."""
-    found: list[Problem] = []
+    found: list[Problem] = _id_problems(sub)
     for host in sub.hosts.values():
         for what, q in (("cores", host.cores), ("memory", host.memory), ("storage", host.storage),
                         ("capacity", host.capacity)):

@@ -70,6 +70,7 @@ class Substrate(Design):
     lease: Lease = field(default_factory=Lease)
     owner: str | None = None
     users: list[str] = field(default_factory=list)
+    description: str | None = None
     hosts: dict[str, Host] = field(default_factory=dict)
     links: dict[str, PhysicalLink] = field(default_factory=dict)
     extensions: list[str] = field(default_factory=list)

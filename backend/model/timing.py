@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,10 @@ _DURATION = re.compile(
 )
 _SECONDS = {"years": 365 * 86400, "months": 30 * 86400, "days": 86400, "hours": 3600, "minutes": 60,
             "seconds": 1}
+# The moments a date can name: datetime's range, year 1 to the end of year 9999, in UTC.
+FIRST_MOMENT = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+MAX_DURATION_S = LAST_MOMENT - FIRST_MOMENT  # no longer than that range (about 9999 years)
 
 
 def parse_duration(text: str) -> float:
@@ -20,11 +25,15 @@ def parse_duration(text: str) -> float:
     if not match or text.strip() in ("P", "PT") or text.strip().endswith("T"):
         raise ValueError(f"{text!r} is not an xs:duration such as PT4H")
     total = sum(float(match.group(k)) * s for k, s in _SECONDS.items() if match.group(k))
+    if not math.isfinite(total) or total > MAX_DURATION_S:
+        raise ValueError(f"{text.strip()[:40]!r} is out of range (a duration is at most 9999 years)")
     return -total if match.group("sign") else total
 
 
 def format_duration(seconds: float) -> str:
     """The xs:duration of a number of seconds, in days, hours, minutes and seconds."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"{seconds} seconds is not a duration")
     sign = "-" if seconds < 0 else ""
     rest = abs(seconds)
     days, rest = divmod(rest, 86400)
@@ -41,6 +50,15 @@ def format_duration(seconds: float) -> str:
     if secs or not (days or hours or minutes):
         time += f"{int(secs)}S" if float(secs).is_integer() else f"{secs:.6f}".rstrip("0") + "S"
     return text + ("T" + time if time else "")
+
+
+def format_timestamp(t: float, pattern: str = "%Y-%m-%d %H:%M:%S UTC") -> str:
+    """A moment (seconds since the epoch) as UTC text; one outside years 1 to 9999 says so instead of failing."""
+    if not math.isfinite(t) or t < FIRST_MOMENT:
+        return "before year 1" if t < 0 else "out of range"
+    if t > LAST_MOMENT + 1:
+        return "after year 9999"
+    return datetime.fromtimestamp(t, UTC).strftime(pattern)
 
 
 def parse_datetime(text: str) -> datetime:
@@ -76,6 +94,19 @@ class Lease:
             return None
         begin = self.start.timestamp()
         return (begin, begin + (self.duration or 0.0))
+
+    def problem(self) -> str | None:
+        """What is wrong with the lease on its own, in words: an end before its start, or a window outside the
+        dates a calendar can name; None when it is fine."""
+        if self.duration is not None and (not math.isfinite(self.duration) or self.duration < 0):
+            return f"the lease ends before it starts (a duration of {format_duration(self.duration)})" \
+                if self.duration < 0 else "the lease duration is not a finite number"
+        if self.duration is not None and self.duration > MAX_DURATION_S:
+            return "the lease lasts longer than 9999 years"
+        window = self.window()
+        if window and not (window[0] >= FIRST_MOMENT and window[1] <= LAST_MOMENT + 1):
+            return f"the lease runs outside years 1 to 9999 (it ends {format_timestamp(window[1])})"
+        return None
 
     def to_json(self) -> dict | None:
         """A JSON-ready dict, or None for an empty lease."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 BANDWIDTH = "bandwidth"
 LATENCY = "latency"
 SIZE = "size"
@@ -83,3 +85,51 @@ def format_number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value))
+
+
+# Other spellings of the units, as people type them or read them in this program's output (1.5 Gbit/s, 10 µs).
+ALIASES: dict[str, dict[str, str]] = {
+    BANDWIDTH: {"bit/s": "bps", "b/s": "bps", "bits/s": "bps"},
+    LATENCY: {"µs": "us", "μs": "us", "sec": "s"},
+    SIZE: {"bytes": "B", "byte": "B"},
+    FREQUENCY: {},
+    COUNT: {},
+}
+# A rate or a size may also be written as a prefix with or without a suffix: 100M, 10 kb/s, 2 Gbit/s, 512MiB, 2G.
+_PREFIXED = {BANDWIDTH: (("bps", "bit/s", "b/s", "bits/s", ""), {"k": "Kbps", "K": "Kbps", "M": "Mbps",
+                                                                 "G": "Gbps", "T": "Tbps"}),
+             SIZE: (("B", "iB", ""), {"k": "KB", "K": "KB", "M": "MB", "G": "GB", "T": "TB"})}
+_AMOUNT = re.compile(r"^\s*(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>\S.*?)?\s*$")
+
+
+def unit_named(kind: str, text: str) -> str:
+    """The unit of `kind` that `text` names, spelled as in UNITS ('mbps', 'Mbit/s' and 'M' give 'Mbps' for a
+    rate; 'GiB' and 'G' give 'GiB' and 'GB' for a size); UnitError for a unit this kind does not have."""
+    table = UNITS[kind]
+    if text in table and text:
+        return text
+    aliases = ALIASES.get(kind, {})
+    if text in aliases:
+        return aliases[text]
+    suffixes, prefixes = _PREFIXED.get(kind, ((), {}))
+    for suffix in suffixes:
+        head = text[:len(text) - len(suffix)] if suffix else text
+        if text.endswith(suffix) and head in prefixes:
+            return prefixes[head]
+    folded = text.casefold()
+    for name in (*table, *aliases):
+        if name and name.casefold() == folded:
+            return aliases.get(name, name)
+    known = ", ".join(u for u in table if u)
+    raise UnitError(f"unknown {kind} unit {text!r}" + (f" (known: {known})" if known else " (a count takes none)"))
+
+
+def parse_amount(kind: str, text: str) -> tuple[float, str | None]:
+    """A number and an optional unit of `kind` as typed, such as '2 Gbps', '100Mbps', '100 Mbit/s', '1.5 GB' or
+    '250 ms': (the number, the unit spelled as in UNITS, or None when none was typed: the caller's default
+    applies). ValueError (UnitError for a unit this kind does not have) otherwise."""
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise ValueError(f"{text.strip()!r} is not a number (with an optional unit)")
+    unit = match.group("unit")
+    return float(match.group("number")), unit_named(kind, unit) if unit else None

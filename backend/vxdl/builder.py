@@ -3,6 +3,10 @@ cardinalities counted against the strict XSD, problems that name file, line, col
 
 from __future__ import annotations
 
+import math
+import re
+from array import array
+
 from lxml import etree
 
 import backend.vxdl.fields as F
@@ -44,25 +48,33 @@ def place(items: dict, positions: dict[str, tuple[float, float]]) -> None:
 
 
 class SourceColumns:
-    """Columns of elements in the source bytes (lxml gives lines only)."""
+    """Columns of elements in the source bytes (lxml gives lines only): the first `<tag` of a line, each line
+    and tag searched once, so that placing any number of problems stays linear in the size of the file."""
 
     def __init__(self, data: bytes):
         self._data = data
-        self._lines: list[bytes] | None = None
+        self._starts: array | None = None
+        self._found: dict[tuple[int, str], int] = {}
 
     def column(self, line: int | None, tag: str) -> int:
         """Column of `<tag` on a line; 1 when it is not found there, 0 without a line."""
         if not line:
             return 0
-        if self._lines is None:
-            self._lines = self._data.split(b"\n")
-        if line > len(self._lines):
+        known = self._found.get((line, tag))
+        if known is not None:
+            return known
+        if self._starts is None:
+            self._starts = array("q", [0])
+            self._starts.extend(m.end() for m in re.finditer(b"\n", self._data))
+        if line > len(self._starts):
             return 1
-        text = self._lines[line - 1]
-        pos = text.find(b"<" + tag.encode())
+        begin = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self._data)
+        pos = self._data.find(b"<" + tag.encode(), begin, end)
         if pos < 0:
-            pos = text.find(b":" + tag.encode())
-        return pos + 1 if pos >= 0 else 1
+            pos = self._data.find(b":" + tag.encode(), begin, end)
+        self._found[(line, tag)] = found = pos - begin + 1 if pos >= 0 else 1
+        return found
 
 
 class ModelBuilder(ValueReading):
@@ -337,6 +349,8 @@ class ModelBuilder(ValueReading):
 
     def _layout(self, obj, f: Field, ext, owner: str, _type) -> None:
         found = self.walker.positions(ext) if self.walker is not None else None
+        if found and not all(math.isfinite(x) and math.isfinite(y) for x, y in found.values()):
+            found = None  # the layout reading below says which position is not finite
         self._positions = found or self.layout(ext)
 
     _READ = {F.TEXT: _text, F.BOOL: _bool, F.INT: _int, F.DECIMAL: _decimal, F.DATE: _date, F.DURATION: _duration,

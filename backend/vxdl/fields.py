@@ -266,18 +266,19 @@ RESOURCE_TAGS = ("vNode", "vAccessPoint", "vRouter", "vStorage", "vLink", "vArra
 REQUEST_RESOURCES = tuple((e.tag, e) for e in (NODE, ACCESS_POINT, ROUTER, STORAGE, LINK, CLOUD))
 SUBSTRATE_RESOURCES = tuple((tag, {"vNode": HOST, "vLink": PHYSICAL_LINK}.get(tag)) for tag in RESOURCE_TAGS)
 
+DESCRIPTION = Field("description", "description", X_TEXT)  # a document's description in words
 EVENT = Element("event", TimelineEvent, "EventType", (ID, Field("delay", "delay", DECIMAL, required=True, default=0.0)))
 INFRASTRUCTURE = Element("virtualInfrastructure", Infrastructure, "VirtualInfrastructureType", (
     ID, _text("location"), *LEASE, _text("owner"), _text("user", "users", many=True),
     Field("resource", "components", RESOURCES, many=True, choices=REQUEST_RESOURCES),
     Field("timeline", None, GROUP, fields=(Field("event", "timeline", RECORD, many=True, record=EVENT),)),
-    Field("role", "role", ROLE, default="request"), Field("periods", "periods", PERIODS),
+    DESCRIPTION, Field("role", "role", ROLE, default="request"), Field("periods", "periods", PERIODS),
     Field("layout", None, LAYOUT)))
 SUBSTRATE = Element("virtualInfrastructure", Substrate, "VirtualInfrastructureType", (
     ID, Field("location", None, DROPPED), *LEASE, _text("owner"), _text("user", "users", many=True),
     Field("resource", "components", RESOURCES, many=True, choices=SUBSTRATE_RESOURCES),
     Field("timeline", None, DROPPED),
-    Field("role", "role", ROLE, default="request"), Field("layout", None, LAYOUT)))
+    DESCRIPTION, Field("role", "role", ROLE, default="request"), Field("layout", None, LAYOUT)))
 
 # What the writer writes each model class as.
 ELEMENT_OF: dict[type, Element] = {e.cls: e for e in (NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD, LINK, HOST,

@@ -131,6 +131,8 @@ def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str
         return ReadResult(None, problems)
     for p in model.validate():
         p.file = filename
+        if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
+            p.line = root[0].sourceline if len(root) else root.sourceline
         problems.append(p)
     for p in problems:
         if not p.column and p.line:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from backend.model import Period, Quantity
@@ -108,7 +109,13 @@ class ValueReading:
         found = {}
         for p in el.iterfind(X + "position"):
             try:
-                found[p.get("ref", "")] = (float(p.get("x", "0")), float(p.get("y", "0")))
+                x, y = float(p.get("x", "0")), float(p.get("y", "0"))
             except ValueError:
                 self.problem(p, "bad-position", "a position needs numeric x and y", p.get("ref"))
+                continue
+            if math.isfinite(x) and math.isfinite(y):
+                found[p.get("ref", "")] = (x, y)
+            else:  # NaN or beyond a double: no place to draw it, so the designer places the component itself
+                self.problem(p, "bad-position", f"position ({p.get('x')}, {p.get('y')}) is not a finite number; "
+                                                "ignored", p.get("ref"), "warning")
         return found

@@ -3,13 +3,12 @@ to the extension namespace."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from lxml import etree
 
 import backend.vxdl.fields as F
+from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
 from backend.model import Infrastructure, Quantity, Substrate
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
@@ -280,32 +279,17 @@ def write_bytes(model: Infrastructure | Substrate) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def atomic_write(path: str | Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over `path`."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def checked_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> bytes:
+    """write_bytes, refused (FileWriteError) when the document would be over the size limit the reader
+    accepts: a file this project writes can always be read back."""
+    data = write_bytes(model)
+    if len(data) > MAX_BYTES:
+        raise FileWriteError(name, f"not written: the VXDL would be {size_text(len(data))}, over the "
+                                   f"{size_text(MAX_BYTES)} limit of the reader (set VXI_MAX_BYTES to raise it)")
+    return data
 
 
 def write_file(model: Infrastructure | Substrate, path: str | Path) -> None:
-    """Save a model as VXDL atomically: a crash leaves the old file or the new one, never half."""
-    atomic_write(path, write_bytes(model))
+    """Save a model as VXDL atomically (backend.files.atomic_write): a crash leaves the old file or the new
+    one, never half; FileWriteError (one line) when it cannot be written."""
+    atomic_write(path, checked_bytes(model, str(path)))

@@ -1,15 +1,16 @@
 """The embedding preview's panel: the open VXI (and extra VXI files) embedded on a chosen substrate, drawn
-on it, recomputed 300 ms after each edit in a worker thread (its result comes back as a queued Qt signal, so
-this works under qasync and under a plain Qt loop alike); a stale result is dropped."""
+on it, recomputed 300 ms after each edit by an asyncio task on the designer's loop awaiting a worker thread;
+a stale result is dropped. The legend and the placed and refused requests are listed beside the drawing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -18,15 +19,21 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from backend.embedding import ALGORITHMS
 from backend.embedding.utilisation import busiest
 from backend.model import Infrastructure, Substrate
+from designer.loop import event_loop, start_task
 from designer.preview.job import PreviewInput, PreviewResult, compute
-from widgets.substrate_view import SubstrateView
+from designer.preview.legend import PreviewLegend
+from designer.preview.view import PreviewView
+from widgets.substrate_view import is_active
 from widgets.theme import palette_colours
 from widgets.time_slider import TimeSlider
 
@@ -35,23 +42,9 @@ DEBOUNCE_MS = 300
 OPEN_DOCUMENT = "<open document>"
 
 
-class _Relay(QObject):
-    """Carries a result from the worker thread to the GUI thread (a queued signal)."""
-
-    done = Signal(object)
-
-
-def _run(job: PreviewInput, relay: _Relay) -> None:
-    """In the worker thread: compute, then hand the result to the GUI thread (dropped if the panel is gone)."""
-    result = compute(job)
-    try:
-        relay.done.emit(result)
-    except RuntimeError:  # the panel, and its relay, were deleted meanwhile
-        pass
-
-
 class PreviewPanel(QWidget):
-    """Substrate, algorithm and extra VXIs to choose; the embedding drawn; refusals listed with their reason.
+    """Substrate, algorithm and extra VXIs to choose; the embedding drawn; the legend, the placed requests and
+    the refused ones with their reason beside it.
 
     Double-clicking a chip of the open document's VXI emits component_activated(component id)."""
 
@@ -79,60 +72,78 @@ class PreviewPanel(QWidget):
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.recompute_now)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
-        self.relay = _Relay(self)  # owned by the panel, so it is never deleted from the worker thread
-        self.relay.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self.tasks: set[asyncio.Task] = set()  # the embedding under way (kept until it ends)
         self.refresh_substrates()
 
     def _build(self) -> None:
         self.substrate_combo = QComboBox()
         self.substrate_combo.setMinimumContentsLength(16)
         self.substrate_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.substrate_combo.setAccessibleName("Substrate")
         self.browse_button = QPushButton("Browse…")
         self.algorithm_combo = QComboBox()
         self.algorithm_combo.addItems(list(ALGORITHMS))
+        self.algorithm_combo.setAccessibleName("Algorithm")
         if "best" in ALGORITHMS:
             self.algorithm_combo.setCurrentText("best")
         self.extras_list = QListWidget()
-        self.extras_list.setMaximumHeight(80)
+        self.extras_list.setMaximumHeight(72)
+        self.extras_list.setAccessibleName("Also embed these VXIs")
         self.add_button = QPushButton("Add VXI…")
         self.remove_button = QPushButton("Remove")
         self.status = QLabel("Choose a substrate")
         self.status.setWordWrap(True)
+        self.whole_button = QPushButton("Whole substrate")
+        self.whole_button.setToolTip("Zoom out until the whole substrate shows (the drawing opens at a zoom where "
+                                     "its text reads at 9 pt; scroll to zoom, drag to pan)")
         self.slider = TimeSlider()
-        self.view = SubstrateView()
-        self.refused_title = QLabel("Refused requests")
-        self.refused_list = QListWidget()
-        self.refused_list.setWordWrap(True)
+        self.view = PreviewView()
+        self.legend = PreviewLegend()
+        self.refused_title, self.refused_list = self.legend.refused_title, self.legend.refused_list
 
-        substrate_row = QHBoxLayout()
-        substrate_row.addWidget(self.substrate_combo, 1)
-        substrate_row.addWidget(self.browse_button)
+        choices = QHBoxLayout()
+        for label, widget, stretch in (("Substrate:", self.substrate_combo, 1), (None, self.browse_button, 0),
+                                       ("Algorithm:", self.algorithm_combo, 0), (None, self.whole_button, 0)):
+            if label:
+                choices.addSpacing(8)
+                choices.addWidget(QLabel(label))
+            choices.addWidget(widget, stretch)
+        choices.addStretch(1)
         extras_buttons = QHBoxLayout()
         extras_buttons.addWidget(self.add_button)
         extras_buttons.addWidget(self.remove_button)
         side = QWidget()
-        side.setMaximumWidth(320)
         column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        for label, part in (("Substrate", substrate_row), ("Algorithm", self.algorithm_combo),
-                            ("Also embed these VXIs", self.extras_list), (None, extras_buttons),
-                            (None, self.status), ("", None), (None, self.refused_title), (None, self.refused_list)):
-            if label is not None:
-                column.addWidget(QLabel(label))
-            if isinstance(part, QWidget):
-                column.addWidget(part, 1 if part is self.refused_list else 0)
-            elif part is not None:
-                column.addLayout(part)
-        main = QVBoxLayout()
-        main.addWidget(self.slider)
-        main.addWidget(self.view, 1)
-        layout = QHBoxLayout(self)
-        layout.addWidget(side)
-        layout.addLayout(main, 1)
+        column.setContentsMargins(6, 0, 6, 0)
+        column.addWidget(self.legend, 1)
+        extras_title = QLabel("Also embed these VXIs (after the open one):")
+        extras_title.setWordWrap(True)
+        column.addWidget(extras_title)
+        column.addWidget(self.extras_list)
+        column.addLayout(extras_buttons)
+        scroll = QScrollArea()  # the column scrolls rather than squeezing its text in a short window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(230)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([770, 230])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(choices)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.status)
+        layout.addWidget(self.splitter, 1)
 
         self.substrate_combo.currentIndexChanged.connect(lambda _i: self.schedule())
         self.algorithm_combo.currentIndexChanged.connect(lambda _i: self.schedule())
         self.browse_button.clicked.connect(self._browse)
+        self.whole_button.clicked.connect(self.view.show_whole)
         self.add_button.clicked.connect(self._add_clicked)
         self.remove_button.clicked.connect(self._remove_clicked)
         self.slider.moment_changed.connect(self._moment_chosen)
@@ -238,7 +249,8 @@ class PreviewPanel(QWidget):
             self.schedule()
 
     def recompute_now(self) -> None:
-        """Start an embedding in the worker thread (or after the running one, whose result is then stale)."""
+        """Start an embedding as a task awaiting the worker thread (or after the running one, whose result is
+        then stale)."""
         self.timer.stop()
         if self.closed:
             return
@@ -252,7 +264,12 @@ class PreviewPanel(QWidget):
             return
         self.running = True
         self._set_status("Embedding…")
-        self.executor.submit(_run, job, self.relay)
+        start_task(self._embed(job), self.tasks)
+
+    async def _embed(self, job: PreviewInput) -> None:
+        result = await event_loop().run_in_executor(self.executor, compute, job)
+        if isValid(self) and not self.closed:  # the panel may have gone meanwhile
+            self._finished(result)
 
     def _job(self) -> PreviewInput | None:
         self.generation += 1
@@ -287,7 +304,7 @@ class PreviewPanel(QWidget):
         if result.error:
             self._set_status(result.error, error=True)
             self.slider.set_moments([], [])
-            self._list_refusals([])
+            self.legend.set_requests([], [], known=False)
             self.shown.emit()
             return
         mapping = result.mapping
@@ -301,7 +318,6 @@ class PreviewPanel(QWidget):
         starts = [m.start for m in result.moments]
         current = starts.index(keep) if keep in starts else busiest(result.mapping, result.moments)
         self.slider.set_moments([m.describe() for m in result.moments], _marks(result.moments), current)
-        self._list_refusals(result.refused)
         self._draw()
         self.shown.emit()
 
@@ -323,24 +339,24 @@ class PreviewPanel(QWidget):
         if result is None or result.mapping is None or not result.moments:
             return
         i = min(self.slider.current(), len(result.moments) - 1)
-        self.view.set_mapping(result.mapping, result.requests, result.moments[i].start, result.utilisation[i])
-
-    def _list_refusals(self, refused: list[tuple[str, str]]) -> None:
-        self.refused_list.clear()
-        self.refused_title.setText(f"Refused requests ({len(refused)})")
-        for vxi_id, reason in refused:
-            item = QListWidgetItem(f"{vxi_id}: {reason}")
-            item.setToolTip(reason)
-            self.refused_list.addItem(item)
-        if not refused and self.result is not None and not self.result.error:
-            item = QListWidgetItem("Every request fits.")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.refused_list.addItem(item)
+        at_time = result.moments[i].start
+        self.view.set_mapping(result.mapping, result.requests, at_time, result.utilisation[i])
+        placed = []
+        for index, request in enumerate(result.mapping.requests):
+            if request.accepted:
+                hosts = sorted(set(request.nodes.values()))
+                where = (f"{len(request.nodes)} parts on {', '.join(hosts)}" if is_active(request, at_time)
+                         else "not running at this time")
+                placed.append((index, request.id, where))
+        self.legend.set_requests(placed, result.refused)
 
     def refusals(self) -> list[str]:
         """The refusal lines shown."""
-        return [self.refused_list.item(i).text() for i in range(self.refused_list.count())
-                if self.refused_list.item(i).flags() != Qt.ItemFlag.NoItemFlags]
+        return self.legend.refusal_lines()
+
+    def placed(self) -> list[str]:
+        """The placed requests shown, with their letter: 'A  VXI1: 4 parts on P2, P3, P4'."""
+        return self.legend.placed_lines()
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)

@@ -1,20 +1,24 @@
-"""The run controller: holds the substrate and backend chosen, runs every blocking job (embed, deploy,
-status, migrate, traffic, teardown) in a one-thread executor, and hands results back to the GUI thread
-through a queued signal, so the window keeps answering during a deployment."""
+"""The run controller: holds the substrate and backend chosen, and runs every blocking job (embed, deploy,
+status, migrate, stop, start, traffic, teardown) as an asyncio task on the designer's loop that awaits a
+one-thread executor, so the window keeps answering during a deployment. Progress from the worker (and
+libvirt's lifecycle events) reach the GUI thread through the loop's call_soon_threadsafe."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, Progress
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, Progress
 from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.monitor.series import RX, TX, SeriesKey
+from designer.loop import event_loop, start_task
 from designer.run.live import LiveRun, RunError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -35,12 +39,6 @@ def matching_substrate(document_path: str | None) -> Path:
     return DEFAULT_SUBSTRATE
 
 
-class _Relay(QObject):
-    """Carries worker-thread messages to the GUI thread."""
-
-    message = Signal(object)
-
-
 class RunController(QObject):
     """Deploys the open VXI and follows it; the window's overlays, dock and dialogs listen to its signals."""
 
@@ -49,6 +47,7 @@ class RunController(QObject):
     job_finished = Signal(str, bool, str)  # job name, success, message
     sampler_ready = Signal(object)  # a new Sampler, not started yet
     busy_changed = Signal(bool)
+    problems_changed = Signal()  # `problems` (the run-mode failures) changed
 
     def __init__(self, document_model: Callable[[], Infrastructure | Substrate | None],
                  document_path: Callable[[], str | None] = lambda: None, parent: QObject | None = None) -> None:
@@ -68,9 +67,8 @@ class RunController(QObject):
         self.running_job: str | None = None
         self.flows: list[str] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxi-run")
-        self._relay = _Relay(self)
-        self._relay.message.connect(self._on_message, Qt.ConnectionType.QueuedConnection)
-        self._callbacks: dict[str, Callable[[object], None]] = {}
+        self.loop = event_loop()
+        self.tasks: set[asyncio.Task] = set()  # running jobs (kept, so none is collected mid-way)
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -103,63 +101,62 @@ class RunController(QObject):
     # ----- jobs -----
     def _submit(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None = None,
                 quiet: bool = False) -> bool:
-        """Run `work` in the worker thread; a `quiet` job (a status poll) does not make the controller busy."""
+        """Run `work` in the worker as a task; a `quiet` job (a status poll) does not make the controller busy."""
         if self.running_job is not None or self.closed:
             return False
         if not quiet:
             self.running_job = name
             self.busy_changed.emit(True)
-        self._callbacks[name] = done or (lambda _r: None)
-        relay = self._relay
-
-        def run() -> None:
-            try:
-                result = work()
-            except RunError as exc:
-                result = exc
-            except Exception as exc:  # every failure becomes a sentence in the problems dock
-                result = RunError(f"{type(exc).__name__}: {exc}")
-            try:
-                relay.message.emit(("done", name, result))
-            except RuntimeError:  # the controller is gone
-                pass
-
-        self._executor.submit(run)
+        start_task(self._job(name, work, done), self.tasks)
         return True
 
-    def _report(self, message: tuple) -> None:
-        """From the worker: pass a progress message to the GUI thread."""
+    async def _job(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None) -> None:
         try:
-            self._relay.message.emit(message)
-        except RuntimeError:
+            result = await self.loop.run_in_executor(self._executor, work)
+        except RunError as exc:
+            result = exc
+        except Exception as exc:  # every failure becomes a sentence in the problems dock
+            result = RunError(f"{type(exc).__name__}: {exc}")
+        if not isValid(self):  # the window (and this controller) went away meanwhile
+            return
+        if name == "status":
+            self._status_pending = False
+        if name == self.running_job:
+            self.running_job = None
+            self.busy_changed.emit(False)
+        if isinstance(result, RunError):
+            self._failed(name, result)
+        elif done is not None:
+            done(result)
+
+    def _report(self, message: object) -> None:
+        """From the worker (or libvirt's event thread): pass a Progress or a lifecycle event to the GUI thread."""
+        try:
+            self.loop.call_soon_threadsafe(self._deliver, message)
+        except RuntimeError:  # the loop is closed: the designer is ending
             pass
 
-    def _on_message(self, message: object) -> None:
+    def _deliver(self, message: object) -> None:
+        if not isValid(self) or self.closed:
+            return
         if isinstance(message, Progress):
             if message.component is not None and self.states.get(message.component) != message.state:
                 self.states[message.component] = message.state
                 self.states_changed.emit()
             self.progress.emit(message)
-            return
-        kind = message[0]
-        if kind == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
+        elif message[0] == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
             self.refresh_status()
-        elif kind == "done":
-            name, result = message[1], message[2]
-            if name == "status":
-                self._status_pending = False
-            if name == self.running_job:
-                self.running_job = None
-                self.busy_changed.emit(False)
-            callback = self._callbacks.pop(name, None)
-            if isinstance(result, RunError):
-                self._failed(name, result)
-            elif callback is not None:
-                callback(result)
 
     def _failed(self, job: str, error: RunError) -> None:
         self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
+        self.problems_changed.emit()
         self.job_finished.emit(job, False, str(error))
+
+    def clear_problems(self) -> None:
+        """Forget the run-mode failures (their cause went: another document, a new deployment)."""
+        if self.problems:
+            self.problems = []
+            self.problems_changed.emit()
 
     def deploy(self) -> bool:
         """Embed and deploy the open VXI on the chosen substrate and backend (False when it cannot start)."""
@@ -169,7 +166,7 @@ class RunController(QObject):
         if not isinstance(model, Infrastructure):
             self._failed("deploy", RunError("open a VXI to deploy it (the open document is a substrate)"))
             return False
-        self.problems = []
+        self.clear_problems()
         if self.session is not None and self.session.sampler is not None:
             self.session.stop_sampler()
         vxi = model.clone()
@@ -242,6 +239,36 @@ class RunController(QObject):
 
         return self._submit("migrate", lambda: session.migrate(component, host, self._report), done)
 
+    def stop_component(self, keys: list[str]) -> bool:
+        """Stop deployed components (record keys): each stays deployed, marked stopped."""
+        return self._power(keys, "stop")
+
+    def start_component(self, keys: list[str]) -> bool:
+        """Start stopped components (record keys) again."""
+        return self._power(keys, "start")
+
+    def _power(self, keys: list[str], action: str) -> bool:
+        if not self.deployed() or self.busy() or not keys:
+            return False
+        session = self.session
+
+        def work() -> list[str]:
+            return [session.power(key, action, self._report) for key in keys]
+
+        def done(done_keys: list[str]) -> None:
+            word = "stopped" if action == "stop" else "started"
+            self.job_finished.emit(action, True, f"{', '.join(done_keys)} {word}")
+
+        return self._submit(action, work, done)
+
+    def keys_of(self, vxi_id: str, ident: str) -> list[str]:
+        """The record keys of a scene component of a deployed VXI (a group: its members); [] when not deployed."""
+        record = self.record()
+        if record is None or not self.deployed():
+            return []
+        return [key for key, comp in record.components.items()
+                if comp.vxi == vxi_id and comp.id.split("#", 1)[0] == ident]
+
     def host_choices(self, component: str) -> list[HostFit]:
         """Hosts offered for moving `component`, with the reason for those that do not fit."""
         return self.session.host_choices(component)
@@ -292,6 +319,8 @@ class RunController(QObject):
                 value = FAILED
             elif all(v == RUNNING for v in values):
                 value = RUNNING
+            elif all(v == STOPPED for v in values):
+                value = STOPPED
             elif STARTING in values or RUNNING in values:
                 value = STARTING
             else:

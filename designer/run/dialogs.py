@@ -74,6 +74,14 @@ class MigrationDialog(QDialog):
         self.refresh()
         super().open()
 
+    def open_for(self, key: str | None = None) -> None:
+        """Open on one deployed component (a record key), or on the first router when None."""
+        self.refresh()
+        index = self.component_combo.findData(key) if key is not None else -1
+        if index >= 0:
+            self.component_combo.setCurrentIndex(index)
+        super().open()
+
     def _list_hosts(self) -> None:
         self.hosts.clear()
         key = self.component_combo.currentData()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend.deploy.backends import available_backends
+from backend.deploy.backends import BACKENDS
 from designer.preview.panel import looks_like_substrate
 from designer.run.controller import EXAMPLES
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
@@ -27,6 +28,9 @@ from widgets.theme import is_dark, palette_colours
 from widgets.throughput_plot import ThroughputPlot
 
 SHOW = {"Routers and links": "all", "Routers": "routers", "Links": "links"}
+IDLE = "Not deployed. Choose a substrate and a backend, then Run ▸ Deploy."
+IDLE_PLOT = "Nothing is deployed, so there is nothing to plot: Run ▸ Deploy (F5) starts the VXI, and its " \
+            "throughput is drawn here while it runs."
 
 
 class RunPanel(QWidget):
@@ -40,12 +44,17 @@ class RunPanel(QWidget):
         self.ask_path = ask_path or self._ask_path
         self.substrate_combo = QComboBox()
         self.substrate_combo.setMinimumContentsLength(18)
+        self.substrate_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.browse_button = QPushButton("Browse…")
         self.backend_combo = QComboBox()
-        for choice in available_backends():
+        for choice in BACKENDS.values():  # every backend; those this process cannot use greyed, with the reason
             self.backend_combo.addItem(choice.title, choice.name)
+            reason = choice.unavailable()
+            item = self.backend_combo.model().item(self.backend_combo.count() - 1)
+            item.setToolTip(f"not available: {reason}" if reason else choice.help)
+            item.setEnabled(reason is None)
         self.extras_label = QLabel("only the open VXI")
-        self.extras_label.setMinimumWidth(120)
+        self.extras_label.setMinimumWidth(60)
         self.add_button = QPushButton("Add VXI…")
         self.add_button.setToolTip("Deploy another VXI file with the open one (they share the substrate)")
         self.clear_button = QPushButton("Clear")
@@ -54,7 +63,7 @@ class RunPanel(QWidget):
         self.show_combo.addItems(list(SHOW))
         self.csv_button = QPushButton("Export CSV…")
         self.png_button = QPushButton("Export PNG…")
-        self.status = QLabel("Not deployed. Choose a substrate and a backend, then Run ▸ Deploy.")
+        self.status = QLabel(IDLE)
         self.status.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setFixedWidth(170)
@@ -62,22 +71,23 @@ class RunPanel(QWidget):
         self.progress_bar.setValue(0)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         self.plot = ThroughputPlot(self, theme="light", refresh_ms=500, window_s=120.0,
                                    title="Throughput", show_aggregate=False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(90)
+        self.plot.set_placeholder(IDLE_PLOT)
 
-        choices = QHBoxLayout()
-        choices.addWidget(QLabel("Substrate:"))
-        choices.addWidget(self.substrate_combo, 1)
-        choices.addWidget(self.browse_button)
-        choices.addSpacing(12)
-        choices.addWidget(QLabel("Backend:"))
-        choices.addWidget(self.backend_combo)
-        choices.addSpacing(12)
-        choices.addWidget(QLabel("Also deploy:"))
-        choices.addWidget(self.extras_label)
-        choices.addWidget(self.add_button)
-        choices.addWidget(self.clear_button)
+        choices = QGridLayout()  # two rows, so that the dock never widens the window
+        choices.addWidget(QLabel("Substrate:"), 0, 0)
+        choices.addWidget(self.substrate_combo, 0, 1)
+        choices.addWidget(self.browse_button, 0, 2)
+        choices.addWidget(QLabel("Backend:"), 0, 3)
+        choices.addWidget(self.backend_combo, 0, 4)
+        choices.addWidget(QLabel("Also deploy:"), 1, 0)
+        choices.addWidget(self.extras_label, 1, 1)
+        choices.addWidget(self.add_button, 1, 2)
+        choices.addWidget(self.clear_button, 1, 3)
+        choices.setColumnStretch(1, 1)
         state_row = QHBoxLayout()
         state_row.addWidget(self.progress_bar)
         state_row.addWidget(self.status, 1)

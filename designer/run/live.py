@@ -80,6 +80,12 @@ class LiveRun:
         self.session.status()
         return dict(self.session.states)
 
+    def power(self, component: str, action: str, report: Report) -> str:
+        """Stop or start (`action`) one component, each step reported; returns its key."""
+        self.session.on_progress = report
+        with _in_words():
+            return self.session.stop(component) if action == "stop" else self.session.start(component)
+
     def host_choices(self, component: str) -> list[HostFit]:
         """Every host of the substrate, saying whether `component` can move there now, and why not."""
         with _in_words():

@@ -1,5 +1,5 @@
 """Run-mode marks drawn over the designer's own items, which need no change: a state mark on each
-component (shape and colour: ○ defined, ◐ starting, ● running, ✕ failed) and a throughput label on
+component (shape and colour: ○ defined, ◐ starting, ● running, ■ stopped, ✕ failed) and a throughput label on
 each link, coloured by utilisation. They are child items, so they follow their item when it moves."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from shiboken6 import isValid
 
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED
 from widgets.theme import blend
 
-SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", FAILED: "✕"}
+SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", STOPPED: "■", FAILED: "✕"}
 UTILISATION_STEPS = ((0.5, "under 50 %"), (0.8, "50 to 80 %"), (float("inf"), "80 % and over"))
 
 
@@ -22,6 +22,7 @@ def state_colour(colours: dict[str, QColor], name: str) -> QColor:
     return {DEFINED: colours["muted_text"],
             STARTING: colours["warning"],
             RUNNING: QColor("#3ddc97" if dark else "#1e8e3e"),
+            STOPPED: QColor("#8fb3e8" if dark else "#3f5f99"),
             FAILED: colours["error"]}[name]
 
 
@@ -106,7 +107,7 @@ class StateMark(QGraphicsItem):
         self.setPos(-24.0, 24.0)
 
     def set_state(self, value: str, detail: str = "") -> None:
-        """Show `value` (defined, starting, running, failed), with an optional host or reason for the tooltip."""
+        """Show `value` (defined, starting, running, stopped, failed), with a host or reason for the tooltip."""
         if value != self.state:
             self.history.append(value)
         self.state, self.detail = value, detail
@@ -130,6 +131,8 @@ class StateMark(QGraphicsItem):
             painter.drawEllipse(inner)
         elif self.state == STARTING:
             painter.drawPie(inner, 90 * 16, 180 * 16)
+        elif self.state == STOPPED:
+            painter.drawRect(inner.adjusted(1, 1, -1, -1))
         elif self.state == FAILED:
             painter.setPen(QPen(colour, 2.4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             d = r - 5

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from backend.cli import main
+from backend.deploy import state
 from tests.deploy.conftest import EXAMPLES
 
 
@@ -21,10 +23,11 @@ def deploy_figure1(capsys) -> dict:
     return json.loads(out)
 
 
-def test_deploy_records_on_disk_and_status_json_lists_components(capsys, state_dir):
+def test_deploy_records_in_the_database_and_status_json_lists_components(capsys, state_dir):
     record = deploy_figure1(capsys)
     assert record["backend"] == "test" and record["state"] == "running"
-    assert (state_dir / "deployments" / f"{record['id']}.json").exists()
+    with sqlite3.connect(state_dir / "deployments.db") as db:
+        assert db.execute("SELECT state FROM deployments WHERE id = ?", (record["id"],)).fetchall() == [("running",)]
     code, out, _ = vxi(capsys, "status", "--json")
     assert code == 0
     (dep,) = json.loads(out)["deployments"]
@@ -51,7 +54,7 @@ def test_migrate_then_teardown_from_later_commands(capsys, state_dir):
     code, out, _ = vxi(capsys, "teardown")
     assert code == 0 and f"deployment {record['id']} torn down" in out
     _, out, _ = vxi(capsys, "status", "--json")
-    assert json.loads(out) == {"deployments": []}
+    assert json.loads(out) == {"deployments": [], "damaged": []}
     assert list((state_dir / "deployments").iterdir()) == []
 
 
@@ -74,4 +77,4 @@ def test_netns_without_privileges_says_what_it_needs_and_leaves_no_record(capsys
     code, _, err = vxi(capsys, "deploy", EXAMPLES / "figure6-substrate.vxdl", EXAMPLES / "figure6-vxi-a.vxdl",
                        "--backend", "netns")
     assert code == 1 and "needs root" in err and err.count("\n") == 1
-    assert list((state_dir / "deployments").glob("*.json")) == []
+    assert state.load_all() == []

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from backend.cli import main
+from backend.deploy import state
 from backend.deploy.netns import kernel
 from tests.deploy.conftest import EXAMPLES
 
@@ -35,4 +41,48 @@ def test_exec_runs_inside_a_component_and_teardown_removes_every_namespace(capfd
     finally:
         assert main(["teardown", record["id"]]) == 0
     assert f"deployment {record['id']} torn down" in capfd.readouterr().out
+    assert kernel.namespaces(prefix) == []
+
+
+SLOW_DEPLOY = """
+import sys, time
+from backend.deploy.netns import deployer
+create = deployer.NetnsDeployer._component
+def slowly(self, *args, **kwargs):
+    create(self, *args, **kwargs)
+    print("created", flush=True)
+    time.sleep(120)
+deployer.NetnsDeployer._component = slowly
+from backend.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_killed_deploy_is_cleaned_by_the_next_and_a_damaged_database_never_hides_what_runs(capfd, state_dir):
+    files = [str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl")]
+    root = Path(__file__).resolve().parents[2]
+    killed = subprocess.Popen([sys.executable, "-c", SLOW_DEPLOY, "deploy", *files, "--backend", "netns"],
+                              cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert killed.stdout.readline() == "created\n"
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+    (interrupted,) = state.load_all()
+    left = kernel.namespaces(interrupted.prefix)
+    assert interrupted.state == "interrupted" and len(left) > 3  # fabric, hosts, a first component
+    code = main(["deploy", *files, "--backend", "netns", "--json"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    prefix = f"vxi{json.loads(out)['id']}-"
+    try:
+        assert kernel.namespaces(interrupted.prefix) == [] and len(state.load_all()) == 1  # cleaned first
+        (state_dir / "deployments.db").write_bytes(b"\0" * 8192)  # the database damaged
+        assert main(["status"]) == 1
+        out, err = capfd.readouterr()
+        assert out == "" and "the deployments database is damaged" in err and "no deployments" not in err
+    finally:
+        main(["teardown", prefix[3:-1]])  # found by its name
+    out, err = capfd.readouterr()
+    assert f"deployment {prefix[3:-1]} torn down" in out and "damaged" in err
     assert kernel.namespaces(prefix) == []

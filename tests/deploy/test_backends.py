@@ -81,6 +81,12 @@ def test_the_run_dock_offers_the_registry_backends(toy, qtbot):
 
     panel = RunPanel()
     qtbot.addWidget(panel)
-    offered = [panel.backend_combo.itemText(i) for i in range(panel.backend_combo.count())]
-    assert offered == [b.title for b in backends.available_backends()]
-    assert "toy backend" in offered
+    combo = panel.backend_combo
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    usable = [combo.itemText(i) for i in range(combo.count()) if combo.model().item(i).isEnabled()]
+    assert offered == [b.title for b in BACKENDS.values()]  # every one, those this process cannot use greyed
+    assert usable == [b.title for b in backends.available_backends()]
+    assert "toy backend" in usable
+    for i, entry in enumerate(BACKENDS.values()):
+        if entry.unavailable():
+            assert entry.unavailable() in combo.model().item(i).toolTip()

@@ -55,7 +55,10 @@ def test_deleting_a_namespace_ends_the_processes_left_inside():
     kernel.create_namespace(ns)
     try:
         sleeper = kernel.popen(ns, ["sleep", "60"])
-        assert sleeper.pid in kernel.namespace_pids(ns) or kernel.namespace_pids(ns)
+        deadline = time.monotonic() + 10  # `ip netns exec` enters the namespace, then runs sleep
+        while sleeper.pid not in kernel.namespace_pids(ns) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sleeper.pid in kernel.namespace_pids(ns)
     finally:
         kernel.delete_namespace(ns)
     assert sleeper.wait(timeout=5) != 0

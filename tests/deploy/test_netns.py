@@ -180,3 +180,39 @@ def test_two_vxis_share_a_host_capacity_fairly_and_never_exceed_it():
     vxi_a, vxi_b = sum(rates[:3]), rates[3]
     assert 0.8 * capacity_mbps <= vxi_a + vxi_b <= capacity_mbps * 1.03, rates  # the host's capacity binds ...
     assert vxi_b >= 0.6 * vxi_a, rates  # ... and VXI b's one flow gets about as much as VXI a's three (FIFO: 0.39)
+
+
+def link_local(ns: str, ifname: str) -> str:
+    """The EUI-64 link-local address an interface has, or would have with IPv6 on (from its MAC)."""
+    mac = kernel.run(ns, ["cat", f"/sys/class/net/{ifname}/address"]).stdout.strip().split(":")
+    octets = [int(b, 16) for b in mac]
+    octets[0] ^= 2
+    words = [octets[0] << 8 | octets[1], octets[2] << 8 | 0xFF, 0xFE << 8 | octets[3], octets[4] << 8 | octets[5]]
+    return "fe80::" + ":".join(f"{w:x}" for w in words)
+
+
+def answers(ns: str, argv: list[str]) -> list[str]:
+    """The lines of replies a ping run inside a namespace got."""
+    result = kernel.run(ns, ["ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", *argv], timeout=20)
+    return [line for line in result.stdout.splitlines() if "bytes from" in line]
+
+
+def test_a_tenant_reaches_neither_its_host_nor_another_vxi_over_ipv6_or_the_hosts_own_addresses(figure6):
+    rec = figure6.record
+    a1, a5, b1 = rec.find("a1"), rec.find("a5"), rec.find("b1")
+    host_ns = rec.hosts[a1.host]
+    bridge = next(f"s{rec.segments[i.segment]['index']}" for i in a1.interfaces)
+    assert answers(a1.name, [a5.addresses[0].split("/")[0]])  # IPv4 inside the VXI works
+    assert answers(a1.name, ["-6", "ff02::1%e0"]) == []  # nobody on its segment answers over IPv6
+    for target in (link_local(host_ns, bridge), link_local(host_ns, a1.interfaces[0].host_side),
+                   link_local(b1.name, "e0")):
+        assert answers(a1.name, ["-6", f"{target}%e0"]) == [], target
+    uplink = kernel.addresses(host_ns)["upl"][0].split("/")[0]  # the host's own IPv4 address
+    kernel.run(a1.name, ["ip", "route", "add", "172.30.0.0/16", "dev", "e0"])  # a tenant trying its way out
+    try:
+        assert answers(a1.name, [uplink]) == []
+        neighbour = kernel.run(a1.name, ["ip", "neigh", "show", uplink]).stdout
+        assert "lladdr" not in neighbour, neighbour  # the host did not even answer its ARP (a way in, one-way)
+    finally:
+        kernel.run(a1.name, ["ip", "route", "del", "172.30.0.0/16", "dev", "e0"])
+    assert answers(a1.name, [a5.addresses[0].split("/")[0]])

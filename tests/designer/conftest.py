@@ -9,6 +9,19 @@ from PySide6.QtWidgets import QApplication
 from tests.designer.helpers import FakeDialogs
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _libvirt_events_on_their_thread(qapp):
+    """libvirt takes one event implementation per process. The designer registers libvirtaio on its qasync
+    loop, which runs all the time in the application; here the loop only turns while a test waits, and
+    later tests (the lab's exec channels, the command line) need libvirt's events to keep flowing. So this
+    process runs libvirt's own loop in a thread, as the command line does, and run mode takes it from there;
+    the libvirtaio path is tested in a process of its own (test_event_loop.py). The application comes first:
+    libvirt's loop iterates GLib's default context, which Qt's main thread must have taken before."""
+    from backend.deploy.libvirt.lifecycle import start_event_loop
+
+    start_event_loop()
+
+
 @pytest.fixture
 def dialogs() -> FakeDialogs:
     return FakeDialogs()

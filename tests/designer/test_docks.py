@@ -28,14 +28,15 @@ DOCKS = {
 
 
 def test_every_dock_holds_its_widget_and_can_be_shown_from_the_view_menu(window):
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    entries = {a.text(): a for a in view_menu.actions()}
     for key, (title, kind) in DOCKS.items():
         dock = window.docks.docks[key]
         assert dock.windowTitle() == title
         assert isinstance(dock.widget(), kind), key
-        assert not dock.isHidden(), key
-    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
-    listed = [a.text() for a in view_menu.actions()]
-    assert all(title in listed for title, _ in DOCKS.values()), listed
+        if not dock.isVisible() or dock.visibleRegion().isEmpty():  # hidden, or a tab behind another:
+            entries[title].trigger()  # the View entry brings it to the front
+        assert dock.isVisible() and not dock.visibleRegion().isEmpty(), key
     assert not [label for label in window.findChildren(QLabel) if "not available" in label.text()]
 
 
@@ -85,3 +86,58 @@ def test_the_inspector_and_the_problems_dock_follow_the_document(window):
     window.undo()
     window.wiring.validate_now()
     assert window.docks.problems.problems() == []
+
+
+def test_the_canvas_takes_most_of_a_1280_by_800_window_and_the_inspector_the_right_column(window, qtbot):
+    window.resize(1280, 800)
+    window.reset_layout()
+    qtbot.wait(50)
+    canvas = window.view.width() * window.view.height()
+    assert canvas >= 0.6 * 1280 * 800, (window.view.size(), window.size())
+    docks = window.docks.docks
+    assert docks["history"] in window.tabifiedDockWidgets(docks["inspector"])  # a tab, not half the column
+    assert docks["inspector"].height() >= 0.85 * window.centralWidget().height()
+    entries = window.docks.palette.list
+    assert not entries.verticalScrollBar().isVisible()
+    last = entries.visualItemRect(entries.item(entries.count() - 1))
+    assert entries.viewport().rect().contains(last)  # every entry shows without scrolling
+
+
+def test_the_arrangement_of_the_docks_is_remembered_and_can_be_reset(make_window, qtbot, settings):
+    first = make_window()
+    first.docks.show_dock("timeline")
+    first.docks.docks["history"].raise_()
+    assert first.docks.docks["timeline"].isVisible()
+    first.close()
+    second = make_window()
+    qtbot.waitUntil(lambda: second.docks.docks["timeline"].isVisible())
+    assert second.actions_by_name["dock_timeline"].isChecked()
+    second.actions_by_name["reset_layout"].trigger()
+    assert not second.docks.docks["timeline"].isVisible()  # 800 px high: the bottom panel waits to be asked for
+    assert not second.docks.docks["inspector"].visibleRegion().isEmpty()
+
+
+def test_help_lists_the_shortcuts_of_the_actions_and_says_which_version_this_is(window):
+    import backend
+
+    window.actions_by_name["shortcuts"].trigger()
+    dialog = window.dialogs_open["shortcuts"]
+    rows = {(menu, action): keys for menu, action, keys in dialog.rows}
+    assert rows[("Edit", "Undo")] == "Ctrl+Z" and rows[("Edit", "VXI properties")] == "Alt+Return"
+    assert rows[("View", "Lease timeline")] == "Ctrl+T" and rows[("Help", "Keyboard shortcuts")] == "F1"
+    dialog.filter.setText("timeline")
+    shown = [dialog.rows[r][1] for r in range(dialog.table.rowCount()) if not dialog.table.isRowHidden(r)]
+    assert shown == ["Lease timeline"]
+    window.actions_by_name["about"].trigger()
+    about = window.dialogs_open["about"].text.text()
+    assert f"VXI Designer {backend.__version__}" in about and "MIT" in about
+    assert not window.windowIcon().isNull()
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[-1] == "&Help"
+
+
+def test_palette_entries_carry_their_names_for_assistive_technology(window):
+    entries = window.docks.palette.list
+    names = [entries.item(i).data(Qt.ItemDataRole.AccessibleTextRole) for i in range(entries.count())]
+    assert names == ["Node", "Storage", "Cloud (group)", "Router", "Access point"]
+    assert window.docks.palette.ports_spin.accessibleName() == "Router ports"

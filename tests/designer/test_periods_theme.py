@@ -24,7 +24,7 @@ def test_choosing_a_period_on_the_timeline_shows_its_link_values(window, qtbot):
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
-        point = timeline.view.mapFromScene(rect.center())
+        point = timeline.view.mapFromScene(QPointF(rect.center().x(), rect.top() + 10))  # the period's name
         QTest.mouseClick(timeline.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert scene.period == "II"
     assert scene.links["A-B"].label.lines() == ["idle in II"]

@@ -91,7 +91,8 @@ def test_an_edit_that_no_longer_fits_lists_the_refusal_with_its_reason(preview, 
     assert "n1" in reason and "1000" in reason
     assert panel.refused_title.text() == "Refused requests (1)"
     assert {req for req, _c, _h in _chips(panel.view)} == {"VXI2"}
-    assert "VXI1: refused" in " ".join(panel.view.legend_lines())
+    assert "VXI1: refused" in panel.view.legend_lines()
+    assert [line[:3] for line in panel.placed()] == ["B  "]  # VXI2 keeps its letter; VXI1 is listed apart
     window.undo()
     _settle(qtbot, panel)
     qtbot.waitUntil(lambda: panel.refusals() == [], timeout=WAIT_MS)
@@ -203,15 +204,19 @@ def test_the_substrate_view_states_numbers_and_draws_paths_without_saved_positio
     assert view.link_lines("a") == ["h1→h2 400/1000 Mbit/s (40%)", "h2→h1 0/1000 Mbit/s (0%)"]
     assert view.link_lines("b") == ["0/1000 Mbit/s (0%) each way"]
     assert view.virtual_paths() == {("V", "xy"): ["h1", "h2", "h3"]}
-    assert "B  W: refused" in view.legend_lines()
+    assert "W: refused" in view.legend_lines()  # refused: listed after the placed ones, with no letter
+    assert view.legend_lines().index("W: refused") == 1 and view.legend_lines()[0].startswith("A  V")
     boxes = [view.host_box(h).sceneBoundingRect() for h in ("h1", "h2", "h3")]
     assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def test_a_closed_preview_does_no_work_and_is_up_to_date_when_reopened(preview, qtbot):
     window, panel = preview
-    dock = panel.parent()
-    dock.close()
+    tab = panel.parent()
+    bar = tab.tabs.tabBar()
+    close = bar.tabButton(tab.tabs.indexOf(tab), bar.ButtonPosition.RightSide)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)  # the tab's close button
+    assert not tab.is_open() and not bar.isVisible()  # the canvas alone: no tab bar
     generation = panel.generation
     window.editor.edit(["n1"], {"cores": Quantity.simple("count", 1000)})
     assert not panel.busy() and panel.generation == generation
@@ -227,3 +232,55 @@ def test_double_clicking_a_chip_selects_that_component_on_the_canvas(preview, qt
     point = view.mapFromScene(chip.sceneBoundingRect().center())
     QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     qtbot.waitUntil(lambda: window.scene.selected_ids()[0] == ["n3"], timeout=WAIT_MS)
+
+
+def test_the_preview_is_a_tab_beside_the_canvas_readable_at_its_default_size(make_window, qtbot, monkeypatch):
+    from widgets import substrate_items
+
+    window = make_window()
+    window.resize(1280, 800)
+    assert window.open_path(str(EXAMPLES / "figure1-vxi1.vxdl"), ask=False)
+    tab = install_preview(window)
+    tabs = window.centralWidget()
+    assert tabs.widget(0) is window.view and not tabs.tabBar().isVisible()  # the canvas alone until it opens
+    sizes: list[float] = []
+    real = substrate_items.small_font
+    monkeypatch.setattr(substrate_items, "small_font", lambda size=substrate_items.TEXT_PT, bold=False:
+                        sizes.append(size) or real(size, bold))
+    window.actions_by_name["preview"].trigger()
+    panel = tab.panel
+    panel.set_substrate_path(str(EXAMPLES / "figure1-substrate.vxdl"))
+    _settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.result.generation == panel.generation and not panel.busy(), timeout=WAIT_MS)
+    assert tabs.currentWidget() is tab and tabs.tabBar().isVisible() and tabs.tabText(1) == "Embedding preview"
+    assert tab.window() is window and not tab.isWindow()  # in the main window, not a window of its own
+    view = panel.view
+    view.viewport().grab()  # paint every visible item now
+    assert sizes, "the drawing painted no text"
+    assert min(sizes) * view.transform().m11() >= 9.0  # every text at 9 pt or more on screen
+    assert panel.font().pointSizeF() >= 9.0
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    holding = [h for h in view.boxes if any(c.request == "VXI1" for c in view.host_box(h).chips)]
+    assert any(seen.intersects(view.host_box(h).sceneBoundingRect()) for h in holding)  # the open VXI in sight
+    legend = panel.legend.lines.text()
+    assert "Physical links" in legend and "<i>load</i>" in legend  # one meaning per line kind, said
+    assert "Virtual links" in legend and "<i>request</i>" in legend
+    assert not view.legend.isVisible()  # said once, beside the drawing, not in it
+    qtbot.mouseClick(panel.whole_button, Qt.MouseButton.LeftButton)
+    whole = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert whole.contains(view.content_rect().adjusted(5, 5, -5, -5))
+
+
+def test_refused_requests_are_listed_apart_and_draw_nothing(preview, qtbot):
+    _window, panel = preview
+    panel.add_extra(str(EXAMPLES / "figure4.vxdl"))  # needs more storage than any host has
+    qtbot.waitUntil(lambda: any(line.startswith("figure4:") for line in panel.refusals()), timeout=WAIT_MS)
+    _settle(qtbot, panel)
+    placed = panel.placed()  # which hosts is the algorithm's choice; letters, names and counts are not
+    assert [line.split(" on ")[0] for line in placed] == ["A  VXI1: 4 parts", "B  VXI2: 5 parts"]
+    assert all(set(line.split(" on ")[1].split(", ")) <= set(panel.view.boxes) for line in placed)
+    assert "storage" in panel.refusals()[0] and panel.refused_title.text() == "Refused requests (1)"
+    assert not any("figure4" in line for line in panel.placed())
+    assert "figure4" not in {req for req, _c, _h in _chips(panel.view)}  # no chip, no letter
+    assert not any(req == "figure4" for req, _link in panel.view.virtual_paths())
+    assert panel.legend.placed_title.text() == "Placed requests (2)"

@@ -73,27 +73,35 @@ def test_deploy_from_the_designer_turns_every_item_running(qtbot, run_window):
     record = controller.record()
     assert {c.id for c in record.components.values()} == set(ids)
     assert "on " + record.find("r1").host in ui.overlays.marks["r1"].toolTip()
-    # the test driver has fake counters: the plot says so and draws nothing
-    qtbot.waitUntil(lambda: ui.panel.plot.status.isVisibleTo(ui.panel.plot), timeout=5000)
-    assert "no real traffic counters" in ui.panel.plot.status.text()
-    assert ui.panel.plot.curves() == {}
+    # the test driver has fake counters: in place of empty axes the plot says so, and draws nothing
+    plot = ui.panel.plot
+    qtbot.waitUntil(lambda: "no real traffic counters" in plot.message(), timeout=5000)
+    assert plot.placeholder.isVisibleTo(plot) and not plot.plot.isVisibleTo(plot)
+    assert plot.curves() == {}
 
     qtbot.mouseClick(toolbar_button(window, window.actions_by_name["run_teardown"]), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "torn down" in ui.panel.status.text(), timeout=15000)
     assert all(ui.overlays.state_of(i) == "defined" for i in ids)
     assert deploy.isEnabled()
+    assert "no real traffic counters" not in plot.message() and "Torn down" in plot.message()
+
+
+def choose_unreachable_hosts(controller, folder) -> None:
+    """Deploy next on Figure 1's substrate whose every host URI names a missing test-driver file."""
+    from backend.vxdl import read_file
+
+    substrate = copy.deepcopy(read_file(EXAMPLES / "figure1-substrate.vxdl", role="substrate").model)
+    for host in substrate.hosts.values():
+        host.uri = f"test://{folder}/missing/{host.id}.xml"  # every host unreachable
+    controller.choose_substrate(model=substrate)
+    panel = controller.ui.panel
+    panel.backend_combo.setCurrentIndex(panel.backend_combo.findData("libvirt"))
 
 
 def test_a_deployment_that_fails_marks_the_item_and_lists_the_error(qtbot, run_window, tmp_path):
-    from backend.vxdl import read_file
-
     window, controller = run_window
     ui = controller.ui
-    substrate = copy.deepcopy(read_file(EXAMPLES / "figure1-substrate.vxdl", role="substrate").model)
-    for host in substrate.hosts.values():
-        host.uri = f"test://{tmp_path}/missing/{host.id}.xml"  # every host unreachable
-    controller.choose_substrate(model=substrate)
-    ui.panel.backend_combo.setCurrentIndex(ui.panel.backend_combo.findData("libvirt"))
+    choose_unreachable_hosts(controller, tmp_path)
     assert controller.backend == "libvirt"
     window.actions_by_name["run_deploy"].trigger()
     problems = window.docks.problems

@@ -33,7 +33,7 @@ def test_the_designer_screenshots_show_the_window_in_light_and_dark(tmp_path):
     names = [path.name for path in written]
     assert names == ["designer-light.png", "designer-dark.png", "designer-substrate-light.png"]
     for path in written:
-        assert QImage(str(path)).size().toTuple() == (1500, 940)
+        assert QImage(str(path)).size().toTuple() == (1280, 800)
     assert _lightness(tmp_path / "designer-dark.png") < _lightness(tmp_path / "designer-light.png") - 50
 
 
@@ -41,4 +41,12 @@ def test_the_run_mode_screenshots_on_the_test_driver(tmp_path):
     written = _run("run_screenshots.py", "--test-driver", str(tmp_path))
     assert [path.name for path in written] == ["run-light.png", "run-dark.png"]
     for path in written:
-        assert QImage(str(path)).size().toTuple() == (1500, 980)
+        assert QImage(str(path)).size().toTuple() == (1280, 800)  # the window as it opens, not grown
+
+
+def test_the_preview_screenshots_show_the_preview_tab_in_light_and_dark(tmp_path):
+    written = _run("preview_screenshots.py", str(tmp_path))
+    assert [path.name for path in written] == ["preview.png", "preview-dark.png"]
+    for path in written:
+        assert QImage(str(path)).size().toTuple() == (1280, 800)
+    assert _lightness(tmp_path / "preview-dark.png") < _lightness(tmp_path / "preview.png") - 50

@@ -18,7 +18,7 @@ XXE = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd"
 
 CASES = {
     "external-entity": (XXE, 2, "DTD"),
-    "entity-bomb": (BOMB, 2, "DTD"),
+    "entity-bomb": (BOMB, 2, "entity"),
     "binary-junk": (bytes(range(256)) * 4, 2, "not well-formed"),
     "wrong-namespace": ('<description xmlns="urn:nope"><virtualInfrastructure/></description>', 2, "not VXDL"),
     "dangling-link": (GOOD_HEAD + "<vNode><id>a</id></vNode><vLink><id>l</id><source>a</source>"
@@ -114,11 +114,14 @@ def test_validate_against_a_substrate_reports_unknown_anchors():
     assert lines and all("at location '8'" in line and ":0: " not in line for line in lines)
 
 
-def test_a_declaration_after_many_comments_is_found_in_any_case():
+def test_a_declaration_after_many_comments_is_found_and_placed():
     from backend.vxdl import VxdlFileError, read_bytes
 
     body = GOOD_HEAD.encode()[21:] + GOOD_TAIL.encode()  # after the XML declaration
-    data = b"<!-- hi! -->\n" * 100_000 + b'<!doctype d [<!ENTITY x "y">]>' + body
+    data = b"<!-- hi! <!DOCTYPE in a comment> -->\n" * 100_000 + b'<!DOCTYPE d [<!ENTITY x "y">]>' + body
     with pytest.raises(VxdlFileError) as caught:
         read_bytes(data, "late.vxdl")
     assert caught.value.line == 100_001 and "DTD" in str(caught.value)
+    with pytest.raises(VxdlFileError) as caught:  # lower case is not XML at all
+        read_bytes(data.replace(b"<!DOCTYPE d", b"<!doctype d"), "late.vxdl")
+    assert caught.value.line == 100_001 and "not well-formed" in str(caught.value)

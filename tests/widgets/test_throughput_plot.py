@@ -130,13 +130,27 @@ def test_test_driver_plots_nothing_and_says_why(qtbot, window):
         source = LibvirtSource([DomainTarget("node1", "host1", conn, conn.listAllDomains()[0].name())])
         sampler = Sampler(source, interval=0.01)
         plot.attach(sampler)
+        assert plot.placeholder.isVisible() and not plot.plot.isVisible()  # a sentence, not empty 0-1 axes
+        assert plot.message() == "Nothing to plot yet."
         sampler.start()
-        qtbot.waitUntil(plot.status.isVisible, timeout=5000)
+        qtbot.waitUntil(lambda: "test driver" in plot.message(), timeout=5000)
         sampler.stop()
     finally:
         conn.close()
-    assert "test driver" in plot.status.text()
-    assert plot.curves() == {}
+    assert plot.placeholder.isVisible() and "test driver" in plot.placeholder.text()  # in place of the axes
+    assert plot.curves() == {} and not plot.plot.isVisible()
+    plot.detach()  # the deployment went: so does what was said about its counters
+    assert "test driver" not in plot.message()
+
+
+def test_a_message_with_curves_shows_above_them(qtbot, window):
+    _, plot, _ = window
+    plot.set_status("sampling error: the namespace is gone")
+    assert plot.placeholder.isVisible() and plot.message().startswith("sampling error")
+    plot.set_points("router r1", [(0.0, 1e6), (1.0, 2e6)])
+    plot.redraw()
+    assert plot.plot.isVisible() and not plot.placeholder.isVisible()
+    assert plot.status.isVisible() and plot.message().startswith("sampling error")
 
 
 def test_user_zoom_stops_following_new_points(qtbot, window):

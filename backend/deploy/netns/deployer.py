@@ -8,6 +8,10 @@ Layout (every name starts with vxi<tag>-):
   so each VXI link is its own isolated L2 segment across hosts;
 - `vxi<tag>-c-<vxi>-<component>`: a virtual node or router, one veth `e<j>` per segment (its host
   end `c<i>e<j>` on the segment's bridge), each end shaped to the link's bandwidth in its direction.
+
+Isolation: IPv6 is off in every namespace (nothing here uses it), and each segment's bridge is sealed from
+its host (a tenant's frames are forwarded between the segment's ports, never passed up to the host's own
+stack), so a tenant reaches neither its host nor another VXI, by IPv4, IPv6 or ARP.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.netns import kernel
 from backend.deploy.netns.counters import NetnsSource, probes_of
 from backend.deploy.plan import Plan, safe_name
-from backend.deploy.progress import RUNNING, Tracker
+from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
 
 UPLINK, FABRIC_BRIDGE, UNDERLAY_MTU = "upl", "fab", 1600
@@ -75,6 +79,7 @@ class NetnsDeployer(Deployer):
         self._step(host, f"creating namespace {name}", kernel.create_namespace, name, component=component)
         journal.done(f"namespace {name}", lambda: kernel.delete_namespace(name))
         self.record.resources.append(Resource("namespace", name, host or ""))
+        self._step(host, f"turning IPv6 off in namespace {name}", kernel.disable_ipv6, name, component=component)
 
     @staticmethod
     def _segment_hosts(plan: Plan) -> list[tuple[str, int]]:
@@ -127,6 +132,7 @@ class NetnsDeployer(Deployer):
             return
         group = f"239.1.{index // 256}.{index % 256}"
         for step, action, *args in ((f"creating bridge {bridge}", kernel.add_bridge, ns, bridge),
+                                    (f"sealing bridge {bridge} from the host", kernel.seal, ns, bridge),
                                     (f"creating vxlan {tunnel}", kernel.add_vxlan, ns, tunnel, index, UPLINK, group),
                                     (f"attaching {tunnel}", kernel.enslave, ns, tunnel, bridge),
                                     (f"bringing {tunnel} up", kernel.set_up, ns, tunnel)):
@@ -177,10 +183,34 @@ class NetnsDeployer(Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """A component is running while its namespace exists."""
+        """A component is running while its namespace exists (stopped when it was stopped on purpose)."""
         for comp in self.record.components.values():
-            comp.state = "running" if kernel.namespace_exists(comp.name) else "missing"
+            if not kernel.namespace_exists(comp.name):
+                comp.state = "missing"
+            elif comp.state != STOPPED:
+                comp.state = RUNNING
         return self.record
+
+    def stop(self, key: str) -> None:
+        """Unplug a component: the host ends of its interfaces go down (its own settings and routes stay)."""
+        self._plug(key, STOPPED, "down", kernel.set_down)
+
+    def start(self, key: str) -> None:
+        """Plug a stopped component back in: the host ends of its interfaces come up again."""
+        self._plug(key, RUNNING, "up", kernel.set_up)
+
+    def _plug(self, key: str, state: str, word: str, action) -> None:
+        comp = self.record.components[key]
+        host_ns = self.record.hosts[comp.host]
+        if not kernel.namespace_exists(comp.name):
+            raise DeployError(f"{key} is gone: its namespace {comp.name} no longer exists (see vxi status)",
+                              comp.host, state)
+        self.tracker = Tracker(self.on_progress, len(comp.interfaces), RUNNING if state == STOPPED else STARTING)
+        for iface in comp.interfaces:
+            self._step(comp.host, f"bringing {iface.host_side} {word}", action, host_ns, iface.host_side, component=key)
+            self.tracker.advance()
+        comp.state = state
+        self.tracker.emit(key, state, f"{key} {state}", comp.host, 1.0)
 
     def teardown(self) -> list[str]:
         """Delete every namespace named with this deployment's prefix (their links and qdiscs go with them)."""

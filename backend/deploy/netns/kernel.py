@@ -17,6 +17,8 @@ API (every `ns` is a namespace name; None means the caller's own namespace):
 - addresses:    `add_address(ns, ifname, cidr)`, `addresses(ns)` -> {ifname: [cidr, ...]}
 - routes:       `add_route(ns, destination, gateway)` ("default" or "10.0.2.0/24"), `routes(ns)`
 - forwarding:   `set_forwarding(ns, on)`; `set_sysctls(ns, {"net.ipv4.conf.all.rp_filter": "0"})` -> bool
+- isolation:    `disable_ipv6(ns)` (every interface, now and later); `seal(ns, bridge)`: nothing a bridge's
+                ports send reaches its own namespace's stack (ARP, IPv4, IPv6), forwarding untouched
 - shaping:      `shape(ns, ifname, rate_bps, delay_s)` -> notice or None (htb at the rate, netem delay
                 under it when the kernel has netem; otherwise the notice says so), `unshape(ns, ifname)`,
                 `qdiscs(ns)` -> {ifname: [kind, ...]}, `has_netem()`, `NETEM_MISSING` (the notice text),
@@ -42,7 +44,7 @@ import time
 from dataclasses import dataclass
 
 from backend.deploy.netns.netlink import KernelError, _fail, _forget_handle, _index, _netlink, batch
-from backend.deploy.netns.shaping import NETEM_MISSING, has_netem, qdiscs, shape, shape_shared, unshape
+from backend.deploy.netns.shaping import NETEM_MISSING, has_netem, qdiscs, seal, shape, shape_shared, unshape
 
 IFNAMSIZ = 15
 _NAME_OK = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -62,9 +64,9 @@ class Counters:
 
 __all__ = ["NETEM_MISSING", "Counters", "KernelError", "add_address", "add_bridge", "add_route", "add_veth",
            "add_vxlan", "addresses", "announce", "batch", "can_manage", "counters", "create_namespace",
-           "delete_link", "delete_namespace", "enslave", "has_netem", "link_exists", "link_name", "links",
-           "move_link", "namespace_exists", "namespace_pids", "namespaces", "popen", "qdiscs", "require",
-           "routes", "run", "set_down", "set_forwarding", "set_mtu", "set_sysctls", "set_up", "shape",
+           "delete_link", "delete_namespace", "disable_ipv6", "enslave", "has_netem", "link_exists", "link_name",
+           "links", "move_link", "namespace_exists", "namespace_pids", "namespaces", "popen", "qdiscs", "require",
+           "routes", "run", "seal", "set_down", "set_forwarding", "set_mtu", "set_sysctls", "set_up", "shape",
            "shape_shared", "unshape"]
 
 
@@ -330,6 +332,15 @@ def set_sysctls(ns: str, settings: dict[str, str]) -> bool:
         return True
     result = run(ns, ["sysctl", "-qw", *[f"{k}={v}" for k, v in settings.items()]], timeout=10)
     return result.returncode == 0
+
+
+def disable_ipv6(ns: str) -> None:
+    """Turn IPv6 off in a namespace, on its interfaces and on those created later (nothing to do on a kernel
+    without IPv6)."""
+    if not os.path.isdir("/proc/sys/net/ipv6"):
+        return
+    if not set_sysctls(ns, {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}):
+        raise KernelError(f"turning IPv6 off in namespace {ns} failed")
 
 
 def set_forwarding(ns: str, on: bool = True) -> None:

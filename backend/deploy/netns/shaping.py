@@ -89,12 +89,20 @@ def qdiscs(ns: str | None) -> dict[str, list[str]]:
     return found
 
 
-
-
 def _tc(ns: str, *args: str) -> None:
     result = subprocess.run(["tc", "-n", ns, *args], capture_output=True, text=True, timeout=10)
     if result.returncode != 0:
         raise KernelError(f"tc {' '.join(args)} in namespace {ns}: {result.stderr.strip()}")
+
+
+SHOT = "1,6 0 0 2,"  # classic BPF "ret #2": TC_ACT_SHOT in direct-action mode (no tc action module needed)
+
+
+def seal(ns: str, ifname: str) -> None:
+    """Drop every frame an interface (a bridge) would pass up to its own namespace's stack (ARP, IPv4, IPv6):
+    what it forwards between its ports is untouched."""
+    _tc(ns, "qdisc", "add", "dev", ifname, "ingress")
+    _tc(ns, "filter", "add", "dev", ifname, "ingress", "bpf", "da", "bytecode", SHOT)
 
 
 def shape_shared(ns: str, ifname: str, rate_bps: float, groups: list[list[int]]) -> None:

@@ -1,58 +1,62 @@
-"""GRC-Rank (Gong et al. 2014): rank hosts and virtual nodes by global resource capacity, a PageRank-like
-vector mixing a node's own CPU with its neighbours' through link bandwidth; map in rank order."""
+"""GRC-Rank (Gong et al., INFOCOM 2014) as Virne runs it.
+
+The global resource capacity of a node mixes its own CPU with its neighbours' through bandwidth, like
+PageRank: r = (1 - d) c + d M^T r, where c is the CPU (left on a host, asked by a virtual node) normalised to
+sum 1 and M the bandwidth of each link divided by the total bandwidth at the node it leaves (row-normalised),
+d = 0.85, iterated from r = c until the step is below 1e-5 (Euclidean norm). Hosts are ranked once on what is
+left when the request arrives, virtual nodes on what they ask; then the two stages of `ranking`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import coo_matrix
 
-from backend.embedding.context import Context, reserve_node, route_all
+from backend.embedding.algorithms.ranking import (
+    host_cpu_and_bandwidth,
+    request_cpu_and_bandwidth,
+    request_edges,
+    solve_ranked,
+    substrate_edges,
+)
+from backend.embedding.context import Context
 from backend.embedding.ledger import Placement
 
 DAMPING = 0.85
+SIGMA = 1e-5
 
 
-def grc_vector(n: int, cpu: np.ndarray, edges: list[tuple[int, int, float]]) -> np.ndarray:
-    """r = (1 - d) c + d M r, with c the normalised CPU and M the bandwidth shares (column-normalised)."""
-    c = cpu / cpu.sum() if cpu.sum() > 0 else np.full(n, 1.0 / max(n, 1))
-    m = np.zeros((n, n))
-    for u, v, w in edges:
-        m[u, v] += w
-        m[v, u] += w
-    col = m.sum(axis=0)
-    m = np.divide(m, col, out=np.zeros_like(m), where=col > 0)
-    r = c.copy()
-    for _ in range(100):
-        nxt = (1 - DAMPING) * c + DAMPING * (m @ r)
-        if np.abs(nxt - r).sum() < 1e-7:
-            return nxt
-        r = nxt
-    return r
+def grc_vector(cpu: np.ndarray, ends: tuple[np.ndarray, np.ndarray], bandwidth: np.ndarray,
+               damping: float = DAMPING, sigma: float = SIGMA) -> np.ndarray:
+    """The GRC of every node of a graph with `cpu` per node and `bandwidth` per edge (ends[0][i], ends[1][i]).
+
+    A node whose links carry no bandwidth passes nothing on; with no CPU at all every node ranks 0 (Virne's
+    ranking then keeps the nodes' own order, as here)."""
+    n = len(cpu)
+    total = float(cpu.sum())
+    if n == 0 or total <= 0:
+        return np.zeros(n)
+    c = cpu / total
+    u, v = ends
+    matrix = coo_matrix((np.concatenate([bandwidth, bandwidth]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                        shape=(n, n)).tocsr()
+    out = np.asarray(matrix.sum(axis=1)).ravel()
+    scale = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
+    spread = (matrix.multiply(scale[:, None])).T.tocsr()  # M^T, M row-normalised
+    rank = c.copy()
+    for _ in range(10_000):
+        nxt = (1.0 - damping) * c + damping * (spread @ rank)
+        step = float(np.linalg.norm(nxt - rank))
+        rank = nxt
+        if step < sigma:
+            break
+    return rank
 
 
 def solve(ctx: Context) -> Placement | None:
-    """Virtual nodes in decreasing GRC onto the fitting host of highest GRC, then fewest-hop paths."""
-    net, req = ctx.net, ctx.req
-    residual = ctx.residual.copy()
-    cores = np.min(ctx.host_residual(residual)[:, :, 0], axis=0)
-    cores = np.where(np.isfinite(cores), np.maximum(cores, 0.0), 1e6)
-    arcs = np.min(ctx.arc_residual(residual), axis=0)
-    arcs = np.where(np.isfinite(arcs), np.maximum(arcs, 0.0), 1e12) * ctx.allowed_arcs
-    sub_edges = [(net.arc_tail[a], net.arc_head[a], float(arcs[a] + arcs[a ^ 1]) / 2)
-                 for a in range(0, net.n_arcs, 2)]
-    host_rank = grc_vector(net.n_hosts, cores, sub_edges)
-    v_edges = [(lk.source, lk.destination, float(np.max(lk.forward + lk.reverse)) / 2) for lk in req.links]
-    v_rank = grc_vector(len(req.nodes), req.node_demand[:, :, 0].max(axis=1), v_edges)
-    hosts = [-1] * len(req.nodes)
-    taken = np.zeros(net.n_hosts, dtype=bool)
-    for node in sorted(range(len(req.nodes)), key=lambda i: -v_rank[i]):
-        fit = ctx.fitting_hosts(node, residual)
-        if not ctx.colocate:
-            fit &= ~taken
-        if not fit.any():
-            return None
-        host = int(np.argmax(np.where(fit, host_rank, -1.0)))
-        hosts[node] = host
-        taken[host] = True
-        reserve_node(ctx, residual, node, host)
-    paths = route_all(ctx, hosts, residual)
-    return None if paths is None else Placement(hosts, paths)
+    """Virtual nodes by decreasing GRC onto the first fitting host by decreasing GRC; Virne's link stage."""
+    host_cpu, link_bw = host_cpu_and_bandwidth(ctx)
+    node_cpu, vlink_bw = request_cpu_and_bandwidth(ctx)
+    host_rank = grc_vector(host_cpu, substrate_edges(ctx), link_bw)
+    node_rank = grc_vector(node_cpu, request_edges(ctx), vlink_bw)
+    return solve_ranked(ctx, host_rank, node_rank)

@@ -2,7 +2,8 @@
 (scipy.optimize.milp), with variables only for allowed host choices and real substrate arcs.
 
 Minimises bandwidth x hops. With a time limit it returns the best embedding found and records the
-proven lower bound in ctx.info ("status": optimal | feasible | infeasible | unknown)."""
+proven lower bound in ctx.info ("status": optimal | feasible | infeasible | unknown, the last when the time
+limit ended before any embedding was found)."""
 
 from __future__ import annotations
 
@@ -120,10 +121,9 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
     bound = getattr(result, "mip_dual_bound", None)
     bound = float(bound) if bound is not None and np.isfinite(bound) else None
     if result.x is None:
-        if result.status == 2:
-            ctx.info.update(status="infeasible", bound=None)
-            return None
-        return _heuristic_instead(ctx, bound)
+        ctx.info.update(status="infeasible" if result.status == 2 else "unknown",
+                        bound=None if result.status == 2 else bound)
+        return None
     ctx.info.update(status="optimal" if result.status == 0 else "feasible", objective=float(result.fun),
                     bound=bound)
     chosen = result.x > 0.5
@@ -139,21 +139,6 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
             return None
         paths.append(path)
     return Placement(hosts, paths)
-
-
-def _heuristic_instead(ctx: Context, bound: float | None) -> Placement | None:
-    """When the time limit ends before HiGHS finds any solution: the project's heuristic's placement,
-    reported with the solver's proven lower bound."""
-    from backend.embedding.algorithms import best
-    from backend.embedding.context import placement_cost
-
-    placement = best.solve(Context(ctx.net, ctx.req, ctx.residual, ctx.allowed, ctx.allowed_arcs, ctx.colocate,
-                                   ctx.preferred, {**ctx.options, "ilp_fallback": False}))
-    if placement is None:
-        ctx.info.update(status="unknown", bound=bound)
-        return None
-    ctx.info.update(status="feasible (heuristic)", objective=placement_cost(ctx, placement), bound=bound)
-    return placement
 
 
 def _extract(net, arcs: set[int], source: int, target: int) -> list[int] | None:

@@ -1,0 +1,86 @@
+"""File locks (flock) that end with the process holding them: the state's admission lock, and one lock per
+deployment held by the command working on it, so that a deploy killed with -9 is known to be over."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from pathlib import Path
+
+NONBLOCKING_GRACE_S = 0.3  # how long a lock taken without waiting is tried before it counts as held
+
+
+class Busy(RuntimeError):
+    """Another process holds the lock: `pid` says which (None when unknown)."""
+
+    def __init__(self, path: Path, pid: int | None):
+        super().__init__(f"{path} is held by process {pid}" if pid else f"{path} is held by another process")
+        self.path = path
+        self.pid = pid
+
+
+class Lock:
+    """An exclusive flock on a file, with the holder's pid written in it; released by `release()` or when the
+    process ends (however it ends)."""
+
+    def __init__(self, path: Path, blocking: bool = True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        deadline = time.monotonic() + NONBLOCKING_GRACE_S
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                break
+            except BlockingIOError:  # held; a reader checking it holds it for an instant only
+                if time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    continue
+                pid = holder(path)
+                os.close(self.fd)
+                raise Busy(path, pid) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self, remove: bool = False) -> None:
+        """Let go (removing the file first when `remove`, while it is still held)."""
+        if self.fd < 0:
+            return
+        if remove:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        os.close(self.fd)
+        self.fd = -1
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def held(path: Path) -> bool:
+    """True when some process holds the lock on `path` now."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def holder(path: Path) -> int | None:
+    """The pid written in a lock file by its holder (None when unreadable)."""
+    try:
+        with open(path, "rb") as lock:
+            text = lock.read(32).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None

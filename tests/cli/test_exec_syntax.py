@@ -1,0 +1,55 @@
+"""`vxi exec COMPONENT --deployment ID -- COMMAND...` (the documented syntax, issue 12 class 10): the option
+after the component chooses the deployment and is not taken as the command."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.cli import deploy
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    """What `vxi exec` would run: (component, deployment, command), with no deployment needed."""
+    calls = []
+
+    class Session:
+        @classmethod
+        def of_record(cls, record):
+            return cls()
+
+        def exec(self, key, command):
+            calls.append((key, record_of[0], command))
+            return 0
+
+        def close(self):
+            pass
+
+    record_of = [None]
+
+    def located(component, deployment):
+        record_of[0] = deployment
+        return object(), component
+
+    monkeypatch.setattr(deploy, "_located", located)
+    monkeypatch.setattr(deploy, "DeploySession", Session)
+    return calls
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["exec", "a1", "--deployment", "d1", "--", "ip", "r"], ("a1", "d1", ["ip", "r"])),
+    (["exec", "a1", "--deployment=d1", "--", "ip", "-4", "r"], ("a1", "d1", ["ip", "-4", "r"])),
+    (["exec", "--deployment", "d1", "a1", "--", "ip", "r"], ("a1", "d1", ["ip", "r"])),
+    (["exec", "a1", "--", "sh", "-c", "echo -- --deployment"], ("a1", None, ["sh", "-c", "echo -- --deployment"])),
+])
+def test_exec_takes_the_deployment_option_after_the_component(vxi, ran, argv, expected):
+    code, out, err = vxi(*argv)
+    assert code == 0, err
+    assert ran == [expected]
+
+
+def test_exec_without_a_command_or_an_id_is_one_line(vxi, ran):
+    code, _, err = vxi("exec", "a1", "--deployment")
+    assert code == 2 and "needs an ID" in err
+    code, _, err = vxi("exec", "a1", "--deployment", "d1", "--")
+    assert code == 2 and "no command given" in err and not ran

@@ -1,0 +1,95 @@
+"""Issue 12's leases and unbounded sizes, in the model's rules: an end before the start, dates a calendar cannot
+name, groups of a billion members; `validate` says it, `show` and `embed` never exit 3."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from backend.model import Cloud, Infrastructure, Lease, Node, validate_infrastructure
+from backend.model.rules import MAX_CLOUD_MEMBERS, MAX_EXPANDED_COMPONENTS
+from backend.model.timing import format_timestamp, parse_duration
+from tests.vxdl.helpers import vxi
+
+HEAD = ('<?xml version="1.0"?><description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure>'
+        "<id>t</id>{lease}<vNode><id>a</id></vNode>{more}</virtualInfrastructure></description>")
+
+
+def codes(vxi_model) -> set[str]:
+    return {p.code for p in validate_infrastructure(vxi_model) if p.severity == "error"}
+
+
+def test_a_lease_that_ends_before_it_starts_is_an_error():
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, 8, tzinfo=UTC), -4 * 3600.0))
+    problems = [p for p in validate_infrastructure(vxi_model) if p.code == "negative-duration"]
+    assert problems and "ends before it starts" in problems[0].message and "-PT4H" in problems[0].message
+    comp = Node("a", lease=Lease(None, -1.0))
+    vxi_model = Infrastructure(id="t")
+    vxi_model.components["a"] = comp
+    assert "negative-duration" in codes(vxi_model)
+
+
+def test_a_lease_past_the_year_9999_is_an_error():
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 23, tzinfo=UTC), 2 * 3600.0))
+    assert "lease-out-of-range" in codes(vxi_model)
+    fine = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 21, tzinfo=UTC), 2 * 3600.0))
+    assert "lease-out-of-range" not in codes(fine)
+
+
+@pytest.mark.parametrize("text", ["P99999999999Y", "P" + "9" * 400 + "D", "PT1e400S".replace("e400", "0" * 400)])
+def test_a_duration_out_of_range_is_refused_when_read(text):
+    with pytest.raises(ValueError, match="out of range"):
+        parse_duration(text)
+    assert parse_duration("P9000Y") == 9000 * 365 * 86400
+
+
+def test_moments_outside_the_calendar_print_in_words():
+    assert format_timestamp(datetime(2026, 12, 1, tzinfo=UTC).timestamp()) == "2026-12-01 00:00:00 UTC"
+    assert format_timestamp(1e18) == "after year 9999" and format_timestamp(-1e18) == "before year 1"
+    assert format_timestamp(float("nan")) == "out of range"
+
+
+def test_group_members_and_expanded_components_are_limited():
+    vxi_model = Infrastructure(id="t")
+    vxi_model.components["c"] = Cloud("c", cardinality=10**9)
+    found = [p for p in validate_infrastructure(vxi_model) if p.code == "too-many-members"]
+    assert found and f"{MAX_CLOUD_MEMBERS:,}" in found[0].message
+    many = Infrastructure(id="t")
+    for i in range(MAX_EXPANDED_COMPONENTS // MAX_CLOUD_MEMBERS + 1):
+        many.components[f"c{i}"] = Cloud(f"c{i}", cardinality=MAX_CLOUD_MEMBERS)
+    found = [p for p in validate_infrastructure(many) if p.code == "too-many-components"]
+    assert found and f"{MAX_EXPANDED_COMPONENTS:,}" in found[0].message
+    many.components.pop("c0")
+    assert "too-many-components" not in codes(many)
+
+
+def test_blank_ids_are_an_error():
+    vxi_model = Infrastructure(id="t")
+    vxi_model.components[" "] = Node(" ")
+    assert "empty-id" in codes(vxi_model)
+
+
+@pytest.mark.parametrize("case, lease, code", [
+    ("negative", "<startDate>2026-12-01T08:00:00</startDate><totalTime>-PT4H</totalTime>", "negative-duration"),
+    ("huge", "<startDate>2026-12-01T08:00:00</startDate><totalTime>P99999999999Y</totalTime>", "bad-duration"),
+    ("year-9999", "<startDate>9999-12-31T23:00:00</startDate><totalTime>PT2H</totalTime>", "lease-out-of-range"),
+])
+def test_validate_says_it_and_show_and_embed_never_exit_3(tmp_path, case, lease, code):
+    path = tmp_path / f"{case}.vxdl"
+    path.write_text(HEAD.format(lease=lease, more=""))
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and code in done.stdout and f"{path}:1:" in done.stdout
+    shown = vxi("show", str(path))
+    assert shown.returncode == 0 and "problems: 1 errors" in shown.stdout, shown.stderr
+    embedded = vxi("embed", "examples/figure6-substrate.vxdl", str(path))
+    assert embedded.returncode == 2 and code in embedded.stderr and "internal error" not in embedded.stderr
+
+
+def test_a_400_byte_file_with_a_billion_members_is_refused_before_embedding(tmp_path):
+    path = tmp_path / "cloud.vxdl"
+    path.write_text(HEAD.format(lease="", more="<vArray><id>c</id><cardinality>1000000000</cardinality>"
+                                               "<vNode><id>m</id></vNode></vArray>"))
+    assert path.stat().st_size < 400
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "too-many-members" in done.stdout and "10,000" in done.stdout
+    embedded = vxi("embed", "examples/figure6-substrate.vxdl", str(path), timeout=30)  # before: 5.6 GB in 26 s
+    assert embedded.returncode == 2 and "too-many-members" in embedded.stderr

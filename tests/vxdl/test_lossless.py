@@ -1,0 +1,70 @@
+"""Issue 12's lossy or invalid output, each case decided and held: whatever `validate` accepts, `format` writes
+and `validate` accepts again; what it cannot keep, it refuses to write."""
+
+import os
+import subprocess
+import sys
+
+from backend.vxdl import read_file
+from tests.vxdl.helpers import EXAMPLES, ROOT, vxi
+
+HEAD = ('<?xml version="1.0"?><description xmlns="http://www.vxdlforum.org/vxdl" '
+        'xmlns:x="urn:vxi-designer:vxdl-ext:1"><virtualInfrastructure><id>t</id>')
+TAIL = "</virtualInfrastructure></description>"
+
+
+def test_a_blank_id_is_an_error_so_format_never_writes_an_empty_one(tmp_path):
+    path = tmp_path / "blank.vxdl"
+    path.write_text(HEAD + "<vNode><id> </id></vNode>" + TAIL)
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "empty-id" in done.stdout  # before: accepted, written <id></id>, refused
+    out = tmp_path / "out.vxdl"
+    done = vxi("format", str(path), "-o", str(out))
+    assert done.returncode == 1 and "not formatted" in done.stderr and not out.exists()
+
+
+def test_a_position_that_is_not_finite_is_a_warning_and_is_not_written(tmp_path):
+    source = (EXAMPLES / "figure4.vxdl").read_text()
+    source = source.replace('<x:position ref="A" x="0"', '<x:position ref="A" x="NaN"')
+    source = source.replace('<x:position ref="B" x="200"', '<x:position ref="B" x="1e400"')
+    path = tmp_path / "nan.vxdl"
+    path.write_text(source)
+    done = vxi("validate", str(path))
+    assert done.returncode == 0 and done.stdout.count("warning: bad-position") == 2
+    out = tmp_path / "out.vxdl"
+    assert vxi("format", str(path), "-o", str(out)).returncode == 0
+    written = out.read_text()
+    assert "nan" not in written.lower() and "inf" not in written.lower().replace("virtualinfrastructure", "")
+    again = vxi("validate", str(out))
+    assert again.returncode == 0 and again.stdout == ""
+    model = read_file(out).model
+    assert model.components["A"].position is None and model.components["C"].position is not None
+
+
+def test_a_value_that_cannot_be_read_is_not_silently_dropped(tmp_path):
+    source = (EXAMPLES / "figure6-substrate.vxdl").read_text().replace('unit="Gbps">1<', 'unit="Zbps">1<', 1)
+    path = tmp_path / "zbps.vxdl"
+    path.write_text(source)
+    done = vxi("validate", str(path))
+    assert done.returncode == 1 and "unknown-unit" in done.stdout and "Zbps" in done.stdout
+    done = vxi("format", str(path))
+    assert done.returncode == 1 and "Zbps" in done.stderr  # before: written without the capacity
+    assert path.read_text() == source
+
+
+def test_format_refuses_output_the_reader_would_refuse(tmp_path):
+    """Formatting indents: a file just under the size limit can grow over it (24.5 MB became 37.7 MB). Such
+    output is refused with the sizes named, and the file is left as it was."""
+    nodes = "".join(f"<vNode><id>n{i}</id></vNode>" for i in range(600))
+    path = tmp_path / "grows.vxdl"
+    path.write_text(HEAD + nodes + TAIL)
+    size = path.stat().st_size
+    env = dict(os.environ, VXI_MAX_BYTES=str(size + 100))
+    run = lambda *args: subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=60)
+    assert run("validate", str(path)).returncode == 0
+    for args in (["format", str(path)], ["format", str(path), "-o", "-"]):
+        done = run(*args)
+        assert done.returncode == 2 and "over the" in done.stderr and "limit of the reader" in done.stderr
+        assert done.stdout == ""
+    assert path.stat().st_size == size
