@@ -92,13 +92,15 @@ def build(window) -> dict[str, QAction]:
     a["copy"] = _action(window, "&Copy", ed("copy"), Key.Copy)
     a["paste"] = _action(window, "&Paste", ed("paste"), Key.Paste)
     a["duplicate"] = _action(window, "D&uplicate", ed("duplicate"), QKeySequence("Ctrl+D"))
+    a["rename"] = _action(window, "&Rename", lambda: window.view.rename_selection(), QKeySequence("F2"))
     a["delete"] = _action(window, "&Delete", ed("delete_selection"),
                           [QKeySequence(Key.Delete), QKeySequence("Backspace")])
     a["select_all"] = _action(window, "Select &all", window.select_all, Key.SelectAll)
     a["find"] = _action(window, "&Find by id…", window.focus_find, Key.Find)
     a["properties"] = _action(window, "VXI &properties…", window.show_document_properties,
                               QKeySequence("Alt+Return"))
-    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find",
+    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "rename", "delete", None, "select_all",
+                 "find",
                  None, "properties"):
         edit.addSeparator() if name is None else edit.addAction(a[name])
 

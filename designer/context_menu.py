@@ -38,8 +38,8 @@ def build_menu(view, kind: str | None, ident: str | None, scene_pos: QPointF) ->
     count = len(comps) + len(links)
     several = f" {count} items" if count > 1 else ""
     _add(menu, "edit", "&Edit in the inspector", lambda: view.inspect(ident))
+    _add(menu, "rename", "&Rename", lambda: view.rename_in_place(ident), "F2", can_edit)
     if kind == "component":
-        _add(menu, "rename", "&Rename", lambda: view.rename_in_place(ident), "F2", can_edit)
         _add(menu, "duplicate", f"D&uplicate{several}", lambda: editor.duplicate(), "Ctrl+D", can_edit)
     menu.addSeparator()
     _add(menu, "delete", f"&Delete{several}", lambda: editor.delete_selection(), "Delete", can_edit)

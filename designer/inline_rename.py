@@ -1,14 +1,14 @@
-"""Renaming a component in place: a line editor over its label. Enter renames (one undo step), Esc cancels,
+"""Renaming a component or a link in place: a line editor over its label. Enter renames (one undo step), Esc cancels,
 leaving the editor renames too."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtWidgets import QLineEdit
 
 
 class InlineRename(QLineEdit):
-    """A line editor on the canvas, over the label of the component it renames."""
+    """A line editor on the canvas, under the component it renames or across the middle of the link."""
 
     closed = Signal()
 
@@ -26,11 +26,15 @@ class InlineRename(QLineEdit):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def follow(self) -> None:
-        """Sit under the component, where its label is (the view moved or zoomed)."""
+        """Sit under the component, where its label is, or on the link's middle (the view moved or zoomed)."""
         item = self.item
         width = max(120, self.fontMetrics().horizontalAdvance(self.text()) + 30)
         height = self.sizeHint().height()
-        anchor = self.view.mapFromScene(item.pos() + QPointF(0, item.reach() + 2))
+        line = getattr(item, "line", None)
+        if line is not None:
+            anchor = self.view.mapFromScene(line.center()) - QPoint(0, height // 2)
+        else:
+            anchor = self.view.mapFromScene(item.pos() + QPointF(0, item.reach() + 2))
         self.setGeometry(QRect(anchor.x() - width // 2, anchor.y(), width, height))
 
     def keyPressEvent(self, event) -> None:

@@ -20,6 +20,7 @@ COMPACT_FROM = 1.5  # from this growth on, labels show their first line only
 WORK_TILE = 800.0
 CELL = 128.0
 GAP = 3.0
+LABEL_PAD = 3.0  # the least space between two labels (so that two labels never read as one)
 LINK_STOPS = (0.5, 0.38, 0.62, 0.28, 0.72)
 SLICE_SECONDS = 0.008
 _EMPTY: dict = {}
@@ -359,8 +360,10 @@ class LabelLayout(QObject):
         width, height = width * growth, height * growth
         spots = self._spots(owner, width, height, growth)
         obstacles, placed = self.obstacles, step.placed
+        pad = LABEL_PAD * growth
         for rect in spots:
-            if not obstacles.hits(rect) and not placed.hits(rect):
+            if not obstacles.hits(rect) and not placed.hits((rect[0] - pad, rect[1] - pad,
+                                                              rect[2] + pad, rect[3] + pad)):
                 placed.add(owner, rect)
                 self._show(owner, rect, growth)
                 return

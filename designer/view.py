@@ -203,6 +203,15 @@ class DesignView(QGraphicsView):
             scene.labels.finish()
             self._update_hint()
 
+    def finish_drawing(self) -> None:
+        """Place the labels and draw every cached tile the view shows now (screenshots, exports of the view)."""
+        self.settle_labels()
+        for _ in range(100):
+            self.viewport().repaint()
+            if not self._tiles_timer.isActive():
+                break
+        self._tiles_timer.stop()
+
     def _labels_settled(self) -> None:
         if self.tile_mode():
             self.viewport().update()  # tiles waiting for the labels can be drawn now
@@ -363,11 +372,6 @@ class DesignView(QGraphicsView):
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             return
-        if event.key() == Qt.Key.Key_F2:
-            comps, _links = self.scene().selected_ids()
-            if len(comps) == 1:
-                self.rename_in_place(comps[0])
-                return
         if event.key() == Qt.Key.Key_Escape and self._link is not None:
             self._link.cancel()
             self._link = None
@@ -502,9 +506,15 @@ class DesignView(QGraphicsView):
             self.scene().select_ids([ident])
         self.inspect_requested.emit(ident)
 
+    def rename_selection(self) -> bool:
+        """Rename the one selected component or link in place (Edit ▸ Rename, F2); False when not one."""
+        comps, links = self.scene().selected_ids()
+        return len(comps) + len(links) == 1 and self.rename_in_place([*comps, *links][0])
+
     def rename_in_place(self, ident: str) -> bool:
-        """Open a line editor on the component's label; Enter renames (one undo step), Esc cancels."""
-        item = self.scene().components.get(ident)
+        """Open a line editor on a component's label or a link's middle; Enter renames (one undo step), Esc
+        cancels."""
+        item = self.scene().item_for(ident)
         if item is None or self.editor is None:
             return False
         if self.renaming is not None:

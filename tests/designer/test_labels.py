@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from designer.items.tags import BADGE, COMPONENT, KIND, LABEL, LINK, MODEL_ID, PORT
-from tests.designer.helpers import LEFT, NO_MOD, at
+from tests.designer.helpers import LEFT, NO_MOD, at, drag
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxdl"))
 KINDS = ("node", "node", "storage", "router", "cloud", "access_point")
@@ -165,3 +165,38 @@ def test_a_link_is_clicked_on_its_line_away_from_its_label_and_its_selection_sho
     QTest.mouseClick(view.viewport(), LEFT, NO_MOD, at(view, point + QPointF(0, 60 if abs(item.line.dx()) > abs(
         item.line.dy()) else 0) + QPointF(0 if abs(item.line.dx()) > abs(item.line.dy()) else 60, 0)))
     assert ident not in scene.selected_ids()[1]
+
+
+def _clear_at_100(view) -> None:
+    """At 100 %, over the whole design: no two components overlap and every component's label is shown."""
+    view.zoom_by(1.0 / view.zoom())
+    scene = view.scene()
+    scene.labels.place_everything(1.0)
+    items = list(scene.components.values())
+    boxes = [QRectF(it.pos().x() - it.reach(), it.pos().y() - it.reach(), 2 * it.reach(), 2 * it.reach())
+             for it in items]
+    for i, box in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not _overlap(box, boxes[j]), f"{items[i].ident} on {items[j].ident}"
+    assert [it.ident for it in items if not (it.has_label() and it.label.isVisible())] == []
+
+
+def test_a_file_without_positions_and_auto_layout_keep_items_and_their_labels_apart(make_window, tmp_path):
+    from backend.vxdl import read_file, write_file
+
+    model = read_file(EXAMPLES[0].parent / "figure4.vxdl").model
+    for comp in model.components.values():
+        comp.position = None
+    path = tmp_path / "no-positions.vxdl"
+    write_file(model, path)
+    window = make_window()
+    assert window.open_path(str(path), ask=False)
+    view, scene = window.view, window.scene
+    _clear_at_100(view)
+    c, g = scene.components["C"], scene.components["G"]
+    view.centerOn((c.pos() + g.pos()) / 2)
+    drag(view, c.pos(), g.pos() + QPointF(10, 0))  # C dropped on G
+    assert (c.pos() - g.pos()).manhattanLength() <= 40
+    QTest.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # Arrange ▸ Auto-layout
+    assert window.document.undo_stack.undoText().lower().startswith("auto")
+    _clear_at_100(window.view)
