@@ -113,6 +113,7 @@ class LabelLayout(QObject):
     """Places the labels of a DesignScene's components and links for the zoom and area a view shows."""
 
     settled = Signal()  # the work for the current request is done (labels placed, the count is right)
+    switched = Signal()  # the labels of another growth step are shown now (nothing in the design changed)
 
     def __init__(self, scene) -> None:
         super().__init__(scene)
@@ -282,6 +283,8 @@ class LabelLayout(QObject):
 
     # ----- the work -----
     def _switch(self, growth: float | None) -> None:
+        if self.shown or (growth is not None and growth in self.steps):
+            self.switched.emit()
         for owner in self.shown:
             owner.label.hide()
         self.shown = set()

@@ -56,11 +56,22 @@ class TileCache:
         self.tiles: OrderedDict[tuple[str, float, int, int], _Tile] = OrderedDict()
         self.rendered = 0  # tiles drawn since creation (for tests and benchmarks)
         self.colours = scene.colours  # the view clears the tiles when the scene's colours change
+        self._labels_switched = False
         scene.changed.connect(self._scene_changed)
+        if hasattr(scene, "labels"):
+            scene.labels.switched.connect(self._switched)
+
+    def _switched(self) -> None:
+        """The labels of another zoom step were shown: the next change report is only that. A tile of each
+        scale was drawn with that scale's labels, so none is stale for it."""
+        self._labels_switched = True
 
     # ----- what changed -----
     def _scene_changed(self, rects: list[QRectF]) -> None:
         """Items changed in `rects` (the scene says so once per event loop turn): those near tiles are stale."""
+        if self._labels_switched:
+            self._labels_switched = False
+            return
         if not rects:
             return
         for key, tile in self.tiles.items():
