@@ -33,7 +33,11 @@ def _action(window: QMainWindow, text: str, slot, shortcut=None, checkable: bool
     action = QAction(text, window)
     if shortcut is not None:
         if isinstance(shortcut, list):
-            action.setShortcuts(shortcut)
+            unique = []  # a key given twice (Ctrl+- is also the platform's Zoom out) would be ambiguous: dead
+            for key in shortcut:
+                if key not in unique:
+                    unique.append(key)
+            action.setShortcuts(unique)
         else:
             action.setShortcut(shortcut)
     action.setCheckable(checkable)

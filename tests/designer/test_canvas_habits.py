@@ -109,3 +109,15 @@ def test_f2_renames_the_selected_link_in_place_and_double_click_on_a_link_opens_
     QApplication.processEvents()
     QTest.mouseDClick(window.view.viewport(), LEFT, NO_MOD, _on_link(window, "uplink"))
     assert window.docks.inspector.subjects() == ["uplink"] and window.docks.docks["inspector"].isVisible()
+
+
+def test_ctrl_plus_minus_and_zero_zoom_in_out_and_back_to_actual_size(figure4):
+    view = figure4.view
+    view.zoom_by(0.5 / view.zoom())
+    QTest.keyClick(view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom() == pytest.approx(0.625)
+    QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom() == pytest.approx(0.4)
+    QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom() == pytest.approx(1.0)
