@@ -1,9 +1,10 @@
 """The scene item of a link: where the link runs, its selection, its QoS label and problem badge, its tags.
 
-The item paints nothing and has an empty bounding rectangle, so Qt's own index never holds it: the scene
-draws every link in one pass (`designer/painting.py`) from its spatial index, which also finds the link under
-the pointer, exactly along its line (a long diagonal link would otherwise be a candidate everywhere its
-bounding box reaches, in every paint and every hit test)."""
+The item paints nothing and its bounding rectangle is the point in the middle of its line, so Qt's own index
+holds it at one point, spread over the scene like the links themselves: the scene draws every link in one
+pass (`designer/painting.py`) from its spatial index, which also finds the link under the pointer, exactly
+along its line (with its whole box, a long diagonal link would be a candidate everywhere its box reaches, in
+every paint and every hit test; with an empty rectangle, every link would sit at the origin)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ HIT_WIDTH = 10.0
 LINK_Z = -1.0
 ONE_WAY, PROVISIONED, IDLE, SELECTED = 1, 2, 4, 8  # style bits of a link, as the painter reads them
 _MARGIN = max(ARROW, HIT_WIDTH / 2) + 1
-_NOWHERE = QRectF()
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
@@ -82,6 +82,7 @@ class LinkItem(BadgeHolder, QGraphicsItem):
         tag(self, LINK, ident)
         self.line = QLineF()
         self._rect = QRectF()
+        self._middle = QRectF()  # what Qt's index holds: the middle of the line (see the module's docstring)
         self._shape: QPainterPath | None = None
         self._label: LabelItem | None = None
         self.one_way = self.provisioned = self.idle = False
@@ -164,6 +165,10 @@ class LinkItem(BadgeHolder, QGraphicsItem):
             gap2 = 0.0 if port2 else min(END_GAP, length / 3)
             x1, y1, x2, y2 = x1 + ux * gap1, y1 + uy * gap1, x2 - ux * gap2, y2 - uy * gap2
         old = self._rect
+        middle = QRectF((x1 + x2) / 2, (y1 + y2) / 2, 0.0, 0.0)
+        if middle != self._middle:
+            self.prepareGeometryChange()
+            self._middle = middle
         self.line = QLineF(x1, y1, x2, y2)
         self._shape = None
         self._rect = QRectF(min(x1, x2) - _MARGIN, min(y1, y2) - _MARGIN,
@@ -184,7 +189,7 @@ class LinkItem(BadgeHolder, QGraphicsItem):
         return QRectF(self._rect)
 
     def boundingRect(self) -> QRectF:
-        return _NOWHERE
+        return self._middle
 
     def shape(self) -> QPainterPath:
         if self._shape is None:
