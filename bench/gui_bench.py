@@ -127,6 +127,7 @@ def zoom_to(app, view, zoom: float) -> None:
 
 def measure(count: int) -> dict:
     """Open a design of `count` components and time frames at each zoom of ZOOMS."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from backend.vxdl import write_file
@@ -137,7 +138,8 @@ def measure(count: int) -> dict:
     folder = Path(tempfile.mkdtemp())
     path = folder / f"bench{count}.vxdl"
     write_file(build(count), path)
-    window = MainWindow(recovery_folder=folder / "recovery")
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)  # the first-start layout
+    window = MainWindow(recovery_folder=folder / "recovery", settings=settings)
     window.resize(*WINDOW)
     window.show()
     settle(app)
@@ -164,6 +166,7 @@ def measure(count: int) -> dict:
     window.document.undo_stack.setClean()
     window.close()
     QApplication.processEvents()
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 

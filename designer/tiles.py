@@ -14,7 +14,7 @@ import math
 import time
 from collections import OrderedDict
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from designer.painting import draw_simplified
@@ -195,15 +195,10 @@ def grid_lines(painter: QPainter, rect: QRectF, colour: QColor, scale: float) ->
     pen = QPen(colour, 0)
     painter.setPen(pen)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    left = math.floor(rect.left() / step) * step
-    top = math.floor(rect.top() / step) * step
-    x = left
-    while x < rect.right():
-        painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-        x += step
-    y = top
-    while y < rect.bottom():
-        painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-        y += step
+    top, bottom, left, right = rect.top(), rect.bottom(), rect.left(), rect.right()
+    first_x, first_y = math.floor(left / step), math.floor(top / step)
+    lines = [QLineF(x * step, top, x * step, bottom) for x in range(first_x, math.ceil(right / step))]
+    lines += [QLineF(left, y * step, right, y * step) for y in range(first_y, math.ceil(bottom / step))]
+    painter.drawLines(lines)  # one call for the whole grid
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setBrush(Qt.BrushStyle.NoBrush)
