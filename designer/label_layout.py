@@ -22,6 +22,7 @@ CELL = 128.0
 GAP = 3.0
 LABEL_PAD = 3.0  # the least space between two labels (so that two labels never read as one)
 LINK_STOPS = (0.5, 0.38, 0.62, 0.28, 0.72)
+SIDE_STOPS = (0.5, 0.38, 0.62)  # where a label may sit beside a steep link (its near edge on the line)
 SLICE_SECONDS = 0.008
 _EMPTY: dict = {}
 
@@ -391,7 +392,14 @@ class LabelLayout(QObject):
             normal = QPointF(-line.dy() / length * shift, line.dx() / length * shift)
             middle = line.center()
             points += [middle + normal, middle - normal]
-        return [(p.x() - width / 2, p.y() - height / 2, p.x() + width / 2, p.y() + height / 2) for p in points]
+        spots = [(p.x() - width / 2, p.y() - height / 2, p.x() + width / 2, p.y() + height / 2) for p in points]
+        if abs(line.dy()) > abs(line.dx()) * 0.3:  # a steep link: beside it, to the right, then to the left
+            for t in SIDE_STOPS:
+                p = line.pointAt(t)
+                top = p.y() - height / 2
+                spots += [(p.x() + gap, top, p.x() + gap + width, top + height),
+                          (p.x() - gap - width, top, p.x() - gap, top + height)]
+        return spots
 
     def _show(self, owner, rect: Rect, growth: float) -> None:
         label = owner.label
