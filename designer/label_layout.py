@@ -123,6 +123,7 @@ class LabelLayout(QObject):
         self.obstacles: Grid | None = None
         self.steps: dict[float, _Step] = {}
         self.step: _Step | None = None
+        self.dormant: _Step | None = None  # the step whose labels stay shown while the view is far out
         self.shown: set = set()
         self.queue: list[tuple[int, int, int]] = []
         self.region = QRectF()
@@ -201,7 +202,7 @@ class LabelLayout(QObject):
         for owner in self.shown:
             owner.label.hide()
         self.shown = set()
-        self.steps, self.step, self.queue = {}, None, []
+        self.steps, self.step, self.queue, self.dormant = {}, None, [], None
         self._owners, self._freed = set(), []
         self.obstacles = None
 
@@ -284,14 +285,20 @@ class LabelLayout(QObject):
 
     # ----- the work -----
     def _switch(self, growth: float | None) -> None:
-        if self.shown or (growth is not None and growth in self.steps):
+        if growth is None:
+            # Far out the view draws simplified tiles, never the items: the labels of the step stay as they
+            # are (no picture shows them, and no click finds them), so coming back to that step costs nothing.
+            self.dormant, self.step = self.step or self.dormant, None
+            return
+        if self.step is None and self.dormant is not None and self.steps.get(growth) is self.dormant:
+            self.step, self.dormant = self.dormant, None
+            return
+        self.dormant = None
+        if self.shown or growth in self.steps:
             self.switched.emit()
         for owner in self.shown:
             owner.label.hide()
         self.shown = set()
-        if growth is None:
-            self.step = None
-            return
         self.step = self.steps.get(growth)
         if self.step is None:
             self.step = self.steps[growth] = _Step(growth)

@@ -327,9 +327,10 @@ class DesignView(QGraphicsView):
         is clickable along its line, under labels too), then a label's owner, then a link within a few
         pixels ((None, None) on the empty canvas)."""
         label_of = None
+        labels_drawn = self.zoom() >= LABELS_FROM  # further out no label is drawn (see LabelLayout._switch)
         for item in self.items(pos):
             if item.data(KIND) == LABEL:
-                label_of = label_of or item.data(MODEL_ID)
+                label_of = label_of or (item.data(MODEL_ID) if labels_drawn else None)
                 continue
             while item is not None and not isinstance(item, ComponentItem | LinkItem):
                 item = item.parentItem()

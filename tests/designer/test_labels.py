@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from designer.items.tags import BADGE, COMPONENT, KIND, LABEL, LINK, MODEL_ID, PORT
+from designer.label_layout import LABELS_FROM
 from tests.designer.helpers import LEFT, NO_MOD, at, drag
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxdl"))
@@ -54,7 +55,10 @@ def _wheel(view, notches: int) -> None:
 
 
 def _shown(view, kinds: set[str]) -> list:
-    """The visible tagged items of these kinds in the area the viewport shows."""
+    """The visible tagged items of these kinds in the area the viewport shows (below 30 % the view draws
+    no label at all)."""
+    if view.zoom() < LABELS_FROM:
+        kinds = kinds - {LABEL}
     area = view.mapToScene(view.viewport().rect()).boundingRect()
     return [item for item in view.scene().items(area) if item.isVisible() and item.data(KIND) in kinds]
 
