@@ -9,17 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
+
+from qtwait import spin  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _spin(app, seconds: float, until=None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (until and until()):
-        app.processEvents()
-        time.sleep(0.02)
 
 
 def take(out: Path, mode: str) -> Path:
@@ -42,8 +37,8 @@ def take(out: Path, mode: str) -> Path:
         panel.set_substrate_path(str(ROOT / "examples" / "figure1-substrate.vxdl"))
         panel.add_extra(str(ROOT / "examples" / "figure1-vxi2.vxdl"))
         panel.add_extra(str(ROOT / "examples" / "figure4.vxdl"))
-        _spin(app, 30, lambda: not panel.busy() and panel.result is not None and panel.result.mapping is not None)
-        _spin(app, 1.0)
+        spin(app, 30, lambda: not panel.busy() and panel.result is not None and panel.result.mapping is not None)
+        spin(app, 1.0)
         window.view.finish_drawing()  # labels and tiles are made a slice at a time: all of them, now
         path = out / ("preview.png" if mode == "light" else f"preview-{mode}.png")
         window.grab().save(str(path))

@@ -12,17 +12,12 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from qtwait import spin  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def _spin(app, seconds: float, until=None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not (until and until()):
-        app.processEvents()
-        time.sleep(0.02)
 
 
 def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
@@ -49,15 +44,15 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
             ui.panel.backend_combo.setCurrentIndex(ui.panel.backend_combo.findData("netns"))
             ui.panel.set_extras([str(ROOT / "examples" / "figure6-vxi-b.vxdl")])
         ui.deploy()
-        _spin(app, 60, lambda: controller.deployed() and not controller.busy())
+        spin(app, 60, lambda: controller.deployed() and not controller.busy())
         if netns:
             controller.start_traffic("a1", "a5", "udp", 30e6, 0)
-            _spin(app, 20, lambda: not controller.busy())
+            spin(app, 20, lambda: not controller.busy())
             controller.start_traffic("a2", "a6", "udp", 55e6, 0)
-            _spin(app, 20, lambda: not controller.busy())
+            spin(app, 20, lambda: not controller.busy())
             controller.start_traffic("b1", "b5", "udp", 85e6, 0)
-            _spin(app, 20, lambda: not controller.busy())
-            _spin(app, 6)
+            spin(app, 20, lambda: not controller.busy())
+            spin(app, 6)
             record = controller.record()
             target = next(c.host for c in controller.host_choices("ra") if c.fits)
             source = record.find("ra").host
@@ -66,8 +61,8 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
             dialog.hosts.setCurrentRow(next(i for i in range(dialog.hosts.count())
                                             if dialog.hosts.item(i).text().startswith(target)))
             dialog.migrate_button.click()
-            _spin(app, 30, lambda: not controller.busy())
-            _spin(app, 6)
+            spin(app, 30, lambda: not controller.busy())
+            spin(app, 6)
             if mode == "light":
                 written.append(out / "run-migrate.png")
                 dialog.grab().save(str(written[-1]))
@@ -75,7 +70,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
             print(f"ra moved from {source} to {target}", file=sys.stderr)
         window.scene.select_ids([])
         window.view.fit_all()
-        _spin(app, 1.5)
+        spin(app, 1.5)
         window.view.finish_drawing()  # labels and tiles are made a slice at a time: all of them, now
         path = out / f"{name}-{mode}.png"
         window.grab().save(str(path))
@@ -84,7 +79,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
             plot_path = out / "run-plot.png"
             ui.dock.setFloating(True)  # a plot of readable proportions (the docked one is wide and short)
             ui.dock.resize(1100, 560)
-            _spin(app, 1.0)
+            spin(app, 1.0)
             ui.panel.plot.export_png(plot_path)
             ui.dock.setFloating(False)
             written.append(plot_path)

@@ -10,7 +10,7 @@ Public API:
                                                          (defaults to the mapping's peak utilisation)
         host_box(host_id) -> HostBox | None,  chips_on(host_id) -> list[(request id, component id)]
         link_lines(link_id) -> list[str],  virtual_paths() -> dict[(request, link), list[host ids]]
-        legend_lines() -> list[str],  fit_all(),  render_image(width) -> QImage
+        legend_lines() -> list[str],  fit_all()
         signal chip_activated(request id, component id)    a chip was double-clicked
 """
 
@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from backend.embedding.mapping import Mapping, RequestMapping
@@ -222,19 +222,6 @@ class SubstrateView(QGraphicsView):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._rebuild()
-
-    def render_image(self, width: int = 1400) -> QImage:
-        """The whole drawing as an image `width` pixels wide (for screenshots and exports)."""
-        rect = self.drawing.adjusted(-24, -24, 24, 24)
-        height = max(1, round(width * rect.height() / max(1.0, rect.width())))
-        image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(palette_colours(self.palette())["background"])
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self.scene().render(painter, QRectF(0, 0, width, height), rect)
-        painter.end()
-        return image
 
     # ----- drawing -----
     def _rebuild(self) -> None:

@@ -16,9 +16,9 @@ __all__ = ["CliError", "build_parser", "command_modules", "main"]
 
 def command_modules() -> list:
     """Every subcommand module, in the order `vxi --help` lists them (a new command is added here)."""
-    from backend.cli import convert, deploy, embed, experiment, format, monitor, show, traffic, validate
+    from backend.cli import convert, deploy, embed, experiment, format, image, lab, monitor, show, traffic, validate
 
-    return [convert, deploy, embed, experiment, format, monitor, show, traffic, validate]
+    return [convert, deploy, embed, experiment, format, image, lab, monitor, show, traffic, validate]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,8 +65,8 @@ class Backend:
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
             "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
-    Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs",
-            _libvirt),
+    Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs: real "
+            "QEMU guests (a local lab: vxi lab up)", _libvirt, exec=True),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
 )}

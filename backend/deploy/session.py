@@ -245,11 +245,7 @@ class DeploySession:
         """Move a component to a host that can take it, counting what the other deployments hold there
         (SessionError saying why another cannot); the record and the capacity it holds are saved afterwards."""
         record = self.record
-        try:
-            comp = record.find(component)
-        except KeyError as exc:
-            raise SessionError(str(exc.args[0]), 2) from None
-        key = record.key_of(comp)
+        comp, key = self._component(component)
         with _state_errors():
             lock = state.claim(record.id)
         try:
@@ -284,13 +280,17 @@ class DeploySession:
         """Start a stopped component again; returns its key."""
         return self._power(component, "start")
 
-    def _power(self, component: str, action: str) -> str:
-        record = self.record
+    def _component(self, component: str):
+        """The deployed component named by id or key, and its key (SessionError, exit 2, when there is none)."""
         try:
-            comp = record.find(component)
+            comp = self.record.find(component)
         except KeyError as exc:
             raise SessionError(str(exc.args[0]), 2) from None
-        key = record.key_of(comp)
+        return comp, self.record.key_of(comp)
+
+    def _power(self, component: str, action: str) -> str:
+        record = self.record
+        comp, key = self._component(component)
         self.deployer.on_progress = self._emit
         try:
             getattr(self.deployer, action)(key)
@@ -311,11 +311,11 @@ class DeploySession:
         if not backend(record.backend).exec:
             raise SessionError(f"deployment {record.id} runs on the {record.backend} backend: vxi exec needs the "
                                f"{' or '.join(able('exec'))} backend", 2)
-        comp = record.find(component)
+        comp, key = self._component(component)
         peers = {c.id: c.addresses[0].split("/")[0] for c in record.components.values()
                  if c.vxi == comp.vxi and c.addresses}
         try:
-            return self.deployer.exec(record.key_of(comp), [peers.get(word, word) for word in argv])
+            return self.deployer.exec(key, [peers.get(word, word) for word in argv])
         except DeployError as exc:
             raise SessionError(str(exc), 1, comp.id) from exc
 

@@ -6,10 +6,11 @@ explained, and reorganisation plans.
 
 from __future__ import annotations
 
-from backend.embedding.checker import Checker, InfeasibleMappingError, check
+from backend.embedding.checker import Checker, InfeasibleMappingError, check, verify
 from backend.embedding.engine import ALGORITHMS as _SOLVERS
 from backend.embedding.engine import Embedder, EmbeddingError, unique_keys
 from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
+from backend.embedding.replan import Move, Plan, replan
 from backend.embedding.stream import Session
 from backend.model import Infrastructure, Substrate
 
@@ -28,16 +29,6 @@ def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str =
         session.submit(vxi, key)
     return session.mapping(keys)
 
-
-def verify(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping,
-           distinct_hosts: bool = False) -> None:
-    """Raise InfeasibleMappingError when the independent checker finds any violation."""
-    violations = check(substrate, requests, mapping, distinct_hosts)
-    if violations:
-        raise InfeasibleMappingError(violations)
-
-
-from backend.embedding.replan import Move, Plan, replan  # noqa: E402
 
 __all__ = ["ALGORITHMS", "Checker", "Embedder", "EmbeddingError", "InfeasibleMappingError", "LinkPlacement", "Mapping",
            "Move", "Plan", "RequestMapping", "Session", "check", "embed", "replan", "verify"]

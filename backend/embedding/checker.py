@@ -309,3 +309,11 @@ def _capacity(substrate: Substrate, key: tuple) -> float:
         return math.inf
     q = link.forward if what == "forward" else (link.reverse or link.forward)
     return _limit(q)
+
+
+def verify(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping,
+           distinct_hosts: bool = False) -> None:
+    """Raise InfeasibleMappingError when the independent checker finds any violation."""
+    violations = check(substrate, requests, mapping, distinct_hosts)
+    if violations:
+        raise InfeasibleMappingError(violations)

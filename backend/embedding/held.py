@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backend.embedding import InfeasibleMappingError, verify
+from backend.embedding.checker import InfeasibleMappingError, verify
 from backend.embedding.engine import Embedder, unique_keys
 from backend.embedding.instance import DIMS, compile_request
 from backend.embedding.ledger import Ledger, Segment

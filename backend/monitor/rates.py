@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WRAP_32 = 2**32
-WRAP_64 = 2**64
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def test_bad_input_gets_one_line_and_an_exit_code(capsys, tmp_path):
     assert code == 2 and "no component 'ghost'" in err
     deploy_figure1(capsys)
     code, _, err = vxi(capsys, "exec", "r1", "--", "true")
-    assert code == 2 and "needs the netns backend" in err
+    assert code == 2 and "needs the libvirt or netns backend" in err
     code, _, err = vxi(capsys, "migrate", "r1", "P9")
     assert code == 1 and "P9" in err
 

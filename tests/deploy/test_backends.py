@@ -52,7 +52,7 @@ def test_a_backend_added_to_the_registry_deploys_from_the_command_line(toy, caps
     assert main(["status", record["id"], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["deployments"][0]["components"]["ra"]["state"] == "running"
     assert main(["exec", "ra", "--", "true"]) == 2
-    assert "needs the netns backend" in capsys.readouterr().err
+    assert "needs the libvirt or netns backend" in capsys.readouterr().err
     assert main(["teardown", record["id"]]) == 0
 
 

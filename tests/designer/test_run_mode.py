@@ -206,10 +206,10 @@ def test_libvirt_events_show_a_stopped_and_restarted_domain_without_waiting_for_
     r1 = deployer.record.find("r1")
     domain = deployer.connection(r1.host).lookupByName(r1.name)
     domain.destroy()  # behind the designer's back, as `virsh destroy` would
-    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "failed", timeout=3000)
+    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "failed", timeout=10000)  # events only
     assert ui.overlays.state_of("n1") == "running"
     domain.create()  # `virsh start`
-    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "running", timeout=3000)
+    qtbot.waitUntil(lambda: ui.overlays.state_of("r1") == "running", timeout=10000)  # events only
 
 
 def test_a_host_that_sends_no_events_still_deploys_and_is_polled(qtbot, run_window, monkeypatch):

@@ -1,4 +1,6 @@
 """Counters of domains on libvirt hosts: one bulk stats call per host (interface stats as fallback).
+A domain is looked for on every host the source knows, so that its counters follow it when it migrates:
+its interfaces keep their names (the guest's eth0, eth1, ...), their identity (host and tap) changes.
 
 The test driver's counters are synthetic (derived from the clock), so a source whose hosts are all
 `test://` says it has no real counters and the sampler plots nothing.
@@ -22,6 +24,7 @@ class DomainTarget:
     host: str
     conn: object
     domain: str
+    interfaces: list[str] | None = None  # the names its NICs are shown by, in order (default: the taps')
 
 
 def is_test_uri(uri: str | None) -> bool:
@@ -32,8 +35,9 @@ def is_test_uri(uri: str | None) -> bool:
 class LibvirtSource:
     """Reads interface byte counters of deployed domains, one bulk call per connection."""
 
-    def __init__(self, targets: list[DomainTarget]):
+    def __init__(self, targets: list[DomainTarget], hosts: dict[str, object] | None = None):
         self.targets = list(targets)
+        self.hosts = dict(hosts or {})  # every host a domain may be on (its targets' hosts when empty)
         uris = {self._uri(t.conn) for t in self.targets}
         self.real_counters = bool(self.targets) and not all(is_test_uri(u) for u in uris)
         self.reason = "" if self.real_counters else (NO_REAL_COUNTERS if self.targets else "nothing deployed")
@@ -48,29 +52,50 @@ class LibvirtSource:
     def read(self) -> list[CounterReading]:
         """Counters of every target on a host with real counters."""
         readings: list[CounterReading] = []
+        if self.hosts:
+            wanted = {t.domain: t for t in self.targets}
+            for host, conn in self.hosts.items():
+                if not is_test_uri(self._uri(conn)):
+                    found = self._read(conn, host, wanted)
+                    readings.extend(found)
+                    for name in {r.identity[2] for r in found}:
+                        wanted.pop(name, None)  # read once, where it runs
+            return readings
         by_conn: dict[int, list[DomainTarget]] = {}
         for target in self.targets:
             if not is_test_uri(self._uri(target.conn)):
                 by_conn.setdefault(id(target.conn), []).append(target)
         for targets in by_conn.values():
-            readings.extend(self._read_host(targets))
+            conn = targets[0].conn
+            readings.extend(self._read(conn, targets[0].host, {t.domain: t for t in targets}, strict=True))
         return readings
 
-    def _read_host(self, targets: list[DomainTarget]) -> list[CounterReading]:
+    def _read(self, conn, host: str, wanted: dict[str, DomainTarget], strict: bool = False) -> list[CounterReading]:
         import libvirt
 
-        conn = targets[0].conn
-        wanted = {t.domain: t for t in targets}
+        if strict:
+            domains = [conn.lookupByName(name) for name in wanted]
+        else:  # the running domains of ours this host has now
+            try:
+                domains = [d for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+                           if d.name() in wanted]
+            except libvirt.libvirtError:
+                return []
+        if not domains:
+            return []
         readings = []
-        domains = [conn.lookupByName(name) for name in wanted]
-        stats = conn.domainListGetStats(domains, libvirt.VIR_DOMAIN_STATS_INTERFACE)
+        stats = conn.domainListGetStats(domains, libvirt.VIR_DOMAIN_STATS_INTERFACE | libvirt.VIR_DOMAIN_STATS_STATE)
         for domain, values in stats:
+            if not strict and values.get("state.state") != libvirt.VIR_DOMAIN_RUNNING:
+                continue  # paused: the side of a live migration that is not (or no longer) the guest
             target = wanted[domain.name()]
+            shown = target.interfaces or []
             for i in range(int(values.get("net.count", 0))):
                 name = values.get(f"net.{i}.name", f"net{i}")
-                readings.append(CounterReading(target.component, name, int(values.get(f"net.{i}.rx.bytes", 0)),
-                                               int(values.get(f"net.{i}.tx.bytes", 0)), target.host,
-                                               (domain.UUIDString(), name)))
+                readings.append(CounterReading(target.component, shown[i] if i < len(shown) else name,
+                                               int(values.get(f"net.{i}.rx.bytes", 0)),
+                                               int(values.get(f"net.{i}.tx.bytes", 0)), host if not strict
+                                               else target.host, (host, domain.UUIDString(), domain.name(), name)))
         return readings
 
     def close(self) -> None:

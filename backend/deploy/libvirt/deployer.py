@@ -11,6 +11,7 @@ from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
+from backend.deploy.libvirt.guests import RealGuests
 from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, network_xml, stable_uuid
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
@@ -22,9 +23,10 @@ COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and 
                "destroyed and undefined on {s})")
 
 
-class LibvirtDeployer(Deployer):
+class LibvirtDeployer(RealGuests, Deployer):
     """Domains and isolated networks over libvirt; `test_only` runs every host on a generated
-    test-driver host file whatever URI the substrate gives."""
+    test-driver host file whatever URI the substrate gives. On real libvirtd hosts the domains are guests
+    that boot and are configured for real (backend/deploy/libvirt/guests.py)."""
 
     backend = "libvirt"
 
@@ -68,7 +70,9 @@ class LibvirtDeployer(Deployer):
         return hostfiles.write_host_file(path, host)
 
     def connection(self, host_id: str):
-        """The one connection to a host, opened on first use."""
+        """The one connection to a host, opened on first use (and again when the daemon dropped it)."""
+        if host_id in self.connections and not _alive(self.connections[host_id]):
+            del self.connections[host_id]
         if host_id not in self.connections:
             uri = self.record.hosts.get(host_id)
             if uri is None:
@@ -76,10 +80,34 @@ class LibvirtDeployer(Deployer):
             self.connections[host_id] = hostfiles.open_connection(uri, host_id)
         return self.connections[host_id]
 
+    @property
+    def real(self) -> bool:
+        """True when every host is a real libvirtd (guests boot), False on the test driver."""
+        return bool(self.record.hosts) and not any(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
+
     def counter_source(self) -> LibvirtSource:
-        """Interface counters of every domain, one bulk call per host (none are real on the test driver)."""
-        return LibvirtSource([DomainTarget(key, comp.host, self.connection(comp.host), comp.name)
-                              for key, comp in self.record.components.items()])
+        """Interface counters of every domain, one bulk call per host (none are real on the test driver);
+        on real hosts a domain is looked for on every host of the deployment, so its series follow it."""
+        targets = [DomainTarget(key, comp.host, self.connection(comp.host), comp.name,
+                                [i.name for i in comp.interfaces]) for key, comp in self.record.components.items()]
+        hosts = {}
+        if self.real:
+            for host_id, uri in self._candidate_hosts().items():
+                try:
+                    if host_id not in self.connections:
+                        self.connections[host_id] = hostfiles.open_connection(uri, host_id)
+                    hosts[host_id] = self.connections[host_id]
+                except DeployError:
+                    continue
+        return LibvirtSource(targets, hosts)
+
+    def _candidate_hosts(self) -> dict[str, str]:
+        """The deployment's hosts, and the substrate's other real hosts (where a migration may take a guest)."""
+        found = dict(self.record.hosts)
+        for host_id, host in (self.substrate.hosts.items() if self.substrate is not None else ()):
+            if host.uri and not hostfiles.is_test_uri(host.uri):
+                found.setdefault(host_id, host.uri)
+        return found
 
     def lifecycle_watch(self, notify):
         """libvirt's lifecycle events of the deployment's domains (None when a host's driver sends none)."""
@@ -110,9 +138,14 @@ class LibvirtDeployer(Deployer):
                 self.record.hosts[host_id] = self._uri(host_id)
         self.record.outlives_process = not all(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
         self.record.real_counters = not any(hostfiles.is_test_uri(u) for u in self.record.hosts.values())
-        if any(seg.latency_s for seg in plan.segments):
+        if any(seg.latency_s for seg in plan.segments) and not self.real:
             self.record.notices.append("libvirt has no latency setting: link latency is not emulated "
                                        "(the netns backend applies it where the kernel has netem)")
+        if self.real:
+            self._prepare_real()
+        elif any(not hostfiles.is_test_uri(u) for u in self.record.hosts.values()):
+            raise DeployError("hosts of one deployment are all real libvirtd daemons or all test-driver hosts, "
+                              "not a mix", None, "connect")
         if not self.record.real_counters:
             self.record.notices.append("the test driver's traffic counters are fake (derived from the clock): "
                                        "they are never shown as throughput")
@@ -126,6 +159,9 @@ class LibvirtDeployer(Deployer):
                                                     for a in seg.attachments)]
 
     def _create(self, plan: Plan, journal: Journal) -> None:
+        if self.real:
+            self._create_real(plan, journal)
+            return
         for host_id, uri in self.record.hosts.items():
             self._report(f"connecting to {uri}", host_id)
             conn = self.connection(host_id)
@@ -172,10 +208,23 @@ class LibvirtDeployer(Deployer):
         xml = domain_xml(spec)
         dom = self._step(host_id, f"defining domain {spec.name}",
                          lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE), key)
-        journal.done(f"domain {spec.name} on {host_id}", lambda: _remove_domain(dom))
+        journal.done(f"domain {spec.name} on {host_id}", lambda: self._remove_named_domain(host_id, spec.name, dom))
         self._step(host_id, f"starting domain {spec.name}", dom.create, key)
         self.record.resources.append(Resource("domain", spec.name, host_id))
         return dom
+
+    def _remove_named_domain(self, host_id: str, name: str, dom) -> None:
+        """Remove a domain by name on its host, through a new connection when the one it came from is gone."""
+        import libvirt
+
+        if not _alive(dom.connect()):
+            try:
+                dom = self.connection(host_id).lookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    return
+                raise
+        _remove_domain(dom)
 
     def _save_worlds(self) -> None:
         """Write what each generated test host holds back into its file, for later commands."""
@@ -246,6 +295,11 @@ class LibvirtDeployer(Deployer):
                         removed.append(f"network {net.name()} on {host_id}")
                     except libvirt.libvirtError as exc:
                         problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
+            if self.real:
+                try:
+                    removed += self._teardown_links(host_id)
+                except RuntimeError as exc:
+                    problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
         self._save_worlds()
         if problems:
             raise DeployError("teardown incomplete: " + "; ".join(problems))
@@ -253,6 +307,12 @@ class LibvirtDeployer(Deployer):
             comp.state = "removed"
         self.record.resources, self.record.state = [], TORN_DOWN
         return removed
+
+    def exec(self, key: str, argv: list[str]) -> int:
+        """Run a command in a real guest through its exec channel; its output on ours; its exit code."""
+        if not self.real:
+            raise _exec_unavailable(self.record.backend)
+        return self._exec_real(key, argv)
 
     # ----- migration -----
     def migrate(self, component: str, host: str) -> MigrationResult:
@@ -266,13 +326,30 @@ class LibvirtDeployer(Deployer):
             self.record.hosts[host] = self._uri(host)
         self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
         src, dst = self.connection(source), self.connection(host)
-        self._networks_on(dst, host, comp, key)
+        if self.real:
+            self._links_before_move(key, source, host)
+        else:
+            self._networks_on(dst, host, comp, key)
         self.tracker.advance()
         dom = self._step(source, f"looking up domain {comp.name}", lambda: src.lookupByName(comp.name), key)
         if hostfiles.is_test_uri(self.record.hosts[source]) or hostfiles.is_test_uri(self.record.hosts[host]):
             result = self._cold_move(dom, dst, key, source, host)
         else:
-            result = self._live_move(dom, key, source, host)
+            probe = self._outage_probe(key)
+            if probe is not None:
+                probe.start()
+            try:
+                result = self._live_move(dom, key, source, host)
+            except DeployError:
+                if probe is not None:
+                    probe.stop()
+                self._links_after_move(key, source, host)
+                raise
+            comp.host = host
+            self._links_after_move(key, source, host)
+            if probe is not None:
+                result.outage_s = probe.stop()
+                result.notice += probe.sentence(result.outage_s)
         comp.host = host
         self.record.resources = [r for r in self.record.resources
                                  if not (r.kind == "domain" and r.name == comp.name)]
@@ -343,8 +420,29 @@ class LibvirtDeployer(Deployer):
         if failure:
             raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
                               f"{failure[0].get_error_message()}", source, "migrate")
-        return MigrationResult(component, source, host, "live", None,
-                               f"live migration took {time.monotonic() - started:.1f} s")
+        seconds = time.monotonic() - started
+        try:
+            moved = self.connection(host).lookupByName(dom.name())
+            stats = moved.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        except libvirt.libvirtError:
+            stats = {}
+        figures = ""
+        if stats:
+            figures = (f" (job {stats.get('time_elapsed', 0)} ms, stop-and-copy downtime {stats.get('downtime', 0)} ms,"
+                       f" {stats.get('data_processed', 0) / 2**20:.1f} MiB sent)")
+            self.record.files.setdefault("migrations", []).append(
+                {"component": component, "source": source, "destination": host, "seconds": round(seconds, 3),
+                 "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
+                 "data_bytes": stats.get("data_processed")})
+        return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
+
+
+def _alive(conn) -> bool:
+    """False for a connection its daemon closed (a restarted or killed libvirtd)."""
+    try:
+        return bool(conn.isAlive())
+    except Exception:
+        return False
 
 
 def _remove(obj, gone_code: int) -> None:
@@ -373,3 +471,8 @@ def _remove_network(net) -> None:
     import libvirt
 
     _remove(net, libvirt.VIR_ERR_NO_NETWORK)
+
+
+def _exec_unavailable(backend: str) -> DeployError:
+    return DeployError(f"the {backend} backend runs no guests: vxi exec needs real libvirtd hosts (vxi lab up) or "
+                       "the netns backend", None, "exec")

@@ -17,8 +17,6 @@ from backend.embedding.context import Context, link_weight
 from backend.embedding.ledger import Placement
 from backend.embedding.paths import trace
 
-FINITE = 1e300
-
 
 class _Rows:
     """Sparse constraint rows collected one by one."""

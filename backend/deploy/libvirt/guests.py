@@ -1,0 +1,272 @@
+"""The libvirt deployer's steps on real libvirtd hosts: guests booted from the project's image, ready when
+their agent answers; link bridges and tunnels on lab hosts that follow a migrated guest; `vxi exec`
+through the guest's exec channel; the outage a live migration causes, measured from a neighbour."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from backend.deploy.base import DeployError, Journal
+from backend.deploy.libvirt import real
+from backend.deploy.libvirt.real import RealHost, RealHostError
+from backend.deploy.plan import Plan
+from backend.deploy.progress import STARTING
+from backend.deploy.record import Resource
+
+READY_SECONDS = 240.0  # a guest under software emulation on a busy 2-core machine boots in 3-15 s
+EXEC_SECONDS = 600.0
+PROBE_INTERVAL = 0.1  # seconds between the pings that measure a migration's outage
+
+
+class RealGuests:
+    """Mixed into LibvirtDeployer: what it does when its hosts are real libvirtd daemons."""
+
+    _real_hosts: dict[str, RealHost]
+
+    def real_host(self, host_id: str) -> RealHost:
+        """What a host of the deployment is (found once per deployer)."""
+        if not hasattr(self, "_real_hosts"):
+            self._real_hosts = {}
+        if host_id not in self._real_hosts:
+            self._real_hosts[host_id] = real.find_host(host_id, self.record.hosts[host_id])
+        return self._real_hosts[host_id]
+
+    def _prepare_real(self) -> None:
+        hosts = [self.real_host(h) for h in self.record.hosts]
+        kinds = sorted({h.domain_type for h in hosts})
+        self.record.notices.append(f"guests run as {'/'.join(kinds)} domains (QEMU "
+                                   f"{'software emulation' if kinds == ['qemu'] else 'KVM'}) booted from the "
+                                   "project's guest image")
+        guest_shaped = [h.id for h in hosts if not h.host_shaping]
+        if guest_shaped:
+            reason = next(h.shaping_reason for h in hosts if not h.host_shaping)
+            self.record.notices.append(f"link rates are shaped inside the guests on {', '.join(guest_shaped)}: "
+                                       f"{reason}")
+        self.record.files["shaping"] = {h.id: "host" if h.host_shaping else "guest" for h in hosts}
+        if any(seg.latency_s for seg in self.plan.segments):
+            self.record.notices.append("link latency is added inside the guests (netem on each end's egress)")
+
+    def _segment_hosts(self, plan: Plan, seg) -> list[str]:
+        return sorted({plan.components[a.component].host for a in seg.attachments})
+
+    def _create_real(self, plan: Plan, journal: Journal) -> None:
+        from backend.guest.image import ImageError, ensure
+
+        for host_id, uri in self.record.hosts.items():
+            self._report(f"connecting to {uri}", host_id)
+            self.connection(host_id)
+        self._report("finding the guest image", None)
+        try:
+            image = ensure()
+        except ImageError as exc:
+            raise DeployError(f"the guests need the guest image: {exc}", None, "image") from exc
+        for seg in plan.segments:
+            hosts = self._segment_hosts(plan, seg)
+            for host_id in hosts:
+                self._make_segment(host_id, seg, [h for h in hosts if h != host_id], journal)
+                self.tracker.advance()
+        started: dict[str, tuple[object, float]] = {}
+        for key, pc in plan.components.items():
+            host = self.real_host(pc.host)
+            name = self.record.components[key].name
+            try:
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image)
+            except ValueError as exc:
+                raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
+            dom = self._define_domain(self.connection(pc.host), pc.host, spec, journal, key)
+            started[key] = (dom, time.monotonic())
+            self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type})", pc.host)
+        self._wait_ready(started)
+
+    def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
+        host = self.real_host(host_id)
+        if not host.lab:
+            if peers:
+                raise DeployError(f"link {seg.vxi}/{seg.link} joins {host_id} and {', '.join(peers)}: a tunnel "
+                                  "between hosts is made only on lab hosts (vxi lab up)", host_id, "link")
+            self._define_network(self.connection(host_id), host_id, seg.vxi, seg.link, seg.index,
+                                 seg.forward_bps, seg.reverse_bps, journal)
+            return
+        step = f"link {seg.vxi}/{seg.link}: bridge {real.bridge_name(self.tag, seg.index)}" + (
+            f", tunnel to {', '.join(peers)}" if peers else "")
+        self._report(step, host_id)
+        try:
+            made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers])
+        except (RealHostError, RuntimeError) as exc:
+            real.remove_segment(host, self.tag, seg.index)
+            raise DeployError(f"host {host_id}: {step} failed: {exc}", host_id, "link") from exc
+        if journal is not None:
+            journal.done(f"link {seg.vxi}/{seg.link} on {host_id}",
+                         lambda: real.remove_segment(host, self.tag, seg.index))
+        for name in made:
+            kind = "bridge" if name == real.bridge_name(self.tag, seg.index) else "tunnel"
+            self.record.resources.append(Resource(kind, name, host_id))
+
+    def _wait_ready(self, started: dict[str, tuple[object, float]]) -> None:
+        """Every guest ready (its agent answers), each reported as it comes; DeployError for the first that
+        stops or stays silent."""
+        import libvirt
+
+        from backend.guest.channel import ChannelError, GuestChannel
+
+        with ThreadPoolExecutor(max_workers=min(8, max(len(started), 1))) as pool:
+            waits = {pool.submit(GuestChannel(dom).wait_ready, READY_SECONDS): key
+                     for key, (dom, _t) in started.items()}
+            for done in as_completed(waits):
+                key = waits[done]
+                comp = self.record.components[key]
+                try:
+                    done.result()
+                except ChannelError as exc:
+                    self.tracker.current = key
+                    raise DeployError(f"host {comp.host}: {key} did not become ready: {exc} (its console is in "
+                                      f"the host's /var/log/libvirt/qemu/{comp.name}.serial.log)",
+                                      comp.host, "boot") from exc
+                except libvirt.libvirtError as exc:
+                    self.tracker.current = key
+                    raise DeployError(f"host {comp.host}: lost while {key} booted ({exc.get_error_message()}): "
+                                      "is its libvirtd still running?", comp.host, "boot") from exc
+                seconds = time.monotonic() - started[key][1]
+                self.record.files.setdefault("ready_seconds", {})[key] = round(seconds, 2)
+                self.tracker.emit(key, STARTING, f"{key} ready (its agent answers) {seconds:.1f} s after its start",
+                                  comp.host)
+                self._running(key)
+
+    def _teardown_links(self, host_id: str) -> list[str]:
+        host = self.real_host(host_id)
+        return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)] if host.lab else []
+
+    # ----- migration -----
+    def _segment_members(self, segment: str) -> list[str]:
+        return list(self.record.segments[segment]["members"])
+
+    def _hosts_of(self, segment: str, moving: str | None = None, to: str | None = None) -> list[str]:
+        hosts = {to if key == moving else self.record.components[key].host for key in self._segment_members(segment)}
+        return sorted(hosts)
+
+    def _links_before_move(self, key: str, source: str, destination: str) -> None:
+        """The moving guest's segments made on the destination, every host of them tunnelled to it."""
+        comp = self.record.components[key]
+        for iface in comp.interfaces:
+            seg = self.record.segments[iface.segment]
+            hosts = sorted(set(self._hosts_of(iface.segment)) | {destination})
+            for host_id in hosts:
+                peers = [self.real_host(h) for h in hosts if h != host_id]
+                self._report(f"link {iface.segment}: bridge and tunnel to {', '.join(p.id for p in peers)}",
+                             host_id, key)
+                try:
+                    real.make_segment(self.real_host(host_id), self.tag, seg["index"], peers)
+                except (RealHostError, RuntimeError) as exc:
+                    raise DeployError(f"host {host_id}: preparing link {iface.segment} for {key}: {exc}",
+                                      host_id, "migrate") from exc
+
+    def _links_after_move(self, key: str, source: str, destination: str) -> None:
+        """Tunnels only between the hosts that still hold a member of each segment; the source's bridge
+        and tunnel go when it holds none."""
+        comp = self.record.components[key]
+        for iface in comp.interfaces:
+            seg = self.record.segments[iface.segment]
+            hosts = self._hosts_of(iface.segment)
+            for host_id in sorted(set(hosts) | {source, destination}):
+                host = self.real_host(host_id)
+                if host_id not in hosts:
+                    real.remove_segment(host, self.tag, seg["index"])
+                else:
+                    real.set_tunnel(host, self.tag, seg["index"], [self.real_host(h) for h in hosts if h != host_id])
+            seg["hosts"] = hosts
+        kept = [r for r in self.record.resources if r.kind not in ("bridge", "tunnel")]
+        for seg in self.record.segments.values():
+            for host_id in seg["hosts"]:
+                if self.real_host(host_id).lab:
+                    kept.append(Resource("bridge", real.bridge_name(self.tag, seg["index"]), host_id))
+                    if len(seg["hosts"]) > 1:
+                        kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
+        self.record.resources = kept
+
+    def _outage_probe(self, key: str) -> OutageProbe | None:
+        """Pings of the moving guest from a neighbour on one of its links (None when it has no neighbour)."""
+        comp = self.record.components[key]
+        for iface in comp.interfaces:
+            for other in self._segment_members(iface.segment):
+                if other != key:
+                    neighbour = self.record.components[other]
+                    try:
+                        dom = self.connection(neighbour.host).lookupByName(neighbour.name)
+                    except Exception:  # no neighbour to measure from: the move goes on
+                        continue
+                    return OutageProbe(other, dom, iface.address.split("/")[0])
+        return None
+
+    # ----- exec -----
+    def _exec_real(self, key: str, argv: list[str]) -> int:
+        from backend.guest.channel import ChannelError, GuestChannel
+
+        comp = self.record.components[key]
+        conn = self.connection(comp.host)
+        dom = self._step(comp.host, f"looking up domain {comp.name}", lambda: conn.lookupByName(comp.name), key)
+        try:
+            result = GuestChannel(dom).run(shlex.join(argv), EXEC_SECONDS)
+        except ChannelError as exc:
+            raise DeployError(f"host {comp.host}: {exc}", comp.host, "exec") from exc
+        sys.stdout.write(result.output)
+        sys.stdout.flush()
+        return result.exit_code
+
+
+class OutageProbe:
+    """A neighbour pinging a guest every PROBE_INTERVAL s while it moves, in the background in the neighbour;
+    the outage is the longest run of lost pings times the interval (ARP and the tunnel's learning included:
+    what an application sees)."""
+
+    LOG = "/tmp/vxi-outage-probe.log"
+
+    def __init__(self, neighbour: str, dom, address: str):
+        from backend.guest.channel import GuestChannel
+
+        self.neighbour, self.address = neighbour, address
+        self._channel = GuestChannel(dom)
+        self._pid: str | None = None
+
+    def start(self) -> None:
+        """Start pinging, and let a few answers come before the move."""
+        try:
+            done = self._channel.run(f"ping -i {PROBE_INTERVAL} -W 1 {self.address} > {self.LOG} 2>&1 &\necho $!", 10)
+        except Exception:  # the measure is lost, not the migration
+            return
+        self._pid = done.output.strip().splitlines()[-1] if done.ok and done.output.strip() else None
+        time.sleep(1.0)
+
+    def stop(self) -> float | None:
+        """Stop pinging once answers came again; the outage in seconds (None when it could not be measured)."""
+        if self._pid is None:
+            return None
+        try:
+            time.sleep(1.0)
+            log = self._channel.run(f"kill -INT {self._pid}; sleep 0.3; cat {self.LOG}; rm -f {self.LOG}", 15).output
+        except Exception:
+            return None
+        return outage_of(log, PROBE_INTERVAL)
+
+    def sentence(self, outage: float | None) -> str:
+        """The outage in words, for the migration's notice."""
+        every = f"{self.neighbour} pinged it every {PROBE_INTERVAL * 1000:.0f} ms"
+        if outage is None:
+            return f"; the outage could not be measured ({every}, no answer came)"
+        if outage == 0:
+            return f"; no ping lost ({every}): outage under {PROBE_INTERVAL * 1000:.0f} ms"
+        return f"; outage {outage * 1000:.0f} ms ({every})"
+
+
+def outage_of(ping_output: str, interval: float) -> float | None:
+    """The longest run of lost pings, as seconds (None when no reply came at all)."""
+    import itertools
+    import re
+
+    seqs = sorted(int(s) for s in re.findall(r"seq=(\d+)", ping_output))
+    if not seqs:
+        return None
+    gaps = [b - a - 1 for a, b in itertools.pairwise(seqs)]
+    return (max(gaps, default=0)) * interval

@@ -1,0 +1,145 @@
+"""Real libvirtd hosts for the libvirt deployer: what each host is (a lab host, whose links are made in its
+network namespace, or another daemon), the guests it boots from the project's image (configured from
+their kernel command line), and the layer-2 segments of the links: a bridge per link per host, joined
+across hosts by a VXLAN tunnel the deployment creates and removes (docs/deployment.md, "Real hosts")."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
+from backend.deploy.plan import Plan, safe_name
+from backend.guest.config import GuestConfig, GuestNic, kernel_cmdline
+from backend.guest.image import GuestImage
+from backend.lab import segments
+
+TUNNEL_MTU = 1600  # the lab's underlay carries a guest's 1500 bytes and VXLAN's 50
+
+
+class RealHostError(RuntimeError):
+    """A real host cannot take what the deployment asks (a link across hosts where no tunnel can be made)."""
+
+
+@dataclass
+class RealHost:
+    """A host running a real libvirtd: its namespace and underlay address when it is a lab host (links are
+    made there), the domain type its guests get, and whether libvirt's <bandwidth> works on it."""
+
+    id: str
+    uri: str
+    netns: str | None
+    address: str | None
+    domain_type: str
+    host_shaping: bool
+    shaping_reason: str
+
+    @property
+    def lab(self) -> bool:
+        """True for a host of a local lab (vxi lab up)."""
+        return self.netns is not None
+
+
+def find_host(host_id: str, uri: str) -> RealHost:
+    """What a real host is: a lab host (from the lab registry in /run) or another libvirtd."""
+    from backend.lab.lab import host_for_uri
+
+    found = host_for_uri(uri)
+    if found is not None:
+        lab, lab_host = found
+        return RealHost(host_id, uri, lab_host.netns, lab_host.address, lab.domain_type, lab.host_shaping,
+                        lab.host_shaping_reason)
+    from backend.guest import accel
+
+    chosen = accel.quick_answer() or accel.Accel("kvm", "a remote host: KVM assumed (set VXI_DOMAIN_TYPE=qemu "
+                                                        "for software emulation)")
+    return RealHost(host_id, uri, None, None, chosen.domain_type, True,
+                    "libvirt's <bandwidth> shapes the taps (a host outside the lab)")
+
+
+def bridge_name(tag: str, index: int) -> str:
+    """The bridge of segment `index` on a host (at most 15 characters)."""
+    return f"vx{tag}b{index}"
+
+
+def tunnel_name(tag: str, index: int) -> str:
+    """The VXLAN device of segment `index` on a host."""
+    return f"vx{tag}v{index}"
+
+
+def vni(tag: str, index: int) -> int:
+    """The VXLAN network identifier of a deployment's segment (1..16777215, the same on every host)."""
+    value = int.from_bytes(hashlib.sha256(f"{tag}/{index}".encode()).digest()[:3], "big")
+    return value or 1
+
+
+def make_segment(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> list[str]:
+    """The segment's bridge on a lab host, and its tunnel to `peers` when there are any; what was created
+    (kinds and names, for the record)."""
+    if not host.lab:
+        raise RealHostError(f"host {host.id} is not a lab host: the deployment cannot make link bridges there")
+    made = []
+    bridge = bridge_name(tag, index)
+    segments.ensure_bridge(host.netns, bridge)
+    made.append(bridge)
+    set_tunnel(host, tag, index, peers)
+    if peers:
+        made.append(tunnel_name(tag, index))
+    return made
+
+
+def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> None:
+    """Join the host's bridge of a segment to exactly `peers` (a tunnel made, changed or removed)."""
+    foreign = [p.id for p in peers if not p.lab]
+    if foreign:
+        raise RealHostError(f"a link between {host.id} and {', '.join(foreign)} needs a tunnel, which the "
+                            "deployment makes only between hosts of a lab (vxi lab up)")
+    name = tunnel_name(tag, index)
+    if peers:
+        segments.ensure_vxlan(host.netns, bridge_name(tag, index), vni(tag, index), host.address,
+                              [p.address for p in peers], TUNNEL_MTU, name)
+    else:
+        segments.remove_vxlan(host.netns, vni(tag, index), name)
+
+
+def remove_segment(host: RealHost, tag: str, index: int) -> None:
+    """Remove a segment's tunnel and bridge from a lab host (nothing when they are not there)."""
+    segments.remove_vxlan(host.netns, vni(tag, index), tunnel_name(tag, index))
+    segments.remove_bridge(host.netns, bridge_name(tag, index))
+
+
+def remove_all(host: RealHost, tag: str) -> list[str]:
+    """Remove every bridge and tunnel of a deployment from a lab host; their names."""
+    from backend.lab import netns
+
+    found = [name for name in netns.links(host.netns) if name.startswith(f"vx{tag}")]
+    for name in sorted(found, key=lambda n: "b" in n[len(tag) + 2:][:1]):  # tunnels first, then bridges
+        netns.ip(host.netns, "link", "delete", name, check=False)
+    return found
+
+
+def guest_name(component_id: str) -> str:
+    """A guest's host name (letters, digits, '.' and '-')."""
+    return safe_name(component_id).replace("_", "-")[:63] or "guest"
+
+
+def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: RealHost,
+               image: GuestImage) -> DomainSpec:
+    """The domain of a component as a real guest of the project's image: one virtio NIC per segment on the
+    segment's bridge (lab) or network, its addresses, routes and forwarding on its kernel command line,
+    shaped by libvirt on the host when it can, by the guest (tbf on its egress) otherwise; a link's latency
+    is added by the guest (netem on each end's egress, as the netns backend does)."""
+    pc = plan.components[key]
+    nics, guest_nics = [], []
+    for j, (seg, att) in enumerate(plan.segments_of(key)):
+        mac = stable_mac(tag, name, j)
+        bridge = bridge_name(tag, seg.index) if host.lab else None
+        nics.append(NicSpec(network_of(seg.vxi, seg.link), att.rate_out_bps, att.rate_in_bps, att.address,
+                            att.port, mac, bridge, host.host_shaping))
+        guest_nics.append(GuestNic(mac, [att.address], 0.0 if host.host_shaping else att.rate_out_bps,
+                                   seg.latency_s or 0.0))
+    config = GuestConfig(guest_name(pc.id), guest_nics, list(pc.routes), pc.forwards)
+    boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
+    log = f"/var/log/libvirt/qemu/{name}.serial.log"
+    return DomainSpec(name, stable_uuid(tag, name), pc.memory_bytes, pc.vcpus, tag, pc.vxi, pc.id, pc.kind, nics,
+                      list(pc.routes), host.domain_type, boot, log)

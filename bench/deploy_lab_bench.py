@@ -1,0 +1,98 @@
+"""Deployment benchmark on a local lab: `vxi deploy --backend libvirt`'s own path (DeploySession) with real
+QEMU guests. Prints figures; asserts nothing.
+
+    flock /tmp/vxi-fulltest.lock .venv/bin/python bench/deploy_lab_bench.py --moves 4 [--json]
+
+Measures: deploy wall time of a router VM and two PCs (on two hosts) to every guest ready, boot-to-ready per
+guest, `vxi exec` of a ping across hosts through the router, live migrations of the router between hosts
+(wall time, libvirt's job time, stop-and-copy downtime, outage seen by a neighbour's pings), teardown time.
+Run as root under the shared lock; it removes its lab and its deployment state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+VXI = Path(__file__).resolve().parents[1] / "examples" / "lab-router.vxdl"
+
+
+def bench(moves: int) -> dict:
+    from backend.deploy.session import DeploySession
+    from backend.lab import lab
+
+    root = Path(tempfile.mkdtemp(prefix="vxb-", dir="/tmp"))
+    os.environ["VXI_STATE_DIR"] = str(root / "state")
+    name = f"b{os.getpid()}"
+    figures: dict = {}
+    try:
+        started = time.monotonic()
+        the_lab = lab.up(3, name, root / "labs")
+        figures["lab_up_s"] = round(time.monotonic() - started, 2)
+        session = DeploySession.from_files(the_lab.substrate, [VXI], "libvirt")
+        started = time.monotonic()
+        record = session.deploy()
+        figures["deploy_s"] = round(time.monotonic() - started, 2)
+        figures["ready_s"] = record.files["ready_seconds"]
+        print(f"lab up {figures['lab_up_s']} s; deploy of 3 guests {figures['deploy_s']} s; ready after: "
+              + ", ".join(f"{k} {v} s" for k, v in figures["ready_s"].items()))
+        started = time.monotonic()
+        session.exec("pc-a", ["ping", "-c", "3", "-W", "5", "pc-b"])
+        figures["exec_ping_s"] = round(time.monotonic() - started, 2)
+        home = record.components["r1"].host
+        away = "h3" if home != "h3" else "h1"
+        figures["moves"] = []
+        for i in range(moves):
+            target = away if i % 2 == 0 else home
+            started = time.monotonic()
+            result = session.migrate("r1", target)
+            done = session.record.files["migrations"][-1]
+            row = {"to": target, "wall_s": round(time.monotonic() - started, 2), "job_ms": done["job_ms"],
+                   "downtime_ms": done["downtime_ms"], "outage_s": result.outage_s}
+            figures["moves"].append(row)
+            print(f"move {i + 1} to {target}: {row['wall_s']} s, job {row['job_ms']} ms, downtime "
+                  f"{row['downtime_ms']} ms, outage {row['outage_s']} s")
+        if figures["moves"]:
+            for key in ("wall_s", "job_ms", "downtime_ms"):
+                values = [m[key] for m in figures["moves"] if m[key] is not None]
+                figures[f"median_{key}"] = statistics.median(values) if values else None
+        started = time.monotonic()
+        session.teardown()
+        figures["teardown_s"] = round(time.monotonic() - started, 2)
+        print(f"teardown {figures['teardown_s']} s")
+    finally:
+        lab.down(name, root / "labs")
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--moves", type=int, default=4, help="live migrations of the router (default 4)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    from backend.lab.lab import check_machine
+    from backend.lab.netns import LabError
+
+    try:
+        check_machine()
+    except LabError as exc:
+        print(f"deploy_lab_bench: cannot run here: {exc}", file=sys.stderr)
+        return 1
+    figures = bench(args.moves)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

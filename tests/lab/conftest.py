@@ -1,0 +1,65 @@
+"""One lab of three libvirtd hosts shared by the integration tests of this folder (root; skipped with the
+reason when libvirtd, QEMU or the guest image cannot be had here). Guests run real QEMU."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from backend.guest.image import GuestImage, ImageError
+from backend.guest.image import build as build_image
+from backend.lab.lab import Lab, check_machine, down, running_labs, up
+from backend.lab.netns import LabError
+
+
+def lab_unavailable() -> str | None:
+    """Why no lab can run here, or None."""
+    try:
+        check_machine()
+    except LabError as exc:
+        return str(exc)
+    return None
+
+
+def _is_pytest(pid: int) -> bool:
+    try:
+        return b"pytest" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def guest_image() -> GuestImage:
+    """The project's guest image (built into the cache when missing)."""
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    try:
+        return build_image()[0]
+    except ImageError as exc:
+        pytest.skip(f"no guest image: {exc}")
+
+
+@pytest.fixture(scope="session")
+def lab(guest_image) -> Lab:
+    """A lab of three hosts (h1, h2, h3) in a short temporary directory, removed at the end."""
+    for stale in running_labs():  # left by a test run that was killed
+        pid = stale[1:]
+        if stale.startswith("t") and pid.isdigit() and not _is_pytest(int(pid)):
+            down(stale)
+    root = Path(tempfile.mkdtemp(prefix="vxl-", dir="/tmp"))
+    name = f"t{os.getpid()}"
+    try:
+        started = up(3, name, root)
+    except LabError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"libvirtd cannot run here: {exc}")
+    try:
+        yield started
+    finally:
+        down(name, root)
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,223 @@
+"""`vxi deploy --backend libvirt` on the lab, end to end with real QEMU guests (root; skipped with the reason
+when no lab can run here): a VXI of two subnets joined by a router VM, their PCs anchored on two
+hosts (so that a link crosses hosts wherever the router goes); pings between the subnets through the router,
+a link across hosts carrying its traffic in a VXLAN tunnel, the router moved live to another host while a
+neighbour pings it, the links' bridges and tunnels following it, counters too, and a teardown that leaves
+nothing on any host. Three guests only: under software emulation each costs a core's while."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from backend.cli import main
+from backend.deploy.backends import reopen
+from backend.deploy.libvirt import real
+from backend.deploy.session import DeploySession
+from backend.deploy.state import pick_record
+from backend.lab import netns
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1, pc-a at h1, pc-b at h2
+
+
+def lab_links(lab, tag: str) -> dict[str, list[str]]:
+    """Each lab host's devices named after the deployment."""
+    return {h.id: [n for n in netns.links(h.netns) if n.startswith(f"vx{tag}")] for h in lab.hosts}
+
+
+def lab_domains(lab) -> dict[str, list[str]]:
+    """Each lab host's domains."""
+    found = {}
+    for host in lab.hosts:
+        conn = lab.connect(host.id)
+        try:
+            found[host.id] = sorted(d.name() for d in conn.listAllDomains())
+        finally:
+            conn.close()
+    return found
+
+
+def exec_in(capfd, component: str, *argv: str) -> tuple[int, str]:
+    """`vxi exec COMPONENT -- ARGV` as a user types it: its exit code and what it printed."""
+    capfd.readouterr()
+    code = main(["exec", component, "--", *argv])
+    return code, capfd.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def deployed(lab):
+    """The VXI deployed on the lab by `vxi deploy --backend libvirt` (torn down at the end in any case)."""
+    before = lab_domains(lab)
+    started = time.monotonic()
+    code = main(["deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json", "--progress", "text"])
+    seconds = time.monotonic() - started
+    assert code == 0
+    record = pick_record(None)
+    try:
+        yield {"record": record, "seconds": seconds, "before": before}
+    finally:
+        if any(r.id == record.id for r in _records()):
+            main(["teardown", record.id])
+
+
+def _records():
+    from backend.deploy.state import load_all
+
+    return load_all()
+
+
+def expected_devices(record) -> dict[str, set[str]]:
+    """The bridges and tunnels each host must hold: a bridge where a link has an end, a tunnel where it
+    has ends on several hosts."""
+    found: dict[str, set[str]] = {"h1": set(), "h2": set(), "h3": set()}
+    for seg in record.segments.values():
+        hosts = sorted({record.components[m].host for m in seg["members"]})
+        assert seg["hosts"] == hosts
+        for host_id in hosts:
+            found[host_id].add(real.bridge_name(record.id, seg["index"]))
+            if len(hosts) > 1:
+                found[host_id].add(real.tunnel_name(record.id, seg["index"]))
+    return found
+
+
+def test_deploy_boots_every_guest_on_its_host_ready_and_configured(lab, deployed, capfd):
+    record = deployed["record"]
+    assert (record.components["pc-a"].host, record.components["pc-b"].host) == ("h1", "h2")
+    assert all(c.state == "running" for c in record.components.values())
+    assert set(record.files["ready_seconds"]) == {"r1", "pc-a", "pc-b"}
+    assert {h: set(v) for h, v in lab_links(lab, record.id).items()} == expected_devices(record)
+    assert main(["status", record.id, "--json"]) == 0
+    status = json.loads(capfd.readouterr().out)["deployments"][0]
+    assert status["components"]["pc-b"]["addresses"] == record.components["pc-b"].addresses
+    code, out = exec_in(capfd, "r1", "sh", "-c", "cat /proc/sys/net/ipv4/ip_forward; ip -4 -o addr show")
+    assert code == 0 and out.splitlines()[0] == "1"
+    for address in record.components["r1"].addresses:
+        assert address in out
+    code, out = exec_in(capfd, "pc-b", "tc", "qdisc", "show", "dev", "eth0")
+    if record.files["shaping"]["h2"] == "guest":  # this kernel has no sfq: the guest shapes its egress
+        assert "tbf" in out and "10Mbit" in out, out
+    code, out = exec_in(capfd, "pc-a", "tc", "qdisc", "show", "dev", "eth0")
+    assert "netem" in out and "delay 5ms" in out, out  # link a-r's latency, added by the guest
+
+
+def test_subnets_reach_each_other_through_the_router_across_hosts_in_a_tunnel(lab, deployed, capfd):
+    record = deployed["record"]
+    crossing = [seg for seg in record.segments.values() if len(seg["hosts"]) > 1]
+    assert crossing  # pc-a and pc-b are on two hosts: one link at least crosses
+    seg = crossing[0]
+    tunnel = real.tunnel_name(record.id, seg["index"])
+    before = _rx_packets(lab, seg["hosts"][0], tunnel)
+    code, out = exec_in(capfd, "pc-a", "ping", "-c", "3", "-W", "5", "pc-b")
+    assert code == 0, out
+    assert " 0% packet loss" in out and "ttl=63" in out  # through one router
+    assert _rx_packets(lab, seg["hosts"][0], tunnel) >= before + 3
+
+
+def _rx_packets(lab, host_id: str, device: str) -> int:
+    done = netns.ip(lab.host(host_id).netns, "-j", "-s", "link", "show", device)
+    return json.loads(done.stdout)[0]["stats64"]["rx"]["packets"]
+
+
+def test_router_moves_live_with_pings_flowing_links_and_counters_follow(lab, deployed, capfd):
+    record = pick_record(deployed["record"].id)
+    source_host = record.components["r1"].host
+    destination = "h2" if source_host == "h1" else "h1"
+    session = DeploySession.of_record(record)
+    counters = session.deployer.counter_source()
+    try:
+        first = {(r.component, r.interface): r for r in counters.read()}
+        assert first[("r1", "eth0")].host == source_host
+        result = session.migrate("r1", destination)
+    finally:
+        session.close()
+    assert (result.mode, result.source, result.destination) == ("live", source_host, destination)
+    assert result.outage_s is not None and result.outage_s < 10, result.notice
+    moved = pick_record(record.id)
+    assert moved.components["r1"].host == destination
+    assert moved.files["migrations"][-1]["downtime_ms"] is not None
+    assert {h: set(v) for h, v in lab_links(lab, record.id).items()} == expected_devices(moved)
+    code, out = exec_in(capfd, "pc-a", "ping", "-c", "3", "-W", "5", "pc-b")
+    assert code == 0 and " 0% packet loss" in out, out
+    deployer = reopen(moved)
+    try:
+        after = {(r.component, r.interface): r for r in deployer.counter_source().read()}
+    finally:
+        deployer.close()
+    assert after[("r1", "eth0")].host == destination  # the same series, read on the new host
+    assert after[("r1", "eth0")].identity != first[("r1", "eth0")].identity
+
+
+def test_a_migration_the_destination_refuses_leaves_the_router_where_it_was_and_working(lab, deployed, capfd):
+    record = pick_record(deployed["record"].id)
+    source_host = record.components["r1"].host
+    destination = next(h for h in ("h3", "h1", "h2") if h != source_host)
+    name = record.components["r1"].name
+    squatter = lab.connect(destination)  # the destination already has a domain of that name
+    dom = squatter.defineXML(f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+                             "<os><type arch='x86_64'>hvm</type></os></domain>")
+    try:
+        assert main(["migrate", "r1", destination]) == 1
+        err = capfd.readouterr().err
+        assert err.count("\n") == 1 and "live migration of" in err and destination in err, err
+    finally:
+        dom.undefine()
+        squatter.close()
+    kept = pick_record(record.id)
+    assert kept.components["r1"].host == source_host and kept.state == "running"
+    assert {h: set(v) for h, v in lab_links(lab, record.id).items()} == expected_devices(kept)
+    code, out = exec_in(capfd, "pc-a", "ping", "-c", "2", "-W", "5", "pc-b")
+    assert code == 0, out
+
+
+def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):
+    record = deployed["record"]
+    assert main(["teardown", record.id]) == 0
+    assert lab_domains(lab) == deployed["before"]
+    assert lab_links(lab, record.id) == {h.id: [] for h in lab.hosts}
+    assert not any(r.id == record.id for r in _records())
+
+
+LONE = """<?xml version='1.0' encoding='UTF-8'?>
+<description xmlns="http://www.vxdlforum.org/vxdl">
+  <virtualInfrastructure><id>lone</id>
+    <vNode><id>n1</id><location>h2</location><memory><unit>MB</unit><simple>128</simple></memory></vNode>
+  </virtualInfrastructure>
+</description>
+"""
+
+
+def test_a_host_whose_daemon_dies_mid_deploy_gives_a_sentence_and_teardown_finishes_the_job(lab, tmp_path):
+    from backend.deploy.progress import STARTING
+    from backend.deploy.session import SessionError
+    from backend.lab import daemon
+
+    vxi = tmp_path / "lone.vxdl"
+    vxi.write_text(LONE)
+    host = lab.host("h2")
+    killed = []
+
+    def kill_when_booting(progress):
+        if progress.component == "n1" and progress.state == STARTING and "booting" in progress.step and not killed:
+            killed.append(host.pid)
+            daemon.stop_pid(host.pid, 10)  # libvirtd only: its QEMU goes on, as after a daemon crash
+
+    session = DeploySession.from_files(lab.substrate, [vxi], "libvirt", on_progress=kill_when_booting)
+    try:
+        with pytest.raises(SessionError) as failed:
+            session.deploy()
+    finally:
+        daemon.start(host, lab.name)  # the daemon comes back and re-attaches the guest left running
+        lab.save()
+    message = str(failed.value)
+    assert killed and "\n" not in message and "host h2" in message and "vxi teardown" in message, message
+    tag = session.record.id
+    kept = pick_record(tag)
+    assert kept.state == "failed" and kept.error
+    assert main(["teardown", tag]) == 0
+    assert lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
+    assert not [d for d in lab_domains(lab)["h2"] if d.startswith(f"vxi{tag}-")]
