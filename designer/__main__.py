@@ -1,4 +1,5 @@
-"""`vxi-designer [FILE] [--export-image OUT.png|OUT.svg] [--theme auto|light|dark]`."""
+"""`vxi-designer [FILE] [--export-image OUT.png|OUT.svg] [--theme auto|light|dark] [--install-desktop]
+[--version]`."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ import os
 import sys
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (its man page and reference are generated from it)."""
+    from backend.cli import add_version_option
+
     parser = argparse.ArgumentParser(prog="vxi-designer", description="Draw, edit, validate and save VXIs.")
+    add_version_option(parser, "vxi-designer")
     parser.add_argument("file", nargs="?", help="a VXDL file to open")
     parser.add_argument("--export-image", metavar="OUT", help="render FILE to OUT.png or OUT.svg and exit")
     parser.add_argument("--theme", choices=("auto", "light", "dark"), default="auto")
-    return parser.parse_args(argv)
+    parser.add_argument("--install-desktop", action="store_true",
+                        help="install the menu entry, the icons and the AppStream metadata for this user (XDG data "
+                             "folders) and exit")
+    parser.add_argument("--uninstall-desktop", action="store_true", help="remove what --install-desktop installed")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, parsed."""
+    return build_parser().parse_args(argv)
 
 
 def export_headless(path: str, out: str, theme: str) -> int:
@@ -60,6 +73,10 @@ def export_headless(path: str, out: str, theme: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `vxi-designer`."""
     args = parse_args(argv)
+    if args.install_desktop or args.uninstall_desktop:
+        from designer import desktop
+
+        return desktop.main(remove=args.uninstall_desktop)
     if args.export_image:
         if not args.file:
             print("vxi-designer: --export-image needs a FILE to render", file=sys.stderr)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from designer import gc_guard
+import backend
+from designer import gc_guard, translations
 from designer import loop as designer_loop
 from designer.appearance import apply_theme
+from designer.resources import APP_ICON
 
 
 def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApplication:
@@ -20,6 +22,10 @@ def make_application(argv: list[str] | None = None, theme: str = "auto") -> QApp
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("VXI Designer")
     app.setOrganizationName("vxi-designer")
+    app.setApplicationVersion(backend.__version__)
+    app.setDesktopFileName(translations.APP_ID)  # the desktop entry --install-desktop installs (its icon, its name)
+    app.setWindowIcon(QIcon(str(APP_ICON)))
+    translations.install(app)
     apply_theme(app, theme)
     gc_guard.install(app)
     if theme == "auto":

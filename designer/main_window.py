@@ -166,9 +166,25 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        """Ask for a file name and save there."""
+        """Ask for a file name and save there (or write plain VXDL 2.0 there, when that type was chosen)."""
         path = self.dialogs.save_path(self, self.document.path or "untitled.vxdl")
+        if path and self.dialogs.plain_chosen:
+            return self.save_plain(path)
         return self._save_to(path) if path else False
+
+    def save_plain(self, path: str) -> bool:
+        """Write plain VXDL 2.0; the document keeps its own file (a plain file loses the extension's data)."""
+        from backend.files import FileError
+        from backend.vxdl.plain import write_plain_file
+
+        try:
+            left_out = write_plain_file(self.document.model, path)
+        except FileError as exc:  # names the file and says why, in one line
+            self.dialogs.error(self, "Cannot save", str(exc))
+            return False
+        left = f"; left out: {'; '.join(left_out)}" if left_out else ""
+        self.statusBar().showMessage(f"Saved plain VXDL 2.0 to {path}{left}", 15000)
+        return True
 
     def _save_to(self, path: str) -> bool:
         try:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 VXDL_FILTER = "VXDL files (*.vxdl *.xml);;All files (*)"
+PLAIN_FILTER = "VXDL 2.0, plain (*.vxdl *.xml)"  # what the original 2.0 schema accepts (backend/vxdl/plain.py)
+SAVE_FILTER = f"VXDL files (*.vxdl *.xml);;{PLAIN_FILTER};;All files (*)"
 IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 
 
 class Dialogs:
     """Real Qt dialogs; a test passes a subclass that answers without showing anything."""
+
+    plain_chosen = False  # the last save_path chose "VXDL 2.0, plain"
 
     def open_path(self, parent: QWidget, folder: str = "") -> str | None:
         """A file to open, or None."""
@@ -19,7 +23,8 @@ class Dialogs:
     def save_path(self, parent: QWidget, suggested: str = "", image: bool = False) -> str | None:
         """Where to save (a VXDL file, or an image when `image`), or None."""
         title = "Export the design as an image" if image else "Save the design as"
-        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, IMAGE_FILTER if image else VXDL_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, IMAGE_FILTER if image else SAVE_FILTER)
+        self.plain_chosen = not image and chosen == PLAIN_FILTER
         return path or None
 
     def ask_save_changes(self, parent: QWidget, name: str) -> str:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-ICONS = RESOURCES / "icons"
-THEMES = RESOURCES / "themes"
+from backend.resources import resource_path
+
+ICONS = resource_path("icons")
+THEMES = resource_path("themes")
+APP_ICON = ICONS / "vxi-designer.svg"
 
 # Colours written in the SVG files, replaced by theme colours when drawn.
 _STROKE, _FILL, _ACCENT = "#202020", "#cfe0f5", "#3d7cc9"

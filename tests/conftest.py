@@ -11,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("VXI_DESIGNER_RECOVERY_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"),
                                                                  f"vxi-test-recovery-{os.getpid()}"))
 os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-test-state-"))
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="vxi-test-xdg-state-")  # the CLI's log file
 
 
 def pytest_collection_modifyitems(config, items):

@@ -23,7 +23,7 @@ Every editor has set_accessible_label(label): its inputs are named after the fie
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
@@ -102,7 +102,7 @@ def format_start(value: datetime | None) -> str:
     """A start date as the editor shows it, in UTC."""
     if value is None:
         return ""
-    value = value.astimezone(UTC) if value.tzinfo else value
+    value = value.astimezone(timezone.utc) if value.tzinfo else value
     return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
 
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backend.resources import resource_path
 from widgets.theme import make_palette, palette_colours
 
 KIND_MIME = "application/x-vxi-kind"
@@ -44,7 +45,7 @@ PORTS_MIME = "application/x-vxi-ports"
 CARDINALITY_MIME = "application/x-vxi-cardinality"
 VXI_KINDS = ("node", "storage", "cloud", "router", "access_point")
 SUBSTRATE_KINDS = ("host", "provisioned_host")
-ICON_DIR = Path(__file__).resolve().parents[1] / "resources" / "icons"
+ICON_DIR = resource_path("icons")
 # Colours the SVG files are drawn in, replaced by theme colours (the designer's scene does the same).
 SVG_COLOURS = {"#202020": "text", "#cfe0f5": "item_fill", "#3d7cc9": "selection"}
 

@@ -254,12 +254,18 @@ class HostBox(QGraphicsItem):
             y += BAR_HEIGHT + GAP
 
 
+def _line_bounds(a: QPointF, b: QPointF) -> QRectF:
+    """What a line between a and b covers, with room for its pen."""
+    return QRectF(a, b).normalized().adjusted(-4, -4, 4, 4)
+
+
 class PhysicalLinkItem(QGraphicsItem):
     """A physical link between two host centres, coloured by its load; its numbers are on `label`."""
 
     def __init__(self, link_id: str, a: QPointF, b: QPointF, provisioned: bool, colours: dict, dark: bool) -> None:
         super().__init__()
         self.link_id, self.a, self.b, self.provisioned = link_id, QPointF(a), QPointF(b), provisioned
+        self.bounds = _line_bounds(self.a, self.b)  # asked for at every paint: kept, not made again each time
         self.colours, self.dark = colours, dark
         self.fraction: float | None = None
         self.lines: list[str] = []
@@ -293,6 +299,7 @@ class PhysicalLinkItem(QGraphicsItem):
         if (a, b) != (self.a, self.b):
             self.prepareGeometryChange()
             self.a, self.b = QPointF(a), QPointF(b)
+            self.bounds = _line_bounds(self.a, self.b)
 
     def title(self) -> str:
         """The link's id, and 'provisioned' when it is."""
@@ -303,7 +310,7 @@ class PhysicalLinkItem(QGraphicsItem):
         return load_colour(self.colours, self.fraction, self.dark)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(self.a, self.b).normalized().adjusted(-4, -4, 4, 4)
+        return self.bounds
 
     def shape(self) -> QPainterPath:
         path = QPainterPath(self.a)

@@ -110,7 +110,8 @@ class SubstrateView(QGraphicsView):
         self.trunks: dict[tuple[str, str], TrunkItem] = {}
         self.centres: dict[str, QPointF] = {}
         self.legend: LegendItem | None = None
-        self.drawing = QRectF()
+        self.drawing = QRectF()  # everything drawn, the legend included
+        self.contents = QRectF()  # the substrate alone: hosts, their links' labels and the site frames
         self.grouped = False
         self._structure: tuple | None = None  # what the drawn items were built from
         self._heights: dict[str, float] = {}
@@ -176,8 +177,9 @@ class SubstrateView(QGraphicsView):
         if not rect.isEmpty():
             self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
 
-    def zoom_to_site(self, site: str) -> None:
-        """Show one site block, its hosts in detail."""
+    def zoom_to_site(self, site: str, around: QPointF | None = None) -> None:
+        """Show one site block, its hosts in detail (`around`: the point double-clicked, for subclasses that
+        zoom further in)."""
         frame = self.frames.get(site)
         if frame is not None:
             self._auto_fit = False
@@ -190,9 +192,10 @@ class SubstrateView(QGraphicsView):
             self.chip_activated.emit(item.request, item.component)
             event.accept()
             return
-        site = self._site_under(item)
-        if site is not None:
-            self.zoom_to_site(site)
+        point = event.position().toPoint()
+        site = next((found for found in map(self._site_under, self.items(point)) if found is not None), None)
+        if site is not None:  # the block under the pointer, even through a link drawn over it
+            self.zoom_to_site(site, self.mapToScene(point))
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
@@ -244,6 +247,7 @@ class SubstrateView(QGraphicsView):
         self.scene().clear()
         self.boxes, self.links, self.paths, self.frames, self.trunks = {}, {}, {}, {}, {}
         self.legend, self.drawing, self._structure, self._heights = None, QRectF(), None, {}
+        self.contents = QRectF()
 
     def _build(self, substrate: Substrate, colours: dict, dark: bool) -> None:
         self._clear()
@@ -315,6 +319,7 @@ class SubstrateView(QGraphicsView):
             bounds = bounds.united(item.sceneBoundingRect())
         for frame in self.frames.values():
             bounds = bounds.united(frame.frame)
+        self.contents = QRectF(bounds)
         # On a large substrate the legend grows with the drawing, so that it reads when all is in view.
         self.legend.setScale(max(1.0, bounds.width() / 2000.0) if self.grouped else 1.0)
         self.legend.setPos(bounds.right() + 30 * self.legend.scale(), bounds.top())

@@ -3,7 +3,7 @@ the menu of a link in a period. A part of TimelineWidget (widgets/timeline.py), 
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta, timezone
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QMenu
@@ -183,7 +183,7 @@ class TimelineMouse:
             self.refresh()
             return
         moved = side == "start"
-        new_start = (self._origin + timedelta(seconds=start)).astimezone(UTC) if moved else row.own_start
+        new_start = (self._origin + timedelta(seconds=start)).astimezone(timezone.utc) if moved else row.own_start
         row.start, row.duration = start, duration
         self.lease_edited.emit(row.id, Lease(new_start, duration))
 

@@ -1,8 +1,8 @@
-"""Counts in words, for every message and title of the widgets and the designer: '1 component', '2 links'."""
+"""Counts in words, for every message and title of the widgets and the designer: '1 component', '2 links'.
+The one helper lives in the backend (its messages need it too)."""
 
 from __future__ import annotations
 
+from backend.model.words import plural
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 component', '2 components' ('1 access point', '2 access points'; `words` for irregular plurals)."""
-    return f"{count} {word if count == 1 else words or word + 's'}"
+__all__ = ["plural"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import os
 import sys
 from collections.abc import Iterator
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_json_option, add_output_option, print_json
+from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy import state
 from backend.deploy.backends import BACKENDS, leftover_tags, orphan
 from backend.deploy.describe import describe
-from backend.deploy.progress import Listener, Progress
 from backend.deploy.record import DeploymentRecord, valid_id
 from backend.deploy.session import DeploySession, SessionError
 
@@ -26,19 +27,24 @@ def register(sub) -> None:
     p.add_argument("--backend", choices=list(BACKENDS), default="test",
                    help="; ".join(f"{b.name}: {b.help}" for b in BACKENDS.values()))
     p.add_argument("--algorithm", default="best", help="embedding algorithm (see vxi embed)")
-    p.add_argument("--json", action="store_true", help="print the deployment record as JSON")
-    _progress_option(p)
+    add_json_option(p, "print the deployment record as JSON")
+    add_output_option(p)
+    add_progress_option(p)
     p.set_defaults(func=run_deploy)
 
     p = sub.add_parser("status", help="the deployments and the state of their components")
     p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p)
+    add_output_option(p)
     p.set_defaults(func=run_status)
 
     p = sub.add_parser("teardown", help="remove everything a deployment created")
     p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?",
                    help="its id (default: the most recent deployment)")
     p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
+    add_json_option(p, "print what was torn down as JSON")
+    add_output_option(p)
+    add_progress_option(p)
     p.set_defaults(func=run_teardown)
 
     p = sub.add_parser("migrate", help="move a deployed component to another host (without HOST: list the hosts)")
@@ -46,39 +52,18 @@ def register(sub) -> None:
     p.add_argument("host", metavar="HOST", nargs="?",
                    help="the destination; without it, every host is listed with whether it can take COMPONENT")
     p.add_argument("--deployment", metavar="ID")
-    p.add_argument("--json", action="store_true")
-    _progress_option(p)
+    add_json_option(p)
+    add_output_option(p)
+    add_progress_option(p)
     p.set_defaults(func=run_migrate)
 
     p = sub.add_parser("exec", help="run a command inside a component (ids of its VXI become addresses)",
-                       usage="vxi exec COMPONENT [--deployment ID] -- COMMAND...")
+                       usage="vxi exec COMPONENT [--deployment ID] [--json] -- COMMAND...")
     p.add_argument("component", metavar="COMPONENT")
     p.add_argument("--deployment", metavar="ID")
+    add_json_option(p, "capture the command's output and print it, with its exit code, as JSON")
     p.add_argument("argv", metavar="COMMAND", nargs=argparse.REMAINDER)
     p.set_defaults(func=run_exec)
-
-
-def _progress_option(parser) -> None:
-    parser.add_argument("--progress", nargs="?", const="text", choices=("text", "json", "none"), default=None,
-                        help="progress on stderr: one line a step (text, the default on a terminal), one JSON "
-                             "object a step (json), or none (the default otherwise)")
-
-
-def progress_printer(mode: str | None, stream=None) -> Listener | None:
-    """A listener printing each Progress on `stream` (stderr): 'text' lines, 'json' objects, None/'none' nothing;
-    mode None means text when the stream is a terminal."""
-    stream = stream or sys.stderr
-    if mode is None:
-        mode = "text" if stream.isatty() else "none"
-    if mode == "json":
-        return lambda p: print(json.dumps(p.to_json()), file=stream, flush=True)
-    if mode == "text":
-        return lambda p: print(_progress_line(p), file=stream, flush=True)
-    return None
-
-
-def _progress_line(p: Progress) -> str:
-    return f"{p.fraction * 100:5.1f} %  {p.line()}"
 
 
 @contextlib.contextmanager
@@ -95,15 +80,14 @@ def _sentences() -> Iterator[None]:
 
 def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
-    with _sentences():
-        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm,
-                                           progress_printer(args.progress))
+    with _sentences(), deploy_listener(args.progress, "deploying") as listener:
+        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener)
         try:
             record = session.deploy()
         finally:
             session.close()
     if args.json:
-        print(json.dumps(record.summary_json(), indent=2))
+        print_json(record.summary_json())
     else:
         print("\n".join(describe(record)))
     return 0
@@ -130,8 +114,8 @@ def run_status(args) -> int:
                     session.close()
         refreshed.append(record)
     if args.json:
-        print(json.dumps({"deployments": [r.summary_json() for r in refreshed],
-                          "damaged": [d.to_json() for d in damaged]}, indent=2))
+        print_json({"deployments": [r.summary_json() for r in refreshed],
+                    "damaged": [d.to_json() for d in damaged]})
     elif not refreshed and not damaged:
         print(f"no deployments (recorded in {state.database_path()})")
     else:
@@ -162,19 +146,26 @@ def run_teardown(args) -> int:
     else:
         chosen = records[-1:]
     if not chosen:
-        print("nothing to tear down")
+        if args.json:
+            print_json({"deployments": []})
+        else:
+            print("nothing to tear down")
         return 0
-    failures = []
+    done, failures = [], []
     for record in chosen:
         try:
-            with _sentences():
-                removed = DeploySession.of_record(record).teardown()
+            with _sentences(), deploy_listener(args.progress, f"tearing {record.id} down") as listener:
+                removed = DeploySession.of_record(record, listener).teardown()
         except CliError as exc:
             if not args.all:
                 raise
             failures.append(str(exc))
             continue
-        print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+        done.append({"deployment": record.id, "backend": record.backend, "removed": removed})
+        if not args.json:
+            print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+    if args.json:
+        print_json({"deployments": done, "failures": failures})
     if failures:
         raise CliError("; ".join(failures), 1)
     return 0
@@ -227,8 +218,8 @@ def _located(component: str, deployment: str | None):
 def run_migrate(args) -> int:
     """Move a component and print how it went; without a host, list the hosts that can take it."""
     record, key = _located(args.component, args.deployment)
-    with _sentences():
-        session = DeploySession.of_record(record, progress_printer(args.progress))
+    with _sentences(), deploy_listener(args.progress, f"moving {args.component}") as listener:
+        session = DeploySession.of_record(record, listener)
         try:
             if args.host is None:
                 return _list_hosts(session, key, args.json)
@@ -236,7 +227,7 @@ def run_migrate(args) -> int:
         finally:
             session.close()
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
         outage = f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None else ""
         print(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})")
@@ -249,8 +240,8 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
     comp = session.record.components[key]
     choices = session.host_choices(key)
     if as_json:
-        print(json.dumps({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
-                          "hosts": [c.to_json() for c in choices]}, indent=2))
+        print_json({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
+                    "hosts": [c.to_json() for c in choices]})
         return 0
     print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
           f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
@@ -280,6 +271,38 @@ def run_exec(args) -> int:
     with _sentences():
         session = DeploySession.of_record(record)
         try:
-            return session.exec(key, command)
+            if not args.json:
+                return session.exec(key, command)
+            with _captured() as output:
+                code = session.exec(key, command)
         finally:
             session.close()
+    print_json({"deployment": record.id, "component": key, "command": command, "exit_code": code,
+                "stdout": output["stdout"], "stderr": output["stderr"]})
+    return code
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[dict]:
+    """The block's standard output and error at the file-descriptor level (a child process's too), as text."""
+    import tempfile
+
+    found: dict = {}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with contextlib.ExitStack() as stack:
+        files = {fd: stack.enter_context(tempfile.TemporaryFile()) for fd in (1, 2)}
+        saved = {fd: os.dup(fd) for fd in (1, 2)}
+        try:
+            for fd, f in files.items():
+                os.dup2(f.fileno(), fd)
+            yield found
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            for fd, name in ((1, "stdout"), (2, "stderr")):
+                files[fd].seek(0)
+                found[name] = files[fd].read().decode(errors="replace")

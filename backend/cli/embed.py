@@ -8,24 +8,27 @@ import sys
 from pathlib import Path
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_output_option, only_one_stdin, read_input, read_vxdl
+from backend.cli.progress import add_progress_option, steps
 from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
 from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
+from backend.model.words import plural
 
 
 def register(sub) -> None:
     """Add the embed and replan subcommands."""
     p = sub.add_parser("embed", help="map VXIs onto a substrate (nodes onto hosts, links onto paths)")
-    p.add_argument("substrate", metavar="SUBSTRATE")
-    p.add_argument("requests", nargs="+", metavar="REQUEST")
+    p.add_argument("substrate", metavar="SUBSTRATE", help="the substrate's VXDL file ('-': standard input)")
+    p.add_argument("requests", nargs="+", metavar="REQUEST", help="VXI files, embedded in this order ('-': stdin)")
     _common(p)
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds per request for --algorithm ilp")
     p.set_defaults(func=run_embed)
     r = sub.add_parser("replan", help="plan a reorganisation: a host leaves, a VXI arrives, a VXI grows")
     r.add_argument("substrate", metavar="SUBSTRATE")
-    r.add_argument("mapping", metavar="MAPPING.json", help="output of vxi embed --json")
+    r.add_argument("mapping", metavar="MAPPING.json", help="output of vxi embed --json ('-': standard input)")
     what = r.add_mutually_exclusive_group(required=True)
     what.add_argument("--remove-host", metavar="H", help="host H leaves (or its reservation ends)")
     what.add_argument("--add", metavar="REQUEST", help="a new VXI to make room for")
@@ -42,13 +45,13 @@ def _common(p) -> None:
     p.add_argument("--algorithm", choices=ALGORITHMS, default="best", help="embedding algorithm (default best)")
     p.add_argument("--distinct-hosts", action="store_true", help="never put two parts of one VXI on one host")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_output_option(p)
+    add_progress_option(p)
 
 
 def _read(path: str, role: str | None):
-    from backend.vxdl import read_file
-
     try:
-        result = read_file(path, role)
+        result = read_vxdl(path, role)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     errors = result.errors
@@ -66,15 +69,18 @@ def _read(path: str, role: str | None):
 
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
+    only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate")
     requests = [_read(path, None) for path in args.requests]
     try:
-        mapping = embed(substrate, requests, args.algorithm, colocate=not args.distinct_hosts,
-                        time_limit=args.time_limit)
+        with steps(args.progress, f"embedding {len(requests)} request(s) with {args.algorithm}") as step:
+            step(f"{len(requests)} request(s) on {len(substrate.hosts)} hosts")
+            mapping = embed(substrate, requests, args.algorithm, colocate=not args.distinct_hosts,
+                            time_limit=args.time_limit)
     except EmbeddingError as exc:
         raise CliError(str(exc), 2) from None
     for result, path in zip(mapping.requests, args.requests, strict=True):
-        result.source = str(Path(path).resolve())
+        result.source = None if path == "-" else str(Path(path).resolve())
     if args.json:
         print(json.dumps(mapping.to_json(), indent=2))
     else:
@@ -131,7 +137,7 @@ def print_mapping(mapping: Mapping, substrate: Substrate | None = None) -> None:
                 bw += " / " + units.human(units.BANDWIDTH, lp.reverse_bps)
             print(f"    link {P(lid)}: {P(route)} ({bw})")
     accepted = sum(r.accepted for r in mapping.requests)
-    print(f"\n{accepted} of {len(mapping.requests)} request(s) accepted")
+    print(f"\n{accepted} of {plural(len(mapping.requests), 'request')} accepted")
     busiest = []
     for host, dims in mapping.utilisation.get("hosts", {}).items():
         for dim, v in dims.items():
@@ -150,7 +156,10 @@ def run_replan(args) -> int:
     """Load the mapping and its requests, plan the change, print the moves."""
     substrate = _read(args.substrate, "substrate")
     try:
-        mapping = Mapping.from_json(read_json(args.mapping))
+        if args.mapping == "-":
+            mapping = Mapping.from_json(json.loads(read_input("-")[0]))
+        else:
+            mapping = Mapping.from_json(read_json(args.mapping))
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -173,24 +182,8 @@ def run_replan(args) -> int:
     if args.at and not args.remove_host:
         raise CliError("--at goes with --remove-host", 2)
     try:
-        if args.remove_host:
-            at = None
-            if args.at:
-                try:
-                    at = parse_datetime(args.at).timestamp()
-                except ValueError:
-                    raise CliError(f"--at wants a date and time such as 2026-12-01T10:00:00, not '{args.at}'",
-                                   2) from None
-            plan = replan(substrate, requests, mapping, remove_host=args.remove_host, at=at, **options)
-        elif args.add:
-            plan = replan(substrate, requests, mapping, add=_read(args.add, None), **options)
-        else:
-            vxi_id, _, factor = args.grow.rpartition("=")
-            try:
-                grow = (vxi_id, float(factor))
-            except ValueError:
-                raise CliError(f"--grow wants ID=FACTOR such as web=1.5, not '{args.grow}'", 2) from None
-            plan = replan(substrate, requests, mapping, grow=grow, **options)
+        with steps(args.progress, "planning the reorganisation"):
+            plan = _plan(args, substrate, requests, mapping, options)
     except EmbeddingError as exc:
         raise CliError(str(exc), 2) from None
     if args.json:
@@ -198,6 +191,29 @@ def run_replan(args) -> int:
     else:
         print_plan(plan)
     return 0 if plan.feasible else 1
+
+
+def _plan(args, substrate, requests, mapping, options):
+    """The plan of the change asked for (one of --remove-host, --add, --grow)."""
+    if args.remove_host:
+        at = None
+        if args.at:
+            try:
+                at = parse_datetime(args.at).timestamp()
+            except ValueError:
+                raise CliError(f"--at wants a date and time such as 2026-12-01T10:00:00, not '{args.at}'",
+                               2) from None
+        plan = replan(substrate, requests, mapping, remove_host=args.remove_host, at=at, **options)
+    elif args.add:
+        plan = replan(substrate, requests, mapping, add=_read(args.add, None), **options)
+    else:
+        vxi_id, _, factor = args.grow.rpartition("=")
+        try:
+            grow = (vxi_id, float(factor))
+        except ValueError:
+            raise CliError(f"--grow wants ID=FACTOR such as web=1.5, not '{args.grow}'", 2) from None
+        plan = replan(substrate, requests, mapping, grow=grow, **options)
+    return plan
 
 
 CASES = {"I": "case I, a VXI grows", "II": "case II, a new VXI", "III": "case III, a host leaves"}
@@ -209,7 +225,8 @@ def print_plan(plan) -> None:
     if not plan.feasible:
         print(head + "no plan\n    " + P(plan.reason or ""))
         return
-    print(head + f"{plan.strategy}; {len(plan.moves)} migration(s), {len(plan.rerouted)} link(s) re-routed")
+    moved, rerouted = plural(len(plan.moves), "migration"), plural(len(plan.rerouted), "link")
+    print(head + f"{plan.strategy}; {moved}, {rerouted} re-routed")
     if plan.moves:
         rows = [("VXI", "component", "from", "to")] + [(P(m.vxi), P(m.component), P(m.source or "-"),
                                                          P(m.target or "-")) for m in plan.moves]
@@ -217,4 +234,4 @@ def print_plan(plan) -> None:
         for row in rows:
             print("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     added = [r for r in plan.mapping.requests if r.accepted] if plan.mapping else []
-    print(f"new mapping: {len(added)} VXI(s) placed (use --json for the full mapping)")
+    print(f"new mapping: {plural(len(added), 'VXI')} placed (use --json for the full mapping)")

@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from backend.cli.progress import add_progress_option, steps
+
 
 def register(subparsers) -> None:
     """Add `vxi experiment` and its three experiments."""
@@ -52,6 +54,9 @@ def _common(parser, plot: str) -> None:
                         help="the host's forwarding capacity, shaped with htb (default 100M bit/s, stable on "
                              "a small shared machine)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("-o", "--output", metavar="FILE", dest="report_output", default=None,
+                        help="write the result (table or JSON) to FILE instead of standard output")
+    add_progress_option(parser)
     parser.add_argument("--plot", default=plot, help=f"PNG file to write (default {plot}; '-' for none), drawn "
                         "by the plot renderer the designer's widgets install")
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="plot colours")
@@ -72,21 +77,17 @@ def _router_counts(text: str) -> list[int]:
 def _rate(text: str) -> float:
     import argparse
 
-    factors = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9}
-    value, unit = text.rstrip("KMGkmg"), text[len(text.rstrip("KMGkmg")):].upper()
-    try:
-        rate = float(value) * factors[unit]
-    except (ValueError, KeyError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a rate such as 200M") from None
-    if not 1e6 <= rate <= 10e9:
+    from backend.cli.output import rate
+
+    value = rate(text)
+    if not 1e6 <= value <= 10e9:
         raise argparse.ArgumentTypeError("the capacity goes from 1M to 10G bit/s")
-    return rate
+    return value
 
 
 def run(args) -> int:
     """Run the chosen experiment, print its result, write its plot."""
     from backend.cli.errors import CliError
-    from backend.deploy.base import DeployError
     from backend.deploy.netns import kernel
     from backend.experiments import tables
 
@@ -102,34 +103,58 @@ def run(args) -> int:
     if kernel.run(None, ["iperf3", "--version"]).returncode != 0:
         raise CliError("iperf3 is not installed (Debian package iperf3)", 2)
 
-    def progress(text: str) -> None:
-        print(f"… {text}", file=sys.stderr, flush=True)
-
-    try:
-        if args.experiment == "sharing":
-            from backend.experiments.sharing import plot_spec, run_sharing
-
-            result = run_sharing(args.routers, args.protocol, args.capacity, args.seconds, progress,
-                                 attach=args.attach)
-        elif args.experiment == "latency":
-            from backend.experiments.latency import plot_spec, run_latency
-
-            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach)
-        else:
-            from backend.experiments.migration import plot_spec, run_migration
-
-            result = run_migration(args.duration, args.capacity, args.protocol, progress)
-    except kernel.KernelError as exc:
-        raise CliError(f"the kernel refused: {exc}", 1) from None
-    except DeployError as exc:
-        raise CliError(f"deployment failed: {exc}", 1) from None
+    mode = args.progress if args.progress is not None else _default_progress()
+    with steps(mode, f"experiment {args.experiment}") as progress:
+        result = _run(args, progress)
     if args.plot != "-":
         from backend.experiments.plots import installed_renderer, write_plot
 
-        error = write_plot(plot_spec(result), Path(args.plot), args.theme, installed_renderer())
+        error = write_plot(plot_spec_of(args.experiment)(result), Path(args.plot), args.theme, installed_renderer())
         print(f"plot: {args.plot}" if error is None else f"plot not written: {error}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
         print(tables.text(result))
     return 0
+
+
+def _default_progress() -> str:
+    """Experiments always said what they do on stderr: a spinner on a terminal, a line a step otherwise."""
+    return "bar" if sys.stderr.isatty() else "text"
+
+
+def plot_spec_of(experiment: str):
+    """The plot spec function of an experiment."""
+    if experiment == "sharing":
+        from backend.experiments.sharing import plot_spec
+    elif experiment == "latency":
+        from backend.experiments.latency import plot_spec
+    else:
+        from backend.experiments.migration import plot_spec
+    return plot_spec
+
+
+def _run(args, progress) -> dict:
+    from backend.cli.errors import CliError
+    from backend.deploy.base import DeployError
+    from backend.deploy.netns import kernel
+
+    try:
+        if args.experiment == "sharing":
+            from backend.experiments.sharing import run_sharing
+
+            result = run_sharing(args.routers, args.protocol, args.capacity, args.seconds, progress,
+                                 attach=args.attach)
+        elif args.experiment == "latency":
+            from backend.experiments.latency import run_latency
+
+            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach)
+        else:
+            from backend.experiments.migration import run_migration
+
+            result = run_migration(args.duration, args.capacity, args.protocol, progress)
+    except kernel.KernelError as exc:
+        raise CliError(f"the kernel refused: {exc}", 1) from None
+    except DeployError as exc:
+        raise CliError(f"deployment failed: {exc}", 1) from None
+    return result

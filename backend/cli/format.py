@@ -1,34 +1,38 @@
-"""`vxi format FILE [-o OUT]`: rewrite canonically in VXDL 2.0 strict order, atomically."""
+"""`vxi format FILE [-o OUT]`: rewrite canonically in VXDL 2.0 strict order, atomically ('-': standard
+input or output)."""
 
 from __future__ import annotations
 
 import sys
 
 from backend.cli.errors import CliError
+from backend.cli.output import STDIN, add_json_option, print_json, read_vxdl
 from backend.files import FileError, atomic_write
-from backend.vxdl import read_file
 from backend.vxdl.writer import checked_bytes
 
 
 def register(sub) -> None:
     """Add the format subcommand."""
     p = sub.add_parser("format", help="rewrite a VXDL file in strict order, keeping everything")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the VXDL file ('-': standard input, written to standard output)")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of over FILE ('-' for stdout)")
+    add_json_option(p, "print what was written as JSON (not with output to stdout)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Read, then write canonically; a file that cannot be read or written is one line and exit 2."""
-    target = args.output or args.file
+    target = args.output or (STDIN if args.file == STDIN else args.file)
+    if target == STDIN and args.json:
+        raise CliError("--json reports a written file: give -o OUT", 2)
     try:
-        result = read_file(args.file)
+        result = read_vxdl(args.file)
         if result.model is None or result.errors:  # what could not be read would be lost: nothing written
             errors = result.errors
             raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
                            f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
         data = checked_bytes(result.model, target)
-        if args.output == "-":
+        if target == STDIN:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return 0
@@ -36,6 +40,9 @@ def run(args) -> int:
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     warnings = len(result.problems)
-    print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
-                                                      else ""))
+    if args.json:
+        print_json({"input": args.file, "output": target, "bytes": len(data), "warnings": warnings})
+    else:
+        print(f"{target}: written ({len(data)} bytes)" + (f", {warnings} warning(s) (see vxi validate)" if warnings
+                                                          else ""))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_json_option, add_output_option
 
 
 def register(sub) -> None:
@@ -16,10 +17,12 @@ def register(sub) -> None:
     build.add_argument("--force", action="store_true", help="build again even when the cache holds it")
     build.add_argument("--prune", action="store_true",
                        help="remove older images from the cache (not while guests still boot from them)")
-    build.add_argument("--json", action="store_true", help="print the image's manifest as JSON")
+    add_json_option(build, "print the image's manifest as JSON")
+    add_output_option(build)
     build.set_defaults(func=run_build)
     show = image_sub.add_parser("show", help="where the image is, what it holds, how guests will run")
-    show.add_argument("--json", action="store_true")
+    add_json_option(show, "print the image's manifest as JSON")
+    add_output_option(show)
     show.set_defaults(func=run_show)
 
 

@@ -7,6 +7,7 @@ import sys
 import time
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_json_option, add_output_option
 
 
 def register(sub) -> None:
@@ -19,11 +20,13 @@ def register(sub) -> None:
     up.add_argument("--like", metavar="SUBSTRATE",
                     help="one host per host of this substrate VXDL (ids, sites, sizes and links kept)")
     up.add_argument("--name", default="lab", help="the lab's name (default 'lab')")
-    up.add_argument("--json", action="store_true", help="print the lab as JSON instead of the substrate's path")
+    add_json_option(up, "print the lab as JSON instead of the substrate's path")
+    add_output_option(up)
     up.set_defaults(func=run_up)
     status = lab_sub.add_parser("status", help="the lab's hosts, daemons and guests")
     status.add_argument("--name", default="lab")
-    status.add_argument("--json", action="store_true")
+    add_json_option(status, "print the lab as JSON")
+    add_output_option(status)
     status.set_defaults(func=run_status)
     down = lab_sub.add_parser("down", help="remove every trace of the lab (guests, daemons, namespaces, files)")
     down.add_argument("--name", default="lab")

@@ -9,6 +9,7 @@ import sys
 import time
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_output_option
 
 QUIET_BPS = 10_000.0  # under this both ways an interface carries only chatter (neighbour discovery, ...)
 
@@ -24,6 +25,7 @@ def register(sub) -> None:
                    help="only this component (id or VXI/id; may be given several times)")
     p.add_argument("--all", action="store_true", help=f"also the interfaces under {QUIET_BPS / 1e3:g} kbit/s both ways")
     p.add_argument("--json", action="store_true", help="one JSON object per sample, one per line")
+    add_output_option(p)
     p.set_defaults(func=run_monitor)
 
 

@@ -6,27 +6,29 @@ import json
 from collections import Counter
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_output_option, read_vxdl
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
 from backend.model.printable import printable
 from backend.model.timing import format_timestamp
-from backend.vxdl import VxdlFileError, read_file
+from backend.vxdl import VxdlFileError
 from backend.vxdl.summary import model_json
 
 
 def register(sub) -> None:
     """Add the show subcommand."""
     p = sub.add_parser("show", help="summarise a VXDL file")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a VXDL file ('-': standard input)")
     p.add_argument("--json", action="store_true", help="print the normalised model in SI units")
     p.add_argument("--substrate", action="store_true", help="read the file as a physical substrate")
+    add_output_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Print the summary."""
     try:
-        result = read_file(args.file, "substrate" if args.substrate else None)
+        result = read_vxdl(args.file, "substrate" if args.substrate else None)
     except VxdlFileError as exc:
         raise CliError(str(exc), 2) from None
     if result.model is None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_output_option
 
 
 def register(sub) -> None:
@@ -20,34 +20,34 @@ def register(sub) -> None:
     p.add_argument("--deployment", metavar="ID", help="the deployment (default: the most recent one)")
     p.add_argument("--protocol", choices=("tcp", "udp"), default="tcp")
     p.add_argument("--rate", default="full", type=_rate,
-                   help="a set rate such as 50M (bit/s), or 'full' (default) for as fast as it goes")
+                   help="a set rate such as 50M, 50Mbps or '50 Mbit/s', or 'full' (default) for as fast as it goes")
     p.add_argument("--seconds", type=float, default=0.0, help="how long (default: until `vxi traffic stop`)")
     p.add_argument("--length", type=int, default=0, help="datagram or write size in bytes (UDP: 1472 = 1500 B)")
     p.add_argument("--port", type=int, default=0, help="iperf3 port (default: the first free from 5201)")
     p.add_argument("--json", action="store_true")
+    add_output_option(p)
     p.set_defaults(func=run_start)
 
     p = actions.add_parser("list", help="the flows of a deployment and what they measured")
     p.add_argument("--deployment", metavar="ID")
     p.add_argument("--json", action="store_true")
+    add_output_option(p)
     p.set_defaults(func=run_list)
 
     p = actions.add_parser("stop", help="stop one flow, or all of a deployment's")
     p.add_argument("flow", metavar="FLOW", nargs="?", help="flow id such as f1 (default: every running flow)")
     p.add_argument("--deployment", metavar="ID")
     p.add_argument("--json", action="store_true")
+    add_output_option(p)
     p.set_defaults(func=run_stop)
 
 
 def _rate(text: str) -> float:
     if text.lower() == "full":
         return 0.0
-    factors = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9}
-    stripped = text.rstrip("KMGkmg")
-    try:
-        return float(stripped) * factors[text[len(stripped):].upper()]
-    except (ValueError, KeyError):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a rate such as 50M or 'full'") from None
+    from backend.cli.output import rate
+
+    return rate(text)
 
 
 def _record(deployment: str | None):

@@ -6,13 +6,14 @@ import json
 import sys
 
 from backend.cli.errors import CliError
+from backend.cli.output import add_output_option, only_one_stdin, read_vxdl
 from backend.model import Infrastructure, Substrate, anchor_problems
-from backend.vxdl import VxdlFileError, fill_columns, read_file
+from backend.vxdl import VxdlFileError, fill_columns
 
 
 def _substrate(path: str) -> Substrate:
     try:
-        result = read_file(path, "substrate")
+        result = read_vxdl(path, "substrate")
     except VxdlFileError as exc:
         raise CliError(str(exc), 2) from None
     if result.errors:
@@ -23,20 +24,22 @@ def _substrate(path: str) -> Substrate:
 def register(sub) -> None:
     """Add the validate subcommand."""
     p = sub.add_parser("validate", help="check VXDL files against the XSD and the semantic rules")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="VXDL files ('-': standard input)")
     p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
     p.add_argument("--substrate", action="store_true", help="read the files as physical substrates")
     p.add_argument("--against", metavar="SUBSTRATE", help="also check each VXI's anchors against this substrate")
+    add_output_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Validate every file; print one line per problem."""
     problems, unreadable = [], []
+    only_one_stdin(*args.files, args.against or "")
     substrate = _substrate(args.against) if args.against else None
     for name in args.files:
         try:
-            result = read_file(name, "substrate" if args.substrate else None)
+            result = read_vxdl(name, "substrate" if args.substrate else None)
         except VxdlFileError as exc:
             unreadable.append(exc)
             if not args.json:
@@ -45,7 +48,8 @@ def run(args) -> int:
         problems += result.problems
         if substrate is not None and isinstance(result.model, Infrastructure):
             found = anchor_problems(result.model, substrate)
-            fill_columns(found, name)
+            if name != "-":
+                fill_columns(found, name)
             for p in found:
                 p.file = name
                 problems.append(p)

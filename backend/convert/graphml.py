@@ -4,7 +4,7 @@ written through networkx, atomically."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import networkx as nx
@@ -146,7 +146,7 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
     try:
         if "lease_start" in graph.graph:
             start = _number(graph.graph, "lease_start", losses)
-            vxi.lease.start = None if start is None else datetime.fromtimestamp(start, UTC)
+            vxi.lease.start = None if start is None else datetime.fromtimestamp(start, timezone.utc)
         vxi.lease.duration = _number(graph.graph, "lease_duration_s", losses)
     except (ValueError, TypeError, OverflowError, OSError) as exc:
         raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None
@@ -190,11 +190,15 @@ def write(vxi: Infrastructure, path: str | Path) -> Losses:
     return losses
 
 
+def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked."""
+    graph, losses = parse_graphml(data, filename)
+    return from_graph(graph, losses, filename)
+
+
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
     """Read GraphML into a VXI: the file read and parsed the one safe way, then checked element by element."""
-    name = str(path)
-    graph, losses = parse_graphml(read_limited(path), name)
-    return from_graph(graph, losses, name)
+    return from_bytes(read_limited(path), str(path))
 
 
 # ----- GraphML reading, on the safe parser -----

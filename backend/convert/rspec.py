@@ -186,6 +186,11 @@ def write(vxi: Infrastructure, path: str | Path) -> Losses:
     return losses
 
 
+def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """A VXI from an RSpec request in memory (standard input, say)."""
+    return from_rspec(data, filename)
+
+
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
     """Read an RSpec request file."""
     return from_rspec(read_limited(path), str(path))

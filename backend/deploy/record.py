@@ -7,7 +7,7 @@ import re
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from backend.model import Infrastructure, Substrate
@@ -82,7 +82,7 @@ class DeploymentRecord:
     substrate: str = ""
     vxis: list[str] = field(default_factory=list)
     files: dict = field(default_factory=dict)  # {"substrate": path, "vxis": [paths]}
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     state: str = DEPLOYING
     hosts: dict[str, str] = field(default_factory=dict)  # host id -> URI or namespace
     components: dict[str, ComponentRecord] = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from itertools import combinations
 
 import numpy as np
@@ -11,6 +11,7 @@ from backend.embedding.context import Context
 from backend.embedding.instance import DIMS, INF
 from backend.embedding.paths import least_latency, reachable, widest_bottleneck
 from backend.model import units
+from backend.model.words import plural
 
 KIND_OF_DIM = {"cores": units.COUNT, "memory": units.SIZE, "storage": units.SIZE}
 NAMES = {"node": "node", "router": "router", "storage": "storage", "access_point": "access point"}
@@ -20,7 +21,7 @@ def when(t: float) -> str:
     """A moment in UTC, readable."""
     if not np.isfinite(t):
         return "any time"
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def during(segment: tuple[float, float]) -> str:
@@ -32,9 +33,15 @@ def during(segment: tuple[float, float]) -> str:
 
 
 def amount(dim: str, value: float) -> str:
-    """A readable quantity of cores, memory or storage."""
-    text = units.human(KIND_OF_DIM[dim], value)
-    return f"{text} {dim}" if dim == "cores" else f"{text} of {dim}"
+    """A readable quantity of cores, memory or storage: '1 core', '6 cores', '4 GiB of memory'."""
+    if dim == "cores":
+        return plural(value, "core")
+    return f"{units.human(KIND_OF_DIM[dim], value)} of {dim}"
+
+
+def plain(dim: str, value: float) -> str:
+    """A quantity without the resource's name, where the sentence has named it: '3', '2 GiB'."""
+    return units.human(KIND_OF_DIM[dim], value)
 
 
 def explain(ctx: Context, algorithm: str) -> str:
@@ -104,8 +111,8 @@ def _capacity_reason(ctx: Context) -> str | None:
             return (f"{what} needs {amount(dim, float(demand[k, d]))}, but no host it may use{place} is that big: "
                     f"the largest has {amount(dim, largest)} in all")
         return (f"{what} needs {amount(dim, float(demand[k, d]))}{during(req.segments[k])}; the best host "
-                f"for it{place} is '{net.host_ids[h]}' with only {units.human(KIND_OF_DIM[dim], left)} left then "
-                f"({units.human(KIND_OF_DIM[dim], float(short[k, d]))} missing)")
+                f"for it{place} is '{net.host_ids[h]}' with only {amount(dim, left)} left then "
+                f"({plain(dim, float(short[k, d]))} missing)")
     return None
 
 
@@ -127,8 +134,9 @@ def _site_reason(ctx: Context) -> str | None:
             "locations '" + "', '".join(places) + "'"
         chosen = sorted(hosts)
         if not ctx.colocate and len(chosen) < len(members):
-            return (f"{len(members)} parts are anchored at {where} ({parts}) but only {len(chosen)} usable "
-                    "host(s) are there and each part needs its own")
+            there = "usable host is" if len(chosen) == 1 else "usable hosts are"
+            return (f"{len(members)} parts are anchored at {where} ({parts}) but only {len(chosen)} {there} there "
+                    "and each part needs its own")
         need = req.node_demand[members].sum(axis=0)  # (K, 3)
         have = np.maximum(res[:, chosen, :], 0).sum(axis=1)
         short = need - have
@@ -136,10 +144,10 @@ def _site_reason(ctx: Context) -> str | None:
             k, d = np.unravel_index(int(np.argmax(short)), short.shape)
             dim = DIMS[d]
             names = ", ".join(f"'{ctx.net.host_ids[h]}'" for h in chosen)
+            their = f"their host {names} has" if len(chosen) == 1 else f"their hosts {names} have"
             return (f"the parts anchored at {where} ({parts}) need {amount(dim, float(need[k, d]))} together"
-                    f"{during(req.segments[k])}, but their host(s) {names} have "
-                    f"{units.human(KIND_OF_DIM[dim], float(have[k, d]))} left "
-                    f"({units.human(KIND_OF_DIM[dim], float(short[k, d]))} missing)")
+                    f"{during(req.segments[k])}, but {their} {amount(dim, float(have[k, d]))} left "
+                    f"({plain(dim, float(short[k, d]))} missing)")
     return None
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from backend.embedding.context import Context
 from backend.embedding.engine import Embedder
-from backend.embedding.explain import KIND_OF_DIM, amount, when
+from backend.embedding.explain import amount, plain, when
 from backend.embedding.held import Hold, book_held
 from backend.embedding.instance import DIMS, Request, VNode, compile_request
 from backend.embedding.ledger import Placement, placement_usage
@@ -104,8 +104,7 @@ def _why_not(ctx: Context, i: int, h: int, current: str | None) -> str:
     need, left = ctx.req.node_demand[i, 0], ctx.host_residual()[0, h]
     for d, dim in enumerate(DIMS):
         if need[d] > left[d] + 1e-6:
-            have = units.human(KIND_OF_DIM[dim], max(float(left[d]), 0.0))
-            return f"needs {amount(dim, float(need[d]))}, only {have} left"
+            return f"needs {amount(dim, float(need[d]))}, only {plain(dim, max(float(left[d]), 0.0))} left"
     return "the embedding's rules keep it off this host"
 
 
@@ -126,6 +125,9 @@ def _anchor_reason(ctx: Context, node: VNode, host) -> str:
 
 def _free(net, left: np.ndarray) -> str:
     """What is left on a host, cores and memory, in words ('' when neither is declared)."""
-    parts = [f"{units.human(KIND_OF_DIM[dim], max(float(left[d]), 0.0))} {dim}"
-             for d, dim in enumerate(DIMS[:2]) if np.isfinite(left[d])]
+    parts = []
+    for d, dim in enumerate(DIMS[:2]):
+        if np.isfinite(left[d]):
+            value = max(float(left[d]), 0.0)
+            parts.append(amount(dim, value) if dim == "cores" else f"{plain(dim, value)} {dim}")
     return ", ".join(parts)

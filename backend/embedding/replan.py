@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from backend.embedding.instance import compile_request, lease_window
 from backend.embedding.mapping import Mapping, RequestMapping
 from backend.model import Cloud, Infrastructure, Lease, Link, Node, Router, Storage, Substrate
 from backend.model.quantity import Quantity
+from backend.model.words import plural
 
 MAX_CANDIDATES = 8
 
@@ -212,7 +213,7 @@ class _Planner:
             if not emb.place(vxi, key).accepted:
                 continue
             if all(self._replace(emb, k, models[k]) for k in chosen):
-                plan = self._finish(case, f"reorganised {len(chosen)} running VXI(s)", emb, substrate,
+                plan = self._finish(case, f"reorganised {plural(len(chosen), 'running VXI')}", emb, substrate,
                                     [(key, vxi)])
                 if best is None or len(plan.moves) < len(best.moves):
                     best = plan
@@ -264,7 +265,7 @@ class _Planner:
 def _until(lease: Lease, at: float) -> Lease:
     """A host's availability cut at `at`."""
     start, end = lease_window(lease)
-    begin = datetime(1, 1, 2, tzinfo=UTC) if not math.isfinite(start) else lease.start
+    begin = datetime(1, 1, 2, tzinfo=timezone.utc) if not math.isfinite(start) else lease.start
     return Lease(begin, max(0.0, min(end, at) - begin.timestamp()))
 
 

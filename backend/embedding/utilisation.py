@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from itertools import pairwise
 
 import numpy as np
@@ -32,10 +32,10 @@ class Moment:
         """'2026-12-01 10:00 to 12:00 UTC: VXI2 starts' or 'at all times'."""
         if self.start is None:
             return "at all times (no lease has a start date)"
-        a = datetime.fromtimestamp(self.start, UTC)
+        a = datetime.fromtimestamp(self.start, timezone.utc)
         text = a.strftime("%Y-%m-%d %H:%M")
         if self.end is not None and math.isfinite(self.end):
-            b = datetime.fromtimestamp(self.end, UTC)
+            b = datetime.fromtimestamp(self.end, timezone.utc)
             text += " to " + b.strftime("%H:%M" if b.date() == a.date() else "%Y-%m-%d %H:%M") + " UTC"
         else:
             text += " UTC onwards"

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import networkx as nx
 import numpy as np
@@ -39,7 +39,7 @@ def _plink(lid: str, a: str, b: str, mbps: float, ms: float = 1.0) -> PhysicalLi
 
 def _request(rid: str, start: float, lifetime: float, cores: list[int], edges: list[tuple[int, int]],
              mbps: list[int]) -> Infrastructure:
-    vxi = Infrastructure(id=rid, lease=Lease(datetime.fromtimestamp(start, UTC), lifetime))
+    vxi = Infrastructure(id=rid, lease=Lease(datetime.fromtimestamp(start, timezone.utc), lifetime))
     for v, c in enumerate(cores):
         vxi.components[f"v{v}"] = Node(f"v{v}", cores=Quantity.simple("count", c))
     for (u, v), bw in zip(edges, mbps, strict=True):

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from backend.deploy.netns import kernel
 from backend.deploy.netns.counters import NetnsSource, Probe
@@ -27,8 +26,9 @@ from backend.monitor.flows import Flow, TrafficError, start_flows, stop_flow, wa
 from backend.monitor.rates import mean_rate
 from backend.monitor.sampler import Sampler
 from backend.monitor.series import TX
+from backend.resources import examples_dir
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 MOVED, STAYING = "rb", "ra"
 SOURCE_HOST, DESTINATION_HOST = "core1", "core2"
 PROBE_PORT, PROBE_RATE = 9000, 1000.0

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import fields
-from typing import Any, Self
+from typing import Any, TypeVar
 
 from backend.model.errors import ModelError
 from backend.model.events import Change, Observable
 from backend.model.quantity import Problem
+
+D = TypeVar("D", bound="Design")
 
 
 class Design(Observable):
@@ -107,7 +109,7 @@ class Design(Observable):
         self.notify(Change("changed", "infrastructure", self.id, tuple(values)))
         return old
 
-    def clone(self) -> Self:
+    def clone(self: D) -> D:
         """A deep copy without listeners."""
         listeners, self._listeners = self._listeners, []
         try:

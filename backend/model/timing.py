@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
+_FRACTION = re.compile(r"(T\d{2}:\d{2}:\d{2})\.(\d+)")
 _SECONDS = {"years": 365 * 86400, "months": 30 * 86400, "days": 86400, "hours": 3600, "minutes": 60,
             "seconds": 1}
 # The moments a date can name: datetime's range, year 1 to the end of year 9999, in UTC.
-FIRST_MOMENT = datetime(1, 1, 1, tzinfo=UTC).timestamp()
-LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+FIRST_MOMENT = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
 MAX_DURATION_S = LAST_MOMENT - FIRST_MOMENT  # no longer than that range (about 9999 years)
 
 
@@ -58,7 +59,7 @@ def format_timestamp(t: float, pattern: str = "%Y-%m-%d %H:%M:%S UTC") -> str:
         return "before year 1" if t < 0 else "out of range"
     if t > LAST_MOMENT + 1:
         return "after year 9999"
-    return datetime.fromtimestamp(t, UTC).strftime(pattern)
+    return datetime.fromtimestamp(t, timezone.utc).strftime(pattern)
 
 
 def parse_datetime(text: str) -> datetime:
@@ -66,8 +67,10 @@ def parse_datetime(text: str) -> datetime:
     value = text.strip()
     if value.endswith("Z"):
         value = value[:-1] + "+00:00"
+    # xs:dateTime takes any number of fractional digits; Python 3.10's fromisoformat only 3 or 6: microseconds.
+    value = _FRACTION.sub(lambda m: f"{m.group(1)}.{(m.group(2) + '00000')[:6]}", value, count=1)
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def format_datetime(value: datetime) -> str:

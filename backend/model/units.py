@@ -133,3 +133,17 @@ def parse_amount(kind: str, text: str) -> tuple[float, str | None]:
         raise ValueError(f"{text.strip()!r} is not a number (with an optional unit)")
     unit = match.group("unit")
     return float(match.group("number")), unit_named(kind, unit) if unit else None
+
+
+_EXAMPLES = {BANDWIDTH: "a rate such as 100Mbps, 100 Mbit/s or 100M", SIZE: "a size such as 1.5 GB, 512MiB or 2G"}
+
+
+def parse_quantity(kind: str, text: str) -> float:
+    """A typed rate or size in SI base units (bit/s, bytes), through parse_amount: every VXDL unit ('100Mbps',
+    '1.5 GB') and the spellings people type ('100 Mbit/s', '100M', '2GiB'); a bare number is in base units.
+    UnitError with a sentence that quotes the text otherwise."""
+    try:
+        value, unit = parse_amount(kind, text)
+    except ValueError:
+        raise UnitError(f"'{text}' is not {_EXAMPLES.get(kind, 'a number with a unit')}") from None
+    return value if unit is None else to_si(kind, value, unit)

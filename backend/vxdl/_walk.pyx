@@ -21,6 +21,12 @@ cdef extern from "Python.h":
     double PyOS_string_to_double(const char* s, char** endptr, void* overflow_exception) except? -1.0
 
 
+cdef extern from *:
+    const char* VXI_LXML_VERSION  # the lxml this module was compiled against (setup.py defines it)
+
+LXML_BUILT = VXI_LXML_VERSION.decode()
+
+
 cdef extern from "libxml/tree.h":
     ctypedef struct RawNode "struct _xmlNode":  # the fields lxml's declaration leaves out
         void* psvi

@@ -67,6 +67,9 @@ AVAILABILITY = "x-availability"  # start and duration attributes
 ROLE = "x-role"  # request or substrate (decides how the document is read)
 PERIODS = "x-periods"  # named periods
 LAYOUT = "x-layout"  # positions of the components by id
+# Extension elements the table leaves as written: kept among a component's `extensions` (so a round trip keeps
+# them) and read by the one module that uses them (x:disk: backend/guest/nocloud.py, user_disk_of).
+KEPT_EXTENSIONS = frozenset({"disk"})
 EXT_KINDS = frozenset({X_TEXT, X_FLAG, X_AMOUNT, PORTS, PERIOD_CONFIG, AVAILABILITY, ROLE, PERIODS, LAYOUT})
 # The kinds both walks build; an element with a child of any other kind is left to the builder.
 WALKED_KINDS = frozenset({TEXT, X_TEXT, QUANTITY, GROUP, PORTS})
@@ -221,9 +224,11 @@ def _service(name: str, xsd_type: str, *fields: str) -> Element:
     return Element(name, Service, xsd_type, tuple(_text(f) for f in fields))
 
 
-SERVICES = (_service("loadBalancer", "LoadBalancerType", "region", "inEndpoint", "addressNumber"),
-            _service("nat", "NatType", "region", "inEndpoint", "inPort", "outPort", "protocol"),
-            _service("masquerade", "MasqueradeType", "region", "inEndpoint"))
+# VXDL 2.0's own order, which is not the same in the three (a loadBalancer and a masquerade take several
+# inEndpoint).
+SERVICES = (_service("loadBalancer", "LoadBalancerType", "inEndpoint", "region", "addressNumber"),
+            _service("nat", "NatType", "inEndpoint", "inPort", "protocol", "region", "outPort"),
+            _service("masquerade", "MasqueradeType", "inEndpoint", "region"))
 ACCESS_POINT = Element("vAccessPoint", AccessPoint, "AccessPointType", (
     *COMMON, _text("region"),
     Field("service", "services", SERVICE, many=True, choices=tuple((s.tag, s) for s in SERVICES)),

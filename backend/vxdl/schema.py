@@ -10,11 +10,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from backend.resources import resource_path
+
 XS = "http://www.w3.org/2001/XMLSchema"
 VXDL_NS = "http://www.vxdlforum.org/vxdl"
 EXT_NS = "urn:vxi-designer:vxdl-ext:1"
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "resources" / "schema"
-STRICT_XSD = SCHEMA_DIR / "vxdl-2.0.xsd"
+STRICT_XSD = "vxdl-2.0.xsd"
 UNBOUNDED = 1 << 30
 
 
@@ -58,10 +59,39 @@ def _particles(node: etree._Element, groups: dict, types: dict[str, str]) -> lis
     return found
 
 
+class SchemaUnavailable(RuntimeError):
+    """The product's own XSD cannot be loaded: a broken installation, never a problem of the document read."""
+
+
+def schema_dir() -> Path:
+    """The folder of the installed XSD files (package data, see backend/resources.py)."""
+    try:
+        return resource_path("schema")
+    except (ImportError, OSError) as exc:
+        raise SchemaUnavailable(f"the VXDL schema is not installed ({exc}); reinstall vxi-designer") from None
+
+
+def _parse_xsd(name: str) -> etree._ElementTree:
+    path = schema_dir() / name
+    try:
+        return etree.parse(str(path))
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise SchemaUnavailable(f"the VXDL schema cannot be read from {path} ({exc}); reinstall vxi-designer") \
+            from None
+
+
+def _schema(tree: etree._ElementTree) -> etree.XMLSchema:
+    try:
+        return etree.XMLSchema(tree)
+    except etree.XMLSchemaParseError as exc:
+        raise SchemaUnavailable(f"the VXDL schema in {schema_dir()} is broken ({exc}); reinstall vxi-designer") \
+            from None
+
+
 @cache
 def cardinalities() -> dict[str, tuple[list[Particle], dict[str, str]]]:
     """For each complex type of the strict XSD: its particles and the type of each child element."""
-    tree = etree.parse(str(STRICT_XSD))
+    tree = _parse_xsd(STRICT_XSD)
     groups = {g.get("name"): g[0] for g in tree.getroot().iterfind(f"{{{XS}}}group")}
     table = {}
     for ctype in tree.getroot().iterfind(f"{{{XS}}}complexType"):
@@ -112,12 +142,12 @@ def _loosen(schema_root: etree._Element) -> None:
 @cache
 def strict_schema() -> etree.XMLSchema:
     """The XSD in VXDL 2.0's strict order (what `vxi format` writes must pass it)."""
-    return etree.XMLSchema(etree.parse(str(STRICT_XSD)))
+    return _schema(_parse_xsd(STRICT_XSD))
 
 
 @cache
 def lenient_schema() -> etree.XMLSchema:
     """The XSD with children in any order: element names, nesting and value types."""
-    tree = etree.parse(str(STRICT_XSD))
+    tree = _parse_xsd(STRICT_XSD)
     _loosen(tree.getroot())
-    return etree.XMLSchema(tree)
+    return _schema(tree)

@@ -9,6 +9,7 @@ else the pure one (VXI_PURE_WALK=1 chooses the pure one for a whole run; `forced
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -249,12 +250,25 @@ class PureWalk:
 
 
 PURE: Walker = PureWalk()
-try:
-    from backend.vxdl._walk import CompiledWalk
-except ImportError:  # pragma: no cover - only without a C compiler
-    COMPILED: Walker | None = None
-else:
-    COMPILED = CompiledWalk()
+
+
+def _compiled() -> Walker | None:
+    """The compiled walk, when it was built and built against the lxml running now (its C structures)."""
+    try:
+        from backend.vxdl._walk import LXML_BUILT, CompiledWalk
+    except ImportError:  # pragma: no cover - only without a C compiler
+        return None
+    import lxml
+
+    if lxml.__version__ != LXML_BUILT:
+        logging.getLogger(__name__).warning(
+            "the compiled VXDL walk was built against lxml %s, not %s: reading in pure Python (reinstall "
+            "vxi-designer to build it again)", LXML_BUILT, lxml.__version__)
+        return None
+    return CompiledWalk()
+
+
+COMPILED: Walker | None = _compiled()
 _active: Walker = COMPILED if COMPILED is not None and not os.environ.get("VXI_PURE_WALK") else PURE
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -29,6 +29,7 @@ from shiboken6 import isValid
 from backend.embedding import ALGORITHMS
 from backend.embedding.utilisation import busiest
 from backend.model import Infrastructure, Substrate
+from backend.resources import examples_dir
 from designer.loop import event_loop, start_task
 from designer.preview.job import PreviewInput, PreviewResult, compute
 from designer.preview.legend import PreviewLegend
@@ -37,7 +38,7 @@ from widgets.substrate_view import is_active
 from widgets.theme import palette_colours
 from widgets.time_slider import TimeSlider
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 DEBOUNCE_MS = 300
 OPEN_DOCUMENT = "<open document>"
 
@@ -391,6 +392,7 @@ def _marks(moments) -> list[str]:
     starts = [m.start for m in moments if m.start is not None]
     if not starts:
         return ["always"]
-    days = {datetime.fromtimestamp(t, UTC).date() for t in starts}
+    days = {datetime.fromtimestamp(t, timezone.utc).date() for t in starts}
     fmt = "%H:%M" if len(days) == 1 else "%d %b %H:%M"
-    return [datetime.fromtimestamp(m.start, UTC).strftime(fmt) if m.start is not None else "always" for m in moments]
+    return [datetime.fromtimestamp(m.start, timezone.utc).strftime(fmt) if m.start is not None else "always"
+            for m in moments]

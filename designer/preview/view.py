@@ -35,12 +35,9 @@ class PreviewView(SubstrateView):
                 self.fit_all()
 
     def content_rect(self) -> QRectF:
-        """What is drawn, the hidden legend aside."""
-        rect = QRectF()
-        for item in self.scene().items():
-            if item.parentItem() is None and item.isVisible():
-                rect = rect.united(item.sceneBoundingRect())
-        return rect
+        """What is drawn, the hidden legend aside (kept by the view as it fills its items, not summed again
+        over the scene's items: thousands on a data centre)."""
+        return QRectF(self.contents)
 
     def focus_point(self) -> QPointF:
         """Where to look first: the hosts holding the first request's chips (the open document's VXI) when they
@@ -69,6 +66,17 @@ class PreviewView(SubstrateView):
         if self.transform().m11() < floor and not getattr(self, "grouped", False):
             self.setTransform(QTransform.fromScale(floor, floor))
             self.centerOn(self.focus_point())
+
+    def zoom_to_site(self, site: str, around: QPointF | None = None) -> None:
+        """Show one site block whole when its text reads at that zoom; else at the readable zoom, centred on the
+        point double-clicked (the block's centre without one): the hosts' names, bars and chips legible."""
+        super().zoom_to_site(site, around)
+        frame = self.frames.get(site)
+        floor = self.readable_zoom()
+        if frame is not None and self.transform().m11() < floor:
+            self.setTransform(QTransform.fromScale(floor, floor))
+            inside = around is not None and frame.frame.contains(around)
+            self.centerOn(around if inside else frame.frame.center())
 
     def show_whole(self) -> None:
         """Zoom out until the whole drawing shows (its text may then be small); the user's zoom from now on."""

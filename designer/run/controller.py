@@ -18,10 +18,11 @@ from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.monitor.series import RX, TX, SeriesKey
+from backend.resources import examples_dir
 from designer.loop import event_loop, start_task
 from designer.run.live import LiveRun, RunError
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 DEFAULT_SUBSTRATE = EXAMPLES / "figure1-substrate.vxdl"
 STATUS_MS = 5000
 RATES_MS = 500

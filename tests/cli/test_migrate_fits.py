@@ -28,7 +28,7 @@ def test_the_listing_says_which_hosts_fit_and_an_unfit_one_is_refused_with_its_r
     hosts = {h["host"]: h for h in listing["hosts"]}
     assert list(hosts) == ["P1", "P2", "P3", "P4", "P5", "P6"]  # every host, in substrate order
     assert hosts[source] == {**hosts[source], "fits": False, "reason": "it runs there now"}
-    full = [h for h in hosts.values() if h["reason"].startswith("needs 1 cores, only 0 left")]
+    full = [h for h in hosts.values() if h["reason"].startswith("needs 1 core, only 0 left")]
     assert full, hosts  # Figure 1's two VXIs fill some hosts' cores
     for refused in full:
         code, _, err = vxi("migrate", "r1", refused["host"])

@@ -1,13 +1,13 @@
 """`vxi monitor` as a user types it: live rates of a netns deployment carrying a flow; clear refusals."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from backend.cli import main
+from backend.resources import examples_dir
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 
 
 def vxi(capsys, *argv) -> tuple[int, str, str]:

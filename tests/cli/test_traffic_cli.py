@@ -1,13 +1,13 @@
 """`vxi traffic` on a real netns deployment: start flows, list them, stop them, bad names refused."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from backend.cli import main
+from backend.resources import examples_dir
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 pytestmark = pytest.mark.root
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
 from backend.embedding import embed
 from backend.model import Quantity
+from backend.resources import examples_dir
 from backend.vxdl import read_file
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 FIGURES = {
     "figure1": ("figure1-substrate", ["figure1-vxi1", "figure1-vxi2"]),
     "figure4": ("figure1-substrate", ["figure4"]),

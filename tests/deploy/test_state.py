@@ -89,7 +89,7 @@ def test_migrate_counts_what_the_other_deployments_hold_on_each_host(files, tmp_
     assert code == 0, err
     hosts = {h["host"]: h for h in json.loads(out)["hosts"]}
     assert hosts["h1"] == {"host": "h1", "fits": False, "reason": "needs 2 cores, only 1 left",
-                           "free": "1 cores, 15 GiB memory"}, err
+                           "free": "1 core, 15 GiB memory"}, err
     code, _, err = cli(capsys, "migrate", "m", "h1", "--deployment", mine)
     assert code == 1 and "m cannot move to h1: needs 2 cores, only 1 left" in err
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
+from backend.resources import examples_dir
 from designer.document import pending_recoveries
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 

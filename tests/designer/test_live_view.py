@@ -4,12 +4,13 @@ the plot receiving points while the window answers, link labels with throughput,
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from backend.resources import examples_dir
+
+EXAMPLES = examples_dir()
 pytestmark = [pytest.mark.root, pytest.mark.timeout(120)]
 
 

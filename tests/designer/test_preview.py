@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from backend.model import Quantity
+from backend.resources import examples_dir
 from designer.preview.dock import install_preview
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 WAIT_MS = 15000
 
 
@@ -284,3 +283,40 @@ def test_refused_requests_are_listed_apart_and_draw_nothing(preview, qtbot):
     assert "figure4" not in {req for req, _c, _h in _chips(panel.view)}  # no chip, no letter
     assert not any(req == "figure4" for req, _link in panel.view.virtual_paths())
     assert panel.legend.placed_title.text() == "Placed requests (2)"
+
+
+def test_a_data_centre_opens_whole_and_a_double_click_on_a_pod_makes_its_hosts_readable(make_window, qtbot,
+                                                                                        tmp_path):
+    from backend.embedding import workloads
+    from backend.vxdl import write_file
+
+    write_file(workloads.fat_tree(8), tmp_path / "dc.vxdl")
+    tenants = workloads.dc_requests(0, 3, 1.0, max_nodes=12)
+    for i, tenant in enumerate(tenants):
+        tenant.lease.start, tenant.lease.duration = None, None
+        write_file(tenant, tmp_path / f"t{i}.vxdl")
+    window = make_window()
+    window.resize(1280, 800)
+    assert window.open_path(str(tmp_path / "t0.vxdl"), ask=False)
+    tab = install_preview(window)
+    window.actions_by_name["preview"].trigger()
+    panel = tab.panel
+    panel.set_substrate_path(str(tmp_path / "dc.vxdl"))
+    panel.add_extra(str(tmp_path / "t1.vxdl"))
+    _settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.result.generation == panel.generation and not panel.busy(), timeout=WAIT_MS)
+    view = panel.view
+    assert view.sites() == ["core", *(f"pod{p}" for p in range(8))]
+    whole = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert all(whole.contains(view.frames[site].frame) for site in view.sites())  # every pod in sight
+    frame = view.frames["pod2"].frame
+    aim = frame.topLeft() + (frame.bottomRight() - frame.topLeft()) * 0.3
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                      view.mapFromScene(aim))
+    assert view.transform().m11() >= view.readable_zoom()  # the hosts' names and bars at 9 pt or more
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert seen.contains(aim) and frame.intersects(seen)
+    shown = [h for h in view.boxes if view.site_of.get(h) == "pod2"
+             and seen.contains(view.host_box(h).sceneBoundingRect())]
+    assert len(shown) >= 2  # whole boxes of the pod clicked, not a corner of another
+    panel.shutdown()

@@ -4,12 +4,13 @@ running, see failures in the problems dock, move a router, tear down."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from backend.resources import examples_dir
+
+EXAMPLES = examples_dir()
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from backend.model import Cloud, Host, Infrastructure, Lease, Link, Node, PhysicalLink, Quantity, Router, Substrate
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 GB = 2**30
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
+from backend.resources import examples_dir
 from backend.vxdl import write_file
 from tests.embedding.builders import line, node, vlink, vxi
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 SUBSTRATE = str(EXAMPLES / "figure1-substrate.vxdl")
 VXI1, VXI2 = str(EXAMPLES / "figure1-vxi1.vxdl"), str(EXAMPLES / "figure1-vxi2.vxdl")
 
@@ -47,7 +48,7 @@ def test_embed_table_and_exit_1_when_a_request_is_refused(tmp_path, capsys):
     assert "✗ big: refused" in out
     assert "node 'x' needs 6 cores, but no host it may use at location 's0' is that big" in out
     assert "the largest has 4 cores in all" in out
-    assert "0 of 1 request(s) accepted" in out
+    assert "0 of 1 request accepted" in out
 
 
 def test_embed_missing_file_is_one_line_exit_2(capsys):
@@ -124,4 +125,4 @@ def test_embed_table_shows_hosts_and_paths(tmp_path, capsys):
     assert code == 0
     assert "✓ pair: accepted" in out
     assert "link l: h0 →p0→ h1 →p1→ h2 (10 Mbit/s / 10 Mbit/s)" in out
-    assert "1 of 1 request(s) accepted" in out
+    assert "1 of 1 request accepted" in out

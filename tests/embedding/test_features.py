@@ -210,8 +210,8 @@ def test_parts_that_fit_alone_but_not_together_at_their_site_are_explained(algor
     request = vxi("pair", [node("x", 3, location="S"), node("y", 3, location="S")], [vlink("l", "x", "y", 1)])
     result = embed(sub, [request], algorithm).requests[0]
     assert not result.accepted
-    assert result.reason == ("the parts anchored at location 'S' (x, y) need 6 cores together, but their host(s) "
-                             "'h' have 4 left (2 missing)")
+    assert result.reason == ("the parts anchored at location 'S' (x, y) need 6 cores together, but their host "
+                             "'h' has 4 cores left (2 missing)")
 
 
 def test_refusals_for_an_empty_substrate_and_a_too_slow_cpu():

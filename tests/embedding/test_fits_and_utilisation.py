@@ -63,7 +63,7 @@ def test_cloud_members_and_routers_count_as_the_embedding_counts_them():
     request = vxi("v", [cloud("c", 3, cores=1), router("r")])  # a router without cores books one core
     placed = {("v", "c#0"): "h1", ("v", "c#1"): "h1", ("v", "c#2"): "h1", ("v", "r"): "h0"}
     fits = by_host(host_fits(sub, [request], placed, ("v", "r"), NOW))
-    assert fits["h1"].fits and fits["h1"].free.startswith("1 cores")
+    assert fits["h1"].fits and fits["h1"].free.startswith("1 core,")
     placed[("v", "c#0")] = "h0"
     fits = by_host(host_fits(sub, [request], placed, ("v", "c#1"), NOW))
     assert fits["h0"].fits and fits["h0"].free.startswith("2 cores")  # c#0 and r hold one core each

@@ -59,4 +59,4 @@ def test_host_fits_count_what_other_deployments_hold():
     assert [f.fits for f in host_fits(sub, [free], placed, ("free", "y"))] == [True, False]  # h1: it runs there
     others = [Hold("host", "h0", "cores", 6)]  # h0 keeps 8 - (2 + 6) < 1 core for y
     (h0, _h1) = host_fits(sub, [free], placed, ("free", "y"), held=others)
-    assert not h0.fits and "needs 1 cores, only 0 left" in h0.reason
+    assert not h0.fits and "needs 1 core, only 0 left" in h0.reason

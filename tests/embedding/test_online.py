@@ -64,6 +64,25 @@ def test_departed_requests_are_forgotten_but_their_results_stay():
     assert len(session.mapping().requests) == 30
 
 
+@pytest.mark.parametrize("algorithm", ["best", "grc"])
+def test_a_session_compiles_its_substrate_once_and_keeps_its_graph_between_requests(monkeypatch, algorithm):
+    from backend.embedding import engine, instance, paths
+
+    compiled, graphs = [], []
+    monkeypatch.setattr(engine, "compile_network", lambda sub: compiled.append(sub) or instance.compile_network(sub))
+    real_topology = paths.Topology
+    monkeypatch.setattr(paths, "Topology", lambda net: graphs.append(net) or real_topology(net))
+    sub = workloads.fat_tree(4)
+    session = Session(sub, algorithm, colocate=False)
+    kept = None
+    for request in workloads.dc_requests(1, 12, rate=1.0, max_nodes=6):
+        session.expire(request.lease.start.timestamp())
+        assert session.submit(request).accepted
+        kept = kept or session.embedder.net.cache.get("topology")
+    assert len(compiled) == 1 and len(graphs) == 1  # the substrate and its search graph built once for all
+    assert kept is not None and session.embedder.net.cache.get("topology") is kept
+
+
 def test_virne_wx100_is_drawn_with_virnes_settings():
     sub = workloads.virne_substrate(0)
     graph = nx.Graph([(lk.source, lk.destination) for lk in sub.links.values()])

@@ -1,7 +1,7 @@
 """Issue 12's leases and unbounded sizes, in the model's rules: an end before the start, dates a calendar cannot
 name, groups of a billion members; `validate` says it, `show` and `embed` never exit 3."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -19,7 +19,7 @@ def codes(vxi_model) -> set[str]:
 
 
 def test_a_lease_that_ends_before_it_starts_is_an_error():
-    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, 8, tzinfo=UTC), -4 * 3600.0))
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(2026, 12, 1, 8, tzinfo=timezone.utc), -4 * 3600.0))
     problems = [p for p in validate_infrastructure(vxi_model) if p.code == "negative-duration"]
     assert problems and "ends before it starts" in problems[0].message and "-PT4H" in problems[0].message
     comp = Node("a", lease=Lease(None, -1.0))
@@ -29,9 +29,9 @@ def test_a_lease_that_ends_before_it_starts_is_an_error():
 
 
 def test_a_lease_past_the_year_9999_is_an_error():
-    vxi_model = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 23, tzinfo=UTC), 2 * 3600.0))
+    vxi_model = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 23, tzinfo=timezone.utc), 2 * 3600.0))
     assert "lease-out-of-range" in codes(vxi_model)
-    fine = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 21, tzinfo=UTC), 2 * 3600.0))
+    fine = Infrastructure(id="t", lease=Lease(datetime(9999, 12, 31, 21, tzinfo=timezone.utc), 2 * 3600.0))
     assert "lease-out-of-range" not in codes(fine)
 
 
@@ -43,7 +43,7 @@ def test_a_duration_out_of_range_is_refused_when_read(text):
 
 
 def test_moments_outside_the_calendar_print_in_words():
-    assert format_timestamp(datetime(2026, 12, 1, tzinfo=UTC).timestamp()) == "2026-12-01 00:00:00 UTC"
+    assert format_timestamp(datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()) == "2026-12-01 00:00:00 UTC"
     assert format_timestamp(1e18) == "after year 9999" and format_timestamp(-1e18) == "before year 1"
     assert format_timestamp(float("nan")) == "out of range"
 

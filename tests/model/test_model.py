@@ -133,3 +133,11 @@ def test_backend_never_imports_qt():
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("text", "micro"), [("2026-01-01T10:00:00.5Z", 500000), ("2026-01-01T10:00:00.25", 250000),
+                                              ("2026-01-01T10:00:00.123456789Z", 123456),
+                                              ("2026-01-01T10:00:00.0001+01:00", 100)])
+def test_fractional_seconds_of_any_length_as_xs_datetime_allows(text, micro):
+    parsed = parse_datetime(text)
+    assert (parsed.second, parsed.microsecond) == (0, micro) and parsed.utcoffset() is not None

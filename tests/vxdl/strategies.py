@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -47,7 +47,7 @@ def _optional(strategy):
 
 POSITIONS = _optional(st.tuples(st.integers(-5000, 5000), st.integers(-5000, 5000)).map(
     lambda p: (p[0] / 2, p[1] / 2)))
-LEASES = st.builds(lambda start, seconds: Lease(datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=start),
+LEASES = st.builds(lambda start, seconds: Lease(datetime(2000, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=start),
                                                 float(seconds)),
                    st.integers(0, 3_000_000_000), st.integers(1, 10**8)) | st.just(Lease())
 

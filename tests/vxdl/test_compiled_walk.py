@@ -1,19 +1,19 @@
 """The compiled walk (backend/vxdl/_walk.pyx) and the pure-Python walk read strict-valid files into the very
 model, places and problems; anything unusual is left to the builder."""
 
-from pathlib import Path
 
 import pytest
 
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
+from backend.resources import examples_dir
 from backend.vxdl import read_bytes, read_file, write_bytes
 from backend.vxdl.fields import REQUEST_RESOURCES, SUBSTRATE_RESOURCES, V, X
 from backend.vxdl.secure import parse_bytes
 from backend.vxdl.walk import COMPILED, PURE, forced
 from tests.vxdl.helpers import CORPUS, corpus_files
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.vxdl"))
+EXAMPLES = sorted((examples_dir()).glob("*.vxdl"))
 
 
 def both_ways(data: bytes, role: str | None = None):

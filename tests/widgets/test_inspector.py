@@ -4,8 +4,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import Qt
@@ -25,11 +24,12 @@ from backend.model import (
     Router,
     Substrate,
 )
+from backend.resources import examples_dir
 from backend.vxdl import read_file
 from widgets.inspector import InspectorWidget
 from widgets.inspector_fields import field_specs
 
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def make_vxi() -> Infrastructure:
@@ -274,7 +274,7 @@ def test_a_refresh_keeps_what_the_user_is_typing(qtbot, inspector):
 
 @pytest.mark.parametrize("name", ["figure4.vxdl", "figure1-substrate.vxdl"])
 def test_pressing_enter_through_every_field_of_an_example_changes_nothing(qtbot, inspector, name):
-    path = Path(__file__).resolve().parents[2] / "examples" / name
+    path = examples_dir() / name
     if not path.exists():
         pytest.skip(f"{name} is not in examples/")
     model = read_file(str(path)).model

@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from backend.model import Infrastructure, Lease, Link, LinkConfig, Node, Period, Quantity, Router, Substrate
 from widgets.inspector import InspectorWidget
 
-START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def make_vxi() -> Infrastructure:

@@ -4,7 +4,6 @@ markers, themes readable, CSV and PNG export, and nothing plotted without real c
 import csv
 import os
 import struct
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from backend.deploy.counters import CounterReading
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.monitor.sampler import Sampler
+from backend.resources import examples_dir
 from widgets.throughput_plot import AGGREGATE, THEMES, ThroughputPlot
 
 
@@ -179,7 +179,7 @@ def test_live_plot_of_a_deployment_with_traffic_keeps_the_window_answering(qtbot
     from backend.monitor.flows import Flow, start_flow, stop_flow
     from backend.vxdl import read_file
 
-    examples = Path(__file__).resolve().parents[2] / "examples"
+    examples = examples_dir()
     substrate = read_file(examples / "figure6-substrate.vxdl", role="substrate").model
     vxi = read_file(examples / "figure6-vxi-a.vxdl").model
     deployer = NetnsDeployer(substrate, [vxi])

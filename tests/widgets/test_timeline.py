@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from backend.model import Host, Infrastructure, Lease, Link, Node, Period, PhysicalLink, Router, Substrate
 from widgets.timeline import TimelineWidget
 
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def make_vxi() -> Infrastructure:

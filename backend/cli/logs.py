@@ -1,0 +1,57 @@
+"""Logging for the `vxi` command: `-v`/`-q` set how much reaches standard error, and the commands that
+change machines (deploy, migrate, teardown, experiments) also append to a log file in the state directory the
+deployments database uses ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, by default
+~/.local/state/vxi-designer): `vxi.log`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+LOGGED_COMMANDS = {"deploy", "migrate", "teardown", "experiment"}
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_file() -> Path:
+    """The log file of the commands that change machines, beside the deployments database."""
+    from backend.deploy.state import state_dir
+
+    return state_dir() / "vxi.log"
+
+
+def level(verbose: int, quiet: int) -> int:
+    """The level reaching standard error: warnings by default, -v info, -vv debug, -q errors only."""
+    return max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * verbose + 10 * quiet))
+
+
+def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
+    """Configure the root logger for one run of `vxi COMMAND`; returns the log file when one is written."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "vxi", False):
+            root.removeHandler(handler)
+            handler.close()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(level(verbose, quiet))
+    console.setFormatter(logging.Formatter("vxi: %(levelname)s: %(message)s"))
+    console.vxi = True
+    root.addHandler(console)
+    if command not in LOGGED_COMMANDS:
+        root.setLevel(console.level)
+        return None
+    root.setLevel(logging.DEBUG)  # the file keeps every step
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger("vxi").warning("cannot write the log file %s: %s", path, exc.strerror or exc)
+        return None
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.vxi = True
+    root.addHandler(handler)
+    logging.getLogger("vxi").info("vxi %s (pid %d)", " ".join(sys.argv[1:]) or command, os.getpid())
+    return path

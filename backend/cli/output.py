@@ -1,0 +1,105 @@
+"""What every `vxi` command shares for its input and output: '-' for standard input, `-o/--output FILE` and
+`--json` for what it reports, and progress on standard error.
+
+A command reads a VXDL file with `read_vxdl` (a path or '-'), prints with `print`, and its report goes to
+standard output or, with `-o FILE`, into FILE written atomically when the command ends well."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+from collections.abc import Iterator
+
+from backend.cli.errors import CliError
+
+STDIN = "-"
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str = "print the result as JSON") -> None:
+    """The `--json` flag every reporting command takes."""
+    parser.add_argument("--json", action="store_true", help=what)
+
+
+def add_output_option(parser: argparse.ArgumentParser) -> None:
+    """`-o/--output FILE`: the command's report goes into FILE ('-': standard output, the default)."""
+    parser.add_argument("-o", "--output", metavar="FILE", dest="report_output", default=None,
+                        help="write the report to FILE instead of standard output")
+
+
+def read_input(path: str) -> tuple[bytes, str]:
+    """The bytes of a file or of standard input ('-'), and the name to show in messages."""
+    if path == STDIN:
+        from backend.files import MAX_BYTES, over_limit
+
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise CliError(str(over_limit("<stdin>", len(data), what="input is")), 2)
+        return data, "<stdin>"
+    from backend.files import FileReadError, read_regular
+
+    try:
+        return read_regular(path), path
+    except FileReadError as exc:
+        raise CliError(str(exc), 2) from None
+
+
+def read_vxdl(path: str, role: str | None = None):
+    """Read VXDL from a file or standard input ('-'); VxdlFileError as the reader raises it."""
+    from backend.vxdl import read_bytes, read_file
+
+    if path == STDIN:
+        data, name = read_input(path)
+        return read_bytes(data, name, role)
+    return read_file(path, role)
+
+
+def only_one_stdin(*paths: str) -> None:
+    """Refuse '-' named more than once (standard input can be read only once)."""
+    if sum(p == STDIN for p in paths) > 1:
+        raise CliError("standard input ('-') can be given only once", 2)
+
+
+def print_json(data) -> None:
+    """JSON as every command prints it: indented, UTF-8, one trailing newline."""
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@contextlib.contextmanager
+def report_to(target: str | None) -> Iterator[None]:
+    """Send standard output to `target` during the block, written atomically when the block ends without error
+    (None or '-': standard output as it is)."""
+    if target in (None, STDIN):
+        yield
+        return
+    buffer = io.StringIO()
+    real = sys.stdout
+    sys.stdout = buffer
+    try:
+        yield
+    finally:
+        sys.stdout = real
+    write_atomic(target, buffer.getvalue().encode())
+
+
+def write_atomic(target: str, data: bytes) -> None:
+    """Write a whole file or nothing (backend.files.atomic_write), a failure as the command's one line."""
+    from backend.files import FileError, atomic_write
+
+    try:
+        atomic_write(target, data)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
+
+
+def rate(text: str) -> float:
+    """An argparse type: a rate in bit/s typed as VXDL writes it or as people do ('100Mbps', '100 Mbit/s',
+    '100M'), through the model's one parser (backend.model.units.parse_quantity)."""
+    from backend.model.units import BANDWIDTH, UnitError, parse_quantity
+
+    try:
+        return parse_quantity(BANDWIDTH, text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
