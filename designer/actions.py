@@ -33,7 +33,11 @@ def _action(window: QMainWindow, text: str, slot, shortcut=None, checkable: bool
     action = QAction(text, window)
     if shortcut is not None:
         if isinstance(shortcut, list):
-            action.setShortcuts(shortcut)
+            unique = []  # a key given twice (Ctrl+- is also the platform's Zoom out) would be ambiguous: dead
+            for key in shortcut:
+                if key not in unique:
+                    unique.append(key)
+            action.setShortcuts(unique)
         else:
             action.setShortcut(shortcut)
     action.setCheckable(checkable)
@@ -92,13 +96,15 @@ def build(window) -> dict[str, QAction]:
     a["copy"] = _action(window, "&Copy", ed("copy"), Key.Copy)
     a["paste"] = _action(window, "&Paste", ed("paste"), Key.Paste)
     a["duplicate"] = _action(window, "D&uplicate", ed("duplicate"), QKeySequence("Ctrl+D"))
+    a["rename"] = _action(window, "&Rename", lambda: window.view.rename_selection(), QKeySequence("F2"))
     a["delete"] = _action(window, "&Delete", ed("delete_selection"),
                           [QKeySequence(Key.Delete), QKeySequence("Backspace")])
     a["select_all"] = _action(window, "Select &all", window.select_all, Key.SelectAll)
     a["find"] = _action(window, "&Find by id…", window.focus_find, Key.Find)
     a["properties"] = _action(window, "VXI &properties…", window.show_document_properties,
                               QKeySequence("Alt+Return"))
-    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None, "select_all", "find",
+    for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "rename", "delete", None, "select_all",
+                 "find",
                  None, "properties"):
         edit.addSeparator() if name is None else edit.addAction(a[name])
 
@@ -106,11 +112,16 @@ def build(window) -> dict[str, QAction]:
     a["fit_all"] = _action(window, "&Fit all", lambda: window.view.fit_all(), QKeySequence("F"))
     a["fit_selection"] = _action(window, "Fit &selection", lambda: window.view.fit_selection(),
                                  QKeySequence("Shift+F"))
-    a["zoom_in"] = _action(window, "Zoom &in", lambda: window.view.zoom_by(1.25), Key.ZoomIn)
-    a["zoom_out"] = _action(window, "Zoom &out", lambda: window.view.zoom_by(0.8), Key.ZoomOut)
+    a["zoom_in"] = _action(window, "Zoom &in", lambda: window.view.zoom_by(1.25),
+                           [QKeySequence(Key.ZoomIn), QKeySequence("Ctrl+=")])
+    a["zoom_out"] = _action(window, "Zoom &out", lambda: window.view.zoom_by(0.8),
+                            [QKeySequence(Key.ZoomOut), QKeySequence("Ctrl+-")])
+    a["zoom_100"] = _action(window, "&Actual size (100 %)", lambda: window.view.zoom_to(1.0), QKeySequence("Ctrl+0"))
+    a["link_labels"] = _action(window, "Link &labels", lambda on: window.view.set_link_labels(on), checkable=True)
+    a["link_labels"].setChecked(True)
     a["snap"] = _action(window, "Snap to &grid (Alt bypasses)", window.toggle_snap, checkable=True)
     a["snap"].setChecked(True)
-    for name in ("fit_all", "fit_selection", "zoom_in", "zoom_out", None, "snap"):
+    for name in ("fit_all", "fit_selection", "zoom_in", "zoom_out", "zoom_100", None, "link_labels", "snap"):
         view.addSeparator() if name is None else view.addAction(a[name])
     theme = view.addMenu("&Theme")
     group = QActionGroup(window)

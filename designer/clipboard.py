@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from designer.factory import id_prefix
 from designer.undo import AddComponent, AddLink, macro
+from widgets.words import plural
 
 
 @dataclass
@@ -56,8 +57,9 @@ def snippet_from_vxdl(data: bytes) -> Snippet | None:
     return Snippet(list(result.model.components.values()), list(result.model.links.values()))
 
 
-def paste_macro(model, snippet: Snippet, offset: float = 40.0):
-    """One undo step adding the snippet under new ids, shifted; returns (command, new component ids)."""
+def paste_macro(model, snippet: Snippet, offset: float = 40.0, verb: str = "Paste"):
+    """One undo step adding the snippet under new ids, shifted; returns (command, new component ids). The step
+    is named `verb` and what it adds: "Paste C", "Duplicate 3 components"."""
     snippet.pastes += 1
     shift = offset * snippet.pastes
     taken = set(model.components) | set(model.links)
@@ -70,7 +72,8 @@ def paste_macro(model, snippet: Snippet, offset: float = 40.0):
         taken.add(f"{prefix}{i}")
         return f"{prefix}{i}"
 
-    step = macro(f"Paste {len(snippet.components)} item{'s' if len(snippet.components) != 1 else ''}")
+    count = len(snippet.components)
+    step = macro(f"{verb} {snippet.components[0].id if count == 1 else plural(count, 'component')}")
     new_ids = []
     for comp in snippet.components:
         clone = copy.deepcopy(comp)

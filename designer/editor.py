@@ -195,8 +195,9 @@ class Editor(QObject):
         if self.copy():
             self.delete_selection()
 
-    def paste(self, snippet: Snippet | None = None) -> list[str]:
-        """Paste (with the links among the pasted items) and select what was pasted."""
+    def paste(self, snippet: Snippet | None = None, verb: str = "Paste") -> list[str]:
+        """Paste (with the links among the pasted items) and select what was pasted; the undo step is named
+        `verb` and what was added."""
         if snippet is None:
             received, had_text = self._received_snippet()
             snippet = received or self.clipboard
@@ -209,7 +210,7 @@ class Editor(QObject):
             self.message.emit(f"A {'substrate' if self.model.role == 'substrate' else 'VXI'} cannot hold "
                               f"{', '.join(sorted(foreign))} components")
             return []
-        step, ids = paste_macro(self.model, snippet)
+        step, ids = paste_macro(self.model, snippet, verb=verb)
         self.push(step)
         self.scene.select_ids(ids)
         return ids
@@ -217,7 +218,7 @@ class Editor(QObject):
     def duplicate(self) -> list[str]:
         """Paste a copy of the selection next to it, without touching the clipboard."""
         comps, _ = self.scene.selected_ids()
-        return self.paste(self._snippet(comps)) if comps else []
+        return self.paste(self._snippet(comps), verb="Duplicate") if comps else []
 
     # ----- fields -----
     def _check_fields(self, ids: list[str], values: dict) -> None:

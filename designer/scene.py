@@ -1,22 +1,34 @@
-"""The design scene: one item per model component and link, kept in step with model change events."""
+"""The design scene: one item per model component and link, kept in step with model change events.
+
+Besides its items, the scene keeps a spatial index of where every component and link is (`designer/spatial.py`),
+draws the links from it in one pass (under the items, the selected ones above everything), and places the
+labels (`designer/label_layout.py`) for the zoom and area its view shows."""
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QToolTip
 
 from backend.model import Change
+from designer import layout
 from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
-from designer.items.link import PLACE_LABELS_UP_TO
+from designer.items.component import SELECTED_Z
+from designer.items.link import HIT_WIDTH, LINK_Z
+from designer.items.tags import KIND, LABEL
+from designer.label_layout import LABELS_FROM, LabelLayout
+from designer.painting import draw_links, draw_simplified
+from designer.spatial import CLOUD as CLOUD_BIT
+from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
+from designer.tiles import grid_lines
 
 GRID = 20.0
-LABELS_FROM, PORTS_FROM = 0.15, 0.3
-
-SPACING = 120.0
+PORTS_FROM = 0.5
+MARGIN = 2000.0
+BIG_SCENE = 5000  # items
+BSP_DEPTH = 8
 
 
 class DesignScene(QGraphicsScene):
@@ -35,106 +47,168 @@ class DesignScene(QGraphicsScene):
         self.period: str | None = None
         self.snap = True
         self.snap_bypass = False
-        self.placing = False
         self.problems: dict[str, list] = {}
-        self.detail = (True, True)
+        self.detail = (True, True)  # (labels, port markers) shown at the zoom last set
+        self.zoom = 1.0
         self.vector_icons = False
         self.building = False
         self.ports_pending: set[str] | None = None  # routers whose port markers wait for the end of a rebuild
+        self._build_xy: dict[str, tuple[float, float]] | None = None  # positions while the scene is built
+        self.last_link: str | None = None  # the link added last (the view selects a link it has drawn)
+        self.index = SpatialIndex()
+        self.labels = LabelLayout(self)
+        self._selected: set[QGraphicsItem] = set()
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.selectionChanged.connect(self._selection_changed)
         self.rebuild()
         model.subscribe(self._on_change)
 
     def detach(self) -> None:
         """Stop following the model and delete the items now (not later from the garbage collector)."""
         self.model.unsubscribe(self._on_change)
+        self.labels.reset()
         self.blockSignals(True)
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
+        self._selected = set()
 
     # ----- building -----
     def rebuild(self) -> None:
         """Drop every item and draw the whole model again."""
+        self.labels.reset()
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
-        self.setSceneRect(QRectF(-1500, -1500, 3000, 3000))
+        self._selected = set()
+        self.building = True
         self.ports_pending = set()
+        model = self.model
+        drawn = {i: tuple(c.position) for i, c in model.components.items() if c.position is not None}
+        missing = layout.place_missing(model, drawn) if len(drawn) < len(model.components) else {}
+        self._build_xy = {**drawn, **missing}
+        comp_rows = []
         try:
-            for index, ident in enumerate(self.model.components):
-                self._add_component(ident, index)
-            self.building = True
-            for ident in self.model.links:
-                self._add_link(ident)
+            for ident in model.components:
+                item = ComponentItem(self, ident)
+                if ident in missing:
+                    item.setPos(QPointF(*missing[ident]))
+                self.components[ident] = item
+                self._links_at[ident] = set()
+                self.addItem(item)
+                x, y = self._build_xy[ident]
+                comp_rows.append((x, y, item.reach()))
+            links = [ident for ident, link in model.links.items()
+                     if link.source in self.components and link.destination in self.components]
+            for ident in links:
+                link = model.links[ident]
+                self._ends[ident] = (link.source, link.destination)
+                self._links_at[link.source].add(ident)
+                self._links_at[link.destination].add(ident)
+            pending, self.ports_pending = self.ports_pending, None
+            for ident in pending:
+                self.components[ident].refresh_port_use()
+            for ident in links:
+                item = LinkItem(self, ident)
+                item.update_geometry()  # before it joins the scene's index
+                self.links[ident] = item
+                self.addItem(item)
         finally:
             self.building = False
-            self._refresh_pending_ports()
+            self.ports_pending = None
+            self._build_xy = None
+        comps, links_drawn = list(self.components.values()), list(self.links.values())
+        self.index.bulk(comps, np.array(comp_rows).reshape(-1, 3),
+                        np.array([self._component_flags(it) for it in comps], dtype=np.int32),
+                        links_drawn, [it.line for it in links_drawn],
+                        np.array([it.style() for it in links_drawn], dtype=np.int32))
         self.setSceneRect(self._components_rect())
-        if len(self.links) <= PLACE_LABELS_UP_TO:
-            for item in self.links.values():
-                item.update_geometry()
+        if len(comps) + len(links_drawn) > BIG_SCENE:
+            self.setBspTreeDepth(BSP_DEPTH)  # long links reach into every leaf of a deeper tree: slow to build
+        self.items(QRectF(0, 0, 1, 1))  # build the scene's index now, as part of opening, not at the first click
+        self.labels.again()
 
-    def _refresh_pending_ports(self) -> None:
-        """Lay out each router's port markers once, after all its links exist; links of moved markers follow."""
-        pending, self.ports_pending = self.ports_pending or set(), None
-        for ident in pending:
-            item = self.components.get(ident)
-            if item is not None and item.refresh_port_use():
-                for link_id in self._links_at.get(ident, ()):
-                    if link_id in self.links:
-                        self.links[link_id].update_geometry()
+    def _component_flags(self, item: ComponentItem) -> int:
+        flags = SELECTED_BIT if item.isSelected() else 0
+        if item.kind == "router":
+            flags |= ROUTER
+        elif item.kind == "cloud" or item.cardinality:
+            flags |= CLOUD_BIT
+        if item.provisioned:
+            flags |= PROVISIONED_HOST
+        severities = {p.severity for p in self.problems.get(item.ident, ())}
+        if "error" in severities:
+            flags |= ERROR
+        elif severities:
+            flags |= WARNING
+        return flags
 
-    def _default_position(self, index: int) -> QPointF:
-        columns = max(1, int(math.sqrt(len(self.model.components)) + 0.999))
-        return QPointF(SPACING * (index % columns), SPACING * (index // columns))
+    def _index_component(self, item: ComponentItem) -> None:
+        pos = item.pos()
+        self.index.set_component(item, pos.x(), pos.y(), item.reach(), self._component_flags(item))
+        reach = item.reach()
+        self.labels.obstacle_changed(item, QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach))
 
-    def _add_component(self, ident: str, index: int | None = None) -> None:
+    def _add_component(self, ident: str) -> None:
         item = ComponentItem(self, ident)
         if self.model.components[ident].position is None:
-            self.placing = True
-            item.setPos(self._default_position(len(self.components) if index is None else index))
-            self.placing = False
+            drawn = {i: (it.pos().x(), it.pos().y()) for i, it in self.components.items()}
+            item.setPos(QPointF(*layout.place_missing(self.model, drawn).get(ident, (0.0, 0.0))))
         self.components[ident] = item
-        item.label.setVisible(self.detail[0])
-        for port in item.ports.values():
-            port.setVisible(self.detail[1])
+        if self.detail[1] and item.port_names:
+            item.ports  # noqa: B018 -- a router placed close up shows its ports at once
         self.addItem(item)
         self._links_at.setdefault(ident, set())
         self._room_for(item)
+        self._index_component(item)
+        self.labels.changed([item], [item.sceneBoundingRect()])
+
+    def _remove_component(self, ident: str) -> None:
+        item = self.components.pop(ident, None)
+        self._links_at.pop(ident, None)
+        if item is None:
+            return
+        self.labels.forget(item)
+        self.index.remove_component(item)
+        if item.has_label():
+            self.removeItem(item.label)
+        self.removeItem(item)
+        self._selected.discard(item)
 
     def _room_for(self, item) -> None:
-        if not self.sceneRect().contains(item.sceneBoundingRect()):
-            self.setSceneRect(self.sceneRect().united(item.sceneBoundingRect().adjusted(-1500, -1500, 1500, 1500)))
+        rect = item.sceneBoundingRect()
+        if not self.sceneRect().contains(rect):
+            self.setSceneRect(self.sceneRect().united(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)))
 
     def _add_link(self, ident: str) -> None:
         link = self.model.links[ident]
         if link.source not in self.components or link.destination not in self.components:
             return
+        self._ends[ident] = (link.source, link.destination)
+        for end in (link.source, link.destination):
+            self._links_at.setdefault(end, set()).add(ident)
         item = LinkItem(self, ident)
-        item.label.setVisible(self.detail[0])
         self.links[ident] = item
         self.addItem(item)
-        self._index(ident)
         item.update_geometry()
+        self.last_link = ident
+        self._refresh_ports_of(link.source, link.destination)
 
     def _remove_link(self, ident: str) -> None:
         item = self.links.pop(ident, None)
         if item is None:
             return
+        self.labels.forget(item)
+        if item.badge_rect() is not None:
+            self.labels.obstacle_changed(item.badge, None)
+        self.index.remove_link(item)
+        self.update(item.extent())
+        if item.has_label():
+            self.removeItem(item.label)
         self.removeItem(item)
-        self._unindex(ident)
-
-    def _unindex(self, ident: str) -> None:
-        for end in self._ends.pop(ident, ()):
+        self._selected.discard(item)
+        ends = self._ends.pop(ident, ())
+        for end in ends:
             self._links_at.get(end, set()).discard(ident)
-            if end in self.components:
-                self.components[end].refresh_port_use()
-
-    def _index(self, ident: str) -> None:
-        link = self.model.links[ident]
-        self._ends[ident] = (link.source, link.destination)
-        for end in (link.source, link.destination):
-            self._links_at.setdefault(end, set()).add(ident)
-        self._refresh_ports_of(link)
+        self._refresh_ports_of(*ends)
 
     def used_ports(self, router_id: str) -> set[str]:
         """Ports of a router that drawn links use (from the scene's own index: no scan of all links)."""
@@ -149,10 +223,14 @@ class DesignScene(QGraphicsScene):
                 used.add(link.destination_port)
         return used
 
-    def _refresh_ports_of(self, link) -> None:
-        for end in (link.source, link.destination):
-            if end in self.components:
-                self.components[end].refresh_port_use()
+    def _refresh_ports_of(self, *ends: str) -> None:
+        """Routers at these ends lay their ports out again; links on moved ports follow."""
+        for end in ends:
+            item = self.components.get(end)
+            if item is not None and item.refresh_port_use():
+                for link_id in self._links_at.get(end, ()):
+                    if link_id in self.links:
+                        self.links[link_id].update_geometry()
 
     # ----- following the model -----
     def _on_change(self, change: Change) -> None:
@@ -170,25 +248,24 @@ class DesignScene(QGraphicsScene):
     def _component_change(self, change: Change) -> None:
         ident = change.id
         if change.action == "added":
-            self._add_component(ident, self.model.index_of(ident))
+            self._add_component(ident)
         elif change.action == "removed":
-            item = self.components.pop(ident, None)
-            self._links_at.pop(ident, None)
-            if item is not None:
-                self.removeItem(item)
+            self._remove_component(ident)
         elif change.action == "renamed":
             old = change.fields[0]
             item = self.components.pop(old)
-            item.ident = ident
+            item.rename(ident)
             self.components[ident] = item
             self._links_at[ident] = self._links_at.pop(old, set())
             item.refresh()
             for link_id in list(self._links_at[ident]):
-                self._unindex(link_id)
-                self._index(link_id)
+                link = self.model.links[link_id]
+                self._ends[link_id] = (link.source, link.destination)
                 self.links[link_id].refresh()
         elif ident in self.components:
-            self.components[ident].refresh()
+            item = self.components[ident]
+            item.refresh()
+            self._index_component(item)
             for link_id in self._links_at.get(ident, ()):
                 self.links[link_id].refresh()
 
@@ -203,9 +280,73 @@ class DesignScene(QGraphicsScene):
             self._remove_link(old)
             self._add_link(ident)
         elif ident in self.links:
-            self._unindex(ident)
-            self._index(ident)
+            link = self.model.links[ident]
+            old_ends = self._ends.get(ident, ())
+            if old_ends != (link.source, link.destination):
+                for end in old_ends:
+                    self._links_at.get(end, set()).discard(ident)
+                self._ends[ident] = (link.source, link.destination)
+                for end in self._ends[ident]:
+                    self._links_at.setdefault(end, set()).add(ident)
             self.links[ident].refresh()
+            self._refresh_ports_of(*set(old_ends) | {link.source, link.destination})
+
+    # ----- what items report -----
+    def component_moved(self, ident: str) -> None:
+        """An item moved (dragged or set from the model): its links follow, router ports turn; the canvas grows."""
+        item = self.components.get(ident)
+        if item is None:
+            return
+        self._room_for(item)
+        self._index_component(item)
+        touched = {ident}
+        for link_id in self._links_at.get(ident, ()):
+            touched.update(self._ends.get(link_id, ()))
+        stale = set(self._links_at.get(ident, ()))
+        for end in touched:
+            end_item = self.components.get(end)
+            if end_item is not None and end_item.port_names and end_item.layout_ports():
+                stale.update(self._links_at.get(end, ()))
+        for link_id in stale:
+            link_item = self.links.get(link_id)
+            if link_item is not None:
+                link_item.update_geometry()
+        self.labels.changed([item])
+
+    def link_moved(self, item: LinkItem, old: QRectF) -> None:
+        """A link's line changed (its ends moved, or it was just made)."""
+        if self.building:
+            return
+        self.index.set_link(item, item.line, item.style())
+        self.update(old)
+        self.update(item.extent())
+        self.labels.changed([item])
+
+    def label_changed(self, owner) -> None:
+        """A label's text (so its size) changed."""
+        self.labels.changed([owner])
+
+    def dragged(self) -> None:
+        """The selected items were dragged: snap them, let their links and labels follow."""
+        for item in [it for it in self._selected if isinstance(it, ComponentItem)]:
+            snapped = self.snapped(item.pos())
+            if snapped != item.pos():
+                item.setPos(snapped)
+            self.component_moved(item.ident)
+        self.labels.flush()
+
+    def _selection_changed(self) -> None:
+        now = set(self.selectedItems())
+        for item in now ^ self._selected:
+            selected = item in now
+            if isinstance(item, LinkItem):
+                item.setZValue(SELECTED_Z if selected else LINK_Z)
+                self.index.set_link_flags(item, item.style())
+                self.update(item.extent())
+            elif isinstance(item, ComponentItem) and item.scene() is self:
+                item.setZValue(SELECTED_Z if selected else 0.0)
+                self.index.set_component_flags(item, self._component_flags(item))
+        self._selected = now
 
     # ----- geometry helpers used by items -----
     def snapped(self, pos: QPointF) -> QPointF:
@@ -213,25 +354,6 @@ class DesignScene(QGraphicsScene):
         if not self.snap or self.snap_bypass:
             return pos
         return QPointF(round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID)
-
-    def component_moved(self, ident: str) -> None:
-        """An item moved (dragged or set from the model): its links follow, router ports turn; the canvas grows."""
-        item = self.components.get(ident)
-        if item is None:
-            return
-        self._room_for(item)
-        touched = {ident}
-        for link_id in self._links_at.get(ident, ()):
-            touched.update(self._ends.get(link_id, ()))
-        stale = set(self._links_at.get(ident, ()))
-        for end in touched:
-            end_item = self.components.get(end)
-            if end_item is not None and end_item.ports and end_item.layout_ports():
-                stale.update(self._links_at.get(end, ()))
-        for link_id in stale:
-            link_item = self.links.get(link_id)
-            if link_item is not None:
-                link_item.update_geometry()
 
     def port_peers(self, router_id: str):
         """(port, position of the other end) for each link end on a port of this router."""
@@ -253,18 +375,28 @@ class DesignScene(QGraphicsScene):
         at_port = item.port_position(port)
         return (at_port, True) if at_port is not None else (item.pos(), False)
 
-    def _components_rect(self) -> QRectF:
-        """Like _content_rect, from the components only (links lie between them; labels within the margin)."""
-        if not self.components:
-            return self._content_rect()
-        rect = QRectF()
-        for item in self.components.values():
-            rect = rect.united(item.sceneBoundingRect())
-        return rect.adjusted(-2000, -2000, 2000, 2000)
+    def end_xy(self, ident: str, port: str | None) -> tuple[float, float, bool] | None:
+        """end_point as plain numbers: x, y, and whether that is a port marker."""
+        item = self.components.get(ident)
+        if item is None:
+            return None
+        known = self._build_xy
+        x, y = known[ident] if known is not None else (item.pos().x(), item.pos().y())
+        if port:
+            at_port = item.port_xy(port, x, y)
+            if at_port is not None:
+                return at_port[0], at_port[1], True
+        return x, y, False
 
-    def _content_rect(self) -> QRectF:
-        rect = self.itemsBoundingRect()
-        return rect.adjusted(-2000, -2000, 2000, 2000)
+    def content_rect(self) -> QRectF:
+        """The area the components cover (with their ports and badges)."""
+        return self.index.bounds()
+
+    def _components_rect(self) -> QRectF:
+        rect = self.content_rect()
+        if rect.isNull():
+            rect = QRectF(-1, -1, 2, 2)
+        return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
     # ----- view state -----
     def set_period(self, period: str | None) -> None:
@@ -272,26 +404,49 @@ class DesignScene(QGraphicsScene):
         self.period = period or None
         for item in self.links.values():
             item.refresh()
+            self.index.set_link_flags(item, item.style())
+        self.labels.refresh()
+        self.update(self.sceneRect())
 
-    def set_zoom(self, zoom: float) -> None:
-        """Hide labels and port markers when the view is too far out to read them (saves painting time)."""
+    def set_zoom(self, zoom: float, region: QRectF | None = None) -> None:
+        """The zoom a view shows (and, from the view, the area): labels and port markers follow.
+
+        Without a region every label of the scene is placed for `zoom`, now (an export)."""
+        self.zoom = zoom
         detail = (zoom >= LABELS_FROM, zoom >= PORTS_FROM)
-        if detail == self.detail:
-            return
+        if detail[1] != self.detail[1]:
+            for item in self.components.values():
+                if item.has_ports():
+                    for port in item.ports.values():
+                        port.setVisible(detail[1])
         self.detail = detail
-        for item in self.components.values():
-            item.label.setVisible(detail[0])
-            for port in item.ports.values():
-                port.setVisible(detail[1])
-        for item in self.links.values():
-            item.label.setVisible(detail[0])
+        if region is None:
+            if detail[1]:
+                for item in self.components.values():
+                    item.ports  # noqa: B018 -- made now, for the picture
+            self.labels.place_everything(zoom)
+            return
+        if detail[1]:
+            self.show_ports_in(region)
+        self.labels.request(region, zoom)
+
+    def show_ports_in(self, region: QRectF) -> None:
+        """Make the port markers of the routers in `region` (they are made when first seen close up)."""
+        rows = self.index.component_rows_in(region)
+        flags = self.index.components.flags[rows]
+        items = self.index.components.items
+        for row in rows[(flags & ROUTER) != 0].tolist():
+            item = items[row]
+            if not item.has_ports():
+                item.ports  # noqa: B018
 
     def set_colours(self, colours: dict[str, QColor]) -> None:
         """Redraw with new theme colours."""
         self.colours = colours
         for item in [*self.components.values(), *self.links.values()]:
             item.apply_colours()
-        self.update()
+        self.index.touch_all()
+        self.update(self.sceneRect())
 
     def set_problems(self, problems: list) -> None:
         """Badge every item that has a problem."""
@@ -299,11 +454,19 @@ class DesignScene(QGraphicsScene):
         for problem in problems:
             if problem.element_id is not None:
                 by_id.setdefault(problem.element_id, []).append(problem)
-        for ident in set(self.problems) | set(by_id):
-            item = self.components.get(ident) or self.links.get(ident)
-            if item is not None:
-                item.badge.set_problems(by_id.get(ident, []))
+        changed = set(self.problems) | set(by_id)
         self.problems = by_id
+        for ident in changed:
+            item = self.components.get(ident) or self.links.get(ident)
+            if item is None:
+                continue
+            item.badge.set_problems(by_id.get(ident, []))
+            if isinstance(item, ComponentItem):
+                self.index.set_component_flags(item, self._component_flags(item))
+            else:
+                rect = item.badge_rect()
+                self.labels.obstacle_changed(item.badge, rect)
+                self.labels.changed([item], [rect] if rect is not None else [])
 
     def item_for(self, ident: str) -> QGraphicsItem | None:
         """The item that draws a component or link id."""
@@ -328,20 +491,46 @@ class DesignScene(QGraphicsScene):
         self.blockSignals(False)
         self.selectionChanged.emit()
 
+    # ----- drawing -----
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, self.colours["background"])
-        scale = painter.worldTransform().m11()
-        step = GRID if GRID * scale >= 8 else GRID * 5 if GRID * 5 * scale >= 8 else 0
-        if not step:
-            return
-        painter.setPen(QPen(self.colours["grid"], 0))
-        left = math.floor(rect.left() / step) * step
-        top = math.floor(rect.top() / step) * step
-        x = left
-        while x < rect.right():
-            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-            x += step
-        y = top
-        while y < rect.bottom():
-            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-            y += step
+        grid_lines(painter, rect, self.colours["grid"], painter.worldTransform().m11())
+        draw_links(painter, self.index, rect, self.colours, selected=False)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        draw_links(painter, self.index, rect, self.colours, selected=True)
+
+    def overview_rect(self) -> QRectF:
+        """What an overview of the scene shows."""
+        return self.content_rect()
+
+    def overview_revision(self) -> int:
+        """Changes whenever the overview would look different."""
+        return self.index.revision
+
+    def draw_overview(self, painter: QPainter, rect: QRectF) -> None:
+        """The simplified picture of `rect` (squares and hairlines: no labels, no ports) for an overview."""
+        draw_simplified(painter, self.index, rect, self.colours)
+
+    def link_near(self, point: QPointF, tolerance: float) -> LinkItem | None:
+        """The link whose line passes nearest `point`, within `tolerance` scene units."""
+        row = self.index.link_at(point.x(), point.y(), tolerance)
+        return self.index.links.items[row] if row is not None else None
+
+    def helpEvent(self, event) -> None:
+        """Tooltips are made when asked (a design of thousands of items keeps no text for each)."""
+        items = [it for it in self.items(event.scenePos()) if it.data(KIND) != LABEL]
+        if not items:
+            views = self.views()
+            scale = views[0].transform().m11() if views else 1.0
+            link = self.link_near(event.scenePos(), max(HIT_WIDTH / 2, 4 / scale))
+            items = [link] if link is not None else []
+        for item in items:
+            text = item.tooltip_text() if hasattr(item, "tooltip_text") else item.toolTip()
+            if text:
+                QToolTip.showText(event.screenPos(), text, event.widget())
+                event.accept()
+                return
+        QToolTip.hideText()
+        event.ignore()
+

@@ -30,6 +30,7 @@ class Wiring(QObject):
         view.moved.connect(lambda moves: window.editor.move(moves))
         view.link_checker = lambda s, sp, d, dp: window.editor.link_refusal(s, sp, d, dp)
         view.link_hint.connect(self._link_hint)
+        view.inspect_requested.connect(self._inspect)
         docks = window.docks
         docks.palette.kind_activated.connect(self._place_at_centre)
         docks.inspector.edit_requested.connect(lambda ids, values: window.editor.edit(list(ids), dict(values)))
@@ -58,6 +59,7 @@ class Wiring(QObject):
         scene.model_changed.connect(self.timer.start)
         scene.selectionChanged.connect(self.selection_changed)
         editor.message.connect(self.message)
+        w.view.editor = editor
         w.docks.history.setStack(stack)
         acts = w.actions_by_name
         acts["undo"].setEnabled(stack.canUndo())
@@ -137,6 +139,12 @@ class Wiring(QObject):
         self.window.editor.edit([old], {"id": new})
         if self.window.scene.item_for(new) is not None:
             self.window.scene.select_ids([new])
+
+    def _inspect(self, _ident: str) -> None:
+        dock = self.window.docks.docks["inspector"]
+        dock.show()
+        dock.raise_()
+        self.window.docks.inspector.setFocus()
 
     def _activate_problem(self, element_id: str) -> None:
         if element_id and not self.window.view.centre_on_id(element_id):

@@ -42,6 +42,8 @@ def take(out_dir: Path, example: Path, period: str | None = "II", select: str = 
         window.view.fit_all()
         for _ in range(5):
             app.processEvents()
+        window.view.finish_drawing()  # labels and tiles are made a slice at a time: all of them, now
+        app.processEvents()
         path = out_dir / f"{name}-{mode}.png"
         window.grab().save(str(path))
         written.append(path)

@@ -19,11 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def take(out: Path, mode: str) -> Path:
     """Open the preview in one theme and grab the window."""
+    from PySide6.QtCore import QSettings
+
     from designer.app import make_application
     from designer.main_window import MainWindow
 
     app = make_application([], theme="light")
-    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()))
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # the first-start layout
     window.set_theme(mode)
     window.resize(1280, 800)
     window.show()
@@ -36,6 +39,7 @@ def take(out: Path, mode: str) -> Path:
         panel.add_extra(str(ROOT / "examples" / "figure4.vxdl"))
         spin(app, 30, lambda: not panel.busy() and panel.result is not None and panel.result.mapping is not None)
         spin(app, 1.0)
+        window.view.finish_drawing()  # labels and tiles are made a slice at a time: all of them, now
         path = out / ("preview.png" if mode == "light" else f"preview-{mode}.png")
         window.grab().save(str(path))
         return path

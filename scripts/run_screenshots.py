@@ -22,12 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
     """Deploy, load, migrate and grab the window in one theme; everything is torn down after."""
+    from PySide6.QtCore import QSettings
+
     from designer.app import make_application
     from designer.main_window import MainWindow
     from designer.run.mode import install_run_mode
 
     app = make_application([], theme="light")
-    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()))
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # the first-start layout
     window.set_theme(mode)
     window.resize(1280, 800)
     window.show()
@@ -68,6 +71,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
         window.scene.select_ids([])
         window.view.fit_all()
         spin(app, 1.5)
+        window.view.finish_drawing()  # labels and tiles are made a slice at a time: all of them, now
         path = out / f"{name}-{mode}.png"
         window.grab().save(str(path))
         written.append(path)

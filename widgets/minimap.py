@@ -57,6 +57,10 @@ def paint_overview(painter: QPainter, scene: QGraphicsScene, source: QRectF, siz
     scale = min(size.width() / source.width(), size.height() / source.height())
     painter.scale(size.width() / source.width(), size.height() / source.height())
     painter.translate(-source.left(), -source.top())
+    draw = getattr(scene, "draw_overview", None)
+    if draw is not None:
+        draw(painter, source)
+        return
     base = painter.transform()
     option = QStyleOptionGraphicsItem()
     skip_text = scale < 0.3  # text shrunk this much is unreadable: leave it out, it is half the cost
@@ -81,6 +85,7 @@ class MinimapWidget(QWidget):
         self._pixmap = QPixmap()
         self._source = QRectF()  # the scene area the pixmap shows
         self._target = QRectF()  # where it is drawn in the widget
+        self._drawn: tuple | None = None  # (revision, size) of the scene's own overview last drawn
         self.render_count = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -111,6 +116,7 @@ class MinimapWidget(QWidget):
                 bar.valueChanged.connect(self._view_moved)
                 bar.rangeChanged.connect(self._view_moved)
         self._pixmap, self._source, self._target = QPixmap(), QRectF(), QRectF()
+        self._drawn = None
         self._schedule()  # drawn once the window is idle: opening a big design does not wait for the overview
         self.update()
 
@@ -177,11 +183,17 @@ class MinimapWidget(QWidget):
             self._timer.start()
 
     def _render(self) -> None:
+        scene = self._view.scene() if self._view is not None else None
+        revision = getattr(scene, "overview_revision", None)
+        drawn = (id(scene), revision(), self.size(), self.devicePixelRatioF()) if revision is not None else None
+        if drawn is not None and drawn == self._drawn and not self._pixmap.isNull():
+            return  # the scene changed only in ways its overview does not show (labels, hover)
+        self._drawn = drawn
         self._pixmap = QPixmap()
         self._source = self._target = QRectF()
-        scene = self._view.scene() if self._view is not None else None
         if scene is not None:
-            area = scene.itemsBoundingRect()
+            bounds = getattr(scene, "overview_rect", None)
+            area = bounds() if bounds is not None else scene.itemsBoundingRect()
             if area.isEmpty():
                 area = scene.sceneRect()
             if not area.isEmpty():
@@ -235,6 +247,7 @@ class MinimapWidget(QWidget):
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange:
+            self._drawn = None
             self._schedule()
 
     # ----- mouse -----

@@ -6,6 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from designer.items.tags import BADGE, MODEL_ID, tag
+
 
 class BadgeHolder:
     """Mixin: an item whose problem badge is created only when it first has a problem."""
@@ -18,6 +20,7 @@ class BadgeHolder:
         """The badge (made on first use)."""
         if self._badge is None:
             self._badge = BadgeItem(self)
+            tag(self._badge, BADGE, self.data(MODEL_ID))
             self._badge.setPos(self.badge_offset)
             self.colour_badge()
         return self._badge

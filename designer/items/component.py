@@ -1,23 +1,30 @@
-"""The scene item of a component (or host): its icon, id label, ports, problem badge."""
+"""The scene item of a component (or host): its icon, id label, ports, problem badge.
+
+The label and the port markers are made when first needed (a large design shows only a few of them), so
+opening ten thousand components creates ten thousand items, not sixty thousand."""
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Host, Router
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelItem
-from designer.items.ports import PortItem, assign_slots, port_offset
+from designer.items.ports import PORT_RADIUS, PORT_REACH, PortItem, assign_slots, port_offset, slot_angle
+from designer.items.tags import COMPONENT, tag
 from designer.resources import icon_image, svg_renderer
 
 HALF = 24.0
+REACH = HALF + 10.0  # the icon, the selection frame and the problem badge fit within this half-size
 SIMPLE_BELOW = 0.3
-_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange  # looked up once: itemChange is hot
-_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+SELECTED_Z = 6.0
+_BOUNDS = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
+_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
 
 
 def detail_line(component) -> str:
@@ -34,8 +41,37 @@ def detail_line(component) -> str:
             parts.append("provisioned")
         return " · ".join(parts)
     if isinstance(component, Router):
-        return f"router · {len(component.ports)} ports"
+        count = len(component.ports)
+        return f"router · {count} port{'s' if count != 1 else ''}"
     return ""
+
+
+_ICONS: OrderedDict[tuple, QImage] = OrderedDict()
+
+
+def _draw_icon(painter: QPainter, kind: str, colours: dict[str, QColor], box: QRectF) -> None:
+    """The icon in `box`, from an image made at the very size it shows (a copy, not a scaling, per frame)."""
+    transform = QTransform(painter.worldTransform())  # a copy: the painter's own changes below
+    if transform.type().value > QTransform.TransformationType.TxScale.value:
+        painter.drawImage(box, icon_image(kind, colours))
+        return
+    device = painter.device()
+    ratio = device.devicePixelRatioF() if device is not None else 1.0
+    pixels = max(1, round(box.width() * transform.m11() * ratio))
+    key = (kind, colours["text"].rgba(), colours["item_fill"].rgba(), colours["selection"].rgba(), pixels)
+    image = _ICONS.get(key)
+    if image is None:
+        base = icon_image(kind, colours, max(96, pixels))
+        image = base if base.width() == pixels else base.scaled(
+            pixels, pixels, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        image.setDevicePixelRatio(ratio)
+        _ICONS[key] = image
+        if len(_ICONS) > 300:
+            _ICONS.popitem(last=False)
+    corner = transform.map(box.topLeft())
+    painter.setWorldTransform(QTransform())
+    painter.drawImage(QPointF(round(corner.x()), round(corner.y())), image)
+    painter.setWorldTransform(transform)
 
 
 class ComponentItem(BadgeHolder, QGraphicsItem):
@@ -45,56 +81,118 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
         super().__init__()
         self.design = design
         self.ident = ident
-        flags = QGraphicsItem.GraphicsItemFlag
-        self.setFlags(flags.ItemIsSelectable | flags.ItemIsMovable | flags.ItemSendsGeometryChanges)
-        self.setAcceptHoverEvents(True)
-        self.label = LabelItem(self)
-        self.label.setPos(0, HALF + 9)
+        self.setFlags(_FLAGS)
+        tag(self, COMPONENT, ident)
         self.badge_offset = QPointF(HALF, -HALF)
-        self.ports: dict[str, PortItem] = {}
+        self._label: LabelItem | None = None
+        self._ports: dict[str, PortItem] | None = None
+        self.port_names: list[str] = []
+        self.port_slots: dict[str, int] = {}
+        self.used: set[str] = set()
         self.kind = "node"
         self.provisioned = False
         self.cardinality = 0
-        self.refresh()
+        self.refresh(moved=False)
 
     def component(self):
         """The model object this item draws."""
         return self.design.model.components[self.ident]
 
-    def refresh(self) -> None:
+    # ----- parts made when first needed -----
+    @property
+    def label(self) -> LabelItem:
+        """The id label (a scene item of its own, placed by the scene's label layout)."""
+        if self._label is None:
+            self._label = LabelItem(self.ident)
+            self._label.set_lines(self.label_lines())
+            colours = self.design.colours
+            self._label.set_colours(colours["text"], colours["background"])
+            if self.scene() is not None:
+                self.scene().addItem(self._label)
+        return self._label
+
+    def has_label(self) -> bool:
+        """Whether the label item exists yet."""
+        return self._label is not None
+
+    @property
+    def ports(self) -> dict[str, PortItem]:
+        """The port markers of a router by port name (made on first use)."""
+        if self._ports is None:
+            self._ports = {}
+            count = len(self.port_names)
+            visible = self.design.detail[1]
+            colours = self.design.colours
+            for name in self.port_names:
+                port = PortItem(self, self.ident, name)
+                port.setPos(port_offset(self.port_slots.get(name, 0), count))
+                port.set_state(name in self.used, colours["item_border"], colours["link"], colours["background"])
+                port.setVisible(visible)
+                self._ports[name] = port
+        return self._ports
+
+    def has_ports(self) -> bool:
+        """Whether the port markers exist yet (they are made when a router is seen close enough)."""
+        return self._ports is not None
+
+    def reach(self) -> float:
+        """Half the side of the square this item covers (icon, frame, badge and port markers)."""
+        return PORT_REACH if self.port_names else REACH
+
+    def label_lines(self) -> list[str]:
+        """The label's text: the id and a detail line."""
+        comp = self.component()
+        detail = detail_line(comp)
+        return [comp.id, detail] if detail else [comp.id]
+
+    def tooltip_text(self) -> str:
+        """What hovering the item tells (made when asked)."""
+        comp = self.component()
+        detail = detail_line(comp)
+        return f"{comp.kind} {comp.id}" + (f"\n{detail}" if detail else "")
+
+    def rename(self, ident: str) -> None:
+        """The component's id changed."""
+        self.ident = ident
+        tag(self, COMPONENT, ident)
+        if self._label is not None:
+            self._label.set_owner(ident)
+        for port in (self._ports or {}).values():
+            port.set_router(ident)
+        if self._badge is not None:
+            tag(self._badge, "badge", ident)
+
+    # ----- following the model -----
+    def refresh(self, moved: bool = True) -> None:
         """Re-read the model: kind, label, ports, dashed outline, position."""
         comp = self.component()
         self.kind = comp.kind
         self.provisioned = bool(getattr(comp, "provisioned", False))
         self.cardinality = comp.cardinality if isinstance(comp, Cloud) else 0
-        detail = detail_line(comp)
-        self.label.set_lines([comp.id, detail] if detail else [comp.id])
-        self.setToolTip(f"{comp.kind} {comp.id}" + (f"\n{detail}" if detail else ""))
+        if self._label is not None and self._label.set_lines(self.label_lines()):
+            self.design.label_changed(self)
         self._refresh_ports(comp)
-        self.apply_colours()
         if comp.position is not None and (self.pos().x(), self.pos().y()) != tuple(comp.position):
-            self.design.placing = True
             self.setPos(QPointF(*comp.position))
-            self.design.placing = False
+            if moved:
+                self.design.component_moved(self.ident)
         self.update()
 
     def _refresh_ports(self, comp) -> None:
         names = list(comp.ports) if isinstance(comp, Router) else []
-        if list(self.ports) != names:
-            for port in self.ports.values():
+        if self.port_names != names:
+            for port in (self._ports or {}).values():
                 port.setParentItem(None)
                 if port.scene():
                     port.scene().removeItem(port)
-            self.ports = {}
-            for i, name in enumerate(names):
-                port = PortItem(self, self.ident, name)
-                port.setPos(port_offset(i, len(names)))
-                self.ports[name] = port
+            self._ports = None
+            self.port_names = names
+            self.port_slots = {name: i for i, name in enumerate(names)}
         self.refresh_port_use()
 
     def layout_ports(self) -> bool:
         """Turn each used port towards the other end of its link; True when a marker moved."""
-        if not self.ports:
+        if not self.port_names:
             return False
         here = self.pos()
         wanted = {}
@@ -102,55 +200,65 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
             delta = other - here
             if delta.x() or delta.y():
                 wanted[port] = math.atan2(delta.y(), delta.x())
-        slots = assign_slots(list(self.ports), wanted)
-        moved = False
-        for name, slot in slots.items():
-            target = port_offset(slot, len(self.ports))
-            if self.ports[name].pos() != target:
-                self.ports[name].setPos(target)
-                moved = True
-        return moved
+        slots = assign_slots(self.port_names, wanted)
+        if slots == self.port_slots:
+            return False
+        self.port_slots = slots
+        if self._ports is not None:
+            count = len(self.port_names)
+            for name, slot in slots.items():
+                self._ports[name].setPos(port_offset(slot, count))
+        return True
 
     def refresh_port_use(self) -> bool:
         """Fill the markers of the ports that links use; True when a marker moved.
 
         While the scene is being rebuilt, this waits until every link exists (once per router, not per link).
         """
-        if not self.ports:
+        if not self.port_names:
             return False
         pending = getattr(self.design, "ports_pending", None)
         if pending is not None:
             pending.add(self.ident)
             return False
         moved = self.layout_ports()
-        used = self.design.used_ports(self.ident)
-        colours = self.design.colours
-        for name, port in self.ports.items():
-            port.set_state(name in used, colours["item_border"], colours["link"], colours["background"])
+        self.used = self.design.used_ports(self.ident)
+        if self._ports is not None:
+            colours = self.design.colours
+            for name, port in self._ports.items():
+                port.set_state(name in self.used, colours["item_border"], colours["link"], colours["background"])
         return moved
 
     def apply_colours(self) -> None:
         """Take the scene's current theme colours."""
         colours = self.design.colours
-        self.label.set_colours(colours["text"], colours["background"])
+        if self._label is not None:
+            self._label.set_colours(colours["text"], colours["background"])
         self.colour_badge()
         self.refresh_port_use()
         self.update()
 
     def port_position(self, port: str | None) -> QPointF | None:
         """Scene position of a port marker, or None when there is no such port."""
-        item = self.ports.get(port) if port else None
-        return item.scenePos() if item else None
+        if not port or port not in self.port_slots:
+            return None
+        return self.pos() + port_offset(self.port_slots[port], len(self.port_names))
 
+    def port_xy(self, port: str, x: float, y: float) -> tuple[float, float] | None:
+        """Like port_position, as plain numbers, for the item at (x, y)."""
+        slot = self.port_slots.get(port)
+        if slot is None:
+            return None
+        angle = slot_angle(slot, len(self.port_names))
+        return x + PORT_RADIUS * math.cos(angle), y + PORT_RADIUS * math.sin(angle)
+
+    # ----- drawing and dragging -----
     def boundingRect(self) -> QRectF:
-        return QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
+        return _BOUNDS
 
-    def itemChange(self, change, value):
-        if change == _POSITION_CHANGE and not self.design.placing:
-            return self.design.snapped(value)
-        if change == _POSITION_CHANGED:
-            self.design.component_moved(self.ident)
-        return super().itemChange(change, value)
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)  # moves every selected item
+        self.design.dragged()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         colours = self.design.colours
@@ -176,7 +284,7 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
         if self.design.vector_icons:
             svg_renderer(self.kind, colours).render(painter, box)
         else:
-            painter.drawImage(box, icon_image(self.kind, colours))
+            _draw_icon(painter, self.kind, colours, box)
         painter.setOpacity(1.0)
         if self.cardinality:
             self._paint_count(painter, colours)

@@ -1,4 +1,4 @@
-"""A text label on a halo that grows when zoomed out (up to 3x), so it stays readable; hidden when tiny."""
+"""A label: one or two lines of text on a halo, placed by the scene's label layout (never on its own)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from designer.items.tags import LABEL, tag
+
+LABEL_Z = 5.0
 _FONTS: list = []
 
 
@@ -20,7 +23,7 @@ def _fonts() -> tuple[QFont, QFont, QFontMetricsF, QFontMetricsF]:
     return tuple(_FONTS)
 
 
-_ADVANCES: dict[tuple[bool, str], float] = {}  # link labels repeat ("⇄ ≥ 100 Mbit/s · ≤ 10 ms"): measure once
+_ADVANCES: dict[tuple[bool, str], float] = {}  # link labels repeat ("⇄ ≥ 100 Mbit/s · 10 ms"): measure once
 
 
 def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
@@ -34,40 +37,73 @@ def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
     return advance
 
 
-MAX_GROWTH = 3.0
-MIN_SCREEN_SCALE = 0.45
-
-
 class LabelItem(QGraphicsItem):
-    """One or two centred lines of text hanging below (or centred on) an anchor point."""
+    """The text of a component or link, its rectangle starting at (0, 0); hidden until the layout shows it.
 
-    def __init__(self, parent: QGraphicsItem, centred: bool = False) -> None:
-        super().__init__(parent)
+    The layout sets its position and its scale (larger when zoomed out, so the text stays readable) and
+    shows it only where it covers no component and no other label. It takes no mouse button: a press on a
+    label reaches what lies under it (the view selects the label's link or component)."""
+
+    def __init__(self, owner_id: str, bold_first: bool = True) -> None:
+        super().__init__()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(LABEL_Z)
+        self._all_lines: list[str] = []
         self._lines: list[str] = []
-        self._centred = centred
+        self._compact = False
+        self._bold_first = bold_first
         self._font, self._bold, self._metrics, self._bold_metrics = _fonts()
         self._rect = QRectF()
         self._placed: list[tuple[QFont, QPointF, str]] = []
         self.text_colour = QColor("black")
         self.halo_colour = QColor("white")
+        tag(self, LABEL, owner_id)
+        self.hide()
 
-    def set_lines(self, lines: list[str]) -> None:
-        """Replace the text (first line bold)."""
+    def set_lines(self, lines: list[str]) -> bool:
+        """Replace the text (first line bold); True when the size changed."""
+        if lines == self._all_lines:
+            return False
+        self._all_lines = list(lines)
+        return self._relayout()
+
+    def set_compact(self, compact: bool) -> bool:
+        """Show only the first line (far out); True when the size changed."""
+        if compact == self._compact:
+            return False
+        self._compact = compact
+        return self._relayout()
+
+    def _relayout(self) -> bool:
+        lines = self._all_lines[:1] if self._compact else self._all_lines
         if lines == self._lines:
-            return
+            return False
+        old = self._rect.size()
         self.prepareGeometryChange()
-        self._lines = list(lines)
+        self._lines = lines
         self._rect = self._measure()
         self.update()
+        return self._rect.size() != old
 
     def text_rect(self) -> QRectF:
-        """The halo's rectangle at 100 % (item coordinates)."""
+        """The halo's rectangle (item coordinates, before the layout's scale)."""
         return QRectF(self._rect)
 
+    def size(self) -> tuple[float, float]:
+        """Width and height of the halo before scaling."""
+        return self._rect.width(), self._rect.height()
+
     def lines(self) -> list[str]:
-        """The text lines shown."""
+        """Every text line of the label (also those a compact label leaves out)."""
+        return list(self._all_lines)
+
+    def shown_lines(self) -> list[str]:
+        """The lines drawn now."""
         return list(self._lines)
+
+    def set_owner(self, owner_id: str) -> None:
+        """The component or link was renamed."""
+        tag(self, LABEL, owner_id)
 
     def set_colours(self, text: QColor, halo: QColor) -> None:
         """Colours of the text and of the halo behind it."""
@@ -79,34 +115,27 @@ class LabelItem(QGraphicsItem):
         width, height = 0.0, 0.0
         sizes = []
         for i, line in enumerate(self._lines):
-            metrics = self._bold_metrics if i == 0 else self._metrics
-            advance = _advance(metrics, i == 0, line)
+            bold = i == 0 and self._bold_first
+            metrics = self._bold_metrics if bold else self._metrics
+            advance = _advance(metrics, bold, line)
             sizes.append((advance, metrics.ascent(), metrics.height()))
             width = max(width, advance)
             height += metrics.height()
-        rect = QRectF(-width / 2 - 3, 0, width + 6, height + 2)
-        if self._centred:
-            rect.moveTop(-rect.height() / 2)
+        rect = QRectF(0, 0, width + 6, height + 2) if self._lines else QRectF()
         self._placed = []
-        y = rect.top() + 1
+        y = 1.0
         for i, (line, (advance, ascent, line_height)) in enumerate(zip(self._lines, sizes, strict=True)):
-            self._placed.append((self._bold if i == 0 else self._font, QPointF(-advance / 2, y + ascent), line))
+            font = self._bold if i == 0 and self._bold_first else self._font
+            self._placed.append((font, QPointF((rect.width() - advance) / 2, y + ascent), line))
             y += line_height
         return rect
 
     def boundingRect(self) -> QRectF:
-        rect = self._rect
-        return QRectF(rect.left() * MAX_GROWTH, rect.top() * MAX_GROWTH if self._centred else rect.top(),
-                      rect.width() * MAX_GROWTH, rect.height() * MAX_GROWTH)
+        return self._rect
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if not self._lines:
             return
-        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        growth = min(MAX_GROWTH, max(1.0, 1.0 / lod)) if lod > 0 else MAX_GROWTH
-        if lod * growth < MIN_SCREEN_SCALE:
-            return  # too small to read: drawing it would only cost time
-        painter.scale(growth, growth)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.halo_colour)
         painter.drawRoundedRect(self._rect, 3, 3)

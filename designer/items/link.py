@@ -1,22 +1,30 @@
-"""The scene item of a link: a line between its ends, an arrowhead when one-way, a QoS label."""
+"""The scene item of a link: where the link runs, its selection, its QoS label and problem badge, its tags.
+
+The item paints nothing and its bounding rectangle is the point in the middle of its line, so Qt's own index
+holds it at one point, spread over the scene like the links themselves: the scene draws every link in one
+pass (`designer/painting.py`) from its spatial index, which also finds the link under the pointer, exactly
+along its line (with its whole box, a long diagonal link would be a candidate everywhere its box reaches, in
+every paint and every hit test; with an empty rectangle, every link would sit at the origin)."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer.items.badge import BadgeHolder
-from designer.items.component import ComponentItem
 from designer.items.label import LabelItem
-from designer.items.ports import PortItem
+from designer.items.tags import BADGE, LINK, tag
 
 END_GAP = 27.0
-LABEL_STOPS = (0.5, 0.38, 0.62, 0.28, 0.72)
-PLACE_LABELS_UP_TO = 150  # links; beyond, labels stay at the middle (placing them costs time)
 ARROW = 11.0
+HIT_WIDTH = 10.0
+LINK_Z = -1.0
+ONE_WAY, PROVISIONED, IDLE, SELECTED = 1, 2, 4, 8  # style bits of a link, as the painter reads them
+_MARGIN = max(ARROW, HIT_WIDTH / 2) + 1
+_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
 def is_idle(link, period: str | None) -> bool:
@@ -53,26 +61,68 @@ def qos_lines(link, period: str | None) -> list[str]:
     return lines
 
 
+def arrow_head(line: QLineF) -> QPolygonF:
+    """The arrowhead at the end of a one-way link."""
+    tip = line.p2()
+    angle = math.atan2(line.dy(), line.dx())
+    left = tip - QPointF(math.cos(angle - 0.42) * ARROW, math.sin(angle - 0.42) * ARROW)
+    right = tip - QPointF(math.cos(angle + 0.42) * ARROW, math.sin(angle + 0.42) * ARROW)
+    return QPolygonF([tip, left, right])
+
+
 class LinkItem(BadgeHolder, QGraphicsItem):
-    """Draws the model link `ident` between the items of its ends; follows them when they move."""
+    """The model link `ident` between the items of its ends; follows them when they move."""
 
     def __init__(self, design, ident: str) -> None:
         super().__init__()
         self.design = design
         self.ident = ident
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(-1)
+        self.setFlags(_FLAGS)
+        self.setZValue(LINK_Z)
+        tag(self, LINK, ident)
         self.line = QLineF()
-        self.one_way = False
-        self.provisioned = False
-        self.idle = False
-        self.label = LabelItem(self, centred=True)
-        self._path = QPainterPath()
+        self._rect = QRectF()
+        self._middle = QRectF()  # what Qt's index holds: the middle of the line (see the module's docstring)
+        self._shape: QPainterPath | None = None
+        self._label: LabelItem | None = None
+        self.one_way = self.provisioned = self.idle = False
         self.refresh()
 
     def link(self):
         """The model object this item draws."""
         return self.design.model.links[self.ident]
+
+    @property
+    def label(self) -> LabelItem:
+        """The QoS label (a scene item of its own, placed by the scene's label layout)."""
+        if self._label is None:
+            self._label = LabelItem(self.ident, bold_first=False)
+            self._label.set_lines(self.label_lines())
+            colours = self.design.colours
+            self._label.set_colours(colours["text"], colours["background"])
+            if self.scene() is not None:
+                self.scene().addItem(self._label)
+        return self._label
+
+    def has_label(self) -> bool:
+        """Whether the label item exists yet."""
+        return self._label is not None
+
+    def label_lines(self) -> list[str]:
+        """The QoS text for the scene's period."""
+        return qos_lines(self.link(), self.design.period)
+
+    def style(self) -> int:
+        """Style bits for the painter."""
+        return (ONE_WAY * self.one_way) | (PROVISIONED * self.provisioned) | (IDLE * self.idle) \
+            | (SELECTED * self.isSelected())
+
+    def tooltip_text(self) -> str:
+        """What hovering the link tells (made when asked)."""
+        link = self.link()
+        ends = f"{link.source}{':' + link.source_port if getattr(link, 'source_port', None) else ''} → " \
+               f"{link.destination}{':' + link.destination_port if getattr(link, 'destination_port', None) else ''}"
+        return f"link {link.id}\n{ends}\n" + "\n".join(self.label_lines())
 
     def refresh(self) -> None:
         """Re-read the model: label, direction, dash, geometry."""
@@ -80,109 +130,76 @@ class LinkItem(BadgeHolder, QGraphicsItem):
         self.one_way = bool(getattr(link, "one_way", False))
         self.provisioned = bool(getattr(link, "provisioned", False))
         self.idle = is_idle(link, self.design.period)
-        lines = qos_lines(link, self.design.period)
-        self.label.set_lines(lines)
-        ends = f"{link.source}{':' + link.source_port if getattr(link, 'source_port', None) else ''} → " \
-               f"{link.destination}{':' + link.destination_port if getattr(link, 'destination_port', None) else ''}"
-        self.setToolTip(f"link {link.id}\n{ends}\n" + "\n".join(lines))
-        self.apply_colours()
+        if self._label is not None and self._label.set_lines(self.label_lines()):
+            self.design.label_changed(self)
         if self.scene() is not None:
             self.update_geometry()
 
     def apply_colours(self) -> None:
         """Take the scene's current theme colours."""
         colours = self.design.colours
-        self.label.set_colours(colours["text"], colours["background"])
+        if self._label is not None:
+            self._label.set_colours(colours["text"], colours["background"])
         self.colour_badge()
-        self.update()
+
+    def rename_badge(self) -> None:
+        """Keep the badge's tag in step with the id."""
+        if self._badge is not None:
+            tag(self._badge, BADGE, self.ident)
 
     def update_geometry(self) -> None:
-        """Recompute the line from the current positions of both ends."""
+        """Recompute the line from the current positions of both ends (plain arithmetic: it runs for every
+        link when a design opens)."""
         link = self.link()
-        start = self.design.end_point(link.source, getattr(link, "source_port", None))
-        end = self.design.end_point(link.destination, getattr(link, "destination_port", None))
+        start = self.design.end_xy(link.source, getattr(link, "source_port", None))
+        end = self.design.end_xy(link.destination, getattr(link, "destination_port", None))
         if start is None or end is None:
             return
-        (p1, p1_port), (p2, p2_port) = start, end
-        line = QLineF(p1, p2)
-        length = line.length()
+        x1, y1, port1 = start
+        x2, y2, port2 = end
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy)
         if length > 1e-6:
-            unit = QPointF(line.dx() / length, line.dy() / length)
-            gap1 = 0.0 if p1_port else min(END_GAP, length / 3)
-            gap2 = 0.0 if p2_port else min(END_GAP, length / 3)
-            line = QLineF(p1 + unit * gap1, p2 - unit * gap2)
-        self.prepareGeometryChange()
-        self.line = line
-        path = QPainterPath(line.p1())
-        path.lineTo(line.p2())
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        self._path = stroker.createStroke(path)
-        mid = self._label_point(line)
-        self.label.setPos(mid)
-        self.badge_offset = mid + QPointF(0, -18)
+            ux, uy = dx / length, dy / length
+            gap1 = 0.0 if port1 else min(END_GAP, length / 3)
+            gap2 = 0.0 if port2 else min(END_GAP, length / 3)
+            x1, y1, x2, y2 = x1 + ux * gap1, y1 + uy * gap1, x2 - ux * gap2, y2 - uy * gap2
+        old = self._rect
+        middle = QRectF((x1 + x2) / 2, (y1 + y2) / 2, 0.0, 0.0)
+        if middle != self._middle:
+            self.prepareGeometryChange()
+            self._middle = middle
+        self.line = QLineF(x1, y1, x2, y2)
+        self._shape = None
+        self._rect = QRectF(min(x1, x2) - _MARGIN, min(y1, y2) - _MARGIN,
+                            abs(x2 - x1) + 2 * _MARGIN, abs(y2 - y1) + 2 * _MARGIN)
+        self.badge_offset = QPointF((x1 + x2) / 2, (y1 + y2) / 2 - 14)
         if self._badge is not None:
             self._badge.setPos(self.badge_offset)
+        self.design.link_moved(self, old)
 
-    def _label_point(self, line: QLineF) -> QPointF:
-        """The point along the line nearest its middle where the label covers no item or other label."""
-        scene = self.scene()
-        if scene is None or not self.label.isVisible() or self.design.building \
-                or len(self.design.links) > PLACE_LABELS_UP_TO:
-            return line.center()
-        own = self.label.text_rect().adjusted(-6, -2, 6, 2)
-        length = max(line.length(), 1e-6)
-        normal = QPointF(-line.dy() / length, line.dx() / length) * (own.height() * 0.9)
-        candidates = [line.pointAt(t) for t in LABEL_STOPS]
-        candidates += [line.center() + normal, line.center() - normal]
-        for point in candidates:
-            if not self._covers_something(scene, own.translated(point)):
-                return point
-        return line.center()
+    def badge_rect(self) -> QRectF | None:
+        """Where the problem badge is in the scene, when it shows."""
+        if self._badge is None or not self._badge.isVisible():
+            return None
+        return QRectF(self.badge_offset.x() - 9, self.badge_offset.y() - 9, 18, 18)
 
-    def _covers_something(self, scene, rect: QRectF) -> bool:
-        for item in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect, Qt.SortOrder.AscendingOrder):
-            if item is self.label or item is self or item.parentItem() is self:
-                continue
-            if isinstance(item, LabelItem):
-                if item.isVisible() and item.sceneTransform().mapRect(item.text_rect()).intersects(rect):
-                    return True
-            elif isinstance(item, ComponentItem | PortItem):
-                return True
-        return False
+    def extent(self) -> QRectF:
+        """The scene area the drawn link covers (its line with the arrowhead and selection halo)."""
+        return QRectF(self._rect)
 
     def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-ARROW, -ARROW, ARROW, ARROW)
+        return self._middle
 
     def shape(self) -> QPainterPath:
-        return self._path
-
-    def _arrow(self) -> QPolygonF:
-        tip = self.line.p2()
-        angle = math.atan2(self.line.dy(), self.line.dx())
-        left = tip - QPointF(math.cos(angle - 0.42) * ARROW, math.sin(angle - 0.42) * ARROW)
-        right = tip - QPointF(math.cos(angle + 0.42) * ARROW, math.sin(angle + 0.42) * ARROW)
-        return QPolygonF([tip, left, right])
+        if self._shape is None:
+            path = QPainterPath(self.line.p1())
+            path.lineTo(self.line.p2())
+            stroker = QPainterPathStroker()
+            stroker.setWidth(HIT_WIDTH)
+            stroker.setCapStyle(Qt.PenCapStyle.FlatCap)
+            self._shape = stroker.createStroke(path)
+        return self._shape
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        colours = self.design.colours
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.isSelected():
-            halo = QPen(colours["selection_fill"], 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
-            painter.setPen(halo)
-            painter.drawLine(self.line)
-        colour = colours["selection"] if self.isSelected() else colours["link"]
-        if self.provisioned:
-            colour = colours["provisioned"]
-        pen = QPen(colour, 2.6 if self.isSelected() else 2.0)
-        if self.provisioned:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        if self.idle:
-            pen.setStyle(Qt.PenStyle.DotLine)
-            painter.setOpacity(0.55)
-        painter.setPen(pen)
-        painter.drawLine(self.line)
-        if self.one_way:
-            painter.setPen(QPen(colour, 1))
-            painter.setBrush(colour)
-            painter.drawPolygon(self._arrow())
+        """Nothing: the scene draws the links (see the module's docstring)."""

@@ -8,7 +8,10 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from designer.items.tags import PORT, PORT_NAME, tag
+
 PORT_RADIUS = 31.0
+PORT_REACH = PORT_RADIUS + 7.0  # how far from a router's centre its port markers reach
 
 
 def slot_angle(index: int, count: int) -> float:
@@ -58,6 +61,13 @@ class PortItem(QGraphicsItem):
         self.setZValue(2)
         self.setAcceptHoverEvents(True)
         self._hover = False
+        tag(self, PORT, router_id)
+        self.setData(PORT_NAME, name)
+
+    def set_router(self, router_id: str) -> None:
+        """The router was renamed."""
+        self.router_id = router_id
+        tag(self, PORT, router_id)
 
     def set_state(self, used: bool, line: QColor, fill: QColor, background: QColor) -> None:
         """Whether a link uses the port, and the colours to draw it with."""

@@ -76,6 +76,8 @@ class RunController(QObject):
         self.status_timer.setInterval(STATUS_MS)
         self.status_timer.timeout.connect(self.refresh_status)
         self._status_pending = False
+        self._status_again = False  # asked for while a request was on its way (a lifecycle event): ask once more
+        self.lease_over = False  # the deployment's lease ended: late reports of its components are stale
         self.time_timer = QTimer(self)
         self.time_timer.setInterval(TIME_MS)
         self.time_timer.timeout.connect(self.follow_time)
@@ -130,6 +132,9 @@ class RunController(QObject):
             return
         if name == "status":
             self._status_pending = False
+            if self._status_again:  # what changed meanwhile may not be in this answer
+                self._status_again = False
+                self.loop.call_soon(self.refresh_status)
         if name == "time":
             self._time_pending = False
         if name == self.running_job:
@@ -151,6 +156,8 @@ class RunController(QObject):
         if not isValid(self) or self.closed:
             return
         if isinstance(message, Progress):
+            if self.lease_over:  # a report sent before the end arrives after it: the states stay defined
+                return
             if message.component is not None and self.states.get(message.component) != message.state:
                 self.states[message.component] = message.state
                 self.states_changed.emit()
@@ -186,6 +193,7 @@ class RunController(QObject):
         document = self.document_path()
         extras = list(self.extra_paths)
         self.states = {}
+        self.lease_over = False
         self.states_changed.emit()
 
         def work():
@@ -218,7 +226,9 @@ class RunController(QObject):
     def refresh_status(self) -> None:
         """Ask the backend for each component's state (in the worker; skipped while another job runs, and
         while a status request is still on its way)."""
-        if self.deployed() and not self.busy() and not self._status_pending:
+        if self._status_pending:
+            self._status_again = True
+        elif self.deployed() and not self.busy():
             session = self.session
             self._status_pending = self._submit("status", lambda: session.status(self._report), quiet=True)
 
@@ -240,8 +250,10 @@ class RunController(QObject):
         if info["state"] != "running":  # its lease ended: torn down (by the agent, or by run mode)
             self.time_timer.stop()
             self.status_timer.stop()
+            self.lease_over = True
             if self.session is not None:
                 self.session.stop_sampler()
+                self.session.stop_watch()
             self.states = {key: "defined" for key in self.states}
             self.states_changed.emit()
             self.job_finished.emit("time", True, f"deployment {self.record().id} ended: its lease is over")

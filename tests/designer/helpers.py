@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -77,3 +77,36 @@ def drop_kind(view, mime: QMimeData, scene_point) -> None:
         QApplication.sendEvent(view.viewport(), event)
     drop = QDropEvent(pos, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(view.viewport(), drop)
+
+
+def right_click(qtbot, view, point: QPoint, choose: str | None = None) -> dict[str, tuple[bool, str]]:
+    """Right-click a viewport point; the context menu's entries as {text without &: (enabled, tooltip)},
+    triggering `choose` when given."""
+    seen: dict[str, tuple[bool, str]] = {}
+    done: list[bool] = []
+
+    def read_menu(tries: int = 25) -> None:
+        menu = QApplication.activePopupWidget()
+        if menu is None:  # not open yet, or no menu at all (nothing to offer)
+            if tries:
+                QTimer.singleShot(20, lambda: read_menu(tries - 1))
+            else:
+                done.append(True)
+            return
+        try:
+            for action in menu.actions():
+                if action.text():
+                    seen[action.text().replace("&", "")] = (action.isEnabled(), action.toolTip())
+            chosen = next((a for a in menu.actions() if a.text().replace("&", "") == choose), None)
+            if chosen is not None and chosen.isEnabled():
+                chosen.trigger()
+        finally:
+            menu.close()
+            done.append(True)
+
+    QTimer.singleShot(20, read_menu)
+    # what the platform delivers for a right-click (QTest's offscreen clicks synthesise none)
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
+                                                              view.viewport().mapToGlobal(point)))
+    qtbot.waitUntil(lambda: bool(done) and QApplication.activePopupWidget() is None, timeout=5000)
+    return seen

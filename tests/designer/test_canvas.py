@@ -52,6 +52,8 @@ def test_link_tool_draws_a_link_between_two_components(window):
     assert [(lk.source, lk.destination) for lk in links] == [(a, b)]
     item = window.scene.links[links[0].id]
     assert "Mbit/s" in item.label.lines()[0]
+    assert window.scene.selected_ids() == ([], [links[0].id])  # the new link is selected, ready to edit
+    assert window.docks.inspector.subjects() == [links[0].id]
 
 
 def test_dragging_from_a_router_port_links_that_port(window):

@@ -5,10 +5,9 @@ moves a deployed component."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QTimer
-from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint
 
+from tests.designer.helpers import right_click
 from tests.designer.test_run_mode import EXAMPLES, choose_unreachable_hosts, run_window, state_dir, toolbar_button
 
 __all__ = ["run_window", "state_dir"]  # run mode on Figure 1's VXI1, records in the test's own folder
@@ -121,34 +120,7 @@ def _right_click(qtbot, window, ident: str | None, choose: str | None = None) ->
         point = view.viewport().rect().bottomLeft() + QPoint(5, -5)
     else:
         point = view.mapFromScene(window.scene.item_for(ident).sceneBoundingRect().center())
-    seen: dict[str, tuple[bool, str]] = {}
-    done: list[bool] = []
-
-    def read_menu(tries: int = 25) -> None:
-        menu = QApplication.activePopupWidget()
-        if menu is None:  # not open yet, or no menu at all (nothing to offer)
-            if tries:
-                QTimer.singleShot(20, lambda: read_menu(tries - 1))
-            else:
-                done.append(True)
-            return
-        try:
-            for action in menu.actions():
-                if action.text():
-                    seen[action.text().replace("&", "")] = (action.isEnabled(), action.toolTip())
-            chosen = next((a for a in menu.actions() if a.text().replace("&", "") == choose), None)
-            if chosen is not None and chosen.isEnabled():
-                chosen.trigger()
-        finally:
-            menu.close()
-            done.append(True)
-
-    QTimer.singleShot(20, read_menu)
-    # what the platform delivers for a right-click (QTest's offscreen clicks synthesise none)
-    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
-                                                              view.viewport().mapToGlobal(point)))
-    qtbot.waitUntil(lambda: bool(done) and QApplication.activePopupWidget() is None, timeout=5000)
-    return seen
+    return right_click(qtbot, view, point, choose)
 
 
 def test_the_context_menu_stops_and_starts_a_component_and_moves_it(qtbot, run_window):
