@@ -117,7 +117,7 @@ def test_a_short_plot_shows_every_legend_entry_and_close_markers_apart(qtbot):
     qtbot.waitUntil(lambda: len(plot._marker_items) == 2 and len(plot.legend.items) >= 7, timeout=5000)
     plot.grab()
     box = plot.plot.getViewBox().sceneBoundingRect()
-    for sample, label in plot.legend.items:  # every entry inside the drawing, none cut off at its foot
+    for _sample, label in plot.legend.items:  # every entry inside the drawing, none cut off at its foot
         assert box.adjusted(-2, -2, 2, 2).contains(label.sceneBoundingRect()), label.text
     first, second = (item.label.sceneBoundingRect() for item in plot._marker_items)
     assert not first.intersects(second)
