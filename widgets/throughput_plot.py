@@ -19,7 +19,8 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QGraphicsGridLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from backend.files import FileWriteError, atomic_write
 from backend.monitor.series import TX, Marker, SeriesKey, SeriesStore
@@ -235,6 +236,7 @@ class ThroughputPlot(QWidget):
 
     def redraw(self) -> None:
         """Redraw the curves and markers when something changed (called by the timer)."""
+        self._fit_legend()  # the plot's height changes with the panel around it, not only with this widget
         if not self._dirty:
             return
         self._dirty = False
@@ -254,9 +256,29 @@ class ThroughputPlot(QWidget):
         if self.follow:
             self.plot.getViewBox().enableAutoRange(x=True)
             self.plot.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0)
+        self._fit_legend()
         self._draw_markers()
         self._show_placeholder(empty=not curves)
         self.redrawn.emit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
+        self._draw_markers()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as it takes for every entry to fit the plot's height (none cut off)."""
+        entries = len(self.legend.items)
+        if not entries:
+            return
+        row = QFontMetrics(self.font()).height() + 10  # an entry's height in pyqtgraph's legend, spacing included
+        drawing = self.plot.getViewBox().height()
+        if drawing < 2 * row:  # not laid out yet: the widget less its title and time axis
+            drawing = self.plot.height() - 72
+        room = max(1, int((drawing - 14) // row))
+        columns = max(1, math.ceil(entries / room))
+        if self.legend.columnCount != columns:
+            _lay_out_legend(self.legend, columns)
 
     def _stop_following(self, *_: object) -> None:
         self.follow = False
@@ -266,10 +288,13 @@ class ThroughputPlot(QWidget):
             self.plot.removeItem(item)
         colour = THEMES[self.theme]["marker"]
         self._marker_items = []
+        # successive labels one text line lower each (three levels), so close markers never write over each other
+        step = (QFontMetrics(self.font()).height() + 4) / max(1.0, self.plot.getViewBox().height())
         for index, marker in enumerate(sorted(self._markers, key=lambda m: m.time)):
             pen = pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DotLine)
             line = pg.InfiniteLine(marker.time, angle=90, pen=pen, label=marker.label,
-                                   labelOpts={"color": colour, "position": 0.95 - 0.07 * (index % 3)})
+                                   labelOpts={"color": colour, "position": 0.97 - step * (index % 3),
+                                              "anchors": [(0, 0), (1, 0)]})  # text on the side with room
             self.plot.addItem(line)
             self._marker_items.append(line)
 
@@ -355,3 +380,23 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _lay_out_legend(legend: pg.LegendItem, columns: int) -> None:
+    """Place a legend's entries on `columns` columns, row by row, in a fresh grid (pyqtgraph's own
+    setColumnCount keeps the emptied grid's column count and leaves every entry on one row)."""
+    old = legend.layout
+    grid = QGraphicsGridLayout()
+    grid.setVerticalSpacing(old.verticalSpacing())
+    grid.setHorizontalSpacing(old.horizontalSpacing())
+    for index in reversed(range(old.count())):
+        old.removeAt(index)
+    for index, (sample, label) in enumerate(legend.items):
+        row, column = divmod(index, columns)
+        grid.addItem(sample, row, 2 * column)
+        grid.addItem(label, row, 2 * column + 1)
+    legend.setLayout(grid)
+    legend.layout = grid
+    legend.columnCount = columns
+    legend.rowCount = math.ceil(len(legend.items) / columns)
+    legend.updateSize()

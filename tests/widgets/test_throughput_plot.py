@@ -85,6 +85,44 @@ def test_migration_markers_are_drawn(qtbot, window):
     assert [m.label for m in plot.markers()] == ["migration start", "migration end"]
 
 
+class ManyLinks:
+    """Seven interfaces whose counters grow at different rates (a router's links, as in run mode)."""
+
+    real_counters = True
+    reason = ""
+
+    def __init__(self):
+        self.reads = 0
+
+    def read(self):
+        self.reads += 1
+        return [CounterReading(f"link{i}", "eth1", 0, self.reads * 100_000 * (i + 1), "h1", time=float(self.reads))
+                for i in range(7)]  # a reading a second
+
+    def close(self):
+        pass
+
+
+def test_a_short_plot_shows_every_legend_entry_and_close_markers_apart(qtbot):
+    plot = ThroughputPlot(refresh_ms=50)
+    qtbot.addWidget(plot)
+    plot.resize(1270, 170)  # the run dock's plot on a 1280x800 window
+    plot.show()
+    sampler = Sampler(ManyLinks(), interval=0.5)
+    plot.attach(sampler)
+    for _ in range(4):
+        sampler.sample_once()
+    sampler.mark("migration-start", "ra -> core2")
+    sampler.mark("migration-end", "ra on core2, 336 ms")  # a moment later: the two lines nearly touch
+    qtbot.waitUntil(lambda: len(plot._marker_items) == 2 and len(plot.legend.items) >= 7, timeout=5000)
+    plot.grab()
+    box = plot.plot.getViewBox().sceneBoundingRect()
+    for _sample, label in plot.legend.items:  # every entry inside the drawing, none cut off at its foot
+        assert box.adjusted(-2, -2, 2, 2).contains(label.sceneBoundingRect()), label.text
+    first, second = (item.label.sceneBoundingRect() for item in plot._marker_items)
+    assert not first.intersects(second)
+
+
 def contrast(a: str, b: str) -> float:
     def luminance(colour: str) -> float:
         channels = []
