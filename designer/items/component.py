@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Host, Router
 from designer.items.badge import BadgeHolder
-from designer.items.label import LabelItem
+from designer.items.label import LabelHolder, LabelItem
 from designer.items.ports import PORT_RADIUS, PORT_REACH, PortItem, assign_slots, port_offset, slot_angle
 from designer.items.tags import COMPONENT, tag
 from designer.resources import icon_image, svg_renderer
@@ -74,7 +74,7 @@ def _draw_icon(painter: QPainter, kind: str, colours: dict[str, QColor], box: QR
     painter.setWorldTransform(transform)
 
 
-class ComponentItem(BadgeHolder, QGraphicsItem):
+class ComponentItem(BadgeHolder, LabelHolder, QGraphicsItem):
     """Draws the model component `ident`; moves are turned into undo commands by the view."""
 
     def __init__(self, design, ident: str) -> None:
@@ -99,22 +99,6 @@ class ComponentItem(BadgeHolder, QGraphicsItem):
         return self.design.model.components[self.ident]
 
     # ----- parts made when first needed -----
-    @property
-    def label(self) -> LabelItem:
-        """The id label (a scene item of its own, placed by the scene's label layout)."""
-        if self._label is None:
-            self._label = LabelItem(self.ident)
-            self._label.set_lines(self.label_lines())
-            colours = self.design.colours
-            self._label.set_colours(colours["text"], colours["background"])
-            if self.scene() is not None:
-                self.scene().addItem(self._label)
-        return self._label
-
-    def has_label(self) -> bool:
-        """Whether the label item exists yet."""
-        return self._label is not None
-
     @property
     def ports(self) -> dict[str, PortItem]:
         """The port markers of a router by port name (made on first use)."""

@@ -143,3 +143,27 @@ class LabelItem(QGraphicsItem):
         for font, point, line in self._placed:
             painter.setFont(font)
             painter.drawText(point, line)
+
+
+class LabelHolder:
+    """A scene item whose label (a scene item of its own, placed by the scene's label layout) is made when first
+    needed; the holder gives `ident`, `design` and `label_lines()`."""
+
+    label_bold_first = True  # the first line (the id) in bold
+    _label: LabelItem | None = None
+
+    @property
+    def label(self) -> LabelItem:
+        """The label, made now if it was not yet."""
+        if self._label is None:
+            self._label = LabelItem(self.ident, bold_first=self.label_bold_first)
+            self._label.set_lines(self.label_lines())
+            colours = self.design.colours
+            self._label.set_colours(colours["text"], colours["background"])
+            if self.scene() is not None:
+                self.scene().addItem(self._label)
+        return self._label
+
+    def has_label(self) -> bool:
+        """Whether the label item exists yet."""
+        return self._label is not None

@@ -15,7 +15,7 @@ from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer.items.badge import BadgeHolder
-from designer.items.label import LabelItem
+from designer.items.label import LabelHolder, LabelItem
 from designer.items.tags import BADGE, LINK, tag
 
 END_GAP = 27.0
@@ -70,8 +70,10 @@ def arrow_head(line: QLineF) -> QPolygonF:
     return QPolygonF([tip, left, right])
 
 
-class LinkItem(BadgeHolder, QGraphicsItem):
+class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
     """The model link `ident` between the items of its ends; follows them when they move."""
+
+    label_bold_first = False  # a QoS label: no id line in bold
 
     def __init__(self, design, ident: str) -> None:
         super().__init__()
@@ -91,22 +93,6 @@ class LinkItem(BadgeHolder, QGraphicsItem):
     def link(self):
         """The model object this item draws."""
         return self.design.model.links[self.ident]
-
-    @property
-    def label(self) -> LabelItem:
-        """The QoS label (a scene item of its own, placed by the scene's label layout)."""
-        if self._label is None:
-            self._label = LabelItem(self.ident, bold_first=False)
-            self._label.set_lines(self.label_lines())
-            colours = self.design.colours
-            self._label.set_colours(colours["text"], colours["background"])
-            if self.scene() is not None:
-                self.scene().addItem(self._label)
-        return self._label
-
-    def has_label(self) -> bool:
-        """Whether the label item exists yet."""
-        return self._label is not None
 
     def label_lines(self) -> list[str]:
         """The QoS text for the scene's period."""
