@@ -34,7 +34,8 @@ def detail_line(component) -> str:
     if isinstance(component, Host):
         parts = []
         if component.cores is not None:
-            parts.append(f"{component.cores.describe()} cores")
+            cores = component.cores.describe()
+            parts.append(f"{cores} {'core' if cores == '1' else 'cores'}")
         if component.memory is not None:
             parts.append(component.memory.describe())
         if component.provisioned:
