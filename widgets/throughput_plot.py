@@ -65,6 +65,7 @@ class ThroughputPlot(QWidget):
         self._fixed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[Marker] = []
         self._marker_items: list[pg.InfiniteLine] = []
+        self._markers_height = 0.0  # the drawing's height their labels were spaced for
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._dirty = False
         self._relay = _Relay()
@@ -237,6 +238,8 @@ class ThroughputPlot(QWidget):
     def redraw(self) -> None:
         """Redraw the curves and markers when something changed (called by the timer)."""
         self._fit_legend()  # the plot's height changes with the panel around it, not only with this widget
+        if self._marker_items and self.plot.getViewBox().height() != self._markers_height:
+            self._draw_markers()  # their labels are spaced by the drawing's height
         if not self._dirty:
             return
         self._dirty = False
@@ -289,7 +292,9 @@ class ThroughputPlot(QWidget):
         colour = THEMES[self.theme]["marker"]
         self._marker_items = []
         # successive labels one text line lower each (three levels), so close markers never write over each other
-        step = (QFontMetrics(self.font()).height() + 4) / max(1.0, self.plot.getViewBox().height())
+        height = self.plot.getViewBox().height()  # 0 until laid out (a plot rendered straight to a file)
+        self._markers_height = height
+        step = (QFontMetrics(self.font()).height() + 10) / height if height >= 20 else 0.07  # a label and its margin
         for index, marker in enumerate(sorted(self._markers, key=lambda m: m.time)):
             pen = pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DotLine)
             line = pg.InfiniteLine(marker.time, angle=90, pen=pen, label=marker.label,
@@ -378,10 +383,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _lay_out_legend(legend: pg.LegendItem, columns: int) -> None:
     """Place a legend's entries on `columns` columns, row by row, in a fresh grid (pyqtgraph's own
     setColumnCount keeps the emptied grid's column count and leaves every entry on one row)."""
@@ -400,3 +401,7 @@ def _lay_out_legend(legend: pg.LegendItem, columns: int) -> None:
     legend.columnCount = columns
     legend.rowCount = math.ceil(len(legend.items) / columns)
     legend.updateSize()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
