@@ -4,6 +4,7 @@ listeners (so that undo commands and views work on either), new ids and copies."
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from backend.model.quantity import Problem
 D = TypeVar("D", bound="Design")
 
 
-class Design(Observable):
+class Design(Observable, ABC):
     """The base of `Infrastructure` and `Substrate`, which are dataclasses declaring `components`
     (elements by id, in document order) and `links`; `element` names an element in messages."""
 
@@ -40,9 +41,9 @@ class Design(Observable):
             i += 1
         return f"{prefix}{i}"
 
+    @abstractmethod
     def validate(self) -> list[Problem]:
         """Semantic problems of this document (see backend.model.rules)."""
-        raise NotImplementedError
 
     # ----- edits (each notifies) -----
     def add_component(self, element: Any, index: int | None = None) -> None:

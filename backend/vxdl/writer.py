@@ -106,34 +106,22 @@ def _text(el, obj, f: Field) -> None:
         _sub(el, f.tag, value)
 
 
-def _bool(el, obj, f: Field) -> None:
-    value = f.value(obj)
-    if value is not None:
-        _sub(el, f.tag, "true" if value else "false")
+def _scalar(text_of):
+    """The writer of a field holding one value, written as `text_of(value)` when it is set."""
+
+    def write(el, obj, f: Field) -> None:
+        value = f.value(obj)
+        if value is not None:
+            _sub(el, f.tag, text_of(value))
+
+    return write
 
 
-def _int(el, obj, f: Field) -> None:
-    value = f.value(obj)
-    if value is not None:
-        _sub(el, f.tag, str(value))
-
-
-def _decimal(el, obj, f: Field) -> None:
-    value = f.value(obj)
-    if value is not None:
-        _sub(el, f.tag, _num(value))
-
-
-def _date(el, obj, f: Field) -> None:
-    value = f.value(obj)
-    if value is not None:
-        _sub(el, f.tag, format_datetime(value))
-
-
-def _duration(el, obj, f: Field) -> None:
-    value = f.value(obj)
-    if value is not None:
-        _sub(el, f.tag, format_duration(value))
+_bool = _scalar(lambda value: "true" if value else "false")
+_int = _scalar(str)
+_decimal = _scalar(_num)
+_date = _scalar(format_datetime)
+_duration = _scalar(format_duration)
 
 
 def _quantity_field(el, obj, f: Field) -> None:
