@@ -13,6 +13,7 @@ from collections.abc import Callable
 from backend.deploy import state
 from backend.deploy.clock import Clock, speed_text
 from backend.deploy.follow import follow, restart_interrupted, schedule_of
+from backend.deploy.prepare import prepare_from
 from backend.deploy.record import INTERRUPTED, RUNNING, SCHEDULED
 from backend.model.timing import format_timestamp
 
@@ -74,12 +75,14 @@ class Agent:
                 restart_interrupted(record.id, now, self.log)
             elif record.state not in (SCHEDULED, RUNNING):
                 continue
-            if not follow(record.id, now, self.log):
+            if not follow(record.id, now, self.log, self.clock.speed):
                 upcoming.append(now + SHORTEST_S * 10 * self.clock.speed)  # busy: try again soon
                 continue
             change = schedule.next_change(now)
             if change is not None:
                 upcoming.append(change[0])
+            if record.state == SCHEDULED and not record.time.get("prepared"):
+                upcoming.append(prepare_from(record, schedule, self.clock.speed))  # its preparation ahead
         if not upcoming:
             return POLL_S
         real_wait = (min(upcoming) - self.clock.now()) / self.clock.speed

@@ -10,7 +10,8 @@ Schema (version 1; `PRAGMA user_version`):
 - `holds`: capacity a deployment holds on its substrate: kind (host/link), element (host or physical link id),
   dimension (cores, memory, storage, forward, reverse), amount, held_from/held_until (epoch s, NULL: unbounded),
   part ("VXI/component" for what a component holds on its host);
-- `meta`: key/value notes (the schema's name; `clock`: the deployments' clock as JSON, see `clock.py`).
+- `meta`: key/value notes (the schema's name; `clock`: the deployments' clock as JSON, see `clock.py`; `deploy_times`:
+  the real seconds per object of the last deploys per backend, see `prepare.py`).
 """
 
 from __future__ import annotations

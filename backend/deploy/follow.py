@@ -12,10 +12,11 @@ force per link), "applied" (when and which periods), "parked" (components the sc
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from backend.deploy import state
+from backend.deploy import prepare, state
 from backend.deploy.backends import backend as backend_named
 from backend.deploy.backends import make_deployer
 from backend.deploy.base import Deployer, DeployError
@@ -30,6 +31,10 @@ from backend.model import Infrastructure, Substrate
 from backend.model.timing import format_timestamp
 
 LOG_KEPT = 200  # actions kept in a record's log
+PREPARING, READY, FAILED_STEP = "preparing", "ready", "failed"  # time.prepared.step of a scheduled deployment
+PREPARED_TEXT = {PREPARING: "being prepared ahead (links held idle)",
+                 READY: "prepared ahead (deployed, every link held idle until the start)",
+                 FAILED_STEP: "preparing ahead failed (deployed at the start instead)"}
 Log = Callable[[float, str], object]
 
 
@@ -82,10 +87,12 @@ def kept_models(record: DeploymentRecord) -> tuple[Substrate, list[Infrastructur
 
 
 # ----- enacting -----
-def enact(deployer: Deployer, now: float, log: Log | None = None) -> Deployer:
+def enact(deployer: Deployer, now: float, log: Log | None = None, prepare_from: float | None = None) -> Deployer:
     """Bring a deployment to what its schedule has in force at `now` (deploy, retune, stop or start parts, end);
-    each action goes to `log(now, text)` and to the record's log. Returns the deployer now managing it (a
-    scheduled deployment gets a new one when it starts). The caller holds the deployment's lock and saves."""
+    each action goes to `log(now, text)` and to the record's log. With `prepare_from` (clock time) a scheduled
+    deployment is deployed from then on, its links held idle, and only switched on at its start (`prepare.py`).
+    Returns the deployer now managing it (a scheduled deployment gets a new one when it is deployed). The caller
+    holds the deployment's lock and saves."""
     record = deployer.record
     schedule = schedule_of(record)
     if schedule is None or record.state not in (SCHEDULED, RUNNING):
@@ -100,18 +107,34 @@ def enact(deployer: Deployer, now: float, log: Log | None = None) -> Deployer:
             log(now, f"deployment {record.id}: {text}")
 
     if record.state == SCHEDULED:
+        step = (record.time.get("prepared") or {}).get("step")
+        if step == PREPARING:  # the agent was killed while preparing it: clean, prepare again
+            removed = deployer.teardown()
+            _unprepared(record)
+            done(f"its preparation was interrupted: {len(removed)} objects removed")
+            step = None
         if moment.phase == PHASE_SCHEDULED:
+            if step is None and prepare_from is not None and now >= prepare_from:
+                deployer = _prepare_early(deployer, schedule, now, done)
             return deployer
         if moment.phase == PHASE_ENDED:
+            if step == READY:
+                deployer.teardown()
             _finish(deployer, "its lease passed before it could start (no agent ran during it)")
             done("lease over before it started: nothing was deployed; its capacity is free again")
             return deployer
-        deployer = _start(deployer, now)
-        record = deployer.record
-        if record.state != RUNNING:
-            done(f"deploying at the lease start failed: {record.error}")
-            return deployer
-        done(f"lease started: deployed ({len(record.components)} components)")
+        if step == READY:
+            record.state = RUNNING
+            took = record.time["prepared"].get("deploy_s")
+            done(f"lease started: running ({len(record.components)} components, prepared ahead"
+                 + (f" in {took:.2f} s" if took is not None else "") + ")")
+        else:
+            deployer = _start(deployer, now)
+            record = deployer.record
+            if record.state != RUNNING:
+                done(f"deploying at the lease start failed: {record.error}")
+                return deployer
+            done(f"lease started: deployed ({len(record.components)} components)")
     if moment.phase == PHASE_ENDED:
         removed = deployer.teardown()
         _finish(deployer, None)
@@ -214,25 +237,77 @@ def _refusal(record: DeploymentRecord, comp, host: str, now: float) -> str | Non
     return None if fit.fits else fit.reason
 
 
-def _start(deployer: Deployer, now: float) -> Deployer:
-    """Deploy a scheduled deployment from the models kept for it (the record keeps its id, files and time)."""
+def _prepare_early(deployer: Deployer, schedule: Schedule, now: float, done: Callable[[str], None]) -> Deployer:
+    """Deploy a scheduled deployment before its start: it stays `scheduled` (also in the database while being
+    deployed) and every link end is held idle until the start. A failure leaves it scheduled, to be deployed at
+    the start as before."""
+    record = deployer.record
+    record.time["prepared"] = {"step": PREPARING, "at": now}
+    state.save(record)
+    fresh = _start(deployer, now, keep_scheduled=True)
+    if fresh.record.state != RUNNING:
+        error = fresh.record.error
+        record.state, record.error = SCHEDULED, None
+        record.time["prepared"] = {"step": FAILED_STEP, "at": now, "error": error}
+        done(f"preparing ahead failed ({error}): it is deployed at its start instead")
+        return deployer
+    record = fresh.record
+    record.state = SCHEDULED
+    ends = record.time.setdefault("ends", {})
+    for seg, entry in schedule.links.items():
+        for key in entry["values"][""]["ends"]:
+            if key in record.components:
+                fresh.retune(key, seg, 0.0, 0.0, entry["values"][""]["latency_s"])
+                ends[f"{key}|{seg}"] = [0.0, 0.0]
+    fresh.flush()
+    record.time["prepared"] = {"step": READY, "at": now, "deploy_s": record.time.pop("deploy_s", None)}
+    done(f"prepared ahead: deployed ({len(record.components)} components), every link held idle until the start")
+    return fresh
+
+
+def _unprepared(record: DeploymentRecord) -> None:
+    """A scheduled deployment back to nothing deployed."""
+    record.components, record.resources = {}, []
+    for key in ("ends", "links", "applied", "parked", "prepared"):
+        record.time.pop(key, None)
+
+
+def _start(deployer: Deployer, now: float, keep_scheduled: bool = False) -> Deployer:
+    """Deploy a scheduled deployment from the models kept for it (the record keeps its id, files and time);
+    `keep_scheduled`: the database goes on saying `scheduled` while it is deployed (prepared ahead)."""
     record = deployer.record
     try:
         substrate, vxis, mapping = kept_models(record)
         fresh = make_deployer(record.backend, substrate, vxis, tag=record.id)
     except (DeployError, ValueError) as exc:
         record.state, record.error = FAILED, str(exc)
-        state.release(record.id)
+        if not keep_scheduled:
+            state.release(record.id)
         return deployer
     fresh.record.files, fresh.record.time, fresh.record.created = record.files, record.time, record.created
     fresh.record.notices = list(record.notices)
-    fresh.persist = state.save
+    fresh.persist = _saved_as_scheduled if keep_scheduled else state.save
     fresh.on_progress = deployer.on_progress
+    began = time.monotonic()
     try:
         fresh.deploy(mapping)
     except (DeployError, PlanError):
-        state.release(record.id)  # a failed deployment holds nothing; its record says why
+        if not keep_scheduled:
+            state.release(record.id)  # a failed deployment holds nothing; its record says why
+        return fresh
+    took = time.monotonic() - began
+    schedule = schedule_of(fresh.record)
+    if schedule is not None:
+        prepare.note_deploy(fresh.record, schedule, took)
+    fresh.record.time["deploy_s"] = round(took, 3)
     return fresh
+
+
+def _saved_as_scheduled(record: DeploymentRecord) -> None:
+    """Save a record being prepared ahead: what it has created so far, its state still `scheduled`."""
+    from dataclasses import replace
+
+    state.save(replace(record, state=SCHEDULED, error=None))
 
 
 def _finish(deployer: Deployer, error: str | None) -> None:
@@ -243,8 +318,9 @@ def _finish(deployer: Deployer, error: str | None) -> None:
 
 
 # ----- the agent's way in -----
-def follow(deployment_id: str, now: float, log: Log | None = None) -> bool:
-    """Bring one recorded deployment to `now` under its lock; False when another command holds it (try later)."""
+def follow(deployment_id: str, now: float, log: Log | None = None, speed: float | None = 1.0) -> bool:
+    """Bring one recorded deployment to `now` under its lock; False when another command holds it (try later).
+    A scheduled one is prepared ahead of its start (`prepare.prepare_from` at the clock's `speed`; None: not)."""
     try:
         lock = state.claim(deployment_id)
     except state.DeploymentBusy:
@@ -256,7 +332,11 @@ def follow(deployment_id: str, now: float, log: Log | None = None) -> bool:
             return True
         due = any(not m["done"] and m["at"] <= now for m in record.time.get("moves", []))
         deployer = _managing(record, with_substrate=due)  # a move may need the substrate's hosts
-        deployer = enact(deployer, now, log)
+        schedule = schedule_of(record)
+        ahead = None
+        if speed is not None and record.state == SCHEDULED and not record.time.get("prepared"):
+            ahead = prepare.prepare_from(record, schedule, speed)
+        deployer = enact(deployer, now, log, ahead)
         state.save(deployer.record)
     except DeployError as exc:
         if log is not None:
@@ -285,7 +365,7 @@ def restart_interrupted(deployment_id: str, now: float, log: Log | None = None) 
         finally:
             deployer.close()
         record.state, record.error, record.components, record.resources = SCHEDULED, None, {}, []
-        for key in ("ends", "links", "applied", "parked"):
+        for key in ("ends", "links", "applied", "parked", "prepared"):
             record.time.pop(key, None)
         record.time.setdefault("log", []).append({"at": now, "what": "its start was interrupted: cleaned, "
                                                                      "starting again"})
@@ -317,7 +397,7 @@ def time_json(record: DeploymentRecord) -> dict:
     """The time fields `vxi status --json` gives a deployment: lease, period, next_change, links in force."""
     schedule = schedule_of(record)
     if schedule is None:
-        return {"lease": None, "period": None, "periods": {}, "next_change": None, "links": {}}
+        return {"lease": None, "period": None, "preparing": None, "periods": {}, "next_change": None, "links": {}}
     applied = record.time.get("applied") or {}
     following = record.state in (SCHEDULED, RUNNING)
     upcoming = schedule.next_change(applied.get("at")) if following else None
@@ -326,7 +406,9 @@ def time_json(record: DeploymentRecord) -> dict:
         first = min(pending, key=lambda m: m["at"])
         if upcoming is None or first["at"] < upcoming[0]:
             upcoming = (first["at"], f"{first['vxi']}/{first['component']} moves to {first['to']} (replanned)")
+    prepared = record.time.get("prepared") if record.state == SCHEDULED else None
     return {"lease": list(schedule.lease), "period": applied.get("period") if record.state == RUNNING else None,
+            "preparing": prepared.get("step") if prepared else None,
             "periods": applied.get("periods", {}) if record.state == RUNNING else {},
             "next_change": {"at": upcoming[0], "what": upcoming[1]} if upcoming else None,
             "links": record.time.get("links", {}) if record.state == RUNNING else {}}
@@ -341,6 +423,8 @@ def describe_time(record: DeploymentRecord, now: float) -> list[str]:
     line = f"  lease {format_timestamp(start)} to {format_timestamp(end) if end is not None else 'teardown'}"
     if info["period"]:
         line += f", period {info['period']}"
+    if info["preparing"]:
+        line += f", {PREPARED_TEXT[info['preparing']]}"
     change = info["next_change"]
     if change:
         late = " (due: is `vxi agent` running?)" if change["at"] < now - 1 else ""

@@ -1,7 +1,8 @@
 """Replanning a deployment over time: a host leaves during its lease (case III) or one of its VXIs grows (case I).
 `plan_moves` asks the embedding's replanner (`backend.embedding.replan`) for moves on the deployment's own VXIs
-as admitted (leases fixed, so every future period is checked) and placement now; `schedule_moves` keeps them in
-the record for the agent, which migrates each component at its time (`follow.enact`)."""
+as admitted (leases fixed, so every future period is checked) and placement now, on what the other running and
+scheduled deployments leave of the substrate over time (their holds in the ledger, each with its own window);
+`schedule_moves` keeps them in the record for the agent, which migrates each component at its time (`follow.enact`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from backend.embedding.replan import Plan, replan
 
 def plan_moves(record: DeploymentRecord, remove_host: str | None = None, at: float | None = None,
                grow: tuple[str, float] | None = None) -> Plan:
-    """The replanner's plan for a deployment (ValueError saying why it cannot be asked)."""
+    """The replanner's plan for a deployment, counting what the other deployments on its substrate hold over time
+    (ValueError saying why it cannot be asked)."""
     if record.state not in (SCHEDULED, RUNNING):
         raise ValueError(f"deployment {record.id} is {record.state}: only a scheduled or running one is replanned")
     try:
@@ -27,7 +29,8 @@ def plan_moves(record: DeploymentRecord, remove_host: str | None = None, at: flo
                 request.nodes[comp.id] = comp.host
     if remove_host is not None and remove_host not in substrate.hosts:
         raise ValueError(f"no host '{remove_host}' in substrate {substrate.id}")
-    return replan(substrate, vxis, mapping, remove_host=remove_host, at=at, grow=grow)
+    held = state.holds_on(record.substrate or substrate.id, exclude=record.id)[0]  # others', over time
+    return replan(substrate, vxis, mapping, remove_host=remove_host, at=at, grow=grow, held=held)
 
 
 def schedule_moves(record: DeploymentRecord, plan: Plan, at: float) -> list[dict]:

@@ -321,6 +321,25 @@ def set_clock_speed(speed: float) -> Clock:
         return new
 
 
+def deploy_times() -> dict[str, list[float]]:
+    """The real seconds per object of the last deploys measured, per backend (meta row `deploy_times`)."""
+    with _open() as db, db.read() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'deploy_times'").fetchone()
+    try:
+        data = json.loads(row[0]) if row else {}
+        return {str(k): [float(x) for x in v] for k, v in data.items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}  # a damaged note: estimates start again from the defaults
+
+
+def note_deploy_time(backend_name: str, seconds_per_object: float, kept: int) -> None:
+    """Add a measured deploy (real seconds per object) to its backend's last `kept`."""
+    times = deploy_times()
+    times[backend_name] = [*times.get(backend_name, []), round(seconds_per_object, 4)][-kept:]
+    with _open() as db, db.write() as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('deploy_times', ?)", (json.dumps(times),))
+
+
 def _agent_path() -> Path:
     return state_dir() / "locks" / "agent.lock"
 

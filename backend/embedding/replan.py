@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from backend.embedding.checker import check
 from backend.embedding.engine import Embedder, EmbeddingError
+from backend.embedding.held import Hold, book_held
 from backend.embedding.instance import compile_request, lease_window
 from backend.embedding.mapping import Mapping, RequestMapping
 from backend.model import Cloud, Infrastructure, Lease, Link, Node, Router, Storage, Substrate
@@ -22,6 +24,7 @@ from backend.model.quantity import Quantity
 from backend.model.words import plural
 
 MAX_CANDIDATES = 8
+HELD_KEY = "held-by-others"  # the ledger bookings of what other deployments hold
 
 
 @dataclass
@@ -61,17 +64,18 @@ class Plan:
 def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping, *,
            remove_host: str | None = None, add: Infrastructure | None = None,
            grow: tuple[str, float] | None = None, at: float | None = None, algorithm: str = "best",
-           colocate: bool = True, **options) -> Plan:
+           colocate: bool = True, held: Iterable[Hold] = (), **options) -> Plan:
     """A plan for exactly one of: removing a host (III), adding a VXI (II), growing a VXI by a factor (I).
 
     With `at` (epoch seconds) the host leaves at that moment (its reservation ends): what ends before
-    stays, what runs past it moves.
+    stays, what runs past it moves. `held`: capacity others hold over time (other deployments' holds, see
+    `held.Hold`), booked before any request so that no move takes it in any period.
     `requests` pairs with `mapping.requests` by position; refused requests are ignored."""
     if sum(x is not None for x in (remove_host, add, grow)) != 1:
         raise EmbeddingError("give exactly one of remove_host, add or grow")
     running = [(r.id, vxi) for vxi, r in zip(requests, mapping.requests, strict=True) if r.accepted]
     old = {r.id: r for r in mapping.requests if r.accepted}
-    planner = _Planner(substrate, running, old, algorithm, colocate, options)
+    planner = _Planner(substrate, running, old, algorithm, colocate, options, list(held))
     planner._embedder(substrate, set())  # a mapping that does not match its requests fails here, clearly
     if remove_host is not None:
         return planner.remove_host(remove_host, at)
@@ -82,14 +86,16 @@ def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mappin
 
 
 class _Planner:
-    def __init__(self, substrate, running, old, algorithm, colocate, options):
+    def __init__(self, substrate, running, old, algorithm, colocate, options, held=()):
         self.substrate = substrate
+        self.held: list[Hold] = list(held)
         self.running: list[tuple[str, Infrastructure]] = running
         self.old: dict[str, RequestMapping] = old
         self.algorithm, self.colocate, self.options = algorithm, colocate, options
 
     def _embedder(self, substrate: Substrate, skip: set[str]) -> Embedder:
         emb = Embedder(substrate, self.algorithm, self.colocate, **self.options)
+        book_held(emb.ledger, self.held, HELD_KEY)
         for key, vxi in self.running:
             if key not in skip:
                 emb.load(vxi, self.old[key])

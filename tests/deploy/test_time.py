@@ -298,3 +298,38 @@ def test_replan_a_deployment_when_a_host_leaves_and_the_agent_moves_at_the_chose
     assert record.components["n1"].host == n1
     assert any(e["what"].startswith("replanned move of n1 to P6 not made: n1 is anchored at 'lyon'")
                for e in record.time["log"])
+
+
+def test_replan_counts_what_another_deployment_holds_later_on_the_same_substrate(tmp_path, capsys, state_dir):
+    from backend.deploy.follow import kept_models
+    from backend.deploy.reorganise import plan_moves
+    from backend.embedding import replan
+    from tests.embedding.builders import T0, host, node, plink, substrate, vxi
+
+    now = state.clock().now()
+    sub = substrate([host(f"P{i}", cores=4, site="lyon") for i in (1, 2, 3)],
+                    [plink("P1-P2", "P1", "P2"), plink("P2-P3", "P2", "P3"), plink("P1-P3", "P1", "P3")], "trio")
+    write_file(sub, tmp_path / "trio.vxdl")
+    mine = vxi("mine", [node("a", cores=3, location="lyon")], start=T0, hours=4)
+    write_file(mine, tmp_path / "mine.vxdl")
+    code, out, err = cli(capsys, "deploy", tmp_path / "trio.vxdl", tmp_path / "mine.vxdl", "--now", "--json")
+    assert code == 0, err
+    dep = json.loads(out)
+    gone = dep["components"]["a"]["host"]
+    record = state.load(dep["id"])
+    naive = replan(*kept_models(record), remove_host=gone)  # on its own VXIs only
+    (target,) = {m.target for m in naive.moves}
+    later = datetime.fromtimestamp(now + 3600, timezone.utc)  # another deployment, scheduled in an hour, on target
+    write_file(vxi("later", [node("b", cores=3, location=target)], start=later, hours=1), tmp_path / "later.vxdl")
+    code, out, err = cli(capsys, "deploy", tmp_path / "trio.vxdl", tmp_path / "later.vxdl", "--json")
+    assert code == 0, err
+    other = json.loads(out)
+    assert (other["state"], other["components"]["b"]["host"] if other["components"] else target) == ("scheduled",
+                                                                                                      target)
+    assert replan(*kept_models(record), remove_host=gone).moves[0].target == target  # the naive plan collides
+    plan = plan_moves(record, remove_host=gone)
+    assert plan.feasible and [(m.component, m.source) for m in plan.moves] == [("a", gone)]
+    assert plan.moves[0].target not in (gone, target)  # the host left free in every period
+    code, out, err = cli(capsys, "replan", "--deployment", dep["id"], "--remove-host", gone, "--json")
+    assert code == 0, err
+    assert {m["to"] for m in json.loads(out)["moves"]} == {plan.moves[0].target}
