@@ -66,6 +66,7 @@ def run_agent(args) -> int:
         raise CliError(f"--speed must be positive (not {args.speed:g})", 2)
     agent = Agent(args.speed, lambda line: print(line, flush=True))
     previous = signal.signal(signal.SIGTERM, lambda *_: agent.stop())
+    nudged = signal.signal(signal.SIGUSR1, lambda *_: agent.nudge())  # a new deployment: look now
     try:
         with _sentences():
             agent.run(args.turns)
@@ -73,6 +74,7 @@ def run_agent(args) -> int:
         agent.log(agent.clock.now() if agent.clock else 0.0, "agent interrupted")
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGUSR1, nudged)
     return 0
 
 

@@ -36,6 +36,7 @@ class Agent:
         self.speed = speed
         self.print_line = print_line
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by `nudge` (and `stop`): the next turn comes at once
         self.clock: Clock | None = None
 
     def log(self, at: float, text: str) -> None:
@@ -45,6 +46,11 @@ class Agent:
     def stop(self) -> None:
         """End the loop (from another thread or a signal handler)."""
         self._stop.set()
+        self._wake.set()
+
+    def nudge(self) -> None:
+        """Make the next turn now (a deployment was just scheduled: SIGUSR1 from `vxi deploy`)."""
+        self._wake.set()
 
     def run(self, turns: int | None = None) -> None:
         """Hold the agent's lock and follow the deployments (`turns` turns, or until stopped); StateError when
@@ -58,7 +64,8 @@ class Agent:
             while not self._stop.is_set() and (turns is None or count < turns):
                 wake = self.turn()
                 count += 1
-                self._stop.wait(wake)
+                self._wake.wait(wake)
+                self._wake.clear()
             self.log(self.clock.now(), "agent stopped")
         finally:
             lock.release()

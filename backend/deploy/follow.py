@@ -266,8 +266,8 @@ def _prepare_early(deployer: Deployer, schedule: Schedule, now: float, done: Cal
 
 
 def _unprepared(record: DeploymentRecord) -> None:
-    """A scheduled deployment back to nothing deployed."""
-    record.components, record.resources = {}, []
+    """A scheduled deployment back to nothing deployed (after its teardown)."""
+    record.state, record.error, record.components, record.resources = SCHEDULED, None, {}, []
     for key in ("ends", "links", "applied", "parked", "prepared"):
         record.time.pop(key, None)
 

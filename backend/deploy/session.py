@@ -202,6 +202,7 @@ class DeploySession:
         self.deployer = deployer
         if deployer.record.state == SCHEDULED:
             lock.release()
+            state.nudge_agent()  # so that it sees it now, and prepares it ahead of its start
             self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
                                 f"{format_timestamp(schedule.lease[0])}", 1.0))
             return deployer.record

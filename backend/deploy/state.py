@@ -361,6 +361,20 @@ def agent_pid() -> int | None:
     return (locks.holder(path) or -1) if locks.held(path) else None
 
 
+def nudge_agent() -> None:
+    """Wake the agent running on this state directory (SIGUSR1), if any, so that it looks at once."""
+    import signal
+
+    pid = agent_pid()
+    if not pid or pid <= 0 or pid == os.getpid():
+        return
+    with contextlib.suppress(OSError, ValueError, StopIteration):  # only a process that catches it (`vxi agent`)
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16)
+        if caught & (1 << (signal.SIGUSR1 - 1)):
+            os.kill(pid, signal.SIGUSR1)
+
+
 def forget(deployment_id: str) -> None:
     """Remove a deployment (its components and holds with it) and its own files. With a damaged database only
     the files go (every command reading the database goes on reporting its damage)."""

@@ -147,7 +147,7 @@ def watch(until, timeout: float = 15.0) -> list[tuple[float, str, str | None]]:
 
 
 def test_the_agent_follows_scheduled_periods_and_catches_up_after_being_killed(tmp_path, capsys, state_dir):
-    substrate, vxi = files(tmp_path, time.time() + 120)
+    substrate, vxi = files(tmp_path, time.time() + 120 + 4 * SPEED)  # four real seconds once the agent runs
     assert cli(capsys, "deploy", substrate, vxi)[0] == 0
     (record,) = state.load_all()
     start = record.time["schedule"]["lease"][0]
@@ -159,10 +159,13 @@ def test_the_agent_follows_scheduled_periods_and_catches_up_after_being_killed(t
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     assert [s[1:] for s in seen] == [("scheduled", None), ("running", "I"), ("running", "II")]
+    running_at = seen[1][0]  # when `vxi status` first said running, on the deployments' clock
+    assert start <= running_at < start + SPEED, (running_at - start, log.read_text())  # within a second at ×600
     record = state.load(record.id)
-    acted = {entry["what"]: entry["at"] for entry in record.time["log"]}
+    acted = {entry["what"].partition(" (")[0]: entry["at"] for entry in record.time["log"]}
+    assert acted["prepared ahead: deployed"] < start  # everything made before the start, its links held idle
     tolerance = 0.5 * SPEED  # half a second of real time
-    for what, expected in (("lease started: deployed (11 components)", start), ("period II begins", start + 1200)):
+    for what, expected in (("lease started: running", start), ("period II begins", start + 1200)):
         assert -1 < acted[what] - expected < tolerance, (what, acted[what] - expected)
     assert record.time["links"]["figure4/A-B"]["idle"] and not record.time["links"]["figure4/C-G"]["idle"]
     clock = state.clock()
@@ -180,14 +183,58 @@ def test_the_agent_follows_scheduled_periods_and_catches_up_after_being_killed(t
     assert state.holds_on("figure1-substrate") == ([], [])
     text = log.read_text()
     assert text.count("agent started") == 2 and "agent stopped" in text
-    for line in ("lease started: deployed (11 components)", "period II begins", "link figure4/A-B: idle",
-                 "lease ended: torn down"):  # period III too, unless the agent came back after the lease's end
+    # (period III too, unless the agent came back after the lease's end)
+    for line in ("prepared ahead: deployed (11 components), every link held idle until the start",
+                 "lease started: running (11 components, prepared ahead in", "period II begins",
+                 "link figure4/A-B: idle", "lease ended: torn down"):
         assert f"deployment {record.id}: {line}" in text, text
     code, out, _ = cli(capsys, "status", "--json")
     (dep,) = json.loads(out)["deployments"]
     assert (dep["state"], dep["period"], dep["next_change"], dep["links"]) == ("ended", None, None, {})
     assert not list((state_dir / "deployments" / record.id).glob("*.xml")) or all(
         "vxi" + record.id not in p.read_text() for p in (state_dir / "deployments" / record.id).glob("*.xml"))
+
+
+def test_a_deployment_is_prepared_ahead_scheduled_with_its_links_idle_then_switched_on_at_its_start(
+        tmp_path, capsys, state_dir):
+    start = time.time() + 3  # within the lead: prepared at once
+    substrate, vxi = files(tmp_path, start)
+    assert cli(capsys, "deploy", substrate, vxi)[0] == 0
+    (record,) = state.load_all()
+    start = record.time["schedule"]["lease"][0]
+    held = state.holds_on("figure1-substrate")
+    assert follow(record.id, start - 2)
+    code, out, _ = cli(capsys, "status", "--json")
+    (dep,) = json.loads(out)["deployments"]
+    assert (dep["state"], dep["preparing"], dep["period"], dep["links"]) == ("scheduled", "ready", None, {})
+    assert len(dep["components"]) == 11 and state.holds_on("figure1-substrate") == held  # nothing more held
+    prepared = state.load(record.id)
+    assert set(map(tuple, prepared.time["ends"].values())) == {(0.0, 0.0)}  # every end held idle
+    assert "prepared ahead" in cli(capsys, "status")[1]
+    assert state.deploy_times()["test"]  # its duration kept for the next estimates
+    assert follow(record.id, start)
+    running = state.load(record.id)
+    assert (running.state, time_json(running)["period"]) == ("running", "I")
+    assert running.time["links"]["figure4/B-C"]["forward_bps"] == 300e6 and running.time["links"]["figure4/C-G"]["idle"]
+    assert [e["what"] for e in running.time["log"]][:2] == [
+        "prepared ahead: deployed (11 components), every link held idle until the start",
+        f"lease started: running (11 components, prepared ahead in {running.time['prepared']['deploy_s']:.2f} s)"]
+
+
+def test_a_preparation_cut_short_is_cleaned_and_made_again(tmp_path, capsys, state_dir):
+    substrate, vxi = files(tmp_path, time.time() + 3)
+    assert cli(capsys, "deploy", substrate, vxi)[0] == 0
+    (record,) = state.load_all()
+    start = record.time["schedule"]["lease"][0]
+    assert follow(record.id, start - 2)
+    record = state.load(record.id)
+    record.time["prepared"]["step"] = "preparing"  # as an agent killed while deploying it leaves it
+    state.save(record)
+    assert follow(record.id, start - 1)
+    record = state.load(record.id)
+    assert record.state == "scheduled" and not record.components and "prepared" not in record.time
+    assert record.time["log"][-1]["what"] == "its preparation was interrupted: 30 objects removed"
+    assert follow(record.id, start - 0.5) and state.load(record.id).time["prepared"]["step"] == "ready"
 
 
 def test_following_late_catches_up_in_one_step_and_a_stopped_part_waits_for_its_lease(tmp_path, capsys, state_dir):
