@@ -125,7 +125,7 @@ def enact(deployer: Deployer, now: float, log: Log | None = None, prepare_from: 
             return deployer
         if step == READY:
             record.state = RUNNING
-            took = record.time["prepared"].get("deploy_s")
+            took = record.time["prepared"].get("prepare_s")
             done(f"lease started: running ({len(record.components)} components, prepared ahead"
                  + (f" in {took:.2f} s" if took is not None else "") + ")")
         else:
@@ -244,6 +244,7 @@ def _prepare_early(deployer: Deployer, schedule: Schedule, now: float, done: Cal
     record = deployer.record
     record.time["prepared"] = {"step": PREPARING, "at": now}
     state.save(record)
+    began = time.monotonic()
     fresh = _start(deployer, now, keep_scheduled=True)
     if fresh.record.state != RUNNING:
         error = fresh.record.error
@@ -260,7 +261,10 @@ def _prepare_early(deployer: Deployer, schedule: Schedule, now: float, done: Cal
                 fresh.retune(key, seg, 0.0, 0.0, entry["values"][""]["latency_s"])
                 ends[f"{key}|{seg}"] = [0.0, 0.0]
     fresh.flush()
-    record.time["prepared"] = {"step": READY, "at": now, "deploy_s": record.time.pop("deploy_s", None)}
+    took = time.monotonic() - began  # deploy and hold: about what the switch at the start takes again
+    prepare.note_deploy(record, schedule, took)
+    record.time["prepared"] = {"step": READY, "at": now, "deploy_s": record.time.pop("deploy_s", None),
+                               "prepare_s": round(took, 3)}
     done(f"prepared ahead: deployed ({len(record.components)} components), every link held idle until the start")
     return fresh
 
@@ -297,7 +301,7 @@ def _start(deployer: Deployer, now: float, keep_scheduled: bool = False) -> Depl
         return fresh
     took = time.monotonic() - began
     schedule = schedule_of(fresh.record)
-    if schedule is not None:
+    if schedule is not None and not keep_scheduled:  # a preparation notes its whole time itself
         prepare.note_deploy(fresh.record, schedule, took)
     fresh.record.time["deploy_s"] = round(took, 3)
     return fresh

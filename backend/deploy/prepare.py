@@ -2,8 +2,9 @@
 
 Deploying takes real time (about a second for Figure 4 on the test driver, a guest's boot on a real host), so a
 deployment made only at its start comes up late, by a minute of lease at ×60. The agent deploys it earlier
-instead: `lead_s` estimates how long its deploy takes (the measured durations of earlier deploys on the same
-backend, kept in the deployments database, per object created; a default per backend before any), with a margin;
+instead: `lead_s` estimates how long its preparation takes (the measured durations of earlier preparations and
+deploys on the same backend, kept in the deployments database, per object created; a default per backend before
+any), with a margin;
 `prepare_from` says from when (on the deployments' clock) it may be prepared: not while another deployment holds
 one of its hosts before its start (capacity is held for the lease only). While prepared the deployment stays
 `scheduled` (`time.prepared.step` "preparing", then "ready") and each of its link ends is held idle (it carries
@@ -20,7 +21,7 @@ from backend.embedding.mapping import Mapping
 
 MARGIN = 2.0  # times the estimated deploy
 SPARE_S = 1.0  # real seconds added to it (the agent's turn, the switch at the start)
-DEFAULT_UNIT_S = {"test": 0.1, "netns": 0.05, "libvirt": 5.0}  # real seconds per object, before any measure
+DEFAULT_UNIT_S = {"test": 0.1, "netns": 0.5, "libvirt": 5.0}  # real seconds per object, before any measure
 KEPT = 5  # measured deploys kept per backend
 
 

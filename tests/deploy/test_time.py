@@ -218,7 +218,7 @@ def test_a_deployment_is_prepared_ahead_scheduled_with_its_links_idle_then_switc
     assert running.time["links"]["figure4/B-C"]["forward_bps"] == 300e6 and running.time["links"]["figure4/C-G"]["idle"]
     assert [e["what"] for e in running.time["log"]][:2] == [
         "prepared ahead: deployed (11 components), every link held idle until the start",
-        f"lease started: running (11 components, prepared ahead in {running.time['prepared']['deploy_s']:.2f} s)"]
+        f"lease started: running (11 components, prepared ahead in {running.time['prepared']['prepare_s']:.2f} s)"]
 
 
 def test_a_preparation_cut_short_is_cleaned_and_made_again(tmp_path, capsys, state_dir):
