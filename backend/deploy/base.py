@@ -252,6 +252,16 @@ class Deployer(ABC):
         DeployError when the backend cannot."""
         raise DeployError(f"the {self.record.backend} backend cannot change a link's values in place", None, "retune")
 
+    def retune_link(self, segment: str, forward_bps: float, reverse_bps: float) -> list[str]:
+        """Change, in place, what shapes a link as a whole (beyond its ends, which `retune` changes) to these rates
+        (bit/s, 0: not limited that way; an idle link comes as the least rate); returns how it was done, one
+        phrase per mechanism (empty: the backend shapes links at their ends only)."""
+        return []
+
+    def shaping(self, segment: str) -> list[str]:
+        """How a link's values are put in force on this backend, one phrase per mechanism (`vxi status`)."""
+        return []
+
     def flush(self) -> None:
         """Write out what changes made in place left in memory only (libvirt's test driver: its host files)."""
         return None

@@ -31,6 +31,7 @@ from backend.model import Infrastructure, Substrate
 from backend.model.timing import format_timestamp
 
 LOG_KEPT = 200  # actions kept in a record's log
+IDLE_BPS = 8000.0  # an idle link's rate where a backend cannot set none (libvirt: 1 kB/s)
 PREPARING, READY, FAILED_STEP = "preparing", "ready", "failed"  # time.prepared.step of a scheduled deployment
 PREPARED_TEXT = {PREPARING: "being prepared ahead (links held idle)",
                  READY: "prepared ahead (deployed, every link held idle until the start)",
@@ -181,10 +182,20 @@ def _apply(deployer: Deployer, schedule: Schedule, moment, done: Callable[[str],
             ends[ident] = list(rates)
             changed = True
         if changed:
+            deployer.retune_link(seg, *link_rates(values, schedule.links[seg]["values"][""]))
             done(f"link {seg}: {describe_values(values)}")
     deployer.flush()
-    record.time["links"] = {seg: {k: v for k, v in values.items() if k != "ends"}
+    record.time["links"] = {seg: {**{k: v for k, v in values.items() if k != "ends"},
+                                  "shaped_by": deployer.shaping(seg)}
                             for seg, values in moment.links.items()}
+
+
+def link_rates(values: dict, own: dict) -> tuple[float, float]:
+    """A link's rates as a whole (forward, reverse; 0: not limited that way) for `retune_link`: an idle link gets
+    the least rate (8 kbit/s) each way it has."""
+    if values["idle"]:
+        return (IDLE_BPS if own["forward_bps"] else 0.0), (IDLE_BPS if own["reverse_bps"] else 0.0)
+    return values["forward_bps"] or 0.0, values["reverse_bps"] or 0.0
 
 
 def _migrate_due(deployer: Deployer, now: float, done: Callable[[str], None]) -> None:
@@ -256,10 +267,12 @@ def _prepare_early(deployer: Deployer, schedule: Schedule, now: float, done: Cal
     record.state = SCHEDULED
     ends = record.time.setdefault("ends", {})
     for seg, entry in schedule.links.items():
-        for key in entry["values"][""]["ends"]:
+        own = entry["values"][""]
+        for key in own["ends"]:
             if key in record.components:
-                fresh.retune(key, seg, 0.0, 0.0, entry["values"][""]["latency_s"])
+                fresh.retune(key, seg, 0.0, 0.0, own["latency_s"])
                 ends[f"{key}|{seg}"] = [0.0, 0.0]
+        fresh.retune_link(seg, *link_rates({**own, "idle": True}, own))
     fresh.flush()
     took = time.monotonic() - began  # deploy and hold: about what the switch at the start takes again
     prepare.note_deploy(record, schedule, took)

@@ -56,7 +56,7 @@ def test_domains_carry_uuid_size_metadata_and_bandwidth_in_kilobytes_per_second(
     bw = root.find("devices/interface/bandwidth")
     assert bw.find("inbound").get("average") == bw.find("outbound").get("average") == "62500"
     net = deployer.connections[n1.host].networkLookupByName(deployer.network_name("VXI1", "l1"))
-    net_bw = etree.fromstring(net.XMLDesc(0).encode()).find("bandwidth")
+    net_bw = etree.fromstring(net.XMLDesc(0).encode()).find("portgroup[@default='yes']/bandwidth")  # its QoS
     assert net_bw.find("outbound").get("average") == "62500"
     assert net.isActive() and etree.fromstring(net.XMLDesc(0).encode()).find("forward") is None
 

@@ -281,6 +281,21 @@ def test_now_deploys_in_period_one_with_its_values_on_the_test_driver_interfaces
     assert rates["C-G"] == {"inbound": "1", "outbound": "1"}  # idle: the least libvirt sets
     assert rates["B-C"] == {"inbound": "37500"}  # 300 Mbit/s towards C, in kB/s
     assert host_file.exists()
+    assert any("virNetworkUpdate" in way for way in dep["links"]["figure4/C-G"]["shaped_by"])
+    assert any("virDomainSetInterfaceParameters" in way for way in dep["links"]["figure4/C-G"]["shaped_by"])
+
+    def network_qos(link: str) -> dict[str, str]:  # the link network's QoS now, in its host's file
+        text = (state_dir / "deployments" / dep["id"] / f"{c_host}.xml").read_text()
+        net = next(n for n in etree.fromstring(text.encode()).iter("network")
+                   if n.findtext("name", "").endswith(f"-figure4-{link}"))
+        return {b.tag: b.get("average") for b in net.iterfind("portgroup[@default='yes']/bandwidth/*")}
+
+    assert network_qos("C-G") == {"inbound": "1", "outbound": "1"}  # period I: idle
+    assert follow(dep["id"], dep["lease"][0] + 1500)
+    assert network_qos("C-G") == {"inbound": "12500", "outbound": "12500"}  # period II: 100 Mbit/s each way
+    assert network_qos("B-C") == {"outbound": "1"}  # idle, the way it has
+    assert follow(dep["id"], dep["lease"][0] + 2500)
+    assert network_qos("C-G") == {"inbound": "1", "outbound": "1"}  # period III: idle again
 
 
 def test_a_component_with_its_own_lease_runs_only_during_it(tmp_path, capsys, state_dir):

@@ -13,7 +13,15 @@ from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guests import RealGuests
-from backend.deploy.libvirt.xml import DomainSpec, NicSpec, domain_xml, kbytes_per_second, network_xml, stable_uuid
+from backend.deploy.libvirt.xml import (
+    DomainSpec,
+    NicSpec,
+    domain_xml,
+    kbytes_per_second,
+    network_xml,
+    portgroup_xml,
+    stable_uuid,
+)
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
@@ -303,6 +311,54 @@ class LibvirtDeployer(RealGuests, Deployer):
                 dom.setInterfaceParameters(mac, params, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
         iface = next(i for i in comp.interfaces if i.segment == segment)
         iface.rate_out_bps, iface.rate_in_bps = out_bps or 0.0, in_bps or 0.0
+
+    def retune_link(self, segment: str, forward_bps: float, reverse_bps: float) -> list[str]:
+        """The QoS of the link's libvirt network on each of its hosts, in place: its default portgroup's
+        <bandwidth> through virNetworkUpdate (live and in its definition; libvirt has no way to change a running
+        network's own <bandwidth>). A lab host's link is a bridge of the project's: nothing there."""
+        import libvirt
+
+        vxi, _, link = segment.partition("/")
+        name = self.network_name(vxi, link)
+        xml = portgroup_xml(forward_bps, reverse_bps)
+        flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        done = []
+        for host_id in self.record.segments.get(segment, {}).get("hosts", []):
+            if not any(r.kind == "network" and r.name == name and r.host == host_id for r in self.record.resources):
+                continue
+            conn = self.connection(host_id)
+            net = self._step(host_id, f"looking up network {name}", lambda c=conn: c.networkLookupByName(name))
+            try:  # networks made before their portgroup existed get one
+                net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_MODIFY, libvirt.VIR_NETWORK_SECTION_PORTGROUP, -1, xml,
+                           flags)
+            except libvirt.libvirtError:
+                self._step(host_id, f"setting the QoS of network {name}",
+                           lambda n=net: n.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                                                  libvirt.VIR_NETWORK_SECTION_PORTGROUP, -1, xml, flags))
+            done.append(host_id)
+        return [f"network {name}: its default portgroup's <bandwidth> (virNetworkUpdate, live) on "
+                f"{', '.join(done)}"] if done else []
+
+    def shaping(self, segment: str) -> list[str]:
+        """How this link's values are put in force: per host, at the interfaces (the guests' taps or in the
+        guests) and at the libvirt network, where there is one."""
+        seg = self.record.segments.get(segment, {})
+        vxi, _, link = segment.partition("/")
+        network = self.network_name(vxi, link)
+        ways = []
+        for host_id in seg.get("hosts", []):
+            uri = self.record.hosts.get(host_id, "")
+            kind = self.record.files.get("shaping", {}).get(host_id, "host")
+            if kind == "guest":
+                ways.append(f"{host_id}: inside the guests (tc from their kernel command line): the link's own "
+                            "values only, periods are not applied there")
+                continue
+            idle = "1 kB/s when idle (the test driver)" if hostfiles.is_test_uri(uri) else "link down when idle"
+            ways.append(f"{host_id}: the interfaces' <bandwidth> (virDomainSetInterfaceParameters, live; {idle})")
+            if any(r.kind == "network" and r.name == network and r.host == host_id for r in self.record.resources):
+                ways.append(f"{host_id}: network {network}, its default portgroup's <bandwidth> "
+                            "(virNetworkUpdate, live)")
+        return ways
 
     def flush(self) -> None:
         """Write the test driver's worlds back to their host files (after changes made in place)."""

@@ -212,11 +212,23 @@ def _consoles(devices: etree._Element, serial_log: str | None) -> None:
     etree.SubElement(devices, "memballoon", model="none")
 
 
+PORTGROUP = "vxi-link"  # a link network's default portgroup: its QoS, changed in place at each period
+
+
 def network_xml(name: str, net_uuid: str, bridge: str, forward_bps: float, reverse_bps: float) -> str:
-    """An isolated network (no <forward>) for one virtual link, with the link's bandwidth as QoS."""
+    """An isolated network (no <forward>) for one virtual link, with the link's bandwidth as the QoS of its
+    default portgroup (what libvirt lets a running network change: virNetworkUpdate, see `portgroup_xml`)."""
     net = etree.Element("network")
     etree.SubElement(net, "name").text = name
     etree.SubElement(net, "uuid").text = net_uuid
     etree.SubElement(net, "bridge", name=bridge, stp="off")
-    _bandwidth(net, reverse_bps, forward_bps)
+    net.append(etree.fromstring(portgroup_xml(forward_bps, reverse_bps)))
     return etree.tostring(net, pretty_print=True, encoding="unicode")
+
+
+def portgroup_xml(forward_bps: float, reverse_bps: float) -> str:
+    """A link network's default portgroup with a link's rates (as the network's own <bandwidth> would: inbound
+    the reverse way, outbound the forward way; 0: not limited that way)."""
+    group = etree.Element("portgroup", name=PORTGROUP, default="yes")
+    _bandwidth(group, reverse_bps, forward_bps)
+    return etree.tostring(group, encoding="unicode")

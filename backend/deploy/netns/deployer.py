@@ -283,6 +283,10 @@ class NetnsDeployer(Deployer):
                        component=key)
         iface.rate_out_bps, iface.rate_in_bps = out_bps or 0.0, in_bps or 0.0
 
+    def shaping(self, segment: str) -> list[str]:
+        """How this link's values are put in force: tc on each end's veth."""
+        return ["tc: the htb class 1:10 of each end's veth, changed in place (idle: a BPF drop filter)"]
+
     def _reshape(self, ns: str, iface) -> None:
         """Shape a moved host-side end again (towards the component, at the link's rate that way)."""
         if iface.rate_in_bps:
