@@ -135,26 +135,31 @@ def shape_shared(ns: str, ifname: str, rate_bps: float, groups: list[list[int]])
 def retune(ns: str, ifname: str, rate_bps: float | None, delay_s: float | None = None) -> str | None:
     """Change an interface's shaping in place, traffic flowing: None removes it, 0 drops everything it would
     send (a filter on its htb root that a later rate removes), a rate changes its htb class (set up first when
-    there is none). Returns a notice when the delay could not be applied."""
+    there is none). One or two `tc` runs when the htb is there (a period boundary, the switch at a lease start).
+    Returns a notice when the delay could not be applied."""
     if rate_bps is None:
         unshape(ns, ifname)
         return None
-    present = qdiscs(ns).get(ifname, [])
-    notice = None
-    if "htb" not in present:
-        notice = shape(ns, ifname, rate_bps or 8000, delay_s)
-    elif rate_bps:
+    drop = ("filter", "add", "dev", ifname, "parent", "1:", "protocol", "all", "prio", "1", "bpf", "da",
+            "bytecode", SHOT)
+    if rate_bps:
         rate = max(int(rate_bps), 8000)
         burst = str(max(rate // 8 // 250, 16 * 1024))
-        _tc(ns, "class", "change", "dev", ifname, "parent", "1:", "classid", "1:10", "htb", "rate", f"{rate}bit",
-            "ceil", f"{rate}bit", "burst", burst, "cburst", burst)
-    blocked = _filters(ns, ifname)
-    if rate_bps == 0 and not blocked:
-        _tc(ns, "filter", "add", "dev", ifname, "parent", "1:", "protocol", "all", "prio", "1", "bpf", "da",
-            "bytecode", SHOT)
-    elif rate_bps and blocked:
-        _tc(ns, "filter", "del", "dev", ifname, "parent", "1:", "prio", "1")
+        if _tc_ok(ns, "class", "change", "dev", ifname, "parent", "1:", "classid", "1:10", "htb", "rate",
+                  f"{rate}bit", "ceil", f"{rate}bit", "burst", burst, "cburst", burst):
+            _tc_ok(ns, "filter", "del", "dev", ifname, "parent", "1:", "prio", "1")  # the drop, if there is one
+            return None
+        return shape(ns, ifname, rate_bps, delay_s)  # not shaped before: its htb, no filter yet
+    if _filters(ns, ifname) or _tc_ok(ns, *drop):
+        return None
+    notice = shape(ns, ifname, 8000, delay_s)  # no htb root to hold the drop: one first
+    _tc(ns, *drop)
     return notice
+
+
+def _tc_ok(ns: str, *args: str) -> bool:
+    """Run tc; whether it succeeded (a class or filter that is not there fails)."""
+    return subprocess.run(["tc", "-n", ns, *args], capture_output=True, timeout=10).returncode == 0
 
 
 def _filters(ns: str, ifname: str) -> bool:
