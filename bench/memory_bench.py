@@ -56,10 +56,11 @@ def links_input(folder: Path) -> Path:
 
 
 def substrate(folder: Path) -> Path:
-    """40 hosts large enough for 20,000 small components, all linked to one switch host."""
+    """40 hosts on the 10 sites the values input names, large enough for 20,000 small components, in a ring."""
     path = folder / "substrate.vxdl"
-    hosts = "".join(f"<vNode><id>h{i}</id><cpu><cores><simple>4096</simple></cores></cpu>"
-                    f"<memory><unit>TB</unit><simple>64</simple></memory></vNode>" for i in range(40))
+    hosts = "".join(f"<vNode><id>h{i}</id><location>site{i % 10}</location>"
+                    "<cpu><cores><simple>4096</simple></cores></cpu>"
+                    "<memory><unit>TB</unit><simple>64</simple></memory></vNode>" for i in range(40))
     links = "".join(f"<vLink><id>e{i}</id><bandwidth><forward><unit>Tbps</unit><simple>100</simple></forward>"
                     f"</bandwidth><source>h{i}</source><destination>h{(i + 1) % 40}</destination></vLink>"
                     for i in range(40))
