@@ -63,6 +63,7 @@ class Steps(QObject):
         self.busy_text = busy_text
         self.cancelled = False
         self.finished = False
+        self.done = 0.0  # the fraction of the steps run
         self.loop = QEventLoop()
         self.timer = QTimer()
         self.timer.setInterval(0)
@@ -80,7 +81,7 @@ class Steps(QObject):
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
         app = QApplication.instance()
         app.installEventFilter(self)
-        self._show(0.0)
+        self._show(self.done)
         try:
             self.timer.start()
             if not (self.finished or self.cancelled):
@@ -114,6 +115,7 @@ class Steps(QObject):
             self.loop.quit()
             return
         if done is not None:
+            self.done = done
             self._show(done)
 
     def _show(self, done: float) -> None:
