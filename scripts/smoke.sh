@@ -182,16 +182,21 @@ else
     PURE_PYTHON=$PYTHON
 fi
 
-# The sdist without a compiler nor the extra, beside the wheel (its lines come as they are done).
+# The sdist without a compiler nor the extra, beside the wheel, its quick tests beside its commands (the lines come
+# as they are done; on two idle cores the two venvs keep both busy).
 (
-    trap - EXIT  # the folder is the main shell's to remove
+    tests=
+    trap '[ -n "$tests" ] && wait "$tests" 2>/dev/null' EXIT  # the folder is the main shell's to remove, after this
     install_into "$WORK/venv-sdist" "$PURE_PYTHON" "CC=false CXX=false" "$sdist" $TEST_TOOLS
     "$WORK/venv-sdist/bin/vxi" --version | grep -q "pure Python" || fail "the sdist without a compiler is not pure Python"
-    run_commands "$WORK/venv-sdist" sdist
-    without_libvirt "$WORK/venv-sdist" sdist
     EXTRA_TESTS=
     check_modules_and_tests "$WORK/venv-sdist" sdist VXI_PURE_WALK=1 \
-        PYTEST_ADDOPTS="--deselect tests/vxdl/test_compiled_walk.py::test_the_compiled_walk_was_built"
+        PYTEST_ADDOPTS="--deselect tests/vxdl/test_compiled_walk.py::test_the_compiled_walk_was_built" &
+    tests=$!  # the imports and the quick tests while the commands run (the longest part of the smoke)
+    run_commands "$WORK/venv-sdist" sdist
+    without_libvirt "$WORK/venv-sdist" sdist
+    wait "$tests" || { tests=; fail "sdist: the imports or the quick tests (above)"; }
+    tests=
     say "the sdist without a C compiler nor libvirt-python works on $("$PURE_PYTHON" --version) [$(elapsed)]"
 ) &
 side=$!
