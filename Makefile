@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml setup.py $(LOCK) backend/vxdl/_walk.pyx scripts/system-
 	sh scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,docs]' build
+	$(BIN)/python -m pip install -q -e '.[test,docs,libvirt]' build
 	touch $(STAMP)
 
 system:

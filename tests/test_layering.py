@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,7 +24,7 @@ QT = ("PySide6", "pyqtgraph", "qasync", "shiboken6", "PyQt5", "PyQt6")
 # Each backend module belongs to the floor of the longest prefix that names it (a prefix names a module
 # and its submodules; `backend` names only the root package's own __init__). A new package needs a line.
 BACKEND_FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("model", ("backend", "backend.files", "backend.model", "backend.resources")),
+    ("model", ("backend", "backend.extras", "backend.files", "backend.model", "backend.resources")),
     ("formats", ("backend.vxdl", "backend.convert")),
     ("embedding", ("backend.embedding",)),
     ("deploy", ("backend.deploy", "backend.guest", "backend.lab")),
@@ -364,6 +365,21 @@ def test_importing_every_backend_module_loads_no_qt():
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report == {}, f"importing {next(iter(report))} loaded Qt: {report}"
+
+
+LIBVIRT = ("libvirt", "libvirtaio", "libvirt_qemu", "libvirtmod", "libvirtmod_qemu")
+
+
+def test_importing_every_module_loads_no_libvirt():
+    """libvirt-python is an optional extra: no module imports it at its top, so that everything but the libvirt
+    backends works without it (tests/cli/test_without_libvirt.py runs the commands with it blocked)."""
+    names = sorted(m for m, p in modules().items() if p.suffix == ".py" and not m.endswith("__main__"))
+    done = subprocess.run([sys.executable, "-c", _RUNTIME_PROBE.format(qt=LIBVIRT, names=names)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report == {}, f"importing {next(iter(report))} loaded libvirt: {report}"
 
 
 def test_backend_starts_no_process_and_loads_no_module_of_widgets_or_designer():

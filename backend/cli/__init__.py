@@ -42,16 +42,21 @@ def command_modules() -> list:
 
 
 def version_text(program: str = "vxi") -> str:
-    """'vxi 0.2.0 (Python 3.11.7, lxml 5.3.0, VXDL walk: compiled)'."""
+    """'vxi 0.2.0 (Python 3.11.7, lxml 5.3.0, VXDL walk: compiled, libvirt backends: libvirt-python 12.8.0)', or
+    '... libvirt backends: not available, pip install 'vxi-designer[libvirt]')' without the optional extra."""
     import platform
 
     from lxml import etree
 
+    from backend.extras import DISTRIBUTION, libvirt_version
     from backend.vxdl.walk import COMPILED
 
     walk = "compiled" if COMPILED is not None else "pure Python"
     lxml_version = ".".join(map(str, etree.LXML_VERSION[:3]))
-    return f"{program} {__version__} (Python {platform.python_version()}, lxml {lxml_version}, VXDL walk: {walk})"
+    found = libvirt_version()
+    libvirt = f"libvirt-python {found}" if found else f"not available, pip install '{DISTRIBUTION}[libvirt]'"
+    return (f"{program} {__version__} (Python {platform.python_version()}, lxml {lxml_version}, VXDL walk: {walk}, "
+            f"libvirt backends: {libvirt})")
 
 
 class _Version(argparse.Action):
@@ -109,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
     from backend.cli import logs
     from backend.cli.output import report_to
+    from backend.extras import MissingExtra, missing_extra
     from backend.vxdl.overlap import StrictCheckError
     from backend.vxdl.schema import SchemaUnavailable
 
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return exc.code
-    except (SchemaUnavailable, StrictCheckError) as exc:
+    except (SchemaUnavailable, StrictCheckError, MissingExtra) as exc:
         print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -130,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last guard: a bug still gets one line, not a traceback
+        extra = missing_extra(exc, "this command")  # an optional library's import not guarded: still its pip command
+        if extra is not None:
+            print(f"vxi {args.command}: {extra}", file=sys.stderr)
+            return 2
         if os.environ.get("VXI_DEBUG") or args.verbose >= 2:
             raise
         print(f"vxi {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "

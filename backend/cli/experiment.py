@@ -121,6 +121,9 @@ def run(args) -> int:
         raise CliError("--probes goes from 10 to 10000", 2)
     mode = args.progress if args.progress is not None else _default_progress()
     if getattr(args, "backend", "netns") == "libvirt":
+        from backend.extras import require_libvirt
+
+        require_libvirt("an experiment on router VMs (--backend libvirt)")  # before the lab is looked for
         lab = _vm_lab(args)
         with steps(mode, f"experiment {args.experiment} on router VMs") as progress:
             result = _run_on_vms(args, lab, progress)

@@ -66,8 +66,11 @@ def markdown(extra: Parsers = ()) -> str:
              "Generated from the argument parsers by `make cli-docs` (`scripts/cli_docs.py`); do not edit by hand. "
              "The same text is printed by `--help` and is in the man pages (`man vxi`, `man vxi-deploy`, ...).", "",
              "Every `vxi` command takes `-v`/`--verbose` (more on standard error, `-vv` for debugging) and "
-             "`-q`/`--quiet`; `vxi --version` prints the version. Exit codes: 0 success, 1 problems in what was "
-             "given (an invalid file, a refused request), 2 bad input or usage, 130 interrupted. `deploy`, `migrate`, "
+             "`-q`/`--quiet`; `vxi --version` prints the version (and whether the libvirt backends are available). "
+             "Exit codes: 0 success, 1 problems in what was given (an invalid file, a refused request), 2 bad input "
+             "or usage, or a missing optional library (libvirt-python: the `test` and `libvirt` backends, `vxi lab` "
+             "and the experiments on router VMs need `pip install 'vxi-designer[libvirt]'`), 130 interrupted. "
+             "`deploy`, `migrate`, "
              "`teardown` and `experiment` also log to `~/.local/state/vxi-designer/vxi.log` "
              "(the state directory: `$VXI_STATE_DIR`, else `$XDG_STATE_HOME/vxi-designer`). Files are read and "
              "written one way: `-` is standard input or output where a file is named, input is limited to 32 MiB "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from backend.deploy.base import Deployer
 from backend.deploy.record import DeploymentRecord, recorded_substrate
+from backend.extras import MissingExtra, libvirt_missing, require_libvirt  # libvirt-python is an optional extra
 from backend.model import Infrastructure, Substrate
 
 
@@ -51,6 +52,7 @@ class Backend:
     deployer: Callable[[], type[Deployer]]  # the Deployer class (imported when first needed)
     options: tuple[tuple[str, object], ...] = ()  # keyword arguments for a new deployer
     needs_root: bool = False
+    needs_libvirt: bool = False  # libvirt-python, the optional extra `vxi-designer[libvirt]`
     traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
     exec: bool = False  # commands run inside components (`vxi exec`)
     leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
@@ -59,14 +61,28 @@ class Backend:
         """Why this backend cannot be used by this process now (None when it can)."""
         if self.needs_root and os.geteuid() != 0:
             return f"the {self.name} backend needs root (network namespaces, tc)"
+        if self.needs_libvirt and libvirt_missing() is not None:
+            return str(MissingExtra(self.what, "libvirt", libvirt_missing()))
         return None
+
+    @property
+    def what(self) -> str:
+        """'the test backend (libvirt test driver)', as messages name it."""
+        return f"the {self.name} backend" + ("" if self.title.startswith(self.name) else f" ({self.title})")
+
+    def require(self) -> None:
+        """Raise MissingExtra (one sentence with the pip command) when an optional library this backend needs is
+        not installed."""
+        if self.needs_libvirt:
+            require_libvirt(self.what)
 
 
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
-            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
+            "nothing runs for real)", _libvirt, (("test_only", True),), needs_libvirt=True,
+            leftovers=_test_leftovers),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs: real "
-            "QEMU guests (a local lab: vxi lab up)", _libvirt, exec=True),
+            "QEMU guests (a local lab: vxi lab up)", _libvirt, needs_libvirt=True, exec=True),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
 )}
@@ -94,6 +110,7 @@ def make_deployer(name: str, substrate: Substrate, vxis: list[Infrastructure],
                   tag: str | None = None) -> Deployer:
     """A deployer for a new deployment on the named backend."""
     chosen = backend(name)
+    chosen.require()
     return chosen.deployer()(substrate, vxis, tag, **dict(chosen.options))
 
 
@@ -101,7 +118,9 @@ def reopen(record: DeploymentRecord, substrate: Substrate | None = None) -> Depl
     """A deployer managing a recorded deployment (its substrate re-read when not given and its file still exists)."""
     if substrate is None:
         substrate = recorded_substrate(record)
-    return backend(record.backend).deployer().from_record(record, substrate)
+    chosen = backend(record.backend)
+    chosen.require()
+    return chosen.deployer().from_record(record, substrate)
 
 
 def orphan(tag: str) -> DeploymentRecord | None:

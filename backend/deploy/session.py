@@ -39,6 +39,7 @@ from backend.deploy.timeline import LeaseError, Schedule, effective_vxis
 from backend.embedding import InfeasibleMappingError, Mapping
 from backend.embedding.fits import HostFit, host_fits
 from backend.embedding.held import Hold, embed_held, holds_of
+from backend.extras import MissingExtra
 from backend.model import Infrastructure, Substrate
 from backend.model.timing import format_timestamp
 
@@ -171,6 +172,10 @@ class DeploySession:
         state and put in force what its periods say now; otherwise leave it scheduled (the agent starts it).
         On failure apply the failure policy and raise SessionError (an interrupt is raised again as it is,
         after the rollback)."""
+        try:  # a backend unknown or missing its optional library fails at once, before anything is read or held
+            backend(self.backend).require()
+        except (ValueError, MissingExtra) as exc:
+            raise SessionError(str(exc), 2) from None
         with _state_errors():
             self._clean_interrupted()
             now = state.clock().now() if now is None else now

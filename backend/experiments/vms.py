@@ -148,9 +148,11 @@ def vm_bed(substrate_path: str | Path, capacity_bps: float, progress: Progress) 
     underlay egress fairly between the routers, start dst's iperf3 servers; everything undone on leaving."""
     from backend.deploy.libvirt import real
     from backend.deploy.session import read_model
+    from backend.extras import require_libvirt
     from backend.lab import netns
     from backend.model import Infrastructure, Substrate
 
+    require_libvirt("an experiment on router VMs (--backend libvirt)")
     substrate = read_model(substrate_path, Substrate)
     missing = {ENDS_HOST, SOURCE_HOST, DESTINATION_HOST} - set(substrate.hosts)
     if missing:

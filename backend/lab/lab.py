@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.extras import require_libvirt
 from backend.lab import daemon, netns, shaping
 from backend.lab import substrate as lab_substrate
 from backend.lab.daemon import LabHost
@@ -172,6 +173,7 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
     """Start a lab of `hosts` daemons (or one per host of the substrate `like`), build the guest image,
     find the domain type and whether hosts can shape, write the substrate; roll back on failure."""
     say = progress or (lambda _text: None)
+    require_libvirt("a lab (vxi lab up)")  # an optional extra: its pip command, before anything starts
     if not _NAME.match(name) or _HOST_SUFFIX.search(name):
         raise LabError(f"lab name '{name}': letters, digits, '-' and '_' only, at most 16, not ending in -h<N>")
     ids = list(like.hosts) if like is not None else [f"h{i}" for i in range(1, hosts + 1)]
@@ -313,6 +315,7 @@ def down(name: str = "lab", root: Path | None = None) -> list[str]:
 def status(name: str = "lab", root: Path | None = None) -> dict:
     """The lab as recorded, with each host's daemon checked: running or not, guests it runs."""
     lab = load(name, root)
+    require_libvirt("a lab's status (vxi lab status)")
     data = lab.to_json()
     for host, row in zip(lab.hosts, data["hosts"], strict=True):
         row["running"] = daemon.is_running(host)

@@ -78,6 +78,7 @@ class RunMode(QObject):
         c.busy_changed.connect(lambda _busy: self.update_actions())
         c.problems_changed.connect(self._problems_changed)
         self.panel.substrate_combo.currentIndexChanged.connect(self._substrate_chosen)
+        self._first_usable_backend()
         self.panel.backend_combo.currentIndexChanged.connect(self._backend_chosen)
         self.panel.show_combo.currentIndexChanged.connect(lambda _i: self._set_groups())
         self.panel.extras_changed.connect(lambda paths: setattr(c, "extra_paths", list(paths)))
@@ -309,6 +310,14 @@ class RunMode(QObject):
             self.controller.choose_substrate(path)
         self.update_actions()
 
+    def _first_usable_backend(self) -> None:
+        """When the default backend cannot be used here (libvirt-python not installed), the first that can."""
+        combo = self.panel.backend_combo
+        usable = [i for i in range(combo.count()) if combo.model().item(i).isEnabled()]
+        if usable and combo.currentIndex() not in usable:
+            combo.setCurrentIndex(usable[0])
+            self.controller.backend = combo.currentData()
+
     def _backend_chosen(self, _index: int) -> None:
         self.controller.backend = self.panel.backend_combo.currentData()
         self.update_actions()
@@ -354,10 +363,13 @@ def install_run_mode(window) -> RunController:
     existing = getattr(window, "run_controller", None)
     if isinstance(existing, RunController):
         return existing
-    from backend.deploy.libvirt.lifecycle import run_events_on
+    from backend.extras import libvirt_missing
     from designer.loop import event_loop
 
-    run_events_on(event_loop())  # before any connection opens, so that remote hosts' events reach us too
+    if libvirt_missing() is None:  # libvirt-python is an optional extra: without it the libvirt backends are greyed
+        from backend.deploy.libvirt.lifecycle import run_events_on
+
+        run_events_on(event_loop())  # before any connection opens, so that remote hosts' events reach us too
     controller = RunController(lambda: window.document.model if window.document else None,
                                lambda: window.document.path if window.document else None, window)
     controller.ui = RunMode(window, controller)

@@ -68,6 +68,7 @@ def test_blank_ids_are_an_error():
     assert "empty-id" in codes(vxi_model)
 
 
+@pytest.mark.slow  # vxi run as a program several times (the smoke's quick set leaves it out)
 @pytest.mark.parametrize("case, lease, code", [
     ("negative", "<startDate>2026-12-01T08:00:00</startDate><totalTime>-PT4H</totalTime>", "negative-duration"),
     ("huge", "<startDate>2026-12-01T08:00:00</startDate><totalTime>P99999999999Y</totalTime>", "bad-duration"),
@@ -84,6 +85,7 @@ def test_validate_says_it_and_show_and_embed_never_exit_3(tmp_path, case, lease,
     assert embedded.returncode == 2 and code in embedded.stderr and "internal error" not in embedded.stderr
 
 
+@pytest.mark.slow  # vxi run as a program several times (the smoke's quick set leaves it out)
 def test_a_400_byte_file_with_a_billion_members_is_refused_before_embedding(tmp_path):
     path = tmp_path / "cloud.vxdl"
     path.write_text(HEAD.format(lease="", more="<vArray><id>c</id><cardinality>1000000000</cardinality>"
@@ -124,6 +126,7 @@ def test_links_between_groups_count_member_to_member():
             assert cloud.internal_link_count() == len(list(cloud.internal_pairs())), (organisation, size)
 
 
+@pytest.mark.slow  # vxi run as a program several times (the smoke's quick set leaves it out)
 def test_the_largest_group_allowed_is_embedded_in_bounded_time(tmp_path):
     # the node order of `best` scanned every remaining member per step: 10,000 members took 205 s
     path = tmp_path / "cloud.vxdl"
