@@ -41,6 +41,13 @@ def _test_leftovers() -> set[str]:
     return {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and any(p.glob("*.xml"))}
 
 
+def _libvirt_leftovers() -> set[str]:
+    """The tags of the deployments whose domains, networks, link devices or disks this machine's labs hold."""
+    from backend.deploy.libvirt import leftovers
+
+    return leftovers.leftover_tags()
+
+
 @dataclass(frozen=True)
 class Backend:
     """A deployment backend: its name on the command line, its title in menus, and what it can do."""
@@ -66,7 +73,7 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
             "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs: real "
-            "QEMU guests (a local lab: vxi lab up)", _libvirt, exec=True),
+            "QEMU guests (a local lab: vxi lab up)", _libvirt, traffic=True, exec=True, leftovers=_libvirt_leftovers),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
 )}
@@ -115,8 +122,15 @@ def orphan(tag: str) -> DeploymentRecord | None:
 
 def leftover_tags() -> list[str]:
     """The tags of every deployment the backends usable here find objects of, by name."""
-    found: set[str] = set()
+    return sorted(found_by_name())
+
+
+def found_by_name() -> dict[str, str]:
+    """Every deployment the backends usable here find objects of by name: tag -> backend (the first that finds
+    it, in the order `orphan` asks them)."""
+    found: dict[str, str] = {}
     for chosen in BACKENDS.values():
         if chosen.leftovers is not None and chosen.unavailable() is None:
-            found |= chosen.leftovers()
-    return sorted(found)
+            for tag in chosen.leftovers():
+                found.setdefault(tag, chosen.name)
+    return found
