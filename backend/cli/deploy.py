@@ -46,7 +46,9 @@ def register(sub) -> None:
     p = sub.add_parser("teardown", help="remove everything a deployment created")
     p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?",
                    help="its id (default: the most recent deployment)")
-    p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
+    p.add_argument("--all", action="store_true",
+                   help="tear every recorded deployment down, and those whose record is lost that are found by "
+                        "name (libvirt guests on this machine's labs, test-driver host files)")
     add_json_option(p, "print what was torn down as JSON")
     add_output_option(p)
     add_progress_option(p)
@@ -168,6 +170,9 @@ def run_teardown(args) -> int:
     records, damaged = found.records, {d.id: d for d in found.damaged}
     if args.all:
         chosen = records + [_bare(ident) for ident in damaged if valid_id(ident)]
+        known = {r.id for r in records} | set(damaged)
+        chosen += [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name(own_only=True).items())
+                   if tag not in known]
     elif args.deployment:
         chosen = [r for r in records if r.id == args.deployment]
         if not chosen:

@@ -61,6 +61,7 @@ class Backend:
     traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
     exec: bool = False  # commands run inside components (`vxi exec`)
     leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
+    own_leftovers: bool = False  # those are only of this state directory's deployments (`teardown --all` takes them)
 
     def unavailable(self) -> str | None:
         """Why this backend cannot be used by this process now (None when it can)."""
@@ -71,9 +72,11 @@ class Backend:
 
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
-            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers),
+            "nothing runs for real)", _libvirt, (("test_only", True),), leftovers=_test_leftovers,
+            own_leftovers=True),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs: real "
-            "QEMU guests (a local lab: vxi lab up)", _libvirt, traffic=True, exec=True, leftovers=_libvirt_leftovers),
+            "QEMU guests (a local lab: vxi lab up)", _libvirt, traffic=True, exec=True, leftovers=_libvirt_leftovers,
+            own_leftovers=True),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
 )}
@@ -125,11 +128,14 @@ def leftover_tags() -> list[str]:
     return sorted(found_by_name())
 
 
-def found_by_name() -> dict[str, str]:
+def found_by_name(own_only: bool = False) -> dict[str, str]:
     """Every deployment the backends usable here find objects of by name: tag -> backend (the first that finds
-    it, in the order `orphan` asks them)."""
+    it, in the order `orphan` asks them); with `own_only`, only from backends that find this state directory's
+    deployments alone (not the netns backend: a kernel's namespaces belong to whoever made them)."""
     found: dict[str, str] = {}
     for chosen in BACKENDS.values():
+        if own_only and not chosen.own_leftovers:
+            continue
         if chosen.leftovers is not None and chosen.unavailable() is None:
             for tag in chosen.leftovers():
                 found.setdefault(tag, chosen.name)

@@ -45,15 +45,20 @@ def _tag_of_name(name: str) -> str | None:
 
 
 def scan(only: str | None = None) -> dict[str, Found]:
-    """What each deployment (or only the one of tag `only`) left on the labs' hosts and in the state folder."""
+    """What each deployment left on the labs' hosts and in the state folder: of those whose domains name this
+    state directory in their metadata (or whose disks are in it), so that `--all` never reaches another user's
+    deployments on a shared lab; with `only`, everything named after that one tag."""
     import libvirt
 
     from backend.deploy.libvirt.hosts import silence_libvirt
+    from backend.deploy.state import state_dir
     from backend.lab import netns
     from backend.lab.lab import host_for_uri
 
     silence_libvirt()
     result: dict[str, Found] = {}
+    ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
+    mine = str(state_dir())
 
     def note(tag: str | None, host_key: str | None, uri: str | None, what: str) -> None:
         if tag is None or (only is not None and tag != only):
@@ -70,7 +75,10 @@ def scan(only: str | None = None) -> dict[str, Found]:
             continue
         try:
             for dom in conn.listAllDomains():
-                note(_tag_of_name(dom.name()), host_key, uri, f"domain {dom.name()} on {host_key}")
+                tag = _tag_of_name(dom.name())
+                note(tag, host_key, uri, f"domain {dom.name()} on {host_key}")
+                if tag is not None and _state_of(dom) == mine:
+                    ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
         finally:
@@ -85,9 +93,26 @@ def scan(only: str | None = None) -> dict[str, Found]:
                 note(tag, host_key, uri, f"link device {device} on {host_key}")
     for folder in _disk_folders():
         tag = folder.parent.name
+        ours.add(tag)
         for path in sorted(folder.iterdir()):
             note(tag, None, None, f"disk {path}")
-    return result
+    if only is not None:
+        return result
+    return {tag: found for tag, found in result.items() if tag in ours}
+
+
+def _state_of(dom) -> str | None:
+    """The state directory a domain's metadata names (None for one without)."""
+    import libvirt
+    from lxml import etree
+
+    from backend.deploy.libvirt.xml import METADATA_NS
+
+    try:
+        text = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, METADATA_NS)
+    except libvirt.libvirtError:
+        return None
+    return etree.fromstring(text.encode()).get("state")
 
 
 def _disk_folders():

@@ -151,6 +151,8 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
         boot = disks.prepare(key, host.id, host.uri, disk, config, folder, name)
     else:
         boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
+    from backend.deploy.state import state_dir
+
     log = f"/var/log/libvirt/qemu/{name}.serial.log"
     return DomainSpec(name, stable_uuid(tag, name), pc.memory_bytes, pc.vcpus, tag, pc.vxi, pc.id, pc.kind, nics,
-                      list(pc.routes), host.domain_type, boot, log)
+                      list(pc.routes), host.domain_type, boot, log, str(state_dir()))
