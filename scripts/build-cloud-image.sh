@@ -7,8 +7,9 @@
 # Default output: ${XDG_CACHE_HOME:-~/.cache}/vxi-designer/cloud-images/debian-12-vxi.qcow2 (kept: a second run
 # prints its path and does nothing; VXI_REBUILD=1 builds again). Needs root (debootstrap, chroot), the Debian
 # packages debootstrap, qemu-utils, syslinux, syslinux-common, mtools, dosfstools, fdisk, and a Debian mirror
-# (VXI_MIRROR, default http://deb.debian.org/debian). No loop device or mount of the image is needed: the root
-# file system is made with `mkfs.ext4 -d`, the boot partition is FAT with syslinux installed into the file.
+# (VXI_MIRROR, default http://deb.debian.org/debian); the packages are kept in the cache's debs/ for the next
+# build. No loop device or mount of the image is needed: the root file system is made with `mkfs.ext4 -d`, the
+# boot partition is FAT with syslinux installed into the file.
 #
 # Layout: MBR, partition 1 FAT (bootable: syslinux, vmlinuz, initrd.img), partition 2 ext4 labelled vxiroot.
 # cloud-init renders the NoCloud network-config with systemd-networkd (no ifupdown in the image).
@@ -30,13 +31,19 @@ START=$(date +%s)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vxi-cloud-image.XXXXXX")
 cleanup() {
     for m in proc sys dev/pts dev; do umount "$WORK/root/$m" 2>/dev/null || true; done
+    if grep -q " $WORK/" /proc/mounts; then
+        echo "build-cloud-image: $WORK left in place: something is still mounted in it" >&2
+        return
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 ROOT="$WORK/root"
 echo "build-cloud-image: debootstrap bookworm into $ROOT" >&2
-debootstrap --variant=minbase \
-    --include=systemd-sysv,udev,dbus,linux-image-cloud-amd64,cloud-init,qemu-guest-agent,iproute2,iperf3,iputils-ping,procps,kmod \
+# python3-cffi-backend by name: debootstrap does not resolve the virtual package python3-cryptography needs
+mkdir -p "$CACHE/debs"
+debootstrap --variant=minbase --cache-dir="$CACHE/debs" \
+    --include=systemd-sysv,udev,dbus,linux-image-cloud-amd64,cloud-init,python3-cffi-backend,qemu-guest-agent,iproute2,iperf3,iputils-ping,procps,kmod \
     bookworm "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log" >&2; exit 1; }
 
 echo "build-cloud-image: configuring" >&2
