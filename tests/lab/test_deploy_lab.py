@@ -194,32 +194,6 @@ def test_traffic_runs_iperf3_inside_the_guests_with_the_netns_output(lab, deploy
     assert "f1  finished  pc-a -> pc-b  TCP" in capfd.readouterr().out
 
 
-def test_a_lost_record_is_found_by_name_on_the_lab_and_torn_down(lab, tmp_path, capfd):
-    import sqlite3
-
-    from backend.deploy.state import state_dir
-
-    vxi = tmp_path / "lone.vxdl"
-    vxi.write_text(LONE.replace("<location>h2</location>", "<location>h3</location>").replace(
-        "</vNode>", "</vNode><vNode><id>n2</id><location>h3</location><memory><unit>MB</unit><simple>128</simple>"
-        "</memory></vNode><vLink><id>l</id><source>n1</source><destination>n2</destination></vLink>"))
-    before = lab_domains(lab)
-    capfd.readouterr()
-    assert main(["deploy", lab.substrate, str(vxi), "--backend", "libvirt", "--json"]) == 0
-    tag = json.loads(capfd.readouterr().out)["id"]
-    assert lab_links(lab, tag)["h3"] and lab_domains(lab) != before
-    with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost
-        db.execute("DELETE FROM deployments WHERE id = ?", (tag,))
-    main(["status"])
-    assert f"deployment {tag} (no record): objects named after it found on the libvirt backend" in \
-        capfd.readouterr().out
-    assert main(["teardown", "--all", "--json"]) == 0
-    done = json.loads(capfd.readouterr().out)["deployments"]
-    assert [(d["deployment"], d["backend"]) for d in done if d["deployment"] == tag] == [(tag, "libvirt")]
-    assert lab_domains(lab) == before and lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
-    assert main(["teardown", tag]) == 2  # nothing is found by its name any more
-
-
 def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):
     record = deployed["record"]
     assert main(["teardown", record.id]) == 0
@@ -267,3 +241,29 @@ def test_a_host_whose_daemon_dies_mid_deploy_gives_a_sentence_and_teardown_finis
     assert main(["teardown", tag]) == 0
     assert lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
     assert not [d for d in lab_domains(lab)["h2"] if d.startswith(f"vxi{tag}-")]
+
+
+def test_a_lost_record_is_found_by_name_on_the_lab_and_torn_down(lab, tmp_path, capfd):
+    import sqlite3
+
+    from backend.deploy.state import state_dir
+
+    vxi = tmp_path / "lone.vxdl"
+    vxi.write_text(LONE.replace("<location>h2</location>", "<location>h3</location>").replace(
+        "</vNode>", "</vNode><vNode><id>n2</id><location>h3</location><memory><unit>MB</unit><simple>128</simple>"
+        "</memory></vNode><vLink><id>l</id><source>n1</source><destination>n2</destination></vLink>"))
+    before = lab_domains(lab)
+    capfd.readouterr()
+    assert main(["deploy", lab.substrate, str(vxi), "--backend", "libvirt", "--json"]) == 0
+    tag = json.loads(capfd.readouterr().out)["id"]
+    assert lab_links(lab, tag)["h3"] and lab_domains(lab) != before
+    with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost
+        db.execute("DELETE FROM deployments WHERE id = ?", (tag,))
+    main(["status"])
+    assert f"deployment {tag} (no record): objects named after it found on the libvirt backend" in \
+        capfd.readouterr().out
+    assert main(["teardown", "--all", "--json"]) == 0  # (the other deployments of this module are gone)
+    done = json.loads(capfd.readouterr().out)["deployments"]
+    assert [(d["deployment"], d["backend"]) for d in done if d["deployment"] == tag] == [(tag, "libvirt")]
+    assert lab_domains(lab) == before and lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
+    assert main(["teardown", tag]) == 2  # nothing is found by its name any more
