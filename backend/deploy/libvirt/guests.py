@@ -261,9 +261,19 @@ def disk_ready(dom, seconds: float = READY_SECONDS) -> str:
     agent = channel.agent_name()
     left = max(10.0, seconds - (time.monotonic() - started))
     done = channel.run("if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null; "
-                       "cloud-init status; else echo 'status: no cloud-init'; fi", left)
-    words = done.output.strip().splitlines()[-1:] or ["status: unknown"]
-    return f"{agent} answers, cloud-init {words[0].partition(':')[2].strip() or words[0]}"
+                       "cloud-init status --long; else echo 'status: no cloud-init'; fi", left)
+    return f"{agent} answers, cloud-init {cloud_init_state(done.output)}"
+
+
+def cloud_init_state(status_long: str) -> str:
+    """'done', or 'error: DETAIL' etc., from `cloud-init status --long`."""
+    lines = [line.strip() for line in status_long.strip().splitlines()]
+    state = next((line.partition(":")[2].strip() for line in lines if line.startswith("status:")), "") or "unknown"
+    if state != "done" and "detail:" in lines:
+        detail = lines[lines.index("detail:") + 1:][:1]
+        if detail and detail[0]:
+            return f"{state}: {detail[0][:200]}"
+    return state
 
 
 class OutageProbe:
