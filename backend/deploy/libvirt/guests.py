@@ -19,6 +19,7 @@ from backend.deploy.record import Resource
 from backend.guest.nocloud import user_disk_of
 
 READY_SECONDS = 240.0  # a guest under software emulation on a busy 2-core machine boots in 3-15 s
+DISK_READY_SECONDS = 600.0  # a whole distribution with cloud-init under software emulation: 2-5 min here
 EXEC_SECONDS = 600.0
 PROBE_INTERVAL = 0.1  # seconds between the pings that measure a migration's outage
 
@@ -244,7 +245,7 @@ def _image_ready(dom) -> str:
     return "its agent answers"
 
 
-def disk_ready(dom, seconds: float = READY_SECONDS) -> str:
+def disk_ready(dom, seconds: float = DISK_READY_SECONDS) -> str:
     """A guest of a user's disk: its agent answers (qemu-guest-agent, or the seed's), then cloud-init has
     finished (`cloud-init status --wait`); a guest that runs but whose agent never answers is judged ready as a
     running domain, and the answer says so (ChannelError only when it stopped)."""
@@ -260,7 +261,9 @@ def disk_ready(dom, seconds: float = READY_SECONDS) -> str:
         return f"{UNREACHABLE} after {seconds:.0f} s"
     agent = channel.agent_name()
     left = max(10.0, seconds - (time.monotonic() - started))
+    # `status --wait` returns as soon as a stage fails: boot-finished marks the end of the last one
     done = channel.run("if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null; "
+                       "while [ ! -e /var/lib/cloud/instance/boot-finished ]; do sleep 1; done; "
                        "cloud-init status --long; else echo 'status: no cloud-init'; fi", left)
     return f"{agent} answers, cloud-init {cloud_init_state(done.output)}"
 
@@ -272,7 +275,7 @@ def cloud_init_state(status_long: str) -> str:
     if state != "done" and "detail:" in lines:
         detail = lines[lines.index("detail:") + 1:][:1]
         if detail and detail[0]:
-            return f"{state}: {detail[0][:200]}"
+            return f"{state}: {detail[0].replace(chr(92) + 'n', ' ')[:200]}"
     return state
 
 
