@@ -74,7 +74,8 @@ def test_a_cloud_image_boots_configured_by_its_seed_moves_live_and_leaves_nothin
         code, out = run(capfd, "exec", "pc-a", "--", "ping", "-c", "2", "-W", "5", "pc-b")
         assert code == 0, out
         print(f"\ncloud image: deploy {deploy_seconds:.1f} s, pc-a ready {record.files['ready_seconds']['pc-a']} s "
-              f"({ready}); migration {moved['notice']}")
+              f"({ready}); flow pc-a -> pc-b {flow['result']['received_bps'] / 1e6:.2f} Mbit/s; "
+              f"migration {moved['notice']}")
     finally:
         assert main(["teardown", record.id]) == 0
     assert not Path(disk["overlay"]).exists() and not Path(disk["seed"]).exists()
