@@ -19,7 +19,7 @@ import pytest
 from backend.cli import main
 from backend.deploy.state import load_all, pick_record
 
-pytestmark = [pytest.mark.root, pytest.mark.slow]
+pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.timeout(1500)]  # a boot takes minutes
 IMAGE = os.environ.get("VXI_CLOUD_IMAGE")
 if not IMAGE:
     pytest.skip("set VXI_CLOUD_IMAGE to a cloud image (sudo scripts/build-cloud-image.sh makes one) to boot it on "
