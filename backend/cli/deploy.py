@@ -13,7 +13,7 @@ from backend.cli.errors import CliError
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy import state
-from backend.deploy.backends import BACKENDS, leftover_tags, orphan
+from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, orphan
 from backend.deploy.clock import speed_text
 from backend.deploy.describe import describe
 from backend.deploy.follow import describe_time, time_json
@@ -46,7 +46,9 @@ def register(sub) -> None:
     p = sub.add_parser("teardown", help="remove everything a deployment created")
     p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?",
                    help="its id (default: the most recent deployment)")
-    p.add_argument("--all", action="store_true", help="tear every recorded deployment down")
+    p.add_argument("--all", action="store_true",
+                   help="tear every recorded deployment down, and those whose record is lost that are found by "
+                        "name (libvirt guests on this machine's labs, test-driver host files)")
     add_json_option(p, "print what was torn down as JSON")
     add_output_option(p)
     add_progress_option(p)
@@ -113,10 +115,13 @@ def run_status(args) -> int:
     with _sentences():
         found = state.survey()
     records, damaged = found.records, found.damaged
+    known = {r.id for r in records} | {d.id for d in damaged}
+    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items()) if tag not in known]
     if args.deployment:
         records = [r for r in records if r.id == args.deployment]
         damaged = [d for d in damaged if d.id == args.deployment]
-        if not records and not damaged:
+        unrecorded = [r for r in unrecorded if r.id == args.deployment]
+        if not records and not damaged and not unrecorded:
             raise CliError(f"no deployment '{args.deployment}' in {state.database_path()}", 2)
     refreshed = []
     for record in records:
@@ -134,7 +139,8 @@ def run_status(args) -> int:
     if args.json:
         print_json({"clock": {"now": now, "speed": clock.speed}, "agent": state.agent_pid(),
                     "deployments": [status_json(r) for r in refreshed],
-                    "damaged": [d.to_json() for d in damaged]})
+                    "damaged": [d.to_json() for d in damaged],
+                    "unrecorded": [{"id": r.id, "backend": r.backend} for r in unrecorded]})
     elif not refreshed and not damaged:
         print(f"no deployments (recorded in {state.database_path()})")
     else:
@@ -143,6 +149,10 @@ def run_status(args) -> int:
         print("\n".join(line for r in refreshed for line in [*describe(r), *describe_time(r, now)]))
         for d in damaged:
             print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
+    if not args.json:
+        for r in unrecorded:
+            print(f"deployment {r.id} (no record): objects named after it found on the {r.backend} backend; "
+                  f"`vxi teardown {r.id}` removes them")
     if damaged:
         raise CliError("; ".join(d.reason for d in damaged), 1)
     return 0
@@ -160,6 +170,9 @@ def run_teardown(args) -> int:
     records, damaged = found.records, {d.id: d for d in found.damaged}
     if args.all:
         chosen = records + [_bare(ident) for ident in damaged if valid_id(ident)]
+        known = {r.id for r in records} | set(damaged)
+        chosen += [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name(own_only=True).items())
+                   if tag not in known]
     elif args.deployment:
         chosen = [r for r in records if r.id == args.deployment]
         if not chosen:

@@ -1,4 +1,5 @@
-"""`vxi traffic start | list | stop`: iperf3 flows between components of a running netns deployment."""
+"""`vxi traffic start | list | stop`: iperf3 flows between components of a running netns or real libvirt
+deployment (in the guests, through their exec channel)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from backend.cli.output import add_output_option
 
 def register(sub) -> None:
     """Add `vxi traffic` and its actions."""
-    parser = sub.add_parser("traffic", help="start, list and stop flows between deployed components (netns)")
+    parser = sub.add_parser("traffic", help="start, list and stop flows between deployed components "
+                                            "(netns, libvirt guests)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
 

@@ -42,6 +42,15 @@ def _test_leftovers() -> set[str]:
     return {p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and any(p.glob("*.xml"))}
 
 
+def _libvirt_leftovers() -> set[str]:
+    """The tags of the deployments whose domains, networks, link devices or disks this machine's labs hold."""
+    from backend.deploy.libvirt import leftovers
+
+    if libvirt_missing() is not None:  # without libvirt-python no lab can be asked (and none was deployed to)
+        return set()
+    return leftovers.leftover_tags()
+
+
 @dataclass(frozen=True)
 class Backend:
     """A deployment backend: its name on the command line, its title in menus, and what it can do."""
@@ -56,6 +65,7 @@ class Backend:
     traffic: bool = False  # iperf3 flows between components (`vxi traffic`, the Run dock)
     exec: bool = False  # commands run inside components (`vxi exec`)
     leftovers: Callable[[], set[str]] | None = None  # tags of the deployments it finds objects of, by name
+    own_leftovers: bool = False  # those are only of this state directory's deployments (`teardown --all` takes them)
 
     def unavailable(self) -> str | None:
         """Why this backend cannot be used by this process now (None when it can)."""
@@ -80,9 +90,10 @@ class Backend:
 BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
             "nothing runs for real)", _libvirt, (("test_only", True),), needs_libvirt=True,
-            leftovers=_test_leftovers),
+            leftovers=_test_leftovers, own_leftovers=True),
     Backend("libvirt", "libvirt (substrate URIs)", "the libvirt daemons named by the substrate's host URIs: real "
-            "QEMU guests (a local lab: vxi lab up)", _libvirt, needs_libvirt=True, exec=True),
+            "QEMU guests (a local lab: vxi lab up)", _libvirt, needs_libvirt=True, traffic=True, exec=True,
+            leftovers=_libvirt_leftovers, own_leftovers=True),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
 )}
@@ -134,8 +145,18 @@ def orphan(tag: str) -> DeploymentRecord | None:
 
 def leftover_tags() -> list[str]:
     """The tags of every deployment the backends usable here find objects of, by name."""
-    found: set[str] = set()
+    return sorted(found_by_name())
+
+
+def found_by_name(own_only: bool = False) -> dict[str, str]:
+    """Every deployment the backends usable here find objects of by name: tag -> backend (the first that finds
+    it, in the order `orphan` asks them); with `own_only`, only from backends that find this state directory's
+    deployments alone (not the netns backend: a kernel's namespaces belong to whoever made them)."""
+    found: dict[str, str] = {}
     for chosen in BACKENDS.values():
+        if own_only and not chosen.own_leftovers:
+            continue
         if chosen.leftovers is not None and chosen.unavailable() is None:
-            found |= chosen.leftovers()
-    return sorted(found)
+            for tag in chosen.leftovers():
+                found.setdefault(tag, chosen.name)
+    return found

@@ -18,6 +18,14 @@ def describe(record: DeploymentRecord) -> list[str]:
     for key, comp in record.components.items():
         lines.append(f"  {key:<{width}}  {comp.kind:<7} on {comp.host:<10} {comp.state:<9} "
                      f"{' '.join(comp.addresses) or '-'}")
+    for key, disk in record.files.get("disks", {}).items():
+        line = f"  {key}: its own disk {disk['source']} (overlay {disk['overlay']}, "
+        line += "NoCloud seed)" if disk.get("seed") else "no seed)"
+        if key in record.files.get("ready_by", {}):
+            line += f"; ready: {record.files['ready_by'][key]}"
+        if key in record.files.get("agent", {}):
+            line += f"; its agent now: {record.files['agent'][key]}"
+        lines.append(line)
     for key, seg in record.segments.items():
         rates = f"{U.human(U.BANDWIDTH, seg['forward_bps'])} / {U.human(U.BANDWIDTH, seg['reverse_bps'])}"
         lines.append(f"  link {key}: {seg['subnet']}, {rates}, hosts {', '.join(seg['hosts'])}")

@@ -34,6 +34,7 @@ class PlannedComponent:
     vcpus: int
     addresses: list[str] = field(default_factory=list)  # CIDR, one per attachment, in segment order
     routes: list[tuple[str, str]] = field(default_factory=list)  # (destination CIDR or "default", gateway)
+    extensions: list[str] = field(default_factory=list)  # the component's kept extension elements (x:disk)
 
     @property
     def forwards(self) -> bool:
@@ -131,7 +132,8 @@ def build_plan(substrate: Substrate, vxis: list[Infrastructure], mapping: Mappin
                     raise PlanError(f"the mapping places no host for '{cid}' of VXI '{vxi.id}'")
                 if host not in substrate.hosts:
                     raise PlanError(f"the mapping names host '{host}', which the substrate does not have")
-                group.append(PlannedComponent(cid, vxi.id, cid, kind, host, memory, vcpus))
+                group.append(PlannedComponent(cid, vxi.id, cid, kind, host, memory, vcpus,
+                                              extensions=list(getattr(template, "extensions", []))))
             placed.extend(group)
             members[(vxi.id, comp.id)] = group
     counts: dict[str, int] = {}

@@ -78,6 +78,15 @@ class GuestChannel:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.25)
 
+    def agent_name(self) -> str:
+        """Which agent answers: 'qemu-guest-agent VERSION' (guest-info), else the project's own agent."""
+        try:
+            info = self._agent({"execute": "guest-info"}) or {}
+        except (ChannelError, ValueError):
+            info = {}
+        version = info.get("version") if isinstance(info, dict) else None
+        return f"qemu-guest-agent {version}" if version else "the project's agent"
+
     def wait_ready(self, timeout: float = 120.0) -> float:
         """Wait until the guest's agent answers (the guest has configured itself); the seconds waited
         (ChannelError when it never does, or the guest stops)."""

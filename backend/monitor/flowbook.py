@@ -1,7 +1,8 @@
 """Flows that outlive the command that started them (`vxi traffic start`, then `list` and `stop`).
 
-Each flow is two detached iperf3 processes in a deployment's namespaces; its record and the client's
-JSON output live in <state dir>/traffic/<deployment>/.
+Each flow is two detached iperf3 processes in a deployment's namespaces (netns) or guests (libvirt, started
+through their exec channel: backend/monitor/guestflows.py); its record and the client's JSON output live in
+<state dir>/traffic/<deployment>/.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class BookedFlow:
     started: float
     client_pid: int
     server_pid: int
+    where: str = "netns"  # "netns": processes of this machine in namespaces; "guest": processes in libvirt guests
 
     def output_path(self, folder: Path) -> Path:
         """The file that receives the client's JSON."""
@@ -63,14 +65,18 @@ def _alive(pid: int) -> bool:
     return IPERF.encode() in cmdline and state != "Z"
 
 
-def start(deployment: str, flow: Flow, source: str, destination: str) -> BookedFlow:
-    """Start a detached flow and record it; TrafficError when it cannot start."""
-    folder = traffic_dir(deployment)
+def _new_id(folder: Path) -> str:
     taken = {p.name.split(".")[0] for p in folder.glob("f*.flow.json")}
     number = 1
     while f"f{number}" in taken:
         number += 1
-    flow_id = f"f{number}"
+    return f"f{number}"
+
+
+def start(deployment: str, flow: Flow, source: str, destination: str) -> BookedFlow:
+    """Start a detached flow and record it; TrafficError when it cannot start."""
+    folder = traffic_dir(deployment)
+    flow_id = _new_id(folder)
     for ns in (flow.source_ns, flow.destination_ns):
         if not os.path.exists(f"/run/netns/{ns}"):
             raise TrafficError(f"no network namespace '{ns}': is deployment {deployment} running?")
@@ -101,7 +107,29 @@ def start_between(record, source: str, destination: str, protocol: str = "tcp", 
     used = {f.port for f in flows(record.id)}
     port = port or next(p for p in range(5201, 6000) if p not in used)
     flow = Flow(src.name, dst.name, dst.addresses[0].split("/")[0], port, protocol, rate_bps, seconds, length)
+    if record.backend == "libvirt":
+        return start_in_guests(record, flow, source, destination)
     return start(record.id, flow, source, destination)
+
+
+def start_in_guests(record, flow: Flow, source: str, destination: str) -> BookedFlow:
+    """Start a flow between two real libvirt guests (iperf3 in each, through their exec channels) and record it."""
+    from backend.monitor import guestflows
+
+    folder = traffic_dir(record.id)
+    flow_id = _new_id(folder)
+    client_pid, server_pid = guestflows.start(record, flow, flow_id, source, destination)
+    booked = BookedFlow(flow_id, record.id, source, destination, flow.source_ns, flow.destination_ns,
+                        flow.destination_address, flow.port, flow.protocol, flow.rate_bps, flow.seconds,
+                        flow.length, time.time(), client_pid, server_pid, "guest")
+    (folder / f"{flow_id}.flow.json").write_text(json.dumps(asdict(booked), indent=1))
+    return booked
+
+
+def _record_of(booked: BookedFlow):
+    from backend.deploy.state import load
+
+    return load(booked.deployment)
 
 
 def flows(deployment: str) -> list[BookedFlow]:
@@ -115,11 +143,16 @@ def flows(deployment: str) -> list[BookedFlow]:
 
 def status(booked: BookedFlow) -> dict:
     """A flow's state ('running' or 'finished') and, when finished, what iperf3 measured."""
-    running = _alive(booked.client_pid)
+    path = booked.output_path(traffic_dir(booked.deployment))
+    if booked.where == "guest":
+        running = not path.exists() and _guest_running(booked)
+        if not running and not path.exists():
+            _fetch_guest_output(booked, path)
+    else:
+        running = _alive(booked.client_pid)
     data = {**asdict(booked), "state": "running" if running else "finished", "result": None, "error": None}
     if not running:
-        text = booked.output_path(traffic_dir(booked.deployment)).read_text() if booked.output_path(
-            traffic_dir(booked.deployment)).exists() else ""
+        text = path.read_text() if path.exists() else ""
         try:
             data["result"] = parse_iperf_json(text).to_json()
         except IperfError as exc:
@@ -127,8 +160,43 @@ def status(booked: BookedFlow) -> dict:
     return data
 
 
+def _guest_running(booked: BookedFlow) -> bool:
+    from backend.monitor import guestflows
+
+    try:
+        record = _record_of(booked)
+    except Exception:  # no record any more: the guests are gone
+        return False
+    return guestflows.running(record, booked.source, booked.client_pid)
+
+
+def _fetch_guest_output(booked: BookedFlow, path: Path) -> None:
+    """Copy a finished guest flow's JSON from the source's guest, and remove its files there."""
+    from backend.monitor import guestflows
+
+    try:
+        record = _record_of(booked)
+    except Exception:
+        return
+    text = guestflows.output(record, booked.source, booked.id)
+    if text.strip():
+        path.write_text(text)
+        guestflows.forget(record, booked.id, booked.source, booked.destination)
+
+
 def stop(booked: BookedFlow) -> dict:
     """Interrupt a flow (iperf3 writes its result so far) and return its status."""
+    if booked.where == "guest":
+        from backend.monitor import guestflows
+
+        if not booked.output_path(traffic_dir(booked.deployment)).exists():
+            try:
+                record = _record_of(booked)
+            except Exception:
+                return status(booked)
+            guestflows.interrupt(record, booked.source, booked.client_pid)
+            guestflows.interrupt(record, booked.destination, booked.server_pid)
+        return status(booked)
     for pid in (booked.client_pid, booked.server_pid):
         if _alive(pid):
             with contextlib.suppress(ProcessLookupError):

@@ -94,17 +94,22 @@ def start_flows(flows: list[Flow]) -> list[Flow]:
     return flows
 
 
+def listening(proc_net_tcp: str, port: int) -> bool:
+    """True when a listing of /proc/net/tcp (and tcp6) has a socket listening on `port`."""
+    port_hex = f":{port:04X}"
+    return any(line.split()[1].endswith(port_hex) and line.split()[3] == "0A" for line in proc_net_tcp.splitlines()
+               if len(line.split()) > 3 and ":" in line.split()[1])
+
+
 def wait_listening(flow: Flow, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
-    port_hex = f":{flow.port:04X}"
     while time.monotonic() < deadline:
         if flow.server.poll() is not None:
             error = flow.server.stderr.read().decode(errors="replace").strip() if flow.server.stderr else ""
             raise TrafficError(f"iperf3 server in '{flow.destination_ns}' exited: {error or 'no message'}")
         listing = subprocess.run(in_namespace(flow.destination_ns, ["cat", "/proc/net/tcp", "/proc/net/tcp6"]),
                                  capture_output=True, text=True).stdout
-        if any(port_hex in line.split()[1] and line.split()[3] == "0A" for line in listing.splitlines()[1:]
-               if len(line.split()) > 3):
+        if listening(listing, flow.port):
             return
         time.sleep(0.05)
     raise TrafficError(f"iperf3 server in '{flow.destination_ns}' did not listen on port {flow.port}")

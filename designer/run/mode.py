@@ -135,7 +135,7 @@ class RunMode(QObject):
         nothing = None if record is not None else "nothing is deployed (Run ▸ Deploy first)"
         traffic = None
         if record is not None and not backend(record.backend).traffic:
-            traffic = (f"traffic needs the {' or '.join(able('traffic'))} backend (run the designer as root); "
+            traffic = (f"traffic needs the {' or '.join(able('traffic'))} backend (netns: run the designer as root); "
                        f"this deployment runs on the {record.backend} backend")
         return {"deploy": busy or self.deploy_refusal(), "teardown": busy or nothing, "migrate": busy or nothing,
                 "traffic": busy or nothing or traffic, "stop_traffic": busy or nothing or traffic}

@@ -42,7 +42,7 @@ def test_deploy_is_refused_on_a_substrate_with_the_reason_in_its_tooltip(qtbot, 
     teardown = window.actions_by_name["run_teardown"]
     assert teardown.isEnabled()
     traffic = window.actions_by_name["run_traffic"]
-    assert not traffic.isEnabled() and "traffic needs the netns backend" in traffic.toolTip()
+    assert not traffic.isEnabled() and "traffic needs the libvirt or netns backend" in traffic.toolTip()
 
 
 def test_a_vxi_with_errors_is_not_deployed_and_its_errors_are_named(qtbot, run_window):

@@ -174,6 +174,26 @@ def test_a_migration_the_destination_refuses_leaves_the_router_where_it_was_and_
     assert code == 0, out
 
 
+def test_traffic_runs_iperf3_inside_the_guests_with_the_netns_output(lab, deployed, capfd):
+    record = deployed["record"]
+    capfd.readouterr()
+    assert main(["traffic", "start", "pc-a", "pc-b", "--seconds", "3", "--deployment", record.id, "--json"]) == 0
+    started = json.loads(capfd.readouterr().out)
+    assert (started["state"], started["where"], started["address"]) == \
+        ("running", "guest", record.components["pc-b"].addresses[0].split("/")[0])
+    deadline = time.monotonic() + 60
+    while True:
+        assert main(["traffic", "list", "--deployment", record.id, "--json"]) == 0
+        (flow,) = json.loads(capfd.readouterr().out)["flows"]
+        if flow["state"] == "finished" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert flow["state"] == "finished" and flow["error"] is None, flow
+    assert 1e6 < flow["result"]["received_bps"] < 12e6, flow["result"]  # links shaped to 10 Mbit/s
+    assert main(["traffic", "list", "--deployment", record.id]) == 0
+    assert "f1  finished  pc-a -> pc-b  TCP" in capfd.readouterr().out
+
+
 def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):
     record = deployed["record"]
     assert main(["teardown", record.id]) == 0
@@ -221,3 +241,29 @@ def test_a_host_whose_daemon_dies_mid_deploy_gives_a_sentence_and_teardown_finis
     assert main(["teardown", tag]) == 0
     assert lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
     assert not [d for d in lab_domains(lab)["h2"] if d.startswith(f"vxi{tag}-")]
+
+
+def test_a_lost_record_is_found_by_name_on_the_lab_and_torn_down(lab, tmp_path, capfd):
+    import sqlite3
+
+    from backend.deploy.state import state_dir
+
+    vxi = tmp_path / "lone.vxdl"
+    vxi.write_text(LONE.replace("<location>h2</location>", "<location>h3</location>").replace(
+        "</vNode>", "</vNode><vNode><id>n2</id><location>h3</location><memory><unit>MB</unit><simple>128</simple>"
+        "</memory></vNode><vLink><id>l</id><source>n1</source><destination>n2</destination></vLink>"))
+    before = lab_domains(lab)
+    capfd.readouterr()
+    assert main(["deploy", lab.substrate, str(vxi), "--backend", "libvirt", "--json"]) == 0
+    tag = json.loads(capfd.readouterr().out)["id"]
+    assert lab_links(lab, tag)["h3"] and lab_domains(lab) != before
+    with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost
+        db.execute("DELETE FROM deployments WHERE id = ?", (tag,))
+    main(["status"])
+    assert f"deployment {tag} (no record): objects named after it found on the libvirt backend" in \
+        capfd.readouterr().out
+    assert main(["teardown", "--all", "--json"]) == 0  # (the other deployments of this module are gone)
+    done = json.loads(capfd.readouterr().out)["deployments"]
+    assert [(d["deployment"], d["backend"]) for d in done if d["deployment"] == tag] == [(tag, "libvirt")]
+    assert lab_domains(lab) == before and lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
+    assert main(["teardown", tag]) == 2  # nothing is found by its name any more

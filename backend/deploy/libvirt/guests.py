@@ -10,13 +10,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import real
+from backend.deploy.libvirt import disks, real
+from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
 from backend.deploy.progress import STARTING
 from backend.deploy.record import Resource
+from backend.guest.nocloud import user_disk_of
 
 READY_SECONDS = 240.0  # a guest under software emulation on a busy 2-core machine boots in 3-15 s
+DISK_READY_SECONDS = 600.0  # a whole distribution with cloud-init under software emulation: 2-5 min here
 EXEC_SECONDS = 600.0
 PROBE_INTERVAL = 0.1  # seconds between the pings that measure a migration's outage
 
@@ -58,11 +61,13 @@ class RealGuests:
         for host_id, uri in self.record.hosts.items():
             self._report(f"connecting to {uri}", host_id)
             self.connection(host_id)
-        self._report("finding the guest image", None)
-        try:
-            image = ensure()
-        except ImageError as exc:
-            raise DeployError(f"the guests need the guest image: {exc}", None, "image") from exc
+        image = None
+        if any(user_disk_of(pc) is None for pc in plan.components.values()):
+            self._report("finding the guest image", None)
+            try:
+                image = ensure()
+            except ImageError as exc:
+                raise DeployError(f"the guests need the guest image: {exc}", None, "image") from exc
         for seg in plan.segments:
             hosts = self._segment_hosts(plan, seg)
             for host_id in hosts:
@@ -72,14 +77,25 @@ class RealGuests:
         for key, pc in plan.components.items():
             host = self.real_host(pc.host)
             name = self.record.components[key].name
+            folder = self._folder()
             try:
-                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image)
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder)
             except ValueError as exc:
                 raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
+            except DiskError as exc:
+                disks.remove(folder, name)
+                raise DeployError(str(exc), pc.host, "disk") from exc
+            if spec.boot.disk:
+                journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                self.record.resources.append(Resource("overlay", spec.boot.disk, pc.host))
+                self.record.files.setdefault("disks", {})[key] = {
+                    "source": user_disk_of(pc).source, "overlay": spec.boot.disk, "seed": spec.boot.seed}
+                self._report(f"{key}: overlay {spec.boot.disk} over {user_disk_of(pc).source}", pc.host, key)
             dom = self._define_domain(self.connection(pc.host), pc.host, spec, journal, key)
             started[key] = (dom, time.monotonic())
-            self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type})", pc.host)
-        self._wait_ready(started)
+            how = "its own disk" if spec.boot.disk else "the project's image"
+            self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type}, {how})", pc.host)
+        self._wait_ready(started, {k for k in started if user_disk_of(plan.components[k]) is not None})
 
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
         host = self.real_host(host_id)
@@ -105,21 +121,21 @@ class RealGuests:
             kind = "bridge" if name == real.bridge_name(self.tag, seg.index) else "tunnel"
             self.record.resources.append(Resource(kind, name, host_id))
 
-    def _wait_ready(self, started: dict[str, tuple[object, float]]) -> None:
-        """Every guest ready (its agent answers), each reported as it comes; DeployError for the first that
-        stops or stays silent."""
+    def _wait_ready(self, started: dict[str, tuple[object, float]], own_disks: set[str] = frozenset()) -> None:
+        """Every guest ready (its agent answers; a guest of a user's disk also once cloud-init is done), each
+        reported as it comes; DeployError for the first that stops, or of the project's image stays silent."""
         import libvirt
 
-        from backend.guest.channel import ChannelError, GuestChannel
+        from backend.guest.channel import ChannelError
 
         with ThreadPoolExecutor(max_workers=min(8, max(len(started), 1))) as pool:
-            waits = {pool.submit(GuestChannel(dom).wait_ready, READY_SECONDS): key
+            waits = {pool.submit(disk_ready if key in own_disks else _image_ready, dom): key
                      for key, (dom, _t) in started.items()}
             for done in as_completed(waits):
                 key = waits[done]
                 comp = self.record.components[key]
                 try:
-                    done.result()
+                    how = done.result()
                 except ChannelError as exc:
                     self.tracker.current = key
                     raise DeployError(f"host {comp.host}: {key} did not become ready: {exc} (its console is in "
@@ -131,8 +147,10 @@ class RealGuests:
                                       "is its libvirtd still running?", comp.host, "boot") from exc
                 seconds = time.monotonic() - started[key][1]
                 self.record.files.setdefault("ready_seconds", {})[key] = round(seconds, 2)
-                self.tracker.emit(key, STARTING, f"{key} ready (its agent answers) {seconds:.1f} s after its start",
-                                  comp.host)
+                self.record.files.setdefault("ready_by", {})[key] = how
+                if how.startswith(UNREACHABLE):
+                    self.record.notices.append(f"{key}: {how}: vxi exec and vxi traffic cannot reach it")
+                self.tracker.emit(key, STARTING, f"{key} ready ({how}) {seconds:.1f} s after its start", comp.host)
                 self._running(key)
 
     def _teardown_links(self, host_id: str) -> list[str]:
@@ -214,6 +232,51 @@ class RealGuests:
         sys.stdout.write(result.output)
         sys.stdout.flush()
         return result.exit_code
+
+
+UNREACHABLE = "running, its agent unreachable"
+
+
+def _image_ready(dom) -> str:
+    """A guest of the project's image is ready when its agent answers (it configured itself before)."""
+    from backend.guest.channel import GuestChannel
+
+    GuestChannel(dom).wait_ready(READY_SECONDS)
+    return "its agent answers"
+
+
+def disk_ready(dom, seconds: float = DISK_READY_SECONDS) -> str:
+    """A guest of a user's disk: its agent answers (qemu-guest-agent, or the seed's), then cloud-init has
+    finished (`cloud-init status --wait`); a guest that runs but whose agent never answers is judged ready as a
+    running domain, and the answer says so (ChannelError only when it stopped)."""
+    from backend.guest.channel import ChannelError, GuestChannel
+
+    channel = GuestChannel(dom)
+    started = time.monotonic()
+    try:
+        channel.wait_ready(seconds)
+    except ChannelError:
+        if not dom.isActive():
+            raise
+        return f"{UNREACHABLE} after {seconds:.0f} s"
+    agent = channel.agent_name()
+    left = max(10.0, seconds - (time.monotonic() - started))
+    # `status --wait` returns as soon as a stage fails: boot-finished marks the end of the last one
+    done = channel.run("if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null; "
+                       "while [ ! -e /var/lib/cloud/instance/boot-finished ]; do sleep 1; done; "
+                       "cloud-init status --long; else echo 'status: no cloud-init'; fi", left)
+    return f"{agent} answers, cloud-init {cloud_init_state(done.output)}"
+
+
+def cloud_init_state(status_long: str) -> str:
+    """'done', or 'error: DETAIL' etc., from `cloud-init status --long`."""
+    lines = [line.strip() for line in status_long.strip().splitlines()]
+    state = next((line.partition(":")[2].strip() for line in lines if line.startswith("status:")), "") or "unknown"
+    if state != "done" and "detail:" in lines:
+        detail = lines[lines.index("detail:") + 1:][:1]
+        if detail and detail[0]:
+            return f"{state}: {detail[0].replace(chr(92) + 'n', ' ')[:200]}"
+    return state
 
 
 class OutageProbe:

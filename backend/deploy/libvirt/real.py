@@ -6,12 +6,16 @@ across hosts by a VXLAN tunnel the deployment creates and removes (docs/deployme
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from backend.deploy.libvirt import disks
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
 from backend.deploy.plan import Plan, safe_name
 from backend.guest.config import GuestConfig, GuestNic, kernel_cmdline
 from backend.guest.image import GuestImage
+from backend.guest.nocloud import user_disk_of
 from backend.lab import segments
 
 TUNNEL_MTU = 1600  # the lab's underlay carries a guest's 1500 bytes and VXLAN's 50
@@ -112,7 +116,8 @@ def remove_all(host: RealHost, tag: str) -> list[str]:
     """Remove every bridge and tunnel of a deployment from a lab host; their names."""
     from backend.lab import netns
 
-    found = [name for name in netns.links(host.netns) if name.startswith(f"vx{tag}")]
+    own = re.compile(rf"^vx{re.escape(tag)}[bv]\d+$")
+    found = [name for name in netns.links(host.netns) if own.match(name)]
     for name in sorted(found, key=lambda n: "b" in n[len(tag) + 2:][:1]):  # tunnels first, then bridges
         netns.ip(host.netns, "link", "delete", name, check=False)
     return found
@@ -124,11 +129,12 @@ def guest_name(component_id: str) -> str:
 
 
 def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: RealHost,
-               image: GuestImage) -> DomainSpec:
-    """The domain of a component as a real guest of the project's image: one virtio NIC per segment on the
-    segment's bridge (lab) or network, its addresses, routes and forwarding on its kernel command line,
-    shaped by libvirt on the host when it can, by the guest (tbf on its egress) otherwise; a link's latency
-    is added by the guest (netem on each end's egress, as the netns backend does)."""
+               image: GuestImage | None, folder: Path) -> DomainSpec:
+    """The domain of a component as a real guest: one virtio NIC per segment on the segment's bridge (lab) or
+    network; its addresses, routes and forwarding on its kernel command line (the project's image) or in a
+    NoCloud seed beside an overlay of the user's own disk (<x:disk>, made in `folder`); shaped by libvirt on the
+    host when it can, by the guest (tbf on its egress) otherwise; a link's latency is added by the guest (netem
+    on each end's egress, as the netns backend does)."""
     pc = plan.components[key]
     nics, guest_nics = [], []
     for j, (seg, att) in enumerate(plan.segments_of(key)):
@@ -139,7 +145,14 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
         guest_nics.append(GuestNic(mac, [att.address], 0.0 if host.host_shaping else att.rate_out_bps,
                                    seg.latency_s or 0.0))
     config = GuestConfig(guest_name(pc.id), guest_nics, list(pc.routes), pc.forwards)
-    boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
+    disk = user_disk_of(pc)
+    if disk is not None:
+        config.check()
+        boot = disks.prepare(key, host.id, host.uri, disk, config, folder, name)
+    else:
+        boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
+    from backend.deploy.state import state_dir
+
     log = f"/var/log/libvirt/qemu/{name}.serial.log"
     return DomainSpec(name, stable_uuid(tag, name), pc.memory_bytes, pc.vcpus, tag, pc.vxi, pc.id, pc.kind, nics,
-                      list(pc.routes), host.domain_type, boot, log)
+                      list(pc.routes), host.domain_type, boot, log, str(state_dir()))

@@ -93,6 +93,7 @@ class DomainSpec:
     domain_type: str = "test"
     boot: GuestBoot | None = None
     serial_log: str | None = None
+    state_dir: str | None = None  # the state directory of the deployment's record (found by name from there only)
 
 
 def _bandwidth(parent: etree._Element, inbound_bps: float, outbound_bps: float) -> None:
@@ -109,6 +110,8 @@ def _metadata(dom: etree._Element, spec: DomainSpec) -> None:
     meta = etree.SubElement(dom, "metadata")
     comp = etree.SubElement(meta, f"{{{METADATA_NS}}}component", nsmap={"vxi": METADATA_NS},
                             deployment=spec.deployment, vxi=spec.vxi, id=spec.component, kind=spec.kind)
+    if spec.state_dir:
+        comp.set("state", spec.state_dir)
     for nic in spec.nics:
         attrs = {"network": nic.network, "address": nic.address}
         if nic.port:
