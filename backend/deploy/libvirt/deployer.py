@@ -39,9 +39,11 @@ class LibvirtDeployer(RealGuests, Deployer):
         self.test_only = test_only
         self.folder = folder
         self.connections: dict[str, object] = {}
+        self.unreachable: dict[str, str] = {}  # host -> the sentence of the last status that could not ask it
 
     def _attach(self) -> None:
         self.connections = {}
+        self.unreachable = {}
         self.folder = None
         self.test_only = self.record.backend == "test"
         if self.test_only and not self.record.hosts:  # a record lost or damaged: its host files say where
@@ -242,17 +244,29 @@ class LibvirtDeployer(RealGuests, Deployer):
         """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise)."""
         import libvirt
 
+        lost: dict[str, str] = {}  # host -> why it cannot be asked (asked once per status)
         for comp in self.record.components.values():
+            if comp.host in lost:
+                comp.state = "unreachable"
+                continue
             try:
-                dom = self.connection(comp.host).lookupByName(comp.name)
+                conn = self.connection(comp.host)
+                dom = conn.lookupByName(comp.name)
                 found = STATES.get(dom.state()[0], "unknown")
                 kept = found == "shut off" or hostfiles.is_test_uri(self.record.hosts.get(comp.host, ""))
                 comp.state = STOPPED if kept and comp.state == STOPPED else found  # (a test host file
                 # reloads its domains running: there the record says what was stopped)
-            except DeployError:
-                comp.state = "unreachable"
-            except libvirt.libvirtError:
-                comp.state = "missing"
+            except DeployError as exc:
+                lost[comp.host], comp.state = str(exc), "unreachable"
+            except libvirt.libvirtError as exc:
+                if hostfiles.unreachable(conn):  # the daemon died or stopped answering (keep-alive gave up)
+                    self.connections.pop(comp.host, None)
+                    lost[comp.host] = (f"host {comp.host}: the connection to {self.record.hosts[comp.host]} was "
+                                       f"lost: {exc.get_error_message()}")
+                    comp.state = "unreachable"
+                else:
+                    comp.state = "missing"
+        self.unreachable = lost
         return self.record
 
     def stop(self, key: str) -> None:

@@ -17,6 +17,13 @@ from backend.deploy.progress import STARTING
 from backend.deploy.record import Resource
 
 READY_SECONDS = 240.0  # a guest under software emulation on a busy 2-core machine boots in 3-15 s
+
+
+def ready_seconds() -> float:
+    """How long a guest may take to become ready (VXI_READY_TIMEOUT seconds, READY_SECONDS by default)."""
+    from backend.deploy.libvirt.hosts import env_seconds
+
+    return env_seconds("VXI_READY_TIMEOUT", READY_SECONDS)
 EXEC_SECONDS = 600.0
 PROBE_INTERVAL = 0.1  # seconds between the pings that measure a migration's outage
 
@@ -94,9 +101,10 @@ class RealGuests:
             f", tunnel to {', '.join(peers)}" if peers else "")
         self._report(step, host_id)
         try:
-            made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers])
+            made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers], new=True)
         except (RealHostError, RuntimeError) as exc:
-            real.remove_segment(host, self.tag, seg.index)
+            if not isinstance(exc, real.SegmentTaken):  # what it made of the segment, never another's device
+                real.remove_segment(host, self.tag, seg.index)
             raise DeployError(f"host {host_id}: {step} failed: {exc}", host_id, "link") from exc
         if journal is not None:
             journal.done(f"link {seg.vxi}/{seg.link} on {host_id}",
@@ -112,8 +120,9 @@ class RealGuests:
 
         from backend.guest.channel import ChannelError, GuestChannel
 
+        limit = ready_seconds()
         with ThreadPoolExecutor(max_workers=min(8, max(len(started), 1))) as pool:
-            waits = {pool.submit(GuestChannel(dom).wait_ready, READY_SECONDS): key
+            waits = {pool.submit(GuestChannel(dom).wait_ready, limit): key
                      for key, (dom, _t) in started.items()}
             for done in as_completed(waits):
                 key = waits[done]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from pathlib import Path
 
 from lxml import etree
@@ -61,7 +64,9 @@ def _write(path: Path, text: str, host_id: str) -> None:
 
 
 def open_connection(uri: str, host_id: str):
-    """One read-write connection to a host (DeployError naming the host and the URI on failure)."""
+    """One read-write connection to a host (DeployError naming the host and the URI on failure). A real
+    daemon's connection is opened within `connect_seconds()` and kept alive (`keepalive()`): a daemon that
+    stops answering closes it, so that a call fails instead of hanging."""
     import libvirt
 
     from backend.deploy.base import DeployError
@@ -71,10 +76,94 @@ def open_connection(uri: str, host_id: str):
     if path and path != "/default" and not Path(path).is_file():
         raise DeployError(f"host {host_id}: connecting to {uri} failed: no host file {path}", host_id, "connect")
     try:
-        return libvirt.open(uri)
+        if is_test_uri(uri):
+            return libvirt.open(uri)
+        conn = _open_within(uri, host_id, connect_seconds())
     except libvirt.libvirtError as exc:
         raise DeployError(f"host {host_id}: connecting to {uri} failed: {exc.get_error_message()}",
                           host_id, "connect") from exc
+    interval, count = keepalive()
+    if interval > 0:
+        try:
+            conn.setKeepAlive(interval, count)
+        except libvirt.libvirtError:  # a driver without keep-alive (a local qemu:///system): calls still work
+            pass
+    return conn
+
+
+def connect_seconds() -> float:
+    """How long opening a real host's connection may take (VXI_CONNECT_TIMEOUT, 30 s by default)."""
+    return env_seconds("VXI_CONNECT_TIMEOUT", 30.0)
+
+
+def keepalive() -> tuple[int, int]:
+    """libvirt's keep-alive on real hosts' connections: (interval s, count); VXI_KEEPALIVE="5,3" by default,
+    "0" turns it off. A host silent for about interval x (count + 1) seconds is declared unreachable."""
+    text = os.environ.get("VXI_KEEPALIVE", "5,3").strip()
+    try:
+        parts = [int(p) for p in text.split(",")]
+        return (parts[0], parts[1] if len(parts) > 1 else 3) if parts[0] > 0 else (0, 0)
+    except (ValueError, IndexError):
+        return 5, 3
+
+
+def env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _open_within(uri: str, host_id: str, seconds: float):
+    """libvirt.open in a worker thread, given up after `seconds` (a daemon that accepts the socket but never
+    answers, or a network that swallows packets); a connection that comes later is closed at once."""
+    import libvirt
+
+    from backend.deploy.base import DeployError
+    from backend.deploy.libvirt.lifecycle import event_loop_kind, start_event_loop
+
+    if event_loop_kind() is None:
+        start_event_loop()  # keep-alive needs libvirt's events to flow
+    done = threading.Event()
+    outcome: list = []
+    gave_up = threading.Event()
+
+    def run() -> None:
+        try:
+            conn = libvirt.open(uri)
+        except libvirt.libvirtError as exc:
+            outcome.append(exc)
+        else:
+            if gave_up.is_set():
+                with contextlib.suppress(libvirt.libvirtError):
+                    conn.close()
+                return
+            outcome.append(conn)
+        done.set()
+
+    threading.Thread(target=run, name=f"vxi-connect-{host_id}", daemon=True).start()
+    if not done.wait(seconds):
+        gave_up.set()
+        if done.is_set():  # it came just then
+            return outcome[0] if not isinstance(outcome[0], Exception) else _raise(outcome[0])
+        raise DeployError(f"host {host_id}: no answer from {uri} within {seconds:g} s (its libvirtd is stopped or "
+                          "the network to it is down)", host_id, "connect")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _raise(exc: Exception):
+    raise exc
+
+
+def unreachable(conn) -> bool:
+    """True when a connection is closed (its daemon died, or keep-alive gave up on it)."""
+    try:
+        return not conn.isAlive()
+    except Exception:
+        return True
 
 
 def is_test_uri(uri: str) -> bool:
