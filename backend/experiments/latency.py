@@ -111,8 +111,8 @@ def plot_spec(result: dict) -> dict:
         target = "plain Linux" if name == "plain Linux" else target
         count = name.split()[0]
         label = f"{count} router{'s' if count != '1' else ''}" if name.endswith("idle") else "busy"
-        if name.endswith("busy") and result.get("backend") == "libvirt":  # one router VM, neighbours busy by count
-            label = f"{int(count) - 1} busy"
+        if result.get("backend") == "libvirt" and name != "plain Linux":  # router VM r1; its neighbours by count
+            label = f"{int(count) - 1} {name.split()[1]}"
         markers.append([offset, name if name == "plain Linux" else label])
         series.setdefault(target, []).extend([[offset + i * interval, v * 1e-3] for i, v in enumerate(samples)])
         series[target].append([offset + len(samples) * interval, None])

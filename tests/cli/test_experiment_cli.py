@@ -52,4 +52,4 @@ def test_the_vm_latency_table_has_a_row_per_count_of_busy_neighbours_and_the_ref
     assert lines[2].split() == ["1", "0", "1.000/1.000/1.000", "-"]
     assert lines[4].split() == ["8", "7", "9.750/9.750/9.750", "210.0", "Mbit/s"]
     assert "plain Linux 0.050/0.050/0.050, one namespace router 0.070/0.070/0.070" in lines[6]
-    assert [label for _, label in plot_spec(result)["markers"]] == ["plain Linux", "8 routers", "1 busy", "7 busy"]
+    assert [label for _, label in plot_spec(result)["markers"]] == ["plain Linux", "7 idle", "1 busy", "7 busy"]
