@@ -45,17 +45,7 @@ def guest_image() -> GuestImage:
 
 
 @pytest.fixture(scope="session")
-def libvirt_events(qapp) -> str:
-    """libvirt's event loop in a thread (the connections' keep-alive needs one), started after the Qt
-    application as tests/designer/conftest.py does: the loop iterates GLib's default context, which Qt's main
-    thread must have taken first, whichever of the lab's or the designer's tests a process runs first."""
-    from backend.deploy.libvirt.lifecycle import start_event_loop
-
-    return start_event_loop()
-
-
-@pytest.fixture(scope="session")
-def lab(guest_image, libvirt_events) -> Lab:
+def lab(guest_image) -> Lab:
     """A lab of three hosts (h1, h2, h3) in a short temporary directory, removed at the end."""
     for stale in running_labs():  # left by a test run that was killed
         pid = stale[1:]

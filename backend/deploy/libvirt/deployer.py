@@ -241,33 +241,48 @@ class LibvirtDeployer(RealGuests, Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise)."""
-        import libvirt
-
-        lost: dict[str, str] = {}  # host -> why it cannot be asked (asked once per status)
+        """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise). A real host
+        is asked within `connect_seconds()`: one that does not answer (a frozen daemon, a dropped network) has
+        its components 'unreachable', its connection dropped (the next call opens a new one), and its sentence
+        in `self.unreachable`."""
+        lost: dict[str, str] = {}
+        hosts: dict[str, list] = {}
         for comp in self.record.components.values():
-            if comp.host in lost:
-                comp.state = "unreachable"
-                continue
+            hosts.setdefault(comp.host, []).append(comp)
+        for host_id, comps in hosts.items():
+            uri = self.record.hosts.get(host_id, "")
             try:
-                conn = self.connection(comp.host)
-                dom = conn.lookupByName(comp.name)
-                found = STATES.get(dom.state()[0], "unknown")
-                kept = found == "shut off" or hostfiles.is_test_uri(self.record.hosts.get(comp.host, ""))
-                comp.state = STOPPED if kept and comp.state == STOPPED else found  # (a test host file
-                # reloads its domains running: there the record says what was stopped)
-            except DeployError as exc:
-                lost[comp.host], comp.state = str(exc), "unreachable"
-            except libvirt.libvirtError as exc:
-                if hostfiles.unreachable(conn):  # the daemon died or stopped answering (keep-alive gave up)
-                    self.connections.pop(comp.host, None)
-                    lost[comp.host] = (f"host {comp.host}: the connection to {self.record.hosts[comp.host]} was "
-                                       f"lost: {exc.get_error_message()}")
-                    comp.state = "unreachable"
+                if hostfiles.is_test_uri(uri):
+                    found = self._states_on(host_id, comps)
                 else:
-                    comp.state = "missing"
+                    found = hostfiles.within(hostfiles.connect_seconds(), lambda h=host_id, c=comps:
+                                             self._states_on(h, c), host_id, f"no answer from {uri}")
+            except DeployError as exc:
+                self.connections.pop(host_id, None)
+                lost[host_id] = str(exc)
+                found = dict.fromkeys((c.name for c in comps), "unreachable")
+            for comp in comps:
+                kept = found[comp.name] == "shut off" or hostfiles.is_test_uri(uri)
+                comp.state = STOPPED if kept and comp.state == STOPPED else found[comp.name]  # (a test host
+                # file reloads its domains running: there the record says what was stopped)
         self.unreachable = lost
         return self.record
+
+    def _states_on(self, host_id: str, comps: list) -> dict[str, str]:
+        """The state of each of `comps`' domains on one host, by domain name (DeployError when the host is lost)."""
+        import libvirt
+
+        conn = self.connection(host_id)
+        found = {}
+        for comp in comps:
+            try:
+                found[comp.name] = STATES.get(conn.lookupByName(comp.name).state()[0], "unknown")
+            except libvirt.libvirtError as exc:
+                if hostfiles.unreachable(conn):  # the daemon died, or keep-alive gave up on it
+                    raise DeployError(f"host {host_id}: the connection to {self.record.hosts[host_id]} was lost: "
+                                      f"{exc.get_error_message()}", host_id, "status") from exc
+                found[comp.name] = "missing"
+        return found
 
     def stop(self, key: str) -> None:
         """Destroy (power off) a component's domain; it stays defined, its state 'stopped'."""

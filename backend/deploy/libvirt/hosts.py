@@ -120,42 +120,51 @@ def _open_within(uri: str, host_id: str, seconds: float):
     answers, or a network that swallows packets); a connection that comes later is closed at once."""
     import libvirt
 
-    from backend.deploy.base import DeployError
     from backend.deploy.libvirt.lifecycle import event_loop_kind, start_event_loop
 
     if event_loop_kind() is None:
         start_event_loop()  # keep-alive needs libvirt's events to flow
+
+    def late(conn) -> None:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.close()
+
+    return within(seconds, lambda: libvirt.open(uri), host_id, f"no answer from {uri}", late)
+
+
+def within(seconds: float, call, host_id: str, what: str, late=None):
+    """`call()` in a worker thread, its result or its exception; DeployError "host ID: WHAT within N s (...)"
+    when it has not returned after `seconds` (it goes on alone; `late(result)` gets what it returns then)."""
+    from backend.deploy.base import DeployError
+
+    lock = threading.Lock()
     done = threading.Event()
     outcome: list = []
-    gave_up = threading.Event()
+    gave_up = [False]
 
     def run() -> None:
         try:
-            conn = libvirt.open(uri)
-        except libvirt.libvirtError as exc:
-            outcome.append(exc)
-        else:
-            if gave_up.is_set():
-                with contextlib.suppress(libvirt.libvirtError):
-                    conn.close()
+            result = call()
+        except Exception as exc:  # handed to the caller
+            result = exc
+        with lock:
+            if gave_up[0]:
+                if late is not None and not isinstance(result, Exception):
+                    late(result)
                 return
-            outcome.append(conn)
-        done.set()
+            outcome.append(result)
+            done.set()
 
-    threading.Thread(target=run, name=f"vxi-connect-{host_id}", daemon=True).start()
-    if not done.wait(seconds):
-        gave_up.set()
-        if done.is_set():  # it came just then
-            return outcome[0] if not isinstance(outcome[0], Exception) else _raise(outcome[0])
-        raise DeployError(f"host {host_id}: no answer from {uri} within {seconds:g} s (its libvirtd is stopped or "
-                          "the network to it is down)", host_id, "connect")
+    threading.Thread(target=run, name=f"vxi-host-{host_id}", daemon=True).start()
+    done.wait(seconds)
+    with lock:
+        if not outcome:
+            gave_up[0] = True
+            raise DeployError(f"host {host_id}: {what} within {seconds:g} s (its libvirtd is stopped or the network "
+                              "to it is down)", host_id, "connect")
     if isinstance(outcome[0], Exception):
         raise outcome[0]
     return outcome[0]
-
-
-def _raise(exc: Exception):
-    raise exc
 
 
 def unreachable(conn) -> bool:
