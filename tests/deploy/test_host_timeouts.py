@@ -3,6 +3,7 @@ one sentence naming the host, and what it returns later is handed back to be clo
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -37,3 +38,21 @@ def test_a_call_in_time_gives_its_result_or_its_error():
 def test_keepalive_setting(monkeypatch, value, expected):
     monkeypatch.setenv("VXI_KEEPALIVE", value)
     assert hosts.keepalive() == expected
+
+
+def test_libvirt_events_wait_for_the_qt_application_in_a_process_that_loaded_qt(monkeypatch):
+    import types
+
+    class App:
+        current = None
+
+        @classmethod
+        def instance(cls):
+            return cls.current
+
+    monkeypatch.setitem(sys.modules, "PySide6.QtCore", types.SimpleNamespace(QCoreApplication=App))
+    assert not hosts._qt_allows_events()  # Qt loaded, no application yet: not before it
+    App.current = object()
+    assert hosts._qt_allows_events()
+    monkeypatch.delitem(sys.modules, "PySide6.QtCore")
+    assert hosts._qt_allows_events()  # the command line

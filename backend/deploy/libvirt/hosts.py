@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def _open_within(uri: str, host_id: str, seconds: float):
 
     from backend.deploy.libvirt.lifecycle import event_loop_kind, start_event_loop
 
-    if event_loop_kind() is None:
+    if event_loop_kind() is None and _qt_allows_events():
         start_event_loop()  # keep-alive needs libvirt's events to flow
 
     def late(conn) -> None:
@@ -130,6 +131,14 @@ def _open_within(uri: str, host_id: str, seconds: float):
             conn.close()
 
     return within(seconds, lambda: libvirt.open(uri), host_id, f"no answer from {uri}", late)
+
+
+def _qt_allows_events() -> bool:
+    """False in a process that loaded Qt but has no application yet: libvirt's loop iterates GLib's default
+    context, which Qt's main thread must take first (the designer registers its own loop; without one here,
+    calls go without keep-alive, and status is still bounded by `within`)."""
+    qt = sys.modules.get("PySide6.QtCore")
+    return qt is None or qt.QCoreApplication.instance() is not None
 
 
 def within(seconds: float, call, host_id: str, what: str, late=None):
