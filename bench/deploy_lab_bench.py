@@ -5,7 +5,9 @@ QEMU guests. Prints figures; asserts nothing.
 
 Measures: deploy wall time of a router VM and two PCs (on two hosts) to every guest ready, boot-to-ready per
 guest, `vxi exec` of a ping across hosts through the router, live migrations of the router between hosts
-(wall time, libvirt's job time, stop-and-copy downtime, outage seen by a neighbour's pings), teardown time.
+(wall time, libvirt's job time, stop-and-copy downtime, outage seen by a neighbour's pings), with --faults
+how long a host whose daemon stops answering takes to be reported unreachable (keep-alive) and to be found
+again once it answers, teardown time.
 Run as root under the shared lock; it removes its lab and its deployment state.
 """
 
@@ -26,7 +28,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 VXI = Path(__file__).resolve().parents[1] / "examples" / "lab-router.vxdl"
 
 
-def bench(moves: int) -> dict:
+def silent_host(session, the_lab, keepalive: str) -> dict:
+    """Freeze (SIGSTOP) the daemon of pc-b's host: seconds until `status` says unreachable, then after SIGCONT
+    seconds until it says running again (a new connection)."""
+    import signal
+
+    os.environ["VXI_KEEPALIVE"] = keepalive
+    host = session.record.components["pc-b"].host
+    pid = the_lab.host(host).pid
+    session.deployer.close()
+    session.status()  # connections opened with this keep-alive
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        state = session.status().components["pc-b"].state
+        lost_s = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    started = time.monotonic()
+    back = session.status().components["pc-b"].state
+    row = {"keepalive": keepalive, "host": host, "state": state, "reported_s": round(lost_s, 2), "back": back,
+           "back_s": round(time.monotonic() - started, 2)}
+    print(f"daemon of {host} frozen, keep-alive {keepalive}: {state} after {row['reported_s']} s; answering "
+          f"again: {back} after {row['back_s']} s")
+    return row
+
+
+def bench(moves: int, faults: bool = False) -> dict:
     from backend.deploy.session import DeploySession
     from backend.lab import lab
 
@@ -65,6 +93,8 @@ def bench(moves: int) -> dict:
             for key in ("wall_s", "job_ms", "downtime_ms"):
                 values = [m[key] for m in figures["moves"] if m[key] is not None]
                 figures[f"median_{key}"] = statistics.median(values) if values else None
+        if faults:
+            figures["silent_host"] = [silent_host(session, the_lab, k) for k in ("1,2", "5,3")]
         started = time.monotonic()
         session.teardown()
         figures["teardown_s"] = round(time.monotonic() - started, 2)
@@ -78,6 +108,8 @@ def bench(moves: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--moves", type=int, default=4, help="live migrations of the router (default 4)")
+    parser.add_argument("--faults", action="store_true",
+                        help="also time a host whose daemon stops answering (keep-alive 1,2 and the default 5,3)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     from backend.lab.lab import check_machine
@@ -88,7 +120,7 @@ def main() -> int:
     except LabError as exc:
         print(f"deploy_lab_bench: cannot run here: {exc}", file=sys.stderr)
         return 1
-    figures = bench(args.moves)
+    figures = bench(args.moves, args.faults)
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

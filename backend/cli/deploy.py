@@ -19,6 +19,7 @@ from backend.deploy.describe import describe
 from backend.deploy.follow import describe_time, time_json
 from backend.deploy.record import DeploymentRecord, valid_id
 from backend.deploy.session import DeploySession, SessionError
+from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 
 
@@ -123,25 +124,29 @@ def run_status(args) -> int:
         unrecorded = [r for r in unrecorded if r.id == args.deployment]
         if not records and not damaged and not unrecorded:
             raise CliError(f"no deployment '{args.deployment}' in {state.database_path()}", 2)
-    refreshed = []
+    refreshed, lost = [], {}
     for record in records:
         if record.state == "running":  # one still deploying belongs to the command doing it
             with _sentences():
                 session = DeploySession.of_record(record)
                 try:
                     record = session.status()
+                    lost[record.id] = dict(getattr(session.deployer, "unreachable", {}))
                 finally:
                     session.close()
         refreshed.append(record)
+    for sentences in lost.values():  # a host that cannot be asked: one line each, its components 'unreachable'
+        for sentence in sentences.values():
+            print(f"vxi status: {printable(sentence)}", file=sys.stderr)
     with _sentences():
         clock = state.clock()
     now = clock.now()
     if args.json:
         print_json({"clock": {"now": now, "speed": clock.speed}, "agent": state.agent_pid(),
-                    "deployments": [status_json(r) for r in refreshed],
+                    "deployments": [{**status_json(r), "unreachable": lost.get(r.id, {})} for r in refreshed],
                     "damaged": [d.to_json() for d in damaged],
                     "unrecorded": [{"id": r.id, "backend": r.backend} for r in unrecorded]})
-    elif not refreshed and not damaged:
+    elif not refreshed and not damaged and not unrecorded:
         print(f"no deployments (recorded in {state.database_path()})")
     else:
         if not clock.is_real:

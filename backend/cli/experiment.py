@@ -32,10 +32,18 @@ def register(subparsers) -> None:
 
     latency = sub.add_parser("latency", help="latency through a router, neighbours idle then busy (Table II)")
     _routers_option(latency)
-    latency.add_argument("--probes", type=int, default=200, help="round trips per measure (default 200)")
+    latency.add_argument("--probes", type=int, default=None,
+                         help="round trips per measure (default 200; 100 with --backend libvirt)")
+    latency.add_argument("--protocol", choices=("tcp", "udp"), default="tcp",
+                         help="the busy neighbours' traffic: tcp (default) or udp in 64-byte datagrams (the "
+                              "paper's small packets)")
+    latency.add_argument("--no-reference", dest="reference", action="store_false",
+                         help="with --backend libvirt: skip plain Linux and the namespace router measured beside "
+                              "the VMs")
     _attach_option(latency)
-    _backend_options(latency, "pings through a router VM on a lab of 3 hosts (vxi lab up), its neighbour VM "
-                              "idle then busy")
+    _backend_options(latency, "pings through router VM r1 on a lab of 3 hosts (vxi lab up), --routers up to 8 "
+                              "router VMs on one host (default 1,2), neighbours idle then busy, unshaped unless "
+                              "--capacity")
     _common(latency, "vxi-latency.png")
 
     migration = sub.add_parser("migration", help="move a router to a free host under load (Figures 6, 7)")
@@ -117,6 +125,8 @@ def run(args) -> int:
         raise CliError("--duration goes from 6 to 3600 seconds", 2)
     if args.experiment == "sharing" and not 1 <= args.seconds <= 600:
         raise CliError("--seconds goes from 1 to 600", 2)
+    if args.experiment == "latency":
+        args.probes = args.probes or (100 if getattr(args, "backend", "netns") == "libvirt" else 200)
     if args.experiment == "latency" and not 10 <= args.probes <= 10000:
         raise CliError("--probes goes from 10 to 10000", 2)
     mode = args.progress if args.progress is not None else _default_progress()
@@ -190,7 +200,8 @@ def _run(args, progress) -> dict:
         elif args.experiment == "latency":
             from backend.experiments.latency import run_latency
 
-            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach)
+            result = run_latency(args.routers, args.capacity, args.probes, progress, attach=args.attach,
+                                 protocol=args.protocol)
         else:
             from backend.experiments.migration import run_migration
 
@@ -208,9 +219,12 @@ def _vm_lab(args):
     from backend.lab.lab import load
     from backend.lab.netns import LabError
 
-    if getattr(args, "protocol", None) not in (None, "tcp"):
+    if getattr(args, "protocol", None) not in (None, "tcp") and args.experiment != "latency":
         raise CliError("--backend libvirt runs TCP flows only (iperf3 in the guests)", 2)
-    if args.experiment in ("sharing", "latency") and any(count > 2 for count in args.routers or []):
+    if args.experiment == "latency" and any(count > 8 for count in args.routers or []):
+        raise CliError("--backend libvirt runs up to 8 router VMs on one host (the paper's 7 neighbours): "
+                       "--routers goes up to 8", 2)
+    if args.experiment == "sharing" and any(count > 2 for count in args.routers or []):
         raise CliError("--backend libvirt has two router VMs (software emulation on a small machine): "
                        "--routers goes up to 2", 2)
     try:
@@ -222,15 +236,20 @@ def _vm_lab(args):
 def _run_on_vms(args, lab, progress) -> dict:
     """Sharing (Table I), latency (Table II) or Figure 7 with router VMs on a lab (vxi lab up --hosts 3)."""
     from backend.cli.errors import CliError
+    from backend.deploy.netns import kernel
     from backend.deploy.session import SessionError
-    from backend.experiments.vms import VmExperimentError, run_vm_latency, run_vm_migration, run_vm_sharing
+    from backend.experiments.vm_latency import run_vm_latency
+    from backend.experiments.vms import VmExperimentError, run_vm_migration, run_vm_sharing
 
     capacity = args.capacity or 10e6
     try:
         if args.experiment == "latency":
-            return run_vm_latency(lab.substrate, args.probes, capacity, progress)
+            return run_vm_latency(lab.substrate, args.routers or [1, 2], args.probes, args.capacity, args.protocol,
+                                  args.reference, progress)
         if args.experiment == "sharing":
             return run_vm_sharing(lab.substrate, args.routers or [1, 2], args.seconds, capacity, progress)
         return run_vm_migration(lab.substrate, args.duration, capacity, progress)
     except (SessionError, VmExperimentError) as exc:
         raise CliError(str(exc), 1) from None
+    except kernel.KernelError as exc:  # the namespaces of the reference without VMs
+        raise CliError(f"the kernel refused: {exc}", 1) from None

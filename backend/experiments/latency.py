@@ -49,8 +49,10 @@ def round_trips(bed: Bed, count: int) -> dict:
             "samples": data["rtt_ms"]}
 
 
-def _busy(bed: Bed, neighbours: list[int], count: int) -> dict:
-    flows = start_flows(make_flows(bed, neighbours, "tcp", count * PROBE_INTERVAL * 3 + 30, port_base=5400))
+def _busy(bed: Bed, neighbours: list[int], count: int, protocol: str = "tcp") -> dict:
+    length = 64 if protocol == "udp" else 0  # the paper's small packets
+    flows = start_flows(make_flows(bed, neighbours, protocol, count * PROBE_INTERVAL * 3 + 30, length,
+                                   port_base=5400))
     try:
         time.sleep(1.0)
         first, t0 = kernel.counters(bed.receivers), time.monotonic()
@@ -66,8 +68,9 @@ def _busy(bed: Bed, neighbours: list[int], count: int) -> dict:
 
 
 def run_latency(routers: list[int], capacity_bps: float = 100e6, probes: int = 200,
-                progress: Progress = lambda _: None, attach: str = "macvlan") -> dict:
-    """Idle and busy round-trip times through router 1 for each router count, and plain Linux's."""
+                progress: Progress = lambda _: None, attach: str = "macvlan", protocol: str = "tcp") -> dict:
+    """Idle and busy round-trip times through router 1 for each router count (the neighbours forwarding TCP,
+    or UDP in 64-byte datagrams), and plain Linux's."""
     with Lab() as lab:
         bed = plain_linux(lab, capacity_bps)
         echo = _start_echo(bed)
@@ -82,13 +85,14 @@ def run_latency(routers: list[int], capacity_bps: float = 100e6, probes: int = 2
             progress(f"{count} router{'s' if count > 1 else ''}: neighbours idle")
             idle = round_trips(bed, probes)
             progress(f"{count} router{'s' if count > 1 else ''}: {count - 1} neighbours busy")
-            busy = _busy(bed, list(range(2, count + 1)), probes) if count > 1 else round_trips(bed, probes)
+            busy = _busy(bed, list(range(2, count + 1)), probes, protocol) if count > 1 else round_trips(bed, probes)
             results.append({"routers": count, "idle_ms": idle["median_ms"], "busy_ms": busy["median_ms"],
                             "idle": _brief(idle), "busy": _brief(busy)})
             series[f"{count} idle"] = idle["samples"]
             series[f"{count} busy"] = busy["samples"]
         echo.kill()
     return {"experiment": "latency", "probes": probes, "host_capacity_bps": capacity_bps, "attach": attach,
+            "protocol": protocol,
             "results": results, "linux": {"idle_ms": linux["median_ms"], "idle": _brief(linux)},
             "samples_ms": series}
 
@@ -107,6 +111,8 @@ def plot_spec(result: dict) -> dict:
         target = "plain Linux" if name == "plain Linux" else target
         count = name.split()[0]
         label = f"{count} router{'s' if count != '1' else ''}" if name.endswith("idle") else "busy"
+        if result.get("backend") == "libvirt" and name != "plain Linux":  # router VM r1; its neighbours by count
+            label = f"{int(count) - 1} {name.split()[1]}"
         markers.append([offset, name if name == "plain Linux" else label])
         series.setdefault(target, []).extend([[offset + i * interval, v * 1e-3] for i, v in enumerate(samples)])
         series[target].append([offset + len(samples) * interval, None])

@@ -40,7 +40,8 @@ class VmExperimentError(RuntimeError):
     """The experiment cannot run on this substrate (not a lab of three hosts h1, h2, h3)."""
 
 
-def _placed_session(substrate, vxi, backend: str, placement: dict[str, str], progress: Progress):
+def _placed_session(substrate, vxi, backend: str, placement: dict[str, str], progress: Progress,
+                    vxi_path: Path = VXI):
     """A DeploySession whose embedding is the experiment's fixed placement (as the netns experiment's)."""
     from backend.deploy.session import DeploySession
 
@@ -52,7 +53,7 @@ def _placed_session(substrate, vxi, backend: str, placement: dict[str, str], pro
         if event.component is None or "ready" in event.step:
             progress(event.line())
 
-    return PlacedSession(substrate, [vxi], backend, files={"vxis": [str(VXI)]}, on_progress=said)
+    return PlacedSession(substrate, [vxi], backend, files={"vxis": [str(vxi_path)]}, on_progress=said)
 
 
 def host_fair_shares(ns: str, capacity_bps: float, groups: list[list[list[str]]]) -> None:
@@ -103,6 +104,7 @@ class VmBed:
     keys: dict[str, str]  # component id -> record key
     to_dst: dict[str, tuple[str, str]]  # router -> (its NIC towards dst, dst's address behind it)
     deploy_s: float
+    ports: dict[str, int]  # router -> the port of dst's iperf3 server for the flow through it
 
     @property
     def deployer(self):
@@ -113,22 +115,28 @@ class VmBed:
         """The exec channel of a component, where it runs now."""
         return _guest(self.deployer, self.keys[component])
 
-    def start_flow(self, router: str, seconds: float) -> None:
-        """An iperf3 TCP flow from src to dst through `router`, in the background in src."""
-        address, port = self.to_dst[router][1], PORTS[router]
-        _check(self.guest("src").run(f"iperf3 -c {address} -p {port} -t {int(seconds)} -J "
+    def start_flow(self, router: str, seconds: float, protocol: str = "tcp") -> None:
+        """An iperf3 flow from src to dst through `router`, in the background in src: TCP, or UDP datagrams of
+        64 bytes sent as fast as src can (the paper's small packets)."""
+        address, port = self.to_dst[router][1], self.ports[router]
+        udp = " -u -l 64 -b 0" if protocol == "udp" else ""
+        _check(self.guest("src").run(f"iperf3 -c {address} -p {port}{udp} -t {int(seconds)} -J "
                                      f"> /tmp/flow-{router}.json 2>&1 &", 10), f"iperf3 client in src through {router}")
 
     def flow_result(self, router: str) -> dict:
-        """The flow's figures once it ended (iperf3's own: sent, received, retransmissions)."""
-        text = self.guest("src").run(f"f=/tmp/flow-{router}.json; for i in $(seq 20); do grep -q sum_received $f "
-                                     "&& break; sleep 1; done; cat $f", 30).output
+        """The flow's figures once it ended (iperf3's own: sent, received, retransmissions or datagrams lost)."""
+        text = self.guest("src").run(f"f=/tmp/flow-{router}.json; for i in $(seq 20); do grep -q '^}}' $f && break; "
+                                     "sleep 1; done; cat $f", 30).output
         try:
             end = json.loads(text)["end"]
+            if "sum_received" not in end:  # UDP: one sum, the receiver's loss in it
+                return {"sent_bps": end["sum"]["bits_per_second"],
+                        "received_bps": end["sum"]["bits_per_second"] * (1 - end["sum"]["lost_percent"] / 100),
+                        "lost_percent": end["sum"]["lost_percent"]}
             return {"sent_bps": end["sum_sent"]["bits_per_second"],
                     "received_bps": end["sum_received"]["bits_per_second"],
                     "retransmits": end["sum_sent"].get("retransmits")}
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
             return {"error": text.strip()[-300:] or "iperf3 wrote nothing"}
 
     def series(self, sampler: Sampler, router: str) -> list[tuple[float, float]]:
@@ -143,14 +151,17 @@ class VmBed:
 
 
 @contextmanager
-def vm_bed(substrate_path: str | Path, capacity_bps: float, progress: Progress) -> Iterator[VmBed]:
-    """Deploy the experiment's VXI (src, dst on h1; ra, rb on h2) through DeploySession, shape h2's and h3's
-    underlay egress fairly between the routers, start dst's iperf3 servers; everything undone on leaving."""
+def vm_bed(substrate_path: str | Path, capacity_bps: float | None, progress: Progress,
+           vxi_path: Path = VXI) -> Iterator[VmBed]:
+    """Deploy an experiment's VXI (src, dst on h1; its routers, ra and rb by default, on h2) through
+    DeploySession, shape h2's and h3's underlay egress fairly between the routers (not when `capacity_bps` is
+    None), start dst's iperf3 servers (one per router); everything undone on leaving."""
     from backend.deploy.libvirt import real
     from backend.deploy.session import read_model
     from backend.extras import require_libvirt
     from backend.lab import netns
     from backend.model import Infrastructure, Substrate
+    from backend.model.components import Router
 
     require_libvirt("an experiment on router VMs (--backend libvirt)")
     substrate = read_model(substrate_path, Substrate)
@@ -158,12 +169,14 @@ def vm_bed(substrate_path: str | Path, capacity_bps: float, progress: Progress) 
     if missing:
         raise VmExperimentError(f"substrate {substrate.id} has no host {', '.join(sorted(missing))}: start a lab "
                                 "of 3 hosts (vxi lab up --hosts 3) and pass its substrate")
-    vxi = read_model(VXI, Infrastructure)
-    placement = {"src": ENDS_HOST, "dst": ENDS_HOST, STAYING: SOURCE_HOST, MOVED: SOURCE_HOST}
-    session = _placed_session(substrate, vxi, "libvirt", placement, progress)
+    vxi = read_model(vxi_path, Infrastructure)
+    routers = [cid for cid, comp in vxi.components.items() if isinstance(comp, Router)]
+    placement = {"src": ENDS_HOST, "dst": ENDS_HOST, **dict.fromkeys(routers, SOURCE_HOST)}
+    session = _placed_session(substrate, vxi, "libvirt", placement, progress, vxi_path)
     session.files["substrate"] = str(Path(substrate_path).resolve())
     shaped: list[str] = []
-    progress(f"deploying {vxi.id} (4 guests: src, dst on {ENDS_HOST}; {STAYING}, {MOVED} on {SOURCE_HOST})")
+    progress(f"deploying {vxi.id} ({len(placement)} guests: src, dst on {ENDS_HOST}; {', '.join(routers)} on "
+             f"{SOURCE_HOST})")
     started = time.monotonic()
     record = session.deploy()
     try:
@@ -171,7 +184,7 @@ def vm_bed(substrate_path: str | Path, capacity_bps: float, progress: Progress) 
         progress(f"deployed in {deploy_s:.1f} s")
         keys = {comp.id: key for key, comp in record.components.items()}
         to_dst, groups = {}, []
-        for router in (STAYING, MOVED):
+        for router in routers:
             group = []
             for iface in record.components[keys[router]].interfaces:
                 seg = record.segments[iface.segment]
@@ -181,12 +194,13 @@ def vm_bed(substrate_path: str | Path, capacity_bps: float, progress: Progress) 
                         i.address.split("/")[0] for i in record.components[keys["dst"]].interfaces
                         if i.segment == iface.segment))
             groups.append(group)
-        for host_id in (SOURCE_HOST, DESTINATION_HOST):
+        for host_id in (SOURCE_HOST, DESTINATION_HOST) if capacity_bps else ():
             ns = real.find_host(host_id, substrate.hosts[host_id].uri).netns
             shaped.append(ns)
             host_fair_shares(ns, capacity_bps, groups)
-        bed = VmBed(session, record, keys, to_dst, deploy_s)
-        for router, port in PORTS.items():
+        ports = {router: PORTS.get(router, 5201 + i) for i, router in enumerate(routers)}
+        bed = VmBed(session, record, keys, to_dst, deploy_s, ports)
+        for router, port in ports.items():
             _check(bed.guest("dst").run(f"iperf3 -s -D -p {port}", 10), f"iperf3 server in dst for {router}")
         time.sleep(0.5)
         yield bed
@@ -204,35 +218,41 @@ def run_vm_migration(substrate_path: str | Path, duration: float = 45.0, capacit
                      progress: Progress = lambda _: None) -> dict:
     """Deploy the experiment's VXI on the lab `substrate_path`, one TCP flow per router, move rb from h2 to
     h3 at a third of `duration`, measure; the result has the netns experiment's shape (plot_spec, tables)."""
-    move_at = duration / 3
     with vm_bed(substrate_path, capacity_bps, progress) as bed:
-        sampler = Sampler(bed.deployer.counter_source(), interval=1.0)
-        try:
-            progress(f"2 TCP flows (src -> dst through {STAYING} and {MOVED}) for {duration:g} s, "
-                     f"{capacity_bps / 1e6:g} Mbit/s shared per host; moving {MOVED} at t = {move_at:.1f} s")
-            for router in PORTS:
-                bed.start_flow(router, duration + 2)
-            sampler.start()
-            _sleep_until(sampler, move_at)
-            sampler.mark("migration-start", f"{MOVED} leaves {SOURCE_HOST}")
-            switch_started = sampler.now()
-            migration = bed.session.migrate(bed.keys[MOVED], DESTINATION_HOST)
-            switch_s = sampler.now() - switch_started
-            sampler.mark("migration-end", f"{MOVED} on {DESTINATION_HOST}")
-            move_end = sampler.now()
-            progress(f"moved in {switch_s:.1f} s ({migration.notice})")
-            _sleep_until(sampler, duration)
-        finally:
-            sampler.stop()
-        flows = {f"src->dst via {router}": bed.flow_result(router) for router in PORTS}
-        result = _result(sampler, duration, capacity_bps, "tcp", move_at, switch_started, move_end, switch_s,
-                         {"longest_gap_s": migration.outage_s}, migration.to_json(), flows,
-                         moved=bed.series(sampler, MOVED), staying=bed.series(sampler, STAYING),
-                         from_host=SOURCE_HOST, to_host=DESTINATION_HOST)
-        job = (bed.record.files.get("migrations") or [{}])[-1]
-        result.update({**bed.facts(), "job_ms": job.get("job_ms"), "downtime_ms": job.get("downtime_ms"),
-                       "outage_how": "longest run of lost pings from a neighbour pinging every 100 ms"})
-        return result
+        return measure_vm_migration(bed, duration, capacity_bps, progress)
+
+
+def measure_vm_migration(bed: VmBed, duration: float, capacity_bps: float, progress: Progress = lambda _: None) -> dict:
+    """Figure 7 on a deployed bed (ra and rb on h2): one TCP flow per router, rb moved to h3 at a third of
+    `duration`; the routers' throughput before and after, the move's figures."""
+    move_at = duration / 3
+    sampler = Sampler(bed.deployer.counter_source(), interval=1.0)
+    try:
+        progress(f"2 TCP flows (src -> dst through {STAYING} and {MOVED}) for {duration:g} s, "
+                 f"{capacity_bps / 1e6:g} Mbit/s shared per host; moving {MOVED} at t = {move_at:.1f} s")
+        for router in PORTS:
+            bed.start_flow(router, duration + 2)
+        sampler.start()
+        _sleep_until(sampler, move_at)
+        sampler.mark("migration-start", f"{MOVED} leaves {SOURCE_HOST}")
+        switch_started = sampler.now()
+        migration = bed.session.migrate(bed.keys[MOVED], DESTINATION_HOST)
+        switch_s = sampler.now() - switch_started
+        sampler.mark("migration-end", f"{MOVED} on {DESTINATION_HOST}")
+        move_end = sampler.now()
+        progress(f"moved in {switch_s:.1f} s ({migration.notice})")
+        _sleep_until(sampler, duration)
+    finally:
+        sampler.stop()
+    flows = {f"src->dst via {router}": bed.flow_result(router) for router in PORTS}
+    result = _result(sampler, duration, capacity_bps, "tcp", move_at, switch_started, move_end, switch_s,
+                     {"longest_gap_s": migration.outage_s}, migration.to_json(), flows,
+                     moved=bed.series(sampler, MOVED), staying=bed.series(sampler, STAYING),
+                     from_host=SOURCE_HOST, to_host=DESTINATION_HOST)
+    job = (bed.record.files.get("migrations") or [{}])[-1]
+    result.update({**bed.facts(), "job_ms": job.get("job_ms"), "downtime_ms": job.get("downtime_ms"),
+                   "outage_how": "longest run of lost pings from a neighbour pinging every 100 ms"})
+    return result
 
 
 def run_vm_sharing(substrate_path: str | Path, routers: list[int], seconds: float = 10.0,
@@ -270,40 +290,6 @@ def run_vm_sharing(substrate_path: str | Path, routers: list[int], seconds: floa
         series = {router: [[round(t, 3), v] for t, v in bed.series(sampler, router)] for router in names}
         return {"experiment": "sharing", "protocol": "tcp", "seconds": seconds, "host_capacity_bps": capacity_bps,
                 "results": results, "series": series, "phases": [list(p) for p in phases], **bed.facts()}
-
-
-def run_vm_latency(substrate_path: str | Path, probes: int = 100, capacity_bps: float = 10e6,
-                   progress: Progress = lambda _: None) -> dict:
-    """Table II on router VMs: round-trip times from src to dst through ra (pings every 50 ms), its
-    neighbour rb idle, then busy with a TCP flow; the result has the latency shape (per-ping samples)."""
-    import re
-    import statistics
-
-    def round_trips(bed: VmBed) -> dict:
-        done = bed.guest("src").run(f"ping -c {probes} -i 0.05 -W 2 {bed.to_dst[STAYING][1]}", probes * 0.05 + 30)
-        samples = [float(v) for v in re.findall(r"time=([\d.]+) ms", done.output)]
-        if not samples:
-            return {"mean_ms": None, "median_ms": None, "p95_ms": None, "lost": probes, "samples": []}
-        ranked = sorted(samples)
-        return {"mean_ms": statistics.fmean(samples), "median_ms": statistics.median(samples),
-                "p95_ms": ranked[min(len(ranked) - 1, int(0.95 * len(ranked)))], "lost": probes - len(samples),
-                "samples": samples}
-
-    with vm_bed(substrate_path, capacity_bps, progress) as bed:
-        progress(f"{probes} pings through {STAYING}, {MOVED} idle")
-        idle = round_trips(bed)
-        progress(f"{probes} pings through {STAYING}, {MOVED} forwarding a TCP flow")
-        seconds = probes * 0.05 + 8
-        bed.start_flow(MOVED, seconds)
-        time.sleep(3.0)  # the flow past its start
-        busy = round_trips(bed)
-        flow = bed.flow_result(MOVED)
-        brief = {name: {k: v for k, v in figures.items() if k != "samples"}
-                 for name, figures in (("idle", idle), ("busy", busy))}
-        return {"experiment": "latency", "probes": probes, "interval_s": 0.05, "host_capacity_bps": capacity_bps,
-                "results": [{"routers": 2, "idle_ms": idle["median_ms"], "busy_ms": busy["median_ms"], **brief}],
-                "neighbour_flow": flow, "samples_ms": {"2 idle": idle["samples"], "2 busy": busy["samples"]},
-                **bed.facts()}
 
 
 def _series(sampler: Sampler, component: str, interface: str) -> list[tuple[float, float]]:

@@ -99,4 +99,4 @@ class GuestChannel:
                 if not self.dom.isActive():
                     raise ChannelError(f"{self.dom.name()}: the guest stopped before it was ready") from None
                 time.sleep(0.2)
-        raise ChannelError(f"{self.dom.name()}: its guest agent did not answer within {timeout:.0f} s")
+        raise ChannelError(f"{self.dom.name()}: its guest agent did not answer within {timeout:g} s")

@@ -16,7 +16,7 @@ import pytest
 from backend.cli import main
 from backend.deploy.backends import reopen
 from backend.deploy.libvirt import real
-from backend.deploy.session import DeploySession
+from backend.deploy.session import DeploySession, SessionError
 from backend.deploy.state import pick_record
 from backend.lab import netns
 
@@ -192,6 +192,79 @@ def test_traffic_runs_iperf3_inside_the_guests_with_the_netns_output(lab, deploy
     assert 1e6 < flow["result"]["received_bps"] < 12e6, flow["result"]  # links shaped to 10 Mbit/s
     assert main(["traffic", "list", "--deployment", record.id]) == 0
     assert "f1  finished  pc-a -> pc-b  TCP" in capfd.readouterr().out
+
+
+def test_a_destination_daemon_killed_during_the_move_leaves_the_router_on_its_source(lab, deployed, capfd):
+    from backend.lab import daemon
+
+    record = pick_record(deployed["record"].id)
+    source_host = record.components["r1"].host
+    destination = next(h for h in ("h3", "h1", "h2") if h != source_host)
+    host = lab.host(destination)
+    source = lab.connect(source_host)
+    source.lookupByName(record.components["r1"].name).migrateSetMaxSpeed(2)  # MiB/s: a job of several seconds
+    killed = []
+
+    def kill_while_copying(progress) -> None:
+        if "% of its memory copied" in progress.step and not killed:
+            killed.append(host.pid)
+            daemon.stop_pid(host.pid, 3)
+
+    session = DeploySession.of_record(record, on_progress=kill_while_copying)
+    try:
+        with pytest.raises(SessionError) as failed:
+            session.migrate("r1", destination)
+    finally:
+        session.close()
+        daemon.start(host, lab.name)  # back, as after a crash: what it finds of the job is its to clean
+        lab.save()
+    message = str(failed.value)
+    assert killed and "\n" not in message and f"live migration of {record.components['r1'].name} to {destination}" \
+        in message, message
+    kept = pick_record(record.id)
+    assert kept.components["r1"].host == source_host and kept.state == "running"
+    dom = source.lookupByName(record.components["r1"].name)
+    assert dom.isActive()
+    dom.migrateSetMaxSpeed(8796093022207)  # libvirt's default: no limit
+    source.close()
+    assert {h: set(v) for h, v in lab_links(lab, record.id).items()} == expected_devices(kept)
+    code, out = exec_in(capfd, "pc-a", "ping", "-c", "2", "-W", "5", "pc-b")
+    assert code == 0, out
+    assert not [d for d in lab_domains(lab)[destination] if d.startswith(record.prefix)]
+
+
+def test_a_daemon_that_stops_answering_is_reported_unreachable_then_found_again(lab, deployed, capfd, monkeypatch):
+    import os
+    import signal
+
+    monkeypatch.setenv("VXI_KEEPALIVE", "1,2")  # a host silent for 3 s is unreachable
+    monkeypatch.setenv("VXI_CONNECT_TIMEOUT", "3")
+    record = pick_record(deployed["record"].id)
+    silent = record.components["pc-b"].host
+    session = DeploySession.of_record(record)
+    pid = lab.host(silent).pid
+    try:
+        assert session.status().components["pc-b"].state == "running"  # its connection open
+        os.kill(pid, signal.SIGSTOP)  # frozen: the socket stays, nothing answers (a network that swallows)
+        try:
+            started = time.monotonic()
+            states = {k: c.state for k, c in session.status().components.items()}
+            kept_alive_s = time.monotonic() - started
+            capfd.readouterr()
+            code = main(["status", record.id, "--json"])  # a new command: its connection times out
+            out, err = capfd.readouterr()
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert states["pc-b"] == "unreachable" and states["pc-a"] == "running", states
+        assert kept_alive_s < 15, kept_alive_s
+        assert code == 0 and err.count("\n") == 1 and f"host {silent}: no answer from" in err, err
+        shown = json.loads(out)["deployments"][0]
+        assert shown["components"]["pc-b"]["state"] == "unreachable"
+        assert f"host {silent}" in shown["unreachable"][silent]
+        assert session.status().components["pc-b"].state == "running"  # it answers again: a new connection
+    finally:
+        session.close()
+    assert main(["status", record.id]) == 0
 
 
 def test_teardown_leaves_nothing_on_any_host(lab, deployed, capfd):

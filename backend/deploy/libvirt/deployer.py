@@ -48,9 +48,11 @@ class LibvirtDeployer(RealGuests, Deployer):
         self.test_only = test_only
         self.folder = folder
         self.connections: dict[str, object] = {}
+        self.unreachable: dict[str, str] = {}  # host -> the sentence of the last status that could not ask it
 
     def _attach(self) -> None:
         self.connections = {}
+        self.unreachable = {}
         self.folder = None
         self.test_only = self.record.backend == "test"
         if self.test_only and not self.record.hosts:  # a record lost or damaged: its host files say where
@@ -252,23 +254,53 @@ class LibvirtDeployer(RealGuests, Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise)."""
+        """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise). A real host
+        is asked within `connect_seconds()`: one that does not answer (a frozen daemon, a dropped network) has
+        its components 'unreachable', its connection dropped (the next call opens a new one), and its sentence
+        in `self.unreachable`."""
+        lost: dict[str, str] = {}
+        hosts: dict[str, list] = {}
+        for key, comp in self.record.components.items():
+            hosts.setdefault(comp.host, []).append((key, comp))
+        for host_id, comps in hosts.items():
+            uri = self.record.hosts.get(host_id, "")
+            try:
+                if hostfiles.is_test_uri(uri):
+                    found = self._states_on(host_id, comps)
+                else:
+                    found = hostfiles.within(hostfiles.connect_seconds(), lambda h=host_id, c=comps:
+                                             self._states_on(h, c), host_id, f"no answer from {uri}")
+            except DeployError as exc:
+                self.connections.pop(host_id, None)
+                lost[host_id] = str(exc)
+                found = dict.fromkeys((c.name for _k, c in comps), "unreachable")
+            for _key, comp in comps:
+                kept = found[comp.name] == "shut off" or hostfiles.is_test_uri(uri)
+                comp.state = STOPPED if kept and comp.state == STOPPED else found[comp.name]  # (a test host
+                # file reloads its domains running: there the record says what was stopped)
+        self.unreachable = lost
+        return self.record
+
+    def _states_on(self, host_id: str, comps: list) -> dict[str, str]:
+        """The state of each of `comps`' (key, component) domains on one host, by domain name (DeployError when
+        the host is lost); a running guest of a user's disk has its agent asked again."""
         import libvirt
 
-        for key, comp in self.record.components.items():
+        conn = self.connection(host_id)
+        disks = self.record.files.get("disks", {})
+        found = {}
+        for key, comp in comps:
             try:
-                dom = self.connection(comp.host).lookupByName(comp.name)
-                found = STATES.get(dom.state()[0], "unknown")
-                kept = found == "shut off" or hostfiles.is_test_uri(self.record.hosts.get(comp.host, ""))
-                comp.state = STOPPED if kept and comp.state == STOPPED else found  # (a test host file
-                # reloads its domains running: there the record says what was stopped)
-                if key in self.record.files.get("disks", {}) and found == "running":
+                dom = conn.lookupByName(comp.name)
+                found[comp.name] = STATES.get(dom.state()[0], "unknown")
+                if key in disks and found[comp.name] == "running":
                     self.record.files.setdefault("agent", {})[key] = _agent_state(dom)
-            except DeployError:
-                comp.state = "unreachable"
-            except libvirt.libvirtError:
-                comp.state = "missing"
-        return self.record
+            except libvirt.libvirtError as exc:
+                if hostfiles.unreachable(conn):  # the daemon died, or keep-alive gave up on it
+                    raise DeployError(f"host {host_id}: the connection to {self.record.hosts[host_id]} was lost: "
+                                      f"{exc.get_error_message()}", host_id, "status") from exc
+                found[comp.name] = "missing"
+        return found
 
     def stop(self, key: str) -> None:
         """Destroy (power off) a component's domain; it stays defined, its state 'stopped'."""

@@ -20,6 +20,15 @@ from backend.guest.nocloud import user_disk_of
 
 READY_SECONDS = 240.0  # a guest under software emulation on a busy 2-core machine boots in 3-15 s
 DISK_READY_SECONDS = 600.0  # a whole distribution with cloud-init under software emulation: 2-5 min here
+
+
+def ready_seconds(default: float = READY_SECONDS) -> float:
+    """How long a guest may take to become ready: VXI_READY_TIMEOUT seconds when set, else `default`
+    (READY_SECONDS for the project's image, DISK_READY_SECONDS for a user's disk)."""
+    from backend.deploy.libvirt.hosts import env_seconds
+
+    return env_seconds("VXI_READY_TIMEOUT", default)
+
 EXEC_SECONDS = 600.0
 PROBE_INTERVAL = 0.1  # seconds between the pings that measure a migration's outage
 
@@ -110,9 +119,10 @@ class RealGuests:
             f", tunnel to {', '.join(peers)}" if peers else "")
         self._report(step, host_id)
         try:
-            made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers])
+            made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers], new=True)
         except (RealHostError, RuntimeError) as exc:
-            real.remove_segment(host, self.tag, seg.index)
+            if not isinstance(exc, real.SegmentTaken):  # what it made of the segment, never another's device
+                real.remove_segment(host, self.tag, seg.index)
             raise DeployError(f"host {host_id}: {step} failed: {exc}", host_id, "link") from exc
         if journal is not None:
             journal.done(f"link {seg.vxi}/{seg.link} on {host_id}",
@@ -128,8 +138,10 @@ class RealGuests:
 
         from backend.guest.channel import ChannelError
 
+        limit, disk_limit = ready_seconds(), ready_seconds(DISK_READY_SECONDS)
         with ThreadPoolExecutor(max_workers=min(8, max(len(started), 1))) as pool:
-            waits = {pool.submit(disk_ready if key in own_disks else _image_ready, dom): key
+            waits = {pool.submit(disk_ready, dom, disk_limit) if key in own_disks
+                     else pool.submit(_image_ready, dom, limit): key
                      for key, (dom, _t) in started.items()}
             for done in as_completed(waits):
                 key = waits[done]
@@ -237,11 +249,11 @@ class RealGuests:
 UNREACHABLE = "running, its agent unreachable"
 
 
-def _image_ready(dom) -> str:
+def _image_ready(dom, seconds: float = READY_SECONDS) -> str:
     """A guest of the project's image is ready when its agent answers (it configured itself before)."""
     from backend.guest.channel import GuestChannel
 
-    GuestChannel(dom).wait_ready(READY_SECONDS)
+    GuestChannel(dom).wait_ready(seconds)
     return "its agent answers"
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 from pathlib import Path
 
 from lxml import etree
@@ -61,7 +65,9 @@ def _write(path: Path, text: str, host_id: str) -> None:
 
 
 def open_connection(uri: str, host_id: str):
-    """One read-write connection to a host (DeployError naming the host and the URI on failure)."""
+    """One read-write connection to a host (DeployError naming the host and the URI on failure). A real
+    daemon's connection is opened within `connect_seconds()` and kept alive (`keepalive()`): a daemon that
+    stops answering closes it, so that a call fails instead of hanging."""
     import libvirt
 
     from backend.deploy.base import DeployError
@@ -71,10 +77,111 @@ def open_connection(uri: str, host_id: str):
     if path and path != "/default" and not Path(path).is_file():
         raise DeployError(f"host {host_id}: connecting to {uri} failed: no host file {path}", host_id, "connect")
     try:
-        return libvirt.open(uri)
+        if is_test_uri(uri):
+            return libvirt.open(uri)
+        conn = _open_within(uri, host_id, connect_seconds())
     except libvirt.libvirtError as exc:
         raise DeployError(f"host {host_id}: connecting to {uri} failed: {exc.get_error_message()}",
                           host_id, "connect") from exc
+    interval, count = keepalive()
+    if interval > 0:
+        try:
+            conn.setKeepAlive(interval, count)
+        except libvirt.libvirtError:  # a driver without keep-alive (a local qemu:///system): calls still work
+            pass
+    return conn
+
+
+def connect_seconds() -> float:
+    """How long opening a real host's connection may take (VXI_CONNECT_TIMEOUT, 30 s by default)."""
+    return env_seconds("VXI_CONNECT_TIMEOUT", 30.0)
+
+
+def keepalive() -> tuple[int, int]:
+    """libvirt's keep-alive on real hosts' connections: (interval s, count); VXI_KEEPALIVE="5,3" by default,
+    "0" turns it off. A host silent for about interval x (count + 1) seconds is declared unreachable."""
+    text = os.environ.get("VXI_KEEPALIVE", "5,3").strip()
+    try:
+        parts = [int(p) for p in text.split(",")]
+        return (parts[0], parts[1] if len(parts) > 1 else 3) if parts[0] > 0 else (0, 0)
+    except (ValueError, IndexError):
+        return 5, 3
+
+
+def env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _open_within(uri: str, host_id: str, seconds: float):
+    """libvirt.open in a worker thread, given up after `seconds` (a daemon that accepts the socket but never
+    answers, or a network that swallows packets); a connection that comes later is closed at once."""
+    import libvirt
+
+    from backend.deploy.libvirt.lifecycle import event_loop_kind, start_event_loop
+
+    if event_loop_kind() is None and _qt_allows_events():
+        start_event_loop()  # keep-alive needs libvirt's events to flow
+
+    def late(conn) -> None:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.close()
+
+    return within(seconds, lambda: libvirt.open(uri), host_id, f"no answer from {uri}", late)
+
+
+def _qt_allows_events() -> bool:
+    """False in a process that loaded Qt but has no application yet: libvirt's loop iterates GLib's default
+    context, which Qt's main thread must take first (the designer registers its own loop; without one here,
+    calls go without keep-alive, and status is still bounded by `within`)."""
+    qt = sys.modules.get("PySide6.QtCore")
+    return qt is None or qt.QCoreApplication.instance() is not None
+
+
+def within(seconds: float, call, host_id: str, what: str, late=None):
+    """`call()` in a worker thread, its result or its exception; DeployError "host ID: WHAT within N s (...)"
+    when it has not returned after `seconds` (it goes on alone; `late(result)` gets what it returns then)."""
+    from backend.deploy.base import DeployError
+
+    lock = threading.Lock()
+    done = threading.Event()
+    outcome: list = []
+    gave_up = [False]
+
+    def run() -> None:
+        try:
+            result = call()
+        except Exception as exc:  # handed to the caller
+            result = exc
+        with lock:
+            if gave_up[0]:
+                if late is not None and not isinstance(result, Exception):
+                    late(result)
+                return
+            outcome.append(result)
+            done.set()
+
+    threading.Thread(target=run, name=f"vxi-host-{host_id}", daemon=True).start()
+    done.wait(seconds)
+    with lock:
+        if not outcome:
+            gave_up[0] = True
+            raise DeployError(f"host {host_id}: {what} within {seconds:g} s (its libvirtd is stopped or the network "
+                              "to it is down)", host_id, "connect")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
+
+
+def unreachable(conn) -> bool:
+    """True when a connection is closed (its daemon died, or keep-alive gave up on it)."""
+    try:
+        return not conn.isAlive()
+    except Exception:
+        return True
 
 
 def is_test_uri(uri: str) -> bool:

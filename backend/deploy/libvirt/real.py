@@ -25,6 +25,10 @@ class RealHostError(RuntimeError):
     """A real host cannot take what the deployment asks (a link across hosts where no tunnel can be made)."""
 
 
+class SegmentTaken(RealHostError):
+    """A device of a segment's name is on the host already: someone else's, left as it is."""
+
+
 @dataclass
 class RealHost:
     """A host running a real libvirtd: its namespace and underlay address when it is a lab host (links are
@@ -77,13 +81,20 @@ def vni(tag: str, index: int) -> int:
     return value or 1
 
 
-def make_segment(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> list[str]:
+def make_segment(host: RealHost, tag: str, index: int, peers: list[RealHost], new: bool = False) -> list[str]:
     """The segment's bridge on a lab host, and its tunnel to `peers` when there are any; what was created
-    (kinds and names, for the record)."""
+    (kinds and names, for the record). `new`: a deployment's first making, where a device of the same name
+    already there is not ours (SegmentTaken)."""
     if not host.lab:
         raise RealHostError(f"host {host.id} is not a lab host: the deployment cannot make link bridges there")
     made = []
     bridge = bridge_name(tag, index)
+    if new:
+        from backend.lab import netns
+
+        taken = sorted({bridge, tunnel_name(tag, index)} & set(netns.links(host.netns)))
+        if taken:
+            raise SegmentTaken(f"a device named {taken[0]} already exists on the host (not made by this deployment)")
     segments.ensure_bridge(host.netns, bridge)
     made.append(bridge)
     set_tunnel(host, tag, index, peers)
@@ -100,8 +111,14 @@ def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> N
                             "deployment makes only between hosts of a lab (vxi lab up)")
     name = tunnel_name(tag, index)
     if peers:
-        segments.ensure_vxlan(host.netns, bridge_name(tag, index), vni(tag, index), host.address,
-                              [p.address for p in peers], TUNNEL_MTU, name)
+        try:
+            segments.ensure_vxlan(host.netns, bridge_name(tag, index), vni(tag, index), host.address,
+                                  [p.address for p in peers], TUNNEL_MTU, name)
+        except RuntimeError as exc:
+            if "File exists" not in str(exc):
+                raise
+            raise RealHostError(f"tunnel {name}: VNI {vni(tag, index)} on UDP port {segments.VXLAN_PORT} is already "
+                                "taken by another device of the host") from exc
     else:
         segments.remove_vxlan(host.netns, vni(tag, index), name)
 
