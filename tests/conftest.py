@@ -39,6 +39,7 @@ def touches_the_kernel(item) -> bool:
     return "root" in item.keywords or "root" in getattr(item, "fixturenames", ()) or folder in KERNEL_FOLDERS
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups to send the tests
 def pytest_collection_modifyitems(config, items):
     """Keep the kernel's tests in one xdist group; skip tests marked `root` when not running as root."""
     is_root = os.geteuid() == 0
