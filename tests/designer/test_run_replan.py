@@ -175,3 +175,66 @@ def test_a_scheduled_deployment_made_by_the_cli_is_replanned_and_its_moves_kept_
         qtbot.waitUntil(lambda: "1 move kept, not made yet" in dialog.lease_label.text(), timeout=5000)
     finally:
         controller.shutdown()
+
+
+@pytest.mark.root
+@pytest.mark.timeout(120)
+def test_as_root_the_agent_makes_the_moves_applied_from_the_dialog_on_the_netns_backend(
+        qtbot, make_window, capsys, state_dir, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, tc)")
+    from backend.deploy.netns import kernel
+    from designer.run.mode import install_run_mode
+
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "agent.log"
+    agent = subprocess.Popen([sys.executable, "-m", "backend.cli", "agent"], cwd=root,
+                             env={**os.environ, "PYTHONPATH": str(root), "VXI_STATE_DIR": str(state_dir)},
+                             stdout=log.open("w"), stderr=subprocess.STDOUT)
+    window = make_window()
+    assert window.open_path(str(EXAMPLES / "figure1-vxi1.vxdl"), ask=False)
+    controller = install_run_mode(window)
+    try:
+        qtbot.waitUntil(lambda: "agent started" in log.read_text(), timeout=20000)
+        controller.choose_substrate(EXAMPLES / "figure1-substrate.vxdl")
+        panel = controller.ui.panel
+        panel.backend_combo.setCurrentIndex(panel.backend_combo.findData("netns"))
+        window.actions_by_name["run_deploy"].trigger()
+        qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=30000)
+        record = controller.record()
+        host = record.components["n3"].host
+        window.actions_by_name["run_replan"].trigger()
+        dialog = controller.ui.replan_dialog
+        qtbot.waitUntil(lambda: dialog.offer() is not None, timeout=5000)
+        assert "vxi agent makes the moves" in dialog.lease_label.text()
+        dialog.host_combo.setFocus()
+        qtbot.keyClicks(dialog.host_combo, host)
+        qtbot.mouseClick(dialog.propose_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.proposal is not None, timeout=15000)
+        moves = {m["component"]: m["to"] for m in dialog.listed()}
+        assert "n3" in moves and host not in moves.values()
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)  # now
+        qtbot.waitUntil(lambda: "vxi agent makes them" in dialog.result.text(), timeout=10000)
+
+        def moved() -> bool:
+            capsys.readouterr()
+            main(["status", "--json"])
+            (dep,) = json.loads(capsys.readouterr().out)["deployments"]
+            return all(dep["components"][k]["host"] == to for k, to in moves.items())
+
+        qtbot.waitUntil(moved, timeout=30000)  # the agent moved them: `vxi status` (and the kernel) say so
+        assert sum("as replanned" in line for line in log.read_text().splitlines()) == len(moves)
+        qtbot.waitUntil(lambda: f"on {moves['n3']}" in controller.ui.overlays.marks["n3"].toolTip(), timeout=10000)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(10)
+        controller.shutdown()
+        session = controller.session
+        if session is not None and session.deployer is not None:
+            session.deployer.teardown()
+            assert not kernel.namespaces(session.deployer.record.prefix)
