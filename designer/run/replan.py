@@ -447,6 +447,6 @@ class ReplanDialog(QDialog):
         colour = palette_colours(self.palette())["error"].name()
         self.summary.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
-    def closeEvent(self, event) -> None:
+    def hideEvent(self, event) -> None:
         self.clock_timer.stop()
-        super().closeEvent(event)
+        super().hideEvent(event)
