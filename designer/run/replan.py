@@ -131,6 +131,7 @@ class ReplanDialog(QDialog):
         self.apply_button = QPushButton("Apply")
         self.result = QLabel()
         self.result.setWordWrap(True)
+        self.view_title = QLabel("The substrate: the proposed moves are drawn here")
         self.view = MovesView()
         self.view.setMinimumWidth(420)
 
@@ -173,7 +174,12 @@ class ReplanDialog(QDialog):
         column.addWidget(self.result)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.view)
+        right = QWidget()
+        drawing = QVBoxLayout(right)
+        drawing.setContentsMargins(0, 0, 0, 0)
+        drawing.addWidget(self.view_title)
+        drawing.addWidget(self.view, 1)
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([600, 660])
@@ -335,7 +341,9 @@ class ReplanDialog(QDialog):
         leaving = None
         if host is not None:
             leaving = (host, f"leaves at {format_timestamp(at, '%H:%M UTC')}" if at is not None else "leaves")
-        self.view.show_plan(proposal.substrate, proposal.vxis, plan, leaving)
+        self.view.show_plan(proposal.substrate, proposal.vxis, plan, leaving, proposal.now)
+        self.view_title.setText("The proposed placement: an arrow from each moving part's host to its new place"
+                                if plan.feasible else "The placement now (the replanner found no plan)")
         self._update_buttons()
 
     def _fill_table(self) -> None:

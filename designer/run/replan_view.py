@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from backend.embedding.mapping import Mapping
 from backend.embedding.replan import Plan
 from backend.model import Infrastructure, Substrate
 from widgets.substrate_view import SubstrateView
@@ -35,14 +36,15 @@ class MovesView(SubstrateView):
         self.arrows: dict[tuple[str, str], QGraphicsPathItem] = {}  # (vxi, component) -> arrow
 
     def show_plan(self, substrate: Substrate | None, vxis: list[Infrastructure], plan: Plan | None,
-                  leaving: tuple[str, str] | None = None) -> None:
-        """Draw `plan` (its new mapping when feasible) on `substrate`; `leaving`: the host that leaves, and when."""
+                  leaving: tuple[str, str] | None = None, now: Mapping | None = None) -> None:
+        """Draw `plan` on `substrate`: its new mapping when it has one, else the placement `now`; `leaving`: the
+        host that leaves, and when."""
         self.plan, self.leaving = plan, leaving
         self.set_substrate(substrate, refit=True, draw=False)
-        if plan is not None and plan.feasible and plan.mapping is not None:
+        shown = plan.mapping if plan is not None and plan.feasible and plan.mapping is not None else now
+        if shown is not None:
             by_id = {v.id: v for v in vxis}
-            requests = [by_id.get(r.id) or Infrastructure(id=r.id) for r in plan.mapping.requests]
-            self.set_mapping(plan.mapping, requests)
+            self.set_mapping(shown, [by_id.get(r.id) or Infrastructure(id=r.id) for r in shown.requests])
         else:
             self.set_mapping(None)
         self._draw_marks()

@@ -11,7 +11,7 @@ from backend.deploy.base import DeployError
 from backend.deploy.clock import Clock
 from backend.deploy.follow import follow, kept_models, time_json
 from backend.deploy.record import RUNNING, SCHEDULED
-from backend.embedding import EmbeddingError
+from backend.embedding import EmbeddingError, Mapping
 from backend.embedding.replan import Plan
 from backend.model import Infrastructure, Substrate
 from designer.run.live import LiveRun, RunError
@@ -52,6 +52,7 @@ class Proposal:
     plan: Plan
     substrate: Substrate | None
     vxis: list[Infrastructure]
+    now: Mapping | None = None  # the placement now (drawn when there is no plan)
 
 
 @dataclass
@@ -94,12 +95,15 @@ def propose(deployment: str, remove_host: str | None = None, at: float | None = 
     try:
         record = state.load(deployment)
         plan = reorganise.plan_moves(record, remove_host, at, grow)
-        substrate, vxis, _ = kept_models(record)
+        substrate, vxis, now = kept_models(record)
     except KeyError as exc:
         raise RunError(str(exc.args[0])) from None
     except (ValueError, EmbeddingError, DeployError) as exc:
         raise RunError(str(exc), remove_host) from None
-    return Proposal(deployment, plan, substrate, vxis)
+    hosts = {(c.vxi, c.id): c.host for c in record.components.values()}
+    for request in now.requests:  # as admitted, each part on the host it runs on now
+        request.nodes = {comp: hosts.get((request.id, comp), host) for comp, host in request.nodes.items()}
+    return Proposal(deployment, plan, substrate, vxis, now)
 
 
 def apply(proposal: Proposal, at: float | None, own: LiveRun | None = None) -> Applied:

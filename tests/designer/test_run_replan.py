@@ -66,6 +66,7 @@ def test_replan_dialog_proposes_as_the_cli_refuses_in_words_and_applies_at_the_t
         assert "no plan" in dialog.summary.text() and cli_plan["reason"] in dialog.summary.text()
         assert dialog.table.rowCount() == 0 and not dialog.apply_button.isEnabled()
         assert "no plan to apply" in dialog.apply_button.toolTip()
+        assert "placement now" in dialog.view_title.text() and ("VXI1", "n3") in dialog.view.chips_on(host)
 
         # a host leaves: the window answers while the backend plans (planning made slow on purpose here)
         real_plan = reorganise.plan_moves
