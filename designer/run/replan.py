@@ -43,6 +43,7 @@ COLUMNS = ("VXI", "Component", "From", "To", "When", "Why")
 CASE_TITLES = {"I": "A VXI grows (case I)", "II": "A new VXI (case II)", "III": "A host leaves (case III)"}
 HOST_LEAVES_IN_S = 600.0  # the leaving time offered first: ten minutes from now on the deployments' clock
 JOBS = ("replan-list", "replan", "replan-apply")
+REFRESH_TICKS = 5  # the deployments listed again every five seconds while the dialog is open
 
 
 def _edit_time() -> QDateTimeEdit:
@@ -73,13 +74,14 @@ class ReplanDialog(QDialog):
         self.offers: replan_work.Offers | None = None
         self.proposal: replan_work.Proposal | None = None
         self.asked: tuple | None = None  # the choices the proposal answers
-        self.working: str | None = None  # the job of this dialog running, if any
+        self.working: set[str] = set()  # the jobs of this dialog running
         self._build()
         controller.job_finished.connect(self._job_failed)
         controller.busy_changed.connect(lambda _busy: self._update_buttons())
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
-        self.clock_timer.timeout.connect(self._show_clock)
+        self.clock_timer.timeout.connect(self._tick)
+        self._ticks = 0
 
     # ----- building -----
     def _build(self) -> None:
@@ -249,6 +251,13 @@ class ReplanDialog(QDialog):
         self._show_clock()
         self._choices_changed()
 
+    def _tick(self) -> None:
+        """Each second the clock; every few seconds the deployments again (a move made, a deployment ended)."""
+        self._ticks += 1
+        if self._ticks % REFRESH_TICKS == 0 and not self.working and not self.controller.busy():
+            self.refresh()
+        self._show_clock()
+
     def _show_clock(self) -> None:
         offer = self.offer()
         if offer is None or self.offers is None:
@@ -373,8 +382,9 @@ class ReplanDialog(QDialog):
     # ----- applying -----
     def apply_refusal(self) -> str | None:
         """Why Apply cannot be used now (None when it can)."""
-        if self.working or self.controller.busy():
-            return f"wait until the {self.working or self.controller.running_job} job ends"
+        if self.working - {"replan-list"} or self.controller.busy():
+            job = self.controller.running_job or next(iter(self.working))
+            return f"wait until the {job} job ends"
         if self.proposal is None:
             return "propose moves first"
         if self.asked != self.choices():
@@ -398,18 +408,19 @@ class ReplanDialog(QDialog):
         self.proposal = None
         moves = applied.moves
         when = format_timestamp(moves[0]["at"], "%H:%M:%S UTC") if moves else ""
-        offer = self.offer()
+        record = self.controller.record()
+        own = record is not None and record.id == applied.deployment
         if applied.agent:
             who = "vxi agent makes them"
-        elif offer is not None and self._own(offer):
+        elif own:
             who = "run mode makes them (no agent runs)"
             self.controller.follow_time()
-        if offer is not None and self._own(offer):  # the canvas marks say where each part moves, and when
-            self.controller.states_changed.emit()
         elif applied.done:
             who = "made now: " + "; ".join(applied.done)
         else:
             who = "start `vxi agent` to make them"
+        if own:  # the canvas marks say where each part moves, and when
+            self.controller.states_changed.emit()
         self.result.setText(f"{plural(len(moves), 'move')} of deployment {applied.deployment} kept, at {when}: "
                             f"{who}.")
         self._update_buttons()
@@ -418,17 +429,16 @@ class ReplanDialog(QDialog):
     # ----- jobs -----
     def _run(self, name: str, work, done, quiet: bool = False) -> bool:
         def finish(result) -> None:
-            self.working = None
-            self.progress.hide()
+            self._ended(name)
             done(result)
             self._update_buttons()
 
         started = self.controller.run_job(name, work, finish, quiet=quiet)
         if started:
-            self.working = name
+            self.working.add(name)
             self.progress.setRange(0, 0)
-            self.progress.setVisible(not quiet)
-        else:
+            self.progress.setVisible(bool(self.working - {"replan-list"}))
+        elif not quiet:
             job = self.controller.running_job or "another"
             self.summary.setText(f"Wait until the {job} job ends, then try again.")
         self._update_buttons()
@@ -437,14 +447,17 @@ class ReplanDialog(QDialog):
     def _job_failed(self, job: str, ok: bool, message: str) -> None:
         if job not in JOBS or ok:
             return
-        self.working = None
-        self.progress.hide()
+        self._ended(job)
         self._say_error()
         self.summary.setText(message)
         self._update_buttons()
 
+    def _ended(self, job: str) -> None:
+        self.working.discard(job)
+        self.progress.setVisible(bool(self.working - {"replan-list"}))
+
     def _update_buttons(self) -> None:
-        busy = self.working is not None or self.controller.busy()
+        busy = bool(self.working - {"replan-list"}) or self.controller.busy()
         self.propose_button.setEnabled(not busy and self.offer() is not None)
         refusal = self.apply_refusal()
         self.apply_button.setEnabled(refusal is None)
