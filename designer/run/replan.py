@@ -75,6 +75,7 @@ class ReplanDialog(QDialog):
         self.proposal: replan_work.Proposal | None = None
         self.asked: tuple | None = None  # the choices the proposal answers
         self.working: set[str] = set()  # the jobs of this dialog running
+        self.wanted: tuple[str, str] | None = None  # (deployment, host) to choose once the list arrives
         self._build()
         controller.job_finished.connect(self._job_failed)
         controller.busy_changed.connect(lambda _busy: self._update_buttons())
@@ -206,6 +207,11 @@ class ReplanDialog(QDialog):
         super().open()
         self.refresh()
 
+    def open_for_host(self, deployment: str, host: str) -> None:
+        """Open on one deployment with "a host leaves" and this host chosen (from the canvas's context menu)."""
+        self.wanted = (deployment, host)
+        self.open()
+
     def refresh(self) -> None:
         """List the scheduled and running deployments again (run mode's own first)."""
         session = self.controller.session
@@ -224,7 +230,16 @@ class ReplanDialog(QDialog):
         if not offers.deployments:
             self.summary.setText("No deployment is scheduled or running: deploy one first (Run ▸ Deploy, or "
                                  "`vxi deploy`).")
-        self._deployment_chosen(keep=index >= 0)
+        wanted, self.wanted = self.wanted, None
+        if wanted is not None and self.deployment_combo.findData(wanted[0]) >= 0:
+            self.deployment_combo.blockSignals(True)
+            self.deployment_combo.setCurrentIndex(self.deployment_combo.findData(wanted[0]))
+            self.deployment_combo.blockSignals(False)
+            self._deployment_chosen(keep=wanted[0] == previous)
+            self.host_radio.setChecked(True)
+            self.host_combo.setCurrentText(wanted[1])
+        else:
+            self._deployment_chosen(keep=index >= 0)
         self.clock_timer.start()
 
     def offer(self) -> replan_work.Offer | None:

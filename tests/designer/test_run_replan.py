@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from backend.cli import main
+from tests.designer.helpers import right_click
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -46,11 +47,14 @@ def test_replan_dialog_proposes_as_the_cli_refuses_in_words_and_applies_at_the_t
         host = record.components["n3"].host
         leaving = {k for k, c in record.components.items() if c.host == host}
 
-        window.actions_by_name["run_replan"].trigger()  # Run ▸ Replan…
+        view = window.view  # right-click n3 on the canvas: "Replan: P3 leaves…"
+        point = view.mapFromScene(window.scene.item_for("n3").sceneBoundingRect().center())
+        entries = right_click(qtbot, view, point, f"Replan: {host} leaves…")
+        assert entries[f"Replan: {host} leaves…"][0]
         dialog = controller.ui.replan_dialog
         qtbot.waitUntil(lambda: dialog.isVisible() and dialog.deployment_combo.currentData() == record.id,
                         timeout=5000)
-        assert host in [dialog.host_combo.itemText(i) for i in range(dialog.host_combo.count())]
+        assert dialog.host_radio.isChecked() and dialog.host_combo.currentText() == host
         assert not dialog.apply_button.isEnabled() and "propose moves first" in dialog.apply_button.toolTip()
 
         # a refusal: VXI1 cannot grow fifty times; the dialog says why, as the command line does
