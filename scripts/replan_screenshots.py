@@ -17,8 +17,8 @@ from qtwait import spin  # the scripts folder is on the path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def take(out: Path, mode: str) -> list[Path]:
-    """Deploy, propose, grab the dialog; everything is torn down after."""
+def take(out: Path, mode: str, scratch: Path) -> list[Path]:
+    """Deploy, propose, grab the dialog; everything is torn down after (settings and recovery in `scratch`)."""
     from PySide6.QtCore import QSettings
 
     from backend.deploy import state
@@ -28,8 +28,8 @@ def take(out: Path, mode: str) -> list[Path]:
     from designer.run.replan import _set_moment
 
     app = make_application([], theme="light")
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)
+    settings = QSettings(str(scratch / f"settings-{mode}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(recovery_folder=scratch / f"recovery-{mode}", settings=settings)
     window.set_theme(mode)
     window.resize(1280, 800)
     window.show()
@@ -80,14 +80,15 @@ def take(out: Path, mode: str) -> list[Path]:
 def main() -> None:
     """Write the replan dialog's screenshots into docs/screenshots (or the folder given)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-replan-shots-"))
     parser = argparse.ArgumentParser(description="Screenshots of the replan dialog for the manual.")
     parser.add_argument("outdir", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
     args.outdir.mkdir(parents=True, exist_ok=True)
-    for mode in ("light", "dark"):
-        for path in take(args.outdir, mode):
-            print(path)
+    with tempfile.TemporaryDirectory(prefix="vxi-replan-shots-") as scratch:
+        os.environ.setdefault("VXI_STATE_DIR", str(Path(scratch) / "state"))
+        for mode in ("light", "dark"):
+            for path in take(args.outdir, mode, Path(scratch)):
+                print(path)
 
 
 if __name__ == "__main__":
