@@ -32,7 +32,7 @@ run: $(STAMP)
 # fresh venvs outside the checkout (scripts/smoke.sh).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup --durations=20
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	sh scripts/smoke.sh $(BIN)/python
 

@@ -73,6 +73,12 @@ def read_design(path: str):
     return result
 
 
+def read_and_check(path: str):
+    """`read_design`, and the model's own problems (`validate()`), both on the worker thread."""
+    result = read_design(path)
+    return result, list(result.model.validate())
+
+
 def fill_positions(model) -> None:
     """Give positions to components that have none (a file without layout), as view data."""
     if all(c.position is not None for c in model.components.values()):
@@ -93,6 +99,7 @@ class Document(QObject):
         self.model = model if model is not None else Infrastructure()
         self.path = path
         self.read_problems = list(problems or [])
+        self.checked: list | None = None  # the model's problems, when they were found as it was read
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recovered = False

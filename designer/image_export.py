@@ -30,7 +30,14 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     except FileWriteError as exc:
         raise ExportError(str(exc)) from None
     detail = scene.detail
-    scene.set_zoom(1.0)
+    # afterwards, back to what the view showed: its last area, not every label of the scene
+    shown_region, shown_zoom = scene.labels.last_request() or (
+        QRectF(), 0.0 if not detail[0] else 0.2 if not detail[1] else 1.0)
+    if suffix == ".png":  # what the canvas would show at the picture's scale: a large design's overview has
+        # no labels nor ports (unreadable at a quarter of their size; 20,000 labels took 400 MB and 90 s)
+        scene.set_zoom(min(1.0, _png_ratio(scene.itemsBoundingRect())))
+    else:
+        scene.set_zoom(1.0)
     selected = scene.selectedItems()
     for item in selected:
         item.setSelected(False)
@@ -45,7 +52,7 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
     finally:
         for item in selected:
             item.setSelected(True)
-        scene.set_zoom(0.0 if not detail[0] else 0.2 if not detail[1] else 1.0)
+        scene.set_zoom(shown_zoom, shown_region)
     return path
 
 
@@ -71,10 +78,16 @@ def _svg(scene, path: Path, rect: QRectF, title: str) -> bytes:
     return bytes(buffer.data())
 
 
-def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
+def _png_ratio(rect: QRectF) -> float:
+    """Pixels per scene unit of a PNG of `rect`: 2, less for a large design (at most MAX_PIXELS if it can)."""
     ratio = 2.0
     while rect.width() * rect.height() * ratio * ratio > MAX_PIXELS and ratio > 0.25:
         ratio /= 2
+    return ratio
+
+
+def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
+    ratio = _png_ratio(rect)
     image = QImage(max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio)),
                    QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(ratio)

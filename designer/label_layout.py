@@ -176,6 +176,10 @@ class LabelLayout(QObject):
             self._work(None)
         self.settled.emit()
 
+    def last_request(self) -> tuple[QRectF, float] | None:
+        """The area and zoom last asked for (None before any)."""
+        return self._last
+
     def place_everything(self, zoom: float) -> None:
         """Place every label of the scene for `zoom`, now (an export of the whole design)."""
         self.request(self.scene.content_rect(), zoom)

@@ -12,7 +12,7 @@ from backend.model.printable import printable
 from designer import actions
 from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
-from designer.document import AUTOSAVE_MS, Document, pending_recoveries, read_design
+from designer.document import AUTOSAVE_MS, Document, pending_recoveries, read_and_check
 from designer.edit_names import plural
 from designer.editor import Editor
 from designer.help import AboutDialog, ShortcutsDialog
@@ -20,7 +20,7 @@ from designer.image_export import ExportError, export_image
 from designer.manual import ManualWindow
 from designer.modal_dialogs import Dialogs
 from designer.preview.dock import install_preview
-from designer.reading import run_responsive
+from designer.reading import Steps, run_responsive
 from designer.run.mode import install_run_mode
 from designer.scene import DesignScene
 from designer.view import DesignView
@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
                 self.docks.docks[k].isVisible()))
         self.dialogs_open: dict[str, QWidget] = {}
         self.document: Document | None = None
+        self.opening: Steps | None = None  # the drawing of a file being opened
+        self.opens = 0  # files asked to be opened so far (a later one cancels an earlier one)
         self.scene: DesignScene | None = None
         self.editor: Editor | None = None
         self.wiring = Wiring(self)
@@ -87,15 +89,15 @@ class MainWindow(QMainWindow):
     def _new_document(self, model, path: str | None = None, problems=None) -> Document:
         return Document(model, path, problems, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
 
-    def set_document(self, document: Document) -> None:
-        """Show and edit `document` (the previous one is closed)."""
+    def set_document(self, document: Document, scene: DesignScene | None = None) -> None:
+        """Show and edit `document` (the previous one is closed), drawn by `scene` when it is built already."""
         if self.document is not None:
             self.document.close()
             self.document.deleteLater()  # deleted by the event loop, not at a random garbage collection
             self.scene.detach()
             self.scene.deleteLater()
         self.document = document
-        self.scene = DesignScene(document.model, scene_colours())
+        self.scene = scene if scene is not None else DesignScene(document.model, scene_colours())
         self.view.setScene(self.scene)
         self.editor = Editor(document, self.scene)
         self.wiring.connect_document()
@@ -145,17 +147,43 @@ class MainWindow(QMainWindow):
             self.open_path(path, ask=False)
 
     def open_path(self, path: str, ask: bool = True) -> bool:
-        """Open a VXDL file; an unreadable one is reported in words and the window stays as it was."""
+        """Open a VXDL file; an unreadable one is reported in words and the window stays as it was.
+
+        The file is read and checked on a worker thread, then drawn in slices of the event loop with the
+        progress in the status bar: the window keeps painting throughout. Escape, closing the window or
+        opening another file cancels it (False), and the window keeps the document it had."""
         if ask and not self.maybe_save():
             return False
+        self.opens += 1
+        this_open = self.opens
+        if self.opening is not None:
+            self.opening.cancel()
         try:
-            result = run_responsive(self, lambda: read_design(path), f"Reading {printable(path)}…")
+            result, checked = run_responsive(self, lambda: read_and_check(path), f"Reading {printable(path)}…")
+            if this_open != self.opens:
+                return False  # another file was opened meanwhile
             document = Document.from_read(result, path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
         except Exception as exc:  # VxdlFileError, OSError, anything: told in words, never a traceback
             self.dialogs.error(self, "Cannot open the file", _named(path, exc))
             self._forget_recent(path)
             return False
-        self.set_document(document)
+        document.checked = checked
+        scene = DesignScene(document.model, scene_colours(), build=False)
+        self.opening = opening = Steps(self, scene.rebuild_steps(), f"Drawing {printable(path)}…")
+        try:
+            drawn = opening.run() and this_open == self.opens
+        finally:
+            opening.deleteLater()
+            if self.opening is opening:
+                self.opening = None
+        if not drawn:
+            scene.detach()
+            scene.deleteLater()
+            document.close()
+            document.deleteLater()
+            self.statusBar().showMessage(f"Opening {printable(path)} cancelled", 5000)
+            return False
+        self.set_document(document, scene)
         self._remember_recent(path)
         if document.read_problems:
             self.docks.show_dock("problems")
@@ -371,8 +399,14 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         self.docks.size_once()
 
+    def loading(self) -> bool:
+        """Whether a file being opened is still being drawn."""
+        return self.opening is not None
+
     def closeEvent(self, event) -> None:
         if self.maybe_save():
+            if self.opening is not None:
+                self.opening.cancel()
             self.docks.save(self.settings)
             for dialog in self.dialogs_open.values():
                 dialog.close()

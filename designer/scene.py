@@ -6,6 +6,8 @@ labels (`designer/label_layout.py`) for the zoom and area its view shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -29,6 +31,7 @@ PORTS_FROM = 0.5
 MARGIN = 2000.0
 BIG_SCENE = 5000  # items
 BSP_DEPTH = 8
+BUILD_BATCH = 250  # components (or links) drawn between two turns of the event loop while a file opens
 
 
 class DesignScene(QGraphicsScene):
@@ -36,7 +39,7 @@ class DesignScene(QGraphicsScene):
 
     model_changed = Signal()
 
-    def __init__(self, model, colours: dict[str, QColor] | None = None) -> None:
+    def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True) -> None:
         super().__init__()
         self.model = model
         self.colours = colours or scene_colours()
@@ -60,7 +63,8 @@ class DesignScene(QGraphicsScene):
         self._selected: set[QGraphicsItem] = set()
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.selectionChanged.connect(self._selection_changed)
-        self.rebuild()
+        if build:  # else the caller draws it with rebuild_steps()
+            self.rebuild()
         model.subscribe(self._on_change)
 
     def detach(self) -> None:
@@ -75,6 +79,12 @@ class DesignScene(QGraphicsScene):
     # ----- building -----
     def rebuild(self) -> None:
         """Drop every item and draw the whole model again."""
+        for _done in self.rebuild_steps():
+            pass
+
+    def rebuild_steps(self, batch: int = BUILD_BATCH) -> Iterator[float]:
+        """Drop every item and draw the whole model again, `batch` items at a time: yields the fraction done
+        after each batch, so that a caller can let its event loop turn in between (opening a large file)."""
         self.labels.reset()
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
@@ -86,6 +96,8 @@ class DesignScene(QGraphicsScene):
         missing = layout.place_missing(model, drawn) if len(drawn) < len(model.components) else {}
         self._build_xy = {**drawn, **missing}
         comp_rows = []
+        total = max(1, 2 * len(model.components) + len(model.links))  # a link costs about two components
+        made = 0
         try:
             for ident in model.components:
                 item = ComponentItem(self, ident)
@@ -96,6 +108,9 @@ class DesignScene(QGraphicsScene):
                 self.addItem(item)
                 x, y = self._build_xy[ident]
                 comp_rows.append((x, y, item.reach()))
+                made += 1
+                if made % batch == 0:
+                    yield made / total
             links = [ident for ident, link in model.links.items()
                      if link.source in self.components and link.destination in self.components]
             for ident in links:
@@ -103,26 +118,43 @@ class DesignScene(QGraphicsScene):
                 self._ends[ident] = (link.source, link.destination)
                 self._links_at[link.source].add(ident)
                 self._links_at[link.destination].add(ident)
+            yield made / total
             pending, self.ports_pending = self.ports_pending, None
-            for ident in pending:
+            for count, ident in enumerate(pending, 1):
                 self.components[ident].refresh_port_use()
+                if count % (batch // 4 or 1) == 0:  # a router's ports look at each of its links
+                    yield made / total
+            yield made / total
             for ident in links:
                 item = LinkItem(self, ident)
                 item.update_geometry()  # before it joins the scene's index
                 self.links[ident] = item
                 self.addItem(item)
+                made += 2
+                if made % (2 * batch) == 0:
+                    yield made / total
         finally:
             self.building = False
             self.ports_pending = None
             self._build_xy = None
         comps, links_drawn = list(self.components.values()), list(self.links.values())
-        self.index.bulk(comps, np.array(comp_rows).reshape(-1, 3),
-                        np.array([self._component_flags(it) for it in comps], dtype=np.int32),
-                        links_drawn, [it.line for it in links_drawn],
-                        np.array([it.style() for it in links_drawn], dtype=np.int32))
+        comp_flags, link_flags, lines = [], [], []
+        for count, item in enumerate(comps, 1):
+            comp_flags.append(self._component_flags(item))
+            if count % (8 * batch) == 0:
+                yield 1.0
+        for count, item in enumerate(links_drawn, 1):
+            link_flags.append(item.style())
+            lines.append(item.line)
+            if count % (8 * batch) == 0:
+                yield 1.0
+        self.index.bulk(comps, np.array(comp_rows).reshape(-1, 3), np.array(comp_flags, dtype=np.int32),
+                        links_drawn, lines, np.array(link_flags, dtype=np.int32))
+        yield 1.0
         self.setSceneRect(self._components_rect())
         if len(comps) + len(links_drawn) > BIG_SCENE:
             self.setBspTreeDepth(BSP_DEPTH)  # long links reach into every leaf of a deeper tree: slow to build
+        yield 1.0
         self.items(QRectF(0, 0, 1, 1))  # build the scene's index now, as part of opening, not at the first click
         self.labels.again()
 

@@ -121,7 +121,8 @@ class Wiring(QObject):
         """Validate the model; list the problems and badge the items."""
         w = self.window
         doc = w.document
-        found = list(doc.model.validate())
+        found = doc.checked if doc.checked is not None else list(doc.model.validate())
+        doc.checked = None  # found on the worker thread as the file was read: true until the first edit
         if doc.undo_stack.index() == 0:
             seen = {(p.code, p.element_id) for p in found}
             found = [p for p in doc.read_problems if (p.code, p.element_id) not in seen] + found

@@ -1,5 +1,6 @@
 """Shared test setup: Qt runs offscreen; autosaves and settings go to temporary places; tests marked
-`root` skip when not running as root; deployment records go to a temporary state folder."""
+`root` skip when not running as root; deployment records go to a temporary state folder (one per process, so one
+per pytest-xdist worker); tests that touch the kernel share one worker."""
 
 import gc
 import os
@@ -7,20 +8,45 @@ import tempfile
 
 import pytest
 
+
+def use_a_folder_of_this_process(variable: str, prefix: str) -> None:
+    """Point `variable` at a new temporary folder, unless the person running the tests chose one; pytest-xdist
+    workers inherit the controller's environment, so a folder the tests chose is made again in each worker."""
+    chosen_by_tests = f"{variable}_CHOSEN_BY_TESTS"
+    if os.environ.get(variable) and not os.environ.get(chosen_by_tests):
+        return
+    os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+    os.environ[chosen_by_tests] = "1"
+
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("VXI_DESIGNER_RECOVERY_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                                                 f"vxi-test-recovery-{os.getpid()}"))
-os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-test-state-"))
+use_a_folder_of_this_process("VXI_DESIGNER_RECOVERY_DIR", "vxi-test-recovery-")
+use_a_folder_of_this_process("VXI_STATE_DIR", "vxi-test-state-")
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="vxi-test-xdg-state-")  # the CLI's log file
 
 
+# Tests that change the machine's kernel state (network namespaces, bridges, tc, the lab's libvirtd daemons and
+# QEMU guests) run one after another in one pytest-xdist worker: they compare the machine before and after, and
+# the measurements of the experiments need the data plane to themselves. Every other test runs in any worker.
+KERNEL_GROUP = "kernel"
+KERNEL_FOLDERS = ("lab", "experiments")
+
+
+def touches_the_kernel(item) -> bool:
+    """Whether a test creates kernel objects or guests: marked `root`, asking for the `root` fixture, or in a
+    folder of such tests."""
+    folder = item.path.parent.name
+    return "root" in item.keywords or "root" in getattr(item, "fixturenames", ()) or folder in KERNEL_FOLDERS
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip tests marked `root` when not running as root."""
-    if os.geteuid() == 0:
-        return
+    """Keep the kernel's tests in one xdist group; skip tests marked `root` when not running as root."""
+    is_root = os.geteuid() == 0
     skip = pytest.mark.skip(reason="needs root (network namespaces, tc)")
     for item in items:
-        if "root" in item.keywords:
+        if touches_the_kernel(item):
+            item.add_marker(pytest.mark.xdist_group(KERNEL_GROUP))
+        if not is_root and "root" in item.keywords:
             item.add_marker(skip)
 
 

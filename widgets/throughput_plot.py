@@ -80,6 +80,7 @@ class ThroughputPlot(QWidget):
         self.plot.setLabel("left", label or ("throughput" if units == "bit/s" else "value"), units=units)
         self.plot.getAxis("left").enableAutoSIPrefix(True)
         self.legend = self.plot.addLegend(offset=(-10, 10))
+        _own_context_menus(self.plot.getPlotItem(), self)
         self.follow = True
         self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self.placeholder = QLabel(self)
@@ -337,6 +338,15 @@ class ThroughputPlot(QWidget):
             raise FileWriteError(str(path), "the plot could not be encoded as PNG")
         buffer.close()
         atomic_write(path, bytes(data))
+
+
+def _own_context_menus(plot_item: pg.PlotItem, owner: QWidget) -> None:
+    """pyqtgraph makes a plot's context menus (and the widget of its options) without a parent: give them one,
+    so that they are deleted with the plot rather than living on for the rest of the process."""
+    ctrl_widget = plot_item.ctrl.maxTracesCheck.window() if getattr(plot_item, "ctrl", None) else None
+    for widget in (plot_item.ctrlMenu, plot_item.getViewBox().menu, ctrl_widget):
+        if widget is not None and widget.parent() is None:
+            widget.setParent(owner, widget.windowFlags())
 
 
 def _cell(value: float | None) -> str:

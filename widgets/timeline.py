@@ -71,6 +71,7 @@ from widgets.timeline_rows import (
 )
 
 _ROWS_AHEAD = 30  # rows drawn beyond the visible ones, so a scroll rarely waits for drawing
+LAZY_ABOVE = 2_000  # components and links: a larger model's rows are read when the timeline is first shown
 
 
 class _TimelineView(QGraphicsView):
@@ -148,6 +149,7 @@ class TimelineWidget(TimelineMouse, QWidget):
         self._selected: set[str] = set()
         self._row_marks: dict[str, QGraphicsRectItem] = {}
         self._tip: QGraphicsSimpleTextItem | None = None
+        self._stale = False  # rows not read yet (a large model while the timeline was hidden)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(60)
@@ -188,10 +190,12 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def rows(self) -> list[str]:
         """Ids in display order."""
+        self._fresh()
         return [r.id for r in self._rows]
 
     def bar_rect(self, object_id: str) -> QRectF:
         """The bar of a component or link, in scene coordinates."""
+        self._fresh()
         bar = self._bars.get(object_id)
         if bar is not None:
             return bar.rect()
@@ -200,6 +204,7 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def period_rect(self, name: str) -> QRectF:
         """The band of a period, in scene coordinates."""
+        self._fresh()
         band = self._bands.get(name)
         return band.rect() if band is not None else QRectF()
 
@@ -209,11 +214,15 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def select_period(self, name: str) -> None:
         """Highlight the band of `name` ("" for none) without emitting."""
+        self._fresh()
         self._period = name if name in self._bands else ""
         self._paint_bands()
 
     def select_rows(self, ids: list[str]) -> None:
         """Highlight the rows of these items (the canvas selection) and scroll the first into view."""
+        if self._stale:  # kept for when the rows are read
+            self._selected = set(ids)
+            return
         wanted = {i for i in ids if i in self._row_index}
         if wanted == self._selected:
             return
@@ -227,6 +236,7 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def show_row(self, ident: str) -> None:
         """Scroll a row into view, below the axis strip that stays at the top."""
+        self._fresh()
         index = self._row_index.get(ident)
         if index is not None:
             top = AXIS_HEIGHT + index * ROW_HEIGHT
@@ -234,14 +244,34 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def selected_rows(self) -> list[str]:
         """The ids of the highlighted rows, in display order."""
+        self._fresh()
         return [r.id for r in self._rows if r.id in self._selected]
 
     def edge_x(self, t: float) -> float:
         """The scene x of a moment, in seconds after the origin (a period edge, say)."""
+        self._fresh()
         return self._x(t)
 
     def refresh(self) -> None:
-        """Rebuild the timeline from the model."""
+        """Rebuild the timeline from the model (a large model's, while hidden: when first shown or asked)."""
+        model = self._model
+        if model is not None and not self.isVisible() and len(model.components) + len(model.links) > LAZY_ABOVE:
+            self._stale = True
+            return
+        self._rebuild()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._rebuild()
+
+    def _fresh(self) -> None:
+        """Rows read now if they were left for later."""
+        if self._stale:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._stale = False
         self._drag = None
         self.scene.clear()
         self._bars, self._bands, self._tip, self._header_item = {}, {}, None, None
@@ -460,6 +490,7 @@ class TimelineWidget(TimelineMouse, QWidget):
 
     def activity(self, object_id: str) -> list[tuple[float, float, bool]]:
         """A link's bar as drawn: (left x, right x, idle) of each piece, in scene coordinates."""
+        self._fresh()
         index = self._row_index.get(object_id)
         if index is None:
             return []

@@ -24,6 +24,8 @@ def register(subparsers) -> None:
     sharing.add_argument("--protocol", choices=("udp", "tcp"), default=None,
                          help="traffic (default udp; tcp with --backend libvirt, the only one there)")
     sharing.add_argument("--seconds", type=float, default=5.0, help="measured seconds per run (default 5)")
+    sharing.add_argument("--small-rounds", type=_positive_count, default=3, metavar="N",
+                         help="rounds of 64-byte packets through each bed, the median kept (default 3)")
     _attach_option(sharing)
     _backend_options(sharing, "two router VMs on a lab of 3 hosts (vxi lab up), --routers 1,2, TCP")
     _common(sharing, "vxi-sharing.png")
@@ -85,6 +87,14 @@ def _router_counts(text: str) -> list[int]:
     if not counts or any(c < 1 or c > 16 for c in counts):
         raise argparse.ArgumentTypeError("router counts go from 1 to 16")
     return counts
+
+
+def _positive_count(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a count from 1 to 20")
+    return int(text)
 
 
 def _rate(text: str) -> float:
@@ -173,7 +183,7 @@ def _run(args, progress) -> dict:
             from backend.experiments.sharing import run_sharing
 
             result = run_sharing(args.routers, args.protocol, args.capacity, args.seconds, progress,
-                                 attach=args.attach)
+                                 small_rounds=args.small_rounds, attach=args.attach)
         elif args.experiment == "latency":
             from backend.experiments.latency import run_latency
 

@@ -16,7 +16,7 @@ FUNCTIONS = ("compute", "storage", "router", "gateway", "sender", "receiver")
 CLOUD_ORGANISATIONS = ("none", "all-to-all", "star", "ring", "chain")
 
 
-@dataclass
+@dataclass(slots=True)
 class Tag:
     """A free key/value label."""
 
@@ -24,7 +24,7 @@ class Tag:
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Component:
     """What every VXI resource has: id, anchor, lease, model, exclusivity, tags, function, position.
 
@@ -47,7 +47,7 @@ class Component:
     kind = "component"
 
 
-@dataclass
+@dataclass(slots=True)
 class Node(Component):
     """A virtual compute node (a VM): cores, frequency, memory, storage, image."""
 
@@ -62,7 +62,7 @@ class Node(Component):
     kind = NODE
 
 
-@dataclass
+@dataclass(slots=True)
 class Storage(Component):
     """A virtual storage resource."""
 
@@ -95,7 +95,7 @@ class ControlPlane:
     routes: list[Route] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Router(Component):
     """A virtual router with named ports (4 by default); links attach to ports."""
 
@@ -116,7 +116,7 @@ class Service:
     fields: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class AccessPoint(Component):
     """An access point to the outside world (NAT, load balancer, masquerade)."""
 
@@ -126,7 +126,7 @@ class AccessPoint(Component):
     kind = ACCESS_POINT
 
 
-@dataclass
+@dataclass(slots=True)
 class Cloud(Component):
     """A group of `cardinality` identical members (VXDL's vArray), made from a template node."""
 
@@ -166,7 +166,7 @@ class Cloud(Component):
                 "ring": n if n > 2 else n - 1}.get(self.organisation, 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkConfig:
     """A link's bandwidth and latency during one named period."""
 
@@ -175,7 +175,7 @@ class LinkConfig:
     latency: Quantity | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth."""
 

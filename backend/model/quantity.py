@@ -101,7 +101,7 @@ SI_NAMES = {units.BANDWIDTH: "bit/s", units.LATENCY: "s", units.SIZE: "byte",
             units.FREQUENCY: "Hz", units.COUNT: ""}
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     """One validation finding: where it is and what is wrong, in words a person acts on."""
 

@@ -11,7 +11,7 @@ from backend.model.rules import validate_substrate
 from backend.model.timing import Lease
 
 
-@dataclass
+@dataclass(slots=True)
 class Host:
     """A physical host: capacities, site, availability, the libvirt URI that manages it.
 
@@ -38,7 +38,7 @@ class Host:
     kind = "host"
 
 
-@dataclass
+@dataclass(slots=True)
 class PhysicalLink:
     """A physical link with bandwidth per direction and latency."""
 

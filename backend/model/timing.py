@@ -80,7 +80,7 @@ def format_datetime(value: datetime) -> str:
     return value.isoformat()
 
 
-@dataclass
+@dataclass(slots=True)
 class Lease:
     """A reservation window: a start date and a duration in seconds, either may be missing."""
 

@@ -4,14 +4,13 @@ cardinalities counted against the strict XSD, problems that name file, line, col
 from __future__ import annotations
 
 import math
-import re
-from array import array
 
 from lxml import etree
 
 import backend.vxdl.fields as F
 from backend.model import Infrastructure, Problem, Router, Service, Substrate
 from backend.model.timing import Lease, parse_duration
+from backend.vxdl.columns import SourceColumns
 from backend.vxdl.fields import Element, Field, V, X, put
 from backend.vxdl.schema import Particle, cardinalities
 from backend.vxdl.values import ValueReading
@@ -47,36 +46,6 @@ def place(items: dict, positions: dict[str, tuple[float, float]]) -> None:
             items[ident].position = pos
 
 
-class SourceColumns:
-    """Columns of elements in the source bytes (lxml gives lines only): the first `<tag` of a line, each line
-    and tag searched once, so that placing any number of problems stays linear in the size of the file."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-        self._starts: array | None = None
-        self._found: dict[tuple[int, str], int] = {}
-
-    def column(self, line: int | None, tag: str) -> int:
-        """Column of `<tag` on a line; 1 when it is not found there, 0 without a line."""
-        if not line:
-            return 0
-        known = self._found.get((line, tag))
-        if known is not None:
-            return known
-        if self._starts is None:
-            self._starts = array("q", [0])
-            self._starts.extend(m.end() for m in re.finditer(b"\n", self._data))
-        if line > len(self._starts):
-            return 1
-        begin = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self._data)
-        pos = self._data.find(b"<" + tag.encode(), begin, end)
-        if pos < 0:
-            pos = self._data.find(b":" + tag.encode(), begin, end)
-        self._found[(line, tag)] = found = pos - begin + 1 if pos >= 0 else 1
-        return found
-
-
 class ModelBuilder(ValueReading):
     """Builds the model of one document.
 
@@ -87,6 +56,7 @@ class ModelBuilder(ValueReading):
     def __init__(self, filename: str, data: bytes, walker: Walker | None):
         self.filename = filename
         self.columns = SourceColumns(data)
+        self.found_at: dict[int, object] = {}  # id(problem) -> the element it was found at (for its column)
         self.walker = walker
         self.problems: list[Problem] = []
         self.table = cardinalities() if walker is None else None
@@ -100,8 +70,10 @@ class ModelBuilder(ValueReading):
         """Record a problem located at element `el`."""
         tag = etree.QName(el).localname if el is not None else None
         line = el.sourceline if el is not None else None
-        self.problems.append(Problem(severity, code, element_id, message, self.filename, line,
-                                     self.columns.column(line, tag) if tag else 0, tag))
+        found = Problem(severity, code, element_id, message, self.filename, line, 0, tag)
+        self.problems.append(found)
+        if el is not None and line:
+            self.found_at[id(found)] = el
 
     # ----- structure -----
     def children(self, el, type_name: str | None, owner_id: str | None) -> tuple[dict[str, list], list]:

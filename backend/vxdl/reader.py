@@ -12,7 +12,8 @@ from lxml import etree
 
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
-from backend.vxdl.builder import ModelBuilder, SourceColumns, peek_id
+from backend.vxdl.builder import ModelBuilder, peek_id
+from backend.vxdl.columns import SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
@@ -155,14 +156,13 @@ def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str
     if model is None:
         problems.append(Problem("error", "missing-element", None, "<description> needs <virtualInfrastructure>",
                                 filename, root.sourceline, 1, "description"))
+        place_columns(problems, builder.columns, root, builder.found_at, None)
         return ReadResult(None, problems)
     for p in model.validate():
         p.file = filename
         if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
             p.line = root[0].sourceline if len(root) else root.sourceline
         problems.append(p)
-    for p in problems:
-        if not p.column and p.line:
-            p.column = builder.columns.column(p.line, p.element or "")
+    place_columns(problems, builder.columns, root, builder.found_at, model)
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return ReadResult(model, problems)

@@ -262,9 +262,8 @@ def element_tree(obj) -> etree._Element:
 
 def write_bytes(model: Infrastructure | Substrate) -> bytes:
     """The VXDL document of a model, indented, UTF-8."""
-    root = build_tree(model)
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return etree.tostring(build_tree(model), xml_declaration=True, encoding="UTF-8", pretty_print=True)  # libxml2
+    # indents by two spaces as it writes: etree.indent gave the same bytes with a whitespace node per element
 
 
 def checked_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> bytes:

@@ -21,7 +21,7 @@ class PreviewTab(QWidget):
     """The preview panel in a closable tab of `tabs` (the canvas is the first tab)."""
 
     def __init__(self, tabs: QTabWidget, recent: Callable[[], list[str]] | None = None) -> None:
-        super().__init__()
+        super().__init__(tabs)  # owned by the window even while its tab is closed, and deleted with it
         self.tabs = tabs
         self.panel = PreviewPanel(self, recent=recent)
         layout = QVBoxLayout(self)

@@ -52,8 +52,8 @@ def test_migration_doubles_the_moved_routers_throughput(root):
 
 def test_cli_prints_json_and_writes_the_plot(root, tmp_path, capsys):
     plot = tmp_path / "sharing.png"
-    code = main(["experiment", "sharing", "--routers", "1", "--seconds", "1", "--capacity", "50M", "--json",
-                 "--plot", str(plot)])
+    code = main(["experiment", "sharing", "--routers", "1", "--seconds", "1", "--capacity", "50M",
+                 "--small-rounds", "1", "--json", "--plot", str(plot)])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["results"][0]["routers"] == 1 and "linux" in data

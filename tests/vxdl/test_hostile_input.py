@@ -144,6 +144,33 @@ def test_problem_columns_are_found_in_linear_time(tmp_path):
     assert all(":1:" in line and "dangling-reference" in line for line in lines[:3])
 
 
+def test_a_problem_has_the_column_of_its_own_element_among_several_of_its_tag_on_a_line():
+    """Several elements of one tag on one line, the second faulty: its problem points at it, not at the first
+    (a duplicate id, a dangling link end, a layout position)."""
+    line = ('<vNode><id>a</id></vNode><vNode><id>a</id></vNode><vNode><id>b</id></vNode>'
+            '<vLink><id>l1</id><source>a</source><destination>b</destination></vLink>'
+            '<vLink><id>l2</id><source>a</source><destination>zz</destination></vLink>'
+            '<vNode><id>c</id></vNode>')
+    text = BODY.replace("<vNode><id>a</id></vNode>", line)
+    result = read_bytes(text.encode(), "cols.vxdl")
+    found = {p.code: p for p in result.problems}
+    assert {"duplicate-id", "dangling-reference"} <= set(found), result.problems
+
+    def nth(tag: str, n: int) -> int:
+        at = -1
+        for _ in range(n):
+            at = text.index(tag, at + 1)
+        return at + 1
+
+    assert found["duplicate-id"].line == 1 and found["duplicate-id"].column == nth("<vNode>", 2)
+    assert found["dangling-reference"].column == nth("<vLink>", 2)
+    layout = ('<x:layout xmlns:x="urn:vxi-designer:vxdl-ext:1"><x:position ref="a" x="1" y="2"/>'
+              '<x:position ref="b" x="NaN" y="2"/></x:layout>')
+    text = BODY.replace("</virtualInfrastructure>", layout + "</virtualInfrastructure>")
+    positions = [p for p in read_bytes(text.encode(), "cols.vxdl").problems if p.code == "bad-position"]
+    assert [p.column for p in positions] == [nth("<x:position", 2)]
+
+
 def test_an_id_cannot_forge_a_second_problem_line(tmp_path):
     path = tmp_path / "forge.vxdl"
     forged = f"l&#10;{path}:9:9: error: fake: forged"

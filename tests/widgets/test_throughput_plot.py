@@ -115,6 +115,8 @@ def test_a_short_plot_shows_every_legend_entry_and_close_markers_apart(qtbot):
     sampler.mark("migration-start", "ra -> core2")
     sampler.mark("migration-end", "ra on core2, 336 ms")  # a moment later: the two lines nearly touch
     qtbot.waitUntil(lambda: len(plot._marker_items) == 2 and len(plot.legend.items) >= 7, timeout=5000)
+    plot.grab()  # laid out: the next refresh spaces the labels by the drawing's height
+    qtbot.waitUntil(lambda: plot._markers_height == plot.plot.getViewBox().height(), timeout=5000)
     plot.grab()
     box = plot.plot.getViewBox().sceneBoundingRect()
     for _sample, label in plot.legend.items:  # every entry inside the drawing, none cut off at its foot

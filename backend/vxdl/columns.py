@@ -1,0 +1,104 @@
+"""Columns of problems in the source bytes (lxml gives lines only): a problem's element is the n-th element of its
+tag on its line, in document order, and the n-th `<tag` of that line gives its column. Each line and tag is
+searched once, and the tree once for all problems, so placing any number of problems stays linear."""
+
+from __future__ import annotations
+
+import re
+from array import array
+
+from backend.vxdl.fields import RESOURCE_TAGS, V
+
+_NAME_END = rb"(?=[\s/>]|$)"
+
+
+class SourceColumns:
+    """Where each `<tag` (or `<prefix:tag`) of a line starts, each line and tag searched once."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._starts: array | None = None
+        self._found: dict[tuple[int, str], list[int]] = {}
+
+    def column(self, line: int | None, tag: str, nth: int = 0) -> int:
+        """Column of the `nth` (from 0) `<tag` of a line; the first when there are fewer, 1 when there is none,
+        0 without a line."""
+        if not line:
+            return 0
+        found = self._found.get((line, tag))
+        if found is None:
+            found = self._found[(line, tag)] = self._search(line, tag)
+        if not found:
+            return 1
+        return found[nth] if nth < len(found) else found[0]
+
+    def _search(self, line: int, tag: str) -> list[int]:
+        if self._starts is None:
+            self._starts = array("q", [0])
+            self._starts.extend(m.end() for m in re.finditer(b"\n", self._data))
+        if line > len(self._starts) or not tag:
+            return []
+        begin = self._starts[line - 1]
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self._data)
+        pattern = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?" + re.escape(tag.encode()) + _NAME_END)
+        return [m.start() - begin + 1 for m in pattern.finditer(self._data, begin, end)]
+
+
+def place_columns(problems: list, columns: SourceColumns, root, elements: dict[int, object], model) -> None:
+    """Give every problem without a column the column of its own element.
+
+    `elements` maps id(problem) to the element a problem was found at (the builder's own problems); a problem
+    that names a resource by its id and line (the model's rules, a duplicate id) is matched to the element of
+    that id on its line, a duplicate to the second, third... of them. One pass over the elements of the tags
+    and lines concerned counts the same-tag elements before each one on its line."""
+    pending = [p for p in problems if not p.column and p.line]
+    if not pending:
+        return
+    lines = {p.line for p in pending}
+    tags = {p.element for p in pending if p.element}
+    wanted = {id(el) for key, el in elements.items() if el is not None}
+    nth_of: dict[int, int] = {}  # id(element) -> its rank among same-tag elements on its line
+    ranks_by_id: dict[tuple[int, str, str], list[int]] = {}  # (line, resource tag, id) -> ranks
+    counts: dict[tuple[int, str], int] = {}
+    if root is not None and tags:
+        for el in root.iter(*("{*}" + tag for tag in tags)):
+            line = el.sourceline
+            if line not in lines:
+                continue
+            tag = el.tag.rpartition("}")[2]
+            rank = counts.get((line, tag), 0)
+            counts[(line, tag)] = rank + 1
+            if id(el) in wanted:
+                nth_of[id(el)] = rank
+            if tag in RESOURCE_TAGS:
+                node = el.find(V + "id")
+                ident = (node.text or "").strip() if node is not None else ""
+                ranks_by_id.setdefault((line, tag, ident), []).append(rank)
+    duplicates_seen: dict[tuple[int, str, str], int] = {}
+    for p in pending:
+        tag = p.element or ""
+        el = elements.get(id(p))
+        if el is not None:
+            p.column = columns.column(p.line, tag, nth_of.get(id(el), 0))
+            continue
+        ranks = ranks_by_id.get((p.line, tag, p.element_id or ""))
+        nth = 0
+        if ranks:
+            if p.code == "duplicate-id":  # the first of the id is in the model; each duplicate is a later one
+                key = (p.line, tag, p.element_id or "")
+                kept = _kept_origin(model, tag, p.element_id)
+                seen = duplicates_seen.get(key, 0)
+                duplicates_seen[key] = seen + 1
+                at = seen + (1 if kept is not None and kept[0] == p.line else 0)
+                nth = ranks[min(at, len(ranks) - 1)]
+            else:
+                nth = ranks[0]
+        p.column = columns.column(p.line, tag, nth)
+
+
+def _kept_origin(model, tag: str, ident: str | None) -> tuple[int, int] | None:
+    """Where the element of this tag that the model kept for an id came from."""
+    if model is None or ident is None:
+        return None
+    kept = (model.links if tag == "vLink" else model.components).get(ident)
+    return getattr(kept, "origin", None)

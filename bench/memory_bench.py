@@ -1,0 +1,148 @@
+"""Peak memory of each command on the largest valid inputs (prints figures, asserts nothing).
+
+Each command runs in a process of its own; its peak resident size (ru_maxrss) is printed with the baseline
+(the same interpreter running `vxi --version`, i.e. Python and the imports) subtracted, and divided by the
+input file's size. Inputs, just under the limits (20,000 components, 100,000 links, 32 MiB):
+  values   20,000 components with their values and positions, 19,000 links with theirs
+  links    20,000 bare nodes and 100,000 bare links (the link limit)
+Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy) and the designer's
+headless export (vxi-designer FILE --export-image OUT.png, offscreen).
+
+Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
+       .venv/bin/python bench/memory_bench.py --inputs links --trace   where reading's memory goes
+                                                                        (tracemalloc, in this process)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+BIN = Path(sys.executable).parent
+NS = 'xmlns="http://www.vxdlforum.org/vxdl"'
+
+
+def values_input(folder: Path) -> Path:
+    """20,000 components with values (bench/vxdl_bench.py's generator)."""
+    from vxdl_bench import generate
+
+    from backend.vxdl import write_bytes
+
+    path = folder / "values.vxdl"
+    path.write_bytes(write_bytes(generate(20_000)))
+    return path
+
+
+def links_input(folder: Path) -> Path:
+    """20,000 bare nodes and 100,000 bare links (no two between the same nodes)."""
+    path = folder / "links.vxdl"
+    with path.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n')
+        for i in range(20_000):
+            out.write(f"<vNode><id>n{i}</id></vNode>\n")
+        for i in range(100_000):
+            out.write(f"<vLink><id>l{i}</id><source>n{i % 20_000}</source>"
+                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
+        out.write("</virtualInfrastructure></description>\n")
+    return path
+
+
+def substrate(folder: Path) -> Path:
+    """40 hosts on the 10 sites the values input names, large enough for 20,000 small components, in a ring."""
+    path = folder / "substrate.vxdl"
+    hosts = "".join(f"<vNode><id>h{i}</id><location>site{i % 10}</location>"
+                    "<cpu><cores><simple>4096</simple></cores></cpu>"
+                    "<memory><unit>TB</unit><simple>64</simple></memory></vNode>" for i in range(40))
+    links = "".join(f"<vLink><id>e{i}</id><bandwidth><forward><unit>Tbps</unit><simple>100</simple></forward>"
+                    f"</bandwidth><source>h{i}</source><destination>h{(i + 1) % 40}</destination></vLink>"
+                    for i in range(40))
+    path.write_text(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>sub</id>'
+                    f'<x:role xmlns:x="urn:vxi-designer:vxdl-ext:1">substrate</x:role>{hosts}{links}'
+                    "</virtualInfrastructure></description>\n")
+    return path
+
+
+def peak_rss(command: list[str]) -> tuple[float, float, int]:
+    """(peak resident MB, seconds, exit status) of a command run to its end."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    began = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    return usage.ru_maxrss / 1024, time.perf_counter() - began, os.waitstatus_to_exitcode(status)
+
+
+def commands(path: Path, folder: Path) -> dict[str, list[str]]:
+    """The command lines measured, by name."""
+    vxi = str(BIN / "vxi")
+    return {"validate": [vxi, "validate", str(path)],
+            "show": [vxi, "show", str(path)],
+            "format": [vxi, "format", str(path), "-o", str(folder / "formatted.vxdl")],
+            "embed": [vxi, "embed", "--algorithm", "greedy", str(folder / "substrate.vxdl"), str(path)],
+            "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")]}
+
+
+def trace(path: Path) -> None:
+    """Where the memory of reading a file goes (what every command does first), by line, while the model is
+    held (tracemalloc, in this process; lxml's own tree is not seen by tracemalloc)."""
+    import tracemalloc
+
+    import backend.cli  # noqa: F401 -- the imports are not what is measured
+    from backend.vxdl import read_file
+
+    tracemalloc.start(4)
+    result = read_file(path)
+    current, peak = tracemalloc.get_traced_memory()
+    print(f"tracemalloc: peak {peak / 1e6:.1f} MB, held with the model {current / 1e6:.1f} MB "
+          f"({len(result.model.components):,} components, {len(result.model.links):,} links)")
+    for stat in tracemalloc.take_snapshot().statistics("traceback")[:6]:
+        print(f"  {stat.size / 1e6:.1f} MB in {stat.count:,} blocks from")
+        for frame in stat.traceback:
+            print(f"      {frame}")
+
+
+def main() -> None:
+    """Print one line per input and command."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links"])
+    parser.add_argument("--commands", nargs="+", default=["validate", "show", "format", "embed", "export"])
+    parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
+    parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    makers = {"values": values_input, "links": links_input}
+    if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
+        makers[args.make[0]](Path(args.make[1]))
+        substrate(Path(args.make[1]))
+        return
+    with tempfile.TemporaryDirectory(prefix="vxi-memory-bench-") as name:
+        folder = Path(name)
+        for which in args.inputs:
+            subprocess.run([sys.executable, __file__, "--make", which, name], check=True)
+        if args.trace:
+            trace(folder / f"{args.inputs[0]}.vxdl")
+            return
+        base, _s, _rc = peak_rss([str(BIN / "vxi"), "--version"])
+        gui_base, _s, _rc = peak_rss([str(BIN / "python"), "-c", "import designer.main_window"])
+        print(f"baseline: vxi --version {base:.0f} MB, the designer's imports {gui_base:.0f} MB")
+        print(f"{'input':>8} {'file':>8} {'command':>9} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
+        for which in args.inputs:
+            path = folder / f"{which}.vxdl"
+            size = path.stat().st_size / 2**20
+            for name_, line in commands(path, folder).items():
+                if name_ not in args.commands:
+                    continue
+                peak, seconds, code = peak_rss(line)
+                over = peak - (gui_base if name_ == "export" else base)
+                print(f"{which:>8} {size:>6.1f}MB {name_:>9} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
+                      f" {seconds:>6.1f}s {code}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
