@@ -119,7 +119,7 @@ def _moment(text: str | None, option: str) -> float | None:
 def run_replan_deployment(args, print_plan) -> int:
     """`vxi replan --deployment ID (--remove-host H [--at T] | --grow ID=F) [--apply [--move-at T]]`; the plan
     printed by `print_plan` (`vxi replan`'s own)."""
-    from backend.deploy.reorganise import plan_moves, schedule_moves
+    from backend.deploy.reorganise import apply_plan, plan_moves
 
     if args.add:
         raise CliError("--add makes room for a new VXI: deploy it (`vxi deploy`), which embeds it on what the "
@@ -144,15 +144,10 @@ def run_replan_deployment(args, print_plan) -> int:
             raise CliError(str(exc), 1) from None
         moves = []
         if args.apply and plan.feasible:
-            when = _moment(args.move_at, "--move-at") or state.clock().now()
-            lock = state.claim(record.id)
             try:
-                record = state.load(record.id)
-                moves = schedule_moves(record, plan, when)
+                record, moves = apply_plan(record.id, plan, _moment(args.move_at, "--move-at"))
             except ValueError as exc:
                 raise CliError(str(exc), 1) from None
-            finally:
-                lock.release()
     if args.json:
         print(json.dumps({**plan.to_json(), "scheduled": moves}, indent=2))
     else:

@@ -47,3 +47,17 @@ def schedule_moves(record: DeploymentRecord, plan: Plan, at: float) -> list[dict
     record.time["moves"] = [m for m in record.time.get("moves", []) if not m["done"]] + moves
     state.save(record)
     return moves
+
+
+def apply_plan(deployment_id: str, plan: Plan, at: float | None = None) -> tuple[DeploymentRecord, list[dict]]:
+    """Keep a plan's moves for a recorded deployment, to be made at `at` (default: now on the deployments'
+    clock), under its lock; returns the record as saved and the moves kept. What `vxi replan --apply` and the
+    designer's replan dialog do. ValueError when the plan cannot be carried out; state.DeploymentBusy while
+    another command holds the deployment."""
+    when = state.clock().now() if at is None else at
+    lock = state.claim(deployment_id)
+    try:
+        record = state.load(deployment_id)
+        return record, schedule_moves(record, plan, when)
+    finally:
+        lock.release()

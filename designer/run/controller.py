@@ -17,6 +17,7 @@ from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED,
 from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
+from backend.model.timing import format_timestamp
 from backend.monitor.series import RX, TX, SeriesKey
 from backend.resources import examples_dir
 from designer.loop import event_loop, start_task
@@ -120,6 +121,12 @@ class RunController(QObject):
             self.busy_changed.emit(True)
         start_task(self._job(name, work, done), self.tasks)
         return True
+
+    def run_job(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None = None,
+                quiet: bool = False) -> bool:
+        """Run more run-mode work (the replan dialog's) in the worker as a job, as the controller's own are:
+        busy meanwhile unless `quiet`, a failure (a RunError) reported in words on `job_finished`."""
+        return self._submit(name, work, done, quiet)
 
     async def _job(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None) -> None:
         try:
@@ -246,6 +253,8 @@ class RunController(QObject):
             what = entry["what"]
             if sampler is not None and ("begins" in what or what.startswith("lease")):
                 sampler.mark("period", what.split(":")[0])
+        if len(log) != self._logged:  # a replanned move may have changed a host
+            self.states_changed.emit()
         self._logged = len(log)
         if info["state"] != "running":  # its lease ended: torn down (by the agent, or by run mode)
             self.time_timer.stop()
@@ -379,7 +388,10 @@ class RunController(QObject):
                 value = STARTING
             else:
                 value = DEFINED
-            out[ident] = (value, f"on {hosts}")
+            moving = sorted({f"{m['to']} at {format_timestamp(m['at'], '%H:%M:%S UTC')}"
+                             for m in record.time.get("moves", []) if not m["done"] and m["vxi"] == vxi_id
+                             and m["component"].split("#", 1)[0] == ident})
+            out[ident] = (value, f"on {hosts}" + (f"; moves to {', '.join(moving)} (replanned)" if moving else ""))
         return out
 
     def link_series(self, vxi_id: str) -> dict[str, tuple[str, list[SeriesKey], list[SeriesKey], float, float]]:

@@ -100,6 +100,9 @@ class LiveRun:
                 except KeyError:  # the agent's record went (torn down elsewhere)
                     stored = record
                 record.time, record.state = stored.time, stored.state
+                if len(stored.history) != len(record.history):  # the agent moved parts (replanned): its record
+                    record.components, record.segments = stored.components, stored.segments  # is the truth
+                    record.resources, record.history = stored.resources, stored.history
                 for key, comp in stored.components.items():
                     if key in record.components:
                         record.components[key].state = comp.state

@@ -1,6 +1,6 @@
 """Run mode's entries in the canvas's context menu (a provider of `DesignView.context_menu_providers`):
-on a deployed component Stop, Start and Migrate…, each enabled only when it can work (its tooltip says why
-not); on the canvas Deploy or Teardown, the Run menu's own actions."""
+on a deployed component Stop, Start, Migrate… and Replan: its host leaves…, each enabled only when it can work
+(its tooltip says why not); on the canvas Deploy or Teardown, the Run menu's own actions."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ class ContextEntries:
         self._entry(menu, f"Migrate {ident}…", lambda: run.open_migration(keys[0]),
                     busy or ("a group moves member by member: Run ▸ Migrate router…" if group else
                              f"{ident} is stopped: start it before moving it" if STOPPED in states else None))
+        record = c.record()
+        host = record.components[keys[0]].host
+        self._entry(menu, f"Replan: {host} leaves…", lambda: run.replan_dialog.open_for_host(record.id, host), busy)
 
     @staticmethod
     def _entry(menu: QMenu, text: str, slot, refusal: str | None) -> QAction:

@@ -25,6 +25,7 @@ from designer.run.dialogs import MigrationDialog, TrafficDialog
 from designer.run.dock import IDLE, IDLE_PLOT, SHOW, RunPanel
 from designer.run.menu import ContextEntries
 from designer.run.overlays import Overlays
+from designer.run.replan import ReplanDialog
 from designer.run.time_view import TimeView
 
 BUSY_BPS = 100e3  # a link is plotted once it has carried this much
@@ -32,7 +33,9 @@ ACTIONS = (("deploy", "&Deploy", "F5", "Deploy the open VXI on the substrate and
            ("teardown", "&Teardown", "Shift+F5", "Remove everything the deployment created"),
            ("migrate", "&Migrate router…", None, "Move a deployed component to another host"),
            ("traffic", "Start &traffic…", None, "Start an iperf3 flow between two deployed components"),
-           ("stop_traffic", "Sto&p traffic", None, "Stop every flow of the deployment"))
+           ("stop_traffic", "Sto&p traffic", None, "Stop every flow of the deployment"),
+           ("replan", "&Replan…", None, "Propose moves for a scheduled or running deployment when a host leaves or "
+                                         "a VXI grows, and apply them now or at a chosen time"))
 DEPLOYING_PLOT = "Deploying: the throughput is drawn here once the deployment runs."
 WAITING_PLOT = "Deployed: waiting for the first samples of the traffic counters."
 TORN_DOWN_PLOT = "Torn down: nothing is deployed. Run ▸ Deploy (F5) deploys again."
@@ -60,6 +63,7 @@ class RunMode(QObject):
             window.splitDockWidget(problems, self.dock, Qt.Orientation.Horizontal)
         self.migration_dialog = MigrationDialog(controller, window)
         self.traffic_dialog = TrafficDialog(controller, window)
+        self.replan_dialog = ReplanDialog(controller, window)
         self.actions = self._build_actions()
         self.rates_timer = QTimer(self)
         self.rates_timer.setInterval(RATES_MS)
@@ -105,7 +109,7 @@ class RunMode(QObject):
     def _build_actions(self) -> dict[str, QAction]:
         w, c = self.window, self.controller
         slots = {"deploy": self.deploy, "teardown": c.teardown, "migrate": self.open_migration,
-                 "traffic": self.open_traffic, "stop_traffic": c.stop_traffic}
+                 "traffic": self.open_traffic, "stop_traffic": c.stop_traffic, "replan": self.replan_dialog.open}
         menu = w.menuBar().addMenu("&Run")
         menu.setToolTipsVisible(True)
         toolbar = w.addToolBar("Run")
@@ -138,7 +142,8 @@ class RunMode(QObject):
             traffic = (f"traffic needs the {' or '.join(able('traffic'))} backend (netns: run the designer as root); "
                        f"this deployment runs on the {record.backend} backend")
         return {"deploy": busy or self.deploy_refusal(), "teardown": busy or nothing, "migrate": busy or nothing,
-                "traffic": busy or nothing or traffic, "stop_traffic": busy or nothing or traffic}
+                "traffic": busy or nothing or traffic, "stop_traffic": busy or nothing or traffic,
+                "replan": busy}  # the dialog also replans deployments made elsewhere (`vxi deploy`)
 
     def deploy_refusal(self) -> str | None:
         """Why Deploy cannot work now (None when it can), busy aside."""
