@@ -57,6 +57,24 @@ if [ "${VXI_ADDRESSES:-1}" = 1 ]; then
 fi
 """
 
+# Shaping a NIC again in a running guest (a period boundary on a host whose guests shape their own links):
+# reshape MAC RATE|idle DELAY_US. Its egress only: the other way is the other end's egress. Idle drops everything.
+RESHAPE = r"""dev=""
+for p in /sys/class/net/*; do [ "$(cat "$p/address" 2>/dev/null)" = "$1" ] && dev="${p##*/}"; done
+[ -n "$dev" ] || { echo "no interface with MAC $1" >&2; exit 2; }
+tc qdisc del dev "$dev" root 2>/dev/null
+[ "$2" = idle ] && exec tc qdisc add dev "$dev" root netem loss 100%
+parent="root handle 1:"
+if [ "${3:-0}" != 0 ]; then
+    tc qdisc add dev "$dev" root handle 1: netem delay "${3}us" || exit 3
+    parent="parent 1:1 handle 10:"
+fi
+if [ "${2:-0}" != 0 ]; then
+    burst=$(($2 / 800)); [ "$burst" -lt 3200 ] && burst=3200
+    tc qdisc add dev "$dev" $parent tbf rate "${2}bit" burst "$burst" latency 100ms || exit 4
+fi
+"""
+
 # The exec agent: a small QEMU guest agent on the virtio-serial port org.qemu.guest_agent.0, speaking
 # the part of its protocol that libvirt and `vxi exec` use (one JSON object per line each way):
 # guest-sync, guest-sync-delimited, guest-ping, guest-exec (the script comes as base64 "input-data",

@@ -105,6 +105,27 @@ def test_deploy_boots_every_guest_on_its_host_ready_and_configured(lab, deployed
     assert "netem" in out and "delay 5ms" in out, out  # link a-r's latency, added by the guest
 
 
+def test_a_period_reshapes_a_guest_link_in_place_and_idle_carries_nothing(lab, deployed, capfd):
+    from backend.deploy.backends import backend
+
+    record = deployed["record"]
+    seg = record.components["pc-b"].interfaces[0].segment
+    deployer = backend("libvirt").deployer().from_record(record)
+    guest = record.files["shaping"]["h2"] == "guest"
+    try:
+        for rate, seen in ((5e6, "5Mbit"), (0.0, "loss 100%"), (10e6, "10Mbit")):  # period values in turn
+            deployer.retune("pc-b", seg, rate, rate, record.segments[seg]["latency_s"])
+            code, out = exec_in(capfd, "pc-b", "tc", "qdisc", "show", "dev", "eth0")
+            if guest:
+                assert seen in out, out
+            code, out = exec_in(capfd, "pc-b", "ping", "-c", "2", "-W", "2", "pc-a")
+            assert (code == 0) == (rate > 0), out  # idle: nothing carried; a rate again: carried
+        assert any(("inside the guests" if guest else "virDomainSetInterfaceParameters") in way
+                   for way in deployer.shaping(seg))
+    finally:
+        deployer.close()
+
+
 def test_subnets_reach_each_other_through_the_router_across_hosts_in_a_tunnel(lab, deployed, capfd):
     record = deployed["record"]
     crossing = [seg for seg in record.segments.values() if len(seg["hosts"]) > 1]

@@ -329,6 +329,11 @@ class LibvirtDeployer(RealGuests, Deployer):
         import libvirt
 
         comp = self.record.components[key]
+        if self.record.files.get("shaping", {}).get(comp.host) == "guest":  # the guests shape their own links
+            self._retune_in_guest(key, segment, out_bps, latency_s)
+            iface = next(i for i in comp.interfaces if i.segment == segment)
+            iface.rate_out_bps, iface.rate_in_bps = out_bps or 0.0, in_bps or 0.0
+            return
         conn = self.connection(comp.host)
         dom = self._step(comp.host, f"looking up domain {comp.name}", lambda: conn.lookupByName(comp.name), key)
         vxi, _, link = segment.partition("/")
@@ -389,8 +394,8 @@ class LibvirtDeployer(RealGuests, Deployer):
             uri = self.record.hosts.get(host_id, "")
             kind = self.record.files.get("shaping", {}).get(host_id, "host")
             if kind == "guest":
-                ways.append(f"{host_id}: inside the guests (tc from their kernel command line): the link's own "
-                            "values only, periods are not applied there")
+                ways.append(f"{host_id}: inside the guests, each end's egress (tc tbf through the guest's exec "
+                            "channel; idle: netem dropping everything)")
                 continue
             idle = "1 kB/s when idle (the test driver)" if hostfiles.is_test_uri(uri) else "link down when idle"
             ways.append(f"{host_id}: the interfaces' <bandwidth> (virDomainSetInterfaceParameters, live; {idle})")

@@ -245,6 +245,34 @@ class RealGuests:
         sys.stdout.flush()
         return result.exit_code
 
+    def _retune_in_guest(self, key: str, segment: str, out_bps: float | None, latency_s: float | None) -> None:
+        """Shape a guest's NIC on a segment again from inside it (`scripts.RESHAPE`: tbf at the rate, netem
+        dropping everything when idle, its delay kept): its egress only, the other way is the other end's."""
+        from lxml import etree
+
+        from backend.guest.channel import ChannelError, GuestChannel
+        from backend.guest.scripts import RESHAPE
+
+        comp = self.record.components[key]
+        conn = self.connection(comp.host)
+        dom = self._step(comp.host, f"looking up domain {comp.name}", lambda: conn.lookupByName(comp.name), key)
+        bridge = real.bridge_name(self.tag, self.record.segments[segment]["index"])
+        root = etree.fromstring(dom.XMLDesc(0).encode())
+        mac = next((i.find("mac").get("address") for i in root.iterfind("devices/interface")
+                    if i.find("source") is not None and i.find("source").get("bridge") == bridge), None)
+        if mac is None:
+            raise DeployError(f"host {comp.host}: domain {comp.name} has no interface on link {segment}", comp.host,
+                              "retune")
+        rate = "idle" if out_bps == 0 else str(int(out_bps or 0))
+        argv = ["sh", "-c", RESHAPE, "vxi-reshape", mac, rate, str(int((latency_s or 0) * 1e6))]
+        try:
+            result = GuestChannel(dom).run(shlex.join(argv), EXEC_SECONDS)
+        except ChannelError as exc:
+            raise DeployError(f"host {comp.host}: {exc}", comp.host, "retune") from exc
+        if result.exit_code != 0:
+            raise DeployError(f"host {comp.host}: shaping {comp.name} on link {segment} inside the guest failed: "
+                              f"{result.output.strip() or result.exit_code}", comp.host, "retune")
+
 
 UNREACHABLE = "running, its agent unreachable"
 
