@@ -23,7 +23,8 @@ PLOTS = ROOT / "docs" / "plots"
 FIGURES = [("sharing-udp.json", "sharing-udp.png", "light"), ("sharing-tcp.json", "sharing-tcp.png", "light"),
            ("latency.json", "latency.png", "light"), ("migration.json", "migration.png", "light"),
            ("migration.json", "migration-dark.png", "dark"), ("migration-vm.json", "migration-vm.png", "light"),
-           ("sharing-vm.json", "sharing-vm.png", "light"), ("latency-vm.json", "latency-vm.png", "light")]
+           ("sharing-vm.json", "sharing-vm.png", "light"), ("latency-vm.json", "latency-vm.png", "light"),
+           ("latency-vm-udp.json", "latency-vm-udp.png", "light")]
 
 
 def main(argv: list[str] | None = None) -> int:

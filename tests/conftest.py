@@ -27,9 +27,11 @@ os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="vxi-test-xdg-state-")  #
 
 # Tests that change the machine's kernel state (network namespaces, bridges, tc, the lab's libvirtd daemons and
 # QEMU guests) run one after another in one pytest-xdist worker: they compare the machine before and after, and
-# the measurements of the experiments need the data plane to themselves. Every other test runs in any worker.
+# the measurements of the experiments need the data plane to themselves. The command line's, deployments' and
+# monitors' tests join them: `vxi status` and `vxi teardown` find what runs on the machine by name, so they would
+# see (and could remove) another test's namespaces. Every other test runs in any worker.
 KERNEL_GROUP = "kernel"
-KERNEL_FOLDERS = ("lab", "experiments")
+KERNEL_FOLDERS = ("lab", "experiments", "cli", "deploy", "monitor")
 
 
 def touches_the_kernel(item) -> bool:
