@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qtwait import spin  # the scripts folder is on the path
+from qtwait import close_run_window, spin  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,12 +84,7 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
             ui.dock.setFloating(False)
             written.append(plot_path)
     finally:
-        controller.shutdown()
-        session = controller.session
-        if session is not None and session.deployer is not None and session.deployer.record.state == "running":
-            session.teardown(lambda _m: None)
-        window.document.undo_stack.setClean()
-        window.close()
+        close_run_window(window, controller)
     return written
 
 
