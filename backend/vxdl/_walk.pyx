@@ -6,7 +6,7 @@ builder, so a field added to the table needs no change here."""
 
 from libc.string cimport strcmp
 from lxml.includes cimport tree
-from lxml.includes.etreepublic cimport _Element, elementFactory, import_lxml__etree
+from lxml.includes.etreepublic cimport _Element, _isElement, elementFactory, import_lxml__etree
 
 from backend.model import Quantity
 from backend.model import units as U
@@ -399,6 +399,56 @@ class CompiledWalk:
                     rest.append((built, elementFactory(parent._doc, c)))
             c = next_element(c.next)
         return rest
+
+    def take(self, _Element parent, resources, dict shared, dict components, dict links, set declared_ports,
+             bint ended):
+        """See Walker."""
+        cdef ResourcePlans plans = self._plans_for(resources)
+        cdef ElementPlan plan
+        cdef tree.xmlNode* c = parent._c_node.children
+        cdef list rest = []
+        cdef int i, index = 0, start = -1, count = 0
+        cdef bint running = True
+        while c is not NULL:
+            if c.next is NULL and not ended:
+                break  # the parser may still be filling the last child
+            i = plans.index(c) if c.type == tree.XML_ELEMENT_NODE and space(c) == 0 else -1
+            if i >= 0:
+                plan = plans.plans[i]
+                built = None
+                if plan is not None and plan.possible:
+                    built = build(c, plan, parent, shared, declared_ports)
+                if running and built is not None and built.id not in components \
+                        and not (plan.is_link and built.id in links):
+                    (links if plan.is_link else components)[built.id] = built
+                    if start < 0:
+                        start = index
+                    count = index - start + 1
+                else:
+                    running = False
+                    rest.append((built, elementFactory(parent._doc, c)))
+            elif start >= 0 and c.type == tree.XML_ELEMENT_NODE:
+                running = False  # a kept element ends the run of freed ones
+            if _isElement(c):
+                index += 1
+            c = c.next
+        return (max(start, 0), count, rest)
+
+    def build_one(self, _Element el, resources, dict shared, set declared_ports):
+        """See Walker."""
+        cdef ResourcePlans plans = self._plans_for(resources)
+        cdef ElementPlan plan
+        cdef tree.xmlNode* c = el._c_node
+        cdef int i
+        if space(c) != 0:
+            return None
+        i = plans.index(c)
+        if i < 0:
+            return None
+        plan = plans.plans[i]
+        if plan is None or not plan.possible:
+            return None
+        return build(c, plan, el, shared, declared_ports)
 
     def positions(self, _Element layout):
         """See Walker."""

@@ -39,6 +39,11 @@ def peek_id(el) -> str:
     return (node.text or "").strip() if node is not None else ""
 
 
+def spec_for(role: str | None, declared: str | None) -> Element:
+    """What a virtualInfrastructure is read as: the role asked for, else the one it declares (x:role)."""
+    return F.SUBSTRATE if (role or declared or "request") == "substrate" else F.INFRASTRUCTURE
+
+
 def place(items: dict, positions: dict[str, tuple[float, float]]) -> None:
     """Give each item (component or host) the position the layout names for it."""
     for ident, pos in positions.items():
@@ -136,8 +141,9 @@ class ModelBuilder(ValueReading):
         return etree.tostring(copy, encoding="unicode")
 
     # ----- the document -----
-    def read(self, root, role: str | None) -> Infrastructure | Substrate | None:
-        """The model of a `description` root (None without a virtualInfrastructure)."""
+    def read(self, root, role: str | None, into=None) -> Infrastructure | Substrate | None:
+        """The model of a `description` root (None without a virtualInfrastructure). `into`: a model of the
+        right class already holding the resources and links read one by one (see stream.py)."""
         groups, foreign = self.children(root, "DescriptionType", None)
         if "virtualInfrastructure" not in groups:
             return None
@@ -145,8 +151,8 @@ class ModelBuilder(ValueReading):
         header = vi if self.walker is None else self.walker.header_children(vi, F.REQUEST_RESOURCES)
         vgroups, vforeign = self.children(header, F.INFRASTRUCTURE.xsd_type, None)
         declared = next(((f.text or "").strip() for f in vforeign if f.tag == X + "role"), None)
-        spec = F.SUBSTRATE if (role or declared or "request") == "substrate" else F.INFRASTRUCTURE
-        model = spec.make()
+        spec = spec_for(role, declared)
+        model = spec.make() if into is None else into
         owner = self.text(vgroups, "id") or ""
         self.fill(model, vi, vgroups, spec.vxdl_fields, spec.xsd_type, owner)
         self.extensions(model, vforeign, spec, owner)

@@ -18,7 +18,8 @@ from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
-from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
+from backend.vxdl.stream import read_streaming
 from backend.vxdl.walk import active_walker
 
 _VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}
@@ -45,9 +46,19 @@ def read_file(path: str | Path, role: str | None = None) -> ReadResult:
 def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
 
-    The strict XSD check runs in a worker thread while the model is built as if the document passed it (the
-    walk builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting
-    builder read it again, in any order."""
+    A document that passes the strict XSD and gives no problem is read resource by resource, never holding its
+    whole tree (stream.py). Any other is read whole: the strict XSD check runs in a worker thread while the
+    model is built as if the document passed it (the walk builds most of it); that model is kept only if it
+    did. Otherwise the lenient XSD and the counting builder read it again, in any order."""
+    refuse_oversize(data, filename)
+    model = read_streaming(data, filename, role)
+    if model is not None:
+        return ReadResult(model, [])
+    return read_whole(data, filename, role)
+
+
+def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
+    """Read VXDL bytes from their whole parsed tree (what read_bytes does for a document with problems)."""
     tree = parse_bytes(data, filename)
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":

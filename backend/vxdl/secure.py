@@ -11,7 +11,7 @@ from lxml import etree
 from backend.files import MAX_BYTES, FileReadError, over_limit, read_regular
 from backend.vxdl.errors import VxdlFileError
 
-__all__ = ["MAX_BYTES", "parse_bytes", "read_limited"]
+__all__ = ["MAX_BYTES", "has_doctype", "parse_bytes", "pull_parser", "read_limited", "refuse_oversize"]
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
@@ -30,13 +30,31 @@ class _NothingFetched(etree.Resolver):
         return self.resolve_string("", context)
 
 
+# Safe options; layout whitespace between elements is dropped (VXDL has no mixed content, and a tree without it
+# parses, validates and reads faster).
+SAFE_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
+                "huge_tree": False, "remove_comments": False, "collect_ids": False, "remove_blank_text": True}
+
+
 def _parser() -> etree.XMLParser:
-    """Safe options; layout whitespace between elements is dropped (VXDL has no mixed content, and a
-    tree without it parses, validates and reads faster)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_comments=False, collect_ids=False, remove_blank_text=True)
+    """A parser of the safe options."""
+    parser = etree.XMLParser(**SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
+
+
+def pull_parser(tag: str, schema: etree.XMLSchema | None = None) -> etree.XMLPullParser:
+    """A parser of the same safe options fed bytes piece by piece, giving the start of each element `tag` as it
+    comes, and checking the document against `schema` meanwhile (a failure raises at close())."""
+    parser = etree.XMLPullParser(events=("start",), tag=tag, schema=schema, **SAFE_OPTIONS)
+    parser.resolvers.add(_NothingFetched())
+    return parser
+
+
+def has_doctype(tree: etree._ElementTree) -> bool:
+    """Whether a parsed document declares a document type (internal subset or external identifiers)."""
+    info = tree.docinfo
+    return info.internalDTD is not None or bool(info.system_url or info.public_id)
 
 
 _DOCTYPE_OR_SKIPPED = re.compile(r"<!--.*?-->|<\?.*?\?>|<!DOCTYPE", re.DOTALL)
@@ -54,10 +72,15 @@ def _doctype_line(data: bytes, encoding: str | None) -> int | None:
     return None
 
 
-def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._ElementTree:
-    """Parse untrusted bytes; a document type (DTD), junk or a size over `limit` gives VxdlFileError."""
+def refuse_oversize(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:
+    """VxdlFileError for bytes over `limit`, before anything parses them."""
     if len(data) > limit:
         raise VxdlFileError(filename, over_limit(filename, len(data), limit, "document is").reason)
+
+
+def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._ElementTree:
+    """Parse untrusted bytes; a document type (DTD), junk or a size over `limit` gives VxdlFileError."""
+    refuse_oversize(data, filename, limit)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
@@ -70,8 +93,7 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
         raise VxdlFileError(filename, f"not well-formed XML: {message}", line) from None
     except ValueError as exc:
         raise VxdlFileError(filename, f"not XML: {exc}") from None
-    info = tree.docinfo
-    if info.internalDTD is not None or info.system_url or info.public_id:
+    if has_doctype(tree):
         raise VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it "
-                                      "names was read)", _doctype_line(data, info.encoding))
+                                      "names was read)", _doctype_line(data, tree.docinfo.encoding))
     return tree

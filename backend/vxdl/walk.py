@@ -39,6 +39,18 @@ class Walker(Protocol):
         (built object or None, element) pairs, in order. Ids of routers read with x:ports go to
         `declared_ports`; equal quantities are one object, kept in `shared`."""
 
+    def take(self, parent, resources: Resources, shared: dict, components: dict, links: dict,
+             declared_ports: set, ended: bool) -> tuple[int, int, list]:
+        """resources_into for a virtualInfrastructure being parsed, over the children that have ended (all but
+        the last, which the parser may still be filling, unless `ended`): from the first resource, each one built
+        whose id is new goes straight into `components` or `links`, up to the first that is not or the first
+        other element. Returns (start, count, rest): the children parent[start:start + count] were built (the
+        caller deletes them), `rest` the other resources as (built object or None, element) pairs, in order."""
+
+    def build_one(self, el, resources: Resources, shared: dict, declared_ports: set) -> Any:
+        """The object of one resource or link element (as resources_into builds it), None when it is left to
+        the builder."""
+
     def positions(self, layout) -> dict[str, tuple[float, float]] | None:
         """The x:layout's positions by ref; None when one is not plainly numeric."""
 
@@ -180,6 +192,37 @@ class PureWalk:
             direct = False
             rest.append((built, child))
         return rest
+
+    def take(self, parent, resources: Resources, shared: dict, components: dict, links: dict,
+             declared_ports: set, ended: bool) -> tuple[int, int, list]:
+        """See Walker."""
+        plans = self._plans_for(resources)
+        rest: list = []
+        start, count, running = -1, 0, True
+        children = list(parent)
+        for index, child in enumerate(children if ended else children[:-1]):
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if tag not in plans:
+                running = running and start < 0  # a kept element ends the run of built ones
+                continue
+            plan = plans[tag]
+            built = self._build(child, plan, shared, declared_ports) if plan is not None and plan.possible else None
+            if running and built is not None and built.id not in components \
+                    and not (plan.is_link and built.id in links):
+                (links if plan.is_link else components)[built.id] = built
+                start = index if start < 0 else start
+                count = index - start + 1
+            else:
+                running = False
+                rest.append((built, child))
+        return max(start, 0), count, rest
+
+    def build_one(self, el, resources: Resources, shared: dict, declared_ports: set) -> Any:
+        """See Walker."""
+        plan = self._plans_for(resources).get(el.tag)
+        return self._build(el, plan, shared, declared_ports) if plan is not None and plan.possible else None
 
     def _build(self, el, plan: _Plan, shared: dict, declared_ports: set) -> Any:
         values: dict = {}

@@ -1,5 +1,6 @@
 """A failure of the strict check ends the read at once, whatever it is: a schema that cannot be loaded, a worker
-that raises, a worker that is gone. (A reader once waited 17 minutes on a lock instead.)"""
+that raises, a worker that is gone. (A reader once waited 17 minutes on a lock instead.) The worker checks
+documents read whole (those with problems; the others are checked as they are parsed, stream.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from concurrent.futures import Future
 import pytest
 
 from backend.resources import example
-from backend.vxdl import overlap, read_file
+from backend.vxdl import overlap
 from backend.vxdl.overlap import StrictCheck, StrictCheckError
+from backend.vxdl.reader import read_whole
 
 FIGURE4 = example("figure4.vxdl")
 
@@ -40,7 +42,7 @@ def test_an_error_in_the_worker_reaches_the_reader(monkeypatch):
 
     monkeypatch.setattr(overlap, "strict_schema", lambda: Broken())
     with pytest.raises(StrictCheckError, match="MemoryError"):
-        read_file(FIGURE4)
+        read_whole(FIGURE4.read_bytes())
 
 
 def test_even_a_base_exception_in_the_worker_gives_the_reader_an_answer(monkeypatch):
@@ -50,7 +52,7 @@ def test_even_a_base_exception_in_the_worker_gives_the_reader_an_answer(monkeypa
 
     monkeypatch.setattr(overlap, "strict_schema", lambda: Exiting())
     with pytest.raises(StrictCheckError, match="SystemExit"):
-        read_file(FIGURE4)
+        read_whole(FIGURE4.read_bytes())
 
 
 def test_a_worker_gone_without_an_answer_is_replaced_by_a_check_here(monkeypatch):
