@@ -102,3 +102,52 @@ def _kept_origin(model, tag: str, ident: str | None) -> tuple[int, int] | None:
         return None
     kept = (model.links if tag == "vLink" else model.components).get(ident)
     return getattr(kept, "origin", None)
+
+
+class ElementPaths:
+    """The elements that libxml2's error paths name (`/*/*/*[7]/x:ports/x:port[2]`: the nth element child, or the
+    nth of that name), each parent's children listed once, so placing any number of schema problems stays linear."""
+
+    def __init__(self, root):
+        self._root = root
+        self._children: dict[tuple[object, str], list] = {}
+
+    def find(self, path: str | None):
+        """The element a path names (its owner element for an attribute or text step), None when it names none."""
+        if not path or not path.startswith("/"):
+            return None
+        el = self._root
+        for step in path.split("/")[2:]:
+            if step.startswith("@") or step.endswith("()"):
+                break
+            name, _, rest = step.partition("[")
+            try:
+                index = int(rest.rstrip("]")) if rest else 1
+            except ValueError:
+                return None
+            found = self._of(el, name)
+            if not 1 <= index <= len(found):
+                return None
+            el = found[index - 1]
+        return el
+
+    def _of(self, el, name: str) -> list:
+        key = (el, name)
+        found = self._children.get(key)
+        if found is None:
+            prefix, _, local = name.rpartition(":")
+            found = self._children[key] = [
+                c for c in el if isinstance(c.tag, str)
+                and (name == "*" or (c.tag.rpartition("}")[2] == local and (c.prefix or "") == prefix))]
+        return found
+
+
+def owner_resource(el):
+    """The innermost resource or link element holding `el` (itself included; a cloud's member before its cloud),
+    None outside them."""
+    while el is not None:
+        tag = el.tag
+        if isinstance(tag, str) and tag.startswith(V) and tag[len(V):] in RESOURCE_TAGS:
+            return el
+        el = el.getparent()
+    return None

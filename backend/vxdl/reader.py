@@ -13,7 +13,7 @@ from lxml import etree
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
-from backend.vxdl.columns import SourceColumns, place_columns
+from backend.vxdl.columns import ElementPaths, SourceColumns, owner_resource, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
@@ -80,8 +80,7 @@ def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None)
             problems: list[Problem] = []
         else:
             builder = ModelBuilder(filename, data, None)
-            problems = _schema_problems(tree, filename, lenient_schema(), "schema")
-            _attach_ids(problems, tree)
+            problems = _schema_problems(tree, filename, lenient_schema(), "schema", builder.found_at)
             try:
                 model = builder.read(root, role)
             except Exception as exc:  # a builder bug must still give a message, not a traceback
@@ -116,7 +115,10 @@ def _too_big(root, filename: str, role: str | None) -> ReadResult | None:
 
 def strict_problems(data: bytes, filename: str = "<memory>") -> list[Problem]:
     """Problems of a document against VXDL 2.0's strict order (what the writer must always pass)."""
-    return _schema_problems(parse_bytes(data, filename), filename, strict_schema(), "strict-order")
+    tree, found_at = parse_bytes(data, filename), {}
+    problems = _schema_problems(tree, filename, strict_schema(), "strict-order", found_at)
+    place_columns(problems, SourceColumns(data), tree.getroot(), found_at, None)
+    return problems
 
 
 def fill_columns(problems: list[Problem], path: str | Path) -> None:
@@ -133,15 +135,29 @@ def _clean(message: str) -> str:
     return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
 
 
-def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str) -> list[Problem]:
+def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, found_at: dict) -> list[Problem]:
+    """The XSD's problems, each at its own element (libxml2's path names it): its line, its resource's id, and
+    in `found_at` the element, whose column place_columns finds; by line only when the path names none."""
     if schema.validate(tree):
         return []
-    return [Problem("error", code, None, _clean(err.message), filename, err.line, err.column or 1)
-            for err in schema.error_log]
+    paths = ElementPaths(tree.getroot())
+    problems, by_line = [], []
+    for err in schema.error_log:
+        el = paths.find(err.path)
+        if el is None:
+            by_line.append(Problem("error", code, None, _clean(err.message), filename, err.line, err.column or 1))
+            continue
+        owner = owner_resource(el)
+        found = Problem("error", code, peek_id(owner) if owner is not None else None, _clean(err.message), filename,
+                        el.sourceline or err.line, 0, etree.QName(el).localname)
+        found_at[id(found)] = el
+        problems.append(found)
+    _attach_ids(by_line, tree)
+    return problems + by_line
 
 
 def _attach_ids(problems: list[Problem], tree) -> None:
-    """Give XSD problems the id of the resource whose element they are in (by line)."""
+    """Give XSD problems whose element is not known the id of the resource holding their line."""
     if not problems:
         return
     spans = []

@@ -3,6 +3,9 @@ to the extension namespace."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from lxml import etree
@@ -160,6 +163,10 @@ def _template(el, obj, f: Field) -> None:
 
 
 def _resources(el, model, f: Field) -> None:
+    marker = _MARKER.get()
+    if marker is not None:  # write_bytes writes them apart, where this mark is
+        el.append(etree.ProcessingInstruction(marker))
+        return
     for comp in model.components.values():
         _element(el, comp)
     for link in model.links.values():
@@ -167,6 +174,13 @@ def _resources(el, model, f: Field) -> None:
     for raw in model.extensions:
         if _is_vxdl(raw):
             _raw(el, raw)
+
+
+def _resource_objects(model) -> Iterator:
+    """What _resources writes, in its order: components, links, then kept VXDL elements (raw text)."""
+    yield from model.components.values()
+    yield from model.links.values()
+    yield from (raw for raw in model.extensions if _is_vxdl(raw))
 
 
 def _nothing(el, obj, f: Field) -> None:
@@ -261,9 +275,47 @@ def element_tree(obj) -> etree._Element:
 
 
 def write_bytes(model: Infrastructure | Substrate) -> bytes:
-    """The VXDL document of a model, indented, UTF-8."""
-    return etree.tostring(build_tree(model), xml_declaration=True, encoding="UTF-8", pretty_print=True)  # libxml2
-    # indents by two spaces as it writes: etree.indent gave the same bytes with a whitespace node per element
+    """The VXDL document of a model, indented, UTF-8 (libxml2 indents by two spaces as it writes).
+
+    The resources and links are written a batch at a time, each batch in a document of its own with the same
+    root, namespaces and depth (so with the very bytes of the whole document), then put where the rest of the
+    document holds a mark: the tree of the whole document (about 7 times its bytes) is never built."""
+    mark = f"vxi-resources-{uuid.uuid4().hex}"
+    token = _MARKER.set(mark)
+    try:
+        outline = etree.tostring(build_tree(model), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    finally:
+        _MARKER.reset(token)
+    at = outline.index(f"<?{mark}".encode())
+    line_start, line_end = outline.rindex(b"\n", 0, at) + 1, outline.index(b"\n", at) + 1
+    parts = [outline[:line_start]]
+    batch: list = []
+    for obj in _resource_objects(model):
+        batch.append(obj)
+        if len(batch) == BATCH:
+            parts.append(_written(batch))
+            batch = []
+    if batch:
+        parts.append(_written(batch))
+    parts.append(outline[line_end:])
+    return b"".join(parts)
+
+
+BATCH = 500  # resources written at a time
+_MARKER: ContextVar[str | None] = ContextVar("vxdl_resources_mark", default=None)
+
+
+def _written(batch: list) -> bytes:
+    """The lines of a batch of resources (objects or kept raw text) as the whole document would hold them."""
+    root = etree.Element(V + "description", nsmap=NSMAP)
+    vi = _sub(root, V + "virtualInfrastructure")
+    for obj in batch:
+        if isinstance(obj, str):
+            _raw(vi, obj)
+        else:
+            _element(vi, obj)
+    text = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    return text[text.index(b"\n", text.index(b"<virtualInfrastructure")) + 1:text.rindex(b"  </virtualInfrastructure>")]
 
 
 def checked_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> bytes:
