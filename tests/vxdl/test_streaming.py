@@ -10,10 +10,11 @@ from pathlib import Path
 
 from backend.model import Infrastructure, Link, Node, Quantity
 from backend.model import units as U
-from backend.resources import example
+from backend.resources import example, examples_dir
 from backend.vxdl import read_bytes, strict_problems, write_bytes
 from backend.vxdl.reader import read_whole
 from backend.vxdl.stream import read_streaming
+from tests.vxdl.helpers import CORPUS, corpus_files
 
 NS = 'xmlns="http://www.vxdlforum.org/vxdl"'
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,3 +89,29 @@ def test_a_schema_problem_in_the_first_resource_of_a_line_names_the_first():
     data = f"<description {NS}><virtualInfrastructure><id>v</id>\n{line2}\n</virtualInfrastructure></description>"
     [problem] = read_bytes(data.encode(), "t.vxdl").problems
     assert (problem.line, problem.column, problem.element_id) == (2, line2.index("<bogus") + 1, "a")
+
+
+def _documents() -> list[tuple[str, bytes, str | None]]:
+    """The examples and the corpus, as they are and rewritten in strict order (most then read one by one)."""
+    found = []
+    for path in sorted(examples_dir().glob("*.vxdl")):
+        role = "substrate" if "substrate" in path.name else None
+        found.append((path.name, path.read_bytes(), role))
+    for name in corpus_files():
+        role = "substrate" if name.startswith("physical/") else None
+        data = (CORPUS / name).read_bytes()
+        found.append((name, data, role))
+        model = read_bytes(data, name, role).model
+        if model is not None:
+            found.append((f"{name} rewritten", write_bytes(model), role))
+    return found
+
+
+def test_every_example_and_corpus_file_reads_the_same_one_by_one_and_whole():
+    streamed = 0
+    for name, data, role in _documents():
+        one_by_one, whole = read_bytes(data, name, role), read_whole(data, name, role)
+        assert one_by_one.model == whole.model, name
+        assert [p.format() for p in one_by_one.problems] == [p.format() for p in whole.problems], name
+        streamed += read_streaming(data, name, role) is not None
+    assert streamed >= 20  # the strict-valid ones without problems were read one by one
