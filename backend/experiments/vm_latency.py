@@ -26,6 +26,7 @@ from backend.experiments.vms import SOURCE_HOST, VmBed, vm_bed
 
 INTERVAL_S = 0.05  # between two pings of busybox's ping in src
 ROUTER_MB = 128  # a guest needs 96 MiB at least; 128 boots every time
+SETTLE_S = 20.0  # after the deploy: the guests' last boot work done, the load average less of the boot's
 MAX_ROUTERS = 8  # the paper's largest count (7 neighbours); software-emulated guests cost a core's while each
 
 
@@ -49,8 +50,9 @@ def latency_vxi(routers: int) -> str:
 def run_vm_latency(substrate_path: str | Path, routers: list[int], probes: int = 100,
                    capacity_bps: float | None = None, protocol: str = "tcp", reference: bool = True,
                    progress: Progress = lambda _: None) -> dict:
-    """Deploy max(`routers`) router VMs on h2 of the lab `substrate_path` and measure Table II (see the module);
-    the host unshaped unless `capacity_bps` is given (the neighbours forward as fast as their CPU lets them)."""
+    """Deploy max(`routers`) router VMs on h2 of the lab `substrate_path` and measure Table II (see the module).
+    The neighbours forward as fast as their CPU lets them: their own flows stay on h2's bridges, so
+    `capacity_bps` (h2's underlay port shaped) bounds only what crosses hosts, the measured path's packets."""
     if not routers or max(routers) > MAX_ROUTERS or min(routers) < 1:
         from backend.experiments.vms import VmExperimentError
 
@@ -61,10 +63,13 @@ def run_vm_latency(substrate_path: str | Path, routers: list[int], probes: int =
         vxi = folder / f"lat{max(routers)}.vxdl"
         vxi.write_text(latency_vxi(max(routers)))
         with vm_bed(substrate_path, capacity_bps, progress, vxi) as bed:
+            progress(f"{SETTLE_S:g} s for the guests to settle after their boot")
+            time.sleep(SETTLE_S)
             result = measure_vm_latency(bed, routers, probes, protocol, progress)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result["host_capacity_bps"] = capacity_bps
+    result["settle_s"] = SETTLE_S
     if ref is not None:
         result["linux"] = ref["linux"]
         result["namespace_router"] = ref["router"]
@@ -89,7 +94,7 @@ def measure_vm_latency(bed: VmBed, routers: list[int], probes: int, protocol: st
         progress(f"{len(busiest)} outside sender{'s' if len(busiest) != 1 else ''} on {SOURCE_HOST}'s link bridges "
                  f"({', '.join(f.sender_ns for f in senders.flows.values()) or 'none'})")
         progress(f"{probes} pings through {measured}, {len(neighbours)} neighbours idle")
-        idle = _loaded(lambda: round_trips(bed, measured, probes))
+        idle = _loaded(bed, lambda: round_trips(bed, measured, probes))
         results, samples = [], {f"{len(names)} idle": idle["samples"]}
         for count in counts:
             busy_ones = neighbours[:count - 1]
@@ -101,7 +106,10 @@ def measure_vm_latency(bed: VmBed, routers: list[int], probes: int, protocol: st
             results.append({"routers": count, "busy_neighbours": len(busy_ones), "idle_ms": idle["median_ms"],
                             "busy_ms": busy["median_ms"], "idle": _brief(idle), "busy": _brief(busy),
                             "neighbours_bps": sum(f.get("received_bps", 0.0) for f in flows),
+                            "offered_bps": sum(f.get("sent_bps", 0.0) for f in flows),
                             "per_neighbour_bps": [f.get("received_bps", 0.0) for f in flows],
+                            "senders_cpu_percent": sum(f.get("sender_cpu_percent") or 0.0 for f in flows),
+                            "lost_percent": [f["lost_percent"] for f in flows if "lost_percent" in f],
                             "errors": [f["error"] for f in flows if "error" in f]})
     return {"experiment": "latency", "probes": probes, "interval_s": INTERVAL_S, "protocol": protocol,
             "measured": measured, "routers_deployed": len(names), "neighbour_traffic": setup,
@@ -118,16 +126,28 @@ def _busy_measure(bed: VmBed, senders: OutsideSenders, measured: str, busy_ones:
     for router in busy_ones:
         senders.start(router, seconds, protocol)
     time.sleep(3.0)  # the flows past their start (TCP's ramp)
-    busy = _loaded(lambda: round_trips(bed, measured, probes))
+    busy = _loaded(bed, lambda: round_trips(bed, measured, probes))
     return busy, [senders.result(router, seconds + 60) for router in busy_ones]
 
 
-def _loaded(measure) -> dict:
-    """A measure with the machine's load average (1 min) just before and just after it, and its span."""
-    before, started = os.getloadavg()[0], time.monotonic()
+def _loaded(bed: VmBed, measure) -> dict:
+    """A measure with the machine's load average (1 min) just before and just after it, its span, and how many
+    QEMU processes of others (not this bed's guests) ran at its start."""
+    before, started, others = os.getloadavg()[0], time.monotonic(), _qemu_count() - len(bed.record.components)
     figures = measure()
     return {**figures, "load": [round(before, 2), round(os.getloadavg()[0], 2)],
-            "span_s": round(time.monotonic() - started, 1)}
+            "span_s": round(time.monotonic() - started, 1), "other_qemu": max(others, 0)}
+
+
+def _qemu_count() -> int:
+    """QEMU processes running on this machine (every user's)."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            count += status.read_text().startswith("qemu-system")
+        except OSError:
+            pass  # ended meanwhile
+    return count
 
 
 def round_trips(bed: VmBed, router: str, probes: int) -> dict:
