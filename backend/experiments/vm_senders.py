@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from backend.deploy.netns import kernel
 from backend.experiments.lab import Lab
+from backend.experiments.vms import VmExperimentError
 from backend.monitor.iperf import IperfError, parse_iperf_json
 
 SENDER_HOST = 200  # the sender's (and the receiver's) address: .200 of the router's link subnet
@@ -30,7 +31,7 @@ UDP_LENGTH = 64  # iperf3's datagram payload, as the sender guest's flows had
 UDP_OFFER_BPS = 20e6  # per flow: 39,000 datagrams/s, over what one emulated router forwards here
 
 
-class SenderError(RuntimeError):
+class SenderError(VmExperimentError):
     """The outside senders could not be set up (names the router and what failed)."""
 
 
