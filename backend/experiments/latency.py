@@ -118,5 +118,8 @@ def plot_spec(result: dict) -> dict:
         series[target].append([offset + len(samples) * interval, None])
         offset += max(len(samples), 1) * interval + 0.5
     router = "router VM" if result.get("backend") == "libvirt" else "virtual router"
-    return {"title": f"Round-trip time through one {router} (neighbours idle, then busy)",
+    busy = "busy"
+    if result.get("neighbour_traffic", {}).get("senders"):
+        busy = f"each forwarding its own {result.get('protocol', 'tcp').upper()} flow"
+    return {"title": f"Round-trip time through one {router} (neighbours idle, then {busy})",
             "units": "s", "label": "round-trip time", "aggregate": False, "series": series, "markers": markers}

@@ -79,15 +79,18 @@ def latency(result: dict) -> str:
 def _vm_latency(result: dict) -> str:
     """Table II on router VMs: one row per count of busy neighbours, the references without VMs below."""
     udp = result.get("protocol") == "udp"
+    traffic = result.get("neighbour_traffic", {})
     lines = [f"Round-trip time through router VM {result.get('measured', 'r1')} ({result['probes']} pings every "
              f"{result.get('interval_s', 0.05) * 1000:.0f} ms; mean/median/p95 in ms; {result['guests']} guests, "
              f"domain type {result['domain_type']}; neighbours forward "
-             f"{'UDP, 64-byte datagrams' if udp else 'TCP'})",
-             f"{'routers':>7}  {'busy neighbours':>15}  {'mean/median/p95':>22}  {'their traffic':>14}"]
+             f"{'UDP, 64-byte datagrams' if udp else 'TCP'}"
+             f"{', each its own flow from senders ' + traffic['senders'] if traffic.get('senders') else ''})",
+             f"{'routers':>7}  {'busy neighbours':>15}  {'mean/median/p95':>22}  {'their traffic':>14}  load"]
     for row in result["results"]:
-        traffic = f"{_mbps(row.get('neighbours_bps')).strip()} Mbit/s" if row.get("busy_neighbours") else "-"
+        moved = f"{_mbps(row.get('neighbours_bps')).strip()} Mbit/s" if row.get("busy_neighbours") else "-"
+        load = row["busy"].get("load")
         lines.append(f"{row['routers']:>7}  {row.get('busy_neighbours', row['routers'] - 1):>15}  "
-                     f"{_rtt(row['busy']):>22}  {traffic:>14}")
+                     f"{_rtt(row['busy']):>22}  {moved:>14}  {'/'.join(f'{v:.1f}' for v in load) if load else '-'}")
     if result.get("linux"):
         lines += ["", f"without VMs (namespaces): plain Linux {_rtt(result['linux']['idle'])}, one namespace router "
                   f"{_rtt(result['namespace_router']['idle'])}"]
