@@ -1,0 +1,121 @@
+"""The libvirt backend on hosts reached over ssh (`vxi lab up --ssh`), as hosts on other machines are: a lab of
+two hosts, each with its own OpenSSH server in its namespaces, deployed to, pinged through, a router moved
+live between them (the source's daemon opening the destination's qemu+ssh:// URI itself), a host whose sshd
+is stopped reported in one line naming it, and nothing left after teardown and `lab down` (root; skipped
+with the reason when sshd, libvirtd or QEMU are missing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from backend.cli import main
+from backend.deploy.state import pick_record
+from backend.lab import netns, sshd
+from backend.lab.lab import check_machine, down, namespaces_of, up
+from backend.lab.netns import LabError
+from backend.vxdl import read_file
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1, pc-a at h1, pc-b at h2
+
+
+@pytest.fixture(scope="module")
+def ssh_lab(guest_image):
+    """A lab of two hosts reached over ssh, in a short temporary directory (removed at the end in any case)."""
+    try:
+        check_machine(ssh=True)
+    except LabError as exc:
+        pytest.skip(str(exc))
+    root = Path(tempfile.mkdtemp(prefix="vxs-", dir="/tmp"))
+    name = f"s{os.getpid()}"
+    try:
+        started = up(2, name, root, ssh=True)
+    except LabError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"an ssh lab cannot run here: {exc}")
+    try:
+        yield started
+    finally:
+        down(name, root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(capfd, *argv: str) -> tuple[int, str, str]:
+    capfd.readouterr()
+    code = main(list(argv))
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+def _domains(lab) -> list[str]:
+    found = []
+    for host in lab.hosts:
+        conn = lab.connect(host.id)
+        try:
+            found += [d.name() for d in conn.listAllDomains()]
+        finally:
+            conn.close()
+    return found
+
+
+def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd):
+    lab = ssh_lab
+    assert all(h.uri.startswith(f"qemu+ssh://root@{h.address}/system?keyfile=") for h in lab.hosts)
+    substrate = read_file(lab.substrate, "substrate").model
+    assert {h.uri for h in substrate.hosts.values()} == {h.uri for h in lab.hosts}
+    code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json")
+    assert code == 0, err
+    record = pick_record(json.loads(out)["id"])
+    assert set(record.hosts.values()) == {h.uri for h in lab.hosts}  # every call goes over ssh
+    try:
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", record.id, "--", "ping", "-c", "3", "-W", "5",
+                              "pc-b")
+        assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
+
+        source = record.components["r1"].host
+        destination = "h2" if source == "h1" else "h1"
+        code, out, err = _run(capfd, "migrate", "r1", destination, "--deployment", record.id, "--json")
+        assert code == 0, err
+        assert json.loads(out)["mode"] == "live"
+        # peer to peer: the source's libvirtd logged in to the destination's sshd from the source's own address
+        log = (sshd.host_dir(lab.host(destination).directory) / "sshd.log").read_text()
+        assert f"Accepted publickey for root from {lab.host(source).address} " in log, log
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", record.id, "--", "ping", "-c", "2", "-W", "5",
+                              "pc-b")
+        assert code == 0 and " 0% packet loss" in out, out + err
+
+        code, out, err = _run(capfd, "status", record.id, "--json")
+        status = json.loads(out)["deployments"][0]
+        assert code == 0 and status["unreachable"] == {}
+        assert {k: c["state"] for k, c in status["components"].items()} == dict.fromkeys(("r1", "pc-a", "pc-b"),
+                                                                                           "running")
+        assert status["components"]["r1"]["host"] == destination
+
+        h2 = lab.host("h2")
+        assert sshd.stop(h2.directory)  # h2 is still up, but nothing answers on its port 22 any more
+        try:
+            code, out, err = _run(capfd, "status", record.id)
+            lines = [line for line in err.splitlines() if line]
+            assert len(lines) == 1 and lines[0].startswith(f"vxi status: host h2: connecting to {h2.uri} failed: ")
+            assert "Connection refused" in lines[0], lines
+            assert "pc-b  node    on h2         unreachable" in out, out
+            assert "pc-a  node    on h1         running" in out, out
+        finally:
+            sshd.start(h2.directory, h2.id, h2.pid)
+    finally:
+        code, out, err = _run(capfd, "teardown", record.id)
+    assert code == 0, err
+    assert _domains(lab) == []
+    assert all([n for n in netns.links(h.netns) if n.startswith(f"vx{record.id}")] == [] for h in lab.hosts)
+
+    removed = down(lab.name, Path(lab.directory).parent)
+    assert sum(line.startswith("sshd ") for line in removed) == 2, removed
+    assert not Path(lab.directory).exists() and namespaces_of(lab.name) == []
+    assert all(sshd.running_pid(h.directory) == 0 for h in lab.hosts)
