@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,9 +15,9 @@ import pytest
 from backend.cli import main
 from backend.deploy.state import pick_record
 from backend.lab import netns, sshd
-from backend.lab.lab import check_machine, down, namespaces_of, up
-from backend.lab.netns import LabError
+from backend.lab.lab import down, namespaces_of
 from backend.vxdl import read_file
+from tests.lab.conftest import temporary_lab
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -28,23 +26,8 @@ VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1
 
 @pytest.fixture(scope="module")
 def ssh_lab(guest_image):
-    """A lab of two hosts reached over ssh, in a short temporary directory (removed at the end in any case)."""
-    try:
-        check_machine(ssh=True)
-    except LabError as exc:
-        pytest.skip(str(exc))
-    root = Path(tempfile.mkdtemp(prefix="vxs-", dir="/tmp"))
-    name = f"s{os.getpid()}"
-    try:
-        started = up(2, name, root, ssh=True)
-    except LabError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"an ssh lab cannot run here: {exc}")
-    try:
-        yield started
-    finally:
-        down(name, root)
-        shutil.rmtree(root, ignore_errors=True)
+    """A lab of two hosts reached over ssh (skipped with the reason where sshd, libvirtd or QEMU are missing)."""
+    yield from temporary_lab(2, f"s{os.getpid()}", "vxs-", ssh=True)
 
 
 def _run(capfd, *argv: str) -> tuple[int, str, str]:
@@ -109,6 +92,17 @@ def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd):
             assert "pc-a  node    on h1         running" in out, out
         finally:
             sshd.start(h2.directory, h2.id, h2.pid)
+        known = sshd.client_dir(lab.directory) / "known_hosts"
+        kept = known.read_text()
+        known.write_text("".join(line + "\n" for line in kept.splitlines() if not line.startswith(f"{h2.address} ")))
+        try:  # h2 answers again, with a host key nobody vouched for
+            code, out, err = _run(capfd, "status", record.id)
+            assert err.startswith("vxi status: host h2: connecting to ") and err.count("\n") == 1, err
+            assert "Host key verification failed" in err, err
+        finally:
+            known.write_text(kept)
+        code, out, err = _run(capfd, "status", record.id)
+        assert code == 0 and err == "" and "unreachable" not in out, out + err
     finally:
         code, out, err = _run(capfd, "teardown", record.id)
     assert code == 0, err
