@@ -113,6 +113,8 @@ def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd, monkey
             assert "Connection refused" in lines[0], lines
             assert "pc-b  node    on h2         unreachable" in out, out
             assert "pc-a  node    on h1         running" in out, out
+            code, out, err = _run(capfd, "lab", "status", "--name", lab.name)
+            assert code == 1 and "sshd STOPPED" in out and out.count("sshd STOPPED") == 1, out  # h2's only
         finally:
             sshd.start(h2.directory, h2.id, h2.pid)
         known = sshd.client_dir(lab.directory) / "known_hosts"
