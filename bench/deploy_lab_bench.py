@@ -1,13 +1,13 @@
 """Deployment benchmark on a local lab: `vxi deploy --backend libvirt`'s own path (DeploySession) with real
 QEMU guests. Prints figures; asserts nothing.
 
-    flock /tmp/vxi-fulltest.lock .venv/bin/python bench/deploy_lab_bench.py --moves 4 [--json]
+    flock /tmp/vxi-fulltest.lock .venv/bin/python bench/deploy_lab_bench.py --moves 4 [--ssh] [--json]
 
 Measures: deploy wall time of a router VM and two PCs (on two hosts) to every guest ready, boot-to-ready per
 guest, `vxi exec` of a ping across hosts through the router, live migrations of the router between hosts
 (wall time, libvirt's job time, stop-and-copy downtime, outage seen by a neighbour's pings), with --faults
 how long a host whose daemon stops answering takes to be reported unreachable (keep-alive) and to be found
-again once it answers, teardown time.
+again once it answers, teardown time. With --ssh the lab's hosts are reached over ssh (vxi lab up --ssh).
 Run as root under the shared lock; it removes its lab and its deployment state.
 """
 
@@ -54,7 +54,7 @@ def silent_host(session, the_lab, keepalive: str) -> dict:
     return row
 
 
-def bench(moves: int, faults: bool = False) -> dict:
+def bench(moves: int, faults: bool = False, ssh: bool = False) -> dict:
     from backend.deploy.session import DeploySession
     from backend.lab import lab
 
@@ -64,14 +64,15 @@ def bench(moves: int, faults: bool = False) -> dict:
     figures: dict = {}
     try:
         started = time.monotonic()
-        the_lab = lab.up(3, name, root / "labs")
+        the_lab = lab.up(3, name, root / "labs", ssh=ssh)
         figures["lab_up_s"] = round(time.monotonic() - started, 2)
         session = DeploySession.from_files(the_lab.substrate, [VXI], "libvirt")
         started = time.monotonic()
         record = session.deploy()
         figures["deploy_s"] = round(time.monotonic() - started, 2)
         figures["ready_s"] = record.files["ready_seconds"]
-        print(f"lab up {figures['lab_up_s']} s; deploy of 3 guests {figures['deploy_s']} s; ready after: "
+        print(f"lab up {figures['lab_up_s']} s{' (hosts over ssh)' if ssh else ''}; deploy of 3 guests "
+              f"{figures['deploy_s']} s; ready after: "
               + ", ".join(f"{k} {v} s" for k, v in figures["ready_s"].items()))
         started = time.monotonic()
         session.exec("pc-a", ["ping", "-c", "3", "-W", "5", "pc-b"])
@@ -110,17 +111,18 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=4, help="live migrations of the router (default 4)")
     parser.add_argument("--faults", action="store_true",
                         help="also time a host whose daemon stops answering (keep-alive 1,2 and the default 5,3)")
+    parser.add_argument("--ssh", action="store_true", help="reach the lab's hosts over ssh (qemu+ssh:// URIs)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     from backend.lab.lab import check_machine
     from backend.lab.netns import LabError
 
     try:
-        check_machine()
+        check_machine(args.ssh)
     except LabError as exc:
         print(f"deploy_lab_bench: cannot run here: {exc}", file=sys.stderr)
         return 1
-    figures = bench(args.moves, args.faults)
+    figures = bench(args.moves, args.faults, args.ssh)
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

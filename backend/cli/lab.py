@@ -20,6 +20,9 @@ def register(sub) -> None:
     up.add_argument("--like", metavar="SUBSTRATE",
                     help="one host per host of this substrate VXDL (ids, sites, sizes and links kept)")
     up.add_argument("--name", default="lab", help="the lab's name (default 'lab')")
+    up.add_argument("--ssh", action="store_true",
+                    help="reach the hosts over ssh, as hosts on other machines: an OpenSSH server per host, the "
+                         "lab's own keys and known_hosts, qemu+ssh:// URIs in the substrate")
     add_json_option(up, "print the lab as JSON instead of the substrate's path")
     add_output_option(up)
     up.set_defaults(func=run_up)
@@ -68,7 +71,8 @@ def run_up(args) -> int:
     like = _like(args.like)
     started = time.monotonic()
     try:
-        lab = up(args.hosts, args.name, like=like, progress=lambda text: print(text, file=sys.stderr, flush=True))
+        lab = up(args.hosts, args.name, like=like, progress=lambda text: print(text, file=sys.stderr, flush=True),
+                 ssh=args.ssh)
     except LabError as exc:
         raise CliError(str(exc), 1) from None
     print(f"lab {lab.name}: {len(lab.hosts)} hosts up in {time.monotonic() - started:.1f} s; "
@@ -96,8 +100,9 @@ def run_status(args) -> int:
         for host in data["hosts"]:
             state = "running" if host["running"] else "STOPPED"
             guests = ", ".join(g["name"] for g in host["guests"]) or "no guests"
-            print(f"  {host['id']:<8} {state:<8} {host['address']:<12} {host['uri']}  ({guests})")
-    return 0 if all(h["running"] for h in data["hosts"]) else 1
+            ssh = "" if "sshd" not in host else f"sshd {host['sshd']}  " if host["sshd"] else "sshd STOPPED  "
+            print(f"  {host['id']:<8} {state:<8} {host['address']:<12} {ssh}{host['uri']}  ({guests})")
+    return 0 if all(h["running"] and h.get("sshd", 1) for h in data["hosts"]) else 1
 
 
 def run_down(args) -> int:

@@ -34,6 +34,7 @@ class LabHost:
     directory: str
     uuid: str
     pid: int = 0
+    ssh_uri: str = ""  # a lab reached over ssh (vxi lab up --ssh): its qemu+ssh:// URI
 
     @property
     def socket(self) -> str:
@@ -41,9 +42,14 @@ class LabHost:
         return f"{self.directory}/sock/libvirt-sock"
 
     @property
-    def uri(self) -> str:
-        """How libvirt reaches it."""
+    def socket_uri(self) -> str:
+        """Its daemon's socket on this machine (what the lab itself uses, with or without ssh)."""
         return f"qemu+unix:///system?socket={self.socket}"
+
+    @property
+    def uri(self) -> str:
+        """How deployments reach it: over ssh in a lab started with --ssh, through its socket otherwise."""
+        return self.ssh_uri or self.socket_uri
 
     @property
     def pid_file(self) -> Path:
@@ -58,12 +64,13 @@ class LabHost:
 
     def to_json(self) -> dict:
         """For lab.json."""
-        return asdict(self) | {"uri": self.uri}
+        return asdict(self) | {"uri": self.uri, "socket_uri": self.socket_uri}
 
     @classmethod
     def from_json(cls, data: dict) -> LabHost:
         """From lab.json."""
-        return cls(**{k: data[k] for k in ("id", "index", "netns", "address", "directory", "uuid", "pid")})
+        return cls(**{k: data[k] for k in ("id", "index", "netns", "address", "directory", "uuid", "pid")},
+                   ssh_uri=data.get("ssh_uri", ""))
 
 
 def libvirtd_conf(host: LabHost) -> str:
@@ -157,7 +164,7 @@ def warm_up(hosts: list[LabHost], domain_type: str) -> None:
 
     def probe(host: LabHost) -> None:
         try:
-            conn = libvirt.open(host.uri)
+            conn = libvirt.open(host.socket_uri)
             try:
                 conn.getDomainCapabilities(None, "x86_64", None, domain_type, 0)
             finally:
@@ -218,7 +225,7 @@ def destroy_guests(host: LabHost) -> list[str]:
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     gone = []
     try:
-        conn = libvirt.open(host.uri)
+        conn = libvirt.open(host.socket_uri)
     except libvirt.libvirtError:
         return []
     try:

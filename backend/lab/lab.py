@@ -4,6 +4,9 @@ namespace, joined by an underlay switch in the lab's own namespace; nothing in t
     vxlab-NAME        the lab's switch: bridge "underlay", one veth port per host
     vxlab-NAME-hI     host hI: lo, "ul0" (10.254.0.I/24), the link bridges, taps and VXLAN devices of
                        its guests, its libvirtd and QEMUs; migration streams and tunnels cross the underlay
+
+With --ssh every host also runs an OpenSSH server on its underlay address, and the switch namespace gets
+10.254.0.254, where vxi's ssh connections start (backend/lab/sshd.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.extras import require_libvirt
-from backend.lab import daemon, netns, shaping
+from backend.lab import daemon, netns, shaping, sshd
 from backend.lab import substrate as lab_substrate
 from backend.lab.daemon import LabHost
 from backend.lab.netns import LabError
@@ -71,6 +74,7 @@ class Lab:
     image: str = ""
     created: float = 0.0
     state: str = "starting"
+    ssh: bool = False
 
     @property
     def switch(self) -> str:
@@ -94,7 +98,7 @@ class Lab:
         return {"name": self.name, "directory": self.directory, "state": self.state, "created": self.created,
                 "substrate": self.substrate, "domain_type": self.domain_type, "accel_reason": self.accel_reason,
                 "host_shaping": self.host_shaping, "host_shaping_reason": self.host_shaping_reason,
-                "image": self.image,
+                "image": self.image, "ssh": self.ssh,
                 "switch_netns": self.switch, "underlay": f"{UNDERLAY}.0/24",
                 "hosts": [h.to_json() for h in self.hosts]}
 
@@ -104,7 +108,7 @@ class Lab:
         return cls(data["name"], data["directory"], [LabHost.from_json(h) for h in data["hosts"]],
                    data.get("substrate", ""), data.get("domain_type", "qemu"), data.get("accel_reason", ""),
                    data.get("host_shaping", False), data.get("host_shaping_reason", ""),
-                   data.get("image", ""), data.get("created", 0.0), data.get("state", "up"))
+                   data.get("image", ""), data.get("created", 0.0), data.get("state", "up"), data.get("ssh", False))
 
     def connect(self, host_id: str):
         """A new libvirt connection to one host of the lab."""
@@ -151,13 +155,14 @@ def host_for_uri(uri: str) -> tuple[Lab, LabHost] | None:
         except (LabError, OSError, ValueError, KeyError):
             continue
         for host in found.hosts:
-            if host.uri == uri:
+            if uri in (host.uri, host.socket_uri):
                 return found, host
     return None
 
 
-def check_machine() -> None:
-    """LabError unless this process can start daemons: root, libvirtd, QEMU, iproute2, unshare."""
+def check_machine(ssh: bool = False) -> None:
+    """LabError unless this process can start daemons: root, libvirtd, QEMU, iproute2, unshare (and with
+    `ssh`, OpenSSH's server and client and libvirt's virt-ssh-helper)."""
     if os.geteuid() != 0:
         raise LabError("the lab needs root (network and mount namespaces, bridges, libvirtd as root)")
     missing = [tool for tool in ("libvirtd", "qemu-system-x86_64", "ip", "bridge", "unshare", "tc")
@@ -166,12 +171,17 @@ def check_machine() -> None:
         raise LabError(f"missing {', '.join(missing)}: install the system packages (make system, or "
                        "apt-get install --no-install-recommends libvirt-daemon libvirt-daemon-driver-qemu "
                        "qemu-system-x86 iproute2)")
+    lacking = sshd.missing() if ssh else []
+    if lacking:
+        raise LabError(f"missing {', '.join(lacking)}: a lab reached over ssh needs OpenSSH's server (make system, "
+                       "or apt-get install --no-install-recommends openssh-server)")
 
 
 def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
-       progress: Callable[[str], None] | None = None) -> Lab:
+       progress: Callable[[str], None] | None = None, ssh: bool = False) -> Lab:
     """Start a lab of `hosts` daemons (or one per host of the substrate `like`), build the guest image,
-    find the domain type and whether hosts can shape, write the substrate; roll back on failure."""
+    find the domain type and whether hosts can shape, write the substrate; roll back on failure. With `ssh`,
+    every host runs an OpenSSH server and the substrate's URIs are qemu+ssh:// (backend/lab/sshd.py)."""
     say = progress or (lambda _text: None)
     require_libvirt("a lab (vxi lab up)")  # an optional extra: its pip command, before anything starts
     if not _NAME.match(name) or _HOST_SUFFIX.search(name):
@@ -179,7 +189,7 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
     ids = list(like.hosts) if like is not None else [f"h{i}" for i in range(1, hosts + 1)]
     if not 1 <= len(ids) <= 32:
         raise LabError(f"a lab has 1 to 32 hosts, not {len(ids)}")
-    check_machine()
+    check_machine(ssh)
     directory = lab_dir(name, root)
     if (directory / "lab.json").exists() or namespaces_of(name):
         raise LabError(f"lab '{name}' is already up or left traces (run: vxi lab down{_name_opt(name)})")
@@ -188,7 +198,7 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
         raise LabError(f"lab directory {directory} is too deep for UNIX sockets ({len(socket)} > {_MAX_SOCKET} "
                        "characters): set VXI_LAB_DIR to a shorter path")
     directory.mkdir(parents=True, exist_ok=True)
-    lab = Lab(name, str(directory.resolve()), created=time.time())
+    lab = Lab(name, str(directory.resolve()), created=time.time(), ssh=ssh)
     REGISTRY.mkdir(parents=True, exist_ok=True)
     (REGISTRY / name).write_text(lab.directory + "\n")
     lab.hosts = [LabHost(host_id, i, f"{lab.switch}-h{i}", f"{UNDERLAY}.{i}", f"{lab.directory}/{host_id}",
@@ -206,17 +216,26 @@ def up(hosts: int = 3, name: str = "lab", root: Path | None = None, like=None,
 
 
 def _start(lab: Lab, say: Callable[[str], None]) -> None:
-    _mountpoints()
+    _mountpoints(lab.ssh)
     netns.add(lab.switch)
     netns.ip(lab.switch, "link", "add", SWITCH, "type", "bridge")
     netns.ip(lab.switch, "link", "set", SWITCH, "up")
     say(f"lab {lab.name}: switch namespace {lab.switch}, underlay {UNDERLAY}.0/24")
+    if lab.ssh:
+        sshd.prepare_client(lab.directory, lab.name, lab.switch, UNDERLAY)
+        say(f"lab {lab.name}: ssh key {sshd.keyfile(lab.directory)}, connections from {UNDERLAY}.{sshd.STATION}")
     for host in lab.hosts:
         _plug(lab, host)
         daemon.prepare(host)
         daemon.start(host, lab.name)
         lab.save()
         say(f"lab {lab.name}: host {host.id} up in namespace {host.netns} (libvirtd pid {host.pid})")
+        if lab.ssh:
+            sshd.prepare_host(host.directory, host.id, host.address, lab.directory)
+            pid = sshd.start(host.directory, host.id, host.pid)
+            host.ssh_uri = sshd.uri(host.address, lab.directory)
+            lab.save()
+            say(f"lab {lab.name}: host {host.id} sshd on {host.address}:22 (pid {pid})")
 
 
 def _describe(lab: Lab, like, say: Callable[[str], None]) -> None:
@@ -244,11 +263,12 @@ def _name_opt(name: str) -> str:
     return "" if name == "lab" else f" --name {name}"
 
 
-def _mountpoints() -> None:
-    """Create the standard libvirt paths a daemon's copies are bound over, when this machine lacks them,
-    and note them so that the last lab to go removes them."""
+def _mountpoints(ssh: bool = False) -> None:
+    """Create the standard libvirt paths a daemon's copies are bound over (and sshd's empty privilege
+    separation directory for an ssh lab), when this machine lacks them, and note them so that the last lab to
+    go removes them."""
     created = MOUNTPOINTS.read_text().split() if MOUNTPOINTS.exists() else []
-    for target in daemon.BOUND.values():
+    for target in [*daemon.BOUND.values(), *([sshd.PRIVSEP] if ssh else [])]:
         if not os.path.isdir(target):
             os.makedirs(target)
             created.append(target)
@@ -263,6 +283,8 @@ def _remove_mountpoints() -> list[str]:
         return []
     removed = []
     for target in MOUNTPOINTS.read_text().split():
+        if target == sshd.PRIVSEP and sshd.machine_sshd_running():
+            continue  # an sshd of the machine's, started since, uses it now: it stays
         if os.path.isdir(target) and not os.listdir(target) and not os.path.ismount(target):
             os.rmdir(target)
             removed.append(f"directory {target}")
@@ -292,6 +314,9 @@ def down(name: str = "lab", root: Path | None = None) -> list[str]:
     if (directory / "lab.json").is_file():
         lab = Lab.from_json(json.loads((directory / "lab.json").read_text()))
     for host in lab.hosts if lab else []:
+        pid = sshd.stop(host.directory)
+        if pid:
+            removed.append(f"sshd {pid} of {host.id}")
         for guest in daemon.destroy_guests(host):
             removed.append(f"guest {guest} on {host.id}")
         for pid in daemon.stop(host):
@@ -306,6 +331,8 @@ def down(name: str = "lab", root: Path | None = None) -> list[str]:
     if REGISTRY.is_dir() and not any(REGISTRY.iterdir()):
         REGISTRY.rmdir()
     removed += _remove_mountpoints()
+    if (directory / "ssh").is_dir():
+        removed.append(f"ssh keys and known_hosts {directory / 'ssh'}")
     if directory.exists():
         shutil.rmtree(directory)
         removed.append(f"directory {directory}")
@@ -319,6 +346,8 @@ def status(name: str = "lab", root: Path | None = None) -> dict:
     data = lab.to_json()
     for host, row in zip(lab.hosts, data["hosts"], strict=True):
         row["running"] = daemon.is_running(host)
+        if lab.ssh:
+            row["sshd"] = sshd.running_pid(host.directory)
         row["namespace"] = netns.exists(host.netns)
         row["guests"] = _guests(host) if row["running"] else []
     return data
@@ -329,7 +358,7 @@ def _guests(host: LabHost) -> list[dict]:
 
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     try:
-        conn = libvirt.open(host.uri)
+        conn = libvirt.open(host.socket_uri)
     except libvirt.libvirtError:
         return []
     try:

@@ -50,13 +50,18 @@ def lab(guest_image) -> Lab:
         pid = stale[1:]
         if stale.startswith("t") and pid.isdigit() and not _is_alive(int(pid)):
             down(stale)
-    root = Path(tempfile.mkdtemp(prefix="vxl-", dir="/tmp"))
-    name = f"t{os.getpid()}"
+    yield from temporary_lab(3, f"t{os.getpid()}", "vxl-")
+
+
+def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False):
+    """A lab in a short temporary directory for a fixture to yield (skipped with the reason when it cannot
+    start), removed with its directory afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     try:
-        started = up(3, name, root)
+        started = up(hosts, name, root, ssh=ssh)
     except LabError as exc:
         shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"libvirtd cannot run here: {exc}")
+        pytest.skip(f"{'an ssh lab' if ssh else 'libvirtd'} cannot run here: {exc}")
     try:
         yield started
     finally:

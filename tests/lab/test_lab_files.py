@@ -33,3 +33,23 @@ def test_a_lab_finds_only_its_own_namespaces(monkeypatch):
 def test_a_lab_name_that_would_be_ambiguous_is_refused(name):
     with pytest.raises(LabError, match="lab name"):
         lab.up(1, name)
+
+
+def test_an_ssh_lab_host_is_reached_by_key_its_host_key_checked_its_socket_kept():
+    from backend.lab import sshd
+
+    host = LabHost("h1", 1, "vxlab-x-h1", "10.254.0.1", "/labs/x/h1", "uuid-1",
+                   ssh_uri=sshd.uri("10.254.0.1", "/labs/x"))
+    assert host.uri == "qemu+ssh://root@10.254.0.1/system?keyfile=/labs/x/ssh/id_ed25519&command=/labs/x/ssh/ssh"
+    assert LabHost.from_json(host.to_json()) == host
+    assert host.to_json()["socket_uri"] == "qemu+unix:///system?socket=/labs/x/h1/sock/libvirt-sock"
+    conf = sshd.sshd_config(host.directory, host.address, "/labs/x")
+    for line in ("ListenAddress 10.254.0.1", "PasswordAuthentication no",
+                 "AuthorizedKeysFile /labs/x/ssh/authorized_keys", "PermitRootLogin prohibit-password"):
+        assert line in conf
+    client = sshd.client_config("/labs/x")
+    assert "UserKnownHostsFile /labs/x/ssh/known_hosts" in client and "StrictHostKeyChecking yes" in client
+    # vxi (no lab address where it runs) enters the switch's namespace; a host's daemon connects directly
+    script = sshd.wrapper("/labs/x", "vxlab-x", "10.254.0")
+    assert "if ip -o -4 addr show to 10.254.0.0/24" in script
+    assert "exec ip netns exec vxlab-x ssh -F /labs/x/ssh/config" in script

@@ -80,9 +80,9 @@ def open_connection(uri: str, host_id: str):
         if is_test_uri(uri):
             return libvirt.open(uri)
         conn = _open_within(uri, host_id, connect_seconds())
-    except libvirt.libvirtError as exc:
-        raise DeployError(f"host {host_id}: connecting to {uri} failed: {exc.get_error_message()}",
-                          host_id, "connect") from exc
+    except libvirt.libvirtError as exc:  # over ssh the message carries ssh's own lines (CR LF): one line
+        reason = " ".join(exc.get_error_message().split())
+        raise DeployError(f"host {host_id}: connecting to {uri} failed: {reason}", host_id, "connect") from exc
     interval, count = keepalive()
     if interval > 0:
         try:

@@ -23,7 +23,8 @@ class Found:
 
 
 def lab_hosts() -> dict[str, str]:
-    """Every host of the labs running on this machine, by id (`LAB/ID` when two labs share an id)."""
+    """Every host of the labs running on this machine, by id (`LAB/ID` when two labs share an id), with its
+    daemon's socket: also in a lab reached over ssh, a search on this machine never waits for ssh."""
     from backend.lab.lab import LabError, load, running_labs
 
     found: list[tuple[str, str, str]] = []
@@ -32,7 +33,7 @@ def lab_hosts() -> dict[str, str]:
             lab = load(name)
         except (LabError, OSError, ValueError, KeyError):
             continue
-        found += [(name, host.id, host.uri) for host in lab.hosts]
+        found += [(name, host.id, host.socket_uri) for host in lab.hosts]
     ids = [host_id for _lab, host_id, _uri in found]
     return {(host_id if ids.count(host_id) == 1 else f"{lab}/{host_id}"): uri for lab, host_id, uri in found}
 

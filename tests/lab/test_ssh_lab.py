@@ -1,0 +1,140 @@
+"""The libvirt backend on hosts reached over ssh (`vxi lab up --ssh`), as hosts on other machines are: a lab of
+two hosts, each with its own OpenSSH server in its namespaces, deployed to, pinged through, a router moved
+live between them (the source's daemon opening the destination's qemu+ssh:// URI itself), a host whose sshd
+is stopped reported in one line naming it, and nothing left after teardown and `lab down` (root; skipped
+with the reason when sshd, libvirtd or QEMU are missing)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from backend.cli import main
+from backend.deploy.session import DeploySession
+from backend.deploy.state import pick_record
+from backend.lab import netns, sshd
+from backend.lab.lab import down, namespaces_of
+from backend.vxdl import read_file
+from tests.lab.conftest import temporary_lab
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1, pc-a at h1, pc-b at h2
+
+
+@pytest.fixture(scope="module")
+def ssh_lab(guest_image):
+    """A lab of two hosts reached over ssh (skipped with the reason where sshd, libvirtd or QEMU are missing)."""
+    yield from temporary_lab(2, f"s{os.getpid()}", "vxs-", ssh=True)
+
+
+def _run(capfd, *argv: str) -> tuple[int, str, str]:
+    capfd.readouterr()
+    code = main(list(argv))
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+def _domains(lab) -> list[str]:
+    found = []
+    for host in lab.hosts:
+        conn = lab.connect(host.id)
+        try:
+            found += [d.name() for d in conn.listAllDomains()]
+        finally:
+            conn.close()
+    return found
+
+
+def _network_drops_under_an_open_session(deployment: str, host, monkeypatch) -> None:
+    """A session that stays open (the designer, `vxi monitor`) while the network to a host drops: the host's
+    components are `unreachable` with one sentence naming it within seconds, `running` once it is back."""
+    monkeypatch.setenv("VXI_KEEPALIVE", "1,2")
+    monkeypatch.setenv("VXI_CONNECT_TIMEOUT", "5")
+    session = DeploySession.of_record(pick_record(deployment))
+    try:
+        assert session.status().components["pc-b"].state == "running"
+        netns.ip(host.netns, "link", "set", "ul0", "down")  # its only way out: the underlay
+        try:
+            states = {k: c.state for k, c in session.status().components.items()}
+            lost = session.deployer.unreachable
+        finally:
+            netns.ip(host.netns, "link", "set", "ul0", "up")
+        assert states["pc-b"] == "unreachable" and states["pc-a"] == "running", states
+        assert list(lost) == ["h2"] and lost["h2"].startswith("host h2: "), lost
+        assert session.status().components["pc-b"].state == "running"  # connected again
+    finally:
+        session.close()
+
+
+def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd, monkeypatch):
+    lab = ssh_lab
+    assert all(h.uri.startswith(f"qemu+ssh://root@{h.address}/system?keyfile=") for h in lab.hosts)
+    substrate = read_file(lab.substrate, "substrate").model
+    assert {h.uri for h in substrate.hosts.values()} == {h.uri for h in lab.hosts}
+    code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json")
+    assert code == 0, err
+    record = pick_record(json.loads(out)["id"])
+    assert set(record.hosts.values()) == {h.uri for h in lab.hosts}  # every call goes over ssh
+    try:
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", record.id, "--", "ping", "-c", "3", "-W", "5",
+                              "pc-b")
+        assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
+
+        source = record.components["r1"].host
+        destination = "h2" if source == "h1" else "h1"
+        code, out, err = _run(capfd, "migrate", "r1", destination, "--deployment", record.id, "--json")
+        assert code == 0, err
+        assert json.loads(out)["mode"] == "live"
+        # peer to peer: the source's libvirtd logged in to the destination's sshd from the source's own address
+        log = (sshd.host_dir(lab.host(destination).directory) / "sshd.log").read_text()
+        assert f"Accepted publickey for root from {lab.host(source).address} " in log, log
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", record.id, "--", "ping", "-c", "2", "-W", "5",
+                              "pc-b")
+        assert code == 0 and " 0% packet loss" in out, out + err
+
+        code, out, err = _run(capfd, "status", record.id, "--json")
+        status = json.loads(out)["deployments"][0]
+        assert code == 0 and status["unreachable"] == {}
+        assert {k: c["state"] for k, c in status["components"].items()} == dict.fromkeys(("r1", "pc-a", "pc-b"),
+                                                                                           "running")
+        assert status["components"]["r1"]["host"] == destination
+
+        h2 = lab.host("h2")
+        _network_drops_under_an_open_session(record.id, h2, monkeypatch)
+        assert sshd.stop(h2.directory)  # h2 is still up, but nothing answers on its port 22 any more
+        try:
+            code, out, err = _run(capfd, "status", record.id)
+            lines = [line for line in err.splitlines() if line]
+            assert len(lines) == 1 and lines[0].startswith(f"vxi status: host h2: connecting to {h2.uri} failed: ")
+            assert "Connection refused" in lines[0], lines
+            assert "pc-b  node    on h2         unreachable" in out, out
+            assert "pc-a  node    on h1         running" in out, out
+            code, out, err = _run(capfd, "lab", "status", "--name", lab.name)
+            assert code == 1 and "sshd STOPPED" in out and out.count("sshd STOPPED") == 1, out  # h2's only
+        finally:
+            sshd.start(h2.directory, h2.id, h2.pid)
+        known = sshd.client_dir(lab.directory) / "known_hosts"
+        kept = known.read_text()
+        known.write_text("".join(line + "\n" for line in kept.splitlines() if not line.startswith(f"{h2.address} ")))
+        try:  # h2 answers again, with a host key nobody vouched for
+            code, out, err = _run(capfd, "status", record.id)
+            assert err.startswith("vxi status: host h2: connecting to ") and err.count("\n") == 1, err
+            assert "requested strict checking. Host key verification failed." in err, err  # ssh's lines joined
+        finally:
+            known.write_text(kept)
+        code, out, err = _run(capfd, "status", record.id)
+        assert code == 0 and err == "" and "unreachable" not in out, out + err
+    finally:
+        code, out, err = _run(capfd, "teardown", record.id)
+    assert code == 0, err
+    assert _domains(lab) == []
+    assert all([n for n in netns.links(h.netns) if n.startswith(f"vx{record.id}")] == [] for h in lab.hosts)
+
+    removed = down(lab.name, Path(lab.directory).parent)
+    assert sum(line.startswith("sshd ") for line in removed) == 2, removed
+    assert not Path(lab.directory).exists() and namespaces_of(lab.name) == []
+    assert all(sshd.running_pid(h.directory) == 0 for h in lab.hosts)
