@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -56,3 +57,41 @@ def test_libvirt_events_wait_for_the_qt_application_in_a_process_that_loaded_qt(
     assert hosts._qt_allows_events()
     monkeypatch.delitem(sys.modules, "PySide6.QtCore")
     assert hosts._qt_allows_events()  # the command line
+
+
+def test_a_host_that_stopped_answering_fails_every_later_call_at_once_until_the_hung_call_returns():
+    from backend.deploy.libvirt.guard import HostGuard, HostUnreachable
+
+    guard, release = HostGuard("qemu+ssh://n2/system"), threading.Event()
+    with pytest.raises(HostUnreachable) as first:
+        guard.run("h2", lambda: release.wait(10), 0.2)
+    sentence = ("host h2: no answer from qemu+ssh://n2/system within 0.2 s (its libvirtd is stopped or the network "
+                "to it is down)")
+    assert str(first.value) == sentence and guard.unreachable
+    started, threads = time.monotonic(), threading.active_count()
+    with pytest.raises(HostUnreachable) as later:
+        guard.run("h2", lambda: 1 / 0, 5)  # not even tried: no thread more waits on a silent host
+    assert str(later.value) == sentence and time.monotonic() - started < 0.1
+    assert threading.active_count() == threads
+    release.set()  # the host answers again: the call that hung returns
+    for _ in range(100):
+        if not guard.unreachable:
+            break
+        time.sleep(0.02)
+    assert guard.run("h2", lambda: "answer", 5) == "answer"
+
+
+def test_a_guarded_connection_hands_out_guarded_domains_and_takes_them_back_as_arguments():
+    import libvirt
+
+    from backend.deploy.libvirt.guard import Guarded, HostGuard, raw
+
+    conn = Guarded(libvirt.open("test:///default"), "h1", HostGuard("test:///default"))
+    try:
+        (dom,) = conn.listAllDomains()
+        assert isinstance(dom, Guarded) and dom.name() == "test" and dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        ((stats_dom, values),) = conn.domainListGetStats([dom], libvirt.VIR_DOMAIN_STATS_STATE)
+        assert isinstance(stats_dom, Guarded) and values["state.state"] == libvirt.VIR_DOMAIN_RUNNING
+        assert isinstance(raw(dom), libvirt.virDomain)
+    finally:
+        conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
-from backend.deploy.libvirt import disks
+from backend.deploy.libvirt import disks, guard
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guests import RealGuests
@@ -253,9 +254,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
     # ----- status, teardown -----
     def status(self):
         """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise). A real host
-        is asked within `connect_seconds()`: one that does not answer (a frozen daemon, a dropped network) has
-        its components 'unreachable', its connection dropped (the next call opens a new one), and its sentence
-        in `self.unreachable`."""
+        that does not answer within its calls' deadline (a frozen daemon, a dropped network: `guard`) has its
+        components 'unreachable' and its sentence in `self.unreachable`; the next status asks it again."""
         lost: dict[str, str] = {}
         hosts: dict[str, list] = {}
         for key, comp in self.record.components.items():
@@ -263,13 +263,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         for host_id, comps in hosts.items():
             uri = self.record.hosts.get(host_id, "")
             try:
-                if hostfiles.is_test_uri(uri):
-                    found = self._states_on(host_id, comps)
-                else:
-                    found = hostfiles.within(hostfiles.connect_seconds(), lambda h=host_id, c=comps:
-                                             self._states_on(h, c), host_id, f"no answer from {uri}")
+                found = self._states_on(host_id, comps)
             except DeployError as exc:
-                self.connections.pop(host_id, None)
                 lost[host_id] = str(exc)
                 found = dict.fromkeys((c.name for _k, c in comps), "unreachable")
             for _key, comp in comps:
@@ -323,37 +318,26 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         self._save_worlds()
 
     def teardown(self) -> list[str]:
-        """Destroy and undefine every domain and network whose name has this deployment's prefix."""
-        import libvirt
-
+        """Destroy and undefine every domain and network whose name has this deployment's prefix (and on real
+        hosts the links' bridges and tunnels, the disks' overlays and seeds); a host that cannot be reached is
+        named in the DeployError and its part left for a later teardown, the other hosts' removed."""
         removed, problems = [], []
         generated = self.record.files.get("generated", {})
         for host_id in self.record.hosts:
             if host_id in generated and not Path(generated[host_id]).is_file():
                 continue  # a generated test-driver host whose file is gone holds nothing any more
             try:
-                conn = self.connection(host_id)
-            except DeployError as exc:
-                problems.append(str(exc))
+                removed += self._teardown_on(host_id, problems)
+            except DeployError as exc:  # a host that cannot be reached (or stopped answering): the rest goes on,
+                problems.append(str(exc))  # the record stays for a later teardown
                 continue
-            for dom in conn.listAllDomains():
-                if dom.name().startswith(self.record.prefix):
-                    _remove_domain(dom)
-                    removed.append(f"domain {dom.name()} on {host_id}")
-            for net in conn.listAllNetworks():
-                if net.name().startswith(self.record.prefix):
-                    try:
-                        _remove_network(net)
-                        removed.append(f"network {net.name()} on {host_id}")
-                    except libvirt.libvirtError as exc:
-                        problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
             if self.real:
                 try:
                     removed += self._teardown_links(host_id)
                 except RuntimeError as exc:
                     problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
         self._save_worlds()
-        if self.real or self.record.backend == "libvirt":
+        if (self.real or self.record.backend == "libvirt") and not problems:  # (a guest left may still use its disk)
             try:
                 removed += [f"disk {name}" for name in disks.remove(self._folder(), self.record.prefix)]
             except OSError as exc:
@@ -363,6 +347,25 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         for comp in self.record.components.values():
             comp.state = "removed"
         self.record.resources, self.record.state = [], TORN_DOWN
+        return removed
+
+    def _teardown_on(self, host_id: str, problems: list[str]) -> list[str]:
+        """Destroy and undefine the deployment's domains and networks on one host; what was removed."""
+        import libvirt
+
+        removed = []
+        conn = self.connection(host_id)
+        for dom in conn.listAllDomains():
+            if dom.name().startswith(self.record.prefix):
+                _remove_domain(dom)
+                removed.append(f"domain {dom.name()} on {host_id}")
+        for net in conn.listAllNetworks():
+            if net.name().startswith(self.record.prefix):
+                try:
+                    _remove_network(net)
+                    removed.append(f"network {net.name()} on {host_id}")
+                except libvirt.libvirtError as exc:
+                    problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
         return removed
 
     def exec(self, key: str, argv: list[str]) -> int:
@@ -454,10 +457,11 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
             # cannot tell that this is shared storage and would refuse the move as unsafe
             flags |= libvirt.VIR_MIGRATE_UNSAFE
         failure: list[Exception] = []
+        job = guard.raw(dom)  # the job has its own deadline (migrate_seconds()) and progress, not a call's
 
         def run() -> None:
             try:
-                dom.migrateToURI3(self.record.hosts[host], {}, flags)
+                job.migrateToURI3(self.record.hosts[host], {}, flags)
             except libvirt.libvirtError as exc:
                 failure.append(exc)
 
@@ -469,15 +473,11 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         while worker.is_alive():
             worker.join(0.5)
             if worker.is_alive():
-                try:
-                    stats = dom.jobStats()
-                    total = stats.get("data_total") or 0
-                    copied = (stats.get("data_processed", 0) / total) if total else 0.0
-                except libvirt.libvirtError:
-                    continue
-                self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
-                                  f"{copied * 100:.1f} % of its memory copied", source,
-                                  before + (1.0 - before) * min(copied, 1.0))
+                copied = self._follow_job(dom, component, source, host, started)
+                if copied is not None:
+                    self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
+                                      f"{copied * 100:.1f} % of its memory copied", source,
+                                      before + (1.0 - before) * min(copied, 1.0))
         if failure:
             raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
                               f"{failure[0].get_error_message()}", source, "migrate")
@@ -496,6 +496,58 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
                  "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
                  "data_bytes": stats.get("data_processed")})
         return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
+
+
+    def _follow_job(self, dom, component: str, source: str, host: str, started: float) -> float | None:
+        """The share of a running migration job's memory copied (None when unknown); DeployError, the job
+        cancelled, when the source or the destination stops answering or the job outlives migrate_seconds()."""
+        import libvirt
+
+        try:
+            self.connection(host).getLibVersion()  # the destination answers
+        except DeployError as exc:
+            reason = str(exc).removeprefix(f"host {host}: ")
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                dom.abortJob()
+            raise DeployError(f"host {host}: live migration of {dom.name()} to {host} failed: {reason}; the job was "
+                              f"aborted and {component} stays on {source}", host, "migrate") from exc
+        try:
+            stats = dom.jobStats()
+        except libvirt.libvirtError:
+            return None
+        except DeployError as exc:  # the source stopped answering: the move is cancelled from its destination
+            reason = str(exc).removeprefix(f"host {source}: ")
+            where = self._cancel_incoming(host, dom.name())
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: {reason}; {where}",
+                              source, "migrate") from exc
+        if time.monotonic() - started > migrate_seconds():
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                dom.abortJob()
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} did not end within "
+                              f"{migrate_seconds():g} s (VXI_MIGRATE_TIMEOUT): the job was aborted", source, "migrate")
+        total = stats.get("data_total") or 0
+        return (stats.get("data_processed", 0) / total) if total else 0.0
+
+    def _cancel_incoming(self, host: str, name: str) -> str:
+        """The guest a migration was bringing up on `host`, destroyed while still paused (incoming) so that the
+        move cannot complete: its source keeps the guest. What was done, in words."""
+        import libvirt
+
+        try:
+            incoming = self.connection(host).lookupByName(name)
+            if incoming.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
+                return f"it may have reached {host} (running there): see vxi status"
+            incoming.destroy()
+        except libvirt.libvirtError:
+            return "the job was cancelled (nothing of it on the destination)"
+        except DeployError as exc:
+            return f"its incoming guest on {host} could not be removed either ({exc})"
+        return f"the job was cancelled (its incoming guest on {host} destroyed): it stays on its source"
+
+
+def migrate_seconds() -> float:
+    """How long a live migration job may take before it is aborted (VXI_MIGRATE_TIMEOUT, 600 s by default)."""
+    return hostfiles.env_seconds("VXI_MIGRATE_TIMEOUT", 600.0)
 
 
 def _agent_state(dom) -> str:

@@ -5,6 +5,7 @@ outside a lab are known only from a record (their URIs are nowhere else)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -50,12 +51,12 @@ def scan(only: str | None = None) -> dict[str, Found]:
     deployments on a shared lab; with `only`, everything named after that one tag."""
     import libvirt
 
-    from backend.deploy.libvirt.hosts import silence_libvirt
+    from backend.deploy.base import DeployError
+    from backend.deploy.libvirt.hosts import open_connection
     from backend.deploy.state import state_dir
     from backend.lab import netns
     from backend.lab.lab import host_for_uri
 
-    silence_libvirt()
     result: dict[str, Found] = {}
     ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
     mine = str(state_dir())
@@ -69,9 +70,9 @@ def scan(only: str | None = None) -> dict[str, Found]:
         entry.objects.append(what)
 
     for host_key, uri in lab_hosts().items():
-        try:
-            conn = libvirt.open(uri)
-        except libvirt.libvirtError:
+        try:  # within the host's deadlines: one that stops answering is passed over (vxi status names it)
+            conn = open_connection(uri, host_key)
+        except DeployError:
             continue
         try:
             for dom in conn.listAllDomains():
@@ -81,8 +82,11 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
+        except (libvirt.libvirtError, DeployError):
+            continue
         finally:
-            conn.close()
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                conn.close()
         located = host_for_uri(uri)
         if located is not None:
             for device in netns.links(located[1].netns):

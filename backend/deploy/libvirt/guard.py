@@ -1,0 +1,167 @@
+"""Every libvirt call to a real host runs with a deadline, so that no command waits on a host that stopped
+answering (a frozen libvirtd, a network that swallows packets). One guard per host (per URI, in the whole
+process) runs each call in a worker thread and gives it up after `call_seconds()`; after one call was given
+up, the host counts as unreachable and every later call to it fails at once with the same one-line sentence
+naming the host, instead of piling more blocked threads, until the call that hung returns (the daemon answers
+again, died, or libvirt's keep-alive closed the connection). libvirt's keep-alive stays a second line where
+its event loop runs. Long operations (a migration job, a guest's boot) keep their own deadlines."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from backend.deploy.base import DeployError
+
+CALL_SECONDS = 30.0
+HOW = "its libvirtd is stopped or the network to it is down"
+
+
+class HostUnreachable(DeployError):
+    """A host that did not answer a call within its deadline (or had not answered an earlier one)."""
+
+    def __init__(self, host_id: str, reason: str):
+        super().__init__(f"host {host_id}: {reason}", host_id, "unreachable")
+        self.reason = reason  # "no answer from URI within N s (...)"
+
+
+def call_seconds() -> float:
+    """How long one call to a real host may take (VXI_CALL_TIMEOUT, 30 s by default)."""
+    try:
+        value = float(os.environ.get("VXI_CALL_TIMEOUT", CALL_SECONDS))
+    except ValueError:
+        return CALL_SECONDS
+    return value if value > 0 else CALL_SECONDS
+
+
+class HostGuard:
+    """The calls to one host (one URI): each with a deadline; none while an earlier one hangs."""
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        self._lock = threading.Lock()
+        self.hanging = 0  # calls given up that have not returned yet
+        self.reason = ""
+        self.since = 0.0
+
+    @property
+    def unreachable(self) -> bool:
+        """True while a call given up on has not returned."""
+        return self.hanging > 0
+
+    def run(self, host_id: str, call: Callable[[], object], seconds: float | None = None,
+            late: Callable[[object], None] | None = None):
+        """`call()`'s result or exception, in a worker thread; HostUnreachable when it has not returned after
+        `seconds` (call_seconds() by default), or at once while an earlier call hangs. What a given-up call
+        returns later goes to `late` (a connection to close)."""
+        seconds = call_seconds() if seconds is None else seconds
+        with self._lock:
+            if self.hanging:
+                raise HostUnreachable(host_id, self.reason)
+        done = threading.Event()
+        outcome: list = []
+        gave_up = [False]
+
+        def work() -> None:
+            try:
+                result = call()
+            except BaseException as exc:  # handed to the caller
+                result = exc
+            with self._lock:
+                if not gave_up[0]:
+                    outcome.append(result)
+                    done.set()
+                    return
+                self.hanging -= 1
+            if late is not None and not isinstance(result, BaseException):
+                late(result)
+
+        threading.Thread(target=work, name=f"vxi-host-{host_id}", daemon=True).start()
+        done.wait(seconds)
+        with self._lock:
+            if not outcome:
+                gave_up[0] = True
+                self.hanging += 1
+                if self.hanging == 1:
+                    self.reason, self.since = f"no answer from {self.uri} within {seconds:g} s ({HOW})", time.time()
+                raise HostUnreachable(host_id, self.reason)
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+
+_guards: dict[str, HostGuard] = {}
+_registry = threading.Lock()
+
+
+def guard_of(uri: str) -> HostGuard:
+    """The one guard of a host's URI in this process."""
+    with _registry:
+        return _guards.setdefault(uri, HostGuard(uri))
+
+
+def is_unreachable(uri: str) -> bool:
+    """True while a call to this URI hangs (given up on, not returned yet)."""
+    found = _guards.get(uri)
+    return found is not None and found.unreachable
+
+
+LOCAL = frozenset({"name", "UUID", "UUIDString", "ID", "connect", "isAlive", "getURI", "c_pointer"})
+
+
+def _unwrap(value):
+    if isinstance(value, Guarded):
+        return value.raw
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+class Guarded:
+    """A libvirt connection, domain or network of a real host whose calls go through the host's guard; the
+    domains and networks they return are guarded too. `raw` is the libvirt object itself (for a call with its
+    own deadline: a migration job)."""
+
+    __slots__ = ("guard", "host_id", "raw")
+
+    def __init__(self, raw, host_id: str, guard: HostGuard):
+        self.raw, self.host_id, self.guard = raw, host_id, guard
+
+    def __getattr__(self, name: str):
+        value = getattr(self.raw, name)
+        if name in LOCAL or name.startswith("_") or not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            args = tuple(_unwrap(a) for a in args)
+            kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+            return self._wrap(self.guard.run(self.host_id, lambda: value(*args, **kwargs)))
+
+        call.__name__ = name
+        return call
+
+    def guarded(self, action: Callable[[object], object], extra_seconds: float = 0.0):
+        """`action(raw)` through the guard, with `extra_seconds` more than a call's deadline (an agent command
+        that has its own time limit on the host)."""
+        return self._wrap(self.guard.run(self.host_id, lambda: action(self.raw), call_seconds() + extra_seconds))
+
+    def _wrap(self, value):
+        import libvirt
+
+        if isinstance(value, libvirt.virDomain | libvirt.virNetwork | libvirt.virConnect):
+            return Guarded(value, self.host_id, self.guard)
+        if isinstance(value, list):
+            return [self._wrap(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._wrap(v) for v in value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<guarded {self.raw!r} on {self.host_id}>"
+
+
+def raw(obj):
+    """The libvirt object behind a guarded one (itself otherwise)."""
+    return obj.raw if isinstance(obj, Guarded) else obj
