@@ -447,9 +447,10 @@ def test_a_host_whose_daemon_dies_mid_deploy_gives_a_sentence_and_teardown_finis
     assert not [d for d in lab_domains(lab)["h2"] if d.startswith(f"vxi{tag}-")]
 
 
-def test_a_lost_record_is_found_by_name_on_the_lab_and_torn_down(lab, tmp_path, capfd):
+def test_a_lost_record_is_found_by_name_on_the_lab_or_a_substrate_and_torn_down(lab, tmp_path, capfd, monkeypatch):
     import sqlite3
 
+    from backend.deploy.libvirt import leftovers
     from backend.deploy.state import state_dir
 
     vxi = tmp_path / "lone.vxdl"
@@ -464,9 +465,15 @@ def test_a_lost_record_is_found_by_name_on_the_lab_and_torn_down(lab, tmp_path, 
     with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost
         db.execute("DELETE FROM deployments WHERE id = ?", (tag,))
     main(["status"])
-    assert f"deployment {tag} (no record): objects named after it found on the libvirt backend" in \
-        capfd.readouterr().out
-    assert main(["teardown", "--all", "--json"]) == 0  # (the other deployments of this module are gone)
+    unrecorded = f"deployment {tag} (no record): objects named after it found on the libvirt backend"
+    assert unrecorded in capfd.readouterr().out
+    monkeypatch.setattr(leftovers, "lab_hosts", dict)  # as if its hosts were outside a lab: only a substrate knows them
+    monkeypatch.setattr(leftovers, "_substrate_hosts", {})
+    main(["status"])
+    assert unrecorded not in capfd.readouterr().out
+    main(["status", "--substrate", lab.substrate])
+    assert unrecorded in capfd.readouterr().out
+    assert main(["teardown", "--all", "--json", "--substrate", lab.substrate]) == 0  # (the module's others are gone)
     done = json.loads(capfd.readouterr().out)["deployments"]
     assert [(d["deployment"], d["backend"]) for d in done if d["deployment"] == tag] == [(tag, "libvirt")]
     assert lab_domains(lab) == before and lab_links(lab, tag) == {h.id: [] for h in lab.hosts}
