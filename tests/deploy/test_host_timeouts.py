@@ -14,10 +14,11 @@ from backend.deploy.libvirt import hosts
 
 
 def test_a_call_that_does_not_return_in_time_is_given_up_with_the_host_named():
+    from backend.deploy.libvirt.guard import HostGuard
+
     release, closed = threading.Event(), []
     with pytest.raises(DeployError) as failed:
-        hosts.within(0.2, lambda: release.wait(5) and "late connection", "h2", "no answer from qemu+ssh://n2/system",
-                     closed.append)
+        HostGuard("qemu+ssh://n2/system").run("h2", lambda: release.wait(5) and "late connection", 0.2, closed.append)
     assert str(failed.value) == ("host h2: no answer from qemu+ssh://n2/system within 0.2 s (its libvirtd is stopped "
                                  "or the network to it is down)")
     assert failed.value.host == "h2"
@@ -30,9 +31,11 @@ def test_a_call_that_does_not_return_in_time_is_given_up_with_the_host_named():
 
 
 def test_a_call_in_time_gives_its_result_or_its_error():
-    assert hosts.within(5, lambda: 42, "h1", "x") == 42
+    from backend.deploy.libvirt.guard import HostGuard
+
+    assert HostGuard("x").run("h1", lambda: 42, 5) == 42
     with pytest.raises(ValueError, match="refused"):
-        hosts.within(5, lambda: (_ for _ in ()).throw(ValueError("refused")), "h1", "x")
+        HostGuard("x").run("h1", lambda: (_ for _ in ()).throw(ValueError("refused")), 5)
 
 
 @pytest.mark.parametrize("value, expected", [("1,2", (1, 2)), ("0", (0, 0)), ("7", (7, 3)), ("x", (5, 3))])

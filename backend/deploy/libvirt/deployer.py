@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
-from backend.deploy.libvirt import disks, guard
+from backend.deploy.libvirt import disks
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guests import RealGuests
+from backend.deploy.libvirt.moves import LiveMoves
 from backend.deploy.libvirt.tuning import LinkTuning
 from backend.deploy.libvirt.xml import (
     DomainSpec,
@@ -32,7 +31,7 @@ COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and 
                "destroyed and undefined on {s})")
 
 
-class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
+class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     """Domains and isolated networks over libvirt; `test_only` runs every host on a generated
     test-driver host file whatever URI the substrate gives. On real libvirtd hosts the domains are guests
     that boot and are configured for real (backend/deploy/libvirt/guests.py)."""
@@ -103,7 +102,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
     def counter_source(self) -> LibvirtSource:
         """Interface counters of every domain, one bulk call per host (none are real on the test driver);
         on real hosts a domain is looked for on every host of the deployment, so its series follow it."""
-        targets = [DomainTarget(key, comp.host, self.connection(comp.host), comp.name,
+        targets = [DomainTarget(key, comp.host, self._connection_or_none(comp.host), comp.name,
                                 [i.name for i in comp.interfaces]) for key, comp in self.record.components.items()]
         hosts = {}
         if self.real:
@@ -115,6 +114,16 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
                 except DeployError:
                     continue
         return LibvirtSource(targets, hosts)
+
+    def _connection_or_none(self, host_id: str):
+        """A host's connection; None for a real host that cannot be reached now (its counters are then read
+        through the source's hosts, once it answers)."""
+        try:
+            return self.connection(host_id)
+        except DeployError:
+            if not self.real:
+                raise
+            return None
 
     def _candidate_hosts(self) -> dict[str, str]:
         """The deployment's hosts, and the substrate's other real hosts (where a migration may take a guest)."""
@@ -446,108 +455,6 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         return MigrationResult(component, source, host, "cold", None,
                                COLD_NOTICE.format(c=component, d=host, s=source) +
                                f" in {time.monotonic() - started:.3f} s")
-
-    def _live_move(self, dom, component: str, source: str, host: str) -> MigrationResult:
-        import libvirt
-
-        flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
-                 | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_AUTO_CONVERGE)
-        if component in self.record.files.get("disks", {}):
-            # its overlay is one file that both hosts see at the same path (they are on this machine): libvirt
-            # cannot tell that this is shared storage and would refuse the move as unsafe
-            flags |= libvirt.VIR_MIGRATE_UNSAFE
-        failure: list[Exception] = []
-        job = guard.raw(dom)  # the job has its own deadline (migrate_seconds()) and progress, not a call's
-
-        def run() -> None:
-            try:
-                job.migrateToURI3(self.record.hosts[host], {}, flags)
-            except libvirt.libvirtError as exc:
-                failure.append(exc)
-
-        worker = threading.Thread(target=run, daemon=True)
-        started = time.monotonic()
-        before = self.tracker.fraction
-        self._report(f"migrating {dom.name()} live to {host}", source, component)
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-            if worker.is_alive():
-                copied = self._follow_job(dom, component, source, host, started)
-                if copied is not None:
-                    self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
-                                      f"{copied * 100:.1f} % of its memory copied", source,
-                                      before + (1.0 - before) * min(copied, 1.0))
-        if failure:
-            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
-                              f"{failure[0].get_error_message()}", source, "migrate")
-        seconds = time.monotonic() - started
-        try:
-            moved = self.connection(host).lookupByName(dom.name())
-            stats = moved.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
-        except libvirt.libvirtError:
-            stats = {}
-        figures = ""
-        if stats:
-            figures = (f" (job {stats.get('time_elapsed', 0)} ms, stop-and-copy downtime {stats.get('downtime', 0)} ms,"
-                       f" {stats.get('data_processed', 0) / 2**20:.1f} MiB sent)")
-            self.record.files.setdefault("migrations", []).append(
-                {"component": component, "source": source, "destination": host, "seconds": round(seconds, 3),
-                 "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
-                 "data_bytes": stats.get("data_processed")})
-        return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
-
-
-    def _follow_job(self, dom, component: str, source: str, host: str, started: float) -> float | None:
-        """The share of a running migration job's memory copied (None when unknown); DeployError, the job
-        cancelled, when the source or the destination stops answering or the job outlives migrate_seconds()."""
-        import libvirt
-
-        try:
-            self.connection(host).getLibVersion()  # the destination answers
-        except DeployError as exc:
-            reason = str(exc).removeprefix(f"host {host}: ")
-            with contextlib.suppress(libvirt.libvirtError, DeployError):
-                dom.abortJob()
-            raise DeployError(f"host {host}: live migration of {dom.name()} to {host} failed: {reason}; the job was "
-                              f"aborted and {component} stays on {source}", host, "migrate") from exc
-        try:
-            stats = dom.jobStats()
-        except libvirt.libvirtError:
-            return None
-        except DeployError as exc:  # the source stopped answering: the move is cancelled from its destination
-            reason = str(exc).removeprefix(f"host {source}: ")
-            where = self._cancel_incoming(host, dom.name())
-            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: {reason}; {where}",
-                              source, "migrate") from exc
-        if time.monotonic() - started > migrate_seconds():
-            with contextlib.suppress(libvirt.libvirtError, DeployError):
-                dom.abortJob()
-            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} did not end within "
-                              f"{migrate_seconds():g} s (VXI_MIGRATE_TIMEOUT): the job was aborted", source, "migrate")
-        total = stats.get("data_total") or 0
-        return (stats.get("data_processed", 0) / total) if total else 0.0
-
-    def _cancel_incoming(self, host: str, name: str) -> str:
-        """The guest a migration was bringing up on `host`, destroyed while still paused (incoming) so that the
-        move cannot complete: its source keeps the guest. What was done, in words."""
-        import libvirt
-
-        try:
-            incoming = self.connection(host).lookupByName(name)
-            if incoming.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
-                return f"it may have reached {host} (running there): see vxi status"
-            incoming.destroy()
-        except libvirt.libvirtError:
-            return "the job was cancelled (nothing of it on the destination)"
-        except DeployError as exc:
-            return f"its incoming guest on {host} could not be removed either ({exc})"
-        return f"the job was cancelled (its incoming guest on {host} destroyed): it stays on its source"
-
-
-def migrate_seconds() -> float:
-    """How long a live migration job may take before it is aborted (VXI_MIGRATE_TIMEOUT, 600 s by default)."""
-    return hostfiles.env_seconds("VXI_MIGRATE_TIMEOUT", 600.0)
 
 
 def _agent_state(dom) -> str:

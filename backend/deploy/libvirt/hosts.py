@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import threading
 from pathlib import Path
 
 from lxml import etree
@@ -144,41 +143,6 @@ def _qt_allows_events() -> bool:
     calls go without keep-alive, each still bounded by its host's guard)."""
     qt = sys.modules.get("PySide6.QtCore")
     return qt is None or qt.QCoreApplication.instance() is not None
-
-
-def within(seconds: float, call, host_id: str, what: str, late=None):
-    """`call()` in a worker thread, its result or its exception; DeployError "host ID: WHAT within N s (...)"
-    when it has not returned after `seconds` (it goes on alone; `late(result)` gets what it returns then)."""
-    from backend.deploy.base import DeployError
-
-    lock = threading.Lock()
-    done = threading.Event()
-    outcome: list = []
-    gave_up = [False]
-
-    def run() -> None:
-        try:
-            result = call()
-        except Exception as exc:  # handed to the caller
-            result = exc
-        with lock:
-            if gave_up[0]:
-                if late is not None and not isinstance(result, Exception):
-                    late(result)
-                return
-            outcome.append(result)
-            done.set()
-
-    threading.Thread(target=run, name=f"vxi-host-{host_id}", daemon=True).start()
-    done.wait(seconds)
-    with lock:
-        if not outcome:
-            gave_up[0] = True
-            raise DeployError(f"host {host_id}: {what} within {seconds:g} s (its libvirtd is stopped or the network "
-                              "to it is down)", host_id, "connect")
-    if isinstance(outcome[0], Exception):
-        raise outcome[0]
-    return outcome[0]
 
 
 def unreachable(conn) -> bool:
