@@ -117,7 +117,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--moves", type=int, default=4, help="live migrations of the router (default 4)")
     parser.add_argument("--faults", action="store_true",
-                        help="also time a host whose daemon stops answering (keep-alive 1,2 and the default 5,3)")
+                        help="also time a host whose daemon stops answering (keep-alive 1,2 or 5,3, call deadline "
+                             "3 or 30 s)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     from backend.lab.lab import check_machine
