@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QToolTip
@@ -22,6 +21,7 @@ from designer.items.link import HIT_WIDTH, LINK_Z
 from designer.items.tags import KIND, LABEL
 from designer.label_layout import LABELS_FROM, LabelLayout
 from designer.painting import draw_links, draw_simplified
+from designer.scene_build import build_steps
 from designer.spatial import CLOUD as CLOUD_BIT
 from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
 from designer.tiles import grid_lines
@@ -29,8 +29,6 @@ from designer.tiles import grid_lines
 GRID = 20.0
 PORTS_FROM = 0.5
 MARGIN = 2000.0
-BIG_SCENE = 5000  # items
-BSP_DEPTH = 8
 BUILD_BATCH = 250  # components (or links) drawn between two turns of the event loop while a file opens
 
 
@@ -85,78 +83,7 @@ class DesignScene(QGraphicsScene):
     def rebuild_steps(self, batch: int = BUILD_BATCH) -> Iterator[float]:
         """Drop every item and draw the whole model again, `batch` items at a time: yields the fraction done
         after each batch, so that a caller can let its event loop turn in between (opening a large file)."""
-        self.labels.reset()
-        self.clear()
-        self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
-        self._selected = set()
-        self.building = True
-        self.ports_pending = set()
-        model = self.model
-        drawn = {i: tuple(c.position) for i, c in model.components.items() if c.position is not None}
-        missing = layout.place_missing(model, drawn) if len(drawn) < len(model.components) else {}
-        self._build_xy = {**drawn, **missing}
-        comp_rows = []
-        total = max(1, 2 * len(model.components) + len(model.links))  # a link costs about two components
-        made = 0
-        try:
-            for ident in model.components:
-                item = ComponentItem(self, ident)
-                if ident in missing:
-                    item.setPos(QPointF(*missing[ident]))
-                self.components[ident] = item
-                self._links_at[ident] = set()
-                self.addItem(item)
-                x, y = self._build_xy[ident]
-                comp_rows.append((x, y, item.reach()))
-                made += 1
-                if made % batch == 0:
-                    yield made / total
-            links = [ident for ident, link in model.links.items()
-                     if link.source in self.components and link.destination in self.components]
-            for ident in links:
-                link = model.links[ident]
-                self._ends[ident] = (link.source, link.destination)
-                self._links_at[link.source].add(ident)
-                self._links_at[link.destination].add(ident)
-            yield made / total
-            pending, self.ports_pending = self.ports_pending, None
-            for count, ident in enumerate(pending, 1):
-                self.components[ident].refresh_port_use()
-                if count % (batch // 4 or 1) == 0:  # a router's ports look at each of its links
-                    yield made / total
-            yield made / total
-            for ident in links:
-                item = LinkItem(self, ident)
-                item.update_geometry()  # before it joins the scene's index
-                self.links[ident] = item
-                self.addItem(item)
-                made += 2
-                if made % (2 * batch) == 0:
-                    yield made / total
-        finally:
-            self.building = False
-            self.ports_pending = None
-            self._build_xy = None
-        comps, links_drawn = list(self.components.values()), list(self.links.values())
-        comp_flags, link_flags, lines = [], [], []
-        for count, item in enumerate(comps, 1):
-            comp_flags.append(self._component_flags(item))
-            if count % (8 * batch) == 0:
-                yield 1.0
-        for count, item in enumerate(links_drawn, 1):
-            link_flags.append(item.style())
-            lines.append(item.line)
-            if count % (8 * batch) == 0:
-                yield 1.0
-        self.index.bulk(comps, np.array(comp_rows).reshape(-1, 3), np.array(comp_flags, dtype=np.int32),
-                        links_drawn, lines, np.array(link_flags, dtype=np.int32))
-        yield 1.0
-        self.setSceneRect(self._components_rect())
-        if len(comps) + len(links_drawn) > BIG_SCENE:
-            self.setBspTreeDepth(BSP_DEPTH)  # long links reach into every leaf of a deeper tree: slow to build
-        yield 1.0
-        self.items(QRectF(0, 0, 1, 1))  # build the scene's index now, as part of opening, not at the first click
-        self.labels.again()
+        return build_steps(self, batch)
 
     def _component_flags(self, item: ComponentItem) -> int:
         flags = SELECTED_BIT if item.isSelected() else 0
