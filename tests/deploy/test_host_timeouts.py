@@ -98,3 +98,27 @@ def test_a_guarded_connection_hands_out_guarded_domains_and_takes_them_back_as_a
         assert isinstance(raw(dom), libvirt.virDomain)
     finally:
         conn.close()
+
+
+def test_a_hung_call_that_ends_in_an_error_keeps_the_host_unreachable_until_a_probe_is_answered():
+    from backend.deploy.libvirt.guard import HostGuard, HostUnreachable
+
+    release, answer = threading.Event(), threading.Event()
+    guard = HostGuard("qemu+ssh://n2/system", probe=lambda: answer.wait(10))
+
+    def hang_then_fail():
+        release.wait(10)
+        raise RuntimeError("the connection was closed (keep-alive)")
+
+    with pytest.raises(HostUnreachable):
+        guard.run("h2", hang_then_fail, 0.2)
+    release.set()  # keep-alive closed the connection: the host is still silent
+    time.sleep(0.2)
+    with pytest.raises(HostUnreachable):
+        guard.run("h2", lambda: "not tried", 5)
+    answer.set()  # the probe's connection opened: it answers again
+    for _ in range(100):
+        if not guard.unreachable:
+            break
+        time.sleep(0.02)
+    assert guard.run("h2", lambda: "answer", 5) == "answer"

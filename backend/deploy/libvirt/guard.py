@@ -2,8 +2,9 @@
 answering (a frozen libvirtd, a network that swallows packets). One guard per host (per URI, in the whole
 process) runs each call in a worker thread and gives it up after `call_seconds()`; after one call was given
 up, the host counts as unreachable and every later call to it fails at once with the same one-line sentence
-naming the host, instead of piling more blocked threads, until the call that hung returns (the daemon answers
-again, died, or libvirt's keep-alive closed the connection). libvirt's keep-alive stays a second line where
+naming the host, instead of piling more blocked threads, until the call that hung returns with an answer, or,
+when it returns with an error (libvirt's keep-alive closed the connection, the daemon died), until a probe of
+the host (a connection opened in one thread) has its answer. libvirt's keep-alive stays a second line where
 its event loop runs. Long operations (a migration job, a guest's boot) keep their own deadlines."""
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ def call_seconds() -> float:
 class HostGuard:
     """The calls to one host (one URI): each with a deadline; none while an earlier one hangs."""
 
-    def __init__(self, uri: str):
+    def __init__(self, uri: str, probe: Callable[[], object] | None = None):
         self.uri = uri
+        self.probe = probe  # asks the host anew (a connection opened and closed): see `_returned`
         self._lock = threading.Lock()
-        self.hanging = 0  # calls given up that have not returned yet
+        self.hanging = 0  # calls given up that have not returned yet (and a probe on its way)
         self.reason = ""
         self.since = 0.0
 
@@ -74,7 +76,7 @@ class HostGuard:
                     outcome.append(result)
                     done.set()
                     return
-                self.hanging -= 1
+            self._returned(result)
             if late is not None and not isinstance(result, BaseException):
                 late(result)
 
@@ -91,6 +93,26 @@ class HostGuard:
             raise outcome[0]
         return outcome[0]
 
+    def _returned(self, result: object) -> None:
+        """A call given up on has returned. With an answer the host answers again; with an error (libvirt's
+        keep-alive closed the connection of a host still silent, or its daemon died) the host stays
+        unreachable until a probe has its answer, in one thread, so that the next call does not wait its
+        deadline again on a host still silent."""
+        if isinstance(result, BaseException) and self.probe is not None:
+            threading.Thread(target=self._probe, name=f"vxi-probe-{self.uri}", daemon=True).start()
+            return
+        with self._lock:
+            self.hanging -= 1
+
+    def _probe(self) -> None:
+        try:
+            self.probe()
+        except Exception:  # an answer too (a daemon that refuses): calls then fail at once by themselves
+            pass
+        finally:
+            with self._lock:
+                self.hanging -= 1
+
 
 _guards: dict[str, HostGuard] = {}
 _registry = threading.Lock()
@@ -99,7 +121,15 @@ _registry = threading.Lock()
 def guard_of(uri: str) -> HostGuard:
     """The one guard of a host's URI in this process."""
     with _registry:
-        return _guards.setdefault(uri, HostGuard(uri))
+        if uri not in _guards:
+            _guards[uri] = HostGuard(uri, lambda: _open_and_close(uri))
+        return _guards[uri]
+
+
+def _open_and_close(uri: str) -> None:
+    import libvirt
+
+    libvirt.open(uri).close()
 
 
 def is_unreachable(uri: str) -> bool:
