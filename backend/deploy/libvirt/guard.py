@@ -93,6 +93,15 @@ class HostGuard:
             raise outcome[0]
         return outcome[0]
 
+    def lost(self, reason: str) -> None:
+        """The host's connection was closed under a call: unreachable (`reason`) until a probe is answered (at
+        once for a daemon that refuses, when it answers for a silent one). Nothing without a probe."""
+        with self._lock:
+            if self.hanging or self.probe is None:
+                return
+            self.hanging, self.reason, self.since = 1, reason, time.time()
+        threading.Thread(target=self._probe, name=f"vxi-probe-{self.uri}", daemon=True).start()
+
     def _returned(self, result: object) -> None:
         """A call given up on has returned. With an answer the host answers again; with an error (libvirt's
         keep-alive closed the connection of a host still silent, or its daemon died) the host stays
@@ -165,12 +174,29 @@ class Guarded:
             return value
 
         def call(*args, **kwargs):
+            import libvirt
+
             args = tuple(_unwrap(a) for a in args)
             kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
-            return self._wrap(self.guard.run(self.host_id, lambda: value(*args, **kwargs)))
+            try:
+                return self._wrap(self.guard.run(self.host_id, lambda: value(*args, **kwargs)))
+            except libvirt.libvirtError as exc:
+                self._closed(exc)
+                raise
 
         call.__name__ = name
         return call
+
+    def _closed(self, exc) -> None:
+        """After a failed call: when the connection is closed (libvirt's keep-alive gave up on a silent host, or
+        the daemon died), the host counts as unreachable until a probe of it is answered."""
+        try:
+            conn = self.raw if hasattr(self.raw, "isAlive") else self.raw.connect()
+            alive = conn.isAlive()
+        except Exception:
+            alive = False
+        if not alive:
+            self.guard.lost(f"the connection to {self.guard.uri} was lost ({exc.get_error_message()})")
 
     def guarded(self, action: Callable[[object], object], extra_seconds: float = 0.0):
         """`action(raw)` through the guard, with `extra_seconds` more than a call's deadline (an agent command
