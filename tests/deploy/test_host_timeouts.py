@@ -122,3 +122,20 @@ def test_a_hung_call_that_ends_in_an_error_keeps_the_host_unreachable_until_a_pr
             break
         time.sleep(0.02)
     assert guard.run("h2", lambda: "answer", 5) == "answer"
+
+
+def test_a_connection_closed_under_a_call_makes_the_host_unreachable_until_a_probe_is_answered():
+    from backend.deploy.libvirt.guard import HostGuard, HostUnreachable
+
+    answer = threading.Event()
+    guard = HostGuard("qemu+ssh://n2/system", probe=lambda: answer.wait(10))
+    guard.lost("the connection to qemu+ssh://n2/system was lost (keepalive timeout)")  # keep-alive gave up
+    with pytest.raises(HostUnreachable) as failed:
+        guard.run("h2", lambda: "not tried", 5)
+    assert str(failed.value) == "host h2: the connection to qemu+ssh://n2/system was lost (keepalive timeout)"
+    answer.set()
+    for _ in range(100):
+        if not guard.unreachable:
+            break
+        time.sleep(0.02)
+    assert guard.run("h2", lambda: "answer", 5) == "answer"
