@@ -77,10 +77,7 @@ def test_a_host_that_stopped_answering_fails_every_later_call_at_once_until_the_
     assert str(later.value) == sentence and time.monotonic() - started < 0.1
     assert threading.active_count() == threads
     release.set()  # the host answers again: the call that hung returns
-    for _ in range(100):
-        if not guard.unreachable:
-            break
-        time.sleep(0.02)
+    until_reachable(guard)
     assert guard.run("h2", lambda: "answer", 5) == "answer"
 
 
@@ -117,10 +114,7 @@ def test_a_hung_call_that_ends_in_an_error_keeps_the_host_unreachable_until_a_pr
     with pytest.raises(HostUnreachable):
         guard.run("h2", lambda: "not tried", 5)
     answer.set()  # the probe's connection opened: it answers again
-    for _ in range(100):
-        if not guard.unreachable:
-            break
-        time.sleep(0.02)
+    until_reachable(guard)
     assert guard.run("h2", lambda: "answer", 5) == "answer"
 
 
@@ -134,8 +128,12 @@ def test_a_connection_closed_under_a_call_makes_the_host_unreachable_until_a_pro
         guard.run("h2", lambda: "not tried", 5)
     assert str(failed.value) == "host h2: the connection to qemu+ssh://n2/system was lost (keepalive timeout)"
     answer.set()
-    for _ in range(100):
-        if not guard.unreachable:
-            break
-        time.sleep(0.02)
+    until_reachable(guard)
     assert guard.run("h2", lambda: "answer", 5) == "answer"
+
+
+def until_reachable(guard, seconds: float = 2.0) -> None:
+    """Wait until a guard lets calls through again (its hung call or its probe returned)."""
+    deadline = time.monotonic() + seconds
+    while guard.unreachable and time.monotonic() < deadline:
+        time.sleep(0.02)
