@@ -2,8 +2,10 @@
 `root` skip when not running as root; deployment records go to a temporary state folder (one per process, so one
 per pytest-xdist worker); tests that touch the kernel share one worker."""
 
+import atexit
 import gc
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -15,14 +17,20 @@ def use_a_folder_of_this_process(variable: str, prefix: str) -> None:
     chosen_by_tests = f"{variable}_CHOSEN_BY_TESTS"
     if os.environ.get(variable) and not os.environ.get(chosen_by_tests):
         return
-    os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+    os.environ[variable] = removed_at_exit(tempfile.mkdtemp(prefix=prefix))
     os.environ[chosen_by_tests] = "1"
+
+
+def removed_at_exit(folder: str) -> str:
+    """A temporary folder this process made, removed when it ends (a test run leaves none behind)."""
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 use_a_folder_of_this_process("VXI_DESIGNER_RECOVERY_DIR", "vxi-test-recovery-")
 use_a_folder_of_this_process("VXI_STATE_DIR", "vxi-test-state-")
-os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="vxi-test-xdg-state-")  # the CLI's log file
+os.environ["XDG_STATE_HOME"] = removed_at_exit(tempfile.mkdtemp(prefix="vxi-test-xdg-state-"))  # the CLI's log file
 
 
 # Tests that change the machine's kernel state (network namespaces, bridges, tc, the lab's libvirtd daemons and

@@ -40,6 +40,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("status", help="the deployments and the state of their components")
     p.add_argument("deployment", metavar="DEPLOYMENT", nargs="?")
+    add_substrate_search(p)
     add_json_option(p)
     add_output_option(p)
     p.set_defaults(func=run_status)
@@ -50,6 +51,7 @@ def register(sub) -> None:
     p.add_argument("--all", action="store_true",
                    help="tear every recorded deployment down, and those whose record is lost that are found by "
                         "name (libvirt guests on this machine's labs, test-driver host files)")
+    add_substrate_search(p)
     add_json_option(p, "print what was torn down as JSON")
     add_output_option(p)
     add_progress_option(p)
@@ -111,8 +113,26 @@ def status_json(record: DeploymentRecord) -> dict:
     return {**record.summary_json(), **time_json(record)}
 
 
+def add_substrate_search(p) -> None:
+    """`--substrate FILE`: look for deployments without a record on that substrate's libvirt hosts too."""
+    p.add_argument("--substrate", metavar="FILE",
+                   help="also look on this substrate's libvirt hosts (outside a lab) for this state directory's "
+                        "deployments whose record is lost")
+
+
+def _search_substrate(args) -> None:
+    if getattr(args, "substrate", None):
+        from backend.deploy.libvirt.leftovers import search_substrate
+        from backend.deploy.session import read_model
+        from backend.model import Substrate
+
+        with _sentences():
+            search_substrate(read_model(args.substrate, Substrate))
+
+
 def run_status(args) -> int:
     """Refresh and print every deployment (or one); a damaged record or database is reported, exit 1."""
+    _search_substrate(args)
     with _sentences():
         found = state.survey()
     records, damaged = found.records, found.damaged
@@ -168,6 +188,7 @@ def run_teardown(args) -> int:
     them when the database is, are found by their names on every backend that can find them."""
     if args.deployment and not valid_id(args.deployment):
         raise CliError(f"'{args.deployment}' is not a deployment id (see vxi status)", 2)
+    _search_substrate(args)
     try:
         found = state.survey()
     except state.StateError as exc:

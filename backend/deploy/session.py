@@ -316,8 +316,10 @@ class DeploySession:
         if changed:
             with _state_errors():
                 state.save_states(record.id, changed)
+        lost = getattr(self.deployer, "unreachable", {})  # a host that did not answer: its sentence in the step
         for key, comp in record.components.items():
-            self._set(key, state_of(comp.state), f"{key} {comp.state}", comp.host)
+            why = f": {lost[comp.host]}" if comp.state == "unreachable" and comp.host in lost else ""
+            self._set(key, state_of(comp.state), f"{key} {comp.state}{why}", comp.host)
         return record
 
     def host_choices(self, component: str) -> list[HostFit]:

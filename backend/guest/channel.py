@@ -5,7 +5,9 @@ this process. The project's image runs a small agent of its own (backend/guest/s
 cloud image runs that one (installed by its NoCloud seed) or qemu-guest-agent.
 
 A command is sent as `guest-exec` of /bin/sh with the script as its standard input ("input-data"), under
-`timeout` in the guest, stderr merged into stdout; `guest-exec-status` is polled until it has exited."""
+`timeout` in the guest, stderr merged into stdout; `guest-exec-status` is polled until it has exited. On a
+real host each agent call also runs within its host's deadline (backend/deploy/libvirt/guard.py): a host that
+stops answering raises its DeployError, naming the host, instead of hanging."""
 
 from __future__ import annotations
 
@@ -50,8 +52,12 @@ class GuestChannel:
         import libvirt
         import libvirt_qemu
 
+        def ask(dom):
+            return libvirt_qemu.qemuAgentCommand(dom, json.dumps(command), seconds, 0)
+
+        guarded = getattr(self.dom, "guarded", None)  # a real host's domain: within its host's deadline too
         try:
-            answer = libvirt_qemu.qemuAgentCommand(self.dom, json.dumps(command), seconds, 0)
+            answer = guarded(ask, seconds) if guarded is not None else ask(self.dom)
         except libvirt.libvirtError as exc:
             raise ChannelError(f"{self.dom.name()}: its guest agent: {exc.get_error_message()}") from exc
         return json.loads(answer).get("return")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from backend.monitor.flows import Flow, TrafficError, listening
 
@@ -37,9 +37,15 @@ def channel(record, component: str) -> Iterator[object]:
         except libvirt.libvirtError as exc:
             raise TrafficError(f"{component}: no guest {comp.name} on {comp.host} ({exc.get_error_message()}): "
                                f"is deployment {record.id} running?") from None
-        yield GuestChannel(dom)
+        except DeployError as exc:  # its host stopped answering
+            raise TrafficError(f"{component}: {exc}") from None
+        try:
+            yield GuestChannel(dom)
+        except DeployError as exc:
+            raise TrafficError(f"{component}: {exc}") from None
     finally:
-        conn.close()
+        with suppress(DeployError):
+            conn.close()
 
 
 def _run(chan, command: str, what: str, seconds: float = CALL_SECONDS) -> str:

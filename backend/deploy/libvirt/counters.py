@@ -38,6 +38,7 @@ class LibvirtSource:
     def __init__(self, targets: list[DomainTarget], hosts: dict[str, object] | None = None):
         self.targets = list(targets)
         self.hosts = dict(hosts or {})  # every host a domain may be on (its targets' hosts when empty)
+        self.unreachable: dict[str, str] = {}  # host -> why its counters could not be read at the last read
         uris = {self._uri(t.conn) for t in self.targets}
         self.real_counters = bool(self.targets) and not all(is_test_uri(u) for u in uris)
         self.reason = "" if self.real_counters else (NO_REAL_COUNTERS if self.targets else "nothing deployed")
@@ -71,6 +72,19 @@ class LibvirtSource:
         return readings
 
     def _read(self, conn, host: str, wanted: dict[str, DomainTarget], strict: bool = False) -> list[CounterReading]:
+        """The readings of `wanted` domains on one host; none from a host that does not answer (its sentence in
+        `self.unreachable`, the other hosts' read as usual)."""
+        from backend.deploy.base import DeployError
+
+        try:
+            found = self._read_on(conn, host, wanted, strict)
+        except DeployError as exc:
+            self.unreachable[host] = str(exc)
+            return []
+        self.unreachable.pop(host, None)
+        return found
+
+    def _read_on(self, conn, host: str, wanted: dict[str, DomainTarget], strict: bool) -> list[CounterReading]:
         import libvirt
 
         if strict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ from backend.deploy.libvirt import disks
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guests import RealGuests
+from backend.deploy.libvirt.moves import LiveMoves
 from backend.deploy.libvirt.tuning import LinkTuning
 from backend.deploy.libvirt.xml import (
     DomainSpec,
@@ -31,7 +31,7 @@ COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and 
                "destroyed and undefined on {s})")
 
 
-class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
+class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     """Domains and isolated networks over libvirt; `test_only` runs every host on a generated
     test-driver host file whatever URI the substrate gives. On real libvirtd hosts the domains are guests
     that boot and are configured for real (backend/deploy/libvirt/guests.py)."""
@@ -102,7 +102,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
     def counter_source(self) -> LibvirtSource:
         """Interface counters of every domain, one bulk call per host (none are real on the test driver);
         on real hosts a domain is looked for on every host of the deployment, so its series follow it."""
-        targets = [DomainTarget(key, comp.host, self.connection(comp.host), comp.name,
+        targets = [DomainTarget(key, comp.host, self._connection_or_none(comp.host), comp.name,
                                 [i.name for i in comp.interfaces]) for key, comp in self.record.components.items()]
         hosts = {}
         if self.real:
@@ -114,6 +114,16 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
                 except DeployError:
                     continue
         return LibvirtSource(targets, hosts)
+
+    def _connection_or_none(self, host_id: str):
+        """A host's connection; None for a real host that cannot be reached now (its counters are then read
+        through the source's hosts, once it answers)."""
+        try:
+            return self.connection(host_id)
+        except DeployError:
+            if not self.real:
+                raise
+            return None
 
     def _candidate_hosts(self) -> dict[str, str]:
         """The deployment's hosts, and the substrate's other real hosts (where a migration may take a guest)."""
@@ -253,9 +263,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
     # ----- status, teardown -----
     def status(self):
         """Each component's domain state, asked of its host ('missing' or 'unreachable' otherwise). A real host
-        is asked within `connect_seconds()`: one that does not answer (a frozen daemon, a dropped network) has
-        its components 'unreachable', its connection dropped (the next call opens a new one), and its sentence
-        in `self.unreachable`."""
+        that does not answer within its calls' deadline (a frozen daemon, a dropped network: `guard`) has its
+        components 'unreachable' and its sentence in `self.unreachable`; the next status asks it again."""
         lost: dict[str, str] = {}
         hosts: dict[str, list] = {}
         for key, comp in self.record.components.items():
@@ -263,13 +272,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         for host_id, comps in hosts.items():
             uri = self.record.hosts.get(host_id, "")
             try:
-                if hostfiles.is_test_uri(uri):
-                    found = self._states_on(host_id, comps)
-                else:
-                    found = hostfiles.within(hostfiles.connect_seconds(), lambda h=host_id, c=comps:
-                                             self._states_on(h, c), host_id, f"no answer from {uri}")
+                found = self._states_on(host_id, comps)
             except DeployError as exc:
-                self.connections.pop(host_id, None)
                 lost[host_id] = str(exc)
                 found = dict.fromkeys((c.name for _k, c in comps), "unreachable")
             for _key, comp in comps:
@@ -323,37 +327,26 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         self._save_worlds()
 
     def teardown(self) -> list[str]:
-        """Destroy and undefine every domain and network whose name has this deployment's prefix."""
-        import libvirt
-
+        """Destroy and undefine every domain and network whose name has this deployment's prefix (and on real
+        hosts the links' bridges and tunnels, the disks' overlays and seeds); a host that cannot be reached is
+        named in the DeployError and its part left for a later teardown, the other hosts' removed."""
         removed, problems = [], []
         generated = self.record.files.get("generated", {})
         for host_id in self.record.hosts:
             if host_id in generated and not Path(generated[host_id]).is_file():
                 continue  # a generated test-driver host whose file is gone holds nothing any more
             try:
-                conn = self.connection(host_id)
-            except DeployError as exc:
-                problems.append(str(exc))
+                removed += self._teardown_on(host_id, problems)
+            except DeployError as exc:  # a host that cannot be reached (or stopped answering): the rest goes on,
+                problems.append(str(exc))  # the record stays for a later teardown
                 continue
-            for dom in conn.listAllDomains():
-                if dom.name().startswith(self.record.prefix):
-                    _remove_domain(dom)
-                    removed.append(f"domain {dom.name()} on {host_id}")
-            for net in conn.listAllNetworks():
-                if net.name().startswith(self.record.prefix):
-                    try:
-                        _remove_network(net)
-                        removed.append(f"network {net.name()} on {host_id}")
-                    except libvirt.libvirtError as exc:
-                        problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
             if self.real:
                 try:
                     removed += self._teardown_links(host_id)
                 except RuntimeError as exc:
                     problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
         self._save_worlds()
-        if self.real or self.record.backend == "libvirt":
+        if (self.real or self.record.backend == "libvirt") and not problems:  # (a guest left may still use its disk)
             try:
                 removed += [f"disk {name}" for name in disks.remove(self._folder(), self.record.prefix)]
             except OSError as exc:
@@ -363,6 +356,25 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         for comp in self.record.components.values():
             comp.state = "removed"
         self.record.resources, self.record.state = [], TORN_DOWN
+        return removed
+
+    def _teardown_on(self, host_id: str, problems: list[str]) -> list[str]:
+        """Destroy and undefine the deployment's domains and networks on one host; what was removed."""
+        import libvirt
+
+        removed = []
+        conn = self.connection(host_id)
+        for dom in conn.listAllDomains():
+            if dom.name().startswith(self.record.prefix):
+                _remove_domain(dom)
+                removed.append(f"domain {dom.name()} on {host_id}")
+        for net in conn.listAllNetworks():
+            if net.name().startswith(self.record.prefix):
+                try:
+                    _remove_network(net)
+                    removed.append(f"network {net.name()} on {host_id}")
+                except libvirt.libvirtError as exc:
+                    problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
         return removed
 
     def exec(self, key: str, argv: list[str]) -> int:
@@ -443,59 +455,6 @@ class LibvirtDeployer(RealGuests, LinkTuning, Deployer):
         return MigrationResult(component, source, host, "cold", None,
                                COLD_NOTICE.format(c=component, d=host, s=source) +
                                f" in {time.monotonic() - started:.3f} s")
-
-    def _live_move(self, dom, component: str, source: str, host: str) -> MigrationResult:
-        import libvirt
-
-        flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
-                 | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_AUTO_CONVERGE)
-        if component in self.record.files.get("disks", {}):
-            # its overlay is one file that both hosts see at the same path (they are on this machine): libvirt
-            # cannot tell that this is shared storage and would refuse the move as unsafe
-            flags |= libvirt.VIR_MIGRATE_UNSAFE
-        failure: list[Exception] = []
-
-        def run() -> None:
-            try:
-                dom.migrateToURI3(self.record.hosts[host], {}, flags)
-            except libvirt.libvirtError as exc:
-                failure.append(exc)
-
-        worker = threading.Thread(target=run, daemon=True)
-        started = time.monotonic()
-        before = self.tracker.fraction
-        self._report(f"migrating {dom.name()} live to {host}", source, component)
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-            if worker.is_alive():
-                try:
-                    stats = dom.jobStats()
-                    total = stats.get("data_total") or 0
-                    copied = (stats.get("data_processed", 0) / total) if total else 0.0
-                except libvirt.libvirtError:
-                    continue
-                self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
-                                  f"{copied * 100:.1f} % of its memory copied", source,
-                                  before + (1.0 - before) * min(copied, 1.0))
-        if failure:
-            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
-                              f"{failure[0].get_error_message()}", source, "migrate")
-        seconds = time.monotonic() - started
-        try:
-            moved = self.connection(host).lookupByName(dom.name())
-            stats = moved.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
-        except libvirt.libvirtError:
-            stats = {}
-        figures = ""
-        if stats:
-            figures = (f" (job {stats.get('time_elapsed', 0)} ms, stop-and-copy downtime {stats.get('downtime', 0)} ms,"
-                       f" {stats.get('data_processed', 0) / 2**20:.1f} MiB sent)")
-            self.record.files.setdefault("migrations", []).append(
-                {"component": component, "source": source, "destination": host, "seconds": round(seconds, 3),
-                 "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
-                 "data_bytes": stats.get("data_processed")})
-        return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
 
 
 def _agent_state(dom) -> str:

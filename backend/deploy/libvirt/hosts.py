@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import threading
 from pathlib import Path
 
 from lxml import etree
@@ -66,11 +65,14 @@ def _write(path: Path, text: str, host_id: str) -> None:
 
 def open_connection(uri: str, host_id: str):
     """One read-write connection to a host (DeployError naming the host and the URI on failure). A real
-    daemon's connection is opened within `connect_seconds()` and kept alive (`keepalive()`): a daemon that
-    stops answering closes it, so that a call fails instead of hanging."""
+    daemon's connection is opened within `connect_seconds()`, every call on it then runs within
+    `guard.call_seconds()` (a `guard.Guarded` connection: a host that stops answering fails a call with one
+    sentence naming it, and at once after that until it answers again), and libvirt's keep-alive
+    (`keepalive()`) closes it where libvirt's event loop runs."""
     import libvirt
 
     from backend.deploy.base import DeployError
+    from backend.deploy.libvirt.guard import Guarded, guard_of
 
     silence_libvirt()
     path = uri[len("test://"):].split("?")[0] if uri.startswith("test:///") else ""
@@ -83,13 +85,14 @@ def open_connection(uri: str, host_id: str):
     except libvirt.libvirtError as exc:  # over ssh the message carries ssh's own lines (CR LF): one line
         reason = " ".join(exc.get_error_message().split())
         raise DeployError(f"host {host_id}: connecting to {uri} failed: {reason}", host_id, "connect") from exc
+    guarded = Guarded(conn, host_id, guard_of(uri))
     interval, count = keepalive()
     if interval > 0:
         try:
-            conn.setKeepAlive(interval, count)
+            guarded.setKeepAlive(interval, count)
         except libvirt.libvirtError:  # a driver without keep-alive (a local qemu:///system): calls still work
             pass
-    return conn
+    return guarded
 
 
 def connect_seconds() -> float:
@@ -117,10 +120,11 @@ def env_seconds(name: str, default: float) -> float:
 
 
 def _open_within(uri: str, host_id: str, seconds: float):
-    """libvirt.open in a worker thread, given up after `seconds` (a daemon that accepts the socket but never
-    answers, or a network that swallows packets); a connection that comes later is closed at once."""
+    """libvirt.open through the host's guard, given up after `seconds` (a daemon that accepts the socket but
+    never answers, or a network that swallows packets); a connection that comes later is closed at once."""
     import libvirt
 
+    from backend.deploy.libvirt.guard import guard_of
     from backend.deploy.libvirt.lifecycle import event_loop_kind, start_event_loop
 
     if event_loop_kind() is None and _qt_allows_events():
@@ -130,50 +134,15 @@ def _open_within(uri: str, host_id: str, seconds: float):
         with contextlib.suppress(libvirt.libvirtError):
             conn.close()
 
-    return within(seconds, lambda: libvirt.open(uri), host_id, f"no answer from {uri}", late)
+    return guard_of(uri).run(host_id, lambda: libvirt.open(uri), seconds, late)
 
 
 def _qt_allows_events() -> bool:
     """False in a process that loaded Qt but has no application yet: libvirt's loop iterates GLib's default
     context, which Qt's main thread must take first (the designer registers its own loop; without one here,
-    calls go without keep-alive, and status is still bounded by `within`)."""
+    calls go without keep-alive, each still bounded by its host's guard)."""
     qt = sys.modules.get("PySide6.QtCore")
     return qt is None or qt.QCoreApplication.instance() is not None
-
-
-def within(seconds: float, call, host_id: str, what: str, late=None):
-    """`call()` in a worker thread, its result or its exception; DeployError "host ID: WHAT within N s (...)"
-    when it has not returned after `seconds` (it goes on alone; `late(result)` gets what it returns then)."""
-    from backend.deploy.base import DeployError
-
-    lock = threading.Lock()
-    done = threading.Event()
-    outcome: list = []
-    gave_up = [False]
-
-    def run() -> None:
-        try:
-            result = call()
-        except Exception as exc:  # handed to the caller
-            result = exc
-        with lock:
-            if gave_up[0]:
-                if late is not None and not isinstance(result, Exception):
-                    late(result)
-                return
-            outcome.append(result)
-            done.set()
-
-    threading.Thread(target=run, name=f"vxi-host-{host_id}", daemon=True).start()
-    done.wait(seconds)
-    with lock:
-        if not outcome:
-            gave_up[0] = True
-            raise DeployError(f"host {host_id}: {what} within {seconds:g} s (its libvirtd is stopped or the network "
-                              "to it is down)", host_id, "connect")
-    if isinstance(outcome[0], Exception):
-        raise outcome[0]
-    return outcome[0]
 
 
 def unreachable(conn) -> bool:

@@ -1,10 +1,12 @@
 """What real-libvirt deployments left on this machine's lab hosts, found by name when their record is lost or
 damaged: domains and networks named `vxi<tag>-...`, link bridges and tunnels `vx<tag>b<N>` / `vx<tag>v<N>` in
 the hosts' namespaces, and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
-outside a lab are known only from a record (their URIs are nowhere else)."""
+outside a lab are known only from a record, or from a substrate given with `--substrate` (`search_substrate`);
+each is asked within its deadlines (guard.py): one that does not answer is passed over."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +22,30 @@ class Found:
 
     hosts: dict[str, str] = field(default_factory=dict)
     objects: list[str] = field(default_factory=list)
+
+
+_substrate_hosts: dict[str, str] = {}  # hosts outside a lab to look on too (`search_substrate`)
+
+
+def search_substrate(substrate) -> dict[str, str]:
+    """Look on a substrate's real libvirt hosts too (hosts outside a lab, whose URIs only a record or the
+    substrate knows), for this process's later searches; the hosts (id -> URI) added."""
+    from backend.deploy.libvirt.hosts import is_test_uri
+
+    added = {host_id: host.uri for host_id, host in substrate.hosts.items() if host.uri and not is_test_uri(host.uri)}
+    _substrate_hosts.update(added)
+    return added
+
+
+def searched_hosts() -> dict[str, str]:
+    """Every host looked on: the labs' and the substrate's given to `search_substrate` (a URI once)."""
+    found = lab_hosts()
+    uris = set(found.values())
+    for host_id, uri in _substrate_hosts.items():
+        if uri not in uris:
+            found[host_id if host_id not in found else f"{host_id}@{uri}"] = uri
+            uris.add(uri)
+    return found
 
 
 def lab_hosts() -> dict[str, str]:
@@ -51,12 +77,12 @@ def scan(only: str | None = None) -> dict[str, Found]:
     deployments on a shared lab; with `only`, everything named after that one tag."""
     import libvirt
 
-    from backend.deploy.libvirt.hosts import silence_libvirt
+    from backend.deploy.base import DeployError
+    from backend.deploy.libvirt.hosts import open_connection
     from backend.deploy.state import state_dir
     from backend.lab import netns
     from backend.lab.lab import host_for_uri
 
-    silence_libvirt()
     result: dict[str, Found] = {}
     ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
     mine = str(state_dir())
@@ -69,10 +95,10 @@ def scan(only: str | None = None) -> dict[str, Found]:
             entry.hosts[host_key] = uri
         entry.objects.append(what)
 
-    for host_key, uri in lab_hosts().items():
-        try:
-            conn = libvirt.open(uri)
-        except libvirt.libvirtError:
+    for host_key, uri in searched_hosts().items():
+        try:  # within the host's deadlines: one that stops answering is passed over (vxi status names it)
+            conn = open_connection(uri, host_key)
+        except DeployError:
             continue
         try:
             for dom in conn.listAllDomains():
@@ -82,8 +108,11 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
+        except (libvirt.libvirtError, DeployError):
+            continue
         finally:
-            conn.close()
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                conn.close()
         located = host_for_uri(uri)
         if located is not None:
             for device in netns.links(located[1].netns):

@@ -1,0 +1,122 @@
+"""Live migration on real libvirtd hosts (a mixin of LibvirtDeployer): the job (migrateToURI3, peer to peer)
+run in a thread with its own deadline and progress, watched on both ends: a destination that stops answering
+has the job aborted on the source, a source that stops answering has the incoming guest destroyed on the
+destination, so that the guest stays on its source in either case (docs/deployment.md, "A host that stops
+answering")."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+from backend.deploy.base import DeployError, MigrationResult
+from backend.deploy.libvirt import guard
+from backend.deploy.libvirt import hosts as hostfiles
+from backend.deploy.progress import RUNNING
+
+
+class LiveMoves:
+    """`_live_move` for LibvirtDeployer (which gives `record`, `connection`, `tracker` and `_report`)."""
+
+    def _live_move(self, dom, component: str, source: str, host: str) -> MigrationResult:
+        import libvirt
+
+        flags = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST
+                 | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_AUTO_CONVERGE)
+        if component in self.record.files.get("disks", {}):
+            # its overlay is one file that both hosts see at the same path (they are on this machine): libvirt
+            # cannot tell that this is shared storage and would refuse the move as unsafe
+            flags |= libvirt.VIR_MIGRATE_UNSAFE
+        failure: list[Exception] = []
+        job = guard.raw(dom)  # the job has its own deadline (migrate_seconds()) and progress, not a call's
+
+        def run() -> None:
+            try:
+                job.migrateToURI3(self.record.hosts[host], {}, flags)
+            except libvirt.libvirtError as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, daemon=True)
+        started = time.monotonic()
+        before = self.tracker.fraction
+        self._report(f"migrating {dom.name()} live to {host}", source, component)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            if worker.is_alive():
+                copied = self._follow_job(dom, component, source, host, started)
+                if copied is not None:
+                    self.tracker.emit(component, RUNNING, f"migrating {dom.name()} live to {host}: "
+                                      f"{copied * 100:.1f} % of its memory copied", source,
+                                      before + (1.0 - before) * min(copied, 1.0))
+        if failure:
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
+                              f"{failure[0].get_error_message()}", source, "migrate")
+        seconds = time.monotonic() - started
+        try:
+            moved = self.connection(host).lookupByName(dom.name())
+            stats = moved.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        except libvirt.libvirtError:
+            stats = {}
+        figures = ""
+        if stats:
+            figures = (f" (job {stats.get('time_elapsed', 0)} ms, stop-and-copy downtime {stats.get('downtime', 0)} ms,"
+                       f" {stats.get('data_processed', 0) / 2**20:.1f} MiB sent)")
+            self.record.files.setdefault("migrations", []).append(
+                {"component": component, "source": source, "destination": host, "seconds": round(seconds, 3),
+                 "job_ms": stats.get("time_elapsed"), "downtime_ms": stats.get("downtime"),
+                 "data_bytes": stats.get("data_processed")})
+        return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
+
+
+    def _follow_job(self, dom, component: str, source: str, host: str, started: float) -> float | None:
+        """The share of a running migration job's memory copied (None when unknown); DeployError, the job
+        cancelled, when the source or the destination stops answering or the job outlives migrate_seconds()."""
+        import libvirt
+
+        try:
+            self.connection(host).getLibVersion()  # the destination answers
+        except DeployError as exc:
+            reason = str(exc).removeprefix(f"host {host}: ")
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                dom.abortJob()
+            raise DeployError(f"host {host}: live migration of {dom.name()} to {host} failed: {reason}; the job was "
+                              f"aborted and {component} stays on {source}", host, "migrate") from exc
+        try:
+            stats = dom.jobStats()
+        except libvirt.libvirtError:
+            return None
+        except DeployError as exc:  # the source stopped answering: the move is cancelled from its destination
+            reason = str(exc).removeprefix(f"host {source}: ")
+            where = self._cancel_incoming(host, dom.name())
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: {reason}; {where}",
+                              source, "migrate") from exc
+        if time.monotonic() - started > migrate_seconds():
+            with contextlib.suppress(libvirt.libvirtError, DeployError):
+                dom.abortJob()
+            raise DeployError(f"host {source}: live migration of {dom.name()} to {host} did not end within "
+                              f"{migrate_seconds():g} s (VXI_MIGRATE_TIMEOUT): the job was aborted", source, "migrate")
+        total = stats.get("data_total") or 0
+        return (stats.get("data_processed", 0) / total) if total else 0.0
+
+    def _cancel_incoming(self, host: str, name: str) -> str:
+        """The guest a migration was bringing up on `host`, destroyed while still paused (incoming) so that the
+        move cannot complete: its source keeps the guest. What was done, in words."""
+        import libvirt
+
+        try:
+            incoming = self.connection(host).lookupByName(name)
+            if incoming.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
+                return f"it may have reached {host} (running there): see vxi status"
+            incoming.destroy()
+        except libvirt.libvirtError:
+            return "the job was cancelled (nothing of it on the destination)"
+        except DeployError as exc:
+            return f"its incoming guest on {host} could not be removed either ({exc})"
+        return f"the job was cancelled (its incoming guest on {host} destroyed): it stays on its source"
+
+
+def migrate_seconds() -> float:
+    """How long a live migration job may take before it is aborted (VXI_MIGRATE_TIMEOUT, 600 s by default)."""
+    return hostfiles.env_seconds("VXI_MIGRATE_TIMEOUT", 600.0)
