@@ -5,6 +5,7 @@ time chosen: without an agent run mode makes them, and the deployment's componen
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def test_replan_dialog_proposes_as_the_cli_refuses_in_words_and_applies_at_the_t
         # applied three seconds from now: nothing moves before, everything after
         from backend.deploy import state
 
-        when = state.clock().now() + 3
+        when = float(math.ceil(state.clock().now())) + 3  # the dialog's moments are whole seconds
         from designer.run.replan import _set_moment
 
         _set_moment(dialog.apply_time, when)
