@@ -9,7 +9,9 @@ run-dark.png when it is the only backend)."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -91,7 +93,9 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
 def main() -> None:
     """Write the run-mode screenshots into docs/screenshots (or the folder given)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("VXI_STATE_DIR", tempfile.mkdtemp(prefix="vxi-run-shots-"))
+    if "VXI_STATE_DIR" not in os.environ:
+        os.environ["VXI_STATE_DIR"] = folder = tempfile.mkdtemp(prefix="vxi-run-shots-")
+        atexit.register(shutil.rmtree, folder, True)  # nothing left in /tmp
     parser = argparse.ArgumentParser(description="Screenshots of run mode for the manual.")
     parser.add_argument("outdir", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--test-driver", action="store_true", help="only the test driver, even as root")

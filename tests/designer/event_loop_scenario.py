@@ -6,8 +6,10 @@ saw as JSON on the last line of standard output."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -65,8 +67,9 @@ async def steps(window, seen: dict) -> None:
 
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["VXI_STATE_DIR"] = tempfile.mkdtemp(prefix="vxi-loop-state-")
-    os.environ["VXI_DESIGNER_RECOVERY_DIR"] = tempfile.mkdtemp(prefix="vxi-loop-recovery-")
+    for name, prefix in (("VXI_STATE_DIR", "vxi-loop-state-"), ("VXI_DESIGNER_RECOVERY_DIR", "vxi-loop-recovery-")):
+        os.environ[name] = folder = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, folder, True)  # nothing left in /tmp
     from designer import app
 
     loop, window, closed = app.start(str(EXAMPLES / "figure1-vxi1.vxdl"), "light")
