@@ -55,7 +55,9 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting builder
     read it again, in any order."""
     refuse_oversize(data, filename)
-    if stream if stream is not None else len(data) >= STREAM_FROM:
+    if stream is None:
+        stream = len(data) >= STREAM_FROM
+    if stream:
         model = read_streaming(data, filename, role)
         if model is not None:
             return ReadResult(model, [])

@@ -85,7 +85,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
 
     def connection(self, host_id: str):
         """The one connection to a host, opened on first use (and again when the daemon dropped it)."""
-        if host_id in self.connections and not _alive(self.connections[host_id]):
+        if host_id in self.connections and hostfiles.unreachable(self.connections[host_id]):
             del self.connections[host_id]
         if host_id not in self.connections:
             uri = self.record.hosts.get(host_id)
@@ -241,7 +241,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         """Remove a domain by name on its host, through a new connection when the one it came from is gone."""
         import libvirt
 
-        if not _alive(dom.connect()):
+        if hostfiles.unreachable(dom.connect()):
             try:
                 dom = self.connection(host_id).lookupByName(name)
             except libvirt.libvirtError as exc:
@@ -466,14 +466,6 @@ def _agent_state(dom) -> str:
     except ChannelError as exc:
         return f"unreachable ({exc})"
     return "answers"
-
-
-def _alive(conn) -> bool:
-    """False for a connection its daemon closed (a restarted or killed libvirtd)."""
-    try:
-        return bool(conn.isAlive())
-    except Exception:
-        return False
 
 
 def _remove(obj, gone_code: int) -> None:

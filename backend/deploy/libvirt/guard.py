@@ -190,12 +190,13 @@ class Guarded:
     def _closed(self, exc) -> None:
         """After a failed call: when the connection is closed (libvirt's keep-alive gave up on a silent host, or
         the daemon died), the host counts as unreachable until a probe of it is answered."""
+        from backend.deploy.libvirt.hosts import unreachable
+
         try:
             conn = self.raw if hasattr(self.raw, "isAlive") else self.raw.connect()
-            alive = conn.isAlive()
         except Exception:
-            alive = False
-        if not alive:
+            conn = None
+        if conn is None or unreachable(conn):
             self.guard.lost(f"the connection to {self.guard.uri} was lost ({exc.get_error_message()})")
 
     def guarded(self, action: Callable[[object], object], extra_seconds: float = 0.0):
