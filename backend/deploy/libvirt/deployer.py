@@ -11,6 +11,7 @@ from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.libvirt import disks
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
+from backend.deploy.libvirt.guard import connection_closed
 from backend.deploy.libvirt.guests import RealGuests
 from backend.deploy.libvirt.moves import LiveMoves
 from backend.deploy.libvirt.tuning import LinkTuning
@@ -85,7 +86,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
 
     def connection(self, host_id: str):
         """The one connection to a host, opened on first use (and again when the daemon dropped it)."""
-        if host_id in self.connections and hostfiles.unreachable(self.connections[host_id]):
+        if host_id in self.connections and connection_closed(self.connections[host_id]):
             del self.connections[host_id]
         if host_id not in self.connections:
             uri = self.record.hosts.get(host_id)
@@ -241,7 +242,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         """Remove a domain by name on its host, through a new connection when the one it came from is gone."""
         import libvirt
 
-        if hostfiles.unreachable(dom.connect()):
+        if connection_closed(dom.connect()):
             try:
                 dom = self.connection(host_id).lookupByName(name)
             except libvirt.libvirtError as exc:
@@ -298,7 +299,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                 if key in disks and found[comp.name] == "running":
                     self.record.files.setdefault("agent", {})[key] = _agent_state(dom)
             except libvirt.libvirtError as exc:
-                if hostfiles.unreachable(conn):  # the daemon died, or keep-alive gave up on it
+                if connection_closed(conn):  # the daemon died, or keep-alive gave up on it
                     raise DeployError(f"host {host_id}: the connection to {self.record.hosts[host_id]} was lost: "
                                       f"{exc.get_error_message()}", host_id, "status") from exc
                 found[comp.name] = "missing"

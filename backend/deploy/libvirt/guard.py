@@ -141,6 +141,14 @@ def _open_and_close(uri: str) -> None:
     libvirt.open(uri).close()
 
 
+def connection_closed(conn) -> bool:
+    """True when a connection is closed (its daemon died, or keep-alive gave up on it)."""
+    try:
+        return not conn.isAlive()
+    except Exception:
+        return True
+
+
 def is_unreachable(uri: str) -> bool:
     """True while a call to this URI hangs (given up on, not returned yet)."""
     found = _guards.get(uri)
@@ -190,13 +198,11 @@ class Guarded:
     def _closed(self, exc) -> None:
         """After a failed call: when the connection is closed (libvirt's keep-alive gave up on a silent host, or
         the daemon died), the host counts as unreachable until a probe of it is answered."""
-        from backend.deploy.libvirt.hosts import unreachable
-
         try:
             conn = self.raw if hasattr(self.raw, "isAlive") else self.raw.connect()
         except Exception:
             conn = None
-        if conn is None or unreachable(conn):
+        if conn is None or connection_closed(conn):
             self.guard.lost(f"the connection to {self.guard.uri} was lost ({exc.get_error_message()})")
 
     def guarded(self, action: Callable[[object], object], extra_seconds: float = 0.0):

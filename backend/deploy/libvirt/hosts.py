@@ -145,14 +145,6 @@ def _qt_allows_events() -> bool:
     return qt is None or qt.QCoreApplication.instance() is not None
 
 
-def unreachable(conn) -> bool:
-    """True when a connection is closed (its daemon died, or keep-alive gave up on it)."""
-    try:
-        return not conn.isAlive()
-    except Exception:
-        return True
-
-
 def is_test_uri(uri: str) -> bool:
     """True for libvirt's embedded test driver."""
     return uri.startswith("test:")

@@ -6,9 +6,11 @@ across hosts by a VXLAN tunnel the deployment creates and removes (docs/deployme
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from backend.deploy.libvirt import disks
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
@@ -53,16 +55,25 @@ def find_host(host_id: str, uri: str) -> RealHost:
     from backend.lab.lab import host_for_uri
 
     found = host_for_uri(uri)
+    address = urlsplit(uri).hostname
     if found is not None:
         lab, lab_host = found
+        if as_remote(uri):
+            return RealHost(host_id, uri, None, address, lab.domain_type, lab.host_shaping, lab.host_shaping_reason)
         return RealHost(host_id, uri, lab_host.netns, lab_host.address, lab.domain_type, lab.host_shaping,
                         lab.host_shaping_reason)
     from backend.guest import accel
 
     chosen = accel.quick_answer() or accel.Accel("kvm", "a remote host: KVM assumed (set VXI_DOMAIN_TYPE=qemu "
                                                         "for software emulation)")
-    return RealHost(host_id, uri, None, None, chosen.domain_type, True,
+    return RealHost(host_id, uri, None, address, chosen.domain_type, True,
                     "libvirt's <bandwidth> shapes the taps (a host outside the lab)")
+
+
+def as_remote(uri: str) -> bool:
+    """True when a lab host reached over ssh is to be handled as a host of another machine (VXI_LAB_AS_REMOTE=1):
+    everything made on it goes through its libvirt connection and its ssh server, as on a real cluster."""
+    return os.environ.get("VXI_LAB_AS_REMOTE", "") not in ("", "0") and urlsplit(uri).scheme.endswith("+ssh")
 
 
 def bridge_name(tag: str, index: int) -> str:
