@@ -220,6 +220,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     def _define_network(self, conn, host_id: str, vxi: str, link: str, index: int, fwd: float, rev: float,
                         journal: Journal | None, component: str | None = None) -> None:
         name = self.network_name(vxi, link)
+        if self.real and not self.real_host(host_id).host_shaping:  # the guests shape: no <bandwidth> on taps
+            fwd = rev = 0.0
         xml = network_xml(name, stable_uuid(self.tag, name), f"vx{self.tag}b{index}", fwd, rev)
         net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml), component)
         if journal is not None:

@@ -1,16 +1,18 @@
 """The libvirt deployer's steps on real libvirtd hosts: guests booted from the project's image, ready when
-their agent answers; link bridges and tunnels on lab hosts that follow a migrated guest; `vxi exec`
+their agent answers; link bridges and tunnels (in a lab host's namespace, or over ssh on a host of another
+machine) that follow a migrated guest; `vxi exec`
 through the guest's exec channel; the outage a live migration causes, measured from a neighbour."""
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import disks, real
+from backend.deploy.libvirt import disks, real, remote
 from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
@@ -108,21 +110,23 @@ class RealGuests:
 
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
         host = self.real_host(host_id)
-        if not host.lab:
-            if peers:
-                raise DeployError(f"link {seg.vxi}/{seg.link} joins {host_id} and {', '.join(peers)}: a tunnel "
-                                  "between hosts is made only on lab hosts (vxi lab up)", host_id, "link")
+        if not host.lab:  # another machine's: the link's libvirt network (its bridge), then the tunnel over ssh
             self._define_network(self.connection(host_id), host_id, seg.vxi, seg.link, seg.index,
                                  seg.forward_bps, seg.reverse_bps, journal)
-            return
-        step = f"link {seg.vxi}/{seg.link}: bridge {real.bridge_name(self.tag, seg.index)}" + (
-            f", tunnel to {', '.join(peers)}" if peers else "")
+            if not peers:
+                return
+            step = f"link {seg.vxi}/{seg.link}: tunnel {real.tunnel_name(self.tag, seg.index)} over ssh to " \
+                   f"{', '.join(peers)}"
+        else:
+            step = f"link {seg.vxi}/{seg.link}: bridge {real.bridge_name(self.tag, seg.index)}" + (
+                f", tunnel to {', '.join(peers)}" if peers else "")
         self._report(step, host_id)
         try:
             made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers], new=True)
         except (RealHostError, RuntimeError) as exc:
             if not isinstance(exc, real.SegmentTaken):  # what it made of the segment, never another's device
-                real.remove_segment(host, self.tag, seg.index)
+                with contextlib.suppress(RealHostError):
+                    real.remove_segment(host, self.tag, seg.index)
             raise DeployError(f"host {host_id}: {step} failed: {exc}", host_id, "link") from exc
         if journal is not None:
             journal.done(f"link {seg.vxi}/{seg.link} on {host_id}",
@@ -167,7 +171,12 @@ class RealGuests:
 
     def _teardown_links(self, host_id: str) -> list[str]:
         host = self.real_host(host_id)
-        return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)] if host.lab else []
+        if not host.lab and remote.target_of(host.uri) is None:
+            return []  # no shell there: the deployment made no tunnel on it
+        try:
+            return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)]
+        except RealHostError as exc:
+            raise RuntimeError(str(exc)) from None
 
     # ----- migration -----
     def _segment_members(self, segment: str) -> list[str]:
@@ -178,8 +187,11 @@ class RealGuests:
         return sorted(hosts)
 
     def _links_before_move(self, key: str, source: str, destination: str) -> None:
-        """The moving guest's segments made on the destination, every host of them tunnelled to it."""
+        """The moving guest's segments made on the destination (a bridge, or on another machine the link's
+        libvirt network), every host of them tunnelled to it."""
         comp = self.record.components[key]
+        if not self.real_host(destination).lab:
+            self._networks_on(self.connection(destination), destination, comp, key)
         for iface in comp.interfaces:
             seg = self.record.segments[iface.segment]
             hosts = sorted(set(self._hosts_of(iface.segment)) | {destination})
@@ -194,27 +206,52 @@ class RealGuests:
                                       host_id, "migrate") from exc
 
     def _links_after_move(self, key: str, source: str, destination: str) -> None:
-        """Tunnels only between the hosts that still hold a member of each segment; the source's bridge
-        and tunnel go when it holds none."""
+        """Tunnels only between the hosts that still hold a member of each segment; the source's bridge (or
+        network) and tunnel go when it holds none. A host that cannot be changed now is said in a notice (its
+        part is removed at teardown)."""
         comp = self.record.components[key]
         for iface in comp.interfaces:
             seg = self.record.segments[iface.segment]
             hosts = self._hosts_of(iface.segment)
             for host_id in sorted(set(hosts) | {source, destination}):
                 host = self.real_host(host_id)
-                if host_id not in hosts:
+                try:
+                    if host_id in hosts:
+                        real.set_tunnel(host, self.tag, seg["index"],
+                                        [self.real_host(h) for h in hosts if h != host_id])
+                        continue
                     real.remove_segment(host, self.tag, seg["index"])
-                else:
-                    real.set_tunnel(host, self.tag, seg["index"], [self.real_host(h) for h in hosts if h != host_id])
+                    if not host.lab:
+                        vxi, _, link = iface.segment.partition("/")
+                        self._remove_link_network(host_id, vxi, link)
+                except (RealHostError, RuntimeError) as exc:
+                    self.record.notices.append(f"host {host_id}: link {iface.segment} after moving {key}: {exc}")
             seg["hosts"] = hosts
-        kept = [r for r in self.record.resources if r.kind not in ("bridge", "tunnel")]
-        for seg in self.record.segments.values():
+        kept = [r for r in self.record.resources if r.kind not in ("bridge", "tunnel", "network")]
+        for name, seg in self.record.segments.items():
             for host_id in seg["hosts"]:
                 if self.real_host(host_id).lab:
                     kept.append(Resource("bridge", real.bridge_name(self.tag, seg["index"]), host_id))
-                    if len(seg["hosts"]) > 1:
-                        kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
+                else:
+                    kept.append(Resource("network", self.network_name(*name.split("/", 1)), host_id))
+                if len(seg["hosts"]) > 1:
+                    kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
         self.record.resources = kept
+
+    def _remove_link_network(self, host_id: str, vxi: str, link: str) -> None:
+        """A link's network on one host, stopped and undefined (nothing when it is not there)."""
+        import libvirt
+
+        name = self.network_name(vxi, link)
+        conn = self.connection(host_id)
+        try:
+            net = conn.networkLookupByName(name)
+            if net.isActive():
+                net.destroy()
+            net.undefine()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_NETWORK:
+                raise RuntimeError(f"removing network {name}: {exc.get_error_message()}") from exc
 
     def _outage_probe(self, key: str) -> OutageProbe | None:
         """Pings of the moving guest from a neighbour on one of its links (None when it has no neighbour)."""

@@ -2,7 +2,8 @@
 damaged: domains and networks named `vxi<tag>-...`, link bridges and tunnels `vx<tag>b<N>` / `vx<tag>v<N>` in
 the hosts' namespaces, and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
 outside a lab are known only from a record, or from a substrate given with `--substrate` (`search_substrate`);
-each is asked within its deadlines (guard.py): one that does not answer is passed over."""
+their link devices are listed over ssh (remote.py). Each is asked within its deadlines (guard.py, and the ssh
+call's): one that does not answer is passed over."""
 
 from __future__ import annotations
 
@@ -80,9 +81,6 @@ def scan(only: str | None = None) -> dict[str, Found]:
     from backend.deploy.base import DeployError
     from backend.deploy.libvirt.hosts import open_connection
     from backend.deploy.state import state_dir
-    from backend.lab import netns
-    from backend.lab.lab import host_for_uri
-
     result: dict[str, Found] = {}
     ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
     mine = str(state_dir())
@@ -113,14 +111,12 @@ def scan(only: str | None = None) -> dict[str, Found]:
         finally:
             with contextlib.suppress(libvirt.libvirtError, DeployError):
                 conn.close()
-        located = host_for_uri(uri)
-        if located is not None:
-            for device in netns.links(located[1].netns):
-                match = LINK_DEVICE.match(device)
-                tag = match.group(1) if match else None
-                if only is not None and re.match(rf"^vx{re.escape(only)}[bv]\d+$", device):
-                    tag = only
-                note(tag, host_key, uri, f"link device {device} on {host_key}")
+        for device in _link_devices(uri):
+            match = LINK_DEVICE.match(device)
+            tag = match.group(1) if match else None
+            if only is not None and re.match(rf"^vx{re.escape(only)}[bv]\d+$", device):
+                tag = only
+            note(tag, host_key, uri, f"link device {device} on {host_key}")
     for folder in _disk_folders():
         tag = folder.parent.name
         ours.add(tag)
@@ -129,6 +125,23 @@ def scan(only: str | None = None) -> dict[str, Found]:
     if only is not None:
         return result
     return {tag: found for tag, found in result.items() if tag in ours}
+
+
+def _link_devices(uri: str) -> list[str]:
+    """The network devices of a host: in a lab host's namespace, or over ssh on a host of another machine
+    (none when it cannot be asked now)."""
+    from backend.deploy.libvirt import remote
+    from backend.lab import netns
+    from backend.lab.lab import host_for_uri
+
+    located = host_for_uri(uri)
+    if located is not None:
+        return netns.links(located[1].netns)
+    try:
+        target = remote.target_of(uri)
+        return remote.link_devices(remote.run(target, remote.list_script(), "listing devices")) if target else []
+    except (ValueError, remote.RemoteError):
+        return []
 
 
 def _state_of(dom) -> str | None:
