@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
-from backend.deploy.libvirt import real, remote
+from backend.deploy.libvirt import leftovers, real, remote
 from backend.deploy.session import DeploySession
 from backend.deploy.state import pick_record
 from backend.lab import netns, sshd
@@ -105,6 +105,13 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
     run = remote.run
     monkeypatch.setattr(remote, "run", lambda target, script, what, *a: sent.append((target.host, what)) or run(
         target, script, what, *a))
+    before = {h.id: set(netns.links(h.netns)) for h in lab.hosts}
+    monkeypatch.setenv("VXI_READY_TIMEOUT", "0.5")  # no guest is ready that soon: everything made is rolled back
+    code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt")
+    assert code == 1 and "did not become ready" in err and "rolled back" in err, err
+    assert any(what.startswith("tunnel ") for _host, what in sent) and _domains(lab) == []
+    assert {h.id: set(netns.links(h.netns)) for h in lab.hosts} == before  # tunnels removed over ssh, bridges too
+    monkeypatch.delenv("VXI_READY_TIMEOUT")
     code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json")
     assert code == 0, err
     record = pick_record(json.loads(out)["id"])
@@ -135,6 +142,9 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
                    for h in lab.hosts), _link_devices(lab, tag)
         code, out, err = _run(capfd, "exec", "pc-a", "--deployment", tag, "--", "ping", "-c", "3", "-W", "5", "pc-b")
         assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
+
+        # found by name over ssh on a host no lab on this machine knows by that URI (a lost record's leftovers)
+        assert f"vx{tag}v{moved['index']}" in leftovers._link_devices(lab.host("h2").uri + "&no_tty=1")
 
         stranger = tmp_path / "id_ed25519"  # a key no host accepts: one line naming where and why
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
