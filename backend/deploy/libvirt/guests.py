@@ -171,8 +171,12 @@ class RealGuests:
 
     def _teardown_links(self, host_id: str) -> list[str]:
         host = self.real_host(host_id)
-        if not host.lab and remote.target_of(host.uri) is None:
-            return []  # no shell there: the deployment made no tunnel on it
+        if not host.lab:
+            try:
+                if remote.target_of(host.uri) is None:
+                    return []  # no shell there: the deployment made no tunnel on it
+            except ValueError:
+                return []  # (a URI whose user or host name no shell command takes: no tunnel either)
         try:
             return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)]
         except RealHostError as exc:

@@ -20,7 +20,7 @@ from backend.deploy.libvirt.hosts import connect_seconds
 VXLAN_PORT = 4789
 ZERO_MAC = "00:00:00:00:00:00"
 DEVICE = re.compile(r"^vx[A-Za-z0-9_-]{1,10}[bv][0-9]{1,4}$")  # a deployment's bridge or tunnel
-USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$")
+USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$")  # (user@domain for directory users)
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$|^[0-9A-Fa-f:.]+$")
 SSH_TRANSPORTS = ("ssh", "libssh", "libssh2")
 MISSING, TAKEN, NO_BRIDGE = 127, 73, 74  # the scripts' own exit codes
