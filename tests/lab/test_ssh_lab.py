@@ -140,6 +140,8 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
         assert moved["index"] != crossing["index"]  # the other link crosses now: its tunnel ends made, the old gone
         assert all(_tunnel(lab, tag, h.id, moved["index"]) and not _tunnel(lab, tag, h.id, crossing["index"])
                    for h in lab.hosts), _link_devices(lab, tag)
+        left = [line.split(":")[0] for line in _link_devices(lab, tag)[first]]  # the old link's network went too
+        assert f"vx{tag}b{crossing['index']}" not in left and f"vx{tag}b{moved['index']}" in left, left
         code, out, err = _run(capfd, "exec", "pc-a", "--deployment", tag, "--", "ping", "-c", "3", "-W", "5", "pc-b")
         assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
 
