@@ -31,7 +31,7 @@ def _domains_of(lab, tag: str) -> list[str]:
     return found
 
 
-def test_a_silent_host_shows_its_components_unreachable_while_the_window_answers(qtbot, make_window, lab,
+def test_a_silent_host_shows_its_components_unreachable_while_the_window_answers(qtbot, make_window, lab,  # noqa: F811
                                                                                  monkeypatch):
     from designer.run.mode import install_run_mode
 
