@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import disks, real
+from backend.deploy.libvirt import disks, pools, real
 from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
@@ -83,22 +83,36 @@ class RealGuests:
                 self._make_segment(host_id, seg, [h for h in hosts if h != host_id], journal)
                 self.tracker.advance()
         started: dict[str, tuple[object, float]] = {}
+        pooled: set[str] = set()  # hosts of another machine where the deployment's pool is (or is being) made
         for key, pc in plan.components.items():
             host = self.real_host(pc.host)
             name = self.record.components[key].name
             folder = self._folder()
+            local = disks.on_this_machine(host)
+            conn = None if local else self.connection(pc.host)
+            if not local and user_disk_of(pc) is not None and pc.host not in pooled:
+                pooled.add(pc.host)  # the deployment's pool there goes at rollback with all its volumes
+                journal.done(f"storage pool {pools.pool_name(self.record.prefix)} on {pc.host}",
+                             lambda c=conn: pools.remove_all(c, self.record.prefix))
+                self._report(f"{key}: overlay and seed in storage pool {pools.pool_name(self.record.prefix)}",
+                             pc.host, key)
             try:
-                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder)
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder, conn)
             except ValueError as exc:
                 raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
             except DiskError as exc:
-                disks.remove(folder, name)
+                if local:
+                    disks.remove(folder, name)
                 raise DeployError(str(exc), pc.host, "disk") from exc
             if spec.boot.disk:
-                journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                if local:
+                    journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                elif not any(r.kind == "pool" and r.host == pc.host for r in self.record.resources):
+                    self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), pc.host))
                 self.record.resources.append(Resource("overlay", spec.boot.disk, pc.host))
                 self.record.files.setdefault("disks", {})[key] = {
-                    "source": user_disk_of(pc).source, "overlay": spec.boot.disk, "seed": spec.boot.seed}
+                    "source": user_disk_of(pc).source, "format": user_disk_of(pc).format, "overlay": spec.boot.disk,
+                    "seed": spec.boot.seed, "pool": None if local else pools.pool_name(self.record.prefix)}
                 self._report(f"{key}: overlay {spec.boot.disk} over {user_disk_of(pc).source}", pc.host, key)
             dom = self._define_domain(self.connection(pc.host), pc.host, spec, journal, key)
             started[key] = (dom, time.monotonic())

@@ -1,6 +1,7 @@
 """What real-libvirt deployments left on this machine's lab hosts, found by name when their record is lost or
 damaged: domains and networks named `vxi<tag>-...`, link bridges and tunnels `vx<tag>b<N>` / `vx<tag>v<N>` in
-the hosts' namespaces, and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
+the hosts' namespaces, storage pools `vxi<tag>-disks` (users' disks on a host handled as one of another
+machine), and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
 outside a lab are known only from a record, or from a substrate given with `--substrate` (`search_substrate`);
 each is asked within its deadlines (guard.py): one that does not answer is passed over."""
 
@@ -108,6 +109,8 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
+            for pool in conn.listAllStoragePools(0):  # users' disks on a host of another machine
+                note(_tag_of_name(pool.name()), host_key, uri, f"storage pool {pool.name()} on {host_key}")
         except (libvirt.libvirtError, DeployError):
             continue
         finally:
