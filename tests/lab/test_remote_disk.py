@@ -2,7 +2,8 @@
 everything made through the host's libvirt connection: the deployment's storage pool on the host, the guest's
 qcow2 overlay volume over the image as the host has it, its seed uploaded through a stream; the guest boots from
 the overlay (a tiny disk: syslinux, the distribution's kernel, the project's initramfs), moves live to the other
-host with its overlay copied (incremental storage migration), and teardown leaves no volume or pool; an image
+host with its overlay copied (incremental storage migration), and teardown (its record lost: everything found
+on the hosts by name) leaves no volume or pool; an image
 missing on the host is refused in one line naming the component and the host (root; skipped with the reason
 when sshd, libvirtd or QEMU are missing)."""
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from lxml import etree
 
 from backend.cli import main
-from backend.deploy.state import pick_record
+from backend.deploy.state import pick_record, state_dir
 from backend.guest.image import ImageError, find_kernel
 from backend.lab.lab import down
 from tests.lab.conftest import temporary_lab
@@ -113,14 +115,16 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     stamp = image.stat().st_mtime_ns
     before = _storage(lab, "vxi")
 
-    missing = tmp_path / "missing.vxdl"
-    missing.write_text(VXI.format(image="/srv/vxi-none/debian.qcow2"))
+    missing = tmp_path / "missing.vxdl"  # pc-d's overlay and seed are made on h1 (and it starts), then pc-e fails
+    missing.write_text(VXI.format(image=image).replace("<vNode>", "<vNode><location>h1</location>").replace(
+        "</vNode>", "</vNode><vNode><id>pc-e</id><location>h1</location><memory><unit>MB</unit><simple>128</simple>"
+        "</memory><x:disk source='/srv/vxi-none/debian.qcow2'/></vNode>", 1))
     code, out, err = _run(capfd, "deploy", lab.substrate, str(missing), "--backend", "libvirt")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code != 0 and len(lines) == 1, err
-    assert "pc-d: disk image /srv/vxi-none/debian.qcow2 on host h" in lines[0], lines
-    assert "missing or cannot be read there" in lines[0], lines
-    assert _storage(lab, "vxi") == before  # nothing left of it: no pool, no transient pool over /srv/vxi-none
+    assert "pc-e: disk image /srv/vxi-none/debian.qcow2 on host h1: it is missing or cannot be read there" in lines[0]
+    assert "rolled back all of what was created" in lines[0], lines
+    assert _storage(lab, "vxi") == before  # nothing left: no pool, no volume, no transient pool over /srv/vxi-none
 
     vxi = tmp_path / "own.vxdl"
     vxi.write_text(VXI.format(image=image))
@@ -141,13 +145,18 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
         other = "h1" if host == "h2" else "h2"
         code, out, err = _run(capfd, "migrate", "pc-d", other, "--deployment", record.id, "--json")
         assert code == 0, err
-        assert json.loads(out)["mode"] == "live"
+        moved = json.loads(out)
+        assert moved["mode"] == "live"
         assert _storage(lab, prefix) == {f"{host}/{prefix}disks": {},
                                          f"{other}/{prefix}disks": {f"{name}.qcow2": str(image),
                                                                     f"{name}.seed.iso": ""}}
         code, out, err = _run(capfd, "exec", "pc-d", "--deployment", record.id, "--", "cat", "/proc/cmdline")
         assert code == 0 and MARK in out, out + err
+        with capfd.disabled():
+            print(f"\nremote disk: pc-d ready {record.files['ready_seconds']['pc-d']} s; {moved['notice']}")
     finally:
+        with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost: found on the hosts by name
+            db.execute("DELETE FROM deployments WHERE id = ?", (record.id,))
         code, out, err = _run(capfd, "teardown", record.id)
     assert code == 0, err
     assert _storage(lab, prefix) == {}

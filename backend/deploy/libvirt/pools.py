@@ -128,7 +128,7 @@ def upload(conn, pool, name: str, data: bytes):
     import libvirt
 
     vol = pool.createXML(f"<volume><name>{escape(name)}</name><capacity unit='bytes'>{len(data)}</capacity>"
-                         "<target><format type='raw'/><permissions><mode>0644</mode></permissions></target>"
+                         "<target><format type='raw'/><permissions><mode>0600</mode></permissions></target>"
                          "</volume>", 0)
     try:
         stream = conn.newStream(0)
