@@ -2,10 +2,11 @@
 everything made through the host's libvirt connection: the deployment's storage pool on the host, the guest's
 qcow2 overlay volume over the image as the host has it, its seed uploaded through a stream; the guest boots from
 the overlay (a tiny disk: syslinux, the distribution's kernel, the project's initramfs), moves live to the other
-host with its overlay copied (incremental storage migration), and teardown (its record lost: everything found
-on the hosts by name) leaves no volume or pool; an image
-missing on the host is refused in one line naming the component and the host (root; skipped with the reason
-when sshd, libvirtd or QEMU are missing)."""
+host with its overlay copied (incremental storage migration); a guest of the project's image on a host that
+lacks the image gets it uploaded into the same pool, where it boots and where it moves; teardown (its record
+lost: everything found on the hosts by name) leaves no volume or pool; an image missing on the host is refused
+in one line naming the component and the host (root; skipped with the reason when sshd, libvirtd or QEMU are
+missing)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -107,7 +109,7 @@ def _storage(lab, prefix: str) -> dict[str, dict[str, str]]:
 
 
 def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_through_libvirt(
-        remote_lab, guest_image, tmp_path, capfd, monkeypatch):
+        remote_lab, guest_image, tmp_path, capfd, monkeypatch, request):
     lab = remote_lab
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     monkeypatch.setenv("VXI_READY_TIMEOUT", "120")
@@ -126,19 +128,35 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     assert "rolled back all of what was created" in lines[0], lines
     assert _storage(lab, "vxi") == before  # nothing left: no pool, no volume, no transient pool over /srv/vxi-none
 
-    vxi = tmp_path / "own.vxdl"
-    vxi.write_text(VXI.format(image=image))
+    cache = Path(tempfile.mkdtemp(prefix="vxi-test-guest-", dir="/var/cache/libvirt"))  # each host has its own
+    request.addfinalizer(lambda: shutil.rmtree(cache, ignore_errors=True))
+    shutil.copytree(guest_image.directory, cache / guest_image.directory.name)  # /var/cache/libvirt: none has it
+    monkeypatch.setenv("VXI_GUEST_CACHE", str(cache))
+    kernel, initrd = (f"guest-{guest_image.key[:16]}-{p.name}" for p in (guest_image.kernel, guest_image.initrd))
+    vxi = tmp_path / "own.vxdl"  # pc-d boots its own disk, pc-i the project's image
+    vxi.write_text(VXI.format(image=image).replace("</vNode>", "</vNode><vNode><id>pc-i</id><memory><unit>MB</unit>"
+                                                   "<simple>128</simple></memory></vNode>"))
     code, out, err = _run(capfd, "deploy", lab.substrate, str(vxi), "--backend", "libvirt", "--json")
     assert code == 0, err
     record = pick_record(json.loads(out)["id"])
-    prefix, name = record.prefix, record.components["pc-d"].name
+    prefix, name, pool = record.prefix, record.components["pc-d"].name, f"{record.prefix}disks"
+    disk_volumes = {f"{name}.qcow2": str(image), f"{name}.seed.iso": ""}
+    image_volumes = {kernel: "", initrd: ""}
+
+    def expected(disk_on: str, image_on: str, *emptied: str) -> dict:
+        found = {f"{h}/{pool}": {} for h in emptied}
+        found.setdefault(f"{disk_on}/{pool}", {}).update(disk_volumes)
+        found.setdefault(f"{image_on}/{pool}", {}).update(image_volumes)
+        return found
+
     try:
-        host = record.components["pc-d"].host
+        host, image_host = record.components["pc-d"].host, record.components["pc-i"].host
         disk = record.files["disks"]["pc-d"]
-        assert disk["pool"] == f"{prefix}disks"
+        assert disk["pool"] == pool
         assert disk["overlay"] == f"/var/lib/libvirt/images/vxi-{record.id}/{name}.qcow2", disk
-        assert _storage(lab, prefix) == {f"{host}/{prefix}disks": {f"{name}.qcow2": str(image), f"{name}.seed.iso": ""}}
+        assert _storage(lab, prefix) == expected(host, image_host)
         assert record.files["ready_by"]["pc-d"].startswith("the project's agent answers"), record.files["ready_by"]
+        assert record.files["images"][image_host]["how"].startswith(f"uploaded into storage pool {pool}")
         code, out, err = _run(capfd, "exec", "pc-d", "--deployment", record.id, "--", "cat", "/proc/cmdline")
         assert code == 0 and MARK in out, out + err  # booted by syslinux from the overlay, not by libvirt
 
@@ -147,13 +165,21 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
         assert code == 0, err
         moved = json.loads(out)
         assert moved["mode"] == "live"
-        assert _storage(lab, prefix) == {f"{host}/{prefix}disks": {},
-                                         f"{other}/{prefix}disks": {f"{name}.qcow2": str(image),
-                                                                    f"{name}.seed.iso": ""}}
+        assert _storage(lab, prefix) == expected(other, image_host, host)
         code, out, err = _run(capfd, "exec", "pc-d", "--deployment", record.id, "--", "cat", "/proc/cmdline")
         assert code == 0 and MARK in out, out + err
+
+        image_other = "h1" if image_host == "h2" else "h2"
+        code, out, err = _run(capfd, "migrate", "pc-i", image_other, "--deployment", record.id, "--json")
+        assert code == 0, err
+        moved_image = json.loads(out)
+        assert moved_image["mode"] == "live"
+        assert _storage(lab, prefix)[f"{image_other}/{pool}"].items() >= image_volumes.items()  # uploaded there too
+        code, out, err = _run(capfd, "exec", "pc-i", "--deployment", record.id, "--", "true")
+        assert code == 0, out + err
         with capfd.disabled():
-            print(f"\nremote disk: pc-d ready {record.files['ready_seconds']['pc-d']} s; {moved['notice']}")
+            print(f"\nremote disk: pc-d ready {record.files['ready_seconds']['pc-d']} s; {moved['notice']}\n"
+                  f"guest image: {pick_record(record.id).files['images']}; pc-i: {moved_image['notice']}")
     finally:
         with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost: found on the hosts by name
             db.execute("DELETE FROM deployments WHERE id = ?", (record.id,))

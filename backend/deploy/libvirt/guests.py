@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import disks, pools, real
+from backend.deploy.libvirt import disks, images, pools, real
 from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
@@ -84,20 +84,27 @@ class RealGuests:
                 self.tracker.advance()
         started: dict[str, tuple[object, float]] = {}
         pooled: set[str] = set()  # hosts of another machine where the deployment's pool is (or is being) made
+        placed: dict[str, images.PlacedImage] = {}  # where such a host boots the project's image from
         for key, pc in plan.components.items():
             host = self.real_host(pc.host)
             name = self.record.components[key].name
             folder = self._folder()
             local = disks.on_this_machine(host)
             conn = None if local else self.connection(pc.host)
-            if not local and user_disk_of(pc) is not None and pc.host not in pooled:
-                pooled.add(pc.host)  # the deployment's pool there goes at rollback with all its volumes
+            if not local and pc.host not in pooled:
+                pooled.add(pc.host)  # the deployment's pool there (if made) goes at rollback with all its volumes
                 journal.done(f"storage pool {pools.pool_name(self.record.prefix)} on {pc.host}",
                              lambda c=conn: pools.remove_all(c, self.record.prefix))
+            boots = image
+            if user_disk_of(pc) is None and not local:
+                if pc.host not in placed:
+                    placed[pc.host] = self._image_on(pc.host, image)
+                boots = placed[pc.host]
+            elif user_disk_of(pc) is not None and not local:
                 self._report(f"{key}: overlay and seed in storage pool {pools.pool_name(self.record.prefix)}",
                              pc.host, key)
             try:
-                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder, conn)
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, boots, folder, conn)
             except ValueError as exc:
                 raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
             except DiskError as exc:
@@ -119,6 +126,26 @@ class RealGuests:
             how = "its own disk" if spec.boot.disk else "the project's image"
             self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type}, {how})", pc.host)
         self._wait_ready(started, {k for k in started if user_disk_of(plan.components[k]) is not None})
+
+    def _image_on(self, host_id: str, image) -> images.PlacedImage:
+        """The project's image on a host of another machine: found at this machine's paths there, or uploaded
+        into the deployment's pool (said in the notices and `files.images`)."""
+        import libvirt
+
+        self._report(f"the guest image on {host_id}", host_id)
+        started = time.monotonic()
+        try:
+            placed = images.on_host(self.connection(host_id), self.record.prefix, image)
+        except (libvirt.libvirtError, pools.PoolError) as exc:
+            why = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
+            raise DeployError(f"host {host_id}: uploading the guest image failed: {why}", host_id, "image") from exc
+        how = (f"uploaded into storage pool {pools.pool_name(self.record.prefix)} ({placed.uploaded_bytes / 2**20:.1f}"
+               f" MiB in {time.monotonic() - started:.1f} s)" if placed.uploaded_bytes else "found at the same path")
+        self.record.files.setdefault("images", {})[host_id] = {"kernel": placed.kernel, "initrd": placed.initrd,
+                                                               "how": how}
+        if placed.uploaded_bytes:
+            self.record.notices.append(f"the guest image was {how} on {host_id}")
+        return placed
 
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
         host = self.real_host(host_id)

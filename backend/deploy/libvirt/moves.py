@@ -38,6 +38,8 @@ class LiveMoves:
             # its overlay is one file that both hosts see at the same path (they are on this machine): libvirt
             # cannot tell that this is shared storage and would refuse the move as unsafe
             flags |= libvirt.VIR_MIGRATE_UNSAFE
+        elif not disks.on_this_machine(self.real_host(host)):  # the project's image there (the destination's
+            params = self._image_before_move(dom, host)  # QEMU opens its kernel and initramfs as it starts)
         failure: list[Exception] = []
         job = guard.raw(dom)  # the job has its own deadline (migrate_seconds()) and progress, not a call's
 
@@ -96,13 +98,19 @@ class LiveMoves:
                                         self.record.prefix, dom.name(), disk)
         except disks.DiskError as exc:
             raise DeployError(f"host {host}: {exc}", host, "migrate") from exc
-        params = {libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS: ["vda"]}
-        if any(old != new for old, new in paths.items()):
-            xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
-            for old, new in paths.items():
-                xml = xml.replace(f"'{old}'", f"'{new}'")
-            params[libvirt.VIR_MIGRATE_PARAM_DEST_XML] = xml
-        return params, paths
+        return {libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS: ["vda"], **_destination_xml(dom, paths)}, paths
+
+    def _image_before_move(self, dom, host: str) -> dict:
+        """The project's image on a destination of another machine (found or uploaded, as at deploy); the
+        migration's parameters: the domain's XML with the destination's paths where they differ."""
+        from lxml import etree
+
+        from backend.guest.image import ensure
+
+        placed = self._image_on(host, ensure())
+        root = etree.fromstring(dom.XMLDesc(0).encode())
+        paths = {root.findtext("os/kernel"): placed.kernel, root.findtext("os/initrd"): placed.initrd}
+        return _destination_xml(dom, {old: new for old, new in paths.items() if old})
 
     def _disk_after_move(self, component: str, left: str, holder: str, paths: dict | None = None) -> None:
         """The overlay and seed of a guest removed from the host it `left` (after a move, or from the destination
@@ -170,6 +178,24 @@ class LiveMoves:
         except DeployError as exc:
             return f"its incoming guest on {host} could not be removed either ({exc})"
         return f"the job was cancelled (its incoming guest on {host} destroyed): it stays on its source"
+
+
+def _destination_xml(dom, paths: dict[str, str]) -> dict:
+    """The migration parameter giving the destination the domain's XML with `paths` (old -> new) replaced; none
+    when every path stays the same."""
+    import libvirt
+
+    if all(old == new for old, new in paths.items()):
+        return {}
+    from lxml import etree
+
+    root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE).encode())
+    for el in root.iter("kernel", "initrd", "source"):
+        if el.text in paths:
+            el.text = paths[el.text]
+        if el.get("file") in paths:
+            el.set("file", paths[el.get("file")])
+    return {libvirt.VIR_MIGRATE_PARAM_DEST_XML: etree.tostring(root, encoding="unicode")}
 
 
 def migrate_seconds() -> float:

@@ -7,8 +7,10 @@ guard: each call, stream sends included, has its deadline)."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from dataclasses import dataclass
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -124,18 +126,29 @@ def create_overlay(pool, name: str, image: Image, image_format: str):
 
 
 def upload(conn, pool, name: str, data: bytes):
-    """A raw volume in the pool holding `data`, sent through a libvirt stream (a piece per guarded call)."""
+    """A raw volume (0600) in the pool holding `data`, sent through a libvirt stream."""
+    return upload_from(conn, pool, name, len(data), io.BytesIO(data))
+
+
+def upload_from(conn, pool, name: str, size: int, source: BinaryIO, mode: str = "0600"):
+    """A raw volume in the pool holding the `size` bytes read from `source`, sent through a libvirt stream (a
+    piece per guarded call, so that each has the host's deadline); the volume is deleted when the upload fails."""
     import libvirt
 
-    vol = pool.createXML(f"<volume><name>{escape(name)}</name><capacity unit='bytes'>{len(data)}</capacity>"
-                         "<target><format type='raw'/><permissions><mode>0600</mode></permissions></target>"
-                         "</volume>", 0)
+    vol = pool.createXML(f"<volume><name>{escape(name)}</name><capacity unit='bytes'>{size}</capacity>"
+                         f"<target><format type='raw'/><permissions><mode>{escape(mode)}</mode></permissions>"
+                         "</target></volume>", 0)
     try:
         stream = conn.newStream(0)
-        vol.upload(stream, 0, len(data), 0)
+        vol.upload(stream, 0, size, 0)
         try:
-            for start in range(0, len(data), CHUNK):
-                stream.send(data[start:start + CHUNK])
+            sent = 0
+            while sent < size:
+                piece = source.read(min(CHUNK, size - sent))
+                if not piece:
+                    raise PoolError(f"{name}: its source ended after {sent} of {size} bytes")
+                stream.send(piece)
+                sent += len(piece)
             stream.finish()
         except BaseException:
             with contextlib.suppress(libvirt.libvirtError, RuntimeError):

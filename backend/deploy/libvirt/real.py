@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from backend.deploy.libvirt import disks
+from backend.deploy.libvirt.images import PlacedImage
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
 from backend.deploy.plan import Plan, safe_name
 from backend.deploy.record import prefix_of
@@ -158,7 +159,7 @@ def guest_name(component_id: str) -> str:
 
 
 def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: RealHost,
-               image: GuestImage | None, folder: Path, conn=None) -> DomainSpec:
+               image: GuestImage | PlacedImage | None, folder: Path, conn=None) -> DomainSpec:
     """The domain of a component as a real guest: one virtio NIC per segment on the segment's bridge (lab) or
     network; its addresses, routes and forwarding on its kernel command line (the project's image) or in a
     NoCloud seed beside an overlay of the user's own disk (<x:disk>: made in `folder` for a host of this machine,
