@@ -145,6 +145,8 @@ class RealGuests:
                                                                "how": how}
         if placed.uploaded_bytes:
             self.record.notices.append(f"the guest image was {how} on {host_id}")
+            if not any(r.kind == "pool" and r.host == host_id for r in self.record.resources):
+                self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), host_id))
         return placed
 
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
