@@ -97,3 +97,24 @@ def test_how_cloud_init_ended_is_said_with_its_detail():
     failed = "status: error\ntime: x\ndetail:\n('scripts_user', RuntimeError('Runparts: 1 failures'))\n"
     assert cloud_init_state(failed) == "error: ('scripts_user', RuntimeError('Runparts: 1 failures'))"
     assert cloud_init_state("status: no cloud-init") == "no cloud-init"
+
+
+def test_a_move_to_a_host_with_other_paths_gives_the_destination_its_own_paths(tmp_path, image):
+    import libvirt
+
+    from backend.deploy.libvirt.moves import _destination_xml
+
+    xml = domain_xml(spec_of(plan_with(UserDisk(str(image))), tmp_path))
+    overlay, seed = (el.get("file") for el in etree.fromstring(xml.encode()).iterfind("devices/disk/source"))
+
+    conn = libvirt.open("test:///default")  # a domain of that XML on libvirt's test driver
+    try:
+        dom = conn.defineXML(xml.replace("type=\"qemu\"", "type=\"test\"", 1).replace("type='qemu'", "type='test'", 1))
+        assert _destination_xml(dom, {overlay: overlay, seed: seed}) == {}  # the same paths: no XML given
+        moved = {overlay: "/srv/pool/a.qcow2", seed: "/srv/pool/a.seed.iso"}
+        given = etree.fromstring(_destination_xml(dom, moved)[libvirt.VIR_MIGRATE_PARAM_DEST_XML].encode())
+    finally:
+        conn.close()
+    assert [el.get("file") for el in given.iterfind("devices/disk/source")] == list(moved.values())
+    assert given.find("devices/interface/mac").get("address") == etree.fromstring(xml.encode()).find(
+        "devices/interface/mac").get("address")  # nothing else changed
