@@ -5,8 +5,8 @@ the overlay (a tiny disk: syslinux, the distribution's kernel, the project's ini
 host with its overlay copied (incremental storage migration); a guest of the project's image on a host that
 lacks the image gets it uploaded into the same pool, where it boots and where it moves; teardown (its record
 lost: everything found on the hosts by name) leaves no volume or pool; an image missing on the host is refused
-in one line naming the component and the host (root; skipped with the reason when sshd, libvirtd or QEMU are
-missing)."""
+in one line naming the component and the host, at deploy and for a move (root; skipped with the reason when
+sshd, libvirtd or QEMU are missing)."""
 
 from __future__ import annotations
 
@@ -113,8 +113,12 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     lab = remote_lab
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     monkeypatch.setenv("VXI_READY_TIMEOUT", "120")
-    image = tiny_disk(tmp_path, guest_image.initrd)
-    stamp = image.stat().st_mtime_ns
+    built = tiny_disk(tmp_path, guest_image.initrd)
+    image = "/var/cache/libvirt/vxi-tiny.qcow2"  # a path of each host's own (its mount namespace), none of ours
+    copies = {h.id: Path(h.directory) / "cache" / "vxi-tiny.qcow2" for h in lab.hosts}
+    for copy in copies.values():
+        shutil.copyfile(built, copy)
+    assert not Path(image).exists()
     before = _storage(lab, "vxi")
 
     missing = tmp_path / "missing.vxdl"  # pc-d's overlay and seed are made on h1 (and it starts), then pc-e fails
@@ -140,7 +144,7 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     assert code == 0, err
     record = pick_record(json.loads(out)["id"])
     prefix, name, pool = record.prefix, record.components["pc-d"].name, f"{record.prefix}disks"
-    disk_volumes = {f"{name}.qcow2": str(image), f"{name}.seed.iso": ""}
+    disk_volumes = {f"{name}.qcow2": image, f"{name}.seed.iso": ""}
     image_volumes = {kernel: "", initrd: ""}
 
     def expected(disk_on: str, image_on: str, *emptied: str) -> dict:
@@ -168,6 +172,17 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
         assert _storage(lab, prefix) == expected(other, image_host, host)
         code, out, err = _run(capfd, "exec", "pc-d", "--deployment", record.id, "--", "cat", "/proc/cmdline")
         assert code == 0 and MARK in out, out + err
+        stamp = copies[other].stat().st_mtime_ns
+
+        copies[host].unlink()  # the image gone from the host pc-d left: it cannot come back
+        code, out, err = _run(capfd, "migrate", "pc-d", host, "--deployment", record.id)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code != 0 and len(lines) == 1, err
+        assert f"pc-d: its disk cannot follow it to host {host}: disk image {image}: it is missing or cannot be " \
+               "read there" in lines[0], lines
+        assert _storage(lab, prefix) == expected(other, image_host, host)  # nothing of it made there
+        code, out, err = _run(capfd, "exec", "pc-d", "--deployment", record.id, "--", "true")
+        assert code == 0 and pick_record(record.id).components["pc-d"].host == other, out + err
 
         image_other = "h1" if image_host == "h2" else "h2"
         code, out, err = _run(capfd, "migrate", "pc-i", image_other, "--deployment", record.id, "--json")
@@ -186,6 +201,6 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
         code, out, err = _run(capfd, "teardown", record.id)
     assert code == 0, err
     assert _storage(lab, prefix) == {}
-    assert image.stat().st_mtime_ns == stamp  # the user's image is never written
+    assert copies[other].stat().st_mtime_ns == stamp  # the user's image is never written
     removed = down(lab.name, Path(lab.directory).parent)
     assert removed
