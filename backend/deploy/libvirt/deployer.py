@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from backend.deploy import state
@@ -333,19 +334,16 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         named in the DeployError and its part left for a later teardown, the other hosts' removed."""
         removed, problems = [], []
         generated = self.record.files.get("generated", {})
-        for host_id in self.record.hosts:
-            if host_id in generated and not Path(generated[host_id]).is_file():
-                continue  # a generated test-driver host whose file is gone holds nothing any more
-            try:
-                removed += self._teardown_on(host_id, problems)
-            except DeployError as exc:  # a host that cannot be reached (or stopped answering): the rest goes on,
-                problems.append(str(exc))  # the record stays for a later teardown
-                continue
-            if self.real:
-                try:
-                    removed += self._teardown_links(host_id)
-                except RuntimeError as exc:
-                    problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
+        hosts = [host_id for host_id in self.record.hosts  # a generated test-driver host whose file is gone
+                 if not (host_id in generated and not Path(generated[host_id]).is_file())]  # holds nothing
+        if self.real and len(hosts) > 1:  # real daemons are independent: each host's part at once
+            with ThreadPoolExecutor(max_workers=min(len(hosts), 8), thread_name_prefix="vxi-teardown") as pool:
+                parts = list(pool.map(self._teardown_host, hosts))
+        else:
+            parts = [self._teardown_host(host_id) for host_id in hosts]
+        for done, trouble in parts:
+            removed += done
+            problems += trouble
         self._save_worlds()
         if (self.real or self.record.backend == "libvirt") and not problems:  # (a guest left may still use its disk)
             try:
@@ -358,6 +356,21 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
             comp.state = "removed"
         self.record.resources, self.record.state = [], TORN_DOWN
         return removed
+
+    def _teardown_host(self, host_id: str) -> tuple[list[str], list[str]]:
+        """One host's part of the teardown: what was removed, and the problems met (a host that cannot be
+        reached, or stopped answering, is one problem: the record stays for a later teardown)."""
+        problems: list[str] = []
+        try:
+            removed = self._teardown_on(host_id, problems)
+        except DeployError as exc:
+            return [], [str(exc)]
+        if self.real:
+            try:
+                removed += self._teardown_links(host_id)
+            except RuntimeError as exc:
+                problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
+        return removed, problems
 
     def _teardown_on(self, host_id: str, problems: list[str]) -> list[str]:
         """Destroy and undefine the deployment's domains and networks on one host, and remove its storage pool there
