@@ -3,8 +3,9 @@ everything made through the host's libvirt connection: the deployment's storage 
 qcow2 overlay volume over the image as the host has it, its seed uploaded through a stream; the guest boots from
 the overlay (a tiny disk: syslinux, the distribution's kernel, the project's initramfs), moves live to the other
 host with its overlay copied (incremental storage migration); a guest of the project's image on a host that
-lacks the image gets it uploaded into the same pool, where it boots and where it moves; teardown (its record
-lost: everything found on the hosts by name) leaves no volume or pool; an image missing on the host is refused
+lacks the image gets it uploaded into the same pool, where it boots and where it moves; `teardown --all` with
+the domains gone and the record lost finds the pools by name and their mark of this state directory, and leaves
+no volume or pool; an image missing on the host is refused
 in one line naming the component and the host, at deploy and for a move (root; skipped with the reason when
 sshd, libvirtd or QEMU are missing)."""
 
@@ -22,6 +23,7 @@ import pytest
 from lxml import etree
 
 from backend.cli import main
+from backend.deploy.libvirt import pools
 from backend.deploy.state import pick_record, state_dir
 from backend.guest.image import ImageError, find_kernel
 from backend.lab.lab import down
@@ -146,11 +148,12 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     prefix, name, pool = record.prefix, record.components["pc-d"].name, f"{record.prefix}disks"
     disk_volumes = {f"{name}.qcow2": image, f"{name}.seed.iso": ""}
     image_volumes = {kernel: "", initrd: ""}
+    owner = pools.owner_name()
 
     def expected(disk_on: str, image_on: str, *emptied: str) -> dict:
-        found = {f"{h}/{pool}": {} for h in emptied}
-        found.setdefault(f"{disk_on}/{pool}", {}).update(disk_volumes)
-        found.setdefault(f"{image_on}/{pool}", {}).update(image_volumes)
+        found = {f"{h}/{pool}": {owner: ""} for h in (*emptied, disk_on, image_on)}  # each marked as ours
+        found[f"{disk_on}/{pool}"].update(disk_volumes)
+        found[f"{image_on}/{pool}"].update(image_volumes)
         return found
 
     try:
@@ -196,10 +199,20 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
             print(f"\nremote disk: pc-d ready {record.files['ready_seconds']['pc-d']} s; {moved['notice']}\n"
                   f"guest image: {pick_record(record.id).files['images']}; pc-i: {moved_image['notice']}")
     finally:
-        with sqlite3.connect(state_dir() / "deployments.db") as db:  # the record lost: found on the hosts by name
+        for h in lab.hosts:  # the domains gone, the record lost: only the pools are left, marked as ours
+            conn = lab.connect(h.id)
+            try:
+                for dom in conn.listAllDomains():
+                    if dom.name().startswith(prefix):
+                        dom.destroy()
+                        dom.undefine()
+            finally:
+                conn.close()
+        with sqlite3.connect(state_dir() / "deployments.db") as db:
             db.execute("DELETE FROM deployments WHERE id = ?", (record.id,))
-        code, out, err = _run(capfd, "teardown", record.id)
+        code, out, err = _run(capfd, "teardown", "--all", "--json")
     assert code == 0, err
+    assert record.id in [d["deployment"] for d in json.loads(out)["deployments"]], out
     assert _storage(lab, prefix) == {}
     assert copies[other].stat().st_mtime_ns == stamp  # the user's image is never written
     removed = down(lab.name, Path(lab.directory).parent)

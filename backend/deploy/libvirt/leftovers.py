@@ -11,6 +11,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 
+from backend.deploy.libvirt import pools
 from backend.deploy.libvirt.disks import DISKS
 from backend.deploy.record import valid_id
 
@@ -85,7 +86,7 @@ def scan(only: str | None = None) -> dict[str, Found]:
     from backend.lab.lab import host_for_uri
 
     result: dict[str, Found] = {}
-    ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
+    ours: set[str] = set()  # tags whose domains or pools name this state directory, or whose disks are in it
     mine = str(state_dir())
 
     def note(tag: str | None, host_key: str | None, uri: str | None, what: str) -> None:
@@ -109,8 +110,11 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
-            for pool in conn.listAllStoragePools(0):  # users' disks on a host of another machine
-                note(_tag_of_name(pool.name()), host_key, uri, f"storage pool {pool.name()} on {host_key}")
+            for pool in conn.listAllStoragePools(0):  # disks and the guest image on a host of another machine
+                tag = _tag_of_name(pool.name())
+                note(tag, host_key, uri, f"storage pool {pool.name()} on {host_key}")
+                if tag is not None and pool.isActive() and pools.owned_by(pool, mine):
+                    ours.add(tag)
         except (libvirt.libvirtError, DeployError):
             continue
         finally:

@@ -1,5 +1,6 @@
 """A deployment's storage on a host of another machine, made through the host's libvirt connection only (no
-shell there): a `dir` storage pool `vxi<tag>-disks` under the host's own images path, volumes in it (a guest's
+shell there): a `dir` storage pool `vxi<tag>-disks` under the host's own images path (marked with an empty volume
+naming the state directory it belongs to), volumes in it (a guest's
 qcow2 overlay whose backing store is the user's image on that host, a seed ISO uploaded through a libvirt
 stream), all removed with the pool at teardown. Every call goes through the connection it is given (the host's
 guard: each call, stream sends included, has its deadline)."""
@@ -7,6 +8,7 @@ guard: each call, stream sends included, has its deadline)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ def deployment_pool(conn, prefix: str):
         try:
             pool.build(0)
             pool.create(0)
+            pool.createXML(f"<volume><name>{owner_name()}</name><capacity unit='bytes'>0</capacity>"
+                           "<target><format type='raw'/></target></volume>", 0)
         except libvirt.libvirtError:
             with contextlib.suppress(libvirt.libvirtError):
                 pool.delete(0)
@@ -75,6 +79,27 @@ def deployment_pool(conn, prefix: str):
     if not pool.isActive():
         pool.create(0)
     return pool
+
+
+def owner_name(state: str | None = None) -> str:
+    """The empty volume that marks a deployment's pool as this state directory's (`state`, or this process's):
+    a pool left without its domains and its record is still found as ours (leftovers.py)."""
+    if state is None:
+        from backend.deploy.state import state_dir
+
+        state = str(state_dir())
+    return "owner-" + hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def owned_by(pool, state: str) -> bool:
+    """True when a pool carries the owner mark of the state directory `state`."""
+    import libvirt
+
+    try:
+        pool.storageVolLookupByName(owner_name(state))
+    except libvirt.libvirtError:
+        return False
+    return True
 
 
 def pool_path(pool) -> str:
