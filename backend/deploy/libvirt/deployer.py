@@ -9,7 +9,7 @@ from pathlib import Path
 
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
-from backend.deploy.libvirt import disks
+from backend.deploy.libvirt import disks, pools
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guard import connection_closed
@@ -375,7 +375,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         return removed, problems
 
     def _teardown_on(self, host_id: str, problems: list[str]) -> list[str]:
-        """Destroy and undefine the deployment's domains and networks on one host; what was removed."""
+        """Destroy and undefine the deployment's domains and networks on one host, and remove its storage pool there
+        (a host of another machine: users' disks); what was removed."""
         import libvirt
 
         removed = []
@@ -391,6 +392,12 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                     removed.append(f"network {net.name()} on {host_id}")
                 except libvirt.libvirtError as exc:
                     problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
+        if self.real:
+            try:
+                removed += [f"{what} on {host_id}" for what in pools.remove_all(conn, self.record.prefix)]
+            except libvirt.libvirtError as exc:
+                problems.append(f"host {host_id}: removing storage pool {pools.pool_name(self.record.prefix)}: "
+                                f"{exc.get_error_message()}")
         return removed
 
     def exec(self, key: str, argv: list[str]) -> int:

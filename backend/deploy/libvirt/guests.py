@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import disks, real, remote
+from backend.deploy.libvirt import disks, images, pools, real, remote
 from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
@@ -85,28 +85,71 @@ class RealGuests:
                 self._make_segment(host_id, seg, [h for h in hosts if h != host_id], journal)
                 self.tracker.advance()
         started: dict[str, tuple[object, float]] = {}
+        pooled: set[str] = set()  # hosts of another machine where the deployment's pool is (or is being) made
+        placed: dict[str, images.PlacedImage] = {}  # where such a host boots the project's image from
         for key, pc in plan.components.items():
             host = self.real_host(pc.host)
             name = self.record.components[key].name
             folder = self._folder()
+            local = disks.on_this_machine(host)
+            conn = None if local else self.connection(pc.host)
+            if not local and pc.host not in pooled:
+                pooled.add(pc.host)  # the deployment's pool there (if made) goes at rollback with all its volumes
+                journal.done(f"storage pool {pools.pool_name(self.record.prefix)} on {pc.host}",
+                             lambda c=conn: pools.remove_all(c, self.record.prefix))
+            boots = image
+            if user_disk_of(pc) is None and not local:
+                if pc.host not in placed:
+                    placed[pc.host] = self._image_on(pc.host, image)
+                boots = placed[pc.host]
+            elif user_disk_of(pc) is not None and not local:
+                self._report(f"{key}: overlay and seed in storage pool {pools.pool_name(self.record.prefix)}",
+                             pc.host, key)
             try:
-                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder)
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, boots, folder, conn)
             except ValueError as exc:
                 raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
             except DiskError as exc:
-                disks.remove(folder, name)
+                if local:
+                    disks.remove(folder, name)
                 raise DeployError(str(exc), pc.host, "disk") from exc
             if spec.boot.disk:
-                journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                if local:
+                    journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                elif not any(r.kind == "pool" and r.host == pc.host for r in self.record.resources):
+                    self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), pc.host))
                 self.record.resources.append(Resource("overlay", spec.boot.disk, pc.host))
                 self.record.files.setdefault("disks", {})[key] = {
-                    "source": user_disk_of(pc).source, "overlay": spec.boot.disk, "seed": spec.boot.seed}
+                    "source": user_disk_of(pc).source, "format": user_disk_of(pc).format, "overlay": spec.boot.disk,
+                    "seed": spec.boot.seed, "pool": None if local else pools.pool_name(self.record.prefix)}
                 self._report(f"{key}: overlay {spec.boot.disk} over {user_disk_of(pc).source}", pc.host, key)
             dom = self._define_domain(self.connection(pc.host), pc.host, spec, journal, key)
             started[key] = (dom, time.monotonic())
             how = "its own disk" if spec.boot.disk else "the project's image"
             self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type}, {how})", pc.host)
         self._wait_ready(started, {k for k in started if user_disk_of(plan.components[k]) is not None})
+
+    def _image_on(self, host_id: str, image) -> images.PlacedImage:
+        """The project's image on a host of another machine: found at this machine's paths there, or uploaded
+        into the deployment's pool (said in the notices and `files.images`)."""
+        import libvirt
+
+        self._report(f"the guest image on {host_id}", host_id)
+        started = time.monotonic()
+        try:
+            placed = images.on_host(self.connection(host_id), self.record.prefix, image)
+        except (libvirt.libvirtError, pools.PoolError) as exc:
+            why = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
+            raise DeployError(f"host {host_id}: uploading the guest image failed: {why}", host_id, "image") from exc
+        how = (f"uploaded into storage pool {pools.pool_name(self.record.prefix)} ({placed.uploaded_bytes / 2**20:.1f}"
+               f" MiB in {time.monotonic() - started:.1f} s)" if placed.uploaded_bytes else "found at the same path")
+        self.record.files.setdefault("images", {})[host_id] = {"kernel": placed.kernel, "initrd": placed.initrd,
+                                                               "how": how}
+        if placed.uploaded_bytes:
+            self.record.notices.append(f"the guest image was {how} on {host_id}")
+            if not any(r.kind == "pool" and r.host == host_id for r in self.record.resources):
+                self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), host_id))
+        return placed
 
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
         host = self.real_host(host_id)

@@ -1,6 +1,7 @@
 """What real-libvirt deployments left on this machine's lab hosts, found by name when their record is lost or
 damaged: domains and networks named `vxi<tag>-...`, link bridges and tunnels `vx<tag>b<N>` / `vx<tag>v<N>` in
-the hosts' namespaces, and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
+the hosts' namespaces, storage pools `vxi<tag>-disks` (users' disks on a host handled as one of another
+machine), and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
 outside a lab are known only from a record, or from a substrate given with `--substrate` (`search_substrate`);
 their link devices are listed over ssh (remote.py). Each is asked within its deadlines (guard.py, and the ssh
 call's): one that does not answer is passed over."""
@@ -11,6 +12,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 
+from backend.deploy.libvirt import pools
 from backend.deploy.libvirt.disks import DISKS
 from backend.deploy.record import valid_id
 
@@ -82,7 +84,7 @@ def scan(only: str | None = None) -> dict[str, Found]:
     from backend.deploy.libvirt.hosts import open_connection
     from backend.deploy.state import state_dir
     result: dict[str, Found] = {}
-    ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
+    ours: set[str] = set()  # tags whose domains or pools name this state directory, or whose disks are in it
     mine = str(state_dir())
 
     def note(tag: str | None, host_key: str | None, uri: str | None, what: str) -> None:
@@ -106,6 +108,11 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
+            for pool in conn.listAllStoragePools(0):  # disks and the guest image on a host of another machine
+                tag = _tag_of_name(pool.name())
+                note(tag, host_key, uri, f"storage pool {pool.name()} on {host_key}")
+                if tag is not None and pool.isActive() and pools.owned_by(pool, mine):
+                    ours.add(tag)
         except (libvirt.libvirtError, DeployError):
             continue
         finally:

@@ -14,8 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from backend.deploy.libvirt import disks, remote
+from backend.deploy.libvirt.images import PlacedImage
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
 from backend.deploy.plan import Plan, safe_name
+from backend.deploy.record import prefix_of
 from backend.guest.config import GuestConfig, GuestNic, kernel_cmdline
 from backend.guest.image import GuestImage
 from backend.guest.nocloud import user_disk_of
@@ -215,10 +217,11 @@ def guest_name(component_id: str) -> str:
 
 
 def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: RealHost,
-               image: GuestImage | None, folder: Path) -> DomainSpec:
+               image: GuestImage | PlacedImage | None, folder: Path, conn=None) -> DomainSpec:
     """The domain of a component as a real guest: one virtio NIC per segment on the segment's bridge (lab) or
     network; its addresses, routes and forwarding on its kernel command line (the project's image) or in a
-    NoCloud seed beside an overlay of the user's own disk (<x:disk>, made in `folder`); shaped by libvirt on the
+    NoCloud seed beside an overlay of the user's own disk (<x:disk>: made in `folder` for a host of this machine,
+    in the deployment's storage pool through `conn` on another); shaped by libvirt on the
     host when it can, by the guest (tbf on its egress) otherwise; a link's latency is added by the guest (netem
     on each end's egress, as the netns backend does)."""
     pc = plan.components[key]
@@ -234,7 +237,12 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
     disk = user_disk_of(pc)
     if disk is not None:
         config.check()
-        boot = disks.prepare(key, host.id, host.uri, disk, config, folder, name)
+        if disks.on_this_machine(host):
+            boot = disks.prepare(key, host.id, disk, config, folder, name)
+        elif conn is None:
+            raise disks.DiskError(f"{key}: its disk on host {host.id} is made through the host's connection")
+        else:
+            boot = disks.prepare_on_host(key, host.id, conn, prefix_of(tag), disk, config, name)
     else:
         boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
     from backend.deploy.state import state_dir
