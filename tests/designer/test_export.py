@@ -134,18 +134,20 @@ def test_a_png_drawn_band_by_band_is_the_picture_drawn_at_once(window, tmp_path,
 
     assert window.open_path(str(EXAMPLES / "figure6-vxi-a.vxdl"), ask=False)
     scene = window.view.scene()
+    image_export.export_image(scene, tmp_path / "whole.png", "Figure 6 — VXI a")  # through the real way once
+    assert QImage(str(tmp_path / "whole.png")).text("Title") == "Figure 6 — VXI a"
+    scene.labels.place_everything(1.0)  # then the same scene state drawn twice: at once, and a few rows a band
+    rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
     monkeypatch.setattr(image_export, "BAND_PIXELS", 10**9)
-    image_export.export_image(scene, tmp_path / "once.png", "Figure 6 — VXI a")
-    monkeypatch.setattr(image_export, "BAND_PIXELS", 1000 * 7)  # bands of a few rows
+    once = image_export._png(scene, tmp_path / "once.png", rect, "once")
+    monkeypatch.setattr(image_export, "BAND_PIXELS", 1000 * 7)
     bands_drawn = []
     add = image_export.PngBands.add
     monkeypatch.setattr(image_export.PngBands, "add", lambda png, *a: bands_drawn.append(a[-1]) or add(png, *a))
-    image_export.export_image(scene, tmp_path / "bands.png", "Figure 6 — VXI a")
+    banded = image_export._png(scene, tmp_path / "bands.png", rect, "bands")
     assert len(bands_drawn) > 50 and max(bands_drawn) <= 7  # never more than a band's rows drawn at once
-    once, bands = (QImage(str(tmp_path / n)).convertToFormat(QImage.Format.Format_RGBA8888)
-                   for n in ("once.png", "bands.png"))
-    assert bands.size() == once.size() and once.height() > 100
-    assert bands.text("Title") == "Figure 6 — VXI a"
-    a, b = bytes(once.constBits()), bytes(bands.constBits())
+    once, banded = (QImage.fromData(data).convertToFormat(QImage.Format.Format_RGBA8888) for data in (once, banded))
+    assert banded.size() == once.size() and once.height() > 100
+    a, b = bytes(once.constBits()), bytes(banded.constBits())
     assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 8  # the same picture, to a shade
     assert len(set(b)) > 10  # and a picture, not a blank
