@@ -239,6 +239,7 @@ def compile_request(vxi: Infrastructure) -> Request:
     nodes: list[VNode] = []
     members: dict[str, list[str]] = {}
     raw_links: list[_RawLink] = []
+    same_configs: dict[tuple, list] = {}  # links of equal values share their configs (read only)
     for comp in vxi.components.values():
         window = lease_window(comp.lease, vxi_window)
         if isinstance(comp, Cloud):
@@ -261,6 +262,7 @@ def compile_request(vxi: Infrastructure) -> Request:
             continue
         window = lease_window(link.lease, vxi_window)
         configs = _link_configs(link, vxi, start)
+        configs = same_configs.setdefault(tuple(configs), configs)
         src, dst = members[link.source], members[link.destination]
         for i, s in enumerate(src):
             for j, d in enumerate(dst):

@@ -45,6 +45,11 @@ class StrictCheck:
     def __init__(self, future: Future[bool], worker: threading.Thread | None, redo) -> None:
         self._future, self._worker, self._redo = future, worker, redo
 
+    def failed(self) -> bool:
+        """True when the check has already answered that the document did not pass (never waits)."""
+        future = self._future
+        return future.done() and not future.cancelled() and future.exception() is None and not future.result()
+
     def result(self) -> bool:
         """True when the document passed; raises StrictCheckError when the check itself broke."""
         while True:

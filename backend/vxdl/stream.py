@@ -110,6 +110,8 @@ class _Stream:
     def take(self, ended: bool) -> None:
         """Build the resources and links that have ended into the model, freeing their elements (the walk does
         most; the builder the others, in order)."""
+        if self.strict is not None and self.strict.failed():
+            raise _WholeTree  # the worker has found a schema problem: no use building further
         if self.model is None:
             self.choose()
         builder, model, vi = self.builder, self.model, self.vi
@@ -141,6 +143,7 @@ class _Stream:
             if node is not None and (node.text or "").strip() == "substrate":
                 raise _RoleDeclared
         model = self.builder.read(root, self.role, into=self.model)
-        if model is None or self.builder.problems or model.validate() or not self.strict.result():
+        if model is None or self.builder.problems or model.validate() or self.strict is None \
+                or not self.strict.result():
             raise _WholeTree
         return model
