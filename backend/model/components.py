@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from backend.model import units
 from backend.model.quantity import Quantity
-from backend.model.shared import empty_dict, empty_list, port_names
+from backend.model.shared import ReadAt, empty_dict, empty_list, port_names
 from backend.model.timing import NO_LEASE, Lease
 
 NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD = "node", "storage", "router", "access_point", "cloud"
@@ -26,7 +26,7 @@ class Tag:
 
 
 @dataclass(slots=True)
-class Component:
+class Component(ReadAt):
     """What every VXI resource has: id, anchor, lease, model, exclusivity, tags, function, position.
 
     `opaque` keeps VXDL elements the model does not interpret (raw XML by element name) and
@@ -43,7 +43,7 @@ class Component:
     position: tuple[float, float] | None = None
     opaque: dict[str, list[str]] = field(default_factory=empty_dict)
     extensions: list[str] = field(default_factory=empty_list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "component"
 
@@ -177,7 +177,7 @@ class LinkConfig:
 
 
 @dataclass(slots=True)
-class Link:
+class Link(ReadAt):
     """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth."""
 
     id: str
@@ -192,7 +192,7 @@ class Link:
     periods: dict[str, LinkConfig] = field(default_factory=empty_dict)
     opaque: dict[str, list[str]] = field(default_factory=empty_dict)
     extensions: list[str] = field(default_factory=empty_list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "link"
 

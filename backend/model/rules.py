@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from backend.model.components import Cloud, Component, Link, Node, Router, Storage
@@ -235,24 +236,21 @@ def _ends(link: Link) -> frozenset:
 
 
 def _duplicate_links(vxi: Infrastructure) -> list[Problem]:
-    """Links that join the same ends as an earlier one. Only the hash of each link's ends is kept, with the
-    link, and ends are compared on a match (a set kept per link took 27 MB for 100,000 links)."""
+    """Links that join the same ends as an earlier one. The hashes of every link's ends are sorted first; only
+    links whose hash repeats are then compared by their ends (a set kept per link took 27 MB for 100,000)."""
+    ordered = sorted(hash(_ends(link)) for link in vxi.links.values())
+    repeated = {a for a, b in pairwise(ordered) if a == b}
+    del ordered
     found = []
-    seen: dict[int, Link | list[Link]] = {}
+    seen: dict[frozenset, Link] = {}
     for link in vxi.links.values():
         ends = _ends(link)
-        key = hash(ends)
-        earlier = seen.get(key)
-        if earlier is None:
-            seen[key] = link
+        if hash(ends) not in repeated:
             continue
-        candidates = earlier if isinstance(earlier, list) else [earlier]
-        first = next((other for other in candidates if _ends(other) == ends), None)
-        if first is not None:
+        first = seen.setdefault(ends, link)
+        if first is not link:
             found.append(_problem("duplicate-link", link, "vLink", f"joins the same ends as link '{first.id}'",
                                   "warning"))
-        else:  # another link's ends with the same hash
-            seen[key] = [*candidates, link]
     return found
 
 

@@ -84,3 +84,16 @@ _PORT_NAMES = [f"p{i}" for i in range(64)]
 def port_names(count: int) -> list[str]:
     """A new list of the port names p0 .. p(count-1); the first 64 names are strings made once."""
     return _PORT_NAMES[:count] + [f"p{i}" for i in range(len(_PORT_NAMES), count)]
+
+
+class ReadAt:
+    """What an object read from a file has: `origin`, the place it was read (kept as its line, `at_line`: a tuple
+    per object was 56 bytes of a link's 400)."""
+
+    __slots__ = ()
+    at_line: int | None
+
+    @property
+    def origin(self) -> tuple[int, int] | None:
+        """(line, column) where it was read, the column unknown (0); None for one made otherwise."""
+        return None if self.at_line is None else (self.at_line, 0)

@@ -8,12 +8,12 @@ from backend.model.design import Design
 from backend.model.errors import ModelError
 from backend.model.quantity import Problem, Quantity
 from backend.model.rules import validate_substrate
-from backend.model.shared import empty_dict, empty_list
+from backend.model.shared import ReadAt, empty_dict, empty_list
 from backend.model.timing import NO_LEASE, Lease
 
 
 @dataclass(slots=True)
-class Host:
+class Host(ReadAt):
     """A physical host: capacities, site, availability, the libvirt URI that manages it.
 
     `provisioned` marks a host that exists but is allocated only on demand (drawn dashed).
@@ -34,13 +34,13 @@ class Host:
     position: tuple[float, float] | None = None
     opaque: dict[str, list[str]] = field(default_factory=empty_dict)
     extensions: list[str] = field(default_factory=empty_list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "host"
 
 
 @dataclass(slots=True)
-class PhysicalLink:
+class PhysicalLink(ReadAt):
     """A physical link with bandwidth per direction and latency."""
 
     id: str
@@ -52,7 +52,7 @@ class PhysicalLink:
     provisioned: bool = False
     opaque: dict[str, list[str]] = field(default_factory=empty_dict)
     extensions: list[str] = field(default_factory=empty_list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "physical_link"
 

@@ -360,7 +360,7 @@ cdef object build(tree.xmlNode* element, ElementPlan plan, _Element parent, dict
     for attr in plan.required:
         if attr not in values:
             return None
-    values["origin"] = (line_of(element, parent), 0)
+    values["at_line"] = line_of(element, parent)
     built = plan.cls(**values)
     if state == 1:
         declared_ports.add(built.id)

@@ -168,7 +168,7 @@ class ModelBuilder(ValueReading):
         owner = self.text(groups, "id") or ""
         self.fill(obj, el, groups, spec.vxdl_fields, spec.xsd_type, owner)
         self.extensions(obj, foreign, spec, owner)
-        obj.origin = (el.sourceline, 0)
+        obj.at_line = el.sourceline
         return obj
 
     def fill(self, obj, el, groups: dict, fields: tuple[Field, ...], type_name: str | None, owner: str) -> None:

@@ -246,7 +246,7 @@ class PureWalk:
         for attr in plan.required:
             if attr not in values:
                 return None
-        values["origin"] = (el.sourceline, 0)
+        values["at_line"] = el.sourceline
         built = plan.cls(**values)
         if declared:
             declared_ports.add(built.id)
