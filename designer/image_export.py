@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize
+from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from backend.files import FileWriteError, atomic_write, resolve_target
+from designer.png_writer import PngBands
 
 MAX_PIXELS = 48_000_000
+BAND_PIXELS = 2_000_000  # pixels drawn at once (8 MB): a large PNG is drawn and encoded band by band
 
 
 class ExportError(ValueError):
@@ -87,21 +89,23 @@ def _png_ratio(rect: QRectF) -> float:
 
 
 def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
+    """The scene as a PNG drawn a band of rows at a time (at most BAND_PIXELS pixels held at once)."""
     ratio = _png_ratio(rect)
-    image = QImage(max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio)),
-                   QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDevicePixelRatio(ratio)
-    image.fill(scene.colours["background"])
-    painter = QPainter(image)
-    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
-                           | QPainter.RenderHint.SmoothPixmapTransform)
-    scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    painter.end()
-    image.setText("Title", title)
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise ExportError(f"{path}: the picture could not be encoded as PNG")
-    buffer.close()
-    return bytes(data)
+    width, height = max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio))
+    step = max(1, math.ceil(ratio))  # bands start on whole scene units: items drawn from cached pixmaps land
+    band = max(step, min(height, BAND_PIXELS // width) // step * step)  # on the same pixels in every band
+    png = PngBands(width, height, title)
+    for top in range(0, height, band):
+        rows = min(band, height - top)
+        image = QImage(width, rows, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(scene.colours["background"])
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                               | QPainter.RenderHint.SmoothPixmapTransform)
+        scene.render(painter, QRectF(0, 0, rect.width(), rows / ratio),
+                     QRectF(rect.left(), rect.top() + top / ratio, rect.width(), rows / ratio))
+        painter.end()
+        pixels = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        png.add(pixels.constBits(), pixels.bytesPerLine(), rows)
+    return png.finish()

@@ -10,7 +10,8 @@ from backend.deploy.record import TORN_DOWN
 
 DEFINED, STARTING, RUNNING, FAILED = "defined", "starting", "running", "failed"
 STOPPED = "stopped"  # stopped on purpose (Deployer.stop), still deployed
-STATES = (DEFINED, STARTING, RUNNING, STOPPED, FAILED)
+UNREACHABLE = "unreachable"  # its host does not answer: its state is unknown until the host answers again
+STATES = (DEFINED, STARTING, RUNNING, STOPPED, FAILED, UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,9 @@ Listener = Callable[[Progress], object]
 
 
 def state_of(record_state: str) -> str:
-    """A component record's state (as a backend reports it) as one of defined, starting, running, failed."""
-    if record_state in (RUNNING, STOPPED):
+    """A component record's state (as a backend reports it) as one of defined, starting, running, stopped,
+    failed, unreachable."""
+    if record_state in (RUNNING, STOPPED, UNREACHABLE):
         return record_state
     if record_state in (DEFINED, "removed", TORN_DOWN):
         return DEFINED

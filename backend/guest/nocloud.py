@@ -167,10 +167,15 @@ def seed_files(config: GuestConfig, extra_user_data: bytes | None = None) -> dic
     return {"meta-data": meta, "user-data": user, "network-config": network}
 
 
+def seed_iso(config: GuestConfig, disk: UserDisk | None = None) -> bytes:
+    """The NoCloud seed ISO of a guest (with the user's own user-data when the disk names one)."""
+    extra = Path(disk.user_data).read_bytes() if disk and disk.user_data else None
+    return iso9660.build("cidata", seed_files(config, extra))
+
+
 def write_seed(path: Path, config: GuestConfig, disk: UserDisk | None = None) -> Path:
     """Write the NoCloud seed ISO of a guest (with the user's own user-data when the disk names one)."""
-    extra = Path(disk.user_data).read_bytes() if disk and disk.user_data else None
-    data = iso9660.build("cidata", seed_files(config, extra))
+    data = seed_iso(config, disk)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)

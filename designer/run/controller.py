@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, Progress
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE, Progress
 from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
@@ -66,6 +66,7 @@ class RunController(QObject):
         self.extra_paths: list[str] = []  # other VXI files deployed with the open one (sharing the substrate)
         self.session: LiveRun | None = None
         self.states: dict[str, str] = {}  # record key -> state
+        self.reasons: dict[str, str] = {}  # record key -> why its host does not answer (unreachable ones)
         self.problems: list[Problem] = []
         self.last_migration = None
         self.running_job: str | None = None
@@ -165,12 +166,21 @@ class RunController(QObject):
         if isinstance(message, Progress):
             if self.lease_over:  # a report sent before the end arrives after it: the states stay defined
                 return
+            if message.component is not None:
+                self._keep_reason(message)
             if message.component is not None and self.states.get(message.component) != message.state:
                 self.states[message.component] = message.state
                 self.states_changed.emit()
             self.progress.emit(message)
         elif message[0] == "lifecycle":  # a domain started, stopped or crashed: ask now, not at the next poll
             self.refresh_status()
+
+    def _keep_reason(self, message: Progress) -> None:
+        """Remember why a component is unreachable (its host's sentence), for its mark's tooltip."""
+        if message.state == UNREACHABLE and ": " in message.step:
+            self.reasons[message.component] = message.step.split(": ", 1)[1]
+        else:
+            self.reasons.pop(message.component, None)
 
     def _failed(self, job: str, error: RunError) -> None:
         self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
@@ -368,18 +378,22 @@ class RunController(QObject):
     def scene_states(self, vxi_id: str) -> dict[str, tuple[str, str]]:
         """States by scene component id for one VXI (a cloud sums up its members), with the host in words."""
         record = self.record()
-        grouped: dict[str, list[tuple[str, str]]] = {}
+        grouped: dict[str, list[tuple[str, str, str]]] = {}
         if record is None:
             return {}
         for key, comp in record.components.items():
             if comp.vxi == vxi_id and key in self.states:
-                grouped.setdefault(comp.id.split("#", 1)[0], []).append((self.states[key], comp.host))
+                grouped.setdefault(comp.id.split("#", 1)[0], []).append((self.states[key], comp.host, key))
         out = {}
         for ident, members in grouped.items():
-            values = [s for s, _ in members]
-            hosts = ", ".join(sorted({h for _, h in members}))
+            values = [s for s, _, _ in members]
+            hosts = ", ".join(sorted({h for _, h, _ in members}))
+            why = sorted({self.reasons[k] for _, _, k in members if k in self.reasons})
             if FAILED in values:
                 value = FAILED
+            elif UNREACHABLE in values:
+                value = UNREACHABLE
+                hosts += "".join(f"; {reason}" for reason in why)
             elif all(v == RUNNING for v in values):
                 value = RUNNING
             elif all(v == STOPPED for v in values):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from backend.deploy.progress import FAILED, RUNNING, STOPPED
+from backend.deploy.progress import FAILED, RUNNING, STOPPED, UNREACHABLE
 
 
 class ContextEntries:
@@ -45,7 +45,8 @@ class ContextEntries:
                     busy or (None if states & {STOPPED, FAILED} else f"{ident} is {_state_words(states)}"))
         self._entry(menu, f"Migrate {ident}…", lambda: run.open_migration(keys[0]),
                     busy or ("a group moves member by member: Run ▸ Migrate router…" if group else
-                             f"{ident} is stopped: start it before moving it" if STOPPED in states else None))
+                             f"{ident} is stopped: start it before moving it" if STOPPED in states else
+                             f"the host of {ident} does not answer" if UNREACHABLE in states else None))
         record = c.record()
         host = record.components[keys[0]].host
         self._entry(menu, f"Replan: {host} leaves…", lambda: run.replan_dialog.open_for_host(record.id, host), busy)

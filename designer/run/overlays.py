@@ -1,6 +1,7 @@
 """Run-mode marks drawn over the designer's own items, which need no change: a state mark on each
-component (shape and colour: ○ defined, ◐ starting, ● running, ■ stopped, ✕ failed) and a throughput label on
-each link, coloured by utilisation. They are child items, so they follow their item when it moves."""
+component (shape and colour: ○ defined, ◐ starting, ● running, ■ stopped, ✕ failed, ? unreachable) and a
+throughput label on each link, coloured by utilisation. They are child items, so they follow their item when it
+moves."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from shiboken6 import isValid
 
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED
+from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE
 from widgets.theme import blend
 
-SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", STOPPED: "■", FAILED: "✕"}
+SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", STOPPED: "■", FAILED: "✕", UNREACHABLE: "?"}
 UTILISATION_STEPS = ((0.5, "under 50 %"), (0.8, "50 to 80 %"), (float("inf"), "80 % and over"))
 
 
@@ -23,7 +24,8 @@ def state_colour(colours: dict[str, QColor], name: str) -> QColor:
             STARTING: colours["warning"],
             RUNNING: QColor("#3ddc97" if dark else "#1e8e3e"),
             STOPPED: QColor("#8fb3e8" if dark else "#3f5f99"),
-            FAILED: colours["error"]}[name]
+            FAILED: colours["error"],
+            UNREACHABLE: colours["warning"]}[name]
 
 
 def utilisation_colour(colours: dict[str, QColor], fraction: float) -> QColor:
@@ -107,7 +109,8 @@ class StateMark(QGraphicsItem):
         self.setPos(-24.0, 24.0)
 
     def set_state(self, value: str, detail: str = "") -> None:
-        """Show `value` (defined, starting, running, stopped, failed), with a host or reason for the tooltip."""
+        """Show `value` (defined, starting, running, stopped, failed, unreachable), with a host or reason for the
+        tooltip."""
         if value != self.state:
             self.history.append(value)
         self.state, self.detail = value, detail
@@ -121,7 +124,7 @@ class StateMark(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         colour = state_colour(self.colours, self.state)
         r = self.RADIUS
-        painter.setPen(QPen(colour, 2))
+        painter.setPen(QPen(colour, 2, Qt.PenStyle.DashLine if self.state == UNREACHABLE else Qt.PenStyle.SolidLine))
         painter.setBrush(self.colours["background"])
         painter.drawEllipse(QRectF(-r, -r, 2 * r, 2 * r))
         painter.setBrush(colour)
@@ -138,6 +141,13 @@ class StateMark(QGraphicsItem):
             d = r - 5
             painter.drawLine(QPointF(-d, -d), QPointF(d, d))
             painter.drawLine(QPointF(-d, d), QPointF(d, -d))
+        elif self.state == UNREACHABLE:  # a dashed ring and a question mark: the host does not answer
+            painter.setPen(QPen(colour, 2))
+            font = QFont(painter.font())
+            font.setBold(True)
+            font.setPixelSize(int(r * 1.6))
+            painter.setFont(font)
+            painter.drawText(QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, "?")
 
 
 class RateLabel(QGraphicsItem):

@@ -127,3 +127,25 @@ def _start_script(folder, report: str, setup: str = ""):
         "from designer.__main__ import main\n"
         "sys.exit(main([sys.argv[1]]))\n", encoding="utf-8")
     return script
+
+
+def test_a_png_drawn_band_by_band_is_the_picture_drawn_at_once(window, tmp_path, monkeypatch):
+    from designer import image_export
+
+    assert window.open_path(str(EXAMPLES / "figure6-vxi-a.vxdl"), ask=False)
+    scene = window.view.scene()
+    monkeypatch.setattr(image_export, "BAND_PIXELS", 10**9)
+    image_export.export_image(scene, tmp_path / "once.png", "Figure 6 — VXI a")
+    monkeypatch.setattr(image_export, "BAND_PIXELS", 1000 * 7)  # bands of a few rows
+    bands_drawn = []
+    add = image_export.PngBands.add
+    monkeypatch.setattr(image_export.PngBands, "add", lambda png, *a: bands_drawn.append(a[-1]) or add(png, *a))
+    image_export.export_image(scene, tmp_path / "bands.png", "Figure 6 — VXI a")
+    assert len(bands_drawn) > 50 and max(bands_drawn) <= 7  # never more than a band's rows drawn at once
+    once, bands = (QImage(str(tmp_path / n)).convertToFormat(QImage.Format.Format_RGBA8888)
+                   for n in ("once.png", "bands.png"))
+    assert bands.size() == once.size() and once.height() > 100
+    assert bands.text("Title") == "Figure 6 — VXI a"
+    a, b = bytes(once.constBits()), bytes(bands.constBits())
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 8  # the same picture, to a shade
+    assert len(set(b)) > 10  # and a picture, not a blank

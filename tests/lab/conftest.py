@@ -53,12 +53,12 @@ def lab(guest_image) -> Lab:
     yield from temporary_lab(3, f"t{os.getpid()}", "vxl-")
 
 
-def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False):
+def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False, like=None):
     """A lab in a short temporary directory for a fixture to yield (skipped with the reason when it cannot
-    start), removed with its directory afterwards."""
+    start), removed with its directory afterwards; `like`: one host per host of this substrate model."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     try:
-        started = up(hosts, name, root, ssh=ssh)
+        started = up(hosts, name, root, like=like, ssh=ssh)
     except LabError as exc:
         shutil.rmtree(root, ignore_errors=True)
         pytest.skip(f"{'an ssh lab' if ssh else 'libvirtd'} cannot run here: {exc}")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from backend.cli import main
+from backend.deploy.libvirt import leftovers, real, remote
 from backend.deploy.session import DeploySession
 from backend.deploy.state import pick_record
 from backend.lab import netns, sshd
@@ -76,6 +78,90 @@ def _network_drops_under_an_open_session(deployment: str, host, monkeypatch) -> 
             time.sleep(0.5)
     finally:
         session.close()
+
+
+def _link_devices(lab, tag: str) -> dict[str, list[str]]:
+    """Each lab host's devices of a deployment (`vx<tag>...`), as `ip -d -o link` shows them."""
+    found = {}
+    for host in lab.hosts:
+        shown = netns.ip(host.netns, "-d", "-o", "link", "show").stdout.splitlines()
+        found[host.id] = sorted(line.split(":", 1)[1].strip() for line in shown if f": vx{tag}" in line)
+    return found
+
+
+def _tunnel(lab, tag: str, host_id: str, index: int) -> str:
+    """The one-line `ip -d link` of a link's tunnel on a host ('' when there is none)."""
+    return next((line for line in _link_devices(lab, tag)[host_id] if line.startswith(f"vx{tag}v{index}:")), "")
+
+
+def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab, capfd, monkeypatch, tmp_path):
+    """VXI_LAB_AS_REMOTE=1: the lab's hosts handled as hosts of other machines (no namespace entered): each link is
+    a libvirt network per host, and a link across hosts a VXLAN device vxi makes over ssh with the URI's
+    credentials, enslaved to the network's bridge; it carries the ping, follows the router's live move, and is
+    gone after teardown. A key the host does not accept fails in one line."""
+    lab = ssh_lab
+    monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
+    sent = []  # every command vxi sent over ssh (they run for real: this only notes where and what)
+    run = remote.run
+    monkeypatch.setattr(remote, "run", lambda target, script, what, *a: sent.append((target.host, what)) or run(
+        target, script, what, *a))
+    before = {h.id: set(netns.links(h.netns)) for h in lab.hosts}
+    monkeypatch.setenv("VXI_READY_TIMEOUT", "0.5")  # no guest is ready that soon: everything made is rolled back
+    code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt")
+    assert code == 1 and "did not become ready" in err and "rolled back" in err, err
+    assert any(what.startswith("tunnel ") for _host, what in sent) and _domains(lab) == []
+    assert {h.id: set(netns.links(h.netns)) for h in lab.hosts} == before  # tunnels removed over ssh, bridges too
+    monkeypatch.delenv("VXI_READY_TIMEOUT")
+    code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt", "--json")
+    assert code == 0, err
+    record = pick_record(json.loads(out)["id"])
+    tag = record.id
+    try:
+        assert {r.kind for r in record.resources} == {"domain", "network", "tunnel"}, record.resources
+        first = record.components["r1"].host
+        crossing = next(s for s in record.segments.values() if len(s["hosts"]) == 2)
+        for host in lab.hosts:  # made through the host's sshd (no namespace entered)
+            assert (host.address, f"tunnel vx{tag}v{crossing['index']} (VNI {real.vni(tag, crossing['index'])})") \
+                in sent, sent
+            peer = next(h for h in lab.hosts if h is not host)
+            line = _tunnel(lab, tag, host.id, crossing["index"])
+            assert f"master vx{tag}b{crossing['index']} " in line and f"vxlan id {real.vni(tag, crossing['index'])}" \
+                in line and "dstport 4789" in line, line
+            fdb = netns.bridge_cmd(host.netns, "fdb", "show", "dev", f"vx{tag}v{crossing['index']}").stdout
+            assert f"00:00:00:00:00:00 dst {peer.address} " in fdb, fdb
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", tag, "--", "ping", "-c", "3", "-W", "5", "pc-b")
+        assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
+
+        second = "h2" if first == "h1" else "h1"
+        code, out, err = _run(capfd, "migrate", "r1", second, "--deployment", tag, "--json")
+        assert code == 0 and json.loads(out)["mode"] == "live", out + err
+        record = pick_record(tag)
+        moved = next(s for s in record.segments.values() if len(s["hosts"]) == 2)
+        assert moved["index"] != crossing["index"]  # the other link crosses now: its tunnel ends made, the old gone
+        assert all(_tunnel(lab, tag, h.id, moved["index"]) and not _tunnel(lab, tag, h.id, crossing["index"])
+                   for h in lab.hosts), _link_devices(lab, tag)
+        left = [line.split(":")[0] for line in _link_devices(lab, tag)[first]]  # the old link's network went too
+        assert f"vx{tag}b{crossing['index']}" not in left and f"vx{tag}b{moved['index']}" in left, left
+        code, out, err = _run(capfd, "exec", "pc-a", "--deployment", tag, "--", "ping", "-c", "3", "-W", "5", "pc-b")
+        assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
+
+        # found by name over ssh on a host no lab on this machine knows by that URI (a lost record's leftovers)
+        assert f"vx{tag}v{moved['index']}" in leftovers._link_devices(lab.host("h2").uri + "&no_tty=1")
+
+        stranger = tmp_path / "id_ed25519"  # a key no host accepts: one line naming where and why
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+        h1 = lab.host("h1")
+        refused = real.RealHost("h1", h1.uri.replace(sshd.keyfile(lab.directory), str(stranger)), None, h1.address,
+                                "qemu", False, "", True)
+        with pytest.raises(real.RealHostError) as failed:
+            real.remove_all(refused, tag)
+        assert str(failed.value).startswith(f"listing devices over ssh to root@{h1.address}: ")
+        assert "Permission denied (publickey)" in str(failed.value) and "\n" not in str(failed.value)
+    finally:
+        code, out, err = _run(capfd, "teardown", tag)
+    assert code == 0, err
+    assert _link_devices(lab, tag) == {h.id: [] for h in lab.hosts}
+    assert [d for d in _domains(lab) if d.startswith(f"vxi{tag}-")] == []
 
 
 def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd, monkeypatch):

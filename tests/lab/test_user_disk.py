@@ -1,7 +1,8 @@
 """A component with its own disk image (<x:disk>): the guest boots a copy-on-write overlay of the user's image
-(never the image itself) with a NoCloud seed carrying its configuration; a missing image or a remote host is
-refused naming the component and the host; teardown removes overlays and seeds. Quick: no guest boots here
-(the boot of a real cloud image is tests/lab/test_cloud_image.py, opt-in)."""
+(never the image itself) with a NoCloud seed carrying its configuration; a missing image is refused naming the
+component and the host; teardown removes overlays and seeds (on a host of another machine, volumes made through
+libvirt: tests/lab/test_remote_disk.py). Quick: no guest boots here (the boot of a real cloud image is
+tests/lab/test_cloud_image.py, opt-in)."""
 
 from __future__ import annotations
 
@@ -80,11 +81,11 @@ def test_without_cloud_init_the_guest_gets_no_seed(tmp_path, image):
     assert len(etree.fromstring(domain_xml(spec).encode()).findall("devices/disk")) == 1
 
 
-def test_a_missing_image_or_a_remote_host_is_refused_naming_the_component_and_the_host(tmp_path, image):
+def test_a_missing_image_is_refused_naming_the_component_and_the_host(tmp_path, image):
     with pytest.raises(disks.DiskError, match=r"pc-a: disk image /srv/none.qcow2 is missing on host h1"):
         spec_of(plan_with(UserDisk("/srv/none.qcow2")), tmp_path)
     remote = RealHost("far", "qemu+ssh://root@node1/system", None, None, "kvm", True, "")
-    with pytest.raises(disks.DiskError, match=r"pc-a: .*host far \(qemu\+ssh://root@node1/system\)"):
+    with pytest.raises(disks.DiskError, match=r"pc-a: its disk on host far is made through the host's connection"):
         spec_of(plan_with(UserDisk(str(image))), tmp_path, remote)
     assert not (tmp_path / "disks").exists() or not any((tmp_path / "disks").iterdir())
 
@@ -96,3 +97,24 @@ def test_how_cloud_init_ended_is_said_with_its_detail():
     failed = "status: error\ntime: x\ndetail:\n('scripts_user', RuntimeError('Runparts: 1 failures'))\n"
     assert cloud_init_state(failed) == "error: ('scripts_user', RuntimeError('Runparts: 1 failures'))"
     assert cloud_init_state("status: no cloud-init") == "no cloud-init"
+
+
+def test_a_move_to_a_host_with_other_paths_gives_the_destination_its_own_paths(tmp_path, image):
+    import libvirt
+
+    from backend.deploy.libvirt.moves import _destination_xml
+
+    xml = domain_xml(spec_of(plan_with(UserDisk(str(image))), tmp_path))
+    overlay, seed = (el.get("file") for el in etree.fromstring(xml.encode()).iterfind("devices/disk/source"))
+
+    conn = libvirt.open("test:///default")  # a domain of that XML on libvirt's test driver
+    try:
+        dom = conn.defineXML(xml.replace("type=\"qemu\"", "type=\"test\"", 1).replace("type='qemu'", "type='test'", 1))
+        assert _destination_xml(dom, {overlay: overlay, seed: seed}) == {}  # the same paths: no XML given
+        moved = {overlay: "/srv/pool/a.qcow2", seed: "/srv/pool/a.seed.iso"}
+        given = etree.fromstring(_destination_xml(dom, moved)[libvirt.VIR_MIGRATE_PARAM_DEST_XML].encode())
+    finally:
+        conn.close()
+    assert [el.get("file") for el in given.iterfind("devices/disk/source")] == list(moved.values())
+    assert given.find("devices/interface/mac").get("address") == etree.fromstring(xml.encode()).find(
+        "devices/interface/mac").get("address")  # nothing else changed

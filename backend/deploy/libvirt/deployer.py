@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from backend.deploy import state
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
-from backend.deploy.libvirt import disks
+from backend.deploy.libvirt import disks, pools
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guard import connection_closed
@@ -220,6 +221,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     def _define_network(self, conn, host_id: str, vxi: str, link: str, index: int, fwd: float, rev: float,
                         journal: Journal | None, component: str | None = None) -> None:
         name = self.network_name(vxi, link)
+        if self.real and not self.real_host(host_id).host_shaping:  # the guests shape: no <bandwidth> on taps
+            fwd = rev = 0.0
         xml = network_xml(name, stable_uuid(self.tag, name), f"vx{self.tag}b{index}", fwd, rev)
         net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml), component)
         if journal is not None:
@@ -333,19 +336,16 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         named in the DeployError and its part left for a later teardown, the other hosts' removed."""
         removed, problems = [], []
         generated = self.record.files.get("generated", {})
-        for host_id in self.record.hosts:
-            if host_id in generated and not Path(generated[host_id]).is_file():
-                continue  # a generated test-driver host whose file is gone holds nothing any more
-            try:
-                removed += self._teardown_on(host_id, problems)
-            except DeployError as exc:  # a host that cannot be reached (or stopped answering): the rest goes on,
-                problems.append(str(exc))  # the record stays for a later teardown
-                continue
-            if self.real:
-                try:
-                    removed += self._teardown_links(host_id)
-                except RuntimeError as exc:
-                    problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
+        hosts = [host_id for host_id in self.record.hosts  # a generated test-driver host whose file is gone
+                 if not (host_id in generated and not Path(generated[host_id]).is_file())]  # holds nothing
+        if self.real and len(hosts) > 1:  # real daemons are independent: each host's part at once
+            with ThreadPoolExecutor(max_workers=min(len(hosts), 8), thread_name_prefix="vxi-teardown") as pool:
+                parts = list(pool.map(self._teardown_host, hosts))
+        else:
+            parts = [self._teardown_host(host_id) for host_id in hosts]
+        for done, trouble in parts:
+            removed += done
+            problems += trouble
         self._save_worlds()
         if (self.real or self.record.backend == "libvirt") and not problems:  # (a guest left may still use its disk)
             try:
@@ -359,8 +359,24 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         self.record.resources, self.record.state = [], TORN_DOWN
         return removed
 
+    def _teardown_host(self, host_id: str) -> tuple[list[str], list[str]]:
+        """One host's part of the teardown: what was removed, and the problems met (a host that cannot be
+        reached, or stopped answering, is one problem: the record stays for a later teardown)."""
+        problems: list[str] = []
+        try:
+            removed = self._teardown_on(host_id, problems)
+        except DeployError as exc:
+            return [], [str(exc)]
+        if self.real:
+            try:
+                removed += self._teardown_links(host_id)
+            except RuntimeError as exc:
+                problems.append(f"host {host_id}: removing link bridges and tunnels: {exc}")
+        return removed, problems
+
     def _teardown_on(self, host_id: str, problems: list[str]) -> list[str]:
-        """Destroy and undefine the deployment's domains and networks on one host; what was removed."""
+        """Destroy and undefine the deployment's domains and networks on one host, and remove its storage pool there
+        (a host of another machine: users' disks); what was removed."""
         import libvirt
 
         removed = []
@@ -376,6 +392,12 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                     removed.append(f"network {net.name()} on {host_id}")
                 except libvirt.libvirtError as exc:
                     problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
+        if self.real:
+            try:
+                removed += [f"{what} on {host_id}" for what in pools.remove_all(conn, self.record.prefix)]
+            except libvirt.libvirtError as exc:
+                problems.append(f"host {host_id}: removing storage pool {pools.pool_name(self.record.prefix)}: "
+                                f"{exc.get_error_message()}")
         return removed
 
     def exec(self, key: str, argv: list[str]) -> int:

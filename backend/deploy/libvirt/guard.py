@@ -167,9 +167,9 @@ def _unwrap(value):
 
 
 class Guarded:
-    """A libvirt connection, domain or network of a real host whose calls go through the host's guard; the
-    domains and networks they return are guarded too. `raw` is the libvirt object itself (for a call with its
-    own deadline: a migration job)."""
+    """A libvirt connection, domain, network, storage pool, volume or stream of a real host whose calls go through
+    the host's guard (a stream's every send and receive too); the objects they return are guarded too. `raw` is
+    the libvirt object itself (for a call with its own deadline: a migration job)."""
 
     __slots__ = ("guard", "host_id", "raw")
 
@@ -213,7 +213,8 @@ class Guarded:
     def _wrap(self, value):
         import libvirt
 
-        if isinstance(value, libvirt.virDomain | libvirt.virNetwork | libvirt.virConnect):
+        if isinstance(value, libvirt.virDomain | libvirt.virNetwork | libvirt.virConnect | libvirt.virStoragePool
+                      | libvirt.virStorageVol | libvirt.virStream):
             return Guarded(value, self.host_id, self.guard)
         if isinstance(value, list):
             return [self._wrap(v) for v in value]

@@ -1,16 +1,18 @@
 """The libvirt deployer's steps on real libvirtd hosts: guests booted from the project's image, ready when
-their agent answers; link bridges and tunnels on lab hosts that follow a migrated guest; `vxi exec`
+their agent answers; link bridges and tunnels (in a lab host's namespace, or over ssh on a host of another
+machine) that follow a migrated guest; `vxi exec`
 through the guest's exec channel; the outage a live migration causes, measured from a neighbour."""
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from backend.deploy.base import DeployError, Journal
-from backend.deploy.libvirt import disks, real
+from backend.deploy.libvirt import disks, images, pools, real, remote
 from backend.deploy.libvirt.disks import DiskError
 from backend.deploy.libvirt.real import RealHost, RealHostError
 from backend.deploy.plan import Plan
@@ -83,22 +85,43 @@ class RealGuests:
                 self._make_segment(host_id, seg, [h for h in hosts if h != host_id], journal)
                 self.tracker.advance()
         started: dict[str, tuple[object, float]] = {}
+        pooled: set[str] = set()  # hosts of another machine where the deployment's pool is (or is being) made
+        placed: dict[str, images.PlacedImage] = {}  # where such a host boots the project's image from
         for key, pc in plan.components.items():
             host = self.real_host(pc.host)
             name = self.record.components[key].name
             folder = self._folder()
+            local = disks.on_this_machine(host)
+            conn = None if local else self.connection(pc.host)
+            if not local and pc.host not in pooled:
+                pooled.add(pc.host)  # the deployment's pool there (if made) goes at rollback with all its volumes
+                journal.done(f"storage pool {pools.pool_name(self.record.prefix)} on {pc.host}",
+                             lambda c=conn: pools.remove_all(c, self.record.prefix))
+            boots = image
+            if user_disk_of(pc) is None and not local:
+                if pc.host not in placed:
+                    placed[pc.host] = self._image_on(pc.host, image)
+                boots = placed[pc.host]
+            elif user_disk_of(pc) is not None and not local:
+                self._report(f"{key}: overlay and seed in storage pool {pools.pool_name(self.record.prefix)}",
+                             pc.host, key)
             try:
-                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, image, folder)
+                spec = real.guest_spec(plan, key, self.tag, name, self.network_name, host, boots, folder, conn)
             except ValueError as exc:
                 raise DeployError(f"{key}: {exc}", pc.host, "configure") from exc
             except DiskError as exc:
-                disks.remove(folder, name)
+                if local:
+                    disks.remove(folder, name)
                 raise DeployError(str(exc), pc.host, "disk") from exc
             if spec.boot.disk:
-                journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                if local:
+                    journal.done(f"overlay and seed of {key}", lambda f=folder, n=name: disks.remove(f, n))
+                elif not any(r.kind == "pool" and r.host == pc.host for r in self.record.resources):
+                    self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), pc.host))
                 self.record.resources.append(Resource("overlay", spec.boot.disk, pc.host))
                 self.record.files.setdefault("disks", {})[key] = {
-                    "source": user_disk_of(pc).source, "overlay": spec.boot.disk, "seed": spec.boot.seed}
+                    "source": user_disk_of(pc).source, "format": user_disk_of(pc).format, "overlay": spec.boot.disk,
+                    "seed": spec.boot.seed, "pool": None if local else pools.pool_name(self.record.prefix)}
                 self._report(f"{key}: overlay {spec.boot.disk} over {user_disk_of(pc).source}", pc.host, key)
             dom = self._define_domain(self.connection(pc.host), pc.host, spec, journal, key)
             started[key] = (dom, time.monotonic())
@@ -106,23 +129,47 @@ class RealGuests:
             self.tracker.emit(key, STARTING, f"{key} booting ({host.domain_type}, {how})", pc.host)
         self._wait_ready(started, {k for k in started if user_disk_of(plan.components[k]) is not None})
 
+    def _image_on(self, host_id: str, image) -> images.PlacedImage:
+        """The project's image on a host of another machine: found at this machine's paths there, or uploaded
+        into the deployment's pool (said in the notices and `files.images`)."""
+        import libvirt
+
+        self._report(f"the guest image on {host_id}", host_id)
+        started = time.monotonic()
+        try:
+            placed = images.on_host(self.connection(host_id), self.record.prefix, image)
+        except (libvirt.libvirtError, pools.PoolError) as exc:
+            why = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
+            raise DeployError(f"host {host_id}: uploading the guest image failed: {why}", host_id, "image") from exc
+        how = (f"uploaded into storage pool {pools.pool_name(self.record.prefix)} ({placed.uploaded_bytes / 2**20:.1f}"
+               f" MiB in {time.monotonic() - started:.1f} s)" if placed.uploaded_bytes else "found at the same path")
+        self.record.files.setdefault("images", {})[host_id] = {"kernel": placed.kernel, "initrd": placed.initrd,
+                                                               "how": how}
+        if placed.uploaded_bytes:
+            self.record.notices.append(f"the guest image was {how} on {host_id}")
+            if not any(r.kind == "pool" and r.host == host_id for r in self.record.resources):
+                self.record.resources.append(Resource("pool", pools.pool_name(self.record.prefix), host_id))
+        return placed
+
     def _make_segment(self, host_id: str, seg, peers: list[str], journal: Journal | None) -> None:
         host = self.real_host(host_id)
-        if not host.lab:
-            if peers:
-                raise DeployError(f"link {seg.vxi}/{seg.link} joins {host_id} and {', '.join(peers)}: a tunnel "
-                                  "between hosts is made only on lab hosts (vxi lab up)", host_id, "link")
+        if not host.lab:  # another machine's: the link's libvirt network (its bridge), then the tunnel over ssh
             self._define_network(self.connection(host_id), host_id, seg.vxi, seg.link, seg.index,
                                  seg.forward_bps, seg.reverse_bps, journal)
-            return
-        step = f"link {seg.vxi}/{seg.link}: bridge {real.bridge_name(self.tag, seg.index)}" + (
-            f", tunnel to {', '.join(peers)}" if peers else "")
+            if not peers:
+                return
+            step = f"link {seg.vxi}/{seg.link}: tunnel {real.tunnel_name(self.tag, seg.index)} over ssh to " \
+                   f"{', '.join(peers)}"
+        else:
+            step = f"link {seg.vxi}/{seg.link}: bridge {real.bridge_name(self.tag, seg.index)}" + (
+                f", tunnel to {', '.join(peers)}" if peers else "")
         self._report(step, host_id)
         try:
             made = real.make_segment(host, self.tag, seg.index, [self.real_host(p) for p in peers], new=True)
         except (RealHostError, RuntimeError) as exc:
             if not isinstance(exc, real.SegmentTaken):  # what it made of the segment, never another's device
-                real.remove_segment(host, self.tag, seg.index)
+                with contextlib.suppress(RealHostError):
+                    real.remove_segment(host, self.tag, seg.index)
             raise DeployError(f"host {host_id}: {step} failed: {exc}", host_id, "link") from exc
         if journal is not None:
             journal.done(f"link {seg.vxi}/{seg.link} on {host_id}",
@@ -167,7 +214,16 @@ class RealGuests:
 
     def _teardown_links(self, host_id: str) -> list[str]:
         host = self.real_host(host_id)
-        return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)] if host.lab else []
+        if not host.lab:
+            try:
+                if remote.target_of(host.uri) is None:
+                    return []  # no shell there: the deployment made no tunnel on it
+            except ValueError:
+                return []  # (a URI whose user or host name no shell command takes: no tunnel either)
+        try:
+            return [f"link device {n} on {host_id}" for n in real.remove_all(host, self.tag)]
+        except RealHostError as exc:
+            raise RuntimeError(str(exc)) from None
 
     # ----- migration -----
     def _segment_members(self, segment: str) -> list[str]:
@@ -178,8 +234,11 @@ class RealGuests:
         return sorted(hosts)
 
     def _links_before_move(self, key: str, source: str, destination: str) -> None:
-        """The moving guest's segments made on the destination, every host of them tunnelled to it."""
+        """The moving guest's segments made on the destination (a bridge, or on another machine the link's
+        libvirt network), every host of them tunnelled to it."""
         comp = self.record.components[key]
+        if not self.real_host(destination).lab:
+            self._networks_on(self.connection(destination), destination, comp, key)
         for iface in comp.interfaces:
             seg = self.record.segments[iface.segment]
             hosts = sorted(set(self._hosts_of(iface.segment)) | {destination})
@@ -194,27 +253,52 @@ class RealGuests:
                                       host_id, "migrate") from exc
 
     def _links_after_move(self, key: str, source: str, destination: str) -> None:
-        """Tunnels only between the hosts that still hold a member of each segment; the source's bridge
-        and tunnel go when it holds none."""
+        """Tunnels only between the hosts that still hold a member of each segment; the source's bridge (or
+        network) and tunnel go when it holds none. A host that cannot be changed now is said in a notice (its
+        part is removed at teardown)."""
         comp = self.record.components[key]
         for iface in comp.interfaces:
             seg = self.record.segments[iface.segment]
             hosts = self._hosts_of(iface.segment)
             for host_id in sorted(set(hosts) | {source, destination}):
                 host = self.real_host(host_id)
-                if host_id not in hosts:
+                try:
+                    if host_id in hosts:
+                        real.set_tunnel(host, self.tag, seg["index"],
+                                        [self.real_host(h) for h in hosts if h != host_id])
+                        continue
                     real.remove_segment(host, self.tag, seg["index"])
-                else:
-                    real.set_tunnel(host, self.tag, seg["index"], [self.real_host(h) for h in hosts if h != host_id])
+                    if not host.lab:
+                        vxi, _, link = iface.segment.partition("/")
+                        self._remove_link_network(host_id, vxi, link)
+                except (RealHostError, RuntimeError) as exc:
+                    self.record.notices.append(f"host {host_id}: link {iface.segment} after moving {key}: {exc}")
             seg["hosts"] = hosts
-        kept = [r for r in self.record.resources if r.kind not in ("bridge", "tunnel")]
-        for seg in self.record.segments.values():
+        kept = [r for r in self.record.resources if r.kind not in ("bridge", "tunnel", "network")]
+        for name, seg in self.record.segments.items():
             for host_id in seg["hosts"]:
                 if self.real_host(host_id).lab:
                     kept.append(Resource("bridge", real.bridge_name(self.tag, seg["index"]), host_id))
-                    if len(seg["hosts"]) > 1:
-                        kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
+                else:
+                    kept.append(Resource("network", self.network_name(*name.split("/", 1)), host_id))
+                if len(seg["hosts"]) > 1:
+                    kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
         self.record.resources = kept
+
+    def _remove_link_network(self, host_id: str, vxi: str, link: str) -> None:
+        """A link's network on one host, stopped and undefined (nothing when it is not there)."""
+        import libvirt
+
+        name = self.network_name(vxi, link)
+        conn = self.connection(host_id)
+        try:
+            net = conn.networkLookupByName(name)
+            if net.isActive():
+                net.destroy()
+            net.undefine()
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_NETWORK:
+                raise RuntimeError(f"removing network {name}: {exc.get_error_message()}") from exc
 
     def _outage_probe(self, key: str) -> OutageProbe | None:
         """Pings of the moving guest from a neighbour on one of its links (None when it has no neighbour)."""

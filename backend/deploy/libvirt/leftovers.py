@@ -1,8 +1,10 @@
 """What real-libvirt deployments left on this machine's lab hosts, found by name when their record is lost or
 damaged: domains and networks named `vxi<tag>-...`, link bridges and tunnels `vx<tag>b<N>` / `vx<tag>v<N>` in
-the hosts' namespaces, and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
+the hosts' namespaces, storage pools `vxi<tag>-disks` (users' disks on a host handled as one of another
+machine), and overlays and seeds of users' disks in `<state>/deployments/<tag>/disks/`. Hosts
 outside a lab are known only from a record, or from a substrate given with `--substrate` (`search_substrate`);
-each is asked within its deadlines (guard.py): one that does not answer is passed over."""
+their link devices are listed over ssh (remote.py). Each is asked within its deadlines (guard.py, and the ssh
+call's): one that does not answer is passed over."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 
+from backend.deploy.libvirt import pools
 from backend.deploy.libvirt.disks import DISKS
 from backend.deploy.record import valid_id
 
@@ -80,11 +83,8 @@ def scan(only: str | None = None) -> dict[str, Found]:
     from backend.deploy.base import DeployError
     from backend.deploy.libvirt.hosts import open_connection
     from backend.deploy.state import state_dir
-    from backend.lab import netns
-    from backend.lab.lab import host_for_uri
-
     result: dict[str, Found] = {}
-    ours: set[str] = set()  # tags whose domains name this state directory, or whose disks are in it
+    ours: set[str] = set()  # tags whose domains or pools name this state directory, or whose disks are in it
     mine = str(state_dir())
 
     def note(tag: str | None, host_key: str | None, uri: str | None, what: str) -> None:
@@ -108,19 +108,22 @@ def scan(only: str | None = None) -> dict[str, Found]:
                     ours.add(tag)
             for net in conn.listAllNetworks():
                 note(_tag_of_name(net.name()), host_key, uri, f"network {net.name()} on {host_key}")
+            for pool in conn.listAllStoragePools(0):  # disks and the guest image on a host of another machine
+                tag = _tag_of_name(pool.name())
+                note(tag, host_key, uri, f"storage pool {pool.name()} on {host_key}")
+                if tag is not None and pool.isActive() and pools.owned_by(pool, mine):
+                    ours.add(tag)
         except (libvirt.libvirtError, DeployError):
             continue
         finally:
             with contextlib.suppress(libvirt.libvirtError, DeployError):
                 conn.close()
-        located = host_for_uri(uri)
-        if located is not None:
-            for device in netns.links(located[1].netns):
-                match = LINK_DEVICE.match(device)
-                tag = match.group(1) if match else None
-                if only is not None and re.match(rf"^vx{re.escape(only)}[bv]\d+$", device):
-                    tag = only
-                note(tag, host_key, uri, f"link device {device} on {host_key}")
+        for device in _link_devices(uri):
+            match = LINK_DEVICE.match(device)
+            tag = match.group(1) if match else None
+            if only is not None and re.match(rf"^vx{re.escape(only)}[bv]\d+$", device):
+                tag = only
+            note(tag, host_key, uri, f"link device {device} on {host_key}")
     for folder in _disk_folders():
         tag = folder.parent.name
         ours.add(tag)
@@ -129,6 +132,23 @@ def scan(only: str | None = None) -> dict[str, Found]:
     if only is not None:
         return result
     return {tag: found for tag, found in result.items() if tag in ours}
+
+
+def _link_devices(uri: str) -> list[str]:
+    """The network devices of a host: in a lab host's namespace, or over ssh on a host of another machine
+    (none when it cannot be asked now)."""
+    from backend.deploy.libvirt import remote
+    from backend.lab import netns
+    from backend.lab.lab import host_for_uri
+
+    located = host_for_uri(uri)
+    if located is not None:
+        return netns.links(located[1].netns)
+    try:
+        target = remote.target_of(uri)
+        return remote.link_devices(remote.run(target, remote.list_script(), "listing devices")) if target else []
+    except (ValueError, remote.RemoteError):
+        return []
 
 
 def _state_of(dom) -> str | None:

@@ -1,7 +1,8 @@
 """Real libvirtd hosts for the libvirt deployer: what each host is (a lab host, whose links are made in its
-network namespace, or another daemon), the guests it boots from the project's image (configured from
-their kernel command line), and the layer-2 segments of the links: a bridge per link per host, joined
-across hosts by a VXLAN tunnel the deployment creates and removes (docs/deployment.md, "Real hosts")."""
+network namespace, or a host of another machine, reached over ssh), the guests it boots from the project's
+image (configured from their kernel command line), and the layer-2 segments of the links: a bridge per link
+per host (on another machine, the bridge of the link's libvirt network), joined across hosts by a VXLAN
+tunnel the deployment creates and removes (over ssh there: remote.py; docs/deployment.md, "Real hosts")."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from backend.deploy.libvirt import disks
+from backend.deploy.libvirt import disks, remote
+from backend.deploy.libvirt.images import PlacedImage
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
 from backend.deploy.plan import Plan, safe_name
+from backend.deploy.record import prefix_of
 from backend.guest.config import GuestConfig, GuestNic, kernel_cmdline
 from backend.guest.image import GuestImage
 from backend.guest.nocloud import user_disk_of
@@ -43,6 +46,7 @@ class RealHost:
     domain_type: str
     host_shaping: bool
     shaping_reason: str
+    in_lab: bool = False  # a host of a local lab, also when handled as a host of another machine
 
     @property
     def lab(self) -> bool:
@@ -59,9 +63,10 @@ def find_host(host_id: str, uri: str) -> RealHost:
     if found is not None:
         lab, lab_host = found
         if as_remote(uri):
-            return RealHost(host_id, uri, None, address, lab.domain_type, lab.host_shaping, lab.host_shaping_reason)
+            return RealHost(host_id, uri, None, address, lab.domain_type, lab.host_shaping, lab.host_shaping_reason,
+                            True)
         return RealHost(host_id, uri, lab_host.netns, lab_host.address, lab.domain_type, lab.host_shaping,
-                        lab.host_shaping_reason)
+                        lab.host_shaping_reason, True)
     from backend.guest import accel
 
     chosen = accel.quick_answer() or accel.Accel("kvm", "a remote host: KVM assumed (set VXI_DOMAIN_TYPE=qemu "
@@ -94,10 +99,13 @@ def vni(tag: str, index: int) -> int:
 
 def make_segment(host: RealHost, tag: str, index: int, peers: list[RealHost], new: bool = False) -> list[str]:
     """The segment's bridge on a lab host, and its tunnel to `peers` when there are any; what was created
-    (kinds and names, for the record). `new`: a deployment's first making, where a device of the same name
-    already there is not ours (SegmentTaken)."""
+    (kinds and names, for the record). On a host of another machine the bridge is libvirt's (the link's
+    network, defined first by the caller) and only the tunnel is made, over ssh. `new`: a deployment's first
+    making, where a device of the same name already there is not ours (SegmentTaken)."""
     if not host.lab:
-        raise RealHostError(f"host {host.id} is not a lab host: the deployment cannot make link bridges there")
+        shell_of(host)
+        set_tunnel(host, tag, index, peers, new)
+        return [tunnel_name(tag, index)] if peers else []
     made = []
     bridge = bridge_name(tag, index)
     if new:
@@ -114,13 +122,30 @@ def make_segment(host: RealHost, tag: str, index: int, peers: list[RealHost], ne
     return made
 
 
-def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> None:
-    """Join the host's bridge of a segment to exactly `peers` (a tunnel made, changed or removed)."""
-    foreign = [p.id for p in peers if not p.lab]
-    if foreign:
-        raise RealHostError(f"a link between {host.id} and {', '.join(foreign)} needs a tunnel, which the "
-                            "deployment makes only between hosts of a lab (vxi lab up)")
+def shell_of(host: RealHost) -> remote.SshTarget:
+    """How the deployment reaches a shell on a host of another machine: its URI's ssh credentials."""
+    try:
+        target = remote.target_of(host.uri)
+    except ValueError as exc:
+        raise RealHostError(str(exc)) from None
+    if target is None:
+        raise RealHostError(f"host {host.id}: a link tunnel is made through ssh with the URI's credentials, and "
+                            f"{host.uri} is not a qemu+ssh:// URI")
+    return target
+
+
+def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost], new: bool = False) -> None:
+    """Join the host's bridge of a segment to exactly `peers` (a tunnel made, changed or removed): in the lab
+    host's namespace, or over ssh on a host of another machine."""
+    apart = [p.id for p in peers if p.in_lab != host.in_lab]
+    if apart:
+        raise RealHostError(f"a link between {host.id} and {', '.join(apart)} joins a lab host to a host of another "
+                            "machine: the lab's underlay stays on this machine (use lab hosts only, or hosts of "
+                            "other machines only)")
     name = tunnel_name(tag, index)
+    if not host.lab:
+        _set_remote_tunnel(host, tag, index, peers, new)
+        return
     if peers:
         try:
             segments.ensure_vxlan(host.netns, bridge_name(tag, index), vni(tag, index), host.address,
@@ -134,21 +159,56 @@ def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost]) -> N
         segments.remove_vxlan(host.netns, vni(tag, index), name)
 
 
+def _set_remote_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost], new: bool) -> None:
+    target = shell_of(host)
+    name = tunnel_name(tag, index)
+    try:
+        if not peers:
+            remote.run(target, remote.remove_script([name]), f"removing tunnel {name}")
+            return
+        addresses = [remote.underlay_address(p.address or "") for p in peers]
+        remote.run(target, remote.tunnel_script(name, bridge_name(tag, index), vni(tag, index), addresses,
+                                                TUNNEL_MTU, new), f"tunnel {name} (VNI {vni(tag, index)})")
+    except remote.NameTaken as exc:
+        raise SegmentTaken(str(exc)) from None
+    except remote.RemoteError as exc:
+        raise RealHostError(str(exc)) from None
+
+
 def remove_segment(host: RealHost, tag: str, index: int) -> None:
-    """Remove a segment's tunnel and bridge from a lab host (nothing when they are not there)."""
+    """Remove a segment's tunnel and bridge from a lab host, its tunnel from a host of another machine (whose
+    bridge goes with the link's libvirt network); nothing when they are not there."""
+    if not host.lab:
+        _set_remote_tunnel(host, tag, index, [], False)
+        return
     segments.remove_vxlan(host.netns, vni(tag, index), tunnel_name(tag, index))
     segments.remove_bridge(host.netns, bridge_name(tag, index))
 
 
 def remove_all(host: RealHost, tag: str) -> list[str]:
-    """Remove every bridge and tunnel of a deployment from a lab host; their names."""
+    """Remove every bridge and tunnel of a deployment from a host (over ssh on a host of another machine, where
+    a bridge is left only when its network's daemon could not remove it); their names."""
+    own = re.compile(rf"^vx{re.escape(tag)}[bv]\d+$")
+    if not host.lab:
+        target = shell_of(host)
+        try:
+            found = [n for n in remote.link_devices(remote.run(target, remote.list_script(), "listing devices"))
+                     if own.match(n)]
+            if found:
+                remote.run(target, remote.remove_script(_tunnels_first(found, tag)), "removing link devices")
+        except remote.RemoteError as exc:
+            raise RealHostError(str(exc)) from None
+        return found
     from backend.lab import netns
 
-    own = re.compile(rf"^vx{re.escape(tag)}[bv]\d+$")
     found = [name for name in netns.links(host.netns) if own.match(name)]
-    for name in sorted(found, key=lambda n: "b" in n[len(tag) + 2:][:1]):  # tunnels first, then bridges
+    for name in _tunnels_first(found, tag):
         netns.ip(host.netns, "link", "delete", name, check=False)
     return found
+
+
+def _tunnels_first(names: list[str], tag: str) -> list[str]:
+    return sorted(names, key=lambda n: n[len(tag) + 2:][:1] == "b")
 
 
 def guest_name(component_id: str) -> str:
@@ -157,10 +217,11 @@ def guest_name(component_id: str) -> str:
 
 
 def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: RealHost,
-               image: GuestImage | None, folder: Path) -> DomainSpec:
+               image: GuestImage | PlacedImage | None, folder: Path, conn=None) -> DomainSpec:
     """The domain of a component as a real guest: one virtio NIC per segment on the segment's bridge (lab) or
     network; its addresses, routes and forwarding on its kernel command line (the project's image) or in a
-    NoCloud seed beside an overlay of the user's own disk (<x:disk>, made in `folder`); shaped by libvirt on the
+    NoCloud seed beside an overlay of the user's own disk (<x:disk>: made in `folder` for a host of this machine,
+    in the deployment's storage pool through `conn` on another); shaped by libvirt on the
     host when it can, by the guest (tbf on its egress) otherwise; a link's latency is added by the guest (netem
     on each end's egress, as the netns backend does)."""
     pc = plan.components[key]
@@ -176,7 +237,12 @@ def guest_spec(plan: Plan, key: str, tag: str, name: str, network_of, host: Real
     disk = user_disk_of(pc)
     if disk is not None:
         config.check()
-        boot = disks.prepare(key, host.id, host.uri, disk, config, folder, name)
+        if disks.on_this_machine(host):
+            boot = disks.prepare(key, host.id, disk, config, folder, name)
+        elif conn is None:
+            raise disks.DiskError(f"{key}: its disk on host {host.id} is made through the host's connection")
+        else:
+            boot = disks.prepare_on_host(key, host.id, conn, prefix_of(tag), disk, config, name)
     else:
         boot = GuestBoot(kernel=str(image.kernel), initrd=str(image.initrd), cmdline=kernel_cmdline(config))
     from backend.deploy.state import state_dir

@@ -56,7 +56,8 @@ class LinkTuning:
     def retune_link(self, segment: str, forward_bps: float, reverse_bps: float) -> list[str]:
         """The QoS of the link's libvirt network on each of its hosts, in place: its default portgroup's
         <bandwidth> through virNetworkUpdate (live and in its definition; libvirt has no way to change a running
-        network's own <bandwidth>). A lab host's link is a bridge of the project's: nothing there."""
+        network's own <bandwidth>). A lab host's link is a bridge of the project's, and where the guests shape their
+links the network has no <bandwidth>: nothing there."""
         import libvirt
 
         vxi, _, link = segment.partition("/")
@@ -66,6 +67,8 @@ class LinkTuning:
         done = []
         for host_id in self.record.segments.get(segment, {}).get("hosts", []):
             if not any(r.kind == "network" and r.name == name and r.host == host_id for r in self.record.resources):
+                continue
+            if self.record.files.get("shaping", {}).get(host_id) == "guest":  # no <bandwidth> on its taps
                 continue
             conn = self.connection(host_id)
             net = self._step(host_id, f"looking up network {name}", lambda c=conn: c.networkLookupByName(name))
