@@ -5,8 +5,9 @@ Each command runs in a process of its own; its peak resident size (ru_maxrss) is
 input file's size. Inputs, just under the limits (20,000 components, 100,000 links, 32 MiB):
   values   20,000 components with their values and positions, 19,000 links with theirs
   links    20,000 bare nodes and 100,000 bare links (the link limit)
-Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy) and the designer's
-headless export (vxi-designer FILE --export-image OUT.png, offscreen).
+Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy), convert to GraphML, to
+RSpec and to plain VXDL 2.0 (graphml, rspec, plain) and the designer's headless export (vxi-designer FILE
+--export-image OUT.png, offscreen).
 
 Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
        .venv/bin/python bench/memory_bench.py --inputs links --trace   where reading's memory goes
@@ -86,6 +87,9 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "show": [vxi, "show", str(path)],
             "format": [vxi, "format", str(path), "-o", str(folder / "formatted.vxdl")],
             "embed": [vxi, "embed", "--algorithm", "greedy", str(folder / "substrate.vxdl"), str(path)],
+            "graphml": [vxi, "convert", str(path), str(folder / "converted.graphml")],
+            "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
+            "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
             "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")]}
 
 
@@ -112,7 +116,8 @@ def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links"])
-    parser.add_argument("--commands", nargs="+", default=["validate", "show", "format", "embed", "export"])
+    parser.add_argument("--commands", nargs="+",
+                        default=["validate", "show", "format", "embed", "graphml", "rspec", "plain", "export"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()

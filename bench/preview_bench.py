@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.embedding import workloads
-from backend.model import Quantity
+from backend.model import Lease, Quantity
 from backend.vxdl import write_file
 
 TENANTS = 12
@@ -38,7 +38,7 @@ def write_instance(folder: Path, k: int) -> tuple[Path, list[Path]]:
     write_file(workloads.fat_tree(k), substrate)
     tenants = []
     for i, request in enumerate(workloads.dc_requests(5, TENANTS, 1.0, max_nodes=40)):
-        request.lease.start, request.lease.duration = None, None
+        request.lease = Lease()
         tenants.append(folder / f"tenant{i}.vxdl")
         write_file(request, tenants[-1])
     return substrate, tenants

@@ -40,5 +40,5 @@ def other_fields(obj, fresh, handled: set[str], what: str, losses: Losses) -> No
     """List every field of `obj` that differs from `fresh` (an empty object of its kind) and that the
     converter neither carries nor lists by name (`handled`), as 'WHAT FIELD'."""
     for f in fields(obj):
-        if f.name not in handled and f.name != "origin" and getattr(obj, f.name) != getattr(fresh, f.name):
+        if f.name not in handled and f.name != "at_line" and getattr(obj, f.name) != getattr(fresh, f.name):
             losses.add(f"{what} {f.name.replace('_', ' ')}")

@@ -17,6 +17,7 @@ from backend.model import (
     Cloud,
     Component,
     Infrastructure,
+    Lease,
     Link,
     Node,
     Quantity,
@@ -160,10 +161,9 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
     losses = losses if losses is not None else Losses()
     vxi = Infrastructure(id=str(graph.graph.get("id", "graph")))
     try:
-        if "lease_start" in graph.graph:
-            start = _number(graph.graph, "lease_start", losses)
-            vxi.lease.start = None if start is None else datetime.fromtimestamp(start, timezone.utc)
-        vxi.lease.duration = _number(graph.graph, "lease_duration_s", losses)
+        start = _number(graph.graph, "lease_start", losses) if "lease_start" in graph.graph else None
+        vxi.lease = Lease(None if start is None else datetime.fromtimestamp(start, timezone.utc),
+                          _number(graph.graph, "lease_duration_s", losses))
         _unread(graph.graph, _GRAPH_READ, "graph", losses)
     except (ValueError, TypeError, OverflowError, OSError) as exc:
         raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None

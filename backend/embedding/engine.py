@@ -175,9 +175,11 @@ class Embedder:
     def _result(self, key: str, req: Request, placement: Placement, window) -> RequestMapping:
         nodes = {node.id: self.net.host_ids[h] for node, h in zip(req.nodes, placement.hosts, strict=True)}
         links = {}
+        rates: dict[float, float] = {}  # each bandwidth one float object
         for link, path in zip(req.links, placement.paths, strict=True):
-            links[link.id] = LinkPlacement([self.net.arc_step(a) for a in path],
-                                           float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0)))
+            forward, reverse = float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0))
+            links[link.id] = LinkPlacement([self.net.arc_step(a) for a in path], rates.setdefault(forward, forward),
+                                           rates.setdefault(reverse, reverse))
         return RequestMapping(key, True, None, nodes, links, window)
 
     # ----- results -----

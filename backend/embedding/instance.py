@@ -74,6 +74,7 @@ class Network:
     tails: np.ndarray = field(init=False)  # arc_tail and arc_head as arrays
     heads: np.ndarray = field(init=False)
     cache: dict = field(init=False, default_factory=dict, repr=False)  # searches built once (see paths.topology)
+    steps: list[tuple[str, str]] = field(init=False, repr=False)  # arc_step of every arc, each tuple made once
 
     def __post_init__(self) -> None:
         self.capacity = np.concatenate([self.host_caps.reshape(-1), self.arc_cap])
@@ -81,6 +82,7 @@ class Network:
         self.host_close = np.array([w[1] for w in self.host_windows], dtype=float)
         self.tails = np.asarray(self.arc_tail, dtype=np.int64)
         self.heads = np.asarray(self.arc_head, dtype=np.int64)
+        self.steps = [(lid, direction) for lid in self.link_ids for direction in ("forward", "reverse")]
 
     @property
     def n_hosts(self) -> int:
@@ -112,7 +114,7 @@ class Network:
 
     def arc_step(self, arc: int) -> tuple[str, str]:
         """(physical link id, 'forward' or 'reverse') of an arc."""
-        return self.link_ids[arc >> 1], ("reverse" if arc & 1 else "forward")
+        return self.steps[arc]
 
 
 def compile_network(substrate: Substrate) -> Network:
@@ -142,7 +144,7 @@ def compile_network(substrate: Substrate) -> Network:
                    np.array(prov, dtype=bool), adjacency)
 
 
-@dataclass
+@dataclass(slots=True)
 class VNode:
     """A virtual component to place (a cloud member is one): demands, anchor and window."""
 
@@ -154,7 +156,7 @@ class VNode:
     window: tuple[float, float]
 
 
-@dataclass
+@dataclass(slots=True)
 class VLink:
     """A virtual link between two VNodes (indices), with bandwidth per segment and a latency bound."""
 
@@ -201,7 +203,7 @@ def _component_demand(comp: Component) -> tuple[np.ndarray, float]:
     return np.zeros(3), 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawLink:
     id: str
     source: str
@@ -237,6 +239,7 @@ def compile_request(vxi: Infrastructure) -> Request:
     nodes: list[VNode] = []
     members: dict[str, list[str]] = {}
     raw_links: list[_RawLink] = []
+    same_configs: dict[tuple, list] = {}  # links of equal values share their configs (read only)
     for comp in vxi.components.values():
         window = lease_window(comp.lease, vxi_window)
         if isinstance(comp, Cloud):
@@ -259,6 +262,7 @@ def compile_request(vxi: Infrastructure) -> Request:
             continue
         window = lease_window(link.lease, vxi_window)
         configs = _link_configs(link, vxi, start)
+        configs = same_configs.setdefault(tuple(configs), configs)
         src, dst = members[link.source], members[link.destination]
         for i, s in enumerate(src):
             for j, d in enumerate(dst):
@@ -286,6 +290,7 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
         segments = [ALWAYS]
     index = {n.id: i for i, n in enumerate(nodes)}
     k = len(segments)
+    shared = _SharedArrays()
     node_demand = np.zeros((len(nodes), k, 3))
     for i, node in enumerate(nodes):
         for s, (a, b) in enumerate(segments):
@@ -306,5 +311,22 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
             fwd[s] = max(c[1] for c in chosen)
             rev[s] = max(c[2] for c in chosen)
             bound = min(bound, min(c[3] for c in chosen))
-        links.append(VLink(raw.id, index[raw.source], index[raw.destination], fwd, rev, bound, raw.window))
+        links.append(VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
+                           bound, raw.window))
     return Request(vxi, window, segments, nodes, links, node_demand)
+
+
+class _SharedArrays:
+    """Equal bandwidth rows are one read-only array (a request of 100,000 links has few distinct ones)."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, np.ndarray] = {}
+
+    def one(self, values: np.ndarray) -> np.ndarray:
+        """The array equal to `values` made before, else `values` itself, now read-only."""
+        key = values.tobytes()
+        found = self.known.get(key)
+        if found is None:
+            values.flags.writeable = False
+            found = self.known[key] = values
+        return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 FORWARD, REVERSE = "forward", "reverse"
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkPlacement:
     """A virtual link's path: physical link ids with the direction each is crossed, and its bandwidth."""
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 
 from backend.model import units
 from backend.model.quantity import Quantity
-from backend.model.timing import Lease
+from backend.model.shared import ReadAt, empty_dict, empty_list, port_names
+from backend.model.timing import NO_LEASE, Lease
 
 NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD = "node", "storage", "router", "access_point", "cloud"
 KINDS = (NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD)
@@ -25,7 +26,7 @@ class Tag:
 
 
 @dataclass(slots=True)
-class Component:
+class Component(ReadAt):
     """What every VXI resource has: id, anchor, lease, model, exclusivity, tags, function, position.
 
     `opaque` keeps VXDL elements the model does not interpret (raw XML by element name) and
@@ -34,15 +35,15 @@ class Component:
 
     id: str
     location: str | None = None
-    lease: Lease = field(default_factory=Lease)
+    lease: Lease = NO_LEASE
     model: str | None = None
     exclusivity: bool | None = None
-    tags: list[Tag] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=empty_list)
     function: str | None = None
     position: tuple[float, float] | None = None
-    opaque: dict[str, list[str]] = field(default_factory=dict)
-    extensions: list[str] = field(default_factory=list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    opaque: dict[str, list[str]] = field(default_factory=empty_dict)
+    extensions: list[str] = field(default_factory=empty_list)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "component"
 
@@ -74,7 +75,7 @@ class Storage(Component):
     kind = STORAGE
 
 
-@dataclass
+@dataclass(slots=True)
 class Route:
     """One entry of a virtual router's routing table."""
 
@@ -84,7 +85,7 @@ class Route:
     link_out: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ControlPlane:
     """A virtual router's control plane as VXDL 2.0 describes it."""
 
@@ -92,7 +93,7 @@ class ControlPlane:
     type: str | None = None
     routing_protocol: str | None = None
     table_size: int | None = None
-    routes: list[Route] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=empty_list)
 
 
 @dataclass(slots=True)
@@ -103,17 +104,17 @@ class Router(Component):
     memory: Quantity | None = None
     cores: Quantity | None = None
     control_plane: ControlPlane | None = None
-    ports: list[str] = field(default_factory=lambda: [f"p{i}" for i in range(4)])
+    ports: list[str] = field(default_factory=lambda: port_names(4))
 
     kind = ROUTER
 
 
-@dataclass
+@dataclass(slots=True)
 class Service:
     """A service of an access point: nat, loadBalancer or masquerade, with its fields in order."""
 
     kind: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=empty_list)
 
 
 @dataclass(slots=True)
@@ -121,7 +122,7 @@ class AccessPoint(Component):
     """An access point to the outside world (NAT, load balancer, masquerade)."""
 
     region: str | None = None
-    services: list[Service] = field(default_factory=list)
+    services: list[Service] = field(default_factory=empty_list)
 
     kind = ACCESS_POINT
 
@@ -176,7 +177,7 @@ class LinkConfig:
 
 
 @dataclass(slots=True)
-class Link:
+class Link(ReadAt):
     """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth."""
 
     id: str
@@ -187,11 +188,11 @@ class Link:
     forward: Quantity | None = None
     reverse: Quantity | None = None
     latency: Quantity | None = None
-    lease: Lease = field(default_factory=Lease)
-    periods: dict[str, LinkConfig] = field(default_factory=dict)
-    opaque: dict[str, list[str]] = field(default_factory=dict)
-    extensions: list[str] = field(default_factory=list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    lease: Lease = NO_LEASE
+    periods: dict[str, LinkConfig] = field(default_factory=empty_dict)
+    opaque: dict[str, list[str]] = field(default_factory=empty_dict)
+    extensions: list[str] = field(default_factory=empty_list)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "link"
 

@@ -10,7 +10,7 @@ from backend.model.errors import ModelError
 from backend.model.events import Change
 from backend.model.quantity import Problem
 from backend.model.rules import validate_infrastructure
-from backend.model.timing import Lease, Period, TimelineEvent
+from backend.model.timing import NO_LEASE, Lease, Period, TimelineEvent
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Infrastructure(Design):
 
     id: str = "vxi"
     location: str | None = None
-    lease: Lease = field(default_factory=Lease)
+    lease: Lease = NO_LEASE
     owner: str | None = None
     users: list[str] = field(default_factory=list)
     description: str | None = None

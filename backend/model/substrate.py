@@ -8,11 +8,12 @@ from backend.model.design import Design
 from backend.model.errors import ModelError
 from backend.model.quantity import Problem, Quantity
 from backend.model.rules import validate_substrate
-from backend.model.timing import Lease
+from backend.model.shared import ReadAt, empty_dict, empty_list
+from backend.model.timing import NO_LEASE, Lease
 
 
 @dataclass(slots=True)
-class Host:
+class Host(ReadAt):
     """A physical host: capacities, site, availability, the libvirt URI that manages it.
 
     `provisioned` marks a host that exists but is allocated only on demand (drawn dashed).
@@ -26,20 +27,20 @@ class Host:
     storage: Quantity | None = None
     site: str | None = None
     provisioned: bool = False
-    availability: Lease = field(default_factory=Lease)
+    availability: Lease = NO_LEASE
     uri: str | None = None
     capacity: Quantity | None = None
-    tags: list = field(default_factory=list)
+    tags: list = field(default_factory=empty_list)
     position: tuple[float, float] | None = None
-    opaque: dict[str, list[str]] = field(default_factory=dict)
-    extensions: list[str] = field(default_factory=list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    opaque: dict[str, list[str]] = field(default_factory=empty_dict)
+    extensions: list[str] = field(default_factory=empty_list)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "host"
 
 
 @dataclass(slots=True)
-class PhysicalLink:
+class PhysicalLink(ReadAt):
     """A physical link with bandwidth per direction and latency."""
 
     id: str
@@ -49,9 +50,9 @@ class PhysicalLink:
     reverse: Quantity | None = None
     latency: Quantity | None = None
     provisioned: bool = False
-    opaque: dict[str, list[str]] = field(default_factory=dict)
-    extensions: list[str] = field(default_factory=list)
-    origin: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    opaque: dict[str, list[str]] = field(default_factory=empty_dict)
+    extensions: list[str] = field(default_factory=empty_list)
+    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
 
     kind = "physical_link"
 
@@ -67,7 +68,7 @@ class Substrate(Design):
     """The physical infrastructure that VXIs are embedded on."""
 
     id: str = "substrate"
-    lease: Lease = field(default_factory=Lease)
+    lease: Lease = NO_LEASE
     owner: str | None = None
     users: list[str] = field(default_factory=list)
     description: str | None = None

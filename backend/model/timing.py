@@ -80,9 +80,10 @@ def format_datetime(value: datetime) -> str:
     return value.isoformat()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Lease:
-    """A reservation window: a start date and a duration in seconds, either may be missing."""
+    """A reservation window: a start date and a duration in seconds, either may be missing. Immutable: a change
+    is a new lease (dataclasses.replace), so objects without one share NO_LEASE."""
 
     start: datetime | None = None
     duration: float | None = None
@@ -123,7 +124,7 @@ class Lease:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineEvent:
     """A VXDL timeline event: an id and a delay in seconds after the infrastructure's start."""
 
@@ -131,7 +132,7 @@ class TimelineEvent:
     delay: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Period:
     """A named lease period (the paper's I, II, III): offset from the start and duration, in seconds."""
 
@@ -143,3 +144,6 @@ class Period:
     def end(self) -> float:
         """Offset at which the period ends."""
         return self.offset + self.duration
+
+
+NO_LEASE = Lease()

@@ -11,7 +11,7 @@ from lxml.includes.etreepublic cimport _Element, _isElement, elementFactory, imp
 from backend.model import Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
-from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT
+from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT, text_mode
 from backend.vxdl.schema import EXT_NS, VXDL_NS
 
 import_lxml__etree()
@@ -205,6 +205,11 @@ cdef enum:
 
 
 cdef dict KIND_CODES = {TEXT: K_TEXT, X_TEXT: K_TEXT, QUANTITY: K_QUANTITY, GROUP: K_GROUP, PORTS: K_PORTS}
+cdef enum:  # how a text is kept (see text_mode in fields.py)
+    T_OWN = 0
+    T_SHARED = 1
+    T_END = 2
+cdef dict TEXT_MODES = {"own": T_OWN, "shared": T_SHARED, "end": T_END}
 
 
 cdef class Plan:
@@ -214,6 +219,7 @@ cdef class Plan:
     cdef const char* names[MAX_FIELDS]
     cdef bint ext[MAX_FIELDS]
     cdef int kinds[MAX_FIELDS]
+    cdef int modes[MAX_FIELDS]
     cdef list attrs, units, inner, keep
 
     def __init__(self, fields):
@@ -228,6 +234,7 @@ cdef class Plan:
             self.names[self.n] = name
             self.ext[self.n] = f.ext
             self.kinds[self.n] = code
+            self.modes[self.n] = TEXT_MODES[text_mode(f.attr)]
             self.attrs.append(f.attr)
             self.units.append(f.unit)
             self.inner.append(Plan(f.fields) if code == K_GROUP else None)
@@ -285,13 +292,26 @@ cdef class ResourcePlans:
         return -1
 
 
-cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared) except -1:
+cdef inline object kept_text(str text, int mode, dict shared, dict components):
+    """A text as the model keeps it: its own, the one equal text of the read (`shared`), or for a link's end
+    the id string of the component it names."""
+    if mode == T_SHARED:
+        return shared.setdefault(text, text)
+    if mode == T_END and components is not None:
+        comp = components.get(text)
+        if comp is not None:
+            return comp.id
+    return text
+
+
+cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared, dict components) except -1:
     """Read the children of `el` into `values`: 1 when x:ports was read, REFUSED for a child the plan does
     not know, else 0; Unusual for a value that does not read plainly."""
     cdef tree.xmlNode* c = next_element(el.children)
     cdef tree.xmlNode* p
     cdef int i, ns, kind, inner, declared = 0
     cdef list ports
+    cdef str text
     while c is not NULL:
         ns = space(c)
         if ns < 0:
@@ -303,9 +323,11 @@ cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared) except -1:
         if kind == K_QUANTITY:
             values[plan.attrs[i]] = quantity(c, plan.units[i], shared)
         elif kind == K_TEXT:
-            values[plan.attrs[i]] = stripped(c)
+            text = stripped(c)
+            values[plan.attrs[i]] = text if plan.modes[i] == T_OWN else kept_text(text, plan.modes[i], shared,
+                                                                                 components)
         elif kind == K_GROUP:
-            inner = fill(c, <Plan>plan.inner[i], values, shared)
+            inner = fill(c, <Plan>plan.inner[i], values, shared, components)
             if inner == REFUSED:
                 return REFUSED
             declared |= inner
@@ -315,7 +337,8 @@ cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared) except -1:
             while p is not NULL:
                 if space(p) != 1 or strcmp(<const char*>p.name, b"port") != 0:
                     return REFUSED
-                ports.append(stripped(p))
+                text = stripped(p)
+                ports.append(shared.setdefault(text, text))
                 p = next_element(p.next)
             values[plan.attrs[i]] = ports
             declared = 1
@@ -323,12 +346,13 @@ cdef int fill(tree.xmlNode* el, Plan plan, dict values, dict shared) except -1:
     return declared
 
 
-cdef object build(tree.xmlNode* element, ElementPlan plan, _Element parent, dict shared, set declared_ports):
+cdef object build(tree.xmlNode* element, ElementPlan plan, _Element parent, dict shared, set declared_ports,
+                  dict components):
     """The object of one element, or None when it is left to the builder."""
     cdef dict values = {}
     cdef int state
     try:
-        state = fill(element, plan.fields, values, shared)
+        state = fill(element, plan.fields, values, shared, components)
     except (Unusual, UnicodeDecodeError):
         return None
     if state == REFUSED:
@@ -336,7 +360,7 @@ cdef object build(tree.xmlNode* element, ElementPlan plan, _Element parent, dict
     for attr in plan.required:
         if attr not in values:
             return None
-    values["origin"] = (line_of(element, parent), 0)
+    values["at_line"] = line_of(element, parent)
     built = plan.cls(**values)
     if state == 1:
         declared_ports.add(built.id)
@@ -384,7 +408,7 @@ class CompiledWalk:
                     plan = plans.plans[i]
                     built = None
                     if plan is not None and plan.possible:
-                        built = build(c, plan, parent, shared, declared_ports)
+                        built = build(c, plan, parent, shared, declared_ports, components)
                     if direct and built is not None:
                         if plan.is_link:
                             if built.id not in links and built.id not in components:
@@ -417,7 +441,7 @@ class CompiledWalk:
                 plan = plans.plans[i]
                 built = None
                 if plan is not None and plan.possible:
-                    built = build(c, plan, parent, shared, declared_ports)
+                    built = build(c, plan, parent, shared, declared_ports, components)
                 if running and built is not None and built.id not in components \
                         and not (plan.is_link and built.id in links):
                     (links if plan.is_link else components)[built.id] = built
@@ -448,7 +472,7 @@ class CompiledWalk:
         plan = plans.plans[i]
         if plan is None or not plan.possible:
             return None
-        return build(c, plan, el, shared, declared_ports)
+        return build(c, plan, el, shared, declared_ports, None)
 
     def positions(self, _Element layout):
         """See Walker."""

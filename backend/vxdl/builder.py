@@ -9,9 +9,10 @@ from lxml import etree
 
 import backend.vxdl.fields as F
 from backend.model import Infrastructure, Problem, Router, Service, Substrate
+from backend.model.shared import owned, port_names
 from backend.model.timing import Lease, parse_duration
 from backend.vxdl.columns import SourceColumns
-from backend.vxdl.fields import Element, Field, V, X, put
+from backend.vxdl.fields import Element, Field, V, X, grown, put
 from backend.vxdl.schema import Particle, cardinalities
 from backend.vxdl.values import ValueReading
 from backend.vxdl.walk import Walker
@@ -167,7 +168,7 @@ class ModelBuilder(ValueReading):
         owner = self.text(groups, "id") or ""
         self.fill(obj, el, groups, spec.vxdl_fields, spec.xsd_type, owner)
         self.extensions(obj, foreign, spec, owner)
-        obj.origin = (el.sourceline, 0)
+        obj.at_line = el.sourceline
         return obj
 
     def fill(self, obj, el, groups: dict, fields: tuple[Field, ...], type_name: str | None, owner: str) -> None:
@@ -184,13 +185,13 @@ class ModelBuilder(ValueReading):
     def extensions(self, obj, foreign: list, spec: Element, owner: str) -> None:
         """Read the extension children the table knows; keep any other foreign one as written."""
         known = spec.ext_fields
-        kept = getattr(obj, "extensions", None)
+        keeps = hasattr(obj, "extensions")
         for ext in foreign:
             f = known.get(ext.tag)
             if f is not None:
                 self._READ[f.kind](self, obj, f, ext, owner, None)
-            elif kept is not None:
-                kept.append(self.raw(ext))
+            elif keeps:
+                owned(obj, "extensions").append(self.raw(ext))
 
     # ----- VXDL kinds: (obj, field, elements of that name, owner id, type of the parent) -----
     def _text(self, obj, f: Field, items: list, owner: str, type_name) -> None:
@@ -217,7 +218,7 @@ class ModelBuilder(ValueReading):
         put(obj, f.attr, self.quantity(items[0], f.unit, owner))
 
     def _opaque(self, obj, f: Field, items: list, owner: str, type_name) -> None:
-        obj.opaque.setdefault(f.name, []).extend(self.raw(i) for i in items)
+        owned(obj, "opaque").setdefault(f.name, []).extend(self.raw(i) for i in items)
 
     def _group(self, obj, f: Field, items: list, owner: str, type_name) -> None:
         inner_type = self.table[type_name][1].get(f.name) if self.table is not None else None
@@ -231,7 +232,7 @@ class ModelBuilder(ValueReading):
             rec = spec.make()
             self.fill(rec, item, groups, spec.vxdl_fields, spec.xsd_type, owner)
             if f.many:
-                getattr(obj, f.attr).append(rec)
+                grown(obj, f.attr).append(rec)
             else:
                 put(obj, f.attr, rec)
 
@@ -241,12 +242,12 @@ class ModelBuilder(ValueReading):
             order = f.choice_map[kind].order
             pairs = [(etree.QName(c).localname, _strip(c)) for c in item if isinstance(c.tag, str)]
             pairs.sort(key=lambda kv: order.get(kv[0], 99))
-            getattr(obj, f.attr).append(Service(kind, pairs))
+            grown(obj, f.attr).append(Service(kind, pairs))
 
     def _template(self, obj, f: Field, items: list, owner: str, type_name) -> None:
         put(obj, f.attr, self.element(items[0], f.choice_map[etree.QName(items[0]).localname]))
         for extra in items[1:]:
-            obj.opaque.setdefault(f.name, []).append(self.raw(extra))
+            owned(obj, "opaque").setdefault(f.name, []).append(self.raw(extra))
 
     def _dropped(self, obj, f: Field, items, owner: str, type_name) -> None:
         """Nothing to keep."""
@@ -291,7 +292,7 @@ class ModelBuilder(ValueReading):
         for comp in model.components.values():
             if isinstance(comp, Router) and comp.id not in self._declared_ports:
                 ends = ends if ends is not None else model.link_end_counts()
-                comp.ports = [f"p{i}" for i in range(max(4, ends.get(comp.id, 0)))]
+                comp.ports = port_names(max(4, ends.get(comp.id, 0)))
 
     # ----- extension kinds: (obj, field, the extension element, owner id, None) -----
     def _x_text(self, obj, f: Field, ext, owner: str, _type) -> None:
@@ -310,17 +311,17 @@ class ModelBuilder(ValueReading):
     def _period_config(self, obj, f: Field, ext, owner: str, _type) -> None:
         conf = f.record.make()
         self.extensions(conf, list(ext), f.record, owner)
-        getattr(obj, f.attr)[ext.get("period", "")] = conf
+        grown(obj, f.attr)[ext.get("period", "")] = conf
 
     def _availability(self, obj, f: Field, ext, owner: str, _type) -> None:
         start, duration = ext.get("start"), ext.get("duration")
-        lease = Lease(self.date(start, owner) if start else None)
+        seconds = None
         if duration:
             try:
-                lease.duration = parse_duration(duration)
+                seconds = parse_duration(duration)
             except ValueError as exc:
                 self.problem(ext, "bad-duration", str(exc), owner)
-        put(obj, f.attr, lease)
+        put(obj, f.attr, Lease(self.date(start, owner) if start else None, seconds))
 
     def _periods(self, obj, f: Field, ext, owner: str, _type) -> None:
         put(obj, f.attr, self.periods(ext, owner))

@@ -13,7 +13,7 @@ table against the XSD). A new kind needs a reader in builder.py and a writer in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from operator import attrgetter
 from typing import Any
@@ -37,6 +37,7 @@ from backend.model import (
     TimelineEvent,
 )
 from backend.model import units as U
+from backend.model.shared import owned
 from backend.vxdl.schema import EXT_NS, VXDL_NS
 
 V = f"{{{VXDL_NS}}}"
@@ -170,9 +171,33 @@ def get(obj: Any, attr: str) -> Any:
 
 
 def put(obj: Any, attr: str, value: Any) -> None:
-    """Set a (dotted) attribute."""
+    """Set a (dotted) attribute; one of an immutable value (a lease's start) replaces that value."""
     head, _, last = attr.rpartition(".")
-    setattr(get(obj, head) if head else obj, last, value)
+    if not head:
+        setattr(obj, last, value)
+        return
+    path, _, name = head.rpartition(".")
+    holder = get(obj, path) if path else obj
+    inner = getattr(holder, name)
+    if getattr(getattr(inner, "__dataclass_params__", None), "frozen", False):
+        setattr(holder, name, replace(inner, **{last: value}))
+    else:
+        setattr(inner, last, value)
+
+
+def text_mode(attr: str | None) -> str:
+    """How the walks keep a text field's string: a link's end as the id string of the component it names
+    ("end"), an id as read ("own"), any other (location, image, port...) as the one equal string of the read
+    ("shared"): a model of 100,000 links holds each repeated string once."""
+    if attr in ("source", "destination"):
+        return "end"
+    return "own" if attr == "id" else "shared"
+
+
+def grown(obj: Any, attr: str) -> Any:
+    """The list or dict of a (dotted) attribute, the object's own (not a shared empty), to add to in place."""
+    head, _, last = attr.rpartition(".")
+    return owned(get(obj, head) if head else obj, last)
 
 
 def _text(name: str, attr: str | None = None, **options) -> Field:

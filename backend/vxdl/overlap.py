@@ -1,5 +1,6 @@
 """Reading a large file on two cores: the strict XSD check runs in a worker thread (lxml releases the
-GIL while libxml2 validates) while the model is built, and the garbage collector waits for the end.
+GIL while libxml2 validates, a parsed tree or the bytes) while the model is built, and the garbage collector
+waits for the end.
 
 Every way the check can fail ends in the future the reader waits on, so a failure ends the command instead
 of stalling it: the schema is loaded in the calling thread first (a broken installation raises
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from lxml import etree
 
 from backend.vxdl.schema import strict_schema
+from backend.vxdl.secure import check_without_tree
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxdl-xsd")
 _lock = threading.Lock()  # one validation at a time per schema object
@@ -29,10 +31,10 @@ class StrictCheckError(RuntimeError):
     """The strict check failed for another reason than the document (the worker itself broke)."""
 
 
-def _strictly_valid(schema: etree.XMLSchema, tree: etree._Element) -> bool:
+def _strictly_valid(check: Callable[[], bool]) -> bool:
     try:
         with _lock:
-            return bool(schema.validate(tree))
+            return bool(check())
     except BaseException as exc:  # even SystemExit or KeyboardInterrupt: the waiter gets an answer
         raise StrictCheckError(f"the strict XSD check failed: {type(exc).__name__}: {exc}") from exc
 
@@ -42,6 +44,11 @@ class StrictCheck:
 
     def __init__(self, future: Future[bool], worker: threading.Thread | None, redo) -> None:
         self._future, self._worker, self._redo = future, worker, redo
+
+    def failed(self) -> bool:
+        """True when the check has already answered that the document did not pass (never waits)."""
+        future = self._future
+        return future.done() and not future.cancelled() and future.exception() is None and not future.result()
 
     def result(self) -> bool:
         """True when the document passed; raises StrictCheckError when the check itself broke."""
@@ -63,12 +70,24 @@ def check_strict_order(root: etree._Element) -> StrictCheck:
     """Start checking a parsed document against VXDL 2.0's strict XSD; `result()` says whether it passed.
     The tree must not change until then (reading it, and making lxml proxies, is fine)."""
     schema = strict_schema()  # here, in the caller: a missing or broken schema raises SchemaUnavailable now
+    return _start(lambda: schema.validate(root))
+
+
+def check_strict_bytes(data: bytes) -> StrictCheck:
+    """Start checking a document's bytes against VXDL 2.0's strict XSD, parsed into no tree (while the reader
+    builds the model resource by resource); only for a document seen to declare no document type."""
+    schema = strict_schema()
+    return _start(lambda: check_without_tree(data, schema))
+
+
+def _start(check: Callable[[], bool]) -> StrictCheck:
+    """`check` run in the worker thread (in the calling thread when no worker can start)."""
 
     def here() -> bool:
-        return _strictly_valid(schema, root)
+        return _strictly_valid(check)
 
     try:
-        future = _pool.submit(_strictly_valid, schema, root)
+        future = _pool.submit(_strictly_valid, check)
     except RuntimeError:  # the interpreter is shutting down (an atexit save, say): check here instead
         done: Future[bool] = Future()
         try:

@@ -13,7 +13,6 @@ differences above."""
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -141,11 +140,15 @@ def plain_tree(model: Infrastructure | Substrate) -> tuple[etree._Element, list[
 def plain_bytes(model: Infrastructure | Substrate) -> PlainResult:
     """The plain VXDL 2.0 document of a model, indented, UTF-8, and what it leaves out."""
     root, left_out = plain_tree(model)
-    clean = etree.Element(V + "description", nsmap={None: VXDL_NS})  # no extension namespace declared
-    for child in root:
-        clean.append(copy.deepcopy(child))
-    etree.indent(clean, space="  ")
-    data = etree.tostring(clean, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    etree.indent(root, space="  ")
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    # The root still declares the extension namespace that nothing uses any more (lxml cannot take a declaration
+    # off an element): it is left out of the root's start tag (a copy of the tree without it took the tree's size).
+    for prefix in [k for k, v in root.nsmap.items() if k and v == EXT_NS]:
+        declared = f' xmlns:{prefix}="{EXT_NS}"'.encode()
+        at = data.find(declared, 0, data.index(b">", data.index(b"<description")))
+        if at >= 0:
+            data = data[:at] + data[at + len(declared):]
     return PlainResult(data, left_out)
 
 

@@ -22,8 +22,9 @@ from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import read_streaming
 from backend.vxdl.walk import active_walker
 
-STREAM_FROM = 12 * 2**20  # bytes: a smaller document is read whole (its tree is at most ~85 MB, and the strict
-# XSD check then runs on the other core, ~15 % faster on two cores); a larger one resource by resource
+STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by resource (as quick as whole: the
+# strict XSD check runs on the other core either way); a smaller one whole (its tree is at most ~10 MB), so that a
+# small document with problems is not read twice
 _VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}
 
 

@@ -11,7 +11,8 @@ from lxml import etree
 from backend.files import MAX_BYTES, FileReadError, over_limit, read_regular
 from backend.vxdl.errors import VxdlFileError
 
-__all__ = ["MAX_BYTES", "has_doctype", "parse_bytes", "pull_parser", "read_limited", "refuse_oversize"]
+__all__ = ["MAX_BYTES", "check_without_tree", "has_doctype", "parse_bytes", "pull_parser", "read_limited",
+           "refuse_oversize"]
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
@@ -43,12 +44,32 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def pull_parser(tag: str, schema: etree.XMLSchema | None = None) -> etree.XMLPullParser:
+def pull_parser(tag: str) -> etree.XMLPullParser:
     """A parser of the same safe options fed bytes piece by piece, giving the start of each element `tag` as it
-    comes, and checking the document against `schema` meanwhile (a failure raises at close())."""
-    parser = etree.XMLPullParser(events=("start",), tag=tag, schema=schema, **SAFE_OPTIONS)
+    comes."""
+    parser = etree.XMLPullParser(events=("start",), tag=tag, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
+
+
+class _KeepNothing:
+    """A parser target that builds nothing (the parse only checks)."""
+
+    def close(self) -> None:
+        return None
+
+
+def check_without_tree(data: bytes, schema: etree.XMLSchema) -> bool:
+    """Whether bytes are well-formed and pass `schema`, parsed with the safe options into no tree at all (a few
+    MB whatever the size; libxml2 runs without the GIL meanwhile). Only for a document already seen to declare
+    no document type: lxml replaces entities for a parser target, and without a DTD there are none to replace."""
+    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), **SAFE_OPTIONS)
+    parser.resolvers.add(_NothingFetched())
+    try:
+        etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+    return not parser.error_log.filter_from_errors()
 
 
 def has_doctype(tree: etree._ElementTree) -> bool:

@@ -1,8 +1,9 @@
 """Reading a document resource by resource, so that the parsed tree (about 7 times the file) never holds the
-whole document: the bytes are fed piece by piece to a pull parser of the safe options (secure.py) that checks
-them against VXDL 2.0's strict XSD as it goes; each resource or link of the virtualInfrastructure is built (by the
-walk, else by the builder) as soon as its element ends, then removed from the tree. What stays is the header
-(id, lease, description, role, layout...), read at the end by the builder as usual.
+whole document: the bytes are fed piece by piece to a pull parser of the safe options (secure.py); each resource
+or link of the virtualInfrastructure is built (by the walk, else by the builder) as soon as its element ends, then
+removed from the tree. What stays is the header (id, lease, description, role, layout...), read at the end by the
+builder as usual. Meanwhile a worker thread checks the same bytes against VXDL 2.0's strict XSD, parsed into no
+tree (overlap.check_strict_bytes), on the other core: reading this way is as quick as reading whole.
 
 Only a document that passes the strict XSD and gives no problem at all is read this way. For any other (a schema
 or cardinality problem, a value or semantic problem, a duplicate id, a document type, a count over the limits, a
@@ -20,7 +21,7 @@ from backend.model import Infrastructure, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, spec_for
 from backend.vxdl.fields import V, X
-from backend.vxdl.overlap import gc_paused
+from backend.vxdl.overlap import StrictCheck, check_strict_bytes, gc_paused
 from backend.vxdl.schema import strict_schema
 from backend.vxdl.secure import has_doctype, pull_parser
 from backend.vxdl.walk import active_walker
@@ -33,17 +34,20 @@ class _WholeTree(Exception):
     """The document has to be read whole (see the module's docstring)."""
 
 
-def read_streaming(data: bytes, filename: str, role: str | None) -> Infrastructure | Substrate | None:
+def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
+                   ) -> Infrastructure | Substrate | None:
     """The model of a strict-valid document without problems, read resource by resource; None when the document
-    has to be read whole (it has a problem, or a document type, or is over the limits, or is not VXDL)."""
-    schema = strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
+    has to be read whole (it has a problem, or a document type, or is over the limits, or is not VXDL).
+    `strict`: the strict check of these bytes already started."""
+    strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
+    stream = _Stream(data, filename, role, strict)
     try:
         with gc_paused():
-            return _Stream(data, filename, role, schema).run()
+            return stream.run()
     except _WholeTree:
         return None
     except _RoleDeclared:
-        return read_streaming(data, filename, "substrate")
+        return read_streaming(data, filename, "substrate", stream.strict)
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
@@ -56,10 +60,10 @@ class _RoleDeclared(Exception):
 class _Stream:
     """One read: the parser, the model being built and its checks against the limits."""
 
-    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema):
-        self.data, self.role = data, role
+    def __init__(self, data: bytes, filename: str, role: str | None, strict: StrictCheck | None):
+        self.data, self.role, self.strict = data, role, strict
         self.builder = ModelBuilder(filename, data, active_walker())
-        self.parser = pull_parser(INFRASTRUCTURE, schema)
+        self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
         self.model = None
 
@@ -75,7 +79,7 @@ class _Stream:
                         self.begin(el)
                 if self.vi is not None:
                     self.take(False)
-            root = self.parser.close()  # raises when the document failed the strict XSD
+            root = self.parser.close()  # raises when the document is not well-formed
         except (etree.XMLSyntaxError, ValueError):
             raise _WholeTree from None
         if self.vi is not None:
@@ -83,12 +87,15 @@ class _Stream:
         return self.finish(root)
 
     def begin(self, vi) -> None:
-        """At the start of a virtualInfrastructure: the first child of a VXDL root with no document type."""
+        """At the start of a virtualInfrastructure: the first child of a VXDL root with no document type; the
+        strict check of the bytes starts (none before: a document type is only seen here)."""
         root = vi.getparent()
         if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
                 or root.find(INFRASTRUCTURE) is not vi or has_doctype(vi.getroottree()):
             raise _WholeTree
         self.vi = vi
+        if self.strict is None:
+            self.strict = check_strict_bytes(self.data)
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (the role asked for, else an x:role that
@@ -103,6 +110,8 @@ class _Stream:
     def take(self, ended: bool) -> None:
         """Build the resources and links that have ended into the model, freeing their elements (the walk does
         most; the builder the others, in order)."""
+        if self.strict is not None and self.strict.failed():
+            raise _WholeTree  # the worker has found a schema problem: no use building further
         if self.model is None:
             self.choose()
         builder, model, vi = self.builder, self.model, self.vi
@@ -134,6 +143,7 @@ class _Stream:
             if node is not None and (node.text or "").strip() == "substrate":
                 raise _RoleDeclared
         model = self.builder.read(root, self.role, into=self.model)
-        if model is None or self.builder.problems or model.validate():
+        if model is None or self.builder.problems or model.validate() or self.strict is None \
+                or not self.strict.result():
             raise _WholeTree
         return model

@@ -24,7 +24,7 @@ def _value(value):
 def _object(obj) -> dict:
     data = {"kind": obj.kind} if hasattr(obj, "kind") and isinstance(getattr(type(obj), "kind", None), str) else {}
     for f in fields(obj):
-        if f.name in ("origin", "opaque", "extensions") or f.name.startswith("_"):
+        if f.name in ("at_line", "opaque", "extensions") or f.name.startswith("_"):
             continue
         value = getattr(obj, f.name)
         if value is None or value == [] or value == {}:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from backend.model import Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SIMPLE
-from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT, Element, V, X
+from backend.vxdl.fields import GROUP, PORTS, QUANTITY, TEXT, X_TEXT, Element, V, X, text_mode
 
 Resources = tuple[tuple[str, Element | None], ...]  # a RESOURCES field's choices: element by name
 
@@ -37,7 +37,7 @@ class Walker(Protocol):
         """Build the resources and links of a virtualInfrastructure straight into `components` and `links`,
         in order, as long as each is built and its id is new; from the first that is not, return the rest as
         (built object or None, element) pairs, in order. Ids of routers read with x:ports go to
-        `declared_ports`; equal quantities are one object, kept in `shared`."""
+        `declared_ports`; equal quantities and texts are one object, kept in `shared` (see fields.text_mode)."""
 
     def take(self, parent, resources: Resources, shared: dict, components: dict, links: dict,
              declared_ports: set, ended: bool) -> tuple[int, int, list]:
@@ -134,6 +134,17 @@ def _quantity(el, kind: str, shared: dict) -> Quantity:
     return found
 
 
+def _kept(text: str, mode: str, shared: dict, components: dict | None) -> str:
+    """A text as the model keeps it (see text_mode)."""
+    if mode == "shared":
+        return shared.setdefault(text, text)
+    if mode == "end" and components is not None:
+        comp = components.get(text)
+        if comp is not None:
+            return comp.id
+    return text
+
+
 class _Plan:
     """How the pure walk builds one element: its walked children by qualified name."""
 
@@ -145,8 +156,8 @@ class _Plan:
         self.possible = all(f.walked for f in element.fields if f.required)
 
     def _entries(self, fields) -> dict:
-        return {f.tag: (f.kind, f.attr, f.unit, self._entries(f.fields) if f.kind == GROUP else None)
-                for f in fields if f.walked}
+        return {f.tag: (f.kind, f.attr, f.unit, self._entries(f.fields) if f.kind == GROUP else None,
+                        text_mode(f.attr)) for f in fields if f.walked}
 
 
 class PureWalk:
@@ -180,7 +191,8 @@ class PureWalk:
             if not isinstance(tag, str) or tag not in plans:
                 continue
             plan = plans[tag]
-            built = self._build(child, plan, shared, declared_ports) if plan is not None and plan.possible else None
+            built = self._build(child, plan, shared, declared_ports, components) \
+                if plan is not None and plan.possible else None
             if direct and built is not None:
                 if plan.is_link:
                     if built.id not in links and built.id not in components:
@@ -208,7 +220,8 @@ class PureWalk:
                 running = running and start < 0  # a kept element ends the run of built ones
                 continue
             plan = plans[tag]
-            built = self._build(child, plan, shared, declared_ports) if plan is not None and plan.possible else None
+            built = self._build(child, plan, shared, declared_ports, components) \
+                if plan is not None and plan.possible else None
             if running and built is not None and built.id not in components \
                     and not (plan.is_link and built.id in links):
                 (links if plan.is_link else components)[built.id] = built
@@ -222,26 +235,26 @@ class PureWalk:
     def build_one(self, el, resources: Resources, shared: dict, declared_ports: set) -> Any:
         """See Walker."""
         plan = self._plans_for(resources).get(el.tag)
-        return self._build(el, plan, shared, declared_ports) if plan is not None and plan.possible else None
+        return self._build(el, plan, shared, declared_ports, None) if plan is not None and plan.possible else None
 
-    def _build(self, el, plan: _Plan, shared: dict, declared_ports: set) -> Any:
+    def _build(self, el, plan: _Plan, shared: dict, declared_ports: set, components: dict | None) -> Any:
         values: dict = {}
         try:
-            declared = self._fill(el, plan.entries, values, shared)
+            declared = self._fill(el, plan.entries, values, shared, components)
         except (Unusual, UnicodeDecodeError):
             return None
         for attr in plan.required:
             if attr not in values:
                 return None
-        values["origin"] = (el.sourceline, 0)
+        values["at_line"] = el.sourceline
         built = plan.cls(**values)
         if declared:
             declared_ports.add(built.id)
         return built
 
-    def _fill(self, el, entries: dict, values: dict, shared: dict) -> bool:
+    def _fill(self, el, entries: dict, values: dict, shared: dict, components: dict | None) -> bool:
         """Read the children of `el` into `values`; True when x:ports was read. Unusual for a child the plan
-        does not know."""
+        does not know. Texts are kept as text_mode says (`shared` holds the read's one string of each)."""
         declared = False
         for child in el:
             entry = entries.get(child.tag)
@@ -249,11 +262,11 @@ class PureWalk:
                 if isinstance(child.tag, str):
                     raise Unusual
                 continue  # a comment or processing instruction
-            kind, attr, unit, inner = entry
+            kind, attr, unit, inner, mode = entry
             if kind == QUANTITY:
                 values[attr] = _quantity(child, unit, shared)
             elif kind == GROUP:
-                declared |= self._fill(child, inner, values, shared)
+                declared |= self._fill(child, inner, values, shared, components)
             elif kind == PORTS:
                 ports = []
                 for port in child:
@@ -261,13 +274,14 @@ class PureWalk:
                         continue
                     if port.tag != PORT:
                         raise Unusual
-                    ports.append(_leaf(port).strip())
+                    text = _leaf(port).strip()
+                    ports.append(shared.setdefault(text, text))
                 values[attr] = ports
                 declared = True
             elif kind in TEXTS:
                 if len(child):
                     raise Unusual
-                values[attr] = (child.text or "").strip()
+                values[attr] = _kept(child.text.strip() if child.text else "", mode, shared, components)
             else:  # a kind this walk does not build yet
                 raise Unusual
         return declared

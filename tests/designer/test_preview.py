@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from backend.model import Quantity
+from backend.model import Lease, Quantity
 from backend.resources import examples_dir
 from designer.preview.dock import install_preview
 
@@ -293,7 +293,7 @@ def test_a_data_centre_opens_whole_and_a_double_click_on_a_pod_makes_its_hosts_r
     write_file(workloads.fat_tree(8), tmp_path / "dc.vxdl")
     tenants = workloads.dc_requests(0, 3, 1.0, max_nodes=12)
     for i, tenant in enumerate(tenants):
-        tenant.lease.start, tenant.lease.duration = None, None
+        tenant.lease = Lease()
         write_file(tenant, tmp_path / f"t{i}.vxdl")
     window = make_window()
     window.resize(1280, 800)

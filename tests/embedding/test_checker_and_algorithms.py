@@ -11,6 +11,7 @@ import pytest
 
 from backend.embedding import ALGORITHMS, Embedder, InfeasibleMappingError, check, embed, verify
 from backend.embedding.mapping import LinkPlacement
+from backend.model import Lease
 from tests.embedding.builders import T0, host, line, node, plink, substrate, vlink, vxi
 
 
@@ -102,7 +103,7 @@ def _probe_results(seed: int):
     """A loaded random substrate and one more request placed by each algorithm on the same state."""
     sub, requests = random_case(seed, hosts=9, links=14, requests=6)
     for r in requests:
-        r.lease.start, r.lease.duration = T0, 3600.0
+        r.lease = Lease(T0, 3600.0)
     preload = embed(sub, requests[:-1], "best", colocate=False)
     out = {}
     for algorithm in ("best", "ilp"):

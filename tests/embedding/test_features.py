@@ -104,8 +104,8 @@ def test_period_bandwidth_is_held_only_during_its_period(algorithm):
     requests = []
     for name, offset in (("first", 0), ("second", 3600)):
         link = vlink("l", "x", "y", 10)
-        link.periods["transfer"] = LinkConfig(forward=Quantity.at_least("bandwidth", 80, "Mbps"),
-                                              reverse=Quantity.at_least("bandwidth", 10, "Mbps"))
+        link.periods = {"transfer": LinkConfig(forward=Quantity.at_least("bandwidth", 80, "Mbps"),
+                                               reverse=Quantity.at_least("bandwidth", 10, "Mbps"))}
         request = vxi(name, [node("x", 1, location="s0"), node("y", 1, location="s1")], [link], start=T0, hours=3)
         request.periods = [Period("transfer", offset, 3600)]
         requests.append(request)

@@ -1,5 +1,7 @@
 """The model: edits, events, ports, validation rules, quantities, leases."""
 
+import copy
+import dataclasses
 import subprocess
 import sys
 
@@ -141,3 +143,29 @@ def test_backend_never_imports_qt():
 def test_fractional_seconds_of_any_length_as_xs_datetime_allows(text, micro):
     parsed = parse_datetime(text)
     assert (parsed.second, parsed.microsecond) == (0, micro) and parsed.utcoffset() is not None
+
+
+def test_objects_without_values_share_read_only_empties_that_copy_as_their_own():
+    from backend.model import Lease, Link
+    from backend.model.shared import owned
+
+    a, b = Link("a", "x", "y"), Link("b", "x", "y")
+    assert a.periods is b.periods and a.lease is b.lease  # one shared empty, not one per link
+    with pytest.raises(TypeError):
+        a.periods["I"] = None  # an edit in place would change every link
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.lease.duration = 60
+    clone = copy.deepcopy(a)
+    clone.periods["I"] = None  # a copy's containers are its own
+    owned(b, "extensions").append("<x/>")
+    assert b.extensions == ["<x/>"] and a.extensions == [] and a.periods == {} and Lease() == a.lease
+
+
+def test_a_link_joining_the_same_ends_as_an_earlier_one_is_reported_once_against_the_first():
+    from backend.model import Infrastructure, Link, Node
+
+    vxi = Infrastructure(id="v", components={i: Node(i) for i in "abc"})
+    vxi.links = {"l1": Link("l1", "a", "b"), "l2": Link("l2", "b", "c"), "l3": Link("l3", "b", "a"),
+                 "l4": Link("l4", "a", "b")}
+    found = [(p.element_id, p.message) for p in vxi.validate() if p.code == "duplicate-link"]
+    assert found == [("l3", "joins the same ends as link 'l1'"), ("l4", "joins the same ends as link 'l1'")]

@@ -89,7 +89,7 @@ class Probe:
     since: datetime | None = None
     opaque: dict = field(default_factory=dict)
     extensions: list = field(default_factory=list)
-    origin: tuple | None = field(default=None, compare=False)
+    at_line: int | None = field(default=None, compare=False)
 
 
 PROBE = Element("vNode", Probe, None, (ID, Field("colour", "colour", F.TEXT), Field("weight", "weight", F.QUANTITY,
@@ -111,7 +111,7 @@ def test_a_field_added_to_the_table_is_built_by_the_walk(walker):
     components: dict = {}
     rest = walker.resources_into(tree, RESOURCES, {}, components, {}, set())
     assert rest == [] and components == {"a": Probe("a", "red", Quantity.simple(U.SIZE, 2, "GB"))}
-    assert components["a"].origin == (1, 0)
+    assert components["a"].at_line == 1
     dated = vi("<vNode><id>b</id><since>2026-12-01T08:00:00</since></vNode>")  # a kind the walk leaves
     rest = walker.resources_into(dated, RESOURCES, {}, {}, {}, set())
     assert [(built, el.tag) for built, el in rest] == [(None, F.V + "vNode")]

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from backend.embedding import embed, workloads
+from backend.model import Lease
 from widgets.substrate_items import DETAIL_ZOOM
 from widgets.substrate_view import SubstrateView
 
@@ -18,7 +19,7 @@ def drawn(qtbot):
     sub = workloads.fat_tree(8)
     requests = workloads.dc_requests(0, 4, rate=1.0, max_nodes=12)
     for request in requests:
-        request.lease.start, request.lease.duration = None, None
+        request.lease = Lease()
     mapping = embed(sub, requests, "best", colocate=False)
     view = SubstrateView()
     qtbot.addWidget(view)
