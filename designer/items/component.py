@@ -59,7 +59,7 @@ def _draw_icon(painter: QPainter, kind: str, colours: dict[str, QColor], box: QR
     device = painter.device()
     ratio = device.devicePixelRatioF() if device is not None else 1.0
     pixels = max(1, round(box.width() * transform.m11() * ratio))
-    key = (kind, colours["text"].rgba(), colours["item_fill"].rgba(), colours["selection"].rgba(), pixels)
+    key = (kind, colours["text"].rgba(), colours["item_fill"].rgba(), colours["selection"].rgba(), pixels, ratio)
     image = _ICONS.get(key)
     if image is None:
         base = icon_image(kind, colours, max(96, pixels))
