@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
+
+from qtwait import scratch_folder  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +27,8 @@ def take(out_dir: Path, example: Path, period: str | None = "II", select: str = 
     app = make_application([], theme="light")
     written = []
     for mode in modes:
-        settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # first-start layout
+        settings = QSettings(str(scratch_folder() / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(recovery_folder=scratch_folder(), settings=settings)  # first-start layout
         window.set_theme(mode)
         window.resize(1280, 800)
         window.show()

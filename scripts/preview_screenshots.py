@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
-from qtwait import spin  # the scripts folder is on the path
+from qtwait import scratch_folder, spin  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +24,8 @@ def take(out: Path, mode: str) -> Path:
     from designer.main_window import MainWindow
 
     app = make_application([], theme="light")
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # the first-start layout
+    settings = QSettings(str(scratch_folder() / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(recovery_folder=scratch_folder(), settings=settings)  # the first-start layout
     window.set_theme(mode)
     window.resize(1280, 800)
     window.show()

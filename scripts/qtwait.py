@@ -1,9 +1,18 @@
-"""Waiting in the screenshot scripts: Qt events processed until a condition holds or the time is up; and
-closing a run-mode window the scripts deployed from."""
+"""Waiting in the screenshot scripts: Qt events processed until a condition holds or the time is up; closing
+a run-mode window the scripts deployed from; and scratch folders removed when the script ends."""
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
+
+_SCRATCH = tempfile.TemporaryDirectory(prefix="vxi-shots-")  # removed at the interpreter's exit
+
+
+def scratch_folder() -> Path:
+    """A new folder for a window's settings or recovery files, removed when the script ends."""
+    return Path(tempfile.mkdtemp(dir=_SCRATCH.name))
 
 
 def spin(app, seconds: float, until=None) -> None:

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qtwait import close_run_window, spin  # the scripts folder is on the path
+from qtwait import close_run_window, scratch_folder, spin  # the scripts folder is on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,8 +31,8 @@ def take(out: Path, mode: str, netns: bool, name: str = "run") -> list[Path]:
     from designer.run.mode import install_run_mode
 
     app = make_application([], theme="light")
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(recovery_folder=Path(tempfile.mkdtemp()), settings=settings)  # the first-start layout
+    settings = QSettings(str(scratch_folder() / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(recovery_folder=scratch_folder(), settings=settings)  # the first-start layout
     window.set_theme(mode)
     window.resize(1280, 800)
     window.show()
