@@ -388,12 +388,12 @@ class RunController(QObject):
         for ident, members in grouped.items():
             values = [s for s, _, _ in members]
             hosts = ", ".join(sorted({h for _, h, _ in members}))
-            why = sorted({self.reasons[k] for _, _, k in members if k in self.reasons})
             if FAILED in values:
                 value = FAILED
-            elif UNREACHABLE in values:
+            elif UNREACHABLE in values:  # the hosts' sentences, for the mark's tooltip
                 value = UNREACHABLE
-                hosts += "".join(f"; {reason}" for reason in why)
+                hosts += "".join(f"; {why}" for why in sorted({self.reasons[k] for *_, k in members
+                                                               if k in self.reasons}))
             elif all(v == RUNNING for v in values):
                 value = RUNNING
             elif all(v == STOPPED for v in values):
