@@ -13,6 +13,8 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from backend.model.printable import printable
@@ -184,8 +186,63 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def atomic_write(path: str | Path, data: bytes) -> Path:
-    """Replace (or create) the file at `path` with `data`, atomically; returns the file written.
+class AtomicOutput:
+    """The file object `atomic_writer` gives: bytes written straight to the temporary file (no copy held);
+    `size` counts them. A failed write is a FileWriteError naming the target."""
+
+    def __init__(self, fd: int, name: str, target: Path):
+        self._fd, self._name, self.target = fd, name, target
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        """Write all of `data` (a bytes-like object); its length."""
+        view = memoryview(data)
+        length = len(view)
+        try:
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            raise _write_error(self._name, self.target.parent, exc) from None
+        self.size += length
+        return length
+
+
+class LimitedOutput:
+    """Passes bytes on to `out` while their total stays within `limit`; past it only counts them, and `check()`
+    refuses (FileWriteError): a file this project writes can always be read back by its reader."""
+
+    def __init__(self, out, name: str, what: str = "VXDL", limit: int = MAX_BYTES):
+        self._out, self.name, self.what, self.limit = out, name, what, limit
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        """Pass `data` on (or only count it once over the limit); its length."""
+        self.size += len(data)
+        if self.size <= self.limit:
+            self._out.write(data)
+        return len(data)
+
+    def check(self) -> int:
+        """The number of bytes written; FileWriteError when they were over the limit."""
+        if self.size > self.limit:
+            raise FileWriteError(self.name, f"not written: the {self.what} would be {size_text(self.size)}, over "
+                                            f"the {size_text(self.limit)} limit of the reader (set VXI_MAX_BYTES "
+                                            "to raise it)")
+        return self.size
+
+
+def _write_error(name: str, folder: Path, exc: OSError) -> FileWriteError:
+    reason = _reason(exc)
+    if exc.errno == errno.ENOENT:
+        reason = f"no such directory: {folder}"
+    return FileWriteError(name, f"cannot write: {reason}")
+
+
+@contextmanager
+def atomic_writer(path: str | Path) -> Iterator[AtomicOutput]:
+    """Replace (or create) the file at `path` with what is written to the yielded file object, atomically: the
+    bytes go to a temporary file in the target's folder as they come, which is synced and renamed over the target
+    only when the block ends without an exception (otherwise removed, the exception passed on).
 
     A crash leaves the old file or the new one, never half of either. FileWriteError says why it failed."""
     name = str(path)
@@ -200,9 +257,7 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
     fd = -1
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)  # umask applies
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        yield AtomicOutput(fd, name, target)
         if existing is not None:
             if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
                 try:
@@ -223,12 +278,17 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            reason = _reason(exc)
-            if exc.errno == errno.ENOENT:
-                reason = f"no such directory: {folder}"
-            raise FileWriteError(name, f"cannot write: {reason}") from None
+            raise _write_error(name, folder, exc) from None
         raise
-    return target
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Replace (or create) the file at `path` with `data`, atomically (atomic_writer); returns the file written.
+
+    A crash leaves the old file or the new one, never half of either. FileWriteError says why it failed."""
+    with atomic_writer(path) as out:
+        out.write(data)
+    return out.target
 
 
 def _sync_folder(folder: Path) -> None:

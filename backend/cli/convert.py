@@ -3,15 +3,17 @@ needed with '-' for standard input or output); `--plain` writes VXDL 2.0 as the 
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses, graphml, rspec
-from backend.files import FileError, atomic_write
+from backend.files import FileError, atomic_write, atomic_writer
 from backend.model.printable import printable
 from backend.vxdl import read_bytes
+from backend.vxdl.plain import write_plain_checked
 from backend.vxdl.writer import checked_bytes
 
 VXDL_EXT = {".vxdl", ".xml"}
@@ -70,20 +72,24 @@ def _read(path: str, src: str, dst: str):
     return result.model, Losses()
 
 
-def _vxdl(model, source: str, target: str, plain: bool) -> tuple[bytes, list[str]]:
-    """The VXDL of a model (plain 2.0 with what it left out, or the project's own, checked by the reader: an
-    import never writes a file that does not validate)."""
-    if plain:
-        from backend.vxdl.plain import checked_plain_bytes
-
-        result = checked_plain_bytes(model, target)
-        return result.data, result.left_out
+def _checked_vxdl(model, source: str, target: str) -> bytes:
+    """The project's VXDL of an imported model, checked by the reader: an import never writes a file that does
+    not validate."""
     data = checked_bytes(model, target)
     errors = read_bytes(data, target).errors
     if errors:
         raise CliError(f"{source}: the converted VXI would not be valid VXDL, nothing written: {_first(errors)}",
                        1)
-    return data, []
+    return data
+
+
+def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
+    """Write plain VXDL, GraphML or RSpec to `out` as it is made (what an export cannot say added to `losses`);
+    what plain VXDL left out."""
+    if dst == "vxdl":
+        return write_plain_checked(model, out, target)
+    losses.items.update(FORMATS[dst].write_to(model, out).items)
+    return []
 
 
 def _write(target: str, data: bytes) -> None:
@@ -94,6 +100,21 @@ def _write(target: str, data: bytes) -> None:
         atomic_write(target, data)
 
 
+def _convert(model, losses: Losses, args, dst: str) -> list[str]:
+    """Write the output: into the atomic writer's temporary file as it is made (standard output: once whole, so
+    that a refusal writes nothing); what plain VXDL left out."""
+    if dst == "vxdl" and not args.plain:
+        _write(args.output, _checked_vxdl(model, args.input, args.output))
+        return []
+    if args.output == STDIN:
+        buffer = io.BytesIO()
+        left_out = _write_to(buffer, model, losses, dst, args.output)
+        _write(STDIN, buffer.getvalue())
+        return left_out
+    with atomic_writer(args.output) as out:
+        return _write_to(out, model, losses, dst, args.output)
+
+
 def run(args) -> int:
     """Convert, check, write atomically (or to standard output) and list what was dropped."""
     src, dst = _kind(args.input, args.source_format), _kind(args.output, args.target_format)
@@ -101,15 +122,9 @@ def run(args) -> int:
         raise CliError("--plain is for VXDL output", 2)
     if args.output == STDIN and args.json:
         raise CliError("--json and '-' for OUT both use standard output", 2)
-    left_out: list[str] = []
     try:
         model, losses = _read(args.input, src, dst)
-        if dst == "vxdl":
-            data, left_out = _vxdl(model, args.input, args.output, args.plain)
-        else:
-            data, written_losses = FORMATS[dst].to_bytes(model)
-            losses.items.update(written_losses.items)
-        _write(args.output, data)
+        left_out = _convert(model, losses, args, dst)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     report = sys.stderr if args.output == STDIN else sys.stdout

@@ -7,9 +7,9 @@ import sys
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_vxdl
-from backend.files import FileError, atomic_write
+from backend.files import FileError, atomic_writer
 from backend.model.printable import printable
-from backend.vxdl.writer import checked_bytes
+from backend.vxdl.writer import checked_bytes, write_checked
 
 
 def register(sub) -> None:
@@ -32,18 +32,18 @@ def run(args) -> int:
             errors = result.errors
             raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
                            f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
-        data = checked_bytes(result.model, target)
         if target == STDIN:
-            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.write(checked_bytes(result.model, target))
             sys.stdout.flush()
             return 0
-        atomic_write(target, data)
+        with atomic_writer(target) as out:  # written as it is made: never the whole document's bytes at once
+            size = write_checked(result.model, out, target)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     warnings = len(result.problems)
     if args.json:
-        print_json({"input": args.file, "output": target, "bytes": len(data), "warnings": warnings})
+        print_json({"input": args.file, "output": target, "bytes": size, "warnings": warnings})
     else:
         told = f", {warnings} warning(s) (see vxi validate)" if warnings else ""
-        print(f"{printable(target)}: written ({len(data)} bytes){told}")
+        print(f"{printable(target)}: written ({size} bytes){told}")
     return 0

@@ -3,12 +3,13 @@ latency (ms) per direction; single values, no leases."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from lxml import etree
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.files import atomic_write
+from backend.files import atomic_writer
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
@@ -35,26 +36,23 @@ def _ports(used: int) -> list[str]:
     return [f"p{i}" for i in range(max(4, used))]
 
 
-def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
-    """The RSpec request document of a VXI, and what it could not say."""
+def write_to(vxi: Infrastructure, out) -> Losses:
+    """Write the RSpec request document of a VXI to `out` (anything with `write(bytes)`), BATCH nodes or links
+    at a time; what it could not say. A component's interfaces are named by their number among its link ends
+    (`ID:ifN`, counted in link order), so no name is held."""
     losses = Losses()
-    out = _Batches()
-    interfaces: dict[str, list[str]] = {cid: [] for cid in vxi.components}
-    ends: dict[str, tuple[str, str]] = {}
+    writer = _Batches(out)
+    ends: dict[str, int] = {}  # link ends on each component
     for link in vxi.links.values():
-        pair = []
         for end in (link.source, link.destination):
-            name = f"{end}:if{len(interfaces.setdefault(end, []))}"
-            interfaces[end].append(name)
-            pair.append(name)
-        ends[link.id] = (pair[0], pair[1])
+            ends[end] = ends.get(end, 0) + 1
     for comp in vxi.components.values():
-        node = out.child(R + "node", client_id=comp.id)
+        node = writer.child(R + "node", client_id=comp.id)
         if comp.exclusivity is not None:
             node.set("exclusive", "true" if comp.exclusivity else "false")
         etree.SubElement(node, R + "sliver_type", name="raw-pc" if comp.kind != "router" else "router")
-        for name in interfaces.get(comp.id, []):
-            etree.SubElement(node, R + "interface", client_id=name)
+        for number in range(ends.get(comp.id, 0)):
+            etree.SubElement(node, R + "interface", client_id=f"{comp.id}:if{number}")
         losses.add("resource amounts (cores, memory, storage)",
                    any(getattr(comp, n, None) for n in ("cores", "memory", "storage", "size")))
         losses.add("anchors (location)", comp.location is not None)
@@ -64,12 +62,17 @@ def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
                    comp.kind not in ("node", "router", "cloud"))
         losses.add("tags", len(comp.tags))
         if isinstance(comp, Router):
-            losses.add("router port names", comp.ports != _ports(len(interfaces.get(comp.id, []))))
+            losses.add("router port names", comp.ports != _ports(ends.get(comp.id, 0)))
         if comp.kind in ("node", "router"):
             other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
+    used: dict[str, int] = {}
     for link in vxi.links.values():
-        el = out.child(R + "link", client_id=link.id)
-        a, b = ends[link.id]
+        el = writer.child(R + "link", client_id=link.id)
+        pair = []
+        for end in (link.source, link.destination):
+            pair.append(f"{end}:if{used.get(end, 0)}")
+            used[end] = used.get(end, 0) + 1
+        a, b = pair
         etree.SubElement(el, R + "interface_ref", client_id=a)
         etree.SubElement(el, R + "interface_ref", client_id=b)
         latency = link.latency.bound() if link.latency else None
@@ -92,18 +95,27 @@ def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
     losses.add("timeline events", len(vxi.timeline))
     other_fields(vxi, Infrastructure(id=vxi.id), {"id", "lease", "periods", "users", "owner", "timeline",
                                                   "components", "links"}, "VXI", losses)
-    return out.document(), losses
+    writer.close()
+    return losses
+
+
+def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
+    """The RSpec request document of a VXI, and what it could not say."""
+    buffer = io.BytesIO()
+    losses = write_to(vxi, buffer)
+    return buffer.getvalue(), losses
 
 
 class _Batches:
-    """The document's nodes and links written BATCH at a time, each batch in an rspec root of its own: the bytes
-    the whole document's tree would give, without ever building that tree (about 7 times the bytes)."""
+    """The document's nodes and links written to `out` BATCH at a time, each batch in an rspec root of its own:
+    the bytes the whole document's tree would give, without ever building that tree (about 7 times the bytes)
+    or holding the document's bytes."""
 
     BATCH = 500
 
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.head = self.tail = b""
+    def __init__(self, out) -> None:
+        self.out = out
+        self.tail = b""
         self.root = self._root()
 
     @staticmethod
@@ -122,16 +134,19 @@ class _Batches:
         etree.indent(self.root, space="  ")
         text = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         first, last = text.index(b"\n", text.index(b"<rspec")) + 1, text.rindex(b"</rspec>")
-        self.head, self.tail = text[:first], text[last:]
-        self.parts.append(text[first:last])
+        if not self.tail:
+            self.out.write(text[:first])
+        self.tail = text[last:]
+        self.out.write(text[first:last])
         self.root = self._root()
 
-    def document(self) -> bytes:
-        """The whole document."""
+    def close(self) -> None:
+        """Write what is left and the end of the document (all of it when it has no node or link)."""
         self._flush()
-        if not self.parts:
-            return etree.tostring(self._root(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        return self.head + b"".join(self.parts) + self.tail
+        if self.tail:
+            self.out.write(self.tail)
+        else:
+            self.out.write(etree.tostring(self._root(), xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def _finite_attr(el, name: str, losses: Losses, filename: str) -> float | None:
@@ -228,7 +243,10 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
                     lk.latency = value
             losses.add("packet loss", prop.get("packet_loss") is not None)
         vxi.links[lk.id] = lk
-    ends = vxi.link_end_counts()
+    ends: dict[str, int] = {}  # link ends on each component
+    for link in vxi.links.values():
+        for end in (link.source, link.destination):
+            ends[end] = ends.get(end, 0) + 1
     for cid, comp in vxi.components.items():
         if isinstance(comp, Router):
             comp.ports = _ports(ends.get(cid, 0))
@@ -236,10 +254,9 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def write(vxi: Infrastructure, path: str | Path) -> Losses:
-    """Write a VXI as an RSpec request, atomically."""
-    data, losses = to_bytes(vxi)
-    atomic_write(path, data)
-    return losses
+    """Write a VXI as an RSpec request, atomically (backend.files.atomic_writer), as it is made."""
+    with atomic_writer(path) as out:
+        return write_to(vxi, out)
 
 
 def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:

@@ -13,6 +13,7 @@ differences above."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,10 +21,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
+from backend.files import LimitedOutput, atomic_writer
 from backend.model import Infrastructure, Substrate
 from backend.vxdl.schema import EXT_NS, STRICT_XSD, VXDL_NS, XS, _parse_xsd, _schema
-from backend.vxdl.writer import build_tree
+from backend.vxdl.writer import NSMAP, batch_lines, batch_tree, build_tree, outline_parts, resource_batches
 
 V = f"{{{VXDL_NS}}}"
 # Children 2.0 requires (the project's XSD reads documents without them).
@@ -63,6 +64,24 @@ def _where(el: etree._Element) -> str:
     return "the document"
 
 
+@dataclass
+class _LeftOut:
+    """What the plain document leaves out, gathered part by part and said in the order of the whole document's
+    checks: foreign elements by kind, then arrays, text-only elements and incomplete ones, each in document order
+    (the outline, which holds none of those, then the resources)."""
+
+    found: Counter = field(default_factory=Counter)
+    arrays: list[str] = field(default_factory=list)
+    text_only: dict[str, list[str]] = field(default_factory=lambda: {tag: [] for tag in TEXT_ONLY})
+    required: dict[str, list[str]] = field(default_factory=lambda: {tag: [] for tag in REQUIRED})
+
+    def words(self) -> list[str]:
+        """What was left out, in words."""
+        left = [f"{what}: {n} element{'s' if n > 1 else ''}" for what, n in sorted(self.found.items())]
+        return [*left, *self.arrays, *(line for lines in self.text_only.values() for line in lines),
+                *(line for lines in self.required.values() for line in lines)]
+
+
 def _drop_foreign(root: etree._Element, found: Counter) -> None:
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or etree.QName(el).namespace == VXDL_NS:
@@ -90,7 +109,7 @@ def _fix_arrays(root: etree._Element, lost: list[str]) -> None:
                         "location and cardinality)")
 
 
-def _fix_text_only(root: etree._Element, lost: list[str]) -> None:
+def _fix_text_only(root: etree._Element, lost: dict[str, list[str]]) -> None:
     for tag in TEXT_ONLY:
         for el in list(root.iter(V + tag)):
             if len(el):
@@ -98,15 +117,15 @@ def _fix_text_only(root: etree._Element, lost: list[str]) -> None:
                 for child in list(el):
                     el.remove(child)
                 el.text = text
-                lost.append(f"{_where(el)}: the structure inside <{tag}> (2.0 holds text only)")
+                lost[tag].append(f"{_where(el)}: the structure inside <{tag}> (2.0 holds text only)")
 
 
-def _fix_required(root: etree._Element, lost: list[str]) -> None:
+def _fix_required(root: etree._Element, lost: dict[str, list[str]]) -> None:
     for tag, needed in REQUIRED.items():
         for el in list(root.iter(V + tag)):
             missing = [n for n in needed if el.find(V + n) is None]
             if missing:
-                lost.append(f"{_where(el)}: <{tag}> without {', '.join(missing)}, which 2.0 requires")
+                lost[tag].append(f"{_where(el)}: <{tag}> without {', '.join(missing)}, which 2.0 requires")
                 el.getparent().remove(el)
 
 
@@ -122,51 +141,77 @@ def _fix_sets(root: etree._Element) -> None:
             parent.insert(at + offset, el)
 
 
-def plain_tree(model: Infrastructure | Substrate) -> tuple[etree._Element, list[str]]:
-    """The plain `description` element and what was left out, in words."""
-    root = build_tree(model)
-    found: Counter = Counter()
-    lost: list[str] = []
-    _drop_foreign(root, found)
-    _fix_arrays(root, lost)
-    _fix_text_only(root, lost)
-    _fix_required(root, lost)
+def _plain(root: etree._Element, left: _LeftOut) -> bytes:
+    """A `description` tree of the writer's made plain in place (what it leaves out added to `left`), as bytes."""
+    _drop_foreign(root, left.found)
+    _fix_arrays(root, left.arrays)
+    _fix_text_only(root, left.text_only)
+    _fix_required(root, left.required)
     _fix_sets(root)
     etree.cleanup_namespaces(root, top_nsmap={None: VXDL_NS})
-    left = [f"{what}: {n} element{'s' if n > 1 else ''}" for what, n in sorted(found.items())]
-    return root, left + lost
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _plain_outline(model: Infrastructure | Substrate, left: _LeftOut) -> bytes:
+    """The plain document without its resources (a mark where they go). The root still declares the extension
+    namespace that nothing uses any more (lxml cannot take a declaration off an element): it is left out of the
+    root's start tag."""
+    data = _plain(build_tree(model), left)
+    for prefix, uri in NSMAP.items():
+        if prefix and uri == EXT_NS:
+            declared = f' xmlns:{prefix}="{EXT_NS}"'.encode()
+            at = data.find(declared, 0, data.index(b">", data.index(b"<description")))
+            if at >= 0:
+                data = data[:at] + data[at + len(declared):]
+    return data
+
+
+def _plain_batch(batch: list, left: _LeftOut) -> bytes:
+    """The lines of a batch of resources as the whole plain document would hold them (the same bytes)."""
+    return batch_lines(_plain(batch_tree(batch), left))
+
+
+def write_plain_to(model: Infrastructure | Substrate, out) -> list[str]:
+    """Write the plain VXDL 2.0 document of a model, indented, UTF-8, to `out` (anything with `write(bytes)`), a
+    batch of resources at a time (the writer's way: never the whole tree nor the whole bytes); what it leaves
+    out, in words."""
+    left = _LeftOut()
+    head, tail = outline_parts(model, lambda m: _plain_outline(m, left))
+    out.write(head)
+    for part in resource_batches(model, lambda batch: _plain_batch(batch, left)):
+        out.write(part)
+    out.write(tail)
+    return left.words()
 
 
 def plain_bytes(model: Infrastructure | Substrate) -> PlainResult:
-    """The plain VXDL 2.0 document of a model, indented, UTF-8, and what it leaves out."""
-    root, left_out = plain_tree(model)
-    etree.indent(root, space="  ")
-    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    # The root still declares the extension namespace that nothing uses any more (lxml cannot take a declaration
-    # off an element): it is left out of the root's start tag (a copy of the tree without it took the tree's size).
-    for prefix in [k for k, v in root.nsmap.items() if k and v == EXT_NS]:
-        declared = f' xmlns:{prefix}="{EXT_NS}"'.encode()
-        at = data.find(declared, 0, data.index(b">", data.index(b"<description")))
-        if at >= 0:
-            data = data[:at] + data[at + len(declared):]
-    return PlainResult(data, left_out)
+    """The plain VXDL 2.0 document of a model, indented, UTF-8, and what it leaves out (write_plain_to's)."""
+    buffer = io.BytesIO()
+    left_out = write_plain_to(model, buffer)
+    return PlainResult(buffer.getvalue(), left_out)
+
+
+def write_plain_checked(model: Infrastructure | Substrate, out, name: str = "<memory>") -> list[str]:
+    """write_plain_to `out`, refused (FileWriteError) over the size limit the reader accepts, as the writer's."""
+    limited = LimitedOutput(out, name)
+    left_out = write_plain_to(model, limited)
+    limited.check()
+    return left_out
 
 
 def checked_plain_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> PlainResult:
     """plain_bytes, refused (FileWriteError) over the size limit the reader accepts, as the writer's."""
-    result = plain_bytes(model)
-    if len(result.data) > MAX_BYTES:
-        raise FileWriteError(name, f"not written: the VXDL would be {size_text(len(result.data))}, over the "
-                                   f"{size_text(MAX_BYTES)} limit of the reader (set VXI_MAX_BYTES to raise it)")
-    return result
+    buffer = io.BytesIO()
+    left_out = write_plain_checked(model, buffer, name)
+    return PlainResult(buffer.getvalue(), left_out)
 
 
 def write_plain_file(model: Infrastructure | Substrate, path: str | Path) -> list[str]:
-    """Write plain VXDL 2.0 atomically (backend.files.atomic_write); what was left out, in words. FileWriteError
-    (one line) when it cannot be written."""
-    result = checked_plain_bytes(model, str(path))
-    atomic_write(path, result.data)
-    return result.left_out
+    """Write plain VXDL 2.0 atomically (backend.files.atomic_writer), as it is made; what was left out, in words.
+    FileWriteError (one line) when it cannot be written."""
+    with atomic_writer(path) as out:
+        return write_plain_checked(model, out, str(path))
 
 
 @cache

@@ -3,6 +3,7 @@ to the extension namespace."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -11,7 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 import backend.vxdl.fields as F
-from backend.files import MAX_BYTES, FileWriteError, atomic_write, size_text
+from backend.files import LimitedOutput, atomic_writer
 from backend.model import Infrastructure, Quantity, Substrate
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
@@ -274,39 +275,62 @@ def element_tree(obj) -> etree._Element:
     return holder[0]
 
 
-def write_bytes(model: Infrastructure | Substrate) -> bytes:
-    """The VXDL document of a model, indented, UTF-8 (libxml2 indents by two spaces as it writes).
+def write_to(model: Infrastructure | Substrate, out) -> None:
+    """Write the VXDL document of a model, indented, UTF-8 (libxml2 indents by two spaces as it writes), to `out`
+    (anything with a `write(bytes)` method: a file, the atomic writer's temporary file, a buffer).
 
     The resources and links are written a batch at a time, each batch in a document of its own with the same
-    root, namespaces and depth (so with the very bytes of the whole document), then put where the rest of the
-    document holds a mark: the tree of the whole document (about 7 times its bytes) is never built."""
+    root, namespaces and depth (so with the very bytes of the whole document), between the parts of the rest of
+    the document (its outline, where a mark holds their place): neither the tree of the whole document (about 7
+    times its bytes) nor its bytes are ever held."""
+    outline = outline_parts(model, build_tree)
+    out.write(outline[0])
+    for part in resource_batches(model, _written):
+        out.write(part)
+    out.write(outline[1])
+
+
+def outline_parts(model: Infrastructure | Substrate, serialise) -> tuple[bytes, bytes]:
+    """The bytes of the document before and after its resources (the lines of `serialise(model)`, the document
+    with a mark where the resources go, before and after the mark's line)."""
     mark = f"vxi-resources-{uuid.uuid4().hex}"
     token = _MARKER.set(mark)
     try:
-        outline = etree.tostring(build_tree(model), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        outline = serialise(model)
     finally:
         _MARKER.reset(token)
+    if not isinstance(outline, bytes):
+        outline = etree.tostring(outline, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     at = outline.index(f"<?{mark}".encode())
-    line_start, line_end = outline.rindex(b"\n", 0, at) + 1, outline.index(b"\n", at) + 1
-    parts = [outline[:line_start]]
+    return outline[:outline.rindex(b"\n", 0, at) + 1], outline[outline.index(b"\n", at) + 1:]
+
+
+def resource_batches(model: Infrastructure | Substrate, written) -> Iterator[bytes]:
+    """The bytes of the model's resources, `written(batch)` BATCH resources at a time, in the document's order."""
     batch: list = []
     for obj in _resource_objects(model):
         batch.append(obj)
         if len(batch) == BATCH:
-            parts.append(_written(batch))
+            yield written(batch)
             batch = []
     if batch:
-        parts.append(_written(batch))
-    parts.append(outline[line_end:])
-    return b"".join(parts)
+        yield written(batch)
+
+
+def write_bytes(model: Infrastructure | Substrate) -> bytes:
+    """The VXDL document of a model, indented, UTF-8 (write_to's bytes)."""
+    buffer = io.BytesIO()
+    write_to(model, buffer)
+    return buffer.getvalue()
 
 
 BATCH = 500  # resources written at a time
 _MARKER: ContextVar[str | None] = ContextVar("vxdl_resources_mark", default=None)
 
 
-def _written(batch: list) -> bytes:
-    """The lines of a batch of resources (objects or kept raw text) as the whole document would hold them."""
+def batch_tree(batch: list) -> etree._Element:
+    """A `description` root (the document's namespaces) whose virtualInfrastructure holds a batch of resources
+    (objects or kept raw text): each at the depth and with the namespaces the whole document gives it."""
     root = etree.Element(V + "description", nsmap=NSMAP)
     vi = _sub(root, V + "virtualInfrastructure")
     for obj in batch:
@@ -314,21 +338,36 @@ def _written(batch: list) -> bytes:
             _raw(vi, obj)
         else:
             _element(vi, obj)
-    text = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    return root
+
+
+def batch_lines(text: bytes) -> bytes:
+    """The lines of a batch_tree's resources in its bytes (between the virtualInfrastructure's tags)."""
     return text[text.index(b"\n", text.index(b"<virtualInfrastructure")) + 1:text.rindex(b"  </virtualInfrastructure>")]
 
 
+def _written(batch: list) -> bytes:
+    """The lines of a batch of resources as the whole document would hold them."""
+    return batch_lines(etree.tostring(batch_tree(batch), encoding="UTF-8", pretty_print=True))
+
+
+def write_checked(model: Infrastructure | Substrate, out, name: str = "<memory>") -> int:
+    """write_to `out`, refused (FileWriteError) when the document would be over the size limit the reader
+    accepts (only counted past it): a file this project writes can always be read back. The bytes written."""
+    limited = LimitedOutput(out, name)
+    write_to(model, limited)
+    return limited.check()
+
+
 def checked_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> bytes:
-    """write_bytes, refused (FileWriteError) when the document would be over the size limit the reader
-    accepts: a file this project writes can always be read back."""
-    data = write_bytes(model)
-    if len(data) > MAX_BYTES:
-        raise FileWriteError(name, f"not written: the VXDL would be {size_text(len(data))}, over the "
-                                   f"{size_text(MAX_BYTES)} limit of the reader (set VXI_MAX_BYTES to raise it)")
-    return data
+    """The document's bytes (write_checked)."""
+    buffer = io.BytesIO()
+    write_checked(model, buffer, name)
+    return buffer.getvalue()
 
 
-def write_file(model: Infrastructure | Substrate, path: str | Path) -> None:
-    """Save a model as VXDL atomically (backend.files.atomic_write): a crash leaves the old file or the new
-    one, never half; FileWriteError (one line) when it cannot be written."""
-    atomic_write(path, checked_bytes(model, str(path)))
+def write_file(model: Infrastructure | Substrate, path: str | Path) -> int:
+    """Save a model as VXDL atomically (backend.files.atomic_writer), written as it is made: a crash leaves the
+    old file or the new one, never half; FileWriteError (one line) when it cannot be written. The bytes written."""
+    with atomic_writer(path) as out:
+        return write_checked(model, out, str(path))
