@@ -20,9 +20,8 @@ from lxml import etree
 
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
-from backend.vxdl import read_file, write_bytes
+from backend.vxdl import read_file, write_bytes, write_file
 from backend.vxdl.walk import active_walker
-from backend.vxdl.writer import atomic_write
 
 
 def generate(components: int, seed: int = 1) -> Infrastructure:
@@ -81,8 +80,7 @@ def main() -> None:
         assert not result.errors, result.errors[:3]
         bare = lambda: etree.parse(str(path))  # noqa: E731
         bare_s, read_s, read_ratio = paired(args.repeat, bare, lambda: read_file(path))
-        _, write_s, write_ratio = paired(args.repeat, bare, lambda: atomic_write(Path(folder) / "out.vxdl",
-                                                                                 write_bytes(result.model)))
+        _, write_s, write_ratio = paired(args.repeat, bare, lambda: write_file(result.model, Path(folder) / "out.vxdl"))
     compiled = "compiled walk" if active_walker().compiled else "NO compiled walk (the pure-Python walk)"
     print(f"VXI of {args.components} components, {len(vxi.links)} links, {len(data) / 1e6:.1f} MB of VXDL; {compiled}")
     print(f"{'bare lxml parse':<22}{bare_s * 1e3:9.1f} ms")
