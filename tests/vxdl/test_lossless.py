@@ -63,8 +63,10 @@ def test_format_refuses_output_the_reader_would_refuse(tmp_path):
     run = lambda *args: subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,  # noqa: E731
                                        capture_output=True, text=True, timeout=60)
     assert run("validate", str(path)).returncode == 0
-    for args in (["format", str(path)], ["format", str(path), "-o", "-"]):
+    plain = str(tmp_path / "plain.vxdl")
+    for args in (["format", str(path)], ["format", str(path), "-o", "-"], ["convert", "--plain", str(path), plain]):
         done = run(*args)
         assert done.returncode == 2 and "over the" in done.stderr and "limit of the reader" in done.stderr
         assert done.stdout == ""
     assert path.stat().st_size == size
+    assert [p.name for p in tmp_path.iterdir()] == ["grows.vxdl"]  # the streamed temporary files removed

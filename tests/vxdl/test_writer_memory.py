@@ -1,0 +1,50 @@
+"""Every writer streams into its atomic temporary file: neither the written document's tree nor its bytes are held
+(issue 12: `vxi convert --plain` took 28 times the input, GraphML 11, RSpec 14, `format -o` 6)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from backend.convert import graphml, rspec
+from backend.model import Infrastructure, Link, Node
+from backend.vxdl import read_file, write_file
+from backend.vxdl.plain import write_plain_file
+
+WRITERS = {"vxdl": (write_file, "out.vxdl"), "plain": (write_plain_file, "plain.vxdl"),
+           "graphml": (graphml.write, "out.graphml"), "rspec": (rspec.write, "out.rspec")}
+
+
+def bare_links(nodes: int, links: int) -> Infrastructure:
+    vxi = Infrastructure(id="big")
+    for i in range(nodes):
+        vxi.components[f"n{i}"] = Node(f"n{i}")
+    for i in range(links):
+        vxi.links[f"l{i}"] = Link(f"l{i}", f"n{i % nodes}", f"n{(i + 1 + i // nodes) % nodes}")
+    return vxi
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_a_large_document_is_written_without_holding_it(tmp_path, kind):
+    """20,000 bare links (2.5 MB of VXDL, 4.3 MB of RSpec): the Python objects made while writing peaked at 2.0
+    (VXDL), 5.4 (plain), 5.2 (GraphML) and 4.1 (RSpec) times the file written before; now 0.07, 0.15, 0.5 and
+    0.13 (a batch of 500 resources at a time, GraphML's index of links by source)."""
+    write, name = WRITERS[kind]
+    small = bare_links(2, 1)
+    write(small, tmp_path / f"warm-{name}")  # the imports a writer makes the first time are not what is measured
+    vxi = bare_links(4_000, 20_000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        write(vxi, tmp_path / name)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    size = (tmp_path / name).stat().st_size
+    assert size > 2_000_000
+    assert peak < size, f"writing {kind} made {peak / size:.2f} times the file in Python objects"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, f"warm-{name}"])  # no temporary left
+    if kind in ("vxdl", "plain"):
+        again = read_file(tmp_path / name).model
+        assert len(again.links) == 20_000 and again.links["l19999"].destination == "n4"
