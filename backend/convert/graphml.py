@@ -13,7 +13,8 @@ from lxml import etree
 from networkx.readwrite.graphml import GraphMLWriterLxml
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.files import atomic_writer
+from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.files import MAX_BYTES, atomic_writer
 from backend.model import (
     AccessPoint,
     Cloud,
@@ -211,24 +212,49 @@ def _component(ident: str, attrs: dict, losses: Losses) -> Component:
     return comp
 
 
+def _vxi(attrs: dict, losses: Losses, filename: str) -> Infrastructure:
+    """An empty VXI of a graph's attributes (its id and lease)."""
+    vxi = Infrastructure(id=str(attrs.get("id", "graph")))
+    try:
+        start = _number(attrs, "lease_start", losses) if "lease_start" in attrs else None
+        vxi.lease = Lease(None if start is None else datetime.fromtimestamp(start, timezone.utc),
+                          _number(attrs, "lease_duration_s", losses))
+        _unread(attrs, _GRAPH_READ, "graph", losses)
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None
+    return vxi
+
+
+def _node_component(ident: str, attrs: dict, losses: Losses, filename: str) -> Component:
+    try:
+        return _component(ident, attrs, losses)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ConversionError(filename, f"node '{ident}' cannot be read: {exc}") from None
+
+
+def _link(lid: str, u: str, v: str, attrs: dict, losses: Losses, filename: str) -> Link:
+    """The link of an edge's attributes."""
+    ports = [None if attrs.get(k) is None else str(attrs[k]) for k in ("source_port", "destination_port")]
+    _unread(attrs, _EDGE_READ, "edge", losses)
+    link = Link(lid, u, v, *ports)
+    try:
+        for name, kind in (("forward", U.BANDWIDTH), ("reverse", U.BANDWIDTH), ("latency", U.LATENCY)):
+            value = _number(attrs, name + SUFFIX[kind], losses)
+            if value is not None:
+                setattr(link, name, Quantity(kind, SIMPLE, value=value, unit=U.DEFAULT_UNIT[kind]))
+    except (ValueError, TypeError) as exc:
+        raise ConversionError(filename, f"edge '{lid}' cannot be read: {exc}") from None
+    return link
+
+
 def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<graph>") -> tuple[Infrastructure,
                                                                                                   Losses]:
     """A VXI from a graph written by to_graph (or any graph: unknown kinds become plain nodes); what it
     cannot carry is listed, what it cannot read at all is a ConversionError naming the node or edge."""
     losses = losses if losses is not None else Losses()
-    vxi = Infrastructure(id=str(graph.graph.get("id", "graph")))
-    try:
-        start = _number(graph.graph, "lease_start", losses) if "lease_start" in graph.graph else None
-        vxi.lease = Lease(None if start is None else datetime.fromtimestamp(start, timezone.utc),
-                          _number(graph.graph, "lease_duration_s", losses))
-        _unread(graph.graph, _GRAPH_READ, "graph", losses)
-    except (ValueError, TypeError, OverflowError, OSError) as exc:
-        raise ConversionError(filename, f"the graph's lease cannot be read: {exc}") from None
+    vxi = _vxi(graph.graph, losses, filename)
     for ident, attrs in graph.nodes(data=True):
-        try:
-            comp = _component(str(ident), attrs, losses)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise ConversionError(filename, f"node '{ident}' cannot be read: {exc}") from None
+        comp = _node_component(str(ident), attrs, losses, filename)
         vxi.components[comp.id] = comp
     edges = graph.edges(keys=True, data=True) if graph.is_multigraph() else (
         (u, v, None, d) for u, v, d in graph.edges(data=True))
@@ -236,17 +262,7 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
         lid = str(attrs.get("id", key if isinstance(key, str) else f"link{number}"))
         if lid in vxi.links:
             raise ConversionError(filename, f"two edges have the id '{lid}'")
-        ports = [None if attrs.get(k) is None else str(attrs[k]) for k in ("source_port", "destination_port")]
-        _unread(attrs, _EDGE_READ, "edge", losses)
-        link = Link(lid, str(u), str(v), *ports)
-        try:
-            for name, kind in (("forward", U.BANDWIDTH), ("reverse", U.BANDWIDTH), ("latency", U.LATENCY)):
-                value = _number(attrs, name + SUFFIX[kind], losses)
-                if value is not None:
-                    setattr(link, name, Quantity(kind, SIMPLE, value=value, unit=U.DEFAULT_UNIT[kind]))
-        except (ValueError, TypeError) as exc:
-            raise ConversionError(filename, f"edge '{lid}' cannot be read: {exc}") from None
-        vxi.links[lid] = link
+        vxi.links[lid] = _link(lid, str(u), str(v), attrs, losses, filename)
     return vxi, losses
 
 
@@ -272,7 +288,17 @@ def write(vxi: Infrastructure, path: str | Path) -> Losses:
 
 
 def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked."""
+    """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked. A large document
+    is read element by element (_Streaming); one that is not as usual, or has any problem, whole."""
+    if STREAM_FROM <= len(data) <= MAX_BYTES:
+        try:
+            return _read_streaming(data, filename)
+        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError, TypeError, OverflowError):
+            pass  # read whole: the same VXI, or the problem said as always
+    return _read_whole(data, filename)
+
+
+def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     graph, losses = parse_graphml(data, filename)
     return from_graph(graph, losses, filename)
 
@@ -296,32 +322,43 @@ def _value(el, convert, filename: str):
                                         "type", el.sourceline) from None
 
 
+def _key(key, ns: str, filename: str) -> tuple[str, tuple[str, str, object, object]]:
+    """A declared key: its id, (for, attribute name, converter, default)."""
+    kid = key.get("id")
+    if not kid:
+        raise ConversionError(filename, "a <key> has no id", key.sourceline)
+    kind = key.get("attr.type", "string")
+    if kind not in _TYPES:
+        raise ConversionError(filename, f"key '{kid}' has an unknown type '{kind}'", key.sourceline)
+    default = key.find(ns + "default")
+    value = None if default is None else _value(default, _TYPES[kind], filename)
+    return kid, (key.get("for", "all"), key.get("attr.name", kid), _TYPES[kind], value)
+
+
 def _keys(root, ns: str, filename: str) -> dict[str, tuple[str, str, object, object]]:
     """Declared keys: id -> (for, attribute name, converter, default)."""
-    keys = {}
-    for key in root.iterfind(ns + "key"):
-        kid = key.get("id")
-        if not kid:
-            raise ConversionError(filename, "a <key> has no id", key.sourceline)
-        kind = key.get("attr.type", "string")
-        if kind not in _TYPES:
-            raise ConversionError(filename, f"key '{kid}' has an unknown type '{kind}'", key.sourceline)
-        default = key.find(ns + "default")
-        value = None if default is None else _value(default, _TYPES[kind], filename)
-        keys[kid] = (key.get("for", "all"), key.get("attr.name", kid), _TYPES[kind], value)
-    return keys
+    return dict(_key(key, ns, filename) for key in root.iterfind(ns + "key"))
+
+
+def _defaults(keys: dict, kind: str) -> dict:
+    """The default attributes of a graph, node or edge."""
+    return {name: default for target, name, _, default in keys.values() if default is not None
+            and target in (kind, "all")}
+
+
+def _datum(data, keys: dict, filename: str) -> tuple[str, object]:
+    """The attribute name and value of a <data> element."""
+    key = keys.get(data.get("key", ""))
+    if key is None:
+        raise ConversionError(filename, f"<data> refers to key '{data.get('key', '')}' that no <key> "
+                                        "declares", data.sourceline)
+    return key[1], _value(data, key[2], filename)
 
 
 def _data(el, ns: str, keys: dict, kind: str, filename: str) -> dict:
     """The attributes of a graph, node or edge: its keys' defaults, then its <data> children."""
-    attrs = {name: default for target, name, _, default in keys.values() if default is not None
-             and target in (kind, "all")}
-    for data in el.iterfind(ns + "data"):
-        key = keys.get(data.get("key", ""))
-        if key is None:
-            raise ConversionError(filename, f"<data> refers to key '{data.get('key', '')}' that no <key> "
-                                            "declares", data.sourceline)
-        attrs[key[1]] = _value(data, key[2], filename)
+    attrs = _defaults(keys, kind)
+    attrs.update(_datum(data, keys, filename) for data in el.iterfind(ns + "data"))
     return attrs
 
 
@@ -361,3 +398,120 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
                                       edge.sourceline)
         graph.add_edge(*ends, key=edge.get("id"), **_data(edge, ns, keys, "edge", filename))
     return graph, losses
+
+
+# networkx's own argument names: a graph, node or edge attribute of such a name is read whole (as it always was)
+_GRAPH_ARGUMENTS = {"incoming_graph_data", "multigraph_input"}
+_EDGE_ARGUMENTS = {"u_for_edge", "v_for_edge", "key"}
+
+
+class _Streaming:
+    """The first graph of a GraphML document read element by element into the VXI parse_graphml and from_graph
+    give: keys first, nodes before the edges that name them, each edge with an id (its `id` attribute, if any, the
+    same) not seen before; Unusual otherwise. Links come out in a MultiDiGraph's order (by source in node order,
+    by destination in the order first linked, then in document order)."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.losses = Losses()
+        self.keys: dict = {}
+        self.ns = ""
+        self.graphs = 0
+        self.top = None
+        self.top_id: str | None = None
+        self.attrs: dict = {}
+        self.components: dict[str, Component] = {}
+        self.links: dict[str, Link] = {}
+
+    def root(self, root) -> None:
+        q = etree.QName(root)
+        if q.localname != "graphml" or q.namespace not in (GRAPHML_NS, None):
+            raise Unusual("not GraphML")
+        self.ns = f"{{{q.namespace}}}" if q.namespace else ""
+
+    def child(self, event: str, el) -> None:
+        """A child of the root: a key, the first graph's start, or another graph."""
+        if event == "start" and el.tag == self.ns + "graph":
+            self.graphs += 1
+            if self.graphs == 1:
+                self.top, self.top_id = el, el.get("id")
+                self.attrs = _defaults(self.keys, "graph")
+        elif event == "end" and el.tag == self.ns + "key":
+            if self.graphs:
+                raise Unusual("a key after a graph")
+            kid, key = _key(el, self.ns, self.filename)
+            self.keys[kid] = key
+
+    def element(self, el) -> None:
+        """An element of the first graph, once ended."""
+        ns, tag = self.ns, el.tag
+        if tag == ns + "data":
+            name, value = _datum(el, self.keys, self.filename)
+            self.attrs[name] = value
+        elif tag == ns + "node":
+            self.node(el)
+        elif tag == ns + "edge":
+            self.edge(el)
+        elif tag == ns + "hyperedge":
+            self.losses.add("hyperedges")
+
+    def node(self, el) -> None:
+        ident = el.get("id")
+        if not ident or ident in self.components:
+            raise Unusual("a node without id, or twice")
+        attrs = _data(el, self.ns, self.keys, "node", self.filename)
+        if "node_for_adding" in attrs:
+            raise Unusual("an attribute of networkx's name")
+        self.losses.add("nested graphs", len(el.findall(self.ns + "graph")))
+        self.losses.add("node ports", len(el.findall(self.ns + "port")))
+        self.components[ident] = _node_component(ident, attrs, self.losses, self.filename)
+
+    def edge(self, el) -> None:
+        u, v, key = el.get("source"), el.get("target"), el.get("id")
+        if u not in self.components or v not in self.components or key is None:
+            raise Unusual("an edge before its nodes, or without id")
+        attrs = _data(el, self.ns, self.keys, "edge", self.filename)
+        lid = str(attrs.get("id", key))
+        if lid != key or lid in self.links or _EDGE_ARGUMENTS & attrs.keys():
+            raise Unusual("an edge whose id is not its own")
+        self.links[lid] = _link(lid, u, v, attrs, self.losses, self.filename)
+
+    def finish(self) -> tuple[Infrastructure, Losses]:
+        if self.top is None or _GRAPH_ARGUMENTS & self.attrs.keys():
+            raise Unusual("no graph")
+        self.losses.add("graphs after the first", self.graphs - 1)
+        if self.top_id is not None:
+            self.attrs.setdefault("id", self.top_id)
+        vxi = _vxi(self.attrs, self.losses, self.filename)
+        for ident, comp in self.components.items():
+            vxi.components[ident] = comp
+        self.components = {}
+        place = {ident: at for at, ident in enumerate(vxi.components)}
+        by_source = sorted(self.links.values(), key=lambda link: place[link.source])  # stable: document order
+        self.links = {}
+        at = 0
+        while at < len(by_source):  # each source's links, by destination in the order first linked
+            end = at
+            while end < len(by_source) and by_source[end].source == by_source[at].source:
+                end += 1
+            ends: dict[str, list[Link]] = {}
+            for link in by_source[at:end]:
+                ends.setdefault(link.destination, []).append(link)
+            for links in ends.values():
+                for link in links:
+                    vxi.links[link.id] = link
+            at = end
+        return vxi, self.losses
+
+
+def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    reading = _Streaming(filename)
+    for event, el, depth in elements(data, 2):
+        if depth == 0:
+            if event == "start":
+                reading.root(el)
+        elif depth == 1:
+            reading.child(event, el)
+        elif depth == 2 and event == "end" and reading.top is not None and el.getparent() is reading.top:
+            reading.element(el)
+    return reading.finish()

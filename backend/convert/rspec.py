@@ -9,7 +9,8 @@ from pathlib import Path
 from lxml import etree
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.files import atomic_writer
+from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.files import MAX_BYTES, atomic_writer
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
@@ -165,13 +166,21 @@ def _finite_attr(el, name: str, losses: Losses, filename: str) -> float | None:
 
 def _unread(el, attributes: set[str], children: set[str], losses: Losses) -> None:
     """List the attributes and child elements of `el` that the VXI has no place for, by their names."""
+    _unread_attributes(el, attributes, losses)
+    for child in el:
+        _unread_child(el, child, children, losses)
+
+
+def _unread_attributes(el, attributes: set[str], losses: Losses) -> None:
     what = etree.QName(el).localname
     for name in el.attrib:
         if etree.QName(name).localname not in attributes:
             losses.add(f"<{what}> attribute '{etree.QName(name).localname}'")
-    for child in el:
-        if isinstance(child.tag, str) and (child.tag[len(R):] if child.tag.startswith(R) else None) not in children:
-            losses.add(f"<{what}> element <{etree.QName(child).localname}>")
+
+
+def _unread_child(el, child, children: set[str], losses: Losses) -> None:
+    if isinstance(child.tag, str) and (child.tag[len(R):] if child.tag.startswith(R) else None) not in children:
+        losses.add(f"<{etree.QName(el).localname}> element <{etree.QName(child).localname}>")
 
 
 def _client_id(el, filename: str) -> str:
@@ -181,18 +190,27 @@ def _client_id(el, filename: str) -> str:
     return ident
 
 
-def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
-    (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError."""
-    losses = Losses()
-    root = parse_bytes(data, filename).getroot()
-    if root.tag != R + "rspec":
-        raise ConversionError(filename, f"not a GENI RSpec v3 document (root <{etree.QName(root).localname}>)",
-                              root.sourceline)
-    vxi = Infrastructure(id=Path(filename).stem)
-    owner: dict[str, str] = {}
-    _unread(root, {"type", "schemaLocation", "generated", "generated_by", "expires"}, {"node", "link"}, losses)
-    for node in root.iterfind(R + "node"):
+_ROOT_ATTRIBUTES = {"type", "schemaLocation", "generated", "generated_by", "expires"}
+_ROOT_CHILDREN = {"node", "link"}
+
+
+class _Reading:
+    """One RSpec read into a VXI: nodes and links added as they are handed over (the same whether the document is
+    read whole or element by element)."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.losses = Losses()
+        self.vxi = Infrastructure(id=Path(filename).stem)
+        self.owner: dict[str, str] = {}  # interface client_id -> its node's
+
+    def root(self, root) -> None:
+        if root.tag != R + "rspec":
+            raise ConversionError(self.filename, f"not a GENI RSpec v3 document (root "
+                                                 f"<{etree.QName(root).localname}>)", root.sourceline)
+
+    def node(self, node) -> None:
+        vxi, losses, filename = self.vxi, self.losses, self.filename
         cid = _client_id(node, filename)
         _unread(node, {"client_id", "exclusive"}, {"sliver_type", "interface"}, losses)
         if cid in vxi.components:
@@ -207,12 +225,14 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         for iface in node.iterfind(R + "interface"):
             name = _client_id(iface, filename)
             _unread(iface, {"client_id"}, set(), losses)
-            if name in owner:
+            if name in self.owner:
                 raise ConversionError(filename, f"two <interface>s have the client_id '{name}'", iface.sourceline)
-            owner[name] = cid
+            self.owner[name] = cid
         other_sliver = sliver is not None and sliver.get("name") not in ("raw-pc", "router")
         losses.add("sliver types other than raw-pc", other_sliver)
-    for link in root.iterfind(R + "link"):
+
+    def link(self, link) -> None:
+        vxi, losses, filename, owner = self.vxi, self.losses, self.filename, self.owner
         lid = _client_id(link, filename)
         _unread(link, {"client_id"}, {"interface_ref", "property"}, losses)
         if lid in vxi.links:
@@ -220,7 +240,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
         iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
         if len(iface_ids) != 2:
             losses.add("links with other than two interfaces")
-            continue
+            return
         for ref in iface_ids:
             if ref not in owner:
                 raise ConversionError(filename, f"link '{lid}' refers to interface '{ref}' that no node declares",
@@ -243,14 +263,59 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
                     lk.latency = value
             losses.add("packet loss", prop.get("packet_loss") is not None)
         vxi.links[lk.id] = lk
-    ends: dict[str, int] = {}  # link ends on each component
-    for link in vxi.links.values():
-        for end in (link.source, link.destination):
-            ends[end] = ends.get(end, 0) + 1
-    for cid, comp in vxi.components.items():
-        if isinstance(comp, Router):
-            comp.ports = _ports(ends.get(cid, 0))
-    return vxi, losses
+
+    def finish(self) -> tuple[Infrastructure, Losses]:
+        ends = self.vxi.link_end_counts()
+        for cid, comp in self.vxi.components.items():
+            if isinstance(comp, Router):
+                comp.ports = _ports(ends.get(cid, 0))
+        return self.vxi, self.losses
+
+
+def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """The whole tree read: every node, then every link."""
+    root = parse_bytes(data, filename).getroot()
+    reading = _Reading(filename)
+    reading.root(root)
+    _unread(root, _ROOT_ATTRIBUTES, _ROOT_CHILDREN, reading.losses)
+    for node in root.iterfind(R + "node"):
+        reading.node(node)
+    for link in root.iterfind(R + "link"):
+        reading.link(link)
+    return reading.finish()
+
+
+def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """Element by element (backend/convert/stream.py); Unusual or ConversionError when a link comes before a
+    node it names, or anything else is not as usual."""
+    reading = _Reading(filename)
+    root = None
+    for event, el, depth in elements(data, 1):
+        if depth == 0:
+            if event == "start":
+                reading.root(el)
+                _unread_attributes(el, _ROOT_ATTRIBUTES, reading.losses)
+                root = el
+        elif depth == 1 and event == "end":
+            if el.tag == R + "node":
+                reading.node(el)
+            elif el.tag == R + "link":
+                reading.link(el)
+            else:
+                _unread_child(root, el, _ROOT_CHILDREN, reading.losses)
+    return reading.finish()
+
+
+def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
+    """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
+    (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError. A large
+    document is read element by element; one that is not as usual, or has any problem, whole."""
+    if STREAM_FROM <= len(data) <= MAX_BYTES:
+        try:
+            return _read_streaming(data, filename)
+        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError):
+            pass  # read whole: the same model, or the problem said as always
+    return _read_whole(data, filename)
 
 
 def write(vxi: Infrastructure, path: str | Path) -> Losses:

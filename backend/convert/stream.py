@@ -1,0 +1,48 @@
+"""Imports read element by element: the bytes fed a piece at a time to a pull parser of the safe options
+(backend/vxdl/secure.py), each element handed over when it ends and freed once handled, so that the parsed tree
+(about 7 to 10 times the file) never holds the document. Only the usual document is read this way: anything else
+(`Unusual`, a malformed document, a document type, a problem of any kind) is read again whole by the importer's
+tree reader, which says what is wrong exactly as it always did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from backend.vxdl.secure import has_doctype, pull_parser
+
+CHUNK = 1 << 16  # bytes fed at a time
+STREAM_FROM = 1 << 20  # bytes: smaller documents are read whole (as quick, and their tree is small)
+
+
+class Unusual(Exception):
+    """A document the element-by-element reading does not take: it is read whole instead."""
+
+
+def elements(data: bytes, free_depth: int) -> Iterator[tuple[str, etree._Element, int]]:
+    """('start' or 'end', element, depth) of every element of a document with no document type (the root at depth
+    0). After an element of depth 1 to `free_depth` has ended and been handed over, it is emptied and the elements
+    before it are removed from its parent. Unusual for a document type; XMLSyntaxError or ValueError for what is
+    not well-formed."""
+    parser = pull_parser(None, ("start", "end"))
+    depth = -1
+    for at in range(0, len(data), CHUNK):
+        parser.feed(data[at:at + CHUNK])
+        for event, el in parser.read_events():
+            if event == "start":
+                depth += 1
+                if depth == 0 and has_doctype(el.getroottree()):
+                    raise Unusual("a document type")
+                yield event, el, depth
+                continue
+            yield event, el, depth
+            if 1 <= depth <= free_depth:
+                parent = el.getparent()
+                el.clear()
+                while el.getprevious() is not None:
+                    del parent[0]
+            depth -= 1
+    root = parser.close()
+    if has_doctype(root.getroottree()):
+        raise Unusual("a document type")
