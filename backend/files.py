@@ -187,11 +187,12 @@ def _alive(pid: int) -> bool:
 
 
 class AtomicOutput:
-    """The file object `atomic_writer` gives: bytes written straight to the temporary file (no copy held);
-    `size` counts them. A failed write is a FileWriteError naming the target."""
+    """The file object `atomic_writer` gives: bytes written straight to the temporary file (no copy held, so it
+    can be read back by `temporary` before the rename); `size` counts them. A failed write is a FileWriteError
+    naming the target."""
 
-    def __init__(self, fd: int, name: str, target: Path):
-        self._fd, self._name, self.target = fd, name, target
+    def __init__(self, fd: int, name: str, target: Path, temporary: Path):
+        self._fd, self._name, self.target, self.temporary = fd, name, target, temporary
         self.size = 0
 
     def write(self, data: bytes) -> int:
@@ -257,7 +258,7 @@ def atomic_writer(path: str | Path) -> Iterator[AtomicOutput]:
     fd = -1
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)  # umask applies
-        yield AtomicOutput(fd, name, target)
+        yield AtomicOutput(fd, name, target, tmp)
         if existing is not None:
             if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
                 try:

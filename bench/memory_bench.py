@@ -6,8 +6,9 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
   values   20,000 components with their values and positions, 19,000 links with theirs
   links    20,000 bare nodes and 100,000 bare links (the link limit)
 Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy), convert to GraphML, to
-RSpec and to plain VXDL 2.0 (graphml, rspec, plain) and the designer's headless export (vxi-designer FILE
---export-image OUT.png, offscreen).
+RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
+--export-image OUT.png, offscreen), and the imports: convert the input's GraphML and RSpec (made beforehand)
+back to VXDL (from-graphml, from-rspec; times that file's size).
 
 Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
        .venv/bin/python bench/memory_bench.py --inputs links --trace   where reading's memory goes
@@ -71,6 +72,16 @@ def substrate(folder: Path) -> Path:
     return path
 
 
+def imports(folder: Path, which: str) -> None:
+    """The input as GraphML and RSpec, for the import commands."""
+    from backend.convert import graphml, rspec
+    from backend.vxdl import read_file
+
+    model = read_file(folder / f"{which}.vxdl").model
+    graphml.write(model, folder / f"{which}.graphml")
+    rspec.write(model, folder / f"{which}.rspec")
+
+
 def peak_rss(command: list[str]) -> tuple[float, float, int]:
     """(peak resident MB, seconds, exit status) of a command run to its end."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -90,7 +101,9 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "graphml": [vxi, "convert", str(path), str(folder / "converted.graphml")],
             "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
-            "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")]}
+            "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")],
+            "from-graphml": [vxi, "convert", str(path.with_suffix(".graphml")), str(folder / "imported.vxdl")],
+            "from-rspec": [vxi, "convert", str(path.with_suffix(".rspec")), str(folder / "imported.vxdl")]}
 
 
 def trace(path: Path) -> None:
@@ -117,7 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links"])
     parser.add_argument("--commands", nargs="+",
-                        default=["validate", "show", "format", "embed", "graphml", "rspec", "plain", "export"])
+                        default=["validate", "show", "format", "embed", "graphml", "rspec", "plain", "export",
+                                 "from-graphml", "from-rspec"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -125,6 +139,7 @@ def main() -> None:
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))
+        imports(Path(args.make[1]), args.make[0])
         return
     with tempfile.TemporaryDirectory(prefix="vxi-memory-bench-") as name:
         folder = Path(name)
@@ -136,16 +151,17 @@ def main() -> None:
         base, _s, _rc = peak_rss([str(BIN / "vxi"), "--version"])
         gui_base, _s, _rc = peak_rss([str(BIN / "python"), "-c", "import designer.main_window"])
         print(f"baseline: vxi --version {base:.0f} MB, the designer's imports {gui_base:.0f} MB")
-        print(f"{'input':>8} {'file':>8} {'command':>9} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
+        print(f"{'input':>8} {'file':>8} {'command':>12} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
         for which in args.inputs:
             path = folder / f"{which}.vxdl"
-            size = path.stat().st_size / 2**20
             for name_, line in commands(path, folder).items():
                 if name_ not in args.commands:
                     continue
+                read = path.with_suffix("." + name_[5:]) if name_.startswith("from-") else path
+                size = read.stat().st_size / 2**20
                 peak, seconds, code = peak_rss(line)
                 over = peak - (gui_base if name_ == "export" else base)
-                print(f"{which:>8} {size:>6.1f}MB {name_:>9} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
+                print(f"{which:>8} {size:>6.1f}MB {name_:>12} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
                       f" {seconds:>6.1f}s {code}", flush=True)
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses, graphml, rspec
-from backend.files import FileError, atomic_write, atomic_writer
+from backend.files import FileError, atomic_writer, read_regular
 from backend.model.printable import printable
 from backend.vxdl import read_bytes
 from backend.vxdl.plain import write_plain_checked
-from backend.vxdl.writer import checked_bytes
+from backend.vxdl.writer import checked_bytes, write_checked
 
 VXDL_EXT = {".vxdl", ".xml"}
 FORMATS = {".graphml": graphml, ".rspec": rspec}
@@ -72,15 +72,8 @@ def _read(path: str, src: str, dst: str):
     return result.model, Losses()
 
 
-def _checked_vxdl(model, source: str, target: str) -> bytes:
-    """The project's VXDL of an imported model, checked by the reader: an import never writes a file that does
-    not validate."""
-    data = checked_bytes(model, target)
-    errors = read_bytes(data, target).errors
-    if errors:
-        raise CliError(f"{source}: the converted VXI would not be valid VXDL, nothing written: {_first(errors)}",
-                       1)
-    return data
+def _invalid(source: str, errors) -> CliError:
+    return CliError(f"{source}: the converted VXI would not be valid VXDL, nothing written: {_first(errors)}", 1)
 
 
 def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
@@ -92,27 +85,39 @@ def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
     return []
 
 
-def _write(target: str, data: bytes) -> None:
-    if target == STDIN:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        atomic_write(target, data)
-
-
-def _convert(model, losses: Losses, args, dst: str) -> list[str]:
-    """Write the output: into the atomic writer's temporary file as it is made (standard output: once whole, so
-    that a refusal writes nothing); what plain VXDL left out."""
+def _convert(args, src: str, dst: str) -> tuple[int, int, Losses, list[str]]:
+    """Read, then write the output into the atomic writer's temporary file as it is made (standard output: once
+    whole, so that a refusal writes nothing): the counts of components and links, what was dropped and what plain
+    VXDL left out. An import to VXDL is checked by the reader before it is renamed into place (an import never
+    writes a file that does not validate); the imported model is let go first, so that the two are never held
+    together."""
+    model, losses = _read(args.input, src, dst)
+    counts = len(model.components), len(model.links)
     if dst == "vxdl" and not args.plain:
-        _write(args.output, _checked_vxdl(model, args.input, args.output))
-        return []
+        if args.output == STDIN:
+            data = checked_bytes(model, args.output)
+            del model
+            errors = read_bytes(data, args.output).errors
+            if errors:
+                raise _invalid(args.input, errors)
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            return *counts, losses, []
+        with atomic_writer(args.output) as out:
+            write_checked(model, out, args.output)
+            del model
+            errors = read_bytes(read_regular(out.temporary), args.output).errors
+            if errors:
+                raise _invalid(args.input, errors)
+        return *counts, losses, []
     if args.output == STDIN:
         buffer = io.BytesIO()
         left_out = _write_to(buffer, model, losses, dst, args.output)
-        _write(STDIN, buffer.getvalue())
-        return left_out
+        sys.stdout.buffer.write(buffer.getvalue())
+        sys.stdout.flush()
+        return *counts, losses, left_out
     with atomic_writer(args.output) as out:
-        return _write_to(out, model, losses, dst, args.output)
+        return *counts, losses, _write_to(out, model, losses, dst, args.output)
 
 
 def run(args) -> int:
@@ -123,17 +128,16 @@ def run(args) -> int:
     if args.output == STDIN and args.json:
         raise CliError("--json and '-' for OUT both use standard output", 2)
     try:
-        model, losses = _read(args.input, src, dst)
-        left_out = _convert(model, losses, args, dst)
+        components, links, losses, left_out = _convert(args, src, dst)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     report = sys.stderr if args.output == STDIN else sys.stdout
     if args.json:
-        print_json({"input": args.input, "output": args.output, "components": len(model.components),
-                    "links": len(model.links), "dropped": losses.lines(), "left_out": left_out})
+        print_json({"input": args.input, "output": args.output, "components": components,
+                    "links": links, "dropped": losses.lines(), "left_out": left_out})
         return 0
-    print(f"{printable(args.input)} -> {printable(args.output)}: {len(model.components)} components, "
-          f"{len(model.links)} links", file=report)
+    print(f"{printable(args.input)} -> {printable(args.output)}: {components} components, "
+          f"{links} links", file=report)
     for line in [*losses.lines(), *(f"left out of plain VXDL 2.0: {what}" for what in left_out)]:
         print(f"  {printable(line)}", file=report)
     if not losses.items and not left_out:
