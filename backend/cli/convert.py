@@ -3,13 +3,14 @@ needed with '-' for standard input or output); `--plain` writes VXDL 2.0 as the 
 
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
-from backend.convert import Losses, graphml, rspec
+from backend.convert import Losses
 from backend.files import FileError, atomic_writer, read_regular
 from backend.model.printable import printable
 from backend.vxdl import read_bytes
@@ -17,8 +18,13 @@ from backend.vxdl.plain import write_plain_checked
 from backend.vxdl.writer import checked_bytes, write_checked
 
 VXDL_EXT = {".vxdl", ".xml"}
-FORMATS = {".graphml": graphml, ".rspec": rspec}
+FORMATS = {".graphml": "graphml", ".rspec": "rspec"}  # modules of backend.convert (GraphML's loads networkx)
 NAMES = {"vxdl": "vxdl", "graphml": ".graphml", "rspec": ".rspec"}
+
+
+def _converter(ext: str):
+    """The module reading and writing the format of an extension, imported when a conversion needs it."""
+    return importlib.import_module(f"backend.convert.{FORMATS[ext]}")
 
 
 def register(sub) -> None:
@@ -61,8 +67,8 @@ def _read(path: str, src: str, dst: str):
     if src != "vxdl":
         if path == STDIN:
             data, name = read_input(path)
-            return FORMATS[src].from_bytes(data, name)
-        return FORMATS[src].read(path)
+            return _converter(src).from_bytes(data, name)
+        return _converter(src).read(path)
     result = read_vxdl(path)
     if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
         raise CliError(f"{path}: not a VXI request that can be converted", 1)
@@ -81,7 +87,7 @@ def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
     what plain VXDL left out."""
     if dst == "vxdl":
         return write_plain_checked(model, out, target)
-    losses.items.update(FORMATS[dst].write_to(model, out).items)
+    losses.items.update(_converter(dst).write_to(model, out).items)
     return []
 
 
