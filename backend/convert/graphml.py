@@ -1,20 +1,27 @@
-"""VXDL to and from GraphML: SI numbers as attributes, shapes and units dropped; read on the safe parser,
-written through networkx's incremental writer as it is made, atomically."""
+"""GraphML to VXDL (and the writer's names: backend/convert/graphml_out.py writes it): read on the safe parser,
+a large document element by element, networkx's graph only for a document read whole."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from lxml import etree
-from networkx.readwrite.graphml import GraphMLWriterLxml
 
-from backend.convert import ConversionError, Losses, finite, other_fields
+from backend.convert import ConversionError, Losses, finite
+from backend.convert.graphml_out import (  # noqa: F401 -- the writer's names, this module's too
+    GRAPHML_NS,
+    NODE_QUANTITIES,
+    SUFFIX,
+    GraphView,
+    losses_of,
+    to_bytes,
+    write,
+    write_to,
+)
 from backend.convert.stream import STREAM_FROM, Unusual, elements
-from backend.files import MAX_BYTES, atomic_writer
+from backend.files import MAX_BYTES
 from backend.model import (
     AccessPoint,
     Cloud,
@@ -31,138 +38,10 @@ from backend.model import units as U
 from backend.model.quantity import SIMPLE
 from backend.vxdl.secure import parse_bytes, read_limited
 
-GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+if TYPE_CHECKING:
+    import networkx as nx
 
 KIND_CLASSES = {"node": Node, "storage": Storage, "router": Router, "access_point": AccessPoint, "cloud": Cloud}
-NODE_QUANTITIES = {"cores": U.COUNT, "frequency": U.FREQUENCY, "memory": U.SIZE, "storage": U.SIZE, "size": U.SIZE}
-SUFFIX = {U.COUNT: "", U.FREQUENCY: "_hz", U.SIZE: "_bytes", U.BANDWIDTH: "_bps", U.LATENCY: "_s"}
-
-
-def _put(attrs: dict, name: str, q: Quantity | None, losses: Losses | None) -> None:
-    if q is None:
-        return
-    value = q.bound() if q.kind == U.LATENCY else q.demand()
-    if value is None:
-        return
-    attrs[name + SUFFIX[q.kind]] = float(value)
-    if q.shape != SIMPLE and losses is not None:
-        losses.add(f"{q.shape} shape of {name} (kept its {'bound' if q.kind == U.LATENCY else 'demand'})")
-
-
-# Fields that the writer carries or lists by name; any other field that is set is listed as dropped.
-_VXI_CARRIED = {"id", "lease", "users", "owner", "timeline", "periods", "components", "links"}
-_COMPONENT_CARRIED = {"id", "location", "function", "position", *NODE_QUANTITIES, "ports", "control_plane",
-                      "cardinality", "organisation", "template", "services", "lease", "tags", "opaque", "extensions"}
-_LINK_CARRIED = {"id", "source", "destination", "one_way", "forward", "reverse", "latency", "source_port",
-                 "destination_port", "periods", "lease", "opaque", "extensions"}
-
-
-def _node_attributes(comp: Component, losses: Losses | None = None) -> dict:
-    """A component's GraphML attributes (what it drops added to `losses` when given)."""
-    attrs: dict = {"kind": comp.kind}
-    if comp.location:
-        attrs["location"] = comp.location
-    if comp.function:
-        attrs["function"] = comp.function
-    if comp.position:
-        attrs["x"], attrs["y"] = comp.position
-    for name, kind in NODE_QUANTITIES.items():
-        _put(attrs, name, getattr(comp, name, None) if kind else None, losses)
-    if isinstance(comp, Router):
-        attrs["ports"] = ",".join(comp.ports)
-    if isinstance(comp, Cloud):
-        attrs["cardinality"] = comp.cardinality
-        attrs["organisation"] = comp.organisation
-    return attrs
-
-
-def _edge_attributes(link: Link, losses: Losses | None = None) -> dict:
-    """A link's GraphML attributes (what it drops added to `losses` when given)."""
-    attrs: dict = {"id": link.id, "one_way": link.one_way}
-    for name, q in (("forward", link.forward), ("reverse", link.reverse), ("latency", link.latency)):
-        _put(attrs, name, q, losses)
-    if link.source_port:
-        attrs["source_port"] = link.source_port
-    if link.destination_port:
-        attrs["destination_port"] = link.destination_port
-    return attrs
-
-
-def losses_of(vxi: Infrastructure) -> Losses:
-    """What the GraphML of a VXI cannot say."""
-    losses = Losses()
-    losses.add("users and owner", len(vxi.users) + (vxi.owner is not None))
-    losses.add("timeline events", len(vxi.timeline))
-    losses.add("named periods", len(vxi.periods))
-    other_fields(vxi, Infrastructure(id=vxi.id), _VXI_CARRIED, "VXI", losses)
-    for comp in vxi.components.values():
-        _node_attributes(comp, losses)
-        if isinstance(comp, Router):
-            losses.add("router control planes", comp.control_plane is not None)
-        if isinstance(comp, Cloud):
-            losses.add("cloud member templates")
-        if isinstance(comp, AccessPoint):
-            losses.add("access point services", len(comp.services))
-        losses.add("component leases", not comp.lease.is_empty())
-        losses.add("tags", len(comp.tags))
-        losses.add("kept unknown elements", len(comp.opaque) + len(comp.extensions))
-        other_fields(comp, type(comp)(id=comp.id), _COMPONENT_CARRIED, "component", losses)
-    for link in vxi.links.values():
-        _edge_attributes(link, losses)
-        losses.add("per-period link settings", len(link.periods))
-        losses.add("link leases", not link.lease.is_empty())
-        losses.add("kept unknown elements", len(link.opaque) + len(link.extensions))
-        other_fields(link, Link(link.id, link.source, link.destination), _LINK_CARRIED, "link", losses)
-    return losses
-
-
-class GraphView:
-    """A VXI as networkx's GraphML writer reads a MultiDiGraph (each link an edge keyed by its id), its nodes'
-    and edges' attributes made as they are asked for: the writer streams the document without a graph (a dict
-    per node and per edge, about 10 times the VXDL) ever being built. The order is a MultiDiGraph's: the
-    components, then link ends that are no component; edges by source in that order, then by destination in
-    the order first linked, then in link order."""
-
-    def __init__(self, vxi: Infrastructure):
-        self.vxi = vxi
-        self.graph: dict = {"id": vxi.id}
-        window = vxi.lease.window()
-        if window:
-            self.graph["lease_start"] = window[0]
-        if vxi.lease.duration is not None:
-            self.graph["lease_duration_s"] = vxi.lease.duration
-        self._from: dict[str, list[Link]] = {}
-        for link in vxi.links.values():
-            self._from.setdefault(link.source, []).append(link)
-        self._loose = list(dict.fromkeys(end for link in vxi.links.values() for end in (link.source,
-                                         link.destination) if end not in vxi.components))
-
-    @staticmethod
-    def is_directed() -> bool:
-        """Edges go from a link's source to its destination."""
-        return True
-
-    @staticmethod
-    def is_multigraph() -> bool:
-        """Two links may join the same components."""
-        return True
-
-    def nodes(self, data: bool = True) -> Iterator[tuple[str, dict]]:
-        """(id, attributes) of every node."""
-        for comp in self.vxi.components.values():
-            yield comp.id, _node_attributes(comp)
-        for end in self._loose:
-            yield end, {}
-
-    def edges(self, keys: bool = True, data: bool = True) -> Iterator[tuple[str, str, str, dict]]:
-        """(source, destination, link id, attributes) of every edge."""
-        for node in [*self.vxi.components, *self._loose]:
-            by_end: dict[str, list[Link]] = {}
-            for link in self._from.get(node, ()):
-                by_end.setdefault(link.destination, []).append(link)
-            for links in by_end.values():
-                for link in links:
-                    yield link.source, link.destination, link.id, _edge_attributes(link)
 
 
 def _number(attrs: dict, key: str, losses: Losses) -> float | None:
@@ -266,27 +145,6 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
     return vxi, losses
 
 
-def write_to(vxi: Infrastructure, out) -> Losses:
-    """Write the GraphML document of a VXI to `out` (anything with `write(bytes)`), node by node and edge by edge
-    (networkx's incremental writer over a GraphView); what it could not say."""
-    losses = losses_of(vxi)
-    GraphMLWriterLxml(out, graph=GraphView(vxi)).dump()
-    return losses
-
-
-def to_bytes(vxi: Infrastructure) -> tuple[bytes, Losses]:
-    """The GraphML document of a VXI, and what it could not say."""
-    buffer = io.BytesIO()
-    losses = write_to(vxi, buffer)
-    return buffer.getvalue(), losses
-
-
-def write(vxi: Infrastructure, path: str | Path) -> Losses:
-    """Write a VXI as GraphML, atomically (backend.files.atomic_writer), as it is made."""
-    with atomic_writer(path) as out:
-        return write_to(vxi, out)
-
-
 def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked. A large document
     is read element by element (_Streaming); one that is not as usual, or has any problem, whole."""
@@ -377,6 +235,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
         raise ConversionError(filename, "no <graph> element: nothing to convert", root.sourceline)
     losses.add("graphs after the first", len(graphs) - 1)
     top = graphs[0]
+    import networkx as nx  # only for a document read whole (it takes about 20 MB to import)
+
     graph = nx.MultiDiGraph(**_data(top, ns, keys, "graph", filename))
     if top.get("id") is not None:
         graph.graph.setdefault("id", top.get("id"))

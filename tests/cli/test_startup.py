@@ -28,12 +28,15 @@ def _loaded_after(args: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("args", [["validate", str(EXAMPLE)], ["show", str(EXAMPLE)], ["format", str(EXAMPLE)],
-                                  ["convert", str(EXAMPLE), "-", "--to", "rspec"]])
+                                  ["convert", str(EXAMPLE), "-", "--to", "rspec"],
+                                  ["convert", str(EXAMPLE), "-", "--to", "graphml"]])  # GraphML: lxml's writer
 def test_the_vxdl_commands_load_neither_the_embedding_nor_networkx(args):
     assert _loaded_after(args) == []
 
 
-def test_the_commands_that_need_them_still_load_them():
+def test_the_commands_that_need_them_still_load_them(tmp_path):
     figure6 = [str(ROOT / "examples" / name) for name in ("figure6-substrate.vxdl", "figure6-vxi-a.vxdl")]
     assert "numpy" in _loaded_after(["embed", *figure6])
-    assert "networkx" in _loaded_after(["convert", str(EXAMPLE), "-", "--to", "graphml"])
+    graph = str(tmp_path / "figure4.graphml")
+    assert _loaded_after(["convert", str(EXAMPLE), graph]) == []
+    assert "networkx" in _loaded_after(["convert", graph, "-", "--to", "vxdl"])  # a small GraphML is read whole
