@@ -216,7 +216,9 @@ def _datum(data, keys: dict, filename: str) -> tuple[str, object]:
 def _data(el, ns: str, keys: dict, kind: str, filename: str) -> dict:
     """The attributes of a graph, node or edge: its keys' defaults, then its <data> children."""
     attrs = _defaults(keys, kind)
-    attrs.update(_datum(data, keys, filename) for data in el.iterfind(ns + "data"))
+    for data in el.iterfind(ns + "data"):
+        name, value = _datum(data, keys, filename)
+        attrs[name] = value
     return attrs
 
 

@@ -26,10 +26,11 @@ def elements(data: bytes, free_depth: int) -> Iterator[tuple[str, etree._Element
     before it are removed from its parent. Unusual for a document type; XMLSyntaxError or ValueError for what is
     not well-formed."""
     parser = pull_parser(None, ("start", "end"))
+    feed, read_events = parser.feed, parser.read_events
     depth = -1
     for at in range(0, len(data), CHUNK):
-        parser.feed(data[at:at + CHUNK])
-        for event, el in parser.read_events():
+        feed(data[at:at + CHUNK])
+        for event, el in read_events():
             if event == "start":
                 depth += 1
                 if depth == 0 and has_doctype(el.getroottree()):
