@@ -92,11 +92,11 @@ def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
 
 
 def _convert(args, src: str, dst: str) -> tuple[int, int, Losses, list[str]]:
-    """Read, then write the output into the atomic writer's temporary file as it is made (standard output: once
-    whole, so that a refusal writes nothing): the counts of components and links, what was dropped and what plain
-    VXDL left out. An import to VXDL is checked by the reader before it is renamed into place (an import never
-    writes a file that does not validate); the imported model is let go first, so that the two are never held
-    together."""
+    """Read, then write the output into the atomic writer's temporary file as it is made (standard output: GraphML
+    and RSpec as they are made, VXDL once whole, so that a refusal writes nothing): the counts of components and
+    links, what was dropped and what plain VXDL left out. An import to VXDL is checked by the reader before it is
+    renamed into place (an import never writes a file that does not validate); the imported model is let go first,
+    so that the two are never held together."""
     model, losses = _read(args.input, src, dst)
     counts = len(model.components), len(model.links)
     if dst == "vxdl" and not args.plain:
@@ -117,9 +117,13 @@ def _convert(args, src: str, dst: str) -> tuple[int, int, Losses, list[str]]:
                 raise _invalid(args.input, errors)
         return *counts, losses, []
     if args.output == STDIN:
+        if dst != "vxdl":  # GraphML and RSpec: nothing refuses them once begun, so they go out as they are made
+            _write_to(sys.stdout.buffer, model, losses, dst, args.output)
+            sys.stdout.flush()
+            return *counts, losses, []
         buffer = io.BytesIO()
         left_out = _write_to(buffer, model, losses, dst, args.output)
-        sys.stdout.buffer.write(buffer.getvalue())
+        sys.stdout.buffer.write(buffer.getbuffer())
         sys.stdout.flush()
         return *counts, losses, left_out
     with atomic_writer(args.output) as out:
