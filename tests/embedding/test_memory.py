@@ -12,6 +12,12 @@ from backend.model import Infrastructure, Link, Node, Quantity
 from tests.embedding.builders import host, plink, substrate
 
 
+@pytest.fixture(autouse=True)
+def _engine_loaded():
+    """The engine and what it imports (numpy...), loaded on first use, are loaded before anything is measured."""
+    embed(substrate([host("h", cores=1, memory_gb=1)], []), [Infrastructure(id="one")], "greedy")
+
+
 def test_embedding_a_request_of_many_links_over_long_paths_peaks_at_a_few_times_its_model():
     """2,000 nodes joined in pairs on opposite sides of a ring of 20 hosts (paths of 10 hops): the Python objects
     made while embedding peaked at 8.2 MB before, 1.7 MB now."""
