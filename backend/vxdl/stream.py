@@ -48,7 +48,7 @@ def read_streaming_checked(data: bytes, filename: str, role: str | None, strict:
                            ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model of a strict-valid document read resource by resource, with the problems of the model's rules
     (semantic ones: a link to a missing node, a lease ending before it starts...), each at its file, line and
-    element but not yet its column (see place_streamed); None when the document has to be read whole."""
+    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole."""
     strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     stream = _Stream(data, filename, role, strict)
     try:
