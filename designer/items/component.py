@@ -64,7 +64,9 @@ def _draw_icon(painter: QPainter, kind: str, colours: dict[str, QColor], box: QR
     image = _ICONS.get(key)
     if image is None:
         base = icon_image(kind, colours, max(96, pixels))
-        image = base if base.width() == pixels else base.scaled(
+        # a copy: icon_image's own cached image must keep its pixel ratio (a ratio-2 export set it on the shared
+        # image, and a later PNG drawn in bands lost parts of the items crossing its bands)
+        image = QImage(base) if base.width() == pixels else base.scaled(
             pixels, pixels, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         image.setDevicePixelRatio(ratio)
         _ICONS[key] = image
