@@ -44,9 +44,9 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def pull_parser(tag: str | None, events: tuple[str, ...] = ("start",)) -> etree.XMLPullParser:
-    """A parser of the same safe options fed bytes piece by piece, giving the `events` of each element `tag` (of
-    every element: None) as they come."""
+def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",)) -> etree.XMLPullParser:
+    """A parser of the same safe options fed bytes piece by piece, giving the start (or `events`) of each element
+    `tag` (of every element: None) as it comes."""
     parser = etree.XMLPullParser(events=events, tag=tag, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
