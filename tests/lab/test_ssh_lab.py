@@ -103,8 +103,8 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     sent = []  # every command vxi sent over ssh (they run for real: this only notes where and what)
     run = remote.run
-    monkeypatch.setattr(remote, "run", lambda target, script, what, *a: sent.append((target.host, what)) or run(
-        target, script, what, *a))
+    monkeypatch.setattr(remote, "run", lambda target, script, what, *a, **kw: sent.append((target.host, what)) or run(
+        target, script, what, *a, **kw))
     before = {h.id: set(netns.links(h.netns)) for h in lab.hosts}
     monkeypatch.setenv("VXI_READY_TIMEOUT", "0.5")  # no guest is ready that soon: everything made is rolled back
     code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt")

@@ -94,8 +94,9 @@ class HostGuard:
         return outcome[0]
 
     def lost(self, reason: str) -> None:
-        """The host's connection was closed under a call: unreachable (`reason`) until a probe is answered (at
-        once for a daemon that refuses, when it answers for a silent one). Nothing without a probe."""
+        """The host's connection was closed under a call, or an ssh call to it had no answer (remote.py):
+        unreachable (`reason`) until a probe is answered (at once for a daemon that refuses, when it answers for
+        a silent one). Nothing without a probe."""
         with self._lock:
             if self.hanging or self.probe is None:
                 return
