@@ -53,6 +53,30 @@ def lab(guest_image) -> Lab:
     yield from temporary_lab(3, f"t{os.getpid()}", "vxl-")
 
 
+@pytest.fixture(scope="session")
+def ssh_lab(guest_image) -> Lab:
+    """A lab of two hosts reached over ssh, each with its own OpenSSH server (test_ssh_lab.py and
+    test_remote_disk.py share it); at the end `lab down` must remove both servers, its namespaces and folder."""
+    root = Path(tempfile.mkdtemp(prefix="vxs-", dir="/tmp"))
+    name = f"s{os.getpid()}"
+    try:
+        started = up(2, name, root, ssh=True)
+    except LabError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"an ssh lab cannot run here: {exc}")
+    try:
+        yield started
+    finally:
+        removed = down(name, root)
+        shutil.rmtree(root, ignore_errors=True)
+    from backend.lab import sshd
+    from backend.lab.lab import namespaces_of
+
+    assert sum(line.startswith("sshd ") for line in removed) == 2, removed
+    assert not Path(started.directory).exists() and namespaces_of(name) == []
+    assert all(sshd.running_pid(h.directory) == 0 for h in started.hosts)
+
+
 def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False, like=None):
     """A lab in a short temporary directory for a fixture to yield (skipped with the reason when it cannot
     start), removed with its directory afterwards; `like`: one host per host of this substrate model."""

@@ -12,7 +12,6 @@ sshd, libvirtd or QEMU are missing)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -26,8 +25,6 @@ from backend.cli import main
 from backend.deploy.libvirt import pools
 from backend.deploy.state import pick_record, state_dir
 from backend.guest.image import ImageError, find_kernel
-from backend.lab.lab import down
-from tests.lab.conftest import temporary_lab
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -44,12 +41,6 @@ VXI = """<?xml version='1.0' encoding='UTF-8'?>
   </virtualInfrastructure>
 </description>
 """
-
-
-@pytest.fixture(scope="module")
-def remote_lab(guest_image):
-    """Two lab hosts reached over ssh, handled as hosts of another machine."""
-    yield from temporary_lab(2, f"r{os.getpid()}", "vxr-", ssh=True)
 
 
 def tiny_disk(folder: Path, initrd: Path) -> Path:
@@ -111,8 +102,8 @@ def _storage(lab, prefix: str) -> dict[str, dict[str, str]]:
 
 
 def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_through_libvirt(
-        remote_lab, guest_image, tmp_path, capfd, monkeypatch, request):
-    lab = remote_lab
+        ssh_lab, guest_image, tmp_path, capfd, monkeypatch, request):
+    lab = ssh_lab  # (the session's, shared with test_ssh_lab.py)
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     monkeypatch.setenv("VXI_READY_TIMEOUT", "120")
     built = tiny_disk(tmp_path, guest_image.initrd)
@@ -215,5 +206,3 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     assert record.id in [d["deployment"] for d in json.loads(out)["deployments"]], out
     assert _storage(lab, prefix) == {}
     assert copies[other].stat().st_mtime_ns == stamp  # the user's image is never written
-    removed = down(lab.name, Path(lab.directory).parent)
-    assert removed
