@@ -11,9 +11,6 @@ from pathlib import Path
 
 from backend.cli.deploy import _sentences
 from backend.cli.errors import CliError
-from backend.deploy import state
-from backend.deploy.agent import Agent
-from backend.deploy.session import DeploySession
 from backend.model.timing import format_timestamp, parse_datetime, parse_duration
 
 UNIT = """[Unit]
@@ -54,6 +51,8 @@ def unit_text() -> str:
     beside = Path(sys.executable).with_name("vxi")
     vxi = str(beside) if beside.is_file() else shutil.which("vxi") or f"{sys.executable} -m backend.cli"
     docs = Path(__file__).resolve().parents[2] / "docs" / "time.md"
+    from backend.deploy import state
+
     return UNIT.format(vxi=vxi, state=state.state_dir(), docs=docs)
 
 
@@ -64,6 +63,8 @@ def run_agent(args) -> int:
         return 0
     if args.speed is not None and not args.speed > 0:
         raise CliError(f"--speed must be positive (not {args.speed:g})", 2)
+    from backend.deploy.agent import Agent
+
     agent = Agent(args.speed, lambda line: print(line, flush=True))
     previous = signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     nudged = signal.signal(signal.SIGUSR1, lambda *_: agent.nudge())  # a new deployment: look now
@@ -91,6 +92,9 @@ def _seconds(text: str) -> float:
 
 def run_extend(args) -> int:
     """Lengthen a lease, or say why it cannot be."""
+    from backend.deploy import state
+    from backend.deploy.session import DeploySession
+
     seconds = _seconds(args.duration)
     with _sentences():
         try:
@@ -119,6 +123,7 @@ def _moment(text: str | None, option: str) -> float | None:
 def run_replan_deployment(args, print_plan) -> int:
     """`vxi replan --deployment ID (--remove-host H [--at T] | --grow ID=F) [--apply [--move-at T]]`; the plan
     printed by `print_plan` (`vxi replan`'s own)."""
+    from backend.deploy import state
     from backend.deploy.reorganise import apply_plan, plan_moves
 
     if args.add:

@@ -3,20 +3,26 @@ needed with '-' for standard input or output); `--plain` writes VXDL 2.0 as the 
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
-from backend.convert import Losses, graphml, rspec
+from backend.convert import Losses
 from backend.files import FileError, atomic_write
 from backend.model.printable import printable
 from backend.vxdl import read_bytes
 from backend.vxdl.writer import checked_bytes
 
 VXDL_EXT = {".vxdl", ".xml"}
-FORMATS = {".graphml": graphml, ".rspec": rspec}
+FORMATS = {".graphml": "graphml", ".rspec": "rspec"}  # modules of backend.convert (GraphML's loads networkx)
 NAMES = {"vxdl": "vxdl", "graphml": ".graphml", "rspec": ".rspec"}
+
+
+def _converter(ext: str):
+    """The module reading and writing the format of an extension, imported when a conversion needs it."""
+    return importlib.import_module(f"backend.convert.{FORMATS[ext]}")
 
 
 def register(sub) -> None:
@@ -59,8 +65,8 @@ def _read(path: str, src: str, dst: str):
     if src != "vxdl":
         if path == STDIN:
             data, name = read_input(path)
-            return FORMATS[src].from_bytes(data, name)
-        return FORMATS[src].read(path)
+            return _converter(src).from_bytes(data, name)
+        return _converter(src).read(path)
     result = read_vxdl(path)
     if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
         raise CliError(f"{path}: not a VXI request that can be converted", 1)
@@ -107,7 +113,7 @@ def run(args) -> int:
         if dst == "vxdl":
             data, left_out = _vxdl(model, args.input, args.output, args.plain)
         else:
-            data, written_losses = FORMATS[dst].to_bytes(model)
+            data, written_losses = _converter(dst).to_bytes(model)
             losses.items.update(written_losses.items)
         _write(args.output, data)
     except FileError as exc:

@@ -8,19 +8,23 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
-from backend.deploy import state
 from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, orphan
 from backend.deploy.clock import speed_text
-from backend.deploy.describe import describe
-from backend.deploy.follow import describe_time, time_json
+from backend.deploy.database import StateError
 from backend.deploy.record import DeploymentRecord, valid_id
-from backend.deploy.session import DeploySession, SessionError
 from backend.model.printable import printable
 from backend.model.timing import format_timestamp
+
+if TYPE_CHECKING:
+    from backend.deploy.session import DeploySession
+
+# The deployment state, the sessions and the embedding (numpy, scipy) are imported by the commands that use them,
+# not when the command line is built (`vxi validate` builds it all).
 
 
 def register(sub) -> None:
@@ -80,16 +84,23 @@ def register(sub) -> None:
 def _sentences() -> Iterator[None]:
     """A session's error (or the deployment state's: a damaged database, a busy deployment) as the command's one
     line and exit code."""
+    from backend.deploy.session import SessionError
+
     try:
         yield
     except SessionError as exc:
         raise CliError(str(exc), exc.code) from None
-    except state.StateError as exc:
+    except StateError as exc:
         raise CliError(str(exc), 1) from None
 
 
 def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
+    from backend.deploy import state
+    from backend.deploy.describe import describe
+    from backend.deploy.follow import describe_time
+    from backend.deploy.session import DeploySession
+
     with _sentences(), deploy_listener(args.progress, "deploying") as listener:
         session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
                                            at_once=args.now)
@@ -110,6 +121,8 @@ def run_deploy(args) -> int:
 def status_json(record: DeploymentRecord) -> dict:
     """A deployment as `vxi status --json` lists it: the record with its lease, period, next change and the
     values in force on its links."""
+    from backend.deploy.follow import time_json
+
     return {**record.summary_json(), **time_json(record)}
 
 
@@ -132,6 +145,11 @@ def _search_substrate(args) -> None:
 
 def run_status(args) -> int:
     """Refresh and print every deployment (or one); a damaged record or database is reported, exit 1."""
+    from backend.deploy import state
+    from backend.deploy.describe import describe
+    from backend.deploy.follow import describe_time
+    from backend.deploy.session import DeploySession
+
     _search_substrate(args)
     with _sentences():
         found = state.survey()
@@ -186,6 +204,9 @@ def run_status(args) -> int:
 def run_teardown(args) -> int:
     """Remove everything a deployment created, then its record. Deployments whose record is damaged, or all of
     them when the database is, are found by their names on every backend that can find them."""
+    from backend.deploy import state
+    from backend.deploy.session import DeploySession
+
     if args.deployment and not valid_id(args.deployment):
         raise CliError(f"'{args.deployment}' is not a deployment id (see vxi status)", 2)
     _search_substrate(args)
@@ -239,6 +260,8 @@ def _bare(deployment: str):
 def _teardown_without_records(args, problem: Exception) -> int:
     """Tear down by name when the database cannot be read: the named deployment, or every one the backends
     find; the damage is reported afterwards (exit 1)."""
+    from backend.deploy.session import DeploySession, SessionError
+
     if args.deployment:
         tags = [args.deployment]
     elif args.all:
@@ -268,6 +291,8 @@ def _orphan(deployment: str) -> list:
 
 
 def _located(component: str, deployment: str | None):
+    from backend.deploy import state
+
     try:
         with _sentences():
             return state.locate(component, deployment)
@@ -277,6 +302,8 @@ def _located(component: str, deployment: str | None):
 
 def run_migrate(args) -> int:
     """Move a component and print how it went; without a host, list the hosts that can take it."""
+    from backend.deploy.session import DeploySession
+
     record, key = _located(args.component, args.deployment)
     with _sentences(), deploy_listener(args.progress, f"moving {args.component}") as listener:
         session = DeploySession.of_record(record, listener)
@@ -314,6 +341,8 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
 
 def run_exec(args) -> int:
     """Run a command in a component's namespace; component names in it become their addresses."""
+    from backend.deploy.session import DeploySession
+
     command = list(args.argv)
     while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
         option = command.pop(0)                                # option after the component is still ours

@@ -6,16 +6,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
 from backend.cli.output import add_output_option, only_one_stdin, read_input, read_vxdl
 from backend.cli.progress import add_progress_option, steps
-from backend.embedding import ALGORITHMS, EmbeddingError, Mapping, embed, replan
+from backend.embedding import ALGORITHMS
 from backend.files import FileError, read_json
 from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
 from backend.model.words import plural
+
+if TYPE_CHECKING:
+    from backend.embedding import Mapping
+
+# The engine (numpy, scipy) is imported by the commands that embed, not when the command line is built.
 
 
 def register(sub) -> None:
@@ -74,6 +80,8 @@ def _read(path: str, role: str | None):
 
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
+    from backend.embedding import EmbeddingError, embed
+
     only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate")
     requests = [_read(path, None) for path in args.requests]
@@ -163,6 +171,8 @@ def run_replan(args) -> int:
         from backend.cli.agent import run_replan_deployment
 
         return run_replan_deployment(args, print_plan)
+    from backend.embedding import EmbeddingError, Mapping
+
     if not args.substrate or not args.mapping:
         raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
     if args.apply or args.move_at:
@@ -208,6 +218,8 @@ def run_replan(args) -> int:
 
 def _plan(args, substrate, requests, mapping, options):
     """The plan of the change asked for (one of --remove-host, --add, --grow)."""
+    from backend.embedding import replan
+
     if args.remove_host:
         at = None
         if args.at:

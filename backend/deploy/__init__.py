@@ -6,15 +6,27 @@ the deploy session that `vxi deploy` and the designer's run mode share.
     session.migrate("ra", "core2"); session.status(); session.teardown()
 """
 
-from backend.deploy.backends import BACKENDS, make_deployer, reopen
-from backend.deploy.base import Deployer, DeployError, MigrationResult
-from backend.deploy.describe import describe
-from backend.deploy.plan import PlanError
-from backend.deploy.progress import Progress
-from backend.deploy.record import ComponentRecord, DeploymentRecord, Interface
-from backend.deploy.session import DeploySession, SessionError
-from backend.deploy.state import locate
+from __future__ import annotations
 
-__all__ = ["BACKENDS", "ComponentRecord", "DeployError", "DeploySession", "Deployer", "DeploymentRecord",
-           "Interface", "MigrationResult", "PlanError", "Progress", "SessionError", "describe", "locate",
-           "make_deployer", "reopen"]
+import importlib
+
+# Each name is imported from its module when first asked for: `vxi validate` builds the whole command line,
+# whose `deploy` options name the backends, and must not load the deployers and the embedding (numpy, scipy).
+_WHERE = {
+    "BACKENDS": "backends", "make_deployer": "backends", "reopen": "backends",
+    "Deployer": "base", "DeployError": "base", "MigrationResult": "base",
+    "describe": "describe", "PlanError": "plan", "Progress": "progress",
+    "ComponentRecord": "record", "DeploymentRecord": "record", "Interface": "record",
+    "DeploySession": "session", "SessionError": "session", "locate": "state",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """The package's names, each imported from its module on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from backend.deploy.base import Deployer
 from backend.deploy.record import DeploymentRecord, recorded_substrate
 from backend.extras import MissingExtra, libvirt_missing, require_libvirt  # libvirt-python is an optional extra
 from backend.model import Infrastructure, Substrate
+
+if TYPE_CHECKING:  # the deployers import the embedding (numpy, scipy): only when a deployment is made
+    from backend.deploy.base import Deployer
 
 
 def _libvirt() -> type[Deployer]:

@@ -6,15 +6,35 @@ explained, and reorganisation plans.
 
 from __future__ import annotations
 
-from backend.embedding.checker import Checker, InfeasibleMappingError, check, verify
-from backend.embedding.engine import ALGORITHMS as _SOLVERS
-from backend.embedding.engine import Embedder, EmbeddingError, unique_keys
-from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
-from backend.embedding.replan import Move, Plan, replan
-from backend.embedding.stream import Session
-from backend.model import Infrastructure, Substrate
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
-ALGORITHMS: tuple[str, ...] = tuple(_SOLVERS)
+if TYPE_CHECKING:
+    from backend.embedding.mapping import Mapping
+    from backend.model import Infrastructure, Substrate
+
+# The algorithms' names, in the order `vxi embed --help` lists them (engine.ALGORITHMS has a solver for each, a
+# test checks it): known without loading the engine, as `vxi validate` builds the whole command line.
+ALGORITHMS: tuple[str, ...] = ("best", "grc", "nrm", "greedy", "ilp")
+
+# Each name is imported from its module when first asked for (the engine loads numpy and scipy).
+_WHERE = {
+    "Checker": "checker", "InfeasibleMappingError": "checker", "check": "checker", "verify": "checker",
+    "Embedder": "engine", "EmbeddingError": "engine", "unique_keys": "engine",
+    "LinkPlacement": "mapping", "Mapping": "mapping", "RequestMapping": "mapping",
+    "Move": "replan", "Plan": "replan", "Session": "stream",
+}
+
+
+def __getattr__(name: str):
+    """The package's names, each imported from its module on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
 
 
 def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str = "best", *,
@@ -23,12 +43,30 @@ def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str =
 
     `colocate=False` keeps the parts of one request on distinct hosts (the literature's rule).
     Options: restarts, patience, balance, improve, time_limit (ilp, seconds), ilp_fallback."""
+    from backend.embedding.engine import unique_keys
+    from backend.embedding.stream import Session
+
     session = Session(substrate, algorithm, colocate, **options)
     keys = unique_keys(requests)
     for key, vxi in zip(keys, requests, strict=True):
         session.submit(vxi, key)
     return session.mapping(keys)
 
+
+def _replan_function():
+    from backend.embedding.replan import replan
+
+    return replan
+
+
+class _Package(types.ModuleType):
+    """This package, whose `replan` stays the function: importing the submodule of that name binds the module
+    to the package's attribute, which the package's own import used to undo by importing the function last."""
+
+    replan = property(lambda self: _replan_function(), lambda self, value: None)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["ALGORITHMS", "Checker", "Embedder", "EmbeddingError", "InfeasibleMappingError", "LinkPlacement", "Mapping",
            "Move", "Plan", "RequestMapping", "Session", "check", "embed", "replan", "verify"]

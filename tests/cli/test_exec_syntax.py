@@ -32,7 +32,7 @@ def ran(monkeypatch):
         return object(), component
 
     monkeypatch.setattr(deploy, "_located", located)
-    monkeypatch.setattr(deploy, "DeploySession", Session)
+    monkeypatch.setattr("backend.deploy.session.DeploySession", Session)  # imported by `vxi exec` when it runs
     return calls
 
 

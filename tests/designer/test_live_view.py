@@ -70,8 +70,11 @@ def test_a_deployment_with_traffic_feeds_the_plot_while_the_window_answers(qtbot
     plot = ui.panel.plot
 
     def router_forwards():
-        _, values = plot.curves().get("router ra", ([], []))
-        return len([v for v in values if v > 20e6]) >= 3
+        """ra forwards the flow, and the link it came in on is plotted (it joins the plot once the rates timer,
+        every 500 ms, has seen it busy: samples can come faster than that)."""
+        curves = plot.curves()
+        _, values = curves.get("router ra", ([], []))
+        return len([v for v in values if v > 20e6]) >= 3 and "link a1-r" in curves
 
     window.find_box.setFocus()
     for letter in "ra":

@@ -13,6 +13,8 @@ import pytest
 from backend.experiments import plots
 from backend.experiments.plots import NO_RENDERER, installed_renderer, plot_spec, write_plot
 
+pytestmark = pytest.mark.anywhere  # reads kept runs and files only
+
 ROOT = Path(__file__).resolve().parents[2]
 KEPT = ROOT / "docs" / "plots"
 

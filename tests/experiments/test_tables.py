@@ -3,7 +3,11 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from backend.experiments import tables
+
+pytestmark = pytest.mark.anywhere  # reads kept runs only
 
 KEPT = Path(__file__).resolve().parents[2] / "docs" / "plots"
 

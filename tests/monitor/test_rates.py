@@ -8,6 +8,8 @@ from backend.monitor.sampler import Sampler
 from backend.monitor.series import RX, TX, RingBuffer, SeriesKey, SeriesStore
 from backend.monitor.updates import MarkerEvent, SamplesEvent
 
+pytestmark = pytest.mark.anywhere  # counters and series in memory
+
 
 class StaticSource:
     """A source that replays prepared readings, one list per read (for tools that already have counters)."""
