@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -95,10 +94,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         not the deployment's yet (a migration's candidate). Safe from several threads (one lock per host)."""
         with self._lock_of(host_id):
             held = self.connections.get(host_id)
-            if held is not None and connection_closed(held):
-                del self.connections[host_id]
-                with contextlib.suppress(Exception):  # (closed already: this frees it)
-                    held.close()
+            if held is not None and connection_closed(held):  # (freed when its last user lets it go: another
+                del self.connections[host_id]  # thread may still hold it, which a close() here would break)
             if host_id not in self.connections:
                 uri = self.record.hosts.get(host_id) or uri
                 if uri is None:
