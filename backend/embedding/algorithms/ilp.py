@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from backend.embedding.context import Context, link_weight
@@ -37,7 +36,10 @@ class _Rows:
         self.lower.append(lower)
         self.upper.append(upper)
 
-    def constraint(self, n_vars: int) -> LinearConstraint:
+    def constraint(self, n_vars: int):
+        """The rows as one sparse constraint of scipy's MILP."""
+        from scipy.optimize import LinearConstraint  # 13 MB, loaded only when an exact solve runs
+
         matrix = coo_matrix((self.vals, (self.rows, self.cols)), shape=(len(self.lower), n_vars)).tocsr()
         return LinearConstraint(matrix, np.array(self.lower), np.array(self.upper))
 
@@ -113,6 +115,8 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
     cost = np.zeros(n_vars)
     for (li, _a), col in f.items():
         cost[col] = link_weight(req.links[li])
+    from scipy.optimize import Bounds, milp
+
     result = milp(cost, constraints=[rows.constraint(n_vars)] if rows.lower else None,
                   integrality=np.ones(n_vars), bounds=Bounds(0, 1),
                   options={"time_limit": limit, "disp": False})
