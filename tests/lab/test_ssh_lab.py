@@ -139,6 +139,7 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
             dom.undefine()
             squatter.close()
         assert code == 1 and err.count("\n") == 1 and "live migration of" in err and second in err, err
+        assert f"({second} already has another domain named {name}, not this deployment's" in err, err
         assert pick_record(tag).components["r1"].host == first  # it stays, running, its tunnels as they were
         assert sorted(_domains(lab)) == sorted(c.name for c in record.components.values())
         assert _device_names(lab, tag) == devices
