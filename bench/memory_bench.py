@@ -1,7 +1,9 @@
 """Peak memory of each command on the largest valid inputs (prints figures, asserts nothing).
 
 Each command runs in a process of its own; its peak resident size (ru_maxrss) is printed with the baseline
-(the same interpreter running `vxi --version`, i.e. Python and the imports) subtracted, and divided by the
+(the same interpreter running `vxi --version`, i.e. Python and the imports; for embed, `vxi embed` of a
+one-node request, as the embedding engine is imported only when embedding; for the designer's export, its
+export of that request) subtracted, and divided by the
 input file's size. Inputs, just under the limits (20,000 components, 100,000 links, 32 MiB):
   values   20,000 components with their values and positions, 19,000 links with theirs
   links    20,000 bare nodes and 100,000 bare links (the link limit)
@@ -134,8 +136,17 @@ def main() -> None:
             trace(folder / f"{args.inputs[0]}.vxdl")
             return
         base, _s, _rc = peak_rss([str(BIN / "vxi"), "--version"])
-        gui_base, _s, _rc = peak_rss([str(BIN / "python"), "-c", "import designer.main_window"])
-        print(f"baseline: vxi --version {base:.0f} MB, the designer's imports {gui_base:.0f} MB")
+        # vxi loads the embedding engine (numpy, scipy) only when it embeds: embed's baseline is a one-node request
+        tiny = folder / "tiny.vxdl"
+        tiny.write_text(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>tiny</id>'
+                        "<vNode><id>n</id></vNode></virtualInfrastructure></description>\n")
+        engine_base, _s, _rc = peak_rss([str(BIN / "vxi"), "embed", "--algorithm", "greedy",
+                                         str(folder / "substrate.vxdl"), str(tiny)])
+        # the headless export loads less than the window (no main window): its baseline is the export of that node
+        gui_base, _s, _rc = peak_rss([str(BIN / "vxi-designer"), str(tiny), "--export-image", str(folder / "tiny.png")])
+        bases = {"export": gui_base, "embed": engine_base}
+        print(f"baseline: vxi --version {base:.0f} MB, vxi embed of one node {engine_base:.0f} MB, vxi-designer's "
+              f"export of one node {gui_base:.0f} MB")
         print(f"{'input':>8} {'file':>8} {'command':>9} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
         for which in args.inputs:
             path = folder / f"{which}.vxdl"
@@ -144,7 +155,7 @@ def main() -> None:
                 if name_ not in args.commands:
                     continue
                 peak, seconds, code = peak_rss(line)
-                over = peak - (gui_base if name_ == "export" else base)
+                over = peak - bases.get(name_, base)
                 print(f"{which:>8} {size:>6.1f}MB {name_:>9} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
                       f" {seconds:>6.1f}s {code}", flush=True)
 

@@ -57,7 +57,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
               file=sys.stderr)
         return 1
     fill_positions(result.model)
-    scene = DesignScene(result.model, scene_colours())
+    scene = DesignScene(result.model, scene_colours(), drawn_links=True)  # no item per link: a picture
     scene.set_problems(result.problems)  # the reader has already added the model's own problems
     try:
         export_image(scene, out, result.model.id)

@@ -366,9 +366,7 @@ class LabelLayout(QObject):
 
     def _decide(self, owner, step: _Step) -> None:
         growth = step.growth
-        label = owner.label
-        label.set_compact(growth >= COMPACT_FROM)
-        width, height = label.size()
+        width, height = owner.label_size(growth >= COMPACT_FROM)  # the label is made only when it is shown
         if not width:
             self._hide(owner)
             return
@@ -414,6 +412,7 @@ class LabelLayout(QObject):
 
     def _show(self, owner, rect: Rect, growth: float) -> None:
         label = owner.label
+        label.set_compact(growth >= COMPACT_FROM)
         if label.scale() != growth:
             label.setScale(growth)
         if label.x() != rect[0] or label.y() != rect[1]:

@@ -37,9 +37,11 @@ class DesignScene(QGraphicsScene):
 
     model_changed = Signal()
 
-    def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True) -> None:
+    def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True,
+                 drawn_links: bool = False) -> None:
         super().__init__()
         self.model = model
+        self.drawn_links = drawn_links  # a picture only: links drawn with no item each (see items.link.DrawnLink)
         self.colours = colours or scene_colours()
         self.components: dict[str, ComponentItem] = {}
         self.links: dict[str, LinkItem] = {}
@@ -417,6 +419,8 @@ class DesignScene(QGraphicsScene):
         self.problems = by_id
         for ident in changed:
             item = self.components.get(ident) or self.links.get(ident)
+            if item is None and self.drawn_links and by_id.get(ident) and self._drawn(ident):
+                item = self.link_item(ident)
             if item is None:
                 continue
             item.badge.set_problems(by_id.get(ident, []))
@@ -426,6 +430,24 @@ class DesignScene(QGraphicsScene):
                 rect = item.badge_rect()
                 self.labels.obstacle_changed(item.badge, rect)
                 self.labels.changed([item], [rect] if rect is not None else [])
+
+    def _drawn(self, ident: str) -> bool:
+        link = self.model.links.get(ident)
+        return link is not None and link.source in self.components and link.destination in self.components
+
+    def link_item(self, ident: str) -> LinkItem:
+        """The item of a link, made now for a link only drawn (a picture's label or badge needs it)."""
+        item = self.links.get(ident)
+        if item is None:
+            item = LinkItem(self, ident)
+            building, self.building = self.building, True  # the index already draws the link
+            try:
+                item.update_geometry()
+            finally:
+                self.building = building
+            self.links[ident] = item
+            self.addItem(item)
+        return item
 
     def item_for(self, ident: str) -> QGraphicsItem | None:
         """The item that draws a component or link id."""

@@ -79,6 +79,22 @@ class _Rows:
         return self.data[:self.end], self.flags[:self.end], self.alive[:self.end]
 
 
+class LinesOf:
+    """The QLineF of each link row, made when asked from the row's numbers (a picture-only scene keeps none)."""
+
+    def __init__(self, rows: _Rows) -> None:
+        self.rows = rows
+
+    def __getitem__(self, row: int) -> QLineF:
+        return QLineF(*self.rows.data[row].tolist())
+
+    def __setitem__(self, row: int, line: QLineF) -> None:
+        """Nothing to keep: the row's numbers are the line."""
+
+    def pop(self, row: int, default=None) -> None:
+        """Nothing kept to forget."""
+
+
 class SpatialIndex:
     """Components (centre and reach) and links (end points and style bits) of a scene."""
 
@@ -168,14 +184,19 @@ class SpatialIndex:
             self.lines.pop(row, None)
 
     def bulk(self, components: list, comp_values: np.ndarray, comp_flags: np.ndarray,
-             links: list, lines: list[QLineF], link_flags: np.ndarray) -> None:
-        """Load a whole scene at once (opening a design)."""
+             links: list, lines: list[QLineF] | np.ndarray, link_flags: np.ndarray) -> None:
+        """Load a whole scene at once (opening a design). `lines` as an (n, 4) array: a picture's links, whose
+        QLineF are made when drawn, not kept (LinesOf)."""
         self.components.bulk(components, comp_values, comp_flags)
         self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
                       for i, (x, y, _r) in enumerate(comp_values.tolist())}
-        values = np.array([(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines]).reshape(-1, 4)
-        self.links.bulk(links, values, link_flags)
-        self.lines = dict(enumerate(lines))
+        if isinstance(lines, np.ndarray):
+            self.links.bulk(links, lines.reshape(-1, 4), link_flags)
+            self.lines = LinesOf(self.links)
+        else:
+            values = np.array([(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines]).reshape(-1, 4)
+            self.links.bulk(links, values, link_flags)
+            self.lines = dict(enumerate(lines))
         self.touch_all()
 
     def _component_rect(self, row: int) -> QRectF:

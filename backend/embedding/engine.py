@@ -15,6 +15,7 @@ from backend.embedding.instance import INF, Network, Request, compile_network, c
 from backend.embedding.ledger import Ledger, Placement, placement_usage
 from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
 from backend.model import Infrastructure, Substrate
+from backend.model.shared import FrozenList
 
 ALGORITHMS: dict[str, Callable[[Context], Placement | None]] = {
     "best": combined.best_then_exact,
@@ -176,9 +177,14 @@ class Embedder:
         nodes = {node.id: self.net.host_ids[h] for node, h in zip(req.nodes, placement.hosts, strict=True)}
         links = {}
         rates: dict[float, float] = {}  # each bandwidth one float object
+        steps: dict[tuple[int, ...], list[tuple[str, str]]] = {}  # equal paths one read-only list
         for link, path in zip(req.links, placement.paths, strict=True):
             forward, reverse = float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0))
-            links[link.id] = LinkPlacement([self.net.arc_step(a) for a in path], rates.setdefault(forward, forward),
+            arcs = tuple(path)
+            route = steps.get(arcs)
+            if route is None:
+                route = steps[arcs] = FrozenList([self.net.arc_step(a) for a in path])
+            links[link.id] = LinkPlacement(route, rates.setdefault(forward, forward),
                                            rates.setdefault(reverse, reverse))
         return RequestMapping(key, True, None, nodes, links, window)
 

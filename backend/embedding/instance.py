@@ -296,8 +296,8 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
         for s, (a, b) in enumerate(segments):
             if node.window[0] <= a and b <= node.window[1]:
                 node_demand[i, s] = node.demand
-    links = []
-    for raw in raw_links:
+    links: list = raw_links  # each raw link replaced by its VLink, so that the two are never all held at once
+    for n, raw in enumerate(raw_links):
         fwd, rev = np.zeros(k), np.zeros(k)
         bound = INF
         for s, (a, b) in enumerate(segments):
@@ -311,8 +311,8 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
             fwd[s] = max(c[1] for c in chosen)
             rev[s] = max(c[2] for c in chosen)
             bound = min(bound, min(c[3] for c in chosen))
-        links.append(VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
-                           bound, raw.window))
+        links[n] = VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
+                         bound, raw.window)
     return Request(vxi, window, segments, nodes, links, node_demand)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from backend.model import units
 from backend.model.quantity import Quantity
-from backend.model.shared import ReadAt, empty_dict, empty_list, port_names
+from backend.model.shared import EMPTY_DICT, EMPTY_LIST, ReadAt, empty_dict, empty_list, port_names
 from backend.model.timing import NO_LEASE, Lease
 
 NODE, STORAGE, ROUTER, ACCESS_POINT, CLOUD = "node", "storage", "router", "access_point", "cloud"
@@ -176,9 +176,9 @@ class LinkConfig:
     latency: Quantity | None = None
 
 
-@dataclass(slots=True)
-class Link(ReadAt):
-    """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth."""
+@dataclass
+class _LinkFields:
+    """A link's fields as `dataclasses.fields`, `replace` and `asdict` see them (Link stores them compactly)."""
 
     id: str
     source: str
@@ -192,7 +192,95 @@ class Link(ReadAt):
     periods: dict[str, LinkConfig] = field(default_factory=empty_dict)
     opaque: dict[str, list[str]] = field(default_factory=empty_dict)
     extensions: list[str] = field(default_factory=empty_list)
-    at_line: int | None = field(default=None, compare=False, repr=False)  # where it was read (see origin)
+    at_line: int | None = field(default=None, compare=False, repr=False)
+
+
+class LinkMore:
+    """What few links have (ports, a lease, periods, unread elements), one object shared by every link without
+    them (NO_MORE, never changed: a link given any of them gets its own)."""
+
+    __slots__ = RARE_LINK_FIELDS = ("source_port", "destination_port", "lease", "periods", "opaque", "extensions")
+
+    def __init__(self, source_port=None, destination_port=None, lease=NO_LEASE, periods=EMPTY_DICT,
+                 opaque=EMPTY_DICT, extensions=EMPTY_LIST):
+        self.source_port, self.destination_port, self.lease = source_port, destination_port, lease
+        self.periods, self.opaque, self.extensions = periods, opaque, extensions
+
+    def values(self) -> tuple:
+        return (self.source_port, self.destination_port, self.lease, self.periods, self.opaque, self.extensions)
+
+
+NO_MORE = LinkMore()
+
+
+def _rare(name: str) -> property:
+    def get(link):
+        return getattr(link._more, name)
+
+    def set_(link, value):
+        more = link._more
+        if more is NO_MORE:
+            if value is getattr(NO_MORE, name):
+                return
+            more = link._more = LinkMore(*NO_MORE.values())
+        setattr(more, name, value)
+
+    return property(get, set_, doc=f"The link's {name.replace('_', ' ')} (kept in its LinkMore).")
+
+
+class Link(ReadAt):
+    """A virtual link: forward is source to destination; a one-way link has no reverse bandwidth.
+
+    A dataclass to `dataclasses` (fields, replace, asdict), stored in 8 slots: a bare link of a large document is
+    96 bytes, not 136; ports, lease, periods and unread elements are in `_more`, shared while a link has none."""
+
+    __slots__ = ("_more", "at_line", "destination", "forward", "id", "latency", "reverse", "source")
+    __dataclass_fields__ = _LinkFields.__dataclass_fields__
+    __dataclass_params__ = _LinkFields.__dataclass_params__
+    __match_args__ = _LinkFields.__match_args__
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value, as a dataclass
+
+    source_port = _rare("source_port")
+    destination_port = _rare("destination_port")
+    lease = _rare("lease")
+    periods = _rare("periods")
+    opaque = _rare("opaque")
+    extensions = _rare("extensions")
+
+    def __init__(self, id: str, source: str, destination: str, source_port: str | None = None,
+                 destination_port: str | None = None, forward: Quantity | None = None,
+                 reverse: Quantity | None = None, latency: Quantity | None = None, lease: Lease = NO_LEASE,
+                 periods: dict[str, LinkConfig] = EMPTY_DICT, opaque: dict[str, list[str]] = EMPTY_DICT,
+                 extensions: list[str] = EMPTY_LIST, at_line: int | None = None) -> None:
+        self.id, self.source, self.destination = id, source, destination
+        self.forward, self.reverse, self.latency, self.at_line = forward, reverse, latency, at_line
+        if source_port is None and destination_port is None and lease is NO_LEASE and periods is EMPTY_DICT \
+                and opaque is EMPTY_DICT and extensions is EMPTY_LIST:
+            self._more = NO_MORE
+        else:
+            self._more = LinkMore(source_port, destination_port, lease, periods, opaque, extensions)
+
+    def _compared(self) -> tuple:
+        return (self.id, self.source, self.destination, self.source_port, self.destination_port, self.forward,
+                self.reverse, self.latency, self.lease, self.periods, self.opaque, self.extensions)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in _LINK_SHOWN)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __getstate__(self):  # copies and pickles: a copy's containers are its own (as a copy of a shared empty)
+        return (self.id, self.source, self.destination, self.forward, self.reverse, self.latency, self.at_line,
+                self._more.values())
+
+    def __setstate__(self, state) -> None:
+        *main, more = state
+        self.id, self.source, self.destination, self.forward, self.reverse, self.latency, self.at_line = main
+        self._more = LinkMore(*more)
 
     kind = "link"
 
@@ -233,6 +321,9 @@ class Link(ReadAt):
         else:
             periods[period] = config
         return periods
+
+
+_LINK_SHOWN = tuple(f.name for f in _LinkFields.__dataclass_fields__.values() if f.repr)
 
 
 def _is_zero(quantity: Quantity | None) -> bool:

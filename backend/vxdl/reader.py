@@ -19,7 +19,7 @@ from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
-from backend.vxdl.stream import read_streaming
+from backend.vxdl.stream import StreamedElements, read_streaming_checked
 from backend.vxdl.walk import active_walker
 
 STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by resource (as quick as whole: the
@@ -51,7 +51,8 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
 
     A document of STREAM_FROM bytes or more (or any when `stream` is True) that passes the strict XSD and gives
-    no problem is read resource by resource, never holding its whole tree (stream.py). Any other is read whole:
+    no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py).
+    Any other is read whole:
     the strict XSD check runs in a worker thread while the model is built as if the document passed it (the walk
     builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting builder
     read it again, in any order."""
@@ -59,9 +60,13 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     if stream is None:
         stream = len(data) >= STREAM_FROM
     if stream:
-        model = read_streaming(data, filename, role)
-        if model is not None:
-            return ReadResult(model, [])
+        found = read_streaming_checked(data, filename, role)
+        if found is not None:
+            model, problems = found
+            if problems:  # the model's rules' problems, placed at their columns without the whole tree
+                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)
+                problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+            return ReadResult(model, problems)
     return read_whole(data, filename, role)
 
 

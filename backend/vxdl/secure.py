@@ -44,10 +44,10 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def pull_parser(tag: str) -> etree.XMLPullParser:
-    """A parser of the same safe options fed bytes piece by piece, giving the start of each element `tag` as it
-    comes."""
-    parser = etree.XMLPullParser(events=("start",), tag=tag, **SAFE_OPTIONS)
+def pull_parser(tag: str | list[str], events: tuple[str, ...] = ("start",)) -> etree.XMLPullParser:
+    """A parser of the same safe options fed bytes piece by piece, giving the start (or `events`) of each element
+    `tag` as it comes."""
+    parser = etree.XMLPullParser(events=events, tag=tag, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
 

@@ -5,10 +5,11 @@ removed from the tree. What stays is the header (id, lease, description, role, l
 builder as usual. Meanwhile a worker thread checks the same bytes against VXDL 2.0's strict XSD, parsed into no
 tree (overlap.check_strict_bytes), on the other core: reading this way is as quick as reading whole.
 
-Only a document that passes the strict XSD and gives no problem at all is read this way. For any other (a schema
-or cardinality problem, a value or semantic problem, a duplicate id, a document type, a count over the limits, a
-builder failure) `read_streaming` answers None and the reader reads the whole tree again (reader.py), which
-finds every problem and places it by line, column and element."""
+Only a document that passes the strict XSD is read this way, with the problems of the model's rules (semantic
+ones), placed at their columns by parsing the bytes again into no whole tree (StreamedElements). For any other (a
+schema or cardinality problem, a value problem, a duplicate id, a document type, a count over the limits, a
+builder failure) `read_streaming_checked` answers None and the reader reads the whole tree again (reader.py),
+which finds every problem and places it by line, column and element."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import logging
 from lxml import etree
 
 import backend.vxdl.fields as F
-from backend.model import Infrastructure, Substrate
+from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, spec_for
-from backend.vxdl.fields import V, X
+from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import StrictCheck, check_strict_bytes, gc_paused
 from backend.vxdl.schema import strict_schema
 from backend.vxdl.secure import has_doctype, pull_parser
@@ -39,6 +40,15 @@ def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictC
     """The model of a strict-valid document without problems, read resource by resource; None when the document
     has to be read whole (it has a problem, or a document type, or is over the limits, or is not VXDL).
     `strict`: the strict check of these bytes already started."""
+    found = read_streaming_checked(data, filename, role, strict)
+    return found[0] if found is not None and not found[1] else None
+
+
+def read_streaming_checked(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
+                           ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
+    """The model of a strict-valid document read resource by resource, with the problems of the model's rules
+    (semantic ones: a link to a missing node, a lease ending before it starts...), each at its file, line and
+    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole."""
     strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     stream = _Stream(data, filename, role, strict)
     try:
@@ -47,10 +57,37 @@ def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictC
     except _WholeTree:
         return None
     except _RoleDeclared:
-        return read_streaming(data, filename, "substrate", stream.strict)
+        return read_streaming_checked(data, filename, "substrate", stream.strict)
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
+
+
+class StreamedElements:
+    """What place_columns asks of a tree (`iter(*tags)`: the elements of those tags in document order, with their
+    line and children) for a document read resource by resource: the bytes parsed again by a pull parser, each
+    resource freed once it has ended, so the tree never holds the document."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def iter(self, *tags: str):
+        wanted = {tag.rpartition("}")[2] for tag in tags}
+        parser = pull_parser([*tags, *("{*}" + tag for tag in RESOURCE_TAGS)], events=("end",))
+        data = self.data
+        for start in range(0, len(data) + 1, CHUNK):
+            if start < len(data):
+                parser.feed(data[start:start + CHUNK])
+            else:
+                parser.close()
+            for _event, el in parser.read_events():
+                if el.tag.rpartition("}")[2] in wanted:
+                    yield el
+                parent = el.getparent()
+                if parent is not None and parent.tag == INFRASTRUCTURE:
+                    el.clear(keep_tail=True)
+                    while el.getprevious() is not None:
+                        del parent[0]
 
 
 class _RoleDeclared(Exception):
@@ -67,7 +104,7 @@ class _Stream:
         self.vi = None
         self.model = None
 
-    def run(self) -> Infrastructure | Substrate | None:
+    def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """Feed the bytes, build the resources that have ended after each piece, then the header; _WholeTree for
         any problem."""
         feed, events, data = self.parser.feed, self.parser.read_events, self.data
@@ -134,8 +171,9 @@ class _Stream:
                                               or len(model.links) > MAX_EXPANDED_LINKS):
             raise _WholeTree  # refused, by the whole-tree reading, with its counts
 
-    def finish(self, root) -> Infrastructure | Substrate | None:
-        """The header read by the builder into the model; _WholeTree when anything gives a problem."""
+    def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
+        """The header read by the builder into the model, and the model's rules' problems; _WholeTree for any
+        other problem (schema, value, duplicate id...), which the whole reading places."""
         if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()):
             raise _WholeTree
         if self.model is not None and self.role is None and self.spec is not F.SUBSTRATE:
@@ -143,7 +181,11 @@ class _Stream:
             if node is not None and (node.text or "").strip() == "substrate":
                 raise _RoleDeclared
         model = self.builder.read(root, self.role, into=self.model)
-        if model is None or self.builder.problems or model.validate() or self.strict is None \
-                or not self.strict.result():
+        if model is None or self.builder.problems or self.strict is None or not self.strict.result():
             raise _WholeTree
-        return model
+        problems = model.validate()
+        for p in problems:  # as the whole reading gives them (reader._finish), their columns placed later
+            p.file = self.builder.filename
+            if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
+                p.line = root[0].sourceline if len(root) else root.sourceline
+        return model, problems

@@ -37,6 +37,21 @@ def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
     return advance
 
 
+def label_size(lines: list[str], bold_first: bool) -> tuple[float, float]:
+    """Width and height of the halo of a label of `lines` before scaling (LabelItem.size), with no item made: the
+    layout asks it of every label it tries, most of which find no free spot."""
+    _plain, _bold, metrics, bold_metrics = _fonts()
+    if not lines:
+        return 0.0, 0.0
+    width = height = 0.0
+    for i, line in enumerate(lines):
+        bold = i == 0 and bold_first
+        chosen = bold_metrics if bold else metrics
+        width = max(width, _advance(chosen, bold, line))
+        height += chosen.height()
+    return width + 6, height + 2
+
+
 class LabelItem(QGraphicsItem):
     """The text of a component or link, its rectangle starting at (0, 0); hidden until the layout shows it.
 
@@ -163,6 +178,14 @@ class LabelHolder:
             if self.scene() is not None:
                 self.scene().addItem(self._label)
         return self._label
+
+    def label_size(self, compact: bool) -> tuple[float, float]:
+        """The size its label has (compact: the first line only), without making the label when it has none."""
+        if self._label is not None:
+            self._label.set_compact(compact)
+            return self._label.size()
+        lines = self.label_lines()
+        return label_size(lines[:1] if compact else lines, self.label_bold_first)
 
     def has_label(self) -> bool:
         """Whether the label item exists yet."""

@@ -70,6 +70,72 @@ def arrow_head(line: QLineF) -> QPolygonF:
     return QPolygonF([tip, left, right])
 
 
+def model_style(link, period: str | None) -> int:
+    """The style bits of a link as the model says (one-way, provisioned, idle in `period`; not the selection)."""
+    return (ONE_WAY * bool(getattr(link, "one_way", False)) | PROVISIONED * bool(getattr(link, "provisioned", False))
+            | IDLE * is_idle(link, period))
+
+
+def line_ends(design, link) -> tuple[float, float, float, float] | None:
+    """Where a link's line runs (x1, y1, x2, y2): between its ends' centres or ports, short of the icons."""
+    start = design.end_xy(link.source, getattr(link, "source_port", None))
+    end = design.end_xy(link.destination, getattr(link, "destination_port", None))
+    if start is None or end is None:
+        return None
+    x1, y1, port1 = start
+    x2, y2, port2 = end
+    dx, dy = x2 - x1, y2 - y1
+    length = math.hypot(dx, dy)
+    if length > 1e-6:
+        ux, uy = dx / length, dy / length
+        gap1 = 0.0 if port1 else min(END_GAP, length / 3)
+        gap2 = 0.0 if port2 else min(END_GAP, length / 3)
+        x1, y1, x2, y2 = x1 + ux * gap1, y1 + uy * gap1, x2 - ux * gap2, y2 - uy * gap2
+    return x1, y1, x2, y2
+
+
+class DrawnLink:
+    """A link of a scene made for a picture only (`DesignScene(..., drawn_links=True)`, the headless export): the
+    scene draws it from its spatial index like every link, with no scene item; its LinkItem is made only when
+    its label is shown or its problem badge drawn (a LinkItem with its Qt parts took about 3 KB)."""
+
+    __slots__ = ("design", "ident")
+    label_bold_first = False
+
+    def __init__(self, design, ident: str) -> None:
+        self.design, self.ident = design, ident
+
+    @property
+    def line(self) -> QLineF:
+        """Where it runs (from the scene's index)."""
+        index = self.design.index
+        return index.lines[index.links.row_of[self]]
+
+    def label_lines(self) -> list[str]:
+        """The QoS text for the scene's period."""
+        return qos_lines(self.design.model.links[self.ident], self.design.period)
+
+    label_size = LabelHolder.label_size
+
+    @property
+    def _label(self):
+        item = self.design.links.get(self.ident)
+        return item._label if item is not None else None
+
+    @property
+    def label(self) -> LabelItem:
+        """Its label: its LinkItem is made now."""
+        return self.design.link_item(self.ident).label
+
+    def has_label(self) -> bool:
+        """Whether its label exists yet."""
+        return self._label is not None
+
+    def scene(self):
+        """The scene it is drawn in."""
+        return self.design
+
+
 class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
     """The model link `ident` between the items of its ends; follows them when they move."""
 
@@ -113,9 +179,9 @@ class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
     def refresh(self) -> None:
         """Re-read the model: label, direction, dash, geometry."""
         link = self.link()
-        self.one_way = bool(getattr(link, "one_way", False))
-        self.provisioned = bool(getattr(link, "provisioned", False))
-        self.idle = is_idle(link, self.design.period)
+        style = model_style(link, self.design.period)
+        self.one_way, self.provisioned, self.idle = bool(style & ONE_WAY), bool(style & PROVISIONED), \
+            bool(style & IDLE)
         if self._label is not None and self._label.set_lines(self.label_lines()):
             self.design.label_changed(self)
         if self.scene() is not None:
@@ -136,20 +202,10 @@ class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
     def update_geometry(self) -> None:
         """Recompute the line from the current positions of both ends (plain arithmetic: it runs for every
         link when a design opens)."""
-        link = self.link()
-        start = self.design.end_xy(link.source, getattr(link, "source_port", None))
-        end = self.design.end_xy(link.destination, getattr(link, "destination_port", None))
-        if start is None or end is None:
+        ends = line_ends(self.design, self.link())
+        if ends is None:
             return
-        x1, y1, port1 = start
-        x2, y2, port2 = end
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy)
-        if length > 1e-6:
-            ux, uy = dx / length, dy / length
-            gap1 = 0.0 if port1 else min(END_GAP, length / 3)
-            gap2 = 0.0 if port2 else min(END_GAP, length / 3)
-            x1, y1, x2, y2 = x1 + ux * gap1, y1 + uy * gap1, x2 - ux * gap2, y2 - uy * gap2
+        x1, y1, x2, y2 = ends
         old = self._rect
         middle = QRectF((x1 + x2) / 2, (y1 + y2) / 2, 0.0, 0.0)
         if middle != self._middle:

@@ -161,6 +161,26 @@ def test_objects_without_values_share_read_only_empties_that_copy_as_their_own()
     assert b.extensions == ["<x/>"] and a.extensions == [] and a.periods == {} and Lease() == a.lease
 
 
+def test_a_link_keeps_its_rare_fields_in_one_object_of_its_own_only_when_it_has_them():
+    from backend.model import Lease, Link, Quantity
+    from backend.model.components import NO_MORE
+
+    bare, other = Link("a", "x", "y"), Link("b", "x", "y", forward=Quantity.simple("bandwidth", 10, "Mbps"))
+    assert bare._more is NO_MORE and other._more is NO_MORE  # bandwidth and latency are the link's own slots
+    ported = dataclasses.replace(bare, id="c", source_port="p0")
+    assert ported._more is not NO_MORE and ported.source_port == "p0" and bare.source_port is None
+    bare.lease = Lease(duration=3600)  # set on a link that shared: it gets its own, the others keep theirs
+    assert bare._more is not NO_MORE and bare.lease.duration == 3600 and other.lease == Lease()
+    assert NO_MORE.lease == Lease() and NO_MORE.source_port is None
+    assert [f.name for f in dataclasses.fields(Link)][:5] == ["id", "source", "destination", "source_port",
+                                                             "destination_port"]
+    assert dataclasses.asdict(ported)["source_port"] == "p0" and ported != bare
+    assert ported == Link("c", "x", "y", "p0") and copy.deepcopy(ported) == ported
+    import pickle
+
+    assert pickle.loads(pickle.dumps(ported)) == ported and "source_port='p0'" in repr(ported)
+
+
 def test_a_link_joining_the_same_ends_as_an_earlier_one_is_reported_once_against_the_first():
     from backend.model import Infrastructure, Link, Node
 
