@@ -70,6 +70,15 @@ class Journal:
         return len(self._undo)
 
 
+def _not_repeated(left: list[str], exc: BaseException) -> list[str]:
+    """What a rollback left, each item's reason shortened when it is the failure's own sentence again (a host
+    that stopped answering, said once before the list)."""
+    if not isinstance(exc, DeployError) or exc.step != "unreachable":
+        return left
+    why = getattr(exc, "reason", "")
+    return [item.replace(str(exc), "not answering").replace(why, "not answering") if why else item for item in left]
+
+
 class Deployer(ABC):
     """Turns a mapping into running components on one backend, and manages what it created."""
 
@@ -127,7 +136,7 @@ class Deployer(ABC):
             host = getattr(exc, "host", None)
             reason = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
             message = reason + f" (rolled back {'all' if not left else 'part'} of what was created"
-            message += f"; left: {'; '.join(left)})" if left else ")"
+            message += f"; left: {'; '.join(_not_repeated(left, exc))})" if left else ")"
             self.record.state, self.record.error = DEPLOYMENT_FAILED, message
             self._after_rollback()
             self._persist()

@@ -78,6 +78,8 @@ class LiveRun:
         """Ask the backend for each component's state; the changes are reported."""
         self.session.on_progress = report
         self.session.status()
+        if self.watch is not None and hasattr(self.watch, "renew"):  # a host back after a freeze: its events again
+            self.watch.renew()
         return dict(self.session.states)
 
     def follow_time(self) -> dict:

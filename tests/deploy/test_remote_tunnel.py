@@ -7,6 +7,8 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -107,7 +109,8 @@ def test_each_failure_is_one_line_saying_where_and_why(tmp_path, monkeypatch):
                                                  r"\(publickey\)\. \(the key was refused"):
         real.remove_all(refused, "ab12")
     silent = with_program("sleep 10")
-    with pytest.raises(remote.RemoteError, match="^listing devices over ssh to root@n2: no answer within 0.5 s$"):
+    with pytest.raises(remote.RemoteError, match=r"^listing devices over ssh to root@n2: no answer within 0.5 s \(the "
+                                                 r"host or the network to it is down\)$"):
         remote.run(remote.target_of(silent.uri), remote.list_script(), "listing devices", 0.5)
     missing = real.RealHost("h2", "qemu+ssh://root@n2/system?command=/nonexistent/ssh", None, "n2", "qemu", True,
                             "")
@@ -120,3 +123,50 @@ def test_each_failure_is_one_line_saying_where_and_why(tmp_path, monkeypatch):
     lab = real.RealHost("h1", "qemu+unix:///system?socket=/x", "vxl-h1", "10.254.0.1", "qemu", False, "", True)
     with pytest.raises(real.RealHostError, match="joins a lab host to a host of another machine"):
         real.set_tunnel(lab, "ab12", 0, [peer])
+
+
+def test_a_host_found_silent_by_ssh_or_by_libvirt_fails_the_other_at_once_with_one_sentence(tmp_path):
+    from backend.deploy.libvirt.guard import Guarded, HostGuard, HostUnreachable
+
+    answered = threading.Event()
+    guard = HostGuard("qemu+ssh://root@n2/system", probe=lambda: answered.wait(30))  # the host answers when set
+    silent = remote.target_of(f"qemu+ssh://root@n2/system?command={_fake_ssh(tmp_path, 'sleep 10')}")
+    ran, other = tmp_path / "ran", tmp_path / "other"
+    other.mkdir()
+    quick = remote.target_of(f"qemu+ssh://root@n2/system?command={_fake_ssh(other, f'touch {ran}')}")  # answers
+    called = []
+
+    class Connection:  # stands for a libvirt connection: the guard decides before any call reaches it
+        def listAllDomains(self):
+            called.append("listAllDomains")
+
+    with pytest.raises(remote.Silent, match="^listing devices over ssh to root@n2: no answer within 0.5 s"):
+        remote.run(silent, remote.list_script(), "listing devices", 0.5, guard=guard)
+    sentence = "host h2: no answer over ssh from root@n2 within 0.5 s (the host or the network to it is down)"
+    with pytest.raises(HostUnreachable) as failed:  # libvirt's next call: not made, the same sentence
+        Guarded(Connection(), "h2", guard).listAllDomains()
+    assert str(failed.value) == sentence and called == []
+    with pytest.raises(remote.Silent) as again:  # ssh's next call: not made either
+        remote.run(quick, remote.list_script(), "listing devices", guard=guard)
+    assert str(again.value) == f"listing devices over ssh to root@n2: not tried: {sentence[len('host h2: '):]}"
+    assert not ran.exists()
+    answered.set()  # a probe of the host has its answer: calls go through again
+    deadline = time.monotonic() + 10
+    while guard.unreachable and time.monotonic() < deadline:
+        time.sleep(0.05)
+    Guarded(Connection(), "h2", guard).listAllDomains()
+    assert called == ["listAllDomains"]
+
+    frozen = threading.Event()  # a libvirt call that hangs: ssh is not tried while it does
+    with pytest.raises(HostUnreachable) as hung:
+        guard.run("h2", lambda: frozen.wait(30), 0.2)
+    with pytest.raises(remote.Silent) as skipped:
+        remote.run(quick, remote.list_script(), "listing devices", guard=guard)
+    assert hung.value.reason in str(skipped.value) and "\n" not in str(skipped.value)
+    assert not ran.exists()
+    frozen.set()
+    deadline = time.monotonic() + 10
+    while guard.unreachable and time.monotonic() < deadline:
+        time.sleep(0.05)
+    remote.run(quick, remote.list_script(), "listing devices", guard=guard)
+    assert ran.exists()

@@ -53,6 +53,19 @@ def lab(guest_image) -> Lab:
     yield from temporary_lab(3, f"t{os.getpid()}", "vxl-")
 
 
+@pytest.fixture(scope="session")
+def ssh_lab(guest_image) -> Lab:
+    """A lab of two hosts reached over ssh, each with its own OpenSSH server (test_ssh_lab.py and
+    test_remote_disk.py share it); at the end `lab down` must remove both servers, its namespaces and folder."""
+    from backend.lab import sshd
+    from backend.lab.lab import namespaces_of
+
+    lab, removed = yield from temporary_lab(2, f"s{os.getpid()}", "vxs-", ssh=True)
+    assert sum(line.startswith("sshd ") for line in removed) == 2, removed
+    assert not Path(lab.directory).exists() and namespaces_of(lab.name) == []
+    assert all(sshd.running_pid(h.directory) == 0 for h in lab.hosts)
+
+
 def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False, like=None):
     """A lab in a short temporary directory for a fixture to yield (skipped with the reason when it cannot
     start), removed with its directory afterwards; `like`: one host per host of this substrate model."""
@@ -65,5 +78,6 @@ def temporary_lab(hosts: int, name: str, prefix: str, ssh: bool = False, like=No
     try:
         yield started
     finally:
-        down(name, root)
+        removed = down(name, root)
         shutil.rmtree(root, ignore_errors=True)
+    return started, removed  # (for a fixture that checks the lab's removal: `lab, removed = yield from ...`)

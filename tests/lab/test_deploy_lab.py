@@ -211,6 +211,7 @@ def test_a_migration_the_destination_refuses_leaves_the_router_where_it_was_and_
         assert main(["migrate", "r1", destination]) == 1
         err = capfd.readouterr().err
         assert err.count("\n") == 1 and "live migration of" in err and destination in err, err
+        assert f"({destination} already has another domain named {name}," in err, err
     finally:
         dom.undefine()
         squatter.close()

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from backend.cli import main
-from backend.deploy.libvirt import pools
+from backend.deploy.libvirt import guard, pools
 from backend.deploy.state import pick_record, state_dir
 from backend.guest.image import ImageError, find_kernel
-from backend.lab.lab import down
-from tests.lab.conftest import temporary_lab
+from backend.lab import netns
+from tests.lab.test_faults import ACROSS
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -44,12 +47,6 @@ VXI = """<?xml version='1.0' encoding='UTF-8'?>
   </virtualInfrastructure>
 </description>
 """
-
-
-@pytest.fixture(scope="module")
-def remote_lab(guest_image):
-    """Two lab hosts reached over ssh, handled as hosts of another machine."""
-    yield from temporary_lab(2, f"r{os.getpid()}", "vxr-", ssh=True)
 
 
 def tiny_disk(folder: Path, initrd: Path) -> Path:
@@ -110,9 +107,18 @@ def _storage(lab, prefix: str) -> dict[str, dict[str, str]]:
     return found
 
 
+def _image_the_hosts_lack(guest_image, monkeypatch, request) -> None:
+    """The guest image at a path of this machine that no host has (each host has its own /var/cache/libvirt):
+    a deploy uploads it into the deployment's pool on each host."""
+    cache = Path(tempfile.mkdtemp(prefix="vxi-test-guest-", dir="/var/cache/libvirt"))
+    request.addfinalizer(lambda: shutil.rmtree(cache, ignore_errors=True))
+    shutil.copytree(guest_image.directory, cache / guest_image.directory.name)
+    monkeypatch.setenv("VXI_GUEST_CACHE", str(cache))
+
+
 def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_through_libvirt(
-        remote_lab, guest_image, tmp_path, capfd, monkeypatch, request):
-    lab = remote_lab
+        ssh_lab, guest_image, tmp_path, capfd, monkeypatch, request):
+    lab = ssh_lab  # (the session's, shared with test_ssh_lab.py)
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     monkeypatch.setenv("VXI_READY_TIMEOUT", "120")
     built = tiny_disk(tmp_path, guest_image.initrd)
@@ -134,10 +140,7 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     assert "rolled back all of what was created" in lines[0], lines
     assert _storage(lab, "vxi") == before  # nothing left: no pool, no volume, no transient pool over /srv/vxi-none
 
-    cache = Path(tempfile.mkdtemp(prefix="vxi-test-guest-", dir="/var/cache/libvirt"))  # each host has its own
-    request.addfinalizer(lambda: shutil.rmtree(cache, ignore_errors=True))
-    shutil.copytree(guest_image.directory, cache / guest_image.directory.name)  # /var/cache/libvirt: none has it
-    monkeypatch.setenv("VXI_GUEST_CACHE", str(cache))
+    _image_the_hosts_lack(guest_image, monkeypatch, request)
     kernel, initrd = (f"guest-{guest_image.key[:16]}-{p.name}" for p in (guest_image.kernel, guest_image.initrd))
     vxi = tmp_path / "own.vxdl"  # pc-d boots its own disk, pc-i the project's image
     vxi.write_text(VXI.format(image=image).replace("</vNode>", "</vNode><vNode><id>pc-i</id><memory><unit>MB</unit>"
@@ -215,5 +218,70 @@ def test_a_user_disk_on_hosts_of_another_machine_is_made_moved_and_removed_throu
     assert record.id in [d["deployment"] for d in json.loads(out)["deployments"]], out
     assert _storage(lab, prefix) == {}
     assert copies[other].stat().st_mtime_ns == stamp  # the user's image is never written
-    removed = down(lab.name, Path(lab.directory).parent)
-    assert removed
+
+
+class _FreezesHalfway:
+    """A file read for an upload that calls `freeze` once half of its `size` bytes were read (the host then stops
+    answering in the middle of the stream: its later sends get no answer)."""
+
+    def __init__(self, source, size: int, freeze):
+        self.source, self.half, self.freeze, self.read_bytes = source, size // 2, freeze, 0
+
+    def read(self, count: int) -> bytes:
+        if self.read_bytes >= self.half and self.freeze is not None:
+            self.freeze()
+            self.freeze = None
+        piece = self.source.read(count)
+        self.read_bytes += len(piece)
+        return piece
+
+
+def test_a_host_that_freezes_in_the_middle_of_the_image_upload_fails_the_deploy_in_one_line(
+        ssh_lab, guest_image, tmp_path, capfd, monkeypatch, request):
+    """h2's libvirtd stops answering (SIGSTOP) half-way through the upload of the guest image: the deploy fails
+    within the calls' deadline with one line naming h2, h1's part (its guest, pool, image, tunnel) is rolled back,
+    the ssh calls to h2 are not even tried (the host is known silent), and once h2 answers again `vxi teardown`
+    removes what was left there."""
+    lab = ssh_lab
+    monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
+    monkeypatch.setenv("VXI_CALL_TIMEOUT", "3")
+    monkeypatch.setattr(guard, "_guards", {})  # (this test's own: its host's guard sees the freeze)
+    _image_the_hosts_lack(guest_image, monkeypatch, request)
+    across = tmp_path / "across.vxdl"
+    across.write_text(ACROSS)
+    h2 = lab.host("h2")
+    frozen = []
+    upload = pools.upload_from
+
+    def freezing_upload(conn, pool, name, size, source, mode="0600"):
+        if f"@{h2.address}/" in conn.getURI() and not frozen:
+            source = _FreezesHalfway(source, size, lambda: frozen.append(os.kill(h2.pid, signal.SIGSTOP)))
+        return upload(conn, pool, name, size, source, mode)
+
+    monkeypatch.setattr(pools, "upload_from", freezing_upload)
+    before = _storage(lab, "vxi")
+    started = time.monotonic()
+    try:
+        code, out, err = _run(capfd, "deploy", lab.substrate, str(across), "--backend", "libvirt")
+    finally:
+        os.kill(h2.pid, signal.SIGCONT)
+    with capfd.disabled():
+        print(f"\nfrozen mid-upload: deploy failed {time.monotonic() - started:.1f} s after its start: {err.strip()}")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert frozen and code == 1 and len(lines) == 1, err
+    assert lines[0].startswith(f"vxi deploy: host h2: no answer from {h2.uri} within 3 s"), lines
+    assert "rolled back part of what was created; left: " in lines[0] and "vxi teardown" in lines[0], lines
+    assert lines[0].count("no answer") == 1 and "over ssh to " in lines[0], lines  # ssh not tried: said once
+    tag = re.search(r"vxi teardown (\w+)", lines[0]).group(1)
+    assert not [n for n in netns.links(lab.host("h1").netns) if n.startswith(f"vx{tag}")]  # nothing left on h1
+    assert not [k for k in _storage(lab, f"vxi{tag}") if k.startswith("h1/")]
+    conn = lab.connect("h1")
+    try:
+        assert not [d.name() for d in conn.listAllDomains() if d.name().startswith(f"vxi{tag}-")]
+    finally:
+        conn.close()
+    monkeypatch.setattr(pools, "upload_from", upload)
+    code, out, err = _run(capfd, "teardown", tag)  # h2 answers again: the rest goes
+    assert code == 0, err
+    assert _storage(lab, "vxi") == before
+    assert all(not [n for n in netns.links(h.netns) if n.startswith(f"vx{tag}")] for h in lab.hosts)

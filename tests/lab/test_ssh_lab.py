@@ -7,7 +7,6 @@ with the reason when sshd, libvirtd or QEMU are missing)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -19,19 +18,11 @@ from backend.deploy.libvirt import leftovers, real, remote
 from backend.deploy.session import DeploySession
 from backend.deploy.state import pick_record
 from backend.lab import netns, sshd
-from backend.lab.lab import down, namespaces_of
 from backend.vxdl import read_file
-from tests.lab.conftest import temporary_lab
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 VXI = Path(__file__).resolve().parents[2] / "examples" / "lab-router.vxdl"  # r1, pc-a at h1, pc-b at h2
-
-
-@pytest.fixture(scope="module")
-def ssh_lab(guest_image):
-    """A lab of two hosts reached over ssh (skipped with the reason where sshd, libvirtd or QEMU are missing)."""
-    yield from temporary_lab(2, f"s{os.getpid()}", "vxs-", ssh=True)
 
 
 def _run(capfd, *argv: str) -> tuple[int, str, str]:
@@ -89,6 +80,10 @@ def _link_devices(lab, tag: str) -> dict[str, list[str]]:
     return found
 
 
+def _device_names(lab, tag: str) -> dict[str, list[str]]:
+    return {host: [line.split(":")[0] for line in lines] for host, lines in _link_devices(lab, tag).items()}
+
+
 def _tunnel(lab, tag: str, host_id: str, index: int) -> str:
     """The one-line `ip -d link` of a link's tunnel on a host ('' when there is none)."""
     return next((line for line in _link_devices(lab, tag)[host_id] if line.startswith(f"vx{tag}v{index}:")), "")
@@ -98,13 +93,14 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
     """VXI_LAB_AS_REMOTE=1: the lab's hosts handled as hosts of other machines (no namespace entered): each link is
     a libvirt network per host, and a link across hosts a VXLAN device vxi makes over ssh with the URI's
     credentials, enslaved to the network's bridge; it carries the ping, follows the router's live move, and is
-    gone after teardown. A key the host does not accept fails in one line."""
+    gone after teardown. A move the destination refuses leaves the router and the tunnels as they were, said in
+    one line; a key the host does not accept fails in one line."""
     lab = ssh_lab
     monkeypatch.setenv("VXI_LAB_AS_REMOTE", "1")
     sent = []  # every command vxi sent over ssh (they run for real: this only notes where and what)
     run = remote.run
-    monkeypatch.setattr(remote, "run", lambda target, script, what, *a: sent.append((target.host, what)) or run(
-        target, script, what, *a))
+    monkeypatch.setattr(remote, "run", lambda target, script, what, *a, **kw: sent.append((target.host, what)) or run(
+        target, script, what, *a, **kw))
     before = {h.id: set(netns.links(h.netns)) for h in lab.hosts}
     monkeypatch.setenv("VXI_READY_TIMEOUT", "0.5")  # no guest is ready that soon: everything made is rolled back
     code, out, err = _run(capfd, "deploy", lab.substrate, str(VXI), "--backend", "libvirt")
@@ -133,6 +129,20 @@ def test_a_link_across_hosts_of_other_machines_is_a_tunnel_made_over_ssh(ssh_lab
         assert code == 0 and " 0% packet loss" in out and "ttl=63" in out, out + err
 
         second = "h2" if first == "h1" else "h1"
+        devices, name = _device_names(lab, tag), record.components["r1"].name
+        squatter = lab.connect(second)  # the destination refuses: a domain of that name is there already
+        dom = squatter.defineXML(f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+                                 "<os><type arch='x86_64'>hvm</type></os></domain>")
+        try:
+            code, out, err = _run(capfd, "migrate", "r1", second, "--deployment", tag)
+        finally:
+            dom.undefine()
+            squatter.close()
+        assert code == 1 and err.count("\n") == 1 and "live migration of" in err and second in err, err
+        assert f"({second} already has another domain named {name}, not this deployment's" in err, err
+        assert pick_record(tag).components["r1"].host == first  # it stays, running, its tunnels as they were
+        assert sorted(_domains(lab)) == sorted(c.name for c in record.components.values())
+        assert _device_names(lab, tag) == devices
         code, out, err = _run(capfd, "migrate", "r1", second, "--deployment", tag, "--json")
         assert code == 0 and json.loads(out)["mode"] == "live", out + err
         record = pick_record(tag)
@@ -227,8 +237,4 @@ def test_a_vxi_deployed_pinged_moved_and_removed_over_ssh(ssh_lab, capfd, monkey
     assert code == 0, err
     assert _domains(lab) == []
     assert all([n for n in netns.links(h.netns) if n.startswith(f"vx{record.id}")] == [] for h in lab.hosts)
-
-    removed = down(lab.name, Path(lab.directory).parent)
-    assert sum(line.startswith("sshd ") for line in removed) == 2, removed
-    assert not Path(lab.directory).exists() and namespaces_of(lab.name) == []
-    assert all(sshd.running_pid(h.directory) == 0 for h in lab.hosts)
+    # (the lab's own removal, both sshd included, is checked when the session's ssh_lab ends: conftest.py)

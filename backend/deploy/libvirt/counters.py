@@ -8,6 +8,7 @@ The test driver's counters are synthetic (derived from the clock), so a source w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.deploy.counters import CounterReading
@@ -35,9 +36,11 @@ def is_test_uri(uri: str | None) -> bool:
 class LibvirtSource:
     """Reads interface byte counters of deployed domains, one bulk call per connection."""
 
-    def __init__(self, targets: list[DomainTarget], hosts: dict[str, object] | None = None):
+    def __init__(self, targets: list[DomainTarget], hosts: dict[str, object] | None = None,
+                 reconnect: Callable[[str], object] | None = None):
         self.targets = list(targets)
         self.hosts = dict(hosts or {})  # every host a domain may be on (its targets' hosts when empty)
+        self.reconnect = reconnect  # a host's connection anew, when the one held was closed (the deployer's)
         self.unreachable: dict[str, str] = {}  # host -> why its counters could not be read at the last read
         uris = {self._uri(t.conn) for t in self.targets}
         self.real_counters = bool(self.targets) and not all(is_test_uri(u) for u in uris)
@@ -55,8 +58,9 @@ class LibvirtSource:
         readings: list[CounterReading] = []
         if self.hosts:
             wanted = {t.domain: t for t in self.targets}
-            for host, conn in self.hosts.items():
-                if not is_test_uri(self._uri(conn)):
+            for host, conn in list(self.hosts.items()):
+                conn = self._current(host, conn)
+                if conn is not None and not is_test_uri(self._uri(conn)):
                     found = self._read(conn, host, wanted)
                     readings.extend(found)
                     for name in {r.identity[2] for r in found}:
@@ -70,6 +74,22 @@ class LibvirtSource:
             conn = targets[0].conn
             readings.extend(self._read(conn, targets[0].host, {t.domain: t for t in targets}, strict=True))
         return readings
+
+    def _current(self, host: str, conn):
+        """The host's connection to read through: the one held, or a new one when it was closed (a freeze that
+        keep-alive ended; the host answers again); None while the host cannot be reached (said in
+        `unreachable`)."""
+        from backend.deploy.base import DeployError
+        from backend.deploy.libvirt.guard import connection_closed
+
+        if self.reconnect is None or not connection_closed(conn):
+            return conn
+        try:
+            self.hosts[host] = conn = self.reconnect(host)
+        except DeployError as exc:
+            self.unreachable[host] = str(exc)
+            return None
+        return conn
 
     def _read(self, conn, host: str, wanted: dict[str, DomainTarget], strict: bool = False) -> list[CounterReading]:
         """The readings of `wanted` domains on one host; none from a host that does not answer (its sentence in

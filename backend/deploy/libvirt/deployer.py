@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from backend.deploy.record import TORN_DOWN, Resource
 
 STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
           6: "crashed", 7: "suspended"}
+_LOCKS = threading.Lock()  # (making a deployer's per-host connection locks)
 COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and started on {d}, "
                "destroyed and undefined on {s})")
 
@@ -85,16 +87,26 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         self.record.files.setdefault("generated", {})[host_id] = str(path)
         return hostfiles.write_host_file(path, host)
 
-    def connection(self, host_id: str):
-        """The one connection to a host, opened on first use (and again when the daemon dropped it)."""
-        if host_id in self.connections and connection_closed(self.connections[host_id]):
-            del self.connections[host_id]
-        if host_id not in self.connections:
-            uri = self.record.hosts.get(host_id)
-            if uri is None:
-                raise DeployError(f"host {host_id} is not part of deployment {self.tag}", host_id, "connect")
-            self.connections[host_id] = hostfiles.open_connection(uri, host_id)
-        return self.connections[host_id]
+    def connection(self, host_id: str, uri: str | None = None):
+        """The one connection to a host, opened on first use, and again when the one held was closed (the daemon
+        died, or keep-alive gave up on it during a freeze): every user (the jobs, the sampler, the lifecycle
+        watch) asks here, so that none keeps calling a connection from before a freeze. `uri`: a host that is
+        not the deployment's yet (a migration's candidate). Safe from several threads (one lock per host)."""
+        with self._lock_of(host_id):
+            held = self.connections.get(host_id)
+            if held is not None and connection_closed(held):  # (freed when its last user lets it go: another
+                del self.connections[host_id]  # thread may still hold it, which a close() here would break)
+            if host_id not in self.connections:
+                uri = self.record.hosts.get(host_id) or uri
+                if uri is None:
+                    raise DeployError(f"host {host_id} is not part of deployment {self.tag}", host_id, "connect")
+                self.connections[host_id] = hostfiles.open_connection(uri, host_id)
+            return self.connections[host_id]
+
+    def _lock_of(self, host_id: str) -> threading.Lock:
+        with _LOCKS:
+            locks = self.__dict__.setdefault("_host_locks", {})
+            return locks.setdefault(host_id, threading.Lock())
 
     @property
     def real(self) -> bool:
@@ -106,16 +118,15 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         on real hosts a domain is looked for on every host of the deployment, so its series follow it."""
         targets = [DomainTarget(key, comp.host, self._connection_or_none(comp.host), comp.name,
                                 [i.name for i in comp.interfaces]) for key, comp in self.record.components.items()]
-        hosts = {}
+        hosts, candidates = {}, self._candidate_hosts()
         if self.real:
-            for host_id, uri in self._candidate_hosts().items():
+            for host_id, uri in candidates.items():
                 try:
-                    if host_id not in self.connections:
-                        self.connections[host_id] = hostfiles.open_connection(uri, host_id)
-                    hosts[host_id] = self.connections[host_id]
+                    hosts[host_id] = self.connection(host_id, uri)
                 except DeployError:
                     continue
-        return LibvirtSource(targets, hosts)
+        return LibvirtSource(targets, hosts, (lambda host_id: self.connection(host_id, candidates.get(host_id)))
+                             if self.real else None)
 
     def _connection_or_none(self, host_id: str):
         """A host's connection; None for a real host that cannot be reached now (its counters are then read
@@ -141,7 +152,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
 
         try:
             connections = {host: self.connection(host) for host in self.record.hosts}
-            return LifecycleWatch(connections, self.record.prefix, notify)
+            return LifecycleWatch(connections, self.record.prefix, notify, self.connection)
         except Exception:  # a host whose driver sends no events: a status poll still follows it
             return None
 

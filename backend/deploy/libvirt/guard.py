@@ -94,8 +94,9 @@ class HostGuard:
         return outcome[0]
 
     def lost(self, reason: str) -> None:
-        """The host's connection was closed under a call: unreachable (`reason`) until a probe is answered (at
-        once for a daemon that refuses, when it answers for a silent one). Nothing without a probe."""
+        """The host's connection was closed under a call, or an ssh call to it had no answer (remote.py):
+        unreachable (`reason`) until a probe is answered (at once for a daemon that refuses, when it answers for
+        a silent one). Nothing without a probe."""
         with self._lock:
             if self.hanging or self.probe is None:
                 return
@@ -186,22 +187,38 @@ class Guarded:
 
             args = tuple(_unwrap(a) for a in args)
             kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+            alive = [False]
+
+            def work():
+                alive[0] = self._alive()  # (in the guarded thread: under the call's deadline too)
+                return value(*args, **kwargs)
+
             try:
-                return self._wrap(self.guard.run(self.host_id, lambda: value(*args, **kwargs)))
+                return self._wrap(self.guard.run(self.host_id, work))
             except libvirt.libvirtError as exc:
-                self._closed(exc)
+                if alive[0]:  # a call on a connection closed before it (kept by a sampler or a watch from before
+                    self._closed(exc)  # a freeze) says nothing new about the host: only one that saw it close
                 raise
 
         call.__name__ = name
         return call
 
-    def _closed(self, exc) -> None:
-        """After a failed call: when the connection is closed (libvirt's keep-alive gave up on a silent host, or
-        the daemon died), the host counts as unreachable until a probe of it is answered."""
+    def _connection(self):
+        """The libvirt connection this object belongs to (None when it cannot be told)."""
         try:
-            conn = self.raw if hasattr(self.raw, "isAlive") else self.raw.connect()
+            return self.raw if hasattr(self.raw, "isAlive") else self.raw.connect()
         except Exception:
-            conn = None
+            return None
+
+    def _alive(self) -> bool:
+        conn = self._connection()
+        return conn is not None and not connection_closed(conn)
+
+    def _closed(self, exc) -> None:
+        """After a failed call on a connection open when it began: when the call closed it (libvirt's keep-alive
+        gave up on a silent host, or the daemon died), the host counts as unreachable until a probe of it is
+        answered."""
+        conn = self._connection()
         if conn is None or connection_closed(conn):
             self.guard.lost(f"the connection to {self.guard.uri} was lost ({exc.get_error_message()})")
 

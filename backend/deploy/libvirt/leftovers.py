@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from backend.deploy.libvirt import pools
 from backend.deploy.libvirt.disks import DISKS
+from backend.deploy.libvirt.guard import guard_of
 from backend.deploy.record import valid_id
 
 LINK_DEVICE = re.compile(r"^vx([a-z][a-z0-9]{4})[bv]\d+$")  # of a deployment with a generated tag
@@ -146,7 +147,8 @@ def _link_devices(uri: str) -> list[str]:
         return netns.links(located[1].netns)
     try:
         target = remote.target_of(uri)
-        return remote.link_devices(remote.run(target, remote.list_script(), "listing devices")) if target else []
+        return remote.link_devices(remote.run(target, remote.list_script(), "listing devices",
+                                              guard=guard_of(uri))) if target else []
     except (ValueError, remote.RemoteError):
         return []
 

@@ -150,32 +150,70 @@ def _make_loop_events(loop):
 class LifecycleWatch:
     """Calls `notify(host, domain, event)` for each lifecycle event of a domain whose name starts with `prefix`
     on any of `connections` (host id to open connection): on the asyncio loop's thread under libvirtaio, on
-    libvirt's event thread otherwise (registered here when nothing is yet)."""
+    libvirt's event thread otherwise (registered here when nothing is yet). `current(host)` gives a host's
+    connection now (the deployer's): `renew()` moves the watch to the ones opened since (after a freeze)."""
 
-    def __init__(self, connections: dict, prefix: str, notify: Notify):
+    def __init__(self, connections: dict, prefix: str, notify: Notify, current: Callable[[str], object] | None = None):
         import libvirt
 
         if _kind is None:
             start_event_loop()
-        self._registered: list[tuple[object, int]] = []
+        self.prefix, self.notify, self.current = prefix, notify, current
+        self._registered: list[tuple[str, object, int]] = []
         for host, conn in connections.items():
-            def on_event(_conn, domain, event, _detail, _opaque, host=host) -> None:
-                name = domain.name()
-                if name.startswith(prefix):
-                    notify(host, name, EVENTS.get(event, f"event {event}"))
-
             try:
-                callback_id = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
+                self._register(host, conn)
             except libvirt.libvirtError:
                 self.close()  # all hosts or none
                 raise
-            self._registered.append((conn, callback_id))
+
+    def _register(self, host: str, conn) -> None:
+        import libvirt
+
+        def on_event(_conn, domain, event, _detail, _opaque) -> None:
+            name = domain.name()
+            if name.startswith(self.prefix):
+                self.notify(host, name, EVENTS.get(event, f"event {event}"))
+
+        callback_id = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
+        self._registered.append((host, conn, callback_id))
+
+    def renew(self) -> None:
+        """Watch through each host's current connection where the one watched was replaced (closed by keep-alive
+        during a freeze, opened again since); a host that cannot be reached now stays as it is."""
+        for entry in list(self._registered):
+            host, conn, _id = entry
+            try:
+                now = self.current(host) if self.current is not None else conn
+            except Exception:  # (still unreachable: the next status asks again)
+                continue
+            if _raw(now) is _raw(conn):
+                continue
+            self._registered.remove(entry)
+            self._deregister(entry)
+            try:
+                self._register(host, now)
+            except Exception:
+                continue
 
     def close(self) -> None:
         """Stop watching (before the connections close)."""
-        for conn, callback_id in self._registered:
-            try:
-                conn.domainEventDeregisterAny(callback_id)
-            except Exception:  # a connection already closed has nothing to deregister
-                pass
+        for entry in self._registered:
+            self._deregister(entry)
         self._registered = []
+
+    @staticmethod
+    def _deregister(entry: tuple[str, object, int]) -> None:
+        from backend.deploy.libvirt.guard import connection_closed
+
+        _host, conn, callback_id = entry
+        if connection_closed(conn):  # a closed connection has nothing to deregister
+            return
+        try:
+            conn.domainEventDeregisterAny(callback_id)
+        except Exception:
+            pass
+
+
+def _raw(conn):
+    return getattr(conn, "raw", conn)

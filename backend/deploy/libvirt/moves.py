@@ -66,7 +66,7 @@ class LiveMoves:
             if paths is not None:
                 self._disk_after_move(component, host, source)  # the overlay and seed made for it go again
             raise DeployError(f"host {source}: live migration of {dom.name()} to {host} failed: "
-                              f"{failure[0].get_error_message()}", source, "migrate")
+                              f"{failure[0].get_error_message()}{self._taken_on(host, dom)}", source, "migrate")
         seconds = time.monotonic() - started
         if paths is not None:
             self._disk_after_move(component, source, host, paths)
@@ -85,6 +85,19 @@ class LiveMoves:
                  "data_bytes": stats.get("data_processed")})
         return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
 
+
+    def _taken_on(self, host: str, dom) -> str:
+        """Why a destination refused a move when another domain of the guest's name is there (libvirt's own
+        sentence may not say it: over ssh it can be an end of file); '' otherwise."""
+        import libvirt
+
+        try:
+            there = self.connection(host).lookupByName(dom.name())
+            if there.UUIDString() == dom.UUIDString():
+                return ""
+        except (libvirt.libvirtError, DeployError):
+            return ""
+        return f" ({host} already has another domain named {dom.name()}, not this deployment's: left as it is)"
 
     def _disk_before_move(self, dom, component: str, source: str, host: str,
                           disk: dict) -> tuple[dict, dict[str, str]]:

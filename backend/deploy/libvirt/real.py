@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from backend.deploy.libvirt import disks, remote
+from backend.deploy.libvirt.guard import guard_of
 from backend.deploy.libvirt.images import PlacedImage
 from backend.deploy.libvirt.xml import DomainSpec, GuestBoot, NicSpec, stable_mac, stable_uuid
 from backend.deploy.plan import Plan, safe_name
@@ -160,15 +161,15 @@ def set_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost], new:
 
 
 def _set_remote_tunnel(host: RealHost, tag: str, index: int, peers: list[RealHost], new: bool) -> None:
-    target = shell_of(host)
+    target, guard = shell_of(host), guard_of(host.uri)
     name = tunnel_name(tag, index)
     try:
         if not peers:
-            remote.run(target, remote.remove_script([name]), f"removing tunnel {name}")
+            remote.run(target, remote.remove_script([name]), f"removing tunnel {name}", guard=guard)
             return
         addresses = [remote.underlay_address(p.address or "") for p in peers]
         remote.run(target, remote.tunnel_script(name, bridge_name(tag, index), vni(tag, index), addresses,
-                                                TUNNEL_MTU, new), f"tunnel {name} (VNI {vni(tag, index)})")
+                                                TUNNEL_MTU, new), f"tunnel {name} (VNI {vni(tag, index)})", guard=guard)
     except remote.NameTaken as exc:
         raise SegmentTaken(str(exc)) from None
     except remote.RemoteError as exc:
@@ -190,12 +191,13 @@ def remove_all(host: RealHost, tag: str) -> list[str]:
     a bridge is left only when its network's daemon could not remove it); their names."""
     own = re.compile(rf"^vx{re.escape(tag)}[bv]\d+$")
     if not host.lab:
-        target = shell_of(host)
+        target, guard = shell_of(host), guard_of(host.uri)
         try:
-            found = [n for n in remote.link_devices(remote.run(target, remote.list_script(), "listing devices"))
-                     if own.match(n)]
+            found = [n for n in remote.link_devices(remote.run(target, remote.list_script(), "listing devices",
+                                                               guard=guard)) if own.match(n)]
             if found:
-                remote.run(target, remote.remove_script(_tunnels_first(found, tag)), "removing link devices")
+                remote.run(target, remote.remove_script(_tunnels_first(found, tag)), "removing link devices",
+                           guard=guard)
         except remote.RemoteError as exc:
             raise RealHostError(str(exc)) from None
         return found

@@ -14,11 +14,12 @@ import subprocess
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from backend.deploy.libvirt.guard import call_seconds
+from backend.deploy.libvirt.guard import HostGuard, call_seconds
 from backend.deploy.libvirt.hosts import connect_seconds
 
 VXLAN_PORT = 4789
 ZERO_MAC = "00:00:00:00:00:00"
+HOW = "the host or the network to it is down"
 DEVICE = re.compile(r"^vx[A-Za-z0-9_-]{1,10}[bv][0-9]{1,4}$")  # a deployment's bridge or tunnel
 USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$")  # (user@domain for directory users)
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$|^[0-9A-Fa-f:.]+$")
@@ -28,6 +29,11 @@ MISSING, TAKEN, NO_BRIDGE = 127, 73, 74  # the scripts' own exit codes
 
 class RemoteError(RuntimeError):
     """A command over ssh that failed: the sentence says where and why (one line, no host id: callers add it)."""
+
+
+class Silent(RemoteError):
+    """The host did not answer (this ssh call, or an earlier call to it, ssh's or libvirt's): its guard's
+    sentence, the same for both."""
 
 
 class NameTaken(RemoteError):
@@ -151,18 +157,25 @@ def _needs_iproute2() -> str:
             f"{{ echo 'ip or bridge (iproute2) not found' >&2; exit {MISSING}; }}")
 
 
-def run(target: SshTarget, script: str, what: str, seconds: float | None = None) -> str:
+def run(target: SshTarget, script: str, what: str, seconds: float | None = None, guard: HostGuard | None = None) -> str:
     """Run `script` with `sh -c` on the host; its standard output. RemoteError in one line on any failure: ssh
     cannot run or connect (within VXI_CONNECT_TIMEOUT), the key or host key is refused, no answer within
-    `seconds` (the connect time and VXI_CALL_TIMEOUT by default), iproute2 missing, not permitted."""
+    `seconds` (the connect time and VXI_CALL_TIMEOUT by default: the deadlines of the host's libvirt calls),
+    iproute2 missing, not permitted. With the host's `guard` (its libvirt URI's), ssh and libvirt share what they
+    found: while a call to the host hangs, or after an ssh call found it silent, every call to it fails at once
+    (Silent) with the same sentence until a probe of the host is answered."""
     connect = connect_seconds()
     seconds = seconds or connect + call_seconds()
     argv = ssh_argv(target, f"sh -c {shlex.quote(script)}", connect)
     where = f"{what} over ssh to {target.where}"
+    if guard is not None and guard.unreachable:
+        raise Silent(f"{where}: not tried: {guard.reason}")
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=seconds)
     except subprocess.TimeoutExpired:
-        raise RemoteError(f"{where}: no answer within {seconds:g} s") from None
+        if guard is not None:  # libvirt's calls to the host fail at once now, with this sentence
+            guard.lost(f"no answer over ssh from {target.where} within {seconds:g} s ({HOW})")
+        raise Silent(f"{where}: no answer within {seconds:g} s ({HOW})") from None
     except OSError as exc:
         raise RemoteError(f"{where}: cannot run {target.program}: {exc.strerror or exc}") from None
     if done.returncode == 0:
