@@ -8,7 +8,7 @@ the deploy session that `vxi deploy` and the designer's run mode share.
 
 from __future__ import annotations
 
-import importlib
+from backend.lazy import names_on_first_use
 
 # Each name is imported from its module when first asked for: `vxi validate` builds the whole command line,
 # whose `deploy` options name the backends, and must not load the deployers and the embedding (numpy, scipy).
@@ -21,12 +21,4 @@ _WHERE = {
 }
 
 __all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    """The package's names, each imported from its module on first use."""
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _WHERE, globals())

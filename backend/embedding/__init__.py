@@ -6,10 +6,11 @@ explained, and reorganisation plans.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING
+
+from backend.lazy import names_on_first_use
 
 if TYPE_CHECKING:
     from backend.embedding.mapping import Mapping
@@ -26,15 +27,7 @@ _WHERE = {
     "LinkPlacement": "mapping", "Mapping": "mapping", "RequestMapping": "mapping",
     "Move": "replan", "Plan": "replan", "Session": "stream",
 }
-
-
-def __getattr__(name: str):
-    """The package's names, each imported from its module on first use."""
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _WHERE, globals())
 
 
 def embed(substrate: Substrate, requests: list[Infrastructure], algorithm: str = "best", *,

@@ -34,6 +34,29 @@ def values_vxi(components: int) -> Infrastructure:
     return vxi
 
 
+def _read_peak_ratio(path: Path, check: str, warm: str = "") -> float:
+    """`read_file(path)`'s own peak resident size (VmHWM: ru_maxrss starts from the parent's, pytest's, kept
+    across exec) over the baseline of a process that has read an example, divided by the file's size; `check`
+    is a line asserting on `result`, `warm` more set-up before the baseline."""
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        def peak_kb():
+            with open("/proc/self/status") as status:
+                return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        from backend.vxdl import read_file
+        read_file({str(example("figure4.vxdl"))!r})  # the schemas and the walk's plans loaded before the baseline
+        {warm}
+        base = peak_kb()
+        result = read_file({str(path)!r})
+        {check}
+        print((peak_kb() - base) * 1024 / os.path.getsize({str(path)!r}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout)
+
+
 def test_reading_a_large_document_takes_a_few_times_its_size_not_its_whole_tree(tmp_path):
     """The parsed tree alone is about 7 times the file; read whole, this 3.5 MB document took 10.7 times its size
     over the process's baseline, read resource by resource 3.1 (the bytes themselves and the model), as every
@@ -41,23 +64,7 @@ def test_reading_a_large_document_takes_a_few_times_its_size_not_its_whole_tree(
     under pytest this test could not fail before.)"""
     path = tmp_path / "big.vxdl"
     path.write_bytes(write_bytes(values_vxi(4_000)))
-    script = textwrap.dedent(f"""
-        import os, sys
-        sys.path.insert(0, {str(ROOT)!r})
-        def peak_kb():  # this process's own peak (ru_maxrss starts from the parent's, pytest's, kept across exec)
-            with open("/proc/self/status") as status:
-                return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-        from backend.vxdl import read_file
-        read_file({str(example("figure4.vxdl"))!r})  # the schemas and the walk's plans loaded before the baseline
-        base = peak_kb()
-        result = read_file({str(path)!r})
-        assert len(result.model.components) == 4000 and not result.problems
-        peak = peak_kb()
-        print((peak - base) * 1024 / os.path.getsize({str(path)!r}))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    ratio = float(done.stdout)
+    ratio = _read_peak_ratio(path, "assert len(result.model.components) == 4000 and not result.problems")
     assert ratio < 7, f"reading took {ratio:.1f} times the file's size over the baseline"
 
 
@@ -96,25 +103,9 @@ def test_a_large_document_with_a_dangling_link_is_read_in_a_few_times_its_size(t
     path = tmp_path / "bad.vxdl"
     path.write_bytes(_bare_links(8_000, 40_000).replace(b"<destination>n1</destination>",
                                                         b"<destination>gone</destination>", 1))
-    script = textwrap.dedent(f"""
-        import os, sys
-        sys.path.insert(0, {str(ROOT)!r})
-        def peak_kb():  # this process's own peak (ru_maxrss starts from the parent's, pytest's, kept across exec)
-            with open("/proc/self/status") as status:
-                return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-        from backend.vxdl import read_file
-        from backend.vxdl.schema import lenient_schema, strict_schema
-        read_file({str(example("figure4.vxdl"))!r})  # the schemas and the walk's plans loaded before the baseline
-        strict_schema(), lenient_schema()
-        base = peak_kb()
-        result = read_file({str(path)!r})
-        assert [p.code for p in result.problems] == ["dangling-reference"], result.problems
-        peak = peak_kb()
-        print((peak - base) * 1024 / os.path.getsize({str(path)!r}))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    ratio = float(done.stdout)
+    only_the_dangling_end = 'assert [p.code for p in result.problems] == ["dangling-reference"], result.problems'
+    schemas_loaded = "from backend.vxdl.schema import lenient_schema, strict_schema; strict_schema(), lenient_schema()"
+    ratio = _read_peak_ratio(path, only_the_dangling_end, schemas_loaded)
     assert ratio < 10, f"reading took {ratio:.1f} times the file's size over the baseline"
 
 
