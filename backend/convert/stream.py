@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
 from backend.vxdl.secure import has_doctype, pull_parser
+from backend.vxdl.stream import CHUNK  # bytes fed at a time
 
-CHUNK = 1 << 16  # bytes fed at a time
-STREAM_FROM = 1 << 20  # bytes: smaller documents are read whole (as quick, and their tree is small)
+__all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements"]
 
 
 class Unusual(Exception):

@@ -30,7 +30,6 @@ from backend.deploy.record import TORN_DOWN, Resource
 
 STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
           6: "crashed", 7: "suspended"}
-_LOCKS = threading.Lock()  # (making a deployer's per-host connection locks)
 COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and started on {d}, "
                "destroyed and undefined on {s})")
 
@@ -49,12 +48,16 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
             self.record.backend = "test"
         self.test_only = test_only
         self.folder = folder
+        self._no_connections()
+
+    def _no_connections(self) -> None:
         self.connections: dict[str, object] = {}
         self.unreachable: dict[str, str] = {}  # host -> the sentence of the last status that could not ask it
+        self._host_locks: dict[str, threading.Lock] = {}  # one per host: its connection opened once
+        self._host_locks_made = threading.Lock()
 
     def _attach(self) -> None:
-        self.connections = {}
-        self.unreachable = {}
+        self._no_connections()
         self.folder = None
         self.test_only = self.record.backend == "test"
         if self.test_only and not self.record.hosts:  # a record lost or damaged: its host files say where
@@ -104,9 +107,8 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
             return self.connections[host_id]
 
     def _lock_of(self, host_id: str) -> threading.Lock:
-        with _LOCKS:
-            locks = self.__dict__.setdefault("_host_locks", {})
-            return locks.setdefault(host_id, threading.Lock())
+        with self._host_locks_made:
+            return self._host_locks.setdefault(host_id, threading.Lock())
 
     @property
     def real(self) -> bool:
