@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from backend.embedding.placed import LinkPlacement, PlacedLinks
+
 FORWARD, REVERSE = "forward", "reverse"
-
-
-@dataclass(slots=True)
-class LinkPlacement:
-    """A virtual link's path: physical link ids with the direction each is crossed, and its bandwidth."""
-
-    path: list[tuple[str, str]] = field(default_factory=list)
-    forward_bps: float = 0.0
-    reverse_bps: float = 0.0
-
-    def to_json(self) -> dict:
-        """The JSON form of one link placement."""
-        return {"path": [[pl, d] for pl, d in self.path],
-                "bandwidth_bps": {"forward": self.forward_bps, "reverse": self.reverse_bps}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> LinkPlacement:
-        """Read the JSON form back."""
-        bw = data.get("bandwidth_bps", {})
-        return cls([(str(a), str(b)) for a, b in data.get("path", [])],
-                   float(bw.get("forward", 0.0)), float(bw.get("reverse", 0.0)))
 
 
 @dataclass
@@ -58,7 +39,7 @@ class RequestMapping:
         window = data.get("window")
         return cls(str(data["id"]), bool(data["accepted"]), data.get("reason"),
                    {str(k): str(v) for k, v in data.get("nodes", {}).items()},
-                   {str(k): LinkPlacement.from_json(v) for k, v in data.get("links", {}).items()},
+                   _placements(data.get("links", {})),
                    tuple(window) if window else None, solver=dict(data.get("solver") or {}),
                    source=data.get("source"))
 
@@ -86,3 +67,14 @@ class Mapping:
         """Read `vxi embed --json` output back."""
         return cls(str(data.get("substrate", "")), [RequestMapping.from_json(r) for r in data["requests"]],
                    data.get("utilisation", {"hosts": {}, "links": {}}), data.get("algorithm"))
+
+
+def _placements(data: dict) -> PlacedLinks:
+    """A request's links read back as columns (equal paths and rates kept once)."""
+    def rows():
+        for key, value in data.items():
+            bw = value.get("bandwidth_bps", {})
+            yield (str(key), ((str(a), str(b)) for a, b in value.get("path", [])), float(bw.get("forward", 0.0)),
+                   float(bw.get("reverse", 0.0)))
+
+    return PlacedLinks.gather(rows())
