@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
 
 from backend.embedding.placed import LinkPlacement, PlacedLinks
@@ -24,11 +26,12 @@ class RequestMapping:
     solver: dict = field(default_factory=dict, compare=False)
     source: str | None = field(default=None, compare=False)
 
-    def to_json(self) -> dict:
+    def to_json(self, lazy: bool = False) -> dict:
         """The JSON form of one request (plus "source", the request's file, and "solver", the exact solver's
-        status, objective and bound, when known)."""
+        status, objective and bound, when known). `lazy`: "links" is a view that makes each link's JSON when
+        reached (for `backend.cli.json_out`, which writes it a piece at a time)."""
         return {"id": self.id, "accepted": self.accepted, "reason": self.reason, "nodes": dict(self.nodes),
-                "links": {k: v.to_json() for k, v in self.links.items()},
+                "links": _LinksJson(self.links) if lazy else {k: v.to_json() for k, v in self.links.items()},
                 "window": list(self.window) if self.window else None,
                 **({"source": self.source} if self.source else {}),
                 **({"solver": dict(self.solver)} if self.solver else {})}
@@ -57,10 +60,10 @@ class Mapping:
         """The mapping of one VXI by id."""
         return next(r for r in self.requests if r.id == vxi_id)
 
-    def to_json(self) -> dict:
-        """The JSON printed by `vxi embed --json`."""
+    def to_json(self, lazy: bool = False) -> dict:
+        """The JSON printed by `vxi embed --json` (`lazy`: see RequestMapping.to_json)."""
         return {"substrate": self.substrate, "algorithm": self.algorithm,
-                "requests": [r.to_json() for r in self.requests], "utilisation": self.utilisation}
+                "requests": [r.to_json(lazy) for r in self.requests], "utilisation": self.utilisation}
 
     @classmethod
     def from_json(cls, data: dict) -> Mapping:
@@ -78,3 +81,23 @@ def _placements(data: dict) -> PlacedLinks:
                    float(bw.get("reverse", 0.0)))
 
     return PlacedLinks.gather(rows())
+
+
+class _LinksJson(AnyMapping):
+    """A request's links as JSON objects, each made when reached."""
+
+    def __init__(self, links):
+        self._links = links
+
+    def __getitem__(self, key: str) -> dict:
+        return self._links[key].to_json()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._links)
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def items(self):
+        """(id, JSON object) pairs, made one at a time."""
+        return ((key, placed.to_json()) for key, placed in self._links.items())
