@@ -7,7 +7,8 @@ export of that request) subtracted, and divided by the
 input file's size. Inputs, just under the limits (20,000 components, 100,000 links, 32 MiB):
   values   20,000 components with their values and positions, 19,000 links with theirs
   links    20,000 bare nodes and 100,000 bare links (the link limit)
-Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy), convert to GraphML, to
+Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy; embed-json: the same with
+--json -o FILE, the mapping JSON written to a file, 37 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
 --export-image OUT.png, offscreen), and the imports: convert the input's GraphML and RSpec (made beforehand)
 back to VXDL (from-graphml, from-rspec; times that file's size).
@@ -100,6 +101,8 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "show": [vxi, "show", str(path)],
             "format": [vxi, "format", str(path), "-o", str(folder / "formatted.vxdl")],
             "embed": [vxi, "embed", "--algorithm", "greedy", str(folder / "substrate.vxdl"), str(path)],
+            "embed-json": [vxi, "embed", "--algorithm", "greedy", "--json", "-o", str(folder / "mapping.json"),
+                           str(folder / "substrate.vxdl"), str(path)],
             "graphml": [vxi, "convert", str(path), str(folder / "converted.graphml")],
             "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
@@ -132,8 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links"])
     parser.add_argument("--commands", nargs="+",
-                        default=["validate", "show", "format", "embed", "graphml", "rspec", "plain", "export",
-                                 "from-graphml", "from-rspec"])
+                        default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
+                                 "export", "from-graphml", "from-rspec"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,7 +174,7 @@ def main() -> None:
                 read = path.with_suffix("." + name_[5:]) if name_.startswith("from-") else path
                 size = read.stat().st_size / 2**20
                 peak, seconds, code = peak_rss(line)
-                over = peak - bases.get(name_, base)
+                over = peak - bases.get(name_.split("-")[0], base)
                 print(f"{which:>8} {size:>6.1f}MB {name_:>12} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
                       f" {seconds:>6.1f}s {code}", flush=True)
 
