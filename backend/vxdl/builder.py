@@ -262,18 +262,23 @@ class ModelBuilder(ValueReading):
             rest = self.walker.resources_into(vi, f.choices, self.shared_quantities, model.components,
                                               model.links, self._declared_ports)
         for made, child in rest:
-            name = child.tag[len(V):]
-            spec = held[name]
-            if spec is None:
-                self.problem(child, "not-a-host", f"a substrate holds hosts (vNode) and links only, not <{name}>",
-                             peek_id(child), "warning")
-                model.extensions.append(self.raw(child))
-                continue
-            if made is None:
-                made = self.element(child, spec)
-            if not self._add(model, made, spec):
-                model.extensions.append(self.raw(element_tree(made)))
+            self.resource(model, held, child, made)
         self._size_undeclared_ports(model)
+
+    def resource(self, model, held: dict, child, made=None) -> None:
+        """One resource or link element into the model (`made`: its object, when already built); a duplicate id
+        is reported and kept as written, a substrate's router a warning and kept as written."""
+        name = child.tag[len(V):]
+        spec = held[name]
+        if spec is None:
+            self.problem(child, "not-a-host", f"a substrate holds hosts (vNode) and links only, not <{name}>",
+                         peek_id(child), "warning")
+            model.extensions.append(self.raw(child))
+            return
+        if made is None:
+            made = self.element(child, spec)
+        if not self._add(model, made, spec):
+            model.extensions.append(self.raw(element_tree(made)))
 
     def _add(self, model, made, spec: Element) -> bool:
         """Add a resource or link; False (and a problem) for an id already used."""

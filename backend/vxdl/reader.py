@@ -4,7 +4,6 @@ on two cores), semantic rules, and every problem placed by file, line, column an
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,19 +12,19 @@ from lxml import etree
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
-from backend.vxdl.columns import ElementPaths, SourceColumns, owner_resource, place_columns
+from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
+from backend.vxdl.stream_problems import VALUE_CODES, clean, read_with_problems, schema_problem
 from backend.vxdl.walk import active_walker
 
 STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by resource (as quick as whole: the
 # strict XSD check runs on the other core either way); a smaller one whole (its tree is at most ~10 MB), so that a
 # small document with problems is not read twice
-_VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}
 
 
 @dataclass
@@ -67,6 +66,9 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
                 place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
             return ReadResult(model, problems)
+        found = read_with_problems(data, filename, role)  # any other problem, found resource by resource too
+        if found is not None:
+            return ReadResult(*found)
     return read_whole(data, filename, role)
 
 
@@ -142,12 +144,6 @@ def fill_columns(problems: list[Problem], path: str | Path) -> None:
             p.column = columns.column(p.line, p.element or "")
 
 
-def _clean(message: str) -> str:
-    """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
-    message = re.sub(r"\{[^}]*\}", "", message)
-    return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
-
-
 def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, found_at: dict) -> list[Problem]:
     """The XSD's problems, each at its own element (libxml2's path names it): its line, its resource's id, and
     in `found_at` the element, whose column place_columns finds; by line only when the path names none."""
@@ -158,13 +154,9 @@ def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, fo
     for err in schema.error_log:
         el = paths.find(err.path)
         if el is None:
-            by_line.append(Problem("error", code, None, _clean(err.message), filename, err.line, err.column or 1))
+            by_line.append(Problem("error", code, None, clean(err.message), filename, err.line, err.column or 1))
             continue
-        owner = owner_resource(el)
-        found = Problem("error", code, peek_id(owner) if owner is not None else None, _clean(err.message), filename,
-                        el.sourceline or err.line, 0, etree.QName(el).localname)
-        found_at[id(found)] = el
-        problems.append(found)
+        problems.append(schema_problem(err, el, filename, code, found_at))
     _attach_ids(by_line, tree)
     return problems + by_line
 
@@ -192,7 +184,7 @@ def _attach_ids(problems: list[Problem], tree) -> None:
 def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str, root) -> ReadResult:
     """The builder's own problems and the model's semantic ones, sorted by place."""
     bad_lines = {p.line for p in problems}
-    problems += [p for p in builder.problems if not (p.code in _VALUE_CODES and p.line in bad_lines)]
+    problems += [p for p in builder.problems if not (p.code in VALUE_CODES and p.line in bad_lines)]
     if model is None:
         problems.append(Problem("error", "missing-element", None, "<description> needs <virtualInfrastructure>",
                                 filename, root.sourceline, 1, "description"))
