@@ -17,6 +17,7 @@ virtualInfrastructure, a problem the XSD places at the root, too many resources.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import re
 
@@ -52,6 +53,15 @@ def schema_problem(err, el, filename: str, code: str, found_at: dict) -> Problem
                     el.sourceline or err.line, 0, etree.QName(el).localname)
     found_at[id(found)] = el
     return found
+
+
+def release_freed_memory() -> None:
+    """Give back to the system the memory a reading has freed (glibc keeps it, the strict check's worker thread
+    in an arena of its own, which this thread's next reading would not reuse: 14 MB for the bench's 8.8 MB)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 class LineRanks:
@@ -96,6 +106,7 @@ def read_with_problems(data: bytes, filename: str, role: str | None
     """The model and every problem of a document, as reader.read_whole gives them (placed and sorted), read
     resource by resource; None when the document has to be read whole."""
     schema = lenient_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
+    release_freed_memory()
     try:
         with gc_paused():
             return _ProblemStream(data, filename, role, schema).run()
