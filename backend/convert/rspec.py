@@ -198,11 +198,13 @@ class _Reading:
     """One RSpec read into a VXI: nodes and links added as they are handed over (the same whether the document is
     read whole or element by element)."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, streaming: bool = False):
         self.filename = filename
         self.losses = Losses()
         self.vxi = Infrastructure(id=Path(filename).stem)
         self.owner: dict[str, str] = {}  # interface client_id -> its node's
+        # element by element, the links that came before a node they name, with their interfaces (read whole: None)
+        self.early: list[tuple[Link, str, str]] | None = [] if streaming else None
 
     def root(self, root) -> None:
         if root.tag != R + "rspec":
@@ -242,10 +244,12 @@ class _Reading:
             losses.add("links with other than two interfaces")
             return
         for ref in iface_ids:
-            if ref not in owner:
+            if ref not in owner and self.early is None:
                 raise ConversionError(filename, f"link '{lid}' refers to interface '{ref}' that no node declares",
                                       link.sourceline)
-        lk = Link(lid, owner[iface_ids[0]], owner[iface_ids[1]])
+        lk = Link(lid, owner.get(iface_ids[0], iface_ids[0]), owner.get(iface_ids[1], iface_ids[1]))
+        if iface_ids[0] not in owner or iface_ids[1] not in owner:  # before its nodes: its ends named at the end
+            self.early.append((lk, *iface_ids))
         for prop in link.iterfind(R + "property"):
             forward = prop.get("source_id") == iface_ids[0]
             _unread(prop, {"source_id", "dest_id", "capacity", "latency", "packet_loss"}, set(), losses)
@@ -265,6 +269,12 @@ class _Reading:
         vxi.links[lk.id] = lk
 
     def finish(self) -> tuple[Infrastructure, Losses]:
+        owner = self.owner
+        for link, source, destination in self.early or ():
+            if source not in owner or destination not in owner:
+                raise Unusual("a link to an interface no node declares")  # the whole reading says which
+            link.source, link.destination = owner[source], owner[destination]
+        self.early = None
         ends = self.vxi.link_end_counts()
         for cid, comp in self.vxi.components.items():
             if isinstance(comp, Router):
@@ -286,9 +296,9 @@ def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    """Element by element (backend/convert/stream.py); Unusual or ConversionError when a link comes before a
-    node it names, or anything else is not as usual."""
-    reading = _Reading(filename)
+    """Element by element (backend/convert/stream.py), a link before the nodes it names given its ends at the end;
+    Unusual or ConversionError when anything is not as usual (an interface no node declares, say)."""
+    reading = _Reading(filename, streaming=True)
     root = None
     for event, el, depth in elements(data, 1):
         if depth == 0:
