@@ -283,6 +283,27 @@ def atomic_writer(path: str | Path) -> Iterator[AtomicOutput]:
         raise
 
 
+@contextmanager
+def spooled_output(out, name: str = "-") -> Iterator:
+    """A nameless temporary file (in the temporary folder, unlinked from the start) to write a whole output into
+    before any of it goes to `out` (standard output): when the block ends without an exception its bytes are copied
+    to `out` a piece at a time; otherwise nothing reaches `out`. So a refused output prints nothing, and is never
+    held whole in memory. FileWriteError when the temporary file cannot be written (a full disk, say)."""
+    import shutil
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(prefix="vxi-spool-") as spool:
+            yield spool
+            spool.seek(0)
+            shutil.copyfileobj(spool, out, 1 << 16)
+            out.flush()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # the reader went away: as when writing to it directly
+            raise
+        raise FileWriteError(name, f"cannot write: {_reason(exc)}") from None
+
+
 def atomic_write(path: str | Path, data: bytes) -> Path:
     """Replace (or create) the file at `path` with `data`, atomically (atomic_writer); returns the file written.
 
