@@ -50,8 +50,9 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
 
     A document of STREAM_FROM bytes or more (or any when `stream` is True) that passes the strict XSD and gives
-    no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py).
-    Any other is read whole:
+    no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py); one
+    with other problems is read again resource by resource (stream_problems.py), with the whole reading's problems.
+    Any other (smaller, or unusual: see stream_problems.py) is read whole:
     the strict XSD check runs in a worker thread while the model is built as if the document passed it (the walk
     builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting builder
     read it again, in any order."""
@@ -59,15 +60,16 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     if stream is None:
         stream = len(data) >= STREAM_FROM
     if stream:
-        found = read_streaming_checked(data, filename, role)
+        over_limits: list = []
+        found = read_streaming_checked(data, filename, role, over_limits=over_limits)
         if found is not None:
             model, problems = found
             if problems:  # the model's rules' problems, placed at their columns without the whole tree
                 place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
             return ReadResult(model, problems)
-        found = read_with_problems(data, filename, role)  # any other problem, found resource by resource too
-        if found is not None:
+        found = read_with_problems(data, filename, role, bool(over_limits))  # any other problem, found resource
+        if found is not None:  # by resource too (over the limits: the resources only counted)
             return ReadResult(*found)
     return read_whole(data, filename, role)
 

@@ -35,6 +35,10 @@ class _WholeTree(Exception):
     """The document has to be read whole (see the module's docstring)."""
 
 
+class _OverLimits(_WholeTree):
+    """A request of more components or links than the limits: refused by the whole reading, which counts them."""
+
+
 def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
                    ) -> Infrastructure | Substrate | None:
     """The model of a strict-valid document without problems, read resource by resource; None when the document
@@ -44,20 +48,25 @@ def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictC
     return found[0] if found is not None and not found[1] else None
 
 
-def read_streaming_checked(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
-                           ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
+def read_streaming_checked(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None,
+                           over_limits: list | None = None) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model of a strict-valid document read resource by resource, with the problems of the model's rules
     (semantic ones: a link to a missing node, a lease ending before it starts...), each at its file, line and
-    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole."""
+    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole
+    (`over_limits` given True when it is a request of more components or links than the limits)."""
     strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     stream = _Stream(data, filename, role, strict)
     try:
         with gc_paused():
             return stream.run()
+    except _OverLimits:
+        if over_limits is not None:
+            over_limits.append(True)
+        return None
     except _WholeTree:
         return None
     except _RoleDeclared:
-        return read_streaming_checked(data, filename, "substrate", stream.strict)
+        return read_streaming_checked(data, filename, "substrate", stream.strict, over_limits)
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
@@ -169,7 +178,7 @@ class _Stream:
             vi.remove(el)
         if self.spec is F.INFRASTRUCTURE and (len(model.components) > MAX_EXPANDED_COMPONENTS
                                               or len(model.links) > MAX_EXPANDED_LINKS):
-            raise _WholeTree  # refused, by the whole-tree reading, with its counts
+            raise _OverLimits  # refused, by the whole-tree reading, with its counts
 
     def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """The header read by the builder into the model, and the model's rules' problems; _WholeTree for any

@@ -101,15 +101,17 @@ class _RoleDeclared(Exception):
     """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
 
 
-def read_with_problems(data: bytes, filename: str, role: str | None
+def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False
                        ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model and every problem of a document, as reader.read_whole gives them (placed and sorted), read
-    resource by resource; None when the document has to be read whole."""
+    resource by resource; None when the document has to be read whole. A request of more components or links than
+    the limits gives, as the whole reading, an empty VXI and that one problem: once over them (from the start when
+    `over_limits`, the first reading having found it) its resources are only counted."""
     schema = lenient_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     release_freed_memory()
     try:
         with gc_paused():
-            return _ProblemStream(data, filename, role, schema).run()
+            return _ProblemStream(data, filename, role, schema, over_limits).run()
     except _Whole:
         return None
     except _RoleDeclared:
@@ -123,8 +125,9 @@ def read_with_problems(data: bytes, filename: str, role: str | None
 class _ProblemStream:
     """One read: the parser, the counting builder, the model, the XSD's problems and the elements' ranks."""
 
-    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema):
+    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema, over: bool = False):
         self.data, self.filename, self.role, self.schema = data, filename, role, schema
+        self.over = over  # over the limits: the resources only counted
         self.builder = ModelBuilder(filename, data, None)
         self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
@@ -181,12 +184,15 @@ class _ProblemStream:
         """The children of the virtualInfrastructure that have ended since the last time: the resources checked,
         built and freed, the others kept; the ranks of the elements problems were found at."""
         vi = self.vi
-        if (vi.text or "").strip():
-            raise _Whole
         end = len(vi) if ended else len(vi) - 1
         batch = vi[len(self.headers):end]
         if not batch:
             return
+        if self.over:
+            self.count_only(batch)
+            return
+        if (vi.text or "").strip():
+            raise _Whole
         resources = []
         for child in batch:
             if (child.tail or "").strip():
@@ -199,6 +205,10 @@ class _ProblemStream:
                 resources.append(child)
         if resources:
             self.check_and_build(resources)
+        if self.over:  # went over the limits in this batch
+            self.headers += [(child, None) for child in batch
+                             if isinstance(child.tag, str) and child.tag not in _RESOURCES and child.tag != _LINK]
+            return
         found_at = self.builder.found_at
         wanted = {id(el): 0 for el in found_at.values()}
         for child in batch:
@@ -212,6 +222,33 @@ class _ProblemStream:
         for key, el in found_at.items():
             self.nth[key] = wanted[id(el)]
         found_at.clear()
+
+    def count_only(self, batch: list) -> None:
+        """Over the limits: the ended resources counted and freed, the other children kept."""
+        vi = self.vi
+        for child in batch:
+            if child.tag == _LINK:
+                self.links += 1
+            elif child.tag in _RESOURCES:
+                self.components += 1
+            elif isinstance(child.tag, str):
+                self.headers.append((child, None))
+                continue
+            vi.remove(child)
+        if self.model is None and self.components + self.links:
+            self.choose()
+
+    def too_big(self) -> tuple[Infrastructure, list[Problem]]:
+        """The whole reading's answer to a request over the limits (reader._too_big)."""
+        for count, limit, code, what in ((self.components, MAX_EXPANDED_COMPONENTS, "too-many-components",
+                                          "components"), (self.links, MAX_EXPANDED_LINKS, "too-many-links", "links")):
+            if count > limit:
+                ident = (self.vi.findtext(V + "id") or "").strip()
+                problem = Problem("error", code, ident, f"the VXI has {count:,} {what}, over the limit of {limit:,} "
+                                                        "(not read further)", self.filename, self.vi.sourceline, 1,
+                                  "virtualInfrastructure")
+                return Infrastructure(id=ident), [problem]
+        raise _Whole
 
     def check_and_build(self, resources: list) -> None:
         """A batch of ended resources moved into a document of their own, checked by the lenient XSD and built."""
@@ -232,10 +269,11 @@ class _ProblemStream:
             else:
                 self.components += 1
             self.builder.resource(self.model, self.held, el)
+        vi.clear()
         if self.spec is F.INFRASTRUCTURE and (self.components > MAX_EXPANDED_COMPONENTS
                                               or self.links > MAX_EXPANDED_LINKS):
-            raise _Whole  # refused, by the whole reading, with its counts
-        vi.clear()
+            self.over = True  # refused with its counts (the model let go): the rest only counted
+            self.model, self.builder = self.spec.make(), None
 
     def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """The rest checked and read, the model's rules, every problem placed and sorted (as reader._finish)."""
@@ -247,6 +285,10 @@ class _ProblemStream:
             node = vi.find(ROLE)
             if node is not None and (node.text or "").strip() == "substrate":
                 raise _RoleDeclared
+        if self.over:
+            if self.spec is not F.INFRASTRUCTURE:
+                raise _Whole
+            return self.too_big()
         builder, found_at = self.builder, self.builder.found_at
         if not self.schema.validate(root):
             paths = ElementPaths(root)

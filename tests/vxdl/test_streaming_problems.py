@@ -99,3 +99,16 @@ def test_a_document_of_problems_on_one_line_places_each_at_its_own_element():
     assert [(p.code, p.column) for p in found[1]] == [
         ("duplicate-id", starts[3]), ("duplicate-id", starts[4]), ("schema", data.index("<simple>x") + 1),
         ("duplicate-id", starts[5])]
+
+
+def test_a_request_over_the_limits_is_counted_not_read_whole():
+    """The whole reading parsed all of it (about 10 times the file) to count its resources; once over the limit,
+    they are now only counted, with the same one problem, duplicates or not."""
+    for node in ("<vNode><id>a</id></vNode>", "<vNode><id>a{}</id></vNode>\n"):
+        nodes = "".join(node.format(i) for i in range(20_001))
+        data = f"<description {NS}><virtualInfrastructure><id>v</id>{nodes}</virtualInfrastructure></description>"
+        found = read_with_problems(data.encode(), "t.vxdl", None)
+        assert found is not None
+        whole = read_whole(data.encode(), "t.vxdl")
+        assert found[0] == whole.model and [p.format() for p in found[1]] == [p.format() for p in whole.problems]
+        assert [p.code for p in found[1]] == ["too-many-components"]

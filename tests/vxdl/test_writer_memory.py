@@ -54,7 +54,7 @@ def test_a_large_document_is_written_without_holding_it(tmp_path, kind):
 def test_vxdl_to_standard_output_is_not_held_whole(tmp_path, monkeypatch, capfdbinary, command):
     """VXDL to standard output goes through a nameless temporary file, printed once whole (a refusal prints
     nothing): writing 8,000 bare links made about 2 times the output in Python objects when it was built in memory
-    (its buffer and its copy: 1.5 for format, 1.6 for --plain), 0.5 and 0.7 now (the writers's batches)."""
+    (its buffer and its copy: 1.5 for format, 1.6 for --plain), 0.5 and 0.7 now (the writers' batches)."""
     from backend.cli import convert as convert_command
     from backend.cli import format as format_command
     from backend.cli import main
