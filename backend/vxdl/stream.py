@@ -103,7 +103,44 @@ class _RoleDeclared(Exception):
     """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
 
 
-class _Stream:
+class Pieces:
+    """What both readings resource by resource share (this one and stream_problems.py): the bytes fed a piece at a
+    time to a pull parser of virtualInfrastructure starts, begin(vi) at the first, take(False) after each piece
+    from then on; and what the document is read as."""
+
+    data: bytes
+    parser: etree.XMLPullParser
+    vi: etree._Element | None
+    role: str | None
+
+    def begin(self, vi) -> None:
+        raise NotImplementedError
+
+    def take(self, ended: bool) -> None:
+        raise NotImplementedError
+
+    def feed_all(self):
+        """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
+        feed, events, data = self.parser.feed, self.parser.read_events, self.data
+        for start in range(0, len(data), CHUNK):
+            feed(data[start:start + CHUNK])
+            if self.vi is None:
+                for _event, el in events():
+                    self.begin(el)
+            if self.vi is not None:
+                self.take(False)
+        return self.parser.close()
+
+    def read_as(self):
+        """At the first resources: the role asked for, else an x:role that has ended before them, else a request
+        (finish() reads it again if a later x:role says otherwise); the model's element and its resources' field."""
+        node = self.vi.find(ROLE)
+        declared = (node.text or "").strip() if node is not None and node.getnext() is not None else None
+        spec = spec_for(self.role, declared)
+        return spec, next(f for f in spec.vxdl_fields if f.kind == F.RESOURCES)
+
+
+class _Stream(Pieces):
     """One read: the parser, the model being built and its checks against the limits."""
 
     def __init__(self, data: bytes, filename: str, role: str | None, strict: StrictCheck | None):
@@ -116,16 +153,8 @@ class _Stream:
     def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """Feed the bytes, build the resources that have ended after each piece, then the header; _WholeTree for
         any problem."""
-        feed, events, data = self.parser.feed, self.parser.read_events, self.data
         try:
-            for start in range(0, len(data), CHUNK):
-                feed(data[start:start + CHUNK])
-                if self.vi is None:
-                    for _event, el in events():
-                        self.begin(el)
-                if self.vi is not None:
-                    self.take(False)
-            root = self.parser.close()  # raises when the document is not well-formed
+            root = self.feed_all()
         except (etree.XMLSyntaxError, ValueError):
             raise _WholeTree from None
         if self.vi is not None:
@@ -144,13 +173,9 @@ class _Stream:
             self.strict = check_strict_bytes(self.data)
 
     def choose(self) -> None:
-        """At the first resources: what the document is read as (the role asked for, else an x:role that
-        has ended before them, else a request; finish() reads it again if a later x:role says otherwise)."""
-        node = self.vi.find(ROLE)
-        declared = (node.text or "").strip() if node is not None and node.getnext() is not None else None
-        self.spec = spec_for(self.role, declared)
+        """At the first resources: what the document is read as (Pieces.read_as)."""
+        self.spec, field = self.read_as()
         self.model = self.spec.make()
-        field = next(f for f in self.spec.vxdl_fields if f.kind == F.RESOURCES)
         self.resources, self.choice = field.choices, field.choice_map
 
     def take(self, ended: bool) -> None:

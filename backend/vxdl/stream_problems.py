@@ -26,13 +26,13 @@ from lxml import etree
 import backend.vxdl.fields as F
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
-from backend.vxdl.builder import ModelBuilder, peek_id, spec_for
+from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
 from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
 from backend.vxdl.secure import has_doctype, pull_parser
-from backend.vxdl.stream import CHUNK, DESCRIPTION, INFRASTRUCTURE, ROLE, StreamedElements
+from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, StreamedElements
 
 VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
 # for is not said twice
@@ -122,7 +122,7 @@ def read_with_problems(data: bytes, filename: str, role: str | None, over_limits
         return None
 
 
-class _ProblemStream:
+class _ProblemStream(Pieces):
     """One read: the parser, the counting builder, the model, the XSD's problems and the elements' ranks."""
 
     def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema, over: bool = False):
@@ -141,16 +141,8 @@ class _ProblemStream:
 
     def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """Feed the bytes, check and build the resources that have ended after each piece, then the rest."""
-        feed, events, data = self.parser.feed, self.parser.read_events, self.data
         try:
-            for start in range(0, len(data), CHUNK):
-                feed(data[start:start + CHUNK])
-                if self.vi is None:
-                    for _event, el in events():
-                        self.begin(el)
-                if self.vi is not None:
-                    self.take(False)
-            root = self.parser.close()
+            root = self.feed_all()
         except (etree.XMLSyntaxError, ValueError):
             raise _Whole from None
         if self.vi is None:
@@ -172,13 +164,10 @@ class _ProblemStream:
         self.vi = vi
 
     def choose(self) -> None:
-        """At the first resources: what the document is read as (as stream._Stream.choose)."""
-        node = self.vi.find(ROLE)
-        declared = (node.text or "").strip() if node is not None and node.getnext() is not None else None
-        self.spec = spec_for(self.role, declared)
+        """At the first resources: what the document is read as (Pieces.read_as)."""
+        self.spec, field = self.read_as()
         self.model = self.spec.make()
-        field = next(f for f in self.spec.vxdl_fields if f.kind == F.RESOURCES)
-        self.held, self.choice_tags = field.choice_map, field.choice_tags
+        self.held = field.choice_map
 
     def take(self, ended: bool) -> None:
         """The children of the virtualInfrastructure that have ended since the last time: the resources checked,
