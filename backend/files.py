@@ -81,6 +81,16 @@ def _reason(exc: OSError) -> str:
 
 def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileReadError (one line) for anything else."""
+    fd, _size = open_regular(path, limit)
+    try:
+        return read_open(fd, str(path), limit)
+    finally:
+        os.close(fd)
+
+
+def open_regular(path: str | Path, limit: int = MAX_BYTES) -> tuple[int, int]:
+    """An open descriptor of a regular file of at most `limit` bytes (checked before a blocking open) and its size;
+    FileReadError (one line) for anything else."""
     name = str(path)
     try:
         info = os.stat(path)
@@ -99,10 +109,22 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between the stat and the open
             raise FileReadError(name, f"is {_kind(opened.st_mode)}, not a regular file (refused)")
+    except OSError as exc:
+        os.close(fd)
+        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+    except FileReadError:
+        os.close(fd)
+        raise
+    return fd, opened.st_size
+
+
+def read_open(fd: int, name: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of an open regular file from its start (open_regular), at most `limit`; FileReadError else."""
+    try:
         chunks, total = [], 0
-        want = opened.st_size + 1  # what stat said, then whatever it grew by
+        want = os.fstat(fd).st_size + 1  # what stat said, then whatever it grew by
         while total <= limit:
-            chunk = os.read(fd, want)
+            chunk = os.pread(fd, want, total)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -110,8 +132,6 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
             want = max(1, min(limit + 1 - total, 1 << 20))
     except OSError as exc:
         raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
-    finally:
-        os.close(fd)
     if total > limit:
         raise over_limit(name, total, limit, "file grew to")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -17,7 +17,7 @@ from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
-from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
+from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
 from backend.vxdl.stream_problems import VALUE_CODES, clean, read_with_problems, schema_problem
 from backend.vxdl.walk import active_walker
@@ -41,11 +41,17 @@ class ReadResult:
 
 
 def read_file(path: str | Path, role: str | None = None) -> ReadResult:
-    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes."""
-    return read_bytes(read_limited(path), str(path), role)
+    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. A large file is read from
+    the file a piece at a time, by the reader and by the strict check's worker, its bytes never held whole unless
+    problems need them."""
+    source = FileSource(path)
+    try:
+        return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role)
+    finally:
+        source.close()
 
 
-def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None, *,
+def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str | None = None, *,
                stream: bool | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
 
@@ -62,16 +68,23 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     if stream:
         over_limits: list = []
         found = read_streaming_checked(data, filename, role, over_limits=over_limits)
+        source = data if isinstance(data, FileSource) else None
         if found is not None:
             model, problems = found
-            if problems:  # the model's rules' problems, placed at their columns without the whole tree
-                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)
+            if not problems:
+                return ReadResult(model, problems)
+            if source is not None:
+                data = source.whole()
+            if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
+                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-            return ReadResult(model, problems)
+                return ReadResult(model, problems)
+        elif source is not None:
+            data = source.whole()
         found = read_with_problems(data, filename, role, bool(over_limits))  # any other problem, found resource
         if found is not None:  # by resource too (over the limits: the resources only counted)
             return ReadResult(*found)
-    return read_whole(data, filename, role)
+    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role)
 
 
 def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:

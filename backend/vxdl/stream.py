@@ -22,9 +22,9 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, spec_for
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.overlap import StrictCheck, check_strict_bytes, gc_paused
+from backend.vxdl.overlap import StrictCheck, check_strict_bytes, check_strict_file, gc_paused
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import has_doctype, pull_parser
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser
 from backend.vxdl.walk import active_walker
 
 CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled before the next is parsed
@@ -48,7 +48,7 @@ def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictC
     return found[0] if found is not None and not found[1] else None
 
 
-def read_streaming_checked(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None,
+def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | None, strict: StrictCheck | None = None,
                            over_limits: list | None = None) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model of a strict-valid document read resource by resource, with the problems of the model's rules
     (semantic ones: a link to a missing node, a lease ending before it starts...), each at its file, line and
@@ -122,8 +122,13 @@ class Pieces:
     def feed_all(self):
         """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
         feed, events, data = self.parser.feed, self.parser.read_events, self.data
-        for start in range(0, len(data), CHUNK):
-            feed(data[start:start + CHUNK])
+        if isinstance(data, FileSource):  # read from the file a piece at a time, never held whole
+            reading = data.reading()
+            pieces = iter(lambda: reading.read(CHUNK), b"")
+        else:
+            pieces = (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+        for piece in pieces:
+            feed(piece)
             if self.vi is None:
                 for _event, el in events():
                     self.begin(el)
@@ -145,7 +150,8 @@ class _Stream(Pieces):
 
     def __init__(self, data: bytes, filename: str, role: str | None, strict: StrictCheck | None):
         self.data, self.role, self.strict = data, role, strict
-        self.builder = ModelBuilder(filename, data, active_walker())
+        self.builder = ModelBuilder(filename, b"" if isinstance(data, FileSource) else data, active_walker())
+        # (its columns are the reader's to find, from the bytes, for problems)
         self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
         self.model = None
@@ -170,7 +176,9 @@ class _Stream(Pieces):
             raise _WholeTree
         self.vi = vi
         if self.strict is None:
-            self.strict = check_strict_bytes(self.data)
+            data = self.data
+            self.strict = check_strict_file(data.reading()) if isinstance(data, FileSource) \
+                else check_strict_bytes(data)
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (Pieces.read_as)."""
@@ -217,6 +225,8 @@ class _Stream(Pieces):
         model = self.builder.read(root, self.role, into=self.model)
         if model is None or self.builder.problems or self.strict is None or not self.strict.result():
             raise _WholeTree
+        if isinstance(self.data, FileSource) and not self.data.same_read():
+            raise _WholeTree  # the file changed under the two readings: read again from one copy of its bytes
         problems = model.validate()
         for p in problems:  # as the whole reading gives them (reader._finish), their columns placed later
             p.file = self.builder.filename
