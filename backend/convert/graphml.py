@@ -20,7 +20,7 @@ from backend.convert.graphml_out import (  # noqa: F401 -- the writer's names, t
     write,
     write_to,
 )
-from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.convert.stream import STREAM_FROM, Unusual, elements, read_import
 from backend.files import MAX_BYTES
 from backend.model import (
     AccessPoint,
@@ -36,7 +36,7 @@ from backend.model import (
 )
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
-from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.secure import parse_bytes
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -145,13 +145,16 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
     return vxi, losses
 
 
+_NOT_STREAMED = (Unusual, ConversionError, etree.XMLSyntaxError, ValueError, TypeError, OverflowError)
+
+
 def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked. A large document
     is read element by element (_Streaming); one that is not as usual, or has any problem, whole."""
     if STREAM_FROM <= len(data) <= MAX_BYTES:
         try:
             return _read_streaming(data, filename)
-        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError, TypeError, OverflowError):
+        except _NOT_STREAMED:
             pass  # read whole: the same VXI, or the problem said as always
     return _read_whole(data, filename)
 
@@ -162,8 +165,9 @@ def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
-    """Read GraphML into a VXI: the file read and parsed the one safe way, then checked element by element."""
-    return from_bytes(read_limited(path), str(path))
+    """Read GraphML into a VXI: the file read and parsed the one safe way (a large one from the file, element by
+    element, stream.read_import), then checked."""
+    return read_import(path, _read_streaming, _read_whole, _NOT_STREAMED)
 
 
 # ----- GraphML reading, on the safe parser -----

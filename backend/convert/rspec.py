@@ -9,12 +9,12 @@ from pathlib import Path
 from lxml import etree
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.convert.stream import STREAM_FROM, Unusual, elements, read_import
 from backend.files import MAX_BYTES, atomic_writer
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
-from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.secure import parse_bytes
 
 RSPEC_NS = "http://www.geni.net/resources/rspec/3"
 R = f"{{{RSPEC_NS}}}"
@@ -316,6 +316,9 @@ def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]
     return reading.finish()
 
 
+_NOT_STREAMED = (Unusual, ConversionError, etree.XMLSyntaxError, ValueError)
+
+
 def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
     (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError. A large
@@ -323,7 +326,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     if STREAM_FROM <= len(data) <= MAX_BYTES:
         try:
             return _read_streaming(data, filename)
-        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError):
+        except _NOT_STREAMED:
             pass  # read whole: the same model, or the problem said as always
     return _read_whole(data, filename)
 
@@ -340,5 +343,5 @@ def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
-    """Read an RSpec request file."""
-    return from_rspec(read_limited(path), str(path))
+    """Read an RSpec request file (a large one from the file, element by element: stream.read_import)."""
+    return read_import(path, _read_streaming, _read_whole, _NOT_STREAMED)
