@@ -117,8 +117,9 @@ def test_a_large_import_with_a_document_type_naming_a_fifo_is_refused_without_bl
 @pytest.mark.parametrize("kind", MODULES)
 def test_reading_a_large_import_takes_a_few_times_its_size(tmp_path, kind, order):
     """20,000 links (2.5 MB of GraphML, 4.3 MB of RSpec): the resident peak over the baseline was 24 and 12.5
-    times the file (the parsed tree, and networkx's graph for GraphML); now 5.0 and 3.3. The same with every link
-    before the nodes (read whole until issue 12's reading part: 24 and 12.5 times; now 4.6 and 4.1)."""
+    times the file (the parsed tree, and networkx's graph for GraphML); then 3.5 and 3.1 holding the file's bytes,
+    2.6 and 2.2 reading it a piece at a time. The same with every link before the nodes (read whole until issue
+    12's reading part: 24 and 12.5 times; now 3.6 and 3.1)."""
     module = MODULES[kind]
     small, big = tmp_path / f"small.{kind}", tmp_path / f"big.{kind}"
     small.write_bytes(module.to_bytes(links_vxi(2, 1))[0])
@@ -144,4 +145,5 @@ def test_reading_a_large_import_takes_a_few_times_its_size(tmp_path, kind, order
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     ratio = float(done.stdout)
-    assert ratio < 8, f"reading took {ratio:.1f} times the file's size over the baseline"
+    limit = 8 if order == "links first" else {"graphml": 3.1, "rspec": 2.7}[kind]  # the file's bytes not held
+    assert ratio < limit, f"reading took {ratio:.1f} times the file's size over the baseline"
