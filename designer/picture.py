@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QPainter, QTransform
+from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Router
@@ -24,7 +24,7 @@ from backend.model.shared import EMPTY_DICT, EMPTY_LIST
 from designer import layout
 from designer.items.badge import paint_badge
 from designer.items.component import HALF, ComponentItem, paint_component
-from designer.items.label import LabelHolder
+from designer.items.label import LABEL_Z, LabelHolder, label_size, measure_label, paint_label
 from designer.items.link import DrawnLink, line_ends, model_style
 from designer.items.ports import paint_port, port_offset
 
@@ -134,8 +134,14 @@ class DrawnComponent:
     refresh_port_use = ComponentItem.refresh_port_use
     port_position = ComponentItem.port_position
     port_xy = ComponentItem.port_xy
-    label = LabelHolder.label
     label_size = LabelHolder.label_size
+
+    @property
+    def label(self) -> DrawnLabel:
+        """Its label (drawn by the scene's label layer), made now if it was not yet."""
+        if self._label is None:
+            self._label = self.design.label_layer.new_label(self.label_lines(), bold_first=True)
+        return self._label
     has_label = LabelHolder.has_label
 
 
@@ -214,11 +220,129 @@ class ComponentLayer(QGraphicsItem):
                 painter.restore()
 
 
-def _at(painter: QPainter, x: float, y: float, view: QTransform) -> None:
-    """What Qt does before it paints an item at (x, y): its transform, the state saved, full opacity."""
-    painter.setWorldTransform(QTransform.fromTranslate(x, y) * view)
+def _at(painter: QPainter, x: float, y: float, view: QTransform, scale: float = 1.0) -> None:
+    """What Qt does before it paints an item at (x, y) (scaled by `scale`): its transform, the state saved, full
+    opacity."""
+    painter.setWorldTransform(_placing(x, y, scale) * view)
     painter.save()
     painter.setOpacity(1.0)
+
+
+def _placing(x: float, y: float, scale: float) -> QTransform:
+    """An item's scene transform as Qt makes it: its scale, then its position."""
+    moved = QTransform.fromTranslate(x, y)
+    return moved if scale == 1.0 else QTransform.fromScale(scale, scale) * moved
+
+
+class DrawnLabel:
+    """A label of a picture-only scene, drawn by its LabelLayer: what the label layout sets on a LabelItem (its
+    lines, compactness, scale, position, whether it shows)."""
+
+    __slots__ = ("all_lines", "bold_first", "compact", "layer", "scale_", "shown", "x_", "y_")
+
+    def __init__(self, layer: LabelLayer, lines: list[str], bold_first: bool) -> None:
+        self.layer, self.all_lines, self.bold_first = layer, list(lines), bold_first
+        self.compact, self.scale_, self.x_, self.y_, self.shown = False, 1.0, 0.0, 0.0, False
+
+    def shown_lines(self) -> list[str]:
+        """The lines drawn now."""
+        return self.all_lines[:1] if self.compact else list(self.all_lines)
+
+    def lines(self) -> list[str]:
+        """Every text line (also those a compact label leaves out)."""
+        return list(self.all_lines)
+
+    def size(self) -> tuple[float, float]:
+        """Width and height of the halo before scaling."""
+        return label_size(self.shown_lines(), self.bold_first)
+
+    def set_compact(self, compact: bool) -> bool:
+        """Show only the first line; True when the size changed."""
+        if compact == self.compact:
+            return False
+        old = self.size()
+        self.layer.changing()
+        self.compact = compact
+        return self.size() != old
+
+    def scale(self) -> float:
+        return self.scale_
+
+    def setScale(self, scale: float) -> None:
+        self.layer.changing()
+        self.scale_ = scale
+
+    def x(self) -> float:
+        return self.x_
+
+    def y(self) -> float:
+        return self.y_
+
+    def setPos(self, x: float, y: float) -> None:
+        self.layer.changing()
+        self.x_, self.y_ = x, y
+
+    def show(self) -> None:
+        self.shown = True
+
+    def hide(self) -> None:
+        self.shown = False
+
+    def isVisible(self) -> bool:
+        return self.shown
+
+    def scene_rect(self) -> QRectF:
+        """Where it is in the scene (as Qt maps a LabelItem's rectangle); null when it has no text."""
+        rect = measure_label(self.shown_lines(), self.bold_first)[0]
+        return rect if rect.isNull() else _placing(self.x_, self.y_, self.scale_).mapRect(rect)
+
+
+class LabelLayer(QGraphicsItem):
+    """Draws the labels of a picture-only scene as their LabelItems would be drawn (above every component); its
+    bounding rectangle is the union of theirs, shown or not."""
+
+    def __init__(self, design) -> None:
+        super().__init__()
+        self.design = design
+        self.labels: list[DrawnLabel] = []
+        self._bounds: QRectF | None = None
+        self.setZValue(LABEL_Z)
+
+    def new_label(self, lines: list[str], bold_first: bool) -> DrawnLabel:
+        """A new label (hidden until the layout shows it)."""
+        self.changing()
+        label = DrawnLabel(self, lines, bold_first)
+        self.labels.append(label)
+        return label
+
+    def changing(self) -> None:
+        """A label's rectangle is about to change."""
+        if self._bounds is not None:
+            self.prepareGeometryChange()
+            self._bounds = None
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            bounds = QRectF()
+            for label in self.labels:
+                bounds |= label.scene_rect()
+            self._bounds = bounds
+        return QRectF(self._bounds)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        colours = self.design.colours
+        text, halo = QColor(colours["text"]), QColor(colours["background"])
+        halo.setAlpha(215)
+        view = QTransform(painter.worldTransform())
+        area = self.design.drawing_rect
+        for label in self.labels:
+            lines = label.shown_lines()
+            if not label.shown or not lines or not label.scene_rect().intersects(area):
+                continue
+            rect, placed = measure_label(lines, label.bold_first)
+            _at(painter, label.x_, label.y_, view, label.scale_)
+            paint_label(painter, rect, placed, text, halo)
+            painter.restore()
 
 
 def build_steps(scene, batch: int) -> Iterator[float]:
@@ -280,6 +404,8 @@ def build_steps(scene, batch: int) -> Iterator[float]:
                      np.array(link_flags, dtype=np.int32))
     scene.component_layer = ComponentLayer(scene)
     scene.addItem(scene.component_layer)
+    scene.label_layer = LabelLayer(scene)
+    scene.addItem(scene.label_layer)
     scene.setSceneRect(scene._components_rect())
     scene.labels.again()
     yield 1.0

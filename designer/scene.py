@@ -44,9 +44,9 @@ class DesignScene(QGraphicsScene):
         self.model = model
         self.picture = picture  # a picture only: no item per component or link (see designer/picture.py)
         self.drawn_link_ids: list[str] = []  # a picture's links, by row of the index
-        self.component_layer = None  # a picture's components, drawn by one item
+        self.component_layer = self.label_layer = None  # a picture's components and labels, each drawn by one item
         self.drawing_rect = QRectF()  # the scene area being drawn (a picture's components are drawn in it)
-        self.drawn_labels: dict[int, object] = {}  # a picture's labels of links with no item, by row
+        self.drawn_labels: dict[int, object] = {}  # a picture's labels of links, by row
         self.colours = colours or scene_colours()
         self.components: dict[str, ComponentItem] = {}
         self.links: dict[str, LinkItem] = {}
@@ -80,7 +80,7 @@ class DesignScene(QGraphicsScene):
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
         self._selected = set()
-        self.drawn_link_ids, self.component_layer, self.drawn_labels = [], None, {}
+        self.drawn_link_ids, self.component_layer, self.label_layer, self.drawn_labels = [], None, None, {}
 
     # ----- building -----
     def rebuild(self) -> None:

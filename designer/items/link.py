@@ -97,8 +97,9 @@ def line_ends(design, link) -> tuple[float, float, float, float] | None:
 class DrawnLink:
     """A link of a picture-only scene (`DesignScene(..., picture=True)`, the headless export), made when asked
     for a row of the scene's spatial index and not kept: the scene draws the link from the index like every link,
-    with no scene item; its LinkItem is made only when its label is shown or its problem badge drawn (a LinkItem
-    with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index entry)."""
+    with no scene item, and its label by the scene's label layer; its LinkItem is made only for its problem badge (a
+    LinkItem with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index
+    entry)."""
 
     __slots__ = ("design", "row")
     label_bold_first = False
@@ -130,23 +131,15 @@ class DrawnLink:
 
     @property
     def _label(self):
-        item = self.design.links.get(self.ident)
-        return item._label if item is not None else self.design.drawn_labels.get(self.row)
+        return self.design.drawn_labels.get(self.row)
 
     @property
-    def label(self) -> LabelItem:
-        """Its label, made now if it was not yet: its LinkItem's when it has one (for its problem badge), else a
-        label of its own (a LinkItem draws nothing: the label alone is the same picture)."""
-        item = self.design.links.get(self.ident)
-        if item is not None:
-            return item.label
+    def label(self):
+        """Its label (drawn by the scene's label layer), made now if it was not yet."""
         label = self.design.drawn_labels.get(self.row)
         if label is None:
-            label = self.design.drawn_labels[self.row] = LabelItem(self.ident, bold_first=False)
-            label.set_lines(self.label_lines())
-            colours = self.design.colours
-            label.set_colours(colours["text"], colours["background"])
-            self.design.addItem(label)
+            label = self.design.drawn_labels[self.row] = self.design.label_layer.new_label(self.label_lines(),
+                                                                                           bold_first=False)
         return label
 
     def has_label(self) -> bool:
