@@ -135,6 +135,7 @@ class DrawnComponent:
     port_position = ComponentItem.port_position
     port_xy = ComponentItem.port_xy
     label_size = LabelHolder.label_size
+    has_label = LabelHolder.has_label
 
     @property
     def label(self) -> DrawnLabel:
@@ -142,7 +143,6 @@ class DrawnComponent:
         if self._label is None:
             self._label = self.design.label_layer.new_label(self.label_lines(), bold_first=True)
         return self._label
-    has_label = LabelHolder.has_label
 
 
 class ComponentLayer(QGraphicsItem):
