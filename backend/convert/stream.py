@@ -13,7 +13,7 @@ from lxml import etree
 
 from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
 from backend.vxdl.secure import FileSource, has_doctype, pull_parser
-from backend.vxdl.stream import CHUNK  # bytes fed at a time
+from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
 __all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements", "read_import"]
 
@@ -46,12 +46,7 @@ def elements(data: bytes | FileSource, free_depth: int) -> Iterator[tuple[str, e
     parser = pull_parser(None, ("start", "end"))
     feed, read_events = parser.feed, parser.read_events
     depth = -1
-    if isinstance(data, FileSource):
-        reading = data.reading()
-        pieces = iter(lambda: reading.read(CHUNK), b"")
-    else:
-        pieces = (data[at:at + CHUNK] for at in range(0, len(data), CHUNK))
-    for piece in pieces:
+    for piece in pieces(data):
         feed(piece)
         for event, el in read_events():
             if event == "start":

@@ -14,6 +14,7 @@ which finds every problem and places it by line, column and element."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -99,6 +100,14 @@ class StreamedElements:
                         del parent[0]
 
 
+def pieces(data: bytes | FileSource) -> Iterator[bytes]:
+    """Bytes, or a file read a piece at a time (never held whole), in pieces of CHUNK bytes."""
+    if isinstance(data, FileSource):
+        reading = data.reading()
+        return iter(lambda: reading.read(CHUNK), b"")
+    return (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+
+
 class _RoleDeclared(Exception):
     """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
 
@@ -121,13 +130,8 @@ class Pieces:
 
     def feed_all(self):
         """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
-        feed, events, data = self.parser.feed, self.parser.read_events, self.data
-        if isinstance(data, FileSource):  # read from the file a piece at a time, never held whole
-            reading = data.reading()
-            pieces = iter(lambda: reading.read(CHUNK), b"")
-        else:
-            pieces = (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
-        for piece in pieces:
+        feed, events = self.parser.feed, self.parser.read_events
+        for piece in pieces(self.data):
             feed(piece)
             if self.vi is None:
                 for _event, el in events():
