@@ -4,13 +4,15 @@ backend.files like every other file the project writes."""
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
-from backend.files import FileWriteError, atomic_write, resolve_target
+from backend.files import FileWriteError, atomic_write, atomic_writer, resolve_target
 from designer.png_writer import PngBands
 
 MAX_PIXELS = 48_000_000
@@ -47,8 +49,11 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
         rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if rect.isEmpty():
             rect = QRectF(0, 0, 200, 120)
-        data = (_svg if suffix == ".svg" else _png)(scene, path, rect, title)
-        atomic_write(path, data)
+        if suffix == ".svg":
+            atomic_write(path, _svg(scene, path, rect, title))
+        else:
+            with atomic_writer(path) as out:  # the PNG's bytes go to the file as they are compressed
+                _png(scene, out, rect, title)
     except FileWriteError as exc:
         raise ExportError(str(exc)) from None
     finally:
@@ -88,17 +93,19 @@ def _png_ratio(rect: QRectF) -> float:
     return ratio
 
 
-def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
-    """The scene as a PNG drawn a band of rows at a time (at most BAND_PIXELS pixels held at once)."""
+def _png(scene, out, rect: QRectF, title: str) -> None:
+    """The scene as a PNG written to `out`, drawn a band of rows at a time: one band's image (at most BAND_PIXELS
+    pixels), made once and drawn again for each band, is all the picture held; its rows are compressed straight to
+    `out`."""
     ratio = _png_ratio(rect)
     width, height = max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio))
     step = max(1, math.ceil(ratio))  # bands start on whole scene units: items drawn from cached pixmaps land
     band = max(step, min(height, BAND_PIXELS // width) // step * step)  # on the same pixels in every band
-    png = PngBands(width, height, title)
+    png = PngBands(out, width, height, title)
+    image = QImage(width, band, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
     for top in range(0, height, band):
         rows = min(band, height - top)
-        image = QImage(width, rows, QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(ratio)
         image.fill(scene.colours["background"])
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
@@ -106,6 +113,20 @@ def _png(scene, path: Path, rect: QRectF, title: str) -> bytes:
         scene.render(painter, QRectF(0, 0, rect.width(), rows / ratio),
                      QRectF(rect.left(), rect.top() + top / ratio, rect.width(), rows / ratio))
         painter.end()
-        pixels = image.convertToFormat(QImage.Format.Format_RGBA8888)
-        png.add(pixels.constBits(), pixels.bytesPerLine(), rows)
-    return png.finish()
+        png.add(_rgba_rows(image, rows), image.bytesPerLine(), rows)
+    png.finish()
+
+
+def _rgba_rows(image: QImage, rows: int):
+    """The first `rows` rows of a premultiplied ARGB32 image as RGBA8888 bytes (what a PNG holds), as many bytes a
+    row as the image. When they are all opaque (the background is), the image's own bytes with their channels
+    swapped in place: no copy of the band is made."""
+    size = rows * image.bytesPerLine()
+    if sys.byteorder == "little":
+        pixels = np.frombuffer(image.bits(), dtype=np.uint8, count=size).reshape(-1, 4)
+        if bool((pixels[:, 3] == 255).all()):  # opaque: premultiplied and straight colours are the same
+            blue = pixels[:, 0].copy()  # ARGB32 is B, G, R, A in memory on a little-endian machine
+            pixels[:, 0] = pixels[:, 2]
+            pixels[:, 2] = blue
+            return pixels.data
+    return bytes(image.convertToFormat(QImage.Format.Format_RGBA8888).constBits())[:size]

@@ -120,6 +120,7 @@ class LabelLayout(QObject):
         super().__init__(scene)
         self.scene = scene
         self.link_labels = True
+        self.repairs = True  # keep where refused labels would go, to place them again when that area changes
         self.obstacles: Grid | None = None
         self.steps: dict[float, _Step] = {}
         self.step: _Step | None = None
@@ -380,8 +381,9 @@ class LabelLayout(QObject):
                 placed.add(owner, rect)
                 self._show(owner, rect, growth)
                 return
-        step.refused.add(owner, (min(r[0] for r in spots), min(r[1] for r in spots),
-                                 max(r[2] for r in spots), max(r[3] for r in spots)))
+        if self.repairs:
+            step.refused.add(owner, (min(r[0] for r in spots), min(r[1] for r in spots),
+                                     max(r[2] for r in spots), max(r[3] for r in spots)))
         self._hide(owner)
 
     def _spots(self, owner, width: float, height: float, growth: float) -> list[Rect]:

@@ -21,6 +21,7 @@ from designer.items.link import HIT_WIDTH, LINK_Z
 from designer.items.tags import KIND, LABEL
 from designer.label_layout import LABELS_FROM, LabelLayout
 from designer.painting import draw_links, draw_simplified
+from designer.picture import build_steps as picture_steps
 from designer.scene_build import build_steps
 from designer.spatial import CLOUD as CLOUD_BIT
 from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
@@ -38,10 +39,14 @@ class DesignScene(QGraphicsScene):
     model_changed = Signal()
 
     def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True,
-                 drawn_links: bool = False) -> None:
+                 picture: bool = False) -> None:
         super().__init__()
         self.model = model
-        self.drawn_links = drawn_links  # a picture only: links drawn with no item each (see items.link.DrawnLink)
+        self.picture = picture  # a picture only: no item per component or link (see designer/picture.py)
+        self.drawn_link_ids: list[str] = []  # a picture's links, by row of the index
+        self.component_layer = self.label_layer = None  # a picture's components and labels, each drawn by one item
+        self.drawing_rect = QRectF()  # the scene area being drawn (a picture's components are drawn in it)
+        self.drawn_labels: dict[int, object] = {}  # a picture's labels of links, by row
         self.colours = colours or scene_colours()
         self.components: dict[str, ComponentItem] = {}
         self.links: dict[str, LinkItem] = {}
@@ -75,6 +80,7 @@ class DesignScene(QGraphicsScene):
         self.clear()
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
         self._selected = set()
+        self.drawn_link_ids, self.component_layer, self.label_layer, self.drawn_labels = [], None, None, {}
 
     # ----- building -----
     def rebuild(self) -> None:
@@ -85,7 +91,7 @@ class DesignScene(QGraphicsScene):
     def rebuild_steps(self, batch: int = BUILD_BATCH) -> Iterator[float]:
         """Drop every item and draw the whole model again, `batch` items at a time: yields the fraction done
         after each batch, so that a caller can let its event loop turn in between (opening a large file)."""
-        return build_steps(self, batch)
+        return (picture_steps if self.picture else build_steps)(self, batch)
 
     def _component_flags(self, item: ComponentItem) -> int:
         flags = SELECTED_BIT if item.isSelected() else 0
@@ -419,17 +425,17 @@ class DesignScene(QGraphicsScene):
         self.problems = by_id
         for ident in changed:
             item = self.components.get(ident) or self.links.get(ident)
-            if item is None and self.drawn_links and by_id.get(ident) and self._drawn(ident):
+            if item is None and self.picture and by_id.get(ident) and self._drawn(ident):
                 item = self.link_item(ident)
             if item is None:
                 continue
             item.badge.set_problems(by_id.get(ident, []))
-            if isinstance(item, ComponentItem):
-                self.index.set_component_flags(item, self._component_flags(item))
-            else:
+            if isinstance(item, LinkItem):
                 rect = item.badge_rect()
                 self.labels.obstacle_changed(item.badge, rect)
                 self.labels.changed([item], [rect] if rect is not None else [])
+            else:  # a component's item, or a picture's drawn component
+                self.index.set_component_flags(item, self._component_flags(item))
 
     def _drawn(self, ident: str) -> bool:
         link = self.model.links.get(ident)
@@ -474,6 +480,8 @@ class DesignScene(QGraphicsScene):
 
     # ----- drawing -----
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        if self.picture:
+            self.drawing_rect = QRectF(rect)
         painter.fillRect(rect, self.colours["background"])
         grid_lines(painter, rect, self.colours["grid"], painter.worldTransform().m11())
         draw_links(painter, self.index, rect, self.colours, selected=False)

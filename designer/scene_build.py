@@ -10,7 +10,6 @@ from PySide6.QtCore import QPointF, QRectF
 
 from designer import layout
 from designer.items import ComponentItem, LinkItem
-from designer.items.link import DrawnLink, line_ends, model_style
 
 BIG_SCENE = 5000  # items
 BSP_DEPTH = 8
@@ -38,8 +37,7 @@ def build_steps(scene, batch: int) -> Iterator[float]:
             if ident in missing:
                 item.setPos(QPointF(*missing[ident]))
             scene.components[ident] = item
-            if not scene.drawn_links or item.port_names:  # a picture follows only its routers' links (ports)
-                scene._links_at[ident] = set()
+            scene._links_at[ident] = set()
             scene.addItem(item)
             x, y = scene._build_xy[ident]
             comp_rows.append((x, y, item.reach()))
@@ -50,11 +48,6 @@ def build_steps(scene, batch: int) -> Iterator[float]:
                  if link.source in scene.components and link.destination in scene.components]
         for ident in links:
             link = model.links[ident]
-            if scene.drawn_links:  # a picture is not edited: only the links at ports are followed
-                for end in (link.source, link.destination):
-                    if end in scene._links_at:
-                        scene._links_at[end].add(ident)
-                continue
             scene._ends[ident] = (link.source, link.destination)
             scene._links_at[link.source].add(ident)
             scene._links_at[link.destination].add(ident)
@@ -65,19 +58,11 @@ def build_steps(scene, batch: int) -> Iterator[float]:
             if count % (batch // 4 or 1) == 0:  # a router's ports look at each of its links
                 yield made / total
         yield made / total
-        drawn: list = []
-        link_flags, lines = [], []
         for ident in links:
-            if scene.drawn_links:  # a picture: the index alone draws the link
-                link = model.links[ident]
-                drawn.append(DrawnLink(scene, ident))
-                lines.append(line_ends(scene, link))
-                link_flags.append(model_style(link, scene.period))
-            else:
-                item = LinkItem(scene, ident)
-                item.update_geometry()  # before it joins the scene's index
-                scene.links[ident] = item
-                scene.addItem(item)
+            item = LinkItem(scene, ident)
+            item.update_geometry()  # before it joins the scene's index
+            scene.links[ident] = item
+            scene.addItem(item)
             made += 2
             if made % (2 * batch) == 0:
                 yield made / total
@@ -85,20 +70,20 @@ def build_steps(scene, batch: int) -> Iterator[float]:
         scene.building = False
         scene.ports_pending = None
         scene._build_xy = None
-    comps, links_drawn = list(scene.components.values()), drawn or list(scene.links.values())
+    comps, links_drawn = list(scene.components.values()), list(scene.links.values())
     comp_flags = []
     for count, item in enumerate(comps, 1):
         comp_flags.append(scene._component_flags(item))
         if count % (8 * batch) == 0:
             yield 1.0
-    for count, item in enumerate(links_drawn if not drawn else (), 1):
+    link_flags, lines = [], []
+    for count, item in enumerate(links_drawn, 1):
         link_flags.append(item.style())
         lines.append(item.line)
         if count % (8 * batch) == 0:
             yield 1.0
     scene.index.bulk(comps, np.array(comp_rows).reshape(-1, 3), np.array(comp_flags, dtype=np.int32),
-                    links_drawn, np.array(lines, dtype=float) if drawn else lines,
-                    np.array(link_flags, dtype=np.int32))
+                    links_drawn, lines, np.array(link_flags, dtype=np.int32))
     yield 1.0
     scene.setSceneRect(scene._components_rect())
     if len(comps) + len(links_drawn) > BIG_SCENE:

@@ -64,6 +64,14 @@ class _Rows:
         self.row_of = {item: i for i, item in enumerate(items)}
         self.free, self.end = [], count
 
+    def bulk_made(self, count: int, values: np.ndarray, flags: np.ndarray, make) -> None:
+        """Replace everything with `count` rows whose items are made by `make(row)` each time they are asked for,
+        and know their row (`item.row`): a picture's links, of which no object is kept."""
+        self.data, self.flags, self.alive = values.reshape(-1, self.data.shape[1]), flags, np.ones(count, dtype=bool)
+        self.items = MadeItems(make, count)
+        self.row_of = RowOfMade(count)
+        self.free, self.end = [], count
+
     def drop(self, item) -> int | None:
         """Forget `item`; its row, or None when it had none."""
         row = self.row_of.pop(item, None)
@@ -77,6 +85,39 @@ class _Rows:
     def live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Data, flags and alive mask of the used rows."""
         return self.data[:self.end], self.flags[:self.end], self.alive[:self.end]
+
+
+class MadeItems:
+    """The items of rows made when asked (`make(row)`), none kept."""
+
+    def __init__(self, make, count: int) -> None:
+        self.make, self.count = make, count
+
+    def __getitem__(self, row: int):
+        return self.make(row)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+class RowOfMade:
+    """The rows of items made when asked: each knows its own."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def get(self, item, default=None):
+        """The row of `item`."""
+        return getattr(item, "row", default)
+
+    def __getitem__(self, item) -> int:
+        return item.row
+
+    def __contains__(self, item) -> bool:
+        return hasattr(item, "row")
+
+    def __len__(self) -> int:
+        return self.count
 
 
 class LinesOf:
@@ -93,6 +134,14 @@ class LinesOf:
 
     def pop(self, row: int, default=None) -> None:
         """Nothing kept to forget."""
+
+
+class BoxesOf(LinesOf):
+    """The icon square of each component row, made when asked (a picture keeps none)."""
+
+    def __getitem__(self, row: int) -> QRectF:
+        x, y, _reach = self.rows.data[row].tolist()
+        return QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
 
 
 class SpatialIndex:
@@ -184,16 +233,17 @@ class SpatialIndex:
             self.lines.pop(row, None)
 
     def bulk(self, components: list, comp_values: np.ndarray, comp_flags: np.ndarray,
-             links: list, lines: list[QLineF] | np.ndarray, link_flags: np.ndarray) -> None:
-        """Load a whole scene at once (opening a design). `lines` as an (n, 4) array: a picture's links, whose
-        QLineF are made when drawn, not kept (LinesOf)."""
+             links, lines: list[QLineF] | np.ndarray, link_flags: np.ndarray) -> None:
+        """Load a whole scene at once (opening a design). `links` as a function of the row with `lines` as an (n, 4)
+        array: a picture's links, of which neither an object nor a QLineF is kept (made when asked: LinesOf)."""
         self.components.bulk(components, comp_values, comp_flags)
-        self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
-                      for i, (x, y, _r) in enumerate(comp_values.tolist())}
-        if isinstance(lines, np.ndarray):
-            self.links.bulk(links, lines.reshape(-1, 4), link_flags)
+        if callable(links):
+            self.boxes = BoxesOf(self.components)
+            self.links.bulk_made(len(link_flags), lines, link_flags, links)
             self.lines = LinesOf(self.links)
         else:
+            self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
+                          for i, (x, y, _r) in enumerate(comp_values.tolist())}
             values = np.array([(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines]).reshape(-1, 4)
             self.links.bulk(links, values, link_flags)
             self.lines = dict(enumerate(lines))

@@ -14,7 +14,6 @@ from backend.cli.output import add_output_option, only_one_stdin, read_input, re
 from backend.cli.progress import add_progress_option, steps
 from backend.embedding import ALGORITHMS
 from backend.files import FileError, read_json
-from backend.heap import give_back
 from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
@@ -83,11 +82,12 @@ def _read(path: str, role: str | None):
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
     from backend.embedding import EmbeddingError, embed
+    from backend.vxdl.stream_problems import release_freed_memory
 
     only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate")
     requests = [_read(path, None) for path in args.requests]
-    give_back()  # what reading freed, before the engine's imports and the embedding
+    release_freed_memory()  # what reading freed (C heap pages), before the engine's imports and the embedding
     try:
         with steps(args.progress, f"embedding {len(requests)} request(s) with {args.algorithm}") as step:
             step(f"{len(requests)} request(s) on {len(substrate.hosts)} hosts")

@@ -59,16 +59,21 @@ class BadgeItem(QGraphicsItem):
         return QRectF(-9, -9, 18, 18)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("white"), 1.5))
-        painter.setBrush(self.colours.get(self.severity, QColor("gray")))
-        if self.severity == "error":
-            painter.drawEllipse(QRectF(-8, -8, 16, 16))
-        else:
-            painter.drawPolygon(QPolygonF([QPointF(0, -8), QPointF(8.5, 7), QPointF(-8.5, 7)]))
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(11)
-        painter.setFont(font)
-        painter.setPen(QColor("white") if self.severity == "error" else QColor("black"))
-        painter.drawText(QRectF(-8, -7 if self.severity == "error" else -5, 16, 14), Qt.AlignmentFlag.AlignCenter, "!")
+        paint_badge(painter, self.severity, self.colours)
+
+
+def paint_badge(painter: QPainter, severity: str, colours: dict[str, QColor]) -> None:
+    """A problem badge (the painter at its centre): a red disc for an error, an amber triangle for a warning."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("white"), 1.5))
+    painter.setBrush(colours.get(severity, QColor("gray")))
+    if severity == "error":
+        painter.drawEllipse(QRectF(-8, -8, 16, 16))
+    else:
+        painter.drawPolygon(QPolygonF([QPointF(0, -8), QPointF(8.5, 7), QPointF(-8.5, 7)]))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(11)
+    painter.setFont(font)
+    painter.setPen(QColor("white") if severity == "error" else QColor("black"))
+    painter.drawText(QRectF(-8, -7 if severity == "error" else -5, 16, 14), Qt.AlignmentFlag.AlignCenter, "!")

@@ -252,51 +252,61 @@ class ComponentItem(BadgeHolder, LabelHolder, QGraphicsItem):
         self.design.dragged()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        colours = self.design.colours
-        box = QRectF(-HALF, -HALF, 2 * HALF, 2 * HALF)
-        if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW:
-            self._paint_simple(painter, colours, box)
-            return
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.cardinality:
-            painter.setPen(QPen(colours["item_border"], 1.2))
-            painter.setBrush(colours["item_fill"])
-            for shift in (8, 4):
-                painter.drawRoundedRect(box.translated(shift, -shift).adjusted(2, 2, -2, -2), 6, 6)
-        if self.isSelected():
-            painter.setPen(QPen(colours["selection"], 2.0, Qt.PenStyle.DashLine))
-            painter.setBrush(colours["selection_fill"])
-            painter.drawRoundedRect(box.adjusted(-5, -5, 5, 5), 8, 8)
-        if self.provisioned:
-            painter.setPen(QPen(colours["provisioned"], 1.8, Qt.PenStyle.DashLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box.adjusted(-2, -2, 2, 2), 6, 6)
-            painter.setOpacity(0.55)
-        if self.design.vector_icons:
-            svg_renderer(self.kind, colours).render(painter, box)
-        else:
-            _draw_icon(painter, self.kind, colours, box)
-        painter.setOpacity(1.0)
-        if self.cardinality:
-            self._paint_count(painter, colours)
+        paint_component(painter, self.design, self.kind, self.cardinality, self.provisioned, self.isSelected())
 
-    def _paint_simple(self, painter: QPainter, colours: dict[str, QColor], box: QRectF) -> None:
-        """Far out, a plain square per item (its kind is unreadable at this size anyway)."""
-        pen = QPen(colours["selection"] if self.isSelected() else colours["item_border"], 0)
-        if self.provisioned:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(colours["selection"] if self.isSelected() else colours["item_fill"])
-        painter.drawRect(box)
 
-    def _paint_count(self, painter: QPainter, colours: dict[str, QColor]) -> None:
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(11)
-        painter.setFont(font)
-        rect = QRectF(HALF - 22, HALF - 14, 26, 15)
-        painter.setPen(QPen(colours["item_border"], 1))
-        painter.setBrush(colours["background"])
-        painter.drawRoundedRect(rect, 4, 4)
-        painter.setPen(colours["text"])
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"×{self.cardinality}")
+def paint_component(painter: QPainter, design, kind: str, cardinality: int, provisioned: bool,
+                    selected: bool) -> None:
+    """A component's icon with its frames (the painter at the component's centre), as its item draws it; also the
+    picture-only scene's drawing of a component with no item."""
+    colours = design.colours
+    box = QRectF(-HALF, -HALF, 2 * HALF, 2 * HALF)
+    if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW:
+        _paint_simple(painter, colours, box, selected, provisioned)
+        return
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if cardinality:
+        painter.setPen(QPen(colours["item_border"], 1.2))
+        painter.setBrush(colours["item_fill"])
+        for shift in (8, 4):
+            painter.drawRoundedRect(box.translated(shift, -shift).adjusted(2, 2, -2, -2), 6, 6)
+    if selected:
+        painter.setPen(QPen(colours["selection"], 2.0, Qt.PenStyle.DashLine))
+        painter.setBrush(colours["selection_fill"])
+        painter.drawRoundedRect(box.adjusted(-5, -5, 5, 5), 8, 8)
+    if provisioned:
+        painter.setPen(QPen(colours["provisioned"], 1.8, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box.adjusted(-2, -2, 2, 2), 6, 6)
+        painter.setOpacity(0.55)
+    if design.vector_icons:
+        svg_renderer(kind, colours).render(painter, box)
+    else:
+        _draw_icon(painter, kind, colours, box)
+    painter.setOpacity(1.0)
+    if cardinality:
+        _paint_count(painter, colours, cardinality)
+
+
+def _paint_simple(painter: QPainter, colours: dict[str, QColor], box: QRectF, selected: bool,
+                  provisioned: bool) -> None:
+    """Far out, a plain square per item (its kind is unreadable at this size anyway)."""
+    pen = QPen(colours["selection"] if selected else colours["item_border"], 0)
+    if provisioned:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(colours["selection"] if selected else colours["item_fill"])
+    painter.drawRect(box)
+
+
+def _paint_count(painter: QPainter, colours: dict[str, QColor], cardinality: int) -> None:
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(11)
+    painter.setFont(font)
+    rect = QRectF(HALF - 22, HALF - 14, 26, 15)
+    painter.setPen(QPen(colours["item_border"], 1))
+    painter.setBrush(colours["background"])
+    painter.drawRoundedRect(rect, 4, 4)
+    painter.setPen(colours["text"])
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"×{cardinality}")

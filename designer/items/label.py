@@ -127,37 +127,49 @@ class LabelItem(QGraphicsItem):
         self.update()
 
     def _measure(self) -> QRectF:
-        width, height = 0.0, 0.0
-        sizes = []
-        for i, line in enumerate(self._lines):
-            bold = i == 0 and self._bold_first
-            metrics = self._bold_metrics if bold else self._metrics
-            advance = _advance(metrics, bold, line)
-            sizes.append((advance, metrics.ascent(), metrics.height()))
-            width = max(width, advance)
-            height += metrics.height()
-        rect = QRectF(0, 0, width + 6, height + 2) if self._lines else QRectF()
-        self._placed = []
-        y = 1.0
-        for i, (line, (advance, ascent, line_height)) in enumerate(zip(self._lines, sizes, strict=True)):
-            font = self._bold if i == 0 and self._bold_first else self._font
-            self._placed.append((font, QPointF((rect.width() - advance) / 2, y + ascent), line))
-            y += line_height
+        rect, self._placed = measure_label(self._lines, self._bold_first)
         return rect
 
     def boundingRect(self) -> QRectF:
         return self._rect
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        if not self._lines:
-            return
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self.halo_colour)
-        painter.drawRoundedRect(self._rect, 3, 3)
-        painter.setPen(self.text_colour)
-        for font, point, line in self._placed:
-            painter.setFont(font)
-            painter.drawText(point, line)
+        if self._lines:
+            paint_label(painter, self._rect, self._placed, self.text_colour, self.halo_colour)
+
+
+def measure_label(lines: list[str], bold_first: bool) -> tuple[QRectF, list[tuple[QFont, QPointF, str]]]:
+    """The halo's rectangle of a label of `lines` (from (0, 0), before scaling), and where each line's text goes."""
+    plain, bold_font, metrics, bold_metrics = _fonts()
+    width, height = 0.0, 0.0
+    sizes = []
+    for i, line in enumerate(lines):
+        bold = i == 0 and bold_first
+        chosen = bold_metrics if bold else metrics
+        advance = _advance(chosen, bold, line)
+        sizes.append((advance, chosen.ascent(), chosen.height()))
+        width = max(width, advance)
+        height += chosen.height()
+    rect = QRectF(0, 0, width + 6, height + 2) if lines else QRectF()
+    placed = []
+    y = 1.0
+    for i, (line, (advance, ascent, line_height)) in enumerate(zip(lines, sizes, strict=True)):
+        font = bold_font if i == 0 and bold_first else plain
+        placed.append((font, QPointF((rect.width() - advance) / 2, y + ascent), line))
+        y += line_height
+    return rect, placed
+
+
+def paint_label(painter: QPainter, rect: QRectF, placed: list[tuple[QFont, QPointF, str]], text: QColor,
+                halo: QColor) -> None:
+    """A label's halo and text (the painter at the label's corner, scaled)."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(halo)
+    painter.drawRoundedRect(rect, 3, 3)
+    painter.setPen(text)
+    for font, point, line in placed:
+        painter.setFont(font)
+        painter.drawText(point, line)
 
 
 class LabelHolder:

@@ -95,21 +95,33 @@ def line_ends(design, link) -> tuple[float, float, float, float] | None:
 
 
 class DrawnLink:
-    """A link of a scene made for a picture only (`DesignScene(..., drawn_links=True)`, the headless export): the
-    scene draws it from its spatial index like every link, with no scene item; its LinkItem is made only when
-    its label is shown or its problem badge drawn (a LinkItem with its Qt parts took about 3 KB)."""
+    """A link of a picture-only scene (`DesignScene(..., picture=True)`, the headless export), made when asked
+    for a row of the scene's spatial index and not kept: the scene draws the link from the index like every link,
+    with no scene item, and its label by the scene's label layer; its LinkItem is made only for its problem badge (a
+    LinkItem with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index
+    entry)."""
 
-    __slots__ = ("design", "ident")
+    __slots__ = ("design", "row")
     label_bold_first = False
 
-    def __init__(self, design, ident: str) -> None:
-        self.design, self.ident = design, ident
+    def __init__(self, design, row: int) -> None:
+        self.design, self.row = design, row
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DrawnLink) and other.row == self.row and other.design is self.design
+
+    def __hash__(self) -> int:
+        return self.row
+
+    @property
+    def ident(self) -> str:
+        """The link's id."""
+        return self.design.drawn_link_ids[self.row]
 
     @property
     def line(self) -> QLineF:
         """Where it runs (from the scene's index)."""
-        index = self.design.index
-        return index.lines[index.links.row_of[self]]
+        return self.design.index.lines[self.row]
 
     def label_lines(self) -> list[str]:
         """The QoS text for the scene's period."""
@@ -119,13 +131,16 @@ class DrawnLink:
 
     @property
     def _label(self):
-        item = self.design.links.get(self.ident)
-        return item._label if item is not None else None
+        return self.design.drawn_labels.get(self.row)
 
     @property
-    def label(self) -> LabelItem:
-        """Its label: its LinkItem is made now."""
-        return self.design.link_item(self.ident).label
+    def label(self):
+        """Its label (drawn by the scene's label layer), made now if it was not yet."""
+        label = self.design.drawn_labels.get(self.row)
+        if label is None:
+            label = self.design.drawn_labels[self.row] = self.design.label_layer.new_label(self.label_lines(),
+                                                                                           bold_first=False)
+        return label
 
     def has_label(self) -> bool:
         """Whether its label exists yet."""

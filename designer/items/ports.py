@@ -87,13 +87,19 @@ class PortItem(QGraphicsItem):
         self.update()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < 0.3:
-            return
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(self.line, 2.0 if self._hover else 1.4))
-        painter.setBrush(self.fill if self.used else self.background)
-        radius = 6.0 if self._hover else 4.5
-        painter.drawEllipse(QRectF(-radius, -radius, 2 * radius, 2 * radius))
-        if self.used:
-            painter.setPen(QPen(self.background, 1.2))
-            painter.drawLine(QPointF(-2, 0), QPointF(2, 0))
+        paint_port(painter, self.used, self.line, self.fill, self.background, self._hover)
+
+
+def paint_port(painter: QPainter, used: bool, line: QColor, fill: QColor, background: QColor,
+               hover: bool = False) -> None:
+    """A port marker (the painter at its centre): filled when a link uses it, hollow when free."""
+    if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < 0.3:
+        return
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(line, 2.0 if hover else 1.4))
+    painter.setBrush(fill if used else background)
+    radius = 6.0 if hover else 4.5
+    painter.drawEllipse(QRectF(-radius, -radius, 2 * radius, 2 * radius))
+    if used:
+        painter.setPen(QPen(background, 1.2))
+        painter.drawLine(QPointF(-2, 0), QPointF(2, 0))

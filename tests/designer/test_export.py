@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -139,14 +140,17 @@ def test_a_png_drawn_band_by_band_is_the_picture_drawn_at_once(window, tmp_path,
     scene.labels.place_everything(1.0)  # then the same scene state drawn twice: at once, and a few rows a band
     rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
     monkeypatch.setattr(image_export, "BAND_PIXELS", 10**9)
-    once = image_export._png(scene, tmp_path / "once.png", rect, "once")
+    once = io.BytesIO()
+    image_export._png(scene, once, rect, "once")
     monkeypatch.setattr(image_export, "BAND_PIXELS", 1000 * 7)
     bands_drawn = []
     add = image_export.PngBands.add
     monkeypatch.setattr(image_export.PngBands, "add", lambda png, *a: bands_drawn.append(a[-1]) or add(png, *a))
-    banded = image_export._png(scene, tmp_path / "bands.png", rect, "bands")
+    banded = io.BytesIO()
+    image_export._png(scene, banded, rect, "bands")
     assert len(bands_drawn) > 50 and max(bands_drawn) <= 7  # never more than a band's rows drawn at once
-    once, banded = (QImage.fromData(data).convertToFormat(QImage.Format.Format_RGBA8888) for data in (once, banded))
+    once, banded = (QImage.fromData(out.getvalue()).convertToFormat(QImage.Format.Format_RGBA8888)
+                    for out in (once, banded))
     assert banded.size() == once.size() and once.height() > 100
     a, b = bytes(once.constBits()), bytes(banded.constBits())
     assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 8  # the same picture, to a shade

@@ -1,5 +1,6 @@
-"""The headless export draws links with no scene item each (a picture-only scene): the same picture, a fraction
-of the memory (100,000 links took 379 MB over the designer's imports with one LinkItem each)."""
+"""The headless export draws components, links and labels with no scene item each (a picture-only scene): the
+same picture, a fraction of the memory (100,000 links took 379 MB over the designer's imports with one LinkItem
+each, 47 MB over a one-node export now)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from backend.vxdl import read_bytes, read_file
+from backend.model import Cloud, Infrastructure, Link, Node, Quantity, Router
+from backend.model import units as U
+from backend.vxdl import read_bytes, read_file, write_bytes
 from designer.appearance import scene_colours
 from designer.document import fill_positions
 from designer.image_export import export_image
+from designer.items import ComponentItem, LinkItem
 from designer.scene import DesignScene
 from tests.vxdl.test_streaming import NS, _bare_links
 
@@ -25,33 +29,54 @@ A_BAD_LINK = (f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure>
               "</virtualInfrastructure></description>").encode()
 
 
-def _picture(result, path: Path, drawn: bool) -> tuple[QImage, int]:
-    """The PNG of a read document, and how many LinkItems its scene made."""
+def _overlapping() -> Infrastructure:
+    """Routers with ports and nodes whose icons overlap (40 apart, 48 wide), a group, QoS on links to ports, one
+    dangling link (a problem), all close enough to be drawn at twice their size with their labels."""
+    vxi = Infrastructure(id="overlapping")
+    for r in range(4):
+        vxi.components[f"r{r}"] = Router(f"r{r}", ports=[f"p{i}" for i in range(6)], position=(r * 50.0, 0.0))
+    for n in range(30):
+        vxi.components[f"n{n}"] = Node(f"n{n}", position=(n % 10 * 40.0, 40.0 + n // 10 * 40.0))
+        vxi.links[f"l{n}"] = Link(f"l{n}", f"n{n}", f"r{n % 4}", destination_port=f"p{n // 4 % 6}",
+                                  forward=Quantity.simple(U.BANDWIDTH, n + 1))
+    vxi.components["g"] = Cloud("g", cardinality=12, position=(60.0, 60.0))
+    vxi.links["gone"] = Link("gone", "g", "nowhere")
+    return vxi
+
+
+def _picture(result, path: Path, picture: bool) -> tuple[QImage, int, int]:
+    """The PNG of a read document, and how many ComponentItems and LinkItems its scene made."""
     fill_positions(result.model)
-    scene = DesignScene(result.model, scene_colours(), drawn_links=drawn)
+    scene = DesignScene(result.model, scene_colours(), picture=picture)
     scene.set_problems(result.problems)
     try:
         export_image(scene, path, "picture")
-        return QImage(str(path)), len(scene.links)
+        return (QImage(str(path)), sum(isinstance(item, ComponentItem) for item in scene.items()),
+                sum(isinstance(item, LinkItem) for item in scene.items()))
     finally:
         scene.detach()
 
 
-def test_a_picture_drawn_without_link_items_is_the_one_drawn_with_them(qapp, tmp_path):
-    """Labels (a QoS label, an id) and a problem badge on a link: the link gets its item only for them."""
+def test_a_picture_drawn_without_items_is_the_one_drawn_with_them(qapp, tmp_path):
+    """Labels (a QoS label, an id) and a problem badge on a link, routers with their ports, a cloud, icons
+    overlapping (drawn in the same order): a link gets its item only for its badge, a component none."""
     for name, read in (("figure4", lambda: read_file(EXAMPLES / "figure4.vxdl")),
-                       ("bad", lambda: read_bytes(A_BAD_LINK, "bad.vxdl"))):
-        with_items, items = _picture(read(), tmp_path / f"{name}-items.png", drawn=False)
-        drawn, made = _picture(read(), tmp_path / f"{name}-drawn.png", drawn=True)
+                       ("figure6", lambda: read_file(EXAMPLES / "figure6-vxi-a.vxdl")),
+                       ("bad", lambda: read_bytes(A_BAD_LINK, "bad.vxdl")),
+                       ("overlapping", lambda: read_bytes(write_bytes(_overlapping()), "overlapping.vxdl"))):
+        with_items, components, links = _picture(read(), tmp_path / f"{name}-items.png", picture=False)
+        drawn, drawn_components, drawn_links = _picture(read(), tmp_path / f"{name}-drawn.png", picture=True)
         assert drawn.size() == with_items.size() and drawn == with_items, name
-        assert 0 < made <= items
+        assert components == len(read().model.components) and links
+        assert drawn_components == 0 and drawn_links == (1 if name == "bad" else 0), name
     result = read_bytes(A_BAD_LINK, "bad.vxdl")
     assert [p.element_id for p in result.problems] == ["l2"]  # the badge drawn is l2's (joins a and b again)
 
 
 def test_the_headless_export_draws_many_links_with_no_item_each(qapp, tmp_path, monkeypatch):
     """2,000 nodes and 10,000 bare links: building the picture's scene made 18.1 MB of Python objects with an
-    item per link, 9.3 MB without (Qt's own part of an item, about 2 KB, is not counted here)."""
+    item per link, 9.3 MB with a DrawnLink kept per link and an item per component, 1.2 MB with neither (Qt's own
+    part of an item, 1.4 to 3 KB, is not counted here)."""
     import designer.scene
 
     made = []
@@ -62,17 +87,51 @@ def test_the_headless_export_draws_many_links_with_no_item_each(qapp, tmp_path, 
     from designer.__main__ import export_headless
 
     assert export_headless(str(small), str(tmp_path / "small.png"), "light") == 0
-    assert made == [{"drawn_links": True}]
+    assert made == [{"picture": True}]
     result = read_bytes(_bare_links(2_000, 10_000), "links.vxdl")
     fill_positions(result.model)
     tracemalloc.start()
     try:
-        scene = DesignScene(result.model, scene_colours(), drawn_links=True)
+        scene = DesignScene(result.model, scene_colours(), picture=True)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     try:
         assert not scene.links and scene.index.count() == (2_000, 10_000)
-        assert peak < 12_000_000, f"{peak / 1e6:.1f} MB"
+        assert not any(isinstance(item, ComponentItem) for item in scene.items())
+        assert peak < 3_000_000, f"{peak / 1e6:.1f} MB"
     finally:
         scene.detach()
+
+
+def test_the_headless_export_takes_a_few_times_its_file_not_an_item_per_component(tmp_path):
+    """10,000 bare nodes and 10,000 links (1.2 MB), drawn at a quarter of their size: the export's own peak
+    (VmHWM, in a fresh process: ru_maxrss starts from pytest's) over its size before reading was 75 times the
+    file with an item per component (about 1.4 KB each with its Qt parts), a PNG of whole bands and its copies
+    held; 16 times now (the model, the index, one band of pixels)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path, out = tmp_path / "many.vxdl", tmp_path / "many.png"
+    path.write_bytes(_bare_links(10_000, 10_000))
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        def kb(key):
+            with open("/proc/self/status") as status:
+                return next(int(line.split()[1]) for line in status if line.startswith(key))
+        from designer.app import make_application
+        make_application(theme="light")
+        from designer.__main__ import export_headless
+        import backend.vxdl, designer.image_export, designer.scene  # the imports are not what is measured
+        base = kb("VmRSS:")
+        assert export_headless({str(path)!r}, {str(out)!r}, "light") == 0
+        print((kb("VmHWM:") - base) * 1024 / os.path.getsize({str(path)!r}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    ratio = float(done.stdout.split()[-1])
+    assert QImage(str(out)).width() > 4000
+    assert ratio < 30, f"the export took {ratio:.1f} times the file's size"

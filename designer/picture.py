@@ -1,0 +1,417 @@
+"""A picture-only scene (`DesignScene(..., picture=True)`, what `vxi-designer --export-image` draws): no scene item
+per component or link, each drawn from the scene's spatial index instead, in the order and with the painter
+state their items would have had, so that the picture is the same, pixel for pixel, for a fraction of the memory
+(a component's item with its Qt parts took about 1.4 KB, a link's about 3 KB).
+
+- A component is a `DrawnComponent` (a few slots); one `ComponentLayer` item draws them all, each as its item
+  and that item's children (port markers, problem badge) would be drawn.
+- A link is a row of the index (its ends and style bits) and its id; `items.link.DrawnLink` is made for a row
+  when the label layout asks.
+- Labels, and the LinkItem of a link whose label is shown or whose problem badge is drawn, are real items."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QPainter, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from backend.model import Cloud, Router
+from backend.model.shared import EMPTY_DICT, EMPTY_LIST
+from designer import layout
+from designer.items.badge import paint_badge
+from designer.items.component import HALF, ComponentItem, paint_component
+from designer.items.label import LABEL_Z, LabelHolder, label_size, measure_label, paint_label
+from designer.items.link import DrawnLink, line_ends, model_style
+from designer.items.ports import paint_port, port_offset
+
+_ITEM = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)  # a ComponentItem's bounding rectangle
+_PORT, _BADGE = 7.0, 9.0  # half the side of a port marker's and a badge's bounding rectangles
+NO_PORTS: frozenset[str] = frozenset()
+
+
+class DrawnBadge:
+    """The problem badge of a drawn component: what `BadgeItem.set_problems` keeps, its severity."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: DrawnComponent) -> None:
+        self.owner = owner
+
+    def set_problems(self, problems: list) -> None:
+        """Show the worst severity of `problems` (hidden when there are none)."""
+        severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
+        self.owner.design.component_layer.changing()
+        self.owner.severity = severity
+
+
+class DrawnComponent:
+    """A component of a picture-only scene: where it is, its router ports, its badge and label (ComponentItem's
+    interface as far as the scene, the label layout and the drawing use it)."""
+
+    __slots__ = (
+        "_label",
+        "design",
+        "ident",
+        "port_names",
+        "port_slots",
+        "ports_made",
+        "severity",
+        "used",
+        "x",
+        "y",
+    )
+    label_bold_first = True
+    _ports = None  # never a port item: the layer draws the markers
+
+    def __init__(self, design, ident: str, x: float, y: float) -> None:
+        self.design, self.ident, self.x, self.y = design, ident, x, y
+        self._label = None
+        self.ports_made = False
+        self.severity: str | None = None  # None: no badge made; "": made, hidden
+        comp = design.model.components[ident]
+        self.port_names, self.port_slots, self.used = EMPTY_LIST, EMPTY_DICT, NO_PORTS
+        if isinstance(comp, Router) and comp.ports:
+            self.port_names = list(comp.ports)
+            self.port_slots = {name: i for i, name in enumerate(self.port_names)}
+
+    def component(self):
+        """The model object drawn."""
+        return self.design.model.components[self.ident]
+
+    @property
+    def kind(self) -> str:
+        return self.component().kind
+
+    @property
+    def provisioned(self) -> bool:
+        return bool(getattr(self.component(), "provisioned", False))
+
+    @property
+    def cardinality(self) -> int:
+        comp = self.component()
+        return comp.cardinality if isinstance(comp, Cloud) else 0
+
+    def pos(self) -> QPointF:
+        """Where it is (its centre)."""
+        return QPointF(self.x, self.y)
+
+    def isSelected(self) -> bool:
+        """A picture selects nothing."""
+        return False
+
+    def scene(self):
+        """The scene it is drawn in."""
+        return self.design
+
+    @property
+    def badge(self) -> DrawnBadge:
+        """Its problem badge (made now: it then counts in the picture's bounds, as a badge item would)."""
+        if self.severity is None:
+            self.design.component_layer.changing()
+            self.severity = ""
+        return DrawnBadge(self)
+
+    @property
+    def ports(self) -> dict:
+        """Its port markers are made (drawn by the layer when the scene shows ports); no item is."""
+        if self.port_names and not self.ports_made:
+            self.design.component_layer.changing()
+            self.ports_made = True
+        return {}
+
+    def has_ports(self) -> bool:
+        """Whether its port markers were made."""
+        return self.ports_made
+
+    reach = ComponentItem.reach
+    label_lines = ComponentItem.label_lines
+    tooltip_text = ComponentItem.tooltip_text
+    layout_ports = ComponentItem.layout_ports
+    refresh_port_use = ComponentItem.refresh_port_use
+    port_position = ComponentItem.port_position
+    port_xy = ComponentItem.port_xy
+    label_size = LabelHolder.label_size
+    has_label = LabelHolder.has_label
+
+    @property
+    def label(self) -> DrawnLabel:
+        """Its label (drawn by the scene's label layer), made now if it was not yet."""
+        if self._label is None:
+            self._label = self.design.label_layer.new_label(self.label_lines(), bold_first=True)
+        return self._label
+
+
+class ComponentLayer(QGraphicsItem):
+    """Draws every component of a picture-only scene: each as its ComponentItem, then that item's port markers and
+    problem badge, in the components' order (the order their items would be stacked in), with the transform
+    and painter state Qt gives an item; its bounding rectangle is the union of theirs."""
+
+    def __init__(self, design) -> None:
+        super().__init__()
+        self.design = design
+        self._bounds: QRectF | None = None
+
+    def changing(self) -> None:
+        """A component's bounds are about to change (its ports or badge were made)."""
+        self.prepareGeometryChange()
+        self._bounds = None
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            self._bounds = self._union()
+        return QRectF(self._bounds)
+
+    def _union(self) -> QRectF:
+        """The union of the rectangles the components' items would have (icon, port markers, badge), each made
+        with the same arithmetic as Qt's (an item's rectangle moved to its scene position)."""
+        rows = self.design.index.components
+        data, _flags, alive = rows.live()
+        if not alive.any():
+            return QRectF()
+        x, y = data[alive, 0], data[alive, 1]
+        lefts, tops = _ITEM.left() + x, _ITEM.top() + y
+        rights, bottoms = lefts + _ITEM.width(), tops + _ITEM.height()
+        left, top, right, bottom = float(lefts.min()), float(tops.min()), float(rights.max()), float(bottoms.max())
+        for comp in rows.items[:rows.end]:
+            if comp is None or (not comp.ports_made and comp.severity is None):
+                continue
+            parts = []
+            if comp.ports_made:
+                count = len(comp.port_names)
+                parts += [(_PORT, port_offset(comp.port_slots.get(name, 0), count)) for name in comp.port_names]
+            if comp.severity is not None:
+                parts.append((_BADGE, ComponentItem.badge_offset))
+            for half, offset in parts:
+                part_left, part_top = -half + (comp.x + offset.x()), -half + (comp.y + offset.y())
+                left, top = min(left, part_left), min(top, part_top)
+                right, bottom = max(right, part_left + 2 * half), max(bottom, part_top + 2 * half)
+        return QRectF(left, top, right - left, bottom - top)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        design = self.design
+        rows = design.index.components
+        view = QTransform(painter.worldTransform())
+        colours = design.colours
+        ports_shown = design.detail[1]
+        for row in design.index.component_rows_in(design.drawing_rect).tolist():
+            comp = rows.items[row]
+            model = comp.component()
+            x, y = comp.x, comp.y
+            _at(painter, x, y, view)
+            paint_component(painter, design, model.kind, model.cardinality if isinstance(model, Cloud) else 0,
+                            bool(getattr(model, "provisioned", False)), False)
+            painter.restore()
+            if comp.ports_made and ports_shown:  # children above their item: the markers (z 2), then the badge
+                count = len(comp.port_names)
+                for name in comp.port_names:
+                    offset = port_offset(comp.port_slots.get(name, 0), count)
+                    _at(painter, x + offset.x(), y + offset.y(), view)
+                    paint_port(painter, name in comp.used, colours["item_border"], colours["link"],
+                               colours["background"])
+                    painter.restore()
+            if comp.severity:
+                offset = ComponentItem.badge_offset
+                _at(painter, x + offset.x(), y + offset.y(), view)
+                paint_badge(painter, comp.severity, {"error": colours["error"], "warning": colours["warning"]})
+                painter.restore()
+
+
+def _at(painter: QPainter, x: float, y: float, view: QTransform, scale: float = 1.0) -> None:
+    """What Qt does before it paints an item at (x, y) (scaled by `scale`): its transform, the state saved, full
+    opacity."""
+    painter.setWorldTransform(_placing(x, y, scale) * view)
+    painter.save()
+    painter.setOpacity(1.0)
+
+
+def _placing(x: float, y: float, scale: float) -> QTransform:
+    """An item's scene transform as Qt makes it: its scale, then its position."""
+    moved = QTransform.fromTranslate(x, y)
+    return moved if scale == 1.0 else QTransform.fromScale(scale, scale) * moved
+
+
+class DrawnLabel:
+    """A label of a picture-only scene, drawn by its LabelLayer: what the label layout sets on a LabelItem (its
+    lines, compactness, scale, position, whether it shows)."""
+
+    __slots__ = ("all_lines", "bold_first", "compact", "layer", "scale_", "shown", "x_", "y_")
+
+    def __init__(self, layer: LabelLayer, lines: list[str], bold_first: bool) -> None:
+        self.layer, self.all_lines, self.bold_first = layer, list(lines), bold_first
+        self.compact, self.scale_, self.x_, self.y_, self.shown = False, 1.0, 0.0, 0.0, False
+
+    def shown_lines(self) -> list[str]:
+        """The lines drawn now."""
+        return self.all_lines[:1] if self.compact else list(self.all_lines)
+
+    def lines(self) -> list[str]:
+        """Every text line (also those a compact label leaves out)."""
+        return list(self.all_lines)
+
+    def size(self) -> tuple[float, float]:
+        """Width and height of the halo before scaling."""
+        return label_size(self.shown_lines(), self.bold_first)
+
+    def set_compact(self, compact: bool) -> bool:
+        """Show only the first line; True when the size changed."""
+        if compact == self.compact:
+            return False
+        old = self.size()
+        self.layer.changing()
+        self.compact = compact
+        return self.size() != old
+
+    def scale(self) -> float:
+        return self.scale_
+
+    def setScale(self, scale: float) -> None:
+        self.layer.changing()
+        self.scale_ = scale
+
+    def x(self) -> float:
+        return self.x_
+
+    def y(self) -> float:
+        return self.y_
+
+    def setPos(self, x: float, y: float) -> None:
+        self.layer.changing()
+        self.x_, self.y_ = x, y
+
+    def show(self) -> None:
+        self.shown = True
+
+    def hide(self) -> None:
+        self.shown = False
+
+    def isVisible(self) -> bool:
+        return self.shown
+
+    def scene_rect(self) -> QRectF:
+        """Where it is in the scene (as Qt maps a LabelItem's rectangle); null when it has no text."""
+        rect = measure_label(self.shown_lines(), self.bold_first)[0]
+        return rect if rect.isNull() else _placing(self.x_, self.y_, self.scale_).mapRect(rect)
+
+
+class LabelLayer(QGraphicsItem):
+    """Draws the labels of a picture-only scene as their LabelItems would be drawn (above every component); its
+    bounding rectangle is the union of theirs, shown or not."""
+
+    def __init__(self, design) -> None:
+        super().__init__()
+        self.design = design
+        self.labels: list[DrawnLabel] = []
+        self._bounds: QRectF | None = None
+        self.setZValue(LABEL_Z)
+
+    def new_label(self, lines: list[str], bold_first: bool) -> DrawnLabel:
+        """A new label (hidden until the layout shows it)."""
+        self.changing()
+        label = DrawnLabel(self, lines, bold_first)
+        self.labels.append(label)
+        return label
+
+    def changing(self) -> None:
+        """A label's rectangle is about to change."""
+        if self._bounds is not None:
+            self.prepareGeometryChange()
+            self._bounds = None
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            bounds = QRectF()
+            for label in self.labels:
+                bounds |= label.scene_rect()
+            self._bounds = bounds
+        return QRectF(self._bounds)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        colours = self.design.colours
+        text, halo = QColor(colours["text"]), QColor(colours["background"])
+        halo.setAlpha(215)
+        view = QTransform(painter.worldTransform())
+        area = self.design.drawing_rect
+        for label in self.labels:
+            lines = label.shown_lines()
+            if not label.shown or not lines or not label.scene_rect().intersects(area):
+                continue
+            rect, placed = measure_label(lines, label.bold_first)
+            _at(painter, label.x_, label.y_, view, label.scale_)
+            paint_label(painter, rect, placed, text, halo)
+            painter.restore()
+
+
+def build_steps(scene, batch: int) -> Iterator[float]:
+    """Draw `scene`'s whole model as a picture (see the module's docstring), yielding the fraction done now and
+    then, as `scene_build.build_steps` does."""
+    scene.labels.reset()
+    scene.labels.repairs = False  # a picture does not change: no label is placed again
+    scene.clear()
+    scene.components, scene.links, scene._links_at, scene._ends = {}, {}, {}, {}
+    scene.drawn_labels = {}
+    scene._selected = set()
+    scene.building = True
+    model = scene.model
+    drawn = {i: tuple(c.position) for i, c in model.components.items() if c.position is not None}
+    missing = layout.place_missing(model, drawn) if len(drawn) < len(model.components) else {}
+    scene._build_xy = where = {**drawn, **missing}
+    del drawn
+    total = max(1, 2 * len(model.components) + len(model.links))
+    made = 0
+    comps, values = [], array("d")
+    try:
+        for ident in model.components:
+            x, y = where[ident]
+            comp = DrawnComponent(scene, ident, x, y)
+            scene.components[ident] = comp
+            if comp.port_names:  # a picture follows only its routers' links (ports)
+                scene._links_at[ident] = set()
+            comps.append(comp)
+            values.extend((x, y, comp.reach()))
+            made += 1
+            if made % batch == 0:
+                yield made / total
+        present = scene.components
+        ids = [ident for ident, link in model.links.items() if link.source in present and link.destination in present]
+        for ident in ids:
+            link = model.links[ident]
+            for end in (link.source, link.destination):
+                if end in scene._links_at:
+                    scene._links_at[end].add(ident)
+        for count, ident in enumerate(scene._links_at, 1):
+            present[ident].refresh_port_use()
+            if count % (batch // 4 or 1) == 0:
+                yield made / total
+        lines, link_flags = array("d"), array("i")
+        for ident in ids:
+            link = model.links[ident]
+            lines.extend(line_ends(scene, link))
+            link_flags.append(model_style(link, scene.period))
+            made += 2
+            if made % (2 * batch) == 0:
+                yield made / total
+    finally:
+        scene.building = False
+        scene._build_xy = None
+    scene.drawn_link_ids = ids
+    comp_flags = np.array([scene._component_flags(comp) for comp in comps], dtype=np.int32)
+    yield 1.0
+    scene.index.bulk(comps, _numbers(values, 3), comp_flags, lambda row: DrawnLink(scene, row), _numbers(lines, 4),
+                     np.array(link_flags, dtype=np.int32))
+    scene.component_layer = ComponentLayer(scene)
+    scene.addItem(scene.component_layer)
+    scene.label_layer = LabelLayer(scene)
+    scene.addItem(scene.label_layer)
+    scene.setSceneRect(scene._components_rect())
+    scene.labels.again()
+    yield 1.0
+
+
+
+def _numbers(values: array, columns: int) -> np.ndarray:
+    """Rows of `columns` numbers over an array's own memory (no copy)."""
+    return np.frombuffer(values, dtype=float).reshape(-1, columns) if len(values) else np.zeros((0, columns))
