@@ -70,3 +70,15 @@ def test_format_refuses_output_the_reader_would_refuse(tmp_path):
         assert done.stdout == ""
     assert path.stat().st_size == size
     assert [p.name for p in tmp_path.iterdir()] == ["grows.vxdl"]  # the streamed temporary files removed
+
+
+def test_a_duration_under_a_microsecond_is_written_in_full_digits(tmp_path):
+    """PT0.0000000001S validated but was written `PT0.S`, which the reader refuses (bad-duration)."""
+    path = tmp_path / "tiny.vxdl"
+    path.write_text(HEAD + "<startDate>2026-12-01T08:00:00</startDate><totalTime>PT0.0000000001S</totalTime>"
+                    "<vNode><id>a</id></vNode>" + TAIL)
+    assert vxi("validate", str(path)).returncode == 0
+    out = tmp_path / "out.vxdl"
+    assert vxi("format", str(path), "-o", str(out)).returncode == 0
+    assert "<totalTime>PT0.0000000001S</totalTime>" in out.read_text()
+    assert vxi("validate", str(out)).returncode == 0
