@@ -145,6 +145,9 @@ def fill_columns(problems: list[Problem], path: str | Path) -> None:
 def _clean(message: str) -> str:
     """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
     message = re.sub(r"\{[^}]*\}", "", message)
+    attribute = re.match(r"Element '([^']*)', attribute '([^']*)': ", message)
+    if attribute:  # not `element <description', attribute 'a0>: ...`
+        return f"element <{attribute[1]}>, attribute '{attribute[2]}': {message[attribute.end():]}".rstrip(".")
     return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
 
 
