@@ -82,3 +82,16 @@ def test_a_duration_under_a_microsecond_is_written_in_full_digits(tmp_path):
     assert vxi("format", str(path), "-o", str(out)).returncode == 0
     assert "<totalTime>PT0.0000000001S</totalTime>" in out.read_text()
     assert vxi("validate", str(out)).returncode == 0
+
+
+def test_a_small_value_is_written_without_an_exponent(tmp_path):
+    """<simple>0.000001</simple> validated but was written `1e-06`, which the schema (xs:decimal) refuses; a
+    GraphML capacity of 1 bit/s converted to the same refused VXDL."""
+    path = tmp_path / "small.vxdl"
+    path.write_text((EXAMPLES / "figure1-vxi1.vxdl").read_text().replace("<simple>8</simple>",
+                                                                         "<simple>0.000001</simple>", 1))
+    assert vxi("validate", str(path)).returncode == 0
+    out = tmp_path / "out.vxdl"
+    assert vxi("format", str(path), "-o", str(out)).returncode == 0
+    assert "<simple>0.000001</simple>" in out.read_text()
+    assert vxi("validate", str(out)).returncode == 0
