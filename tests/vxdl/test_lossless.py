@@ -95,3 +95,13 @@ def test_a_small_value_is_written_without_an_exponent(tmp_path):
     assert vxi("format", str(path), "-o", str(out)).returncode == 0
     assert "<simple>0.000001</simple>" in out.read_text()
     assert vxi("validate", str(out)).returncode == 0
+
+
+def test_a_position_too_far_to_draw_is_a_warning_and_is_not_kept(tmp_path):
+    """x="1e30" is finite but no picture or window can span it (the export failed or never ended)."""
+    path = tmp_path / "far.vxdl"
+    path.write_text(HEAD + '<vNode><id>a</id></vNode><x:layout><x:position ref="a" x="1e30" y="0"/></x:layout>'
+                    + TAIL)
+    done = vxi("validate", str(path))
+    assert done.returncode == 0 and "warning: bad-position" in done.stdout and "beyond" in done.stdout
+    assert read_file(path).model.components["a"].position is None
