@@ -81,6 +81,16 @@ def _reason(exc: OSError) -> str:
 
 def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileReadError (one line) for anything else."""
+    fd, _size = open_regular(path, limit)
+    try:
+        return read_open(fd, str(path), limit)
+    finally:
+        os.close(fd)
+
+
+def open_regular(path: str | Path, limit: int = MAX_BYTES) -> tuple[int, int]:
+    """An open descriptor of a regular file of at most `limit` bytes (checked before a blocking open) and its size;
+    FileReadError (one line) for anything else."""
     name = str(path)
     try:
         info = os.stat(path)
@@ -99,10 +109,22 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between the stat and the open
             raise FileReadError(name, f"is {_kind(opened.st_mode)}, not a regular file (refused)")
+    except OSError as exc:
+        os.close(fd)
+        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+    except FileReadError:
+        os.close(fd)
+        raise
+    return fd, opened.st_size
+
+
+def read_open(fd: int, name: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of an open regular file from its start (open_regular), at most `limit`; FileReadError else."""
+    try:
         chunks, total = [], 0
-        want = opened.st_size + 1  # what stat said, then whatever it grew by
+        want = os.fstat(fd).st_size + 1  # what stat said, then whatever it grew by
         while total <= limit:
-            chunk = os.read(fd, want)
+            chunk = os.pread(fd, want, total)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -110,8 +132,6 @@ def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
             want = max(1, min(limit + 1 - total, 1 << 20))
     except OSError as exc:
         raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
-    finally:
-        os.close(fd)
     if total > limit:
         raise over_limit(name, total, limit, "file grew to")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -281,6 +301,27 @@ def atomic_writer(path: str | Path) -> Iterator[AtomicOutput]:
         if isinstance(exc, OSError):
             raise _write_error(name, folder, exc) from None
         raise
+
+
+@contextmanager
+def spooled_output(out, name: str = "-") -> Iterator:
+    """A nameless temporary file (in the temporary folder, unlinked from the start) to write a whole output into
+    before any of it goes to `out` (standard output): when the block ends without an exception its bytes are copied
+    to `out` a piece at a time; otherwise nothing reaches `out`. So a refused output prints nothing, and is never
+    held whole in memory. FileWriteError when the temporary file cannot be written (a full disk, say)."""
+    import shutil
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(prefix="vxi-spool-") as spool:
+            yield spool
+            spool.seek(0)
+            shutil.copyfileobj(spool, out, 1 << 16)
+            out.flush()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # the reader went away: as when writing to it directly
+            raise
+        raise FileWriteError(name, f"cannot write: {_reason(exc)}") from None
 
 
 def atomic_write(path: str | Path, data: bytes) -> Path:

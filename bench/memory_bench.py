@@ -7,7 +7,11 @@ export of that request) subtracted, and divided by the
 input file's size. Inputs, just under the limits (20,000 components, 100,000 links, 32 MiB):
   values   20,000 components with their values and positions, 19,000 links with theirs
   links    20,000 bare nodes and 100,000 bare links (the link limit)
-Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy), convert to GraphML, to
+  problems the links input with one bad value near the end (a link's bandwidth "many") and its last 5,000 links
+           reusing earlier ids; its GraphML with the edges before the nodes and its RSpec with the links before the
+           nodes (unusual documents, for the imports)
+Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy; embed-json: the same with
+--json -o FILE, the mapping JSON written to a file, 37 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
 --export-image OUT.png, offscreen), and the imports: convert the input's GraphML and RSpec (made beforehand)
 back to VXDL (from-graphml, from-rspec; times that file's size).
@@ -59,6 +63,31 @@ def links_input(folder: Path) -> Path:
     return path
 
 
+def problems_input(folder: Path) -> Path:
+    """The links input with a schema problem near its end and 5,000 duplicate link ids."""
+    path = folder / "problems.vxdl"
+    with path.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n')
+        for i in range(20_000):
+            out.write(f"<vNode><id>n{i}</id></vNode>\n")
+        for i in range(100_000):
+            bad = "<bandwidth><forward><simple>many</simple></forward></bandwidth>" if i == 99_990 else ""
+            out.write(f"<vLink><id>l{i % 95_000}</id>{bad}<source>n{i % 20_000}</source>"
+                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
+        out.write("</virtualInfrastructure></description>\n")
+    return path
+
+
+def unusual(path: Path, item: str, first: str) -> None:
+    """The GraphML or RSpec file rewritten with its `first` elements (edges, links) before the `item` ones."""
+    text = path.read_text()
+    head, tail = text.index(f"<{item} "), text.rindex(f"</{first}>") + len(f"</{first}>")
+    body = text[head:tail]
+    cut = body.index(f"<{first} ")
+    cut = body.rindex("\n", 0, cut) + 1 if "\n" in body[:cut] else cut
+    path.write_text(text[:head] + body[cut:] + "\n" + body[:cut] + text[tail:])
+
+
 def substrate(folder: Path) -> Path:
     """40 hosts on the 10 sites the values input names, large enough for 20,000 small components, in a ring."""
     path = folder / "substrate.vxdl"
@@ -82,6 +111,9 @@ def imports(folder: Path, which: str) -> None:
     model = read_file(folder / f"{which}.vxdl").model
     graphml.write(model, folder / f"{which}.graphml")
     rspec.write(model, folder / f"{which}.rspec")
+    if which == "problems":
+        unusual(folder / f"{which}.graphml", "node", "edge")
+        unusual(folder / f"{which}.rspec", "node", "link")
 
 
 def peak_rss(command: list[str]) -> tuple[float, float, int]:
@@ -100,6 +132,8 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "show": [vxi, "show", str(path)],
             "format": [vxi, "format", str(path), "-o", str(folder / "formatted.vxdl")],
             "embed": [vxi, "embed", "--algorithm", "greedy", str(folder / "substrate.vxdl"), str(path)],
+            "embed-json": [vxi, "embed", "--algorithm", "greedy", "--json", "-o", str(folder / "mapping.json"),
+                           str(folder / "substrate.vxdl"), str(path)],
             "graphml": [vxi, "convert", str(path), str(folder / "converted.graphml")],
             "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
@@ -130,14 +164,14 @@ def trace(path: Path) -> None:
 def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links"])
+    parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links", "problems"])
     parser.add_argument("--commands", nargs="+",
-                        default=["validate", "show", "format", "embed", "graphml", "rspec", "plain", "export",
-                                 "from-graphml", "from-rspec"])
+                        default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
+                                 "export", "from-graphml", "from-rspec"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    makers = {"values": values_input, "links": links_input}
+    makers = {"values": values_input, "links": links_input, "problems": problems_input}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))
@@ -171,7 +205,7 @@ def main() -> None:
                 read = path.with_suffix("." + name_[5:]) if name_.startswith("from-") else path
                 size = read.stat().st_size / 2**20
                 peak, seconds, code = peak_rss(line)
-                over = peak - bases.get(name_, base)
+                over = peak - bases.get(name_.split("-")[0], base)
                 print(f"{which:>8} {size:>6.1f}MB {name_:>12} {peak:>6.0f}MB {over:>8.0f}MB {over / size:>7.1f}"
                       f" {seconds:>6.1f}s {code}", flush=True)
 

@@ -4,18 +4,17 @@ needed with '-' for standard input or output); `--plain` writes VXDL 2.0 as the 
 from __future__ import annotations
 
 import importlib
-import io
 import sys
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_input, read_vxdl
 from backend.convert import Losses
-from backend.files import FileError, atomic_writer, read_regular
+from backend.files import FileError, atomic_writer, read_regular, spooled_output
 from backend.model.printable import printable
 from backend.vxdl import read_bytes
 from backend.vxdl.plain import write_plain_checked
-from backend.vxdl.writer import checked_bytes, write_checked
+from backend.vxdl.writer import write_checked
 
 VXDL_EXT = {".vxdl", ".xml"}
 FORMATS = {".graphml": "graphml", ".rspec": "rspec"}  # modules of backend.convert (GraphML's loads networkx)
@@ -93,21 +92,22 @@ def _write_to(out, model, losses: Losses, dst: str, target: str) -> list[str]:
 
 def _convert(args, src: str, dst: str) -> tuple[int, int, Losses, list[str]]:
     """Read, then write the output into the atomic writer's temporary file as it is made (standard output: GraphML
-    and RSpec as they are made, VXDL once whole, so that a refusal writes nothing): the counts of components and
+    and RSpec as they are made, VXDL into a nameless temporary file printed once whole, so that a refusal prints
+    nothing): the counts of components and
     links, what was dropped and what plain VXDL left out. An import to VXDL is checked by the reader before it is
     renamed into place (an import never writes a file that does not validate); the imported model is let go first,
     so that the two are never held together."""
     model, losses = _read(args.input, src, dst)
     counts = len(model.components), len(model.links)
     if dst == "vxdl" and not args.plain:
-        if args.output == STDIN:
-            data = checked_bytes(model, args.output)
-            del model
-            errors = read_bytes(data, args.output).errors
-            if errors:
-                raise _invalid(args.input, errors)
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+        if args.output == STDIN:  # spooled, read back, then printed: a refusal prints nothing
+            with spooled_output(sys.stdout.buffer) as spool:
+                write_checked(model, spool, args.output)
+                del model
+                spool.seek(0)
+                errors = read_bytes(spool.read(), args.output).errors
+                if errors:
+                    raise _invalid(args.input, errors)
             return *counts, losses, []
         with atomic_writer(args.output) as out:
             write_checked(model, out, args.output)
@@ -121,10 +121,8 @@ def _convert(args, src: str, dst: str) -> tuple[int, int, Losses, list[str]]:
             _write_to(sys.stdout.buffer, model, losses, dst, args.output)
             sys.stdout.flush()
             return *counts, losses, []
-        buffer = io.BytesIO()
-        left_out = _write_to(buffer, model, losses, dst, args.output)
-        sys.stdout.buffer.write(buffer.getbuffer())
-        sys.stdout.flush()
+        with spooled_output(sys.stdout.buffer) as spool:  # plain VXDL: printed once whole (a refusal prints nothing)
+            left_out = _write_to(spool, model, losses, dst, args.output)
         return *counts, losses, left_out
     with atomic_writer(args.output) as out:
         return *counts, losses, _write_to(out, model, losses, dst, args.output)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
+from backend.cli.json_out import write_json
 from backend.cli.output import add_output_option, only_one_stdin, read_input, read_vxdl
 from backend.cli.progress import add_progress_option, steps
 from backend.embedding import ALGORITHMS
@@ -81,10 +82,12 @@ def _read(path: str, role: str | None):
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
     from backend.embedding import EmbeddingError, embed
+    from backend.heap import release_freed_memory
 
     only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate")
     requests = [_read(path, None) for path in args.requests]
+    release_freed_memory()  # what reading freed (C heap pages), before the engine's imports and the embedding
     try:
         with steps(args.progress, f"embedding {len(requests)} request(s) with {args.algorithm}") as step:
             step(f"{len(requests)} request(s) on {len(substrate.hosts)} hosts")
@@ -95,7 +98,7 @@ def run_embed(args) -> int:
     for result, path in zip(mapping.requests, args.requests, strict=True):
         result.source = None if path == "-" else str(Path(path).resolve())
     if args.json:
-        print(json.dumps(mapping.to_json(), indent=2))
+        write_json(mapping.to_json(lazy=True), sys.stdout)  # a piece at a time
     else:
         print_mapping(mapping, substrate)
     return 0 if all(r.accepted for r in mapping.requests) else 1
@@ -210,7 +213,7 @@ def run_replan(args) -> int:
     except EmbeddingError as exc:
         raise CliError(str(exc), 2) from None
     if args.json:
-        print(json.dumps(plan.to_json(), indent=2))
+        write_json(plan.to_json(lazy=True), sys.stdout)
     else:
         print_plan(plan)
     return 0 if plan.feasible else 1

@@ -7,9 +7,9 @@ import sys
 
 from backend.cli.errors import CliError
 from backend.cli.output import STDIN, add_json_option, print_json, read_vxdl
-from backend.files import FileError, atomic_writer
+from backend.files import FileError, atomic_writer, spooled_output
 from backend.model.printable import printable
-from backend.vxdl.writer import checked_bytes, write_checked
+from backend.vxdl.writer import write_checked
 
 
 def register(sub) -> None:
@@ -32,9 +32,9 @@ def run(args) -> int:
             errors = result.errors
             raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
                            f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
-        if target == STDIN:
-            sys.stdout.buffer.write(checked_bytes(result.model, target))
-            sys.stdout.flush()
+        if target == STDIN:  # spooled, then printed: a refusal (over the size limit) prints nothing
+            with spooled_output(sys.stdout.buffer) as spool:
+                write_checked(result.model, spool, target)
             return 0
         with atomic_writer(target) as out:  # written as it is made: never the whole document's bytes at once
             size = write_checked(result.model, out, target)

@@ -70,18 +70,74 @@ def print_json(data) -> None:
 @contextlib.contextmanager
 def report_to(target: str | None) -> Iterator[None]:
     """Send standard output to `target` during the block, written atomically when the block ends without error
-    (None or '-': standard output as it is)."""
+    (None or '-': standard output as it is). The text goes into the atomic writer's temporary file as it is
+    printed (from the first 64 KiB on), not held whole."""
     if target in (None, STDIN):
         yield
         return
-    buffer = io.StringIO()
+    report = _Report(target)
     real = sys.stdout
-    sys.stdout = buffer
+    sys.stdout = report
     try:
         yield
-    finally:
+    except BaseException:
         sys.stdout = real
-    write_atomic(target, buffer.getvalue().encode())
+        report.discard(*sys.exc_info())
+        raise
+    sys.stdout = real
+    report.finish()
+
+
+class _Report(io.TextIOBase):
+    """Standard output for `report_to`: text gathered up to 64 KiB, then written to `target`'s temporary file
+    (opened on that first write, so a command that fails early leaves the target alone as before)."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self._pending: list[str] = []
+        self._size = 0
+        self._files = contextlib.ExitStack()
+        self._out = None
+
+    def writable(self) -> bool:
+        """Yes."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Gather `text`; write what is gathered once it reaches 64 KiB."""
+        self._pending.append(text)
+        self._size += len(text)
+        if self._size >= 1 << 16:
+            self._drain()
+        return len(text)
+
+    def _drain(self) -> None:
+        from backend.files import FileError, atomic_writer
+
+        try:
+            if self._out is None:
+                self._out = self._files.enter_context(atomic_writer(self.target))
+            self._out.write("".join(self._pending).encode())
+        except FileError as exc:
+            raise CliError(str(exc), 2) from None
+        self._pending, self._size = [], 0
+
+    def finish(self) -> None:
+        """Write the rest and rename the file over the target (a failure as the command's one line)."""
+        from backend.files import FileError
+
+        self._drain()
+        try:
+            self._files.close()
+        except FileError as exc:
+            raise CliError(str(exc), 2) from None
+
+    def discard(self, kind, error, trace) -> None:
+        """The command failed with `error`: remove the temporary file, leave the target as it was."""
+        try:
+            self._files.__exit__(kind, error, trace)
+        except Exception:  # the command's own error is the one to report
+            pass
 
 
 def write_atomic(target: str, data: bytes) -> None:

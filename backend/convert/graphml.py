@@ -20,7 +20,7 @@ from backend.convert.graphml_out import (  # noqa: F401 -- the writer's names, t
     write,
     write_to,
 )
-from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.convert.stream import STREAM_FROM, Unusual, elements, read_import
 from backend.files import MAX_BYTES
 from backend.model import (
     AccessPoint,
@@ -37,7 +37,7 @@ from backend.model import (
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
 from backend.model.rules import MAX_POSITION
-from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.secure import parse_bytes
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -148,13 +148,16 @@ def from_graph(graph: nx.Graph, losses: Losses | None = None, filename: str = "<
     return vxi, losses
 
 
+_NOT_STREAMED = (Unusual, ConversionError, etree.XMLSyntaxError, ValueError, TypeError, OverflowError)
+
+
 def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from a GraphML document in memory (standard input, say), parsed safely and checked. A large document
     is read element by element (_Streaming); one that is not as usual, or has any problem, whole."""
     if STREAM_FROM <= len(data) <= MAX_BYTES:
         try:
             return _read_streaming(data, filename)
-        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError, TypeError, OverflowError):
+        except _NOT_STREAMED:
             pass  # read whole: the same VXI, or the problem said as always
     return _read_whole(data, filename)
 
@@ -165,8 +168,9 @@ def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
-    """Read GraphML into a VXI: the file read and parsed the one safe way, then checked element by element."""
-    return from_bytes(read_limited(path), str(path))
+    """Read GraphML into a VXI: the file read and parsed the one safe way (a large one from the file, element by
+    element, stream.read_import), then checked."""
+    return read_import(path, _read_streaming, _read_whole, _NOT_STREAMED)
 
 
 # ----- GraphML reading, on the safe parser -----
@@ -272,9 +276,9 @@ _EDGE_ARGUMENTS = {"u_for_edge", "v_for_edge", "key"}
 
 class _Streaming:
     """The first graph of a GraphML document read element by element into the VXI parse_graphml and from_graph
-    give: keys first, nodes before the edges that name them, each edge with an id (its `id` attribute, if any, the
-    same) not seen before; Unusual otherwise. Links come out in a MultiDiGraph's order (by source in node order,
-    by destination in the order first linked, then in document order)."""
+    give: keys first, each edge with an id (its `id` attribute, if any, the same) not seen before, its ends nodes of
+    the graph (checked at the end when it comes before them); Unusual otherwise. Links come out in a MultiDiGraph's
+    order (by source in node order, by destination in the order first linked, then in document order)."""
 
     def __init__(self, filename: str):
         self.filename = filename
@@ -287,6 +291,7 @@ class _Streaming:
         self.attrs: dict = {}
         self.components: dict[str, Component] = {}
         self.links: dict[str, Link] = {}
+        self.early = False  # an edge came before a node it names
 
     def root(self, root) -> None:
         q = etree.QName(root)
@@ -332,14 +337,18 @@ class _Streaming:
         self.components[ident] = _node_component(ident, attrs, self.losses, self.filename)
 
     def edge(self, el) -> None:
+        """An edge, its ends checked at the end when it comes before their nodes."""
         u, v, key = el.get("source"), el.get("target"), el.get("id")
-        if u not in self.components or v not in self.components or key is None:
-            raise Unusual("an edge before its nodes, or without id")
+        if not u or not v or key is None:
+            raise Unusual("an edge without its ends or id")
         attrs = _data(el, self.ns, self.keys, "edge", self.filename)
         lid = str(attrs.get("id", key))
         if lid != key or lid in self.links or _EDGE_ARGUMENTS & attrs.keys():
             raise Unusual("an edge whose id is not its own")
-        self.links[lid] = _link(lid, u, v, attrs, self.losses, self.filename)
+        components = self.components
+        ends = [components[end].id if end in components else end for end in (u, v)]  # the node's own id string
+        self.early |= len(ends) != sum(end in components for end in ends)
+        self.links[lid] = _link(lid, *ends, attrs, self.losses, self.filename)
 
     def finish(self) -> tuple[Infrastructure, Losses]:
         if self.top is None or _GRAPH_ARGUMENTS & self.attrs.keys():
@@ -348,6 +357,12 @@ class _Streaming:
         if self.top_id is not None:
             self.attrs.setdefault("id", self.top_id)
         vxi = _vxi(self.attrs, self.losses, self.filename)
+        if self.early:  # edges before their nodes: each end must be a node by now
+            components = self.components
+            for link in self.links.values():
+                if link.source not in components or link.destination not in components:
+                    raise Unusual("an edge whose end is no node")  # the whole reading says which
+                link.source, link.destination = components[link.source].id, components[link.destination].id
         for ident, comp in self.components.items():
             vxi.components[ident] = comp
         self.components = {}

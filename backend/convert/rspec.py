@@ -9,12 +9,12 @@ from pathlib import Path
 from lxml import etree
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.convert.stream import STREAM_FROM, Unusual, elements
+from backend.convert.stream import STREAM_FROM, Unusual, elements, read_import
 from backend.files import MAX_BYTES, atomic_writer
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
-from backend.vxdl.secure import parse_bytes, read_limited
+from backend.vxdl.secure import parse_bytes
 
 RSPEC_NS = "http://www.geni.net/resources/rspec/3"
 R = f"{{{RSPEC_NS}}}"
@@ -198,11 +198,13 @@ class _Reading:
     """One RSpec read into a VXI: nodes and links added as they are handed over (the same whether the document is
     read whole or element by element)."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, streaming: bool = False):
         self.filename = filename
         self.losses = Losses()
         self.vxi = Infrastructure(id=Path(filename).stem)
         self.owner: dict[str, str] = {}  # interface client_id -> its node's
+        # element by element, the links that came before a node they name, with their interfaces (read whole: None)
+        self.early: list[tuple[Link, str, str]] | None = [] if streaming else None
 
     def root(self, root) -> None:
         if root.tag != R + "rspec":
@@ -242,10 +244,12 @@ class _Reading:
             losses.add("links with other than two interfaces")
             return
         for ref in iface_ids:
-            if ref not in owner:
+            if ref not in owner and self.early is None:
                 raise ConversionError(filename, f"link '{lid}' refers to interface '{ref}' that no node declares",
                                       link.sourceline)
-        lk = Link(lid, owner[iface_ids[0]], owner[iface_ids[1]])
+        lk = Link(lid, owner.get(iface_ids[0], iface_ids[0]), owner.get(iface_ids[1], iface_ids[1]))
+        if iface_ids[0] not in owner or iface_ids[1] not in owner:  # before its nodes: its ends named at the end
+            self.early.append((lk, *iface_ids))
         directions = {(iface_ids[0], iface_ids[1]): True, (iface_ids[1], iface_ids[0]): False}
         seen = set()
         for prop in link.iterfind(R + "property"):
@@ -274,6 +278,12 @@ class _Reading:
         vxi.links[lk.id] = lk
 
     def finish(self) -> tuple[Infrastructure, Losses]:
+        owner = self.owner
+        for link, source, destination in self.early or ():
+            if source not in owner or destination not in owner:
+                raise Unusual("a link to an interface no node declares")  # the whole reading says which
+            link.source, link.destination = owner[source], owner[destination]
+        self.early = None
         ends = self.vxi.link_end_counts()
         for cid, comp in self.vxi.components.items():
             if isinstance(comp, Router):
@@ -295,9 +305,9 @@ def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    """Element by element (backend/convert/stream.py); Unusual or ConversionError when a link comes before a
-    node it names, or anything else is not as usual."""
-    reading = _Reading(filename)
+    """Element by element (backend/convert/stream.py), a link before the nodes it names given its ends at the end;
+    Unusual or ConversionError when anything is not as usual (an interface no node declares, say)."""
+    reading = _Reading(filename, streaming=True)
     root = None
     for event, el, depth in elements(data, 1):
         if depth == 0:
@@ -315,6 +325,9 @@ def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]
     return reading.finish()
 
 
+_NOT_STREAMED = (Unusual, ConversionError, etree.XMLSyntaxError, ValueError)
+
+
 def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
     (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError. A large
@@ -322,7 +335,7 @@ def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     if STREAM_FROM <= len(data) <= MAX_BYTES:
         try:
             return _read_streaming(data, filename)
-        except (Unusual, ConversionError, etree.XMLSyntaxError, ValueError):
+        except _NOT_STREAMED:
             pass  # read whole: the same model, or the problem said as always
     return _read_whole(data, filename)
 
@@ -339,5 +352,5 @@ def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
-    """Read an RSpec request file."""
-    return from_rspec(read_limited(path), str(path))
+    """Read an RSpec request file (a large one from the file, element by element: stream.read_import)."""
+    return read_import(path, _read_streaming, _read_whole, _NOT_STREAMED)

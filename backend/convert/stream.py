@@ -6,22 +6,39 @@ tree reader, which says what is wrong exactly as it always did."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from lxml import etree
 
 from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
-from backend.vxdl.secure import has_doctype, pull_parser
-from backend.vxdl.stream import CHUNK  # bytes fed at a time
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser
+from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
-__all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements"]
+__all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements", "read_import"]
 
 
 class Unusual(Exception):
     """A document the element-by-element reading does not take: it is read whole instead."""
 
 
-def elements(data: bytes, free_depth: int) -> Iterator[tuple[str, etree._Element, int]]:
+def read_import(path: str | Path, streaming: Callable, whole: Callable, errors: tuple[type[Exception], ...]):
+    """An import file read the one safe way: one of STREAM_FROM bytes or more element by element (`streaming`),
+    from the file a piece at a time so that its bytes are never held whole; a smaller or unusual one whole
+    (`whole`, on its bytes), when `streaming` raises one of `errors`."""
+    source = FileSource(path)
+    try:
+        if len(source) >= STREAM_FROM:
+            try:
+                return streaming(source, str(path))
+            except (*errors, OSError):
+                pass  # read whole: the same VXI, or the problem said as always
+        return whole(source.whole(), str(path))
+    finally:
+        source.close()
+
+
+def elements(data: bytes | FileSource, free_depth: int) -> Iterator[tuple[str, etree._Element, int]]:
     """('start' or 'end', element, depth) of every element of a document with no document type (the root at depth
     0). After an element of depth 1 to `free_depth` has ended and been handed over, it is emptied and the elements
     before it are removed from its parent. Unusual for a document type; XMLSyntaxError or ValueError for what is
@@ -29,8 +46,8 @@ def elements(data: bytes, free_depth: int) -> Iterator[tuple[str, etree._Element
     parser = pull_parser(None, ("start", "end"))
     feed, read_events = parser.feed, parser.read_events
     depth = -1
-    for at in range(0, len(data), CHUNK):
-        feed(data[at:at + CHUNK])
+    for piece in pieces(data):
+        feed(piece)
         for event, el in read_events():
             if event == "start":
                 depth += 1

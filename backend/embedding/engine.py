@@ -13,7 +13,8 @@ from backend.embedding.context import Context
 from backend.embedding.explain import explain
 from backend.embedding.instance import INF, Network, Request, compile_network, compile_request
 from backend.embedding.ledger import Ledger, Placement, placement_usage
-from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
+from backend.embedding.mapping import Mapping, RequestMapping
+from backend.embedding.placed import PlacedLinks
 from backend.model import Infrastructure, Substrate
 from backend.model.shared import FrozenList
 
@@ -175,18 +176,19 @@ class Embedder:
 
     def _result(self, key: str, req: Request, placement: Placement, window) -> RequestMapping:
         nodes = {node.id: self.net.host_ids[h] for node, h in zip(req.nodes, placement.hosts, strict=True)}
-        links = {}
-        rates: dict[float, float] = {}  # each bandwidth one float object
+        ids, routes, pairs = [], [], []  # the links' placements as columns (PlacedLinks), not an object each
+        rates: dict[tuple[float, float], tuple[float, float]] = {}  # each pair of bandwidths one tuple
         steps: dict[tuple[int, ...], list[tuple[str, str]]] = {}  # equal paths one read-only list
         for link, path in zip(req.links, placement.paths, strict=True):
-            forward, reverse = float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0))
+            pair = (float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0)))
             arcs = tuple(path)
             route = steps.get(arcs)
             if route is None:
                 route = steps[arcs] = FrozenList([self.net.arc_step(a) for a in path])
-            links[link.id] = LinkPlacement(route, rates.setdefault(forward, forward),
-                                           rates.setdefault(reverse, reverse))
-        return RequestMapping(key, True, None, nodes, links, window)
+            ids.append(link.id)
+            routes.append(route)
+            pairs.append(rates.setdefault(pair, pair))
+        return RequestMapping(key, True, None, nodes, PlacedLinks(ids, routes, pairs), window)
 
     # ----- results -----
     def mapping(self, order: list[str] | None = None) -> Mapping:

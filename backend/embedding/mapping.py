@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
 
+from backend.embedding.placed import LinkPlacement, PlacedLinks
+
 FORWARD, REVERSE = "forward", "reverse"
-
-
-@dataclass(slots=True)
-class LinkPlacement:
-    """A virtual link's path: physical link ids with the direction each is crossed, and its bandwidth."""
-
-    path: list[tuple[str, str]] = field(default_factory=list)
-    forward_bps: float = 0.0
-    reverse_bps: float = 0.0
-
-    def to_json(self) -> dict:
-        """The JSON form of one link placement."""
-        return {"path": [[pl, d] for pl, d in self.path],
-                "bandwidth_bps": {"forward": self.forward_bps, "reverse": self.reverse_bps}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> LinkPlacement:
-        """Read the JSON form back."""
-        bw = data.get("bandwidth_bps", {})
-        return cls([(str(a), str(b)) for a, b in data.get("path", [])],
-                   float(bw.get("forward", 0.0)), float(bw.get("reverse", 0.0)))
 
 
 @dataclass
@@ -43,11 +26,12 @@ class RequestMapping:
     solver: dict = field(default_factory=dict, compare=False)
     source: str | None = field(default=None, compare=False)
 
-    def to_json(self) -> dict:
+    def to_json(self, lazy: bool = False) -> dict:
         """The JSON form of one request (plus "source", the request's file, and "solver", the exact solver's
-        status, objective and bound, when known)."""
+        status, objective and bound, when known). `lazy`: "links" is a view that makes each link's JSON when
+        reached (for `backend.cli.json_out`, which writes it a piece at a time)."""
         return {"id": self.id, "accepted": self.accepted, "reason": self.reason, "nodes": dict(self.nodes),
-                "links": {k: v.to_json() for k, v in self.links.items()},
+                "links": _LinksJson(self.links) if lazy else {k: v.to_json() for k, v in self.links.items()},
                 "window": list(self.window) if self.window else None,
                 **({"source": self.source} if self.source else {}),
                 **({"solver": dict(self.solver)} if self.solver else {})}
@@ -58,7 +42,7 @@ class RequestMapping:
         window = data.get("window")
         return cls(str(data["id"]), bool(data["accepted"]), data.get("reason"),
                    {str(k): str(v) for k, v in data.get("nodes", {}).items()},
-                   {str(k): LinkPlacement.from_json(v) for k, v in data.get("links", {}).items()},
+                   _placements(data.get("links", {})),
                    tuple(window) if window else None, solver=dict(data.get("solver") or {}),
                    source=data.get("source"))
 
@@ -76,13 +60,44 @@ class Mapping:
         """The mapping of one VXI by id."""
         return next(r for r in self.requests if r.id == vxi_id)
 
-    def to_json(self) -> dict:
-        """The JSON printed by `vxi embed --json`."""
+    def to_json(self, lazy: bool = False) -> dict:
+        """The JSON printed by `vxi embed --json` (`lazy`: see RequestMapping.to_json)."""
         return {"substrate": self.substrate, "algorithm": self.algorithm,
-                "requests": [r.to_json() for r in self.requests], "utilisation": self.utilisation}
+                "requests": [r.to_json(lazy) for r in self.requests], "utilisation": self.utilisation}
 
     @classmethod
     def from_json(cls, data: dict) -> Mapping:
         """Read `vxi embed --json` output back."""
         return cls(str(data.get("substrate", "")), [RequestMapping.from_json(r) for r in data["requests"]],
                    data.get("utilisation", {"hosts": {}, "links": {}}), data.get("algorithm"))
+
+
+def _placements(data: dict) -> PlacedLinks:
+    """A request's links read back as columns (equal paths and rates kept once)."""
+    def rows():
+        for key, value in data.items():
+            bw = value.get("bandwidth_bps", {})
+            yield (str(key), ((str(a), str(b)) for a, b in value.get("path", [])), float(bw.get("forward", 0.0)),
+                   float(bw.get("reverse", 0.0)))
+
+    return PlacedLinks.gather(rows())
+
+
+class _LinksJson(AnyMapping):
+    """A request's links as JSON objects, each made when reached."""
+
+    def __init__(self, links):
+        self._links = links
+
+    def __getitem__(self, key: str) -> dict:
+        return self._links[key].to_json()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._links)
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def items(self):
+        """(id, JSON object) pairs, made one at a time."""
+        return ((key, placed.to_json()) for key, placed in self._links.items())

@@ -53,12 +53,12 @@ class Plan:
     mapping: Mapping | None = None
     reason: str | None = None
 
-    def to_json(self) -> dict:
-        """JSON form printed by `vxi replan --json`."""
+    def to_json(self, lazy: bool = False) -> dict:
+        """JSON form printed by `vxi replan --json` (`lazy`: see RequestMapping.to_json)."""
         return {"case": self.case, "feasible": self.feasible, "strategy": self.strategy,
                 "migrations": len(self.moves), "moves": [m.to_json() for m in self.moves],
                 "rerouted_links": self.rerouted, "reason": self.reason,
-                "mapping": self.mapping.to_json() if self.mapping else None}
+                "mapping": self.mapping.to_json(lazy) if self.mapping else None}
 
 
 def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping, *,

@@ -11,7 +11,7 @@ from backend.model.rules import MAX_POSITION
 from backend.model.shared import owned, port_names
 from backend.model.timing import Lease, parse_duration
 from backend.vxdl.columns import SourceColumns
-from backend.vxdl.fields import Element, Field, V, X, grown, put
+from backend.vxdl.fields import Element, Field, V, X, grown, put, text_mode
 from backend.vxdl.schema import Particle, cardinalities
 from backend.vxdl.values import ValueReading
 from backend.vxdl.walk import Walker
@@ -68,6 +68,8 @@ class ModelBuilder(ValueReading):
         self.shared_quantities: dict = {}  # equal quantities read as one (immutable) object
         self._declared_ports: set[str] = set()
         self._positions: dict[str, tuple[float, float]] = {}
+        self._components: dict | None = None  # the model's, while its resources are read (links' ends kept as
+        # the id strings of the components they name)
 
     # ----- problems -----
     def problem(self, el, code: str, message: str, element_id: str | None = None,
@@ -194,7 +196,17 @@ class ModelBuilder(ValueReading):
 
     # ----- VXDL kinds: (obj, field, elements of that name, owner id, type of the parent) -----
     def _text(self, obj, f: Field, items: list, owner: str, type_name) -> None:
-        put(obj, f.attr, [_strip(i) for i in items] if f.many else _strip(items[0]))
+        if f.many:
+            put(obj, f.attr, [_strip(i) for i in items])
+            return
+        text, mode = _strip(items[0]), text_mode(f.attr)
+        if mode == "shared":  # kept as the walk keeps them (fields.text_mode): equal, so the same model
+            text = self.shared_quantities.setdefault(text, text)
+        elif mode == "end" and self._components is not None:
+            comp = self._components.get(text)
+            if comp is not None:
+                text = comp.id
+        put(obj, f.attr, text)
 
     def _bool(self, obj, f: Field, items: list, owner: str, type_name) -> None:
         put(obj, f.attr, _strip(items[0]) in ("true", "1"))
@@ -214,7 +226,10 @@ class ModelBuilder(ValueReading):
         put(obj, f.attr, self.duration(items[0], owner))
 
     def _quantity(self, obj, f: Field, items: list, owner: str, type_name) -> None:
-        put(obj, f.attr, self.quantity(items[0], f.unit, owner))
+        value = self.quantity(items[0], f.unit, owner)
+        if value is not None:  # equal quantities one (immutable) object, as the walk reads them
+            value = self.shared_quantities.setdefault(value, value)
+        put(obj, f.attr, value)
 
     def _opaque(self, obj, f: Field, items: list, owner: str, type_name) -> None:
         owned(obj, "opaque").setdefault(f.name, []).extend(self.raw(i) for i in items)
@@ -255,24 +270,31 @@ class ModelBuilder(ValueReading):
     def _resources(self, model, f: Field, vi, owner: str, type_name) -> None:
         """Every resource and link, in document order; a duplicate id is reported and kept as written."""
         held = f.choice_map
+        self._components = model.components
         if self.walker is None:
             rest = [(None, child) for child in vi if child.tag in f.choice_tags]
         else:
             rest = self.walker.resources_into(vi, f.choices, self.shared_quantities, model.components,
                                               model.links, self._declared_ports)
         for made, child in rest:
-            name = child.tag[len(V):]
-            spec = held[name]
-            if spec is None:
-                self.problem(child, "not-a-host", f"a substrate holds hosts (vNode) and links only, not <{name}>",
-                             peek_id(child), "warning")
-                model.extensions.append(self.raw(child))
-                continue
-            if made is None:
-                made = self.element(child, spec)
-            if not self._add(model, made, spec):
-                model.extensions.append(self.raw(element_tree(made)))
+            self.resource(model, held, child, made)
         self._size_undeclared_ports(model)
+
+    def resource(self, model, held: dict, child, made=None) -> None:
+        """One resource or link element into the model (`made`: its object, when already built); a duplicate id
+        is reported and kept as written, a substrate's router a warning and kept as written."""
+        self._components = model.components
+        name = child.tag[len(V):]
+        spec = held[name]
+        if spec is None:
+            self.problem(child, "not-a-host", f"a substrate holds hosts (vNode) and links only, not <{name}>",
+                         peek_id(child), "warning")
+            model.extensions.append(self.raw(child))
+            return
+        if made is None:
+            made = self.element(child, spec)
+        if not self._add(model, made, spec):
+            model.extensions.append(self.raw(element_tree(made)))
 
     def _add(self, model, made, spec: Element) -> bool:
         """Add a resource or link; False (and a problem) for an id already used."""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from lxml import etree
 
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import check_without_tree
+from backend.vxdl.secure import FileReading, check_file_without_tree, check_without_tree
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxdl-xsd")
 _lock = threading.Lock()  # one validation at a time per schema object
@@ -78,6 +78,12 @@ def check_strict_bytes(data: bytes) -> StrictCheck:
     builds the model resource by resource); only for a document seen to declare no document type."""
     schema = strict_schema()
     return _start(lambda: check_without_tree(data, schema))
+
+
+def check_strict_file(reading: FileReading) -> StrictCheck:
+    """check_strict_bytes for a file read in pieces (secure.FileSource): never its whole bytes at once."""
+    schema = strict_schema()
+    return _start(lambda: check_file_without_tree(reading, schema))
 
 
 def _start(check: Callable[[], bool]) -> StrictCheck:

@@ -4,7 +4,6 @@ on two cores), semantic rules, and every problem placed by file, line, column an
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,19 +12,19 @@ from lxml import etree
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
-from backend.vxdl.columns import ElementPaths, SourceColumns, owner_resource, place_columns
+from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import check_strict_order, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
-from backend.vxdl.secure import parse_bytes, read_limited, refuse_oversize
+from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
+from backend.vxdl.stream_problems import VALUE_CODES, clean, read_with_problems, schema_problem
 from backend.vxdl.walk import active_walker
 
 STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by resource (as quick as whole: the
 # strict XSD check runs on the other core either way); a smaller one whole (its tree is at most ~10 MB), so that a
 # small document with problems is not read twice
-_VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}
 
 
 @dataclass
@@ -42,17 +41,24 @@ class ReadResult:
 
 
 def read_file(path: str | Path, role: str | None = None) -> ReadResult:
-    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes."""
-    return read_bytes(read_limited(path), str(path), role)
+    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. A large file is read from
+    the file a piece at a time, by the reader and by the strict check's worker, its bytes never held whole unless
+    problems need them."""
+    source = FileSource(path)
+    try:
+        return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role)
+    finally:
+        source.close()
 
 
-def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None, *,
+def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str | None = None, *,
                stream: bool | None = None) -> ReadResult:
     """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
 
     A document of STREAM_FROM bytes or more (or any when `stream` is True) that passes the strict XSD and gives
-    no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py).
-    Any other is read whole:
+    no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py); one
+    with other problems is read again resource by resource (stream_problems.py), with the whole reading's problems.
+    Any other (smaller, or unusual: see stream_problems.py) is read whole:
     the strict XSD check runs in a worker thread while the model is built as if the document passed it (the walk
     builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting builder
     read it again, in any order."""
@@ -60,14 +66,25 @@ def read_bytes(data: bytes, filename: str = "<memory>", role: str | None = None,
     if stream is None:
         stream = len(data) >= STREAM_FROM
     if stream:
-        found = read_streaming_checked(data, filename, role)
+        over_limits: list = []
+        found = read_streaming_checked(data, filename, role, over_limits=over_limits)
+        source = data if isinstance(data, FileSource) else None
         if found is not None:
             model, problems = found
-            if problems:  # the model's rules' problems, placed at their columns without the whole tree
-                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)
+            if not problems:
+                return ReadResult(model, problems)
+            if source is not None:
+                data = source.whole()
+            if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
+                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-            return ReadResult(model, problems)
-    return read_whole(data, filename, role)
+                return ReadResult(model, problems)
+        elif source is not None:
+            data = source.whole()
+        found = read_with_problems(data, filename, role, bool(over_limits))  # any other problem, found resource
+        if found is not None:  # by resource too (over the limits: the resources only counted)
+            return ReadResult(*found)
+    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role)
 
 
 def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
@@ -142,15 +159,6 @@ def fill_columns(problems: list[Problem], path: str | Path) -> None:
             p.column = columns.column(p.line, p.element or "")
 
 
-def _clean(message: str) -> str:
-    """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
-    message = re.sub(r"\{[^}]*\}", "", message)
-    attribute = re.match(r"Element '([^']*)', attribute '([^']*)': ", message)
-    if attribute:  # not `element <description', attribute 'a0>: ...`
-        return f"element <{attribute[1]}>, attribute '{attribute[2]}': {message[attribute.end():]}".rstrip(".")
-    return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
-
-
 def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, found_at: dict) -> list[Problem]:
     """The XSD's problems, each at its own element (libxml2's path names it): its line, its resource's id, and
     in `found_at` the element, whose column place_columns finds; by line only when the path names none."""
@@ -161,13 +169,9 @@ def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, fo
     for err in schema.error_log:
         el = paths.find(err.path)
         if el is None:
-            by_line.append(Problem("error", code, None, _clean(err.message), filename, err.line, err.column or 1))
+            by_line.append(Problem("error", code, None, clean(err.message), filename, err.line, err.column or 1))
             continue
-        owner = owner_resource(el)
-        found = Problem("error", code, peek_id(owner) if owner is not None else None, _clean(err.message), filename,
-                        el.sourceline or err.line, 0, etree.QName(el).localname)
-        found_at[id(found)] = el
-        problems.append(found)
+        problems.append(schema_problem(err, el, filename, code, found_at))
     _attach_ids(by_line, tree)
     return problems + by_line
 
@@ -195,7 +199,7 @@ def _attach_ids(problems: list[Problem], tree) -> None:
 def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str, root) -> ReadResult:
     """The builder's own problems and the model's semantic ones, sorted by place."""
     bad_lines = {p.line for p in problems}
-    problems += [p for p in builder.problems if not (p.code in _VALUE_CODES and p.line in bad_lines)]
+    problems += [p for p in builder.problems if not (p.code in VALUE_CODES and p.line in bad_lines)]
     if model is None:
         problems.append(Problem("error", "missing-element", None, "<description> needs <virtualInfrastructure>",
                                 filename, root.sourceline, 1, "description"))

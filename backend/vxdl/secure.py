@@ -3,16 +3,78 @@ never expanded, nothing fetched or opened, one size limit, errors of one line.""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 
 from lxml import etree
 
-from backend.files import MAX_BYTES, FileReadError, over_limit, read_regular
+from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular
 from backend.vxdl.errors import VxdlFileError
 
-__all__ = ["MAX_BYTES", "check_without_tree", "has_doctype", "parse_bytes", "pull_parser", "read_limited",
-           "refuse_oversize"]
+__all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "has_doctype", "parse_bytes",
+           "pull_parser", "read_limited", "refuse_oversize"]
+
+
+class FileSource:
+    """A regular file of at most MAX_BYTES read in pieces, never held whole: positioned reads of one open descriptor
+    (open_regular's checks), so that the reader and the strict check's worker each read at their own pace, each
+    reading keeping the digest of what it read: the two must have read the same bytes (`same_read`)."""
+
+    def __init__(self, path: str | Path):
+        self.name = str(path)
+        try:
+            self.fd, self.size = open_regular(path, MAX_BYTES)
+        except FileReadError as exc:
+            raise VxdlFileError(exc.filename, exc.reason, exc.line) from None
+        self.readings: list[FileReading] = []
+
+    def reading(self) -> FileReading:
+        """A new reading from the start (a file object: `read(n)`)."""
+        found = FileReading(self.fd)
+        self.readings.append(found)
+        return found
+
+    def whole(self) -> bytes:
+        """The bytes, read again whole (for what needs them: problems' columns, a whole reading)."""
+        try:
+            return read_open(self.fd, self.name, MAX_BYTES)
+        except FileReadError as exc:
+            raise VxdlFileError(exc.filename, exc.reason, exc.line) from None
+
+    def same_read(self) -> bool:
+        """Whether every reading read the whole file as it was when opened, byte for byte the same (the file did
+        not change under them)."""
+        first = self.readings[0] if self.readings else None
+        return first is not None and all(r.at == self.size and r.digest.digest() == first.digest.digest()
+                                         for r in self.readings)
+
+    def matches(self, data: bytes) -> bool:
+        """Whether bytes read again are what the readings read."""
+        return self.same_read() and hashlib.blake2b(data, digest_size=16).digest() == self.readings[0].digest.digest()
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class FileReading:
+    """One reading of a FileSource: its own position and the digest of what it read; it stops past MAX_BYTES."""
+
+    def __init__(self, fd: int):
+        self.fd, self.at, self.digest = fd, 0, hashlib.blake2b(digest_size=16)
+
+    def read(self, n: int = 1 << 16) -> bytes:
+        room = MAX_BYTES + 1 - self.at
+        if room <= 0:
+            return b""
+        piece = os.pread(self.fd, min(n, room) if n > 0 else room, self.at)
+        self.at += len(piece)
+        self.digest.update(piece)
+        return piece
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
@@ -68,6 +130,17 @@ def check_without_tree(data: bytes, schema: etree.XMLSchema) -> bool:
     try:
         etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
+        return False
+    return not parser.error_log.filter_from_errors()
+
+
+def check_file_without_tree(reading: FileReading, schema: etree.XMLSchema) -> bool:
+    """check_without_tree for a file read in pieces by libxml2 itself (lxml takes the GIL only to read each)."""
+    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), **SAFE_OPTIONS)
+    parser.resolvers.add(_NothingFetched())
+    try:
+        etree.parse(reading, parser)
+    except (etree.XMLSyntaxError, ValueError, OSError):
         return False
     return not parser.error_log.filter_from_errors()
 

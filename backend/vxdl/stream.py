@@ -14,6 +14,7 @@ which finds every problem and places it by line, column and element."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -22,9 +23,9 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, spec_for
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.overlap import StrictCheck, check_strict_bytes, gc_paused
+from backend.vxdl.overlap import StrictCheck, check_strict_bytes, check_strict_file, gc_paused
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import has_doctype, pull_parser
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser
 from backend.vxdl.walk import active_walker
 
 CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled before the next is parsed
@@ -33,6 +34,10 @@ DESCRIPTION, INFRASTRUCTURE, ROLE = V + "description", V + "virtualInfrastructur
 
 class _WholeTree(Exception):
     """The document has to be read whole (see the module's docstring)."""
+
+
+class _OverLimits(_WholeTree):
+    """A request of more components or links than the limits: refused by the whole reading, which counts them."""
 
 
 def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
@@ -44,20 +49,25 @@ def read_streaming(data: bytes, filename: str, role: str | None, strict: StrictC
     return found[0] if found is not None and not found[1] else None
 
 
-def read_streaming_checked(data: bytes, filename: str, role: str | None, strict: StrictCheck | None = None
-                           ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
+def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | None, strict: StrictCheck | None = None,
+                           over_limits: list | None = None) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model of a strict-valid document read resource by resource, with the problems of the model's rules
     (semantic ones: a link to a missing node, a lease ending before it starts...), each at its file, line and
-    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole."""
+    element, their columns placed by the reader (StreamedElements); None when the document has to be read whole
+    (`over_limits` given True when it is a request of more components or links than the limits)."""
     strict_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     stream = _Stream(data, filename, role, strict)
     try:
         with gc_paused():
             return stream.run()
+    except _OverLimits:
+        if over_limits is not None:
+            over_limits.append(True)
+        return None
     except _WholeTree:
         return None
     except _RoleDeclared:
-        return read_streaming_checked(data, filename, "substrate", stream.strict)
+        return read_streaming_checked(data, filename, "substrate", stream.strict, over_limits)
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
@@ -90,16 +100,62 @@ class StreamedElements:
                         del parent[0]
 
 
+def pieces(data: bytes | FileSource) -> Iterator[bytes]:
+    """Bytes, or a file read a piece at a time (never held whole), in pieces of CHUNK bytes."""
+    if isinstance(data, FileSource):
+        reading = data.reading()
+        return iter(lambda: reading.read(CHUNK), b"")
+    return (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
+
+
 class _RoleDeclared(Exception):
     """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
 
 
-class _Stream:
+class Pieces:
+    """What both readings resource by resource share (this one and stream_problems.py): the bytes fed a piece at a
+    time to a pull parser of virtualInfrastructure starts, begin(vi) at the first, take(False) after each piece
+    from then on; and what the document is read as."""
+
+    data: bytes
+    parser: etree.XMLPullParser
+    vi: etree._Element | None
+    role: str | None
+
+    def begin(self, vi) -> None:
+        raise NotImplementedError
+
+    def take(self, ended: bool) -> None:
+        raise NotImplementedError
+
+    def feed_all(self):
+        """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
+        feed, events = self.parser.feed, self.parser.read_events
+        for piece in pieces(self.data):
+            feed(piece)
+            if self.vi is None:
+                for _event, el in events():
+                    self.begin(el)
+            if self.vi is not None:
+                self.take(False)
+        return self.parser.close()
+
+    def read_as(self):
+        """At the first resources: the role asked for, else an x:role that has ended before them, else a request
+        (finish() reads it again if a later x:role says otherwise); the model's element and its resources' field."""
+        node = self.vi.find(ROLE)
+        declared = (node.text or "").strip() if node is not None and node.getnext() is not None else None
+        spec = spec_for(self.role, declared)
+        return spec, next(f for f in spec.vxdl_fields if f.kind == F.RESOURCES)
+
+
+class _Stream(Pieces):
     """One read: the parser, the model being built and its checks against the limits."""
 
     def __init__(self, data: bytes, filename: str, role: str | None, strict: StrictCheck | None):
         self.data, self.role, self.strict = data, role, strict
-        self.builder = ModelBuilder(filename, data, active_walker())
+        self.builder = ModelBuilder(filename, b"" if isinstance(data, FileSource) else data, active_walker())
+        # (its columns are the reader's to find, from the bytes, for problems)
         self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
         self.model = None
@@ -107,16 +163,8 @@ class _Stream:
     def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """Feed the bytes, build the resources that have ended after each piece, then the header; _WholeTree for
         any problem."""
-        feed, events, data = self.parser.feed, self.parser.read_events, self.data
         try:
-            for start in range(0, len(data), CHUNK):
-                feed(data[start:start + CHUNK])
-                if self.vi is None:
-                    for _event, el in events():
-                        self.begin(el)
-                if self.vi is not None:
-                    self.take(False)
-            root = self.parser.close()  # raises when the document is not well-formed
+            root = self.feed_all()
         except (etree.XMLSyntaxError, ValueError):
             raise _WholeTree from None
         if self.vi is not None:
@@ -132,16 +180,14 @@ class _Stream:
             raise _WholeTree
         self.vi = vi
         if self.strict is None:
-            self.strict = check_strict_bytes(self.data)
+            data = self.data
+            self.strict = check_strict_file(data.reading()) if isinstance(data, FileSource) \
+                else check_strict_bytes(data)
 
     def choose(self) -> None:
-        """At the first resources: what the document is read as (the role asked for, else an x:role that
-        has ended before them, else a request; finish() reads it again if a later x:role says otherwise)."""
-        node = self.vi.find(ROLE)
-        declared = (node.text or "").strip() if node is not None and node.getnext() is not None else None
-        self.spec = spec_for(self.role, declared)
+        """At the first resources: what the document is read as (Pieces.read_as)."""
+        self.spec, field = self.read_as()
         self.model = self.spec.make()
-        field = next(f for f in self.spec.vxdl_fields if f.kind == F.RESOURCES)
         self.resources, self.choice = field.choices, field.choice_map
 
     def take(self, ended: bool) -> None:
@@ -169,7 +215,7 @@ class _Stream:
             vi.remove(el)
         if self.spec is F.INFRASTRUCTURE and (len(model.components) > MAX_EXPANDED_COMPONENTS
                                               or len(model.links) > MAX_EXPANDED_LINKS):
-            raise _WholeTree  # refused, by the whole-tree reading, with its counts
+            raise _OverLimits  # refused, by the whole-tree reading, with its counts
 
     def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """The header read by the builder into the model, and the model's rules' problems; _WholeTree for any
@@ -183,6 +229,8 @@ class _Stream:
         model = self.builder.read(root, self.role, into=self.model)
         if model is None or self.builder.problems or self.strict is None or not self.strict.result():
             raise _WholeTree
+        if isinstance(self.data, FileSource) and not self.data.same_read():
+            raise _WholeTree  # the file changed under the two readings: read again from one copy of its bytes
         problems = model.validate()
         for p in problems:  # as the whole reading gives them (reader._finish), their columns placed later
             p.file = self.builder.filename

@@ -1,0 +1,327 @@
+"""Reading a document with problems resource by resource: what the whole reading finds (reader.read_whole: the
+lenient XSD's problems, the counting builder's, the model's rules'), in the same words, places and order, without
+ever holding the document's tree (about 7 times the file).
+
+The bytes are fed piece by piece to a pull parser of the safe options. The resources and links of the
+virtualInfrastructure that have ended are moved, a batch at a time, into a small document of their own (an
+empty root and virtualInfrastructure): the lenient XSD checks that document (its content models are choices of any
+order, so an element's problems depend only on the element and its type) and the counting builder builds each
+resource into the model, as the whole reading does; then the batch is freed. Every problem found at an element is
+given, before its element is freed, the element's rank among the elements of its tag on its line (what its column
+is found from); the other children of the virtualInfrastructure (its id, lease, layout...) stay in the tree,
+checked and read at the end.
+
+Anything this reading does not take answers None and the whole reading reads the document (a document type,
+malformed XML, an element other than the virtualInfrastructure in the root, text or an unexpected element in the
+virtualInfrastructure, a problem the XSD places at the root, too many resources...)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+
+import backend.vxdl.fields as F
+from backend.heap import release_freed_memory
+from backend.model import Infrastructure, Problem, Substrate
+from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
+from backend.vxdl.builder import ModelBuilder, peek_id
+from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
+from backend.vxdl.fields import RESOURCE_TAGS, V
+from backend.vxdl.overlap import gc_paused
+from backend.vxdl.schema import lenient_schema
+from backend.vxdl.secure import has_doctype, pull_parser
+from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, StreamedElements
+
+VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
+# for is not said twice
+_LINK = V + "vLink"
+_RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
+
+
+def clean(message: str) -> str:
+    """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
+    message = re.sub(r"\{[^}]*\}", "", message)
+    attribute = re.match(r"Element '([^']*)', attribute '([^']*)': ", message)
+    if attribute:  # not `element <description', attribute 'a0>: ...`
+        return f"element <{attribute[1]}>, attribute '{attribute[2]}': {message[attribute.end():]}".rstrip(".")
+    return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
+
+
+def schema_problem(err, el, filename: str, code: str, found_at: dict) -> Problem:
+    """The problem of one XSD error at its element (its line, its resource's id; the element in `found_at`)."""
+    owner = owner_resource(el)
+    found = Problem("error", code, peek_id(owner) if owner is not None else None, clean(err.message), filename,
+                    el.sourceline or err.line, 0, etree.QName(el).localname)
+    found_at[id(found)] = el
+    return found
+
+
+class LineRanks:
+    """Each element's rank among the elements of its local name on its line, counted in document order over the
+    subtrees walked (lines only grow in document order, so only the current line's counts are kept)."""
+
+    def __init__(self, line: int | None = None, counts: dict[str, int] | None = None):
+        self.line, self.counts = line, counts if counts is not None else {}
+
+    def snapshot(self) -> tuple[int | None, dict[str, int]]:
+        """The state before the next subtree (to walk it again later)."""
+        return self.line, dict(self.counts)
+
+    def walk(self, top, wanted: dict[int, int] | None = None) -> None:
+        """Count the elements of `top` (itself first); `wanted`: id(element) -> filled with its rank."""
+        counts = self.counts
+        for el in top.iter():
+            tag = el.tag
+            if not isinstance(tag, str):
+                continue
+            line = el.sourceline
+            if line != self.line:
+                self.line, counts = line, {}
+                self.counts = counts
+            name = tag.rpartition("}")[2]
+            rank = counts.get(name, 0)
+            counts[name] = rank + 1
+            if wanted is not None and id(el) in wanted:
+                wanted[id(el)] = rank
+
+
+class _Whole(Exception):
+    """The document has to be read whole (see the module's docstring)."""
+
+
+class _RoleDeclared(Exception):
+    """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
+
+
+def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False
+                       ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
+    """The model and every problem of a document, as reader.read_whole gives them (placed and sorted), read
+    resource by resource; None when the document has to be read whole. A request of more components or links than
+    the limits gives, as the whole reading, an empty VXI and that one problem: once over them (from the start when
+    `over_limits`, the first reading having found it) its resources are only counted."""
+    schema = lenient_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
+    release_freed_memory()
+    try:
+        with gc_paused():
+            return _ProblemStream(data, filename, role, schema, over_limits).run()
+    except _Whole:
+        return None
+    except _RoleDeclared:
+        return read_with_problems(data, filename, "substrate")
+    except Exception:  # whatever it is, the whole-tree reading says it in words
+        logging.getLogger(__name__).debug("reading %s with problems resource by resource failed", filename,
+                                          exc_info=True)
+        return None
+
+
+class _ProblemStream(Pieces):
+    """One read: the parser, the counting builder, the model, the XSD's problems and the elements' ranks."""
+
+    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema, over: bool = False):
+        self.data, self.filename, self.role, self.schema = data, filename, role, schema
+        self.over = over  # over the limits: the resources only counted
+        self.builder = ModelBuilder(filename, data, None)
+        self.parser = pull_parser(INFRASTRUCTURE)
+        self.vi = None
+        self.model = None
+        self.spec = None
+        self.ranks = LineRanks()
+        self.nth: dict[int, int] = {}  # id(problem) -> its element's rank on its line
+        self.schema_problems: list[Problem] = []
+        self.headers: list[tuple[object, tuple]] = []  # the other children kept, each with the ranks before it
+        self.components = self.links = 0
+
+    def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
+        """Feed the bytes, check and build the resources that have ended after each piece, then the rest."""
+        try:
+            root = self.feed_all()
+        except (etree.XMLSyntaxError, ValueError):
+            raise _Whole from None
+        if self.vi is None:
+            raise _Whole
+        self.take(True)
+        return self.finish(root)
+
+    def begin(self, vi) -> None:
+        """The virtualInfrastructure: the first element of a VXDL root with no document type."""
+        root = vi.getparent()
+        if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
+                or has_doctype(vi.getroottree()):
+            raise _Whole
+        before = vi.getprevious()
+        while before is not None:
+            if isinstance(before.tag, str):
+                raise _Whole
+            before = before.getprevious()
+        self.vi = vi
+
+    def choose(self) -> None:
+        """At the first resources: what the document is read as (Pieces.read_as)."""
+        self.spec, field = self.read_as()
+        self.model = self.spec.make()
+        self.held = field.choice_map
+
+    def take(self, ended: bool) -> None:
+        """The children of the virtualInfrastructure that have ended since the last time: the resources checked,
+        built and freed, the others kept; the ranks of the elements problems were found at."""
+        vi = self.vi
+        end = len(vi) if ended else len(vi) - 1
+        batch = vi[len(self.headers):end]
+        if not batch:
+            return
+        if self.over:
+            self.count_only(batch)
+            return
+        if (vi.text or "").strip():
+            raise _Whole
+        resources = []
+        for child in batch:
+            if (child.tail or "").strip():
+                raise _Whole
+            if not isinstance(child.tag, str):
+                vi.remove(child)
+            elif child.tag in _RESOURCES or child.tag == _LINK:
+                if self.model is None:
+                    self.choose()
+                resources.append(child)
+        if resources:
+            self.check_and_build(resources)
+        if self.over:  # went over the limits in this batch
+            self.headers += [(child, None) for child in batch
+                             if isinstance(child.tag, str) and child.tag not in _RESOURCES and child.tag != _LINK]
+            return
+        found_at = self.builder.found_at
+        wanted = {id(el): 0 for el in found_at.values()}
+        for child in batch:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in _RESOURCES or child.tag == _LINK:
+                self.ranks.walk(child, wanted)
+            else:
+                self.headers.append((child, self.ranks.snapshot()))
+                self.ranks.walk(child)
+        for key, el in found_at.items():
+            self.nth[key] = wanted[id(el)]
+        found_at.clear()
+
+    def count_only(self, batch: list) -> None:
+        """Over the limits: the ended resources counted and freed, the other children kept."""
+        vi = self.vi
+        for child in batch:
+            if child.tag == _LINK:
+                self.links += 1
+            elif child.tag in _RESOURCES:
+                self.components += 1
+            elif isinstance(child.tag, str):
+                self.headers.append((child, None))
+                continue
+            vi.remove(child)
+        if self.model is None and self.components + self.links:
+            self.choose()
+
+    def too_big(self) -> tuple[Infrastructure, list[Problem]]:
+        """The whole reading's answer to a request over the limits (reader._too_big)."""
+        for count, limit, code, what in ((self.components, MAX_EXPANDED_COMPONENTS, "too-many-components",
+                                          "components"), (self.links, MAX_EXPANDED_LINKS, "too-many-links", "links")):
+            if count > limit:
+                ident = (self.vi.findtext(V + "id") or "").strip()
+                problem = Problem("error", code, ident, f"the VXI has {count:,} {what}, over the limit of {limit:,} "
+                                                        "(not read further)", self.filename, self.vi.sourceline, 1,
+                                  "virtualInfrastructure")
+                return Infrastructure(id=ident), [problem]
+        raise _Whole
+
+    def check_and_build(self, resources: list) -> None:
+        """A batch of ended resources moved into a document of their own, checked by the lenient XSD and built."""
+        root = etree.Element(DESCRIPTION, nsmap=self.vi.getparent().nsmap)
+        vi = etree.SubElement(root, INFRASTRUCTURE)
+        for el in resources:
+            vi.append(el)
+        if not self.schema.validate(root):
+            paths = ElementPaths(root)
+            for err in self.schema.error_log:
+                el = paths.find(err.path)
+                if el is None or el is root or el is vi:
+                    raise _Whole
+                self.schema_problems.append(schema_problem(err, el, self.filename, "schema", self.builder.found_at))
+        for el in resources:
+            if el.tag == _LINK:
+                self.links += 1
+            else:
+                self.components += 1
+            self.builder.resource(self.model, self.held, el)
+        vi.clear()
+        if self.spec is F.INFRASTRUCTURE and (self.components > MAX_EXPANDED_COMPONENTS
+                                              or self.links > MAX_EXPANDED_LINKS):
+            self.over = True  # refused with its counts (the model let go): the rest only counted
+            self.model, self.builder = self.spec.make(), None
+
+    def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
+        """The rest checked and read, the model's rules, every problem placed and sorted (as reader._finish)."""
+        vi = self.vi
+        if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()) \
+                or any(isinstance(child.tag, str) and child is not vi for child in root):
+            raise _Whole
+        if self.model is not None and self.role is None and self.spec is not F.SUBSTRATE:
+            node = vi.find(ROLE)
+            if node is not None and (node.text or "").strip() == "substrate":
+                raise _RoleDeclared
+        if self.over:
+            if self.spec is not F.INFRASTRUCTURE:
+                raise _Whole
+            return self.too_big()
+        builder, found_at = self.builder, self.builder.found_at
+        if not self.schema.validate(root):
+            paths = ElementPaths(root)
+            for err in self.schema.error_log:
+                el = paths.find(err.path)
+                if el is None or el is root or el is vi \
+                        or (el.getparent() is vi and "not expected" in err.message):
+                    raise _Whole  # the XSD's problems after it depend on it: the whole reading says them
+                self.schema_problems.append(schema_problem(err, el, self.filename, "schema", found_at))
+        model = builder.read(root, self.role, into=self.model)
+        if model is None:
+            raise _Whole
+        self.header_ranks(root)
+        problems = self.schema_problems
+        bad_lines = {p.line for p in problems}
+        problems += [p for p in builder.problems if not (p.code in VALUE_CODES and p.line in bad_lines)]
+        for p in model.validate():
+            p.file = self.filename
+            if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
+                p.line = root[0].sourceline if len(root) else root.sourceline
+            problems.append(p)
+        columns = builder.columns
+        for p in problems:
+            nth = self.nth.get(id(p))
+            if nth is not None and not p.column and p.line:
+                p.column = columns.column(p.line, p.element or "", nth)
+        place_columns(problems, columns, StreamedElements(self.data), {}, model)
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        return model, problems
+
+    def header_ranks(self, root) -> None:
+        """The ranks of the elements outside the resources that problems were found at (the root, the
+        virtualInfrastructure, its other children), each of the kept children walked again from its own start."""
+        vi, found_at = self.vi, self.builder.found_at
+        by_child: dict[int, list[int]] = {}
+        for key, el in found_at.items():
+            if el is root or el is vi:
+                self.nth[key] = 0  # nothing of its name comes before it
+                continue
+            child = el
+            while child is not None and child.getparent() is not vi:
+                child = child.getparent()
+            if child is None:
+                raise _Whole
+            by_child.setdefault(id(child), []).append(key)
+        for child, (line, counts) in self.headers:
+            keys = by_child.get(id(child))
+            if keys:
+                wanted = {id(found_at[key]): 0 for key in keys}
+                LineRanks(line, dict(counts)).walk(child, wanted)
+                for key in keys:
+                    self.nth[key] = wanted[id(found_at[key])]
+        found_at.clear()

@@ -1,0 +1,100 @@
+"""A mapping of many links holds its placements as columns, and `vxi embed --json -o` writes it a piece at a time:
+neither one object per link in the result nor the whole JSON (objects or text) is ever held."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import tracemalloc
+
+import pytest
+
+from backend.cli import main
+from backend.embedding import embed
+from backend.embedding.mapping import LinkPlacement, RequestMapping
+from backend.model import Infrastructure, Link, Node
+from backend.vxdl import write_file
+from tests.embedding.builders import host, plink, substrate
+
+LINKS, NODES, HOSTS = 2_000, 200, 5
+
+
+@pytest.fixture(scope="module")
+def ring():
+    return substrate([host(f"h{i}", cores=100_000, memory_gb=4000, site=f"s{i}") for i in range(HOSTS)],
+                     [plink(f"e{i}", f"h{i}", f"h{(i + 1) % HOSTS}", mbps=10_000_000) for i in range(HOSTS)])
+
+
+@pytest.fixture(scope="module")
+def bare():
+    """LINKS links without bandwidth between NODES nodes spread over the ring's sites."""
+    request = Infrastructure(id="bare")
+    for i in range(NODES):
+        request.components[f"n{i}"] = Node(f"n{i}", location=f"s{i % HOSTS}")
+    for i in range(LINKS):
+        request.links[f"l{i}"] = Link(f"l{i}", f"n{i % NODES}", f"n{(i * 7 + 3) % NODES}")
+    embed(substrate([host("h")], []), [Infrastructure(id="one")], "greedy")  # the engine's imports, not measured
+    return request
+
+
+def test_a_mapping_holds_its_links_placements_as_columns(ring, bare):
+    """The result of 2,000 links holds about 24 bytes a link and its share of the nodes' entries (a LinkPlacement
+    and its dict entry made it 96)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        mapping = embed(ring, [bare], "greedy")
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    [result] = mapping.requests
+    assert result.accepted and len(result.links) == LINKS
+    assert held / LINKS < 90, f"the mapping holds {held / LINKS:.0f} bytes a link"
+
+
+def test_placements_read_changed_copied_and_written_as_a_dict_of_objects(ring, bare):
+    """Copy on write: a placement changed through the mapping stays changed; reading makes nothing kept."""
+    [result] = embed(ring, [bare], "greedy").requests
+    links = result.links
+    as_dict = {key: LinkPlacement(list(p.path), p.forward_bps, p.reverse_bps) for key, p in links.items()}
+    assert links == as_dict and list(links) == list(as_dict) and "l7" in links and "nope" not in links
+    assert links["l3"] is links["l3"]  # one object while in use
+    with pytest.raises(TypeError):
+        links["l3"].path.append(("e0", "forward"))  # the shared path is read-only
+    links["l3"].path = [("e0", "forward")]
+    links["l9"].forward_bps = 5.0
+    assert links["l3"].path == [("e0", "forward")] and links["l9"].forward_bps == 5.0
+    assert links["l4"].path == as_dict["l4"].path  # the others unchanged
+    kept = copy.deepcopy(result)
+    restored = pickle.loads(pickle.dumps(result))
+    links["new"] = LinkPlacement([], 1.0, 2.0)
+    del links["l0"]
+    assert list(links)[-1] == "new" and "l0" not in links and len(links) == LINKS
+    for twin in (kept, restored):
+        assert twin.links["l3"].path == [("e0", "forward")] and "new" not in twin.links and len(twin.links) == LINKS
+    text = json.dumps(result.to_json(), indent=2)
+    assert RequestMapping.from_json(json.loads(text)) == result
+
+
+def test_embed_json_output_is_written_a_piece_at_a_time(ring, bare, tmp_path):
+    """`vxi embed --json -o` of 2,000 links: the Python objects made peak under 22 times the request's small file
+    (17 now, mostly reading it whole; the whole JSON, as objects, then as text in a buffer, took it to 29), and the
+    file is json.dumps' text."""
+    write_file(ring, tmp_path / "ring.vxdl")
+    write_file(bare, tmp_path / "bare.vxdl")
+    out = tmp_path / "mapping.json"
+    size = (tmp_path / "bare.vxdl").stat().st_size
+    tracemalloc.start()
+    try:
+        code = main(["embed", "--algorithm", "greedy", "--json", "-o", str(out), str(tmp_path / "ring.vxdl"),
+                     str(tmp_path / "bare.vxdl")])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert out.read_text() == json.dumps(data, indent=2) + "\n"
+    assert len(data["requests"][0]["links"]) == LINKS
+    assert peak / size < 22, f"peak {peak / size:.1f} times the request's file"
+

@@ -1,0 +1,114 @@
+"""A large document with problems (schema, values, cardinalities, duplicate ids) is read resource by resource too
+(backend/vxdl/stream_problems.py): the same model and the same problems, words, places and order, as the whole
+reading, in a few times the file's size."""
+
+from __future__ import annotations
+
+import re
+
+from backend.vxdl import read_bytes
+from backend.vxdl.reader import read_whole
+from backend.vxdl.stream_problems import read_with_problems
+from tests.vxdl.test_streaming import NS, _bare_links, _documents, _read_peak_ratio
+
+RESOURCE = re.compile(r"<(vNode|vLink|vRouter|vStorage|vAccessPoint|vArray)>.*?</\1>", re.S)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r">\s*\n\s*<", "><", text)
+
+
+def _mutations(text: str) -> dict[str, str]:
+    """The document with problems of several kinds, on lines of their own and all on one line."""
+    found = {}
+    values = list(re.finditer(r"<simple>([^<]*)</simple>", text))
+    if values:
+        at = values[len(values) // 2]
+        found["bad value"] = text[:at.start(1)] + "zz" + text[at.end(1):]
+    resources = list(RESOURCE.finditer(text))
+    if resources:
+        at = resources[len(resources) // 2]
+        res, tag = at.group(), at.group(1)
+        found["duplicates"] = text[:at.end()] + res + res + text[at.end():]
+        found["unknown child"] = text[:at.end() - len(tag) - 3] + "<bogus/>" + text[at.end() - len(tag) - 3:]
+        found["no id"] = text[:at.start()] + re.sub(r"<id>[^<]*</id>", "", res, count=1) + text[at.end():]
+        found["two ids"] = text[:at.start()] + res.replace("</id>", "</id><id>q</id>", 1) + text[at.end():]
+        found["an attribute"] = text[:at.start()] + res.replace(">", ' foo="1">', 1) + text[at.end():]
+    dates = list(re.finditer(r"<(startDate|totalTime)>([^<]*)</\1>", text))
+    if dates:
+        found["bad date"] = text[:dates[0].start(2)] + "nope" + text[dates[0].end(2):]
+    for name in list(found):
+        found[f"{name}, one line"] = _one_line(found[name])
+    return found
+
+
+def test_problems_found_resource_by_resource_are_the_whole_readings():
+    documents = _documents()
+    taken = 0
+    for name, data, role in documents[::9]:
+        for kind, text in _mutations(data.decode()).items():
+            changed = text.encode()
+            found = read_with_problems(changed, name, role)
+            assert found is not None, (name, kind)  # not left to the whole reading
+            whole = read_whole(changed, name, role)
+            assert [p.format() for p in found[1]] == [p.format() for p in whole.problems], (name, kind)
+            assert [(p.element_id, p.element) for p in found[1]] == [(p.element_id, p.element)
+                                                                      for p in whole.problems], (name, kind)
+            assert found[0] == whole.model, (name, kind)
+            taken += bool(whole.problems)
+    assert taken >= 150, taken
+
+
+def test_an_unexpected_element_among_the_resources_is_read_whole_with_the_same_problems():
+    """libxml2 stops checking the resources after it: only the whole reading says what it says."""
+    text = _bare_links(50, 100).decode()
+    for extra in ("<vFoo/>", "stray text"):
+        at = text.index("<vLink>")
+        changed = (text[:at] + extra + text[at:]).replace("<source>n3<", "<source>zz<").encode()
+        assert read_with_problems(changed, "t.vxdl", None) is None
+        assert [p.format() for p in read_bytes(changed, "t.vxdl", stream=True).problems] == \
+               [p.format() for p in read_whole(changed, "t.vxdl").problems]
+
+
+def test_a_large_document_with_a_bad_value_and_duplicate_ids_is_read_in_a_few_times_its_size(tmp_path):
+    """40,000 bare links (3.6 MB), the last 2,000 reusing ids, one bad value near the end: read whole it took
+    about 24 times the file over the baseline (the bench's 100,000 links: 206 MB over `vxi --version`, 23.5 times);
+    now 5.9 (a valid document of this size takes about 5.5: the strict check's worker, the parser)."""
+    text = _bare_links(8_000, 40_000).decode()
+    text = re.sub(r"<id>l(3[89]\d\d\d)</id>", lambda m: f"<id>l{int(m.group(1)) - 20_000}</id>", text)
+    at = text.rindex("<source>")  # the last link's
+    text = text[:at] + "<bandwidth><forward><simple>many</simple></forward></bandwidth>" + text[at:]
+    path = tmp_path / "problems.vxdl"
+    path.write_text(text)
+    check = ("codes = [p.code for p in result.problems]; "
+             "assert codes.count('duplicate-id') == 2_000 and codes.count('schema') == 1, codes[-3:]")
+    schemas_loaded = "from backend.vxdl.schema import lenient_schema, strict_schema; strict_schema(), lenient_schema()"
+    ratio = _read_peak_ratio(path, check, schemas_loaded)
+    assert ratio < 8, f"reading took {ratio:.1f} times the file's size over the baseline"
+
+
+def test_a_document_of_problems_on_one_line_places_each_at_its_own_element():
+    nodes = "".join(f"<vNode><id>n{i % 3}</id><cpu><cores><simple>{'x' if i == 4 else 1}</simple></cores></cpu>"
+                    "</vNode>" for i in range(6))
+    data = f"<description {NS}><virtualInfrastructure><id>v</id>{nodes}</virtualInfrastructure></description>"
+    found = read_with_problems(data.encode(), "t.vxdl", None)
+    assert found is not None
+    whole = read_whole(data.encode(), "t.vxdl")
+    assert [p.format() for p in found[1]] == [p.format() for p in whole.problems]
+    starts = [m.start() + 1 for m in re.finditer("<vNode>", data)]
+    assert [(p.code, p.column) for p in found[1]] == [
+        ("duplicate-id", starts[3]), ("duplicate-id", starts[4]), ("schema", data.index("<simple>x") + 1),
+        ("duplicate-id", starts[5])]
+
+
+def test_a_request_over_the_limits_is_counted_not_read_whole():
+    """The whole reading parsed all of it (about 10 times the file) to count its resources; once over the limit,
+    they are now only counted, with the same one problem, duplicates or not."""
+    for node in ("<vNode><id>a</id></vNode>", "<vNode><id>a{}</id></vNode>\n"):
+        nodes = "".join(node.format(i) for i in range(20_001))
+        data = f"<description {NS}><virtualInfrastructure><id>v</id>{nodes}</virtualInfrastructure></description>"
+        found = read_with_problems(data.encode(), "t.vxdl", None)
+        assert found is not None
+        whole = read_whole(data.encode(), "t.vxdl")
+        assert found[0] == whole.model and [p.format() for p in found[1]] == [p.format() for p in whole.problems]
+        assert [p.code for p in found[1]] == ["too-many-components"]
