@@ -43,6 +43,9 @@ _RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
 def clean(message: str) -> str:
     """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
     message = re.sub(r"\{[^}]*\}", "", message)
+    attribute = re.match(r"Element '([^']*)', attribute '([^']*)': ", message)
+    if attribute:  # not `element <description', attribute 'a0>: ...`
+        return f"element <{attribute[1]}>, attribute '{attribute[2]}': {message[attribute.end():]}".rstrip(".")
     return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
 
 
