@@ -94,9 +94,11 @@ def _component_quantities(comp: Component) -> list[tuple[str, Quantity | None]]:
 
 
 def _own_lease_problems(obj, element: str) -> list[Problem]:
-    """A lease wrong on its own: an end before its start, a window outside years 1 to 9999."""
+    """A requested lease wrong on its own: an end before its start or at it, a window outside years 1 to 9999."""
     wrong = obj.lease.problem()
     if wrong is None:
+        if obj.lease.duration == 0:  # PT0S or -PT0S: a reservation of no time, its end not after its start
+            return [_problem("zero-duration", obj, element, "the lease ends as it starts (a duration of PT0S)")]
         return []
     code = "negative-duration" if obj.lease.duration is not None and obj.lease.duration < 0 else "lease-out-of-range"
     return [_problem(code, obj, element, wrong)]

@@ -71,6 +71,8 @@ def test_blank_ids_are_an_error():
 @pytest.mark.slow  # vxi run as a program several times (the smoke's quick set leaves it out)
 @pytest.mark.parametrize("case, lease, code", [
     ("negative", "<startDate>2026-12-01T08:00:00</startDate><totalTime>-PT4H</totalTime>", "negative-duration"),
+    ("zero", "<startDate>2026-12-01T08:00:00</startDate><totalTime>PT0S</totalTime>", "zero-duration"),
+    ("minus-zero", "<startDate>2026-12-01T08:00:00</startDate><totalTime>-PT0S</totalTime>", "zero-duration"),
     ("huge", "<startDate>2026-12-01T08:00:00</startDate><totalTime>P99999999999Y</totalTime>", "bad-duration"),
     ("year-9999", "<startDate>9999-12-31T23:00:00</startDate><totalTime>PT2H</totalTime>", "lease-out-of-range"),
 ])
