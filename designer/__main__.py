@@ -37,7 +37,10 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from designer.app import make_application
 
     make_application(theme="light" if theme == "auto" else theme)
+    import gc
+
     from backend.files import FileError
+    from backend.heap import release_freed_memory
     from backend.model.printable import printable
     from backend.vxdl import read_file
     from designer.appearance import scene_colours
@@ -56,6 +59,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
         print(f"vxi-designer: {printable(path)}: no VXI could be read, nothing to draw (run vxi validate)",
               file=sys.stderr)
         return 1
+    gc.collect()
     release_freed_memory()  # what reading freed goes back to the system before the drawing starts
     fill_positions(result.model)
     scene = DesignScene(result.model, scene_colours(), picture=True)  # no item per component or link: a picture
@@ -69,19 +73,6 @@ def export_headless(path: str, out: str, theme: str) -> int:
         scene.detach()
     print(printable(out))
     return 0
-
-
-def release_freed_memory() -> None:
-    """Hand the memory freed so far back to the system (glibc's malloc_trim, where there is one): reading a large
-    document leaves freed heap pages that the drawing would not all reuse (100,000 links: 14 MB)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

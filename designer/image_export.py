@@ -16,6 +16,8 @@ from backend.files import FileWriteError, atomic_write, atomic_writer, resolve_t
 from designer.png_writer import PngBands
 
 MAX_PIXELS = 48_000_000
+MAX_SIDE = 1_000_000  # scene units a picture may span (a full VXI spans tens of thousands)
+MAX_DRAWN_PIXELS = 400_000_000  # a PNG too large for MAX_PIXELS even at a quarter of its size: refused beyond
 BAND_PIXELS = 2_000_000  # pixels drawn at once (8 MB): a large PNG is drawn and encoded band by band
 
 
@@ -33,6 +35,8 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
         resolve_target(path)  # a directory, a device or a special file is refused before drawing anything
     except FileWriteError as exc:
         raise ExportError(str(exc)) from None
+    far = scene.itemsBoundingRect()
+    _check_size(path, far if not far.isEmpty() else QRectF(0, 0, 200, 120), suffix)  # before any drawing
     detail = scene.detail
     # afterwards, back to what the view showed: its last area, not every label of the scene
     shown_region, shown_zoom = scene.labels.last_request() or (
@@ -61,6 +65,15 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
             item.setSelected(True)
         scene.set_zoom(shown_zoom, shown_region)
     return path
+
+
+def _check_size(path: Path, rect: QRectF, suffix: str) -> None:
+    """A design whose positions lie far apart (x="1e30" is a valid position) cannot be drawn: it is refused in
+    a sentence (its PNG failed with a traceback, its SVG never ended)."""
+    ratio = _png_ratio(rect) if suffix == ".png" else 1.0
+    if max(rect.width(), rect.height()) > MAX_SIDE or rect.width() * rect.height() * ratio * ratio > MAX_DRAWN_PIXELS:
+        raise ExportError(f"{path}: the design spans {rect.width():.3g} x {rect.height():.3g} units, too large for "
+                          f"a picture (at most {MAX_SIDE:,} a side); move its far components closer")
 
 
 def _svg(scene, path: Path, rect: QRectF, title: str) -> bytes:

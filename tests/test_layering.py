@@ -24,7 +24,8 @@ QT = ("PySide6", "pyqtgraph", "qasync", "shiboken6", "PyQt5", "PyQt6")
 # Each backend module belongs to the floor of the longest prefix that names it (a prefix names a module
 # and its submodules; `backend` names only the root package's own __init__). A new package needs a line.
 BACKEND_FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("model", ("backend", "backend.extras", "backend.files", "backend.lazy", "backend.model", "backend.resources")),
+    ("model", ("backend", "backend.extras", "backend.files", "backend.heap", "backend.lazy", "backend.model",
+               "backend.resources")),
     ("formats", ("backend.vxdl", "backend.convert")),
     ("embedding", ("backend.embedding",)),
     ("deploy", ("backend.deploy", "backend.guest", "backend.lab")),

@@ -82,7 +82,7 @@ def _read(path: str, role: str | None):
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
     from backend.embedding import EmbeddingError, embed
-    from backend.vxdl.stream_problems import release_freed_memory
+    from backend.heap import release_freed_memory
 
     only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate")

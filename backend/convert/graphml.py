@@ -36,6 +36,7 @@ from backend.model import (
 )
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
+from backend.model.rules import MAX_POSITION
 from backend.vxdl.secure import parse_bytes
 
 if TYPE_CHECKING:
@@ -78,7 +79,9 @@ def _component(ident: str, attrs: dict, losses: Losses) -> Component:
     comp.function = None if attrs.get("function") is None else str(attrs["function"])
     x, y = _number(attrs, "x", losses), _number(attrs, "y", losses)
     if x is not None and y is not None:
-        comp.position = (x, y)
+        far = abs(x) > MAX_POSITION or abs(y) > MAX_POSITION
+        losses.add(f"positions beyond {MAX_POSITION:,} on the canvas", far)
+        comp.position = None if far else (x, y)
     for name, kind in NODE_QUANTITIES.items():
         value = _number(attrs, name + SUFFIX[kind], losses) if hasattr(comp, name) else None
         if value is not None:

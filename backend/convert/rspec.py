@@ -250,8 +250,17 @@ class _Reading:
         lk = Link(lid, owner.get(iface_ids[0], iface_ids[0]), owner.get(iface_ids[1], iface_ids[1]))
         if iface_ids[0] not in owner or iface_ids[1] not in owner:  # before its nodes: its ends named at the end
             self.early.append((lk, *iface_ids))
+        directions = {(iface_ids[0], iface_ids[1]): True, (iface_ids[1], iface_ids[0]): False}
+        seen = set()
         for prop in link.iterfind(R + "property"):
-            forward = prop.get("source_id") == iface_ids[0]
+            ends = (prop.get("source_id", ""), prop.get("dest_id", ""))
+            if ends not in directions or ends in seen:  # was read as the reverse, or over the first: lost unsaid
+                wrong = "is its second for that direction" if ends in seen else \
+                    f"does not join its interfaces '{iface_ids[0]}' and '{iface_ids[1]}'"
+                raise ConversionError(filename, f"link '{lid}': the <property> from '{ends[0]}' to '{ends[1]}' "
+                                      f"{wrong}", prop.sourceline)
+            seen.add(ends)
+            forward = directions[ends]
             _unread(prop, {"source_id", "dest_id", "capacity", "latency", "packet_loss"}, set(), losses)
             capacity = _finite_attr(prop, "capacity", losses, filename)
             if capacity is not None:

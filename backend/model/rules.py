@@ -13,6 +13,7 @@ MAX_EXPANDED_COMPONENTS = 20_000  # components of one VXI once every group is co
 MAX_DISTINCT_LEASES = 200  # leases of its own resources: each cuts the VXI's time, and the embedding tabulates
 # every member's demand per stretch of time (3,000 leases of 700 kB took 36 s, 20,000 members would take GBs)
 MAX_EXPANDED_LINKS = 100_000  # links of one VXI once counted member to member (a group's organisation included)
+MAX_POSITION = 1_000_000  # a layout coordinate's size: a design spans tens of thousands; 1e30 hung its drawing
 
 if TYPE_CHECKING:  # the documents call these rules from their validate(); the rules only read them
     from backend.model.infrastructure import Infrastructure

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
@@ -49,8 +50,18 @@ def format_duration(seconds: float) -> str:
     if minutes:
         time += f"{int(minutes)}M"
     if secs or not (days or hours or minutes):
-        time += f"{int(secs)}S" if float(secs).is_integer() else f"{secs:.6f}".rstrip("0") + "S"
+        time += f"{int(secs)}S" if float(secs).is_integer() else _decimal_seconds(secs) + "S"
     return text + ("T" + time if time else "")
+
+
+def _decimal_seconds(secs: float) -> str:
+    """Seconds as xs:decimal digits, to the microsecond; a part of a second too small for that in full digits,
+    never an exponent or a bare point (1e-10 was written `0.`, which no reader takes)."""
+    text = f"{secs:.6f}".rstrip("0").rstrip(".")
+    if text == "0":
+        text = format(Decimal(repr(secs)), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text
 
 
 def format_timestamp(t: float, pattern: str = "%Y-%m-%d %H:%M:%S UTC") -> str:

@@ -3,12 +3,11 @@ cardinalities counted against the strict XSD, problems that name file, line, col
 
 from __future__ import annotations
 
-import math
-
 from lxml import etree
 
 import backend.vxdl.fields as F
 from backend.model import Infrastructure, Problem, Router, Service, Substrate
+from backend.model.rules import MAX_POSITION
 from backend.model.shared import owned, port_names
 from backend.model.timing import Lease, parse_duration
 from backend.vxdl.columns import SourceColumns
@@ -350,8 +349,8 @@ class ModelBuilder(ValueReading):
 
     def _layout(self, obj, f: Field, ext, owner: str, _type) -> None:
         found = self.walker.positions(ext) if self.walker is not None else None
-        if found and not all(math.isfinite(x) and math.isfinite(y) for x, y in found.values()):
-            found = None  # the layout reading below says which position is not finite
+        if found and not all(abs(x) <= MAX_POSITION and abs(y) <= MAX_POSITION for x, y in found.values()):
+            found = None  # the layout reading below says which position is not finite or too far
         self._positions = found or self.layout(ext)
 
     _READ = {F.TEXT: _text, F.BOOL: _bool, F.INT: _int, F.DECIMAL: _decimal, F.DATE: _date, F.DURATION: _duration,

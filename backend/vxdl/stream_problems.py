@@ -17,13 +17,13 @@ virtualInfrastructure, a problem the XSD places at the root, too many resources.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import re
 
 from lxml import etree
 
 import backend.vxdl.fields as F
+from backend.heap import release_freed_memory
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
@@ -43,6 +43,9 @@ _RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
 def clean(message: str) -> str:
     """An XSD message without namespace braces, e.g. Element 'vNode': ..."""
     message = re.sub(r"\{[^}]*\}", "", message)
+    attribute = re.match(r"Element '([^']*)', attribute '([^']*)': ", message)
+    if attribute:  # not `element <description', attribute 'a0>: ...`
+        return f"element <{attribute[1]}>, attribute '{attribute[2]}': {message[attribute.end():]}".rstrip(".")
     return message.replace("Element '", "element <").replace("': ", ">: ", 1).rstrip(".")
 
 
@@ -53,15 +56,6 @@ def schema_problem(err, el, filename: str, code: str, found_at: dict) -> Problem
                     el.sourceline or err.line, 0, etree.QName(el).localname)
     found_at[id(found)] = el
     return found
-
-
-def release_freed_memory() -> None:
-    """Give back to the system the memory a reading has freed (glibc keeps it, the strict check's worker thread
-    in an arena of its own, which this thread's next reading would not reuse: 14 MB for the bench's 8.8 MB)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 class LineRanks:

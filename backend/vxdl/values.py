@@ -8,6 +8,7 @@ from datetime import datetime
 from backend.model import Period, Quantity
 from backend.model import units as U
 from backend.model.quantity import INTERVAL, SCALE, SET, SIMPLE
+from backend.model.rules import MAX_POSITION
 from backend.model.timing import parse_datetime, parse_duration
 from backend.vxdl.schema import EXT_NS
 
@@ -113,9 +114,11 @@ class ValueReading:
             except ValueError:
                 self.problem(p, "bad-position", "a position needs numeric x and y", p.get("ref"))
                 continue
-            if math.isfinite(x) and math.isfinite(y):
+            if abs(x) <= MAX_POSITION and abs(y) <= MAX_POSITION:
                 found[p.get("ref", "")] = (x, y)
-            else:  # NaN or beyond a double: no place to draw it, so the designer places the component itself
-                self.problem(p, "bad-position", f"position ({p.get('x')}, {p.get('y')}) is not a finite number; "
-                                                "ignored", p.get("ref"), "warning")
+            else:  # NaN, beyond a double or too far to draw: the designer places the component itself
+                wrong = "is not a finite number" if not (math.isfinite(x) and math.isfinite(y)) else \
+                    f"lies beyond {MAX_POSITION:,} on the canvas"
+                self.problem(p, "bad-position", f"position ({p.get('x')}, {p.get('y')}) {wrong}; ignored",
+                             p.get("ref"), "warning")
         return found

@@ -7,6 +7,7 @@ import io
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
@@ -24,7 +25,12 @@ NSMAP = {None: VXDL_NS, "x": EXT_NS}
 
 
 def _num(value: float) -> str:
-    return U.format_number(float(f"{value:.12g}"))
+    """An xs:decimal: never an exponent (1e-06 was written for 0.000001, which the schema refuses)."""
+    text = U.format_number(float(f"{value:.12g}"))
+    if "e" in text:
+        text = format(Decimal(text), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text
 
 
 def _sub(parent, tag: str, text: str | None = None):

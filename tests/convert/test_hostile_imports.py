@@ -37,6 +37,11 @@ REFUSED = {  # name: (file, code, words of the one line)
     "not-a-number.rspec": (R.format(NODES + LINK.format("b:0", 'capacity="fast"')), 2, "is not a number"),
     "negative.rspec": (R.format(NODES + LINK.format("b:0", 'capacity="-3"')), 1, "would not be valid VXDL"),
     "wrong-root.rspec": (G.format(""), 2, "not a GENI RSpec"),
+    # a <property> between other interfaces was read as the reverse, a second one over the first: lost unsaid
+    "property-elsewhere.rspec": (R.format(NODES + LINK.format("b:0", 'capacity="5"').replace(
+        'source_id="a:0"', 'source_id="zz"')), 2, "does not join its interfaces"),
+    "property-twice.rspec": (R.format(NODES + LINK.format("b:0", 'capacity="5"').replace(
+        "</link>", '<property source_id="a:0" dest_id="b:0" capacity="7"/></link>')), 2, "its second"),
 }
 
 

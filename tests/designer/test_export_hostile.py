@@ -20,6 +20,13 @@ FILES = {
                                  "</simple></memory></vNode></virtualInfrastructure></description>",
     "nan-layout.vxdl": HEAD + '<virtualInfrastructure><id>t</id><vNode><id>a</id></vNode><x:layout><x:position '
                               'ref="a" x="NaN" y="1e400"/></x:layout></virtualInfrastructure></description>',
+    # positions far apart: a traceback (PNG) or no end (SVG, the labels' tiles); now a warning, or a sentence
+    "far-layout.vxdl": HEAD + '<virtualInfrastructure><id>t</id><vNode><id>a</id></vNode><vNode><id>b</id></vNode>'
+                              '<x:layout><x:position ref="a" x="0" y="0"/><x:position ref="b" x="1e30" y="0"/>'
+                              '</x:layout></virtualInfrastructure></description>',
+    "far-apart.vxdl": HEAD + '<virtualInfrastructure><id>t</id><vNode><id>a</id></vNode><vNode><id>b</id></vNode>'
+                             '<x:layout><x:position ref="a" x="-1000000" y="0"/><x:position ref="b" x="1000000" '
+                             'y="1000000"/></x:layout></virtualInfrastructure></description>',
     "utf16-dtd.vxdl": None,
     "not-xml.vxdl": "\x00\x01junk",
     "billion.vxdl": HEAD + "<virtualInfrastructure><id>t</id><vArray><id>c</id><cardinality>1000000000"
@@ -75,3 +82,11 @@ def test_an_export_follows_the_umask_and_leaves_no_temporary_file(tmp_path, suff
     done = _run("examples/figure4.vxdl", "--export-image", str(out), umask=0o077)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+@pytest.mark.parametrize("name", ["far-layout.vxdl", "far-apart.vxdl"])
+def test_an_svg_of_positions_far_apart_ends(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(FILES[name])
+    done = _run(str(path), "--export-image", str(tmp_path / "out.svg"))
+    assert "Traceback" not in done.stderr and done.returncode in (0, 1), done.stderr

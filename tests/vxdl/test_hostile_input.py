@@ -195,3 +195,11 @@ def test_a_file_name_cannot_forge_a_line_of_convert_or_format(tmp_path):
         out = done.stdout + done.stderr
         assert done.returncode in (0, 2) and "\u202e" not in out and "\\u202e" in out, out
         assert not any(line.startswith("fake.vxdl") for line in out.splitlines()), out
+
+
+def test_an_attribute_problem_names_its_element_and_attribute_cleanly():
+    """libxml2's "Element 'x', attribute 'a': ..." was printed `element <x', attribute 'a>: ...`."""
+    data = (b'<?xml version="1.0"?><description xmlns="http://www.vxdlforum.org/vxdl"><virtualInfrastructure '
+            b'bad="1"><id>t</id><vNode><id>a</id></vNode></virtualInfrastructure></description>')
+    (problem,) = [p for p in read_bytes(data, "attr.vxdl").problems if p.code == "schema"]
+    assert problem.message.startswith("element <virtualInfrastructure>, attribute 'bad': ")

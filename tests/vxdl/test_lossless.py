@@ -70,3 +70,38 @@ def test_format_refuses_output_the_reader_would_refuse(tmp_path):
         assert done.stdout == ""
     assert path.stat().st_size == size
     assert [p.name for p in tmp_path.iterdir()] == ["grows.vxdl"]  # the streamed temporary files removed
+
+
+def test_a_duration_under_a_microsecond_is_written_in_full_digits(tmp_path):
+    """PT0.0000000001S validated but was written `PT0.S`, which the reader refuses (bad-duration)."""
+    path = tmp_path / "tiny.vxdl"
+    path.write_text(HEAD + "<startDate>2026-12-01T08:00:00</startDate><totalTime>PT0.0000000001S</totalTime>"
+                    "<vNode><id>a</id></vNode>" + TAIL)
+    assert vxi("validate", str(path)).returncode == 0
+    out = tmp_path / "out.vxdl"
+    assert vxi("format", str(path), "-o", str(out)).returncode == 0
+    assert "<totalTime>PT0.0000000001S</totalTime>" in out.read_text()
+    assert vxi("validate", str(out)).returncode == 0
+
+
+def test_a_small_value_is_written_without_an_exponent(tmp_path):
+    """<simple>0.000001</simple> validated but was written `1e-06`, which the schema (xs:decimal) refuses; a
+    GraphML capacity of 1 bit/s converted to the same refused VXDL."""
+    path = tmp_path / "small.vxdl"
+    path.write_text((EXAMPLES / "figure1-vxi1.vxdl").read_text().replace("<simple>8</simple>",
+                                                                         "<simple>0.000001</simple>", 1))
+    assert vxi("validate", str(path)).returncode == 0
+    out = tmp_path / "out.vxdl"
+    assert vxi("format", str(path), "-o", str(out)).returncode == 0
+    assert "<simple>0.000001</simple>" in out.read_text()
+    assert vxi("validate", str(out)).returncode == 0
+
+
+def test_a_position_too_far_to_draw_is_a_warning_and_is_not_kept(tmp_path):
+    """x="1e30" is finite but no picture or window can span it (the export failed or never ended)."""
+    path = tmp_path / "far.vxdl"
+    path.write_text(HEAD + '<vNode><id>a</id></vNode><x:layout><x:position ref="a" x="1e30" y="0"/></x:layout>'
+                    + TAIL)
+    done = vxi("validate", str(path))
+    assert done.returncode == 0 and "warning: bad-position" in done.stdout and "beyond" in done.stdout
+    assert read_file(path).model.components["a"].position is None
