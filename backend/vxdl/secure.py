@@ -62,19 +62,33 @@ class FileSource:
 
 
 class FileReading:
-    """One reading of a FileSource: its own position and the digest of what it read; it stops past MAX_BYTES."""
+    """One reading of a FileSource: its own position and the digest of what it read; it stops past MAX_BYTES.
+    It reads its own duplicate of the descriptor, closed at its end: a reading the reader no longer waits for (the
+    strict check's worker once the reader has its answer) goes on to the end of the file, never onto a descriptor
+    closed or reused under it (libxml2 would print its own lines on the aborted validation)."""
 
     def __init__(self, fd: int):
-        self.fd, self.at, self.digest = fd, 0, hashlib.blake2b(digest_size=16)
+        self.fd: int | None = os.dup(fd)
+        self.at, self.digest = 0, hashlib.blake2b(digest_size=16)
 
     def read(self, n: int = 1 << 16) -> bytes:
         room = MAX_BYTES + 1 - self.at
-        if room <= 0:
-            return b""
-        piece = os.pread(self.fd, min(n, room) if n > 0 else room, self.at)
+        piece = os.pread(self.fd, min(n, room) if n > 0 else room, self.at) if room > 0 and self.fd is not None \
+            else b""
+        if not piece:
+            self.close()
         self.at += len(piece)
         self.digest.update(piece)
         return piece
+
+    def close(self) -> None:
+        """Close this reading's descriptor (at its end, or when it is let go)."""
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
