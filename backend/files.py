@@ -137,11 +137,12 @@ def read_open(fd: int, name: str, limit: int = MAX_BYTES) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def read_json(path: str | Path, limit: int = MAX_BYTES):
-    """The JSON value of a regular file read the safe way; FileReadError (one line) when it is not JSON."""
+def read_json(path: str | Path, limit: int = MAX_BYTES, object_pairs_hook=None):
+    """The JSON value of a regular file read the safe way; FileReadError (one line) when it is not JSON.
+    `object_pairs_hook`: json.loads' (e.g. `mapping.json_hook()`, objects turned into rows as they are parsed)."""
     data = read_regular(path, limit)
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=object_pairs_hook)
     except RecursionError:
         raise FileReadError(str(path), "not JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError

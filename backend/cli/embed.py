@@ -175,6 +175,7 @@ def run_replan(args) -> int:
 
         return run_replan_deployment(args, print_plan)
     from backend.embedding import EmbeddingError, Mapping
+    from backend.embedding.mapping import json_hook
 
     if not args.substrate or not args.mapping:
         raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
@@ -183,9 +184,9 @@ def run_replan(args) -> int:
     substrate = _read(args.substrate, "substrate")
     try:
         if args.mapping == "-":
-            mapping = Mapping.from_json(json.loads(read_input("-")[0]))
+            mapping = Mapping.from_json(json.loads(read_input("-")[0], object_pairs_hook=json_hook()))
         else:
-            mapping = Mapping.from_json(read_json(args.mapping))
+            mapping = Mapping.from_json(read_json(args.mapping, object_pairs_hook=json_hook()))
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

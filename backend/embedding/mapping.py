@@ -72,10 +72,45 @@ class Mapping:
                    data.get("utilisation", {"hosts": {}, "links": {}}), data.get("algorithm"))
 
 
+class _PlacedRow(tuple):
+    """A link's placement object as `json_hook` turned it into a row when it was parsed: (path, forward, reverse),
+    the path a tuple of (link, direction) pairs kept once for equal paths."""
+
+    __slots__ = ()
+
+
+_PLACEMENT_KEYS = frozenset({"path", "bandwidth_bps"})
+
+
+def json_hook():
+    """An `object_pairs_hook` for `json.loads` of a mapping: each link's placement object becomes its row as it
+    is parsed (about 100 bytes a link held instead of about 700 for its objects), with exactly the conversions
+    and defaults of `Mapping.from_json`; an object it cannot convert is left a dict (and refused there)."""
+    paths: dict[tuple, tuple] = {}
+
+    def hook(pairs):
+        data = dict(pairs)
+        if not isinstance(data.get("path"), list) or not data.keys() <= _PLACEMENT_KEYS:  # not a placement
+            return data
+        try:
+            bw = data.get("bandwidth_bps", {})
+            steps = tuple((str(a), str(b)) for a, b in data["path"])
+            row = _PlacedRow((paths.setdefault(steps, steps), float(bw.get("forward", 0.0)),
+                              float(bw.get("reverse", 0.0))))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return data
+        return row
+
+    return hook
+
+
 def _placements(data: dict) -> PlacedLinks:
     """A request's links read back as columns (equal paths and rates kept once)."""
     def rows():
         for key, value in data.items():
+            if isinstance(value, _PlacedRow):
+                yield (str(key), *value)
+                continue
             bw = value.get("bandwidth_bps", {})
             yield (str(key), ((str(a), str(b)) for a, b in value.get("path", [])), float(bw.get("forward", 0.0)),
                    float(bw.get("reverse", 0.0)))

@@ -180,7 +180,7 @@ class _Planner:
 
     def _fewest_moves(self, emb: Embedder, key: str, vxi: Infrastructure, keep: dict[str, str],
                       old_nodes: dict[str, str], provisioned: bool) -> str | None:
-        staying = {c: h for c, h in keep.items() if fits_alone(emb, vxi, c, h)}
+        staying = fitting_alone(emb, vxi, keep)
         if emb.place(vxi, key, pinned=staying, provisioned=provisioned).accepted:
             return "local"
         for comp in list(staying):
@@ -275,18 +275,24 @@ def _until(lease: Lease, at: float) -> Lease:
     return Lease(begin, max(0.0, min(end, at) - begin.timestamp()))
 
 
-def fits_alone(emb: Embedder, vxi: Infrastructure, component: str, host: str) -> bool:
-    """True when `component` alone still has room on `host` (other VXIs' bookings only)."""
-    if host not in emb.net.host_index:
-        return False
+def fitting_alone(emb: Embedder, vxi: Infrastructure, keep: dict[str, str]) -> dict[str, str]:
+    """The components of `keep` (component: host) that alone still have room on their host (other VXIs'
+    bookings only), in `keep`'s order. The request is compiled and the residual computed once for all."""
+    if not keep:
+        return {}
     req = compile_request(vxi)
     index = req.node_index()
-    if component not in index:
-        return False
     residual = emb.ledger.residual(req.segments, exclude=frozenset({vxi.id}))
-    h = emb.net.host_index[host]
-    host_left = residual[:, 3 * h: 3 * h + 3]
-    return bool(np.all(host_left + 1e-6 >= req.node_demand[index[component]]))
+    hosts = emb.net.host_index
+    staying = {}
+    for component, host in keep.items():
+        if host not in hosts or component not in index:
+            continue
+        h = hosts[host]
+        host_left = residual[:, 3 * h: 3 * h + 3]
+        if np.all(host_left + 1e-6 >= req.node_demand[index[component]]):
+            staying[component] = host
+    return staying
 
 
 def check_fits(emb: Embedder, key: str, provisioned: bool) -> bool:

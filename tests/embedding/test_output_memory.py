@@ -98,3 +98,25 @@ def test_embed_json_output_is_written_a_piece_at_a_time(ring, bare, tmp_path):
     assert len(data["requests"][0]["links"]) == LINKS
     assert peak / size < 22, f"peak {peak / size:.1f} times the request's file"
 
+
+
+def test_a_mapping_read_with_the_json_hook_is_the_same_mapping():
+    """`vxi replan` turns each link's placement into its row as the JSON is parsed (`mapping.json_hook`): the same
+    mapping as from the objects, equal paths kept once, and what is not a placement left as it was (a link or a
+    component named "path", a placement missing its rates or with a bad path)."""
+    from backend.embedding.mapping import Mapping, json_hook
+
+    text = json.dumps({"substrate": "s", "algorithm": "greedy", "utilisation": {"hosts": {}, "links": {}},
+                       "requests": [{"id": "a", "accepted": True, "reason": None, "nodes": {"path": "h1"},
+                                     "links": {"path": {"path": [["e1", "forward"]]},
+                                               "l2": {"path": [["e1", "forward"]],
+                                                      "bandwidth_bps": {"forward": 5.0, "reverse": 1}},
+                                               "l3": {"path": [], "bandwidth_bps": {}}}}]})
+    plain = Mapping.from_json(json.loads(text))
+    hooked = Mapping.from_json(json.loads(text, object_pairs_hook=json_hook()))
+    assert hooked == plain and hooked.to_json() == plain.to_json()
+    links = hooked.requests[0].links
+    assert links["path"].path is links["l2"].path and links["l2"].forward_bps == 5.0
+    bad = text.replace('[["e1", "forward"]]}', '[["e1"]]}', 1)
+    with pytest.raises(ValueError):
+        Mapping.from_json(json.loads(bad, object_pairs_hook=json_hook()))

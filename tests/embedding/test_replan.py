@@ -206,3 +206,29 @@ def test_a_mapping_that_does_not_match_its_requests_is_a_clear_error():
     del mapping.requests[0].links["l"]
     with pytest.raises(EmbeddingError, match="no path for link 'l'"):
         replan(sub, [request], mapping, grow=("r", 2))
+
+
+def test_replan_work_does_not_grow_with_each_kept_component(monkeypatch):
+    """Removing a host compiles the VXI a fixed number of times, however many of its parts stay: checking
+    which kept parts still fit compiled it once per part (replan of 20,000 components ran for hours)."""
+    import importlib
+
+    calls = []
+
+    def compiles(size: int) -> int:
+        sub = substrate([host(f"h{i}", cores=10_000, memory_gb=10_000, site=f"s{i // 2}") for i in range(4)],
+                        [plink(f"e{i}", f"h{i}", f"h{(i + 1) % 4}") for i in range(4)])
+        request = vxi("big", [node(f"n{i}", 1, location=f"s{i % 2}") for i in range(size)], [])
+        mapping = embed(sub, [request], "greedy")
+        calls.clear()
+        plan = replan(sub, [request], mapping, remove_host=mapping.requests[0].nodes["n0"], algorithm="greedy")
+        assert plan.feasible and plan.moves
+        return len(calls)
+
+    for name in ("backend.embedding.engine", "backend.embedding.replan"):
+        module = importlib.import_module(name)
+        original = module.compile_request
+        monkeypatch.setattr(module, "compile_request",
+                            lambda v, original=original: calls.append(1) or original(v))
+    small, large = compiles(40), compiles(400)
+    assert large <= small + 2, f"{small} compilations for 40 parts, {large} for 400"
