@@ -140,16 +140,6 @@ class _Report(io.TextIOBase):
             pass
 
 
-def write_atomic(target: str, data: bytes) -> None:
-    """Write a whole file or nothing (backend.files.atomic_write), a failure as the command's one line."""
-    from backend.files import FileError, atomic_write
-
-    try:
-        atomic_write(target, data)
-    except FileError as exc:
-        raise CliError(str(exc), 2) from None
-
-
 def rate(text: str) -> float:
     """An argparse type: a rate in bit/s typed as VXDL writes it or as people do ('100Mbps', '100 Mbit/s',
     '100M'), through the model's one parser (backend.model.units.parse_quantity)."""

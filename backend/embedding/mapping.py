@@ -93,13 +93,9 @@ def json_hook():
         if not isinstance(data.get("path"), list) or not data.keys() <= _PLACEMENT_KEYS:  # not a placement
             return data
         try:
-            bw = data.get("bandwidth_bps", {})
-            steps = tuple((str(a), str(b)) for a, b in data["path"])
-            row = _PlacedRow((paths.setdefault(steps, steps), float(bw.get("forward", 0.0)),
-                              float(bw.get("reverse", 0.0))))
+            return _PlacedRow(_row(data, paths))
         except (ValueError, KeyError, TypeError, AttributeError):
             return data
-        return row
 
     return hook
 
@@ -108,14 +104,19 @@ def _placements(data: dict) -> PlacedLinks:
     """A request's links read back as columns (equal paths and rates kept once)."""
     def rows():
         for key, value in data.items():
-            if isinstance(value, _PlacedRow):
-                yield (str(key), *value)
-                continue
-            bw = value.get("bandwidth_bps", {})
-            yield (str(key), ((str(a), str(b)) for a, b in value.get("path", [])), float(bw.get("forward", 0.0)),
-                   float(bw.get("reverse", 0.0)))
+            yield (str(key), *(value if isinstance(value, _PlacedRow) else _row(value)))
 
     return PlacedLinks.gather(rows())
+
+
+def _row(data: dict, paths: dict[tuple, tuple] | None = None) -> tuple[tuple, float, float]:
+    """One link's placement object as (path, forward, reverse), the conversions and defaults of the JSON form;
+    equal paths kept once in `paths` when given."""
+    bw = data.get("bandwidth_bps", {})
+    steps = tuple((str(a), str(b)) for a, b in data.get("path", []))
+    if paths is not None:
+        steps = paths.setdefault(steps, steps)
+    return steps, float(bw.get("forward", 0.0)), float(bw.get("reverse", 0.0))
 
 
 class _LinksJson(AnyMapping):

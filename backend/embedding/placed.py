@@ -35,13 +35,6 @@ class LinkPlacement:
         return {"path": [[pl, d] for pl, d in self.path],
                 "bandwidth_bps": {"forward": self.forward_bps, "reverse": self.reverse_bps}}
 
-    @classmethod
-    def from_json(cls, data: dict) -> LinkPlacement:
-        """Read the JSON form back."""
-        bw = data.get("bandwidth_bps", {})
-        return cls([(str(a), str(b)) for a, b in data.get("path", [])],
-                   float(bw.get("forward", 0.0)), float(bw.get("reverse", 0.0)))
-
 
 class _Held(LinkPlacement):
     """A placement made from `PlacedLinks`' columns: a change to it makes it that link's own in its mapping."""

@@ -8,12 +8,13 @@ tree (overlap.check_strict_bytes), on the other core: reading this way is as qui
 Only a document that passes the strict XSD is read this way, with the problems of the model's rules (semantic
 ones), placed at their columns by parsing the bytes again into no whole tree (StreamedElements). For any other (a
 schema or cardinality problem, a value problem, a duplicate id, a document type, a count over the limits, a
-builder failure) `read_streaming_checked` answers None and the reader reads the whole tree again (reader.py),
-which finds every problem and places it by line, column and element."""
+builder failure) `read_streaming_checked` answers None and the reader reads it again, resource by resource with
+every problem (stream_problems.py) or, for what only the whole tree can say, whole (reader.py)."""
 
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 from lxml import etree
@@ -32,11 +33,11 @@ CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled befo
 DESCRIPTION, INFRASTRUCTURE, ROLE = V + "description", V + "virtualInfrastructure", X + "role"
 
 
-class _WholeTree(Exception):
+class WholeTree(Exception):
     """The document has to be read whole (see the module's docstring)."""
 
 
-class _OverLimits(_WholeTree):
+class _OverLimits(WholeTree):
     """A request of more components or links than the limits: refused by the whole reading, which counts them."""
 
 
@@ -64,9 +65,9 @@ def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | 
         if over_limits is not None:
             over_limits.append(True)
         return None
-    except _WholeTree:
+    except WholeTree:
         return None
-    except _RoleDeclared:
+    except RoleDeclared:
         return read_streaming_checked(data, filename, "substrate", stream.strict, over_limits)
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
@@ -108,25 +109,27 @@ def pieces(data: bytes | FileSource) -> Iterator[bytes]:
     return (data[start:start + CHUNK] for start in range(0, len(data), CHUNK))
 
 
-class _RoleDeclared(Exception):
+class RoleDeclared(Exception):
     """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
 
 
-class Pieces:
+class Pieces(ABC):
     """What both readings resource by resource share (this one and stream_problems.py): the bytes fed a piece at a
     time to a pull parser of virtualInfrastructure starts, begin(vi) at the first, take(False) after each piece
     from then on; and what the document is read as."""
 
-    data: bytes
+    data: bytes | FileSource
     parser: etree.XMLPullParser
     vi: etree._Element | None
     role: str | None
 
+    @abstractmethod
     def begin(self, vi) -> None:
-        raise NotImplementedError
+        """The virtualInfrastructure element has started: what to read it as, and where its resources go."""
 
+    @abstractmethod
     def take(self, ended: bool) -> None:
-        raise NotImplementedError
+        """Handle the resources that have ended (`ended`: the document itself has ended)."""
 
     def feed_all(self):
         """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
@@ -152,7 +155,7 @@ class Pieces:
 class _Stream(Pieces):
     """One read: the parser, the model being built and its checks against the limits."""
 
-    def __init__(self, data: bytes, filename: str, role: str | None, strict: StrictCheck | None):
+    def __init__(self, data: bytes | FileSource, filename: str, role: str | None, strict: StrictCheck | None):
         self.data, self.role, self.strict = data, role, strict
         self.builder = ModelBuilder(filename, b"" if isinstance(data, FileSource) else data, active_walker())
         # (its columns are the reader's to find, from the bytes, for problems)
@@ -161,12 +164,12 @@ class _Stream(Pieces):
         self.model = None
 
     def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
-        """Feed the bytes, build the resources that have ended after each piece, then the header; _WholeTree for
+        """Feed the bytes, build the resources that have ended after each piece, then the header; WholeTree for
         any problem."""
         try:
             root = self.feed_all()
         except (etree.XMLSyntaxError, ValueError):
-            raise _WholeTree from None
+            raise WholeTree from None
         if self.vi is not None:
             self.take(True)
         return self.finish(root)
@@ -177,7 +180,7 @@ class _Stream(Pieces):
         root = vi.getparent()
         if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
                 or root.find(INFRASTRUCTURE) is not vi or has_doctype(vi.getroottree()):
-            raise _WholeTree
+            raise WholeTree
         self.vi = vi
         if self.strict is None:
             data = self.data
@@ -194,7 +197,7 @@ class _Stream(Pieces):
         """Build the resources and links that have ended into the model, freeing their elements (the walk does
         most; the builder the others, in order)."""
         if self.strict is not None and self.strict.failed():
-            raise _WholeTree  # the worker has found a schema problem: no use building further
+            raise WholeTree  # the worker has found a schema problem: no use building further
         if self.model is None:
             self.choose()
         builder, model, vi = self.builder, self.model, self.vi
@@ -205,11 +208,11 @@ class _Stream(Pieces):
         for made, el in rest:
             spec = self.choice[el.tag[len(V):]]
             if spec is None:  # a substrate's vRouter, say: a warning, and kept as written
-                raise _WholeTree
+                raise WholeTree
             if made is None:
                 made = builder.element(el, spec)
             if builder.problems or made.id in model.components or (spec.is_link and made.id in model.links):
-                raise _WholeTree
+                raise WholeTree
             (model.links if spec.is_link else model.components)[made.id] = made
             el.clear()
             vi.remove(el)
@@ -218,19 +221,19 @@ class _Stream(Pieces):
             raise _OverLimits  # refused, by the whole-tree reading, with its counts
 
     def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
-        """The header read by the builder into the model, and the model's rules' problems; _WholeTree for any
+        """The header read by the builder into the model, and the model's rules' problems; WholeTree for any
         other problem (schema, value, duplicate id...), which the whole reading places."""
         if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()):
-            raise _WholeTree
+            raise WholeTree
         if self.model is not None and self.role is None and self.spec is not F.SUBSTRATE:
             node = self.vi.find(ROLE)
             if node is not None and (node.text or "").strip() == "substrate":
-                raise _RoleDeclared
+                raise RoleDeclared
         model = self.builder.read(root, self.role, into=self.model)
         if model is None or self.builder.problems or self.strict is None or not self.strict.result():
-            raise _WholeTree
+            raise WholeTree
         if isinstance(self.data, FileSource) and not self.data.same_read():
-            raise _WholeTree  # the file changed under the two readings: read again from one copy of its bytes
+            raise WholeTree  # the file changed under the two readings: read again from one copy of its bytes
         problems = model.validate()
         for p in problems:  # as the whole reading gives them (reader._finish), their columns placed later
             p.file = self.builder.filename

@@ -32,7 +32,7 @@ from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
 from backend.vxdl.secure import has_doctype, pull_parser
-from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, StreamedElements
+from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, RoleDeclared, StreamedElements, WholeTree
 
 VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
 # for is not said twice
@@ -87,14 +87,6 @@ class LineRanks:
                 wanted[id(el)] = rank
 
 
-class _Whole(Exception):
-    """The document has to be read whole (see the module's docstring)."""
-
-
-class _RoleDeclared(Exception):
-    """A document read as a request declared itself a substrate after its resources (x:role comes last)."""
-
-
 def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False
                        ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
     """The model and every problem of a document, as reader.read_whole gives them (placed and sorted), read
@@ -106,9 +98,9 @@ def read_with_problems(data: bytes, filename: str, role: str | None, over_limits
     try:
         with gc_paused():
             return _ProblemStream(data, filename, role, schema, over_limits).run()
-    except _Whole:
+    except WholeTree:
         return None
-    except _RoleDeclared:
+    except RoleDeclared:
         return read_with_problems(data, filename, "substrate")
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s with problems resource by resource failed", filename,
@@ -138,9 +130,9 @@ class _ProblemStream(Pieces):
         try:
             root = self.feed_all()
         except (etree.XMLSyntaxError, ValueError):
-            raise _Whole from None
+            raise WholeTree from None
         if self.vi is None:
-            raise _Whole
+            raise WholeTree
         self.take(True)
         return self.finish(root)
 
@@ -149,11 +141,11 @@ class _ProblemStream(Pieces):
         root = vi.getparent()
         if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
                 or has_doctype(vi.getroottree()):
-            raise _Whole
+            raise WholeTree
         before = vi.getprevious()
         while before is not None:
             if isinstance(before.tag, str):
-                raise _Whole
+                raise WholeTree
             before = before.getprevious()
         self.vi = vi
 
@@ -175,11 +167,11 @@ class _ProblemStream(Pieces):
             self.count_only(batch)
             return
         if (vi.text or "").strip():
-            raise _Whole
+            raise WholeTree
         resources = []
         for child in batch:
             if (child.tail or "").strip():
-                raise _Whole
+                raise WholeTree
             if not isinstance(child.tag, str):
                 vi.remove(child)
             elif child.tag in _RESOURCES or child.tag == _LINK:
@@ -231,7 +223,7 @@ class _ProblemStream(Pieces):
                                                         "(not read further)", self.filename, self.vi.sourceline, 1,
                                   "virtualInfrastructure")
                 return Infrastructure(id=ident), [problem]
-        raise _Whole
+        raise WholeTree
 
     def check_and_build(self, resources: list) -> None:
         """A batch of ended resources moved into a document of their own, checked by the lenient XSD and built."""
@@ -244,7 +236,7 @@ class _ProblemStream(Pieces):
             for err in self.schema.error_log:
                 el = paths.find(err.path)
                 if el is None or el is root or el is vi:
-                    raise _Whole
+                    raise WholeTree
                 self.schema_problems.append(schema_problem(err, el, self.filename, "schema", self.builder.found_at))
         for el in resources:
             if el.tag == _LINK:
@@ -263,14 +255,14 @@ class _ProblemStream(Pieces):
         vi = self.vi
         if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()) \
                 or any(isinstance(child.tag, str) and child is not vi for child in root):
-            raise _Whole
+            raise WholeTree
         if self.model is not None and self.role is None and self.spec is not F.SUBSTRATE:
             node = vi.find(ROLE)
             if node is not None and (node.text or "").strip() == "substrate":
-                raise _RoleDeclared
+                raise RoleDeclared
         if self.over:
             if self.spec is not F.INFRASTRUCTURE:
-                raise _Whole
+                raise WholeTree
             return self.too_big()
         builder, found_at = self.builder, self.builder.found_at
         if not self.schema.validate(root):
@@ -279,11 +271,11 @@ class _ProblemStream(Pieces):
                 el = paths.find(err.path)
                 if el is None or el is root or el is vi \
                         or (el.getparent() is vi and "not expected" in err.message):
-                    raise _Whole  # the XSD's problems after it depend on it: the whole reading says them
+                    raise WholeTree  # the XSD's problems after it depend on it: the whole reading says them
                 self.schema_problems.append(schema_problem(err, el, self.filename, "schema", found_at))
         model = builder.read(root, self.role, into=self.model)
         if model is None:
-            raise _Whole
+            raise WholeTree
         self.header_ranks(root)
         problems = self.schema_problems
         bad_lines = {p.line for p in problems}
@@ -315,7 +307,7 @@ class _ProblemStream(Pieces):
             while child is not None and child.getparent() is not vi:
                 child = child.getparent()
             if child is None:
-                raise _Whole
+                raise WholeTree
             by_child.setdefault(id(child), []).append(key)
         for child, (line, counts) in self.headers:
             keys = by_child.get(id(child))

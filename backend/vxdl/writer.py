@@ -365,13 +365,6 @@ def write_checked(model: Infrastructure | Substrate, out, name: str = "<memory>"
     return limited.check()
 
 
-def checked_bytes(model: Infrastructure | Substrate, name: str = "<memory>") -> bytes:
-    """The document's bytes (write_checked)."""
-    buffer = io.BytesIO()
-    write_checked(model, buffer, name)
-    return buffer.getvalue()
-
-
 def write_file(model: Infrastructure | Substrate, path: str | Path) -> int:
     """Save a model as VXDL atomically (backend.files.atomic_writer), written as it is made: a crash leaves the
     old file or the new one, never half; FileWriteError (one line) when it cannot be written. The bytes written."""
