@@ -370,12 +370,17 @@ class LinkBadgeLayer(QGraphicsItem):
         badge = self.badges.get(ident)
         if badge is None:
             x1, y1, x2, y2 = self.design.index.links.data[row].tolist()
-            self.prepareGeometryChange()
-            self._bounds = None
+            if self._bounds is not None:  # else Qt has not asked for them since they last changed
+                self.prepareGeometryChange()
+                self._bounds = None
             badge = self.badges[ident] = [(x1 + x2) / 2, (y1 + y2) / 2 - 14, ""]
-        badge[2] = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
-        self.update()
-        return QRectF(badge[0] - _BADGE, badge[1] - _BADGE, 2 * _BADGE, 2 * _BADGE) if badge[2] else None
+        severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
+        rect = QRectF(badge[0] - _BADGE, badge[1] - _BADGE, 2 * _BADGE, 2 * _BADGE)
+        if severity != badge[2]:
+            badge[2] = severity
+            if self._bounds is not None:
+                self.update(rect)
+        return rect if severity else None
 
     def shown(self) -> Iterator[tuple[str, QRectF]]:
         """(link id, rectangle) of each badge shown (obstacles to the labels)."""

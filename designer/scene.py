@@ -428,11 +428,12 @@ class DesignScene(QGraphicsScene):
         changed = set(self.problems) | set(by_id)
         self.problems = by_id
         rows = self._link_rows(changed) if self.picture else {}
+        badged = self.link_badges.badges if self.link_badges is not None else {}
+        for ident, row in rows.items():  # a picture's links, in the order their items would be: the model's
+            if by_id.get(ident) or ident in badged:
+                self._badge_drawn_link(ident, row, by_id.get(ident, []))
         for ident in changed:
             item = self.components.get(ident) or self.links.get(ident)
-            if item is None and ident in rows:  # a picture's link: its badge is drawn by the badge layer
-                self._badge_drawn_link(ident, rows[ident], by_id.get(ident, []))
-                continue
             if item is None:
                 continue
             item.badge.set_problems(by_id.get(ident, []))
@@ -448,7 +449,7 @@ class DesignScene(QGraphicsScene):
         has a problem)."""
         if not any(ident in self.model.links for ident in idents):
             return {}
-        return {ident: row for row, ident in enumerate(self.drawn_link_ids) if ident in idents}
+        return {ident: row for row, ident in enumerate(self.drawn_link_ids) if ident in idents}  # in drawing order
 
     def _badge_drawn_link(self, ident: str, row: int, problems: list) -> None:
         """Badge a picture's link (no item: the badge layer draws it as its LinkItem's badge would be drawn)."""
