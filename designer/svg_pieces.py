@@ -17,6 +17,8 @@ from PySide6.QtSvg import QSvgGenerator
 PIECE_WEIGHT = 2_000  # what a piece draws (about 0.7 MB of text): a link's line counts 1, a component 10, a label
 # or a badge 2
 _DEFS, _END_DEFS, _END = b"<defs>\n", b"</defs>\n", b"</svg>\n"
+DESCRIPTION = "Drawn by VXI Designer"
+_DEFS_AFTER_DESC = f"<desc>{DESCRIPTION}</desc>\n".encode() + _DEFS
 
 
 class SvgPieces:
@@ -39,7 +41,7 @@ class SvgPieces:
         generator.setSize(QSize(self.width, self.height))
         generator.setViewBox(QRect(0, 0, self.width, self.height))
         generator.setTitle(self.title)
-        generator.setDescription("Drawn by VXI Designer")
+        generator.setDescription(DESCRIPTION)
         painter = QPainter()
         if not painter.begin(generator):
             raise OSError("the picture could not be drawn")
@@ -84,7 +86,8 @@ class SvgPieces:
         text = self._buffer.data().data()
         self._buffer.close()
         self._buffer = self._generator = None
-        head, rest = text.split(_DEFS, 1)
+        cut = text.rindex(_DEFS_AFTER_DESC) + len(_DEFS_AFTER_DESC)  # Qt escapes the title and texts: this is
+        head, rest = text[:cut - len(_DEFS)], text[cut:]  # the header's end (the last one, to be sure)
         defs, body = rest.split(_END_DEFS, 1)
         body = body[:len(body) - len(_END)] if body.endswith(_END) else body
         if self.pieces == 0:

@@ -111,3 +111,27 @@ def test_the_svg_export_takes_less_than_twice_its_svg(tmp_path):
     svg = out.stat().st_size / path.stat().st_size
     assert svg > 30 and out.read_bytes().endswith(b"</svg>\n")
     assert ratio < 2 * svg, f"the SVG export took {ratio:.1f} times the file (the SVG is {svg:.0f} times)"
+
+
+def test_pieces_keep_their_defs_apart(qapp, tmp_path, monkeypatch):
+    """Each generator numbers its gradients from 1: a piece's defs are renamed so that each fill keeps its own."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QLinearGradient
+
+    def draw(path: Path, weight: int) -> Path:
+        monkeypatch.setattr(designer.svg_pieces, "PIECE_WEIGHT", weight)
+        with path.open("wb") as out:
+            pieces = designer.svg_pieces.SvgPieces(out, 120, 40, "gradients")
+            painter = pieces.painter
+            for i, colour in enumerate((Qt.GlobalColor.red, Qt.GlobalColor.green, Qt.GlobalColor.blue)):
+                gradient = QLinearGradient(i * 40, 0, i * 40 + 40, 0)
+                gradient.setColorAt(0, QColor(colour))
+                gradient.setColorAt(1, QColor(Qt.GlobalColor.white))
+                painter.fillRect(QRectF(i * 40, 0, 40, 40), gradient)
+                painter = pieces.after(painter)
+            pieces.finish()
+        return path
+
+    one, three = draw(tmp_path / "one.svg", 100), draw(tmp_path / "three.svg", 1)
+    assert b"piece1-gradient1" in three.read_bytes() and b"piece2-gradient1" in three.read_bytes()  # else all red
+    assert _pixels(three) == _pixels(one) and not _pixels(one).isNull()
