@@ -69,9 +69,14 @@ def _check_size(path: Path, rect: QRectF, suffix: str) -> None:
     """A design whose positions lie far apart (x="1e30" is a valid position) cannot be drawn: it is refused in
     a sentence (its PNG failed with a traceback, its SVG never ended)."""
     ratio = _png_ratio(rect) if suffix == ".png" else 1.0
-    if max(rect.width(), rect.height()) > MAX_SIDE or rect.width() * rect.height() * ratio * ratio > MAX_DRAWN_PIXELS:
-        raise ExportError(f"{path}: the design spans {rect.width():.3g} x {rect.height():.3g} units, too large for "
-                          f"a picture (at most {MAX_SIDE:,} a side); move its far components closer")
+    if max(rect.width(), rect.height()) > MAX_SIDE:
+        limit = f"at most {MAX_SIDE:,} a side"
+    elif rect.width() * rect.height() * ratio * ratio > MAX_DRAWN_PIXELS:  # an SVG is drawn at full size
+        limit = f"at most {MAX_DRAWN_PIXELS:,} {'pixels' if suffix == '.png' else 'square units'} drawn"
+    else:
+        return
+    raise ExportError(f"{path}: the design spans {rect.width():.3g} x {rect.height():.3g} units, too large for "
+                      f"a picture ({limit}); move its far components closer")
 
 
 def _svg(scene, out, rect: QRectF, title: str) -> None:

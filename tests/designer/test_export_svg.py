@@ -135,3 +135,24 @@ def test_pieces_keep_their_defs_apart(qapp, tmp_path, monkeypatch):
     one, three = draw(tmp_path / "one.svg", 100), draw(tmp_path / "three.svg", 1)
     assert b"piece1-gradient1" in three.read_bytes() and b"piece2-gradient1" in three.read_bytes()  # else all red
     assert _pixels(three) == _pixels(one) and not _pixels(one).isNull()
+
+
+def test_an_svg_too_large_in_area_says_so(qapp, tmp_path):
+    """Two nodes 25,000 and 20,000 units apart: under 1,000,000 a side, but 500 million square units at full size
+    (the refusal said "at most 1,000,000 a side", which it was)."""
+    import pytest
+
+    from backend.model import Infrastructure, Node
+    from designer.image_export import ExportError
+
+    vxi = Infrastructure(id="wide")
+    vxi.components["a"] = Node("a", position=(0.0, 0.0))
+    vxi.components["b"] = Node("b", position=(25_000.0, 20_000.0))
+    scene = DesignScene(vxi, scene_colours(), picture=True)
+    try:
+        with pytest.raises(ExportError, match="at most 400,000,000 square units drawn"):
+            export_image(scene, tmp_path / "wide.svg", "wide")
+        assert export_image(scene, tmp_path / "wide.png", "wide").stat().st_size > 0  # drawn smaller
+    finally:
+        scene.detach()
+    assert not (tmp_path / "wide.svg").exists()
