@@ -309,7 +309,7 @@ def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]
     Unusual or ConversionError when anything is not as usual (an interface no node declares, say)."""
     reading = _Reading(filename, streaming=True)
     root = None
-    for event, el, depth in elements(data, 1):
+    for event, el, depth in elements(data, 1, filename):
         if depth == 0:
             if event == "start":
                 reading.root(el)

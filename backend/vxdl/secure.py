@@ -13,8 +13,8 @@ from lxml import etree
 from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular
 from backend.vxdl.errors import VxdlFileError
 
-__all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "has_doctype", "parse_bytes",
-           "pull_parser", "read_limited", "refuse_oversize"]
+__all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
+           "parse_bytes", "pull_parser", "read_limited", "refuse_oversize"]
 
 
 class FileSource:
@@ -180,6 +180,12 @@ def _doctype_line(data: bytes, encoding: str | None) -> int | None:
     return None
 
 
+def doctype_refused(filename: str, head: bytes, encoding: str | None) -> VxdlFileError:
+    """The refusal of a well-formed document declaring a document type; `head`: its bytes up to its root at least."""
+    return VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it names was "
+                                   "read)", _doctype_line(head, encoding))
+
+
 def refuse_oversize(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:
     """VxdlFileError for bytes over `limit`, before anything parses them."""
     if len(data) > limit:
@@ -202,6 +208,5 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
     except ValueError as exc:
         raise VxdlFileError(filename, f"not XML: {exc}") from None
     if has_doctype(tree):
-        raise VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it "
-                                      "names was read)", _doctype_line(data, tree.docinfo.encoding))
+        raise doctype_refused(filename, data, tree.docinfo.encoding)
     return tree
