@@ -334,10 +334,10 @@ class _Streaming:
         elif event == "end" and el.tag == self.ns + "key":
             if self.keys_known:
                 return
-            if self.graphs:
-                raise _KeyAfterGraph
             kid, key = _key(el, self.ns, self.filename)
-            self.keys[kid] = key
+            if self.graphs and (kid in self.keys or key[3] is not None):
+                raise _KeyAfterGraph  # it changes what was read: read again, every key known beforehand
+            self.keys[kid] = key  # (after the graph, a new key without default changes nothing read)
         elif event == "end" and el.tag != self.ns + "graph":
             _unknown("graphml", el, self.losses)
 
@@ -345,6 +345,7 @@ class _Streaming:
         """An element of the first graph, once ended."""
         ns, tag = self.ns, el.tag
         if tag == ns + "data":
+            self.declared(el)
             name, value = _datum(el, self.keys, self.filename)
             self.attrs[name] = value
         elif tag == ns + "node":
@@ -356,11 +357,21 @@ class _Streaming:
         else:
             _unknown("graph", el, self.losses)
 
+    def declared(self, *data) -> None:
+        """_KeyAfterGraph when a <data> names a key not declared yet (a key after the graph may declare it)."""
+        if not self.keys_known and any(d.get("key", "") not in self.keys for d in data):
+            raise _KeyAfterGraph
+
+    def attributes(self, el, kind: str) -> dict:
+        """The attributes of a node or edge (_data), its keys declared."""
+        self.declared(*el.iterfind(self.ns + "data"))
+        return _data(el, self.ns, self.keys, kind, self.filename)
+
     def node(self, el) -> None:
         ident = el.get("id")
         if not ident or ident in self.components:
             raise Unusual("a node without id, or twice")
-        attrs = _data(el, self.ns, self.keys, "node", self.filename)
+        attrs = self.attributes(el, "node")
         if "node_for_adding" in attrs:
             raise Unusual("an attribute of networkx's name")
         self.losses.add("nested graphs", len(el.findall(self.ns + "graph")))
@@ -373,7 +384,7 @@ class _Streaming:
         u, v, key = el.get("source"), el.get("target"), el.get("id")
         if not u or not v:
             raise Unusual("an edge without its ends")
-        attrs = _data(el, self.ns, self.keys, "edge", self.filename)
+        attrs = self.attributes(el, "edge")
         lid = None if key is None and "id" not in attrs else str(attrs.get("id", key))
         if (key is not None and lid != key) or lid in self.links or _EDGE_ARGUMENTS & attrs.keys():
             raise Unusual("an edge whose id is not its own")
@@ -425,13 +436,14 @@ class _Streaming:
 
 
 class _KeyAfterGraph(Unusual):
-    """A key after the graph: it applies to the whole graph, so the keys are read beforehand."""
+    """A key after the graph that changes what was read (a default, a key id used again), or a <data> of a key not
+    declared yet: the keys are read beforehand, and the graph again."""
 
 
 def _root_keys(data: bytes | FileSource, filename: str) -> dict:
     """The keys of the root, read element by element (what _keys gives)."""
     keys, ns = {}, None
-    for event, el, depth in elements(data, 1, filename):
+    for event, el, depth in elements(data, 2, filename):  # the graph's elements freed as they end
         if depth == 0 and event == "start":
             ns = f"{{{etree.QName(el).namespace}}}" if etree.QName(el).namespace else ""
         elif depth == 1 and event == "end" and el.tag == ns + "key":
@@ -444,7 +456,8 @@ def _read_streaming(data: bytes | FileSource, filename: str) -> tuple[Infrastruc
     try:
         return _stream(data, filename, None)
     except _KeyAfterGraph:
-        return _stream(data, filename, _root_keys(data, filename))
+        pass  # (out of the handler: its traceback holds the first reading's model)
+    return _stream(data, filename, _root_keys(data, filename))
 
 
 def _stream(data: bytes | FileSource, filename: str, keys: dict | None) -> tuple[Infrastructure, Losses]:

@@ -78,16 +78,17 @@ def elements(data: bytes | FileSource, free_depth: int, filename: str) -> Iterat
 
 def _refuse_doctype(parser: etree.XMLPullParser, chunks: Iterator[bytes], head: bytes, root: etree._Element,
                     filename: str) -> NoReturn:
-    """A document type seen at the root: the rest parsed (each child of the root freed as it ends), so that a
-    malformed document is still said malformed (XMLSyntaxError: the whole reading says it), then refused."""
+    """A document type seen at the root: the rest parsed (each element freed as it ends), so that a malformed
+    document is still said malformed (XMLSyntaxError: the whole reading says it), then refused."""
     refusal = doctype_refused(filename, head, root.getroottree().docinfo.encoding)
     del head
     for piece in chunks:
         parser.feed(piece)
         for event, el in parser.read_events():
-            if event == "end" and el.getparent() is root:
+            parent = el.getparent()
+            if event == "end" and parent is not None:
                 el.clear()
                 while el.getprevious() is not None:
-                    del root[0]
+                    del parent[0]
     parser.close()
     raise refusal
