@@ -219,7 +219,8 @@ def trace(path: Path) -> None:
 def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links", "problems", "text", "unexpected", "root"])
+    parser.add_argument("--inputs", nargs="+", default=["values", "links"],
+                        choices=["values", "links", "problems", "text", "unexpected", "root"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
                                  "export", "from-graphml", "from-rspec"])

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
 
 from lxml import etree
 
 from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
-from backend.vxdl.secure import FileSource, doctype_refused, has_doctype, pull_parser
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype
 from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
 __all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements", "read_import"]
@@ -60,7 +59,7 @@ def elements(data: bytes | FileSource, free_depth: int, filename: str) -> Iterat
                 depth += 1
                 if depth == 0:
                     if has_doctype(el.getroottree()):
-                        _refuse_doctype(parser, chunks, b"".join(head), el, filename)
+                        refuse_doctype(parser, chunks, b"".join(head), el, filename)
                     head = []
                 yield event, el, depth
                 continue
@@ -74,21 +73,3 @@ def elements(data: bytes | FileSource, free_depth: int, filename: str) -> Iterat
     root = parser.close()
     if has_doctype(root.getroottree()):
         raise Unusual("a document type")
-
-
-def _refuse_doctype(parser: etree.XMLPullParser, chunks: Iterator[bytes], head: bytes, root: etree._Element,
-                    filename: str) -> NoReturn:
-    """A document type seen at the root: the rest parsed (each element freed as it ends), so that a malformed
-    document is still said malformed (XMLSyntaxError: the whole reading says it), then refused."""
-    refusal = doctype_refused(filename, head, root.getroottree().docinfo.encoding)
-    del head
-    for piece in chunks:
-        parser.feed(piece)
-        for event, el in parser.read_events():
-            parent = el.getparent()
-            if event == "end" and parent is not None:
-                el.clear()
-                while el.getprevious() is not None:
-                    del parent[0]
-    parser.close()
-    raise refusal

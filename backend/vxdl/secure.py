@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from lxml import etree
 
@@ -14,7 +16,7 @@ from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, re
 from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
-           "parse_bytes", "pull_parser", "read_limited", "refuse_oversize"]
+           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_oversize"]
 
 
 class FileSource:
@@ -184,6 +186,24 @@ def doctype_refused(filename: str, head: bytes, encoding: str | None) -> VxdlFil
     """The refusal of a well-formed document declaring a document type; `head`: its bytes up to its root at least."""
     return VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it names was "
                                    "read)", _doctype_line(head, encoding))
+
+
+def refuse_doctype(parser: etree.XMLPullParser, pieces: Iterator[bytes], head: bytes, root: etree._Element,
+                   filename: str) -> NoReturn:
+    """A document type seen at the start of a document fed piece by piece (`head`: the pieces fed so far): the rest
+    fed too, every complete element freed as it goes, so that a malformed document is still said malformed
+    (XMLSyntaxError: the whole reading says it); then refused as parse_bytes refuses it, its tree never held."""
+    for piece in pieces:
+        parser.feed(piece)
+        for _event in parser.read_events():
+            pass
+        el = root
+        while el is not None and len(el):  # along the open elements (each the last child), the complete ones freed
+            last = el[-1]
+            del el[:-1]
+            el = last
+    parser.close()
+    raise doctype_refused(filename, head, root.getroottree().docinfo.encoding)  # (its encoding known once closed)
 
 
 def refuse_oversize(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:

@@ -34,6 +34,7 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
+from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
@@ -143,6 +144,8 @@ def read_with_problems(data: bytes, filename: str, role: str | None, over_limits
         return None
     except RoleDeclared:
         return read_with_problems(data, filename, "substrate")
+    except VxdlFileError:  # a document type: refused
+        raise
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s with problems resource by resource failed", filename,
                                           exc_info=True)
