@@ -7,9 +7,10 @@ tree (overlap.check_strict_bytes), on the other core: reading this way is as qui
 
 Only a document that passes the strict XSD is read this way, with the problems of the model's rules (semantic
 ones), placed at their columns by parsing the bytes again into no whole tree (StreamedElements). For any other (a
-schema or cardinality problem, a value problem, a duplicate id, a document type, a count over the limits, a
-builder failure) `read_streaming_checked` answers None and the reader reads it again, resource by resource with
-every problem (stream_problems.py) or, for what only the whole tree can say, whole (reader.py)."""
+schema or cardinality problem, a value problem, a duplicate id, a count over the limits, a builder failure)
+`read_streaming_checked` answers None and the reader reads it again, resource by resource with every problem
+(stream_problems.py) or, for what only the whole tree can say, whole (reader.py). A document type is refused
+(VxdlFileError, the whole reading's words) once the rest is seen well-formed, its tree never built."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ What libxml2 says of the virtualInfrastructure itself is said as it would be: ea
 is a problem at it, and after an element it does not expect there, nothing more of it is checked (libxml2 skips the
 rest of its content), so the resources after that element are built without being checked.
 
-Anything this reading does not take answers None and the whole reading reads the document (a document type,
-malformed XML, an element other than the virtualInfrastructure in the root, a problem the XSD gives no element
-for...)."""
+Anything this reading does not take answers None and the whole reading reads the document (malformed XML, an
+element before the virtualInfrastructure in the root or a second virtualInfrastructure, a problem the XSD gives no
+element for...); a document type is refused (Pieces.feed_all)."""
 
 from __future__ import annotations
 
@@ -54,28 +54,25 @@ def _is_text(text: str | None) -> bool:
 
 
 @cache
-def _vi_verdicts() -> tuple[str, dict[str, bool]]:
-    """libxml2's own words for text in the virtualInfrastructure, and a cache of which child tags it expects."""
+def _text_message() -> str:
+    """libxml2's own words for text among the virtualInfrastructure's children."""
     root = etree.Element(DESCRIPTION)
     etree.SubElement(root, INFRASTRUCTURE).text = "x"
-    lenient_schema().validate(root)
-    message = next(clean(err.message) for err in lenient_schema().error_log if "Character content" in err.message)
-    return message, {}
+    schema = lenient_schema()
+    schema.validate(root)
+    return next(clean(err.message) for err in schema.error_log if "Character content" in err.message)
 
 
+@cache
 def _expected(tag: str) -> bool:
     """Whether the lenient XSD expects an element of `tag` among the virtualInfrastructure's children (its content
     is a choice of any order, so it depends on the tag only): asked of libxml2 once per tag."""
-    known = _vi_verdicts()[1]
-    if tag not in known:
-        root = etree.Element(DESCRIPTION)
-        child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
-        schema = lenient_schema()
-        schema.validate(root)
-        paths = ElementPaths(root)
-        known[tag] = not any("not expected" in err.message and paths.find(err.path) is child
-                             for err in schema.error_log)
-    return known[tag]
+    root = etree.Element(DESCRIPTION)
+    child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
+    schema = lenient_schema()
+    schema.validate(root)
+    paths = ElementPaths(root)
+    return not any("not expected" in err.message and paths.find(err.path) is child for err in schema.error_log)
 
 
 def clean(message: str) -> str:
@@ -330,7 +327,7 @@ class _ProblemStream(Pieces):
                 if el is None:
                     raise WholeTree  # a problem at no element: the whole reading places it by its line
                 self.schema_problems.append(schema_problem(err, el, self.filename, "schema", found_at))
-        where = SimpleNamespace(message=_vi_verdicts()[0], line=vi.sourceline)
+        where = SimpleNamespace(message=_text_message(), line=vi.sourceline)
         self.schema_problems += [schema_problem(where, vi, self.filename, "schema", found_at)
                                  for _ in range(self.texts)]  # after its attributes' (libxml2's order)
         model = builder.read(root, self.role, into=self.model)
