@@ -286,7 +286,10 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
             if not end or end not in graph:
                 raise ConversionError(filename, f"an <edge>'s {role} '{end or ''}' is not a node of the graph",
                                       edge.sourceline)
-        graph.add_edge(*ends, key=edge.get("id"), **_data(edge, ns, keys, "edge", filename))
+        key = edge.get("id")
+        if key is not None and graph.has_edge(*ends, key):  # networkx would merge it into the first, unsaid
+            raise ConversionError(filename, f"two edges have the id '{key}'", edge.sourceline)
+        graph.add_edge(*ends, key=key, **_data(edge, ns, keys, "edge", filename))
         _unknown_children(edge, ns, losses)
     return graph, losses
 

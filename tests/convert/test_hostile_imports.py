@@ -28,6 +28,10 @@ REFUSED = {  # name: (file, code, words of the one line)
     "node-without-id.graphml": (G.format("<graph><node/></graph>"), 2, "has no id"),
     "dangling-edge.graphml": (G.format('<graph><node id="a"/><edge source="a" target="zz"/></graph>'), 2,
                               "'zz' is not a node"),
+    # two edges of one id between the same nodes were merged into one link, with "nothing dropped"
+    "same-edge-twice.graphml": (G.format('<graph><node id="a"/><node id="b"/><edge id="e" source="a" target="b"/>'
+                                         '<edge id="e" source="a" target="b"/></graph>'), 2,
+                                "two edges have the id 'e'"),
     "entity.graphml": ('<?xml version="1.0"?><!DOCTYPE g [<!ENTITY e "evil">]>'
                        + G.format('<graph><node id="&e;"/></graph>')[21:], 2, "DTD"),
     "negative.graphml": (G.format(FORWARD + EDGE.format("-5")), 1, "would not be valid VXDL"),
