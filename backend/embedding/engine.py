@@ -10,7 +10,7 @@ import numpy as np
 
 from backend.embedding.algorithms import combined, grc, greedy, nrm
 from backend.embedding.context import Context
-from backend.embedding.explain import explain
+from backend.embedding.explain import explain, proven_refusal
 from backend.embedding.instance import INF, Network, Request, compile_network, compile_request
 from backend.embedding.ledger import Ledger, Placement, placement_usage
 from backend.embedding.mapping import Mapping, RequestMapping
@@ -96,8 +96,7 @@ class Embedder:
         wishes = {index[n]: self.net.host_index[h] for n, h in (preferred or {}).items()
                   if n in index and h in self.net.host_index}
         placement, ctx = None, None
-        has_provisioned = self.net.cache.setdefault(
-            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
+        has_provisioned = self._has_provisioned()
         phases = (False, True) if has_provisioned and provisioned else (False,) if has_provisioned else (True,)
         for phase in phases:
             allowed, arcs = self.masks(req, provisioned=phase)
@@ -118,6 +117,19 @@ class Embedder:
         self.results[key] = result
         result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
         return result
+
+    def _has_provisioned(self) -> bool:
+        return self.net.cache.setdefault(
+            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
+
+    def surely_refused(self, vxi: Infrastructure, key: str | None = None, provisioned: bool = True) -> bool:
+        """True when `place(vxi, key, provisioned=provisioned)` refuses whatever is pinned or preferred: the
+        explainer proves it (explain.proven_refusal) on what is left with every host the parts may use allowed."""
+        req = compile_request(vxi)
+        residual = self.ledger.residual(req.segments, exclude=frozenset({key or vxi.id}))
+        allowed, arcs = self.masks(req, provisioned=provisioned or not self._has_provisioned())
+        ctx = Context(self.net, req, residual, allowed, arcs, self.colocate, {}, dict(self.options))
+        return proven_refusal(ctx) is not None
 
     def load(self, vxi: Infrastructure, result: RequestMapping) -> None:
         """Book an existing accepted mapping as it is (from `vxi embed --json`)."""
