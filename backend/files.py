@@ -67,15 +67,15 @@ def over_limit(name: str, size: int, limit: int = MAX_BYTES, what: str = "file i
 def over_reader_limit(name: str, what: str, size: int, limit: int = MAX_BYTES) -> FileWriteError:
     """The error of an output refused because its reader would refuse it (a file this project writes can always be
     read back)."""
-    return FileWriteError(name, f"not written: the {what} would be {size_text(size)}, over the {_limit_text(limit)} "
-                                "of the reader (set VXI_MAX_BYTES to raise it)")
+    return FileWriteError(name, f"not written: the {what} would be {size_text(size)}, over the "
+                                f"{_limit_text(limit, ' of the reader')} (set VXI_MAX_BYTES to raise it)")
 
 
-def _limit_text(limit: int) -> str:
-    """'32 MiB limit', or for a mapping '128 MiB limit of a mapping (4 times the 32 MiB limit)'."""
+def _limit_text(limit: int, whose: str = "") -> str:
+    """'32 MiB limit' (and `whose`), or for a mapping '128 MiB limit of a mapping, 4 times the 32 MiB one'."""
     if limit == MAX_MAPPING_BYTES and limit != MAX_BYTES:
-        return f"{size_text(limit)} limit of a mapping ({MAPPING_SCALE} times the {size_text(MAX_BYTES)} limit)"
-    return f"{size_text(limit)} limit"
+        return f"{size_text(limit)} limit of a mapping, {MAPPING_SCALE} times the {size_text(MAX_BYTES)} one"
+    return f"{size_text(limit)} limit{whose}"
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

@@ -16,6 +16,7 @@ from backend.embedding.mapping import LinkPlacement, RequestMapping
 from backend.model import Infrastructure, Link, Node
 from backend.vxdl import write_file
 from tests.embedding.builders import host, plink, substrate
+from tests.embedding.test_mapping_file import one_line_from_four
 
 LINKS, NODES, HOSTS = 2_000, 200, 5
 
@@ -80,7 +81,7 @@ def test_placements_read_changed_copied_and_written_as_a_dict_of_objects(ring, b
 def test_embed_json_output_is_written_a_piece_at_a_time(ring, bare, tmp_path):
     """`vxi embed --json -o` of 2,000 links: the Python objects made peak under 22 times the request's small file
     (17 now, mostly reading it whole; the whole JSON, as objects, then as text in a buffer, took it to 29), and the
-    file is json.dumps' text."""
+    file is json.dumps' text (each link's placement on one line, tests/embedding/test_mapping_file.py)."""
     write_file(ring, tmp_path / "ring.vxdl")
     write_file(bare, tmp_path / "bare.vxdl")
     out = tmp_path / "mapping.json"
@@ -94,7 +95,7 @@ def test_embed_json_output_is_written_a_piece_at_a_time(ring, bare, tmp_path):
         tracemalloc.stop()
     assert code == 0
     data = json.loads(out.read_text())
-    assert out.read_text() == json.dumps(data, indent=2) + "\n"
+    assert out.read_text() == one_line_from_four(data)
     assert len(data["requests"][0]["links"]) == LINKS
     assert peak / size < 22, f"peak {peak / size:.1f} times the request's file"
 
