@@ -86,8 +86,8 @@ class Embedder:
         self.release(key)
         req = compile_request(vxi)
         residual = self.ledger.residual(req.segments, exclude=frozenset({key}))
-        index = req.node_index()
-        pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool)
+        index = req.node_index() if pinned or preferred else {}
+        pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool) if pinned else None
         for node_id, host_id in (pinned or {}).items():
             if node_id in index:
                 pin_mask[index[node_id]] = False
@@ -100,8 +100,8 @@ class Embedder:
         phases = (False, True) if has_provisioned and provisioned else (False,) if has_provisioned else (True,)
         for phase in phases:
             allowed, arcs = self.masks(req, provisioned=phase)
-            ctx = Context(self.net, req, residual, allowed & pin_mask, arcs, self.colocate, wishes,
-                          dict(self.options))
+            ctx = Context(self.net, req, residual, allowed if pin_mask is None else allowed & pin_mask, arcs,
+                          self.colocate, wishes, dict(self.options))
             placement = ALGORITHMS[algorithm](ctx)
             if placement is not None:
                 break
@@ -110,11 +110,10 @@ class Embedder:
             result = RequestMapping(key, False, explain(ctx, algorithm), window=window)
         else:
             self.ledger.book(key, placement_usage(self.net, req, placement))
-            self.placements[key] = placement
             result = self._result(key, req, placement, window)
         result.solver = dict(ctx.info) if ctx is not None else {}
-        self.compiled[key] = req
-        self.results[key] = result
+        self.results[key] = result  # the compiled request and the placement are not kept (for 100,000 links,
+        # 14 MB more while the checker runs); `load` keeps them, for check_fits
         result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
         return result
 
@@ -200,7 +199,7 @@ class Embedder:
             ids.append(link.id)
             routes.append(route)
             pairs.append(rates.setdefault(pair, pair))
-        return RequestMapping(key, True, None, nodes, PlacedLinks(ids, routes, pairs), window)
+        return RequestMapping(key, True, None, nodes, PlacedLinks.adopt(ids, routes, pairs), window)
 
     # ----- results -----
     def mapping(self, order: list[str] | None = None) -> Mapping:
