@@ -158,7 +158,8 @@ class VNode:
 
 @dataclass(slots=True)
 class VLink:
-    """A virtual link between two VNodes (indices), with bandwidth per segment and a latency bound."""
+    """A virtual link between two VNodes (indices), with bandwidth per segment (none outside its window) and a
+    latency bound. 80 bytes: one is held per link while the algorithms run."""
 
     id: str
     source: int
@@ -166,7 +167,6 @@ class VLink:
     forward: np.ndarray  # (K,) bit/s per segment
     reverse: np.ndarray
     latency_bound: float
-    window: tuple[float, float]
 
 
 @dataclass
@@ -313,7 +313,7 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
             rev[s] = max(c[2] for c in chosen)
             bound = min(bound, min(c[3] for c in chosen))
         links[n] = VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
-                         bound, raw.window)
+                         bound)
     return Request(vxi, window, segments, nodes, links, node_demand)
 
 
