@@ -16,7 +16,7 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
            a bad value after it; its GraphML with a key after the graph
   root     the links input with an attribute the XSD refuses on its root; its GraphML with no edge id
 Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy; embed-json: the same with
---json -o FILE, the mapping JSON written to a file, 37 MB for the links input), convert to GraphML, to
+--json -o FILE, the mapping JSON written to a file, 14.5 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
 --export-image OUT.png, offscreen; export-svg: the same to OUT.svg), and the imports: convert the input's
 GraphML and RSpec (made beforehand) back to VXDL (from-graphml, from-rspec; times that file's size).
