@@ -15,7 +15,7 @@ from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.overlap import check_strict_order, gc_paused
+from backend.vxdl.overlap import check_strict_bytes, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
@@ -84,11 +84,16 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
         found = read_with_problems(data, filename, role, bool(over_limits))  # any other problem, found resource
         if found is not None:  # by resource too (over the limits: the resources only counted)
             return ReadResult(*found)
-    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role)
+    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role, by_resource=not stream)
 
 
-def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
-    """Read VXDL bytes from their whole parsed tree (what read_bytes does for a document with problems)."""
+def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None, *,
+               by_resource: bool = False) -> ReadResult:
+    """Read VXDL bytes from their whole parsed tree (what read_bytes does for a document with problems).
+    `by_resource`: a document that does not pass the strict XSD is read again resource by resource with its
+    problems (stream_problems.py; whole only when that reading cannot take it): the lenient XSD checking the
+    whole tree logged every problem (60,000 took 45 MB of lxml's log and 8 s, each naming its element by a path
+    that libxml2 finds by counting the element's siblings)."""
     tree = parse_bytes(data, filename)
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":
@@ -99,14 +104,23 @@ def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None)
     too_big = _too_big(root, filename, role)
     if too_big is not None:
         return too_big
-    strict = check_strict_order(root)
+    strict = check_strict_bytes(data)  # parsed again into no tree (no document type now), stopping at a problem
     builder = ModelBuilder(filename, data, active_walker())
     with gc_paused():
         try:
             model = builder.read(root, role)
         except Exception:
             model = None
-        if strict.result() and model is not None:
+        passed = strict.result() and model is not None
+    if not passed and by_resource:
+        del tree, root, model, builder  # freed before reading again
+        found = read_with_problems(data, filename, role)
+        if found is not None:
+            return ReadResult(*found)
+        tree = parse_bytes(data, filename)
+        root = tree.getroot()
+    with gc_paused():
+        if passed:
             problems: list[Problem] = []
         else:
             builder = ModelBuilder(filename, data, None)
@@ -172,6 +186,7 @@ def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, fo
             by_line.append(Problem("error", code, None, clean(err.message), filename, err.line, err.column or 1))
             continue
         problems.append(schema_problem(err, el, filename, code, found_at))
+    schema._clear_error_log()  # the cached schema would hold its log (C memory) until its next check
     _attach_ids(by_line, tree)
     return problems + by_line
 
