@@ -13,7 +13,6 @@ from backend.cli.json_out import write_json
 from backend.cli.output import (
     add_output_option,
     add_problems_option,
-    not_shown_line,
     only_one_stdin,
     read_input,
     read_vxdl,
@@ -25,6 +24,7 @@ from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
 from backend.model.words import plural
+from backend.vxdl.kept import not_shown_line
 
 if TYPE_CHECKING:
     from backend.embedding import Mapping

@@ -75,10 +75,6 @@ def _count(text: str) -> int:
     return value
 
 
-def not_shown_line(not_shown: int, total: int) -> str:
-    """The last line of a command that printed only the first problems: how many more there are, how to see them."""
-    return (f"{not_shown:,} more {'problem' if not_shown == 1 else 'problems'} not shown ({total:,} in all); "
-            "--max-problems 0 shows them all")
 
 
 def only_one_stdin(*paths: str) -> None:

@@ -7,12 +7,13 @@ from collections import Counter
 
 from backend.cli.errors import CliError
 from backend.cli.json_out import write_json
-from backend.cli.output import add_output_option, add_problems_option, not_shown_line, read_vxdl
+from backend.cli.output import add_output_option, add_problems_option, read_vxdl
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
 from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 from backend.vxdl import VxdlFileError
+from backend.vxdl.kept import not_shown_line
 from backend.vxdl.summary import model_json
 
 

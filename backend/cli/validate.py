@@ -6,9 +6,10 @@ import sys
 
 from backend.cli.errors import CliError
 from backend.cli.json_out import write_json
-from backend.cli.output import add_output_option, add_problems_option, not_shown_line, only_one_stdin, read_vxdl
+from backend.cli.output import add_output_option, add_problems_option, only_one_stdin, read_vxdl
 from backend.model import Infrastructure, Substrate, anchor_problems
 from backend.vxdl import VxdlFileError, fill_columns
+from backend.vxdl.kept import not_shown_line
 
 
 def _substrate(path: str) -> Substrate:

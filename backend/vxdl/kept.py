@@ -48,3 +48,8 @@ def first_problems(problems: list[Problem], limit: int | None) -> tuple[list[Pro
     """The first `limit` of problems already in order (all: None or 0), and the count of each severity in all."""
     counts = Counter(p.severity for p in problems)
     return (problems[:limit] if limit else problems), counts
+
+
+def not_shown_line(not_shown: int, total: int, how: str = "--max-problems 0 shows them all") -> str:
+    """The last line after the first problems printed: how many more there are, and how to see them."""
+    return f"{not_shown:,} more {'problem' if not_shown == 1 else 'problems'} not shown ({total:,} in all); {how}"
