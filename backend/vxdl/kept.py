@@ -39,9 +39,22 @@ class KeptProblems:
         for index, problem in enumerate(problems, first_index):
             self.add(problem, source, index)
 
+    def count(self, problems: Iterable[Problem]) -> None:
+        """Count problems that cannot be among those kept."""
+        self.counts.update(p.severity for p in problems)
+
     def problems(self) -> list[Problem]:
         """The problems kept, in order."""
         return [entry[4] for entry in sorted(self._heap, key=lambda entry: entry[:4], reverse=True)]
+
+
+def on_first_lines(problems: list[Problem], limit: int | None) -> list[Problem]:
+    """Those of `problems` that can be among the first `limit` once placed at their columns: the problems of the
+    lines up to the `limit`-th problem's, in their order (placing the others' columns is work for nothing)."""
+    if not limit or len(problems) <= limit:
+        return problems
+    last = heapq.nsmallest(limit, (p.line or 0 for p in problems))[-1]
+    return [p for p in problems if (p.line or 0) <= last]
 
 
 def first_problems(problems: list[Problem], limit: int | None) -> tuple[list[Problem], Counter[str]]:

@@ -16,7 +16,7 @@ from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.kept import first_problems
+from backend.vxdl.kept import first_problems, on_first_lines
 from backend.vxdl.overlap import check_strict_bytes, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
@@ -103,9 +103,11 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
             if source is not None:
                 data = source.whole()
             if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
+                counts = Counter(p.severity for p in problems)
+                problems = on_first_lines(problems, max_problems)  # the others not placed
                 place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-                return _first(model, problems, max_problems)
+                return ReadResult(model, problems[:max_problems] if max_problems else problems, counts)
         elif source is not None:
             data = source.whole()
         found = read_with_problems(data, filename, role, bool(over_limits), max_problems)  # any other problem,

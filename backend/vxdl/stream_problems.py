@@ -30,7 +30,7 @@ from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
 from backend.vxdl.fields import RESOURCE_TAGS, V
-from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems
+from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems, on_first_lines
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
 from backend.vxdl.secure import has_doctype, pull_parser
@@ -337,11 +337,17 @@ class _ProblemStream(Pieces):
             if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
                 p.line = root[0].sourceline if len(root) else root.sourceline
             rules.append(p)
+        first = on_first_lines(rules, self.kept.limit)  # the others cannot be kept: counted, never placed
+        placing = {id(p) for p in first}
         unplaced = sorted(self.unplaced, key=lambda entry: entry[:2])  # in the whole reading's order
-        place_columns([p for _s, _i, p in unplaced] + rules, builder.columns, StreamedElements(self.data), {}, model)
+        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model)
         for source, index, p in unplaced:
             self.kept.add(p, source, index)
-        self.kept.add_all(rules, RULES)
+        for index, p in enumerate(rules):
+            if id(p) in placing:
+                self.kept.add(p, RULES, index)
+            else:
+                self.kept.count((p,))
         return model, self.kept.problems(), self.kept.counts
 
     def header_ranks(self, root) -> None:
