@@ -44,18 +44,22 @@ def _peak_kb(command: list[str], out=subprocess.DEVNULL) -> tuple[int, int]:
 def test_the_first_problems_kept_are_those_of_a_reading_that_keeps_all():
     """With a limit, the reading keeps the first problems in the very order and words of the whole list, and
     counts every one, for the whole-document and the resource-by-resource readings alike."""
-    data = _mixed(300).encode()
-    every = read_bytes(data, "m.vxdl")
-    assert every.problem_count == len(every.problems) > 600
-    readings = (lambda limit: read_bytes(data, "m.vxdl", stream=True, max_problems=limit),  # by resource
-                lambda limit: read_whole(data, "m.vxdl", max_problems=limit))  # the whole tree
-    for reading in readings:
-        for limit in (1, 37, 500):
-            kept = reading(limit)
-            assert [p.format() for p in kept.problems] == [p.format() for p in every.problems[:limit]]
-            assert kept.problem_count == every.problem_count and kept.not_kept == every.problem_count - limit
-            assert kept.error_count == len(every.errors)
-            assert kept.model == every.model
+    text = _mixed(300)
+    at = text.index("<vNode", len(text) // 2)
+    for document in (text, text[:at] + "stray text" + text[at:],  # a problem at the virtualInfrastructure
+                     text.replace("<description ", '<description foo="1" ')):  # one at the root
+        data = document.encode()
+        every = read_bytes(data, "m.vxdl", max_problems=0)
+        assert every.problem_count == len(every.problems) > 600
+        readings = (lambda limit, data=data: read_bytes(data, "m.vxdl", stream=True, max_problems=limit),
+                    lambda limit, data=data: read_whole(data, "m.vxdl", max_problems=limit))  # the whole tree
+        for reading in readings:
+            for limit in (1, 37, 500):
+                kept = reading(limit)
+                assert [p.format() for p in kept.problems] == [p.format() for p in every.problems[:limit]]
+                assert kept.problem_count == every.problem_count and kept.not_kept == every.problem_count - limit
+                assert kept.error_count == len(every.errors)
+                assert kept.model == every.model
 
 
 def test_validate_prints_the_first_problems_then_how_many_more(tmp_path):
