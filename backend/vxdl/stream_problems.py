@@ -45,8 +45,8 @@ from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, RoleD
 
 VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
 # for is not said twice
-CHECKED_AT_ONCE = 100  # resources checked by the lenient XSD at a time (a 64 KiB piece of 100,000 problems in 1.2 MB
-# held 5,500 of them in lxml's log, 4 MB)
+CHECKED_AT_ONCE = 100  # children checked by the lenient XSD and placed at a time (a 64 KiB piece of 100,000 problems
+# in 1.2 MB held 5,500 of them in lxml's log, 4 MB, then as problems until placed)
 _LINK = V + "vLink"
 _RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
 _XML_BLANK = " \t\r\n"  # what XML calls whitespace (str.strip() would take a no-break space for it too)
@@ -222,16 +222,21 @@ class _ProblemStream(Pieces):
         self.held = field.choice_map
 
     def take(self, ended: bool) -> None:
-        """The children of the virtualInfrastructure that have ended since the last time: the resources checked,
-        built and freed, the others kept; the ranks of the elements problems were found at."""
+        """The children of the virtualInfrastructure that have ended since the last time, CHECKED_AT_ONCE at a time
+        (their problems are held until they are placed): see take_some."""
         vi = self.vi
         end = len(vi) if ended else len(vi) - 1
         batch = vi[len(self.headers):end]
-        if not batch:
-            return
-        if self.over:
-            self.count_only(batch)
-            return
+        for start in range(0, len(batch), CHECKED_AT_ONCE):
+            if self.over:
+                self.count_only(batch[start:])
+                return
+            self.take_some(batch[start:start + CHECKED_AT_ONCE])
+
+    def take_some(self, batch: list) -> None:
+        """Ended children of the virtualInfrastructure: the resources checked, built and freed, the others kept;
+        the ranks of the elements problems were found at, and those problems placed (settle)."""
+        vi = self.vi
         if self.first:  # the text before its first child
             self.first = False
             self.texts += _is_text(vi.text)
