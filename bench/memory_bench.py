@@ -22,8 +22,8 @@ Commands: validate, show, show-json (show --json; only when named), format (-o),
 hosts, greedy; embed-json: the same with
 --json -o FILE, the mapping JSON written to a file, 37 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
---export-image OUT.png, offscreen), and the imports: convert the input's GraphML and RSpec (made beforehand)
-back to VXDL (from-graphml, from-rspec; times that file's size).
+--export-image OUT.png, offscreen; export-svg: the same to OUT.svg), and the imports: convert the input's
+GraphML and RSpec (made beforehand) back to VXDL (from-graphml, from-rspec; times that file's size).
 
 Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
        .venv/bin/python bench/memory_bench.py --inputs links --trace   where reading's memory goes
@@ -222,6 +222,7 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
             "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")],
+            "export-svg": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.svg")],
             "from-graphml": [vxi, "convert", str(path.with_suffix(".graphml")), str(folder / "imported.vxdl")],
             "from-rspec": [vxi, "convert", str(path.with_suffix(".rspec")), str(folder / "imported.vxdl")]}
 
@@ -253,7 +254,7 @@ def main() -> None:
                                  "many-dangling"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
-                                 "export", "from-graphml", "from-rspec"])
+                                 "export", "export-svg", "from-graphml", "from-rspec"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
