@@ -15,7 +15,11 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
   unexpected  the links input with an element the XSD does not expect among its resources (after link 50,000) and
            a bad value after it; its GraphML with a key after the graph
   root     the links input with an attribute the XSD refuses on its root; its GraphML with no edge id
-Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy; embed-json: the same with
+  many-problems   100,000 schema problems from 1.2 MB (20,000 nodes with 5 attributes the XSD does not allow)
+  many-dangling   60,000 links to missing components (8 MB): problems of the model's rules
+  (for these two, the commands print their first 1,000 problems and count every one: --max-problems)
+Commands: validate, show, show-json (show --json; only when named), format (-o), embed (on a substrate of 40 large
+hosts, greedy; embed-json: the same with
 --json -o FILE, the mapping JSON written to a file, 14.5 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
 --export-image OUT.png, offscreen; export-svg: the same to OUT.svg), and the imports: convert the input's
@@ -131,6 +135,30 @@ def graphml_variant(path: Path, which: str) -> None:
     path.write_text(text)
 
 
+def many_problems_input(folder: Path) -> Path:
+    """20,000 nodes with 5 attributes the XSD does not allow each: 100,000 schema problems from 1.2 MB."""
+    path = folder / "many-problems.vxdl"
+    with path.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n')
+        for i in range(20_000):
+            out.write(f'<vNode a="1" b="2" c="3" d="4" e="5"><id>n{i}</id></vNode>\n')
+        out.write("</virtualInfrastructure></description>\n")
+    return path
+
+
+def many_dangling_input(folder: Path) -> Path:
+    """One node and 60,000 links to components that do not exist (8 MB): 60,000 problems of the model's rules."""
+    path = folder / "many-dangling.vxdl"
+    with path.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n'
+                  "<vNode><id>n0</id></vNode>\n")
+        for i in range(60_000):
+            out.write(f"<vLink><id>l{i}</id><source>n0</source><destination>missing{i}</destination>"
+                      "<bandwidth><forward><simple>1</simple></forward></bandwidth></vLink>\n")
+        out.write("</virtualInfrastructure></description>\n")
+    return path
+
+
 def unusual(path: Path, item: str, first: str) -> None:
     """The GraphML or RSpec file rewritten with its `first` elements (edges, links) before the `item` ones."""
     text = path.read_text()
@@ -185,6 +213,7 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
     vxi = str(BIN / "vxi")
     return {"validate": [vxi, "validate", str(path)],
             "show": [vxi, "show", str(path)],
+            "show-json": [vxi, "show", "--json", str(path)],
             "format": [vxi, "format", str(path), "-o", str(folder / "formatted.vxdl")],
             "embed": [vxi, "embed", "--algorithm", "greedy", str(folder / "substrate.vxdl"), str(path)],
             "embed-json": [vxi, "embed", "--algorithm", "greedy", "--json", "-o", str(folder / "mapping.json"),
@@ -221,7 +250,8 @@ def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"],
-                        choices=["values", "links", "problems", "text", "unexpected", "root"])
+                        choices=["values", "links", "problems", "text", "unexpected", "root", "many-problems",
+                                 "many-dangling"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
                                  "export", "export-svg", "from-graphml", "from-rspec"])
@@ -229,11 +259,13 @@ def main() -> None:
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     makers = {"values": values_input, "links": links_input, "problems": problems_input, "text": text_input,
-              "unexpected": unexpected_input, "root": root_input}
+              "unexpected": unexpected_input, "root": root_input, "many-problems": many_problems_input,
+              "many-dangling": many_dangling_input}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))
-        imports(Path(args.make[1]), args.make[0])
+        if not args.make[0].startswith("many"):  # no model to convert: the imports are not measured on them
+            imports(Path(args.make[1]), args.make[0])
         return
     with tempfile.TemporaryDirectory(prefix="vxi-memory-bench-") as name:
         folder = Path(name)

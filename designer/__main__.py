@@ -43,6 +43,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from backend.heap import release_freed_memory
     from backend.model.printable import printable
     from backend.vxdl import read_file
+    from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, not_shown_line
     from designer.appearance import scene_colours
     from designer.document import fill_positions
     from designer.image_export import ExportError, export_image
@@ -53,8 +54,11 @@ def export_headless(path: str, out: str, theme: str) -> int:
     except FileError as exc:
         print(f"vxi-designer: {exc}", file=sys.stderr)
         return 1
-    for problem in result.problems:
+    for problem in result.problems[:DEFAULT_MAX_PROBLEMS]:  # every one is drawn (its badge), the first listed
         print(problem.format(), file=sys.stderr)
+    if len(result.problems) > DEFAULT_MAX_PROBLEMS:
+        print(not_shown_line(len(result.problems) - DEFAULT_MAX_PROBLEMS, len(result.problems),
+                             "vxi validate --max-problems 0 shows them all"), file=sys.stderr)
     if result.model is None:
         print(f"vxi-designer: {printable(path)}: no VXI could be read, nothing to draw (run vxi validate)",
               file=sys.stderr)

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBo
 
 from backend.model import Problem
 from backend.model.printable import printable
+from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS
 from widgets.theme import palette_colours
 from widgets.words import plural
 
 COLUMNS = ("Severity", "Code", "Element", "Message", "Line")
-MAX_LISTED = 1000  # rows made at most: 100,000 of them froze the window for 15 s
+MAX_LISTED = DEFAULT_MAX_PROBLEMS  # rows made at most (as many as vxi prints): 100,000 froze the window for 15 s
 _ORDER = {"error": 0, "warning": 1}
 _ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
           "warning": QStyle.StandardPixmap.SP_MessageBoxWarning}
@@ -85,8 +86,8 @@ class ProblemsWidget(QWidget):
             items.append(item)
         hidden = len(self._problems) - MAX_LISTED
         if hidden > 0:
-            more = QTreeWidgetItem(["", "", "", f"… and {hidden:,} more not listed (vxi validate lists "
-                                                "them all)", ""])
+            more = QTreeWidgetItem(["", "", "", f"… and {hidden:,} more not listed (vxi validate "
+                                                "--max-problems 0 lists them all)", ""])
             more.setData(0, Qt.ItemDataRole.UserRole, "")
             items.append(more)
         self.tree.addTopLevelItems(items)

@@ -55,10 +55,11 @@ def _kind(path: str, given: str | None) -> str:
     raise CliError(f"{path}: unknown extension '{ext}' (use .vxdl, .xml, .graphml or .rspec, or --from/--to)", 2)
 
 
-def _first(problems) -> str:
+def _first(problems, count: int | None = None) -> str:
     p = problems[0]
+    count = len(problems) if count is None else count
     subject = f" ({p.element} '{p.element_id}')" if p.element_id is not None else ""
-    return f"{p.message}{subject}" + (f", and {len(problems) - 1} more" if len(problems) > 1 else "")
+    return f"{p.message}{subject}" + (f", and {count - 1} more" if count > 1 else "")
 
 
 def _read(path: str, src: str, dst: str):
@@ -68,12 +69,12 @@ def _read(path: str, src: str, dst: str):
             data, name = read_input(path)
             return _converter(src).from_bytes(data, name)
         return _converter(src).read(path)
-    result = read_vxdl(path)
+    result = read_vxdl(path)  # the first problems kept, every one counted
     if result.model is None or (result.model.role == "substrate" and dst != "vxdl"):
         raise CliError(f"{path}: not a VXI request that can be converted", 1)
-    if result.errors:
-        raise CliError(f"{path}: {len(result.errors)} error(s), nothing converted (see vxi validate): "
-                       f"{_first(result.errors)}", 1)
+    if result.error_count:
+        raise CliError(f"{path}: {result.error_count} error(s), nothing converted (see vxi validate): "
+                       f"{_first(result.errors, result.error_count) if result.errors else 'run vxi validate'}", 1)
     return result.model, Losses()
 
 

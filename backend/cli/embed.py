@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
 from backend.cli.json_out import write_json
-from backend.cli.output import add_output_option, only_one_stdin, read_input, read_vxdl
+from backend.cli.output import (
+    add_output_option,
+    add_problems_option,
+    only_one_stdin,
+    read_input,
+    read_vxdl,
+)
 from backend.cli.progress import add_progress_option, steps
 from backend.embedding import ALGORITHMS
 from backend.files import FileError, read_json
@@ -18,6 +24,7 @@ from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
 from backend.model.words import plural
+from backend.vxdl.kept import not_shown_line
 
 if TYPE_CHECKING:
     from backend.embedding import Mapping
@@ -57,20 +64,23 @@ def _common(p) -> None:
     p.add_argument("--algorithm", choices=ALGORITHMS, default="best", help="embedding algorithm (default best)")
     p.add_argument("--distinct-hosts", action="store_true", help="never put two parts of one VXI on one host")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_problems_option(p)
     add_output_option(p)
     add_progress_option(p)
 
 
-def _read(path: str, role: str | None):
+def _read(path: str, role: str | None, max_problems: int = 0):
     try:
-        result = read_vxdl(path, role)
+        result = read_vxdl(path, role, max_problems or None)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
-    errors = result.errors
-    if errors:
+    if result.error_count:
+        errors = result.errors
         for problem in errors:
             print(problem.format(), file=sys.stderr)
-        raise CliError(f"{path}: {len(errors)} error(s); fix them before embedding (see vxi validate)", 2)
+        if result.error_count > len(errors):
+            print(not_shown_line(result.error_count - len(errors), result.error_count), file=sys.stderr)
+        raise CliError(f"{path}: {result.error_count} error(s); fix them before embedding (see vxi validate)", 2)
     model = result.model
     if role == "substrate" and not isinstance(model, Substrate):
         raise CliError(f"{path}: not a substrate", 2)
@@ -85,8 +95,8 @@ def run_embed(args) -> int:
     from backend.heap import release_freed_memory
 
     only_one_stdin(args.substrate, *args.requests)
-    substrate = _read(args.substrate, "substrate")
-    requests = [_read(path, None) for path in args.requests]
+    substrate = _read(args.substrate, "substrate", args.max_problems)
+    requests = [_read(path, None, args.max_problems) for path in args.requests]
     release_freed_memory()  # what reading freed (C heap pages), before the engine's imports and the embedding
     try:
         with steps(args.progress, f"embedding {len(requests)} request(s) with {args.algorithm}") as step:
@@ -196,7 +206,7 @@ def run_replan(args) -> int:
         raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
     if args.apply or args.move_at:
         raise CliError("--apply and --move-at go with --deployment", 2)
-    substrate = _read(args.substrate, "substrate")
+    substrate = _read(args.substrate, "substrate", args.max_problems)
     try:
         if args.mapping == "-":
             mapping = Mapping.from_json(json.loads(read_input("-", MAX_MAPPING_BYTES)[0],
@@ -209,14 +219,14 @@ def run_replan(args) -> int:
         raise CliError(f"{args.mapping}: not a mapping written by vxi embed --json ({exc})", 2) from None
     given = {}
     for path in args.requests:
-        model = _read(path, None)
+        model = _read(path, None, args.max_problems)
         given[model.id] = model
     requests = []
     for r in mapping.requests:
         if r.id in given:
             requests.append(given[r.id])
         elif r.source:
-            requests.append(_read(r.source, None))
+            requests.append(_read(r.source, None, args.max_problems))
         elif not r.accepted:
             requests.append(Infrastructure(id=r.id))
         else:
@@ -250,7 +260,7 @@ def _plan(args, substrate, requests, mapping, options):
                                2) from None
         plan = replan(substrate, requests, mapping, remove_host=args.remove_host, at=at, **options)
     elif args.add:
-        plan = replan(substrate, requests, mapping, add=_read(args.add, None), **options)
+        plan = replan(substrate, requests, mapping, add=_read(args.add, None, args.max_problems), **options)
     else:
         vxi_id, _, factor = args.grow.rpartition("=")
         try:

@@ -21,17 +21,23 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _first_error(result) -> str:
+    """The first error kept, else why nothing can be said of one."""
+    if result.errors:
+        return result.errors[0].format()
+    return "no model" if result.model is None and not result.error_count else "run vxi validate to list them"
+
+
 def run(args) -> int:
     """Read, then write canonically; a file that cannot be read or written is one line and exit 2."""
     target = args.output or (STDIN if args.file == STDIN else args.file)
     if target == STDIN and args.json:
         raise CliError("--json reports a written file: give -o OUT", 2)
     try:
-        result = read_vxdl(args.file)
-        if result.model is None or result.errors:  # what could not be read would be lost: nothing written
-            errors = result.errors
-            raise CliError(f"{args.file}: {len(errors)} error(s), not formatted (what could not be read would be "
-                           f"lost; see vxi validate): {errors[0].format() if errors else 'no model'}", 1)
+        result = read_vxdl(args.file)  # the first problems kept, every one counted
+        if result.model is None or result.error_count:  # what could not be read would be lost: nothing written
+            raise CliError(f"{args.file}: {result.error_count} error(s), not formatted (what could not be read would "
+                           f"be lost; see vxi validate): {_first_error(result)}", 1)
         if target == STDIN:  # spooled, then printed: a refusal (over the size limit) prints nothing
             with spooled_output(sys.stdout.buffer) as spool:
                 write_checked(result.model, spool, target)
@@ -40,7 +46,7 @@ def run(args) -> int:
             size = write_checked(result.model, out, target)
     except FileError as exc:
         raise CliError(str(exc), 2) from None
-    warnings = len(result.problems)
+    warnings = result.problem_count
     if args.json:
         print_json({"input": args.file, "output": target, "bytes": size, "warnings": warnings})
     else:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 
 from backend.cli.errors import CliError
+from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS
 
 STDIN = "-"
 
@@ -50,14 +51,34 @@ def read_input(path: str, limit: int | None = None) -> tuple[bytes, str]:
         raise CliError(str(exc), 2) from None
 
 
-def read_vxdl(path: str, role: str | None = None):
-    """Read VXDL from a file or standard input ('-'); VxdlFileError as the reader raises it."""
+def read_vxdl(path: str, role: str | None = None, max_problems: int | None = DEFAULT_MAX_PROBLEMS):
+    """Read VXDL from a file or standard input ('-'), keeping its first `max_problems` problems (all: 0 or None)
+    and counting every one; VxdlFileError as the reader raises it."""
     from backend.vxdl import read_bytes, read_file
 
     if path == STDIN:
         data, name = read_input(path)
-        return read_bytes(data, name, role)
-    return read_file(path, role)
+        return read_bytes(data, name, role, max_problems=max_problems)
+    return read_file(path, role, max_problems)
+
+
+def add_problems_option(parser: argparse.ArgumentParser) -> None:
+    """`--max-problems N`: the problems printed (and kept while reading) at most; every one is still counted."""
+    parser.add_argument("--max-problems", type=_count, default=DEFAULT_MAX_PROBLEMS, metavar="N",
+                        help=f"print at most N problems of a file (default {DEFAULT_MAX_PROBLEMS:,}; 0: all); "
+                             "every problem is still counted and the exit status is the same")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a count of 0 or more, got '{text}'")
+    return value
+
+
 
 
 def only_one_stdin(*paths: str) -> None:

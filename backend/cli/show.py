@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from collections import Counter
 
 from backend.cli.errors import CliError
-from backend.cli.output import add_output_option, read_vxdl
+from backend.cli.json_out import write_json
+from backend.cli.output import add_output_option, add_problems_option, read_vxdl
 from backend.model import Infrastructure, Substrate
 from backend.model import units as U
 from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 from backend.vxdl import VxdlFileError
+from backend.vxdl.kept import not_shown_line
 from backend.vxdl.summary import model_json
 
 
@@ -21,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("file", metavar="FILE", help="a VXDL file ('-': standard input)")
     p.add_argument("--json", action="store_true", help="print the normalised model in SI units")
     p.add_argument("--substrate", action="store_true", help="read the file as a physical substrate")
+    add_problems_option(p)
     add_output_option(p)
     p.set_defaults(func=run)
 
@@ -28,21 +31,25 @@ def register(sub) -> None:
 def run(args) -> int:
     """Print the summary."""
     try:
-        result = read_vxdl(args.file, "substrate" if args.substrate else None)
+        result = read_vxdl(args.file, "substrate" if args.substrate else None, args.max_problems or None)
     except VxdlFileError as exc:
         raise CliError(str(exc), 2) from None
     if result.model is None:
-        raise CliError(f"{args.file}: no model could be read ({len(result.problems)} problems; "
+        raise CliError(f"{args.file}: no model could be read ({result.problem_count} problems; "
                        "run vxi validate)", 1)
     if args.json:
         data = model_json(result.model)
-        data["problems"] = [p.to_json() for p in result.problems]
-        print(json.dumps(data, indent=2))
+        data["problems"] = [p.to_json() for p in result.problems]  # the first --max-problems
+        data["problem_count"] = result.problem_count  # every one
+        data["problems_not_listed"] = result.not_kept
+        write_json(data, sys.stdout)  # written as it is made: never the whole JSON text at once
+        if result.not_kept:
+            print(not_shown_line(result.not_kept, result.problem_count), file=sys.stderr)
     else:
         print("\n".join(printable(line) for line in summary_lines(result.model)))  # each line one line
-        errors = sum(p.severity == "error" for p in result.problems)
-        if result.problems:
-            print(f"problems: {errors} errors, {len(result.problems) - errors} warnings (run vxi validate)")
+        errors = result.error_count
+        if result.problem_count:
+            print(f"problems: {errors} errors, {result.problem_count - errors} warnings (run vxi validate)")
     return 0
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from backend.cli.errors import CliError
-from backend.cli.output import add_output_option, only_one_stdin, read_vxdl
+from backend.cli.json_out import write_json
+from backend.cli.output import add_output_option, add_problems_option, only_one_stdin, read_vxdl
 from backend.model import Infrastructure, Substrate, anchor_problems
 from backend.vxdl import VxdlFileError, fill_columns
+from backend.vxdl.kept import not_shown_line
 
 
 def _substrate(path: str) -> Substrate:
@@ -16,8 +17,8 @@ def _substrate(path: str) -> Substrate:
         result = read_vxdl(path, "substrate")
     except VxdlFileError as exc:
         raise CliError(str(exc), 2) from None
-    if result.errors:
-        raise CliError(f"{path}: the substrate has {len(result.errors)} errors (run vxi validate --substrate)", 2)
+    if result.error_count:
+        raise CliError(f"{path}: the substrate has {result.error_count} errors (run vxi validate --substrate)", 2)
     return result.model
 
 
@@ -28,39 +29,54 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
     p.add_argument("--substrate", action="store_true", help="read the files as physical substrates")
     p.add_argument("--against", metavar="SUBSTRATE", help="also check each VXI's anchors against this substrate")
+    add_problems_option(p)
     add_output_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    """Validate every file; print one line per problem."""
+    """Validate every file; print one line per problem (the first --max-problems of them in all), then how many
+    more there are."""
     problems, unreadable = [], []
+    limit = args.max_problems or None
+    total = errors = 0
     only_one_stdin(*args.files, args.against or "")
     substrate = _substrate(args.against) if args.against else None
     for name in args.files:
         try:
-            result = read_vxdl(name, "substrate" if args.substrate else None)
+            result = read_vxdl(name, "substrate" if args.substrate else None, limit)
         except VxdlFileError as exc:
             unreadable.append(exc)
             if not args.json:
                 print(f"{exc}", file=sys.stderr)
             continue
-        problems += result.problems
+        total += result.problem_count
+        errors += result.error_count
+        found = list(result.problems)
         if substrate is not None and isinstance(result.model, Infrastructure):
-            found = anchor_problems(result.model, substrate)
+            anchors = anchor_problems(result.model, substrate)
             if name != "-":
-                fill_columns(found, name)
-            for p in found:
+                fill_columns(anchors, name)
+            for p in anchors:
                 p.file = name
-                problems.append(p)
+                found.append(p)
+            total += len(anchors)
+            errors += sum(p.severity == "error" for p in anchors)
+        room = None if limit is None else max(0, limit - len(problems))
+        problems += found[:room]
+    not_shown = total - len(problems)
     if args.json:
         items = [p.to_json() for p in problems]
         items += [{"file": e.filename, "line": e.line, "column": None, "severity": "fatal", "code": "not-vxdl",
                    "element": None, "element_id": None, "message": e.reason} for e in unreadable]
-        print(json.dumps(items, indent=2))
+        write_json(items, sys.stdout)
+        if not_shown:
+            print(not_shown_line(not_shown, total), file=sys.stderr)  # standard output stays the JSON list
     else:
         for p in problems:
             print(p.format())
+        if not_shown:
+            print(not_shown_line(not_shown, total))
     if unreadable:
         return 2
-    return 1 if any(p.severity == "error" for p in problems) else 0
+    return 1 if errors else 0

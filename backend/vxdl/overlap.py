@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from lxml import etree
 
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import FileReading, check_file_without_tree, check_without_tree
+from backend.vxdl.secure import FileReading, check_file_without_tree, check_without_tree, quiet_libxml2_thread
 
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxdl-xsd")
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vxdl-xsd", initializer=quiet_libxml2_thread)
 _lock = threading.Lock()  # one validation at a time per schema object
 WORKER_GRACE_S = 1.0  # how often a waiting reader looks whether the worker still lives
 

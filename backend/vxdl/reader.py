@@ -4,6 +4,7 @@ on two cores), semantic rules, and every problem placed by file, line, column an
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.overlap import check_strict_order, gc_paused
+from backend.vxdl.kept import first_problems, on_first_lines
+from backend.vxdl.overlap import check_strict_bytes, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
@@ -29,31 +31,56 @@ STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by re
 
 @dataclass
 class ReadResult:
-    """A model read from a file, and every problem found on the way (XSD, cardinality, semantics)."""
+    """A model read from a file, and the problems found on the way (XSD, cardinality, semantics): every one, or
+    the first `max_problems` the reading was given, with `counts` (by severity) counting every one."""
 
     model: Infrastructure | Substrate | None
     problems: list[Problem] = field(default_factory=list)
+    counts: Counter[str] | None = None  # None: `problems` holds every one
 
     @property
     def errors(self) -> list[Problem]:
-        """Problems of severity error."""
+        """Problems of severity error (of those kept)."""
         return [p for p in self.problems if p.severity == "error"]
 
+    @property
+    def problem_count(self) -> int:
+        """How many problems there are in all, kept or not."""
+        return len(self.problems) if self.counts is None else sum(self.counts.values())
 
-def read_file(path: str | Path, role: str | None = None) -> ReadResult:
+    @property
+    def error_count(self) -> int:
+        """How many problems of severity error there are in all."""
+        return len(self.errors) if self.counts is None else self.counts["error"]
+
+    @property
+    def not_kept(self) -> int:
+        """How many problems there are beyond those kept."""
+        return self.problem_count - len(self.problems)
+
+
+def _first(model, problems: list[Problem], limit: int | None) -> ReadResult:
+    """The result with the first `limit` problems (all: None or 0) and the count of every one."""
+    kept, counts = first_problems(problems, limit)
+    return ReadResult(model, kept, counts)
+
+
+def read_file(path: str | Path, role: str | None = None, max_problems: int | None = None) -> ReadResult:
     """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. A large file is read from
     the file a piece at a time, by the reader and by the strict check's worker, its bytes never held whole unless
     problems need them."""
     source = FileSource(path)
     try:
-        return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role)
+        return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role,
+                          max_problems=max_problems)
     finally:
         source.close()
 
 
 def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str | None = None, *,
-               stream: bool | None = None) -> ReadResult:
-    """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems.
+               stream: bool | None = None, max_problems: int | None = None) -> ReadResult:
+    """Read VXDL bytes; VxdlFileError when they are not VXDL at all, else a model and its problems (the first
+    `max_problems` of them, all when None or 0, with the count of every one: kept.py).
 
     A document of STREAM_FROM bytes or more (or any when `stream` is True) that passes the strict XSD and gives
     no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py); one
@@ -72,23 +99,31 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
         if found is not None:
             model, problems = found
             if not problems:
-                return ReadResult(model, problems)
+                return ReadResult(model, problems, Counter())
             if source is not None:
                 data = source.whole()
             if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
+                counts = Counter(p.severity for p in problems)
+                problems = on_first_lines(problems, max_problems)  # the others not placed
                 place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-                return ReadResult(model, problems)
+                return ReadResult(model, problems[:max_problems] if max_problems else problems, counts)
         elif source is not None:
             data = source.whole()
-        found = read_with_problems(data, filename, role, bool(over_limits))  # any other problem, found resource
-        if found is not None:  # by resource too (over the limits: the resources only counted)
+        found = read_with_problems(data, filename, role, bool(over_limits), max_problems)  # any other problem,
+        if found is not None:  # found resource by resource too (over the limits: the resources only counted)
             return ReadResult(*found)
-    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role)
+    return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role,
+                      by_resource=not stream, max_problems=max_problems)
 
 
-def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None) -> ReadResult:
-    """Read VXDL bytes from their whole parsed tree (what read_bytes does for a document with problems)."""
+def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None, *,
+               by_resource: bool = False, max_problems: int | None = None) -> ReadResult:
+    """Read VXDL bytes from their whole parsed tree (what read_bytes does for a document with problems).
+    `by_resource`: a document that does not pass the strict XSD is read again resource by resource with its
+    problems (stream_problems.py; whole only when that reading cannot take it): the lenient XSD checking the
+    whole tree logged every problem (60,000 took 45 MB of lxml's log and 8 s, each naming its element by a path
+    that libxml2 finds by counting the element's siblings)."""
     tree = parse_bytes(data, filename)
     root = tree.getroot()
     if root.tag != f"{{{VXDL_NS}}}description":
@@ -99,14 +134,23 @@ def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None)
     too_big = _too_big(root, filename, role)
     if too_big is not None:
         return too_big
-    strict = check_strict_order(root)
+    strict = check_strict_bytes(data)  # parsed again into no tree (no document type now), stopping at a problem
     builder = ModelBuilder(filename, data, active_walker())
     with gc_paused():
         try:
             model = builder.read(root, role)
         except Exception:
             model = None
-        if strict.result() and model is not None:
+        passed = strict.result() and model is not None
+    if not passed and by_resource:
+        del tree, root, model, builder  # freed before reading again
+        found = read_with_problems(data, filename, role, limit=max_problems)
+        if found is not None:
+            return ReadResult(*found)
+        tree = parse_bytes(data, filename)
+        root = tree.getroot()
+    with gc_paused():
+        if passed:
             problems: list[Problem] = []
         else:
             builder = ModelBuilder(filename, data, None)
@@ -116,8 +160,8 @@ def read_whole(data: bytes, filename: str = "<memory>", role: str | None = None)
             except Exception as exc:  # a builder bug must still give a message, not a traceback
                 problems.append(Problem("error", "unreadable", None, f"could not build the model: {exc}",
                                         filename, 1, 1))
-                return ReadResult(None, problems)
-        return _finish(builder, model, problems, filename, root)
+                return _first(None, problems, max_problems)
+        return _finish(builder, model, problems, filename, root, max_problems)
 
 
 def _too_big(root, filename: str, role: str | None) -> ReadResult | None:
@@ -139,7 +183,7 @@ def _too_big(root, filename: str, role: str | None) -> ReadResult | None:
             problem = Problem("error", code, ident, f"the VXI has {count:,} {what}, over the limit of {limit:,} "
                                                     "(not read further)", filename, vi.sourceline, 1,
                               "virtualInfrastructure")
-            return ReadResult(Infrastructure(id=ident), [problem])
+            return ReadResult(Infrastructure(id=ident), [problem], Counter(error=1))
     return None
 
 
@@ -172,6 +216,7 @@ def _schema_problems(tree, filename: str, schema: etree.XMLSchema, code: str, fo
             by_line.append(Problem("error", code, None, clean(err.message), filename, err.line, err.column or 1))
             continue
         problems.append(schema_problem(err, el, filename, code, found_at))
+    schema._clear_error_log()  # the cached schema would hold its log (C memory) until its next check
     _attach_ids(by_line, tree)
     return problems + by_line
 
@@ -196,7 +241,8 @@ def _attach_ids(problems: list[Problem], tree) -> None:
                 break
 
 
-def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str, root) -> ReadResult:
+def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str, root,
+            limit: int | None = None) -> ReadResult:
     """The builder's own problems and the model's semantic ones, sorted by place."""
     bad_lines = {p.line for p in problems}
     problems += [p for p in builder.problems if not (p.code in VALUE_CODES and p.line in bad_lines)]
@@ -204,7 +250,7 @@ def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str
         problems.append(Problem("error", "missing-element", None, "<description> needs <virtualInfrastructure>",
                                 filename, root.sourceline, 1, "description"))
         place_columns(problems, builder.columns, root, builder.found_at, None)
-        return ReadResult(None, problems)
+        return _first(None, problems, limit)
     for p in model.validate():
         p.file = filename
         if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
@@ -212,4 +258,4 @@ def _finish(builder: ModelBuilder, model, problems: list[Problem], filename: str
         problems.append(p)
     place_columns(problems, builder.columns, root, builder.found_at, model)
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    return ReadResult(model, problems)
+    return _first(model, problems, limit)

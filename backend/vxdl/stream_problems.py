@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from functools import cache
 from types import SimpleNamespace
 
@@ -36,6 +37,7 @@ from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V
+from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems, on_first_lines
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
 from backend.vxdl.secure import has_doctype, pull_parser
@@ -43,6 +45,8 @@ from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, RoleD
 
 VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
 # for is not said twice
+CHECKED_AT_ONCE = 100  # children checked by the lenient XSD and placed at a time (a 64 KiB piece of 100,000 problems
+# in 1.2 MB held 5,500 of them in lxml's log, 4 MB, then as problems until placed)
 _LINK = V + "vLink"
 _RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
 _XML_BLANK = " \t\r\n"  # what XML calls whitespace (str.strip() would take a no-break space for it too)
@@ -93,6 +97,13 @@ def schema_problem(err, el, filename: str, code: str, found_at: dict) -> Problem
     return found
 
 
+def _last_line(el) -> int:
+    """The line an element ends on, near enough: its last descendant's (its closing tag may be further down)."""
+    while len(el):
+        el = el[-1]
+    return el.sourceline or 0
+
+
 class LineRanks:
     """Each element's rank among the elements of its local name on its line, counted in document order over the
     subtrees walked (lines only grow in document order, so only the current line's counts are kept)."""
@@ -126,21 +137,22 @@ class LineRanks:
                 wanted[id(el)] = rank
 
 
-def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False
-                       ) -> tuple[Infrastructure | Substrate, list[Problem]] | None:
-    """The model and every problem of a document, as reader.read_whole gives them (placed and sorted), read
-    resource by resource; None when the document has to be read whole. A request of more components or links than
-    the limits gives, as the whole reading, an empty VXI and that one problem: once over them (from the start when
-    `over_limits`, the first reading having found it) its resources are only counted."""
+def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False,
+                       limit: int | None = None) -> tuple[Infrastructure | Substrate, list[Problem], Counter] | None:
+    """The model, every problem of a document (the first `limit`: see kept.py) and the count of each severity, as
+    reader.read_whole gives them (placed and sorted), read resource by resource; None when the document has to be
+    read whole. A request of more components or links than the limits gives, as the whole reading, an empty VXI and
+    that one problem: once over them (from the start when `over_limits`, the first reading having found it) its
+    resources are only counted."""
     schema = lenient_schema()  # here: a missing or broken schema raises SchemaUnavailable, a fault of the install
     release_freed_memory()
     try:
         with gc_paused():
-            return _ProblemStream(data, filename, role, schema, over_limits).run()
+            return _ProblemStream(data, filename, role, schema, over_limits, limit).run()
     except WholeTree:
         return None
     except RoleDeclared:
-        return read_with_problems(data, filename, "substrate")
+        return read_with_problems(data, filename, "substrate", limit=limit)
     except VxdlFileError:  # a document type: refused
         raise
     except Exception:  # whatever it is, the whole-tree reading says it in words
@@ -152,7 +164,8 @@ def read_with_problems(data: bytes, filename: str, role: str | None, over_limits
 class _ProblemStream(Pieces):
     """One read: the parser, the counting builder, the model, the XSD's problems and the elements' ranks."""
 
-    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema, over: bool = False):
+    def __init__(self, data: bytes, filename: str, role: str | None, schema: etree.XMLSchema, over: bool = False,
+                 limit: int | None = None):
         self.data, self.filename, self.role, self.schema = data, filename, role, schema
         self.over = over  # over the limits: the resources only counted
         self.builder = ModelBuilder(filename, data, None)
@@ -168,8 +181,15 @@ class _ProblemStream(Pieces):
         self.texts = 0  # the pieces of text among the virtualInfrastructure's children (each a problem at it)
         self.skipping = False  # after an element it does not expect, libxml2 checks nothing more of it
         self.first = True
+        self.kept = KeptProblems(limit)  # each batch's problems handed over once placed (settle)
+        self.found = [0, 0]  # the XSD's and the builder's problems handed over so far
+        self.bad_lines: set[int] = set()  # lines with an XSD problem (a builder's value problem there is not said)
+        self.waiting: list[tuple[int, Problem]] = []  # the builder's value problems a later XSD problem may hide
+        self.unplaced: list[tuple[int, int, Problem]] = []  # problems placed at the end (by id: duplicates)
+        self.header_lines: list[tuple[int, int]] = []  # the lines whose XSD problems come last (kept children, the
+        # root's and the virtualInfrastructure's own)
 
-    def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
+    def run(self) -> tuple[Infrastructure | Substrate, list[Problem], Counter]:
         """Feed the bytes, check and build the resources that have ended after each piece, then the rest."""
         try:
             root = self.feed_all()
@@ -193,6 +213,7 @@ class _ProblemStream(Pieces):
             before = before.getprevious()
         self.vi = vi
         self.ranks.count((root, vi))  # before its children on their line
+        self.header_lines += [(root.sourceline or 0, root.sourceline or 0), (vi.sourceline or 0, vi.sourceline or 0)]
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (Pieces.read_as)."""
@@ -201,16 +222,21 @@ class _ProblemStream(Pieces):
         self.held = field.choice_map
 
     def take(self, ended: bool) -> None:
-        """The children of the virtualInfrastructure that have ended since the last time: the resources checked,
-        built and freed, the others kept; the ranks of the elements problems were found at."""
+        """The children of the virtualInfrastructure that have ended since the last time, CHECKED_AT_ONCE at a time
+        (their problems are held until they are placed): see take_some."""
         vi = self.vi
         end = len(vi) if ended else len(vi) - 1
         batch = vi[len(self.headers):end]
-        if not batch:
-            return
-        if self.over:
-            self.count_only(batch)
-            return
+        for start in range(0, len(batch), CHECKED_AT_ONCE):
+            if self.over:
+                self.count_only(batch[start:])
+                return
+            self.take_some(batch[start:start + CHECKED_AT_ONCE])
+
+    def take_some(self, batch: list) -> None:
+        """Ended children of the virtualInfrastructure: the resources checked, built and freed, the others kept;
+        the ranks of the elements problems were found at, and those problems placed (settle)."""
+        vi = self.vi
         if self.first:  # the text before its first child
             self.first = False
             self.texts += _is_text(vi.text)
@@ -249,6 +275,42 @@ class _ProblemStream(Pieces):
         for key, el in found_at.items():
             self.nth[key] = wanted[id(el)]
         found_at.clear()
+        elements = [child for child in batch if isinstance(child.tag, str)]
+        self.header_lines += [(child.sourceline or 0, _last_line(child)) for child in elements
+                              if child.tag not in _RESOURCES and child.tag != _LINK]
+        self.settle(_last_line(elements[-1]) if elements else 0)
+
+    def settle(self, done_before: int | None) -> None:
+        """The problems found since the last time placed at their columns and handed to the kept ones; a builder's
+        value problem waits until every XSD problem of its line is known (`done_before`: no later one can fall on a
+        line before it but on a kept child's; None: all are known)."""
+        columns, nth, kept = self.builder.columns, self.nth, self.kept
+        for source, found in ((SCHEMA, self.schema_problems), (BUILDER, self.builder.problems)):
+            for index, p in enumerate(found, self.found[source]):
+                rank = nth.pop(id(p), None)
+                if rank is not None and not p.column and p.line:
+                    p.column = columns.column(p.line, p.element or "", rank)
+                if source == SCHEMA and p.line:
+                    self.bad_lines.add(p.line)
+                if source == BUILDER and p.code in VALUE_CODES and p.line:
+                    self.waiting.append((index, p))
+                elif not p.column and p.line:
+                    self.unplaced.append((source, index, p))
+                else:
+                    kept.add(p, source, index)
+            self.found[source] += len(found)
+            found.clear()
+        still = []
+        for index, p in self.waiting:
+            if done_before is not None and (p.line >= done_before
+                                            or any(a <= p.line <= b for a, b in self.header_lines)):
+                still.append((index, p))
+            elif p.line not in self.bad_lines:
+                if p.column:
+                    kept.add(p, BUILDER, index)
+                else:
+                    self.unplaced.append((BUILDER, index, p))
+        self.waiting = still
 
     def count_only(self, batch: list) -> None:
         """Over the limits: the ended resources counted and freed, the other children kept."""
@@ -265,7 +327,7 @@ class _ProblemStream(Pieces):
         if self.model is None and self.components + self.links:
             self.choose()
 
-    def too_big(self) -> tuple[Infrastructure, list[Problem]]:
+    def too_big(self) -> tuple[Infrastructure, list[Problem], Counter]:
         """The whole reading's answer to a request over the limits (reader._too_big)."""
         for count, limit, code, what in ((self.components, MAX_EXPANDED_COMPONENTS, "too-many-components",
                                           "components"), (self.links, MAX_EXPANDED_LINKS, "too-many-links", "links")):
@@ -274,39 +336,44 @@ class _ProblemStream(Pieces):
                 problem = Problem("error", code, ident, f"the VXI has {count:,} {what}, over the limit of {limit:,} "
                                                         "(not read further)", self.filename, self.vi.sourceline, 1,
                                   "virtualInfrastructure")
-                return Infrastructure(id=ident), [problem]
+                return Infrastructure(id=ident), [problem], Counter(error=1)
         raise WholeTree
 
     def check_and_build(self, resources: list[tuple[object, bool]]) -> None:
         """A batch of ended resources moved into a document of their own, checked by the lenient XSD (those before
-        an unexpected element only) and built."""
-        root = etree.Element(DESCRIPTION, nsmap=self.vi.getparent().nsmap)
-        vi = etree.SubElement(root, INFRASTRUCTURE)
-        for el, checked in resources:
-            if checked:
-                vi.append(el)
-            else:
-                self.vi.remove(el)
-        if len(vi) and not self.schema.validate(root):
-            paths = ElementPaths(root)
-            for err in self.schema.error_log:
-                el = paths.find(err.path)
-                if el is None or el is root or el is vi:
-                    raise WholeTree
-                self.schema_problems.append(schema_problem(err, el, self.filename, "schema", self.builder.found_at))
-        for el, _checked in resources:
-            if el.tag == _LINK:
-                self.links += 1
-            else:
-                self.components += 1
-            self.builder.resource(self.model, self.held, el)
-        vi.clear()
+        an unexpected element only) and built, CHECKED_AT_ONCE at a time (the XSD's log holds every problem of what
+        it checks)."""
+        for start in range(0, len(resources), CHECKED_AT_ONCE):
+            some = resources[start:start + CHECKED_AT_ONCE]
+            root = etree.Element(DESCRIPTION, nsmap=self.vi.getparent().nsmap)
+            vi = etree.SubElement(root, INFRASTRUCTURE)
+            for el, checked in some:
+                if checked:
+                    vi.append(el)
+                else:
+                    self.vi.remove(el)
+            if len(vi) and not self.schema.validate(root):
+                paths = ElementPaths(root)
+                for err in self.schema.error_log:
+                    el = paths.find(err.path)
+                    if el is None or el is root or el is vi:
+                        raise WholeTree
+                    self.schema_problems.append(schema_problem(err, el, self.filename, "schema",
+                                                               self.builder.found_at))
+                self.schema._clear_error_log()
+            for el, _checked in some:
+                if el.tag == _LINK:
+                    self.links += 1
+                else:
+                    self.components += 1
+                self.builder.resource(self.model, self.held, el)
+            vi.clear()
         if self.spec is F.INFRASTRUCTURE and (self.components > MAX_EXPANDED_COMPONENTS
                                               or self.links > MAX_EXPANDED_LINKS):
             self.over = True  # refused with its counts (the model let go): the rest only counted
             self.model, self.builder = self.spec.make(), None
 
-    def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
+    def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem], Counter]:
         """The rest checked and read, the model's rules, every problem placed and sorted (as reader._finish)."""
         vi = self.vi
         if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()):
@@ -334,22 +401,25 @@ class _ProblemStream(Pieces):
         if model is None:
             raise WholeTree
         self.header_ranks(root)
-        problems = self.schema_problems
-        bad_lines = {p.line for p in problems}
-        problems += [p for p in builder.problems if not (p.code in VALUE_CODES and p.line in bad_lines)]
+        self.settle(None)
+        rules = []
         for p in model.validate():
             p.file = self.filename
             if p.line is None and p.element == "virtualInfrastructure":  # the VXI's own (its lease, its size)
                 p.line = root[0].sourceline if len(root) else root.sourceline
-            problems.append(p)
-        columns = builder.columns
-        for p in problems:
-            nth = self.nth.get(id(p))
-            if nth is not None and not p.column and p.line:
-                p.column = columns.column(p.line, p.element or "", nth)
-        place_columns(problems, columns, StreamedElements(self.data), {}, model)
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        return model, problems
+            rules.append(p)
+        first = on_first_lines(rules, self.kept.limit)  # the others cannot be kept: counted, never placed
+        placing = {id(p) for p in first}
+        unplaced = sorted(self.unplaced, key=lambda entry: entry[:2])  # in the whole reading's order
+        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model)
+        for source, index, p in unplaced:
+            self.kept.add(p, source, index)
+        for index, p in enumerate(rules):
+            if id(p) in placing:
+                self.kept.add(p, RULES, index)
+            else:
+                self.kept.count((p,))
+        return model, self.kept.problems(), self.kept.counts
 
     def header_ranks(self, root) -> None:
         """The ranks of the elements outside the resources that problems were found at (the root, the

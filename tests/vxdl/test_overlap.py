@@ -36,21 +36,19 @@ def test_a_missing_schema_is_one_sentence_and_no_wait(tmp_path):
 
 
 def test_an_error_in_the_worker_reaches_the_reader(monkeypatch):
-    class Broken:
-        def validate(self, tree):
-            raise MemoryError("no memory for the check")
+    def broken(data, schema):
+        raise MemoryError("no memory for the check")
 
-    monkeypatch.setattr(overlap, "strict_schema", lambda: Broken())
+    monkeypatch.setattr(overlap, "check_without_tree", broken)
     with pytest.raises(StrictCheckError, match="MemoryError"):
         read_whole(FIGURE4.read_bytes())
 
 
 def test_even_a_base_exception_in_the_worker_gives_the_reader_an_answer(monkeypatch):
-    class Exiting:
-        def validate(self, tree):
-            raise SystemExit(9)
+    def exiting(data, schema):
+        raise SystemExit(9)
 
-    monkeypatch.setattr(overlap, "strict_schema", lambda: Exiting())
+    monkeypatch.setattr(overlap, "check_without_tree", exiting)
     with pytest.raises(StrictCheckError, match="SystemExit"):
         read_whole(FIGURE4.read_bytes())
 
