@@ -254,4 +254,18 @@ def read_record(conn: sqlite3.Connection, row: sqlite3.Row | tuple) -> Deploymen
             "WHERE deployment = ? ORDER BY position", (ident,)):
         record.components[key] = ComponentRecord(vxi, cid, kind, host, cstate, list(json.loads(addresses)), name,
                                                  [Interface(**i) for i in json.loads(interfaces)])
+    record.check()
+    _check_time(record)
     return record
+
+
+def _check_time(record: DeploymentRecord) -> None:
+    """ValueError when the record's time fields (schedule, periods, moves) do not read: as `vxi status` and the
+    agent read them."""
+    from backend.deploy.follow import describe_time, time_json
+
+    try:
+        time_json(record)
+        describe_time(record, 0.0)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError, OverflowError) as exc:
+        raise ValueError(f"its time fields do not read ({type(exc).__name__}: {exc})") from None

@@ -275,11 +275,25 @@ def holds_on(substrate: str, exclude: str | None = None, only: str | None = None
             (substrate, exclude, only, only, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
         vxi, _, comp = (part or "").partition("/")
-        held.append(Hold(kind, element, dimension, float(amount), float("-inf") if start is None else start,
-                         float("inf") if end is None else end, (vxi, comp) if part else None))
+        try:
+            held.append(Hold(kind, str(element), dimension, _number(amount, 0.0), _number(start, float("-inf")),
+                             _number(end, float("inf")), (vxi, comp) if part else None))
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"{database_path()}: the capacity deployment {owner} holds is damaged ({exc}); "
+                             f"`vxi teardown {owner}` frees it", database_path()) from None
         if owner not in holders:
             holders.append(owner)
     return held, holders
+
+
+def _number(value, missing: float) -> float:
+    """A stored amount or moment as a number (`missing` for NULL); ValueError when it is text or not finite
+    where a number is due."""
+    if value is None:
+        return missing
+    if isinstance(value, str | bytes) or value != value:
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
 
 
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
@@ -446,6 +460,7 @@ def _import_one(db: Database, path: Path) -> None:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         record = DeploymentRecord.from_json(data)
+        record.check()
         if not valid_id(record.id):
             raise ValueError(f"{record.id!r} is not a deployment id")
     except (FileReadError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
