@@ -175,6 +175,43 @@ def test_a_damaged_record_is_reported_with_the_others_and_torn_down_by_its_name(
     assert deployed_ids(capsys) == [good] and not (state_dir / "deployments" / bad).exists()
 
 
+WRONG_SHAPES = {  # a stored value of the wrong shape, each an exit 3 (AttributeError, TypeError, ValueError) before
+    "hosts": "UPDATE deployments SET details = json_set(details, '$.hosts', 5) WHERE id = ?",
+    "time": "UPDATE deployments SET details = json_set(details, '$.time', 'x') WHERE id = ?",
+    "backend": "UPDATE deployments SET backend = 'evil' WHERE id = ?",
+    "component": "UPDATE components SET addresses = '[1, {}]' WHERE deployment = ?",
+}
+
+
+@pytest.mark.parametrize("field", WRONG_SHAPES)
+def test_a_record_of_the_wrong_shape_is_reported_as_damaged_and_torn_down_by_its_name(field, files, capsys,
+                                                                                    state_dir):
+    assert cli(capsys, "deploy", *files)[0] == 0
+    (ident,) = deployed_ids(capsys)
+    with sqlite3.connect(state_dir / "deployments.db") as db:
+        db.execute(WRONG_SHAPES[field], (ident,))
+    for command in (["status"], ["status", "--json"]):
+        code, out, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1, err
+        assert f"{state_dir / 'deployments.db'}: the record of deployment {ident} is damaged" in err
+    code, out, err = cli(capsys, "teardown", "--all")
+    assert code == 0 and f"deployment {ident} torn down: 4 objects removed" in out, err  # by its name
+    assert not (state_dir / "deployments" / ident).exists()
+
+
+def test_damaged_held_capacity_refuses_a_deploy_in_one_line_until_its_deployment_is_torn_down(files, capsys,
+                                                                                               state_dir):
+    assert cli(capsys, "deploy", *files)[0] == 0
+    (ident,) = deployed_ids(capsys)
+    with sqlite3.connect(state_dir / "deployments.db") as db:
+        db.execute("UPDATE holds SET amount = 'abc'")  # an exit 3 (ValueError) before
+    code, out, err = cli(capsys, "deploy", *files)
+    assert code == 1 and err.count("\n") == 1 and f"the capacity deployment {ident} holds is damaged" in err
+    assert str(state_dir / "deployments.db") in err and deployed_ids(capsys) == [ident]
+    assert cli(capsys, "teardown", ident)[0] == 0
+    assert cli(capsys, "deploy", *files)[0] == 0
+
+
 def test_teardown_finishes_when_a_test_driver_host_file_was_deleted(files, capsys, state_dir):
     for _ in range(2):
         assert cli(capsys, "deploy", *files)[0] == 0
