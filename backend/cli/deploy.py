@@ -344,9 +344,11 @@ def run_exec(args) -> int:
     from backend.deploy.session import DeploySession
 
     command = list(args.argv)
-    while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
-        option = command.pop(0)                                # option after the component is still ours
-        if "=" in option:
+    while command and (command[0].startswith("--deployment") or command[0] == "--json"):  # `COMPONENT
+        option = command.pop(0)  # --deployment ID [--json] -- COMMAND`: options after the component are still ours
+        if option == "--json":
+            args.json = True
+        elif "=" in option:
             args.deployment = option.split("=", 1)[1]
         elif command:
             args.deployment = command.pop(0)

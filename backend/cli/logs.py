@@ -14,6 +14,18 @@ LOGGED_COMMANDS = {"deploy", "migrate", "teardown", "experiment"}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class SafeFormatter(logging.Formatter):
+    """Log lines whose message has its control, line and bidi characters escaped: an id holding a newline
+    cannot forge a second log line, nor a CSI or a bidi override reach the terminal (a traceback after the
+    message stays as it is)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from backend.model.printable import printable
+
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+
 def log_file() -> Path:
     """The log file of the commands that change machines, beside the deployments database."""
     from backend.deploy.state import state_dir
@@ -35,7 +47,7 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
             handler.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(level(verbose, quiet))
-    console.setFormatter(logging.Formatter("vxi: %(levelname)s: %(message)s"))
+    console.setFormatter(SafeFormatter("vxi: %(levelname)s: %(message)s"))
     console.vxi = True
     root.addHandler(console)
     if command not in LOGGED_COMMANDS:
@@ -50,7 +62,7 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
         logging.getLogger("vxi").warning("cannot write the log file %s: %s", path, exc.strerror or exc)
         return None
     handler.setLevel(logging.DEBUG)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(SafeFormatter(FORMAT))
     handler.vxi = True
     root.addHandler(handler)
     logging.getLogger("vxi").info("vxi %s (pid %d)", " ".join(sys.argv[1:]) or command, os.getpid())
