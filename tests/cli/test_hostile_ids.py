@@ -91,3 +91,21 @@ def test_a_progress_bar_shows_ids_as_text_never_as_markup():
     with deploy_listener("bar", "deploying [/]", stream=stream) as show:  # rich raised MarkupError on '[/]'
         show(types.SimpleNamespace(fraction=0.5, line=lambda: "host h0: [bold]x\u202e[/] defined"))
     assert "[bold]x\\u202e[/]" in stream.getvalue() and "\u202e" not in stream.getvalue()
+
+
+@pytest.mark.root
+def test_hostile_ids_get_a_namespace_each_on_netns_and_teardown_leaves_none(hostile, capfd):
+    from backend.deploy.netns import kernel
+
+    code, out, err = cli(capfd, "deploy", *hostile, "--backend", "netns", "--json")
+    assert code == 0, err  # 'a.b' and 'a-b' (and 'café', 'cafè') had one namespace; a 300-character id none
+    dep = json.loads(out)
+    prefix = f"vxi{dep['id']}-"
+    try:
+        made = kernel.namespaces(prefix)
+        assert len(made) == len(ALIKE) + 3  # the components, two hosts ('h.0', 'h-0'), the fabric
+        code, out, err = cli(capfd, "exec", "a-b", "--deployment", dep["id"], "--", "ping", "-c1", "-W2", "a.b")
+        assert code == 0 and "1 received" in out, err  # two components, two namespaces, joined by their link
+    finally:
+        assert cli(capfd, "teardown", dep["id"])[0] == 0
+    assert kernel.namespaces(prefix) == []
