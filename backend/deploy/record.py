@@ -16,7 +16,6 @@ DEPLOYING, RUNNING, FAILED, TORN_DOWN = "deploying", "running", "failed", "torn-
 INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vxi teardown` or a new deploy cleans it
 SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
 STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
-BACKEND_NAMES = ("test", "libvirt", "netns")  # the backends a record may name (backends.py has each one's class)
 HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity
 
 
@@ -156,8 +155,10 @@ class DeploymentRecord:
             wrong.append("segments")
         if self.error is not None and not isinstance(self.error, str):
             wrong.append("error")
-        if self.backend not in BACKEND_NAMES:
-            wrong.append(f"backend ({self.backend!r} is none of {', '.join(BACKEND_NAMES)})")
+        from backend.deploy.backends import BACKENDS  # the registry (a backend may be added to it)
+
+        if self.backend not in BACKENDS:
+            wrong.append(f"backend ({self.backend!r} is none of {', '.join(BACKENDS)})")
         for key, comp in self.components.items():
             texts = (comp.vxi, comp.id, comp.kind, comp.host, comp.state, comp.name)
             if not all(isinstance(t, str) for t in texts) or not strings(comp.addresses) or not all(

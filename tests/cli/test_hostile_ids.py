@@ -11,7 +11,6 @@ import pytest
 
 from backend.cli import main
 from backend.deploy.plan import object_name
-from backend.deploy.record import BACKEND_NAMES
 from backend.vxdl import write_file
 from tests.embedding.builders import host, node, plink, substrate, vlink, vxi
 
@@ -42,12 +41,6 @@ def test_object_names_are_distinct_and_bounded_and_plain_ids_stay_readable():
     assert len(names) == len(ALIKE) + 2 and all(len(n) <= 100 for n in names)
     assert all(set(n) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") for n in names)
     assert "." not in object_name("x-y", "z") == object_name("x", "y-z")  # plain ids that join alike: refused
-
-
-def test_backend_names_are_the_backends():
-    from backend.deploy.backends import BACKENDS
-
-    assert tuple(BACKENDS) == BACKEND_NAMES
 
 
 def test_hostile_ids_deploy_each_on_its_own_object_and_print_escaped(hostile, capsys, state_dir):
