@@ -212,6 +212,39 @@ def test_damaged_held_capacity_refuses_a_deploy_in_one_line_until_its_deployment
     assert cli(capsys, "deploy", *files)[0] == 0
 
 
+def test_a_record_over_the_size_limit_is_reported_without_being_read(files, capsys, state_dir, monkeypatch):
+    assert cli(capsys, "deploy", *files)[0] == 0
+    (ident,) = deployed_ids(capsys)
+    with sqlite3.connect(state_dir / "deployments.db") as db:  # 100 MB of notices: 670 MB and 100,000 lines
+        db.execute("UPDATE deployments SET details = json_set(details, '$.notices', json_array(?))", ("x" * 50_000,))
+    monkeypatch.setattr(state, "MAX_BYTES", 40_000)
+    code, out, err = cli(capsys, "status")
+    assert code == 1 and len(out) < 300 and f"the record of deployment {ident} is damaged: record is " in err
+    assert "over the 39.1 KiB limit" in err
+    code, out, err = cli(capsys, "teardown", "--all")
+    assert code == 0 and f"deployment {ident} torn down" in out, err
+
+
+def test_a_stuck_admission_lock_is_waited_for_then_reported(files, capsys, state_dir, monkeypatch):
+    import fcntl
+
+    monkeypatch.setattr(state, "ADMISSION_WAIT_S", 1.0)
+    monkeypatch.setattr(state, "ADMISSION_NOTE_S", 0.3)
+    state_dir.mkdir(parents=True)
+    fd = os.open(state_dir / "state.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a deploy stopped while it held the lock (it waited forever)
+        os.write(fd, b"4242\n")
+        started = time.monotonic()
+        code, out, err = cli(capsys, "deploy", *files)
+        assert code == 1 and time.monotonic() - started < 10
+        assert "waiting for process 4242, which holds the deployments' admission lock" in err
+        assert "admission lock stayed held by process 4242 for 1 s" in err
+    finally:
+        os.close(fd)
+    assert cli(capsys, "deploy", *files)[0] == 0
+
+
 def test_teardown_finishes_when_a_test_driver_host_file_was_deleted(files, capsys, state_dir):
     for _ in range(2):
         assert cli(capsys, "deploy", *files)[0] == 0
