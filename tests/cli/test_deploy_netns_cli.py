@@ -86,3 +86,22 @@ def test_a_killed_deploy_is_cleaned_by_the_next_and_a_damaged_database_never_hid
     out, err = capfd.readouterr()
     assert f"deployment {prefix[3:-1]} torn down" in out and "damaged" in err
     assert kernel.namespaces(prefix) == []
+
+
+def test_components_of_a_vanished_host_are_missing_and_teardown_removes_the_rest(capfd):
+    code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
+                 "--backend", "netns", "--json"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    record = json.loads(out)
+    prefix = f"vxi{record['id']}-"
+    try:
+        host = record["components"]["a2"]["host"]
+        assert kernel.delete_namespace(record["hosts"][host])  # the host (dom0) vanished: a2 is cut off
+        assert main(["status", record["id"], "--json"]) == 0
+        components = json.loads(capfd.readouterr().out)["deployments"][0]["components"]
+        assert {k for k, c in components.items() if c["state"] == "missing"} == {
+            k for k, c in components.items() if c["host"] == host} >= {"a2"}  # a2 was "running" before
+    finally:
+        assert main(["teardown", record["id"]]) == 0
+    assert kernel.namespaces(prefix) == []

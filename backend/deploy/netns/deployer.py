@@ -187,9 +187,11 @@ class NetnsDeployer(Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """A component is running while its namespace exists (stopped when it was stopped on purpose)."""
+        """A component is running while its namespace and its host's exist (stopped when it was stopped on
+        purpose); with its host's namespace gone it is cut off from every link: missing."""
+        hosts_gone = {h for h, ns in self.record.hosts.items() if not kernel.namespace_exists(ns)}
         for comp in self.record.components.values():
-            if not kernel.namespace_exists(comp.name):
+            if comp.host in hosts_gone or not kernel.namespace_exists(comp.name):
                 comp.state = "missing"
             elif comp.state != STOPPED:
                 comp.state = RUNNING
