@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -423,8 +424,17 @@ def forget(deployment_id: str) -> None:
         shutil.rmtree(folder)
     for leftover in deployments_dir().glob(f"{glob.escape(deployment_id)}.json.*"):
         leftover.unlink(missing_ok=True)
-    with contextlib.suppress(StateError), _open() as db, db.write() as conn:
-        conn.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+    try:
+        db = database()
+    except StateError:
+        return
+    try:  # a database that opens but refuses the change (an altered schema) is reported: the record stays
+        with db.write() as conn:
+            conn.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+            if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (deployment_id,)).fetchone():
+                raise db.damaged(sqlite3.DatabaseError(f"deployment {deployment_id} stays after its removal"))
+    finally:
+        db.close()
 
 
 # ----- finding -----

@@ -245,6 +245,18 @@ def test_a_stuck_admission_lock_is_waited_for_then_reported(files, capsys, state
     assert cli(capsys, "deploy", *files)[0] == 0
 
 
+def test_a_database_that_refuses_a_removal_makes_teardown_fail_not_succeed(files, capsys, state_dir):
+    assert cli(capsys, "deploy", *files)[0] == 0
+    (ident,) = deployed_ids(capsys)
+    with sqlite3.connect(state_dir / "deployments.db") as db:  # an altered schema: said "torn down", kept it all
+        db.execute("CREATE TRIGGER keep BEFORE DELETE ON deployments BEGIN SELECT RAISE(IGNORE); END")
+    code, out, err = cli(capsys, "teardown", ident)
+    assert code == 1 and f"deployment {ident} stays after its removal" in err and str(state_dir) in err
+    with sqlite3.connect(state_dir / "deployments.db") as db:
+        db.execute("DROP TRIGGER keep")
+    assert cli(capsys, "teardown", ident)[0] == 0 and deployed_ids(capsys) == []
+
+
 def test_teardown_finishes_when_a_test_driver_host_file_was_deleted(files, capsys, state_dir):
     for _ in range(2):
         assert cli(capsys, "deploy", *files)[0] == 0
