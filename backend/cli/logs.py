@@ -5,8 +5,10 @@ deployments database uses ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, by
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -24,6 +26,27 @@ class SafeFormatter(logging.Formatter):
 
         record.message = printable(record.message)
         return super().formatMessage(record)
+
+
+class _LogFile(logging.StreamHandler):
+    """The log file's handler: closes its file with it."""
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        finally:
+            super().close()
+
+
+def _open_log(path: Path):
+    """The log file opened for appending: a regular file only (a FIFO there blocked the command forever, a
+    device such as /dev/zero was written to), opened without blocking and checked once open."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    os.set_blocking(fd, True)
+    return open(fd, "a", encoding="utf-8")  # closed by the handler
 
 
 def log_file() -> Path:
@@ -57,7 +80,7 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
     path = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _LogFile(_open_log(path))
     except OSError as exc:
         logging.getLogger("vxi").warning("cannot write the log file %s: %s", path, exc.strerror or exc)
         return None
