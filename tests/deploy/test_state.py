@@ -306,3 +306,17 @@ def test_a_database_that_is_a_device_or_a_fifo_is_refused_at_once(capsys, state_
     os.mkfifo(database)
     code, _, err = cli(capsys, "teardown", "--all")
     assert code == 1 and f"{database}: not a regular file" in err
+
+
+def test_the_agent_names_a_damaged_record_once_and_goes_on(files, capsys, state_dir):
+    from backend.deploy.agent import Agent
+
+    assert cli(capsys, "deploy", *files)[0] == 0
+    (ident,) = deployed_ids(capsys)
+    with sqlite3.connect(state_dir / "deployments.db") as db:
+        db.execute("UPDATE deployments SET backend = 'evil' WHERE id = ?", (ident,))
+    lines = []
+    agent = Agent(print_line=lines.append)
+    agent.run(turns=2)  # it skipped the record without a word
+    said = [line for line in lines if "is not followed" in line]
+    assert len(said) == 1 and f"deployment {ident} is not followed" in said[0] and "damaged" in said[0]
