@@ -262,12 +262,20 @@ def _teardown_without_records(args, problem: Exception) -> int:
     find; the damage is reported afterwards (exit 1)."""
     from backend.deploy.session import DeploySession, SessionError
 
+    others: list[str] = []
     if args.deployment:
         tags = [args.deployment]
-    elif args.all:
-        tags = leftover_tags()
+    elif args.all:  # this state directory's deployments only: a kernel's namespaces belong to whoever made them
+        from backend.deploy import state
+
+        everything, own = leftover_tags(), found_by_name(own_only=True)
+        tags = [t for t in everything if t in own or state.has_lock_file(t)]
+        others = [t for t in everything if t not in tags]
     else:
         raise CliError(f"{problem} (name a deployment, or use --all)", 1)
+    for tag in others:
+        print(f"deployment {tag}: objects named after it found, not made from this state directory (left alone; "
+              f"`vxi teardown {tag}` removes them)")
     for tag in tags:
         record = orphan(tag)
         if record is None:

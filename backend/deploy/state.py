@@ -76,6 +76,11 @@ def _lock_path(deployment_id: str) -> Path:
     return state_dir() / "locks" / f"{_checked_id(deployment_id)}.lock"
 
 
+def has_lock_file(deployment_id: str) -> bool:
+    """Whether this state directory made the deployment: its lock file stays from its deploy to its teardown."""
+    return valid_id(deployment_id) and _lock_path(deployment_id).is_file()
+
+
 # ----- locks -----
 _admission = threading.local()
 ADMISSION_WAIT_S = float(os.environ.get("VXI_LOCK_WAIT_S", "300"))  # longest wait for the admission lock

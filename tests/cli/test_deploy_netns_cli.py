@@ -14,6 +14,7 @@ import pytest
 from backend.cli import main
 from backend.deploy import state
 from backend.deploy.netns import kernel
+from backend.deploy.record import new_tag
 from tests.deploy.conftest import EXAMPLES
 
 pytestmark = [pytest.mark.root]
@@ -105,3 +106,23 @@ def test_components_of_a_vanished_host_are_missing_and_teardown_removes_the_rest
     finally:
         assert main(["teardown", record["id"]]) == 0
     assert kernel.namespaces(prefix) == []
+
+
+def test_teardown_all_with_a_damaged_database_leaves_other_state_directories_namespaces(capfd, state_dir):
+    other = f"vxi{new_tag()}-fabric"  # a deployment of another state directory (another user, another test)
+    kernel.create_namespace(other)
+    try:
+        code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
+                     "--backend", "netns", "--json"])
+        out, err = capfd.readouterr()
+        assert code == 0, err
+        ours = json.loads(out)["id"]
+        (state_dir / "deployments.db").write_bytes(b"\0" * 8192)
+        assert main(["teardown", "--all"]) == 1
+        out, err = capfd.readouterr()
+        assert f"deployment {ours} torn down" in out and "the deployments database is damaged" in err
+        assert kernel.namespaces(f"vxi{ours}-") == []
+        assert kernel.namespace_exists(other)  # it was torn down too
+        assert f"deployment {other[3:].partition('-')[0]}: objects named after it found, not made from" in out
+    finally:
+        kernel.delete_namespace(other)
