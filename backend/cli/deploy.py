@@ -155,7 +155,9 @@ def run_status(args) -> int:
         found = state.survey()
     records, damaged = found.records, found.damaged
     known = {r.id for r in records} | {d.id for d in damaged}
-    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items()) if tag not in known]
+    own = found_by_name(own_only=True)  # a kernel's namespaces are listed when this state directory made them
+    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items())
+                  if tag not in known and (tag in own or state.has_lock_file(tag))]
     if args.deployment:
         records = [r for r in records if r.id == args.deployment]
         damaged = [d for d in damaged if d.id == args.deployment]

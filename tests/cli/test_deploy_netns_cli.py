@@ -108,7 +108,7 @@ def test_components_of_a_vanished_host_are_missing_and_teardown_removes_the_rest
     assert kernel.namespaces(prefix) == []
 
 
-def test_teardown_all_with_a_damaged_database_leaves_other_state_directories_namespaces(capfd, state_dir):
+def test_status_and_teardown_all_leave_other_state_directories_namespaces(capfd, state_dir):
     other = f"vxi{new_tag()}-fabric"  # a deployment of another state directory (another user, another test)
     kernel.create_namespace(other)
     try:
@@ -117,6 +117,8 @@ def test_teardown_all_with_a_damaged_database_leaves_other_state_directories_nam
         out, err = capfd.readouterr()
         assert code == 0, err
         ours = json.loads(out)["id"]
+        assert main(["status"]) == 0
+        assert other[3:].partition("-")[0] not in capfd.readouterr().out  # listed as ours "(no record)" before
         (state_dir / "deployments.db").write_bytes(b"\0" * 8192)
         assert main(["teardown", "--all"]) == 1
         out, err = capfd.readouterr()
