@@ -193,11 +193,11 @@ def run_status(args) -> int:
             print(f"clock: {format_timestamp(now)} ({speed_text(clock)})")
         print("\n".join(line for r in refreshed for line in [*describe(r), *describe_time(r, now)]))
         for d in damaged:
-            print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
+            print(printable(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name"))
     if not args.json:
         for r in unrecorded:
-            print(f"deployment {r.id} (no record): objects named after it found on the {r.backend} backend; "
-                  f"`vxi teardown {r.id}` removes them")
+            print(printable(f"deployment {r.id} (no record): objects named after it found on the {r.backend} "
+                            f"backend; `vxi teardown {r.id}` removes them"))
     if damaged:
         raise CliError("; ".join(d.reason for d in damaged), 1)
     return 0
@@ -276,19 +276,19 @@ def _teardown_without_records(args, problem: Exception) -> int:
     else:
         raise CliError(f"{problem} (name a deployment, or use --all)", 1)
     for tag in others:
-        print(f"deployment {tag}: objects named after it found, not made from this state directory (left alone; "
-              f"`vxi teardown {tag}` removes them)")
+        print(printable(f"deployment {tag}: objects named after it found, not made from this state directory "
+                        f"(left alone; `vxi teardown {tag}` removes them)"))
     for tag in tags:
         record = orphan(tag)
         if record is None:
-            print(f"deployment {tag}: nothing found by its name")
+            print(printable(f"deployment {tag}: nothing found by its name"))
             continue
         try:
             removed = DeploySession.of_record(record).teardown()
         except SessionError as exc:
-            print(f"vxi teardown: {exc}", file=sys.stderr)
+            print(f"vxi teardown: {printable(exc)}", file=sys.stderr)
             continue
-        print(f"deployment {tag} torn down: {len(removed)} objects removed")
+        print(printable(f"deployment {tag} torn down: {len(removed)} objects removed"))
     raise CliError(str(problem), 1)
 
 
@@ -327,9 +327,9 @@ def run_migrate(args) -> int:
         print_json(result.to_json())
     else:
         outage = f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None else ""
-        print(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})")
+        print(printable(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})"))
         if result.notice:
-            print(f"  {result.notice}")
+            print(f"  {printable(result.notice)}")
     return 0
 
 
@@ -340,12 +340,12 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
         print_json({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
                     "hosts": [c.to_json() for c in choices]})
         return 0
-    print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
-          f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
+    print(printable(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
+                    f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it"))
     width = max((len(c.host) for c in choices), default=4)
     for c in choices:
-        print(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits" if c.fits
-                                          else f"no    {c.reason}"))
+        print(printable(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits"
+                                                    if c.fits else f"no    {c.reason}")))
     return 0
 
 

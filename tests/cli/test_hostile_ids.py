@@ -58,6 +58,11 @@ def test_hostile_ids_deploy_each_on_its_own_object_and_print_escaped(hostile, ca
     assert len(set(names)) == len(ALIKE) and max(map(len, names)) < 120
     files = sorted(p.name for p in (state_dir / "deployments" / dep["id"]).glob("*.xml"))
     assert len(files) == len({c["host"] for c in dep["components"].values()})  # one host file per host used
+    hostile_id = ALIKE[-1]
+    target = next(h for h in ("h.0", "h-0") if h != dep["components"][hostile_id]["host"])
+    for argv in (["migrate", hostile_id], ["migrate", hostile_id, target]):  # printed it raw
+        code, out, err = cli(capsys, *argv)
+        assert code == 0 and "x\\u202ey\\x9b" in out and "\u202e" not in out + err and "\x9b" not in out + err
     code, out, err = cli(capsys, "teardown", dep["id"])
     assert code == 0 and f"deployment {dep['id']} torn down" in out, err
     with sqlite3.connect(state_dir / "deployments.db") as db:
