@@ -20,6 +20,12 @@ from pathlib import Path
 from backend.model.printable import printable
 
 MAX_BYTES = int(os.environ.get("VXI_MAX_BYTES", str(32 * 1024 * 1024)))
+# A mapping (`vxi embed --json`, read back by `vxi replan`) is derived output, not a document a person writes: one
+# request at the embedder's limits (100,000 links, each placement on a line) carries about 130 bytes a link and
+# 27 a hop of its path, so it may be this many times the one limit (paths of about 40 hops); `vxi embed` refuses
+# to write a larger one, so whatever it writes `vxi replan` reads.
+MAPPING_SCALE = 4
+MAX_MAPPING_BYTES = MAPPING_SCALE * MAX_BYTES
 PARTIAL = ".vxi-partial-"  # in the name of a temporary file being written: .NAME.vxi-partial-PID-RANDOM
 _SPECIAL_PATHS = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/tty")
 
@@ -54,8 +60,22 @@ def size_text(size: int | float) -> str:
 
 def over_limit(name: str, size: int, limit: int = MAX_BYTES, what: str = "file is") -> FileReadError:
     """The error of something over the size limit, stated the one way every message states it."""
-    return FileReadError(name, f"{what} {size_text(size)}, over the {size_text(limit)} limit "
-                               "(set VXI_MAX_BYTES to raise it)")
+    return FileReadError(name, f"{what} {size_text(size)}, over the {_limit_text(limit)} (set VXI_MAX_BYTES to "
+                               "raise it)")
+
+
+def over_reader_limit(name: str, what: str, size: int, limit: int = MAX_BYTES) -> FileWriteError:
+    """The error of an output refused because its reader would refuse it (a file this project writes can always be
+    read back)."""
+    return FileWriteError(name, f"not written: the {what} would be {size_text(size)}, over the "
+                                f"{_limit_text(limit, ' of the reader')} (set VXI_MAX_BYTES to raise it)")
+
+
+def _limit_text(limit: int, whose: str = "") -> str:
+    """'32 MiB limit' (and `whose`), or for a mapping '128 MiB limit of a mapping, 4 times the 32 MiB one'."""
+    if limit == MAX_MAPPING_BYTES and limit != MAX_BYTES:
+        return f"{size_text(limit)} limit of a mapping, {MAPPING_SCALE} times the {size_text(MAX_BYTES)} one"
+    return f"{size_text(limit)} limit{whose}"
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -247,9 +267,7 @@ class LimitedOutput:
     def check(self) -> int:
         """The number of bytes written; FileWriteError when they were over the limit."""
         if self.size > self.limit:
-            raise FileWriteError(self.name, f"not written: the {self.what} would be {size_text(self.size)}, over "
-                                            f"the {size_text(self.limit)} limit of the reader (set VXI_MAX_BYTES "
-                                            "to raise it)")
+            raise over_reader_limit(self.name, self.what, self.size, self.limit)
         return self.size
 
 

@@ -10,11 +10,16 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
   problems the links input with one bad value near the end (a link's bandwidth "many") and its last 5,000 links
            reusing earlier ids; its GraphML with the edges before the nodes and its RSpec with the links before the
            nodes (unusual documents, for the imports)
+  text     the links input with one piece of stray text among its resources (after link 50,000); its GraphML with
+           a document type (refused)
+  unexpected  the links input with an element the XSD does not expect among its resources (after link 50,000) and
+           a bad value after it; its GraphML with a key after the graph
+  root     the links input with an attribute the XSD refuses on its root; its GraphML with no edge id
 Commands: validate, show, format (-o), embed (on a substrate of 40 large hosts, greedy; embed-json: the same with
---json -o FILE, the mapping JSON written to a file, 37 MB for the links input), convert to GraphML, to
+--json -o FILE, the mapping JSON written to a file, 14.5 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
---export-image OUT.png, offscreen), and the imports: convert the input's GraphML and RSpec (made beforehand)
-back to VXDL (from-graphml, from-rspec; times that file's size).
+--export-image OUT.png, offscreen; export-svg: the same to OUT.svg), and the imports: convert the input's
+GraphML and RSpec (made beforehand) back to VXDL (from-graphml, from-rspec; times that file's size).
 
 Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
        .venv/bin/python bench/memory_bench.py --inputs links --trace   where reading's memory goes
@@ -78,6 +83,54 @@ def problems_input(folder: Path) -> Path:
     return path
 
 
+def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: int = -1) -> Path:
+    """The links input with `root` in its root's start tag, `after` after link 50,000, a bad value in link `bad`."""
+    path = folder / f"{name}.vxdl"
+    with path.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<description {NS}{root}><virtualInfrastructure><id>big</id>\n')
+        for i in range(20_000):
+            out.write(f"<vNode><id>n{i}</id></vNode>\n")
+        for i in range(100_000):
+            value = "<bandwidth><forward><simple>many</simple></forward></bandwidth>" if i == bad else ""
+            out.write(f"<vLink><id>l{i}</id>{value}<source>n{i % 20_000}</source>"
+                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
+            if i == 50_000:
+                out.write(after)
+        out.write("</virtualInfrastructure></description>\n")
+    return path
+
+
+def text_input(folder: Path) -> Path:
+    """The links input with stray text among its resources."""
+    return _links_with(folder, "text", after="stray text\n")
+
+
+def unexpected_input(folder: Path) -> Path:
+    """The links input with an unexpected element among its resources, a bad value after it (not checked by the
+    XSD after that element: the builder says it)."""
+    return _links_with(folder, "unexpected", after="<vFoo/>\n", bad=99_990)
+
+
+def root_input(folder: Path) -> Path:
+    """The links input with an attribute the XSD refuses on the root."""
+    return _links_with(folder, "root", root=' foo="1"')
+
+
+def graphml_variant(path: Path, which: str) -> None:
+    """The GraphML file with a document type (text), a key after the graph (unexpected), no edge id (root)."""
+    import re
+
+    text = path.read_text()
+    if which == "text":
+        text = text.replace("<graphml", '<!DOCTYPE graphml SYSTEM "graphml.dtd">\n<graphml', 1)
+    elif which == "unexpected":
+        text = text.replace("</graph>", '</graph>\n<key id="late" for="node" attr.name="note" attr.type="string"/>')
+    elif which == "root":  # neither the id attribute nor the id data: each named link<N> by its place
+        text = re.sub(r'(<edge [^>]*?) id="[^"]*"', r"\1", text)
+        text = re.sub(r'  <data key="d\d+">l\d+</data>\n', "", text)
+    path.write_text(text)
+
+
 def unusual(path: Path, item: str, first: str) -> None:
     """The GraphML or RSpec file rewritten with its `first` elements (edges, links) before the `item` ones."""
     text = path.read_text()
@@ -114,6 +167,8 @@ def imports(folder: Path, which: str) -> None:
     if which == "problems":
         unusual(folder / f"{which}.graphml", "node", "edge")
         unusual(folder / f"{which}.rspec", "node", "link")
+    if which in ("text", "unexpected", "root"):
+        graphml_variant(folder / f"{which}.graphml", which)
 
 
 def peak_rss(command: list[str]) -> tuple[float, float, int]:
@@ -138,6 +193,7 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "rspec": [vxi, "convert", str(path), str(folder / "converted.rspec")],
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
             "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")],
+            "export-svg": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.svg")],
             "from-graphml": [vxi, "convert", str(path.with_suffix(".graphml")), str(folder / "imported.vxdl")],
             "from-rspec": [vxi, "convert", str(path.with_suffix(".rspec")), str(folder / "imported.vxdl")]}
 
@@ -164,14 +220,16 @@ def trace(path: Path) -> None:
 def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--inputs", nargs="+", default=["values", "links"], choices=["values", "links", "problems"])
+    parser.add_argument("--inputs", nargs="+", default=["values", "links"],
+                        choices=["values", "links", "problems", "text", "unexpected", "root"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
-                                 "export", "from-graphml", "from-rspec"])
+                                 "export", "export-svg", "from-graphml", "from-rspec"])
     parser.add_argument("--trace", action="store_true", help="where reading the first input's memory goes instead")
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    makers = {"values": values_input, "links": links_input, "problems": problems_input}
+    makers = {"values": values_input, "links": links_input, "problems": problems_input, "text": text_input,
+              "unexpected": unexpected_input, "root": root_input}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QTransform
+from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
-from backend.files import FileWriteError, atomic_write, atomic_writer, resolve_target
+from backend.files import FileWriteError, atomic_writer, resolve_target
 from designer.png_writer import PngBands
+from designer.svg_pieces import SvgPieces
 
 MAX_PIXELS = 48_000_000
 MAX_SIDE = 1_000_000  # scene units a picture may span (a full VXI spans tens of thousands)
@@ -53,11 +54,8 @@ def export_image(scene, path: str | Path, title: str = "VXI design") -> Path:
         rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if rect.isEmpty():
             rect = QRectF(0, 0, 200, 120)
-        if suffix == ".svg":
-            atomic_write(path, _svg(scene, path, rect, title))
-        else:
-            with atomic_writer(path) as out:  # the PNG's bytes go to the file as they are compressed
-                _png(scene, out, rect, title)
+        with atomic_writer(path) as out:  # the bytes go to the file as they are made (a PNG's as they are
+            (_svg if suffix == ".svg" else _png)(scene, out, rect, title)  # compressed, an SVG's a piece at a time)
     except FileWriteError as exc:
         raise ExportError(str(exc)) from None
     finally:
@@ -71,31 +69,61 @@ def _check_size(path: Path, rect: QRectF, suffix: str) -> None:
     """A design whose positions lie far apart (x="1e30" is a valid position) cannot be drawn: it is refused in
     a sentence (its PNG failed with a traceback, its SVG never ended)."""
     ratio = _png_ratio(rect) if suffix == ".png" else 1.0
-    if max(rect.width(), rect.height()) > MAX_SIDE or rect.width() * rect.height() * ratio * ratio > MAX_DRAWN_PIXELS:
-        raise ExportError(f"{path}: the design spans {rect.width():.3g} x {rect.height():.3g} units, too large for "
-                          f"a picture (at most {MAX_SIDE:,} a side); move its far components closer")
+    if max(rect.width(), rect.height()) > MAX_SIDE:
+        limit = f"at most {MAX_SIDE:,} a side"
+    elif rect.width() * rect.height() * ratio * ratio > MAX_DRAWN_PIXELS:  # an SVG is drawn at full size
+        limit = f"at most {MAX_DRAWN_PIXELS:,} {'pixels' if suffix == '.png' else 'square units'} drawn"
+    else:
+        return
+    raise ExportError(f"{path}: the design spans {rect.width():.3g} x {rect.height():.3g} units, too large for "
+                      f"a picture ({limit}); move its far components closer")
 
 
-def _svg(scene, path: Path, rect: QRectF, title: str) -> bytes:
+def _svg(scene, out, rect: QRectF, title: str) -> None:
+    """The scene as an SVG written to `out` in pieces (`designer/svg_pieces.py`): a picture-only scene's layers
+    are drawn here as `QGraphicsScene.render` would draw them, going on to a new piece between two things drawn;
+    a window's scene, whose items Qt draws, is one piece."""
     width, height = math.ceil(rect.width()), math.ceil(rect.height())
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(QSize(width, height))
-    generator.setViewBox(QRect(0, 0, width, height))
-    generator.setTitle(title)
-    generator.setDescription("Drawn by VXI Designer")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise ExportError(f"{path}: the picture could not be drawn")
+    pieces = SvgPieces(out, width, height, title)  # OSError when Qt cannot draw: the writer says it in a line
     scene.vector_icons = True
     try:
-        scene.render(painter, QRectF(0, 0, width, height), rect)
+        if scene.picture:
+            _render_in_pieces(scene, pieces, QRectF(0, 0, width, height), rect)
+        else:
+            scene.render(pieces.painter, QRectF(0, 0, width, height), rect)
     finally:
         scene.vector_icons = False
-        painter.end()
-    return bytes(buffer.data())
+    pieces.finish()
+
+
+def _render_in_pieces(scene, pieces: SvgPieces, target: QRectF, source: QRectF) -> None:
+    """What `QGraphicsScene.render(painter, target, source)` draws (its state, its order: the background, each
+    item from the lowest, the foreground), with each picture layer's things drawn one piece's share at a time."""
+    items = scene.items(source, Qt.ItemSelectionMode.IntersectsItemBoundingRect, Qt.SortOrder.AscendingOrder)
+    layers = (scene.link_badges, scene.component_layer, scene.label_layer)
+    if any(item not in layers for item in items):
+        raise ExportError("a picture-only scene holds an item of its own")  # never: a picture has layers only
+    ratio = min(target.width() / source.width(), target.height() / source.height())  # Qt keeps the aspect ratio
+    view = QTransform().translate(target.left(), target.top()).scale(ratio, ratio).translate(-source.left(),
+                                                                                        -source.top())
+    pieces.save()
+    pieces.painter.setClipRect(target, Qt.ClipOperation.IntersectClip)
+    pieces.painter.setWorldTransform(view, True)
+    scene.svg_pieces = pieces
+    try:
+        scene.drawBackground(pieces.painter, source)
+        view = pieces.painter.worldTransform()
+        option = QStyleOptionGraphicsItem()
+        for item in items:  # each as Qt draws an item: its transform, the state saved, full opacity
+            pieces.painter.setWorldTransform(item.sceneTransform() * view)
+            pieces.save()
+            pieces.painter.setOpacity(1.0)
+            item.paint(pieces.painter, option, None)
+            pieces.restore()
+        scene.drawForeground(pieces.painter, source)
+    finally:
+        scene.svg_pieces = None
+    pieces.restore()
 
 
 def _png_ratio(rect: QRectF) -> float:

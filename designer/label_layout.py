@@ -359,6 +359,9 @@ class LabelLayout(QObject):
             badge = link.badge_rect()
             if badge is not None:
                 grid.add(link.badge, _rect(badge))
+        badges = self.scene.link_badges  # a picture's links have no item: one layer draws their badges
+        for ident, rect in badges.shown() if badges is not None else ():
+            grid.add((badges, ident), _rect(rect))
         return grid
 
     def _anchor(self, owner) -> QPointF:

@@ -15,6 +15,9 @@ SELECTED_WIDTH = 2.6
 HALO_WIDTH = 9.0
 
 
+PIECE_LINES = 500  # lines drawn at once into an SVG written in pieces
+
+
 def _pen(colour: QColor, width: float, scale: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine,
          cap: Qt.PenCapStyle = Qt.PenCapStyle.SquareCap) -> QPen:
     """A pen `width` scene units wide; when that is under two pixels, a cosmetic one (much faster to draw)."""
@@ -27,9 +30,10 @@ def _pen(colour: QColor, width: float, scale: float, style: Qt.PenStyle = Qt.Pen
 
 
 def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: dict[str, QColor],
-               selected: bool) -> None:
+               selected: bool, pieces=None) -> None:
     """Draw the links crossing `rect`: the unselected ones (under the items), or the selected ones (above
-    everything, labels included), each style in one call."""
+    everything, labels included), each style in one call (with `pieces`, an SVG written in pieces, a piece's
+    share of its lines at a time)."""
     rows = index.link_rows_in(rect)
     if not len(rows):
         return
@@ -59,7 +63,12 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
             style = Qt.PenStyle.DotLine if idle else Qt.PenStyle.DashLine if provisioned else Qt.PenStyle.SolidLine
             painter.setOpacity(0.55 if idle else 1.0)
             painter.setPen(_pen(colour, width, scale, style))
-            painter.drawLines([lines[r] for r in group.tolist()])
+            if pieces is None:
+                painter.drawLines([lines[r] for r in group.tolist()])
+                continue
+            for start in range(0, len(group), PIECE_LINES):
+                painter.drawLines([lines[r] for r in group[start:start + PIECE_LINES].tolist()])
+                painter = pieces.after(painter, min(PIECE_LINES, len(group) - start))
     painter.setOpacity(1.0)
     one_way = rows[(flags & ONE_WAY) != 0]
     for row in one_way.tolist():
@@ -68,6 +77,8 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
         painter.setPen(QPen(colour, 1))
         painter.setBrush(colour)
         painter.drawPolygon(arrow_head(lines[row]))
+        if pieces is not None:
+            painter = pieces.after(painter)
 
 
 def draw_simplified(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: dict[str, QColor],

@@ -7,7 +7,8 @@ state their items would have had, so that the picture is the same, pixel for pix
   and that item's children (port markers, problem badge) would be drawn.
 - A link is a row of the index (its ends and style bits) and its id; `items.link.DrawnLink` is made for a row
   when the label layout asks.
-- Labels, and the LinkItem of a link whose label is shown or whose problem badge is drawn, are real items."""
+- A link's problem badge is drawn by one `LinkBadgeLayer` item, below the components, as the badge of its LinkItem
+  would be (a LinkItem with its badge, tooltip and Qt parts took about 4 KB a problem)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from designer import layout
 from designer.items.badge import paint_badge
 from designer.items.component import HALF, ComponentItem, paint_component
 from designer.items.label import LABEL_Z, LabelHolder, label_size, measure_label, paint_label
-from designer.items.link import DrawnLink, line_ends, model_style
+from designer.items.link import LINK_Z, DrawnLink, line_ends, model_style
 from designer.items.ports import paint_port, port_offset
 
 _ITEM = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)  # a ComponentItem's bounding rectangle
@@ -197,6 +198,7 @@ class ComponentLayer(QGraphicsItem):
         view = QTransform(painter.worldTransform())
         colours = design.colours
         ports_shown = design.detail[1]
+        pieces = design.svg_pieces
         for row in design.index.component_rows_in(design.drawing_rect).tolist():
             comp = rows.items[row]
             model = comp.component()
@@ -218,6 +220,8 @@ class ComponentLayer(QGraphicsItem):
                 _at(painter, x + offset.x(), y + offset.y(), view)
                 paint_badge(painter, comp.severity, {"error": colours["error"], "warning": colours["warning"]})
                 painter.restore()
+            if pieces is not None:
+                painter = pieces.after(painter, 10)
 
 
 def _at(painter: QPainter, x: float, y: float, view: QTransform, scale: float = 1.0) -> None:
@@ -335,6 +339,7 @@ class LabelLayer(QGraphicsItem):
         halo.setAlpha(215)
         view = QTransform(painter.worldTransform())
         area = self.design.drawing_rect
+        pieces = self.design.svg_pieces
         for label in self.labels:
             lines = label.shown_lines()
             if not label.shown or not lines or not label.scene_rect().intersects(area):
@@ -343,6 +348,67 @@ class LabelLayer(QGraphicsItem):
             _at(painter, label.x_, label.y_, view, label.scale_)
             paint_label(painter, rect, placed, text, halo)
             painter.restore()
+            if pieces is not None:
+                painter = pieces.after(painter, 2)
+
+
+class LinkBadgeLayer(QGraphicsItem):
+    """Draws the problem badges of a picture-only scene's links, each as the badge of its LinkItem would be drawn
+    (a child of the link's item, at the link's depth: under every component), in the order their items would have
+    been made; its bounding rectangle is the union of theirs, shown or not (as the items would count)."""
+
+    def __init__(self, design) -> None:
+        super().__init__()
+        self.design = design
+        self.badges: dict[str, list] = {}  # link id: [x, y, severity ("" hidden)], in the order they were made
+        self._bounds: QRectF | None = None
+        self.setZValue(LINK_Z)
+
+    def set_problems(self, ident: str, row: int, problems: list) -> QRectF | None:
+        """Badge the link `ident` (row `row` of the index) with the worst severity of `problems`; where the badge
+        is in the scene when it shows (as `LinkItem.badge_rect`)."""
+        badge = self.badges.get(ident)
+        if badge is None:
+            x1, y1, x2, y2 = self.design.index.links.data[row].tolist()
+            if self._bounds is not None:  # else Qt has not asked for them since they last changed
+                self.prepareGeometryChange()
+                self._bounds = None
+            badge = self.badges[ident] = [(x1 + x2) / 2, (y1 + y2) / 2 - 14, ""]
+        severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
+        rect = QRectF(badge[0] - _BADGE, badge[1] - _BADGE, 2 * _BADGE, 2 * _BADGE)
+        if severity != badge[2]:
+            badge[2] = severity
+            if self._bounds is not None:
+                self.update(rect)
+        return rect if severity else None
+
+    def shown(self) -> Iterator[tuple[str, QRectF]]:
+        """(link id, rectangle) of each badge shown (obstacles to the labels)."""
+        for ident, (x, y, severity) in self.badges.items():
+            if severity:
+                yield ident, QRectF(x - _BADGE, y - _BADGE, 2 * _BADGE, 2 * _BADGE)
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            bounds = QRectF()
+            for x, y, _severity in self.badges.values():  # a badge item's rectangle moved to its place, as Qt does
+                bounds |= QRectF(-_BADGE + x, -_BADGE + y, 2 * _BADGE, 2 * _BADGE)
+            self._bounds = bounds
+        return QRectF(self._bounds)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        colours = self.design.colours
+        colours = {"error": colours["error"], "warning": colours["warning"]}
+        view = QTransform(painter.worldTransform())
+        area = self.design.drawing_rect
+        pieces = self.design.svg_pieces
+        for x, y, severity in self.badges.values():
+            if severity and QRectF(x - _BADGE, y - _BADGE, 2 * _BADGE, 2 * _BADGE).intersects(area):
+                _at(painter, x, y, view)
+                paint_badge(painter, severity, colours)
+                painter.restore()
+                if pieces is not None:
+                    painter = pieces.after(painter, 2)
 
 
 def build_steps(scene, batch: int) -> Iterator[float]:

@@ -17,10 +17,11 @@ from designer import layout
 from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
 from designer.items.component import SELECTED_Z
-from designer.items.link import HIT_WIDTH, LINK_Z
+from designer.items.link import HIT_WIDTH, LINK_Z, DrawnLink
 from designer.items.tags import KIND, LABEL
 from designer.label_layout import LABELS_FROM, LabelLayout
 from designer.painting import draw_links, draw_simplified
+from designer.picture import LinkBadgeLayer
 from designer.picture import build_steps as picture_steps
 from designer.scene_build import build_steps
 from designer.spatial import CLOUD as CLOUD_BIT
@@ -45,6 +46,8 @@ class DesignScene(QGraphicsScene):
         self.picture = picture  # a picture only: no item per component or link (see designer/picture.py)
         self.drawn_link_ids: list[str] = []  # a picture's links, by row of the index
         self.component_layer = self.label_layer = None  # a picture's components and labels, each drawn by one item
+        self.link_badges = None  # a picture's links' problem badges, drawn by one item
+        self.svg_pieces = None  # an SVG being written in pieces (designer/svg_pieces.py), while a picture draws one
         self.drawing_rect = QRectF()  # the scene area being drawn (a picture's components are drawn in it)
         self.drawn_labels: dict[int, object] = {}  # a picture's labels of links, by row
         self.colours = colours or scene_colours()
@@ -81,6 +84,7 @@ class DesignScene(QGraphicsScene):
         self.components, self.links, self._links_at, self._ends = {}, {}, {}, {}
         self._selected = set()
         self.drawn_link_ids, self.component_layer, self.label_layer, self.drawn_labels = [], None, None, {}
+        self.link_badges = None
 
     # ----- building -----
     def rebuild(self) -> None:
@@ -423,10 +427,13 @@ class DesignScene(QGraphicsScene):
                 by_id.setdefault(problem.element_id, []).append(problem)
         changed = set(self.problems) | set(by_id)
         self.problems = by_id
+        rows = self._link_rows(changed) if self.picture else {}
+        badged = self.link_badges.badges if self.link_badges is not None else {}
+        for ident, row in rows.items():  # a picture's links, in the order their items would be: the model's
+            if by_id.get(ident) or ident in badged:
+                self._badge_drawn_link(ident, row, by_id.get(ident, []))
         for ident in changed:
             item = self.components.get(ident) or self.links.get(ident)
-            if item is None and self.picture and by_id.get(ident) and self._drawn(ident):
-                item = self.link_item(ident)
             if item is None:
                 continue
             item.badge.set_problems(by_id.get(ident, []))
@@ -437,23 +444,22 @@ class DesignScene(QGraphicsScene):
             else:  # a component's item, or a picture's drawn component
                 self.index.set_component_flags(item, self._component_flags(item))
 
-    def _drawn(self, ident: str) -> bool:
-        link = self.model.links.get(ident)
-        return link is not None and link.source in self.components and link.destination in self.components
+    def _link_rows(self, idents: set[str]) -> dict[str, int]:
+        """The rows of a picture's drawn links among `idents` (one pass over the drawn links, none when no link
+        has a problem)."""
+        if not any(ident in self.model.links for ident in idents):
+            return {}
+        return {ident: row for row, ident in enumerate(self.drawn_link_ids) if ident in idents}  # in drawing order
 
-    def link_item(self, ident: str) -> LinkItem:
-        """The item of a link, made now for a link only drawn (a picture's label or badge needs it)."""
-        item = self.links.get(ident)
-        if item is None:
-            item = LinkItem(self, ident)
-            building, self.building = self.building, True  # the index already draws the link
-            try:
-                item.update_geometry()
-            finally:
-                self.building = building
-            self.links[ident] = item
-            self.addItem(item)
-        return item
+    def _badge_drawn_link(self, ident: str, row: int, problems: list) -> None:
+        """Badge a picture's link (no item: the badge layer draws it as its LinkItem's badge would be drawn)."""
+        if self.link_badges is None:  # made with the first badge: a picture without any draws as before
+            self.link_badges = LinkBadgeLayer(self)
+            self.addItem(self.link_badges)
+        key = (self.link_badges, ident)
+        rect = self.link_badges.set_problems(ident, row, problems)
+        self.labels.obstacle_changed(key, rect)
+        self.labels.changed([DrawnLink(self, row)], [rect] if rect is not None else [])
 
     def item_for(self, ident: str) -> QGraphicsItem | None:
         """The item that draws a component or link id."""
@@ -484,10 +490,10 @@ class DesignScene(QGraphicsScene):
             self.drawing_rect = QRectF(rect)
         painter.fillRect(rect, self.colours["background"])
         grid_lines(painter, rect, self.colours["grid"], painter.worldTransform().m11())
-        draw_links(painter, self.index, rect, self.colours, selected=False)
+        draw_links(painter, self.index, rect, self.colours, selected=False, pieces=self.svg_pieces)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        draw_links(painter, self.index, rect, self.colours, selected=True)
+        draw_links(painter, self.index, rect, self.colours, selected=True, pieces=self.svg_pieces)
 
     def overview_rect(self) -> QRectF:
         """What an overview of the scene shows."""

@@ -98,10 +98,24 @@ def run_embed(args) -> int:
     for result, path in zip(mapping.requests, args.requests, strict=True):
         result.source = None if path == "-" else str(Path(path).resolve())
     if args.json:
-        write_json(mapping.to_json(lazy=True), sys.stdout)  # a piece at a time
+        write_mapping(mapping, args.report_output)
     else:
         print_mapping(mapping, substrate)
     return 0 if all(r.accepted for r in mapping.requests) else 1
+
+
+MAPPING_ONE_LINE_FROM = 4  # top, "requests", a request, its "links": each link's placement on one line
+
+
+def write_mapping(mapping: Mapping, name: str | None) -> None:
+    """The mapping's JSON on standard output a piece at a time, each link's placement on one line (docs/embedding.md,
+    "The mapping file"); refused (exit 2, nothing written with -o) when `vxi replan` could not read it back."""
+    from backend.files import MAX_MAPPING_BYTES, over_reader_limit
+
+    size = write_json(mapping.to_json(lazy=True), sys.stdout, one_line_from=MAPPING_ONE_LINE_FROM,
+                      limit=MAX_MAPPING_BYTES)  # ASCII: characters are bytes
+    if size > MAX_MAPPING_BYTES:
+        raise CliError(str(over_reader_limit(name or "<stdout>", "mapping", size, MAX_MAPPING_BYTES)), 2)
 
 
 def _stamp(t: float | None) -> str:
@@ -176,6 +190,7 @@ def run_replan(args) -> int:
         return run_replan_deployment(args, print_plan)
     from backend.embedding import EmbeddingError, Mapping
     from backend.embedding.mapping import json_hook
+    from backend.files import MAX_MAPPING_BYTES
 
     if not args.substrate or not args.mapping:
         raise CliError("give SUBSTRATE and MAPPING.json, or --deployment ID", 2)
@@ -184,9 +199,10 @@ def run_replan(args) -> int:
     substrate = _read(args.substrate, "substrate")
     try:
         if args.mapping == "-":
-            mapping = Mapping.from_json(json.loads(read_input("-")[0], object_pairs_hook=json_hook()))
+            mapping = Mapping.from_json(json.loads(read_input("-", MAX_MAPPING_BYTES)[0],
+                                                   object_pairs_hook=json_hook()))
         else:
-            mapping = Mapping.from_json(read_json(args.mapping, object_pairs_hook=json_hook()))
+            mapping = Mapping.from_json(read_json(args.mapping, MAX_MAPPING_BYTES, object_pairs_hook=json_hook()))
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -214,7 +230,7 @@ def run_replan(args) -> int:
     except EmbeddingError as exc:
         raise CliError(str(exc), 2) from None
     if args.json:
-        write_json(plan.to_json(lazy=True), sys.stdout)
+        write_json(plan.to_json(lazy=True), sys.stdout, one_line_from=MAPPING_ONE_LINE_FROM + 1)  # its "mapping"
     else:
         print_plan(plan)
     return 0 if plan.feasible else 1

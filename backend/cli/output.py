@@ -30,19 +30,23 @@ def add_output_option(parser: argparse.ArgumentParser) -> None:
                         help="write the report to FILE instead of standard output")
 
 
-def read_input(path: str) -> tuple[bytes, str]:
-    """The bytes of a file or of standard input ('-'), and the name to show in messages."""
-    if path == STDIN:
-        from backend.files import MAX_BYTES, over_limit
+def read_input(path: str, limit: int | None = None) -> tuple[bytes, str]:
+    """The bytes of a file or of standard input ('-') of at most `limit` (default: the one limit, MAX_BYTES), and
+    the name to show in messages."""
+    from backend.files import MAX_BYTES
 
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise CliError(str(over_limit("<stdin>", len(data), what="input is")), 2)
+    limit = MAX_BYTES if limit is None else limit
+    if path == STDIN:
+        from backend.files import over_limit
+
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise CliError(str(over_limit("<stdin>", len(data), limit, what="input is")), 2)
         return data, "<stdin>"
     from backend.files import FileReadError, read_regular
 
     try:
-        return read_regular(path), path
+        return read_regular(path, limit), path
     except FileReadError as exc:
         raise CliError(str(exc), 2) from None
 

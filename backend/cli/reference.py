@@ -74,7 +74,8 @@ def markdown(extra: Parsers = ()) -> str:
              "`teardown` and `experiment` also log to `~/.local/state/vxi-designer/vxi.log` "
              "(the state directory: `$VXI_STATE_DIR`, else `$XDG_STATE_HOME/vxi-designer`). Files are read and "
              "written one way: `-` is standard input or output where a file is named, input is limited to 32 MiB "
-             "(`VXI_MAX_BYTES`), and every file is written atomically. Shell completion: "
+             "(`VXI_MAX_BYTES`; a mapping read by `vxi replan` to 4 times that), and every file is written "
+             "atomically. Shell completion: "
              "`vxi completion bash|zsh`.", ""]
     for name, text in texts.items():
         summary = _summary(parsers[name], name, parsers)

@@ -37,7 +37,7 @@ from backend.model import (
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
 from backend.model.rules import MAX_POSITION
-from backend.vxdl.secure import parse_bytes
+from backend.vxdl.secure import FileSource, parse_bytes
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -229,6 +229,24 @@ def _data(el, ns: str, keys: dict, kind: str, filename: str) -> dict:
     return attrs
 
 
+_KNOWN_CHILDREN = {"graphml": {"key", "graph"}, "graph": {"data", "node", "edge", "hyperedge"},
+                   "node": {"data", "graph", "port"}, "edge": {"data"}}  # read, or listed by what they are
+
+
+def _unknown_children(el, ns: str, losses: Losses) -> None:
+    """List every child element of the root, a graph, node or edge that is neither read nor listed otherwise (a
+    description, another program's element), as '<node> element <desc>'."""
+    what = etree.QName(el).localname
+    known = {ns + name for name in _KNOWN_CHILDREN[what]}
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in known:
+            _unknown(what, child, losses)
+
+
+def _unknown(what: str, child, losses: Losses) -> None:
+    losses.add(f"<{what}> element <{etree.QName(child).localname}>")
+
+
 def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
     """The first graph of a GraphML document (parsed safely: no DTD, no entity, nothing fetched); what has no
     VXI equivalent (more graphs, nested graphs, ports, hyperedges) is listed, what is malformed refused."""
@@ -244,6 +262,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
         raise ConversionError(filename, "no <graph> element: nothing to convert", root.sourceline)
     losses.add("graphs after the first", len(graphs) - 1)
     top = graphs[0]
+    _unknown_children(root, ns, losses)
+    _unknown_children(top, ns, losses)
     import networkx as nx  # only for a document read whole (it takes about 20 MB to import)
 
     graph = nx.MultiDiGraph(**_data(top, ns, keys, "graph", filename))
@@ -258,6 +278,7 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
         graph.add_node(ident, **_data(node, ns, keys, "node", filename))
         losses.add("nested graphs", len(node.findall(ns + "graph")))
         losses.add("node ports", len(node.findall(ns + "port")))
+        _unknown_children(node, ns, losses)
     losses.add("hyperedges", len(top.findall(ns + "hyperedge")))
     for edge in top.iterfind(ns + "edge"):
         ends = edge.get("source"), edge.get("target")
@@ -265,7 +286,11 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
             if not end or end not in graph:
                 raise ConversionError(filename, f"an <edge>'s {role} '{end or ''}' is not a node of the graph",
                                       edge.sourceline)
-        graph.add_edge(*ends, key=edge.get("id"), **_data(edge, ns, keys, "edge", filename))
+        key = edge.get("id")
+        if key is not None and graph.has_edge(*ends, key):  # networkx would merge it into the first, unsaid
+            raise ConversionError(filename, f"two edges have the id '{key}'", edge.sourceline)
+        graph.add_edge(*ends, key=key, **_data(edge, ns, keys, "edge", filename))
+        _unknown_children(edge, ns, losses)
     return graph, losses
 
 
@@ -276,21 +301,24 @@ _EDGE_ARGUMENTS = {"u_for_edge", "v_for_edge", "key"}
 
 class _Streaming:
     """The first graph of a GraphML document read element by element into the VXI parse_graphml and from_graph
-    give: keys first, each edge with an id (its `id` attribute, if any, the same) not seen before, its ends nodes of
-    the graph (checked at the end when it comes before them); Unusual otherwise. Links come out in a MultiDiGraph's
-    order (by source in node order, by destination in the order first linked, then in document order)."""
+    give: its keys (`keys`: all of them read beforehand, when one comes after the graph), each edge with an id (its
+    `id` attribute, if any, the same) not seen before, or with none (named `link<N>` by its place, as from_graph
+    does), its ends nodes of the graph (checked at the end when it comes before them); Unusual otherwise. Links come
+    out in a MultiDiGraph's order (by source in node order, by destination in the order first linked, then in
+    document order)."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, keys: dict | None = None):
         self.filename = filename
         self.losses = Losses()
-        self.keys: dict = {}
+        self.keys: dict = keys or {}
+        self.keys_known = keys is not None  # the root's keys, read beforehand (keys_after_graph)
         self.ns = ""
         self.graphs = 0
         self.top = None
         self.top_id: str | None = None
         self.attrs: dict = {}
         self.components: dict[str, Component] = {}
-        self.links: dict[str, Link] = {}
+        self.links: dict[str | int, Link] = {}  # by the edge's id; an edge without one by its number (id None)
         self.early = False  # an edge came before a node it names
 
     def root(self, root) -> None:
@@ -307,15 +335,20 @@ class _Streaming:
                 self.top, self.top_id = el, el.get("id")
                 self.attrs = _defaults(self.keys, "graph")
         elif event == "end" and el.tag == self.ns + "key":
-            if self.graphs:
-                raise Unusual("a key after a graph")
+            if self.keys_known:
+                return
             kid, key = _key(el, self.ns, self.filename)
-            self.keys[kid] = key
+            if self.graphs and (kid in self.keys or key[3] is not None):
+                raise _KeyAfterGraph  # it changes what was read: read again, every key known beforehand
+            self.keys[kid] = key  # (after the graph, a new key without default changes nothing read)
+        elif event == "end" and el.tag != self.ns + "graph":
+            _unknown("graphml", el, self.losses)
 
     def element(self, el) -> None:
         """An element of the first graph, once ended."""
         ns, tag = self.ns, el.tag
         if tag == ns + "data":
+            self.declared(el)
             name, value = _datum(el, self.keys, self.filename)
             self.attrs[name] = value
         elif tag == ns + "node":
@@ -324,31 +357,48 @@ class _Streaming:
             self.edge(el)
         elif tag == ns + "hyperedge":
             self.losses.add("hyperedges")
+        else:
+            _unknown("graph", el, self.losses)
+
+    def declared(self, *data) -> None:
+        """_KeyAfterGraph when a <data> names a key not declared yet (a key after the graph may declare it)."""
+        if not self.keys_known and any(d.get("key", "") not in self.keys for d in data):
+            raise _KeyAfterGraph
+
+    def attributes(self, el, kind: str) -> dict:
+        """The attributes of a node or edge (_data), its keys declared."""
+        self.declared(*el.iterfind(self.ns + "data"))
+        return _data(el, self.ns, self.keys, kind, self.filename)
 
     def node(self, el) -> None:
         ident = el.get("id")
         if not ident or ident in self.components:
             raise Unusual("a node without id, or twice")
-        attrs = _data(el, self.ns, self.keys, "node", self.filename)
+        attrs = self.attributes(el, "node")
         if "node_for_adding" in attrs:
             raise Unusual("an attribute of networkx's name")
         self.losses.add("nested graphs", len(el.findall(self.ns + "graph")))
         self.losses.add("node ports", len(el.findall(self.ns + "port")))
+        _unknown_children(el, self.ns, self.losses)
         self.components[ident] = _node_component(ident, attrs, self.losses, self.filename)
 
     def edge(self, el) -> None:
         """An edge, its ends checked at the end when it comes before their nodes."""
         u, v, key = el.get("source"), el.get("target"), el.get("id")
-        if not u or not v or key is None:
-            raise Unusual("an edge without its ends or id")
-        attrs = _data(el, self.ns, self.keys, "edge", self.filename)
-        lid = str(attrs.get("id", key))
-        if lid != key or lid in self.links or _EDGE_ARGUMENTS & attrs.keys():
+        if not u or not v:
+            raise Unusual("an edge without its ends")
+        attrs = self.attributes(el, "edge")
+        lid = None if key is None and "id" not in attrs else str(attrs.get("id", key))
+        if (key is not None and lid != key) or lid in self.links or _EDGE_ARGUMENTS & attrs.keys():
             raise Unusual("an edge whose id is not its own")
         components = self.components
         ends = [components[end].id if end in components else end for end in (u, v)]  # the node's own id string
         self.early |= len(ends) != sum(end in components for end in ends)
-        self.links[lid] = _link(lid, *ends, attrs, self.losses, self.filename)
+        link = _link(lid or "", *ends, attrs, self.losses, self.filename)
+        _unknown_children(el, self.ns, self.losses)
+        if lid is None:
+            link.id = None  # named at the end, by its place
+        self.links[len(self.links) if lid is None else lid] = link
 
     def finish(self) -> tuple[Infrastructure, Losses]:
         if self.top is None or _GRAPH_ARGUMENTS & self.attrs.keys():
@@ -379,14 +429,43 @@ class _Streaming:
                 ends.setdefault(link.destination, []).append(link)
             for links in ends.values():
                 for link in links:
+                    if link.id is None:  # from_graph's name: its place among the links
+                        link.id = f"link{len(vxi.links)}"
+                    if link.id in vxi.links:
+                        raise Unusual("two edges of one id")  # the whole reading says which
                     vxi.links[link.id] = link
             at = end
         return vxi, self.losses
 
 
-def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
-    reading = _Streaming(filename)
-    for event, el, depth in elements(data, 2):
+class _KeyAfterGraph(Unusual):
+    """A key after the graph that changes what was read (a default, a key id used again), or a <data> of a key not
+    declared yet: the keys are read beforehand, and the graph again."""
+
+
+def _root_keys(data: bytes | FileSource, filename: str) -> dict:
+    """The keys of the root, read element by element (what _keys gives)."""
+    keys, ns = {}, None
+    for event, el, depth in elements(data, 2, filename):  # the graph's elements freed as they end
+        if depth == 0 and event == "start":
+            ns = f"{{{etree.QName(el).namespace}}}" if etree.QName(el).namespace else ""
+        elif depth == 1 and event == "end" and el.tag == ns + "key":
+            kid, key = _key(el, ns, filename)
+            keys[kid] = key
+    return keys
+
+
+def _read_streaming(data: bytes | FileSource, filename: str) -> tuple[Infrastructure, Losses]:
+    try:
+        return _stream(data, filename, None)
+    except _KeyAfterGraph:
+        pass  # (out of the handler: its traceback holds the first reading's model)
+    return _stream(data, filename, _root_keys(data, filename))
+
+
+def _stream(data: bytes | FileSource, filename: str, keys: dict | None) -> tuple[Infrastructure, Losses]:
+    reading = _Streaming(filename, keys)
+    for event, el, depth in elements(data, 2, filename):
         if depth == 0:
             if event == "start":
                 reading.root(el)

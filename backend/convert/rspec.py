@@ -239,7 +239,10 @@ class _Reading:
         _unread(link, {"client_id"}, {"interface_ref", "property"}, losses)
         if lid in vxi.links:
             raise ConversionError(filename, f"two <link>s have the client_id '{lid}'", link.sourceline)
-        iface_ids = [r.get("client_id", "") for r in link.iterfind(R + "interface_ref")]
+        refs = link.findall(R + "interface_ref")
+        for ref in refs:
+            _unread(ref, {"client_id"}, set(), losses)
+        iface_ids = [r.get("client_id", "") for r in refs]
         if len(iface_ids) != 2:
             losses.add("links with other than two interfaces")
             return
@@ -309,7 +312,7 @@ def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]
     Unusual or ConversionError when anything is not as usual (an interface no node declares, say)."""
     reading = _Reading(filename, streaming=True)
     root = None
-    for event, el, depth in elements(data, 1):
+    for event, el, depth in elements(data, 1, filename):
         if depth == 0:
             if event == "start":
                 reading.root(el)

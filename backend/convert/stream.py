@@ -1,8 +1,9 @@
 """Imports read element by element: the bytes fed a piece at a time to a pull parser of the safe options
 (backend/vxdl/secure.py), each element handed over when it ends and freed once handled, so that the parsed tree
 (about 7 to 10 times the file) never holds the document. Only the usual document is read this way: anything else
-(`Unusual`, a malformed document, a document type, a problem of any kind) is read again whole by the importer's
-tree reader, which says what is wrong exactly as it always did."""
+(`Unusual`, a malformed document, a problem of any kind) is read again whole by the importer's tree reader, which
+says what is wrong exactly as it always did. A document type is refused here, in the whole reading's words, once the
+rest of the document is seen well-formed (each element freed as it ends)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
-from backend.vxdl.secure import FileSource, has_doctype, pull_parser
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype
 from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
 __all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements", "read_import"]
@@ -38,21 +39,28 @@ def read_import(path: str | Path, streaming: Callable, whole: Callable, errors: 
         source.close()
 
 
-def elements(data: bytes | FileSource, free_depth: int) -> Iterator[tuple[str, etree._Element, int]]:
+def elements(data: bytes | FileSource, free_depth: int, filename: str) -> Iterator[tuple[str, etree._Element, int]]:
     """('start' or 'end', element, depth) of every element of a document with no document type (the root at depth
     0). After an element of depth 1 to `free_depth` has ended and been handed over, it is emptied and the elements
-    before it are removed from its parent. Unusual for a document type; XMLSyntaxError or ValueError for what is
-    not well-formed."""
+    before it are removed from its parent. XMLSyntaxError or ValueError for what is not well-formed; a document
+    type is refused (VxdlFileError, as the whole reading's parse_bytes says it) once the rest is seen well-formed,
+    its tree never held."""
     parser = pull_parser(None, ("start", "end"))
     feed, read_events = parser.feed, parser.read_events
     depth = -1
-    for piece in pieces(data):
+    head: list[bytes] = []  # the pieces fed until the root has started (the document type is before it)
+    chunks = pieces(data)
+    for piece in chunks:
         feed(piece)
+        if depth < 0:
+            head.append(piece)
         for event, el in read_events():
             if event == "start":
                 depth += 1
-                if depth == 0 and has_doctype(el.getroottree()):
-                    raise Unusual("a document type")
+                if depth == 0:
+                    if has_doctype(el.getroottree()):
+                        refuse_doctype(parser, chunks, b"".join(head), el, filename)
+                    head = []
                 yield event, el, depth
                 continue
             yield event, el, depth

@@ -10,7 +10,7 @@ import numpy as np
 
 from backend.embedding.algorithms import combined, grc, greedy, nrm
 from backend.embedding.context import Context
-from backend.embedding.explain import explain
+from backend.embedding.explain import explain, proven_refusal
 from backend.embedding.instance import INF, Network, Request, compile_network, compile_request
 from backend.embedding.ledger import Ledger, Placement, placement_usage
 from backend.embedding.mapping import Mapping, RequestMapping
@@ -86,8 +86,8 @@ class Embedder:
         self.release(key)
         req = compile_request(vxi)
         residual = self.ledger.residual(req.segments, exclude=frozenset({key}))
-        index = req.node_index()
-        pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool)
+        index = req.node_index() if pinned or preferred else {}
+        pin_mask = np.ones((len(req.nodes), self.net.n_hosts), dtype=bool) if pinned else None
         for node_id, host_id in (pinned or {}).items():
             if node_id in index:
                 pin_mask[index[node_id]] = False
@@ -96,13 +96,12 @@ class Embedder:
         wishes = {index[n]: self.net.host_index[h] for n, h in (preferred or {}).items()
                   if n in index and h in self.net.host_index}
         placement, ctx = None, None
-        has_provisioned = self.net.cache.setdefault(
-            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
+        has_provisioned = self._has_provisioned()
         phases = (False, True) if has_provisioned and provisioned else (False,) if has_provisioned else (True,)
         for phase in phases:
             allowed, arcs = self.masks(req, provisioned=phase)
-            ctx = Context(self.net, req, residual, allowed & pin_mask, arcs, self.colocate, wishes,
-                          dict(self.options))
+            ctx = Context(self.net, req, residual, allowed if pin_mask is None else allowed & pin_mask, arcs,
+                          self.colocate, wishes, dict(self.options))
             placement = ALGORITHMS[algorithm](ctx)
             if placement is not None:
                 break
@@ -111,13 +110,25 @@ class Embedder:
             result = RequestMapping(key, False, explain(ctx, algorithm), window=window)
         else:
             self.ledger.book(key, placement_usage(self.net, req, placement))
-            self.placements[key] = placement
             result = self._result(key, req, placement, window)
         result.solver = dict(ctx.info) if ctx is not None else {}
-        self.compiled[key] = req
-        self.results[key] = result
+        self.results[key] = result  # the compiled request and the placement are not kept (for 100,000 links,
+        # 14 MB more while the checker runs); `load` keeps them, for check_fits
         result.seconds = time.perf_counter() - started  # the request compiled, embedded and explained
         return result
+
+    def _has_provisioned(self) -> bool:
+        return self.net.cache.setdefault(
+            "has_provisioned", bool(self.net.host_provisioned.any() or self.net.arc_provisioned.any()))
+
+    def surely_refused(self, vxi: Infrastructure, key: str | None = None, provisioned: bool = True) -> bool:
+        """True when `place(vxi, key, provisioned=provisioned)` refuses whatever is pinned or preferred: the
+        explainer proves it (explain.proven_refusal) on what is left with every host the parts may use allowed."""
+        req = compile_request(vxi)
+        residual = self.ledger.residual(req.segments, exclude=frozenset({key or vxi.id}))
+        allowed, arcs = self.masks(req, provisioned=provisioned or not self._has_provisioned())
+        ctx = Context(self.net, req, residual, allowed, arcs, self.colocate, {}, dict(self.options))
+        return proven_refusal(ctx) is not None
 
     def load(self, vxi: Infrastructure, result: RequestMapping) -> None:
         """Book an existing accepted mapping as it is (from `vxi embed --json`)."""
@@ -188,7 +199,7 @@ class Embedder:
             ids.append(link.id)
             routes.append(route)
             pairs.append(rates.setdefault(pair, pair))
-        return RequestMapping(key, True, None, nodes, PlacedLinks(ids, routes, pairs), window)
+        return RequestMapping(key, True, None, nodes, PlacedLinks.adopt(ids, routes, pairs), window)
 
     # ----- results -----
     def mapping(self, order: list[str] | None = None) -> Mapping:

@@ -50,6 +50,12 @@ def explain(ctx: Context, algorithm: str) -> str:
             or _combined_reason(ctx, algorithm))
 
 
+def proven_refusal(ctx: Context) -> str | None:
+    """A reason that proves no placement exists in `ctx`, whatever the algorithm: a part with no host it may use
+    or none with room for it alone, or anchored parts too big together for their hosts; None when none holds."""
+    return _node_reason(ctx) or _site_reason(ctx)
+
+
 def _where(ctx: Context, host: int) -> str:
     host_obj = ctx.net.substrate.hosts[ctx.net.host_ids[host]]
     return f"host '{host_obj.id}'" + (f" at location '{host_obj.site}'" if host_obj.site is not None else "")

@@ -150,7 +150,7 @@ class VNode:
 
     id: str
     kind: str
-    demand: np.ndarray  # (3,) cores, memory, storage
+    demand: np.ndarray  # (3,) cores, memory, storage (read-only: equal demands are one array)
     frequency: float
     location: str | None
     window: tuple[float, float]
@@ -158,7 +158,8 @@ class VNode:
 
 @dataclass(slots=True)
 class VLink:
-    """A virtual link between two VNodes (indices), with bandwidth per segment and a latency bound."""
+    """A virtual link between two VNodes (indices), with bandwidth per segment (none outside its window) and a
+    latency bound. 80 bytes: one is held per link while the algorithms run."""
 
     id: str
     source: int
@@ -166,7 +167,6 @@ class VLink:
     forward: np.ndarray  # (K,) bit/s per segment
     reverse: np.ndarray
     latency_bound: float
-    window: tuple[float, float]
 
 
 @dataclass
@@ -240,6 +240,7 @@ def compile_request(vxi: Infrastructure) -> Request:
     members: dict[str, list[str]] = {}
     raw_links: list[_RawLink] = []
     same_configs: dict[tuple, list] = {}  # links of equal values share their configs (read only)
+    shared = _SharedArrays()  # equal demands and bandwidth rows one read-only array
     for comp in vxi.components.values():
         window = lease_window(comp.lease, vxi_window)
         if isinstance(comp, Cloud):
@@ -248,7 +249,7 @@ def compile_request(vxi: Infrastructure) -> Request:
             location = comp.location or template.location
             members[comp.id] = comp.member_ids()
             for mid in comp.member_ids():
-                nodes.append(VNode(mid, template.kind, demand.copy(), freq, location, window))
+                nodes.append(VNode(mid, template.kind, shared.one(demand), freq, location, window))
             bw = _amount(comp.internal_bandwidth)
             for i, j in comp.internal_pairs():
                 raw_links.append(_RawLink(f"{comp.id}#{i}-{j}", f"{comp.id}#{i}", f"{comp.id}#{j}",
@@ -256,7 +257,7 @@ def compile_request(vxi: Infrastructure) -> Request:
         else:
             demand, freq = _component_demand(comp)
             members[comp.id] = [comp.id]
-            nodes.append(VNode(comp.id, comp.kind, demand, freq, comp.location, window))
+            nodes.append(VNode(comp.id, comp.kind, shared.one(demand), freq, comp.location, window))
     for link in vxi.links.values():
         if link.source not in members or link.destination not in members:
             continue
@@ -272,10 +273,11 @@ def compile_request(vxi: Infrastructure) -> Request:
                 if len(dst) > 1 or link.destination != d:
                     suffix += f"#{j}"
                 raw_links.append(_RawLink(link.id + suffix, s, d, configs, window))
-    return _segment(vxi, vxi_window if vxi.lease.start is not None else None, nodes, raw_links)
+    return _segment(vxi, vxi_window if vxi.lease.start is not None else None, nodes, raw_links, shared)
 
 
-def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_RawLink]) -> Request:
+def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_RawLink],
+             shared: _SharedArrays) -> Request:
     points = set()
     for item in [*nodes, *raw_links]:
         points.update(item.window)
@@ -290,7 +292,6 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
         segments = [ALWAYS]
     index = {n.id: i for i, n in enumerate(nodes)}
     k = len(segments)
-    shared = _SharedArrays()
     node_demand = np.zeros((len(nodes), k, 3))
     for i, node in enumerate(nodes):
         for s, (a, b) in enumerate(segments):
@@ -312,12 +313,13 @@ def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_R
             rev[s] = max(c[2] for c in chosen)
             bound = min(bound, min(c[3] for c in chosen))
         links[n] = VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
-                         bound, raw.window)
+                         bound)
     return Request(vxi, window, segments, nodes, links, node_demand)
 
 
 class _SharedArrays:
-    """Equal bandwidth rows are one read-only array (a request of 100,000 links has few distinct ones)."""
+    """Equal demands and bandwidth rows are one read-only array (a request of 100,000 links or 20,000 nodes has
+    few distinct ones)."""
 
     def __init__(self) -> None:
         self.known: dict[bytes, np.ndarray] = {}

@@ -38,9 +38,7 @@ def placement_usage(net: Network, req: Request, placement: Placement) -> list[Se
     node_index = (3 * hosts[:, None] + np.arange(3)).reshape(-1)
     # links of one path often share its list (routing keeps equal paths once): each distinct list's arcs are
     # listed once, with the sum of its links' rates (100,000 links over 10 hops were a million arcs)
-    keys = np.fromiter(map(id, placement.paths), dtype=np.int64, count=len(placement.paths))
-    _keys, first, path_of = np.unique(keys, return_index=True, return_inverse=True)
-    distinct = [placement.paths[i] for i in first.tolist()]
+    distinct, path_of = _distinct(placement.paths)
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     arcs = np.fromiter(chain.from_iterable(distinct), dtype=np.int64, count=int(lengths.sum()))
     out = []
@@ -54,6 +52,22 @@ def placement_usage(net: Network, req: Request, placement: Placement) -> list[Se
         where = np.flatnonzero(held)
         out.append(Segment(start, end, where, held[where]))
     return out
+
+
+def _distinct(paths: list[list[int]]) -> tuple[list[list[int]], np.ndarray]:
+    """The distinct path lists (the same object once, in order of first use) and each link's row among them
+    (a dict of the few distinct ones, not a sort of 100,000 ids)."""
+    row: dict[int, int] = {}
+    distinct: list[list[int]] = []
+
+    def row_of(path: list[int]) -> int:
+        found = row.get(id(path))
+        if found is None:
+            found = row[id(path)] = len(distinct)
+            distinct.append(path)
+        return found
+
+    return distinct, np.fromiter(map(row_of, paths), dtype=np.intp, count=len(paths))
 
 
 def _rates(req: Request, k: int, direction: str) -> np.ndarray:

@@ -80,6 +80,16 @@ class PlacedLinks(MutableMapping):
         self._live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # placements made, while in use
 
     @classmethod
+    def adopt(cls, ids: list[str], routes: list[list], rates: list[tuple[float, float]]) -> PlacedLinks:
+        """Columns made of these very lists, not copies (the caller gives them up: for 100,000 links, 2.4 MB less
+        at the peak)."""
+        placed = cls()
+        if not len(ids) == len(routes) == len(rates):
+            raise ValueError("ids, routes and rates must be of one length")
+        placed._ids, placed._routes, placed._rates = ids, routes, rates
+        return placed
+
+    @classmethod
     def gather(cls, placements: Iterable[tuple[str, Iterable[tuple[str, str]], float, float]]) -> PlacedLinks:
         """Columns from (id, path, forward, reverse), equal paths and rates kept once (later ids replace earlier)."""
         ids, routes, rates = [], [], []
@@ -100,7 +110,7 @@ class PlacedLinks(MutableMapping):
             ids.append(key)
             routes.append(route)
             rates.append(pair)
-        return cls(ids, routes, rates)
+        return cls.adopt(ids, routes, rates)
 
     # ----- finding a row -----
     def _row(self, key) -> int | None:

@@ -183,7 +183,10 @@ class _Planner:
         staying = fitting_alone(emb, vxi, keep)
         if emb.place(vxi, key, pinned=staying, provisioned=provisioned).accepted:
             return "local"
-        for comp in list(staying):
+        # Freeing one kept part at a time is a placement of the whole VXI per part: skipped when none can succeed
+        # (proven once), which is what made a refusal of 1,000 parts take minutes. The same plans and reasons.
+        hopeless = len(staying) > 1 and emb.surely_refused(vxi, key, provisioned)
+        for comp in [] if hopeless else list(staying):
             fewer = {c: h for c, h in staying.items() if c != comp}
             if emb.place(vxi, key, pinned=fewer, provisioned=provisioned).accepted:
                 return "local"

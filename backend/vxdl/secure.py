@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from lxml import etree
 
 from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular
 from backend.vxdl.errors import VxdlFileError
 
-__all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "has_doctype", "parse_bytes",
-           "pull_parser", "read_limited", "refuse_oversize"]
+__all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
+           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_oversize"]
 
 
 class FileSource:
@@ -180,6 +182,30 @@ def _doctype_line(data: bytes, encoding: str | None) -> int | None:
     return None
 
 
+def doctype_refused(filename: str, head: bytes, encoding: str | None) -> VxdlFileError:
+    """The refusal of a well-formed document declaring a document type; `head`: its bytes up to its root at least."""
+    return VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it names was "
+                                   "read)", _doctype_line(head, encoding))
+
+
+def refuse_doctype(parser: etree.XMLPullParser, pieces: Iterator[bytes], head: bytes, root: etree._Element,
+                   filename: str) -> NoReturn:
+    """A document type seen at the start of a document fed piece by piece (`head`: the pieces fed so far): the rest
+    fed too, every complete element freed as it goes, so that a malformed document is still said malformed
+    (XMLSyntaxError: the whole reading says it); then refused as parse_bytes refuses it, its tree never held."""
+    for piece in pieces:
+        parser.feed(piece)
+        for _event in parser.read_events():
+            pass
+        el = root
+        while el is not None and len(el):  # along the open elements (each the last child), the complete ones freed
+            last = el[-1]
+            del el[:-1]
+            el = last
+    parser.close()
+    raise doctype_refused(filename, head, root.getroottree().docinfo.encoding)  # (its encoding known once closed)
+
+
 def refuse_oversize(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:
     """VxdlFileError for bytes over `limit`, before anything parses them."""
     if len(data) > limit:
@@ -202,6 +228,5 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
     except ValueError as exc:
         raise VxdlFileError(filename, f"not XML: {exc}") from None
     if has_doctype(tree):
-        raise VxdlFileError(filename, "a document type declaration (DTD) is refused for safety (nothing it "
-                                      "names was read)", _doctype_line(data, tree.docinfo.encoding))
+        raise doctype_refused(filename, data, tree.docinfo.encoding)
     return tree

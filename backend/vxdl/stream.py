@@ -7,9 +7,10 @@ tree (overlap.check_strict_bytes), on the other core: reading this way is as qui
 
 Only a document that passes the strict XSD is read this way, with the problems of the model's rules (semantic
 ones), placed at their columns by parsing the bytes again into no whole tree (StreamedElements). For any other (a
-schema or cardinality problem, a value problem, a duplicate id, a document type, a count over the limits, a
-builder failure) `read_streaming_checked` answers None and the reader reads it again, resource by resource with
-every problem (stream_problems.py) or, for what only the whole tree can say, whole (reader.py)."""
+schema or cardinality problem, a value problem, a duplicate id, a count over the limits, a builder failure)
+`read_streaming_checked` answers None and the reader reads it again, resource by resource with every problem
+(stream_problems.py) or, for what only the whole tree can say, whole (reader.py). A document type is refused
+(VxdlFileError, the whole reading's words) once the rest is seen well-formed, its tree never built."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ import backend.vxdl.fields as F
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, spec_for
+from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import StrictCheck, check_strict_bytes, check_strict_file, gc_paused
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import FileSource, has_doctype, pull_parser
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype
 from backend.vxdl.walk import active_walker
 
 CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled before the next is parsed
@@ -69,6 +71,8 @@ def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | 
         return None
     except RoleDeclared:
         return read_streaming_checked(data, filename, "substrate", stream.strict, over_limits)
+    except VxdlFileError:  # a document type: refused
+        raise
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
@@ -119,6 +123,7 @@ class Pieces(ABC):
     from then on; and what the document is read as."""
 
     data: bytes | FileSource
+    filename: str
     parser: etree.XMLPullParser
     vi: etree._Element | None
     role: str | None
@@ -132,13 +137,21 @@ class Pieces(ABC):
         """Handle the resources that have ended (`ended`: the document itself has ended)."""
 
     def feed_all(self):
-        """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed."""
+        """The root, once every piece is fed and taken; XMLSyntaxError or ValueError when not well-formed; a document
+        type refused (VxdlFileError, as the whole reading refuses it) once the rest is seen well-formed."""
         feed, events = self.parser.feed, self.parser.read_events
-        for piece in pieces(self.data):
+        chunks, head = pieces(self.data), []
+        for piece in chunks:
             feed(piece)
             if self.vi is None:
+                head.append(piece)  # (the document type is before the virtualInfrastructure)
                 for _event, el in events():
+                    tree = el.getroottree()
+                    if has_doctype(tree):
+                        refuse_doctype(self.parser, chunks, b"".join(head), tree.getroot(), self.filename)
                     self.begin(el)
+                if self.vi is not None:
+                    head = []
             if self.vi is not None:
                 self.take(False)
         return self.parser.close()
@@ -156,7 +169,7 @@ class _Stream(Pieces):
     """One read: the parser, the model being built and its checks against the limits."""
 
     def __init__(self, data: bytes | FileSource, filename: str, role: str | None, strict: StrictCheck | None):
-        self.data, self.role, self.strict = data, role, strict
+        self.data, self.role, self.strict, self.filename = data, role, strict, filename
         self.builder = ModelBuilder(filename, b"" if isinstance(data, FileSource) else data, active_walker())
         # (its columns are the reader's to find, from the bytes, for problems)
         self.parser = pull_parser(INFRASTRUCTURE)

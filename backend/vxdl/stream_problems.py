@@ -11,14 +11,20 @@ given, before its element is freed, the element's rank among the elements of its
 is found from); the other children of the virtualInfrastructure (its id, lease, layout...) stay in the tree,
 checked and read at the end.
 
-Anything this reading does not take answers None and the whole reading reads the document (a document type,
-malformed XML, an element other than the virtualInfrastructure in the root, text or an unexpected element in the
-virtualInfrastructure, a problem the XSD places at the root, too many resources...)."""
+What libxml2 says of the virtualInfrastructure itself is said as it would be: each piece of text among its children
+is a problem at it, and after an element it does not expect there, nothing more of it is checked (libxml2 skips the
+rest of its content), so the resources after that element are built without being checked.
+
+Anything this reading does not take answers None and the whole reading reads the document (malformed XML, an
+element before the virtualInfrastructure in the root or a second virtualInfrastructure, a problem the XSD gives no
+element for...); a document type is refused (Pieces.feed_all)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import cache
+from types import SimpleNamespace
 
 from lxml import etree
 
@@ -28,6 +34,7 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
+from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
@@ -38,6 +45,34 @@ VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value 
 # for is not said twice
 _LINK = V + "vLink"
 _RESOURCES = {V + tag for tag in RESOURCE_TAGS} - {_LINK}
+_XML_BLANK = " \t\r\n"  # what XML calls whitespace (str.strip() would take a no-break space for it too)
+
+
+def _is_text(text: str | None) -> bool:
+    """Whether a text node holds more than XML whitespace (what the XSD refuses in element-only content)."""
+    return bool(text) and bool(text.strip(_XML_BLANK))
+
+
+@cache
+def _text_message() -> str:
+    """libxml2's own words for text among the virtualInfrastructure's children."""
+    root = etree.Element(DESCRIPTION)
+    etree.SubElement(root, INFRASTRUCTURE).text = "x"
+    schema = lenient_schema()
+    schema.validate(root)
+    return next(clean(err.message) for err in schema.error_log if "Character content" in err.message)
+
+
+@cache
+def _expected(tag: str) -> bool:
+    """Whether the lenient XSD expects an element of `tag` among the virtualInfrastructure's children (its content
+    is a choice of any order, so it depends on the tag only): asked of libxml2 once per tag."""
+    root = etree.Element(DESCRIPTION)
+    child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
+    schema = lenient_schema()
+    schema.validate(root)
+    paths = ElementPaths(root)
+    return not any("not expected" in err.message and paths.find(err.path) is child for err in schema.error_log)
 
 
 def clean(message: str) -> str:
@@ -71,8 +106,12 @@ class LineRanks:
 
     def walk(self, top, wanted: dict[int, int] | None = None) -> None:
         """Count the elements of `top` (itself first); `wanted`: id(element) -> filled with its rank."""
+        self.count(top.iter(), wanted)
+
+    def count(self, elements, wanted: dict[int, int] | None = None) -> None:
+        """Count `elements`, in document order (walk)."""
         counts = self.counts
-        for el in top.iter():
+        for el in elements:
             tag = el.tag
             if not isinstance(tag, str):
                 continue
@@ -102,6 +141,8 @@ def read_with_problems(data: bytes, filename: str, role: str | None, over_limits
         return None
     except RoleDeclared:
         return read_with_problems(data, filename, "substrate")
+    except VxdlFileError:  # a document type: refused
+        raise
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s with problems resource by resource failed", filename,
                                           exc_info=True)
@@ -124,6 +165,9 @@ class _ProblemStream(Pieces):
         self.schema_problems: list[Problem] = []
         self.headers: list[tuple[object, tuple]] = []  # the other children kept, each with the ranks before it
         self.components = self.links = 0
+        self.texts = 0  # the pieces of text among the virtualInfrastructure's children (each a problem at it)
+        self.skipping = False  # after an element it does not expect, libxml2 checks nothing more of it
+        self.first = True
 
     def run(self) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """Feed the bytes, check and build the resources that have ended after each piece, then the rest."""
@@ -148,6 +192,7 @@ class _ProblemStream(Pieces):
                 raise WholeTree
             before = before.getprevious()
         self.vi = vi
+        self.ranks.count((root, vi))  # before its children on their line
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (Pieces.read_as)."""
@@ -166,18 +211,25 @@ class _ProblemStream(Pieces):
         if self.over:
             self.count_only(batch)
             return
-        if (vi.text or "").strip():
-            raise WholeTree
-        resources = []
+        if self.first:  # the text before its first child
+            self.first = False
+            self.texts += _is_text(vi.text)
+            vi.text = None
+        resources = []  # (element, whether the XSD checks it)
         for child in batch:
-            if (child.tail or "").strip():
-                raise WholeTree
-            if not isinstance(child.tag, str):
-                vi.remove(child)
-            elif child.tag in _RESOURCES or child.tag == _LINK:
+            tag = child.tag
+            if not isinstance(tag, str):
+                pass
+            elif tag in _RESOURCES or tag == _LINK:
                 if self.model is None:
                     self.choose()
-                resources.append(child)
+                resources.append((child, not self.skipping))
+            elif not self.skipping and not _expected(tag):
+                self.skipping = True  # it stays, and the XSD says it at the end; nothing after it is checked
+            self.texts += not self.skipping and _is_text(child.tail)
+            child.tail = None  # counted: no later check must see it again
+            if not isinstance(tag, str):
+                vi.remove(child)
         if resources:
             self.check_and_build(resources)
         if self.over:  # went over the limits in this batch
@@ -225,20 +277,24 @@ class _ProblemStream(Pieces):
                 return Infrastructure(id=ident), [problem]
         raise WholeTree
 
-    def check_and_build(self, resources: list) -> None:
-        """A batch of ended resources moved into a document of their own, checked by the lenient XSD and built."""
+    def check_and_build(self, resources: list[tuple[object, bool]]) -> None:
+        """A batch of ended resources moved into a document of their own, checked by the lenient XSD (those before
+        an unexpected element only) and built."""
         root = etree.Element(DESCRIPTION, nsmap=self.vi.getparent().nsmap)
         vi = etree.SubElement(root, INFRASTRUCTURE)
-        for el in resources:
-            vi.append(el)
-        if not self.schema.validate(root):
+        for el, checked in resources:
+            if checked:
+                vi.append(el)
+            else:
+                self.vi.remove(el)
+        if len(vi) and not self.schema.validate(root):
             paths = ElementPaths(root)
             for err in self.schema.error_log:
                 el = paths.find(err.path)
                 if el is None or el is root or el is vi:
                     raise WholeTree
                 self.schema_problems.append(schema_problem(err, el, self.filename, "schema", self.builder.found_at))
-        for el in resources:
+        for el, _checked in resources:
             if el.tag == _LINK:
                 self.links += 1
             else:
@@ -253,8 +309,7 @@ class _ProblemStream(Pieces):
     def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem]]:
         """The rest checked and read, the model's rules, every problem placed and sorted (as reader._finish)."""
         vi = self.vi
-        if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()) \
-                or any(isinstance(child.tag, str) and child is not vi for child in root):
+        if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()):
             raise WholeTree
         if self.model is not None and self.role is None and self.spec is not F.SUBSTRATE:
             node = vi.find(ROLE)
@@ -269,10 +324,12 @@ class _ProblemStream(Pieces):
             paths = ElementPaths(root)
             for err in self.schema.error_log:
                 el = paths.find(err.path)
-                if el is None or el is root or el is vi \
-                        or (el.getparent() is vi and "not expected" in err.message):
-                    raise WholeTree  # the XSD's problems after it depend on it: the whole reading says them
+                if el is None:
+                    raise WholeTree  # a problem at no element: the whole reading places it by its line
                 self.schema_problems.append(schema_problem(err, el, self.filename, "schema", found_at))
+        where = SimpleNamespace(message=_text_message(), line=vi.sourceline)
+        self.schema_problems += [schema_problem(where, vi, self.filename, "schema", found_at)
+                                 for _ in range(self.texts)]  # after its attributes' (libxml2's order)
         model = builder.read(root, self.role, into=self.model)
         if model is None:
             raise WholeTree
@@ -296,9 +353,11 @@ class _ProblemStream(Pieces):
 
     def header_ranks(self, root) -> None:
         """The ranks of the elements outside the resources that problems were found at (the root, the
-        virtualInfrastructure, its other children), each of the kept children walked again from its own start."""
+        virtualInfrastructure, its other children, the root's elements after it), each of the kept children walked
+        again from its own start, the root's others from the end of the virtualInfrastructure."""
         vi, found_at = self.vi, self.builder.found_at
         by_child: dict[int, list[int]] = {}
+        after: dict[int, int] = {}  # id(element after the virtualInfrastructure) -> its rank
         for key, el in found_at.items():
             if el is root or el is vi:
                 self.nth[key] = 0  # nothing of its name comes before it
@@ -307,8 +366,14 @@ class _ProblemStream(Pieces):
             while child is not None and child.getparent() is not vi:
                 child = child.getparent()
             if child is None:
-                raise WholeTree
+                after[id(el)] = 0
+                continue
             by_child.setdefault(id(child), []).append(key)
+        if after:
+            self.ranks.count((el for child in vi.itersiblings() for el in child.iter()), after)
+            for key, el in found_at.items():
+                if id(el) in after:
+                    self.nth[key] = after[id(el)]
         for child, (line, counts) in self.headers:
             keys = by_child.get(id(child))
             if keys:

@@ -97,9 +97,8 @@ def line_ends(design, link) -> tuple[float, float, float, float] | None:
 class DrawnLink:
     """A link of a picture-only scene (`DesignScene(..., picture=True)`, the headless export), made when asked
     for a row of the scene's spatial index and not kept: the scene draws the link from the index like every link,
-    with no scene item, and its label by the scene's label layer; its LinkItem is made only for its problem badge (a
-    LinkItem with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index
-    entry)."""
+    with no scene item, its label by the scene's label layer and its problem badge by the badge layer (a LinkItem
+    with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index entry)."""
 
     __slots__ = ("design", "row")
     label_bold_first = False

@@ -28,6 +28,10 @@ REFUSED = {  # name: (file, code, words of the one line)
     "node-without-id.graphml": (G.format("<graph><node/></graph>"), 2, "has no id"),
     "dangling-edge.graphml": (G.format('<graph><node id="a"/><edge source="a" target="zz"/></graph>'), 2,
                               "'zz' is not a node"),
+    # two edges of one id between the same nodes were merged into one link, with "nothing dropped"
+    "same-edge-twice.graphml": (G.format('<graph><node id="a"/><node id="b"/><edge id="e" source="a" target="b"/>'
+                                         '<edge id="e" source="a" target="b"/></graph>'), 2,
+                                "two edges have the id 'e'"),
     "entity.graphml": ('<?xml version="1.0"?><!DOCTYPE g [<!ENTITY e "evil">]>'
                        + G.format('<graph><node id="&e;"/></graph>')[21:], 2, "DTD"),
     "negative.graphml": (G.format(FORWARD + EDGE.format("-5")), 1, "would not be valid VXDL"),
@@ -74,13 +78,19 @@ def test_values_that_are_not_finite_are_listed_and_the_output_validates(tmp_path
 
 
 def test_graph_parts_without_a_vxi_equivalent_are_listed(tmp_path):
+    """An element the reader does not read is listed by its name wherever it is (a node's was ignored with
+    "nothing dropped")."""
     path = tmp_path / "parts.graphml"
-    path.write_text(G.format('<graph><node id="a"><port name="p"/><graph id="inner"><node id="x"/></graph></node>'
+    path.write_text(G.format('<desc>mine</desc><graph><desc>g</desc><node id="a"><port name="p"/><graph id="inner">'
+                             '<node id="x"/></graph><desc>a</desc><y:Shape xmlns:y="urn:y"/></node>'
                              '<node id="b"/><hyperedge><endpoint node="a"/><endpoint node="b"/></hyperedge>'
-                             '</graph><graph><node id="second"/></graph>'))
+                             '<edge source="a" target="b"><desc>e</desc></edge></graph>'
+                             '<graph><node id="second"/></graph>'))
     done = vxi("convert", str(path), str(tmp_path / "out.vxdl"))
     assert done.returncode == 0, done.stderr
-    for what in ("hyperedges (1)", "nested graphs (1)", "node ports (1)", "graphs after the first (1)"):
+    for what in ("hyperedges (1)", "nested graphs (1)", "node ports (1)", "graphs after the first (1)",
+                 "<node> element <desc> (1)", "<node> element <Shape> (1)", "<edge> element <desc> (1)",
+                 "<graph> element <desc> (1)", "<graphml> element <desc> (1)"):
         assert f"dropped: {what}" in done.stdout
 
 
@@ -123,11 +133,13 @@ def test_what_an_import_has_no_place_for_is_listed_by_name(tmp_path):
         '<node client_id="a" component_manager_id="urn:cm"><sliver_type name="raw-pc"><disk_image name="img"/>'
         '</sliver_type><interface client_id="a:0"><ip address="10.0.0.1"/></interface><services/></node>'
         '<node client_id="b"><interface client_id="b:0"/></node>'
-        + LINK.format("b:0", 'capacity="1000"').replace("</link>", '<link_type name="lan"/></link>')))
+        + LINK.format("b:0", 'capacity="1000"').replace("</link>", '<link_type name="lan"/></link>')
+        .replace('<interface_ref client_id="b:0"', '<interface_ref role="x" client_id="b:0"')))
     done = vxi("convert", str(request), str(tmp_path / "r.vxdl"))
     assert done.returncode == 0, done.stderr
     for words in ("<node> attribute 'component_manager_id'", "<sliver_type> element <disk_image>",
-                  "<interface> element <ip>", "<node> element <services>", "<link> element <link_type>"):
+                  "<interface> element <ip>", "<node> element <services>", "<link> element <link_type>",
+                  "<interface_ref> attribute 'role'"):
         assert words in done.stdout
     assert not read_file(tmp_path / "r.vxdl").errors
 

@@ -1,9 +1,10 @@
-"""The headless export draws components, links and labels with no scene item each (a picture-only scene): the
-same picture, a fraction of the memory (100,000 links took 379 MB over the designer's imports with one LinkItem
-each, 47 MB over a one-node export now)."""
+"""The headless export draws components, links, labels and problem badges with no scene item each (a picture-only
+scene): the same picture, a fraction of the memory (100,000 links took 379 MB over the designer's imports with one
+LinkItem each, 47 MB over a one-node export now)."""
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -44,6 +45,24 @@ def _overlapping() -> Infrastructure:
     return vxi
 
 
+def _with_problems() -> Infrastructure:
+    """The overlapping design with a problem on links, components and ports: links onto ports that do not exist,
+    links joining the same ends again (a warning, some drawn over a link with an error: their badges overlap),
+    a link back to its source, negative values, a router with a port twice and one with too few ports."""
+    vxi = _overlapping()
+    for n in range(0, 30, 3):
+        link = vxi.links[f"l{n}"]
+        if n % 2:
+            link.destination_port = "nope"
+        vxi.links[f"again{n}"] = Link(f"again{n}", link.source, link.destination,
+                                      destination_port=link.destination_port)
+    vxi.links["loop"] = Link("loop", "n7", "n7")
+    for n in (4, 11, 25):
+        vxi.components[f"n{n}"].cores = Quantity.simple(U.COUNT, -1)
+    vxi.components["r1"].ports = ["p0", "p1", "p1"]
+    return vxi
+
+
 def _picture(result, path: Path, picture: bool) -> tuple[QImage, int, int]:
     """The PNG of a read document, and how many ComponentItems and LinkItems its scene made."""
     fill_positions(result.model)
@@ -63,20 +82,27 @@ def test_a_picture_drawn_without_items_is_the_one_drawn_with_them(qapp, tmp_path
     for name, read in (("figure4", lambda: read_file(EXAMPLES / "figure4.vxdl")),
                        ("figure6", lambda: read_file(EXAMPLES / "figure6-vxi-a.vxdl")),
                        ("bad", lambda: read_bytes(A_BAD_LINK, "bad.vxdl")),
-                       ("overlapping", lambda: read_bytes(write_bytes(_overlapping()), "overlapping.vxdl"))):
+                       ("overlapping", lambda: read_bytes(write_bytes(_overlapping()), "overlapping.vxdl")),
+                       ("problems", lambda: read_bytes(write_bytes(_with_problems()), "problems.vxdl"))):
         with_items, components, links = _picture(read(), tmp_path / f"{name}-items.png", picture=False)
         drawn, drawn_components, drawn_links = _picture(read(), tmp_path / f"{name}-drawn.png", picture=True)
         assert drawn.size() == with_items.size() and drawn == with_items, name
         assert components == len(read().model.components) and links
-        assert drawn_components == 0 and drawn_links == (1 if name == "bad" else 0), name
+        assert drawn_components == 0 and drawn_links == 0, name  # a link's badge is drawn by the badge layer
     result = read_bytes(A_BAD_LINK, "bad.vxdl")
     assert [p.element_id for p in result.problems] == ["l2"]  # the badge drawn is l2's (joins a and b again)
+    problems = read_bytes(write_bytes(_with_problems()), "problems.vxdl")
+    on = {kind: {p.severity for p in problems.problems if p.element_id in getattr(problems.model, kind)}
+          for kind in ("links", "components")}
+    assert on == {"links": {"error", "warning"}, "components": {"error"}}, on
 
 
 def test_the_headless_export_draws_many_links_with_no_item_each(qapp, tmp_path, monkeypatch):
-    """2,000 nodes and 10,000 bare links: building the picture's scene made 18.1 MB of Python objects with an
-    item per link, 9.3 MB with a DrawnLink kept per link and an item per component, 1.2 MB with neither (Qt's own
-    part of an item, 1.4 to 3 KB, is not counted here)."""
+    """2,000 nodes and 10,000 bare links, the last 2,000 reusing ids (a problem on each link reused): building the
+    picture's scene made 18.1 MB of Python objects with an item per link, 9.3 MB with a DrawnLink kept per link and
+    an item per component, 1.2 MB with neither (Qt's own part of an item, 1.4 to 3 KB, is not counted here). Its
+    2,000 problem badges made a LinkItem and a BadgeItem each (about 4 KB with their Qt parts and tooltip); one
+    layer item draws them now."""
     import designer.scene
 
     made = []
@@ -88,18 +114,23 @@ def test_the_headless_export_draws_many_links_with_no_item_each(qapp, tmp_path, 
 
     assert export_headless(str(small), str(tmp_path / "small.png"), "light") == 0
     assert made == [{"picture": True}]
-    result = read_bytes(_bare_links(2_000, 10_000), "links.vxdl")
+    reused = re.sub(rb"<id>l(\d+)</id>", lambda m: b"<id>l%d</id>" % (int(m.group(1)) % 8_000),
+                    _bare_links(2_000, 10_000))
+    result = read_bytes(reused, "links.vxdl")
     fill_positions(result.model)
     tracemalloc.start()
     try:
         scene = DesignScene(result.model, scene_colours(), picture=True)
         peak = tracemalloc.get_traced_memory()[1]
+        scene.set_problems(result.problems)
+        badges = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
     try:
-        assert not scene.links and scene.index.count() == (2_000, 10_000)
-        assert not any(isinstance(item, ComponentItem) for item in scene.items())
-        assert peak < 3_000_000, f"{peak / 1e6:.1f} MB"
+        assert not scene.links and scene.index.count() == (2_000, 8_000)
+        assert sum(p.element_id in result.model.links for p in result.problems) == 2_000
+        assert len(scene.link_badges.badges) == 2_000 and len(scene.items()) == 3  # the three layers
+        assert peak < 3_000_000 and badges < 3_000_000, f"{peak / 1e6:.1f} MB, {badges / 1e6:.1f} MB"
     finally:
         scene.detach()
 

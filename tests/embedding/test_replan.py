@@ -232,3 +232,30 @@ def test_replan_work_does_not_grow_with_each_kept_component(monkeypatch):
                             lambda v, original=original: calls.append(1) or original(v))
     small, large = compiles(40), compiles(400)
     assert large <= small + 2, f"{small} compilations for 40 parts, {large} for 400"
+
+
+def test_a_refused_growth_tries_a_fixed_number_of_placements(monkeypatch):
+    """A VXI that cannot grow (its parts each fit alone, not together at their site) is refused after a fixed
+    number of placements, with the explainer's reason: freeing one kept part at a time placed the whole VXI once
+    per part (1,000 parts took 116 s), though no part freed could make it fit."""
+    from backend.embedding.engine import Embedder
+
+    calls = []
+    original = Embedder.place
+    monkeypatch.setattr(Embedder, "place", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+
+    def refusal(size: int) -> tuple[int, str]:
+        sub = substrate([host(f"h{i}", cores=1_000, memory_gb=10_000, site=f"s{i // 2}") for i in range(4)],
+                        [plink(f"e{i}", f"h{i}", f"h{(i + 1) % 4}") for i in range(4)])
+        request = vxi("big", [node(f"n{i}", 1, location=f"s{i % 2}") for i in range(size)], [])
+        mapping = embed(sub, [request], "greedy")
+        calls.clear()
+        plan = replan(sub, [request], mapping, grow=("big", 1_000), algorithm="greedy")
+        assert not plan.feasible
+        return len(calls), plan.reason
+
+    (small, reason), (large, _) = refusal(40), refusal(400)
+    assert reason.startswith("VXI 'big' cannot grow by 1000: the parts anchored at location 's0' (n0, n2, ")
+    assert reason.endswith("need 20000 cores together, but their hosts 'h0', 'h1' have 2000 cores left "
+                           "(18000 missing)")
+    assert large <= small, f"{small} placements for 40 parts, {large} for 400"

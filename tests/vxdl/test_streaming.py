@@ -34,10 +34,11 @@ def values_vxi(components: int) -> Infrastructure:
     return vxi
 
 
-def _read_peak_ratio(path: Path, check: str, warm: str = "") -> float:
+def _read_peak_ratio(path: Path, check: str, warm: str = "", read: str = "result = read_file(path)") -> float:
     """`read_file(path)`'s own peak resident size (VmHWM: ru_maxrss starts from the parent's, pytest's, kept
     across exec) over the baseline of a process that has read an example, divided by the file's size; `check`
-    is a line asserting on `result`, `warm` more set-up before the baseline."""
+    is a line asserting on `result`, `warm` more set-up before the baseline, `read` the reading (of `path`)."""
+    read = read.replace("\n", "\n" + " " * 8)  # the lines after its first at the script's indentation
     script = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(ROOT)!r})
@@ -48,7 +49,8 @@ def _read_peak_ratio(path: Path, check: str, warm: str = "") -> float:
         read_file({str(example("figure4.vxdl"))!r})  # the schemas and the walk's plans loaded before the baseline
         {warm}
         base = peak_kb()
-        result = read_file({str(path)!r})
+        path = {str(path)!r}
+        {read}
         {check}
         print((peak_kb() - base) * 1024 / os.path.getsize({str(path)!r}))
     """)
