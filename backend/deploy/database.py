@@ -115,7 +115,8 @@ class Database:
     def damaged(self, exc: BaseException) -> StateError:
         """The error naming this database as damaged, with what to do."""
         return StateError(f"{self.path}: the deployments database is damaged ({exc}); move it away to start "
-                          "afresh (`vxi teardown --all` still removes every deployment it finds by name)", self.path)
+                          "afresh (`vxi teardown --all` still removes this state directory's deployments, found by "
+                          "name)", self.path)
 
     def _prepare(self) -> None:
         with self._sql():
