@@ -155,7 +155,9 @@ def run_status(args) -> int:
         found = state.survey()
     records, damaged = found.records, found.damaged
     known = {r.id for r in records} | {d.id for d in damaged}
-    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items()) if tag not in known]
+    own = found_by_name(own_only=True)  # a kernel's namespaces are listed when this state directory made them
+    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items())
+                  if tag not in known and (tag in own or state.has_lock_file(tag))]
     if args.deployment:
         records = [r for r in records if r.id == args.deployment]
         damaged = [d for d in damaged if d.id == args.deployment]
@@ -191,11 +193,11 @@ def run_status(args) -> int:
             print(f"clock: {format_timestamp(now)} ({speed_text(clock)})")
         print("\n".join(line for r in refreshed for line in [*describe(r), *describe_time(r, now)]))
         for d in damaged:
-            print(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name")
+            print(printable(f"deployment {d.id} (damaged): `vxi teardown {d.id}` removes what is found by its name"))
     if not args.json:
         for r in unrecorded:
-            print(f"deployment {r.id} (no record): objects named after it found on the {r.backend} backend; "
-                  f"`vxi teardown {r.id}` removes them")
+            print(printable(f"deployment {r.id} (no record): objects named after it found on the {r.backend} "
+                            f"backend; `vxi teardown {r.id}` removes them"))
     if damaged:
         raise CliError("; ".join(d.reason for d in damaged), 1)
     return 0
@@ -262,23 +264,31 @@ def _teardown_without_records(args, problem: Exception) -> int:
     find; the damage is reported afterwards (exit 1)."""
     from backend.deploy.session import DeploySession, SessionError
 
+    others: list[str] = []
     if args.deployment:
         tags = [args.deployment]
-    elif args.all:
-        tags = leftover_tags()
+    elif args.all:  # this state directory's deployments only: a kernel's namespaces belong to whoever made them
+        from backend.deploy import state
+
+        everything, own = leftover_tags(), found_by_name(own_only=True)
+        tags = [t for t in everything if t in own or state.has_lock_file(t)]
+        others = [t for t in everything if t not in tags]
     else:
         raise CliError(f"{problem} (name a deployment, or use --all)", 1)
+    for tag in others:
+        print(printable(f"deployment {tag}: objects named after it found, not made from this state directory "
+                        f"(left alone; `vxi teardown {tag}` removes them)"))
     for tag in tags:
         record = orphan(tag)
         if record is None:
-            print(f"deployment {tag}: nothing found by its name")
+            print(printable(f"deployment {tag}: nothing found by its name"))
             continue
         try:
             removed = DeploySession.of_record(record).teardown()
         except SessionError as exc:
-            print(f"vxi teardown: {exc}", file=sys.stderr)
+            print(f"vxi teardown: {printable(exc)}", file=sys.stderr)
             continue
-        print(f"deployment {tag} torn down: {len(removed)} objects removed")
+        print(printable(f"deployment {tag} torn down: {len(removed)} objects removed"))
     raise CliError(str(problem), 1)
 
 
@@ -317,9 +327,9 @@ def run_migrate(args) -> int:
         print_json(result.to_json())
     else:
         outage = f", outage {result.outage_s * 1000:.1f} ms" if result.outage_s is not None else ""
-        print(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})")
+        print(printable(f"{key} moved from {result.source} to {result.destination} ({result.mode}{outage})"))
         if result.notice:
-            print(f"  {result.notice}")
+            print(f"  {printable(result.notice)}")
     return 0
 
 
@@ -330,12 +340,12 @@ def _list_hosts(session: DeploySession, key: str, as_json: bool) -> int:
         print_json({"deployment": session.record.id, "component": key, "kind": comp.kind, "host": comp.host,
                     "hosts": [c.to_json() for c in choices]})
         return 0
-    print(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
-          f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it")
+    print(printable(f"{key} ({comp.kind} on {comp.host}, deployment {session.record.id}): "
+                    f"{sum(c.fits for c in choices)} of {len(choices)} hosts can take it"))
     width = max((len(c.host) for c in choices), default=4)
     for c in choices:
-        print(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits" if c.fits
-                                          else f"no    {c.reason}"))
+        print(printable(f"  {c.host:<{width}}  " + (f"fits  ({c.free} free)" if c.fits and c.free else "fits"
+                                                    if c.fits else f"no    {c.reason}")))
     return 0
 
 
@@ -344,9 +354,11 @@ def run_exec(args) -> int:
     from backend.deploy.session import DeploySession
 
     command = list(args.argv)
-    while command and command[0].startswith("--deployment"):  # `COMPONENT --deployment ID -- COMMAND`: the
-        option = command.pop(0)                                # option after the component is still ours
-        if "=" in option:
+    while command and (command[0].startswith("--deployment") or command[0] == "--json"):  # `COMPONENT
+        option = command.pop(0)  # --deployment ID [--json] -- COMMAND`: options after the component are still ours
+        if option == "--json":
+            args.json = True
+        elif "=" in option:
             args.deployment = option.split("=", 1)[1]
         elif command:
             args.deployment = command.pop(0)

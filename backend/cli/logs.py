@@ -5,13 +5,48 @@ deployments database uses ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, by
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 import sys
 from pathlib import Path
 
 LOGGED_COMMANDS = {"deploy", "migrate", "teardown", "experiment"}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines whose message has its control, line and bidi characters escaped: an id holding a newline
+    cannot forge a second log line, nor a CSI or a bidi override reach the terminal (a traceback after the
+    message stays as it is)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from backend.model.printable import printable
+
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+
+class _LogFile(logging.StreamHandler):
+    """The log file's handler: closes its file with it."""
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        finally:
+            super().close()
+
+
+def _open_log(path: Path):
+    """The log file opened for appending: a regular file only (a FIFO there blocked the command forever, a
+    device such as /dev/zero was written to), opened without blocking and checked once open."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    os.set_blocking(fd, True)
+    return open(fd, "a", encoding="utf-8")  # closed by the handler
 
 
 def log_file() -> Path:
@@ -35,7 +70,7 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
             handler.close()
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(level(verbose, quiet))
-    console.setFormatter(logging.Formatter("vxi: %(levelname)s: %(message)s"))
+    console.setFormatter(SafeFormatter("vxi: %(levelname)s: %(message)s"))
     console.vxi = True
     root.addHandler(console)
     if command not in LOGGED_COMMANDS:
@@ -45,12 +80,12 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
     path = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _LogFile(_open_log(path))
     except OSError as exc:
         logging.getLogger("vxi").warning("cannot write the log file %s: %s", path, exc.strerror or exc)
         return None
     handler.setLevel(logging.DEBUG)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(SafeFormatter(FORMAT))
     handler.vxi = True
     root.addHandler(handler)
     logging.getLogger("vxi").info("vxi %s (pid %d)", " ".join(sys.argv[1:]) or command, os.getpid())

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 
@@ -88,8 +89,14 @@ def only_one_stdin(*paths: str) -> None:
 
 
 def print_json(data) -> None:
-    """JSON as every command prints it: indented, UTF-8, one trailing newline."""
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    """JSON as every command prints it: indented, UTF-8, one trailing newline; DEL, C1 controls (U+009B is a
+    terminal's CSI), line separators and bidi controls written as \\uXXXX escapes, as JSON does for the C0
+    controls, so that ids printed raw can neither drive a terminal nor reorder what it shows."""
+    print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                              json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @contextlib.contextmanager

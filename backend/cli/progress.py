@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
+from backend.model.printable import printable
+
 MODES = ("bar", "text", "json", "none")
 log = logging.getLogger("vxi.progress")
 
@@ -43,7 +45,7 @@ class _Bar:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                  TimeElapsedColumn(), TextColumn("{task.fields[step]}"), console=console,
                                  transient=False)
-        self.task = self.progress.add_task(title, total=1.0, step="")
+        self.task = self.progress.add_task(_shown(title), total=1.0, step="")
 
     def __enter__(self) -> _Bar:
         self.progress.start()
@@ -53,10 +55,19 @@ class _Bar:
         self.progress.stop()
 
     def update(self, fraction: float | None, step: str) -> None:
+        step = _shown(step)
         if fraction is None:
             self.progress.update(self.task, step=step)
         else:
             self.progress.update(self.task, completed=min(1.0, max(0.0, fraction)), step=step)
+
+
+def _shown(text: str) -> str:
+    """A step for rich: control and bidi characters escaped, and '[' too, so that an id is never read as markup
+    ('[/]' made rich raise, '[link=...]' made a link)."""
+    from rich.markup import escape
+
+    return escape(printable(text))
 
 
 @contextlib.contextmanager
@@ -82,7 +93,7 @@ def deploy_listener(mode: str | None, title: str, stream=None) -> Iterator[Calla
     elif chosen == "text":
         def show(p) -> None:
             logged(p)
-            print(f"{p.fraction * 100:5.1f} %  {p.line()}", file=stream, flush=True)
+            print(f"{p.fraction * 100:5.1f} %  {printable(p.line())}", file=stream, flush=True)
     else:
         show = logged
     yield show
@@ -97,17 +108,17 @@ def steps(mode: str | None, title: str, stream=None) -> Iterator[Callable[[str],
         from rich.console import Console
 
         console = Console(file=stream, no_color=bool(os.environ.get("NO_COLOR")) or None)
-        with console.status(title) as status:
+        with console.status(_shown(title)) as status:
             def show(text: str) -> None:
                 log.info("%s", text)
-                status.update(f"{title}: {text}")
+                status.update(_shown(f"{title}: {text}"))
             yield show
         return
 
     def show(text: str) -> None:
         log.info("%s", text)
         if chosen == "text":
-            print(f"… {text}", file=stream, flush=True)
+            print(f"… {printable(text)}", file=stream, flush=True)
         elif chosen == "json":
             print(json.dumps({"step": text}), file=stream, flush=True)
     yield show

@@ -15,6 +15,7 @@ from backend.deploy.clock import Clock, speed_text
 from backend.deploy.follow import follow, restart_interrupted, schedule_of
 from backend.deploy.prepare import prepare_from
 from backend.deploy.record import INTERRUPTED, RUNNING, SCHEDULED
+from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 
 POLL_S = 1.0  # the longest sleep between two turns (real seconds)
@@ -38,10 +39,11 @@ class Agent:
         self._stop = threading.Event()
         self._wake = threading.Event()  # set by `nudge` (and `stop`): the next turn comes at once
         self.clock: Clock | None = None
+        self._told_damaged: set[str] = set()
 
     def log(self, at: float, text: str) -> None:
         """One log line: the time on the deployments' clock, then what happened."""
-        self.print_line(f"{stamp(self.clock, at)}  {text}")
+        self.print_line(printable(f"{stamp(self.clock, at)}  {text}"))
 
     def stop(self) -> None:
         """End the loop (from another thread or a signal handler)."""
@@ -74,7 +76,12 @@ class Agent:
         """Bring every deployment to now; returns how long to sleep (real seconds) until the next change."""
         now = self.clock.now()
         upcoming = []
-        for record in state.load_all():
+        found = state.survey()
+        for damaged in found.damaged:  # said once each, then left alone (`vxi teardown ID` sweeps it by name)
+            if damaged.id not in self._told_damaged:
+                self._told_damaged.add(damaged.id)
+                self.log(now, f"deployment {damaged.id} is not followed: {damaged.reason}")
+        for record in found.records:
             schedule = schedule_of(record)
             if schedule is None:
                 continue

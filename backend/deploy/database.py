@@ -115,7 +115,8 @@ class Database:
     def damaged(self, exc: BaseException) -> StateError:
         """The error naming this database as damaged, with what to do."""
         return StateError(f"{self.path}: the deployments database is damaged ({exc}); move it away to start "
-                          "afresh (`vxi teardown --all` still removes every deployment it finds by name)", self.path)
+                          "afresh (`vxi teardown --all` still removes this state directory's deployments, found by "
+                          "name)", self.path)
 
     def _prepare(self) -> None:
         with self._sql():
@@ -254,4 +255,18 @@ def read_record(conn: sqlite3.Connection, row: sqlite3.Row | tuple) -> Deploymen
             "WHERE deployment = ? ORDER BY position", (ident,)):
         record.components[key] = ComponentRecord(vxi, cid, kind, host, cstate, list(json.loads(addresses)), name,
                                                  [Interface(**i) for i in json.loads(interfaces)])
+    record.check()
+    _check_time(record)
     return record
+
+
+def _check_time(record: DeploymentRecord) -> None:
+    """ValueError when the record's time fields (schedule, periods, moves) do not read: as `vxi status` and the
+    agent read them."""
+    from backend.deploy.follow import describe_time, time_json
+
+    try:
+        time_json(record)
+        describe_time(record, 0.0)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError, OverflowError) as exc:
+        raise ValueError(f"its time fields do not read ({type(exc).__name__}: {exc})") from None

@@ -25,18 +25,26 @@ class Lock:
     """An exclusive flock on a file, with the holder's pid written in it; released by `release()` or when the
     process ends (however it ends)."""
 
-    def __init__(self, path: Path, blocking: bool = True):
+    def __init__(self, path: Path, blocking: bool = True, wait_s: float | None = None, waiting=None,
+                 note_after_s: float = NONBLOCKING_GRACE_S):
+        """`blocking`: wait for the lock, at most `wait_s` seconds when given (Busy after that), calling
+        `waiting(pid)` once when it has waited `note_after_s`; otherwise Busy at once (after a short grace)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        deadline = time.monotonic() + NONBLOCKING_GRACE_S
+        started = time.monotonic()
+        deadline = started + (NONBLOCKING_GRACE_S if not blocking else wait_s if wait_s is not None else 1e12)
+        told = waiting is None
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking and wait_s is None else fcntl.LOCK_NB))
                 break
             except BlockingIOError:  # held; a reader checking it holds it for an instant only
+                if not told and time.monotonic() - started > note_after_s:
+                    told = True
+                    waiting(holder(path))
                 if time.monotonic() < deadline:
-                    time.sleep(0.02)
+                    time.sleep(0.02 if not blocking else 0.05)
                     continue
                 pid = holder(path)
                 os.close(self.fd)

@@ -8,6 +8,7 @@ Routers forward; every other component routes through the nearest router it is a
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections import deque
@@ -92,6 +93,32 @@ class Plan:
 def safe_name(text: str) -> str:
     """An id reduced to letters, digits, '-' and '_' (for libvirt and namespace names)."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
+NAME_PART_MAX = 40  # characters of an id kept in an object's name (namespace, domain, network, host file)
+
+
+def object_name(*ids: str) -> str:
+    """The part of an object's name made from ids (a VXI's and a component's): the ids joined by '-' when each is
+    plain (letters, digits, '-', '_') and short; otherwise each id reduced and cut, then '.' and a hash of the
+    ids, so that ids that reduce alike ('a.b', 'a-b', 'café', 'cafè') or are long still give distinct names of
+    bounded length. No plain name holds a '.', so a hashed name never equals a plain one."""
+    if all(safe_name(i) == i and 0 < len(i) <= NAME_PART_MAX for i in ids):
+        return "-".join(ids)
+    digest = hashlib.sha256("\0".join(ids).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return "-".join(safe_name(i)[:NAME_PART_MAX] for i in ids) + "." + digest
+
+
+def name_clashes(names: dict[str, str], what: str) -> str | None:
+    """A sentence naming two objects given the same name (plain ids that join alike: VXI 'x-y' with component
+    'z', VXI 'x' with component 'y-z'), or None when every name is distinct."""
+    seen: dict[str, str] = {}
+    for key, name in names.items():
+        if name in seen:
+            return (f"{what} '{seen[name]}' and '{key}' would both be named {name}: rename one of them "
+                    "(ids are joined by '-' in names)")
+        seen[name] = key
+    return None
 
 
 def _amount(q) -> float:

@@ -111,6 +111,12 @@ class DeploymentRecord:
             raise KeyError(f"'{name}' names components in several VXIs: write VXI/{name}")
         raise KeyError(f"deployment {self.id} has no component '{name}'")
 
+    def split_key(self, key: str) -> tuple[str, str]:
+        """A "VXI/id" key (a component's, a link's) as (VXI, id), also when the VXI's id holds a '/': the
+        longest of the deployment's VXI ids that starts the key."""
+        vxi = max((v for v in self.vxis if key.startswith(f"{v}/")), key=len, default=key.partition("/")[0])
+        return vxi, key[len(vxi) + 1:]
+
     def key_of(self, comp: ComponentRecord) -> str:
         """The key under which a component is recorded."""
         return next(k for k, c in self.components.items() if c is comp)
@@ -129,6 +135,43 @@ class DeploymentRecord:
                                   "interfaces": [asdict(i) for i in c.interfaces]}
                               for k, c in self.components.items()}
         return data
+
+    def check(self) -> None:
+        """ValueError naming the first field whose stored value has the wrong shape (a damaged record), so
+        that no command meets it later as a crash."""
+        def strings(value) -> bool:
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+        expected = {"id": str, "backend": str, "substrate": str, "created": str, "state": str, "files": dict,
+                    "hosts": dict, "segments": dict, "time": dict, "outlives_process": bool,
+                    "real_counters": bool}
+        wrong = [name for name, kind in expected.items() if not isinstance(getattr(self, name), kind)]
+        wrong += [name for name in ("vxis", "notices") if not strings(getattr(self, name))]
+        if not (isinstance(self.history, list) and all(isinstance(h, dict) for h in self.history)):
+            wrong.append("history")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.hosts.items()):
+            wrong.append("hosts")
+        if not all(isinstance(v, dict) for v in self.segments.values()):
+            wrong.append("segments")
+        if self.error is not None and not isinstance(self.error, str):
+            wrong.append("error")
+        from backend.deploy.backends import BACKENDS  # the registry (a backend may be added to it)
+
+        if self.backend not in BACKENDS:
+            wrong.append(f"backend ({self.backend!r} is none of {', '.join(BACKENDS)})")
+        for key, comp in self.components.items():
+            texts = (comp.vxi, comp.id, comp.kind, comp.host, comp.state, comp.name)
+            if not all(isinstance(t, str) for t in texts) or not strings(comp.addresses) or not all(
+                    isinstance(i.name, str) and isinstance(i.segment, str) and isinstance(i.address, str)
+                    and isinstance(i.rate_out_bps, int | float) and isinstance(i.rate_in_bps, int | float)
+                    and (i.host_side is None or isinstance(i.host_side, str)) for i in comp.interfaces):
+                wrong.append(f"component {key}")
+        for res in self.resources:
+            if not all(isinstance(t, str) for t in (res.kind, res.name, res.host)):
+                wrong.append("resources")
+                break
+        if wrong:
+            raise ValueError(f"wrong values in: {', '.join(dict.fromkeys(wrong))}")
 
     @classmethod
     def from_json(cls, data: dict) -> DeploymentRecord:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from backend.deploy.clock import REAL, Clock
 from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
-from backend.files import FileReadError, read_json
+from backend.files import MAX_BYTES, FileReadError, over_limit, read_json
 
 __all__ = ["Damaged", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock", "database",
            "database_path", "deployments_dir", "files_dir", "forget", "hold_until", "holds_on", "load", "load_all",
@@ -74,8 +76,15 @@ def _lock_path(deployment_id: str) -> Path:
     return state_dir() / "locks" / f"{_checked_id(deployment_id)}.lock"
 
 
+def has_lock_file(deployment_id: str) -> bool:
+    """Whether this state directory made the deployment: its lock file stays from its deploy to its teardown."""
+    return valid_id(deployment_id) and _lock_path(deployment_id).is_file()
+
+
 # ----- locks -----
 _admission = threading.local()
+ADMISSION_WAIT_S = float(os.environ.get("VXI_LOCK_WAIT_S", "300"))  # longest wait for the admission lock
+ADMISSION_NOTE_S = 10.0  # a wait this long is said on standard error (others' admissions take seconds)
 
 
 @contextlib.contextmanager
@@ -91,10 +100,20 @@ def admission() -> Iterator[None]:
             _admission.depth -= 1
         return
     path = state_dir() / "state.lock"
+
+    def waiting(pid: int | None) -> None:
+        logging.getLogger("vxi").warning("waiting for %s, which holds the deployments' admission lock %s (at most "
+                                         "%.0f s)", f"process {pid}" if pid else "another process", path,
+                                         ADMISSION_WAIT_S)
+
     try:
-        lock = locks.Lock(path)
+        lock = locks.Lock(path, wait_s=ADMISSION_WAIT_S, waiting=waiting, note_after_s=ADMISSION_NOTE_S)
     except OSError as exc:
         raise StateError(f"{path}: cannot take the state's lock: {exc.strerror or exc}", path) from None
+    except locks.Busy as exc:
+        who = f"process {exc.pid}" if exc.pid else "another process"
+        raise StateError(f"{path}: the deployments' admission lock stayed held by {who} for {ADMISSION_WAIT_S:.0f} "
+                         "s (a deploy, migration or agent that is stuck or stopped?)", path) from None
     _admission.depth = 1
     try:
         yield
@@ -188,11 +207,24 @@ def survey() -> Survey:
         return found
 
 
+_RECORD_SIZE = ("SELECT d.id, coalesce(length(CAST(d.details AS BLOB)), 0) + coalesce(length(CAST(d.vxis AS BLOB)), 0)"
+                " + coalesce(length(CAST(d.error AS BLOB)), 0) + coalesce((SELECT sum(length(CAST(c.addresses AS BLOB))"
+                " + length(CAST(c.interfaces AS BLOB)) + length(CAST(c.key AS BLOB)) + length(CAST(c.id AS BLOB))"
+                " + length(CAST(c.name AS BLOB))) FROM components c WHERE c.deployment = d.id), 0) FROM deployments d")
+
+
 def _read_all(db: Database) -> Survey:
     found = Survey()
     with db.read() as conn:
-        for row in conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments ORDER BY created, rowid").fetchall():
+        sizes = dict(conn.execute(_RECORD_SIZE).fetchall())  # a record over the size limit is never read whole
+        for row in conn.execute(f"SELECT {DEPLOYMENT_COLUMNS.replace('details', 'NULL').replace('vxis', 'NULL')} "
+                                "FROM deployments ORDER BY created, rowid").fetchall():
             ident = str(row[0])
+            if sizes.get(row[0], 0) > MAX_BYTES:
+                why = over_limit(ident, sizes[row[0]], MAX_BYTES, "record is").reason
+                found.damaged.append(Damaged(ident, f"{db.path}: the record of deployment {ident} is damaged: {why}"))
+                continue
+            row = conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments WHERE id IS ?", (row[0],)).fetchone()
             if not valid_id(ident):
                 found.damaged.append(Damaged(ident, f"{db.path}: {ident!r} is not a deployment id"))
                 continue
@@ -275,11 +307,25 @@ def holds_on(substrate: str, exclude: str | None = None, only: str | None = None
             (substrate, exclude, only, only, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
         vxi, _, comp = (part or "").partition("/")
-        held.append(Hold(kind, element, dimension, float(amount), float("-inf") if start is None else start,
-                         float("inf") if end is None else end, (vxi, comp) if part else None))
+        try:
+            held.append(Hold(kind, str(element), dimension, _number(amount, 0.0), _number(start, float("-inf")),
+                             _number(end, float("inf")), (vxi, comp) if part else None))
+        except (TypeError, ValueError) as exc:
+            raise StateError(f"{database_path()}: the capacity deployment {owner} holds is damaged ({exc}); "
+                             f"`vxi teardown {owner}` frees it", database_path()) from None
         if owner not in holders:
             holders.append(owner)
     return held, holders
+
+
+def _number(value, missing: float) -> float:
+    """A stored amount or moment as a number (`missing` for NULL); ValueError when it is text or not finite
+    where a number is due."""
+    if value is None:
+        return missing
+    if isinstance(value, str | bytes) or value != value:
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
 
 
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
@@ -383,8 +429,17 @@ def forget(deployment_id: str) -> None:
         shutil.rmtree(folder)
     for leftover in deployments_dir().glob(f"{glob.escape(deployment_id)}.json.*"):
         leftover.unlink(missing_ok=True)
-    with contextlib.suppress(StateError), _open() as db, db.write() as conn:
-        conn.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+    try:
+        db = database()
+    except StateError:
+        return
+    try:  # a database that opens but refuses the change (an altered schema) is reported: the record stays
+        with db.write() as conn:
+            conn.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+            if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (deployment_id,)).fetchone():
+                raise db.damaged(sqlite3.DatabaseError(f"deployment {deployment_id} stays after its removal"))
+    finally:
+        db.close()
 
 
 # ----- finding -----
@@ -446,6 +501,7 @@ def _import_one(db: Database, path: Path) -> None:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         record = DeploymentRecord.from_json(data)
+        record.check()
         if not valid_id(record.id):
             raise ValueError(f"{record.id!r} is not a deployment id")
     except (FileReadError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:

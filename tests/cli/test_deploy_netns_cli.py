@@ -14,6 +14,7 @@ import pytest
 from backend.cli import main
 from backend.deploy import state
 from backend.deploy.netns import kernel
+from backend.deploy.record import new_tag
 from tests.deploy.conftest import EXAMPLES
 
 pytestmark = [pytest.mark.root]
@@ -86,3 +87,44 @@ def test_a_killed_deploy_is_cleaned_by_the_next_and_a_damaged_database_never_hid
     out, err = capfd.readouterr()
     assert f"deployment {prefix[3:-1]} torn down" in out and "damaged" in err
     assert kernel.namespaces(prefix) == []
+
+
+def test_components_of_a_vanished_host_are_missing_and_teardown_removes_the_rest(capfd):
+    code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
+                 "--backend", "netns", "--json"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    record = json.loads(out)
+    prefix = f"vxi{record['id']}-"
+    try:
+        host = record["components"]["a2"]["host"]
+        assert kernel.delete_namespace(record["hosts"][host])  # the host (dom0) vanished: a2 is cut off
+        assert main(["status", record["id"], "--json"]) == 0
+        components = json.loads(capfd.readouterr().out)["deployments"][0]["components"]
+        assert {k for k, c in components.items() if c["state"] == "missing"} == {
+            k for k, c in components.items() if c["host"] == host} >= {"a2"}  # a2 was "running" before
+    finally:
+        assert main(["teardown", record["id"]]) == 0
+    assert kernel.namespaces(prefix) == []
+
+
+def test_status_and_teardown_all_leave_other_state_directories_namespaces(capfd, state_dir):
+    other = f"vxi{new_tag()}-fabric"  # a deployment of another state directory (another user, another test)
+    kernel.create_namespace(other)
+    try:
+        code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
+                     "--backend", "netns", "--json"])
+        out, err = capfd.readouterr()
+        assert code == 0, err
+        ours = json.loads(out)["id"]
+        assert main(["status"]) == 0
+        assert other[3:].partition("-")[0] not in capfd.readouterr().out  # listed as ours "(no record)" before
+        (state_dir / "deployments.db").write_bytes(b"\0" * 8192)
+        assert main(["teardown", "--all"]) == 1
+        out, err = capfd.readouterr()
+        assert f"deployment {ours} torn down" in out and "the deployments database is damaged" in err
+        assert kernel.namespaces(f"vxi{ours}-") == []
+        assert kernel.namespace_exists(other)  # it was torn down too
+        assert f"deployment {other[3:].partition('-')[0]}: objects named after it found, not made from" in out
+    finally:
+        kernel.delete_namespace(other)

@@ -3,6 +3,9 @@ after the component chooses the deployment and is not taken as the command."""
 
 from __future__ import annotations
 
+import json
+import types
+
 import pytest
 
 from backend.cli import deploy
@@ -29,7 +32,7 @@ def ran(monkeypatch):
 
     def located(component, deployment):
         record_of[0] = deployment
-        return object(), component
+        return types.SimpleNamespace(id=deployment), component
 
     monkeypatch.setattr(deploy, "_located", located)
     monkeypatch.setattr("backend.deploy.session.DeploySession", Session)  # imported by `vxi exec` when it runs
@@ -53,3 +56,15 @@ def test_exec_without_a_command_or_an_id_is_one_line(vxi, ran):
     assert code == 2 and "needs an ID" in err
     code, _, err = vxi("exec", "a1", "--deployment", "d1", "--")
     assert code == 2 and "no command given" in err and not ran
+
+
+@pytest.mark.parametrize("argv", [
+    ["exec", "a1", "--json", "--deployment", "d1", "--", "ip", "r"],
+    ["exec", "a1", "--deployment", "d1", "--json", "--", "ip", "r"],
+    ["exec", "a1", "--deployment=d1", "--json", "ip", "r"],
+])
+def test_exec_takes_json_among_the_options_after_the_component(vxi, ran, argv):
+    code, out, err = vxi(*argv)  # "--json" was run as the command: exec of "--json" failed
+    assert code == 0, err
+    assert ran == [("a1", "d1", ["ip", "r"])]
+    assert json.loads(out)["command"] == ["ip", "r"] and json.loads(out)["deployment"] == "d1"

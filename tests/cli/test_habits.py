@@ -4,6 +4,7 @@ output, shell completion, the installed examples, and rates typed as people type
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -178,3 +179,20 @@ def test_deploy_logs_to_the_state_directory_and_teardown_reports_json(vxi, tmp_p
     assert code == 0
     torn = json.loads(out)["deployments"]
     assert torn[0]["deployment"] == deployment and torn[0]["removed"]
+
+
+def test_a_log_file_that_is_a_fifo_or_a_device_is_skipped_with_a_warning(vxi, tmp_path):
+    import threading
+
+    state = tmp_path / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(state / "vxi.log")  # the deploy blocked forever opening it
+    done = []
+    worker = threading.Thread(target=lambda: done.append(vxi("teardown", "--all")), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert done and done[0][0] == 0 and "cannot write the log file" in done[0][2]
+    (state / "vxi.log").unlink()
+    (state / "vxi.log").symlink_to("/dev/null")
+    code, _, err = vxi("teardown", "--all")
+    assert code == 0 and f"cannot write the log file {state / 'vxi.log'}: not a regular file" in err

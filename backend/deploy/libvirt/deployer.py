@@ -24,7 +24,7 @@ from backend.deploy.libvirt.xml import (
     network_xml,
     stable_uuid,
 )
-from backend.deploy.plan import Plan, safe_name
+from backend.deploy.plan import Plan, name_clashes, object_name
 from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
 
@@ -73,11 +73,11 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     # ----- naming -----
     def domain_name(self, vxi: str, component: str) -> str:
         """The domain of a component: vxi<tag>-<vxi>-<component>."""
-        return f"{self.record.prefix}{safe_name(vxi)}-{safe_name(component)}"
+        return f"{self.record.prefix}{object_name(vxi, component)}"
 
     def network_name(self, vxi: str, link: str) -> str:
         """The network of a link: vxi<tag>-<vxi>-<link>."""
-        return f"{self.record.prefix}{safe_name(vxi)}-{safe_name(link)}"
+        return f"{self.record.prefix}{object_name(vxi, link)}"
 
     def _folder(self) -> Path:
         return self.folder or state.files_dir(self.tag)
@@ -170,6 +170,11 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     # ----- deploy -----
     def _prepare(self, plan: Plan) -> None:
         names = {k: self.domain_name(c.vxi, c.id) for k, c in plan.components.items()}
+        domains = {f"{c.vxi}/{c.id}": names[k] for k, c in plan.components.items()}
+        clash = (name_clashes(domains, "components") or name_clashes(
+            {f"{s.vxi}/{s.link}": self.network_name(s.vxi, s.link) for s in plan.segments}, "links"))
+        if clash:
+            raise DeployError(clash, None, "names")
         self._describe(plan, names, {})
         used = {c.host for c in plan.components.values()}
         for host_id in self.substrate.hosts:
@@ -467,7 +472,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
     def _networks_on(self, conn, host_id: str, comp, key: str) -> None:
         present = {n.name() for n in conn.listAllNetworks()}
         for iface in comp.interfaces:
-            vxi, _, link = iface.segment.partition("/")
+            vxi, link = self.record.split_key(iface.segment)
             name = self.network_name(vxi, link)
             if name not in present:
                 seg = self.record.segments[iface.segment]

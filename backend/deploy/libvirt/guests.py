@@ -269,7 +269,7 @@ class RealGuests:
                         continue
                     real.remove_segment(host, self.tag, seg["index"])
                     if not host.lab:
-                        vxi, _, link = iface.segment.partition("/")
+                        vxi, link = self.record.split_key(iface.segment)
                         self._remove_link_network(host_id, vxi, link)
                 except (RealHostError, RuntimeError) as exc:
                     self.record.notices.append(f"host {host_id}: link {iface.segment} after moving {key}: {exc}")
@@ -280,7 +280,7 @@ class RealGuests:
                 if self.real_host(host_id).lab:
                     kept.append(Resource("bridge", real.bridge_name(self.tag, seg["index"]), host_id))
                 else:
-                    kept.append(Resource("network", self.network_name(*name.split("/", 1)), host_id))
+                    kept.append(Resource("network", self.network_name(*self.record.split_key(name)), host_id))
                 if len(seg["hosts"]) > 1:
                     kept.append(Resource("tunnel", real.tunnel_name(self.tag, seg["index"]), host_id))
         self.record.resources = kept

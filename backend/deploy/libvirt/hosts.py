@@ -43,8 +43,9 @@ def host_file_xml(host: Host, extra: list[str] | None = None) -> str:
 
 def host_file_path(folder: Path, host_id: str) -> Path:
     """Where a generated host file lives."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in host_id)
-    return folder / f"{safe}.xml"
+    from backend.deploy.plan import object_name
+
+    return folder / f"{object_name(host_id)}.xml"  # distinct for ids that reduce alike ('h.0', 'h-0'), bounded
 
 
 def write_host_file(path: Path, host: Host, extra: list[str] | None = None) -> str:

@@ -33,7 +33,7 @@ class LinkTuning:
             return
         conn = self.connection(comp.host)
         dom = self._step(comp.host, f"looking up domain {comp.name}", lambda: conn.lookupByName(comp.name), key)
-        vxi, _, link = segment.partition("/")
+        vxi, link = self.record.split_key(segment)
         mac = interface_mac(dom.XMLDesc(0), self.network_name(vxi, link))
         if mac is None:
             raise DeployError(f"host {comp.host}: domain {comp.name} has no interface on link {segment}", comp.host,
@@ -60,7 +60,7 @@ class LinkTuning:
 links the network has no <bandwidth>: nothing there."""
         import libvirt
 
-        vxi, _, link = segment.partition("/")
+        vxi, link = self.record.split_key(segment)
         name = self.network_name(vxi, link)
         xml = portgroup_xml(forward_bps, reverse_bps)
         flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE | libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
@@ -87,7 +87,7 @@ links the network has no <bandwidth>: nothing there."""
         """How this link's values are put in force: per host, at the interfaces (the guests' taps or in the
         guests) and at the libvirt network, where there is one."""
         seg = self.record.segments.get(segment, {})
-        vxi, _, link = segment.partition("/")
+        vxi, link = self.record.split_key(segment)
         network = self.network_name(vxi, link)
         ways = []
         for host_id in seg.get("hosts", []):

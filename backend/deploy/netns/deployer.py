@@ -22,7 +22,7 @@ import time
 from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
 from backend.deploy.netns import kernel
 from backend.deploy.netns.counters import NetnsSource, probes_of
-from backend.deploy.plan import Plan, safe_name
+from backend.deploy.plan import Plan, name_clashes, object_name
 from backend.deploy.progress import RUNNING, STARTING, STOPPED, Tracker
 from backend.deploy.record import TORN_DOWN, Resource
 
@@ -42,11 +42,11 @@ class NetnsDeployer(Deployer):
 
     def host_ns(self, host_id: str) -> str:
         """The namespace of a physical host."""
-        return f"{self.record.prefix}h-{safe_name(host_id)}"
+        return f"{self.record.prefix}h-{object_name(host_id)}"
 
     def component_ns(self, vxi: str, component: str) -> str:
         """The namespace of a virtual node or router."""
-        return f"{self.record.prefix}c-{safe_name(vxi)}-{safe_name(component)}"
+        return f"{self.record.prefix}c-{object_name(vxi, component)}"
 
     # ----- deploy -----
     def _prepare(self, plan: Plan) -> None:
@@ -59,6 +59,10 @@ class NetnsDeployer(Deployer):
             names[key] = self.component_ns(pc.vxi, pc.id)
             for j, _ in enumerate(plan.segments_of(key)):
                 ifnames[(key, j)] = (f"e{j}", kernel.link_name("c", str(i), "e", str(j)))
+        clash = (name_clashes({f"{pc.vxi}/{pc.id}": names[key] for key, pc in plan.components.items()}, "components")
+                 or name_clashes({h: self.host_ns(h) for h in self.substrate.hosts}, "hosts"))
+        if clash:
+            raise DeployError(clash, None, "names")
         self._describe(plan, names, ifnames)
         for index, host_id in enumerate(self.substrate.hosts):  # every host, so components can move there
             self.record.hosts[host_id] = self.host_ns(host_id)
@@ -183,9 +187,11 @@ class NetnsDeployer(Deployer):
 
     # ----- status, teardown -----
     def status(self):
-        """A component is running while its namespace exists (stopped when it was stopped on purpose)."""
+        """A component is running while its namespace and its host's exist (stopped when it was stopped on
+        purpose); with its host's namespace gone it is cut off from every link: missing."""
+        hosts_gone = {h for h, ns in self.record.hosts.items() if not kernel.namespace_exists(ns)}
         for comp in self.record.components.values():
-            if not kernel.namespace_exists(comp.name):
+            if comp.host in hosts_gone or not kernel.namespace_exists(comp.name):
                 comp.state = "missing"
             elif comp.state != STOPPED:
                 comp.state = RUNNING
