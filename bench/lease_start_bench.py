@@ -56,7 +56,7 @@ def main() -> int:
     os.environ["VXI_STATE_DIR"] = str(folder / "state")
     from backend.cli import main as vxi
     from backend.deploy import state
-    from backend.deploy.follow import time_json
+    from backend.deploy.time_status import time_json
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = folder / "agent.log"

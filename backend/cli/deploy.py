@@ -98,8 +98,8 @@ def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
     from backend.deploy import state
     from backend.deploy.describe import describe
-    from backend.deploy.follow import describe_time
     from backend.deploy.session import DeploySession
+    from backend.deploy.time_status import describe_time
 
     with _sentences(), deploy_listener(args.progress, "deploying") as listener:
         session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
@@ -121,7 +121,7 @@ def run_deploy(args) -> int:
 def status_json(record: DeploymentRecord) -> dict:
     """A deployment as `vxi status --json` lists it: the record with its lease, period, next change and the
     values in force on its links."""
-    from backend.deploy.follow import time_json
+    from backend.deploy.time_status import time_json
 
     return {**record.summary_json(), **time_json(record)}
 
@@ -147,8 +147,8 @@ def run_status(args) -> int:
     """Refresh and print every deployment (or one); a damaged record or database is reported, exit 1."""
     from backend.deploy import state
     from backend.deploy.describe import describe
-    from backend.deploy.follow import describe_time
     from backend.deploy.session import DeploySession
+    from backend.deploy.time_status import describe_time
 
     _search_substrate(args)
     with _sentences():

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from backend.deploy import state
 from backend.deploy.clock import Clock, speed_text
-from backend.deploy.follow import follow, restart_interrupted, schedule_of
+from backend.deploy.follow import follow, restart_interrupted
 from backend.deploy.prepare import prepare_from
 from backend.deploy.record import INTERRUPTED, RUNNING, SCHEDULED
+from backend.deploy.time_status import schedule_of
 from backend.model.printable import printable
 from backend.model.timing import format_timestamp
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from backend.deploy.record import DeploymentRecord, recorded_substrate
+from backend.deploy.record import KNOWN_BACKENDS, DeploymentRecord, recorded_substrate
 from backend.extras import MissingExtra, libvirt_missing, require_libvirt  # libvirt-python is an optional extra
 from backend.model import Infrastructure, Substrate
 
@@ -90,7 +90,21 @@ class Backend:
             require_libvirt(self.what)
 
 
-BACKENDS: dict[str, Backend] = {b.name: b for b in (
+class _Registry(dict):
+    """The backends by name, telling the records which names they may hold (`record.KNOWN_BACKENDS`) as
+    backends are added or removed."""
+
+    def __setitem__(self, name: str, entry: Backend) -> None:
+        super().__setitem__(name, entry)
+        KNOWN_BACKENDS.add(name)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        KNOWN_BACKENDS.discard(name)
+
+
+BACKENDS: dict[str, Backend] = _Registry()
+for _entry in (
     Backend("test", "libvirt test driver", "libvirt's in-process test driver, one host file per host (the default; "
             "nothing runs for real)", _libvirt, (("test_only", True),), needs_libvirt=True,
             leftovers=_test_leftovers, own_leftovers=True),
@@ -99,7 +113,8 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
             leftovers=_libvirt_leftovers, own_leftovers=True),
     Backend("netns", "netns (this kernel)", "this machine's kernel: network namespaces, veth, bridges, tc (root)",
             _netns, needs_root=True, traffic=True, exec=True, leftovers=_netns_leftovers),
-)}
+):
+    BACKENDS[_entry.name] = _entry
 
 
 def backend(name: str) -> Backend:

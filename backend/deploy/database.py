@@ -263,7 +263,7 @@ def read_record(conn: sqlite3.Connection, row: sqlite3.Row | tuple) -> Deploymen
 def _check_time(record: DeploymentRecord) -> None:
     """ValueError when the record's time fields (schedule, periods, moves) do not read: as `vxi status` and the
     agent read them."""
-    from backend.deploy.follow import describe_time, time_json
+    from backend.deploy.time_status import describe_time, time_json
 
     try:
         time_json(record)

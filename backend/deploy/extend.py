@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 
 from backend.deploy import state
-from backend.deploy.follow import schedule_of
 from backend.deploy.record import RUNNING, SCHEDULED, DeploymentRecord
+from backend.deploy.time_status import schedule_of
 from backend.embedding.engine import Embedder
 from backend.embedding.held import book_held
 from backend.embedding.instance import lease_window

@@ -5,7 +5,7 @@ lease is stopped, and at the lease end everything is torn down and its capacity 
 `enact(deployer, now)` brings one deployment (its deployer's record) to what its schedule has in force at
 `now`, from whatever was applied before (so a late call catches up in one step), and returns what it did;
 the caller holds the deployment's lock. `follow(id, now)` is the agent's way in (lock, record, enact, save);
-the deploy session calls `enact` itself right after deploying. `time_json` is what `vxi status` shows.
+the deploy session calls `enact` itself right after deploying (what `vxi status` shows of it: `time_status`).
 What was done is kept in the record's `time`: "ends" (rates in force per "key|vxi/link"), "links" (values in
 force per link), "applied" (when and which periods), "parked" (components the schedule stopped) and "log"."""
 
@@ -22,27 +22,17 @@ from backend.deploy.backends import make_deployer
 from backend.deploy.base import Deployer, DeployError
 from backend.deploy.plan import PlanError
 from backend.deploy.record import ENDED, FAILED, INTERRUPTED, RUNNING, SCHEDULED, DeploymentRecord
+from backend.deploy.time_status import FAILED_STEP, PREPARING, READY, schedule_of
 from backend.deploy.timeline import ENDED as PHASE_ENDED
 from backend.deploy.timeline import SCHEDULED as PHASE_SCHEDULED
 from backend.deploy.timeline import Schedule, describe_values
 from backend.embedding.held import Hold
 from backend.embedding.mapping import Mapping
 from backend.model import Infrastructure, Substrate
-from backend.model.timing import format_timestamp
 
 LOG_KEPT = 200  # actions kept in a record's log
 IDLE_BPS = 8000.0  # an idle link's rate where a backend cannot set none (libvirt: 1 kB/s)
-PREPARING, READY, FAILED_STEP = "preparing", "ready", "failed"  # time.prepared.step of a scheduled deployment
-PREPARED_TEXT = {PREPARING: "being prepared ahead (links held idle)",
-                 READY: "prepared ahead (deployed, every link held idle until the start)",
-                 FAILED_STEP: "preparing ahead failed (deployed at the start instead)"}
 Log = Callable[[float, str], object]
-
-
-def schedule_of(record: DeploymentRecord) -> Schedule | None:
-    """A deployment's schedule (None for one recorded before deployments followed time)."""
-    data = record.time.get("schedule")
-    return Schedule.from_json(data) if data else None
 
 
 def bounded(holds: list[Hold], lease: list) -> list[Hold]:
@@ -407,43 +397,3 @@ def _managing(record: DeploymentRecord, with_substrate: bool = False) -> Deploye
         except DeployError:
             substrate = None
     return backend_named(record.backend).deployer().from_record(record, substrate)
-
-
-# ----- status -----
-def time_json(record: DeploymentRecord) -> dict:
-    """The time fields `vxi status --json` gives a deployment: lease, period, next_change, links in force."""
-    schedule = schedule_of(record)
-    if schedule is None:
-        return {"lease": None, "period": None, "preparing": None, "periods": {}, "next_change": None, "links": {}}
-    applied = record.time.get("applied") or {}
-    following = record.state in (SCHEDULED, RUNNING)
-    upcoming = schedule.next_change(applied.get("at")) if following else None
-    pending = [m for m in record.time.get("moves", []) if not m["done"]] if following else []
-    if pending:
-        first = min(pending, key=lambda m: m["at"])
-        if upcoming is None or first["at"] < upcoming[0]:
-            upcoming = (first["at"], f"{first['vxi']}/{first['component']} moves to {first['to']} (replanned)")
-    prepared = record.time.get("prepared") if record.state == SCHEDULED else None
-    return {"lease": list(schedule.lease), "period": applied.get("period") if record.state == RUNNING else None,
-            "preparing": prepared.get("step") if prepared else None,
-            "periods": applied.get("periods", {}) if record.state == RUNNING else {},
-            "next_change": {"at": upcoming[0], "what": upcoming[1]} if upcoming else None,
-            "links": record.time.get("links", {}) if record.state == RUNNING else {}}
-
-
-def describe_time(record: DeploymentRecord, now: float) -> list[str]:
-    """Lines for `vxi status`: the lease, the period in force and the next change."""
-    info = time_json(record)
-    if info["lease"] is None:
-        return []
-    start, end = info["lease"]
-    line = f"  lease {format_timestamp(start)} to {format_timestamp(end) if end is not None else 'teardown'}"
-    if info["period"]:
-        line += f", period {info['period']}"
-    if info["preparing"]:
-        line += f", {PREPARED_TEXT[info['preparing']]}"
-    change = info["next_change"]
-    if change:
-        late = " (due: is `vxi agent` running?)" if change["at"] < now - 1 else ""
-        line += f"; next: {change['what']} at {format_timestamp(change['at'])}{late}"
-    return [line]

@@ -17,6 +17,7 @@ INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vx
 SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
 STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
 HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity
+KNOWN_BACKENDS: set[str] = set()  # the registry's names (`backends.BACKENDS` keeps it so); empty: not checked
 
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -155,10 +156,8 @@ class DeploymentRecord:
             wrong.append("segments")
         if self.error is not None and not isinstance(self.error, str):
             wrong.append("error")
-        from backend.deploy.backends import BACKENDS  # the registry (a backend may be added to it)
-
-        if self.backend not in BACKENDS:
-            wrong.append(f"backend ({self.backend!r} is none of {', '.join(BACKENDS)})")
+        if KNOWN_BACKENDS and self.backend not in KNOWN_BACKENDS:
+            wrong.append(f"backend ({self.backend!r} is none of {', '.join(sorted(KNOWN_BACKENDS))})")
         for key, comp in self.components.items():
             texts = (comp.vxi, comp.id, comp.kind, comp.host, comp.state, comp.name)
             if not all(isinstance(t, str) for t in texts) or not strings(comp.addresses) or not all(

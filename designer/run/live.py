@@ -89,7 +89,7 @@ class LiveRun:
         `vxi status` (lease, period, next_change, links) with "vxis" (each VXI's window and periods) and
         "log" (what was done, oldest first)."""
         from backend.deploy import state
-        from backend.deploy.follow import time_json
+        from backend.deploy.time_status import time_json
 
         record = self.session.record
         with _in_words():

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from backend.deploy import state
 from backend.deploy.base import DeployError
 from backend.deploy.clock import Clock
-from backend.deploy.follow import follow, kept_models, time_json
+from backend.deploy.follow import follow, kept_models
 from backend.deploy.record import RUNNING, SCHEDULED
+from backend.deploy.time_status import time_json
 from backend.embedding import EmbeddingError, Mapping
 from backend.embedding.replan import Plan
 from backend.model import Infrastructure, Substrate

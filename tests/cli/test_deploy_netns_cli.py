@@ -20,12 +20,17 @@ from tests.deploy.conftest import EXAMPLES
 pytestmark = [pytest.mark.root]
 
 
-def test_exec_runs_inside_a_component_and_teardown_removes_every_namespace(capfd):
+def _deploy_figure6(capfd) -> dict:
+    """Deploys Figure 6's VXI a on the netns backend; its JSON record."""
     code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
                  "--backend", "netns", "--json"])
     out, err = capfd.readouterr()
     assert code == 0, err
-    record = json.loads(out)
+    return json.loads(out)
+
+
+def test_exec_runs_inside_a_component_and_teardown_removes_every_namespace(capfd):
+    record = _deploy_figure6(capfd)
     prefix = f"vxi{record['id']}-"
     try:
         assert main(["exec", "a1", "--", "ip", "-4", "route"]) == 0
@@ -90,11 +95,7 @@ def test_a_killed_deploy_is_cleaned_by_the_next_and_a_damaged_database_never_hid
 
 
 def test_components_of_a_vanished_host_are_missing_and_teardown_removes_the_rest(capfd):
-    code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
-                 "--backend", "netns", "--json"])
-    out, err = capfd.readouterr()
-    assert code == 0, err
-    record = json.loads(out)
+    record = _deploy_figure6(capfd)
     prefix = f"vxi{record['id']}-"
     try:
         host = record["components"]["a2"]["host"]
@@ -112,11 +113,7 @@ def test_status_and_teardown_all_leave_other_state_directories_namespaces(capfd,
     other = f"vxi{new_tag()}-fabric"  # a deployment of another state directory (another user, another test)
     kernel.create_namespace(other)
     try:
-        code = main(["deploy", str(EXAMPLES / "figure6-substrate.vxdl"), str(EXAMPLES / "figure6-vxi-a.vxdl"),
-                     "--backend", "netns", "--json"])
-        out, err = capfd.readouterr()
-        assert code == 0, err
-        ours = json.loads(out)["id"]
+        ours = _deploy_figure6(capfd)["id"]
         assert main(["status"]) == 0
         assert other[3:].partition("-")[0] not in capfd.readouterr().out  # listed as ours "(no record)" before
         (state_dir / "deployments.db").write_bytes(b"\0" * 8192)

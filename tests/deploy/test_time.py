@@ -16,7 +16,8 @@ import pytest
 
 from backend.cli import main
 from backend.deploy import state
-from backend.deploy.follow import follow, time_json
+from backend.deploy.follow import follow
+from backend.deploy.time_status import time_json
 from backend.deploy.timeline import LeaseError, Schedule, effective_vxis
 from backend.embedding import embed
 from backend.model import Lease

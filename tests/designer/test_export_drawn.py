@@ -76,6 +76,32 @@ def _picture(result, path: Path, picture: bool) -> tuple[QImage, int, int]:
         scene.detach()
 
 
+def export_peak_ratio(path: Path, out: Path) -> float:
+    """The headless export's own peak (VmHWM over its resident memory before it) in a fresh process, × the file."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        def kb(key):
+            with open("/proc/self/status") as status:
+                return next(int(line.split()[1]) for line in status if line.startswith(key))
+        from designer.app import make_application
+        make_application(theme="light")
+        from designer.__main__ import export_headless
+        import backend.vxdl, designer.image_export, designer.scene  # the imports are not what is measured
+        base = kb("VmRSS:")
+        assert export_headless({str(path)!r}, {str(out)!r}, "light") == 0
+        print((kb("VmHWM:") - base) * 1024 / os.path.getsize({str(path)!r}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout.split()[-1])
+
+
 def test_a_picture_drawn_without_items_is_the_one_drawn_with_them(qapp, tmp_path):
     """Labels (a QoS label, an id) and a problem badge on a link, routers with their ports, a cloud, icons
     overlapping (drawn in the same order): a link gets its item only for its badge, a component none."""
@@ -140,29 +166,8 @@ def test_the_headless_export_takes_a_few_times_its_file_not_an_item_per_componen
     (VmHWM, in a fresh process: ru_maxrss starts from pytest's) over its size before reading was 75 times the
     file with an item per component (about 1.4 KB each with its Qt parts), a PNG of whole bands and its copies
     held; 16 times now (the model, the index, one band of pixels)."""
-    import subprocess
-    import sys
-    import textwrap
-
     path, out = tmp_path / "many.vxdl", tmp_path / "many.png"
     path.write_bytes(_bare_links(10_000, 10_000))
-    script = textwrap.dedent(f"""
-        import os, sys
-        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        def kb(key):
-            with open("/proc/self/status") as status:
-                return next(int(line.split()[1]) for line in status if line.startswith(key))
-        from designer.app import make_application
-        make_application(theme="light")
-        from designer.__main__ import export_headless
-        import backend.vxdl, designer.image_export, designer.scene  # the imports are not what is measured
-        base = kb("VmRSS:")
-        assert export_headless({str(path)!r}, {str(out)!r}, "light") == 0
-        print((kb("VmHWM:") - base) * 1024 / os.path.getsize({str(path)!r}))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    ratio = float(done.stdout.split()[-1])
+    ratio = export_peak_ratio(path, out)
     assert QImage(str(out)).width() > 4000
     assert ratio < 30, f"the export took {ratio:.1f} times the file's size"

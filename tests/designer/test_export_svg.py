@@ -4,9 +4,6 @@ document's text until it ended, and the export then copied it three times."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize
@@ -19,10 +16,8 @@ from designer.appearance import scene_colours
 from designer.document import fill_positions
 from designer.image_export import export_image
 from designer.scene import DesignScene
-from tests.designer.test_export_drawn import _with_problems
+from tests.designer.test_export_drawn import _with_problems, export_peak_ratio
 from tests.vxdl.test_streaming import _bare_links
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scene() -> DesignScene:
@@ -90,24 +85,7 @@ def test_the_svg_export_takes_less_than_twice_its_svg(tmp_path):
     and one piece of text)."""
     path, out = tmp_path / "many.vxdl", tmp_path / "many.svg"
     path.write_bytes(_bare_links(3_000, 3_000))
-    script = textwrap.dedent(f"""
-        import os, sys
-        sys.path.insert(0, {str(ROOT)!r})
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        def kb(key):
-            with open("/proc/self/status") as status:
-                return next(int(line.split()[1]) for line in status if line.startswith(key))
-        from designer.app import make_application
-        make_application(theme="light")
-        from designer.__main__ import export_headless
-        import backend.vxdl, designer.image_export, designer.scene  # the imports are not what is measured
-        base = kb("VmRSS:")
-        assert export_headless({str(path)!r}, {str(out)!r}, "light") == 0
-        print((kb("VmHWM:") - base) * 1024 / os.path.getsize({str(path)!r}))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    ratio = float(done.stdout.split()[-1])
+    ratio = export_peak_ratio(path, out)
     svg = out.stat().st_size / path.stat().st_size
     assert svg > 30 and out.read_bytes().endswith(b"</svg>\n")
     assert ratio < 2 * svg, f"the SVG export took {ratio:.1f} times the file (the SVG is {svg:.0f} times)"
