@@ -38,7 +38,9 @@ def _watch(window):
     return timer, seen
 
 
-def test_a_large_file_is_drawn_while_the_window_answers_then_edited(make_window, large):
+def test_a_large_file_is_drawn_while_the_window_answers_then_edited(make_window, large, monkeypatch):
+    # slices of 5 ms, not 40: the drawing takes many of them on any machine (at 40 ms, a fast one drew it in two)
+    monkeypatch.setattr("designer.reading.SLICE_S", 0.005)
     window = make_window()
     timer, seen = _watch(window)
     assert window.open_path(str(large))
