@@ -60,35 +60,17 @@ def values_input(folder: Path) -> Path:
 
 def links_input(folder: Path) -> Path:
     """20,000 bare nodes and 100,000 bare links (no two between the same nodes)."""
-    path = folder / "links.vxdl"
-    with path.open("w") as out:
-        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n')
-        for i in range(20_000):
-            out.write(f"<vNode><id>n{i}</id></vNode>\n")
-        for i in range(100_000):
-            out.write(f"<vLink><id>l{i}</id><source>n{i % 20_000}</source>"
-                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
-        out.write("</virtualInfrastructure></description>\n")
-    return path
+    return _links_with(folder, "links")
 
 
 def problems_input(folder: Path) -> Path:
     """The links input with a schema problem near its end and 5,000 duplicate link ids."""
-    path = folder / "problems.vxdl"
-    with path.open("w") as out:
-        out.write(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n')
-        for i in range(20_000):
-            out.write(f"<vNode><id>n{i}</id></vNode>\n")
-        for i in range(100_000):
-            bad = "<bandwidth><forward><simple>many</simple></forward></bandwidth>" if i == 99_990 else ""
-            out.write(f"<vLink><id>l{i % 95_000}</id>{bad}<source>n{i % 20_000}</source>"
-                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
-        out.write("</virtualInfrastructure></description>\n")
-    return path
+    return _links_with(folder, "problems", bad=99_990, ids=95_000)
 
 
-def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: int = -1) -> Path:
-    """The links input with `root` in its root's start tag, `after` after link 50,000, a bad value in link `bad`."""
+def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: int = -1, ids: int = 100_000) -> Path:
+    """The links input with `root` in its root's start tag, `after` after link 50,000, a bad value in link `bad`,
+    and link ids taken modulo `ids` (fewer than 100,000: duplicates)."""
     path = folder / f"{name}.vxdl"
     with path.open("w") as out:
         out.write(f'<?xml version="1.0"?>\n<description {NS}{root}><virtualInfrastructure><id>big</id>\n')
@@ -96,7 +78,7 @@ def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: i
             out.write(f"<vNode><id>n{i}</id></vNode>\n")
         for i in range(100_000):
             value = "<bandwidth><forward><simple>many</simple></forward></bandwidth>" if i == bad else ""
-            out.write(f"<vLink><id>l{i}</id>{value}<source>n{i % 20_000}</source>"
+            out.write(f"<vLink><id>l{i % ids}</id>{value}<source>n{i % 20_000}</source>"
                       f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
             if i == 50_000:
                 out.write(after)

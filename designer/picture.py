@@ -378,7 +378,7 @@ class LinkBadgeLayer(QGraphicsItem):
                 self._bounds = None
             badge = self.badges[ident] = [(x1 + x2) / 2, (y1 + y2) / 2 - 14, ""]
         severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
-        rect = QRectF(badge[0] - _BADGE, badge[1] - _BADGE, 2 * _BADGE, 2 * _BADGE)
+        rect = _badge_rect(badge[0], badge[1])
         if severity != badge[2]:
             badge[2] = severity
             if self._bounds is not None:
@@ -389,13 +389,13 @@ class LinkBadgeLayer(QGraphicsItem):
         """(link id, rectangle) of each badge shown (obstacles to the labels)."""
         for ident, (x, y, severity) in self.badges.items():
             if severity:
-                yield ident, QRectF(x - _BADGE, y - _BADGE, 2 * _BADGE, 2 * _BADGE)
+                yield ident, _badge_rect(x, y)
 
     def boundingRect(self) -> QRectF:
         if self._bounds is None:
             bounds = QRectF()
             for x, y, _severity in self.badges.values():  # a badge item's rectangle moved to its place, as Qt does
-                bounds |= QRectF(-_BADGE + x, -_BADGE + y, 2 * _BADGE, 2 * _BADGE)
+                bounds |= _badge_rect(x, y)
             self._bounds = bounds
         return QRectF(self._bounds)
 
@@ -406,13 +406,18 @@ class LinkBadgeLayer(QGraphicsItem):
         area = self.design.drawing_rect
         pieces = self.design.svg_pieces
         for x, y, severity in self.badges.values():
-            if severity and QRectF(x - _BADGE, y - _BADGE, 2 * _BADGE, 2 * _BADGE).intersects(area):
+            if severity and _badge_rect(x, y).intersects(area):
                 _at(painter, x, y, view)
                 paint_badge(painter, severity, colours)
                 painter.restore()
                 if pieces is not None:
                     painter = pieces.after(painter, 2)
 
+
+
+def _badge_rect(x: float, y: float) -> QRectF:
+    """A link's badge item's rectangle in the scene, centred at (x, y)."""
+    return QRectF(x - _BADGE, y - _BADGE, 2 * _BADGE, 2 * _BADGE)
 
 def build_steps(scene, batch: int) -> Iterator[float]:
     """Draw `scene`'s whole model as a picture (see the module's docstring), yielding the fraction done now and

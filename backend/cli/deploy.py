@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from backend.cli.errors import CliError
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
-from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, orphan
+from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, made_here, orphan
 from backend.deploy.clock import speed_text
 from backend.deploy.database import StateError
 from backend.deploy.record import DeploymentRecord, valid_id
@@ -155,9 +155,7 @@ def run_status(args) -> int:
         found = state.survey()
     records, damaged = found.records, found.damaged
     known = {r.id for r in records} | {d.id for d in damaged}
-    own = found_by_name(own_only=True)  # a kernel's namespaces are listed when this state directory made them
-    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(found_by_name().items())
-                  if tag not in known and (tag in own or state.has_lock_file(tag))]
+    unrecorded = [DeploymentRecord(tag, name) for tag, name in sorted(made_here().items()) if tag not in known]
     if args.deployment:
         records = [r for r in records if r.id == args.deployment]
         damaged = [d for d in damaged if d.id == args.deployment]
@@ -268,11 +266,9 @@ def _teardown_without_records(args, problem: Exception) -> int:
     if args.deployment:
         tags = [args.deployment]
     elif args.all:  # this state directory's deployments only: a kernel's namespaces belong to whoever made them
-        from backend.deploy import state
-
-        everything, own = leftover_tags(), found_by_name(own_only=True)
-        tags = [t for t in everything if t in own or state.has_lock_file(t)]
-        others = [t for t in everything if t not in tags]
+        mine = made_here()
+        tags = sorted(mine)
+        others = [t for t in leftover_tags() if t not in mine]
     else:
         raise CliError(f"{problem} (name a deployment, or use --all)", 1)
     for tag in others:

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import io
 import json
-import re
 import sys
 from collections.abc import Iterator
 
@@ -80,8 +79,6 @@ def _count(text: str) -> int:
     return value
 
 
-
-
 def only_one_stdin(*paths: str) -> None:
     """Refuse '-' named more than once (standard input can be read only once)."""
     if sum(p == STDIN for p in paths) > 1:
@@ -92,11 +89,9 @@ def print_json(data) -> None:
     """JSON as every command prints it: indented, UTF-8, one trailing newline; DEL, C1 controls (U+009B is a
     terminal's CSI), line separators and bidi controls written as \\uXXXX escapes, as JSON does for the C0
     controls, so that ids printed raw can neither drive a terminal nor reorder what it shows."""
-    print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}",
-                              json.dumps(data, indent=2, ensure_ascii=False)))
+    from backend.model.printable import json_escaped
 
-
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+    print(json_escaped(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 @contextlib.contextmanager

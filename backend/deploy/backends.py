@@ -178,3 +178,12 @@ def found_by_name(own_only: bool = False) -> dict[str, str]:
             for tag in chosen.leftovers():
                 found.setdefault(tag, chosen.name)
     return found
+
+
+def made_here() -> dict[str, str]:
+    """found_by_name() for the deployments this state directory made: found by a backend whose leftovers are its
+    own, or holding their lock file here (a kernel's namespaces belong to whoever made them)."""
+    from backend.deploy import state
+
+    own = found_by_name(own_only=True)
+    return {tag: name for tag, name in found_by_name().items() if tag in own or state.has_lock_file(tag)}

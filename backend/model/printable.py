@@ -26,3 +26,10 @@ def printable(text: object) -> str:
     if _UNSAFE.search(value) is None:  # the common case costs one scan
         return value
     return _UNSAFE.sub(_escape, value)
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with the characters `printable` escapes written as \\uXXXX escapes, but for the C0 controls: in
+    JSON text they are its own layout (its newlines), JSON having escaped those of its strings itself. So that ids
+    in a JSON report can neither drive a terminal nor reorder what it shows."""
+    return _UNSAFE.sub(lambda m: m.group() if m.group() < " " else f"\\u{ord(m.group()):04x}", text)
