@@ -43,22 +43,21 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from backend.heap import release_freed_memory
     from backend.model.printable import printable
     from backend.vxdl import read_file
-    from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, not_shown_line
+    from backend.vxdl.kept import VALIDATE_SHOWS_ALL, not_shown_line
     from designer.appearance import scene_colours
-    from designer.document import fill_positions
+    from designer.document import KEPT_PROBLEMS, fill_positions
     from designer.image_export import ExportError, export_image
     from designer.scene import DesignScene
 
     try:
-        result = read_file(path)
+        result = read_file(path, max_problems=KEPT_PROBLEMS)  # the first kept, every one counted and badged
     except FileError as exc:
         print(f"vxi-designer: {exc}", file=sys.stderr)
         return 1
-    for problem in result.problems[:DEFAULT_MAX_PROBLEMS]:  # every one is drawn (its badge), the first listed
+    for problem in result.problems:
         print(problem.format(), file=sys.stderr)
-    if len(result.problems) > DEFAULT_MAX_PROBLEMS:
-        print(not_shown_line(len(result.problems) - DEFAULT_MAX_PROBLEMS, len(result.problems),
-                             "vxi validate --max-problems 0 shows them all"), file=sys.stderr)
+    if result.not_kept:
+        print(not_shown_line(result.not_kept, result.problem_count, VALIDATE_SHOWS_ALL), file=sys.stderr)
     if result.model is None:
         print(f"vxi-designer: {printable(path)}: no VXI could be read, nothing to draw (run vxi validate)",
               file=sys.stderr)
@@ -67,7 +66,7 @@ def export_headless(path: str, out: str, theme: str) -> int:
     release_freed_memory()  # what reading freed goes back to the system before the drawing starts
     fill_positions(result.model)
     scene = DesignScene(result.model, scene_colours(), picture=True)  # no item per component or link: a picture
-    scene.set_problems(result.problems)  # the reader has already added the model's own problems
+    scene.set_problems(result.problems, result.kept().worst)  # the reader has added the model's own problems
     try:
         export_image(scene, out, result.model.id)
     except ExportError as exc:

@@ -13,9 +13,12 @@ from PySide6.QtGui import QUndoStack
 
 from backend.files import FileError, atomic_write, read_json
 from backend.model import Infrastructure, Substrate
+from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, Kept, keep_first
 from designer.layout import auto_layout
 
 AUTOSAVE_MS = 30_000
+KEPT_PROBLEMS = DEFAULT_MAX_PROBLEMS  # problems a reading or a check keeps for the window (vxi prints as many):
+# all of 100,000 took 66 times their file; every one is counted, and every element's worst badged
 
 
 def recovery_dir() -> Path:
@@ -61,11 +64,12 @@ def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
 
 
 def read_design(path: str):
-    """Read a VXDL file and place what has no position (backend only: may run on a worker thread); the
-    ReadResult, or VxdlFileError when no VXI could be read."""
+    """Read a VXDL file, its first KEPT_PROBLEMS problems (the model's own included) with every one counted, and
+    place what has no position (backend only: may run on a worker thread); the ReadResult, or VxdlFileError when
+    no VXI could be read."""
     from backend.vxdl import VxdlFileError, read_file
 
-    result = read_file(path)
+    result = read_file(path, max_problems=KEPT_PROBLEMS)
     if result.model is None:
         first = result.errors[0].message if result.errors else "nothing could be read"
         raise VxdlFileError(str(path), f"no VXI could be read: {first}")
@@ -73,10 +77,9 @@ def read_design(path: str):
     return result
 
 
-def read_and_check(path: str):
-    """`read_design`, and the model's own problems (`validate()`), both on the worker thread."""
-    result = read_design(path)
-    return result, list(result.model.validate())
+def check_model(model: Infrastructure | Substrate) -> Kept:
+    """The model's own problems (its rules, after an edit) as a reading keeps them: the first KEPT_PROBLEMS."""
+    return keep_first(model.validate(), KEPT_PROBLEMS)
 
 
 def fill_positions(model) -> None:
@@ -94,12 +97,11 @@ class Document(QObject):
     changed = Signal()
 
     def __init__(self, model: Infrastructure | Substrate | None = None, path: str | None = None,
-                 problems: list | None = None, folder: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+                 read: Kept | None = None, folder: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
         super().__init__()
         self.model = model if model is not None else Infrastructure()
         self.path = path
-        self.read_problems = list(problems or [])
-        self.checked: list | None = None  # the model's problems, when they were found as it was read
+        self.read = read  # the problems the reading kept and counted (the model's own included), None: not read
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recovered = False
@@ -119,9 +121,15 @@ class Document(QObject):
         return cls.from_read(read_design(path), path, **kwargs)
 
     @classmethod
-    def from_read(cls, result, path: str, **kwargs) -> Document:
+    def from_read(cls, result, path: str | None, **kwargs) -> Document:
         """The document of what `read_design` returned (made on the window's thread)."""
-        return cls(result.model, str(path), result.problems, **kwargs)
+        return cls(result.model, None if path is None else str(path), result.kept(), **kwargs)
+
+    def problems(self) -> Kept:
+        """The model's problems now: as read while it is as read (undo at its start), else checked again."""
+        if self.read is not None and self.undo_stack.index() == 0:
+            return self.read
+        return check_model(self.model)
 
     @property
     def dirty(self) -> bool:

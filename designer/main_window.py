@@ -12,7 +12,7 @@ from backend.model.printable import printable
 from designer import actions
 from designer.appearance import apply_theme, scene_colours
 from designer.docks import Docks
-from designer.document import AUTOSAVE_MS, Document, pending_recoveries, read_and_check
+from designer.document import AUTOSAVE_MS, KEPT_PROBLEMS, Document, pending_recoveries, read_design
 from designer.edit_names import plural
 from designer.editor import Editor
 from designer.help import AboutDialog, ShortcutsDialog
@@ -86,8 +86,8 @@ class MainWindow(QMainWindow):
         self.docks.arrange(self.settings)
 
     # ----- document -----
-    def _new_document(self, model, path: str | None = None, problems=None) -> Document:
-        return Document(model, path, problems, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
+    def _new_document(self, model, path: str | None = None, read=None) -> Document:
+        return Document(model, path, read, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
 
     def set_document(self, document: Document, scene: DesignScene | None = None) -> None:
         """Show and edit `document` (the previous one is closed), drawn by `scene` when it is built already."""
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         if self.opening is not None:
             self.opening.cancel()
         try:
-            result, checked = run_responsive(self, lambda: read_and_check(path), f"Reading {printable(path)}…")
+            result = run_responsive(self, lambda: read_design(path), f"Reading {printable(path)}…")
             if this_open != self.opens:
                 return False  # another file was opened meanwhile
             document = Document.from_read(result, path, folder=self.recovery_folder, autosave_ms=self.autosave_ms)
@@ -167,7 +167,6 @@ class MainWindow(QMainWindow):
             self.dialogs.error(self, "Cannot open the file", _named(path, exc))
             self._forget_recent(path)
             return False
-        document.checked = checked
         scene = DesignScene(document.model, scene_colours(), build=False)
         self.opening = opening = Steps(self, scene.rebuild_steps(), f"Drawing {printable(path)}…")
         try:
@@ -185,9 +184,9 @@ class MainWindow(QMainWindow):
             return False
         self.set_document(document, scene)
         self._remember_recent(path)
-        if document.read_problems:
+        if document.read.total:
             self.docks.show_dock("problems")
-            count = plural(len(document.read_problems), "problem")
+            count = plural(document.read.total, "problem")
             self.statusBar().showMessage(f"{path} opened with {count}", 8000)
         return True
 
@@ -260,12 +259,12 @@ class MainWindow(QMainWindow):
                 recovery.discard()
                 continue
             try:
-                result = read_file(recovery.file)
+                result = read_file(recovery.file, max_problems=KEPT_PROBLEMS)
             except Exception as exc:  # a damaged autosave is reported, never raised
                 self.dialogs.error(self, "Cannot recover", _named(str(recovery.file), exc))
                 recovery.discard()
                 continue
-            document = self._new_document(result.model, recovery.original, result.problems)
+            document = self._new_document(result.model, recovery.original, result.kept())
             document.recovered = True
             self.set_document(document)
             recovery.discard()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Router
 from backend.model.shared import EMPTY_DICT, EMPTY_LIST
+from backend.vxdl.kept import badge_severity
 from designer import layout
 from designer.items.badge import paint_badge
 from designer.items.component import HALF, ComponentItem, paint_component
@@ -42,9 +43,9 @@ class DrawnBadge:
     def __init__(self, owner: DrawnComponent) -> None:
         self.owner = owner
 
-    def set_problems(self, problems: list) -> None:
-        """Show the worst severity of `problems` (hidden when there are none)."""
-        severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
+    def set_problems(self, problems: list, severity: str | None = None) -> None:
+        """Show `severity`, else the worst of `problems` (hidden when there is none)."""
+        severity = badge_severity(problems) if severity is None else severity
         self.owner.design.component_layer.changing()
         self.owner.severity = severity
 
@@ -367,9 +368,9 @@ class LinkBadgeLayer(QGraphicsItem):
         self._bounds: QRectF | None = None
         self.setZValue(LINK_Z)
 
-    def set_problems(self, ident: str, row: int, problems: list) -> QRectF | None:
-        """Badge the link `ident` (row `row` of the index) with the worst severity of `problems`; where the badge
-        is in the scene when it shows (as `LinkItem.badge_rect`)."""
+    def set_severity(self, ident: str, row: int, severity: str) -> QRectF | None:
+        """Badge the link `ident` (row `row` of the index) with `severity` ("error", "warning", "": hidden); where
+        the badge is in the scene when it shows (as `LinkItem.badge_rect`)."""
         badge = self.badges.get(ident)
         if badge is None:
             x1, y1, x2, y2 = self.design.index.links.data[row].tolist()
@@ -377,7 +378,6 @@ class LinkBadgeLayer(QGraphicsItem):
                 self.prepareGeometryChange()
                 self._bounds = None
             badge = self.badges[ident] = [(x1 + x2) / 2, (y1 + y2) / 2 - 14, ""]
-        severity = "" if not problems else "error" if any(p.severity == "error" for p in problems) else "warning"
         rect = _badge_rect(badge[0], badge[1])
         if severity != badge[2]:
             badge[2] = severity

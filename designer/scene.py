@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QToolTip
 
 from backend.model import Change
+from backend.vxdl.kept import note_worst
 from designer import layout
 from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
@@ -58,7 +59,8 @@ class DesignScene(QGraphicsScene):
         self.period: str | None = None
         self.snap = True
         self.snap_bypass = False
-        self.problems: dict[str, list] = {}
+        self.problems: dict[str, list] = {}  # element id: its problems listed
+        self.severities: dict[str, str] = {}  # element id: its badge ("error", "warning"), listed or not
         self.detail = (True, True)  # (labels, port markers) shown at the zoom last set
         self.zoom = 1.0
         self.vector_icons = False
@@ -105,10 +107,10 @@ class DesignScene(QGraphicsScene):
             flags |= CLOUD_BIT
         if item.provisioned:
             flags |= PROVISIONED_HOST
-        severities = {p.severity for p in self.problems.get(item.ident, ())}
-        if "error" in severities:
+        severity = self.severities.get(item.ident)
+        if severity == "error":
             flags |= ERROR
-        elif severities:
+        elif severity:
             flags |= WARNING
         return flags
 
@@ -419,24 +421,26 @@ class DesignScene(QGraphicsScene):
         self.index.touch_all()
         self.update(self.sceneRect())
 
-    def set_problems(self, problems: list) -> None:
-        """Badge every item that has a problem."""
+    def set_problems(self, problems: list, worst: dict[str, str] | None = None) -> None:
+        """Badge every item that has a problem: its worst in `worst` (element id: "error" or "warning", of every
+        problem, `problems` being the first few listed; kept.py), else among `problems`."""
         by_id: dict[str, list] = {}
         for problem in problems:
             if problem.element_id is not None:
                 by_id.setdefault(problem.element_id, []).append(problem)
-        changed = set(self.problems) | set(by_id)
-        self.problems = by_id
+        severities = worst if worst is not None else note_worst({}, problems)
+        changed = set(self.severities) | set(severities)
+        self.problems, self.severities = by_id, severities
         rows = self._link_rows(changed) if self.picture else {}
         badged = self.link_badges.badges if self.link_badges is not None else {}
         for ident, row in rows.items():  # a picture's links, in the order their items would be: the model's
-            if by_id.get(ident) or ident in badged:
-                self._badge_drawn_link(ident, row, by_id.get(ident, []))
+            if ident in severities or ident in badged:
+                self._badge_drawn_link(ident, row, severities.get(ident, ""))
         for ident in changed:
             item = self.components.get(ident) or self.links.get(ident)
             if item is None:
                 continue
-            item.badge.set_problems(by_id.get(ident, []))
+            item.badge.set_problems(by_id.get(ident, []), severities.get(ident, ""))
             if isinstance(item, LinkItem):
                 rect = item.badge_rect()
                 self.labels.obstacle_changed(item.badge, rect)
@@ -451,13 +455,13 @@ class DesignScene(QGraphicsScene):
             return {}
         return {ident: row for row, ident in enumerate(self.drawn_link_ids) if ident in idents}  # in drawing order
 
-    def _badge_drawn_link(self, ident: str, row: int, problems: list) -> None:
+    def _badge_drawn_link(self, ident: str, row: int, severity: str) -> None:
         """Badge a picture's link (no item: the badge layer draws it as its LinkItem's badge would be drawn)."""
         if self.link_badges is None:  # made with the first badge: a picture without any draws as before
             self.link_badges = LinkBadgeLayer(self)
             self.addItem(self.link_badges)
         key = (self.link_badges, ident)
-        rect = self.link_badges.set_problems(ident, row, problems)
+        rect = self.link_badges.set_severity(ident, row, severity)
         self.labels.obstacle_changed(key, rect)
         self.labels.changed([DrawnLink(self, row)], [rect] if rect is not None else [])
 

@@ -120,17 +120,11 @@ class Wiring(QObject):
     def validate_now(self) -> None:
         """Validate the model; list the problems and badge the items."""
         w = self.window
-        doc = w.document
-        found = doc.checked if doc.checked is not None else list(doc.model.validate())
-        doc.checked = None  # found on the worker thread as the file was read: true until the first edit
-        if doc.undo_stack.index() == 0:
-            seen = {(p.code, p.element_id) for p in found}
-            found = [p for p in doc.read_problems if (p.code, p.element_id) not in seen] + found
-        self.problems = found
-        found = found + [p for source in self.problem_sources for p in source()]
-        w.scene.set_problems(found)
+        found = w.document.problems().plus([p for source in self.problem_sources for p in source()])
+        self.problems = found.problems
+        w.scene.set_problems(found.problems, found.worst)  # every element with a problem badged, kept or not
         docks = w.docks
-        docks.problems.set_problems(found)
+        docks.problems.set_problems(found.problems, found.counts)
         w.status_problems.setText(docks.problems.summary())  # one count, the dock's
         docks.inspector.refresh()
         w.update_title()

@@ -2,22 +2,28 @@
 
 Public API:
     ProblemsWidget(parent=None)
-        set_problems(problems: list[Problem])    replaces the list (errors first, then warnings, then others)
+        set_problems(problems: list[Problem], counts: Mapping[str, int] | None = None)
+                                                 replaces the list (errors first, then warnings, then others);
+                                                 `counts`: every problem by severity, when `problems` are the first
         problems() -> list[Problem]              in the order shown
-        summary() -> str                         e.g. "2 errors, 1 warning" or "No problems"
-    At most MAX_LISTED rows are made (a hostile file can hold 100,000 problems); a last row says how many more.
+        summary() -> str                         e.g. "2 errors, 1 warning" or "No problems" (of every one)
+    At most MAX_LISTED rows are made (a hostile file can hold 100,000 problems); a last row says how many more
+    there are and how many in all, in vxi's words.
         signal activated(str element_id)         on double-click or Enter ("" when no element)
 Severity is shown as an icon and a word, never by colour alone.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from backend.model import Problem
 from backend.model.printable import printable
-from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS
+from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, VALIDATE_SHOWS_ALL, not_shown_line
 from widgets.theme import palette_colours
 from widgets.words import plural
 
@@ -48,6 +54,7 @@ class ProblemsWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._problems: list[Problem] = []
+        self._counts: Counter[str] = Counter()  # every problem by severity, listed or not
         self.summary_label = QLabel()
         self.summary_label.setAccessibleName("Problem count")
         self.tree = _ProblemTree(self)
@@ -67,9 +74,11 @@ class ProblemsWidget(QWidget):
         layout.addWidget(self.tree, 1)
         self.set_problems([])
 
-    def set_problems(self, problems: list[Problem]) -> None:
-        """Show `problems`, errors first, then by line."""
+    def set_problems(self, problems: list[Problem], counts: Mapping[str, int] | None = None) -> None:
+        """Show `problems`, errors first, then by line; `counts` counts every problem by severity when `problems`
+        are only the first (a last row says how many more)."""
         self._problems = sorted(problems, key=lambda p: (_ORDER.get(p.severity, 2), p.line or 0, p.code))
+        self._counts = Counter(counts) if counts is not None else Counter(p.severity for p in problems)
         colours = palette_colours(self.palette())
         icons = {severity: self.style().standardIcon(pixmap) for severity, pixmap in _ICONS.items()}
         other_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
@@ -84,10 +93,10 @@ class ProblemsWidget(QWidget):
             item.setToolTip(3, problem.format())
             item.setData(0, Qt.ItemDataRole.UserRole, problem.element_id or "")
             items.append(item)
-        hidden = len(self._problems) - MAX_LISTED
+        total = max(sum(self._counts.values()), len(self._problems))
+        hidden = total - len(items)
         if hidden > 0:
-            more = QTreeWidgetItem(["", "", "", f"… and {hidden:,} more not listed (vxi validate "
-                                                "--max-problems 0 lists them all)", ""])
+            more = QTreeWidgetItem(["", "", "", not_shown_line(hidden, total, VALIDATE_SHOWS_ALL), ""])
             more.setData(0, Qt.ItemDataRole.UserRole, "")
             items.append(more)
         self.tree.addTopLevelItems(items)
@@ -101,11 +110,11 @@ class ProblemsWidget(QWidget):
 
     def summary(self) -> str:
         """Counts such as '2 errors, 1 warning'."""
-        if not self._problems:
+        counts = self._counts
+        if not any(counts.values()):
             return "No problems"
-        errors = sum(p.severity == "error" for p in self._problems)
-        warnings = sum(p.severity == "warning" for p in self._problems)
-        others = len(self._problems) - errors - warnings
+        errors, warnings = counts["error"], counts["warning"]
+        others = sum(counts.values()) - errors - warnings
         parts = [plural(errors, "error"), plural(warnings, "warning")]
         if others:
             parts.append(plural(others, "note"))
@@ -117,4 +126,4 @@ class ProblemsWidget(QWidget):
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange and self._problems:
-            self.set_problems(self._problems)
+            self.set_problems(self._problems, self._counts)

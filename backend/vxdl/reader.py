@@ -16,7 +16,7 @@ from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, SourceColumns, place_columns
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
-from backend.vxdl.kept import first_problems, on_first_lines
+from backend.vxdl.kept import Kept, first_problems, note_worst, on_first_lines
 from backend.vxdl.overlap import check_strict_bytes, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
 from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
@@ -32,11 +32,13 @@ STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by re
 @dataclass
 class ReadResult:
     """A model read from a file, and the problems found on the way (XSD, cardinality, semantics): every one, or
-    the first `max_problems` the reading was given, with `counts` (by severity) counting every one."""
+    the first `max_problems` the reading was given, with `counts` (by severity) counting every one and `worst` the
+    worst severity of each element id with a problem (kept.py)."""
 
     model: Infrastructure | Substrate | None
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] | None = None  # None: `problems` holds every one
+    worst: dict[str, str] | None = None  # element id: "error" or "warning"; None: `problems` holds every one
 
     @property
     def errors(self) -> list[Problem]:
@@ -58,11 +60,16 @@ class ReadResult:
         """How many problems there are beyond those kept."""
         return self.problem_count - len(self.problems)
 
+    def kept(self) -> Kept:
+        """The problems kept, the count of every one and the worst severity of every element with one."""
+        counts = self.counts if self.counts is not None else Counter(p.severity for p in self.problems)
+        return Kept(self.problems, counts, self.worst if self.worst is not None else note_worst({}, self.problems))
+
 
 def _first(model, problems: list[Problem], limit: int | None) -> ReadResult:
     """The result with the first `limit` problems (all: None or 0) and the count of every one."""
-    kept, counts = first_problems(problems, limit)
-    return ReadResult(model, kept, counts)
+    kept = first_problems(problems, limit)
+    return ReadResult(model, kept.problems, kept.counts, kept.worst)
 
 
 def read_file(path: str | Path, role: str | None = None, max_problems: int | None = None) -> ReadResult:
@@ -103,11 +110,11 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
             if source is not None:
                 data = source.whole()
             if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
-                counts = Counter(p.severity for p in problems)
+                counts, worst = Counter(p.severity for p in problems), note_worst({}, problems)
                 problems = on_first_lines(problems, max_problems)  # the others not placed
                 place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
                 problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-                return ReadResult(model, problems[:max_problems] if max_problems else problems, counts)
+                return ReadResult(model, problems[:max_problems] if max_problems else problems, counts, worst)
         elif source is not None:
             data = source.whole()
         found = read_with_problems(data, filename, role, bool(over_limits), max_problems)  # any other problem,

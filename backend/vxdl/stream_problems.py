@@ -43,6 +43,8 @@ from backend.vxdl.schema import lenient_schema
 from backend.vxdl.secure import has_doctype, pull_parser
 from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, RoleDeclared, StreamedElements, WholeTree
 
+Found = tuple[Infrastructure | Substrate, list[Problem], Counter, dict[str, str] | None]  # ReadResult's fields
+
 VALUE_CODES = {"not-a-number", "bad-date", "bad-duration"}  # a builder's value problem on a line the XSD has one
 # for is not said twice
 CHECKED_AT_ONCE = 100  # children checked by the lenient XSD and placed at a time (a 64 KiB piece of 100,000 problems
@@ -138,8 +140,9 @@ class LineRanks:
 
 
 def read_with_problems(data: bytes, filename: str, role: str | None, over_limits: bool = False,
-                       limit: int | None = None) -> tuple[Infrastructure | Substrate, list[Problem], Counter] | None:
-    """The model, every problem of a document (the first `limit`: see kept.py) and the count of each severity, as
+                       limit: int | None = None) -> Found | None:
+    """The model, every problem of a document (the first `limit`: see kept.py), the count of each severity and the
+    worst of each element id, as
     reader.read_whole gives them (placed and sorted), read resource by resource; None when the document has to be
     read whole. A request of more components or links than the limits gives, as the whole reading, an empty VXI and
     that one problem: once over them (from the start when `over_limits`, the first reading having found it) its
@@ -189,7 +192,7 @@ class _ProblemStream(Pieces):
         self.header_lines: list[tuple[int, int]] = []  # the lines whose XSD problems come last (kept children, the
         # root's and the virtualInfrastructure's own)
 
-    def run(self) -> tuple[Infrastructure | Substrate, list[Problem], Counter]:
+    def run(self) -> Found:
         """Feed the bytes, check and build the resources that have ended after each piece, then the rest."""
         try:
             root = self.feed_all()
@@ -327,7 +330,7 @@ class _ProblemStream(Pieces):
         if self.model is None and self.components + self.links:
             self.choose()
 
-    def too_big(self) -> tuple[Infrastructure, list[Problem], Counter]:
+    def too_big(self) -> Found:
         """The whole reading's answer to a request over the limits (reader._too_big)."""
         for count, limit, code, what in ((self.components, MAX_EXPANDED_COMPONENTS, "too-many-components",
                                           "components"), (self.links, MAX_EXPANDED_LINKS, "too-many-links", "links")):
@@ -336,7 +339,7 @@ class _ProblemStream(Pieces):
                 problem = Problem("error", code, ident, f"the VXI has {count:,} {what}, over the limit of {limit:,} "
                                                         "(not read further)", self.filename, self.vi.sourceline, 1,
                                   "virtualInfrastructure")
-                return Infrastructure(id=ident), [problem], Counter(error=1)
+                return Infrastructure(id=ident), [problem], Counter(error=1), None
         raise WholeTree
 
     def check_and_build(self, resources: list[tuple[object, bool]]) -> None:
@@ -373,7 +376,7 @@ class _ProblemStream(Pieces):
             self.over = True  # refused with its counts (the model let go): the rest only counted
             self.model, self.builder = self.spec.make(), None
 
-    def finish(self, root) -> tuple[Infrastructure | Substrate, list[Problem], Counter]:
+    def finish(self, root) -> Found:
         """The rest checked and read, the model's rules, every problem placed and sorted (as reader._finish)."""
         vi = self.vi
         if root is None or root.tag != DESCRIPTION or has_doctype(root.getroottree()):
@@ -419,7 +422,7 @@ class _ProblemStream(Pieces):
                 self.kept.add(p, RULES, index)
             else:
                 self.kept.count((p,))
-        return model, self.kept.problems(), self.kept.counts
+        return model, self.kept.problems(), self.kept.counts, self.kept.worst
 
     def header_ranks(self, root) -> None:
         """The ranks of the elements outside the resources that problems were found at (the root, the

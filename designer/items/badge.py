@@ -6,7 +6,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from backend.vxdl.kept import badge_severity
 from designer.items.tags import BADGE, MODEL_ID, tag
+
+NOT_LISTED = {severity: f"{severity}: not among the problems listed (see the last row of Problems)"
+              for severity in ("error", "warning")}  # the tooltip of an element whose problems were not kept
 
 
 class BadgeHolder:
@@ -43,15 +47,17 @@ class BadgeItem(QGraphicsItem):
         self.colours = {"error": QColor("#c62828"), "warning": QColor("#9a6700"), "text": QColor("white")}
         self.hide()
 
-    def set_problems(self, problems: list) -> None:
-        """Show the worst severity of `problems` (hidden when there are none)."""
-        if not problems:
+    def set_problems(self, problems: list, severity: str | None = None) -> None:
+        """Show `severity` (the worst of all the element's problems), else the worst of `problems` (those listed,
+        in the tooltip); hidden when there is none."""
+        severity = badge_severity(problems) if severity is None else severity
+        if not severity:
             self.severity = ""
             self.setToolTip("")
             self.hide()
             return
-        self.severity = "error" if any(p.severity == "error" for p in problems) else "warning"
-        self.setToolTip("\n".join(f"{p.severity}: {p.message}" for p in problems))
+        self.severity = severity
+        self.setToolTip("\n".join(f"{p.severity}: {p.message}" for p in problems) or NOT_LISTED[severity])
         self.show()
         self.update()
 
