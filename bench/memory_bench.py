@@ -22,7 +22,8 @@ Commands: validate, show, show-json (show --json; only when named), format (-o),
 hosts, greedy; embed-json: the same with
 --json -o FILE, the mapping JSON written to a file, 14.5 MB for the links input), convert to GraphML, to
 RSpec and to plain VXDL 2.0 (graphml, rspec, plain), the designer's headless export (vxi-designer FILE
---export-image OUT.png, offscreen; export-svg: the same to OUT.svg), and the imports: convert the input's
+--export-image OUT.png, offscreen; export-svg: the same to OUT.svg), the window's open (open: open_bench.py --file,
+offscreen; only when named), and the imports: convert the input's
 GraphML and RSpec (made beforehand) back to VXDL (from-graphml, from-rspec; times that file's size).
 
 Run:   .venv/bin/python bench/memory_bench.py [--inputs values links] [--commands validate show ...]
@@ -205,6 +206,7 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
             "plain": [vxi, "convert", "--plain", str(path), str(folder / "plain.vxdl")],
             "export": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.png")],
             "export-svg": [str(BIN / "vxi-designer"), str(path), "--export-image", str(folder / "export.svg")],
+            "open": [sys.executable, str(Path(__file__).parent / "open_bench.py"), "--file", str(path)],
             "from-graphml": [vxi, "convert", str(path.with_suffix(".graphml")), str(folder / "imported.vxdl")],
             "from-rspec": [vxi, "convert", str(path.with_suffix(".rspec")), str(folder / "imported.vxdl")]}
 
@@ -265,9 +267,10 @@ def main() -> None:
                                          str(folder / "substrate.vxdl"), str(tiny)])
         # the headless export loads less than the window (no main window): its baseline is the export of that node
         gui_base, _s, _rc = peak_rss([str(BIN / "vxi-designer"), str(tiny), "--export-image", str(folder / "tiny.png")])
-        bases = {"export": gui_base, "embed": engine_base}
+        window_base, _s, _rc = peak_rss(commands(tiny, folder)["open"])
+        bases = {"export": gui_base, "embed": engine_base, "open": window_base}
         print(f"baseline: vxi --version {base:.0f} MB, vxi embed of one node {engine_base:.0f} MB, vxi-designer's "
-              f"export of one node {gui_base:.0f} MB")
+              f"export of one node {gui_base:.0f} MB, the window's open of one node {window_base:.0f} MB")
         print(f"{'input':>8} {'file':>8} {'command':>12} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
         for which in args.inputs:
             path = folder / f"{which}.vxdl"

@@ -6,6 +6,8 @@ the total is from the call until the drawing is complete and the design checked.
 
 Run:   .venv/bin/python bench/open_bench.py                      5,000 and 20,000 components (the limit)
        .venv/bin/python bench/open_bench.py --sizes 20000 --profile out.html   (pyinstrument, if installed)
+       .venv/bin/python bench/open_bench.py --file FILE.vxdl     one open of a given file (memory_bench.py's
+                                                                  `open` measures its peak memory so)
 """
 
 from __future__ import annotations
@@ -89,10 +91,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 20_000])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", help="write a pyinstrument HTML profile of the last open here")
+    parser.add_argument("--file", type=Path, help="open this file once instead")
     args = parser.parse_args()
     from designer.app import make_application
 
     app = make_application([], theme="light")
+    if args.file:
+        got = open_once(app, args.file, args.profile)
+        print(f"{args.file.name}: opened {got['opened']}, longest stall {got['stall']:.2f} s, drawn and checked in "
+              f"{got['total']:.2f} s ({got['drawn'][0]:,} components, {got['drawn'][1]:,} links drawn)")
+        return
     with tempfile.TemporaryDirectory() as folder:
         print(f"{'components':>10} {'file':>8} {'longest stall':>14} {'open returns':>13} {'drawn and checked':>18}")
         for size in args.sizes:
