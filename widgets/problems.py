@@ -97,6 +97,9 @@ class ProblemsWidget(QWidget):
         hidden = total - len(items)
         if hidden > 0:
             more = QTreeWidgetItem(["", "", "", not_shown_line(hidden, total, VALIDATE_SHOWS_ALL), ""])
+            font = more.font(3)
+            font.setItalic(True)  # not a problem: what is not listed
+            more.setFont(3, font)
             more.setData(0, Qt.ItemDataRole.UserRole, "")
             items.append(more)
         self.tree.addTopLevelItems(items)
