@@ -18,7 +18,8 @@ class Wiring(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self.problems: list = []
+        self.problems: list = []  # the document's own problems listed (the first kept)
+        self.errors = 0  # how many of its problems are errors, listed or not
         self.problem_sources: list = []  # callables giving more problems to count and list (run mode's failures)
         self.timer = QTimer(window)
         self.timer.setSingleShot(True)
@@ -120,8 +121,9 @@ class Wiring(QObject):
     def validate_now(self) -> None:
         """Validate the model; list the problems and badge the items."""
         w = self.window
-        found = w.document.problems().plus([p for source in self.problem_sources for p in source()])
-        self.problems = found.problems
+        own = w.document.problems()
+        self.problems, self.errors = own.problems, own.counts["error"]  # the document's (Deploy waits for none)
+        found = own.plus([p for source in self.problem_sources for p in source()])
         w.scene.set_problems(found.problems, found.worst)  # every element with a problem badged, kept or not
         docks = w.docks
         docks.problems.set_problems(found.problems, found.counts)

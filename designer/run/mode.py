@@ -159,9 +159,9 @@ class RunMode(QObject):
             return "open a VXI to deploy it"
         if not model.components:
             return "the open VXI has no components yet"
-        errors = sum(p.severity == "error" for p in getattr(getattr(self.window, "wiring", None), "problems", []))
+        errors = getattr(getattr(self.window, "wiring", None), "errors", 0)
         if errors:
-            return f"the open VXI has {errors} error{'s' if errors != 1 else ''}: fix " \
+            return f"the open VXI has {errors:,} error{'s' if errors != 1 else ''}: fix " \
                    f"{'them' if errors != 1 else 'it'} first (see the Problems dock)"
         if c.substrate_model is None:
             path = c.substrate_path or self.panel.substrate_combo.currentData()
