@@ -21,13 +21,21 @@ class BadgeHolder:
 
     @property
     def badge(self) -> BadgeItem:
-        """The badge (made on first use)."""
+        """The badge (made on first use, showing the scene's problems of its element)."""
         if self._badge is None:
             self._badge = BadgeItem(self)
-            tag(self._badge, BADGE, self.data(MODEL_ID))
+            ident = self.data(MODEL_ID)
+            tag(self._badge, BADGE, ident)
             self._badge.setPos(self.badge_offset)
             self.colour_badge()
+            design = self.design
+            if design.severities.get(ident):
+                self._badge.set_problems(design.problems.get(ident, []), design.severities[ident])
         return self._badge
+
+    def has_badge(self) -> bool:
+        """Whether the badge was made."""
+        return self._badge is not None
 
     def colour_badge(self) -> None:
         """Give the badge the scene's error and warning colours."""
