@@ -8,27 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QToolTip
 
 from backend.model import Change
-from backend.vxdl.kept import note_worst
 from designer import layout
 from designer.appearance import scene_colours
 from designer.items import ComponentItem, LinkItem
 from designer.items.component import SELECTED_Z
-from designer.items.link import HIT_WIDTH, LINK_Z, DrawnLink
+from designer.items.link import HIT_WIDTH, LINK_Z
 from designer.items.tags import KIND, LABEL
 from designer.label_layout import LABELS_FROM, LabelLayout
 from designer.painting import draw_links, draw_simplified
-from designer.picture import LinkBadgeLayer
 from designer.picture import build_steps as picture_steps
 from designer.scene_build import build_steps
+from designer.scene_problems import ProblemBadges
 from designer.spatial import CLOUD as CLOUD_BIT
 from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, SELECTED_BIT, WARNING, SpatialIndex
-from designer.tiles import FAR_BELOW, TILE, grid_lines
+from designer.tiles import grid_lines
 
 GRID = 20.0
 PORTS_FROM = 0.5
@@ -36,7 +34,7 @@ MARGIN = 2000.0
 BUILD_BATCH = 250  # components (or links) drawn between two turns of the event loop while a file opens
 
 
-class DesignScene(QGraphicsScene):
+class DesignScene(ProblemBadges, QGraphicsScene):
     """Draws a model (Infrastructure or Substrate); never changes it (commands do)."""
 
     model_changed = Signal()
@@ -416,23 +414,6 @@ class DesignScene(QGraphicsScene):
             if not item.has_ports():
                 item.ports  # noqa: B018
 
-    def show_badges_in(self, region: QRectF | None, zoom: float) -> None:
-        """Make the problem badges of the components with one in `region` (None: all, for a picture) where the
-        view draws their items: a badge item is made when first seen (20,000 took 31 MB and 1.3 s at once)."""
-        if self.picture or not self.severities or (region is not None and zoom < FAR_BELOW):
-            return  # further out the view draws a simplified picture: a component's frame tells its problem
-        if region is None:
-            rows = np.flatnonzero(self.index.components.alive)
-        else:  # the whole tiles the view draws there, which overlap its area
-            margin = TILE / max(zoom, FAR_BELOW)
-            rows = self.index.component_rows_in(region.adjusted(-margin, -margin, margin, margin))
-        rows = rows[(self.index.components.flags[rows] & (ERROR | WARNING)) != 0]
-        items = self.index.components.items
-        for row in rows.tolist():
-            item = items[row]
-            if not item.has_badge():
-                item.badge.set_problems(self.problems.get(item.ident, []), self.severities.get(item.ident, ""))
-
     def set_colours(self, colours: dict[str, QColor]) -> None:
         """Redraw with new theme colours."""
         self.colours = colours
@@ -440,54 +421,6 @@ class DesignScene(QGraphicsScene):
             item.apply_colours()
         self.index.touch_all()
         self.update(self.sceneRect())
-
-    def set_problems(self, problems: list, worst: dict[str, str] | None = None) -> None:
-        """Badge every item that has a problem: its worst in `worst` (element id: "error" or "warning", of every
-        problem, `problems` being the first few listed; kept.py), else among `problems`."""
-        by_id: dict[str, list] = {}
-        for problem in problems:
-            if problem.element_id is not None:
-                by_id.setdefault(problem.element_id, []).append(problem)
-        severities = worst if worst is not None else note_worst({}, problems)
-        changed = set(self.severities) | set(severities)
-        self.problems, self.severities = by_id, severities
-        rows = self._link_rows(changed) if self.picture else {}
-        badged = self.link_badges.badges if self.link_badges is not None else {}
-        for ident, row in rows.items():  # a picture's links, in the order their items would be: the model's
-            if ident in severities or ident in badged:
-                self._badge_drawn_link(ident, row, severities.get(ident, ""))
-        for ident in changed:
-            item = self.components.get(ident) or self.links.get(ident)
-            if item is None:
-                continue
-            if self.picture or isinstance(item, LinkItem) or item.has_badge():  # a component's when first seen
-                item.badge.set_problems(by_id.get(ident, []), severities.get(ident, ""))
-            if isinstance(item, LinkItem):
-                rect = item.badge_rect()
-                self.labels.obstacle_changed(item.badge, rect)
-                self.labels.changed([item], [rect] if rect is not None else [])
-            else:  # a component's item, or a picture's drawn component
-                self.index.set_component_flags(item, self._component_flags(item))
-        shown = self.labels.last_request()
-        if shown is not None and not self.picture:
-            self.show_badges_in(*shown)
-
-    def _link_rows(self, idents: set[str]) -> dict[str, int]:
-        """The rows of a picture's drawn links among `idents` (one pass over the drawn links, none when no link
-        has a problem)."""
-        if not any(ident in self.model.links for ident in idents):
-            return {}
-        return {ident: row for row, ident in enumerate(self.drawn_link_ids) if ident in idents}  # in drawing order
-
-    def _badge_drawn_link(self, ident: str, row: int, severity: str) -> None:
-        """Badge a picture's link (no item: the badge layer draws it as its LinkItem's badge would be drawn)."""
-        if self.link_badges is None:  # made with the first badge: a picture without any draws as before
-            self.link_badges = LinkBadgeLayer(self)
-            self.addItem(self.link_badges)
-        key = (self.link_badges, ident)
-        rect = self.link_badges.set_severity(ident, row, severity)
-        self.labels.obstacle_changed(key, rect)
-        self.labels.changed([DrawnLink(self, row)], [rect] if rect is not None else [])
 
     def item_for(self, ident: str) -> QGraphicsItem | None:
         """The item that draws a component or link id."""
