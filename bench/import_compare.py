@@ -101,7 +101,7 @@ def malformed(text: str) -> dict[str, str]:
 
 def graphml_mutations(text: str) -> dict[str, str | None]:
     """GraphML problems and unusual layouts, each at the first, middle and last place it can be."""
-    eid, fwd = _key_id(text, "id"), _key_id(text, "forward_bps")
+    eid = _key_id(text, "id")
     edge, node = r"<edge [^>]*?(?:/>|>.*?</edge>)", r"<node [^>]*?(?:/>|>.*?</node>)"
     found: dict[str, str | None] = {"as written": text, "edges first": items_first(text, "node", "edge"),
                                     **malformed(text)}
@@ -148,7 +148,8 @@ def graphml_mutations(text: str) -> dict[str, str | None]:
                                                       + ("</edge>" if m[2] else "")),
             f"a link without id that cannot be read ({w})": _sub(
                 re.sub(r'(<edge) id="[^"]*"', r"\1", re.sub(rf'<data key="{eid}">[^<]*</data>', "", keyed)),
-                r'(<edge [^>]*?)(/?)>', w, lambda m: m[1] + '><data key="zf">many</data>' + ("</edge>" if m[2] else "")),
+                r'(<edge [^>]*?)(/?)>', w,
+                lambda m: m[1] + '><data key="zf">many</data>' + ("</edge>" if m[2] else "")),
         }
     found |= {
         "not GraphML": text.replace("<graphml ", "<graphmx ", 1).replace("</graphml>", "</graphmx>"),
@@ -236,7 +237,7 @@ def compare(quick: bool = False) -> tuple[int, int, int]:
                     streaming(data, "doc")
                 except declines:
                     declined += 1
-                except Exception:  # noqa: S110 -- problems are compared below
+                except Exception:  # problems are compared below
                     pass
                 got, whole = outcome(module.from_bytes, data), outcome(module._read_whole, data)
                 if got != whole:

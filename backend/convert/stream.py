@@ -87,9 +87,9 @@ def elements(data: bytes | FileSource, free_depth: int, filename: str,
              kept_in: frozenset[str] = frozenset()) -> Iterator[tuple[str, etree._Element, int]]:
     """('start' or 'end', element, depth) of every element of a document with no document type (the root at depth
     0). After an element of depth 1 to `free_depth` has ended and been handed over, it is emptied and the elements
-    before it are removed from its parent, unless its parent's tag is one of `kept_in` (freed with its parent). XMLSyntaxError or ValueError for what is not well-formed; a document
-    type is refused (VxdlFileError, as the whole reading's parse_bytes says it) once the rest is seen well-formed,
-    its tree never held."""
+    before it are removed from its parent, unless its parent's tag is one of `kept_in` (freed with its parent).
+    XMLSyntaxError or ValueError for what is not well-formed; a document type is refused (VxdlFileError, as the
+    whole reading's parse_bytes says it) once the rest is seen well-formed, its tree never held."""
     parser = pull_parser(None, ("start", "end"))
     feed, read_events = parser.feed, parser.read_events
     depth = -1
