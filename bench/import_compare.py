@@ -156,6 +156,14 @@ def graphml_mutations(text: str) -> dict[str, str | None]:
         "no graph": re.sub(r"<graph .*</graph>", "", text, flags=re.S),
         "a key after the graph with a default": text.replace(
             "</graph>", '</graph><key id="late" for="node" attr.name="note"><default>x</default></key>'),
+        **{f"a key for {target} after the graph, a default for {name}": text.replace(
+            "</graph>", f'</graph><key id="late" for="{target}" attr.name="{name}" attr.type="{kind}"><default>'
+                        f'{value}</default></key>') for target, name, kind, value in (
+            ("node", "note", "string", "x"), ("node", "location", "string", "x"), ("node", "cores", "double", "4"),
+            ("node", "kind", "string", "router"), ("edge", "note", "int", "3"), ("edge", "forward_bps", "double", "5"),
+            ("edge", "id", "string", "e"), ("all", "note", "boolean", "true"), ("all", "x", "double", "1"),
+            ("graph", "lease_duration_s", "double", "60"), ("graph", "note", "string", ""),
+            ("port", "note", "string", "p"), ("node", "ports", "string", "a,b"))},
         "a key after the graph of an id used": text.replace(
             "</graph>", f'</graph><key id="{_key_id(text, "kind")}" for="node" attr.name="other"/>'),
         "a new key after the graph": text.replace("</graph>", '</graph><key id="late" for="node"/>'),

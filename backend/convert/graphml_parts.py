@@ -29,6 +29,10 @@ def _number(attrs: dict, key: str, losses: Losses) -> float | None:
 
 _GRAPH_READ = {"id", "lease_start", "lease_duration_s"}
 _EDGE_READ = {"id", "one_way", "source_port", "destination_port", "forward_bps", "reverse_bps", "latency_s"}
+# every node attribute some kind of component reads (the others are listed as dropped, whatever their value)
+NODE_READ = frozenset({"kind", "location", "function", "x", "y", "ports", "cardinality", "organisation",
+                       *(name + SUFFIX[kind] for name, kind in NODE_QUANTITIES.items())})
+EDGE_READ = frozenset(_EDGE_READ)
 
 
 def _unread(attrs: dict, read: set[str], what: str, losses: Losses) -> None:

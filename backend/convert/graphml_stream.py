@@ -11,6 +11,8 @@ from lxml import etree
 from backend.convert import ConversionError, Losses
 from backend.convert.graphml_out import GRAPHML_NS
 from backend.convert.graphml_parts import (
+    EDGE_READ,
+    NODE_READ,
     data_of,
     datum,
     defaults,
@@ -63,6 +65,7 @@ class _Streaming:
         self.keyed: dict[str, Link] = {}  # an edge id attribute: the first edge of it
         self.keyed_more: set[tuple[str, str, str]] = set()  # (source, target, id) of the later ones
         self.pending: list[tuple[int, str, str, int | None]] = []  # edges before their nodes: rank, ends, line
+        self.late: list[tuple[str, str, object]] = []  # keys after the graph applied at the end: for, name, default
 
     def root(self, root) -> None:
         q = etree.QName(root)
@@ -94,8 +97,13 @@ class _Streaming:
         except ConversionError as exc:
             self.problems.offer((KEYS, self.at), exc)
             return
-        if self.graphs and (kid in self.keys or key[3] is not None):
+        if self.graphs and kid in self.keys:
             self.again = True  # it changes what was read: read again, every key known beforehand
+        elif self.graphs and key[3] is not None:
+            if _unread_by_all(*key[:2]):
+                self.late.append((key[0], key[1], key[3]))  # its default applied at the end
+            else:
+                self.again = True
         self.keys[kid] = key  # (after the graph, a new key without default changes nothing read)
 
     def element(self, el) -> None:
@@ -214,6 +222,7 @@ class _Streaming:
                     self.filename, f"an <edge>'s {wrong[0]} '{wrong[1]}' is not a node of the graph", line))
                 break
         self.losses.add("graphs after the first", self.graphs - 1)
+        self._late_defaults()
         if self.top_id is not None:
             self.attrs.setdefault("id", self.top_id)
         try:
@@ -228,6 +237,16 @@ class _Streaming:
         self.components = {}
         self._links_in_order(vxi)
         return vxi, self.losses
+
+    def _late_defaults(self) -> None:
+        """The defaults of keys after the graph that name what nothing reads: the graph's attribute, and every node
+        or edge listed as having it (each node and edge has it)."""
+        for target, name, default in self.late:
+            if target in ("graph", "all"):
+                self.attrs.setdefault(name, default)
+            for kind, count in (("node", len(self.components)), ("edge", len(self.links))):
+                if target in (kind, "all") and count:
+                    self.losses.items[f"{kind} attribute '{name}'"] = count
 
     def _links_in_order(self, vxi: Infrastructure) -> None:
         """The links into the VXI in a MultiDiGraph's order, each named, the first of one id again or of a value
@@ -253,6 +272,14 @@ class _Streaming:
                         raise ConversionError(self.filename, f"edge '{link.id}' cannot be read: {self.bad[id(link)]}")
                     vxi.links[link.id] = link
             at = end
+
+
+def _unread_by_all(target: str, name: str) -> bool:
+    """Whether an attribute of a key for `target` is one no node or edge reads (so listed as dropped on each)."""
+    unread_node = name not in NODE_READ and name != "node_for_adding"
+    unread_edge = name not in EDGE_READ and name not in _EDGE_ARGUMENTS
+    return {"node": unread_node, "edge": unread_edge, "all": unread_node and unread_edge}.get(target, True) and \
+        (target not in ("graph", "all") or name not in _GRAPH_ARGUMENTS)
 
 
 def read_streaming(data: bytes | FileSource, filename: str) -> tuple[Infrastructure, Losses]:

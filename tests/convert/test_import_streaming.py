@@ -269,15 +269,22 @@ def test_an_import_under_a_mebibyte_is_read_element_by_element(tmp_path, kind):
     assert ratio < 4, f"reading took {ratio:.1f} times the file's size over the baseline"
 
 
-def test_graphml_with_a_key_after_the_graph_is_read_twice(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name, readings", [("location", 2), ("note", 1)])
+def test_graphml_with_a_key_after_the_graph_is_read_at_most_twice(tmp_path, monkeypatch, name, readings):
     """The graph was read, then its keys, then the graph again: three readings of the file. Now what follows the
-    first reading's discovery is read for its keys in that same reading: two."""
+    first reading's discovery is read for its keys in that same reading, and a default that nothing reads (listed
+    as dropped on each node) is applied at the end: two readings for a default of a node's location, one for
+    another attribute."""
     big = _twenty_thousand_links(tmp_path, "graphml")
-    big.write_text(big.read_text().replace("</graph>", '</graph><key id="late" for="node" attr.name="location">'
+    big.write_text(big.read_text().replace("</graph>", f'</graph><key id="late" for="node" attr.name="{name}">'
                                                        "<default>x</default></key>"))
-    readings = []
+    opened = []
     original = FileSource.reading
-    monkeypatch.setattr(FileSource, "reading", lambda self: readings.append(1) or original(self))
+    monkeypatch.setattr(FileSource, "reading", lambda self: opened.append(1) or original(self))
     vxi, losses = graphml.read(big)
-    assert len(readings) == 2 and not losses.items
-    assert {comp.location for comp in vxi.components.values()} == {"x"}  # the key's default (read '' before)
+    assert len(opened) == readings
+    assert (vxi, losses) == graphml._read_whole(big.read_bytes(), "big")
+    if name == "location":
+        assert {comp.location for comp in vxi.components.values()} == {"x"} and not losses.items  # '' before
+    else:
+        assert losses.lines() == ["dropped: node attribute 'note' (4000)"]
