@@ -140,18 +140,24 @@ class _Reader:
         text, items = self.text, []
         text.at += 1
         if text.char() != "]":
-            while True:
+            items.append(self.value(level + 1))
+            while not self.closed("]"):
                 items.append(self.value(level + 1))
-                following = text.char()
-                text.at += 1
-                if following == "]":
-                    break
-                if following != ",":
-                    raise text.error("Expecting ',' delimiter", text.at - 1)
-                text.drop()
         else:
             text.at += 1
         return items
+
+    def closed(self, closing: str) -> bool:
+        """After an item: whether its container ends here (`closing`, passed), else past the comma after it."""
+        text = self.text
+        following = text.char()
+        text.at += 1
+        if following == closing:
+            return True
+        if following != ",":
+            raise text.error("Expecting ',' delimiter", text.at - 1)
+        text.drop()
+        return False
 
     def object(self, level: int):
         pairs = []
@@ -176,13 +182,8 @@ class _Reader:
                 raise text.error("Expecting ':' delimiter", text.at)
             text.at += 1
             yield key
-            following = text.char()
-            text.at += 1
-            if following == "}":
+            if self.closed("}"):
                 return
-            if following != ",":
-                raise text.error("Expecting ',' delimiter", text.at - 1)
-            text.drop()
 
     def links(self):
         """A request's "links" gathered into columns as each placement is read (never a dict of them all); what
