@@ -172,9 +172,12 @@ def graphml_mutations(text: str) -> dict[str, str | None]:
                                               + '">1e300</data>', text, count=1),
         "a second graph with problems": text.replace("</graphml>", '<graph><node/><edge source="q"/></graph>'
                                                      "</graphml>"),
-        "an attribute of networkx's name": text.replace(
-            "<graph ", '<key id="zn" for="node" attr.name="node_for_adding"/><graph ', 1).replace(
-            "<node ", '<node><data key="zn">1</data></node><node ', 1) if "<node " in text else None,
+        "attributes of networkx's names": re.sub(r'(<edge [^>]*?)(/?)>', lambda m: m[1] + '><data key="zk">1</data>'
+                                                 + ("</edge>" if m[2] else ""), re.sub(
+            r'(<node id="[^"]*")(/?)>', lambda m: m[1] + '><data key="zn">1</data>' + ("</node>" if m[2] else ""),
+            text.replace("<graph ", '<key id="zn" for="node" attr.name="node_for_adding"/><key id="zk" for="edge" '
+                                    'attr.name="key"/><key id="zg" for="graph" attr.name="incoming_graph_data"/>'
+                                    '<graph ', 1), count=1), count=1),
     }
     return found
 

@@ -95,7 +95,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
     unknown_children(top, ns, losses)
     import networkx as nx  # only for a document read whole (it takes about 20 MB to import)
 
-    graph = nx.MultiDiGraph(**data_of(top, ns, keys, "graph", filename))
+    graph = nx.MultiDiGraph()  # the attributes added apart: one named as an argument of networkx's is an attribute
+    graph.graph.update(data_of(top, ns, keys, "graph", filename))
     if top.get("id") is not None:
         graph.graph.setdefault("id", top.get("id"))
     for node in top.iterfind(ns + "node"):
@@ -104,7 +105,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
             raise ConversionError(filename, "a <node> has no id", node.sourceline)
         if ident in graph:
             raise ConversionError(filename, f"two <node>s have the id '{ident}'", node.sourceline)
-        graph.add_node(ident, **data_of(node, ns, keys, "node", filename))
+        graph.add_node(ident)
+        graph.nodes[ident].update(data_of(node, ns, keys, "node", filename))
         losses.add("nested graphs", len(node.findall(ns + "graph")))
         losses.add("node ports", len(node.findall(ns + "port")))
         unknown_children(node, ns, losses)
@@ -118,7 +120,8 @@ def parse_graphml(data: bytes, filename: str) -> tuple[nx.MultiDiGraph, Losses]:
         key = edge.get("id")
         if key is not None and graph.has_edge(*ends, key):  # networkx would merge it into the first, unsaid
             raise ConversionError(filename, f"two edges have the id '{key}'", edge.sourceline)
-        graph.add_edge(*ends, key=key, **data_of(edge, ns, keys, "edge", filename))
+        attrs = data_of(edge, ns, keys, "edge", filename)
+        graph.edges[(*ends, graph.add_edge(*ends, key=key))].update(attrs)
         unknown_children(edge, ns, losses)
     return graph, losses
 

@@ -2,7 +2,8 @@
 networkx's graph) gives, or the problem it would say first, in its words and at its line, without the tree. A
 problem is kept with its place in the whole reading's order (stream.FirstProblem): the root, the keys, the graph,
 its data, the nodes, the edges (an end that is no node checked at the end when the edge comes before its nodes),
-the lease, the components, and the links in a MultiDiGraph's order. What it declines (DECLINED) is read whole."""
+the lease, the components, and the links in a MultiDiGraph's order. What it declines (DECLINED: a document type
+seen only once parsed) is read whole."""
 
 from __future__ import annotations
 
@@ -29,10 +30,6 @@ from backend.vxdl.secure import FileSource
 
 # The whole reading's order of problems: each phase's in document order (the links': a MultiDiGraph's order).
 ROOT, KEYS, NO_GRAPH, GRAPH_DATA, NODES, EDGES, LEASE, COMPONENTS, LINKS = range(9)
-
-# networkx's own argument names: a graph, node or edge attribute of such a name is read whole (as it always was)
-_GRAPH_ARGUMENTS = {"incoming_graph_data", "multigraph_input"}
-_EDGE_ARGUMENTS = {"u_for_edge", "v_for_edge", "key"}
 
 _KEYS = frozenset({f"{{{GRAPHML_NS}}}key", "key"})  # a key's default is read when the key ends
 DECLINED = (Unusual, ValueError, TypeError, OverflowError)  # read whole instead
@@ -156,8 +153,6 @@ class _Streaming:
             return
         if attrs is None:
             return
-        if "node_for_adding" in attrs:
-            raise Unusual("an attribute of networkx's name")
         self.losses.add("nested graphs", len(el.findall(self.ns + "graph")))
         self.losses.add("node ports", len(el.findall(self.ns + "port")))
         unknown_children(el, self.ns, self.losses)
@@ -187,8 +182,6 @@ class _Streaming:
             return
         if attrs is None:
             return
-        if _EDGE_ARGUMENTS & attrs.keys():
-            raise Unusual("an attribute of networkx's name")
         lid = None if key is None and "id" not in attrs else str(attrs.get("id", key))
         ends = [components[end].id if end in components else end for end in (u, v)]  # the node's own id string
         try:
@@ -212,8 +205,6 @@ class _Streaming:
         if self.top is None:
             problems.offer((NO_GRAPH,), ConversionError(self.filename, "no <graph> element: nothing to convert",
                                                         self.root_line))
-        elif _GRAPH_ARGUMENTS & self.attrs.keys():
-            raise Unusual("an attribute of networkx's name")
         for at, u, v, line in self.pending:  # edges before their nodes: each end must be a node by now
             wrong = next((role, end) for role, end in (("source", u), ("target", v)) if end not in components) \
                 if u not in components or v not in components else None
@@ -276,10 +267,8 @@ class _Streaming:
 
 def _unread_by_all(target: str, name: str) -> bool:
     """Whether an attribute of a key for `target` is one no node or edge reads (so listed as dropped on each)."""
-    unread_node = name not in NODE_READ and name != "node_for_adding"
-    unread_edge = name not in EDGE_READ and name not in _EDGE_ARGUMENTS
-    return {"node": unread_node, "edge": unread_edge, "all": unread_node and unread_edge}.get(target, True) and \
-        (target not in ("graph", "all") or name not in _GRAPH_ARGUMENTS)
+    unread_node, unread_edge = name not in NODE_READ, name not in EDGE_READ
+    return {"node": unread_node, "edge": unread_edge, "all": unread_node and unread_edge}.get(target, True)
 
 
 def read_streaming(data: bytes | FileSource, filename: str) -> tuple[Infrastructure, Losses]:

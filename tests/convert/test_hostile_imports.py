@@ -150,3 +150,20 @@ def test_what_the_project_writes_comes_back_with_nothing_listed(tmp_path, suffix
     assert vxi("convert", "examples/figure4.vxdl", str(out)).returncode == 0
     back = vxi("convert", str(out), str(tmp_path / "back.vxdl"))
     assert back.returncode == 0 and "nothing dropped" in back.stdout, back.stdout
+
+
+def test_graphml_attributes_named_as_networkx_arguments_are_listed_as_dropped(tmp_path):
+    """A graph, node or edge attribute named as an argument of networkx's (`node_for_adding`, `key`, `u_for_edge`,
+    `incoming_graph_data`) made the import an internal error (exit 3); it is an attribute like any other."""
+    path = tmp_path / "names.graphml"
+    path.write_text(G.format('<key id="k" for="node" attr.name="node_for_adding"/>'
+                             '<key id="e" for="edge" attr.name="key"/><key id="u" for="edge" attr.name="u_for_edge"/>'
+                             '<key id="g" for="graph" attr.name="incoming_graph_data"/>'
+                             '<graph><data key="g">x</data><node id="a"><data key="k">1</data></node><node id="b"/>'
+                             '<edge source="a" target="b"><data key="e">x</data><data key="u">y</data></edge>'
+                             '</graph>'))
+    done = vxi("convert", str(path), str(tmp_path / "out.vxdl"))
+    assert done.returncode == 0, done.stderr
+    for what in ("edge attribute 'key' (1)", "edge attribute 'u_for_edge' (1)",
+                 "graph attribute 'incoming_graph_data' (1)", "node attribute 'node_for_adding' (1)"):
+        assert f"dropped: {what}" in done.stdout
