@@ -7,6 +7,9 @@ seen only once parsed) is read whole."""
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
+
 from lxml import etree
 
 from backend.convert import ConversionError, Losses
@@ -61,7 +64,8 @@ class _Streaming:
         self.bad: dict[int, str] = {}  # id() of a link whose values cannot be read: why
         self.keyed: dict[str, Link] = {}  # an edge id attribute: the first edge of it
         self.keyed_more: set[tuple[str, str, str]] = set()  # (source, target, id) of the later ones
-        self.pending: list[tuple[int, str, str, int | None]] = []  # edges before their nodes: rank, ends, line
+        self.pending = array("q")  # each link of an edge before its nodes: its place in `links`, its rank and line
+        self.error_ends: tuple[int, str, str, int | None] | None = None  # the same of an edge refused, kept first
         self.late: list[tuple[str, str, object]] = []  # keys after the graph applied at the end: for, name, default
 
     def root(self, root) -> None:
@@ -170,8 +174,7 @@ class _Streaming:
         if not problems.before((EDGES, at, 0)):
             return
         u, v, key = el.get("source") or "", el.get("target") or "", el.get("id")
-        if not (u in components and v in components):
-            self.pending.append((at, u, v, el.sourceline))
+        pending = not (u in components and v in components)
         first = None if key is None else self.keyed.get(key)
         try:
             if first is not None and ((first.source, first.destination) == (u, v) or (u, v, key) in self.keyed_more):
@@ -179,6 +182,8 @@ class _Streaming:
             attrs = self.attributes(el, "edge")
         except ConversionError as exc:
             problems.offer((EDGES, at, 1), exc)
+            if pending and problems.at == (EDGES, at, 1):  # its ends, when no node, say it first
+                self.error_ends = at, u, v, el.sourceline
             return
         if attrs is None:
             return
@@ -193,6 +198,8 @@ class _Streaming:
         if lid is None:
             link.id = None  # named at the end, by its place
         self.links.append(link)
+        if pending:
+            self.pending.extend((len(self.links) - 1, at, el.sourceline or 0))
         if key is not None:
             if first is None:
                 self.keyed[key] = link
@@ -205,13 +212,12 @@ class _Streaming:
         if self.top is None:
             problems.offer((NO_GRAPH,), ConversionError(self.filename, "no <graph> element: nothing to convert",
                                                         self.root_line))
-        for at, u, v, line in self.pending:  # edges before their nodes: each end must be a node by now
+        for at, u, v, line in self._pending():  # edges before their nodes: each end must be a node by now
             wrong = next((role, end) for role, end in (("source", u), ("target", v)) if end not in components) \
                 if u not in components or v not in components else None
             if wrong:
                 problems.offer((EDGES, at, 0), ConversionError(
                     self.filename, f"an <edge>'s {wrong[0]} '{wrong[1]}' is not a node of the graph", line))
-                break
         self.losses.add("graphs after the first", self.graphs - 1)
         self._late_defaults()
         if self.top_id is not None:
@@ -228,6 +234,18 @@ class _Streaming:
         self.components = {}
         self._links_in_order(vxi)
         return vxi, self.losses
+
+    def _pending(self) -> Iterator[tuple[int, str, str, int | None]]:
+        """(rank, source, target, line) of the edges that came before a node they name, the first that is no node
+        at the end of those with a link, and of the edge refused first."""
+        pending, links = self.pending, self.links
+        for at in range(0, len(pending), 3):
+            link = links[pending[at]]
+            if link.source not in self.components or link.destination not in self.components:
+                yield pending[at + 1], link.source, link.destination, pending[at + 2] or None
+                break
+        if self.error_ends is not None:
+            yield self.error_ends
 
     def _late_defaults(self) -> None:
         """The defaults of keys after the graph that name what nothing reads: the graph's attribute, and every node

@@ -4,6 +4,7 @@ latency (ms) per direction; single values, no leases."""
 from __future__ import annotations
 
 import io
+from array import array
 from pathlib import Path
 
 from lxml import etree
@@ -203,9 +204,10 @@ class _Reading:
         self.losses = Losses()
         self.vxi = Infrastructure(id=Path(filename).stem)
         self.owner: dict[str, str] = {}  # interface client_id -> its node's
-        # element by element, the links that came before a node they name, with their interfaces, rank and line
-        # (read whole: None)
-        self.early: list[tuple[Link, str, str, int, int | None]] | None = [] if streaming else None
+        # element by element, the links that came before a node they name, with their interfaces (read whole: None),
+        # and the rank and line of each
+        self.early: list[tuple[Link, str, str]] | None = [] if streaming else None
+        self.early_places = array("q")
         self.at = 0  # the rank of the link being read, in document order
 
     def root(self, root) -> None:
@@ -254,7 +256,8 @@ class _Reading:
                                       link.sourceline)
         lk = Link(lid, owner.get(iface_ids[0], iface_ids[0]), owner.get(iface_ids[1], iface_ids[1]))
         if iface_ids[0] not in owner or iface_ids[1] not in owner:  # before its nodes: its ends named at the end
-            self.early.append((lk, *iface_ids, self.at, link.sourceline))
+            self.early.append((lk, *iface_ids))
+            self.early_places.extend((self.at, link.sourceline or 0))
         directions = {(iface_ids[0], iface_ids[1]): True, (iface_ids[1], iface_ids[0]): False}
         seen = set()
         for prop in link.iterfind(R + "property"):
@@ -286,11 +289,13 @@ class _Reading:
         """The VXI; element by element, the problem the whole reading says first (`problems`: those met, each at
         (phase, rank): 0 the root, 1 the nodes, 2 the links; a link's interface no node declares before the rest)."""
         owner = self.owner
-        for link, source, destination, at, line in self.early or ():
+        for number, (link, source, destination) in enumerate(self.early or ()):
             wrong = next((ref for ref in (source, destination) if ref not in owner), None)
             if wrong is not None:
+                at, line = self.early_places[2 * number:2 * number + 2]
                 problems.offer((2, at, 0), ConversionError(
-                    self.filename, f"link '{link.id}' refers to interface '{wrong}' that no node declares", line))
+                    self.filename, f"link '{link.id}' refers to interface '{wrong}' that no node declares",
+                    line or None))
                 break
             link.source, link.destination = owner[source], owner[destination]
         self.early = None
