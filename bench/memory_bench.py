@@ -15,6 +15,8 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
   unexpected  the links input with an element the XSD does not expect among its resources (after link 50,000) and
            a bad value after it; its GraphML with a key after the graph
   root     the links input with an attribute the XSD refuses on its root; its GraphML with no edge id
+  import-problem  the links input, its GraphML with the last edge's target no node, its RSpec with the last link's
+           interface none (an import the whole reading refuses: only the imports are worth measuring on it)
   many-problems   100,000 schema problems from 1.2 MB (20,000 nodes with 5 attributes the XSD does not allow)
   many-dangling   60,000 links to missing components (8 MB): problems of the model's rules
   (for these two, the commands print their first 1,000 problems and count every one: --max-problems)
@@ -85,6 +87,20 @@ def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: i
                 out.write(after)
         out.write("</virtualInfrastructure></description>\n")
     return path
+
+
+def import_problem_input(folder: Path) -> Path:
+    """The links input (its imports get a dangling end in their last edge or link)."""
+    return _links_with(folder, "import-problem")
+
+
+def dangling_import(path: Path, item: str, end: str) -> None:
+    """The GraphML or RSpec file with the first `end` attribute of its last `item` naming nothing."""
+    import re
+
+    text = path.read_text()
+    last = text.rindex(f"<{item} ")
+    path.write_text(text[:last] + re.sub(f'{end}="[^"]*"', f'{end}="nothing"', text[last:], count=1))
 
 
 def text_input(folder: Path) -> Path:
@@ -178,6 +194,9 @@ def imports(folder: Path, which: str) -> None:
     if which == "problems":
         unusual(folder / f"{which}.graphml", "node", "edge")
         unusual(folder / f"{which}.rspec", "node", "link")
+    if which == "import-problem":
+        dangling_import(folder / f"{which}.graphml", "edge", "target")
+        dangling_import(folder / f"{which}.rspec", "interface_ref", "client_id")
     if which in ("text", "unexpected", "root"):
         graphml_variant(folder / f"{which}.graphml", which)
 
@@ -234,8 +253,8 @@ def main() -> None:
     """Print one line per input and command."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"],
-                        choices=["values", "links", "problems", "text", "unexpected", "root", "many-problems",
-                                 "many-dangling"])
+                        choices=["values", "links", "problems", "text", "unexpected", "root", "import-problem",
+                                 "many-problems", "many-dangling"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
                                  "export", "export-svg", "from-graphml", "from-rspec"])
@@ -243,7 +262,8 @@ def main() -> None:
     parser.add_argument("--make", nargs=2, metavar=("INPUT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     makers = {"values": values_input, "links": links_input, "problems": problems_input, "text": text_input,
-              "unexpected": unexpected_input, "root": root_input, "many-problems": many_problems_input,
+              "unexpected": unexpected_input, "root": root_input, "import-problem": import_problem_input,
+              "many-problems": many_problems_input,
               "many-dangling": many_dangling_input}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))

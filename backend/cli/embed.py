@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from backend.cli.output import (
 )
 from backend.cli.progress import add_progress_option, steps
 from backend.embedding import ALGORITHMS
-from backend.files import FileError, read_json
+from backend.files import FileError
 from backend.model import Infrastructure, Substrate, units
 from backend.model.printable import printable as P
 from backend.model.timing import format_timestamp, parse_datetime
@@ -199,7 +199,7 @@ def run_replan(args) -> int:
 
         return run_replan_deployment(args, print_plan)
     from backend.embedding import EmbeddingError, Mapping
-    from backend.embedding.mapping import json_hook
+    from backend.embedding.mapping_file import loads, read_mapping
     from backend.files import MAX_MAPPING_BYTES
 
     if not args.substrate or not args.mapping:
@@ -209,10 +209,9 @@ def run_replan(args) -> int:
     substrate = _read(args.substrate, "substrate", args.max_problems)
     try:
         if args.mapping == "-":
-            mapping = Mapping.from_json(json.loads(read_input("-", MAX_MAPPING_BYTES)[0],
-                                                   object_pairs_hook=json_hook()))
+            mapping = Mapping.from_json(loads(io.BytesIO(read_input("-", MAX_MAPPING_BYTES)[0]).read))
         else:
-            mapping = Mapping.from_json(read_json(args.mapping, MAX_MAPPING_BYTES, object_pairs_hook=json_hook()))
+            mapping = read_mapping(args.mapping)  # a piece at a time (docs/embedding.md, "The mapping file")
     except FileError as exc:
         raise CliError(str(exc), 2) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

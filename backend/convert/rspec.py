@@ -4,13 +4,14 @@ latency (ms) per direction; single values, no leases."""
 from __future__ import annotations
 
 import io
+from array import array
 from pathlib import Path
 
 from lxml import etree
 
 from backend.convert import ConversionError, Losses, finite, other_fields
-from backend.convert.stream import STREAM_FROM, Unusual, elements, read_import
-from backend.files import MAX_BYTES, atomic_writer
+from backend.convert.stream import FirstProblem, elements, read_bytes_import, read_import
+from backend.files import atomic_writer
 from backend.model import Infrastructure, Link, Node, Quantity, Router
 from backend.model import units as U
 from backend.model.quantity import SIMPLE
@@ -203,8 +204,11 @@ class _Reading:
         self.losses = Losses()
         self.vxi = Infrastructure(id=Path(filename).stem)
         self.owner: dict[str, str] = {}  # interface client_id -> its node's
-        # element by element, the links that came before a node they name, with their interfaces (read whole: None)
+        # element by element, the links that came before a node they name, with their interfaces (read whole: None),
+        # and the rank and line of each
         self.early: list[tuple[Link, str, str]] | None = [] if streaming else None
+        self.early_places = array("q")
+        self.at = 0  # the rank of the link being read, in document order
 
     def root(self, root) -> None:
         if root.tag != R + "rspec":
@@ -253,6 +257,7 @@ class _Reading:
         lk = Link(lid, owner.get(iface_ids[0], iface_ids[0]), owner.get(iface_ids[1], iface_ids[1]))
         if iface_ids[0] not in owner or iface_ids[1] not in owner:  # before its nodes: its ends named at the end
             self.early.append((lk, *iface_ids))
+            self.early_places.extend((self.at, link.sourceline or 0))
         directions = {(iface_ids[0], iface_ids[1]): True, (iface_ids[1], iface_ids[0]): False}
         seen = set()
         for prop in link.iterfind(R + "property"):
@@ -280,13 +285,22 @@ class _Reading:
             losses.add("packet loss", prop.get("packet_loss") is not None)
         vxi.links[lk.id] = lk
 
-    def finish(self) -> tuple[Infrastructure, Losses]:
+    def finish(self, problems: FirstProblem | None = None) -> tuple[Infrastructure, Losses]:
+        """The VXI; element by element, the problem the whole reading says first (`problems`: those met, each at
+        (phase, rank): 0 the root, 1 the nodes, 2 the links; a link's interface no node declares before the rest)."""
         owner = self.owner
-        for link, source, destination in self.early or ():
-            if source not in owner or destination not in owner:
-                raise Unusual("a link to an interface no node declares")  # the whole reading says which
+        for number, (link, source, destination) in enumerate(self.early or ()):
+            wrong = next((ref for ref in (source, destination) if ref not in owner), None)
+            if wrong is not None:
+                at, line = self.early_places[2 * number:2 * number + 2]
+                problems.offer((2, at, 0), ConversionError(
+                    self.filename, f"link '{link.id}' refers to interface '{wrong}' that no node declares",
+                    line or None))
+                break
             link.source, link.destination = owner[source], owner[destination]
         self.early = None
+        if problems is not None:
+            problems.raise_first()
         ends = self.vxi.link_end_counts()
         for cid, comp in self.vxi.components.items():
             if isinstance(comp, Router):
@@ -309,38 +323,41 @@ def _read_whole(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 def _read_streaming(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """Element by element (backend/convert/stream.py), a link before the nodes it names given its ends at the end;
-    Unusual or ConversionError when anything is not as usual (an interface no node declares, say)."""
+    the VXI the whole reading gives, or the problem it says first (the root's, a node's, then a link's)."""
     reading = _Reading(filename, streaming=True)
+    problems = FirstProblem()
     root = None
     for event, el, depth in elements(data, 1, filename):
         if depth == 0:
             if event == "start":
-                reading.root(el)
-                _unread_attributes(el, _ROOT_ATTRIBUTES, reading.losses)
                 root = el
+                try:
+                    reading.root(el)
+                except ConversionError as exc:
+                    problems.offer((0,), exc)
+                _unread_attributes(el, _ROOT_ATTRIBUTES, reading.losses)
         elif depth == 1 and event == "end":
-            if el.tag == R + "node":
-                reading.node(el)
-            elif el.tag == R + "link":
-                reading.link(el)
-            else:
+            reading.at += 1
+            if el.tag == R + "node" and problems.before((1, reading.at)):
+                try:
+                    reading.node(el)
+                except ConversionError as exc:
+                    problems.offer((1, reading.at), exc)
+            elif el.tag == R + "link" and problems.before((2, reading.at, 0)):
+                try:
+                    reading.link(el)
+                except ConversionError as exc:
+                    problems.offer((2, reading.at, 1), exc)
+            elif el.tag not in (R + "node", R + "link"):
                 _unread_child(root, el, _ROOT_CHILDREN, reading.losses)
-    return reading.finish()
-
-
-_NOT_STREAMED = (Unusual, ConversionError, etree.XMLSyntaxError, ValueError)
+    return reading.finish(problems)
 
 
 def from_rspec(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
     """A VXI from an RSpec request (parsed safely); what VXDL has no place for is listed, what cannot be read
-    (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError. A large
-    document is read element by element; one that is not as usual, or has any problem, whole."""
-    if STREAM_FROM <= len(data) <= MAX_BYTES:
-        try:
-            return _read_streaming(data, filename)
-        except _NOT_STREAMED:
-            pass  # read whole: the same model, or the problem said as always
-    return _read_whole(data, filename)
+    (an element without client_id, a duplicate, a link to an undeclared interface) is a ConversionError. Read
+    element by element: the same VXI, or the same problem, as the whole tree."""
+    return read_bytes_import(data, filename, _read_streaming, _read_whole, ())
 
 
 def write(vxi: Infrastructure, path: str | Path) -> Losses:
@@ -356,4 +373,4 @@ def from_bytes(data: bytes, filename: str) -> tuple[Infrastructure, Losses]:
 
 def read(path: str | Path) -> tuple[Infrastructure, Losses]:
     """Read an RSpec request file (a large one from the file, element by element: stream.read_import)."""
-    return read_import(path, _read_streaming, _read_whole, _NOT_STREAMED)
+    return read_import(path, _read_streaming, _read_whole, ())

@@ -100,13 +100,34 @@ def json_hook():
     return hook
 
 
-def _placements(data: dict) -> PlacedLinks:
+class GatheredLinks:
+    """A request's links gathered into columns as they were read (backend/embedding/mapping_file.py), or what
+    from_json would raise on them."""
+
+    __slots__ = ("error", "placed")
+
+    def __init__(self, placed: PlacedLinks, error: Exception | None) -> None:
+        self.placed, self.error = placed, error
+
+
+def _placements(data: dict | GatheredLinks) -> PlacedLinks:
     """A request's links read back as columns (equal paths and rates kept once)."""
+    if isinstance(data, GatheredLinks):
+        if data.error is not None:
+            raise data.error
+        return data.placed
+
     def rows():
         for key, value in data.items():
-            yield (str(key), *(value if isinstance(value, _PlacedRow) else _row(value)))
+            yield (str(key), *row_of(value))
 
     return PlacedLinks.gather(rows())
+
+
+def row_of(value) -> tuple[tuple, float, float]:
+    """A link's placement as json_hook left it (a row, or an object it could not convert) as a row, or the error
+    from_json raises on it."""
+    return value if isinstance(value, _PlacedRow) else _row(value)
 
 
 def _row(data: dict, paths: dict[tuple, tuple] | None = None) -> tuple[tuple, float, float]:

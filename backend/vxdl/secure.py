@@ -18,7 +18,7 @@ from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, re
 from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
-           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_oversize"]
+           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize"]
 
 
 class FileSource:
@@ -258,16 +258,32 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
     refuse_oversize(data, filename, limit)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None
-        message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
-        message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
-        message = message.removeprefix("internal error: ")  # libxml2's words, not a fault of this program
-        if "entity" in message.lower() or "DOCTYPE" in message or "Subset" in message:
-            message += " (DTDs and entities are refused)"
-        raise VxdlFileError(filename, f"not well-formed XML: {message}", line) from None
-    except ValueError as exc:
-        raise VxdlFileError(filename, f"not XML: {exc}") from None
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise _not_well_formed(exc, filename) from None
     if has_doctype(tree):
         raise doctype_refused(filename, data, tree.docinfo.encoding)
     return tree
+
+
+def refuse_malformed(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:
+    """VxdlFileError in parse_bytes' words and line when the bytes are not well-formed XML, found by the same parse
+    building no tree (what a reading fed a piece at a time says of a malformed document is worded differently)."""
+    refuse_oversize(data, filename, limit)
+    parser = etree.XMLParser(target=_KeepNothing(), **SAFE_OPTIONS)
+    parser.resolvers.add(_NothingFetched())
+    try:
+        etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise _not_well_formed(exc, filename) from None
+
+
+def _not_well_formed(exc: Exception, filename: str) -> VxdlFileError:
+    if not isinstance(exc, etree.XMLSyntaxError):
+        return VxdlFileError(filename, f"not XML: {exc}")
+    line = exc.lineno if exc.lineno else None
+    message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
+    message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
+    message = message.removeprefix("internal error: ")  # libxml2's words, not a fault of this program
+    if "entity" in message.lower() or "DOCTYPE" in message or "Subset" in message:
+        message += " (DTDs and entities are refused)"
+    return VxdlFileError(filename, f"not well-formed XML: {message}", line)

@@ -80,17 +80,22 @@ def test_values_that_are_not_finite_are_listed_and_the_output_validates(tmp_path
 def test_graph_parts_without_a_vxi_equivalent_are_listed(tmp_path):
     """An element the reader does not read is listed by its name wherever it is (a node's was ignored with
     "nothing dropped")."""
-    path = tmp_path / "parts.graphml"
-    path.write_text(G.format('<desc>mine</desc><graph><desc>g</desc><node id="a"><port name="p"/><graph id="inner">'
-                             '<node id="x"/></graph><desc>a</desc><y:Shape xmlns:y="urn:y"/></node>'
-                             '<node id="b"/><hyperedge><endpoint node="a"/><endpoint node="b"/></hyperedge>'
-                             '<edge source="a" target="b"><desc>e</desc></edge></graph>'
-                             '<graph><node id="second"/></graph>'))
-    done = vxi("convert", str(path), str(tmp_path / "out.vxdl"))
+    _converted_listing(tmp_path, '<desc>mine</desc><graph><desc>g</desc><node id="a"><port name="p"/>'
+                       '<graph id="inner"><node id="x"/></graph><desc>a</desc><y:Shape xmlns:y="urn:y"/></node>'
+                       '<node id="b"/><hyperedge><endpoint node="a"/><endpoint node="b"/></hyperedge>'
+                       '<edge source="a" target="b"><desc>e</desc></edge></graph><graph><node id="second"/></graph>',
+                       ("hyperedges (1)", "nested graphs (1)", "node ports (1)", "graphs after the first (1)",
+                        "<node> element <desc> (1)", "<node> element <Shape> (1)", "<edge> element <desc> (1)",
+                        "<graph> element <desc> (1)", "<graphml> element <desc> (1)"))
+
+
+def _converted_listing(folder, graph: str, dropped: tuple[str, ...]) -> None:
+    """`vxi convert` of the GraphML document of `graph` succeeds, listing each of `dropped` as dropped."""
+    path = folder / "listed.graphml"
+    path.write_text(G.format(graph))
+    done = vxi("convert", str(path), str(folder / "out.vxdl"))
     assert done.returncode == 0, done.stderr
-    for what in ("hyperedges (1)", "nested graphs (1)", "node ports (1)", "graphs after the first (1)",
-                 "<node> element <desc> (1)", "<node> element <Shape> (1)", "<edge> element <desc> (1)",
-                 "<graph> element <desc> (1)", "<graphml> element <desc> (1)"):
+    for what in dropped:
         assert f"dropped: {what}" in done.stdout
 
 
@@ -150,3 +155,15 @@ def test_what_the_project_writes_comes_back_with_nothing_listed(tmp_path, suffix
     assert vxi("convert", "examples/figure4.vxdl", str(out)).returncode == 0
     back = vxi("convert", str(out), str(tmp_path / "back.vxdl"))
     assert back.returncode == 0 and "nothing dropped" in back.stdout, back.stdout
+
+
+def test_graphml_attributes_named_as_networkx_arguments_are_listed_as_dropped(tmp_path):
+    """A graph, node or edge attribute named as an argument of networkx's (`node_for_adding`, `key`, `u_for_edge`,
+    `incoming_graph_data`) made the import an internal error (exit 3); it is an attribute like any other."""
+    _converted_listing(tmp_path, '<key id="k" for="node" attr.name="node_for_adding"/>'
+                       '<key id="e" for="edge" attr.name="key"/><key id="u" for="edge" attr.name="u_for_edge"/>'
+                       '<key id="g" for="graph" attr.name="incoming_graph_data"/>'
+                       '<graph><data key="g">x</data><node id="a"><data key="k">1</data></node><node id="b"/>'
+                       '<edge source="a" target="b"><data key="e">x</data><data key="u">y</data></edge></graph>',
+                       ("edge attribute 'key' (1)", "edge attribute 'u_for_edge' (1)",
+                        "graph attribute 'incoming_graph_data' (1)", "node attribute 'node_for_adding' (1)"))
