@@ -24,7 +24,16 @@ from pathlib import Path
 
 from backend.deploy import locks
 from backend.deploy.clock import REAL, Clock
-from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
+from backend.deploy.database import (
+    DEPLOYMENT_COLUMNS,
+    Database,
+    StateError,
+    legacy_part_label,
+    part_label,
+    part_of,
+    read_record,
+    write_record,
+)
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
 from backend.embedding.held import Hold
 from backend.files import MAX_BYTES, FileReadError, over_limit, read_json
@@ -286,7 +295,7 @@ def _insert_holds(conn, deployment_id: str, substrate: str, holds: Iterable[Hold
     conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
                      "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
-                       bound(h.end), "/".join(h.part) if h.part else None) for h in holds])
+                       bound(h.end), part_label(h.part) if h.part else None) for h in holds])
 
 
 def release(deployment_id: str) -> None:
@@ -306,10 +315,9 @@ def holds_on(substrate: str, exclude: str | None = None, only: str | None = None
             f"AND (? IS NULL OR d.id = ?) AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
             (substrate, exclude, only, only, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
-        vxi, _, comp = (part or "").partition("/")
         try:
             held.append(Hold(kind, str(element), dimension, _number(amount, 0.0), _number(start, float("-inf")),
-                             _number(end, float("inf")), (vxi, comp) if part else None))
+                             _number(end, float("inf")), part_of(str(part)) if part else None))
         except (TypeError, ValueError) as exc:
             raise StateError(f"{database_path()}: the capacity deployment {owner} holds is damaged ({exc}); "
                              f"`vxi teardown {owner}` frees it", database_path()) from None
@@ -331,8 +339,8 @@ def _number(value, missing: float) -> float:
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
     """A component moved: what it holds is now held on `host`."""
     with _open() as db, db.write() as conn:
-        conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part = ? AND kind = 'host'",
-                     (host, deployment_id, f"{vxi}/{component}"))
+        conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part IN (?, ?) AND kind = 'host'",
+                     (host, deployment_id, part_label((vxi, component)), legacy_part_label((vxi, component))))
 
 
 def hold_until(deployment_id: str, end: float | None) -> None:
