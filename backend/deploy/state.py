@@ -38,10 +38,10 @@ from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, Depl
 from backend.embedding.held import Hold
 from backend.files import MAX_BYTES, FileReadError, over_limit, read_json
 
-__all__ = ["Damaged", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock", "database",
-           "database_path", "deployments_dir", "files_dir", "forget", "hold_until", "holds_on", "load", "load_all",
-           "locate", "move_holds", "pick_record", "release", "reserve", "save", "save_states", "set_clock_speed",
-           "state_dir", "survey"]
+__all__ = ["Damaged", "Gone", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock",
+           "database", "database_path", "deployments_dir", "exists", "files_dir", "forget", "gone", "hold_until",
+           "holds_on", "load", "load_all", "locate", "move_holds", "pick_record", "release", "reserve", "save",
+           "save_states", "set_clock_speed", "state_dir", "survey"]
 
 _INTERRUPTED = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
                 "`vxi teardown {id}` or the next `vxi deploy` removes it")
@@ -119,6 +119,10 @@ def admission() -> Iterator[None]:
         lock = locks.Lock(path, wait_s=ADMISSION_WAIT_S, waiting=waiting, note_after_s=ADMISSION_NOTE_S)
     except OSError as exc:
         raise StateError(f"{path}: cannot take the state's lock: {exc.strerror or exc}", path) from None
+    except locks.GaveUp as exc:
+        who = f"process {exc.pid}" if exc.pid else "another process"
+        raise StateError(f"{path}: stopped waiting for the deployments' admission lock, held by {who} (closing)",
+                         path) from None
     except locks.Busy as exc:
         who = f"process {exc.pid}" if exc.pid else "another process"
         raise StateError(f"{path}: the deployments' admission lock stayed held by {who} for {ADMISSION_WAIT_S:.0f} "
@@ -265,10 +269,29 @@ def load_all() -> list[DeploymentRecord]:
     return survey().records
 
 
+class Gone(StateError):
+    """The deployment is no longer in the database: another command tore it down (or its row was deleted)."""
+
+
 def save(record: DeploymentRecord) -> None:
-    """Store a record: its row and its components, in one transaction (its holds stay)."""
+    """Store a record still in the database: its row and its components, in one transaction (its holds stay).
+    Gone when its row went meanwhile: a deployment torn down by another command is never brought back."""
     with _open() as db, db.write() as conn:
+        if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone() is None:
+            raise gone(record.id)
         write_record(conn, record)
+
+
+def gone(deployment_id: str) -> Gone:
+    """The error saying that a deployment is no longer in the database."""
+    return Gone(f"deployment {deployment_id} is no longer in {database_path()}: another command tore it down "
+                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path())
+
+
+def exists(deployment_id: str) -> bool:
+    """Whether the deployment is still in the database."""
+    with _open() as db, db.read() as conn:
+        return conn.execute("SELECT 1 FROM deployments WHERE id = ?", (deployment_id,)).fetchone() is not None
 
 
 def save_states(deployment_id: str, states: dict[str, str]) -> None:

@@ -268,7 +268,7 @@ class RunMode(QObject):
             if problems is not None:
                 problems.show()
                 problems.raise_()
-        if job == "teardown" and ok:
+        if (job == "teardown" and ok) or self.controller.gone:  # torn down here, or by another command
             self.rates_timer.stop()
             self.overlays.show_rates(self.window.scene, {})
             self.panel.plot.detach()  # its message (no real counters) goes with the deployment
