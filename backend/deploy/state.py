@@ -570,7 +570,7 @@ def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
         nodes = {c.id: c.host for c in record.components.values() if c.vxi == vxi.id}
         links = {}
         for key, seg in record.segments.items():
-            if key.partition("/")[0] == vxi.id:
+            if record.split_key(key)[0] == vxi.id:
                 for link_id, path in seg.get("paths", {}).items():
                     links[link_id] = LinkPlacement([tuple(step) for step in path], seg.get("forward_bps", 0.0),
                                                    seg.get("reverse_bps", 0.0))

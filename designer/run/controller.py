@@ -444,7 +444,7 @@ class RunController(QObject):
         if record is None:
             return out
         for seg_key, seg in record.segments.items():
-            vxi, _, link = seg_key.partition("/")
+            vxi, link = record.split_key(seg_key)  # a VXI id may hold a "/"
             if vxi != vxi_id:
                 continue
             for key in seg["members"]:

@@ -9,7 +9,7 @@ import sqlite3
 
 from backend.deploy import state
 from backend.vxdl import write_file
-from tests.embedding.builders import host, node, plink, substrate
+from tests.embedding.builders import host, node, plink, substrate, vlink
 from tests.embedding.builders import vxi as make_vxi
 
 
@@ -49,3 +49,19 @@ def test_labels_of_an_older_database_still_read(tmp_path, vxi) -> None:
 def vxi_of(vid: str, nid: str):
     """A VXI of one node of 4 cores."""
     return make_vxi(vid, [node(nid, cores=4)])
+
+
+def test_an_imported_record_of_a_vxi_whose_id_holds_a_slash_holds_its_links(tmp_path, vxi, state_dir) -> None:
+    sub = substrate([host("h0", site="s0"), host("h1", site="s1")], [plink("p0", "h0", "h1", 1000)], sid="lab")
+    write_file(sub, tmp_path / "lab.vxdl")
+    pair = make_vxi("x/y", [node("a", location="s0"), node("b", location="s1")], [vlink("l", "a", "b", 400)])
+    write_file(pair, tmp_path / "pair.vxdl")
+    assert vxi("deploy", tmp_path / "lab.vxdl", tmp_path / "pair.vxdl")[0] == 0
+    held = sorted((h.element, h.dimension, h.amount) for h in state.holds_on("lab")[0] if h.kind == "link")
+    record = state.load_all()[0]
+    (state_dir / "deployments.db").unlink()  # the state as an earlier version left it: one JSON file a record
+    (state_dir / "deployments" / f"{record.id}.json").write_text(json.dumps(record.to_json()))
+    assert vxi("status")[0] == 0  # imported
+    assert held and sorted((h.element, h.dimension, h.amount) for h in state.holds_on("lab")[0]
+                           if h.kind == "link") == held  # its link's bandwidth was not held ('x' is not 'x/y')
+    assert vxi("teardown", "--all")[0] == 0
