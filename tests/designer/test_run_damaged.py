@@ -279,3 +279,35 @@ def test_a_vanished_host_marks_its_components_unreachable_and_teardown_still_end
     assert_one_clear_sentence(controller.ui.panel.status.text())
     for problem in run_problems(window):
         assert_one_clear_sentence(problem.message)
+
+
+HOLD_CLAIM = textwrap.dedent("""
+    import sys, time
+    from backend.deploy import state
+    lock = state.claim(sys.argv[1])
+    print("held", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_teardown_refused_while_another_command_holds_the_deployment_can_be_made_again(
+        qtbot, run_window, state_dir):
+    window, controller = run_window
+    deploy(qtbot, window, controller)
+    record = controller.record()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_CLAIM, record.id], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        window.actions_by_name["run_teardown"].trigger()
+        qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+        (problem,) = run_problems(window)
+        assert f"deployment {record.id} is busy: process {holder.pid}" in problem.message
+        assert_one_clear_sentence(problem.message)
+        assert {controller.ui.overlays.state_of(i) for i in ids(window)} == {"running"}  # still shown as it is
+    finally:
+        holder.kill()
+        holder.wait()
+    assert window.actions_by_name["run_teardown"].isEnabled()
+    window.actions_by_name["run_teardown"].trigger()
+    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    assert controller.ui.panel.status.text().startswith(f"deployment {record.id} torn down")
