@@ -77,3 +77,21 @@ def test_ids_that_look_like_html_are_shown_as_written(qtbot, make_window, tmp_pa
         qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
     finally:
         controller.shutdown()
+
+
+def test_ids_that_look_like_html_are_shown_as_written_in_the_inspector_and_the_timeline(qtbot, make_window, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    from widgets.timeline import TimelineWidget
+
+    write_file(vxi("<h1>V</h1>", [node("<img src=x>"), node("b")], [vlink("l", "<img src=x>", "b", 10)]),
+               tmp_path / "v.vxdl")
+    window = make_window()
+    assert window.open_path(str(tmp_path / "v.vxdl"), ask=False)
+    inspector = window.docks.inspector
+    window.scene.select_ids(["<img src=x>"])
+    qtbot.waitUntil(lambda: "<img src=x>" in inspector.title.text(), timeout=5000)
+    assert "<img src=x>" in shown(inspector.title.text(), inspector.title.textFormat())  # an image, before
+    timeline = next(w for w in window.findChildren(TimelineWidget))
+    header: QLabel = timeline.header
+    assert "Lease of <h1>V</h1>" in shown(header.text(), header.textFormat())  # a heading, before
