@@ -46,6 +46,24 @@ def deploy(qtbot, window, controller) -> None:
     qtbot.waitUntil(lambda: controller.deployed() and not controller.busy(), timeout=15000)
 
 
+def the_one_problem(window, *words: str) -> None:
+    """The run problem listed (one), saying each of `words` in one clear sentence."""
+    (problem,) = run_problems(window)
+    assert all(word in problem.message for word in words), problem.message
+    assert_one_clear_sentence(problem.message)
+
+
+def deploys_again(qtbot, window, controller) -> None:
+    """The window deploys (its cause gone) and tears down again."""
+    deploy(qtbot, window, controller)
+    tear_down(qtbot, controller)
+
+
+def tear_down(qtbot, controller) -> None:
+    controller.teardown()
+    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+
+
 def ids(window) -> list[str]:
     return list(window.document.model.components)
 
@@ -71,15 +89,11 @@ def test_deploy_on_a_damaged_database_says_so_and_the_window_still_deploys_once_
     damage_database(state_dir)
     window.actions_by_name["run_deploy"].trigger()
     qtbot.waitUntil(lambda: bool(run_problems(window)) and not controller.busy(), timeout=15000)
-    (problem,) = run_problems(window)
-    assert "deployments.db" in problem.message and "damaged" in problem.message
-    assert_one_clear_sentence(problem.message)
+    the_one_problem(window, "deployments.db", "damaged")
     assert window.actions_by_name["run_deploy"].isEnabled()
     assert {controller.ui.overlays.state_of(i) for i in ids(window)} == {"defined"}
     (state_dir / "deployments.db").rename(state_dir / "damaged.db")
-    deploy(qtbot, window, controller)
-    controller.teardown()
-    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    deploys_again(qtbot, window, controller)
 
 
 def test_a_database_damaged_while_deployed_is_said_once_and_teardown_still_works(qtbot, run_window, state_dir):
@@ -157,16 +171,12 @@ def test_a_stuck_admission_lock_keeps_the_window_answering_and_ends_in_a_sentenc
         qtbot.keyClicks(window.find_box, "n1")  # the window answers while the deploy waits for the lock
         assert window.find_box.text() == "n1" and controller.busy()
         qtbot.waitUntil(lambda: not controller.busy(), timeout=20000)
-        (problem,) = run_problems(window)
-        assert "admission lock" in problem.message and str(holder.pid) in problem.message
-        assert_one_clear_sentence(problem.message)
+        the_one_problem(window, "admission lock", str(holder.pid))
         assert window.actions_by_name["run_deploy"].isEnabled()
     finally:
         holder.kill()
         holder.wait()
-    deploy(qtbot, window, controller)
-    controller.teardown()
-    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    deploys_again(qtbot, window, controller)
 
 
 def test_a_deploy_interrupted_before_is_cleaned_and_the_window_deploys(qtbot, run_window, state_dir):
@@ -179,8 +189,7 @@ def test_a_deploy_interrupted_before_is_cleaned_and_the_window_deploys(qtbot, ru
     deploy(qtbot, window, controller)
     for problem in run_problems(window):
         assert_one_clear_sentence(problem.message)
-    controller.teardown()
-    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    tear_down(qtbot, controller)
     assert main(["teardown", "--all"]) == 0
 
 
@@ -201,16 +210,12 @@ def test_a_deployment_torn_down_from_the_command_line_is_not_brought_back_by_the
     assert main(["status", "--json"]) == 0
     out = capsys.readouterr().out
     assert record.id not in out  # the window stored its record again, as running, holding nothing
-    (problem,) = run_problems(window)
-    assert f"deployment {record.id} is no longer in" in problem.message and "another command tore it down" in \
-        problem.message
-    assert_one_clear_sentence(problem.message)
+    the_one_problem(window, f"deployment {record.id} is no longer in", "another command tore it down")
     assert {controller.ui.overlays.state_of(i) for i in ids(window)} == {"defined"}
     assert window.actions_by_name["run_deploy"].isEnabled() and not window.actions_by_name["run_teardown"].isEnabled()
     deploy(qtbot, window, controller)  # deploys again, and the old message goes
     assert not run_problems(window)
-    controller.teardown()
-    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    tear_down(qtbot, controller)
 
 
 def test_closing_the_window_while_a_deploy_waits_for_a_stuck_lock_does_not_wait_for_the_lock(
@@ -251,15 +256,11 @@ def test_a_database_damaged_as_the_deploy_ends_rolls_back_and_the_marks_say_so(
     monkeypatch.setattr(state, "save", failing_save)
     window.actions_by_name["run_deploy"].trigger()
     qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
-    (problem,) = run_problems(window)
-    assert "deployments.db" in problem.message and "rolled back all" in problem.message
-    assert_one_clear_sentence(problem.message)
+    the_one_problem(window, "deployments.db", "rolled back all")
     assert "running" not in {controller.ui.overlays.state_of(i) for i in ids(window)}  # all running, before
     assert window.actions_by_name["run_deploy"].isEnabled()  # greyed before: "deployment ... is up"
     monkeypatch.setattr(state, "save", saved)
-    deploy(qtbot, window, controller)
-    controller.teardown()
-    qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
+    deploys_again(qtbot, window, controller)
 
 
 def test_a_vanished_host_marks_its_components_unreachable_and_teardown_still_ends(qtbot, run_window, state_dir):
@@ -300,9 +301,7 @@ def test_a_teardown_refused_while_another_command_holds_the_deployment_can_be_ma
         assert holder.stdout.readline().strip() == b"held"
         window.actions_by_name["run_teardown"].trigger()
         qtbot.waitUntil(lambda: not controller.busy(), timeout=15000)
-        (problem,) = run_problems(window)
-        assert f"deployment {record.id} is busy: process {holder.pid}" in problem.message
-        assert_one_clear_sentence(problem.message)
+        the_one_problem(window, f"deployment {record.id} is busy: process {holder.pid}")
         assert {controller.ui.overlays.state_of(i) for i in ids(window)} == {"running"}  # still shown as it is
     finally:
         holder.kill()
