@@ -22,11 +22,12 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 from backend.deploy.record import STATES, ComponentRecord, DeploymentRecord, Interface, Resource
+from backend.embedding.held import Hold
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -260,6 +261,17 @@ def write_record(conn: sqlite3.Connection, record: DeploymentRecord, owner_pid: 
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(record.id, key, c.vxi, c.id, c.kind, c.host, c.state, c.name, json.dumps(c.addresses),
           json.dumps([asdict(i) for i in c.interfaces]), n) for n, (key, c) in enumerate(record.components.items())])
+
+
+def insert_holds(conn: sqlite3.Connection, deployment_id: str, substrate: str, holds: Iterable[Hold]) -> None:
+    """Store the capacity a deployment holds (unbounded moments as NULL)."""
+    def bound(value: float) -> float | None:
+        return None if value in (float("inf"), float("-inf")) else value
+
+    conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
+                     "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
+                       bound(h.end), part_label(h.part) if h.part else None) for h in holds])
 
 
 def read_record(conn: sqlite3.Connection, row: sqlite3.Row | tuple) -> DeploymentRecord:
