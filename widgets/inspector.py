@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 from backend.model import Host, Infrastructure, Link, PhysicalLink
 from widgets.field_editors import LeaseEdit, format_start
 from widgets.inspector_fields import SECTIONS, FieldSpec, document_specs, field_specs
+from widgets.plain import plain_label, plain_tip
 from widgets.theme import palette_colours
 from widgets.words import plural
 
@@ -98,14 +99,14 @@ class InspectorWidget(QWidget):
         self._pending_rename: tuple[str, str] = ("", "")
         self._escape = _Escape(self)
         self._last_args: dict[str, tuple] = {}
-        self.title = QLabel()
+        self.title = plain_label()  # ids are shown as written, never as rich text
         self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.subtitle = QLabel()
+        self.subtitle = plain_label()
         self.subtitle.setWordWrap(True)
-        self.message_label = QLabel()
+        self.message_label = plain_label()
         self.message_label.setWordWrap(True)
         self.message_label.setAccessibleName("Inspector message")
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -390,7 +391,7 @@ class InspectorWidget(QWidget):
         colour = palette_colours(self.palette())["error"].name()
         self.message_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.message_label.setText(f"⚠ {text}" if text else "")
-        self.message_label.setToolTip(text)
+        self.message_label.setToolTip(plain_tip(text))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from backend.model import Period
 from widgets.field_editors import format_span, parse_offset, parse_seconds
+from widgets.plain import plain_tip
 
 COLUMNS = ("Name", "Start", "Duration")
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -262,7 +263,7 @@ class PeriodsEdit(QWidget):
                      format_span(period.duration))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"Period {period.name}: {span_text(period)}")
+                item.setToolTip(plain_tip(f"Period {period.name}: {span_text(period)}"))
                 self.table.setItem(row, column, item)
         self._filling = False
         self.table.setVisible(bool(self._periods))

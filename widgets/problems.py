@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBo
 from backend.model import Problem
 from backend.model.printable import printable
 from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, VALIDATE_SHOWS_ALL, not_shown_line
+from widgets.plain import plain_tip
 from widgets.theme import palette_colours
 from widgets.words import plural
 
@@ -90,7 +91,7 @@ class ProblemsWidget(QWidget):
             item.setIcon(0, icons.get(problem.severity, other_icon))
             if problem.severity in ("error", "warning"):
                 item.setForeground(0, colours[problem.severity])
-            item.setToolTip(3, problem.format())
+            item.setToolTip(3, plain_tip(problem.format()))
             item.setData(0, Qt.ItemDataRole.UserRole, problem.element_id or "")
             items.append(item)
         total = max(sum(self._counts.values()), len(self._problems))

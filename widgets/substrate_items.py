@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
+from widgets.plain import plain_tip
 from widgets.theme import blend
 
 BOX_WIDTH = 220.0
@@ -106,7 +107,7 @@ class ChipItem(QGraphicsItem):
         self.font = small_font(TEXT_PT)
         metrics = metrics_of(TEXT_PT)
         self.width = CHIP_HEIGHT + 4 + metrics.horizontalAdvance(component) + 6
-        self.setToolTip(tip)
+        self.setToolTip(plain_tip(tip))
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self.width, CHIP_HEIGHT)
@@ -282,7 +283,7 @@ class PhysicalLinkItem(QGraphicsItem):
                                                                              and self.label.isVisible()):
             return False
         self.fraction, self.lines = fraction, lines
-        self.setToolTip("\n".join([self.title(), *lines]))
+        self.setToolTip(plain_tip("\n".join([self.title(), *lines])))
         if labelled and self.label is None:
             self.label = LinkLabelItem(self)
         if self.label is not None and self.label.scene() is None and self.scene() is not None:
@@ -387,7 +388,7 @@ class VirtualPathItem(QGraphicsPathItem):
         self.request, self.link, self.hosts = request, link, hosts
         pen = QPen(colour, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
         self.setPen(pen)
-        self.setToolTip(tip)
+        self.setToolTip(plain_tip(tip))
         self.setZValue(1)
 
 

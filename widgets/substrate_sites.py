@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from widgets.plain import plain_tip
 from widgets.substrate_items import DETAIL_ZOOM, far, load_colour
 from widgets.substrate_layout import BANNER_MIN, BANNER_SHARE
 from widgets.theme import blend
@@ -38,7 +39,7 @@ class SiteFrame(QGraphicsItem):
     def set_summary(self, lines: list[str], fraction: float | None) -> None:
         """The banner's lines (the site's name first) and the share of its cores in use."""
         self.lines, self.fraction = lines, fraction
-        self.setToolTip("\n".join(lines))
+        self.setToolTip(plain_tip("\n".join(lines)))
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -91,7 +92,7 @@ class TrunkItem(QGraphicsItem):
         self.count, self.fraction = count, fraction
         busiest = f", the busiest {round(100 * fraction)} % in use" if fraction is not None else ""
         self.text = f"{count} links{busiest}"
-        self.setToolTip(f"{count} physical links between these sites{busiest}")
+        self.setToolTip(plain_tip(f"{count} physical links between these sites{busiest}"))
         self.update()
 
     def boundingRect(self) -> QRectF:

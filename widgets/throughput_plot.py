@@ -72,6 +72,7 @@ class ThroughputPlot(QWidget):
         self._relay.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
 
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # curve names hold ids
         self.status.setWordWrap(True)
         self.status.hide()
         self.plot = pg.PlotWidget(self)
@@ -84,6 +85,7 @@ class ThroughputPlot(QWidget):
         self.follow = True
         self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self.placeholder = QLabel(self)
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setAccessibleName("Why nothing is plotted")

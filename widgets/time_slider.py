@@ -67,6 +67,7 @@ class TimeSlider(QWidget):
         self.slider.setAccessibleName("Moment")
         self.marks = _Marks(self.slider)
         self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.PlainText)  # descriptions name hosts
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.descriptions: list[str] = []
         title = QLabel("When:")

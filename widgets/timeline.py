@@ -37,6 +37,7 @@ Only the rows in (or near) view are drawn; the others are drawn as they scroll i
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -53,6 +54,7 @@ from PySide6.QtWidgets import (
 
 from backend.model import Infrastructure, Lease, Substrate
 from backend.model.timing import format_duration
+from widgets.plain import plain_tip
 from widgets.theme import palette_colours
 from widgets.timeline_backdrop import TimelineBackdrop
 from widgets.timeline_mouse import TimelineMouse
@@ -366,11 +368,11 @@ class TimelineWidget(TimelineMouse, TimelineBackdrop, QWidget):
         label = self.scene.addSimpleText(text)
         label.setBrush(style["text"])
         label.setPos(6, top + (ROW_HEIGHT - metrics.height()) / 2)
-        label.setToolTip(f"{row.label} ({row.id})" if row.is_link else row.label)
+        label.setToolTip(plain_tip(f"{row.label} ({row.id})" if row.is_link else row.label))
         rect = self._bar_geometry(index)
         fill = style["link"] if row.is_link else style["inherited"] if row.inherited else style["own"]
         bar = self.scene.addRect(rect, style["pens"][row.inherited], fill)
-        bar.setToolTip(self._bar_tip(row))
+        bar.setToolTip(plain_tip(self._bar_tip(row)))
         self._bars[row.id] = bar
         bar.setData(0, label)
         if row.is_link:
@@ -399,11 +401,12 @@ class TimelineWidget(TimelineMouse, TimelineBackdrop, QWidget):
             if span.idle:
                 piece.setPen(style["idle"])
                 piece.setBrush(Qt.BrushStyle.NoBrush)
-                piece.setToolTip(f"{row.label}: idle in {span.period} (no bandwidth). Right-click to change.")
+                piece.setToolTip(plain_tip(f"{row.label}: idle in {span.period} (no bandwidth). Right-click to "
+                                           "change."))
             else:
                 piece.setPen(style["pens"][row.inherited])
                 piece.setBrush(style["link"])
-                piece.setToolTip(self._bar_tip(row))
+                piece.setToolTip(plain_tip(self._bar_tip(row)))
 
     def activity(self, object_id: str) -> list[tuple[float, float, bool]]:
         """A link's bar as drawn: (left x, right x, idle) of each piece, in scene coordinates."""
@@ -458,7 +461,8 @@ class TimelineWidget(TimelineMouse, TimelineBackdrop, QWidget):
             text += f", {format_duration(lease.duration)}"
         if self._period:
             text += f" — period {self._period} selected"
-        self.header.setText(f"{text} &nbsp;<a href='properties'>{what} properties…</a>")
+        # a rich text header (its link): the id in it escaped, so that it shows as written
+        self.header.setText(f"{html.escape(text)} &nbsp;<a href='properties'>{what} properties…</a>")
         self.header.setToolTip(f"Edit the {what}'s lease and periods in the inspector")
 
     def changeEvent(self, event) -> None:

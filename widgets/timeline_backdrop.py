@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from backend.model.timing import format_duration
+from widgets.plain import plain_tip
 from widgets.theme import blend, palette_colours
 from widgets.timeline_rows import AXIS_HEIGHT, LABEL_WIDTH, nice_step, periods_of, short
 
@@ -41,10 +42,10 @@ class TimelineBackdrop:
             tip = f"Period {period.name}: {short(period.offset)} for {format_duration(period.duration)}"
             band = self.scene.addRect(rect, no_pen, colours["band_alt" if i % 2 else "band"])
             band.setZValue(-2)
-            band.setToolTip(tip)
+            band.setToolTip(plain_tip(tip))
             top = QGraphicsRectItem(QRectF(rect.left(), 0, rect.width(), AXIS_HEIGHT), self._header_item)
             top.setPen(no_pen)
-            top.setToolTip(tip)
+            top.setToolTip(plain_tip(tip))
             label = QGraphicsSimpleTextItem(period.name, self._header_item)
             label.setBrush(colours["text"])
             label.setPos(rect.center().x() - label.boundingRect().width() / 2, 2)

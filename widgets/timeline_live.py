@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsSim
 from shiboken6 import isValid
 
 from backend.model.timing import format_timestamp
+from widgets.plain import plain_tip
 from widgets.theme import palette_colours
 from widgets.timeline import TimelineWidget
 from widgets.timeline_rows import AXIS_HEIGHT
@@ -124,7 +125,7 @@ class TimelineLive(QObject):
             dim = scene.addRect(QRectF(band.left(), AXIS_HEIGHT, band.width(), height - AXIS_HEIGHT),
                                 QPen(Qt.PenStyle.NoPen), background)
             dim.setZValue(4)
-            dim.setToolTip(f"Period {name} is over")
+            dim.setToolTip(plain_tip(f"Period {name} is over"))
             self._dims[name] = dim
         x = self._x_now()
         self._line = scene.addLine(x, 0, x, height, QPen(QColor(NOW_COLOUR), 2))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.deploy.counters import CounterSource
+from backend.deploy.database import StateError
 from backend.deploy.plan import Plan, build_plan
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, Listener, Tracker
 from backend.deploy.record import FAILED as DEPLOYMENT_FAILED
@@ -130,22 +131,25 @@ class Deployer(ABC):
             for key, comp in self.record.components.items():
                 tracker.emit(key, DEFINED, f"{key} defined", comp.host)
             self._create(self.plan, journal)
+            self.record.state = DEPLOYMENT_RUNNING
+            self._persist()  # a running deployment the state cannot record is rolled back, never left unknown
         except BaseException as exc:  # an interrupt (Ctrl-C) rolls back too
             left = self.left = journal.rollback()
             step = getattr(exc, "step", None)
             host = getattr(exc, "host", None)
-            reason = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
+            reason = str(exc) if isinstance(exc, DeployError | StateError) else f"{type(exc).__name__}: {exc}"
             message = reason + f" (rolled back {'all' if not left else 'part'} of what was created"
             message += f"; left: {'; '.join(_not_repeated(left, exc))})" if left else ")"
             self.record.state, self.record.error = DEPLOYMENT_FAILED, message
             self._after_rollback()
-            self._persist()
+            try:
+                self._persist()
+            except StateError:  # the state is what failed: the caller forgets the record (its files at least)
+                pass
             self._rolled_back(message)
             if not isinstance(exc, Exception):
                 raise
             raise DeployError(message, host, step, left) from exc
-        self.record.state = DEPLOYMENT_RUNNING
-        self._persist()
         tracker.emit(None, RUNNING, f"deployment {self.tag} running on the {self.record.backend} backend",
                      fraction=1.0)
         return self.record

@@ -9,7 +9,8 @@ Schema (version 1; `PRAGMA user_version`):
   and interfaces as JSON, position);
 - `holds`: capacity a deployment holds on its substrate: kind (host/link), element (host or physical link id),
   dimension (cores, memory, storage, forward, reverse), amount, held_from/held_until (epoch s, NULL: unbounded),
-  part ("VXI/component" for what a component holds on its host);
+  part (for what a component holds on its host: the JSON list `["VXI", "component"]`, so that ids holding '/'
+  stay apart; "VXI/component", split at its first '/', in a database of an earlier version);
 - `meta`: key/value notes (the schema's name; `clock`: the deployments' clock as JSON, see `clock.py`; `deploy_times`:
   the real seconds per object of the last deploys per backend, see `prepare.py`).
 """
@@ -21,11 +22,12 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 from backend.deploy.record import STATES, ComponentRecord, DeploymentRecord, Interface, Resource
+from backend.embedding.held import Hold
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -81,6 +83,27 @@ DEPLOYMENT_COLUMNS = ("id, backend, substrate, state, created, lease_start, leas
                       "details")  # in the order `read_record` takes them
 _DETAILS = ("files", "hosts", "segments", "resources", "notices", "history", "outlives_process", "real_counters",
             "time")
+
+
+def part_label(part: tuple[str, str]) -> str:
+    """The `holds.part` label of what a component holds: its VXI and its id as a JSON list, never ambiguous."""
+    return json.dumps(list(part), ensure_ascii=False)
+
+
+def legacy_part_label(part: tuple[str, str]) -> str:
+    """The label an earlier version stored ("VXI/component"), still matched in its databases."""
+    return "/".join(part)
+
+
+def part_of(label: str) -> tuple[str, str]:
+    """A `holds.part` label as (VXI, component); an earlier version's "VXI/component" split at its first '/'."""
+    if label.startswith("["):
+        with contextlib.suppress(ValueError):
+            value = json.loads(label)
+            if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+                return value[0], value[1]
+    vxi, _, comp = label.partition("/")
+    return vxi, comp
 
 
 class StateError(RuntimeError):
@@ -238,6 +261,17 @@ def write_record(conn: sqlite3.Connection, record: DeploymentRecord, owner_pid: 
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(record.id, key, c.vxi, c.id, c.kind, c.host, c.state, c.name, json.dumps(c.addresses),
           json.dumps([asdict(i) for i in c.interfaces]), n) for n, (key, c) in enumerate(record.components.items())])
+
+
+def insert_holds(conn: sqlite3.Connection, deployment_id: str, substrate: str, holds: Iterable[Hold]) -> None:
+    """Store the capacity a deployment holds (unbounded moments as NULL)."""
+    def bound(value: float) -> float | None:
+        return None if value in (float("inf"), float("-inf")) else value
+
+    conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
+                     "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
+                       bound(h.end), part_label(h.part) if h.part else None) for h in holds])
 
 
 def read_record(conn: sqlite3.Connection, row: sqlite3.Row | tuple) -> DeploymentRecord:

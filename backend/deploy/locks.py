@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 NONBLOCKING_GRACE_S = 0.3  # how long a lock taken without waiting is tried before it counts as held
@@ -19,6 +21,25 @@ class Busy(RuntimeError):
         super().__init__(f"{path} is held by process {pid}" if pid else f"{path} is held by another process")
         self.path = path
         self.pid = pid
+
+
+class GaveUp(Busy):
+    """This thread stopped waiting for the lock: the event given to `ended_by` was set (its window is closing)."""
+
+
+_waits = threading.local()
+
+
+@contextlib.contextmanager
+def ended_by(event: threading.Event) -> Iterator[None]:
+    """Within this block, a wait of this thread for a lock ends (GaveUp) as soon as `event` is set, so that a
+    program closing is never held by a lock that another process keeps."""
+    previous = getattr(_waits, "event", None)
+    _waits.event = event
+    try:
+        yield
+    finally:
+        _waits.event = previous
 
 
 class Lock:
@@ -35,11 +56,17 @@ class Lock:
         started = time.monotonic()
         deadline = started + (NONBLOCKING_GRACE_S if not blocking else wait_s if wait_s is not None else 1e12)
         told = waiting is None
+        ends = getattr(_waits, "event", None)
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking and wait_s is None else fcntl.LOCK_NB))
+                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking and wait_s is None and ends is None
+                                                      else fcntl.LOCK_NB))
                 break
             except BlockingIOError:  # held; a reader checking it holds it for an instant only
+                if ends is not None and ends.is_set():
+                    pid = holder(path)
+                    os.close(self.fd)
+                    raise GaveUp(path, pid) from None
                 if not told and time.monotonic() - started > note_after_s:
                     told = True
                     waiting(holder(path))

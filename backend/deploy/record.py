@@ -14,6 +14,8 @@ from backend.model import Infrastructure, Substrate
 
 DEPLOYING, RUNNING, FAILED, TORN_DOWN = "deploying", "running", "failed", "torn-down"
 INTERRUPTED = "interrupted"  # its deploy ended (killed) before it finished: `vxi teardown` or a new deploy cleans it
+INTERRUPTED_WHY = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
+                   "`vxi teardown {id}` or the next `vxi deploy` removes it")  # an interrupted deployment's error
 SCHEDULED, ENDED = "scheduled", "ended"  # a deployment waiting for its lease, one whose lease is over (leases in time)
 STATES = (SCHEDULED, DEPLOYING, RUNNING, FAILED, INTERRUPTED, ENDED, TORN_DOWN)
 HOLDING = (SCHEDULED, DEPLOYING, RUNNING, INTERRUPTED)  # states in which a deployment holds substrate capacity

@@ -85,13 +85,18 @@ def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infr
     return host_fits(substrate, vxis, placed, (moving.vxi, moving.id), now, held)
 
 
+class Gone(SessionError):
+    """The deployment is no longer in the deployments database: another command tore it down."""
+
+
 @contextlib.contextmanager
 def _state_errors() -> Iterator[None]:
-    """The deployment state's errors (a damaged database, a busy deployment) as a SessionError, code 1."""
+    """The deployment state's errors (a damaged database, a busy deployment) as a SessionError, code 1 (Gone
+    when the deployment was torn down by another command)."""
     try:
         yield
     except state.StateError as exc:
-        raise SessionError(str(exc), 1) from None
+        raise (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1) from None
 
 
 class DeploySession:
@@ -247,14 +252,20 @@ class DeploySession:
                 lock = state.claim(self.record.id)
             except state.DeploymentBusy:
                 return done
+        missing = False
         try:
+            with _state_errors():
+                missing = not state.exists(self.record.id)
+                if missing:  # torn down by another command: nothing to put in force, nor to store again
+                    self.close()
+                    raise state.gone(self.record.id)
             self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
             with _state_errors():
                 state.save(self.deployer.record)
         except DeployError as exc:
             raise SessionError(str(exc), 1) from exc
         finally:
-            lock.release()
+            lock.release(remove=missing)
         return done
 
     def extend(self, seconds: float) -> DeploymentRecord:

@@ -19,23 +19,29 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from backend.deploy import locks
+from backend.deploy import legacy, locks
 from backend.deploy.clock import REAL, Clock
-from backend.deploy.database import DEPLOYMENT_COLUMNS, Database, StateError, read_record, write_record
-from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, RUNNING, DeploymentRecord, recorded_vxis, valid_id
+from backend.deploy.database import (
+    DEPLOYMENT_COLUMNS,
+    Database,
+    StateError,
+    insert_holds,
+    legacy_part_label,
+    part_label,
+    part_of,
+    read_record,
+    write_record,
+)
+from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, INTERRUPTED_WHY, RUNNING, DeploymentRecord, valid_id
 from backend.embedding.held import Hold
-from backend.files import MAX_BYTES, FileReadError, over_limit, read_json
+from backend.files import MAX_BYTES, over_limit
 
-__all__ = ["Damaged", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock", "database",
-           "database_path", "deployments_dir", "files_dir", "forget", "hold_until", "holds_on", "load", "load_all",
-           "locate", "move_holds", "pick_record", "release", "reserve", "save", "save_states", "set_clock_speed",
-           "state_dir", "survey"]
-
-_INTERRUPTED = ("its deploy (process {pid}) ended before it finished: what it created may still run; "
-                "`vxi teardown {id}` or the next `vxi deploy` removes it")
+__all__ = ["Damaged", "Gone", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock",
+           "database", "database_path", "deployments_dir", "exists", "files_dir", "forget", "gone", "hold_until",
+           "holds_on", "load", "load_all", "locate", "move_holds", "pick_record", "release", "reserve", "save",
+           "save_states", "set_clock_speed", "state_dir", "survey"]
 
 
 # ----- where -----
@@ -110,6 +116,10 @@ def admission() -> Iterator[None]:
         lock = locks.Lock(path, wait_s=ADMISSION_WAIT_S, waiting=waiting, note_after_s=ADMISSION_NOTE_S)
     except OSError as exc:
         raise StateError(f"{path}: cannot take the state's lock: {exc.strerror or exc}", path) from None
+    except locks.GaveUp as exc:
+        who = f"process {exc.pid}" if exc.pid else "another process"
+        raise StateError(f"{path}: stopped waiting for the deployments' admission lock, held by {who} (closing)",
+                         path) from None
     except locks.Busy as exc:
         who = f"process {exc.pid}" if exc.pid else "another process"
         raise StateError(f"{path}: the deployments' admission lock stayed held by {who} for {ADMISSION_WAIT_S:.0f} "
@@ -144,14 +154,14 @@ def database() -> Database:
     """The deployments database, created (and records of earlier versions imported) on first use; StateError
     naming the file when it cannot be used."""
     path = database_path()
-    if path.exists() and not _legacy_files():
+    if path.exists() and not legacy.files(state_dir()):
         return Database(path)
     with admission():
         if not path.exists():
             Database.create(path)
         db = Database(path)
         try:
-            _import_legacy(db, _legacy_files())
+            legacy.import_all(db, legacy.files(state_dir()))
         except BaseException:
             db.close()
             raise
@@ -202,7 +212,7 @@ def survey() -> Survey:
                                        (ident, DEPLOYING)).fetchone()
                     if row is not None:
                         conn.execute("UPDATE deployments SET state = ?, error = ? WHERE id = ?",
-                                     (INTERRUPTED, _INTERRUPTED.format(pid=row[0] or "?", id=ident), ident))
+                                     (INTERRUPTED, INTERRUPTED_WHY.format(pid=row[0] or "?", id=ident), ident))
             found = _read_all(db)
         return found
 
@@ -256,10 +266,29 @@ def load_all() -> list[DeploymentRecord]:
     return survey().records
 
 
+class Gone(StateError):
+    """The deployment is no longer in the database: another command tore it down (or its row was deleted)."""
+
+
 def save(record: DeploymentRecord) -> None:
-    """Store a record: its row and its components, in one transaction (its holds stay)."""
+    """Store a record still in the database: its row and its components, in one transaction (its holds stay).
+    Gone when its row went meanwhile: a deployment torn down by another command is never brought back."""
     with _open() as db, db.write() as conn:
+        if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone() is None:
+            raise gone(record.id)
         write_record(conn, record)
+
+
+def gone(deployment_id: str) -> Gone:
+    """The error saying that a deployment is no longer in the database."""
+    return Gone(f"deployment {deployment_id} is no longer in {database_path()}: another command tore it down "
+                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path())
+
+
+def exists(deployment_id: str) -> bool:
+    """Whether the deployment is still in the database."""
+    with _open() as db, db.read() as conn:
+        return conn.execute("SELECT 1 FROM deployments WHERE id = ?", (deployment_id,)).fetchone() is not None
 
 
 def save_states(deployment_id: str, states: dict[str, str]) -> None:
@@ -276,17 +305,7 @@ def reserve(record: DeploymentRecord, holds: Iterable[Hold]) -> None:
         if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
             raise StateError(f"{db.path}: a deployment '{record.id}' is recorded already")
         write_record(conn, record, owner_pid=os.getpid())
-        _insert_holds(conn, record.id, record.substrate, holds)
-
-
-def _insert_holds(conn, deployment_id: str, substrate: str, holds: Iterable[Hold]) -> None:
-    def bound(value: float) -> float | None:
-        return None if value in (float("inf"), float("-inf")) else value
-
-    conn.executemany("INSERT INTO holds (deployment, substrate, kind, element, dimension, amount, held_from, "
-                     "held_until, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(deployment_id, substrate, h.kind, h.element, h.dimension, h.amount, bound(h.start),
-                       bound(h.end), "/".join(h.part) if h.part else None) for h in holds])
+        insert_holds(conn, record.id, record.substrate, holds)
 
 
 def release(deployment_id: str) -> None:
@@ -306,10 +325,9 @@ def holds_on(substrate: str, exclude: str | None = None, only: str | None = None
             f"AND (? IS NULL OR d.id = ?) AND d.state IN ({', '.join('?' * len(HOLDING))}) ORDER BY d.created, d.rowid",
             (substrate, exclude, only, only, *HOLDING)).fetchall()
     for kind, element, dimension, amount, start, end, part, owner in rows:
-        vxi, _, comp = (part or "").partition("/")
         try:
             held.append(Hold(kind, str(element), dimension, _number(amount, 0.0), _number(start, float("-inf")),
-                             _number(end, float("inf")), (vxi, comp) if part else None))
+                             _number(end, float("inf")), part_of(str(part)) if part else None))
         except (TypeError, ValueError) as exc:
             raise StateError(f"{database_path()}: the capacity deployment {owner} holds is damaged ({exc}); "
                              f"`vxi teardown {owner}` frees it", database_path()) from None
@@ -331,8 +349,8 @@ def _number(value, missing: float) -> float:
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
     """A component moved: what it holds is now held on `host`."""
     with _open() as db, db.write() as conn:
-        conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part = ? AND kind = 'host'",
-                     (host, deployment_id, f"{vxi}/{component}"))
+        conn.execute("UPDATE holds SET element = ? WHERE deployment = ? AND part IN (?, ?) AND kind = 'host'",
+                     (host, deployment_id, part_label((vxi, component)), legacy_part_label((vxi, component))))
 
 
 def hold_until(deployment_id: str, end: float | None) -> None:
@@ -472,83 +490,3 @@ def locate(component: str, deployment: str | None = None) -> tuple[DeploymentRec
         ids = ", ".join(r.id for r, _ in hits)
         raise KeyError(f"'{component}' is in several deployments ({ids}): choose one with --deployment")
     return hits[0]
-
-
-# ----- records of earlier versions -----
-def _legacy_files() -> list[Path]:
-    """JSON records left by a version before the database (state/deployments/<id>.json)."""
-    folder = state_dir() / "deployments"
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.json") if valid_id(p.stem))
-
-
-def _import_legacy(db: Database, paths: list[Path]) -> None:
-    """Import each earlier version's record once: it is renamed <id>.json.imported afterwards, or
-    <id>.json.damaged when it cannot be read (then listed as a damaged deployment, found again by its name)."""
-    for path in paths:
-        try:
-            _import_one(db, path)
-        except OSError as exc:
-            raise StateError(f"{path}: cannot import this record of an earlier version: {exc.strerror or exc}",
-                             path) from None
-
-
-def _import_one(db: Database, path: Path) -> None:
-    ident = path.stem
-    try:
-        data = read_json(path)  # the one safe way in: a regular file within the size limit
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        record = DeploymentRecord.from_json(data)
-        record.check()
-        if not valid_id(record.id):
-            raise ValueError(f"{record.id!r} is not a deployment id")
-    except (FileReadError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        kept = path.with_name(path.name + ".damaged")
-        os.replace(path, kept)
-        why = exc.reason if isinstance(exc, FileReadError) else exc
-        reason = f"{kept}: the record of deployment {ident} (from an earlier version) is damaged ({why})"
-        with db.write() as conn:
-            conn.execute("INSERT OR IGNORE INTO deployments (id, backend, state, created, error) "
-                         "VALUES (?, '', 'damaged', ?, ?)", (ident, _now(), reason))
-        return
-    if record.state == DEPLOYING:
-        record.state, record.error = INTERRUPTED, _INTERRUPTED.format(pid="?", id=record.id)
-    record.notices.append(f"imported from {path.name}, a record of an earlier version")
-    holds = _legacy_holds(record) if record.state in HOLDING else []
-    with db.write() as conn:
-        if not conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone():
-            write_record(conn, record)
-            _insert_holds(conn, record.id, record.substrate, holds)
-    os.replace(path, path.with_name(path.name + ".imported"))
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _legacy_holds(record: DeploymentRecord) -> list[Hold]:
-    """What an imported deployment holds, from its placement and its VXI files (when they still read)."""
-    from backend.embedding.held import holds_of
-    from backend.embedding.mapping import LinkPlacement, Mapping, RequestMapping
-
-    vxis = recorded_vxis(record)
-    mapping = Mapping(record.substrate)
-    for vxi in vxis:
-        nodes = {c.id: c.host for c in record.components.values() if c.vxi == vxi.id}
-        links = {}
-        for key, seg in record.segments.items():
-            if key.partition("/")[0] == vxi.id:
-                for link_id, path in seg.get("paths", {}).items():
-                    links[link_id] = LinkPlacement([tuple(step) for step in path], seg.get("forward_bps", 0.0),
-                                                   seg.get("reverse_bps", 0.0))
-        mapping.requests.append(RequestMapping(vxi.id, True, None, nodes, links))
-    try:
-        held = holds_of(vxis, mapping)
-    except (ValueError, KeyError, TypeError):  # a VXI file edited since: its placement no longer matches
-        vxis, held = [], []
-    if len(vxis) < len(record.vxis):
-        record.notices.append("some of its VXI files no longer read: the capacity their components hold is "
-                              "not counted")
-    return held

@@ -6,6 +6,7 @@ libvirt's lifecycle events) reach the GUI thread through the loop's call_soon_th
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
+from backend.deploy import locks
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE, Progress
+from backend.deploy.record import TORN_DOWN
 from backend.deploy.session import SessionError, read_model
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
@@ -87,6 +90,8 @@ class RunController(QObject):
         self.time_info: dict | None = None  # the last follow_time result
         self._logged = 0  # entries of the deployment's time log already marked on the plot
         self.closed = False
+        self.gone = False  # the deployment was torn down by another command
+        self._closing = threading.Event()  # set on shutdown: a wait for a lock in the worker gives up
 
     # ----- choices -----
     def choose_substrate(self, path: str | Path | None = None, model: Substrate | None = None) -> None:
@@ -131,7 +136,7 @@ class RunController(QObject):
 
     async def _job(self, name: str, work: Callable[[], object], done: Callable[[object], None] | None) -> None:
         try:
-            result = await self.loop.run_in_executor(self._executor, work)
+            result = await self.loop.run_in_executor(self._executor, self._in_worker, work)
         except RunError as exc:
             result = exc
         except Exception as exc:  # every failure becomes a sentence in the problems dock
@@ -152,6 +157,11 @@ class RunController(QObject):
             self._failed(name, result)
         elif done is not None:
             done(result)
+
+    def _in_worker(self, work: Callable[[], object]) -> object:
+        """Run a job's work in the worker: a wait there for a lock another process keeps ends at shutdown."""
+        with locks.ended_by(self._closing):
+            return work()
 
     def _report(self, message: object) -> None:
         """From the worker (or libvirt's event thread): pass a Progress or a lifecycle event to the GUI thread."""
@@ -183,9 +193,28 @@ class RunController(QObject):
             self.reasons.pop(message.component, None)
 
     def _failed(self, job: str, error: RunError) -> None:
-        self.problems.append(Problem("error", f"run-{job}", error.element, str(error)))
-        self.problems_changed.emit()
+        if error.gone and self.session is not None and not self.gone:
+            self._gone()
+        problem = Problem("error", f"run-{job}", error.element, str(error))
+        if problem not in self.problems:  # a poll meeting the same failure every 0.5 s lists it once
+            self.problems.append(problem)
+            self.problems_changed.emit()
         self.job_finished.emit(job, False, str(error))
+
+    def _gone(self) -> None:
+        """The deployment was torn down by another command: stop following it (nothing of it is stored again),
+        its marks back to defined; the window's last curves stay."""
+        self.gone = True
+        self.status_timer.stop()
+        self.time_timer.stop()
+        self.session.stop_sampler()
+        self.session.stop_watch()
+        if self.record() is not None:
+            self.record().state = TORN_DOWN
+        self.states = {key: DEFINED for key in self.states}
+        self.states_changed.emit()
+        self.time_info = None
+        self.time_changed.emit(None)
 
     def clear_problems(self) -> None:
         """Forget the run-mode failures (their cause went: another document, a new deployment)."""
@@ -210,7 +239,7 @@ class RunController(QObject):
         document = self.document_path()
         extras = list(self.extra_paths)
         self.states = {}
-        self.lease_over = False
+        self.lease_over = self.gone = False
         self.states_changed.emit()
 
         def work():
@@ -415,7 +444,7 @@ class RunController(QObject):
         if record is None:
             return out
         for seg_key, seg in record.segments.items():
-            vxi, _, link = seg_key.partition("/")
+            vxi, link = record.split_key(seg_key)  # a VXI id may hold a "/"
             if vxi != vxi_id:
                 continue
             for key in seg["members"]:
@@ -454,6 +483,7 @@ class RunController(QObject):
     def shutdown(self) -> None:
         """Stop sampling and wait for a running job (at close); the deployment itself stays up."""
         self.closed = True
+        self._closing.set()  # a job waiting for a lock gives up, so that closing never waits for another process
         self.status_timer.stop()
         self.time_timer.stop()
         if self.session is not None:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.plain import plain_label, plain_tip
+
 
 class MigrationDialog(QDialog):
     """Choose a router, choose a host, watch the move."""
@@ -35,7 +37,7 @@ class MigrationDialog(QDialog):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
-        self.log = QLabel("Choose a router and a host that fits.")
+        self.log = plain_label("Choose a router and a host that fits.")
         self.log.setWordWrap(True)
         self.buttons = QDialogButtonBox()
         self.migrate_button = self.buttons.addButton("Migrate", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -92,7 +94,7 @@ class MigrationDialog(QDialog):
             text = choice.host + (f"  ({choice.free} free)" if choice.fits and choice.free else "")
             item = QListWidgetItem(text if choice.fits else f"{choice.host}: {choice.reason}")
             item.setData(Qt.ItemDataRole.UserRole, choice.host)
-            item.setToolTip(choice.reason or f"{choice.host} can take {key}")
+            item.setToolTip(plain_tip(choice.reason or f"{choice.host} can take {key}"))
             if not choice.fits:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
             self.hosts.addItem(item)

@@ -26,6 +26,7 @@ from backend.model.printable import printable
 from designer.preview.panel import looks_like_substrate
 from designer.run.controller import EXAMPLES
 from designer.run.overlays import SYMBOLS, UTILISATION_STEPS, state_colour, utilisation_colour
+from widgets.plain import plain_label, plain_tip
 from widgets.theme import is_dark, palette_colours
 from widgets.throughput_plot import ThroughputPlot
 
@@ -53,9 +54,9 @@ class RunPanel(QWidget):
             self.backend_combo.addItem(choice.title, choice.name)
             reason = choice.unavailable()
             item = self.backend_combo.model().item(self.backend_combo.count() - 1)
-            item.setToolTip(f"not available: {reason}" if reason else choice.help)
+            item.setToolTip(plain_tip(f"not available: {reason}" if reason else choice.help))
             item.setEnabled(reason is None)
-        self.extras_label = QLabel("only the open VXI")
+        self.extras_label = plain_label("only the open VXI")
         self.extras_label.setMinimumWidth(60)
         self.add_button = QPushButton("Add VXI…")
         self.add_button.setToolTip("Deploy another VXI file with the open one (they share the substrate)")
@@ -65,7 +66,7 @@ class RunPanel(QWidget):
         self.show_combo.addItems(list(SHOW))
         self.csv_button = QPushButton("Export CSV…")
         self.png_button = QPushButton("Export PNG…")
-        self.status = QLabel(IDLE)
+        self.status = plain_label(IDLE)  # steps and failures name ids
         self.status.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setFixedWidth(170)

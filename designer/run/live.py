@@ -8,9 +8,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from backend.deploy import Deployer, MigrationResult
+from backend.deploy import Deployer, MigrationResult, state
 from backend.deploy.backends import able, backend
-from backend.deploy.session import DeploySession, SessionError
+from backend.deploy.session import DeploySession, Gone, SessionError
+from backend.deploy.state import StateError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Substrate
 
@@ -18,11 +19,13 @@ Report = Callable[[object], None]
 
 
 class RunError(RuntimeError):
-    """A run-mode job that failed, in words; `element` names the component or host it concerns, if any."""
+    """A run-mode job that failed, in words; `element` names the component or host it concerns, if any; `gone`:
+    the deployment is no longer in the deployments database (another command tore it down)."""
 
-    def __init__(self, message: str, element: str | None = None):
+    def __init__(self, message: str, element: str | None = None, gone: bool = False):
         super().__init__(message)
         self.element = element
+        self.gone = gone
 
 
 @contextlib.contextmanager
@@ -30,7 +33,9 @@ def _in_words() -> Iterator[None]:
     try:
         yield
     except SessionError as exc:
-        raise RunError(str(exc), exc.element) from exc
+        raise RunError(str(exc), exc.element, isinstance(exc, Gone)) from exc
+    except StateError as exc:  # read outside a session (a damaged database): its sentence, as the CLI says it
+        raise RunError(str(exc), gone=isinstance(exc, state.Gone)) from exc
 
 
 class LiveRun:
@@ -88,7 +93,6 @@ class LiveRun:
         Returns {"clock", "state", "time", "agent"}: the deployments' clock, the deployment's state, the time fields of
         `vxi status` (lease, period, next_change, links) with "vxis" (each VXI's window and periods) and
         "log" (what was done, oldest first)."""
-        from backend.deploy import state
         from backend.deploy.time_status import time_json
 
         record = self.session.record
@@ -99,8 +103,8 @@ class LiveRun:
             else:
                 try:
                     stored = state.load(record.id)
-                except KeyError:  # the agent's record went (torn down elsewhere)
-                    stored = record
+                except KeyError:  # torn down by another command (the agent's lease end is seen before: ended)
+                    raise RunError(str(state.gone(record.id)), gone=True) from None
                 record.time, record.state = stored.time, stored.state
                 if len(stored.history) != len(record.history):  # the agent moved parts (replanned): its record
                     record.components, record.segments = stored.components, stored.segments  # is the truth

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from backend.deploy.progress import FAILED, RUNNING, STOPPED, UNREACHABLE
+from widgets.plain import plain_tip
 
 
 class ContextEntries:
@@ -53,11 +54,11 @@ class ContextEntries:
 
     @staticmethod
     def _entry(menu: QMenu, text: str, slot, refusal: str | None) -> QAction:
-        action = menu.addAction(text)
+        action = menu.addAction(text.replace("&", "&&"))  # an id's '&' is shown, not taken as a shortcut
         action.triggered.connect(lambda _=False: slot())
         action.setEnabled(refusal is None)
         if refusal is not None:
-            action.setToolTip(f"{text}: {refusal}")
+            action.setToolTip(plain_tip(f"{text}: {refusal}"))
         return action
 
 

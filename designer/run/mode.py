@@ -27,6 +27,7 @@ from designer.run.menu import ContextEntries
 from designer.run.overlays import Overlays
 from designer.run.replan import ReplanDialog
 from designer.run.time_view import TimeView
+from widgets.plain import plain_tip
 
 BUSY_BPS = 100e3  # a link is plotted once it has carried this much
 ACTIONS = (("deploy", "&Deploy", "F5", "Deploy the open VXI on the substrate and backend chosen in the Run dock"),
@@ -178,7 +179,7 @@ class RunMode(QObject):
             action = self.actions[name]
             action.setEnabled(reason is None)
             tip = next(t for n, _x, _s, t in ACTIONS if n == name)
-            action.setToolTip(tip if reason is None else f"{action.text().replace('&', '')}: {reason}")
+            action.setToolTip(plain_tip(tip if reason is None else f"{action.text().replace('&', '')}: {reason}"))
             action.setStatusTip(action.toolTip())
         locked = c.busy() or c.deployed()
         why = "" if not locked else ("locked while a job runs" if c.busy() else "locked while the deployment is up")
@@ -268,7 +269,7 @@ class RunMode(QObject):
             if problems is not None:
                 problems.show()
                 problems.raise_()
-        if job == "teardown" and ok:
+        if (job == "teardown" and ok) or self.controller.gone:  # torn down here, or by another command
             self.rates_timer.stop()
             self.overlays.show_rates(self.window.scene, {})
             self.panel.plot.detach()  # its message (no real counters) goes with the deployment

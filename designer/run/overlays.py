@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from shiboken6 import isValid
 
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE
+from widgets.plain import plain_tip
 from widgets.theme import blend
 
 SYMBOLS = {DEFINED: "○", STARTING: "◐", RUNNING: "●", STOPPED: "■", FAILED: "✕", UNREACHABLE: "?"}
@@ -114,7 +115,7 @@ class StateMark(QGraphicsItem):
         if value != self.state:
             self.history.append(value)
         self.state, self.detail = value, detail
-        self.setToolTip(f"{value}" + (f": {detail}" if detail else ""))
+        self.setToolTip(plain_tip(f"{value}" + (f": {detail}" if detail else "")))
         self.update()
 
     def boundingRect(self) -> QRectF:

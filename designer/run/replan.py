@@ -37,6 +37,7 @@ from backend.model.timing import format_timestamp
 from backend.model.words import plural
 from designer.run import replan_work
 from designer.run.replan_view import MovesView
+from widgets.plain import plain_label
 from widgets.theme import palette_colours
 
 COLUMNS = ("VXI", "Component", "From", "To", "When", "Why")
@@ -87,7 +88,7 @@ class ReplanDialog(QDialog):
     # ----- building -----
     def _build(self) -> None:
         self.deployment_combo = QComboBox()
-        self.lease_label = QLabel()
+        self.lease_label = plain_label()
         self.lease_label.setWordWrap(True)
         self.host_radio = QRadioButton("A host leaves:")
         self.grow_radio = QRadioButton("A VXI grows:")
@@ -112,7 +113,7 @@ class ReplanDialog(QDialog):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
         self.progress.hide()  # shown while the worker plans or applies
-        self.summary = QLabel("Choose what changes, then Propose moves.")
+        self.summary = plain_label("Choose what changes, then Propose moves.")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -132,7 +133,7 @@ class ReplanDialog(QDialog):
         self.when.addButton(self.apply_at)
         self.apply_time = _edit_time()
         self.apply_button = QPushButton("Apply")
-        self.result = QLabel()
+        self.result = plain_label()
         self.result.setWordWrap(True)
         self.view_title = QLabel("The substrate: the proposed moves are drawn here")
         self.view = MovesView()

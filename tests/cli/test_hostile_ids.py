@@ -107,3 +107,23 @@ def test_hostile_ids_get_a_namespace_each_on_netns_and_teardown_leaves_none(host
     finally:
         assert cli(capfd, "teardown", dep["id"])[0] == 0
     assert kernel.namespaces(prefix) == []
+
+
+def test_ids_with_line_breaks_deploy_and_the_domain_title_stays_one_safe_line(tmp_path, capsys, state_dir):
+    from backend.deploy import state
+    from backend.deploy.session import DeploySession
+
+    sub = substrate([host("h0", cores=64)], [], sid="lab")
+    write_file(sub, tmp_path / "lab.vxdl")
+    write_file(vxi("v\r1", [node("a\nb"), node("c\u202ed")], [vlink("l", "a\nb", "c\u202ed")]), tmp_path / "v.vxdl")
+    code, out, err = cli(capsys, "deploy", tmp_path / "lab.vxdl", tmp_path / "v.vxdl", "--json")
+    assert code == 0, err  # libvirt refused the domain: "Domain title can't contain newlines"
+    record = state.load(json.loads(out)["id"])
+    session = DeploySession.of_record(record)
+    titles = set()
+    for comp in record.components.values():
+        xml = session.deployer.connection(comp.host).lookupByName(comp.name).XMLDesc(0)
+        titles.add(xml.split("<title>")[1].split("</title>")[0])
+    session.close()
+    assert titles == {"v\\r1/a\\nb", "v\\r1/c\\u202ed"}  # what `virsh list --title` shows: escaped
+    assert cli(capsys, "teardown", record.id)[0] == 0

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from backend.model.printable import printable
+
 METADATA_NS = "urn:vxi-designer:deploy:1"
 _UUID_NS = uuid.UUID("6f1c54b2-3c1a-4e38-9a55-7e2b7b1f0c11")
 # Below 96 MiB the distribution's bzImage resets or panics before any output; unpacked (PVH, see
@@ -136,7 +138,8 @@ def domain_xml(spec: DomainSpec) -> str:
     dom = etree.Element("domain", type=spec.domain_type)
     etree.SubElement(dom, "name").text = spec.name
     etree.SubElement(dom, "uuid").text = spec.uuid
-    etree.SubElement(dom, "title").text = f"{spec.vxi}/{spec.component}"
+    etree.SubElement(dom, "title").text = printable(f"{spec.vxi}/{spec.component}")  # one line (libvirt), safe
+    # for `virsh list --title`; the ids themselves are kept exactly in the metadata
     _metadata(dom, spec)
     memory = max(spec.memory_bytes, MIN_GUEST_BYTES) if real else spec.memory_bytes
     etree.SubElement(dom, "memory", unit="KiB").text = str(memory // 1024)
