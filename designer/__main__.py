@@ -34,23 +34,18 @@ def export_headless(path: str, out: str, theme: str) -> int:
     if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY") \
             and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from designer.app import make_application
-
-    make_application(theme="light" if theme == "auto" else theme)
     import gc
 
     from backend.files import FileError
     from backend.heap import release_freed_memory
     from backend.model.printable import printable
     from backend.vxdl import read_file
-    from backend.vxdl.kept import VALIDATE_SHOWS_ALL, not_shown_line
-    from designer.appearance import scene_colours
-    from designer.document import KEPT_PROBLEMS, fill_positions
-    from designer.image_export import ExportError, export_image
-    from designer.scene import DesignScene
+    from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, VALIDATE_SHOWS_ALL, not_shown_line
 
-    try:
-        result = read_file(path, max_problems=KEPT_PROBLEMS)  # the first kept, every one counted and badged
+    try:  # read before Qt is loaded: reading's peak (its model and its passing pieces) is not added to Qt's
+        result = read_file(path, max_problems=DEFAULT_MAX_PROBLEMS)  # the first kept (the window's list keeps as
+        # many, document.KEPT_PROBLEMS), every one counted and badged
+
     except FileError as exc:
         print(f"vxi-designer: {exc}", file=sys.stderr)
         return 1
@@ -62,8 +57,17 @@ def export_headless(path: str, out: str, theme: str) -> int:
         print(f"vxi-designer: {printable(path)}: no VXI could be read, nothing to draw (run vxi validate)",
               file=sys.stderr)
         return 1
+    result.model.forget_lines()  # its problems are read: nothing more is said at a line (an int object each)
     gc.collect()
     release_freed_memory()  # what reading freed goes back to the system before the drawing starts
+    from designer.app import make_application
+
+    make_application(theme="light" if theme == "auto" else theme)
+    from designer.appearance import scene_colours
+    from designer.document import fill_positions
+    from designer.image_export import ExportError, export_image
+    from designer.scene import DesignScene
+
     fill_positions(result.model)
     scene = DesignScene(result.model, scene_colours(), picture=True)  # no item per component or link: a picture
     scene.set_problems(result.problems, result.kept().worst)  # the reader has added the model's own problems

@@ -20,6 +20,7 @@ MAX_PIXELS = 48_000_000
 MAX_SIDE = 1_000_000  # scene units a picture may span (a full VXI spans tens of thousands)
 MAX_DRAWN_PIXELS = 400_000_000  # a PNG too large for MAX_PIXELS even at a quarter of its size: refused beyond
 BAND_PIXELS = 2_000_000  # pixels drawn at once (8 MB): a large PNG is drawn and encoded band by band
+SWAPPED_AT_ONCE = 1 << 16  # pixels whose red and blue are swapped at once
 
 
 class ExportError(ValueError):
@@ -166,8 +167,10 @@ def _rgba_rows(image: QImage, rows: int):
     if sys.byteorder == "little":
         pixels = np.frombuffer(image.bits(), dtype=np.uint8, count=size).reshape(-1, 4)
         if bool((pixels[:, 3] == 255).all()):  # opaque: premultiplied and straight colours are the same
-            blue = pixels[:, 0].copy()  # ARGB32 is B, G, R, A in memory on a little-endian machine
-            pixels[:, 0] = pixels[:, 2]
-            pixels[:, 2] = blue
+            for start in range(0, len(pixels), SWAPPED_AT_ONCE):  # (a copy of the whole blue column was 2 MB)
+                part = pixels[start:start + SWAPPED_AT_ONCE]
+                blue = part[:, 0].copy()  # ARGB32 is B, G, R, A in memory on a little-endian machine
+                part[:, 0] = part[:, 2]
+                part[:, 2] = blue
             return pixels.data
     return bytes(image.convertToFormat(QImage.Format.Format_RGBA8888).constBits())[:size]

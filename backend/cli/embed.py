@@ -91,13 +91,15 @@ def _read(path: str, role: str | None, max_problems: int = 0):
 
 def run_embed(args) -> int:
     """Embed the requests in the order given; print the mapping."""
-    from backend.embedding import EmbeddingError, embed
     from backend.heap import release_freed_memory
 
     only_one_stdin(args.substrate, *args.requests)
     substrate = _read(args.substrate, "substrate", args.max_problems)
     requests = [_read(path, None, args.max_problems) for path in args.requests]
+    for request in requests:
+        request.forget_lines()  # read without errors: nothing more is said at a line of the file
     release_freed_memory()  # what reading freed (C heap pages), before the engine's imports and the embedding
+    from backend.embedding import EmbeddingError, embed  # (numpy, scipy: after reading, whose peak it would add to)
     try:
         with steps(args.progress, f"embedding {len(requests)} request(s) with {args.algorithm}") as step:
             step(f"{len(requests)} request(s) on {len(substrate.hosts)} hosts")

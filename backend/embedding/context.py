@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backend.embedding.instance import Network, Request, VLink
+from backend.embedding.instance import Network, Request, VLink, VLinks
 from backend.embedding.ledger import Placement
 from backend.embedding.paths import route, usable_arcs
 from backend.model.shared import FrozenList
@@ -51,7 +51,17 @@ def oriented(link: VLink, from_source: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def link_weight(link: VLink) -> float:
     """Bandwidth a link puts on each hop (both directions, averaged over segments), never zero."""
-    return float(np.mean(link.forward + link.reverse)) + 1e-3
+    return _weight(link.forward, link.reverse)
+
+
+def _weight(forward: np.ndarray, reverse: np.ndarray) -> float:
+    return float(np.mean(forward + reverse)) + 1e-3
+
+
+def link_weights(links: VLinks) -> list[float]:
+    """link_weight of every link, worked out once per kind of link."""
+    per_kind = [_weight(f, r) for f, r in zip(links.forwards, links.reverses, strict=True)]
+    return [per_kind[k] for k in links.kinds]
 
 
 def reserve_node(ctx: Context, residual: np.ndarray, node: int, host: int) -> None:
@@ -72,15 +82,23 @@ def route_all(ctx: Context, hosts: list[int], residual: np.ndarray) -> list[list
     paths are one read-only list (100,000 links between 40 hosts take a few thousand paths)."""
     links = ctx.req.links
     paths: list[list[int] | None] = [None] * len(links)
-    weights = np.fromiter((link_weight(link) for link in links), dtype=float, count=len(links))
+    weights = [_weight(f, r) for f, r in zip(links.forwards, links.reverses, strict=True)]  # per kind
+    heavier = {w: rank for rank, w in enumerate(sorted(set(weights), reverse=True))}
+    ranks = np.asarray([heavier[w] for w in weights], dtype=np.int32)[np.frombuffer(links.kinds, dtype=np.int32)]
     known: dict[tuple[int, ...], list[int]] = {}
-    for i in np.argsort(-weights, kind="stable"):  # heaviest first, in request order among equals
-        link = links[i]
-        usable = usable_arcs(ctx.net, ctx.arc_residual(residual), link.forward, link.reverse, ctx.allowed_arcs)
-        path = route(ctx.net, hosts[link.source], hosts[link.destination], usable, link.latency_bound)
+    sources, destinations, kinds = links.sources, links.destinations, links.kinds
+    forwards, reverses, bounds = links.forwards, links.reverses, links.bounds
+    off = ctx.net.arc_offset
+    for i in np.argsort(ranks, kind="stable"):  # heaviest first, in request order among equals
+        k = kinds[i]
+        forward, reverse = forwards[k], reverses[k]
+        usable = usable_arcs(ctx.net, ctx.arc_residual(residual), forward, reverse, ctx.allowed_arcs)
+        path = route(ctx.net, hosts[sources[i]], hosts[destinations[i]], usable, bounds[k])
         if path is None:
             return None
-        reserve_path(ctx, residual, link, path)
+        for arc in path:  # reserve_path's
+            residual[:, off + arc] -= forward
+            residual[:, off + (arc ^ 1)] -= reverse
         key = tuple(path)
         paths[i] = known.get(key) or known.setdefault(key, FrozenList(path))
     return paths  # type: ignore[return-value]
@@ -88,7 +106,7 @@ def route_all(ctx: Context, hosts: list[int], residual: np.ndarray) -> list[list
 
 def placement_cost(ctx: Context, placement: Placement) -> float:
     """Bandwidth x hops summed over links (the part of the cost that depends on the placement)."""
-    return sum(link_weight(link) * len(path) for link, path in zip(ctx.req.links, placement.paths, strict=True))
+    return sum(w * len(path) for w, path in zip(link_weights(ctx.req.links), placement.paths, strict=True))
 
 
 def node_strength(ctx: Context, residual: np.ndarray) -> np.ndarray:

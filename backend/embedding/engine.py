@@ -187,19 +187,23 @@ class Embedder:
 
     def _result(self, key: str, req: Request, placement: Placement, window) -> RequestMapping:
         nodes = {node.id: self.net.host_ids[h] for node, h in zip(req.nodes, placement.hosts, strict=True)}
-        ids, routes, pairs = [], [], []  # the links' placements as columns (PlacedLinks), not an object each
+        links = req.links  # the links' placements as columns (PlacedLinks), not an object each
         rates: dict[tuple[float, float], tuple[float, float]] = {}  # each pair of bandwidths one tuple
+        of_kind = []
+        for forward, reverse in zip(links.forwards, links.reverses, strict=True):
+            pair = (float(forward.max(initial=0.0)), float(reverse.max(initial=0.0)))
+            of_kind.append(rates.setdefault(pair, pair))
         steps: dict[tuple[int, ...], list[tuple[str, str]]] = {}  # equal paths one read-only list
-        for link, path in zip(req.links, placement.paths, strict=True):
-            pair = (float(link.forward.max(initial=0.0)), float(link.reverse.max(initial=0.0)))
+        routes = []
+        for path in placement.paths:
             arcs = tuple(path)
             route = steps.get(arcs)
             if route is None:
                 route = steps[arcs] = FrozenList([self.net.arc_step(a) for a in path])
-            ids.append(link.id)
             routes.append(route)
-            pairs.append(rates.setdefault(pair, pair))
-        return RequestMapping(key, True, None, nodes, PlacedLinks.adopt(ids, routes, pairs), window)
+        # the ids column is the compiled request's own list (neither changes it)
+        return RequestMapping(key, True, None, nodes,
+                              PlacedLinks.adopt(links.ids, routes, [of_kind[k] for k in links.kinds]), window)
 
     # ----- results -----
     def mapping(self, order: list[str] | None = None) -> Mapping:

@@ -20,7 +20,7 @@ from backend.embedding.context import Context
 from backend.embedding.engine import Embedder
 from backend.embedding.explain import amount, plain, when
 from backend.embedding.held import Hold, book_held
-from backend.embedding.instance import DIMS, Request, VNode, compile_request
+from backend.embedding.instance import DIMS, Request, VLinks, VNode, compile_request
 from backend.embedding.ledger import Placement, placement_usage
 from backend.model import Infrastructure, Substrate, units
 
@@ -65,7 +65,7 @@ def host_fits(substrate: Substrate, vxis: list[Infrastructure], placed: dict[Par
         embedder.ledger.book(f"{n}:{vxi.id}", placement_usage(net, booked, Placement(hosts, [])))
     if target is None:  # a part whose VXI is not known: no demand, no anchor
         unknown = VNode(moving[1], "node", np.zeros(3), 0.0, None, (now, now + 1.0))
-        target = (_at(Request(Infrastructure(moving[0]), None, [], [unknown], [], np.zeros((1, 1, 3))), now), 0)
+        target = (_at(Request(Infrastructure(moving[0]), None, [], [unknown], VLinks(), np.zeros((1, 1, 3))), now), 0)
     req, i = target
     residual = embedder.ledger.residual(req.segments)
     allowed, arcs = embedder.masks(req, provisioned=True)
@@ -83,7 +83,7 @@ def _at(req: Request, now: float) -> Request:
     moment = (now, now + 1.0)
     nodes = [replace(node, window=moment) for node in req.nodes]
     demand = np.array([node.demand for node in req.nodes], dtype=float).reshape(len(nodes), 1, 3)
-    return replace(req, window=None, segments=[moment], nodes=nodes, links=[], node_demand=demand)
+    return replace(req, window=None, segments=[moment], nodes=nodes, links=VLinks(), node_demand=demand)
 
 
 def _why_not(ctx: Context, i: int, h: int, current: str | None) -> str:

@@ -3,6 +3,8 @@ into segments (each element's demand is constant inside a segment)."""
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -159,7 +161,7 @@ class VNode:
 @dataclass(slots=True)
 class VLink:
     """A virtual link between two VNodes (indices), with bandwidth per segment (none outside its window) and a
-    latency bound. 80 bytes: one is held per link while the algorithms run."""
+    latency bound: one link of `VLinks`, made when asked for (the request holds columns, not an object a link)."""
 
     id: str
     source: int
@@ -167,6 +169,43 @@ class VLink:
     forward: np.ndarray  # (K,) bit/s per segment
     reverse: np.ndarray
     latency_bound: float
+
+
+class VLinks(Sequence):
+    """A request's links as columns: `ids`, `sources` and `destinations` (VNode indices) and `kinds`, a link's row
+    among the distinct (forward, reverse, latency bound) triples (`forwards`, `reverses`, `bounds`, each (K,) array
+    read-only and shared). 100,000 bare links took 88 bytes each as VLink objects, 20 here; `links[i]` makes the
+    VLink, the algorithms' inner loops read the columns."""
+
+    __slots__ = ("bounds", "destinations", "forwards", "ids", "kinds", "reverses", "sources")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.sources, self.destinations, self.kinds = array("i"), array("i"), array("i")
+        self.forwards: list[np.ndarray] = []
+        self.reverses: list[np.ndarray] = []
+        self.bounds: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> VLink:  # type: ignore[override]
+        k = self.kinds[i]
+        return VLink(self.ids[i], self.sources[i], self.destinations[i], self.forwards[k], self.reverses[k],
+                     self.bounds[k])
+
+    def forward(self, i: int) -> np.ndarray:
+        """Link i's forward bandwidth per segment."""
+        return self.forwards[self.kinds[i]]
+
+    def reverse(self, i: int) -> np.ndarray:
+        """Link i's reverse bandwidth per segment."""
+        return self.reverses[self.kinds[i]]
+
+    def per_link(self, per_kind: list[float]) -> np.ndarray:
+        """(m,) a value given per kind, for every link."""
+        return np.asarray(per_kind, dtype=float)[np.frombuffer(self.kinds, dtype=np.int32)] if self.ids \
+            else np.zeros(0)
 
 
 @dataclass
@@ -177,7 +216,7 @@ class Request:
     window: tuple[float, float] | None
     segments: list[tuple[float, float]]
     nodes: list[VNode]
-    links: list[VLink]
+    links: VLinks
     node_demand: np.ndarray
 
     @property
@@ -203,16 +242,7 @@ def _component_demand(comp: Component) -> tuple[np.ndarray, float]:
     return np.zeros(3), 0.0
 
 
-@dataclass(slots=True)
-class _RawLink:
-    id: str
-    source: str
-    destination: str
-    configs: list[tuple[tuple[float, float] | None, float, float, float]]  # (period window or None, f, r, lat)
-    window: tuple[float, float]
-
-
-def _link_configs(link: Link, vxi: Infrastructure, start: float | None) -> list:
+def _link_configs(link: Link, vxi: Infrastructure, start: float | None) -> tuple:
     configs = []
     base = link.config_for(None)
     configs.append((None, _amount(base.forward), 0.0 if link.one_way else _amount(base.reverse),
@@ -224,7 +254,7 @@ def _link_configs(link: Link, vxi: Infrastructure, start: float | None) -> list:
         window = (start + period.offset, start + period.end) if start is not None else ALWAYS
         reverse = 0.0 if conf.reverse is None and link.one_way else _amount(conf.reverse)
         configs.append((window, _amount(conf.forward), reverse, _bound(conf.latency)))
-    return configs
+    return tuple(configs)
 
 
 def _bound(q: Quantity | None) -> float:
@@ -237,9 +267,8 @@ def compile_request(vxi: Infrastructure) -> Request:
     vxi_window = lease_window(vxi.lease, ALWAYS)
     start = vxi_window[0] if vxi.lease.start is not None else None
     nodes: list[VNode] = []
-    members: dict[str, list[str]] = {}
-    raw_links: list[_RawLink] = []
-    same_configs: dict[tuple, list] = {}  # links of equal values share their configs (read only)
+    members: dict[str, list[str]] = {}  # a cloud's members (another component is its own)
+    clouds: list[tuple[Cloud, tuple[float, float]]] = []
     shared = _SharedArrays()  # equal demands and bandwidth rows one read-only array
     for comp in vxi.components.values():
         window = lease_window(comp.lease, vxi_window)
@@ -250,21 +279,31 @@ def compile_request(vxi: Infrastructure) -> Request:
             members[comp.id] = comp.member_ids()
             for mid in comp.member_ids():
                 nodes.append(VNode(mid, template.kind, shared.one(demand), freq, location, window))
-            bw = _amount(comp.internal_bandwidth)
-            for i, j in comp.internal_pairs():
-                raw_links.append(_RawLink(f"{comp.id}#{i}-{j}", f"{comp.id}#{i}", f"{comp.id}#{j}",
-                                          [(None, bw, bw, _bound(comp.internal_latency))], window))
+            clouds.append((comp, window))
         else:
             demand, freq = _component_demand(comp)
-            members[comp.id] = [comp.id]
             nodes.append(VNode(comp.id, comp.kind, shared.one(demand), freq, comp.location, window))
+    index = {n.id: i for i, n in enumerate(nodes)}
+    links = _Columns(index)  # a link's values and window are its kind: links of equal ones share it
+    for comp, window in clouds:
+        bw = _amount(comp.internal_bandwidth)
+        configs = ((None, bw, bw, _bound(comp.internal_latency)),)
+        for i, j in comp.internal_pairs():
+            links.add(f"{comp.id}#{i}-{j}", f"{comp.id}#{i}", f"{comp.id}#{j}", configs, window)
+    components = vxi.components
     for link in vxi.links.values():
-        if link.source not in members or link.destination not in members:
+        src, dst = members.get(link.source), members.get(link.destination)
+        if src is None and dst is None:  # between two components that are not clouds
+            if link.source in components and link.destination in components:
+                links.add(link.id, link.source, link.destination, _link_configs(link, vxi, start),
+                          lease_window(link.lease, vxi_window))
+            continue
+        src = src if src is not None else [link.source] if link.source in components else None
+        dst = dst if dst is not None else [link.destination] if link.destination in components else None
+        if src is None or dst is None:
             continue
         window = lease_window(link.lease, vxi_window)
         configs = _link_configs(link, vxi, start)
-        configs = same_configs.setdefault(tuple(configs), configs)
-        src, dst = members[link.source], members[link.destination]
         for i, s in enumerate(src):
             for j, d in enumerate(dst):
                 suffix = ""
@@ -272,48 +311,69 @@ def compile_request(vxi: Infrastructure) -> Request:
                     suffix += f"#{i}"
                 if len(dst) > 1 or link.destination != d:
                     suffix += f"#{j}"
-                raw_links.append(_RawLink(link.id + suffix, s, d, configs, window))
-    return _segment(vxi, vxi_window if vxi.lease.start is not None else None, nodes, raw_links, shared)
+                links.add(link.id + suffix, s, d, configs, window)
+    return _segment(vxi, vxi_window if vxi.lease.start is not None else None, nodes, links, shared)
 
 
-def _segment(vxi: Infrastructure, window, nodes: list[VNode], raw_links: list[_RawLink],
-             shared: _SharedArrays) -> Request:
+class _Columns:
+    """VLinks being compiled: each link's ids and ends, and its kind (its configurations and window)."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+        self.links = VLinks()
+        self.kinds: dict[tuple, int] = {}
+
+    def add(self, ident: str, source: str, destination: str, configs: tuple, window: tuple[float, float]) -> None:
+        """One link (configs: (period window or None, forward, reverse, latency bound) for each configuration)."""
+        key = (configs, window)
+        kind = self.kinds.get(key)
+        if kind is None:
+            kind = self.kinds[key] = len(self.kinds)
+        links = self.links
+        links.ids.append(ident)
+        links.sources.append(self.index[source])
+        links.destinations.append(self.index[destination])
+        links.kinds.append(kind)
+
+
+def _segment(vxi: Infrastructure, window, nodes: list[VNode], columns: _Columns, shared: _SharedArrays) -> Request:
+    kinds = list(columns.kinds)  # (configs, window) of each kind, in order
+    windows = {node.window for node in nodes} | {w for _, w in kinds}
     points = set()
-    for item in [*nodes, *raw_links]:
-        points.update(item.window)
-    for raw in raw_links:
-        for conf_window, *_ in raw.configs:
+    for w in windows:
+        points.update(w)
+    for configs, _ in kinds:
+        for conf_window, *_ in configs:
             if conf_window is not None:
                 points.update(conf_window)
     ordered = sorted(points)
-    segments = [(a, b) for a, b in pairwise(ordered)
-                if a < b and any(it.window[0] <= a and b <= it.window[1] for it in [*nodes, *raw_links])]
+    segments = [(a, b) for a, b in pairwise(ordered) if a < b and any(w[0] <= a and b <= w[1] for w in windows)]
     if not segments:
         segments = [ALWAYS]
-    index = {n.id: i for i, n in enumerate(nodes)}
     k = len(segments)
     node_demand = np.zeros((len(nodes), k, 3))
     for i, node in enumerate(nodes):
         for s, (a, b) in enumerate(segments):
             if node.window[0] <= a and b <= node.window[1]:
                 node_demand[i, s] = node.demand
-    links: list = raw_links  # each raw link replaced by its VLink, so that the two are never all held at once
-    for n, raw in enumerate(raw_links):
+    links = columns.links
+    for configs, link_window in kinds:
         fwd, rev = np.zeros(k), np.zeros(k)
         bound = INF
         for s, (a, b) in enumerate(segments):
-            if not (raw.window[0] <= a and b <= raw.window[1]):
+            if not (link_window[0] <= a and b <= link_window[1]):
                 continue
-            periods = raw.configs[1:]
+            periods = configs[1:]
             if periods and periods[0][0] == ALWAYS:
-                chosen = raw.configs  # periods without a start date: hold the largest configuration
+                chosen = configs  # periods without a start date: hold the largest configuration
             else:
-                chosen = [c for c in periods if c[0][0] <= a and b <= c[0][1]] or raw.configs[:1]
+                chosen = [c for c in periods if c[0][0] <= a and b <= c[0][1]] or configs[:1]
             fwd[s] = max(c[1] for c in chosen)
             rev[s] = max(c[2] for c in chosen)
             bound = min(bound, min(c[3] for c in chosen))
-        links[n] = VLink(raw.id, index[raw.source], index[raw.destination], shared.one(fwd), shared.one(rev),
-                         bound)
+        links.forwards.append(shared.one(fwd))
+        links.reverses.append(shared.one(rev))
+        links.bounds.append(bound)
     return Request(vxi, window, segments, nodes, links, node_demand)
 
 

@@ -45,8 +45,9 @@ def placement_usage(net: Network, req: Request, placement: Placement) -> list[Se
     for k, (start, end) in enumerate(req.segments):
         held = np.zeros(size)
         held[:offset] = np.bincount(node_index, weights=req.node_demand[:, k, :].reshape(-1), minlength=offset)
-        for rates, crossed in ((_rates(req, k, "forward"), arcs), (_rates(req, k, "reverse"), arcs ^ 1)):
-            if rates.any():
+        for rows, crossed in ((req.links.forwards, arcs), (req.links.reverses, arcs ^ 1)):
+            if any(row[k] for row in rows):  # (bare links have no bandwidth: no column of zeros made)
+                rates = req.links.per_link([row[k] for row in rows])
                 per_path = np.bincount(path_of, weights=rates, minlength=len(distinct))
                 held[offset:] += np.bincount(crossed, weights=np.repeat(per_path, lengths), minlength=size - offset)
         where = np.flatnonzero(held)
@@ -67,12 +68,7 @@ def _distinct(paths: list[list[int]]) -> tuple[list[list[int]], np.ndarray]:
             distinct.append(path)
         return found
 
-    return distinct, np.fromiter(map(row_of, paths), dtype=np.intp, count=len(paths))
-
-
-def _rates(req: Request, k: int, direction: str) -> np.ndarray:
-    """Every link's bandwidth one way in segment k."""
-    return np.fromiter((getattr(link, direction)[k] for link in req.links), dtype=float, count=len(req.links))
+    return distinct, np.fromiter(map(row_of, paths), dtype=np.int32, count=len(paths))
 
 
 class Ledger:

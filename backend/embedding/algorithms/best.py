@@ -278,9 +278,10 @@ class Search:
         (link, node at the other end)."""
         position = {node: i for i, node in enumerate(self.order)}
         closing: list[list[tuple[int, int]]] = [[] for _ in self.order]
-        for li, link in enumerate(self.ctx.req.links):
-            a, b = position[link.source], position[link.destination]
-            closing[max(a, b)].append((li, link.source if a < b else link.destination))
+        links = self.ctx.req.links
+        for li, (source, destination) in enumerate(zip(links.sources, links.destinations, strict=True)):
+            a, b = position[source], position[destination]
+            closing[max(a, b)].append((li, source if a < b else destination))
         rest = [0.0] * len(self.order)
         total = 0.0
         for depth in range(len(self.order) - 1, -1, -1):
@@ -305,8 +306,8 @@ class Search:
         routing if it beats `best_cost` (the links are lifted again either way)."""
         links = list(range(len(self.ctx.req.links)))
         topo = topology(self.ctx.net)
-        ideal = {li: topo.hops_from(part.hosts[self.ctx.req.links[li].source])[
-            part.hosts[self.ctx.req.links[li].destination]] for li in links}
+        sources, destinations = self.ctx.req.links.sources, self.ctx.req.links.destinations
+        ideal = {li: topo.hops_from(part.hosts[sources[li]])[part.hosts[destinations[li]]] for li in links}
         result = None
         for order in (sorted(links, key=lambda li: -self.weights[li]),
                       sorted(links, key=lambda li: (ideal[li], -self.weights[li]))):
@@ -375,8 +376,8 @@ class Search:
         net = self.ctx.net
         topo = topology(net)
         for li in sorted(range(len(part.paths)), key=lambda i: -self.weights[i]):
-            link = self.ctx.req.links[li]
-            shortest = topo.hops_from(part.hosts[link.source])[part.hosts[link.destination]]
+            links = self.ctx.req.links
+            shortest = topo.hops_from(part.hosts[links.sources[li]])[part.hosts[links.destinations[li]]]
             if len(part.paths[li]) <= max(shortest, self.separation):
                 continue
             old = part.unlay(li)
@@ -394,8 +395,8 @@ class Search:
         better = False
         topo = topology(self.ctx.net)
         for li in sorted(range(len(part.paths)), key=lambda i: -self.weights[i]):
-            link = self.ctx.req.links[li]
-            shortest = topo.hops_from(part.hosts[link.source])[part.hosts[link.destination]]
+            links = self.ctx.req.links
+            shortest = topo.hops_from(part.hosts[links.sources[li]])[part.hosts[links.destinations[li]]]
             if len(part.paths[li]) <= max(shortest, self.separation):
                 continue
             for other in range(len(part.paths)):
@@ -424,8 +425,8 @@ class Search:
         if len(links) < 2:
             return False
         topo = topology(self.ctx.net)
-        ideal = {li: topo.hops_from(part.hosts[self.ctx.req.links[li].source])[
-            part.hosts[self.ctx.req.links[li].destination]] for li in links}
+        sources, destinations = self.ctx.req.links.sources, self.ctx.req.links.destinations
+        ideal = {li: topo.hops_from(part.hosts[sources[li]])[part.hosts[destinations[li]]] for li in links}
         orders = [sorted(links, key=lambda li: (ideal[li], -self.weights[li])),
                   sorted(links, key=lambda li: self.weights[li])]
         shuffler = random.Random(len(links))

@@ -14,7 +14,8 @@ def solve(ctx: Context) -> Placement | None:
     req = ctx.req
     hosts = [-1] * len(req.nodes)
     taken = np.zeros(ctx.net.n_hosts, dtype=bool)
-    order = sorted(range(len(req.nodes)), key=lambda i: -float(req.node_demand[i, :, 0].max()))
+    cores = req.node_demand[:, :, 0].max(axis=1) if req.node_demand.shape[1] else np.zeros(len(req.nodes))
+    order = np.argsort(-cores, kind="stable")  # heaviest first, in request order among equals
     strength = node_strength(ctx, residual)
     for node in order:
         fit = ctx.fitting_hosts(node, residual)

@@ -47,6 +47,7 @@ class _Rows:
 def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
     """The optimal (or best found within the time limit) placement, or None when there is none."""
     net, req = ctx.net, ctx.req
+    links = list(req.links)  # a small request (combined.py): its links as objects, read in every loop
     limit = float(time_limit if time_limit is not None else ctx.options.get("time_limit", 10.0))
     n, k = len(req.nodes), len(req.segments)
     if n == 0:
@@ -62,7 +63,7 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
         return None
     f: dict[tuple[int, int], int] = {}
     base = len(x)
-    for li, link in enumerate(req.links):
+    for li, link in enumerate(links):
         ok_f = np.all(arc_res + 1e-6 >= link.forward[:, None], axis=0)
         ok_r = np.all(arc_res + 1e-6 >= link.reverse[:, None], axis=0)
         for a in range(net.n_arcs):
@@ -88,7 +89,7 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
     for a in range(net.n_arcs):
         out_arcs[net.arc_tail[a]].append(a)
         in_arcs[net.arc_head[a]].append(a)
-    for li, link in enumerate(req.links):
+    for li, link in enumerate(links):
         for h in range(net.n_hosts):
             terms = [(f[(li, a)], 1.0) for a in out_arcs[h] if (li, a) in f]
             terms += [(f[(li, a)], -1.0) for a in in_arcs[h] if (li, a) in f]
@@ -106,15 +107,15 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
         for s in range(k):
             if not np.isfinite(arc_res[s, a]):
                 continue
-            terms = [(f[(li, a)], float(lk.forward[s])) for li, lk in enumerate(req.links)
+            terms = [(f[(li, a)], float(lk.forward[s])) for li, lk in enumerate(links)
                      if (li, a) in f and lk.forward[s]]
-            terms += [(f[(li, a ^ 1)], float(lk.reverse[s])) for li, lk in enumerate(req.links)
+            terms += [(f[(li, a ^ 1)], float(lk.reverse[s])) for li, lk in enumerate(links)
                       if (li, a ^ 1) in f and lk.reverse[s]]
             if terms:
                 rows.add(terms, -np.inf, float(arc_res[s, a]) + 1e-6)
     cost = np.zeros(n_vars)
     for (li, _a), col in f.items():
-        cost[col] = link_weight(req.links[li])
+        cost[col] = link_weight(links[li])
     from scipy.optimize import Bounds, milp
 
     result = milp(cost, constraints=[rows.constraint(n_vars)] if rows.lower else None,
@@ -134,7 +135,7 @@ def solve(ctx: Context, time_limit: float | None = None) -> Placement | None:
         if chosen[col]:
             hosts[v] = h
     paths = []
-    for li, link in enumerate(req.links):
+    for li, link in enumerate(links):
         arcs = {a for (lj, a), col in f.items() if lj == li and chosen[col]}
         path = _extract(net, arcs, hosts[link.source], hosts[link.destination])
         if path is None:

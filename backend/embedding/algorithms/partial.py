@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from backend.embedding.context import Context, link_weight, oriented
+from backend.embedding.context import Context, oriented
+from backend.embedding.context import link_weights as weights_of
 from backend.embedding.instance import INF
 from backend.embedding.ledger import Placement
 from backend.embedding.paths import EPS, hop_tree, path_latency, route, topology, tree_path, usable_arcs
@@ -83,21 +84,21 @@ class Partial:
 
     def lay(self, li: int, path: list[int]) -> None:
         """Route a link (reserving its bandwidth along the path)."""
-        link = self.ctx.req.links[li]
         if path:
+            links = self.ctx.req.links
             arcs = np.asarray(path, dtype=np.int64)
-            self.residual[:, self.off + arcs] -= link.forward[:, None]
-            self.residual[:, self.off + (arcs ^ 1)] -= link.reverse[:, None]
+            self.residual[:, self.off + arcs] -= links.forward(li)[:, None]
+            self.residual[:, self.off + (arcs ^ 1)] -= links.reverse(li)[:, None]
         self.paths[li] = path
 
     def unlay(self, li: int) -> list[int]:
         """Remove a link's path (freeing its bandwidth); returns the path."""
         path = self.paths[li]
-        link = self.ctx.req.links[li]
         if path:
+            links = self.ctx.req.links
             arcs = np.asarray(path, dtype=np.int64)
-            self.residual[:, self.off + arcs] += link.forward[:, None]
-            self.residual[:, self.off + (arcs ^ 1)] += link.reverse[:, None]
+            self.residual[:, self.off + arcs] += links.forward(li)[:, None]
+            self.residual[:, self.off + (arcs ^ 1)] += links.reverse(li)[:, None]
         self.paths[li] = None
         return path or []
 
@@ -190,13 +191,14 @@ class Partial:
 
 def link_weights(ctx: Context) -> list[float]:
     """Bandwidth each link puts on every hop (see context.link_weight)."""
-    return [link_weight(link) for link in ctx.req.links]
+    return weights_of(ctx.req.links)
 
 
 def incidence(ctx: Context) -> list[list[tuple[int, int]]]:
     """Per virtual node: (link, node at the other end)."""
     incident: list[list[tuple[int, int]]] = [[] for _ in ctx.req.nodes]
-    for i, link in enumerate(ctx.req.links):
-        incident[link.source].append((i, link.destination))
-        incident[link.destination].append((i, link.source))
+    links = ctx.req.links
+    for i, (source, destination) in enumerate(zip(links.sources, links.destinations, strict=True)):
+        incident[source].append((i, destination))
+        incident[destination].append((i, source))
     return incident

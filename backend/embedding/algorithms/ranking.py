@@ -39,8 +39,9 @@ def request_cpu_and_bandwidth(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(n,) cores asked per virtual node and (m,) bandwidth per virtual link (largest segment and direction)."""
     req = ctx.req
     cores = req.node_demand[:, :, 0].max(axis=1) if len(req.nodes) else np.zeros(0)
-    bandwidth = np.array([max(float(lk.forward.max(initial=0.0)), float(lk.reverse.max(initial=0.0)))
-                          for lk in req.links], dtype=float)
+    links = req.links
+    bandwidth = links.per_link([max(float(f.max(initial=0.0)), float(r.max(initial=0.0)))
+                                for f, r in zip(links.forwards, links.reverses, strict=True)])
     return cores, bandwidth
 
 
@@ -59,8 +60,8 @@ def substrate_edges(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
 def request_edges(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(m,) both ends of every virtual link."""
     links = ctx.req.links
-    return (np.array([lk.source for lk in links], dtype=np.int64),
-            np.array([lk.destination for lk in links], dtype=np.int64))
+    return (np.frombuffer(links.sources, dtype=np.int32).astype(np.int64),
+            np.frombuffer(links.destinations, dtype=np.int32).astype(np.int64))
 
 
 def solve_ranked(ctx: Context, host_scores: np.ndarray, node_scores: np.ndarray) -> Placement | None:
