@@ -35,7 +35,9 @@ def assign_slots(names: list[str], wanted: dict[str, float]) -> dict[str, int]:
         diff = abs(slot_angle(slot, count) - angle) % (2 * math.pi)
         return min(diff, 2 * math.pi - diff)
 
-    for name in sorted(wanted, key=lambda n: min(distance(k, wanted[n]) for k in range(count))):
+    rank = {name: i for i, name in enumerate(names)}  # ties go by the port's order, not by the links' (a set's)
+    for name in sorted(wanted, key=lambda n: (min(distance(k, wanted[n]) for k in range(count)),
+                                              rank.get(n, count))):
         if name not in names or not free:
             continue
         best = min(free, key=lambda k: distance(k, wanted[name]))

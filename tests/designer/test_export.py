@@ -155,3 +155,15 @@ def test_a_png_drawn_band_by_band_is_the_picture_drawn_at_once(window, tmp_path,
     a, b = bytes(once.constBits()), bytes(banded.constBits())
     assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 8  # the same picture, to a shade
     assert len(set(b)) > 10  # and a picture, not a blank
+
+
+def test_a_routers_ports_face_the_same_way_whatever_the_hash_seed(tmp_path):
+    """figure1-vxi1: n1 and n2 are each as near two of r1's free slots; which took which followed a set's order."""
+    pictures = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}.png"
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "designer", str(EXAMPLES / "figure1-vxi1.vxdl"), "--export-image",
+                        str(out)], capture_output=True, env=env, cwd=ROOT, timeout=120, check=True)
+        pictures.append(out.read_bytes())
+    assert pictures[0] == pictures[1]
