@@ -66,7 +66,7 @@ def mutations(text: str) -> dict[str, str]:
     if vi_end < 0 or not resources:
         return {}
     first, middle, last = resources[0].start(), resources[len(resources) // 2].start(), resources[-1].end()
-    foo = f"<{prefix}vFoo/>"
+    foo, attribute = f"<{prefix}vFoo/>", ' a="1">'
     found = {
         "text first": _insert(text, vi.end(), "stray"),
         "text among": _insert(text, middle, "stray"),
@@ -94,6 +94,18 @@ def mutations(text: str) -> dict[str, str]:
         "a second vi after": _insert(text, vi_end + len(f"</{prefix}virtualInfrastructure>"),
                                      f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
                                      f"</{prefix}virtualInfrastructure>"),
+        "a second vi with problems": _insert(text, vi_end + len(f"</{prefix}virtualInfrastructure>"),
+                                             f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
+                                             f"{resources[0].group().replace('>', attribute, 1)}{foo}stray"
+                                             f"{resources[-1].group()}</{prefix}virtualInfrastructure>"),
+        "element before the vi": _insert(text, vi.start(), foo),
+        "element before the vi, text": _insert(_insert(_insert(text, middle, "stray"), vi.end(), "t"), vi.start(), foo),
+        "other namespace before the vi": _insert(text, vi.start(), '<o:foo xmlns:o="urn:other"><o:b/></o:foo>'),
+        "a vi before the vi": _insert(text, vi.start(), f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
+                                                        f"{resources[0].group()}</{prefix}virtualInfrastructure>"),
+        "a resource before the vi": _insert(text, vi.start(), resources[-1].group()),
+        "many duplicates": _insert(text, middle, resources[len(resources) // 2].group() * 40),
+        "duplicates of the first and last": _insert(text, last, (resources[0].group() + resources[-1].group()) * 5),
     }
     values = [m for m in re.finditer(r"<(\w+:)?simple>([^<]*)</\1?simple>", text) if m.start() > middle]
     for name in list(found):

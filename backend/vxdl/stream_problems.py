@@ -15,9 +15,10 @@ What libxml2 says of the virtualInfrastructure itself is said as it would be: ea
 is a problem at it, and after an element it does not expect there, nothing more of it is checked (libxml2 skips the
 rest of its content), so the resources after that element are built without being checked.
 
-Anything this reading does not take answers None and the whole reading reads the document (malformed XML, an
-element before the virtualInfrastructure in the root or a second virtualInfrastructure, a problem the XSD gives no
-element for...); a document type is refused (Pieces.feed_all)."""
+Elements of the root before the virtualInfrastructure, and a second virtualInfrastructure, stay in the tree and are
+checked with the rest at the end (a second one is held whole: it is never built, only checked). Anything this reading
+does not take answers None and the whole reading reads the document (malformed XML, a problem the XSD gives no element
+for...); a document type is refused (Pieces.feed_all)."""
 
 from __future__ import annotations
 
@@ -68,11 +69,16 @@ def _text_message() -> str:
 
 
 @cache
-def _expected(tag: str) -> bool:
+def _expected(tag: str, before: bool = False) -> bool:
     """Whether the lenient XSD expects an element of `tag` among the virtualInfrastructure's children (its content
-    is a choice of any order, so it depends on the tag only): asked of libxml2 once per tag."""
+    is a choice of any order, so it depends on the tag only), or (`before`) in the root before it: asked of libxml2
+    once per tag."""
     root = etree.Element(DESCRIPTION)
-    child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
+    if before:
+        child = etree.SubElement(root, tag)
+        etree.SubElement(root, INFRASTRUCTURE)
+    else:
+        child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
     schema = lenient_schema()
     schema.validate(root)
     paths = ElementPaths(root)
@@ -171,6 +177,7 @@ class _ProblemStream(Pieces):
         self.builder = ModelBuilder(filename, data, None)
         self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
+        self.before: list = []  # the root's elements before the virtualInfrastructure (kept, checked at the end)
         self.model = None
         self.spec = None
         self.ranks = LineRanks()
@@ -206,14 +213,13 @@ class _ProblemStream(Pieces):
         if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
                 or has_doctype(vi.getroottree()):
             raise WholeTree
-        before = vi.getprevious()
-        while before is not None:
-            if isinstance(before.tag, str):
-                raise WholeTree
-            before = before.getprevious()
         self.vi = vi
-        self.ranks.count((root, vi))  # before its children on their line
+        self.before = [el for el in vi.itersiblings(preceding=True) if isinstance(el.tag, str)][::-1]
+        self.ranks.count((root, *(el for top in self.before for el in top.iter()), vi))  # before its children
         self.header_lines += [(root.sourceline or 0, root.sourceline or 0), (vi.sourceline or 0, vi.sourceline or 0)]
+        self.header_lines += [(el.sourceline or 0, _last_line(el)) for el in self.before]
+        if not all(_expected(el.tag, before=True) for el in self.before):
+            self.skipping = True  # libxml2 checks nothing more of the root, the virtualInfrastructure included
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (Pieces.read_as)."""
@@ -239,7 +245,7 @@ class _ProblemStream(Pieces):
         vi = self.vi
         if self.first:  # the text before its first child
             self.first = False
-            self.texts += _is_text(vi.text)
+            self.texts += not self.skipping and _is_text(vi.text)
             vi.text = None
         resources = []  # (element, whether the XSD checks it)
         for child in batch:
@@ -428,22 +434,29 @@ class _ProblemStream(Pieces):
         vi, found_at = self.vi, self.builder.found_at
         by_child: dict[int, list[int]] = {}
         after: dict[int, int] = {}  # id(element after the virtualInfrastructure) -> its rank
+        before: dict[int, int] = {}  # id(element before it) -> its rank
+        starts = {id(top) for top in self.before}
         for key, el in found_at.items():
             if el is root or el is vi:
                 self.nth[key] = 0  # nothing of its name comes before it
                 continue
             child = el
-            while child is not None and child.getparent() is not vi:
+            while child is not None and child.getparent() is not vi and id(child) not in starts:
                 child = child.getparent()
             if child is None:
                 after[id(el)] = 0
-                continue
-            by_child.setdefault(id(child), []).append(key)
+            elif id(child) in starts:
+                before[id(el)] = 0
+            else:
+                by_child.setdefault(id(child), []).append(key)
+        if before:  # counted again from the root's start
+            LineRanks().count((root, *(el for top in self.before for el in top.iter())), before)
         if after:
             self.ranks.count((el for child in vi.itersiblings() for el in child.iter()), after)
-            for key, el in found_at.items():
-                if id(el) in after:
-                    self.nth[key] = after[id(el)]
+        for key, el in found_at.items():
+            rank = after.get(id(el), before.get(id(el)))
+            if rank is not None:
+                self.nth[key] = rank
         for child, (line, counts) in self.headers:
             keys = by_child.get(id(child))
             if keys:
