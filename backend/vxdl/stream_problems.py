@@ -36,6 +36,7 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
+from backend.vxdl.duplicates import DuplicatePlaces
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems, on_first_lines
@@ -192,7 +193,8 @@ class _ProblemStream(Pieces):
         self.found = [0, 0]  # the XSD's and the builder's problems handed over so far
         self.bad_lines: set[int] = set()  # lines with an XSD problem (a builder's value problem there is not said)
         self.waiting: list[tuple[int, Problem]] = []  # the builder's value problems a later XSD problem may hide
-        self.unplaced: list[tuple[int, int, Problem]] = []  # problems placed at the end (by id: duplicates)
+        self.unplaced: list[tuple[int, int, Problem]] = []  # problems placed at the end (a few duplicates)
+        self.duplicates = DuplicatePlaces()
         self.header_lines: list[tuple[int, int]] = []  # the lines whose XSD problems come last (kept children, the
         # root's and the virtualInfrastructure's own)
 
@@ -218,6 +220,8 @@ class _ProblemStream(Pieces):
         self.ranks.count((root, *(el for top in self.before for el in top.iter()), vi))  # before its children
         self.header_lines += [(root.sourceline or 0, root.sourceline or 0), (vi.sourceline or 0, vi.sourceline or 0)]
         self.header_lines += [(el.sourceline or 0, _last_line(el)) for el in self.before]
+        for el in self.before:
+            self.duplicates.note(el)
         if not all(_expected(el.tag, before=True) for el in self.before):
             self.skipping = True  # libxml2 checks nothing more of the root, the virtualInfrastructure included
 
@@ -269,6 +273,13 @@ class _ProblemStream(Pieces):
                              if isinstance(child.tag, str) and child.tag not in _RESOURCES and child.tag != _LINK]
             return
         found_at = self.builder.found_at
+        for child in batch:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in _RESOURCES or child.tag == _LINK:
+                self.duplicates.resource(child, found_at)
+            else:
+                self.duplicates.note(child)
         wanted = {id(el): 0 for el in found_at.values()}
         for child in batch:
             if not isinstance(child.tag, str):
@@ -372,7 +383,11 @@ class _ProblemStream(Pieces):
                     self.links += 1
                 else:
                     self.components += 1
+                problems = self.builder.problems
+                count = len(problems)
                 self.builder.resource(self.model, self.held, el)
+                if len(problems) > count and problems[-1].code == "duplicate-id":
+                    self.duplicates.built(el, problems[-1], self.model, self.held[el.tag[len(V):]].cls)
             vi.clear()
         if self.spec is F.INFRASTRUCTURE and (self.components > MAX_EXPANDED_COMPONENTS
                                               or self.links > MAX_EXPANDED_LINKS):
@@ -417,7 +432,8 @@ class _ProblemStream(Pieces):
         first = on_first_lines(rules, self.kept.limit)  # the others cannot be kept: counted, never placed
         placing = {id(p) for p in first}
         unplaced = sorted(self.unplaced, key=lambda entry: entry[:2])  # in the whole reading's order
-        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model)
+        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model,
+                      self.duplicates.seeds)
         for source, index, p in unplaced:
             self.kept.add(p, source, index)
         for index, p in enumerate(rules):
