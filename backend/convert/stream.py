@@ -12,11 +12,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from backend.vxdl.reader import STREAM_FROM  # as for VXDL: smaller documents are read whole (as quick, small tree)
 from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype
 from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
 __all__ = ["CHUNK", "STREAM_FROM", "Unusual", "elements", "read_import"]
+
+STREAM_FROM = 2**20  # bytes: a smaller import is read whole (as quick; its tree at most ~10 MB)
 
 
 class Unusual(Exception):
