@@ -49,10 +49,11 @@ class DuplicatePlaces:
                 self._at(el.sourceline)
                 self.irregular.add((el.tag.rpartition("}")[2], _ident(el)))
 
-    def resource(self, el, found_at: dict) -> None:
+    def resource(self, el, found_at: dict) -> bool:
         """A resource of the virtualInfrastructure, in document order: its duplicate's problem placed at it (in
-        `found_at`) or left to the end, and its members noted."""
+        `found_at`: True) or left to the end, and its members noted."""
         entry = self.found.pop(id(el), None)
+        at_it = False
         if entry is not None:
             problem, other = entry
             self._at(el.sourceline)
@@ -61,7 +62,8 @@ class DuplicatePlaces:
             if other or key in self.irregular:
                 self.seeds.setdefault((el.sourceline, *key), placed)
             else:
-                found_at[id(problem)] = el
+                found_at[id(problem)], at_it = el, True
             self.counts[key] = placed + 1
         if len(el):
             self.note(el, skip=el)
+        return at_it

@@ -273,20 +273,16 @@ class _ProblemStream(Pieces):
                              if isinstance(child.tag, str) and child.tag not in _RESOURCES and child.tag != _LINK]
             return
         found_at = self.builder.found_at
-        for child in batch:
-            if not isinstance(child.tag, str):
-                continue
-            if child.tag in _RESOURCES or child.tag == _LINK:
-                self.duplicates.resource(child, found_at)
-            else:
-                self.duplicates.note(child)
         wanted = {id(el): 0 for el in found_at.values()}
         for child in batch:
             if not isinstance(child.tag, str):
                 continue
             if child.tag in _RESOURCES or child.tag == _LINK:
+                if self.duplicates.resource(child, found_at):  # its duplicate's problem placed at it
+                    wanted[id(child)] = 0
                 self.ranks.walk(child, wanted)
             else:
+                self.duplicates.note(child)
                 self.headers.append((child, self.ranks.snapshot()))
                 self.ranks.walk(child)
         for key, el in found_at.items():
