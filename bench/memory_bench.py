@@ -19,6 +19,11 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
            interface none (an import the whole reading refuses: only the imports are worth measuring on it)
   many-problems   100,000 schema problems from 1.2 MB (20,000 nodes with 5 attributes the XSD does not allow)
   many-dangling   60,000 links to missing components (8 MB): problems of the model's rules
+  small    2,000 nodes and 9,000 links (0.8 MiB: what was read whole, under 1 MiB); small-problems: with a bad value
+           and its last 500 links reusing ids
+  before   the links input with an element of another namespace before its virtualInfrastructure
+  second   the links input with a second virtualInfrastructure after its own
+  dup-line 50,000 links of one id on one line (3.5 MB); dup-lines: on 50,000 lines
   (for these two, the commands print their first 1,000 problems and count every one: --max-problems)
 Commands: validate, show, show-json (show --json; only when named), format (-o), embed (on a substrate of 40 large
 hosts, greedy; embed-json: the same with
@@ -71,21 +76,23 @@ def problems_input(folder: Path) -> Path:
     return _links_with(folder, "problems", bad=99_990, ids=95_000)
 
 
-def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: int = -1, ids: int = 100_000) -> Path:
+def _links_with(folder: Path, name: str, root: str = "", after: str = "", bad: int = -1, ids: int = 100_000,
+                before: str = "", tail: str = "", nodes: int = 20_000, links: int = 100_000) -> Path:
     """The links input with `root` in its root's start tag, `after` after link 50,000, a bad value in link `bad`,
-    and link ids taken modulo `ids` (fewer than 100,000: duplicates)."""
+    and link ids taken modulo `ids` (fewer than 100,000: duplicates); `before` and `tail` in the root before and
+    after the virtualInfrastructure; `nodes` and `links` fewer for a smaller input."""
     path = folder / f"{name}.vxdl"
     with path.open("w") as out:
-        out.write(f'<?xml version="1.0"?>\n<description {NS}{root}><virtualInfrastructure><id>big</id>\n')
-        for i in range(20_000):
+        out.write(f'<?xml version="1.0"?>\n<description {NS}{root}>{before}<virtualInfrastructure><id>big</id>\n')
+        for i in range(nodes):
             out.write(f"<vNode><id>n{i}</id></vNode>\n")
-        for i in range(100_000):
+        for i in range(links):
             value = "<bandwidth><forward><simple>many</simple></forward></bandwidth>" if i == bad else ""
-            out.write(f"<vLink><id>l{i % ids}</id>{value}<source>n{i % 20_000}</source>"
-                      f"<destination>n{(i + 1 + i // 20_000) % 20_000}</destination></vLink>\n")
+            out.write(f"<vLink><id>l{i % ids}</id>{value}<source>n{i % nodes}</source>"
+                      f"<destination>n{(i + 1 + i // nodes) % nodes}</destination></vLink>\n")
             if i == 50_000:
                 out.write(after)
-        out.write("</virtualInfrastructure></description>\n")
+        out.write(f"</virtualInfrastructure>{tail}</description>\n")
     return path
 
 
@@ -101,6 +108,47 @@ def dangling_import(path: Path, item: str, end: str) -> None:
     text = path.read_text()
     last = text.rindex(f"<{item} ")
     path.write_text(text[:last] + re.sub(f'{end}="[^"]*"', f'{end}="nothing"', text[last:], count=1))
+
+
+def small_input(folder: Path) -> Path:
+    """2,000 nodes and 9,000 links, under 1 MiB."""
+    return _links_with(folder, "small", nodes=2_000, links=9_000)
+
+
+def small_problems_input(folder: Path) -> Path:
+    """The small input with a bad value near its end and its last 500 links reusing ids."""
+    return _links_with(folder, "small-problems", nodes=2_000, links=9_000, bad=8_990, ids=8_500)
+
+
+def before_input(folder: Path) -> Path:
+    """The links input with an element of another namespace before its virtualInfrastructure."""
+    return _links_with(folder, "before", before='<o:note xmlns:o="urn:other">made by hand</o:note>\n')
+
+
+def second_input(folder: Path) -> Path:
+    """The links input with a second virtualInfrastructure after its own."""
+    return _links_with(folder, "second", tail="\n<virtualInfrastructure><id>other</id><vNode><id>m</id></vNode>"
+                                               "</virtualInfrastructure>")
+
+
+def _duplicates(folder: Path, name: str, separator: str) -> Path:
+    """Two nodes and 50,001 links of one id, each followed by `separator`."""
+    path = folder / f"{name}.vxdl"
+    link = "<vLink><id>l0</id><source>n0</source><destination>n1</destination></vLink>" + separator
+    path.write_text(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>big</id>\n'
+                    f"<vNode><id>n0</id></vNode><vNode><id>n1</id></vNode>\n{link * 50_001}"
+                    "</virtualInfrastructure></description>\n")
+    return path
+
+
+def dup_line_input(folder: Path) -> Path:
+    """50,000 duplicate ids on one line."""
+    return _duplicates(folder, "dup-line", "")
+
+
+def dup_lines_input(folder: Path) -> Path:
+    """50,000 duplicate ids on as many lines."""
+    return _duplicates(folder, "dup-lines", "\n")
 
 
 def text_input(folder: Path) -> Path:
@@ -254,7 +302,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", nargs="+", default=["values", "links"],
                         choices=["values", "links", "problems", "text", "unexpected", "root", "import-problem",
-                                 "many-problems", "many-dangling"])
+                                 "many-problems", "many-dangling", "small", "small-problems", "before", "second",
+                                 "dup-line", "dup-lines"])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
                                  "export", "export-svg", "from-graphml", "from-rspec"])
@@ -263,8 +312,9 @@ def main() -> None:
     args = parser.parse_args()
     makers = {"values": values_input, "links": links_input, "problems": problems_input, "text": text_input,
               "unexpected": unexpected_input, "root": root_input, "import-problem": import_problem_input,
-              "many-problems": many_problems_input,
-              "many-dangling": many_dangling_input}
+              "many-problems": many_problems_input, "many-dangling": many_dangling_input, "small": small_input,
+              "small-problems": small_problems_input, "before": before_input, "second": second_input,
+              "dup-line": dup_line_input, "dup-lines": dup_lines_input}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))

@@ -3,10 +3,12 @@
 Every example and corpus document (as written, and rewritten by the writer) is mutated in ways that touch what the
 XSD says of the virtualInfrastructure and the root themselves: text among the resources (several pieces, a no-break
 space, text split by a comment), an element it does not expect (first, among, last, with content, in another
-namespace, before or after text), an attribute or text on the root or the virtualInfrastructure; each alone, with a
-bad value after it, and all on one line. For each, backend/vxdl/stream_problems.py's reading must give exactly the
-whole reading's model and problems (words, code, element, id, line, column, order), or answer None (left to the
-whole reading). Prints the counts, and each difference.
+namespace, before or after text), an attribute or text on the root or the virtualInfrastructure, an element, a
+resource or a virtualInfrastructure before it, a second one after it (with problems), many duplicates on one line;
+each alone, with a bad value after it, and all on one line. For each, backend/vxdl/stream_problems.py's reading, and
+read_bytes as the commands read (resource by resource whatever the size), must give exactly the whole reading's
+model and problems (words, code, element, id, line, column, order), or answer None (left to the whole reading).
+Prints the counts, and each difference.
 
 Run:   .venv/bin/python bench/problems_compare.py [--every N] [--quick]
 """
@@ -66,7 +68,7 @@ def mutations(text: str) -> dict[str, str]:
     if vi_end < 0 or not resources:
         return {}
     first, middle, last = resources[0].start(), resources[len(resources) // 2].start(), resources[-1].end()
-    foo = f"<{prefix}vFoo/>"
+    foo, attribute = f"<{prefix}vFoo/>", ' a="1">'
     found = {
         "text first": _insert(text, vi.end(), "stray"),
         "text among": _insert(text, middle, "stray"),
@@ -94,6 +96,18 @@ def mutations(text: str) -> dict[str, str]:
         "a second vi after": _insert(text, vi_end + len(f"</{prefix}virtualInfrastructure>"),
                                      f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
                                      f"</{prefix}virtualInfrastructure>"),
+        "a second vi with problems": _insert(text, vi_end + len(f"</{prefix}virtualInfrastructure>"),
+                                             f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
+                                             f"{resources[0].group().replace('>', attribute, 1)}{foo}stray"
+                                             f"{resources[-1].group()}</{prefix}virtualInfrastructure>"),
+        "element before the vi": _insert(text, vi.start(), foo),
+        "element before the vi, text": _insert(_insert(_insert(text, middle, "stray"), vi.end(), "t"), vi.start(), foo),
+        "other namespace before the vi": _insert(text, vi.start(), '<o:foo xmlns:o="urn:other"><o:b/></o:foo>'),
+        "a vi before the vi": _insert(text, vi.start(), f"<{prefix}virtualInfrastructure><{prefix}id>w</{prefix}id>"
+                                                        f"{resources[0].group()}</{prefix}virtualInfrastructure>"),
+        "a resource before the vi": _insert(text, vi.start(), resources[-1].group()),
+        "many duplicates": _insert(text, middle, resources[len(resources) // 2].group() * 40),
+        "duplicates of the first and last": _insert(text, last, (resources[0].group() + resources[-1].group()) * 5),
     }
     values = [m for m in re.finditer(r"<(\w+:)?simple>([^<]*)</\1?simple>", text) if m.start() > middle]
     for name in list(found):
@@ -121,8 +135,11 @@ def compare(every: int = 1) -> tuple[int, int, int]:
                 left_kinds[kind] = left_kinds.get(kind, 0) + 1
                 continue
             taken += 1
-            same = found[0] == whole.model and [(p.format(), p.element_id, p.element) for p in found[1]] == [
-                (p.format(), p.element_id, p.element) for p in whole.problems]
+            read = read_bytes(data, name, role)  # what the commands do: read resource by resource, whatever the size
+            same = found[0] == whole.model == read.model and [
+                (p.format(), p.element_id, p.element) for p in found[1]] == [
+                (p.format(), p.element_id, p.element) for p in whole.problems] == [
+                (p.format(), p.element_id, p.element) for p in read.problems]
             if not same:
                 different += 1
                 print(f"DIFFERENT {name}: {kind}")

@@ -70,6 +70,8 @@ class ModelBuilder(ValueReading):
         self._positions: dict[str, tuple[float, float]] = {}
         self._components: dict | None = None  # the model's, while its resources are read (links' ends kept as
         # the id strings of the components they name)
+        self._last_kept: str | None = None  # the last duplicate kept as written, and the last duplicate's id and
+        self._last_duplicate: tuple[str | None, str] = (None, "")  # message: equal ones one string
 
     # ----- problems -----
     def problem(self, el, code: str, message: str, element_id: str | None = None,
@@ -294,12 +296,20 @@ class ModelBuilder(ValueReading):
         if made is None:
             made = self.element(child, spec)
         if not self._add(model, made, spec):
-            model.extensions.append(self.raw(element_tree(made)))
+            kept = self.raw(element_tree(made))
+            if kept == self._last_kept:  # the same duplicate again: one string (50,000 of them were 8 MB)
+                kept = self._last_kept
+            model.extensions.append(kept)
+            self._last_kept = kept
 
     def _add(self, model, made, spec: Element) -> bool:
         """Add a resource or link; False (and a problem) for an id already used."""
         if made.id in model.components or (spec.is_link and made.id in model.links):
-            self.problem(None, "duplicate-id", f"id '{made.id}' is used twice", made.id)
+            kept = model.components.get(made.id)
+            ident = (kept if kept is not None else model.links[made.id]).id  # the kept one's string
+            if ident != self._last_duplicate[0]:
+                self._last_duplicate = (ident, f"id '{ident}' is used twice")
+            self.problem(None, "duplicate-id", self._last_duplicate[1], ident)  # (one message for an id's run)
             where = self.problems[-1]
             where.line, where.column = made.origin or (None, None)
             where.element = spec.tag

@@ -10,6 +10,7 @@ from array import array
 from backend.vxdl.fields import RESOURCE_TAGS, V
 
 _NAME_END = rb"(?=[\s/>]|$)"
+KEPT_LINES = 1024  # the lines and tags whose columns are kept found (problems come mostly in the order of their lines)
 
 
 class SourceColumns:
@@ -27,6 +28,8 @@ class SourceColumns:
             return 0
         found = self._found.get((line, tag))
         if found is None:
+            if len(self._found) >= KEPT_LINES:  # (a document of 50,000 problems on as many lines kept them all)
+                self._found.clear()
             found = self._found[(line, tag)] = self._search(line, tag)
         if not found:
             return 1
@@ -44,19 +47,22 @@ class SourceColumns:
         return [m.start() - begin + 1 for m in pattern.finditer(self._data, begin, end)]
 
 
-def place_columns(problems: list, columns: SourceColumns, root, elements: dict[int, object], model) -> None:
+def place_columns(problems: list, columns: SourceColumns, root, elements: dict[int, object], model,
+                  seen: dict[tuple[int, str, str], int] | None = None) -> None:
     """Give every problem without a column the column of its own element.
 
     `elements` maps id(problem) to the element a problem was found at (the builder's own problems); a problem
     that names a resource by its id and line (the model's rules, a duplicate id) is matched to the element of
     that id on its line, a duplicate to the second, third... of them. One pass over the elements of the tags
-    and lines concerned counts the same-tag elements before each one on its line."""
+    and lines concerned counts the same-tag elements before each one on its line. `seen`: how many duplicates of
+    a (line, tag, id) were placed before these (reading resource by resource places most as it goes)."""
     pending = [p for p in problems if not p.column and p.line]
     if not pending:
         return
     lines = {p.line for p in pending}
     tags = {p.element for p in pending if p.element}
     wanted = {id(el) for key, el in elements.items() if el is not None}
+    by_id = {(p.line, p.element or "", p.element_id or "") for p in pending if id(p) not in elements}
     nth_of: dict[int, int] = {}  # id(element) -> its rank among same-tag elements on its line
     ranks_by_id: dict[tuple[int, str, str], list[int]] = {}  # (line, resource tag, id) -> ranks
     counts: dict[tuple[int, str], int] = {}
@@ -73,8 +79,9 @@ def place_columns(problems: list, columns: SourceColumns, root, elements: dict[i
             if tag in RESOURCE_TAGS:
                 node = el.find(V + "id")
                 ident = (node.text or "").strip() if node is not None else ""
-                ranks_by_id.setdefault((line, tag, ident), []).append(rank)
-    duplicates_seen: dict[tuple[int, str, str], int] = {}
+                if (line, tag, ident) in by_id:  # (only those asked for: a line may hold the whole document)
+                    ranks_by_id.setdefault((line, tag, ident), []).append(rank)
+    duplicates_seen: dict[tuple[int, str, str], int] = dict(seen or {})
     for p in pending:
         tag = p.element or ""
         el = elements.get(id(p))

@@ -24,9 +24,9 @@ from backend.vxdl.stream import StreamedElements, read_streaming_checked
 from backend.vxdl.stream_problems import VALUE_CODES, clean, read_with_problems, schema_problem
 from backend.vxdl.walk import active_walker
 
-STREAM_FROM = 2**20  # bytes: a document of 1 MiB or more is read resource by resource (as quick as whole: the
-# strict XSD check runs on the other core either way); a smaller one whole (its tree is at most ~10 MB), so that a
-# small document with problems is not read twice
+STREAM_FROM = 0  # bytes: a document of this size or more is read resource by resource, i.e. every one (as quick as
+# whole at any size, bench/vxdl_bench.py: the strict XSD check runs on the other core either way); read whole, a
+# document of 0.9 MiB took 10 to 24 times its size
 
 
 @dataclass
@@ -73,9 +73,8 @@ def _first(model, problems: list[Problem], limit: int | None) -> ReadResult:
 
 
 def read_file(path: str | Path, role: str | None = None, max_problems: int | None = None) -> ReadResult:
-    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. A large file is read from
-    the file a piece at a time, by the reader and by the strict check's worker, its bytes never held whole unless
-    problems need them."""
+    """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. The file is read a piece at
+    a time, by the reader and by the strict check's worker, its bytes never held whole unless problems need them."""
     source = FileSource(path)
     try:
         return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role,
@@ -92,7 +91,7 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
     A document of STREAM_FROM bytes or more (or any when `stream` is True) that passes the strict XSD and gives
     no problem but the model's rules' is read resource by resource, never holding its whole tree (stream.py); one
     with other problems is read again resource by resource (stream_problems.py), with the whole reading's problems.
-    Any other (smaller, or unusual: see stream_problems.py) is read whole:
+    Any other (smaller than STREAM_FROM with `stream` not True, or one stream_problems.py does not take) is read whole:
     the strict XSD check runs in a worker thread while the model is built as if the document passed it (the walk
     builds most of it); that model is kept only if it did. Otherwise the lenient XSD and the counting builder
     read it again, in any order."""

@@ -149,7 +149,8 @@ class Pieces(ABC):
                     tree = el.getroottree()
                     if has_doctype(tree):
                         refuse_doctype(self.parser, chunks, b"".join(head), tree.getroot(), self.filename)
-                    self.begin(el)
+                    if self.vi is None:  # (a second one in the same piece is the first's sibling)
+                        self.begin(el)
                 if self.vi is not None:
                     head = []
             if self.vi is not None:

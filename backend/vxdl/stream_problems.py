@@ -15,9 +15,10 @@ What libxml2 says of the virtualInfrastructure itself is said as it would be: ea
 is a problem at it, and after an element it does not expect there, nothing more of it is checked (libxml2 skips the
 rest of its content), so the resources after that element are built without being checked.
 
-Anything this reading does not take answers None and the whole reading reads the document (malformed XML, an
-element before the virtualInfrastructure in the root or a second virtualInfrastructure, a problem the XSD gives no
-element for...); a document type is refused (Pieces.feed_all)."""
+Elements of the root before the virtualInfrastructure, and a second virtualInfrastructure, stay in the tree and are
+checked with the rest at the end (a second one is held whole: it is never built, only checked). Anything this reading
+does not take answers None and the whole reading reads the document (malformed XML, a problem the XSD gives no element
+for...); a document type is refused (Pieces.feed_all)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from backend.model import Infrastructure, Problem, Substrate
 from backend.model.rules import MAX_EXPANDED_COMPONENTS, MAX_EXPANDED_LINKS
 from backend.vxdl.builder import ModelBuilder, peek_id
 from backend.vxdl.columns import ElementPaths, owner_resource, place_columns
+from backend.vxdl.duplicates import DuplicatePlaces
 from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems, on_first_lines
@@ -70,11 +72,16 @@ def _text_message() -> str:
 
 
 @cache
-def _expected(tag: str) -> bool:
+def _expected(tag: str, before: bool = False) -> bool:
     """Whether the lenient XSD expects an element of `tag` among the virtualInfrastructure's children (its content
-    is a choice of any order, so it depends on the tag only): asked of libxml2 once per tag."""
+    is a choice of any order, so it depends on the tag only), or (`before`) in the root before it: asked of libxml2
+    once per tag."""
     root = etree.Element(DESCRIPTION)
-    child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
+    if before:
+        child = etree.SubElement(root, tag)
+        etree.SubElement(root, INFRASTRUCTURE)
+    else:
+        child = etree.SubElement(etree.SubElement(root, INFRASTRUCTURE), tag)
     schema = lenient_schema()
     schema.validate(root)
     paths = ElementPaths(root)
@@ -174,6 +181,7 @@ class _ProblemStream(Pieces):
         self.builder = ModelBuilder(filename, data, None)
         self.parser = pull_parser(INFRASTRUCTURE)
         self.vi = None
+        self.before: list = []  # the root's elements before the virtualInfrastructure (kept, checked at the end)
         self.model = None
         self.spec = None
         self.ranks = LineRanks()
@@ -188,7 +196,8 @@ class _ProblemStream(Pieces):
         self.found = [0, 0]  # the XSD's and the builder's problems handed over so far
         self.bad_lines: set[int] = set()  # lines with an XSD problem (a builder's value problem there is not said)
         self.waiting: list[tuple[int, Problem]] = []  # the builder's value problems a later XSD problem may hide
-        self.unplaced: list[tuple[int, int, Problem]] = []  # problems placed at the end (by id: duplicates)
+        self.unplaced: list[tuple[int, int, Problem]] = []  # problems placed at the end (a few duplicates)
+        self.duplicates = DuplicatePlaces()
         self.header_lines: list[tuple[int, int]] = []  # the lines whose XSD problems come last (kept children, the
         # root's and the virtualInfrastructure's own)
 
@@ -209,14 +218,15 @@ class _ProblemStream(Pieces):
         if root is None or root.tag != DESCRIPTION or root.getparent() is not None \
                 or has_doctype(vi.getroottree()):
             raise WholeTree
-        before = vi.getprevious()
-        while before is not None:
-            if isinstance(before.tag, str):
-                raise WholeTree
-            before = before.getprevious()
         self.vi = vi
-        self.ranks.count((root, vi))  # before its children on their line
+        self.before = [el for el in vi.itersiblings(preceding=True) if isinstance(el.tag, str)][::-1]
+        self.ranks.count((root, *(el for top in self.before for el in top.iter()), vi))  # before its children
         self.header_lines += [(root.sourceline or 0, root.sourceline or 0), (vi.sourceline or 0, vi.sourceline or 0)]
+        self.header_lines += [(el.sourceline or 0, _last_line(el)) for el in self.before]
+        for el in self.before:
+            self.duplicates.note(el)
+        if not all(_expected(el.tag, before=True) for el in self.before):
+            self.skipping = True  # libxml2 checks nothing more of the root, the virtualInfrastructure included
 
     def choose(self) -> None:
         """At the first resources: what the document is read as (Pieces.read_as)."""
@@ -242,7 +252,7 @@ class _ProblemStream(Pieces):
         vi = self.vi
         if self.first:  # the text before its first child
             self.first = False
-            self.texts += _is_text(vi.text)
+            self.texts += not self.skipping and _is_text(vi.text)
             vi.text = None
         resources = []  # (element, whether the XSD checks it)
         for child in batch:
@@ -271,8 +281,11 @@ class _ProblemStream(Pieces):
             if not isinstance(child.tag, str):
                 continue
             if child.tag in _RESOURCES or child.tag == _LINK:
+                if self.duplicates.resource(child, found_at):  # its duplicate's problem placed at it
+                    wanted[id(child)] = 0
                 self.ranks.walk(child, wanted)
             else:
+                self.duplicates.note(child)
                 self.headers.append((child, self.ranks.snapshot()))
                 self.ranks.walk(child)
         for key, el in found_at.items():
@@ -369,7 +382,11 @@ class _ProblemStream(Pieces):
                     self.links += 1
                 else:
                     self.components += 1
+                problems = self.builder.problems
+                count = len(problems)
                 self.builder.resource(self.model, self.held, el)
+                if len(problems) > count and problems[-1].code == "duplicate-id":
+                    self.duplicates.built(el, problems[-1], self.model, self.held[el.tag[len(V):]].cls)
             vi.clear()
         if self.spec is F.INFRASTRUCTURE and (self.components > MAX_EXPANDED_COMPONENTS
                                               or self.links > MAX_EXPANDED_LINKS):
@@ -414,7 +431,8 @@ class _ProblemStream(Pieces):
         first = on_first_lines(rules, self.kept.limit)  # the others cannot be kept: counted, never placed
         placing = {id(p) for p in first}
         unplaced = sorted(self.unplaced, key=lambda entry: entry[:2])  # in the whole reading's order
-        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model)
+        place_columns([p for _s, _i, p in unplaced] + first, builder.columns, StreamedElements(self.data), {}, model,
+                      self.duplicates.seeds)
         for source, index, p in unplaced:
             self.kept.add(p, source, index)
         for index, p in enumerate(rules):
@@ -431,22 +449,29 @@ class _ProblemStream(Pieces):
         vi, found_at = self.vi, self.builder.found_at
         by_child: dict[int, list[int]] = {}
         after: dict[int, int] = {}  # id(element after the virtualInfrastructure) -> its rank
+        before: dict[int, int] = {}  # id(element before it) -> its rank
+        starts = {id(top) for top in self.before}
         for key, el in found_at.items():
             if el is root or el is vi:
                 self.nth[key] = 0  # nothing of its name comes before it
                 continue
             child = el
-            while child is not None and child.getparent() is not vi:
+            while child is not None and child.getparent() is not vi and id(child) not in starts:
                 child = child.getparent()
             if child is None:
                 after[id(el)] = 0
-                continue
-            by_child.setdefault(id(child), []).append(key)
+            elif id(child) in starts:
+                before[id(el)] = 0
+            else:
+                by_child.setdefault(id(child), []).append(key)
+        if before:  # counted again from the root's start
+            LineRanks().count((root, *(el for top in self.before for el in top.iter())), before)
         if after:
             self.ranks.count((el for child in vi.itersiblings() for el in child.iter()), after)
-            for key, el in found_at.items():
-                if id(el) in after:
-                    self.nth[key] = after[id(el)]
+        for key, el in found_at.items():
+            rank = after.get(id(el), before.get(id(el)))
+            if rank is not None:
+                self.nth[key] = rank
         for child, (line, counts) in self.headers:
             keys = by_child.get(id(child))
             if keys:

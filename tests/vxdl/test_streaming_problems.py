@@ -93,7 +93,7 @@ def test_mutated_examples_and_corpus_read_resource_by_resource_as_whole():
     spec.loader.exec_module(bench)
     taken, different, left = bench.compare(every=27)
     assert different == 0 and taken >= 500, (taken, different)
-    assert left <= taken // 20  # only a second virtualInfrastructure is left to the whole reading
+    assert left == 0  # a second virtualInfrastructure or an element before it too (left to the whole reading before)
 
 
 def test_a_large_document_with_a_bad_value_and_duplicate_ids_is_read_in_a_few_times_its_size(tmp_path):
