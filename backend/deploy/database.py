@@ -25,9 +25,12 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.deploy.record import STATES, ComponentRecord, DeploymentRecord, Interface, Resource
-from backend.embedding.held import Hold
+
+if TYPE_CHECKING:  # the embedding engine (numpy, scipy) is not loaded by commands that only read VXDL
+    from backend.embedding.held import Hold
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
