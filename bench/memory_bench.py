@@ -24,6 +24,8 @@ input file's size. Inputs, just under the limits (20,000 components, 100,000 lin
   before   the links input with an element of another namespace before its virtualInfrastructure
   second   the links input with a second virtualInfrastructure after its own
   dup-line 50,000 links of one id on one line (3.5 MB); dup-lines: on 50,000 lines
+  malformed-cut, -tag, -entity, -utf8   the links input not well-formed near its end: cut short 500 bytes before
+           it, an unclosed tag, an entity never declared, a byte that is not UTF-8 (in link 99,990)
   (for these two, the commands print their first 1,000 problems and count every one: --max-problems)
 Commands: validate, show, show-json (show --json; only when named), format (-o), embed (on a substrate of 40 large
 hosts, greedy; embed-json: the same with
@@ -46,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 BIN = Path(sys.executable).parent
 NS = 'xmlns="http://www.vxdlforum.org/vxdl"'
+MALFORMED = ("malformed-cut", "malformed-tag", "malformed-entity", "malformed-utf8")
 
 
 def values_input(folder: Path) -> Path:
@@ -165,6 +169,17 @@ def unexpected_input(folder: Path) -> Path:
 def root_input(folder: Path) -> Path:
     """The links input with an attribute the XSD refuses on the root."""
     return _links_with(folder, "root", root=' foo="1"')
+
+
+def malformed_input(folder: Path, which: str) -> Path:
+    """The links input not well-formed near its end: cut short, an unclosed tag, an entity never declared, or bytes
+    that are not UTF-8, in link 99,990."""
+    path = _links_with(folder, which)
+    data = path.read_bytes()
+    at = data.index(b"<vLink><id>l99990</id>") + len(b"<vLink><id>")
+    mark = {"malformed-cut": None, "malformed-tag": b"<zz>", "malformed-entity": b"&bad;", "malformed-utf8": b"\xff"}
+    path.write_bytes(data[:len(data) - 500] if mark[which] is None else data[:at] + mark[which] + data[at:])
+    return path
 
 
 def graphml_variant(path: Path, which: str) -> None:
@@ -303,7 +318,7 @@ def main() -> None:
     parser.add_argument("--inputs", nargs="+", default=["values", "links"],
                         choices=["values", "links", "problems", "text", "unexpected", "root", "import-problem",
                                  "many-problems", "many-dangling", "small", "small-problems", "before", "second",
-                                 "dup-line", "dup-lines"])
+                                 "dup-line", "dup-lines", *MALFORMED])
     parser.add_argument("--commands", nargs="+",
                         default=["validate", "show", "format", "embed", "embed-json", "graphml", "rspec", "plain",
                                  "export", "export-svg", "from-graphml", "from-rspec"])
@@ -314,11 +329,12 @@ def main() -> None:
               "unexpected": unexpected_input, "root": root_input, "import-problem": import_problem_input,
               "many-problems": many_problems_input, "many-dangling": many_dangling_input, "small": small_input,
               "small-problems": small_problems_input, "before": before_input, "second": second_input,
-              "dup-line": dup_line_input, "dup-lines": dup_lines_input}
+              "dup-line": dup_line_input, "dup-lines": dup_lines_input,
+              **{name: partial(malformed_input, which=name) for name in MALFORMED}}
     if args.make:  # in a process of its own: a child's peak starts from its parent's size (kept across exec)
         makers[args.make[0]](Path(args.make[1]))
         substrate(Path(args.make[1]))
-        if not args.make[0].startswith("many"):  # no model to convert: the imports are not measured on them
+        if not args.make[0].startswith(("many", "malformed")):  # no model to convert: imports not measured on them
             imports(Path(args.make[1]), args.make[0])
         return
     with tempfile.TemporaryDirectory(prefix="vxi-memory-bench-") as name:

@@ -18,13 +18,15 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from backend.resources import examples_dir  # noqa: E402
-from backend.vxdl import read_bytes, write_bytes  # noqa: E402
+from backend.vxdl import read_bytes, read_file, write_bytes  # noqa: E402
+from backend.vxdl.errors import VxdlFileError  # noqa: E402
 from backend.vxdl.reader import read_whole  # noqa: E402
 from backend.vxdl.stream_problems import read_with_problems  # noqa: E402
 
@@ -121,6 +123,50 @@ def mutations(text: str) -> dict[str, str]:
     return found
 
 
+def malformed(data: bytes) -> dict[str, bytes]:
+    """The document not well-formed near its end (or at its last resource): cut short, an unclosed tag, an entity
+    never declared, a byte that is not UTF-8, a stray '<' or '&', an end tag that does not match."""
+    ends = [m.end() for m in re.finditer(rb"</(?:\w+:)?(?:vNode|vLink|vRouter|vStorage|vAccessPoint|vArray)>", data)]
+    if not ends:
+        return {}
+    at = ends[-1] - 2  # inside the last resource's end tag's name
+    inside = data.rindex(b">", 0, ends[-1] - len(b"</vNode>")) + 1  # after the last tag before that end tag
+    return {"cut short": data[:len(data) - 40], "cut in its last resource": data[:at],
+            "unclosed tag": data[:inside] + b"<zz>" + data[inside:],
+            "entity never declared": data[:inside] + b"&bad;" + data[inside:],
+            "not UTF-8": data[:inside] + b"\xff" + data[inside:], "stray <": data[:inside] + b"<" + data[inside:],
+            "stray &": data[:inside] + b"& " + data[inside:], "end tag not matching": data[:at] + b"x" + data[at:],
+            "content after the root": data + b"<x/>"}
+
+
+def _refusal(read) -> str:
+    try:
+        read()
+    except VxdlFileError as exc:
+        return f"{exc} (line {exc.line})"
+    return "read"
+
+
+def compare_malformed(every: int = 1) -> tuple[int, int]:
+    """Print each malformed document refused otherwise than by the whole reading (read_bytes and read_file against
+    read_whole: words, line); (compared, different)."""
+    compared = different = 0
+    with tempfile.TemporaryDirectory(prefix="vxi-problems-compare-") as folder:
+        path = Path(folder) / "malformed.vxdl"
+        for name, text, role in documents()[::every]:
+            for kind, data in malformed(text.encode()).items():
+                path.write_bytes(data)
+                found = [_refusal(lambda: read_whole(data, str(path), role)),  # noqa: B023 -- called at once
+                         _refusal(lambda: read_bytes(data, str(path), role)),  # noqa: B023
+                         _refusal(lambda: read_file(path, role))]  # noqa: B023
+                compared += 1
+                if len(set(found)) > 1:
+                    different += 1
+                    print(f"DIFFERENT {name}: {kind}", *found, sep="\n    ")
+    print(f"malformed: compared {compared}, different {different}")
+    return compared, different
+
+
 def compare(every: int = 1) -> tuple[int, int, int]:
     """Print the counts and each difference; (taken, different, left to the whole reading)."""
     taken = left = different = 0
@@ -156,7 +202,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="one document in N")
     parser.add_argument("--quick", action="store_true", help="one document in 9")
     args = parser.parse_args()
-    sys.exit(1 if compare(9 if args.quick else args.every)[1] else 0)
+    every = 9 if args.quick else args.every
+    sys.exit(1 if compare(every)[1] + compare_malformed(every)[1] else 0)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.kept import Kept, first_problems, note_worst, on_first_lines
 from backend.vxdl.overlap import check_strict_bytes, gc_paused
 from backend.vxdl.schema import VXDL_NS, lenient_schema, strict_schema
-from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_oversize
+from backend.vxdl.secure import FileSource, parse_bytes, read_limited, refuse_malformed, refuse_oversize
 from backend.vxdl.stream import StreamedElements, read_streaming_checked
 from backend.vxdl.stream_problems import VALUE_CODES, clean, read_with_problems, schema_problem
 from backend.vxdl.walk import active_walker
@@ -119,6 +119,7 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
         found = read_with_problems(data, filename, role, bool(over_limits), max_problems)  # any other problem,
         if found is not None:  # found resource by resource too (over the limits: the resources only counted)
             return ReadResult(*found)
+        refuse_malformed(data, filename)  # said without the tree (one not VXDL, over the limits...), then read whole
     return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role,
                       by_resource=not stream, max_problems=max_problems)
 

@@ -265,14 +265,22 @@ def parse_bytes(data: bytes, filename: str, limit: int = MAX_BYTES) -> etree._El
     return tree
 
 
-def refuse_malformed(data: bytes, filename: str, limit: int = MAX_BYTES) -> None:
+def refuse_malformed(data: bytes | FileSource, filename: str, limit: int = MAX_BYTES) -> None:
     """VxdlFileError in parse_bytes' words and line when the bytes are not well-formed XML, found by the same parse
-    building no tree (what a reading fed a piece at a time says of a malformed document is worded differently)."""
+    building no tree (what a reading fed a piece at a time says of a malformed document is worded differently);
+    a file is read by libxml2 a piece at a time (the same words, line and column), its bytes never held."""
     refuse_oversize(data, filename, limit)
     parser = etree.XMLParser(target=_KeepNothing(), **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     try:
-        etree.fromstring(data, parser)
+        if isinstance(data, FileSource):
+            reading = FileReading(data.fd)  # (not one of the source's readings: they must each read it all)
+            try:
+                etree.parse(reading, parser)
+            finally:
+                reading.close()
+        else:
+            etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise _not_well_formed(exc, filename) from None
 

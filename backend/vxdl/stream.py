@@ -10,7 +10,8 @@ ones), placed at their columns by parsing the bytes again into no whole tree (St
 schema or cardinality problem, a value problem, a duplicate id, a count over the limits, a builder failure)
 `read_streaming_checked` answers None and the reader reads it again, resource by resource with every problem
 (stream_problems.py) or, for what only the whole tree can say, whole (reader.py). A document type is refused
-(VxdlFileError, the whole reading's words) once the rest is seen well-formed, its tree never built."""
+(VxdlFileError, the whole reading's words) once the rest is seen well-formed, its tree never built; so is a document
+that is not well-formed (secure.refuse_malformed: the bytes parsed again into no tree, to say where)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import StrictCheck, check_strict_bytes, check_strict_file, gc_paused
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype, refuse_malformed
 from backend.vxdl.walk import active_walker
 
 CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled before the next is parsed
@@ -37,6 +38,10 @@ DESCRIPTION, INFRASTRUCTURE, ROLE = V + "description", V + "virtualInfrastructur
 
 class WholeTree(Exception):
     """The document has to be read whole (see the module's docstring)."""
+
+
+class Malformed(WholeTree):
+    """The document is not well-formed to the pull parser: refused in the whole reading's words without its tree."""
 
 
 class _OverLimits(WholeTree):
@@ -67,6 +72,9 @@ def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | 
         if over_limits is not None:
             over_limits.append(True)
         return None
+    except Malformed:
+        refuse_malformed(data, filename)  # parse_bytes' words, from a parse that builds no tree (held: a few MB)
+        return None  # well-formed to the whole reading: read whole
     except WholeTree:
         return None
     except RoleDeclared:
@@ -182,7 +190,9 @@ class _Stream(Pieces):
         any problem."""
         try:
             root = self.feed_all()
-        except (etree.XMLSyntaxError, ValueError):
+        except etree.XMLSyntaxError:
+            raise Malformed from None
+        except ValueError:
             raise WholeTree from None
         if self.vi is not None:
             self.take(True)

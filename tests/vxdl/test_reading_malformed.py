@@ -1,0 +1,50 @@
+"""A VXDL document that is not well-formed is refused in the whole reading's words (file, line, column, what is
+wrong), found without building its tree: it was read whole (about 7 times the file) to say where."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.vxdl import read_bytes, read_file
+from backend.vxdl.errors import VxdlFileError
+from backend.vxdl.reader import read_whole
+from tests.vxdl.test_streaming import _bare_links, _read_peak_ratio
+
+SCHEMAS_LOADED = "from backend.vxdl.schema import lenient_schema, strict_schema; strict_schema(), lenient_schema()"
+
+
+def _malformed(data: bytes) -> dict[str, bytes]:
+    """The document not well-formed near its end, in four ways."""
+    at = data.rindex(b"<vLink><id>") + len(b"<vLink><id>")
+    return {"cut short": data[:-300], "unclosed tag": data[:at] + b"<zz>" + data[at:],
+            "entity never declared": data[:at] + b"&bad;" + data[at:], "not UTF-8": data[:at] + b"\xff" + data[at:]}
+
+
+def _refusal(read) -> tuple[str, int | None]:
+    with pytest.raises(VxdlFileError) as caught:
+        read()
+    return str(caught.value), caught.value.line
+
+
+def test_a_malformed_document_is_refused_in_the_whole_readings_words(tmp_path):
+    """From bytes and from a file: the same message (one line) and line as the whole reading's parse."""
+    for kind, data in _malformed(_bare_links(50, 200)).items():
+        path = tmp_path / "m.vxdl"
+        path.write_bytes(data)
+        whole = _refusal(lambda: read_whole(data, str(path)))  # noqa: B023 -- called at once
+        assert "not well-formed XML" in whole[0] and "\n" not in whole[0] and whole[1] and whole[1] > 200, kind
+        assert _refusal(lambda: read_bytes(data, str(path))) == whole, kind  # noqa: B023
+        assert _refusal(lambda: read_file(path)) == whole, kind  # noqa: B023
+
+
+def test_a_document_malformed_near_its_end_is_refused_without_its_tree(tmp_path):
+    """1.8 MB of bare links, not well-formed near the end: 9.9-12.9 times the file over the baseline to say where
+    (read whole); now about 3 (the model read so far, then a parse that builds nothing)."""
+    for kind, data in _malformed(_bare_links(4_000, 20_000)).items():
+        path = tmp_path / "malformed.vxdl"
+        path.write_bytes(data)
+        check = "assert 'not well-formed XML' in str(result) and result.line > 20_000, result"
+        read = ("from backend.vxdl.errors import VxdlFileError\ntry:\n    read_file(path)\n"
+                "except VxdlFileError as exc:\n    result = exc")
+        ratio = _read_peak_ratio(path, check, SCHEMAS_LOADED, read=read)
+        assert ratio < 7, f"{kind}: refusing it took {ratio:.1f} times the file's size over the baseline"
