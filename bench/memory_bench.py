@@ -349,13 +349,15 @@ def main() -> None:
         tiny = folder / "tiny.vxdl"
         tiny.write_text(f'<?xml version="1.0"?>\n<description {NS}><virtualInfrastructure><id>tiny</id>'
                         "<vNode><id>n</id></vNode></virtualInfrastructure></description>\n")
+        one_node, _s, _rc = peak_rss([str(BIN / "vxi"), "validate", str(tiny)])  # (under --version: no libvirt)
         engine_base, _s, _rc = peak_rss([str(BIN / "vxi"), "embed", "--algorithm", "greedy",
                                          str(folder / "substrate.vxdl"), str(tiny)])
         # the headless export loads less than the window (no main window): its baseline is the export of that node
         gui_base, _s, _rc = peak_rss([str(BIN / "vxi-designer"), str(tiny), "--export-image", str(folder / "tiny.png")])
         window_base, _s, _rc = peak_rss(commands(tiny, folder)["open"])
         bases = {"export": gui_base, "embed": engine_base, "open": window_base}
-        print(f"baseline: vxi --version {base:.0f} MB, vxi embed of one node {engine_base:.0f} MB, vxi-designer's "
+        print(f"baseline: vxi --version {base:.0f} MB (vxi validate of one node {one_node:.1f} MB), vxi embed of "
+              f"one node {engine_base:.0f} MB, vxi-designer's "
               f"export of one node {gui_base:.0f} MB, the window's open of one node {window_base:.0f} MB")
         print(f"{'input':>8} {'file':>8} {'command':>12} {'peak':>8} {'over base':>10} {'x file':>7} {'time':>7} exit")
         for which in args.inputs:

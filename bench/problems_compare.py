@@ -6,9 +6,10 @@ space, text split by a comment), an element it does not expect (first, among, la
 namespace, before or after text), an attribute or text on the root or the virtualInfrastructure, an element, a
 resource or a virtualInfrastructure before it, a second one after it (with problems), many duplicates on one line;
 each alone, with a bad value after it, and all on one line. For each, backend/vxdl/stream_problems.py's reading, and
-read_bytes as the commands read (resource by resource whatever the size), must give exactly the whole reading's
-model and problems (words, code, element, id, line, column, order), or answer None (left to the whole reading).
-Prints the counts, and each difference.
+read_bytes and read_file as the commands read (resource by resource whatever the size; a file a piece at a time),
+must give exactly the whole reading's model and problems (words, code, element, id, line, column, order), or answer
+None (left to the whole reading). Each document not well-formed near its end must be refused in the whole reading's
+words and line. Prints the counts, and each difference.
 
 Run:   .venv/bin/python bench/problems_compare.py [--every N] [--quick]
 """
@@ -167,8 +168,23 @@ def compare_malformed(every: int = 1) -> tuple[int, int]:
     return compared, different
 
 
+def _from_file(data: bytes, name: str, role: str | None, path: Path):
+    """read_file's reading of the bytes (a piece at a time, the columns' lines read from the file), its problems
+    named `name`."""
+    path.write_bytes(data)
+    read = read_file(path, role)
+    for p in read.problems:
+        p.file = name
+    return read
+
+
 def compare(every: int = 1) -> tuple[int, int, int]:
     """Print the counts and each difference; (taken, different, left to the whole reading)."""
+    with tempfile.TemporaryDirectory(prefix="vxi-problems-compare-") as folder:
+        return _compare(every, Path(folder) / "mutated.vxdl")
+
+
+def _compare(every: int, path: Path) -> tuple[int, int, int]:
     taken = left = different = 0
     left_kinds: dict[str, int] = {}
     for name, text, role in documents()[::every]:
@@ -182,10 +198,12 @@ def compare(every: int = 1) -> tuple[int, int, int]:
                 continue
             taken += 1
             read = read_bytes(data, name, role)  # what the commands do: read resource by resource, whatever the size
-            same = found[0] == whole.model == read.model and [
+            from_file = _from_file(data, name, role, path)  # and from a file, its bytes never held whole
+            same = found[0] == whole.model == read.model == from_file.model and [
                 (p.format(), p.element_id, p.element) for p in found[1]] == [
                 (p.format(), p.element_id, p.element) for p in whole.problems] == [
-                (p.format(), p.element_id, p.element) for p in read.problems]
+                (p.format(), p.element_id, p.element) for p in read.problems] == [
+                (p.format(), p.element_id, p.element) for p in from_file.problems]
             if not same:
                 different += 1
                 print(f"DIFFERENT {name}: {kind}")

@@ -13,6 +13,7 @@ from backend.model.timing import Lease, parse_duration
 from backend.vxdl.columns import SourceColumns
 from backend.vxdl.fields import Element, Field, V, X, grown, put, text_mode
 from backend.vxdl.schema import Particle, cardinalities
+from backend.vxdl.secure import FileSource
 from backend.vxdl.values import ValueReading
 from backend.vxdl.walk import Walker
 from backend.vxdl.writer import element_tree
@@ -58,7 +59,7 @@ class ModelBuilder(ValueReading):
     walk builds what it can and nothing is counted. Without one it reads any order and counts cardinalities.
     """
 
-    def __init__(self, filename: str, data: bytes, walker: Walker | None):
+    def __init__(self, filename: str, data: bytes | FileSource, walker: Walker | None):
         self.filename = filename
         self.columns = SourceColumns(data)
         self.found_at: dict[int, object] = {}  # id(problem) -> the element it was found at (for its column)

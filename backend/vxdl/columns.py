@@ -8,15 +8,17 @@ import re
 from array import array
 
 from backend.vxdl.fields import RESOURCE_TAGS, V
+from backend.vxdl.secure import FileReading, FileSource
 
 _NAME_END = rb"(?=[\s/>]|$)"
 KEPT_LINES = 1024  # the lines and tags whose columns are kept found (problems come mostly in the order of their lines)
 
 
 class SourceColumns:
-    """Where each `<tag` (or `<prefix:tag`) of a line starts, each line and tag searched once."""
+    """Where each `<tag` (or `<prefix:tag`) of a line starts, each line and tag searched once; of a file, each line
+    read from it when searched (its bytes never held whole: the starts of its lines, 8 bytes each)."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes | FileSource):
         self._data = data
         self._starts: array | None = None
         self._found: dict[tuple[int, str], list[int]] = {}
@@ -37,14 +39,27 @@ class SourceColumns:
 
     def _search(self, line: int, tag: str) -> list[int]:
         if self._starts is None:
-            self._starts = array("q", [0])
-            self._starts.extend(m.end() for m in re.finditer(b"\n", self._data))
+            self._starts = _line_starts(self._data)
         if line > len(self._starts) or not tag:
             return []
         begin = self._starts[line - 1]
         end = self._starts[line] - 1 if line < len(self._starts) else len(self._data)
+        text = self._data.read_at(begin, end - begin) if isinstance(self._data, FileSource) else self._data[begin:end]
         pattern = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?" + re.escape(tag.encode()) + _NAME_END)
-        return [m.start() - begin + 1 for m in pattern.finditer(self._data, begin, end)]
+        return [m.start() + 1 for m in pattern.finditer(text)]
+
+
+def _line_starts(data: bytes | FileSource) -> array:
+    """The offset of each line's start (a file read a piece at a time, a reading of its own)."""
+    starts = array("q", [0])
+    if not isinstance(data, FileSource):
+        starts.extend(m.end() for m in re.finditer(b"\n", data))
+        return starts
+    reading, at = FileReading(data.fd), 0
+    for piece in iter(reading.read, b""):
+        starts.extend(at + m.end() for m in re.finditer(b"\n", piece))
+        at += len(piece)
+    return starts
 
 
 def place_columns(problems: list, columns: SourceColumns, root, elements: dict[int, object], model,

@@ -106,19 +106,20 @@ def read_bytes(data: bytes | FileSource, filename: str = "<memory>", role: str |
             model, problems = found
             if not problems:
                 return ReadResult(model, problems, Counter())
-            if source is not None:
-                data = source.whole()
-            if source is None or source.matches(data):  # the model's rules' problems, placed at their columns
-                counts, worst = Counter(p.severity for p in problems), note_worst({}, problems)
-                problems = on_first_lines(problems, max_problems)  # the others not placed
-                place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
-                problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+            counts, worst = Counter(p.severity for p in problems), note_worst({}, problems)
+            problems = on_first_lines(problems, max_problems)  # the others not placed
+            place_columns(problems, SourceColumns(data), StreamedElements(data), {}, model)  # without the tree
+            if source is None or source.same_read():  # the model's rules' problems, placed at their columns (a
+                problems.sort(key=lambda p: (p.line or 0, p.column or 0))  # file read a piece at a time again)
                 return ReadResult(model, problems[:max_problems] if max_problems else problems, counts, worst)
-        elif source is not None:
-            data = source.whole()
+            data = source.whole()  # the file changed under the readings: read again from one copy of its bytes
+        readings = len(source.readings) if source is not None and data is source else 0
         found = read_with_problems(data, filename, role, bool(over_limits), max_problems)  # any other problem,
-        if found is not None:  # found resource by resource too (over the limits: the resources only counted)
-            return ReadResult(*found)
+        if found is not None and source is not None and data is source and not source.same_since(readings):
+            data = source.whole()  # changed under the readings (the columns' or the problems'): from one copy
+            found = read_with_problems(data, filename, role, bool(over_limits), max_problems)
+        if found is not None:  # found resource by resource too (over the limits: the resources only counted), from
+            return ReadResult(*found)  # the file a piece at a time, its bytes never held whole
         refuse_malformed(data, filename)  # said without the tree (one not VXDL, over the limits...), then read whole
     return read_whole(data.whole() if isinstance(data, FileSource) else data, filename, role,
                       by_resource=not stream, max_problems=max_problems)

@@ -54,6 +54,15 @@ class FileSource:
         return first is not None and all(r.at == self.size and r.digest.digest() == first.digest.digest()
                                          for r in self.readings)
 
+    def read_at(self, offset: int, size: int) -> bytes:
+        """`size` bytes from `offset` (a line whose columns are searched)."""
+        return os.pread(self.fd, max(0, min(size, self.size - offset)), offset)
+
+    def same_since(self, first: int) -> bool:
+        """Whether the readings from the `first`-th on each read the whole file, byte for byte the same."""
+        later = self.readings[first:]
+        return bool(later) and all(r.at == self.size and r.digest.digest() == later[0].digest.digest() for r in later)
+
     def matches(self, data: bytes) -> bool:
         """Whether bytes read again are what the readings read."""
         return self.same_read() and hashlib.blake2b(data, digest_size=16).digest() == self.readings[0].digest.digest()

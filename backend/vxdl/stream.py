@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from itertools import chain
 
 from lxml import etree
 
@@ -91,16 +92,15 @@ class StreamedElements:
     line and children) for a document read resource by resource: the bytes parsed again by a pull parser, each
     resource freed once it has ended, so the tree never holds the document."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes | FileSource):
         self.data = data
 
     def iter(self, *tags: str):
         wanted = {tag.rpartition("}")[2] for tag in tags}
         parser = pull_parser([*tags, *("{*}" + tag for tag in RESOURCE_TAGS)], events=("end",))
-        data = self.data
-        for start in range(0, len(data) + 1, CHUNK):
-            if start < len(data):
-                parser.feed(data[start:start + CHUNK])
+        for piece in chain(pieces(self.data), [None]):  # (read as they come, never held together)
+            if piece is not None:
+                parser.feed(piece)
             else:
                 parser.close()
             for _event, el in parser.read_events():
