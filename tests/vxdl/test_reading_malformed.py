@@ -62,3 +62,32 @@ def test_a_document_with_problems_is_read_from_its_file_without_holding_its_byte
     check = "assert [(p.code, p.line, p.column) for p in result.problems] == [('dangling-reference', 4003, 1)]"
     ratio = _read_peak_ratio(path, check, SCHEMAS_LOADED)
     assert ratio < 4.9, f"reading took {ratio:.1f} times the file's size over the baseline"
+
+
+def test_a_file_changed_while_its_problems_are_placed_is_read_again_from_one_copy(tmp_path, monkeypatch):
+    """The file changes between the reading of its problems and the one that places their columns: read again
+    from one copy of its bytes, the problems of what it holds then (never a mix of the two)."""
+    import backend.vxdl.stream as stream
+
+    path = tmp_path / "changing.vxdl"
+    value = b"<bandwidth><forward><simple>many</simple></forward></bandwidth>"
+    for extra in (b"", value):  # the model's rules' problems only; with an XSD problem too
+        data = _bare_links(400, 4_000).replace(b"<id>l3990</id>", b"<id>l3990</id>" + extra)
+        data = data.replace(b"<source>n0</source>", b"<source>gone</source>", 1)
+        changed = data.replace(b"<id>n5</id>", b"<id>m5</id>")  # the same size: links to n5 now dangle
+        path.write_bytes(data)
+        iterate, calls = stream.StreamedElements.iter, []
+
+        def changing(self, *tags, iterate=iterate, calls=calls, changed=changed):
+            if not calls:
+                path.write_bytes(changed)
+                calls.append(True)
+            return iterate(self, *tags)
+
+        monkeypatch.setattr(stream.StreamedElements, "iter", changing)
+        found = read_file(path)
+        monkeypatch.undo()
+        expected = read_bytes(changed, str(path))
+        assert calls and found.model == expected.model
+        assert [p.format() for p in found.problems] == [p.format() for p in expected.problems]
+        assert found.problem_count == expected.problem_count > 2
