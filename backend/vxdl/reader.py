@@ -74,7 +74,8 @@ def _first(model, problems: list[Problem], limit: int | None) -> ReadResult:
 
 def read_file(path: str | Path, role: str | None = None, max_problems: int | None = None) -> ReadResult:
     """Read a VXDL file (role 'substrate' reads its vNodes as hosts); see read_bytes. The file is read a piece at
-    a time, by the reader and by the strict check's worker, its bytes never held whole unless problems need them."""
+    a time, by the reader and by the strict check's worker (its problems' columns by the lines searched), its bytes
+    never held whole unless it is read whole."""
     source = FileSource(path)
     try:
         return read_bytes(source if len(source) >= STREAM_FROM else source.whole(), str(path), role,

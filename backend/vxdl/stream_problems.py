@@ -17,8 +17,8 @@ rest of its content), so the resources after that element are built without bein
 
 Elements of the root before the virtualInfrastructure, and a second virtualInfrastructure, stay in the tree and are
 checked with the rest at the end (a second one is held whole: it is never built, only checked). Anything this reading
-does not take answers None and the whole reading reads the document (malformed XML, a problem the XSD gives no element
-for...); a document type is refused (Pieces.feed_all)."""
+does not take answers None and the whole reading reads the document (a problem the XSD gives no element for...); a
+document type is refused (Pieces.feed_all), malformed XML refused before (stream.py, without its tree)."""
 
 from __future__ import annotations
 
