@@ -70,12 +70,15 @@ def read_bytes_import(data: bytes | FileSource, filename: str, streaming: Callab
                       declined: tuple[type[Exception], ...]):
     """An import of bytes (standard input) or of a FileSource read as read_import reads it."""
     if len(data) <= MAX_BYTES:
+        malformed = False
         try:
             return streaming(data, filename)
         except etree.XMLSyntaxError:
-            refuse_malformed(_bytes(data), filename)  # (well-formed to the whole reading: read whole below)
+            malformed = True  # said below, once the reading's frames (the model it had built) are freed
         except (*declined, OSError):
             pass  # read whole: the same VXI, or the problem said as always
+        if malformed:
+            refuse_malformed(data, filename)  # (well-formed to the whole reading: read whole below)
     return whole(_bytes(data), filename)
 
 
