@@ -74,8 +74,7 @@ def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | 
             over_limits.append(True)
         return None
     except Malformed:
-        refuse_malformed(data, filename)  # parse_bytes' words, from a parse that builds no tree (held: a few MB)
-        return None  # well-formed to the whole reading: read whole
+        pass  # said below, once what the reading had built and its frames are freed
     except WholeTree:
         return None
     except RoleDeclared:
@@ -85,6 +84,9 @@ def read_streaming_checked(data: bytes | FileSource, filename: str, role: str | 
     except Exception:  # whatever it is, the whole-tree reading says it in words
         logging.getLogger(__name__).debug("reading %s resource by resource failed", filename, exc_info=True)
         return None
+    del stream  # malformed: the model built so far goes before the parse that says where
+    refuse_malformed(data, filename)  # parse_bytes' words, from a parse that builds no tree (held: a few MB)
+    return None  # well-formed to the whole reading: read whole
 
 
 class StreamedElements:
