@@ -11,16 +11,10 @@ import sys
 import textwrap
 
 from backend.deploy.backends import orphan
-from tests.designer.test_run_damaged import (  # noqa: F401  (fixtures)
-    assert_one_clear_sentence,
-    deploy,
-    ids,
-    run_problems,
-    run_window,
-    state_dir,
-    tear_down,
-    the_one_problem,
-)
+from tests.designer import test_run_damaged as damaged
+from tests.designer.test_run_damaged import EXAMPLES, deploy, ids, run_problems, tear_down, the_one_problem
+
+run_window, state_dir = damaged.run_window, damaged.state_dir  # the fixtures of the damaged-state tests
 
 
 def follow_once(qtbot, controller) -> None:
@@ -87,7 +81,6 @@ HOLD_WRITE = textwrap.dedent("""
 def test_closing_the_window_while_another_process_writes_the_database_does_not_wait_for_it(
         qtbot, make_window, state_dir):
     from designer.run.mode import install_run_mode
-    from tests.designer.test_run_damaged import EXAMPLES
 
     window = make_window()
     assert window.open_path(str(EXAMPLES / "figure1-vxi1.vxdl"), ask=False)
