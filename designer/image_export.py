@@ -4,6 +4,7 @@ backend.files like every other file the project writes."""
 from __future__ import annotations
 
 import math
+import mmap
 import sys
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from designer.svg_pieces import SvgPieces
 MAX_PIXELS = 48_000_000
 MAX_SIDE = 1_000_000  # scene units a picture may span (a full VXI spans tens of thousands)
 MAX_DRAWN_PIXELS = 400_000_000  # a PNG too large for MAX_PIXELS even at a quarter of its size: refused beyond
-BAND_PIXELS = 2_000_000  # pixels drawn at once (8 MB): a large PNG is drawn and encoded band by band
+BAND_BYTES = 1 << 20  # pixels drawn at once (1 MiB): a large PNG is drawn and encoded band by band
+MIN_BAND_ROWS = 8  # rows of a band, at least
 SWAPPED_AT_ONCE = 1 << 16  # pixels whose red and blue are swapped at once
 
 
@@ -136,41 +138,60 @@ def _png_ratio(rect: QRectF) -> float:
 
 
 def _png(scene, out, rect: QRectF, title: str) -> None:
-    """The scene as a PNG written to `out`, drawn a band of rows at a time: one band's image (at most BAND_PIXELS
-    pixels), made once and drawn again for each band, is all the picture held; its rows are compressed straight to
-    `out`."""
+    """The scene as a PNG written to `out`, drawn a band of rows (at most BAND_BYTES) at a time into an image of
+    the whole picture over anonymous memory that is never touched outside the band being drawn: its rows, once
+    compressed straight to `out`, are given back. Qt clips a thin line to its device, not to the painter's clip
+    (and draws its pixels from where it was clipped), so drawing each band into an image of its own drew other
+    pixels for other band heights; every band drawn in the same device draws the same ones."""
     ratio = _png_ratio(rect)
     width, height = max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio))
-    step = max(1, math.ceil(ratio))  # bands start on whole scene units: items drawn from cached pixmaps land
-    band = max(step, min(height, BAND_PIXELS // width) // step * step)  # on the same pixels in every band
-    png = PngBands(out, width, height, title)
-    image = QImage(width, band, QImage.Format.Format_ARGB32_Premultiplied)
+    line = width * 4
+    step = max(1, math.ceil(ratio))  # bands start on whole scene units: an icon drawn from a cached pixmap at a
+    band = min(height, max(MIN_BAND_ROWS, BAND_BYTES // line) // step * step)  # band's edge lands on the same pixels
+    memory = mmap.mmap(-1, line * height)  # pages are made when first written: one band's at a time
+    image = QImage(memory, width, height, line, QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(ratio)
-    for top in range(0, height, band):
-        rows = min(band, height - top)
-        image.fill(scene.colours["background"])
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
-                               | QPainter.RenderHint.SmoothPixmapTransform)
-        scene.render(painter, QRectF(0, 0, rect.width(), rows / ratio),
-                     QRectF(rect.left(), rect.top() + top / ratio, rect.width(), rows / ratio))
+    background = _pixel(scene.colours["background"])
+    png = PngBands(out, width, height, title)
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                           | QPainter.RenderHint.SmoothPixmapTransform)
+    try:
+        for top in range(0, height, band):
+            rows = min(band, height - top)
+            pixels = np.frombuffer(memory, dtype=np.uint32, count=rows * width, offset=top * line)
+            pixels.fill(background)
+            scene.render(painter, QRectF(0, top / ratio, rect.width(), rows / ratio),
+                         QRectF(rect.left(), rect.top() + top / ratio, rect.width(), rows / ratio))
+            png.add(_rgba_rows(memory, top * line, rows * line, width), line, rows)
+            del pixels
+            done = (top + rows) * line // mmap.PAGESIZE * mmap.PAGESIZE
+            if done:
+                memory.madvise(mmap.MADV_DONTNEED, 0, done)  # the rows compressed: their pages go back
+    finally:
         painter.end()
-        png.add(_rgba_rows(image, rows), image.bytesPerLine(), rows)
     png.finish()
 
 
-def _rgba_rows(image: QImage, rows: int):
-    """The first `rows` rows of a premultiplied ARGB32 image as RGBA8888 bytes (what a PNG holds), as many bytes a
-    row as the image. When they are all opaque (the background is), the image's own bytes with their channels
-    swapped in place: no copy of the band is made."""
-    size = rows * image.bytesPerLine()
-    if sys.byteorder == "little":
-        pixels = np.frombuffer(image.bits(), dtype=np.uint8, count=size).reshape(-1, 4)
-        if bool((pixels[:, 3] == 255).all()):  # opaque: premultiplied and straight colours are the same
-            for start in range(0, len(pixels), SWAPPED_AT_ONCE):  # (a copy of the whole blue column was 2 MB)
-                part = pixels[start:start + SWAPPED_AT_ONCE]
-                blue = part[:, 0].copy()  # ARGB32 is B, G, R, A in memory on a little-endian machine
-                part[:, 0] = part[:, 2]
-                part[:, 2] = blue
-            return pixels.data
-    return bytes(image.convertToFormat(QImage.Format.Format_RGBA8888).constBits())[:size]
+def _pixel(colour) -> int:
+    """A colour as a premultiplied ARGB32 pixel (what QImage.fill stores)."""
+    one = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+    one.fill(colour)
+    return int(np.frombuffer(one.constBits(), dtype=np.uint32, count=1)[0])
+
+
+def _rgba_rows(memory, start: int, size: int, width: int):
+    """`size` bytes of premultiplied ARGB32 rows of `width` pixels from `start` in `memory`, as RGBA8888 bytes (what
+    a PNG holds). When they are all opaque (the background is), the rows' own bytes with their channels swapped in
+    place: no copy of the band is made."""
+    pixels = np.frombuffer(memory, dtype=np.uint8, count=size, offset=start).reshape(-1, 4)
+    if sys.byteorder == "little" and bool((pixels[:, 3] == 255).all()):
+        for first in range(0, len(pixels), SWAPPED_AT_ONCE):  # opaque: premultiplied and straight colours are the
+            part = pixels[first:first + SWAPPED_AT_ONCE]  # same (a copy of the whole blue column was 2 MB)
+            blue = part[:, 0].copy()  # ARGB32 is B, G, R, A in memory on a little-endian machine
+            part[:, 0] = part[:, 2]
+            part[:, 2] = blue
+        return pixels.data
+    band = QImage(memory[start:start + size], width, size // (width * 4), width * 4,
+                  QImage.Format.Format_ARGB32_Premultiplied)
+    return bytes(band.convertToFormat(QImage.Format.Format_RGBA8888).constBits())[:size]

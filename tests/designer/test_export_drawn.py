@@ -123,6 +123,23 @@ def test_a_picture_drawn_without_items_is_the_one_drawn_with_them(qapp, tmp_path
     assert on == {"links": {"error", "warning"}, "components": {"error"}}, on
 
 
+def test_a_png_is_the_same_byte_for_byte_whatever_its_band_height(qapp, tmp_path, monkeypatch):
+    """3,000 nodes with 6,000 links (a picture 3,000 pixels wide, its links thin lines) exported in bands of 8 rows
+    (50,000 bytes) and of 1 MiB: the same PNG. Drawn in an image of its own, a band made Qt clip the thin lines
+    crossing its edges where it ended, and draw their pixels from there: other bands, other pixels (bands of 58 rows
+    made 3.2 million bytes of *links* differ by a shade)."""
+    import designer.image_export as image_export
+
+    made = {}
+    for band in (1 << 20, 50_000):  # 4 rows of pixels: the fewest a band has (MIN_BAND_ROWS)
+        monkeypatch.setattr(image_export, "BAND_BYTES", band, raising=False)
+        monkeypatch.setattr(image_export, "BAND_PIXELS", band // 4, raising=False)  # the old code's band
+        image, _, _ = _picture(read_bytes(_bare_links(3_000, 6_000), "wide.vxdl"), tmp_path / f"{band}.png", True)
+        made[band] = (tmp_path / f"{band}.png").read_bytes()
+    assert image.width() > 2_000 and image.height() > 200
+    assert made[50_000] == made[1 << 20]
+
+
 def test_the_headless_export_draws_many_links_with_no_item_each(qapp, tmp_path, monkeypatch):
     """2,000 nodes and 10,000 bare links, the last 2,000 reusing ids (a problem on each link reused): building the
     picture's scene made 18.1 MB of Python objects with an item per link, 9.3 MB with a DrawnLink kept per link and
