@@ -76,6 +76,7 @@ def run_agent(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGUSR1, nudged)
+        agent.close()
     return 0
 
 

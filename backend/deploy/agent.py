@@ -6,8 +6,9 @@ seen). Every action is logged with the time it was done, on the deployments' clo
 
 from __future__ import annotations
 
+import contextlib
 import os
-import threading
+import select
 from collections.abc import Callable
 
 from backend.deploy import state
@@ -37,8 +38,13 @@ class Agent:
     def __init__(self, speed: float | None = None, print_line: Callable[[str], object] = print):
         self.speed = speed
         self.print_line = print_line
-        self._stop = threading.Event()
-        self._wake = threading.Event()  # set by `nudge` (and `stop`): the next turn comes at once
+        self._stopped = False
+        # `nudge` and `stop` write a byte that ends the sleep between two turns: a pipe, not a threading.Event, since
+        # they run in signal handlers, and an Event set by a handler that interrupted the main thread's wait while
+        # it held the Event's lock waited for that lock forever (the agent never stopped on SIGTERM)
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         self.clock: Clock | None = None
         self._told_damaged: set[str] = set()
 
@@ -48,12 +54,31 @@ class Agent:
 
     def stop(self) -> None:
         """End the loop (from another thread or a signal handler)."""
-        self._stop.set()
-        self._wake.set()
+        self._stopped = True
+        self.nudge()
 
     def nudge(self) -> None:
-        """Make the next turn now (a deployment was just scheduled: SIGUSR1 from `vxi deploy`)."""
-        self._wake.set()
+        """Make the next turn now (a deployment was just scheduled: SIGUSR1 from `vxi deploy`); takes no lock."""
+        try:
+            os.write(self._wake_write, b".")
+        except (BlockingIOError, OSError):  # a wake already waiting (the pipe full), or the agent closed
+            pass
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when nudged or stopped (the wakes that came meanwhile are taken)."""
+        ready, _, _ = select.select([self._wake_read], [], [], seconds)
+        if ready:
+            try:
+                while os.read(self._wake_read, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+
+    def close(self) -> None:
+        """Give back the wake pipe (the agent cannot run again)."""
+        for fd in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def run(self, turns: int | None = None) -> None:
         """Hold the agent's lock and follow the deployments (`turns` turns, or until stopped); StateError when
@@ -64,11 +89,11 @@ class Agent:
             self.log(self.clock.now(), f"agent started (process {os.getpid()}, {speed_text(self.clock)}, "
                                        f"state {state.state_dir()})")
             count = 0
-            while not self._stop.is_set() and (turns is None or count < turns):
+            while not self._stopped and (turns is None or count < turns):
                 wake = self.turn()
                 count += 1
-                self._wake.wait(wake)
-                self._wake.clear()
+                if not self._stopped:
+                    self._sleep(wake)
             self.log(self.clock.now(), "agent stopped")
         finally:
             lock.release()
