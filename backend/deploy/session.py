@@ -86,19 +86,7 @@ def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infr
 
 
 class Gone(SessionError):
-    """The deployment is no longer in the deployments database: another command tore it down; `by_name`: its
-    objects still run (its record was deleted by hand), so a teardown by name removes them."""
-
-    by_name = False
-
-
-def gone_error(record: DeploymentRecord) -> state.Gone:
-    """Why a deployment is no longer in the database: torn down by another command, or its record deleted while
-    its backend still finds its objects by name."""
-    chosen = backend(record.backend)
-    if chosen.leftovers is not None and chosen.unavailable() is None and record.id in chosen.leftovers():
-        return state.missing(record.id, record.backend)
-    return state.gone(record.id)
+    """The deployment is no longer in the deployments database: another command tore it down."""
 
 
 @contextlib.contextmanager
@@ -108,9 +96,7 @@ def _state_errors() -> Iterator[None]:
     try:
         yield
     except state.StateError as exc:
-        error = (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1)
-        error.by_name = getattr(exc, "by_name", False)
-        raise error from None
+        raise (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1) from None
 
 
 class DeploySession:
@@ -270,9 +256,9 @@ class DeploySession:
         try:
             with _state_errors():
                 missing = not state.exists(self.record.id)
-                if missing:  # torn down by another command (or its record deleted): nothing to enact or store
+                if missing:  # torn down by another command: nothing to put in force, nor to store again
                     self.close()
-                    raise gone_error(self.record)
+                    raise state.gone(self.record.id)
             self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
             with _state_errors():
                 state.save(self.deployer.record)
