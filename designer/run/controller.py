@@ -18,6 +18,7 @@ from backend.deploy import locks
 from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE, Progress
 from backend.deploy.record import TORN_DOWN
 from backend.deploy.session import SessionError, read_model
+from backend.deploy.state import Gone, StateError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
 from backend.model.timing import format_timestamp
@@ -139,6 +140,8 @@ class RunController(QObject):
             result = await self.loop.run_in_executor(self._executor, self._in_worker, work)
         except RunError as exc:
             result = exc
+        except StateError as exc:  # the database's own sentence, as LiveRun's jobs say it: the same failure met by
+            result = RunError(str(exc), gone=isinstance(exc, Gone))  # another job is listed once, not twice
         except Exception as exc:  # every failure becomes a sentence in the problems dock
             result = RunError(f"{type(exc).__name__}: {exc}")
         if not isValid(self):  # the window (and this controller) went away meanwhile
