@@ -43,9 +43,8 @@ def export_headless(path: str, out: str, theme: str) -> int:
     from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, VALIDATE_SHOWS_ALL, not_shown_line
 
     try:  # read before Qt is loaded: reading's peak (its model and its passing pieces) is not added to Qt's
-        result = read_file(path, max_problems=DEFAULT_MAX_PROBLEMS)  # the first kept (the window's list keeps as
-        # many, document.KEPT_PROBLEMS), every one counted and badged
-
+        result = read_file(path, max_problems=DEFAULT_MAX_PROBLEMS)  # the first kept (as many as the window's
+        # list, document.KEPT_PROBLEMS, which would load Qt), every one counted and badged
     except FileError as exc:
         print(f"vxi-designer: {exc}", file=sys.stderr)
         return 1
