@@ -11,7 +11,7 @@ from backend.embedding.context import Context
 from backend.embedding.instance import DIMS, INF
 from backend.embedding.paths import least_latency, reachable, widest_bottleneck
 from backend.model import units
-from backend.model.words import plural
+from backend.model.words import count_text, plural
 
 KIND_OF_DIM = {"cores": units.COUNT, "memory": units.SIZE, "storage": units.SIZE}
 NAMES = {"node": "node", "router": "router", "storage": "storage", "access_point": "access point"}
@@ -40,7 +40,9 @@ def amount(dim: str, value: float) -> str:
 
 
 def plain(dim: str, value: float) -> str:
-    """A quantity without the resource's name, where the sentence has named it: '3', '2 GiB'."""
+    """A quantity without the resource's name, where the sentence has named it: '3', '2 GiB', '2,000'."""
+    if dim == "cores":
+        return count_text(value)
     return units.human(KIND_OF_DIM[dim], value)
 
 

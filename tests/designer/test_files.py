@@ -164,4 +164,4 @@ def test_a_large_hostile_file_is_read_while_the_window_keeps_painting(make_windo
     tree = window.docks.problems.tree
     assert tree.topLevelItemCount() == MAX_LISTED + 1
     assert "18,999 more" in tree.topLevelItem(MAX_LISTED).text(3)
-    assert window.docks.problems.summary() == "19999 errors, 0 warnings"
+    assert window.docks.problems.summary() == "19,999 errors, 0 warnings"

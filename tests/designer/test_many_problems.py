@@ -75,7 +75,7 @@ def test_the_list_shows_the_first_problems_and_a_last_row_of_how_many_more(make_
     assert tree.topLevelItemCount() == 1001
     assert tree.topLevelItem(1000).text(3) == \
         "2,010 more problems not shown (3,010 in all); vxi validate --max-problems 0 shows them all"
-    assert problems.summary() == "3000 errors, 10 warnings" and window.status_problems.text() == problems.summary()
+    assert problems.summary() == "3,000 errors, 10 warnings" and window.status_problems.text() == problems.summary()
     listed = {tree.topLevelItem(row).text(2) for row in range(1000)}
     assert "n0" in listed and "n599" not in listed and "again9" not in listed
     scene = window.scene

@@ -81,7 +81,7 @@ def test_embed_then_replan_works_on_a_mapping_the_old_layout_could_not_carry(tmp
     assert out.stat().st_size <= MAPPING_SCALE * limit < old.stat().st_size
     done = run("replan", str(ring), str(out), "--remove-host", "h3", "--algorithm", "greedy")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("case III, a host leaves: local repair; 0 migrations, 1000 links re-routed")
+    assert done.stdout.startswith("case III, a host leaves: local repair; 0 migrations, 1,000 links re-routed")
     done = run("replan", str(ring), str(old), "--remove-host", "h3")
     assert done.returncode == 2 and "over the" in done.stderr and "limit of a mapping" in done.stderr
     assert main(["replan", str(ring), str(old), "--remove-host", "h3", "--algorithm", "greedy"]) == 0

@@ -256,6 +256,6 @@ def test_a_refused_growth_tries_a_fixed_number_of_placements(monkeypatch):
 
     (small, reason), (large, _) = refusal(40), refusal(400)
     assert reason.startswith("VXI 'big' cannot grow by 1000: the parts anchored at location 's0' (n0, n2, ")
-    assert reason.endswith("need 20000 cores together, but their hosts 'h0', 'h1' have 2000 cores left "
-                           "(18000 missing)")
+    assert reason.endswith("need 20,000 cores together, but their hosts 'h0', 'h1' have 2,000 cores left "
+                           "(18,000 missing)")
     assert large <= small, f"{small} placements for 40 parts, {large} for 400"
