@@ -84,11 +84,16 @@ def check_model(model: Infrastructure | Substrate) -> Kept:
 
 def fill_positions(model) -> None:
     """Give positions to components that have none (a file without layout), as view data."""
+    for ident, position in missing_positions(model).items():
+        model.components[ident].position = position
+
+
+def missing_positions(model) -> dict[str, tuple[float, float]]:
+    """The positions `fill_positions` gives, by id, without giving them (a picture drawn from them keeps none)."""
     if all(c.position is not None for c in model.components.values()):
-        return
-    for ident, position in auto_layout(model).items():
-        if model.components[ident].position is None:
-            model.components[ident].position = position
+        return {}
+    return {ident: position for ident, position in auto_layout(model).items()
+            if model.components[ident].position is None}
 
 
 class Document(QObject):

@@ -40,9 +40,10 @@ class DesignScene(ProblemBadges, QGraphicsScene):
     model_changed = Signal()
 
     def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True,
-                 picture: bool = False) -> None:
+                 picture: bool = False, placed: dict[str, tuple[float, float]] | None = None) -> None:
         super().__init__()
         self.model = model
+        self.placed = placed  # a picture's positions of the components that have none (else placed when drawn)
         self.picture = picture  # a picture only: no item per component or link (see designer/picture.py)
         self.drawn_link_ids: list[str] = []  # a picture's links, by row of the index
         self.component_layer = self.label_layer = None  # a picture's components and labels, each drawn by one item
