@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,10 @@ def fill_positions(model) -> None:
         model.components[ident].position = position
 
 
-def missing_positions(model) -> dict[str, tuple[float, float]]:
+def missing_positions(model) -> Mapping[str, tuple[float, float]]:
     """The positions `fill_positions` gives, by id, without giving them (a picture drawn from them keeps none)."""
+    if all(c.position is None for c in model.components.values()):
+        return auto_layout(model)  # a large one's grid makes each position when asked
     if all(c.position is not None for c in model.components.values()):
         return {}
     return {ident: position for ident, position in auto_layout(model).items()

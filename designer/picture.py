@@ -324,8 +324,9 @@ def build_steps(scene, batch: int) -> Iterator[float]:
     total = max(1, 2 * len(ids) + len(model.links))
     made = 0
     values = array("d")
-    for ident, comp in model.components.items():
-        x, y = placed[ident] if comp.position is None else comp.position
+    at = placed.at if isinstance(placed, layout.GridPlaces) and placed.ids == ids else None  # by row: no index
+    for row, (ident, comp) in enumerate(model.components.items()):
+        x, y = comp.position if comp.position is not None else at(row) if at is not None else placed[ident]
         values.extend((x, y, PORT_REACH if isinstance(comp, Router) and comp.ports else REACH))
         made += 1
         if made % batch == 0:
