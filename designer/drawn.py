@@ -29,10 +29,25 @@ class DrawnComponents(Mapping):
 
     def __init__(self, design, ids: list[str], numbers: np.ndarray) -> None:
         self.design, self.ids, self.numbers = design, ids, numbers
-        self.rows = {ident: row for row, ident in enumerate(ids)}
+        self._rows: dict[str, int] | None = None
         self.state = np.zeros(len(ids), dtype=np.uint8)
         self.ports: dict[int, list] = {}  # a router's row: [port names, their slots, the ports used]
         self.labels: dict[int, object] = {}  # a row: its label, once made
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """The row of each id, made when first asked (the links' ends, while the picture is built)."""
+        if self._rows is None:
+            self._rows = {ident: row for row, ident in enumerate(self.ids)}
+        return self._rows
+
+    def forget_rows(self) -> None:
+        """Drop the rows by id (1 MB for 20,000 components): a picture built asks for a component by id seldom."""
+        self._rows = None
+
+    def values(self) -> Iterator[DrawnComponent]:
+        """Each component, in the rows' order."""
+        return (DrawnComponent(self.design, row) for row in range(len(self.ids)))
 
     def __getitem__(self, ident: str) -> DrawnComponent:
         return DrawnComponent(self.design, self.rows[ident])
@@ -68,10 +83,10 @@ class Places:
     """(x, y) of a picture's components by id, from their rows."""
 
     def __init__(self, columns: DrawnComponents) -> None:
-        self.rows, self.numbers = columns.rows, columns.numbers
+        self.columns = columns
 
     def __getitem__(self, ident: str) -> list[float]:
-        return self.numbers[self.rows[ident], :2].tolist()
+        return self.columns.numbers[self.columns.rows[ident], :2].tolist()
 
 
 class DrawnBadge:

@@ -362,8 +362,9 @@ def build_steps(scene, batch: int) -> Iterator[float]:
         scene.building = False
         scene._build_xy = None
     scene.drawn_link_ids = link_ids
-    comp_flags = np.array([scene._component_flags(DrawnComponent(scene, row)) for row in range(len(ids))],
-                          dtype=np.int32)
+    columns.forget_rows()
+    comp_flags = np.fromiter((scene._component_flags(comp) for comp in columns.values()), dtype=np.int32,
+                             count=len(ids))
     yield 1.0
     scene.index.bulk(lambda row: DrawnComponent(scene, row), columns.numbers, comp_flags,
                      lambda row: DrawnLink(scene, row), _numbers(lines, 4), np.array(link_flags, dtype=np.int32))
