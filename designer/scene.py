@@ -399,6 +399,8 @@ class DesignScene(ProblemBadges, QGraphicsScene):
                     item.ports  # noqa: B018 -- made now, for the picture
             self.show_badges_in(None, zoom)
             self.labels.place_everything(zoom)
+            if self.picture:  # it is drawn once so: no label moves
+                self.labels.keep_shown_only()
             return
         if detail[1]:
             self.show_ports_in(region)
