@@ -129,7 +129,6 @@ class DesignScene(ProblemBadges, QGraphicsScene):
         if self.detail[1] and item.port_names:
             item.ports  # noqa: B018 -- a router placed close up shows its ports at once
         self.addItem(item)
-        self._links_at.setdefault(ident, set())
         self._room_for(item)
         self._index_component(item)
         self.labels.changed([item], [item.sceneBoundingRect()])
@@ -229,9 +228,11 @@ class DesignScene(ProblemBadges, QGraphicsScene):
             item = self.components.pop(old)
             item.rename(ident)
             self.components[ident] = item
-            self._links_at[ident] = self._links_at.pop(old, set())
+            links = self._links_at.pop(old, None)
+            if links:
+                self._links_at[ident] = links
             item.refresh()
-            for link_id in list(self._links_at[ident]):
+            for link_id in list(links or ()):
                 link = self.model.links[link_id]
                 self._ends[link_id] = (link.source, link.destination)
                 self.links[link_id].refresh()
