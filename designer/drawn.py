@@ -16,6 +16,7 @@ from backend.model.shared import EMPTY_DICT, EMPTY_LIST
 from backend.vxdl.kept import badge_severity
 from designer.items.component import ComponentItem
 from designer.items.label import LabelHolder
+from designer.spatial import RowObject
 
 NO_PORTS: frozenset[str] = frozenset()
 BADGE_MADE, PORTS_MADE = 1, 4  # state bits; the badge's severity in the two bits above BADGE_MADE
@@ -104,22 +105,13 @@ class DrawnBadge:
         self.owner.severity = severity
 
 
-class DrawnComponent:
+class DrawnComponent(RowObject):
     """A component of a picture-only scene, made for its row when asked: where it is, its router ports, its badge
     and label (ComponentItem's interface as far as the scene, the label layout and the drawing use it)."""
 
-    __slots__ = ("design", "row")
+    __slots__ = ()
     label_bold_first = True
     _ports = None  # never a port item: the layer draws the markers
-
-    def __init__(self, design, row: int) -> None:
-        self.design, self.row = design, row
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, DrawnComponent) and other.row == self.row and other.design is self.design
-
-    def __hash__(self) -> int:
-        return self.row
 
     @property
     def ident(self) -> str:

@@ -120,6 +120,22 @@ class RowOfMade:
         return self.count
 
 
+class RowObject:
+    """What a picture-only scene makes for a row of its index when asked, and does not keep: equal to another made
+    for the same row of the same scene and kind."""
+
+    __slots__ = ("design", "row")
+
+    def __init__(self, design, row: int) -> None:
+        self.design, self.row = design, row
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.row == self.row and other.design is self.design
+
+    def __hash__(self) -> int:
+        return self.row
+
+
 class LinesOf:
     """The QLineF of each link row, made when asked from the row's numbers (none is kept: 100,000 links held as
     many QLineF)."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelHolder, LabelItem
 from designer.items.tags import BADGE, LINK, Tagged, tag
+from designer.spatial import RowObject
 
 END_GAP = 27.0
 ARROW = 11.0
@@ -95,23 +96,14 @@ def line_ends(design, link) -> tuple[float, float, float, float] | None:
     return x1, y1, x2, y2
 
 
-class DrawnLink:
+class DrawnLink(RowObject):
     """A link of a picture-only scene (`DesignScene(..., picture=True)`, the headless export), made when asked
     for a row of the scene's spatial index and not kept: the scene draws the link from the index like every link,
     with no scene item, its label by the scene's label layer and its problem badge by the badge layer (a LinkItem
     with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index entry)."""
 
-    __slots__ = ("design", "row")
+    __slots__ = ()
     label_bold_first = False
-
-    def __init__(self, design, row: int) -> None:
-        self.design, self.row = design, row
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, DrawnLink) and other.row == self.row and other.design is self.design
-
-    def __hash__(self) -> int:
-        return self.row
 
     @property
     def ident(self) -> str:
