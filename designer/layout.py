@@ -55,11 +55,18 @@ class GridPlaces(Mapping):
         self.ids, self.spacing, self.origin = ids, spacing, origin
         self.columns = max(1, math.ceil(math.sqrt(len(ids))))
         self._index: dict[str, int] | None = None
+        self._xs: dict[int, float] = {}  # one float per column and per row, shared by the positions given (a float
+        self._ys: dict[int, float] = {}  # each was 1 MB of 20,000 positions given to the model)
 
     def at(self, i: int) -> Position:
         """The position of the i-th id."""
-        (sx, sy), columns = self.spacing, self.columns
-        return self.origin[0] + sx * (i % columns), self.origin[1] + sy * (i // columns)
+        column, row = i % self.columns, i // self.columns
+        x, y = self._xs.get(column), self._ys.get(row)
+        if x is None:
+            x = self._xs[column] = self.origin[0] + self.spacing[0] * column
+        if y is None:
+            y = self._ys[row] = self.origin[1] + self.spacing[1] * row
+        return x, y
 
     def __getitem__(self, ident: str) -> Position:
         if self._index is None:
