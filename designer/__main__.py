@@ -63,12 +63,12 @@ def export_headless(path: str, out: str, theme: str) -> int:
 
     make_application(theme="light" if theme == "auto" else theme)
     from designer.appearance import scene_colours
-    from designer.document import fill_positions
+    from designer.document import missing_positions
     from designer.image_export import ExportError, export_image
     from designer.scene import DesignScene
 
-    fill_positions(result.model)
-    scene = DesignScene(result.model, scene_colours(), picture=True)  # no item per component or link: a picture
+    # no item per component or link: a picture; the positions a file lacks are the window's, kept in its columns
+    scene = DesignScene(result.model, scene_colours(), picture=True, placed=missing_positions(result.model))
     scene.set_problems(result.problems, result.kept().worst)  # the reader has added the model's own problems
     try:
         export_image(scene, out, result.model.id)

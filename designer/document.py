@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +85,18 @@ def check_model(model: Infrastructure | Substrate) -> Kept:
 
 def fill_positions(model) -> None:
     """Give positions to components that have none (a file without layout), as view data."""
+    for ident, position in missing_positions(model).items():
+        model.components[ident].position = position
+
+
+def missing_positions(model) -> Mapping[str, tuple[float, float]]:
+    """The positions `fill_positions` gives, by id, without giving them (a picture drawn from them keeps none)."""
+    if all(c.position is None for c in model.components.values()):
+        return auto_layout(model)  # a large one's grid makes each position when asked
     if all(c.position is not None for c in model.components.values()):
-        return
-    for ident, position in auto_layout(model).items():
-        if model.components[ident].position is None:
-            model.components[ident].position = position
+        return {}
+    return {ident: position for ident, position in auto_layout(model).items()
+            if model.components[ident].position is None}
 
 
 class Document(QObject):

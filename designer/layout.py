@@ -7,6 +7,7 @@ two items or labels overlap."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 
 import networkx as nx
 
@@ -41,14 +42,49 @@ def _snap_value(value: float, grid: float = 20.0) -> float:
 
 
 def grid_positions(ids: list[str], spacing: float | tuple[float, float] = SPACING,
-                   origin: Position = (0.0, 0.0)) -> dict[str, Position]:
+                   origin: Position = (0.0, 0.0)) -> GridPlaces:
     """Ids laid out row by row on a square grid."""
-    sx, sy = spacing if isinstance(spacing, tuple) else (spacing, spacing)
-    columns = max(1, math.ceil(math.sqrt(len(ids))))
-    return {ident: (origin[0] + sx * (i % columns), origin[1] + sy * (i // columns)) for i, ident in enumerate(ids)}
+    return GridPlaces(ids, spacing if isinstance(spacing, tuple) else (spacing, spacing), origin)
 
 
-def auto_layout(model, seed: int = 7) -> dict[str, Position]:
+class GridPlaces(Mapping):
+    """Ids laid out row by row on a square grid, each position made when asked (20,000 held as tuples of floats
+    took 3 MB for the export of a file without positions)."""
+
+    def __init__(self, ids: list[str], spacing: tuple[float, float], origin: Position) -> None:
+        self.ids, self.spacing, self.origin = ids, spacing, origin
+        self.columns = max(1, math.ceil(math.sqrt(len(ids))))
+        self._index: dict[str, int] | None = None
+        self._xs: dict[int, float] = {}  # one float per column and per row, shared by the positions given (a float
+        self._ys: dict[int, float] = {}  # each was 1 MB of 20,000 positions given to the model)
+
+    def at(self, i: int) -> Position:
+        """The position of the i-th id."""
+        column, row = i % self.columns, i // self.columns
+        x, y = self._xs.get(column), self._ys.get(row)
+        if x is None:
+            x = self._xs[column] = self.origin[0] + self.spacing[0] * column
+        if y is None:
+            y = self._ys[row] = self.origin[1] + self.spacing[1] * row
+        return x, y
+
+    def __getitem__(self, ident: str) -> Position:
+        if self._index is None:
+            self._index = {name: i for i, name in enumerate(self.ids)}
+        return self.at(self._index[ident])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def items(self) -> Iterator[tuple[str, Position]]:
+        """(id, position) in the grid's order, without an index of the ids."""
+        return ((ident, self.at(i)) for i, ident in enumerate(self.ids))
+
+
+def auto_layout(model, seed: int = 7) -> Mapping[str, Position]:
     """New positions for every component, never closer than the minimum spacing: force-directed for up to
     400, a grid beyond (fast)."""
     ids = list(model.components)

@@ -51,7 +51,7 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
     if selected:
         painter.setPen(_pen(colours["selection_fill"], max(HALO_WIDTH, 4.0 / scale), scale,
                             cap=Qt.PenCapStyle.RoundCap))
-        painter.drawLines([lines[r] for r in rows.tolist()])
+        painter.drawLines(lines.of(rows))
     width = SELECTED_WIDTH if selected else LINK_WIDTH
     for provisioned in (False, True):
         for idle in (False, True):
@@ -64,10 +64,10 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
             painter.setOpacity(0.55 if idle else 1.0)
             painter.setPen(_pen(colour, width, scale, style))
             if pieces is None:
-                painter.drawLines([lines[r] for r in group.tolist()])
+                painter.drawLines(lines.of(group))
                 continue
             for start in range(0, len(group), PIECE_LINES):
-                painter.drawLines([lines[r] for r in group[start:start + PIECE_LINES].tolist()])
+                painter.drawLines(lines.of(group[start:start + PIECE_LINES]))
                 painter = pieces.after(painter, min(PIECE_LINES, len(group) - start))
     painter.setOpacity(1.0)
     one_way = rows[(flags & ONE_WAY) != 0]
@@ -96,7 +96,7 @@ def draw_simplified(painter: QPainter, index: SpatialIndex, rect: QRectF, colour
         pen = QPen(colours["selection"] if selected_only else colours["link"], 2 if selected_only else 1)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        painter.drawLines([index.lines[r] for r in rows.tolist()])
+        painter.drawLines(index.lines.of(rows))
     rows = index.component_rows_in(rect)
     flags = index.components.flags[rows]
     if selected_only:
@@ -115,7 +115,7 @@ def draw_simplified(painter: QPainter, index: SpatialIndex, rect: QRectF, colour
         if len(group):
             painter.setPen(border)
             painter.setBrush(fill)
-            painter.drawRects([boxes[r] for r in group.tolist()])
+            painter.drawRects(boxes.of(group))
     if selected_only:
         return
     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -125,4 +125,4 @@ def draw_simplified(painter: QPainter, index: SpatialIndex, rect: QRectF, colour
             pen = QPen(colour, 2)
             pen.setCosmetic(True)
             painter.setPen(pen)
-            painter.drawRects([boxes[r].adjusted(-6, -6, 6, 6) for r in group.tolist()])
+            painter.drawRects([box.adjusted(-6, -6, 6, 6) for box in boxes.of(group)])

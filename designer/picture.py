@@ -3,8 +3,9 @@ per component or link, each drawn from the scene's spatial index instead, in the
 state their items would have had, so that the picture is the same, pixel for pixel, for a fraction of the memory
 (a component's item with its Qt parts took about 1.4 KB, a link's about 3 KB).
 
-- A component is a `DrawnComponent` (a few slots); one `ComponentLayer` item draws them all, each as its item
-  and that item's children (port markers, problem badge) would be drawn.
+- A component is a row of the index (x, y, reach), a byte of state and its id (`designer/drawn.py`: a
+  `DrawnComponent` is made for a row when asked); one `ComponentLayer` item draws them all, each as its item and
+  that item's children (port markers, problem badge) would be drawn.
 - A link is a row of the index (its ends and style bits) and its id; `items.link.DrawnLink` is made for a row
   when the label layout asks.
 - A link's problem badge is drawn by one `LinkBadgeLayer` item, below the components, as the badge of its LinkItem
@@ -16,135 +17,21 @@ from array import array
 from collections.abc import Iterator
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Router
-from backend.model.shared import EMPTY_DICT, EMPTY_LIST
-from backend.vxdl.kept import badge_severity
 from designer import layout
+from designer.drawn import DrawnComponent, DrawnComponents
 from designer.items.badge import paint_badge
-from designer.items.component import HALF, ComponentItem, paint_component
-from designer.items.label import LABEL_Z, LabelHolder, label_size, measure_label, paint_label
+from designer.items.component import HALF, REACH, ComponentItem, paint_component
+from designer.items.label import LABEL_Z, label_size, measure_label, paint_label
 from designer.items.link import LINK_Z, DrawnLink, line_ends, model_style
-from designer.items.ports import paint_port, port_offset
+from designer.items.ports import PORT_REACH, paint_port, port_offset
 
 _ITEM = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)  # a ComponentItem's bounding rectangle
 _PORT, _BADGE = 7.0, 9.0  # half the side of a port marker's and a badge's bounding rectangles
-NO_PORTS: frozenset[str] = frozenset()
-
-
-class DrawnBadge:
-    """The problem badge of a drawn component: what `BadgeItem.set_problems` keeps, its severity."""
-
-    __slots__ = ("owner",)
-
-    def __init__(self, owner: DrawnComponent) -> None:
-        self.owner = owner
-
-    def set_problems(self, problems: list, severity: str | None = None) -> None:
-        """Show `severity`, else the worst of `problems` (hidden when there is none)."""
-        severity = badge_severity(problems) if severity is None else severity
-        self.owner.design.component_layer.changing()
-        self.owner.severity = severity
-
-
-class DrawnComponent:
-    """A component of a picture-only scene: where it is, its router ports, its badge and label (ComponentItem's
-    interface as far as the scene, the label layout and the drawing use it)."""
-
-    __slots__ = (
-        "_label",
-        "design",
-        "ident",
-        "port_names",
-        "port_slots",
-        "ports_made",
-        "severity",
-        "used",
-        "x",
-        "y",
-    )
-    label_bold_first = True
-    _ports = None  # never a port item: the layer draws the markers
-
-    def __init__(self, design, ident: str, x: float, y: float) -> None:
-        self.design, self.ident, self.x, self.y = design, ident, x, y
-        self._label = None
-        self.ports_made = False
-        self.severity: str | None = None  # None: no badge made; "": made, hidden
-        comp = design.model.components[ident]
-        self.port_names, self.port_slots, self.used = EMPTY_LIST, EMPTY_DICT, NO_PORTS
-        if isinstance(comp, Router) and comp.ports:
-            self.port_names = list(comp.ports)
-            self.port_slots = {name: i for i, name in enumerate(self.port_names)}
-
-    def component(self):
-        """The model object drawn."""
-        return self.design.model.components[self.ident]
-
-    @property
-    def kind(self) -> str:
-        return self.component().kind
-
-    @property
-    def provisioned(self) -> bool:
-        return bool(getattr(self.component(), "provisioned", False))
-
-    @property
-    def cardinality(self) -> int:
-        comp = self.component()
-        return comp.cardinality if isinstance(comp, Cloud) else 0
-
-    def pos(self) -> QPointF:
-        """Where it is (its centre)."""
-        return QPointF(self.x, self.y)
-
-    def isSelected(self) -> bool:
-        """A picture selects nothing."""
-        return False
-
-    def scene(self):
-        """The scene it is drawn in."""
-        return self.design
-
-    @property
-    def badge(self) -> DrawnBadge:
-        """Its problem badge (made now: it then counts in the picture's bounds, as a badge item would)."""
-        if self.severity is None:
-            self.design.component_layer.changing()
-            self.severity = ""
-        return DrawnBadge(self)
-
-    @property
-    def ports(self) -> dict:
-        """Its port markers are made (drawn by the layer when the scene shows ports); no item is."""
-        if self.port_names and not self.ports_made:
-            self.design.component_layer.changing()
-            self.ports_made = True
-        return {}
-
-    def has_ports(self) -> bool:
-        """Whether its port markers were made."""
-        return self.ports_made
-
-    reach = ComponentItem.reach
-    label_lines = ComponentItem.label_lines
-    tooltip_text = ComponentItem.tooltip_text
-    layout_ports = ComponentItem.layout_ports
-    refresh_port_use = ComponentItem.refresh_port_use
-    port_position = ComponentItem.port_position
-    port_xy = ComponentItem.port_xy
-    label_size = LabelHolder.label_size
-    has_label = LabelHolder.has_label
-
-    @property
-    def label(self) -> DrawnLabel:
-        """Its label (drawn by the scene's label layer), made now if it was not yet."""
-        if self._label is None:
-            self._label = self.design.label_layer.new_label(self.label_lines(), bold_first=True)
-        return self._label
 
 
 class ComponentLayer(QGraphicsItem):
@@ -181,9 +68,8 @@ class ComponentLayer(QGraphicsItem):
         lefts, tops = _ITEM.left() + x, _ITEM.top() + y
         rights, bottoms = lefts + _ITEM.width(), tops + _ITEM.height()
         left, top, right, bottom = float(lefts.min()), float(tops.min()), float(rights.max()), float(bottoms.max())
-        for comp in rows.items[:rows.end]:
-            if comp is None or (not comp.ports_made and comp.severity is None):
-                continue
+        for row in self.design.components.made().tolist():
+            comp = rows.items[row]
             parts = []
             if comp.ports_made:
                 count = len(comp.port_names)
@@ -428,30 +314,34 @@ def build_steps(scene, batch: int) -> Iterator[float]:
     scene.components, scene.links, scene._links_at, scene._ends = {}, {}, {}, {}
     scene.drawn_labels = {}
     scene._selected = set()
-    scene.building = True
     model = scene.model
-    drawn = {i: tuple(c.position) for i, c in model.components.items() if c.position is not None}
-    missing = layout.place_missing(model, drawn) if len(drawn) < len(model.components) else {}
-    scene._build_xy = where = {**drawn, **missing}
-    del drawn
-    total = max(1, 2 * len(model.components) + len(model.links))
+    ids = list(model.components)
+    placed, scene.placed = scene.placed, None
+    if placed is None:
+        drawn = {i: tuple(c.position) for i, c in model.components.items() if c.position is not None}
+        placed = layout.place_missing(model, drawn) if len(drawn) < len(ids) else {}
+        del drawn
+    total = max(1, 2 * len(ids) + len(model.links))
     made = 0
-    comps, values = [], array("d")
+    values = array("d")
+    at = placed.at if isinstance(placed, layout.GridPlaces) and placed.ids == ids else None  # by row: no index
+    for row, (ident, comp) in enumerate(model.components.items()):
+        x, y = comp.position if comp.position is not None else at(row) if at is not None else placed[ident]
+        values.extend((x, y, PORT_REACH if isinstance(comp, Router) and comp.ports else REACH))
+        made += 1
+        if made % batch == 0:
+            yield made / total
+    del placed
+    scene.components = columns = DrawnComponents(scene, ids, _numbers(values, 3))
+    scene.building = True
+    scene._build_xy = columns.places()
     try:
-        for ident in model.components:
-            x, y = where[ident]
-            comp = DrawnComponent(scene, ident, x, y)
-            scene.components[ident] = comp
-            if comp.port_names:  # a picture follows only its routers' links (ports)
-                scene._links_at[ident] = set()
-            comps.append(comp)
-            values.extend((x, y, comp.reach()))
-            made += 1
-            if made % batch == 0:
-                yield made / total
+        for row in columns.routers():  # a picture follows only its routers' links (ports)
+            scene._links_at[ids[row]] = set()
         present = scene.components
-        ids = [ident for ident, link in model.links.items() if link.source in present and link.destination in present]
-        for ident in ids:
+        link_ids = [ident for ident, link in model.links.items()
+                    if link.source in present and link.destination in present]
+        for ident in link_ids:
             link = model.links[ident]
             for end in (link.source, link.destination):
                 if end in scene._links_at:
@@ -461,7 +351,7 @@ def build_steps(scene, batch: int) -> Iterator[float]:
             if count % (batch // 4 or 1) == 0:
                 yield made / total
         lines, link_flags = array("d"), array("i")
-        for ident in ids:
+        for ident in link_ids:
             link = model.links[ident]
             lines.extend(line_ends(scene, link))
             link_flags.append(model_style(link, scene.period))
@@ -471,11 +361,13 @@ def build_steps(scene, batch: int) -> Iterator[float]:
     finally:
         scene.building = False
         scene._build_xy = None
-    scene.drawn_link_ids = ids
-    comp_flags = np.array([scene._component_flags(comp) for comp in comps], dtype=np.int32)
+    scene.drawn_link_ids = link_ids
+    columns.forget_rows()
+    comp_flags = np.fromiter((scene._component_flags(comp) for comp in columns.values()), dtype=np.int32,
+                             count=len(ids))
     yield 1.0
-    scene.index.bulk(comps, _numbers(values, 3), comp_flags, lambda row: DrawnLink(scene, row), _numbers(lines, 4),
-                     np.array(link_flags, dtype=np.int32))
+    scene.index.bulk(lambda row: DrawnComponent(scene, row), columns.numbers, comp_flags,
+                     lambda row: DrawnLink(scene, row), _numbers(lines, 4), np.array(link_flags, dtype=np.int32))
     scene.component_layer = ComponentLayer(scene)
     scene.addItem(scene.component_layer)
     scene.label_layer = LabelLayer(scene)

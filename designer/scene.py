@@ -40,9 +40,10 @@ class DesignScene(ProblemBadges, QGraphicsScene):
     model_changed = Signal()
 
     def __init__(self, model, colours: dict[str, QColor] | None = None, build: bool = True,
-                 picture: bool = False) -> None:
+                 picture: bool = False, placed: dict[str, tuple[float, float]] | None = None) -> None:
         super().__init__()
         self.model = model
+        self.placed = placed  # a picture's positions of the components that have none (else placed when drawn)
         self.picture = picture  # a picture only: no item per component or link (see designer/picture.py)
         self.drawn_link_ids: list[str] = []  # a picture's links, by row of the index
         self.component_layer = self.label_layer = None  # a picture's components and labels, each drawn by one item
@@ -128,7 +129,6 @@ class DesignScene(ProblemBadges, QGraphicsScene):
         if self.detail[1] and item.port_names:
             item.ports  # noqa: B018 -- a router placed close up shows its ports at once
         self.addItem(item)
-        self._links_at.setdefault(ident, set())
         self._room_for(item)
         self._index_component(item)
         self.labels.changed([item], [item.sceneBoundingRect()])
@@ -228,9 +228,11 @@ class DesignScene(ProblemBadges, QGraphicsScene):
             item = self.components.pop(old)
             item.rename(ident)
             self.components[ident] = item
-            self._links_at[ident] = self._links_at.pop(old, set())
+            links = self._links_at.pop(old, None)
+            if links:
+                self._links_at[ident] = links
             item.refresh()
-            for link_id in list(self._links_at[ident]):
+            for link_id in list(links or ()):
                 link = self.model.links[link_id]
                 self._ends[link_id] = (link.source, link.destination)
                 self.links[link_id].refresh()
@@ -398,6 +400,8 @@ class DesignScene(ProblemBadges, QGraphicsScene):
                     item.ports  # noqa: B018 -- made now, for the picture
             self.show_badges_in(None, zoom)
             self.labels.place_everything(zoom)
+            if self.picture:  # it is drawn once so: no label moves
+                self.labels.keep_shown_only()
             return
         if detail[1]:
             self.show_ports_in(region)

@@ -120,8 +120,25 @@ class RowOfMade:
         return self.count
 
 
+class RowObject:
+    """What a picture-only scene makes for a row of its index when asked, and does not keep: equal to another made
+    for the same row of the same scene and kind."""
+
+    __slots__ = ("design", "row")
+
+    def __init__(self, design, row: int) -> None:
+        self.design, self.row = design, row
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.row == self.row and other.design is self.design
+
+    def __hash__(self) -> int:
+        return self.row
+
+
 class LinesOf:
-    """The QLineF of each link row, made when asked from the row's numbers (a picture-only scene keeps none)."""
+    """The QLineF of each link row, made when asked from the row's numbers (none is kept: 100,000 links held as
+    many QLineF)."""
 
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
@@ -129,19 +146,22 @@ class LinesOf:
     def __getitem__(self, row: int) -> QLineF:
         return QLineF(*self.rows.data[row].tolist())
 
-    def __setitem__(self, row: int, line: QLineF) -> None:
-        """Nothing to keep: the row's numbers are the line."""
-
-    def pop(self, row: int, default=None) -> None:
-        """Nothing kept to forget."""
+    def of(self, rows: np.ndarray) -> list[QLineF]:
+        """The lines of these rows, in their order."""
+        return [QLineF(*numbers) for numbers in self.rows.data[rows].tolist()]
 
 
 class BoxesOf(LinesOf):
-    """The icon square of each component row, made when asked (a picture keeps none)."""
+    """The icon square of each component row, made when asked (none is kept: 20,000 components held 2 MB of
+    QRectF)."""
 
     def __getitem__(self, row: int) -> QRectF:
         x, y, _reach = self.rows.data[row].tolist()
         return QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
+
+    def of(self, rows: np.ndarray) -> list[QRectF]:
+        """The squares of these rows, in their order."""
+        return [QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX) for x, y, _reach in self.rows.data[rows].tolist()]
 
 
 class SpatialIndex:
@@ -150,8 +170,8 @@ class SpatialIndex:
     def __init__(self) -> None:
         self.components = _Rows(3)  # x, y, reach
         self.links = _Rows(4)  # x1, y1, x2, y2
-        self.lines: dict[int, QLineF] = {}
-        self.boxes: dict[int, QRectF] = {}
+        self.lines = LinesOf(self.links)  # made from the rows when asked
+        self.boxes = BoxesOf(self.components)
         self.dirty: list[QRectF] = []
         self.dirty_all = True
         self.revision = 0
@@ -187,7 +207,6 @@ class SpatialIndex:
             self._touch(self._component_rect(row))
         rows.data[row] = (x, y, reach)
         rows.flags[row] = flags
-        self.boxes[row] = QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
         self._touch(self._component_rect(row))
 
     def set_component_flags(self, item, flags: int) -> None:
@@ -203,7 +222,6 @@ class SpatialIndex:
         if row is not None:
             self._touch(self._component_rect(row))
             self.components.drop(item)
-            self.boxes.pop(row, None)
 
     def set_link(self, item, line: QLineF, flags: int) -> None:
         """Add or move a link, or change its style."""
@@ -214,7 +232,6 @@ class SpatialIndex:
         row = rows.row(item)
         rows.data[row] = (line.x1(), line.y1(), line.x2(), line.y2())
         rows.flags[row] = flags
-        self.lines[row] = QLineF(line)
         self._touch(self._link_rect(row))
 
     def set_link_flags(self, item, flags: int) -> None:
@@ -230,23 +247,20 @@ class SpatialIndex:
         if row is not None:
             self._touch(self._link_rect(row))
             self.links.drop(item)
-            self.lines.pop(row, None)
 
-    def bulk(self, components: list, comp_values: np.ndarray, comp_flags: np.ndarray,
+    def bulk(self, components, comp_values: np.ndarray, comp_flags: np.ndarray,
              links, lines: list[QLineF] | np.ndarray, link_flags: np.ndarray) -> None:
-        """Load a whole scene at once (opening a design). `links` as a function of the row with `lines` as an (n, 4)
-        array: a picture's links, of which neither an object nor a QLineF is kept (made when asked: LinesOf)."""
-        self.components.bulk(components, comp_values, comp_flags)
-        if callable(links):
-            self.boxes = BoxesOf(self.components)
-            self.links.bulk_made(len(link_flags), lines, link_flags, links)
-            self.lines = LinesOf(self.links)
+        """Load a whole scene at once (opening a design). `components` and `links` as functions of the row: a
+        picture's, of which no object is kept (made when asked; `lines` an (n, 4) array)."""
+        if callable(components):
+            self.components.bulk_made(len(comp_flags), comp_values, comp_flags, components)
         else:
-            self.boxes = {i: QRectF(x - BOX, y - BOX, 2 * BOX, 2 * BOX)
-                          for i, (x, y, _r) in enumerate(comp_values.tolist())}
+            self.components.bulk(components, comp_values, comp_flags)
+        if callable(links):
+            self.links.bulk_made(len(link_flags), lines, link_flags, links)
+        else:
             values = np.array([(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in lines]).reshape(-1, 4)
             self.links.bulk(links, values, link_flags)
-            self.lines = dict(enumerate(lines))
         self.touch_all()
 
     def _component_rect(self, row: int) -> QRectF:

@@ -12,7 +12,7 @@ LABEL_WIDTH, AXIS_HEIGHT, ROW_HEIGHT, BAR_HEIGHT, HANDLE = 150.0, 40.0, 22.0, 14
 STEPS = (1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One row: an item's bar from `start` for `duration` (seconds from the origin)."""
 

@@ -17,7 +17,7 @@ from backend.model.shared import EMPTY_DICT, EMPTY_LIST
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelHolder, LabelItem
 from designer.items.ports import PORT_RADIUS, PORT_REACH, PortItem, assign_slots, port_offset, slot_angle
-from designer.items.tags import COMPONENT, tag
+from designer.items.tags import COMPONENT, Tagged, tag
 from designer.resources import icon_image, svg_renderer
 
 HALF = 24.0
@@ -78,8 +78,12 @@ def _draw_icon(painter: QPainter, kind: str, colours: dict[str, QColor], box: QR
     painter.setWorldTransform(transform)
 
 
-class ComponentItem(BadgeHolder, LabelHolder, QGraphicsItem):
+class ComponentItem(Tagged, BadgeHolder, LabelHolder, QGraphicsItem):
     """Draws the model component `ident`; moves are turned into undo commands by the view."""
+
+    # what every item sets, in slots (an instance dict was about 160 bytes an item); a router's ports in its dict
+    __slots__ = ("_badge", "_label", "_ports", "cardinality", "design", "ident", "kind", "provisioned")
+    tag_kind = COMPONENT
 
     # the same for every component until a router's ports replace them (never changed in place: 20,000 items
     # held 20,000 empty sets, lists, dicts and points)
@@ -93,7 +97,7 @@ class ComponentItem(BadgeHolder, LabelHolder, QGraphicsItem):
         self.design = design
         self.ident = ident
         self.setFlags(_FLAGS)
-        tag(self, COMPONENT, ident)
+        self._badge = None
         self._label: LabelItem | None = None
         self._ports: dict[str, PortItem] | None = None
         self.kind = "node"
@@ -145,7 +149,6 @@ class ComponentItem(BadgeHolder, LabelHolder, QGraphicsItem):
     def rename(self, ident: str) -> None:
         """The component's id changed."""
         self.ident = ident
-        tag(self, COMPONENT, ident)
         if self._label is not None:
             self._label.set_owner(ident)
         for port in (self._ports or {}).values():

@@ -23,17 +23,19 @@ def _fonts() -> tuple[QFont, QFont, QFontMetricsF, QFontMetricsF]:
     return tuple(_FONTS)
 
 
-_ADVANCES: dict[tuple[bool, str], float] = {}  # link labels repeat ("⇄ ≥ 100 Mbit/s · 10 ms"): measure once
+# link labels repeat ("⇄ ≥ 100 Mbit/s · 10 ms"): measure once; plain and bold apart (a tuple key per line was 64
+# bytes more, 0.7 MB for 11,000 labels)
+_ADVANCES: tuple[dict[str, float], dict[str, float]] = ({}, {})
 
 
 def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
     """The width of `line` in the label font (bold or not), cached."""
-    key = (bold, line)
-    advance = _ADVANCES.get(key)
+    known = _ADVANCES[bold]
+    advance = known.get(line)
     if advance is None:
-        if len(_ADVANCES) > 20000:
-            _ADVANCES.clear()
-        advance = _ADVANCES[key] = metrics.horizontalAdvance(line)
+        if len(known) > 20000:
+            known.clear()
+        advance = known[line] = metrics.horizontalAdvance(line)
     return advance
 
 

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelHolder, LabelItem
-from designer.items.tags import BADGE, LINK, tag
+from designer.items.tags import BADGE, LINK, Tagged, tag
+from designer.spatial import RowObject
 
 END_GAP = 27.0
 ARROW = 11.0
@@ -24,6 +25,7 @@ HIT_WIDTH = 10.0
 LINK_Z = -1.0
 ONE_WAY, PROVISIONED, IDLE, SELECTED = 1, 2, 4, 8  # style bits of a link, as the painter reads them
 _MARGIN = max(ARROW, HIT_WIDTH / 2) + 1
+_NO_OFFSET = QPointF(0, 0)  # a link's badge before its line is known (never changed in place)
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
@@ -94,23 +96,14 @@ def line_ends(design, link) -> tuple[float, float, float, float] | None:
     return x1, y1, x2, y2
 
 
-class DrawnLink:
+class DrawnLink(RowObject):
     """A link of a picture-only scene (`DesignScene(..., picture=True)`, the headless export), made when asked
     for a row of the scene's spatial index and not kept: the scene draws the link from the index like every link,
     with no scene item, its label by the scene's label layer and its problem badge by the badge layer (a LinkItem
     with its Qt parts took about 3 KB, a DrawnLink kept for each link about 130 bytes with its index entry)."""
 
-    __slots__ = ("design", "row")
+    __slots__ = ()
     label_bold_first = False
-
-    def __init__(self, design, row: int) -> None:
-        self.design, self.row = design, row
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, DrawnLink) and other.row == self.row and other.design is self.design
-
-    def __hash__(self) -> int:
-        return self.row
 
     @property
     def ident(self) -> str:
@@ -150,10 +143,13 @@ class DrawnLink:
         return self.design
 
 
-class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
+class LinkItem(Tagged, BadgeHolder, LabelHolder, QGraphicsItem):
     """The model link `ident` between the items of its ends; follows them when they move."""
 
     label_bold_first = False  # a QoS label: no id line in bold
+    __slots__ = ("_badge", "_label", "_middle", "_rect", "_shape", "badge_offset", "design", "ident", "idle", "line",
+                 "one_way", "provisioned")  # no instance dict (about 160 bytes an item)
+    tag_kind = LINK
 
     def __init__(self, design, ident: str) -> None:
         super().__init__()
@@ -161,7 +157,8 @@ class LinkItem(BadgeHolder, LabelHolder, QGraphicsItem):
         self.ident = ident
         self.setFlags(_FLAGS)
         self.setZValue(LINK_Z)
-        tag(self, LINK, ident)
+        self._badge = None
+        self.badge_offset = _NO_OFFSET
         self.line = QLineF()
         self._rect = QRectF()
         self._middle = QRectF()  # what Qt's index holds: the middle of the line (see the module's docstring)

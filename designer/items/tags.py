@@ -21,3 +21,18 @@ def tag(item: QGraphicsItem, kind: str, model_id: str) -> None:
 def kind_of(item: QGraphicsItem) -> str | None:
     """The kind an item was tagged with (None for untagged items)."""
     return item.data(KIND)
+
+
+class Tagged:
+    """Mixin: an item whose tags are its own, `data(KIND)` its class's `tag_kind` and `data(MODEL_ID)` its `ident`
+    (two setData calls kept QVariants of about 350 bytes an item: 7 MB for 20,000 components)."""
+
+    __slots__ = ()
+    tag_kind = ""
+
+    def data(self, key: int):
+        if key == KIND:
+            return self.tag_kind
+        if key == MODEL_ID:
+            return self.ident
+        return super().data(key)
