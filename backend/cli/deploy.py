@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -101,13 +103,17 @@ def run_deploy(args) -> int:
     from backend.deploy.session import DeploySession
     from backend.deploy.time_status import describe_time
 
-    with _sentences(), deploy_listener(args.progress, "deploying") as listener:
-        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
-                                           at_once=args.now)
-        try:
-            record = session.deploy()
-        finally:
-            session.close()
+    session = None
+    try:
+        with _stopped_by_signals(), _sentences(), deploy_listener(args.progress, "deploying") as listener:
+            session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
+                                               at_once=args.now)
+            try:
+                record = session.deploy()
+            finally:
+                session.close()
+    except Interrupted as exc:
+        raise CliError(f"interrupted by {exc}: {_what_stays(session)}", 1) from None
     if args.json:
         print_json(status_json(record))
     else:
@@ -116,6 +122,45 @@ def run_deploy(args) -> int:
         if record.state == "scheduled" and state.agent_pid() is None:
             print("  note: no `vxi agent` runs: start one, and it deploys this at its lease start")
     return 0
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a deploy (its text names the signal): raised where it lands, so the deploy rolls
+    back what it made."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted (the first one; further ones are ignored while it rolls back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _what_stays(session: DeploySession | None) -> str:
+    """What an interrupted deploy left: nothing (rolled back), or a record that `vxi teardown` finishes."""
+    from backend.deploy import state
+
+    tag = session.deployer.tag if session is not None and session.deployer is not None else None
+    try:
+        kept = tag is not None and state.exists(tag)
+    except StateError as exc:
+        return f"rolled back; {exc}"
+    if kept:
+        return f"deployment {tag} was not all removed: `vxi teardown {tag}` removes the rest"
+    return "nothing of the deployment is left (rolled back)"
 
 
 def status_json(record: DeploymentRecord) -> dict:

@@ -86,7 +86,19 @@ def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infr
 
 
 class Gone(SessionError):
-    """The deployment is no longer in the deployments database: another command tore it down."""
+    """The deployment is no longer in the deployments database: another command tore it down; `by_name`: its
+    objects still run (its record was deleted by hand), so a teardown by name removes them."""
+
+    by_name = False
+
+
+def gone_error(record: DeploymentRecord) -> state.Gone:
+    """Why a deployment is no longer in the database: torn down by another command, or its record deleted while
+    its backend still finds its objects by name."""
+    chosen = backend(record.backend)
+    if chosen.leftovers is not None and chosen.unavailable() is None and record.id in chosen.leftovers():
+        return state.missing(record.id, record.backend)
+    return state.gone(record.id)
 
 
 @contextlib.contextmanager
@@ -96,7 +108,9 @@ def _state_errors() -> Iterator[None]:
     try:
         yield
     except state.StateError as exc:
-        raise (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1) from None
+        error = (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1)
+        error.by_name = getattr(exc, "by_name", False)
+        raise error from None
 
 
 class DeploySession:
@@ -256,9 +270,9 @@ class DeploySession:
         try:
             with _state_errors():
                 missing = not state.exists(self.record.id)
-                if missing:  # torn down by another command: nothing to put in force, nor to store again
+                if missing:  # torn down by another command (or its record deleted): nothing to enact or store
                     self.close()
-                    raise state.gone(self.record.id)
+                    raise gone_error(self.record)
             self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
             with _state_errors():
                 state.save(self.deployer.record)

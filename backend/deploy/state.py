@@ -267,7 +267,13 @@ def load_all() -> list[DeploymentRecord]:
 
 
 class Gone(StateError):
-    """The deployment is no longer in the database: another command tore it down (or its row was deleted)."""
+    """The deployment is no longer in the database: another command tore it down (or its row was deleted);
+    `deployment` says which; `by_name`: its objects still run (its record was deleted by hand), found by name."""
+
+    def __init__(self, message: str, path: Path | None = None, deployment: str = "", by_name: bool = False):
+        super().__init__(message, path)
+        self.deployment = deployment
+        self.by_name = by_name
 
 
 def save(record: DeploymentRecord) -> None:
@@ -276,13 +282,41 @@ def save(record: DeploymentRecord) -> None:
     with _open() as db, db.write() as conn:
         if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone() is None:
             raise gone(record.id)
+        why = _damage(conn, record.id)
+        if why is not None:  # damaged meanwhile (by hand, or a bad disk): said, never covered by what this holds
+            raise StateError(f"{db.path}: the record of deployment {record.id} is damaged ({why}); it is not "
+                             f"stored again: `vxi teardown {record.id}` removes the deployment, found by its name",
+                             db.path)
         write_record(conn, record)
+
+
+def _damage(conn: sqlite3.Connection, deployment_id: str) -> str | None:
+    """Why the stored record of a deployment does not read (None when it reads)."""
+    for ident, size in conn.execute(_RECORD_SIZE + " WHERE d.id = ?", (deployment_id,)):
+        if size > MAX_BYTES:
+            return over_limit(ident, size, MAX_BYTES, "record is").reason
+    row = conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments WHERE id = ?", (deployment_id,)).fetchone()
+    if row[3] == "damaged":
+        return str(row[8] or "marked damaged")
+    try:
+        read_record(conn, row)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def gone(deployment_id: str) -> Gone:
     """The error saying that a deployment is no longer in the database."""
     return Gone(f"deployment {deployment_id} is no longer in {database_path()}: another command tore it down "
-                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path())
+                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path(),
+                deployment_id)
+
+
+def missing(deployment_id: str, backend_name: str) -> Gone:
+    """The error saying that a deployment's record went from the database while its objects still run."""
+    return Gone(f"the record of deployment {deployment_id} is missing from {database_path()} (deleted by hand?), "
+                f"but its objects still run on the {backend_name} backend: Teardown (or `vxi teardown "
+                f"{deployment_id}`) removes them, found by their name", database_path(), deployment_id, True)
 
 
 def exists(deployment_id: str) -> bool:

@@ -92,6 +92,7 @@ class RunController(QObject):
         self._logged = 0  # entries of the deployment's time log already marked on the plot
         self.closed = False
         self.gone = False  # the deployment was torn down by another command
+        self.orphaned = False  # ... or its record went (deleted by hand) while its objects still run: Teardown by name
         self._closing = threading.Event()  # set on shutdown: a wait for a lock in the worker gives up
 
     # ----- choices -----
@@ -197,17 +198,19 @@ class RunController(QObject):
 
     def _failed(self, job: str, error: RunError) -> None:
         if error.gone and self.session is not None and not self.gone:
-            self._gone()
+            self._gone(error.by_name)
         problem = Problem("error", f"run-{job}", error.element, str(error))
         if problem not in self.problems:  # a poll meeting the same failure every 0.5 s lists it once
             self.problems.append(problem)
             self.problems_changed.emit()
         self.job_finished.emit(job, False, str(error))
 
-    def _gone(self) -> None:
-        """The deployment was torn down by another command: stop following it (nothing of it is stored again),
-        its marks back to defined; the window's last curves stay."""
+    def _gone(self, by_name: bool = False) -> None:
+        """The deployment was torn down by another command (or, `by_name`, its record deleted while its objects
+        run: Teardown then removes them by name): stop following it (nothing of it is stored again), its marks
+        back to defined; the window's last curves stay."""
         self.gone = True
+        self.orphaned = by_name
         self.status_timer.stop()
         self.time_timer.stop()
         self.session.stop_sampler()
@@ -242,7 +245,7 @@ class RunController(QObject):
         document = self.document_path()
         extras = list(self.extra_paths)
         self.states = {}
-        self.lease_over = self.gone = False
+        self.lease_over = self.gone = self.orphaned = False
         self.states_changed.emit()
 
         def work():
@@ -318,10 +321,15 @@ class RunController(QObject):
         self.time_timer.stop()
         session = self.session
         self.flows = []
+        if self.orphaned:  # its record went: what is left is found by name, as `vxi teardown ID` finds it
+            return self._submit("teardown", lambda: session.teardown_by_name(self._report), self._torn_down)
         return self._submit("teardown", lambda: session.teardown(self._report), self._torn_down)
 
     def _torn_down(self, removed: int) -> None:
         record = self.record()
+        if self.orphaned:  # the missing record's message goes with what it left
+            self.orphaned = False
+            self.clear_problems()
         self.time_info = None
         self.time_changed.emit(None)
         self.job_finished.emit("teardown", True, f"deployment {record.id} torn down: {removed} objects removed")

@@ -1,0 +1,95 @@
+"""`vxi deploy` stopped by Ctrl-C (SIGINT) or SIGTERM while it waits: for the admission lock another command
+holds, or for a SQLite write another process makes. It stops while the other still holds, leaves nothing
+deployed and says so in one line (exit 1, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from backend.resources import examples_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = examples_dir()
+
+HOLD_ADMISSION = textwrap.dedent("""
+    import time
+    from backend.deploy import state
+    with state.admission():
+        print("held", flush=True)
+        time.sleep(30)
+""")
+
+HOLD_WRITE = textwrap.dedent("""
+    import sqlite3, sys, time
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    print("held", flush=True)
+    time.sleep(30)
+""")
+
+
+def vxi(env: dict, *args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def opened(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (it is waiting for the lock on it)."""
+    folder = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.readlink(folder / fd) == str(path) for fd in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def wait_until(test, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not test():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("wait", ["admission", "write"])
+def test_a_deploy_stopped_while_it_waits_stops_rolls_back_and_says_so(tmp_path, signum, wait):
+    state = tmp_path / "state"
+    env = {**os.environ, "VXI_STATE_DIR": str(state)}
+    assert subprocess.run([sys.executable, "-m", "backend.cli", "status"], cwd=ROOT, env=env,
+                          capture_output=True).returncode == 0  # the database exists
+    script, arg = (HOLD_ADMISSION, []) if wait == "admission" else (HOLD_WRITE, [str(state / "deployments.db")])
+    holder = subprocess.Popen([sys.executable, "-c", script, *arg], cwd=ROOT, env=env, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        deploy = vxi(env, "deploy", str(EXAMPLES / "figure1-substrate.vxdl"), str(EXAMPLES / "figure1-vxi1.vxdl"),
+                     "--now")
+        if wait == "admission":
+            wait_until(lambda: opened(deploy.pid, state / "state.lock"))
+        else:  # it holds the admission lock, embeds, and waits to store its reservation
+            wait_until(lambda: opened(deploy.pid, state / "state.lock") or deploy.poll() is not None)
+        time.sleep(1.0)
+        deploy.send_signal(signum)
+        out, err = deploy.communicate(timeout=25)
+        assert holder.poll() is None  # it stopped while the other still held
+    finally:
+        holder.kill()
+        holder.wait()
+    assert deploy.returncode == 1, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"vxi deploy: interrupted by {signal.Signals(signum).name}"), err
+    assert "nothing of the deployment is left" in err, err
+    status = subprocess.run([sys.executable, "-m", "backend.cli", "status", "--json"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    found = json.loads(status.stdout)
+    assert found["deployments"] == [] and found["unrecorded"] == [] and found["damaged"] == []
+    with sqlite3.connect(state / "deployments.db") as db:
+        assert db.execute("SELECT count(*) FROM holds").fetchone() == (0,)
