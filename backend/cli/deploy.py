@@ -131,12 +131,20 @@ class Interrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def _stopped_by_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise Interrupted (the first one; further ones are ignored while it rolls back)."""
+    """SIGINT and SIGTERM raise Interrupted in this process (the first one; further ones are ignored while it rolls
+    back). A process forked meanwhile dies of them, as by default: pyroute2 forks a helper into a namespace and ends
+    it with SIGTERM, and a helper that raised ran the deploy's rollback (and, in-process, the caller) while its
+    parent waited for it forever."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    owner = os.getpid()
 
     def stop(signum: int, _frame) -> None:
+        if os.getpid() != owner:  # a forked child inherited this handler: it ends here, never returns to the deploy
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            os._exit(128 + signum)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Interrupted(signal.Signals(signum).name)

@@ -141,8 +141,8 @@ class RunController(QObject):
             result = await self.loop.run_in_executor(self._executor, self._in_worker, work)
         except RunError as exc:
             result = exc
-        except StateError as exc:  # the database's own sentence, as LiveRun's jobs say it: the same failure met by
-            result = RunError(str(exc), gone=isinstance(exc, Gone))  # another job is listed once, not twice
+        except StateError as exc:  # the database's own sentence, as LiveRun's jobs say it (listed once, not twice)
+            result = RunError(str(exc), gone=isinstance(exc, Gone), by_name=getattr(exc, "by_name", False))
         except Exception as exc:  # every failure becomes a sentence in the problems dock
             result = RunError(f"{type(exc).__name__}: {exc}")
         if not isValid(self):  # the window (and this controller) went away meanwhile

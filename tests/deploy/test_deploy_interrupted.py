@@ -93,3 +93,31 @@ def test_a_deploy_stopped_while_it_waits_stops_rolls_back_and_says_so(tmp_path, 
     assert found["deployments"] == [] and found["unrecorded"] == [] and found["damaged"] == []
     with sqlite3.connect(state / "deployments.db") as db:
         assert db.execute("SELECT count(*) FROM holds").fetchone() == (0,)
+
+
+HELPER_ENDED = textwrap.dedent("""
+    import os, time
+    from pyroute2.process import ChildProcess
+    from backend.cli.deploy import _stopped_by_signals
+    parent = os.getpid()
+    try:
+        with _stopped_by_signals():  # as while `vxi deploy` runs
+            helper = ChildProcess(target=time.sleep, args=[20])  # how pyroute2 opens a namespace's socket
+            helper.run()
+            time.sleep(0.5)
+            helper.stop()  # SIGTERM, then it waits for the helper to end
+            print("helper ended", helper.exitcode, flush=True)
+    except BaseException as exc:
+        if os.getpid() != parent:  # the helper went on with its parent's work
+            print("helper went on:", repr(exc), flush=True)
+            os._exit(7)
+        raise
+""")
+
+
+def test_a_helper_process_forked_during_a_deploy_ends_on_sigterm():
+    """pyroute2 forks a helper into a namespace and ends it with SIGTERM: it must die, not run the deploy's rollback
+    (and the rest of its caller) while its parent waits for it (a parallel test run hung 300 s in a netns deploy)."""
+    done = subprocess.run([sys.executable, "-c", HELPER_ENDED], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"helper ended {-signal.SIGTERM}"], done.stdout
