@@ -240,8 +240,7 @@ class Database:
                     self.conn.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as exc:
-                    if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_BUSY", "SQLITE_LOCKED") or \
-                            time.monotonic() >= deadline:
+                    if not _busy(exc) or time.monotonic() >= deadline:
                         raise
                 ends = locks.ending()
                 if ends is not None and ends.is_set():
@@ -253,6 +252,14 @@ class Database:
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite said the database is locked by another connection (Python 3.10 gives no error name)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return name in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    return str(exc).startswith(("database is locked", "database table is locked"))
 
 
 def _require_regular(path: Path) -> None:

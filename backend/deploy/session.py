@@ -269,13 +269,15 @@ class DeploySession:
         missing = False
         try:
             with _state_errors():
-                missing = not state.exists(self.record.id)
-                if missing:  # torn down by another command (or its record deleted): nothing to enact or store
+                try:
+                    if not state.exists(self.record.id):
+                        raise state.gone(self.record.id)
+                    self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
+                    state.save(self.deployer.record)
+                except state.Gone:  # torn down by another command, or its record deleted (before or while it
+                    missing = True  # enacted): nothing to enact or store; said as `gone_error` finds it
                     self.close()
-                    raise gone_error(self.record)
-            self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
-            with _state_errors():
-                state.save(self.deployer.record)
+                    raise gone_error(self.record) from None
         except DeployError as exc:
             raise SessionError(str(exc), 1) from exc
         finally:

@@ -15,16 +15,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
 from backend.deploy import locks
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE, Progress
+from backend.deploy.progress import DEFINED, UNREACHABLE, Progress
 from backend.deploy.record import TORN_DOWN
 from backend.deploy.session import SessionError, read_model
 from backend.deploy.state import Gone, StateError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
-from backend.model.timing import format_timestamp
-from backend.monitor.series import RX, TX, SeriesKey
+from backend.monitor.series import SeriesKey
 from backend.resources import examples_dir
 from designer.loop import event_loop, start_task
+from designer.run import shown
 from designer.run.live import LiveRun, RunError
 
 EXAMPLES = examples_dir()
@@ -414,81 +414,20 @@ class RunController(QObject):
 
         return self._submit("stop-traffic", session.stop_traffic, done)
 
-    # ----- what the view shows -----
+    # ----- what the view shows (designer/run/shown.py) -----
     def scene_states(self, vxi_id: str) -> dict[str, tuple[str, str]]:
         """States by scene component id for one VXI (a cloud sums up its members), with the host in words."""
-        record = self.record()
-        grouped: dict[str, list[tuple[str, str, str]]] = {}
-        if record is None:
-            return {}
-        for key, comp in record.components.items():
-            if comp.vxi == vxi_id and key in self.states:
-                grouped.setdefault(comp.id.split("#", 1)[0], []).append((self.states[key], comp.host, key))
-        out = {}
-        for ident, members in grouped.items():
-            values = [s for s, _, _ in members]
-            hosts = ", ".join(sorted({h for _, h, _ in members}))
-            if FAILED in values:
-                value = FAILED
-            elif UNREACHABLE in values:  # the hosts' sentences, for the mark's tooltip
-                value = UNREACHABLE
-                hosts += "".join(f"; {why}" for why in sorted({self.reasons[k] for *_, k in members
-                                                               if k in self.reasons}))
-            elif all(v == RUNNING for v in values):
-                value = RUNNING
-            elif all(v == STOPPED for v in values):
-                value = STOPPED
-            elif STARTING in values or RUNNING in values:
-                value = STARTING
-            else:
-                value = DEFINED
-            moving = sorted({f"{m['to']} at {format_timestamp(m['at'], '%H:%M:%S UTC')}"
-                             for m in record.time.get("moves", []) if not m["done"] and m["vxi"] == vxi_id
-                             and m["component"].split("#", 1)[0] == ident})
-            out[ident] = (value, f"on {hosts}" + (f"; moves to {', '.join(moving)} (replanned)" if moving else ""))
-        return out
+        return shown.scene_states(self.record(), self.states, self.reasons, vxi_id)
 
     def link_series(self, vxi_id: str) -> dict[str, tuple[str, list[SeriesKey], list[SeriesKey], float, float]]:
         """Per VXI link: (end key, tx series, rx series, capacity out of that end, capacity into it)."""
-        record = self.record()
-        out = {}
-        if record is None:
-            return out
-        for seg_key, seg in record.segments.items():
-            vxi, link = record.split_key(seg_key)  # a VXI id may hold a "/"
-            if vxi != vxi_id:
-                continue
-            for key in seg["members"]:
-                comp = record.components[key]
-                iface = next((i for i in comp.interfaces if i.segment == seg_key), None)
-                if iface is None:
-                    continue
-                out[link] = (key, [SeriesKey(key, iface.name, TX)], [SeriesKey(key, iface.name, RX)],
-                             iface.rate_out_bps or seg["forward_bps"], iface.rate_in_bps or seg["reverse_bps"])
-                if "#" not in comp.id:
-                    break
-        return out
+        return shown.link_series(self.record(), vxi_id)
 
     def plot_groups(self, vxi_id: str, what: str = "all", busy: set[str] | None = None
                     ) -> dict[str, list[SeriesKey]]:
-        """Curves for the plot: 'routers' (of every deployed VXI), 'links' (of `vxi_id`; only the `busy` ones
-        when given) or 'all', plus the aggregate (what the routers forward, or the links carry without router)."""
-        record = self.record()
-        if record is None:
-            return {}
-        routers = {f"router {k}": [SeriesKey(k, i.name, TX) for i in c.interfaces]
-                   for k, c in record.components.items() if c.kind == "router"}
-        links = {f"link {link}": [*tx, *rx] for link, (_, tx, rx, _, _) in self.link_series(vxi_id).items()
-                 if busy is None or link in busy}
-        groups: dict[str, list[SeriesKey]] = {}
-        if what in ("routers", "all"):
-            groups.update(routers)
-        if what in ("links", "all"):
-            groups.update(links)
-        parts = routers or links
-        if len(parts) > 1:  # with one router (or one link) its own curve is the aggregate
-            groups["aggregate"] = [k for keys in parts.values() for k in keys]
-        return groups
+        """Curves for the plot: 'routers', 'links' (of `vxi_id`; the `busy` ones when given) or 'all', and the
+        aggregate."""
+        return shown.plot_groups(self.record(), vxi_id, what, busy)
 
     # ----- ending -----
     def shutdown(self) -> None:
