@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
+from backend.cli.interrupt import Interrupted, stopped_by_signals, what_stays
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, made_here, orphan
@@ -103,17 +102,20 @@ def run_deploy(args) -> int:
     from backend.deploy.session import DeploySession
     from backend.deploy.time_status import describe_time
 
-    session = None
+    session, made = None, False
     try:
-        with _stopped_by_signals(), _sentences(), deploy_listener(args.progress, "deploying") as listener:
+        with stopped_by_signals() as stop, _sentences(), deploy_listener(args.progress, "deploying") as listener:
             session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
                                                at_once=args.now)
             try:
                 record = session.deploy()
+                made = True
             finally:
                 session.close()
+            if stop.signal is not None:  # it came where it could not be raised, or as the deploy ended
+                raise Interrupted(stop.signal)
     except Interrupted as exc:
-        raise CliError(f"interrupted by {exc}: {_what_stays(session)}", 1) from None
+        raise CliError(f"interrupted by {exc}: {what_stays(session, made)}", 1) from None
     if args.json:
         print_json(status_json(record))
     else:
@@ -122,53 +124,6 @@ def run_deploy(args) -> int:
         if record.state == "scheduled" and state.agent_pid() is None:
             print("  note: no `vxi agent` runs: start one, and it deploys this at its lease start")
     return 0
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM during a deploy (its text names the signal): raised where it lands, so the deploy rolls
-    back what it made."""
-
-
-@contextlib.contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise Interrupted in this process (the first one; further ones are ignored while it rolls
-    back). A process forked meanwhile dies of them, as by default: pyroute2 forks a helper into a namespace and ends
-    it with SIGTERM, and a helper that raised ran the deploy's rollback (and, in-process, the caller) while its
-    parent waited for it forever."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    owner = os.getpid()
-
-    def stop(signum: int, _frame) -> None:
-        if os.getpid() != owner:  # a forked child inherited this handler: it ends here, never returns to the deploy
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            os._exit(128 + signum)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Interrupted(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _what_stays(session: DeploySession | None) -> str:
-    """What an interrupted deploy left: nothing (rolled back), or a record that `vxi teardown` finishes."""
-    from backend.deploy import state
-
-    tag = session.deployer.tag if session is not None and session.deployer is not None else None
-    try:
-        kept = tag is not None and state.exists(tag)
-    except StateError as exc:
-        return f"rolled back; {exc}"
-    if kept:
-        return f"deployment {tag} was not all removed: `vxi teardown {tag}` removes the rest"
-    return "nothing of the deployment is left (rolled back)"
 
 
 def status_json(record: DeploymentRecord) -> dict:

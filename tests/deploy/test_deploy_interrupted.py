@@ -4,6 +4,7 @@ deployed and says so in one line (exit 1, no traceback)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -98,10 +99,10 @@ def test_a_deploy_stopped_while_it_waits_stops_rolls_back_and_says_so(tmp_path, 
 HELPER_ENDED = textwrap.dedent("""
     import os, time
     from pyroute2.process import ChildProcess
-    from backend.cli.deploy import _stopped_by_signals
+    from backend.cli.interrupt import stopped_by_signals
     parent = os.getpid()
     try:
-        with _stopped_by_signals():  # as while `vxi deploy` runs
+        with stopped_by_signals():  # as while `vxi deploy` runs
             helper = ChildProcess(target=time.sleep, args=[20])  # how pyroute2 opens a namespace's socket
             helper.run()
             time.sleep(0.5)
@@ -121,3 +122,38 @@ def test_a_helper_process_forked_during_a_deploy_ends_on_sigterm():
     done = subprocess.run([sys.executable, "-c", HELPER_ENDED], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"helper ended {-signal.SIGTERM}"], done.stdout
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_netns_deploy_stopped_while_it_creates_its_namespaces_removes_them_and_says_so(tmp_path, signum):
+    from backend.deploy.netns import kernel
+
+    state = tmp_path / "state"
+    env = {**os.environ, "VXI_STATE_DIR": str(state)}
+    deploy = vxi(env, "deploy", str(EXAMPLES / "figure1-substrate.vxdl"), str(EXAMPLES / "figure1-vxi1.vxdl"),
+                 "--backend", "netns", "--now")
+    prefix = ""
+
+    def creating() -> bool:  # its reservation is stored and its first namespace made (or it ended)
+        nonlocal prefix
+        with contextlib.suppress(sqlite3.Error), \
+                contextlib.closing(sqlite3.connect(f"file:{state / 'deployments.db'}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT id FROM deployments").fetchone()
+            prefix = f"vxi{row[0]}-" if row else prefix
+        return bool(prefix and kernel.namespaces(prefix)) or deploy.poll() is not None
+
+    try:
+        wait_until(creating)
+        deploy.send_signal(signum)
+        out, err = deploy.communicate(timeout=120)
+    finally:
+        deploy.kill()
+        left = kernel.namespaces(prefix) if prefix else []
+        subprocess.run([sys.executable, "-m", "backend.cli", "teardown", "--all"], cwd=ROOT, env=env,
+                       capture_output=True, timeout=120)
+    assert deploy.returncode == 1, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"vxi deploy: interrupted by {signal.Signals(signum).name}"), err
+    assert "nothing of the deployment is left" in err, err
+    assert left == []
