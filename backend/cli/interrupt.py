@@ -1,5 +1,6 @@
-"""`vxi deploy` stopped by Ctrl-C (SIGINT) or SIGTERM: the signal raises Interrupted where it lands, the deploy
-rolls back what it made, and `what_stays` removes what the rollback could not know of before saying what is left."""
+"""`vxi deploy` stopped by Ctrl-C (SIGINT) or SIGTERM: the signal raises Interrupted where it lands (or at the next
+step), the deploy rolls back what it made, and `what_stays` removes what the rollback could not know of before
+saying what is left."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,40 +21,79 @@ class Interrupted(KeyboardInterrupt):
     back what it made."""
 
 
+# Code a signal must not break into: an exception raised there is dropped (an at-fork hook of logging), leaves a
+# library half-way (pyroute2's asyncio tasks, a lock's condition, an import), or is said on stderr by the library.
+FRAGILE = ("pyroute2", "asyncio", "logging", "threading", "concurrent", "importlib", "selectors", "weakref")
+
+
 class Stop:
-    """The signal that stopped the deploy (its name), None until one comes."""
+    """The signal that stopped the deploy (its name, None until one comes), and whether it was raised yet."""
 
     signal: str | None = None
+    raised = False
+
+    def is_set(self) -> bool:
+        """Whether a signal came: as `locks.ended_by`'s event, it ends a wait for a lock or a SQLite write."""
+        return self.signal is not None
+
+    def check(self) -> None:
+        """Raise Interrupted for a signal that came in fragile code, at a point where the deploy rolls back
+        (between two steps, in the main thread, outside any exception's handling, such as a rollback)."""
+        if self.signal is not None and not self.raised and sys.exc_info()[1] is None and \
+                threading.current_thread() is threading.main_thread():
+            self.raised = True
+            raise Interrupted(self.signal)
+
+    def checked(self, listener: Callable) -> Callable:
+        """`listener`, checking for a signal after each step it is told of."""
+        def told(progress) -> None:
+            listener(progress)
+            self.check()
+        return told
+
+
+def _fragile(frame) -> bool:
+    """Whether the code a signal interrupted runs in one of the FRAGILE modules."""
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").partition(".")[0] in FRAGILE:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextlib.contextmanager
 def stopped_by_signals() -> Iterator[Stop]:
-    """SIGINT and SIGTERM raise Interrupted in this process (the first one; further ones are ignored while it rolls
-    back), and are kept in the Stop yielded. A process forked meanwhile dies of them as by default: pyroute2 forks
-    a helper into a namespace and ends it with SIGTERM, and a helper that raised ran the deploy's rollback (and,
-    in-process, its caller) while its parent waited for it forever. Where Python cannot raise (an at-fork hook, a
-    finaliser) the Interrupted is dropped silently: the Stop says it came."""
+    """SIGINT and SIGTERM stop the deploy (the first one; further ones are ignored while it rolls back): raised
+    where they land as Interrupted, or at the next step (`Stop.check`) when they land in FRAGILE code. A process
+    forked meanwhile dies of them as by default: pyroute2 forks a helper into a namespace and ends it with SIGTERM,
+    and a helper that raised ran the deploy's rollback (and, in-process, its caller) while its parent waited for it
+    forever. An Interrupted that Python dropped (a finaliser) is raised again at the next step."""
     stop = Stop()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
     owner = os.getpid()
 
-    def handle(signum: int, _frame) -> None:
+    def handle(signum: int, frame) -> None:
         if os.getpid() != owner:  # a forked child inherited this handler: it ends here, never returns to the deploy
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             os._exit(128 + signum)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if stop.signal is not None:
+            return
         stop.signal = signal.Signals(signum).name
-        raise Interrupted(stop.signal)
+        if not _fragile(frame):
+            stop.raised = True
+            raise Interrupted(stop.signal)
 
-    def unraisable(info) -> None:  # logging's at-fork hook met it ("Exception ignored in: _releaseLock")
-        if not isinstance(info.exc_value, Interrupted):
+    def unraisable(info) -> None:
+        if isinstance(info.exc_value, Interrupted):
+            stop.raised = False  # dropped: raised again at the next step
+        else:
             hook(info)
 
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(sig) is not signal.SIG_IGN}  # one ignored (nohup, a background job) stays so
     hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield stop
@@ -63,10 +103,11 @@ def stopped_by_signals() -> Iterator[Stop]:
             signal.signal(sig, handler)
 
 
-def what_stays(session: DeploySession | None, made: bool) -> str:
-    """What an interrupted deploy left, once it removed what it made (`made`: the deploy ended before the signal
-    was seen) and what its backend finds by name that the rollback did not know of (a namespace the signal caught
-    while it was created): nothing, or what `vxi teardown` finishes."""
+def what_stays(session: DeploySession | None) -> str:
+    """What an interrupted deploy left, once what it still records is torn down (made before the signal was seen,
+    or kept by a rollback that could not remove everything) and what its backend finds by name that the rollback
+    did not know of is removed (a namespace the signal caught while it was created): nothing, or what `vxi
+    teardown` finishes."""
     from backend.deploy import state
     from backend.deploy.record import DeploymentRecord
     from backend.deploy.session import DeploySession, SessionError
@@ -76,13 +117,12 @@ def what_stays(session: DeploySession | None, made: bool) -> str:
         return "nothing of the deployment is left (rolled back)"
     tag = deployer.tag
     try:
-        if made and state.exists(tag):
+        if state.exists(tag):
             DeploySession.of_record(state.load(tag)).teardown()
-        kept = state.exists(tag)
-    except (state.StateError, SessionError, KeyError) as exc:
-        return f"rolled back; {exc}"
-    if kept:
+    except SessionError:
         return f"deployment {tag} was not all removed: `vxi teardown {tag}` removes the rest"
+    except (state.StateError, KeyError) as exc:
+        return f"rolled back; {exc}"
     if _found_by_name(deployer.record):
         with contextlib.suppress(state.StateError, SessionError):
             DeploySession.of_record(DeploymentRecord(tag, deployer.record.backend)).teardown()

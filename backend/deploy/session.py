@@ -202,59 +202,64 @@ class DeploySession:
             self._vxis = effective_vxis(self.vxis, now, self.at_once)
         except LeaseError as exc:
             raise SessionError(str(exc), 1) from None
-        with _state_errors(), state.admission():
-            held, holders = state.holds_on(self.substrate.id)
-            mapping = self.embed(held, holders)
+        lock = None
+        try:
+            with _state_errors(), state.admission():
+                held, holders = state.holds_on(self.substrate.id)
+                mapping = self.embed(held, holders)
+                try:
+                    deployer = make_deployer(self.backend, self.substrate, self.vxis)
+                except ValueError as exc:
+                    raise SessionError(str(exc), 2) from None
+                deployer.record.files.update(self.files)
+                deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+                schedule = Schedule.build(self.substrate, self.vxis, mapping)
+                deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
+                lock = state.claim(deployer.tag)
+                try:
+                    keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
+                    if now < schedule.lease[0] - EARLY_S:
+                        deployer.record.state = SCHEDULED
+                        deployer.record.time["by_agent"] = True
+                    state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
+                    self.deployer = deployer  # from here an interruption's cleanup finds what it reserved
+                except BaseException:
+                    lock.release(remove=True)
+                    raise
+            if deployer.record.state == SCHEDULED:
+                lock.release()
+                state.nudge_agent()  # so that it sees it now, and prepares it ahead of its start
+                self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
+                                    f"{format_timestamp(schedule.lease[0])}", 1.0))
+                return deployer.record
+            deployer.persist = state.save
+            deployer.on_progress = self._emit
             try:
-                deployer = make_deployer(self.backend, self.substrate, self.vxis)
-            except ValueError as exc:
-                raise SessionError(str(exc), 2) from None
-            deployer.record.files.update(self.files)
-            deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
-            schedule = Schedule.build(self.substrate, self.vxis, mapping)
-            deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
-            lock = state.claim(deployer.tag)
+                deployer.deploy(mapping)
+            except BaseException as exc:
+                kept = self._after_failure()
+                lock.release(remove=not kept)
+                if not isinstance(exc, DeployError | PlanError):
+                    raise
+                note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
+                raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
             try:
-                keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
-                if now < schedule.lease[0] - EARLY_S:
-                    deployer.record.state = SCHEDULED
-                    deployer.record.time["by_agent"] = True
-                state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
-            except BaseException:
+                enact(deployer, max(now, schedule.lease[0]))
+                with _state_errors():
+                    state.save(deployer.record)
+            except DeployError as exc:  # what its periods say now could not be put in force: removed as a whole
+                with contextlib.suppress(DeployError):
+                    deployer.teardown()
+                self.close()
+                with _state_errors():
+                    state.forget(deployer.tag)
                 lock.release(remove=True)
-                raise
-        self.deployer = deployer
-        if deployer.record.state == SCHEDULED:
+                raise SessionError(f"{exc} (the deployment was removed)", 1) from exc
             lock.release()
-            state.nudge_agent()  # so that it sees it now, and prepares it ahead of its start
-            self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
-                                f"{format_timestamp(schedule.lease[0])}", 1.0))
             return deployer.record
-        deployer.persist = state.save
-        deployer.on_progress = self._emit
-        try:
-            deployer.deploy(mapping)
-        except BaseException as exc:
-            kept = self._after_failure()
-            lock.release(remove=not kept)
-            if not isinstance(exc, DeployError | PlanError):
-                raise
-            note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
-            raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
-        try:
-            enact(deployer, max(now, schedule.lease[0]))
-            with _state_errors():
-                state.save(deployer.record)
-        except DeployError as exc:  # what its periods say now could not be put in force: removed as a whole
-            with contextlib.suppress(DeployError):
-                deployer.teardown()
-            self.close()
-            with _state_errors():
-                state.forget(deployer.tag)
-            lock.release(remove=True)
-            raise SessionError(f"{exc} (the deployment was removed)", 1) from exc
-        lock.release()
-        return deployer.record
+        finally:  # a signal between two steps (`vxi deploy`) leaves it held otherwise: its cleanup was refused
+            if lock is not None:
+                lock.release()
 
     def follow(self, now: float | None = None) -> list[str]:
         """Put in force what the deployment's schedule says at `now` (the deployments' clock by default), as the

@@ -40,8 +40,10 @@ HOLD_WRITE = textwrap.dedent("""
 
 
 def vxi(env: dict, *args: str, **kwargs) -> subprocess.Popen:
+    """The command, with Ctrl-C as in a terminal (a test run in the background ignores it, and so would its child)."""
     return subprocess.Popen([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)
 
 
 def opened(pid: int, path: Path) -> bool:
