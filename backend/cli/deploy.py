@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
+from backend.cli.interrupt import Interrupted, stopped_by_signals, what_stays
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, made_here, orphan
@@ -96,18 +97,27 @@ def _sentences() -> Iterator[None]:
 
 def run_deploy(args) -> int:
     """Read, embed, deploy, record, print."""
-    from backend.deploy import state
+    from backend.deploy import locks, state
     from backend.deploy.describe import describe
     from backend.deploy.session import DeploySession
     from backend.deploy.time_status import describe_time
 
-    with _sentences(), deploy_listener(args.progress, "deploying") as listener:
-        session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm, listener,
-                                           at_once=args.now)
+    session = None
+    with stopped_by_signals() as stop:  # a further signal is ignored until what the deploy made is removed
         try:
-            record = session.deploy()
-        finally:
-            session.close()
+            with locks.ended_by(stop), _sentences(), deploy_listener(args.progress, "deploying") as listener:
+                session = DeploySession.from_files(args.substrate, args.vxis, args.backend, args.algorithm,
+                                                   stop.checked(listener), at_once=args.now)
+                try:
+                    record = session.deploy()
+                finally:
+                    session.close()
+            if stop.signal is not None:  # it came after the last step: the deployment is made, and removed
+                raise Interrupted(stop.signal)
+        except (Interrupted, CliError) as exc:  # a wait the signal ended says it in its words: the signal is said
+            if stop.signal is None:
+                raise
+            raise CliError(f"interrupted by {stop.signal}: {what_stays(session)}", 1) from exc
     if args.json:
         print_json(status_json(record))
     else:

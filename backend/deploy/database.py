@@ -22,11 +22,13 @@ import json
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from backend.deploy import locks
 from backend.deploy.record import STATES, ComponentRecord, DeploymentRecord, Interface, Resource
 
 if TYPE_CHECKING:  # the embedding engine (numpy, scipy) is not loaded by commands that only read VXDL
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # the embedding engine (numpy, scipy) is not loaded by comman
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
+BUSY_SLICE_MS = 100  # a wait for the write lock goes in slices this long: an interrupt, or a closing window, ends it
 
 _STATE_LIST = ", ".join(f"'{s}'" for s in (*STATES, "damaged"))
 SCHEMA = f"""
@@ -218,7 +221,7 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One change, all or nothing: the database's write lock is held from its start."""
         with self._sql():
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin_writing()
             try:
                 yield self.conn
             except BaseException:
@@ -226,9 +229,37 @@ class Database:
                 raise
             self.conn.execute("COMMIT")
 
+    def _begin_writing(self) -> None:
+        """Take the write lock, waiting for another process's change at most BUSY_TIMEOUT_S, in short slices: a
+        signal (Ctrl-C, SIGTERM) is handled between two, and the event of `locks.ended_by` ends the wait."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_SLICE_MS}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() >= deadline:
+                        raise
+                ends = locks.ending()
+                if ends is not None and ends.is_set():
+                    raise StateError(f"{self.path}: stopped waiting for the deployments database, which another "
+                                     "command is writing (closing)", self.path)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite said the database is locked by another connection (Python 3.10 gives no error name)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return name in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    return str(exc).startswith(("database is locked", "database table is locked"))
 
 
 def _require_regular(path: Path) -> None:

@@ -42,6 +42,11 @@ def ended_by(event: threading.Event) -> Iterator[None]:
         _waits.event = previous
 
 
+def ending() -> threading.Event | None:
+    """The event that ends this thread's waits (set by `ended_by`), or None."""
+    return getattr(_waits, "event", None)
+
+
 class Lock:
     """An exclusive flock on a file, with the holder's pid written in it; released by `release()` or when the
     process ends (however it ends)."""

@@ -86,7 +86,19 @@ def host_choices(record: DeploymentRecord, substrate: Substrate, vxis: list[Infr
 
 
 class Gone(SessionError):
-    """The deployment is no longer in the deployments database: another command tore it down."""
+    """The deployment is no longer in the deployments database: another command tore it down; `by_name`: its
+    objects still run (its record was deleted by hand), so a teardown by name removes them."""
+
+    by_name = False
+
+
+def gone_error(record: DeploymentRecord) -> state.Gone:
+    """Why a deployment is no longer in the database: torn down by another command, or its record deleted while
+    its backend still finds its objects by name."""
+    chosen = backend(record.backend)
+    if chosen.leftovers is not None and chosen.unavailable() is None and record.id in chosen.leftovers():
+        return state.missing(record.id, record.backend)
+    return state.gone(record.id)
 
 
 @contextlib.contextmanager
@@ -96,7 +108,9 @@ def _state_errors() -> Iterator[None]:
     try:
         yield
     except state.StateError as exc:
-        raise (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1) from None
+        error = (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1)
+        error.by_name = getattr(exc, "by_name", False)
+        raise error from None
 
 
 class DeploySession:
@@ -188,59 +202,64 @@ class DeploySession:
             self._vxis = effective_vxis(self.vxis, now, self.at_once)
         except LeaseError as exc:
             raise SessionError(str(exc), 1) from None
-        with _state_errors(), state.admission():
-            held, holders = state.holds_on(self.substrate.id)
-            mapping = self.embed(held, holders)
+        lock = None
+        try:
+            with _state_errors(), state.admission():
+                held, holders = state.holds_on(self.substrate.id)
+                mapping = self.embed(held, holders)
+                try:
+                    deployer = make_deployer(self.backend, self.substrate, self.vxis)
+                except ValueError as exc:
+                    raise SessionError(str(exc), 2) from None
+                deployer.record.files.update(self.files)
+                deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
+                schedule = Schedule.build(self.substrate, self.vxis, mapping)
+                deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
+                lock = state.claim(deployer.tag)
+                try:
+                    keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
+                    if now < schedule.lease[0] - EARLY_S:
+                        deployer.record.state = SCHEDULED
+                        deployer.record.time["by_agent"] = True
+                    state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
+                    self.deployer = deployer  # from here an interruption's cleanup finds what it reserved
+                except BaseException:
+                    lock.release(remove=True)
+                    raise
+            if deployer.record.state == SCHEDULED:
+                lock.release()
+                state.nudge_agent()  # so that it sees it now, and prepares it ahead of its start
+                self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
+                                    f"{format_timestamp(schedule.lease[0])}", 1.0))
+                return deployer.record
+            deployer.persist = state.save
+            deployer.on_progress = self._emit
             try:
-                deployer = make_deployer(self.backend, self.substrate, self.vxis)
-            except ValueError as exc:
-                raise SessionError(str(exc), 2) from None
-            deployer.record.files.update(self.files)
-            deployer.record.files["algorithm"] = mapping.algorithm or self.algorithm
-            schedule = Schedule.build(self.substrate, self.vxis, mapping)
-            deployer.record.time = {"schedule": schedule.to_json(), "at_once": self.at_once}
-            lock = state.claim(deployer.tag)
+                deployer.deploy(mapping)
+            except BaseException as exc:
+                kept = self._after_failure()
+                lock.release(remove=not kept)
+                if not isinstance(exc, DeployError | PlanError):
+                    raise
+                note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
+                raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
             try:
-                keep_models(deployer.record, self.substrate, self.vxis, mapping)  # to start later, or replan
-                if now < schedule.lease[0] - EARLY_S:
-                    deployer.record.state = SCHEDULED
-                    deployer.record.time["by_agent"] = True
-                state.reserve(deployer.record, bounded(holds_of(self.vxis, mapping), schedule.lease))
-            except BaseException:
+                enact(deployer, max(now, schedule.lease[0]))
+                with _state_errors():
+                    state.save(deployer.record)
+            except DeployError as exc:  # what its periods say now could not be put in force: removed as a whole
+                with contextlib.suppress(DeployError):
+                    deployer.teardown()
+                self.close()
+                with _state_errors():
+                    state.forget(deployer.tag)
                 lock.release(remove=True)
-                raise
-        self.deployer = deployer
-        if deployer.record.state == SCHEDULED:
+                raise SessionError(f"{exc} (the deployment was removed)", 1) from exc
             lock.release()
-            state.nudge_agent()  # so that it sees it now, and prepares it ahead of its start
-            self._emit(Progress(None, DEFINED, f"deployment {deployer.tag} scheduled: its lease starts "
-                                f"{format_timestamp(schedule.lease[0])}", 1.0))
             return deployer.record
-        deployer.persist = state.save
-        deployer.on_progress = self._emit
-        try:
-            deployer.deploy(mapping)
-        except BaseException as exc:
-            kept = self._after_failure()
-            lock.release(remove=not kept)
-            if not isinstance(exc, DeployError | PlanError):
-                raise
-            note = f"; its record stays until `vxi teardown {deployer.tag}` removes the rest" if kept else ""
-            raise SessionError(f"{exc}{note}", 1, self._culprit(exc)) from exc
-        try:
-            enact(deployer, max(now, schedule.lease[0]))
-            with _state_errors():
-                state.save(deployer.record)
-        except DeployError as exc:  # what its periods say now could not be put in force: removed as a whole
-            with contextlib.suppress(DeployError):
-                deployer.teardown()
-            self.close()
-            with _state_errors():
-                state.forget(deployer.tag)
-            lock.release(remove=True)
-            raise SessionError(f"{exc} (the deployment was removed)", 1) from exc
-        lock.release()
-        return deployer.record
+        finally:  # a signal between two steps (`vxi deploy`) leaves it held otherwise: its cleanup was refused
+            if lock is not None:
+                lock.release()
 
     def follow(self, now: float | None = None) -> list[str]:
         """Put in force what the deployment's schedule says at `now` (the deployments' clock by default), as the
@@ -255,13 +274,15 @@ class DeploySession:
         missing = False
         try:
             with _state_errors():
-                missing = not state.exists(self.record.id)
-                if missing:  # torn down by another command: nothing to put in force, nor to store again
+                try:
+                    if not state.exists(self.record.id):
+                        raise state.gone(self.record.id)
+                    self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
+                    state.save(self.deployer.record)
+                except state.Gone:  # torn down by another command, or its record deleted (before or while it
+                    missing = True  # enacted): nothing to enact or store; said as `gone_error` finds it
                     self.close()
-                    raise state.gone(self.record.id)
-            self.deployer = enact(self.deployer, now, lambda _at, text: done.append(text))
-            with _state_errors():
-                state.save(self.deployer.record)
+                    raise gone_error(self.record) from None
         except DeployError as exc:
             raise SessionError(str(exc), 1) from exc
         finally:

@@ -18,25 +18,22 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.deploy import legacy, locks
 from backend.deploy.clock import REAL, Clock
 from backend.deploy.database import (
-    DEPLOYMENT_COLUMNS,
     Database,
     StateError,
     insert_holds,
     legacy_part_label,
     part_label,
     part_of,
-    read_record,
     write_record,
 )
+from backend.deploy.reading import Damaged, Survey, damage, read_all
 from backend.deploy.record import DEPLOYING, HOLDING, INTERRUPTED, INTERRUPTED_WHY, RUNNING, DeploymentRecord, valid_id
 from backend.embedding.held import Hold
-from backend.files import MAX_BYTES, over_limit
 
 __all__ = ["Damaged", "Gone", "StateError", "Survey", "admission", "agent_lock", "agent_pid", "claim", "clock",
            "database", "database_path", "deployments_dir", "exists", "files_dir", "forget", "gone", "hold_until",
@@ -177,31 +174,11 @@ def _open() -> Iterator[Database]:
         db.close()
 
 
-@dataclass
-class Damaged:
-    """A deployment whose record cannot be read: its id and why, naming the file."""
-
-    id: str
-    reason: str
-
-    def to_json(self) -> dict:
-        """The form `vxi status --json` lists under "damaged"."""
-        return {"id": self.id, "state": "damaged", "error": self.reason}
-
-
-@dataclass
-class Survey:
-    """Every deployment: the records read, and those whose record is damaged."""
-
-    records: list[DeploymentRecord] = field(default_factory=list)
-    damaged: list[Damaged] = field(default_factory=list)
-
-
 def survey() -> Survey:
     """Every deployment, oldest first; one whose deploy was killed is marked interrupted (in the database
     too). StateError when the database itself is damaged."""
     with _open() as db:
-        found = _read_all(db)
+        found = read_all(db)
         dead = [r.id for r in found.records if r.state == DEPLOYING and not locks.held(_lock_path(r.id))]
         if dead:
             with db.write() as conn:
@@ -213,40 +190,8 @@ def survey() -> Survey:
                     if row is not None:
                         conn.execute("UPDATE deployments SET state = ?, error = ? WHERE id = ?",
                                      (INTERRUPTED, INTERRUPTED_WHY.format(pid=row[0] or "?", id=ident), ident))
-            found = _read_all(db)
+            found = read_all(db)
         return found
-
-
-_RECORD_SIZE = ("SELECT d.id, coalesce(length(CAST(d.details AS BLOB)), 0) + coalesce(length(CAST(d.vxis AS BLOB)), 0)"
-                " + coalesce(length(CAST(d.error AS BLOB)), 0) + coalesce((SELECT sum(length(CAST(c.addresses AS BLOB))"
-                " + length(CAST(c.interfaces AS BLOB)) + length(CAST(c.key AS BLOB)) + length(CAST(c.id AS BLOB))"
-                " + length(CAST(c.name AS BLOB))) FROM components c WHERE c.deployment = d.id), 0) FROM deployments d")
-
-
-def _read_all(db: Database) -> Survey:
-    found = Survey()
-    with db.read() as conn:
-        sizes = dict(conn.execute(_RECORD_SIZE).fetchall())  # a record over the size limit is never read whole
-        for row in conn.execute(f"SELECT {DEPLOYMENT_COLUMNS.replace('details', 'NULL').replace('vxis', 'NULL')} "
-                                "FROM deployments ORDER BY created, rowid").fetchall():
-            ident = str(row[0])
-            if sizes.get(row[0], 0) > MAX_BYTES:
-                why = over_limit(ident, sizes[row[0]], MAX_BYTES, "record is").reason
-                found.damaged.append(Damaged(ident, f"{db.path}: the record of deployment {ident} is damaged: {why}"))
-                continue
-            row = conn.execute(f"SELECT {DEPLOYMENT_COLUMNS} FROM deployments WHERE id IS ?", (row[0],)).fetchone()
-            if not valid_id(ident):
-                found.damaged.append(Damaged(ident, f"{db.path}: {ident!r} is not a deployment id"))
-                continue
-            if row[3] == "damaged":
-                found.damaged.append(Damaged(ident, str(row[8] or "its record is damaged")))
-                continue
-            try:
-                found.records.append(read_record(conn, row))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                found.damaged.append(Damaged(ident, f"{db.path}: the record of deployment {ident} is damaged "
-                                                    f"({type(exc).__name__}: {exc})"))
-    return found
 
 
 def load(deployment_id: str) -> DeploymentRecord:
@@ -267,7 +212,13 @@ def load_all() -> list[DeploymentRecord]:
 
 
 class Gone(StateError):
-    """The deployment is no longer in the database: another command tore it down (or its row was deleted)."""
+    """The deployment is no longer in the database: another command tore it down (or its row was deleted);
+    `deployment` says which; `by_name`: its objects still run (its record was deleted by hand), found by name."""
+
+    def __init__(self, message: str, path: Path | None = None, deployment: str = "", by_name: bool = False):
+        super().__init__(message, path)
+        self.deployment = deployment
+        self.by_name = by_name
 
 
 def save(record: DeploymentRecord) -> None:
@@ -276,13 +227,26 @@ def save(record: DeploymentRecord) -> None:
     with _open() as db, db.write() as conn:
         if conn.execute("SELECT 1 FROM deployments WHERE id = ?", (record.id,)).fetchone() is None:
             raise gone(record.id)
+        why = damage(conn, record.id)
+        if why is not None:  # damaged meanwhile (by hand, or a bad disk): said, never covered by what this holds
+            raise StateError(f"{db.path}: the record of deployment {record.id} is damaged ({why}); it is not "
+                             f"stored again: `vxi teardown {record.id}` removes the deployment, found by its name",
+                             db.path)
         write_record(conn, record)
 
 
 def gone(deployment_id: str) -> Gone:
     """The error saying that a deployment is no longer in the database."""
     return Gone(f"deployment {deployment_id} is no longer in {database_path()}: another command tore it down "
-                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path())
+                "(what may be left of it, found by name, goes with `vxi teardown --all`)", database_path(),
+                deployment_id)
+
+
+def missing(deployment_id: str, backend_name: str) -> Gone:
+    """The error saying that a deployment's record went from the database while its objects still run."""
+    return Gone(f"the record of deployment {deployment_id} is missing from {database_path()} (deleted by hand?), "
+                f"but its objects still run on the {backend_name} backend: Teardown (or `vxi teardown "
+                f"{deployment_id}`) removes them, found by their name", database_path(), deployment_id, True)
 
 
 def exists(deployment_id: str) -> bool:

@@ -15,16 +15,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
 from backend.deploy import locks
-from backend.deploy.progress import DEFINED, FAILED, RUNNING, STARTING, STOPPED, UNREACHABLE, Progress
+from backend.deploy.progress import DEFINED, UNREACHABLE, Progress
 from backend.deploy.record import TORN_DOWN
 from backend.deploy.session import SessionError, read_model
 from backend.deploy.state import Gone, StateError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Problem, Substrate
-from backend.model.timing import format_timestamp
-from backend.monitor.series import RX, TX, SeriesKey
+from backend.monitor.series import SeriesKey
 from backend.resources import examples_dir
 from designer.loop import event_loop, start_task
+from designer.run import shown
 from designer.run.live import LiveRun, RunError
 
 EXAMPLES = examples_dir()
@@ -92,6 +92,7 @@ class RunController(QObject):
         self._logged = 0  # entries of the deployment's time log already marked on the plot
         self.closed = False
         self.gone = False  # the deployment was torn down by another command
+        self.orphaned = False  # ... or its record went (deleted by hand) while its objects still run: Teardown by name
         self._closing = threading.Event()  # set on shutdown: a wait for a lock in the worker gives up
 
     # ----- choices -----
@@ -140,8 +141,8 @@ class RunController(QObject):
             result = await self.loop.run_in_executor(self._executor, self._in_worker, work)
         except RunError as exc:
             result = exc
-        except StateError as exc:  # the database's own sentence, as LiveRun's jobs say it: the same failure met by
-            result = RunError(str(exc), gone=isinstance(exc, Gone))  # another job is listed once, not twice
+        except StateError as exc:  # the database's own sentence, as LiveRun's jobs say it (listed once, not twice)
+            result = RunError(str(exc), gone=isinstance(exc, Gone), by_name=getattr(exc, "by_name", False))
         except Exception as exc:  # every failure becomes a sentence in the problems dock
             result = RunError(f"{type(exc).__name__}: {exc}")
         if not isValid(self):  # the window (and this controller) went away meanwhile
@@ -197,17 +198,19 @@ class RunController(QObject):
 
     def _failed(self, job: str, error: RunError) -> None:
         if error.gone and self.session is not None and not self.gone:
-            self._gone()
+            self._gone(error.by_name)
         problem = Problem("error", f"run-{job}", error.element, str(error))
         if problem not in self.problems:  # a poll meeting the same failure every 0.5 s lists it once
             self.problems.append(problem)
             self.problems_changed.emit()
         self.job_finished.emit(job, False, str(error))
 
-    def _gone(self) -> None:
-        """The deployment was torn down by another command: stop following it (nothing of it is stored again),
-        its marks back to defined; the window's last curves stay."""
+    def _gone(self, by_name: bool = False) -> None:
+        """The deployment was torn down by another command (or, `by_name`, its record deleted while its objects
+        run: Teardown then removes them by name): stop following it (nothing of it is stored again), its marks
+        back to defined; the window's last curves stay."""
         self.gone = True
+        self.orphaned = by_name
         self.status_timer.stop()
         self.time_timer.stop()
         self.session.stop_sampler()
@@ -242,7 +245,7 @@ class RunController(QObject):
         document = self.document_path()
         extras = list(self.extra_paths)
         self.states = {}
-        self.lease_over = self.gone = False
+        self.lease_over = self.gone = self.orphaned = False
         self.states_changed.emit()
 
         def work():
@@ -318,10 +321,15 @@ class RunController(QObject):
         self.time_timer.stop()
         session = self.session
         self.flows = []
+        if self.orphaned:  # its record went: what is left is found by name, as `vxi teardown ID` finds it
+            return self._submit("teardown", lambda: session.teardown_by_name(self._report), self._torn_down)
         return self._submit("teardown", lambda: session.teardown(self._report), self._torn_down)
 
     def _torn_down(self, removed: int) -> None:
         record = self.record()
+        if self.orphaned:  # the missing record's message goes with what it left
+            self.orphaned = False
+            self.clear_problems()
         self.time_info = None
         self.time_changed.emit(None)
         self.job_finished.emit("teardown", True, f"deployment {record.id} torn down: {removed} objects removed")
@@ -406,81 +414,20 @@ class RunController(QObject):
 
         return self._submit("stop-traffic", session.stop_traffic, done)
 
-    # ----- what the view shows -----
+    # ----- what the view shows (designer/run/shown.py) -----
     def scene_states(self, vxi_id: str) -> dict[str, tuple[str, str]]:
         """States by scene component id for one VXI (a cloud sums up its members), with the host in words."""
-        record = self.record()
-        grouped: dict[str, list[tuple[str, str, str]]] = {}
-        if record is None:
-            return {}
-        for key, comp in record.components.items():
-            if comp.vxi == vxi_id and key in self.states:
-                grouped.setdefault(comp.id.split("#", 1)[0], []).append((self.states[key], comp.host, key))
-        out = {}
-        for ident, members in grouped.items():
-            values = [s for s, _, _ in members]
-            hosts = ", ".join(sorted({h for _, h, _ in members}))
-            if FAILED in values:
-                value = FAILED
-            elif UNREACHABLE in values:  # the hosts' sentences, for the mark's tooltip
-                value = UNREACHABLE
-                hosts += "".join(f"; {why}" for why in sorted({self.reasons[k] for *_, k in members
-                                                               if k in self.reasons}))
-            elif all(v == RUNNING for v in values):
-                value = RUNNING
-            elif all(v == STOPPED for v in values):
-                value = STOPPED
-            elif STARTING in values or RUNNING in values:
-                value = STARTING
-            else:
-                value = DEFINED
-            moving = sorted({f"{m['to']} at {format_timestamp(m['at'], '%H:%M:%S UTC')}"
-                             for m in record.time.get("moves", []) if not m["done"] and m["vxi"] == vxi_id
-                             and m["component"].split("#", 1)[0] == ident})
-            out[ident] = (value, f"on {hosts}" + (f"; moves to {', '.join(moving)} (replanned)" if moving else ""))
-        return out
+        return shown.scene_states(self.record(), self.states, self.reasons, vxi_id)
 
     def link_series(self, vxi_id: str) -> dict[str, tuple[str, list[SeriesKey], list[SeriesKey], float, float]]:
         """Per VXI link: (end key, tx series, rx series, capacity out of that end, capacity into it)."""
-        record = self.record()
-        out = {}
-        if record is None:
-            return out
-        for seg_key, seg in record.segments.items():
-            vxi, link = record.split_key(seg_key)  # a VXI id may hold a "/"
-            if vxi != vxi_id:
-                continue
-            for key in seg["members"]:
-                comp = record.components[key]
-                iface = next((i for i in comp.interfaces if i.segment == seg_key), None)
-                if iface is None:
-                    continue
-                out[link] = (key, [SeriesKey(key, iface.name, TX)], [SeriesKey(key, iface.name, RX)],
-                             iface.rate_out_bps or seg["forward_bps"], iface.rate_in_bps or seg["reverse_bps"])
-                if "#" not in comp.id:
-                    break
-        return out
+        return shown.link_series(self.record(), vxi_id)
 
     def plot_groups(self, vxi_id: str, what: str = "all", busy: set[str] | None = None
                     ) -> dict[str, list[SeriesKey]]:
-        """Curves for the plot: 'routers' (of every deployed VXI), 'links' (of `vxi_id`; only the `busy` ones
-        when given) or 'all', plus the aggregate (what the routers forward, or the links carry without router)."""
-        record = self.record()
-        if record is None:
-            return {}
-        routers = {f"router {k}": [SeriesKey(k, i.name, TX) for i in c.interfaces]
-                   for k, c in record.components.items() if c.kind == "router"}
-        links = {f"link {link}": [*tx, *rx] for link, (_, tx, rx, _, _) in self.link_series(vxi_id).items()
-                 if busy is None or link in busy}
-        groups: dict[str, list[SeriesKey]] = {}
-        if what in ("routers", "all"):
-            groups.update(routers)
-        if what in ("links", "all"):
-            groups.update(links)
-        parts = routers or links
-        if len(parts) > 1:  # with one router (or one link) its own curve is the aggregate
-            groups["aggregate"] = [k for keys in parts.values() for k in keys]
-        return groups
+        """Curves for the plot: 'routers', 'links' (of `vxi_id`; the `busy` ones when given) or 'all', and the
+        aggregate."""
+        return shown.plot_groups(self.record(), vxi_id, what, busy)
 
     # ----- ending -----
     def shutdown(self) -> None:

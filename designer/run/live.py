@@ -9,8 +9,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from backend.deploy import Deployer, MigrationResult, state
-from backend.deploy.backends import able, backend
-from backend.deploy.session import DeploySession, Gone, SessionError
+from backend.deploy.backends import able, backend, orphan
+from backend.deploy.session import DeploySession, Gone, SessionError, gone_error
 from backend.deploy.state import StateError
 from backend.embedding.fits import HostFit
 from backend.model import Infrastructure, Substrate
@@ -20,12 +20,14 @@ Report = Callable[[object], None]
 
 class RunError(RuntimeError):
     """A run-mode job that failed, in words; `element` names the component or host it concerns, if any; `gone`:
-    the deployment is no longer in the deployments database (another command tore it down)."""
+    the deployment is no longer in the deployments database (another command tore it down); `by_name`: its
+    record went but its objects still run (a teardown by name removes them)."""
 
-    def __init__(self, message: str, element: str | None = None, gone: bool = False):
+    def __init__(self, message: str, element: str | None = None, gone: bool = False, by_name: bool = False):
         super().__init__(message)
         self.element = element
         self.gone = gone
+        self.by_name = by_name
 
 
 @contextlib.contextmanager
@@ -33,9 +35,9 @@ def _in_words() -> Iterator[None]:
     try:
         yield
     except SessionError as exc:
-        raise RunError(str(exc), exc.element, isinstance(exc, Gone)) from exc
+        raise RunError(str(exc), exc.element, isinstance(exc, Gone), getattr(exc, "by_name", False)) from exc
     except StateError as exc:  # read outside a session (a damaged database): its sentence, as the CLI says it
-        raise RunError(str(exc), gone=isinstance(exc, state.Gone)) from exc
+        raise RunError(str(exc), gone=isinstance(exc, state.Gone), by_name=getattr(exc, "by_name", False)) from exc
 
 
 class LiveRun:
@@ -104,7 +106,7 @@ class LiveRun:
                 try:
                     stored = state.load(record.id)
                 except KeyError:  # torn down by another command (the agent's lease end is seen before: ended)
-                    raise RunError(str(state.gone(record.id)), gone=True) from None
+                    raise gone_error(record) from None
                 record.time, record.state = stored.time, stored.state
                 if len(stored.history) != len(record.history):  # the agent moved parts (replanned): its record
                     record.components, record.segments = stored.components, stored.segments  # is the truth
@@ -182,6 +184,18 @@ class LiveRun:
         self.session.on_progress = report
         with _in_words():
             return len(self.session.teardown())
+
+    def teardown_by_name(self, report: Report) -> int:
+        """Remove what is left of a deployment whose record went (deleted by hand), found by its name as `vxi
+        teardown ID` finds it; returns objects removed (0 when nothing is found any more)."""
+        self.stop_sampler()
+        self.stop_watch()
+        self.stop_traffic()
+        with _in_words():
+            bare = orphan(self.session.record.id)
+            if bare is None:
+                return 0
+            return len(DeploySession.of_record(bare, report).teardown())
 
     def stop_sampler(self) -> None:
         """Stop the sampler thread (the series stay)."""

@@ -142,7 +142,8 @@ class RunMode(QObject):
         if record is not None and not backend(record.backend).traffic:
             traffic = (f"traffic needs the {' or '.join(able('traffic'))} backend (netns: run the designer as root); "
                        f"this deployment runs on the {record.backend} backend")
-        return {"deploy": busy or self.deploy_refusal(), "teardown": busy or nothing, "migrate": busy or nothing,
+        left = None if c.orphaned else nothing  # a deployment whose record went: Teardown removes it by name
+        return {"deploy": busy or self.deploy_refusal(), "teardown": busy or left, "migrate": busy or nothing,
                 "traffic": busy or nothing or traffic, "stop_traffic": busy or nothing or traffic,
                 "replan": busy}  # the dialog also replans deployments made elsewhere (`vxi deploy`)
 

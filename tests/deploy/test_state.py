@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main
-from backend.deploy import state
+from backend.deploy import reading, state
 from backend.vxdl import write_file
 from tests.embedding.builders import host, node, plink, substrate, vlink, vxi
 
@@ -218,7 +218,7 @@ def test_a_record_over_the_size_limit_is_reported_without_being_read(files, caps
     (ident,) = deployed_ids(capsys)
     with sqlite3.connect(state_dir / "deployments.db") as db:  # 100 MB of notices: 670 MB and 100,000 lines
         db.execute("UPDATE deployments SET details = json_set(details, '$.notices', json_array(?))", ("x" * 50_000,))
-    monkeypatch.setattr(state, "MAX_BYTES", 40_000)
+    monkeypatch.setattr(reading, "MAX_BYTES", 40_000)  # where records are read
     code, out, err = cli(capsys, "status")
     assert code == 1 and len(out) < 300 and f"the record of deployment {ident} is damaged: record is " in err
     assert "over the 39.1 KiB limit" in err
