@@ -18,7 +18,8 @@ from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, re
 from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
-           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize"]
+           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize",
+           "told_encoding"]
 
 
 class FileSource:
@@ -133,10 +134,29 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",)) -> etree.XMLPullParser:
+# The first four bytes of a UTF-32 document (a byte-order mark, or its '<'), which libxml2's whole parse recognises
+# but its incremental ones (fed pieces, or reading a file object) do not: they said a valid document empty.
+_UTF32_STARTS = {b"\xff\xfe\x00\x00": "UTF-32LE", b"<\x00\x00\x00": "UTF-32LE",
+                 b"\x00\x00\xfe\xff": "UTF-32BE", b"\x00\x00\x00<": "UTF-32BE"}
+
+
+def told_encoding(data: bytes | FileSource | FileReading) -> str | None:
+    """The encoding an incremental parser of these bytes must be told (UTF-32, from the first four bytes, as the
+    whole parse finds it); None: the parser finds it itself."""
+    if isinstance(data, FileSource):
+        head = data.read_at(0, 4)
+    elif isinstance(data, FileReading):
+        head = os.pread(data.fd, 4, 0) if data.fd is not None else b""
+    else:
+        head = bytes(data[:4])
+    return _UTF32_STARTS.get(head)
+
+
+def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",),
+                encoding: str | None = None) -> etree.XMLPullParser:
     """A parser of the same safe options fed bytes piece by piece, giving the start (or `events`) of each element
-    `tag` (of every element: None) as it comes."""
-    parser = etree.XMLPullParser(events=events, tag=tag, **SAFE_OPTIONS)
+    `tag` (of every element: None) as it comes; `encoding`: told_encoding of the bytes to feed."""
+    parser = etree.XMLPullParser(events=events, tag=tag, encoding=encoding, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
 
@@ -182,10 +202,10 @@ class _UntilAnError:
         return self._read(n)
 
 
-def _passes(read, schema: etree.XMLSchema) -> bool:
-    """Whether the bytes `read(n)` gives are well-formed and pass `schema`, parsed into no tree, stopping at the
-    first error."""
-    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), **SAFE_OPTIONS)
+def _passes(read, schema: etree.XMLSchema, encoding: str | None) -> bool:
+    """Whether the bytes `read(n)` gives (of told_encoding `encoding`) are well-formed and pass `schema`, parsed
+    into no tree, stopping at the first error."""
+    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), encoding=encoding, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     pieces = _UntilAnError(read, parser)
     try:
@@ -200,13 +220,13 @@ def check_without_tree(data: bytes, schema: etree.XMLSchema) -> bool:
     MB whatever the size; libxml2 runs without the GIL meanwhile), stopping at the first error. Only for a document
     already seen to declare no document type: lxml replaces entities for a parser target, and without a DTD there
     are none to replace."""
-    return _passes(io.BytesIO(data).read, schema)
+    return _passes(io.BytesIO(data).read, schema, told_encoding(data))
 
 
 def check_file_without_tree(reading: FileReading, schema: etree.XMLSchema) -> bool:
     """check_without_tree for a file read in pieces by libxml2 itself (lxml takes the GIL only to read each)."""
     try:
-        return _passes(reading.read, schema)
+        return _passes(reading.read, schema, told_encoding(reading))
     finally:
         reading.close()
 
@@ -222,8 +242,11 @@ _DOCTYPE_OR_SKIPPED = re.compile(r"<!--.*?-->|<\?.*?\?>|<!DOCTYPE", re.DOTALL)
 
 def _doctype_line(data: bytes, encoding: str | None) -> int | None:
     """The line of the document type declaration (comments and processing instructions skipped)."""
+    encoding = encoding or "utf-8"
+    if encoding.upper() in ("UTF-16", "UTF-32") and data[:1] == b"\x00":  # big-endian without a byte-order mark
+        encoding += "-BE"  # (Python's codec would take it for little-endian)
     try:
-        text = data.decode(encoding or "utf-8", errors="replace")
+        text = data.decode(encoding, errors="replace")
     except LookupError:
         return None
     for match in _DOCTYPE_OR_SKIPPED.finditer(text):
@@ -279,7 +302,7 @@ def refuse_malformed(data: bytes | FileSource, filename: str, limit: int = MAX_B
     building no tree (what a reading fed a piece at a time says of a malformed document is worded differently);
     a file is read by libxml2 a piece at a time (the same words, line and column), its bytes never held."""
     refuse_oversize(data, filename, limit)
-    parser = etree.XMLParser(target=_KeepNothing(), **SAFE_OPTIONS)
+    parser = etree.XMLParser(target=_KeepNothing(), encoding=told_encoding(data), **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     try:
         if isinstance(data, FileSource):
