@@ -99,6 +99,11 @@ def _reason(exc: OSError) -> str:
     return known.get(exc.errno, exc.strerror or str(exc))
 
 
+def unreadable(name: str, exc: OSError) -> FileReadError:
+    """The error of a regular file whose reading failed (a /proc file answering EIO, say), in one line."""
+    return FileReadError(name, f"cannot be read: {_reason(exc)}")
+
+
 def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileReadError (one line) for anything else."""
     fd, _size = open_regular(path, limit)
@@ -131,7 +136,7 @@ def open_regular(path: str | Path, limit: int = MAX_BYTES) -> tuple[int, int]:
             raise FileReadError(name, f"is {_kind(opened.st_mode)}, not a regular file (refused)")
     except OSError as exc:
         os.close(fd)
-        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+        raise unreadable(name, exc) from None
     except FileReadError:
         os.close(fd)
         raise
@@ -151,7 +156,7 @@ def read_open(fd: int, name: str, limit: int = MAX_BYTES) -> bytes:
             total += len(chunk)
             want = max(1, min(limit + 1 - total, 1 << 20))
     except OSError as exc:
-        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+        raise unreadable(name, exc) from None
     if total > limit:
         raise over_limit(name, total, limit, "file grew to")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from lxml import etree
 
-from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular
+from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular, unreadable
 from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
@@ -37,7 +37,7 @@ class FileSource:
 
     def reading(self) -> FileReading:
         """A new reading from the start (a file object: `read(n)`)."""
-        found = FileReading(self.fd)
+        found = FileReading(self.fd, self.name)
         self.readings.append(found)
         return found
 
@@ -57,7 +57,7 @@ class FileSource:
 
     def read_at(self, offset: int, size: int) -> bytes:
         """`size` bytes from `offset` (a line whose columns are searched)."""
-        return os.pread(self.fd, max(0, min(size, self.size - offset)), offset)
+        return _pread(self.fd, max(0, min(size, self.size - offset)), offset, self.name)
 
     def same_since(self, first: int) -> bool:
         """Whether the readings from the `first`-th on each read the whole file, byte for byte the same."""
@@ -81,14 +81,15 @@ class FileReading:
     strict check's worker once the reader has its answer) goes on to the end of the file, never onto a descriptor
     closed or reused under it (libxml2 would print its own lines on the aborted validation)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, name: str):
         self.fd: int | None = os.dup(fd)
+        self.name = name
         self.at, self.digest = 0, hashlib.blake2b(digest_size=16)
 
     def read(self, n: int = 1 << 16) -> bytes:
         room = MAX_BYTES + 1 - self.at
-        piece = os.pread(self.fd, min(n, room) if n > 0 else room, self.at) if room > 0 and self.fd is not None \
-            else b""
+        piece = _pread(self.fd, min(n, room) if n > 0 else room, self.at, self.name) \
+            if room > 0 and self.fd is not None else b""
         if not piece:
             self.close()
         self.at += len(piece)
@@ -103,6 +104,16 @@ class FileReading:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _pread(fd: int, size: int, offset: int, name: str) -> bytes:
+    """os.pread, a failure (EIO from /proc/self/mem, which stat calls a regular file) said in one line naming the
+    file (VxdlFileError), also from inside libxml2's reading, which raises it again as it is."""
+    try:
+        return os.pread(fd, size, offset)
+    except OSError as exc:
+        failed = unreadable(name, exc)
+        raise VxdlFileError(failed.filename, failed.reason) from None
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
@@ -146,7 +157,7 @@ def told_encoding(data: bytes | FileSource | FileReading) -> str | None:
     if isinstance(data, FileSource):
         head = data.read_at(0, 4)
     elif isinstance(data, FileReading):
-        head = os.pread(data.fd, 4, 0) if data.fd is not None else b""
+        head = _pread(data.fd, 4, 0, data.name) if data.fd is not None else b""
     else:
         head = bytes(data[:4])
     return _UTF32_STARTS.get(head)
@@ -306,7 +317,7 @@ def refuse_malformed(data: bytes | FileSource, filename: str, limit: int = MAX_B
     parser.resolvers.add(_NothingFetched())
     try:
         if isinstance(data, FileSource):
-            reading = FileReading(data.fd)  # (not one of the source's readings: they must each read it all)
+            reading = FileReading(data.fd, data.name)  # (not one of the source's readings: they must each read it all)
             try:
                 etree.parse(reading, parser)
             finally:
