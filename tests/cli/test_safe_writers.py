@@ -1,11 +1,16 @@
-"""`vxi examples --copy DIR` writes each example the one safe way out: on a full disk it left an empty file, and
-with --force it emptied the good copy DIR already had."""
+"""`vxi examples --copy DIR` and `vxi completion --install` write the one safe way out: on a full disk the copy left
+an empty file, and with --force it emptied the good copy DIR already had; the completion hung on a FIFO."""
 
 import os
 import subprocess
+import sys
 
 from backend.resources import examples
 from tests.vxdl.helpers import vxi
+
+
+def vxi_command() -> list[str]:
+    return [sys.executable, "-m", "backend.cli"]
 
 
 def fill(folder) -> None:
@@ -39,3 +44,12 @@ def test_copying_the_examples_onto_a_full_disk_leaves_no_empty_file_and_keeps_th
         assert (folder / "old" / first.name).read_bytes() == first.read_bytes()  # before: emptied
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_installing_the_completion_onto_a_fifo_is_refused_without_blocking(tmp_path):
+    completions = tmp_path / "bash-completion" / "completions"
+    completions.mkdir(parents=True)
+    os.mkfifo(completions / "vxi")
+    done = subprocess.run([*vxi_command(), "completion", "bash", "--install"], capture_output=True, text=True,
+                          timeout=15, env={**os.environ, "XDG_DATA_HOME": str(tmp_path)})  # before: blocked
+    assert done.returncode == 2 and "is a FIFO, not a regular file" in done.stderr, done.stderr
