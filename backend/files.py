@@ -59,9 +59,12 @@ def size_text(size: int | float) -> str:
 
 
 def over_limit(name: str, size: int, limit: int = MAX_BYTES, what: str = "file is") -> FileReadError:
-    """The error of something over the size limit, stated the one way every message states it."""
-    return FileReadError(name, f"{what} {size_text(size)}, over the {_limit_text(limit)} (set VXI_MAX_BYTES to "
-                               "raise it)")
+    """The error of something over the size limit, stated the one way every message states it (the size in bytes
+    when rounded it reads as the limit: "32.0 MiB, over the 32 MiB limit" said nothing)."""
+    told = size_text(size)
+    if told.replace(".0 ", " ") == size_text(limit):
+        told = f"{size:,} bytes"
+    return FileReadError(name, f"{what} {told}, over the {_limit_text(limit)} (set VXI_MAX_BYTES to raise it)")
 
 
 def over_reader_limit(name: str, what: str, size: int, limit: int = MAX_BYTES) -> FileWriteError:
