@@ -335,6 +335,9 @@ def _not_well_formed(exc: Exception, filename: str) -> VxdlFileError:
     message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
     message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
     message = message.removeprefix("internal error: ")  # libxml2's words, not a fault of this program
+    deep = re.match(r"Excessive depth in document: (\d+) use XML_PARSE_HUGE option", message)
+    if deep:  # (advice to a programmer the reader cannot follow)
+        message = f"elements nested more than {deep.group(1)} levels deep"
     if "entity" in message.lower() or "DOCTYPE" in message or "Subset" in message:
         message += " (DTDs and entities are refused)"
     return VxdlFileError(filename, f"not well-formed XML: {message}", line)

@@ -22,3 +22,15 @@ def test_a_file_of_the_limit_is_read_and_one_byte_more_is_refused_in_bytes(tmp_p
     for done in (validate(path, len(data) - 1), validate("-", len(data) - 1, data)):
         assert done.returncode == 2, done.stderr
         assert f"is {len(data):,} bytes, over the 3.6 KiB limit" in done.stderr  # before: "3.6 KiB, over the 3.6 KiB"
+
+
+def test_nesting_past_the_parsers_depth_is_said_in_the_readers_words(tmp_path):
+    """One level past libxml2's 256 (a depth of 255 inside a vNode is read): the message asked for
+    XML_PARSE_HUGE, an option no reader of the command can set."""
+    text = (EXAMPLES / "figure1-vxi1.vxdl").read_text()
+    for depth, code in ((254, 0), (255, 2)):
+        path = tmp_path / f"deep{depth}.vxdl"
+        path.write_text(text.replace("<location>lyon</location>", "<x:a>" * depth + "</x:a>" * depth, 1))
+        done = validate(path, 1 << 20)
+        assert done.returncode == code, done.stderr
+    assert done.stderr.strip().endswith(":10: not well-formed XML: elements nested more than 256 levels deep")
