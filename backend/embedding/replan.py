@@ -75,14 +75,30 @@ def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mappin
         raise EmbeddingError("give exactly one of remove_host, add or grow")
     running = [(r.id, vxi) for vxi, r in zip(requests, mapping.requests, strict=True) if r.accepted]
     old = {r.id: r for r in mapping.requests if r.accepted}
+    if len(old) < len(running):  # (edited by hand: `vxi embed` names a VXI given twice 'ID (2)')
+        seen: set[str] = set()
+        twice = next(key for key, _ in running if key in seen or seen.add(key))
+        raise EmbeddingError(f"the mapping places VXI '{twice}' twice")
     planner = _Planner(substrate, running, old, algorithm, colocate, options, list(held))
     planner._embedder(substrate, set())  # a mapping that does not match its requests fails here, clearly
+    _check_given(substrate, requests, mapping, colocate)
     if remove_host is not None:
         return planner.remove_host(remove_host, at)
     if add is not None:
         return planner.add(add)
     vxi_id, factor = grow
     return planner.grow(vxi_id, factor)
+
+
+def _check_given(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping, colocate: bool) -> None:
+    """EmbeddingError when the mapping given does not hold on the substrate as asked (edited by hand, or made
+    without --distinct-hosts), rather than the plan made from it failing the same check as a fault of the planner."""
+    broken = check(substrate, requests, mapping, not colocate)
+    if broken:
+        shared = not colocate and any("share a host" in b for b in broken)
+        hint = " (was it made without --distinct-hosts?)" if shared else ""
+        raise EmbeddingError(f"the mapping given does not hold on substrate '{substrate.id}'{hint}: "
+                             + "; ".join(broken[:3]) + (f"; and {len(broken) - 3} more" if len(broken) > 3 else ""))
 
 
 class _Planner:
