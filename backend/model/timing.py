@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 _DURATION = re.compile(
@@ -71,6 +71,15 @@ def format_timestamp(t: float, pattern: str = "%Y-%m-%d %H:%M:%S UTC") -> str:
     if t >= LAST_MOMENT + 1:  # (the first moment of year 10000 is after it too)
         return "after year 9999"
     return datetime.fromtimestamp(t, timezone.utc).strftime(pattern)
+
+
+def moment_text(origin: datetime, seconds: float, pattern: str) -> str:
+    """`origin` plus `seconds` as `pattern` writes it (in `origin`'s zone); in words when that moment falls outside
+    years 1 to 9999 (the designer's timeline drew a lease ending as year 10000 begins with an OverflowError)."""
+    try:
+        return (origin + timedelta(seconds=seconds)).strftime(pattern)
+    except (OverflowError, ValueError):
+        return format_timestamp(origin.timestamp() + seconds)
 
 
 def parse_datetime(text: str) -> datetime:

@@ -1,6 +1,7 @@
-"""The recovery folder as someone else may leave it: a dangling or looping link, or a directory, named *.json
-stopped the window from starting (a traceback); a description of the wrong shape, or a file where the folder
-should be, raised when it was offered or discarded; an autosave that cannot be written raised from its timer."""
+"""The window given what others may leave. The recovery folder: a dangling or looping link, or a directory, named
+*.json stopped the window from starting (a traceback); a description of the wrong shape, or a file where the folder
+should be, raised when it was offered or discarded; an autosave that cannot be written raised from its timer. A
+lease ending as year 10000 begins stopped the open."""
 
 import os
 
@@ -40,3 +41,15 @@ def test_an_autosave_that_cannot_be_written_is_said_in_the_status_bar(make_windo
     assert window.statusBar().currentMessage().startswith("Autosave failed:")
     window.document.close()  # discarding it: nothing raised either
     assert os.path.isfile(blocked)
+
+
+def test_a_lease_ending_as_year_10000_begins_opens_with_its_problem(make_window, tmp_path):
+    """The window's timeline, its tooltips and the inspector added the lease to its start as dates: an
+    OverflowError stopped the open (and, at start-up, the window)."""
+    path = tmp_path / "edge.vxdl"
+    path.write_bytes(VXI.replace(b"2026-12-01T08:00:00", b"9999-12-31T20:00:00"))
+    window = make_window()
+    assert window.open_path(str(path))
+    assert window.document.model.id == "VXI1"
+    assert "lease-out-of-range" in [p.code for p in window.document.problems().problems]
+    window.docks.timeline.refresh()
