@@ -361,6 +361,89 @@ def full_disk(tally: Tally, folder: Path, env: dict) -> None:
         subprocess.run(["umount", str(mount)], check=True)
 
 
+WINDOW = """
+import json, sys, traceback, unicodedata
+from PySide6.QtWidgets import QTreeWidget
+from designer.app import make_application
+from designer.main_window import MainWindow
+from designer.modal_dialogs import Dialogs
+
+class Answers(Dialogs):
+    def __init__(self): self.errors = []
+    def ask_recover(self, parent, what): return True
+    def ask_save_changes(self, parent, name): return "discard"
+    def error(self, parent, title, message): self.errors.append(message)
+
+make_application([], theme="light")
+for path in json.load(open(sys.argv[1])):
+    dialogs = Answers()
+    try:
+        window = MainWindow(dialogs=dialogs)
+        window.offer_recovery() or window.open_path(path, ask=False)
+        tree = window.docks.problems.findChild(QTreeWidget)
+        texts = [tree.topLevelItem(i).text(c) for i in range(tree.topLevelItemCount())
+                 for c in range(tree.columnCount())] + dialogs.errors + [window.statusBar().currentMessage()]
+        window.document.undo_stack.setClean()
+        window.close()
+        bad = [t for t in texts if any(c != "\\n" and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in t)]
+        print(json.dumps([path, "raw " + bad[0][:80] if bad else None]), flush=True)
+    except BaseException:
+        print(json.dumps([path, traceback.format_exc()[-300:]]), flush=True)
+"""
+
+
+def window(tally: Tally, folder: Path, env: dict) -> None:
+    """The designer's window (offscreen) opening hostile documents in turn, in one child; and its start on a
+    hostile recovery folder."""
+    files = []
+    for group in (inputs.values(), {k: v for k, v in inputs.vxdl_documents().items() if "utf-8" in k or "-" not in k}):
+        for name, data in group.items():
+            path = folder / "window" / (name.replace("/", "_").replace(" ", "_") + ".vxdl")
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            files.append(str(path))
+    recovery = folder / "recovery-hostile"
+    recovery.mkdir()
+    (recovery / "dangling.json").symlink_to(folder / "nowhere")
+    (recovery / "loop.json").symlink_to("loop.json")
+    (recovery / "dir.json").mkdir()
+    (recovery / "dir.vxdl").write_bytes(Path(REQUEST).read_bytes())
+    (recovery / "shape.json").write_text('{"original": ["a"], "saved_at": {"at": 5}}')
+    (recovery / "shape.vxdl").write_bytes(Path(REQUEST).read_bytes())
+    for paths, extra, label in ((files, {}, "window open"), ([REQUEST], {"VXI_DESIGNER_RECOVERY_DIR": str(recovery)},
+                                                              "window recovery")):
+        (folder / "paths.json").write_text(json.dumps(paths))
+        try:
+            done = subprocess.run([sys.executable, "-c", WINDOW, str(folder / "paths.json")], capture_output=True,
+                                  text=True, timeout=TIMEOUT * len(paths), cwd=ROOT, env={**env, **extra})
+        except subprocess.TimeoutExpired:
+            tally.add(label, "the child", "hang")
+            continue
+        said = dict(json.loads(line) for line in done.stdout.splitlines() if line.startswith("["))
+        for path in paths:
+            wrong = said.get(path, f"not reached: {done.stderr.strip()[-300:]}")
+            tally.add(label, Path(path).name, wrong)
+
+
+def state(tally: Tally, folder: Path, env: dict) -> None:
+    """The deployments database as others may leave it: status, status --json and teardown --all say so, exit 1,
+    never "no deployments"."""
+    variants = {"a link to nothing": lambda db: db.symlink_to("/nonexistent-red4/deployments.db"),
+                "a link loop": lambda db: db.symlink_to(db.name), "a directory": lambda db: db.mkdir(),
+                "a FIFO": lambda db: os.mkfifo(db), "a link to /dev/zero": lambda db: db.symlink_to("/dev/zero"),
+                "garbage": lambda db: db.write_bytes(b"garbage" * 100), "empty": lambda db: db.write_bytes(b"")}
+    for name, make in variants.items():
+        where = folder / "states" / name.replace(" ", "-").replace("/", "-")
+        where.mkdir(parents=True)
+        make(where / "deployments.db")
+        for argv in (["status"], ["status", "--json"], ["teardown", "--all"]):
+            code, out, err = child(argv, {**env, "VXI_STATE_DIR": str(where)})
+            wrong = judge((code, out, err), (1,))
+            if wrong is None and "no deployments" in out:
+                wrong = "said no deployments"
+            tally.add("deployments database", f"{' '.join(argv)} <- {name}", wrong)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="run the groups whose name holds this word")
@@ -377,7 +460,8 @@ def main() -> int:
         groups = {"documents": lambda: documents(tally, folder), "values": lambda: values(tally, folder),
                   "mappings": lambda: mappings(tally, folder),
                   "truncations": lambda: truncations(tally, folder, args.step),
-                  "special": lambda: special_files(tally, folder, env), "full": lambda: full_disk(tally, folder, env)}
+                  "special": lambda: special_files(tally, folder, env), "full": lambda: full_disk(tally, folder, env),
+                  "window": lambda: window(tally, folder, env), "state": lambda: state(tally, folder, env)}
         for name, run in groups.items():
             if args.only in name:
                 run()

@@ -5,6 +5,7 @@ lease ending as year 10000 begins stopped the open."""
 
 import os
 
+import pytest
 from PySide6.QtCore import QPointF
 
 from designer.document import pending_recoveries
@@ -43,11 +44,13 @@ def test_an_autosave_that_cannot_be_written_is_said_in_the_status_bar(make_windo
     assert os.path.isfile(blocked)
 
 
-def test_a_lease_ending_as_year_10000_begins_opens_with_its_problem(make_window, tmp_path):
-    """The window's timeline, its tooltips and the inspector added the lease to its start as dates: an
-    OverflowError stopped the open (and, at start-up, the window)."""
+@pytest.mark.parametrize("start", [b"9999-12-31T20:00:00", b"0001-01-01T00:00:00+14:00"])
+def test_a_lease_outside_the_calendar_opens_with_its_problem(make_window, tmp_path, start):
+    """A lease ending as year 10000 begins, or starting before year 1 in UTC: the window's timeline, its
+    tooltips and the inspector added the lease to its start as dates, or put the start in UTC: an OverflowError
+    stopped the open (and, at start-up, the window)."""
     path = tmp_path / "edge.vxdl"
-    path.write_bytes(VXI.replace(b"2026-12-01T08:00:00", b"9999-12-31T20:00:00"))
+    path.write_bytes(VXI.replace(b"2026-12-01T08:00:00", start))
     window = make_window()
     assert window.open_path(str(path))
     assert window.document.model.id == "VXI1"
