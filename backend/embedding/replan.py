@@ -81,18 +81,25 @@ def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mappin
         raise EmbeddingError(f"the mapping places VXI '{twice}' twice")
     planner = _Planner(substrate, running, old, algorithm, colocate, options, list(held))
     planner._embedder(substrate, set())  # a mapping that does not match its requests fails here, clearly
-    _check_given(substrate, requests, mapping, colocate)
-    if remove_host is not None:
-        return planner.remove_host(remove_host, at)
-    if add is not None:
-        return planner.add(add)
-    vxi_id, factor = grow
-    return planner.grow(vxi_id, factor)
+    try:
+        if remove_host is not None:
+            return planner.remove_host(remove_host, at)
+        if add is not None:
+            return planner.add(add)
+        vxi_id, factor = grow
+        return planner.grow(vxi_id, factor)
+    except BrokenPlan:
+        _check_given(substrate, requests, mapping, colocate)  # the mapping given was broken already: said so
+        raise
+
+
+class BrokenPlan(RuntimeError):
+    """A plan that breaks a constraint of the substrate (a fault of the planner, unless the mapping given did)."""
 
 
 def _check_given(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping, colocate: bool) -> None:
     """EmbeddingError when the mapping given does not hold on the substrate as asked (edited by hand, or made
-    without --distinct-hosts), rather than the plan made from it failing the same check as a fault of the planner."""
+    without --distinct-hosts): a plan made from it broke a constraint, which is then not a fault of the planner."""
     broken = check(substrate, requests, mapping, not colocate)
     if broken:
         shared = not colocate and any("share a host" in b for b in broken)
@@ -124,7 +131,7 @@ class _Planner:
         mapping = emb.mapping([k for k in order if k in emb.results])
         violations = check(substrate, [models[r.id] for r in mapping.requests], mapping, not self.colocate)
         if violations:
-            raise RuntimeError("reorganisation broke a constraint: " + "; ".join(violations[:3]))
+            raise BrokenPlan("reorganisation broke a constraint: " + "; ".join(violations[:3]))
         moves, rerouted = [], []
         for key in order:
             before, after = self.old.get(key), emb.results.get(key)
