@@ -10,7 +10,8 @@ from tests.vxdl.helpers import EXAMPLES, ROOT
 
 def validate(path, limit: int, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "backend.cli", "validate", str(path)], capture_output=True,
-                          input=(stdin or b"").decode(), text=True, timeout=60, cwd=ROOT, env={**os.environ, "VXI_MAX_BYTES": str(limit)})
+                          input=(stdin or b"").decode(), text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "VXI_MAX_BYTES": str(limit)})
 
 
 def test_a_file_of_the_limit_is_read_and_one_byte_more_is_refused_in_bytes(tmp_path):
