@@ -59,9 +59,12 @@ def size_text(size: int | float) -> str:
 
 
 def over_limit(name: str, size: int, limit: int = MAX_BYTES, what: str = "file is") -> FileReadError:
-    """The error of something over the size limit, stated the one way every message states it."""
-    return FileReadError(name, f"{what} {size_text(size)}, over the {_limit_text(limit)} (set VXI_MAX_BYTES to "
-                               "raise it)")
+    """The error of something over the size limit, stated the one way every message states it (the size in bytes
+    when rounded it reads as the limit: "32.0 MiB, over the 32 MiB limit" said nothing)."""
+    told = size_text(size)
+    if told.replace(".0 ", " ") == size_text(limit):
+        told = f"{size:,} bytes"
+    return FileReadError(name, f"{what} {told}, over the {_limit_text(limit)} (set VXI_MAX_BYTES to raise it)")
 
 
 def over_reader_limit(name: str, what: str, size: int, limit: int = MAX_BYTES) -> FileWriteError:
@@ -99,6 +102,11 @@ def _reason(exc: OSError) -> str:
     return known.get(exc.errno, exc.strerror or str(exc))
 
 
+def unreadable(name: str, exc: OSError) -> FileReadError:
+    """The error of a regular file whose reading failed (a /proc file answering EIO, say), in one line."""
+    return FileReadError(name, f"cannot be read: {_reason(exc)}")
+
+
 def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileReadError (one line) for anything else."""
     fd, _size = open_regular(path, limit)
@@ -131,7 +139,7 @@ def open_regular(path: str | Path, limit: int = MAX_BYTES) -> tuple[int, int]:
             raise FileReadError(name, f"is {_kind(opened.st_mode)}, not a regular file (refused)")
     except OSError as exc:
         os.close(fd)
-        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+        raise unreadable(name, exc) from None
     except FileReadError:
         os.close(fd)
         raise
@@ -151,7 +159,7 @@ def read_open(fd: int, name: str, limit: int = MAX_BYTES) -> bytes:
             total += len(chunk)
             want = max(1, min(limit + 1 - total, 1 << 20))
     except OSError as exc:
-        raise FileReadError(name, f"cannot be read: {_reason(exc)}") from None
+        raise unreadable(name, exc) from None
     if total > limit:
         raise over_limit(name, total, limit, "file grew to")
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

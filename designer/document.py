@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -14,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 
 from backend.files import FileError, atomic_write, read_json
 from backend.model import Infrastructure, Substrate
+from backend.model.printable import printable
 from backend.vxdl.kept import DEFAULT_MAX_PROBLEMS, Kept, keep_first
 from designer.layout import auto_layout
 
@@ -40,19 +42,22 @@ class Recovery:
     saved_at: str
 
     def discard(self) -> None:
-        """Delete the autosave and its description."""
-        self.file.unlink(missing_ok=True)
-        self.file.with_suffix(".json").unlink(missing_ok=True)
+        """Delete the autosave and its description (what cannot be deleted, a directory say, is left)."""
+        for path in (self.file, self.file.with_suffix(".json")):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
 
 def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
     """Autosaves waiting to be offered, newest first."""
     folder = folder or recovery_dir()
     found = []
-    for meta in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+    metas = [meta for meta in _listed(folder) if meta.is_file()]  # (a dangling link, a loop or a directory named
+    for meta in sorted(metas, key=_mtime, reverse=True):           # *.json stopped the window from starting)
         data_file = meta.with_suffix(".vxdl")
         if not data_file.exists():
-            meta.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                meta.unlink(missing_ok=True)
             continue
         try:
             info = read_json(meta)
@@ -60,8 +65,25 @@ def pending_recoveries(folder: Path | None = None) -> list[Recovery]:
             info = {}
         if not isinstance(info, dict):
             info = {}
-        found.append(Recovery(data_file, info.get("original"), info.get("saved_at", "")))
+        original, saved_at = info.get("original"), info.get("saved_at")
+        found.append(Recovery(data_file, original if isinstance(original, str) else None,
+                              saved_at if isinstance(saved_at, str) else ""))
     return found
+
+
+def _listed(folder: Path) -> list[Path]:
+    """The autosave descriptions in `folder` (none when it cannot be listed: a file, say)."""
+    try:
+        return list(folder.glob("*.json"))
+    except OSError:
+        return []
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone meanwhile
+        return 0.0
 
 
 def read_design(path: str):
@@ -103,6 +125,7 @@ class Document(QObject):
     """Owns the model being edited and everything about its file."""
 
     changed = Signal()
+    autosave_failed = Signal(str)  # why the last autosave could not be written (said once until one succeeds)
 
     def __init__(self, model: Infrastructure | Substrate | None = None, path: str | None = None,
                  read: Kept | None = None, folder: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
@@ -113,6 +136,7 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.recovered = False
+        self.autosave_problem: str | None = None
         self.folder = folder or recovery_dir()
         self.recovery_file = self.folder / f"{uuid.uuid4().hex}.vxdl"
         self.timer = QTimer(self)
@@ -168,10 +192,18 @@ class Document(QObject):
             return False
         from backend.vxdl import write_file
 
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_file(self.model, self.recovery_file)
-        meta = {"original": self.path, "saved_at": _now()}
-        atomic_write(self.recovery_file.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_file(self.model, self.recovery_file)
+            meta = {"original": self.path, "saved_at": _now()}
+            atomic_write(self.recovery_file.with_suffix(".json"), json.dumps(meta).encode("utf-8"))
+        except (OSError, FileError) as exc:  # a full disk, a read-only folder, a file in its place: said, not raised
+            reason = str(exc) if isinstance(exc, FileError) else f"{self.folder}: {exc.strerror or exc}"
+            if reason != self.autosave_problem:
+                self.autosave_problem = reason
+                self.autosave_failed.emit(f"Autosave failed: {printable(reason)}")
+            return False
+        self.autosave_problem = None
         return True
 
     def discard_recovery(self) -> None:

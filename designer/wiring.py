@@ -60,6 +60,7 @@ class Wiring(QObject):
         scene.model_changed.connect(self.timer.start)
         scene.selectionChanged.connect(self.selection_changed)
         editor.message.connect(self.message)
+        doc.autosave_failed.connect(self.message)
         w.view.editor = editor
         w.docks.history.setStack(stack)
         acts = w.actions_by_name

@@ -102,7 +102,10 @@ def format_start(value: datetime | None) -> str:
     """A start date as the editor shows it, in UTC."""
     if value is None:
         return ""
-    value = value.astimezone(timezone.utc) if value.tzinfo else value
+    try:
+        value = value.astimezone(timezone.utc) if value.tzinfo else value
+    except OverflowError:  # before year 1 or after 9999 in UTC (0001-01-01T00:00:00+14:00): shown as written
+        return value.isoformat(" ", "minutes")
     return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
 
 

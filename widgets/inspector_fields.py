@@ -330,7 +330,10 @@ def _lease_end(document) -> datetime | None:
     lease = document.lease
     if lease.start is None or lease.duration is None:
         return None
-    return lease.start + timedelta(seconds=lease.duration)
+    try:
+        return lease.start + timedelta(seconds=lease.duration)
+    except OverflowError:  # past year 9999 (an error of the lease, said in the problems): no end to show
+        return None
 
 
 def _end_to_lease(document, end: datetime | None) -> Lease:

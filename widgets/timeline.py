@@ -38,7 +38,7 @@ Only the rows in (or near) view are drawn; the others are drawn as they scroll i
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPainter
@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend.model import Infrastructure, Lease, Substrate
-from backend.model.timing import format_duration
+from backend.model.timing import format_duration, moment_text
 from widgets.plain import plain_tip
 from widgets.theme import palette_colours
 from widgets.timeline_backdrop import TimelineBackdrop
@@ -443,8 +443,7 @@ class TimelineWidget(TimelineMouse, TimelineBackdrop, QWidget):
     def _bar_tip(self, row: Row) -> str:
         what = ("always available" if self._is_substrate() else "inherits the VXI lease") if row.inherited \
             else "own lease"
-        start = self._origin + timedelta(seconds=row.start) if self._origin else None
-        when = start.strftime("%Y-%m-%d %H:%M UTC") if start else short(row.start)
+        when = moment_text(self._origin, row.start, "%Y-%m-%d %H:%M UTC") if self._origin else short(row.start)
         return f"{row.label}: {when}, {format_duration(row.duration)} ({what}). Drag an end to change it."
 
     def _is_substrate(self) -> bool:

@@ -3,13 +3,11 @@ the named periods as bands (with their names in the strip), and the pens and bru
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from backend.model.timing import format_duration
+from backend.model.timing import format_duration, moment_text
 from widgets.plain import plain_tip
 from widgets.theme import blend, palette_colours
 from widgets.timeline_rows import AXIS_HEIGHT, LABEL_WIDTH, nice_step, periods_of, short
@@ -89,8 +87,7 @@ class TimelineBackdrop:
     def _tick_label(self, t: float, step: float) -> str:
         if self._origin is None:
             return short(t)
-        moment = self._origin + timedelta(seconds=t)
-        return moment.strftime("%d %b" if step >= 86400 else "%H:%M")
+        return moment_text(self._origin, t, "%d %b" if step >= 86400 else "%H:%M")
 
     def _make_row_style(self, colours: dict) -> dict:
         """Brushes, pens and font metrics shared by every row."""

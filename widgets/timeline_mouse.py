@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QMenu
 
 from backend.model import Lease
-from backend.model.timing import format_duration
+from backend.model.timing import format_duration, moment_text
 from widgets.theme import palette_colours
 from widgets.timeline_periods import Edge, edge_text, move_edge, period_edges
 from widgets.timeline_rows import AXIS_HEIGHT, HANDLE, LABEL_WIDTH, ROW_HEIGHT, Row, periods_of, short
@@ -161,8 +161,7 @@ class TimelineMouse:
             self._tip = self.scene.addSimpleText("")
             self._tip.setZValue(11)
             self._tip.setBrush(palette_colours(self.palette())["text"])
-        moment = self._origin + timedelta(seconds=start) if self._origin else None
-        when = moment.strftime("%H:%M") if moment else short(start)
+        when = moment_text(self._origin, start, "%H:%M") if self._origin else short(start)
         self._tip.setText(f"{when} + {format_duration(duration)}")
         self._tip.setPos(rect.left(), rect.top() - 16)
 

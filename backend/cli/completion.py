@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from backend.cli.errors import CliError
+from backend.files import FileError, atomic_write
 
 SHELLS = ("bash", "zsh")
 
@@ -102,7 +103,9 @@ def run(args) -> int:
     target = install_path(args.shell)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(script, encoding="utf-8")
+        atomic_write(target, script.encode())  # (a FIFO there hung it; a full disk left an empty file)
+    except FileError as exc:
+        raise CliError(str(exc), 2) from None
     except OSError as exc:
         raise CliError(f"{target}: cannot write: {exc.strerror or exc}", 2) from None
     print(f"{target}: written")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from backend.cli.errors import CliError
 from backend.cli.output import add_json_option, add_output_option, print_json
+from backend.files import FileError, atomic_write, read_regular
 
 
 def register(sub) -> None:
@@ -38,8 +38,10 @@ def run(args) -> int:
                 if dst.exists() and not args.force:
                     kept.append(str(dst))
                     continue
-                shutil.copyfile(src, dst)
+                atomic_write(dst, read_regular(src))  # (a full disk left an empty file, --force emptied the old)
                 copied.append(str(dst))
+        except FileError as exc:
+            raise CliError(str(exc), 2) from None
         except OSError as exc:
             raise CliError(f"{args.copy}: cannot copy the examples: {exc.strerror or exc}", 2) from None
         if args.json:

@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from backend.files import MAX_BYTES
-from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype, refuse_malformed
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype, refuse_malformed, told_encoding
 from backend.vxdl.stream import CHUNK, pieces  # bytes fed at a time
 
 __all__ = ["CHUNK", "FirstProblem", "Unusual", "elements", "read_bytes_import", "read_import"]
@@ -93,7 +93,7 @@ def elements(data: bytes | FileSource, free_depth: int, filename: str,
     before it are removed from its parent, unless its parent's tag is one of `kept_in` (freed with its parent).
     XMLSyntaxError or ValueError for what is not well-formed; a document type is refused (VxdlFileError, as the
     whole reading's parse_bytes says it) once the rest is seen well-formed, its tree never held."""
-    parser = pull_parser(None, ("start", "end"))
+    parser = pull_parser(None, ("start", "end"), told_encoding(data))
     feed, read_events = parser.feed, parser.read_events
     depth = -1
     head: list[bytes] = []  # the pieces fed until the root has started (the document type is before it)

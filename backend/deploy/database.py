@@ -168,6 +168,9 @@ class Database:
     def create(path: Path) -> None:
         """Write a new, empty database at `path` (built aside, then renamed into place: a reader never sees
         half a database)."""
+        if os.path.islink(path):  # to nothing, or a loop: what it named may hold deployments (a disk not mounted)
+            raise StateError(f"{path}: a symbolic link to a missing file or a loop, so not a deployments database "
+                             "(nothing was created in its place; move it away)", path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -137,7 +137,16 @@ def _row(data: dict, paths: dict[tuple, tuple] | None = None) -> tuple[tuple, fl
     steps = tuple((str(a), str(b)) for a, b in data.get("path", []))
     if paths is not None:
         steps = paths.setdefault(steps, steps)
-    return steps, float(bw.get("forward", 0.0)), float(bw.get("reverse", 0.0))
+    return steps, _rate(bw.get("forward", 0.0)), _rate(bw.get("reverse", 0.0))
+
+
+def _rate(value) -> float:
+    """A bandwidth of the JSON form as a float; ValueError for an integer too large for one (OverflowError, which
+    no reader of a mapping expects: `vxi replan` exited 3 on 400 digits)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"a bandwidth of {len(str(value))} digits is out of range") from None
 
 
 class _LinksJson(AnyMapping):

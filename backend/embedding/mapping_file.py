@@ -18,7 +18,7 @@ from pathlib import Path
 
 from backend.embedding.mapping import _PLACEMENT_KEYS, GatheredLinks, Mapping, json_hook, row_of
 from backend.embedding.placed import PlacedLinks
-from backend.files import MAX_MAPPING_BYTES, FileReadError, open_regular, over_limit, read_json
+from backend.files import MAX_MAPPING_BYTES, FileReadError, open_regular, over_limit, read_json, unreadable
 
 CHUNK = 1 << 16
 _WS = re.compile(r"[ \t\n\r]*")
@@ -241,7 +241,10 @@ def read_mapping(path: str | Path) -> Mapping:
     name = str(path)
     fd, _size = open_regular(path, MAX_MAPPING_BYTES)
     try:
-        head = os.pread(fd, 4, 0)
+        try:
+            head = os.pread(fd, 4, 0)
+        except OSError as exc:
+            raise unreadable(name, exc) from None
         if head.startswith(codecs.BOM_UTF8) or (len(head) >= 2 and 0 in head[:4]):  # UTF-8 with a BOM, 16, 32
             return Mapping.from_json(read_json(path, MAX_MAPPING_BYTES, object_pairs_hook=json_hook()))
         total = 0
@@ -257,7 +260,7 @@ def read_mapping(path: str | Path) -> Mapping:
         try:
             data = loads(read)
         except OSError as exc:
-            raise FileReadError(name, f"cannot be read: {exc.strerror or exc}") from None
+            raise unreadable(name, exc) from None
         except RecursionError:
             raise FileReadError(name, "not JSON: nested too deeply") from None
         except NotJson as exc:

@@ -75,14 +75,37 @@ def replan(substrate: Substrate, requests: list[Infrastructure], mapping: Mappin
         raise EmbeddingError("give exactly one of remove_host, add or grow")
     running = [(r.id, vxi) for vxi, r in zip(requests, mapping.requests, strict=True) if r.accepted]
     old = {r.id: r for r in mapping.requests if r.accepted}
+    if len(old) < len(running):  # (edited by hand: `vxi embed` names a VXI given twice 'ID (2)')
+        seen: set[str] = set()
+        twice = next(key for key, _ in running if key in seen or seen.add(key))
+        raise EmbeddingError(f"the mapping places VXI '{twice}' twice")
     planner = _Planner(substrate, running, old, algorithm, colocate, options, list(held))
     planner._embedder(substrate, set())  # a mapping that does not match its requests fails here, clearly
-    if remove_host is not None:
-        return planner.remove_host(remove_host, at)
-    if add is not None:
-        return planner.add(add)
-    vxi_id, factor = grow
-    return planner.grow(vxi_id, factor)
+    try:
+        if remove_host is not None:
+            return planner.remove_host(remove_host, at)
+        if add is not None:
+            return planner.add(add)
+        vxi_id, factor = grow
+        return planner.grow(vxi_id, factor)
+    except BrokenPlan:
+        _check_given(substrate, requests, mapping, colocate)  # the mapping given was broken already: said so
+        raise
+
+
+class BrokenPlan(RuntimeError):
+    """A plan that breaks a constraint of the substrate (a fault of the planner, unless the mapping given did)."""
+
+
+def _check_given(substrate: Substrate, requests: list[Infrastructure], mapping: Mapping, colocate: bool) -> None:
+    """EmbeddingError when the mapping given does not hold on the substrate as asked (edited by hand, or made
+    without --distinct-hosts): a plan made from it broke a constraint, which is then not a fault of the planner."""
+    broken = check(substrate, requests, mapping, not colocate)
+    if broken:
+        shared = not colocate and any("share a host" in b for b in broken)
+        hint = " (was it made without --distinct-hosts?)" if shared else ""
+        raise EmbeddingError(f"the mapping given does not hold on substrate '{substrate.id}'{hint}: "
+                             + "; ".join(broken[:3]) + (f"; and {len(broken) - 3} more" if len(broken) > 3 else ""))
 
 
 class _Planner:
@@ -108,7 +131,7 @@ class _Planner:
         mapping = emb.mapping([k for k in order if k in emb.results])
         violations = check(substrate, [models[r.id] for r in mapping.requests], mapping, not self.colocate)
         if violations:
-            raise RuntimeError("reorganisation broke a constraint: " + "; ".join(violations[:3]))
+            raise BrokenPlan("reorganisation broke a constraint: " + "; ".join(violations[:3]))
         moves, rerouted = [], []
         for key in order:
             before, after = self.old.get(key), emb.results.get(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 _DURATION = re.compile(
@@ -68,9 +68,18 @@ def format_timestamp(t: float, pattern: str = "%Y-%m-%d %H:%M:%S UTC") -> str:
     """A moment (seconds since the epoch) as UTC text; one outside years 1 to 9999 says so instead of failing."""
     if not math.isfinite(t) or t < FIRST_MOMENT:
         return "before year 1" if t < 0 else "out of range"
-    if t > LAST_MOMENT + 1:
+    if t >= LAST_MOMENT + 1:  # (the first moment of year 10000 is after it too)
         return "after year 9999"
     return datetime.fromtimestamp(t, timezone.utc).strftime(pattern)
+
+
+def moment_text(origin: datetime, seconds: float, pattern: str) -> str:
+    """`origin` plus `seconds` as `pattern` writes it (in `origin`'s zone); in words when that moment falls outside
+    years 1 to 9999 (the designer's timeline drew a lease ending as year 10000 begins with an OverflowError)."""
+    try:
+        return (origin + timedelta(seconds=seconds)).strftime(pattern)
+    except (OverflowError, ValueError):
+        return format_timestamp(origin.timestamp() + seconds)
 
 
 def parse_datetime(text: str) -> datetime:
@@ -119,7 +128,7 @@ class Lease:
         if self.duration is not None and self.duration > MAX_DURATION_S:
             return "the lease lasts longer than 9999 years"
         window = self.window()
-        if window and not (window[0] >= FIRST_MOMENT and window[1] <= LAST_MOMENT + 1):
+        if window and not (window[0] >= FIRST_MOMENT and window[1] < LAST_MOMENT + 1):  # (ending at year 10000: out)
             return f"the lease runs outside years 1 to 9999 (it ends {format_timestamp(window[1])})"
         return None
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from backend.files import FileReadError, atomic_write, read_json, read_regular
 from backend.monitor.flows import IPERF, Flow, TrafficError, in_namespace, wait_listening
 from backend.monitor.iperf import IperfError, parse_iperf_json
 
@@ -93,7 +94,7 @@ def start(deployment: str, flow: Flow, source: str, destination: str) -> BookedF
         flow.client = subprocess.Popen(in_namespace(flow.source_ns, flow.client_args()), stdout=output,
                                        stderr=subprocess.DEVNULL, start_new_session=True)
     booked.client_pid = flow.client.pid
-    (folder / f"{flow_id}.flow.json").write_text(json.dumps(asdict(booked), indent=1))
+    atomic_write(folder / f"{flow_id}.flow.json", json.dumps(asdict(booked), indent=1).encode())
     return booked
 
 
@@ -122,7 +123,7 @@ def start_in_guests(record, flow: Flow, source: str, destination: str) -> Booked
     booked = BookedFlow(flow_id, record.id, source, destination, flow.source_ns, flow.destination_ns,
                         flow.destination_address, flow.port, flow.protocol, flow.rate_bps, flow.seconds,
                         flow.length, time.time(), client_pid, server_pid, "guest")
-    (folder / f"{flow_id}.flow.json").write_text(json.dumps(asdict(booked), indent=1))
+    atomic_write(folder / f"{flow_id}.flow.json", json.dumps(asdict(booked), indent=1).encode())
     return booked
 
 
@@ -136,8 +137,8 @@ def flows(deployment: str) -> list[BookedFlow]:
     """The recorded flows of a deployment, oldest first."""
     found = []
     for path in traffic_dir(deployment).glob("f*.flow.json"):
-        with contextlib.suppress(ValueError, TypeError):
-            found.append(BookedFlow(**json.loads(path.read_text())))
+        with contextlib.suppress(ValueError, TypeError, FileReadError):  # (a FIFO there hung `vxi traffic list`)
+            found.append(BookedFlow(**read_json(path)))
     return sorted(found, key=lambda f: (f.started, f.id))
 
 
@@ -152,10 +153,10 @@ def status(booked: BookedFlow) -> dict:
         running = _alive(booked.client_pid)
     data = {**asdict(booked), "state": "running" if running else "finished", "result": None, "error": None}
     if not running:
-        text = path.read_text() if path.exists() else ""
         try:
+            text = read_regular(path).decode(errors="replace") if path.exists() else ""
             data["result"] = parse_iperf_json(text).to_json()
-        except IperfError as exc:
+        except (IperfError, FileReadError) as exc:
             data["error"] = str(exc)
     return data
 

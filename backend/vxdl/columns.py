@@ -55,7 +55,7 @@ def _line_starts(data: bytes | FileSource) -> array:
     if not isinstance(data, FileSource):
         starts.extend(m.end() for m in re.finditer(b"\n", data))
         return starts
-    reading, at = FileReading(data.fd), 0
+    reading, at = FileReading(data.fd, data.name), 0
     for piece in iter(reading.read, b""):
         starts.extend(at + m.end() for m in re.finditer(b"\n", piece))
         at += len(piece)

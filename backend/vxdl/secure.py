@@ -14,11 +14,12 @@ from typing import NoReturn
 
 from lxml import etree
 
-from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular
+from backend.files import MAX_BYTES, FileReadError, open_regular, over_limit, read_open, read_regular, unreadable
 from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
-           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize"]
+           "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize",
+           "told_encoding"]
 
 
 class FileSource:
@@ -36,7 +37,7 @@ class FileSource:
 
     def reading(self) -> FileReading:
         """A new reading from the start (a file object: `read(n)`)."""
-        found = FileReading(self.fd)
+        found = FileReading(self.fd, self.name)
         self.readings.append(found)
         return found
 
@@ -56,7 +57,7 @@ class FileSource:
 
     def read_at(self, offset: int, size: int) -> bytes:
         """`size` bytes from `offset` (a line whose columns are searched)."""
-        return os.pread(self.fd, max(0, min(size, self.size - offset)), offset)
+        return _pread(self.fd, max(0, min(size, self.size - offset)), offset, self.name)
 
     def same_since(self, first: int) -> bool:
         """Whether the readings from the `first`-th on each read the whole file, byte for byte the same."""
@@ -80,14 +81,15 @@ class FileReading:
     strict check's worker once the reader has its answer) goes on to the end of the file, never onto a descriptor
     closed or reused under it (libxml2 would print its own lines on the aborted validation)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, name: str):
         self.fd: int | None = os.dup(fd)
+        self.name = name
         self.at, self.digest = 0, hashlib.blake2b(digest_size=16)
 
     def read(self, n: int = 1 << 16) -> bytes:
         room = MAX_BYTES + 1 - self.at
-        piece = os.pread(self.fd, min(n, room) if n > 0 else room, self.at) if room > 0 and self.fd is not None \
-            else b""
+        piece = _pread(self.fd, min(n, room) if n > 0 else room, self.at, self.name) \
+            if room > 0 and self.fd is not None else b""
         if not piece:
             self.close()
         self.at += len(piece)
@@ -102,6 +104,16 @@ class FileReading:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _pread(fd: int, size: int, offset: int, name: str) -> bytes:
+    """os.pread, a failure (EIO from /proc/self/mem, which stat calls a regular file) said in one line naming the
+    file (VxdlFileError), also from inside libxml2's reading, which raises it again as it is."""
+    try:
+        return os.pread(fd, size, offset)
+    except OSError as exc:
+        failed = unreadable(name, exc)
+        raise VxdlFileError(failed.filename, failed.reason) from None
 
 
 def read_limited(path: str | Path, limit: int = MAX_BYTES) -> bytes:
@@ -133,10 +145,29 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",)) -> etree.XMLPullParser:
+# The first four bytes of a UTF-32 document (a byte-order mark, or its '<'), which libxml2's whole parse recognises
+# but its incremental ones (fed pieces, or reading a file object) do not: they said a valid document empty.
+_UTF32_STARTS = {b"\xff\xfe\x00\x00": "UTF-32LE", b"<\x00\x00\x00": "UTF-32LE",
+                 b"\x00\x00\xfe\xff": "UTF-32BE", b"\x00\x00\x00<": "UTF-32BE"}
+
+
+def told_encoding(data: bytes | FileSource | FileReading) -> str | None:
+    """The encoding an incremental parser of these bytes must be told (UTF-32, from the first four bytes, as the
+    whole parse finds it); None: the parser finds it itself."""
+    if isinstance(data, FileSource):
+        head = data.read_at(0, 4)
+    elif isinstance(data, FileReading):
+        head = _pread(data.fd, 4, 0, data.name) if data.fd is not None else b""
+    else:
+        head = bytes(data[:4])
+    return _UTF32_STARTS.get(head)
+
+
+def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",),
+                encoding: str | None = None) -> etree.XMLPullParser:
     """A parser of the same safe options fed bytes piece by piece, giving the start (or `events`) of each element
-    `tag` (of every element: None) as it comes."""
-    parser = etree.XMLPullParser(events=events, tag=tag, **SAFE_OPTIONS)
+    `tag` (of every element: None) as it comes; `encoding`: told_encoding of the bytes to feed."""
+    parser = etree.XMLPullParser(events=events, tag=tag, encoding=encoding, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     return parser
 
@@ -182,10 +213,10 @@ class _UntilAnError:
         return self._read(n)
 
 
-def _passes(read, schema: etree.XMLSchema) -> bool:
-    """Whether the bytes `read(n)` gives are well-formed and pass `schema`, parsed into no tree, stopping at the
-    first error."""
-    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), **SAFE_OPTIONS)
+def _passes(read, schema: etree.XMLSchema, encoding: str | None) -> bool:
+    """Whether the bytes `read(n)` gives (of told_encoding `encoding`) are well-formed and pass `schema`, parsed
+    into no tree, stopping at the first error."""
+    parser = etree.XMLParser(schema=schema, target=_KeepNothing(), encoding=encoding, **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     pieces = _UntilAnError(read, parser)
     try:
@@ -200,13 +231,13 @@ def check_without_tree(data: bytes, schema: etree.XMLSchema) -> bool:
     MB whatever the size; libxml2 runs without the GIL meanwhile), stopping at the first error. Only for a document
     already seen to declare no document type: lxml replaces entities for a parser target, and without a DTD there
     are none to replace."""
-    return _passes(io.BytesIO(data).read, schema)
+    return _passes(io.BytesIO(data).read, schema, told_encoding(data))
 
 
 def check_file_without_tree(reading: FileReading, schema: etree.XMLSchema) -> bool:
     """check_without_tree for a file read in pieces by libxml2 itself (lxml takes the GIL only to read each)."""
     try:
-        return _passes(reading.read, schema)
+        return _passes(reading.read, schema, told_encoding(reading))
     finally:
         reading.close()
 
@@ -222,8 +253,11 @@ _DOCTYPE_OR_SKIPPED = re.compile(r"<!--.*?-->|<\?.*?\?>|<!DOCTYPE", re.DOTALL)
 
 def _doctype_line(data: bytes, encoding: str | None) -> int | None:
     """The line of the document type declaration (comments and processing instructions skipped)."""
+    encoding = encoding or "utf-8"
+    if encoding.upper() in ("UTF-16", "UTF-32") and data[:1] == b"\x00":  # big-endian without a byte-order mark
+        encoding += "-BE"  # (Python's codec would take it for little-endian)
     try:
-        text = data.decode(encoding or "utf-8", errors="replace")
+        text = data.decode(encoding, errors="replace")
     except LookupError:
         return None
     for match in _DOCTYPE_OR_SKIPPED.finditer(text):
@@ -279,11 +313,11 @@ def refuse_malformed(data: bytes | FileSource, filename: str, limit: int = MAX_B
     building no tree (what a reading fed a piece at a time says of a malformed document is worded differently);
     a file is read by libxml2 a piece at a time (the same words, line and column), its bytes never held."""
     refuse_oversize(data, filename, limit)
-    parser = etree.XMLParser(target=_KeepNothing(), **SAFE_OPTIONS)
+    parser = etree.XMLParser(target=_KeepNothing(), encoding=told_encoding(data), **SAFE_OPTIONS)
     parser.resolvers.add(_NothingFetched())
     try:
         if isinstance(data, FileSource):
-            reading = FileReading(data.fd)  # (not one of the source's readings: they must each read it all)
+            reading = FileReading(data.fd, data.name)  # (not one of the source's readings: they must each read it all)
             try:
                 etree.parse(reading, parser)
             finally:
@@ -301,6 +335,9 @@ def _not_well_formed(exc: Exception, filename: str) -> VxdlFileError:
     message = str(exc.msg).split(", line ")[0] if exc.msg else "malformed XML"
     message = " ".join(message.split()).split(", see xml")[0]  # one line, no libxml2 function names
     message = message.removeprefix("internal error: ")  # libxml2's words, not a fault of this program
+    deep = re.match(r"Excessive depth in document: (\d+) use XML_PARSE_HUGE option", message)
+    if deep:  # (advice to a programmer the reader cannot follow)
+        message = f"elements nested more than {deep.group(1)} levels deep"
     if "entity" in message.lower() or "DOCTYPE" in message or "Subset" in message:
         message += " (DTDs and entities are refused)"
     return VxdlFileError(filename, f"not well-formed XML: {message}", line)

@@ -30,7 +30,7 @@ from backend.vxdl.errors import VxdlFileError
 from backend.vxdl.fields import RESOURCE_TAGS, V, X
 from backend.vxdl.overlap import StrictCheck, check_strict_bytes, check_strict_file, gc_paused
 from backend.vxdl.schema import strict_schema
-from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype, refuse_malformed
+from backend.vxdl.secure import FileSource, has_doctype, pull_parser, refuse_doctype, refuse_malformed, told_encoding
 from backend.vxdl.walk import active_walker
 
 CHUNK = 1 << 16  # bytes fed at a time: the events of one piece are handled before the next is parsed
@@ -99,7 +99,8 @@ class StreamedElements:
 
     def iter(self, *tags: str):
         wanted = {tag.rpartition("}")[2] for tag in tags}
-        parser = pull_parser([*tags, *("{*}" + tag for tag in RESOURCE_TAGS)], events=("end",))
+        parser = pull_parser([*tags, *("{*}" + tag for tag in RESOURCE_TAGS)], events=("end",),
+                             encoding=told_encoding(self.data))
         for piece in chain(pieces(self.data), [None]):  # (read as they come, never held together)
             if piece is not None:
                 parser.feed(piece)
@@ -183,7 +184,7 @@ class _Stream(Pieces):
         self.data, self.role, self.strict, self.filename = data, role, strict, filename
         self.builder = ModelBuilder(filename, b"" if isinstance(data, FileSource) else data, active_walker())
         # (its columns are the reader's to find, from the bytes, for problems)
-        self.parser = pull_parser(INFRASTRUCTURE)
+        self.parser = pull_parser(INFRASTRUCTURE, encoding=told_encoding(data))
         self.vi = None
         self.model = None
 

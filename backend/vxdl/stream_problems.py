@@ -42,7 +42,7 @@ from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.kept import BUILDER, RULES, SCHEMA, KeptProblems, on_first_lines
 from backend.vxdl.overlap import gc_paused
 from backend.vxdl.schema import lenient_schema
-from backend.vxdl.secure import has_doctype, pull_parser
+from backend.vxdl.secure import has_doctype, pull_parser, told_encoding
 from backend.vxdl.stream import DESCRIPTION, INFRASTRUCTURE, ROLE, Pieces, RoleDeclared, StreamedElements, WholeTree
 
 Found = tuple[Infrastructure | Substrate, list[Problem], Counter, dict[str, str] | None]  # ReadResult's fields
@@ -179,7 +179,7 @@ class _ProblemStream(Pieces):
         self.data, self.filename, self.role, self.schema = data, filename, role, schema
         self.over = over  # over the limits: the resources only counted
         self.builder = ModelBuilder(filename, data, None)
-        self.parser = pull_parser(INFRASTRUCTURE)
+        self.parser = pull_parser(INFRASTRUCTURE, encoding=told_encoding(data))
         self.vi = None
         self.before: list = []  # the root's elements before the virtualInfrastructure (kept, checked at the end)
         self.model = None
