@@ -154,9 +154,13 @@ class Embedder:
 
     def to_placement(self, req: Request, result: RequestMapping) -> Placement:
         """A mapping's host ids and paths as indices (EmbeddingError for unknown hosts or links)."""
+        _check_same_parts(req, result)
         hosts = []
         for node in req.nodes:
             host_id = result.nodes.get(node.id)
+            if host_id is None:
+                raise EmbeddingError(f"the mapping of '{result.id}' does not place '{node.id}' "
+                                     "(was the request changed after embedding?)")
             if host_id not in self.net.host_index:
                 raise EmbeddingError(f"the mapping of '{result.id}' puts '{node.id}' on unknown host '{host_id}'")
             hosts.append(self.net.host_index[host_id])
@@ -243,3 +247,16 @@ def unique_keys(requests: list[Infrastructure]) -> list[str]:
         seen[vxi.id] = count
         keys.append(vxi.id if count == 1 else f"{vxi.id} ({count})")
     return keys
+
+
+
+def _check_same_parts(req: Request, result: RequestMapping) -> None:
+    """EmbeddingError naming a component or link the mapping places but the request does not have (one it does
+    not place is said where it is looked for)."""
+    for placed, ids, what in ((result.nodes, [node.id for node in req.nodes], "component"),
+                              (result.links, req.links.ids, "link")):
+        if len(placed) > len(ids):
+            known = set(ids)
+            extra = next(key for key in placed if key not in known)
+            raise EmbeddingError(f"the mapping of '{result.id}' places {what} '{extra}', which the VXI does not "
+                                 "have (was the request changed after embedding?)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
@@ -141,12 +142,18 @@ def _row(data: dict, paths: dict[tuple, tuple] | None = None) -> tuple[tuple, fl
 
 
 def _rate(value) -> float:
-    """A bandwidth of the JSON form as a float; ValueError for an integer too large for one (OverflowError, which
-    no reader of a mapping expects: `vxi replan` exited 3 on 400 digits)."""
+    """A bandwidth of the JSON form as a float; ValueError for anything but a finite number of bits per second,
+    zero or more (a string, true, NaN or a negative rate was taken as it came), or an integer too large for a
+    float (OverflowError, which no reader of a mapping expects: `vxi replan` exited 3 on 400 digits)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"a bandwidth must be a number of bits per second, not {type(value).__name__}")
     try:
-        return float(value)
+        rate = float(value)
     except OverflowError:
         raise ValueError(f"a bandwidth of {len(str(value))} digits is out of range") from None
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"a bandwidth must be finite and not negative, not {rate}")
+    return rate
 
 
 class _LinksJson(AnyMapping):

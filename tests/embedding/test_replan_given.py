@@ -43,3 +43,35 @@ def test_a_bandwidth_too_large_for_a_number_is_refused(tmp_path, mapping):
     done = replan(tmp_path, text)
     assert done.returncode == 2 and "a bandwidth of 400 digits is out of range" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("rate", "said"), [
+    ('"12"', "a bandwidth must be a number of bits per second, not str"),
+    ("true", "a bandwidth must be a number of bits per second, not bool"),
+    ("NaN", "a bandwidth must be finite and not negative, not nan"),
+    ("-Infinity", "a bandwidth must be finite and not negative, not -inf"),
+    ("-5", "a bandwidth must be finite and not negative, not -5.0"),
+])
+def test_a_bandwidth_that_is_not_a_rate_is_refused(tmp_path, mapping, rate, said):
+    """These were taken as they came (a string, a negative rate): the replan went on silently."""
+    text = json.dumps(mapping).replace("500000000.0", rate, 1)
+    done = replan(tmp_path, text)
+    assert done.returncode == 2 and said in done.stderr and "not a mapping written by vxi embed" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_part_the_vxi_does_not_have_or_lacks_is_named(tmp_path, mapping):
+    """A component the VXI does not have was listed as a migration to '-'; one not placed was put 'on unknown
+    host 'None''."""
+    request = mapping["requests"][0]
+    extra = {**mapping, "requests": [{**request, "nodes": {**request["nodes"], "ghost": "P4"}}]}
+    done = replan(tmp_path, extra)
+    assert done.returncode == 2 and "the mapping of 'VXI1' places component 'ghost', which the VXI does not " \
+        "have" in done.stderr, done.stderr
+    link = {"path": [], "bandwidth_bps": {"forward": 1, "reverse": 1}}
+    extra_link = {**mapping, "requests": [{**request, "links": {**request["links"], "ghost": link}}]}
+    done = replan(tmp_path, extra_link)
+    assert done.returncode == 2 and "places link 'ghost', which the VXI does not have" in done.stderr, done.stderr
+    lacking = {**mapping, "requests": [{**request, "nodes": {k: v for k, v in request["nodes"].items() if k != "n1"}}]}
+    done = replan(tmp_path, lacking)
+    assert done.returncode == 2 and "the mapping of 'VXI1' does not place 'n1'" in done.stderr, done.stderr

@@ -186,6 +186,22 @@ def test_an_id_cannot_forge_a_second_problem_line(tmp_path):
     assert "\u202e" not in shown.stdout and "\u009b" not in shown.stdout
 
 
+def test_an_id_that_looks_like_another_is_told_apart(tmp_path):
+    """Invisible characters (zero-width space, joiner, byte-order mark, soft hyphen) were printed raw: a link to
+    'a\u200b' was said to name a missing 'a' while 'a' was right there."""
+    path = tmp_path / "alike.vxdl"
+    ends = ["a\u200b", "a\u200d", "a\ufeff", "a\u00ad", "a\u2060"]
+    links = "".join(f"<vLink><id>l{i}</id><source>a</source><destination>{end}</destination></vLink>"
+                    for i, end in enumerate(ends))
+    path.write_text(BODY.replace("</virtualInfrastructure>", links + "</virtualInfrastructure>"))
+    for argv in (("validate", str(path)), ("validate", "--json", str(path)), ("show", "--json", str(path))):
+        done = vxi(*argv)
+        out = done.stdout + done.stderr
+        assert done.returncode == (0 if "show" in argv else 1) and not any(end in out for end in ends), out
+        soft_hyphen = "a\\u00ad" if "--json" in argv else "a\\xad"
+        assert all(shown in out for shown in ("a\\u200b", "a\\u200d", "a\\ufeff", soft_hyphen, "a\\u2060")), out
+
+
 def test_a_file_name_cannot_forge_a_line_of_convert_or_format(tmp_path):
     name = tmp_path / "x\nfake.vxdl:1:1: error: forged\u202e.vxdl"
     name.write_bytes((ROOT / "examples" / "figure4.vxdl").read_bytes())
