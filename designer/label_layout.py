@@ -11,6 +11,7 @@ label's text) is repaired around where it happened."""
 from __future__ import annotations
 
 import time
+from array import array
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 
@@ -36,66 +37,101 @@ def growth_for(zoom: float) -> float | None:
     return None
 
 
+def _slots(there: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    """The slots of a grid's cell: none, one (kept as a bare int) or a tuple of them."""
+    return () if there is None else (there,) if type(there) is int else there
+
+
 class Grid:
-    """Rectangles by key in square cells: does a rectangle meet any, which keys does it meet. A cell holds a tuple
-    of its keys, a few (a dict of key and rectangle per cell took 2.3 MB for 11,000 labels and 2,000 components,
-    0.9 now)."""
+    """Rectangles by key in square cells: does a rectangle meet any, which keys does it meet. The rectangles are
+    columns of one array (four numbers a slot, a slot a key), a cell its slot or a tuple of them under an integer
+    key (a tuple of four floats per rectangle and a tuple key per cell took 1.6 MB more for 11,000 labels)."""
 
     def __init__(self, cell: float = CELL) -> None:
         self.cell = cell
-        self.cells: dict[tuple[int, int], tuple] = {}
-        self.rects: dict = {}
+        self.cells: dict[int, int | tuple[int, ...]] = {}
+        self.slots: dict = {}  # key -> its slot (in insertion order)
+        self.keys: list = []  # slot -> key (None when free)
+        self.coords = array("d")  # left, top, right, bottom of each slot
+        self._free: list[int] = []
 
     def _cells(self, rect: Rect):
         c = self.cell
         for i in range(int(rect[0] // c), int(rect[2] // c) + 1):
+            row = i << 32  # two cells sharing a key (beyond 2**31 cells) only share their candidates
             for j in range(int(rect[1] // c), int(rect[3] // c) + 1):
-                yield i, j
+                yield row + j
+
+    def rect(self, key) -> Rect | None:
+        """The rectangle of `key` (None when absent)."""
+        slot = self.slots.get(key)
+        if slot is None:
+            return None
+        at = 4 * slot
+        coords = self.coords
+        return coords[at], coords[at + 1], coords[at + 2], coords[at + 3]
+
+    def items(self):
+        """(key, rectangle) of each, in the order they were put."""
+        for key in list(self.slots):
+            yield key, self.rect(key)
 
     def add(self, key, rect: Rect) -> None:
         """Put `key` at `rect` (moving it when it was elsewhere)."""
-        if key in self.rects:
+        if key in self.slots:
             self.remove(key)
-        self.rects[key] = rect
+        if self._free:
+            slot = self._free.pop()
+            self.keys[slot] = key
+            self.coords[4 * slot:4 * slot + 4] = array("d", rect)
+        else:
+            slot = len(self.keys)
+            self.keys.append(key)
+            self.coords.extend(rect)
+        self.slots[key] = slot
         cells = self.cells
         for cell in self._cells(rect):
-            cells[cell] = (*cells.get(cell, ()), key)
+            there = cells.get(cell)
+            cells[cell] = slot if there is None else (there, slot) if type(there) is int else (*there, slot)
 
     def remove(self, key) -> None:
         """Take `key` out (nothing when absent)."""
-        rect = self.rects.pop(key, None)
+        rect = self.rect(key)
         if rect is None:
             return
+        slot = self.slots.pop(key)
+        self.keys[slot] = None
+        self._free.append(slot)
         for cell in self._cells(rect):
-            keys = self.cells.get(cell)
-            if keys is not None:
-                kept = tuple(other for other in keys if other is not key and other != key)
-                if kept:
-                    self.cells[cell] = kept
-                else:
-                    del self.cells[cell]
+            kept = tuple(other for other in _slots(self.cells.get(cell)) if other != slot)
+            if len(kept) > 1:
+                self.cells[cell] = kept
+            elif kept:
+                self.cells[cell] = kept[0]
+            else:
+                self.cells.pop(cell, None)
 
     def hits(self, rect: Rect) -> bool:
         """Whether `rect` overlaps any rectangle (touching edges do not count)."""
         left, top, right, bottom = rect
-        cells, rects = self.cells, self.rects
+        cells, coords = self.cells, self.coords
         for cell in self._cells(rect):
-            for key in cells.get(cell, ()):
-                a, b, c, d = rects[key]
-                if a < right and left < c and b < bottom and top < d:
+            for slot in _slots(cells.get(cell)):
+                at = 4 * slot
+                if coords[at] < right and left < coords[at + 2] and coords[at + 1] < bottom and top < coords[at + 3]:
                     return True
         return False
 
     def keys_in(self, rect: Rect) -> set:
         """The keys whose rectangles overlap `rect`."""
         left, top, right, bottom = rect
-        rects = self.rects
+        coords, keys = self.coords, self.keys
         found = set()
         for cell in self._cells(rect):
-            for key in self.cells.get(cell, ()):
-                a, b, c, d = rects[key]
-                if a < right and left < c and b < bottom and top < d:
-                    found.add(key)
+            for slot in _slots(self.cells.get(cell)):
+                at = 4 * slot
+                if coords[at] < right and left < coords[at + 2] and coords[at + 1] < bottom and top < coords[at + 3]:
+                    found.add(keys[slot])
         return found
 
 
@@ -251,7 +287,7 @@ class LabelLayout(QObject):
         """A component (or a link's badge) now covers `rect` (None: it is gone)."""
         if self.obstacles is None:
             return
-        old = self.obstacles.rects.get(key)
+        old = self.obstacles.rect(key)
         if rect is None:
             self.obstacles.remove(key)
         else:
@@ -264,7 +300,7 @@ class LabelLayout(QObject):
         self._owners.discard(owner)
         self.shown.discard(owner)
         for step in self.steps.values():
-            old = step.placed.rects.get(owner)
+            old = step.placed.rect(owner)
             if old is not None:
                 self._freed.append(old)
             step.placed.remove(owner)
@@ -285,7 +321,7 @@ class LabelLayout(QObject):
         if step is None:
             return
         for owner in owners:
-            old = step.placed.rects.get(owner)
+            old = step.placed.rect(owner)
             if old is not None:
                 freed.append(old)
         affected = set(owners)
@@ -324,7 +360,7 @@ class LabelLayout(QObject):
             self.step = self.steps[growth] = _Step(growth)
             return
         compact = growth >= COMPACT_FROM
-        for owner, rect in self.step.placed.rects.items():
+        for owner, rect in self.step.placed.items():
             owner.label.set_compact(compact)
             self._show(owner, rect, growth)
 

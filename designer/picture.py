@@ -135,12 +135,12 @@ class DrawnLabel:
     __slots__ = ("all_lines", "bold_first", "compact", "layer", "scale_", "shown", "x_", "y_")
 
     def __init__(self, layer: LabelLayer, lines: list[str], bold_first: bool) -> None:
-        self.layer, self.all_lines, self.bold_first = layer, list(lines), bold_first
+        self.layer, self.all_lines, self.bold_first = layer, tuple(lines), bold_first  # a list was 40 bytes more
         self.compact, self.scale_, self.x_, self.y_, self.shown = False, 1.0, 0.0, 0.0, False
 
     def shown_lines(self) -> list[str]:
         """The lines drawn now."""
-        return self.all_lines[:1] if self.compact else list(self.all_lines)
+        return list(self.all_lines[:1] if self.compact else self.all_lines)
 
     def lines(self) -> list[str]:
         """Every text line (also those a compact label leaves out)."""

@@ -24,8 +24,9 @@ def _fonts() -> tuple[QFont, QFont, QFontMetricsF, QFontMetricsF]:
 
 
 # link labels repeat ("⇄ ≥ 100 Mbit/s · 10 ms"): measure once; plain and bold apart (a tuple key per line was 64
-# bytes more, 0.7 MB for 11,000 labels)
+# bytes more, 0.7 MB for 11,000 labels); ids differ but their widths are few: one float object for each width
 _ADVANCES: tuple[dict[str, float], dict[str, float]] = ({}, {})
+_WIDTHS: dict[float, float] = {}
 
 
 def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
@@ -35,7 +36,9 @@ def _advance(metrics: QFontMetricsF, bold: bool, line: str) -> float:
     if advance is None:
         if len(known) > 20000:
             known.clear()
-        advance = known[line] = metrics.horizontalAdvance(line)
+            _WIDTHS.clear()
+        advance = metrics.horizontalAdvance(line)
+        advance = known[line] = _WIDTHS.setdefault(advance, advance)
     return advance
 
 
