@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Host, Router
 from backend.model.shared import EMPTY_DICT, EMPTY_LIST
+from designer.band_grid import grid_cells, rows_of
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelHolder, LabelItem
 from designer.items.ports import PORT_RADIUS, PORT_REACH, PortItem, assign_slots, port_offset, slot_angle
@@ -24,7 +25,7 @@ HALF = 24.0
 REACH = HALF + 10.0  # the icon, the selection frame and the problem badge fit within this half-size
 SIMPLE_BELOW = 0.3
 SELECTED_Z = 6.0
-_BOUNDS = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
+ITEM_BOUNDS = QRectF(-HALF - 7, -HALF - 7, 2 * HALF + 14, 2 * HALF + 14)  # a stacked card's outline included
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
 
 
@@ -248,7 +249,7 @@ class ComponentItem(Tagged, BadgeHolder, LabelHolder, QGraphicsItem):
 
     # ----- drawing and dragging -----
     def boundingRect(self) -> QRectF:
-        return _BOUNDS
+        return ITEM_BOUNDS
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)  # moves every selected item
@@ -262,11 +263,18 @@ def paint_component(painter: QPainter, design, kind: str, cardinality: int, prov
                     selected: bool) -> None:
     """A component's icon with its frames (the painter at the component's centre), as its item draws it; also the
     picture-only scene's drawing of a component with no item."""
-    colours = design.colours
     box = QRectF(-HALF, -HALF, 2 * HALF, 2 * HALF)
     if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW:
-        _paint_simple(painter, colours, box, selected, provisioned)
+        _paint_simple(painter, design.colours, box, selected, provisioned)
         return
+    # its outlines are wide: a PNG's band draws it a cell of its grid at a time (designer/band_grid.py)
+    for _row in grid_cells(painter, getattr(design, "band_grid", 0), *rows_of(painter, box.adjusted(-8, -14, 14, 8))):
+        _paint_detailed(painter, design, kind, cardinality, provisioned, selected, box)
+
+
+def _paint_detailed(painter: QPainter, design, kind: str, cardinality: int, provisioned: bool, selected: bool,
+                    box: QRectF) -> None:
+    colours = design.colours
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if cardinality:
         painter.setPen(QPen(colours["item_border"], 1.2))
