@@ -1,7 +1,8 @@
-"""Wide strokes of a PNG drawn band by band, cut on a fixed grid of rows: Qt cuts a line or an outline two pixels
-wide or more where the painter's clip cuts it, and from there draws other shades, so a stroke crossing a band's
-edge was drawn differently for another band height. The bands' edges lie on the grid (`designer/image_export.py`)
-and a wide stroke is drawn one grid cell at a time, clipped to it: cut at the same rows whatever the bands."""
+"""Wide lines of a PNG drawn band by band, cut on a fixed grid of rows: Qt cuts a line two pixels wide or more
+where the painter's clip cuts it, and from there draws other shades, so a line crossing a band's edge was drawn
+differently for another band height (outlines and polygons, filled another way, are not). The bands' edges lie on
+the grid (`designer/image_export.py`) and a wide line is drawn one grid cell at a time, clipped to it: cut at the
+same rows whatever the bands."""
 
 from __future__ import annotations
 
@@ -34,8 +35,3 @@ def grid_cells(painter: QPainter, grid: int, top: float = -math.inf, bottom: flo
         finally:
             painter.restore()
 
-
-def rows_of(painter: QPainter, rect: QRectF) -> tuple[float, float]:
-    """The rows of the picture's pixels `rect` (in the painter's coordinates) spans."""
-    box = painter.deviceTransform().mapRect(rect)
-    return box.top(), box.bottom()

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from designer.band_grid import grid_cells, rows_of
+from designer.band_grid import grid_cells
 from designer.items.link import IDLE, ONE_WAY, PROVISIONED, SELECTED, arrow_head
 from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, WARNING, LinesOf, SpatialIndex
 
@@ -95,9 +95,7 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
             else colours["link"]
         painter.setPen(QPen(colour, 1))
         painter.setBrush(colour)
-        head = arrow_head(lines[row])
-        for _row in grid_cells(painter, grid, *rows_of(painter, head.boundingRect().adjusted(-1, -1, 1, 1))):
-            painter.drawPolygon(head)
+        painter.drawPolygon(arrow_head(lines[row]))
         if pieces is not None:
             painter = pieces.after(painter)
 

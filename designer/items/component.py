@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from backend.model import Cloud, Host, Router
 from backend.model.shared import EMPTY_DICT, EMPTY_LIST
-from designer.band_grid import grid_cells, rows_of
 from designer.items.badge import BadgeHolder
 from designer.items.label import LabelHolder, LabelItem
 from designer.items.ports import PORT_RADIUS, PORT_REACH, PortItem, assign_slots, port_offset, slot_angle
@@ -263,18 +262,11 @@ def paint_component(painter: QPainter, design, kind: str, cardinality: int, prov
                     selected: bool) -> None:
     """A component's icon with its frames (the painter at the component's centre), as its item draws it; also the
     picture-only scene's drawing of a component with no item."""
+    colours = design.colours
     box = QRectF(-HALF, -HALF, 2 * HALF, 2 * HALF)
     if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW:
-        _paint_simple(painter, design.colours, box, selected, provisioned)
+        _paint_simple(painter, colours, box, selected, provisioned)
         return
-    # its outlines are wide: a PNG's band draws it a cell of its grid at a time (designer/band_grid.py)
-    for _row in grid_cells(painter, getattr(design, "band_grid", 0), *rows_of(painter, box.adjusted(-8, -14, 14, 8))):
-        _paint_detailed(painter, design, kind, cardinality, provisioned, selected, box)
-
-
-def _paint_detailed(painter: QPainter, design, kind: str, cardinality: int, provisioned: bool, selected: bool,
-                    box: QRectF) -> None:
-    colours = design.colours
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if cardinality:
         painter.setPen(QPen(colours["item_border"], 1.2))

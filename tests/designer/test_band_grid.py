@@ -1,8 +1,8 @@
-"""A PNG is the same byte for byte whatever its band height, also a small design's: its wide links, a one-way
-link's arrowhead and a stacked group's outline were cut where a band's edge cut them and drawn from there in
-other shades (up to 3 levels), and the arrowheads and outlines reaching past a band's edge by a few rows were
-not drawn at all in the band above (140 and 166 levels: the arrowhead was culled with its line, the outline lay
-outside its item's bounding rectangle)."""
+"""A PNG is the same byte for byte whatever its band height, also a small design's: its links two pixels wide
+were cut where a band's edge cut them and drawn from there in other shades (up to 3 levels), and a one-way link's
+arrowhead or a stacked group's outline reaching past a band's edge by a few rows was not drawn at all in the band
+above (140 and 166 levels: the arrowhead was culled with its line, the outline lay outside its item's bounding
+rectangle)."""
 
 import io
 
