@@ -22,6 +22,7 @@ MAX_SIDE = 1_000_000  # scene units a picture may span (a full VXI spans tens of
 MAX_DRAWN_PIXELS = 400_000_000  # a PNG too large for MAX_PIXELS even at a quarter of its size: refused beyond
 BAND_BYTES = 1 << 20  # pixels drawn at once (1 MiB): a large PNG is drawn and encoded band by band
 MIN_BAND_ROWS = 8  # rows of a band, at least
+GRID_ROWS = 8  # a band's rows are a multiple of these, and a wide line is drawn cut at every multiple
 SWAPPED_AT_ONCE = 1 << 16  # pixels whose red and blue are swapped at once
 
 
@@ -148,6 +149,7 @@ def _png(scene, out, rect: QRectF, title: str) -> None:
     line = width * 4
     step = max(1, math.ceil(ratio))  # bands start on whole scene units: an icon drawn from a cached pixmap at a
     band = min(height, max(MIN_BAND_ROWS, BAND_BYTES // line) // step * step)  # band's edge lands on the same pixels
+    band = min(height, max(GRID_ROWS, band // GRID_ROWS * GRID_ROWS))  # and on the grid wide lines are cut on
     memory = mmap.mmap(-1, line * height)  # pages are made when first written: one band's at a time
     image = QImage(memory, width, height, line, QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(ratio)
@@ -156,6 +158,7 @@ def _png(scene, out, rect: QRectF, title: str) -> None:
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                            | QPainter.RenderHint.SmoothPixmapTransform)
+    scene.band_grid = GRID_ROWS
     try:
         for top in range(0, height, band):
             rows = min(band, height - top)
@@ -169,6 +172,7 @@ def _png(scene, out, rect: QRectF, title: str) -> None:
             if done:
                 memory.madvise(mmap.MADV_DONTNEED, 0, done)  # the rows compressed: their pages go back
     finally:
+        scene.band_grid = 0
         painter.end()
     png.finish()
 

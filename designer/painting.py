@@ -7,12 +7,14 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from designer.band_grid import grid_cells
 from designer.items.link import IDLE, ONE_WAY, PROVISIONED, SELECTED, arrow_head
-from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, WARNING, SpatialIndex
+from designer.spatial import ERROR, PROVISIONED_HOST, ROUTER, WARNING, LinesOf, SpatialIndex
 
 LINK_WIDTH = 2.0
 SELECTED_WIDTH = 2.6
 HALO_WIDTH = 9.0
+LINK_PAD = 6.0  # how far from its line a link draws: the halo (4.5), an arrowhead's side (4.6 with its pen)
 
 
 PIECE_LINES = 500  # lines drawn at once into an SVG written in pieces
@@ -29,12 +31,29 @@ def _pen(colour: QColor, width: float, scale: float, style: Qt.PenStyle = Qt.Pen
     return pen
 
 
+def draw_on_grid(painter: QPainter, lines: LinesOf, rows: np.ndarray, grid: int) -> None:
+    """Draw these lines with the painter's pen; a wide one, with `grid` (a PNG drawn band by band), a grid cell at
+    a time, each cell the lines crossing it (`designer/band_grid.py`)."""
+    if not grid or painter.pen().isCosmetic():
+        painter.drawLines(lines.of(rows))
+        return
+    device = painter.deviceTransform()
+    ends = lines.rows.data[rows]
+    reach = painter.pen().widthF() * device.m22()  # (a square cap's corner included)
+    tops = np.minimum(ends[:, 1], ends[:, 3]) * device.m22() + device.dy() - reach
+    bottoms = np.maximum(ends[:, 1], ends[:, 3]) * device.m22() + device.dy() + reach
+    for first in grid_cells(painter, grid, float(tops.min()), float(bottoms.max())):
+        near = rows[(bottoms >= first) & (tops <= first + grid)] if first >= 0 else rows
+        if len(near):
+            painter.drawLines(lines.of(near))
+
+
 def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: dict[str, QColor],
-               selected: bool, pieces=None) -> None:
+               selected: bool, pieces=None, grid: int = 0) -> None:
     """Draw the links crossing `rect`: the unselected ones (under the items), or the selected ones (above
     everything, labels included), each style in one call (with `pieces`, an SVG written in pieces, a piece's
-    share of its lines at a time)."""
-    rows = index.link_rows_in(rect)
+    share of its lines at a time; with `grid`, a PNG's band, wide lines a grid cell at a time: draw_on_grid)."""
+    rows = index.link_rows_in(rect, pad=LINK_PAD)
     if not len(rows):
         return
     flags = index.links.flags[rows]
@@ -51,7 +70,7 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
     if selected:
         painter.setPen(_pen(colours["selection_fill"], max(HALO_WIDTH, 4.0 / scale), scale,
                             cap=Qt.PenCapStyle.RoundCap))
-        painter.drawLines(lines.of(rows))
+        draw_on_grid(painter, lines, rows, grid)
     width = SELECTED_WIDTH if selected else LINK_WIDTH
     for provisioned in (False, True):
         for idle in (False, True):
@@ -64,7 +83,7 @@ def draw_links(painter: QPainter, index: SpatialIndex, rect: QRectF, colours: di
             painter.setOpacity(0.55 if idle else 1.0)
             painter.setPen(_pen(colour, width, scale, style))
             if pieces is None:
-                painter.drawLines(lines.of(group))
+                draw_on_grid(painter, lines, group, grid)
                 continue
             for start in range(0, len(group), PIECE_LINES):
                 painter.drawLines(lines.of(group[start:start + PIECE_LINES]))

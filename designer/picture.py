@@ -25,12 +25,12 @@ from backend.model import Cloud, Router
 from designer import layout
 from designer.drawn import DrawnComponent, DrawnComponents
 from designer.items.badge import paint_badge
-from designer.items.component import HALF, REACH, ComponentItem, paint_component
+from designer.items.component import ITEM_BOUNDS, REACH, ComponentItem, paint_component
 from designer.items.label import LABEL_Z, label_size, measure_label, paint_label
 from designer.items.link import LINK_Z, DrawnLink, line_ends, model_style
 from designer.items.ports import PORT_REACH, paint_port, port_offset
 
-_ITEM = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)  # a ComponentItem's bounding rectangle
+_ITEM = ITEM_BOUNDS  # a ComponentItem's bounding rectangle
 _PORT, _BADGE = 7.0, 9.0  # half the side of a port marker's and a badge's bounding rectangles
 
 

@@ -64,6 +64,7 @@ class DesignScene(ProblemBadges, QGraphicsScene):
         self.detail = (True, True)  # (labels, port markers) shown at the zoom last set
         self.zoom = 1.0
         self.vector_icons = False
+        self.band_grid = 0  # rows of the grid a PNG's bands are drawn on, while one is (designer/image_export.py)
         self.building = False
         self.ports_pending: set[str] | None = None  # routers whose port markers wait for the end of a rebuild
         self._build_xy: dict[str, tuple[float, float]] | None = None  # positions while the scene is built
@@ -455,10 +456,12 @@ class DesignScene(ProblemBadges, QGraphicsScene):
             self.drawing_rect = QRectF(rect)
         painter.fillRect(rect, self.colours["background"])
         grid_lines(painter, rect, self.colours["grid"], painter.worldTransform().m11())
-        draw_links(painter, self.index, rect, self.colours, selected=False, pieces=self.svg_pieces)
+        draw_links(painter, self.index, rect, self.colours, selected=False, pieces=self.svg_pieces,
+                   grid=self.band_grid)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        draw_links(painter, self.index, rect, self.colours, selected=True, pieces=self.svg_pieces)
+        draw_links(painter, self.index, rect, self.colours, selected=True, pieces=self.svg_pieces,
+                   grid=self.band_grid)
 
     def overview_rect(self) -> QRectF:
         """What an overview of the scene shows."""

@@ -4,6 +4,7 @@ searched once, and the tree once for all problems, so placing any number of prob
 
 from __future__ import annotations
 
+import codecs
 import re
 from array import array
 
@@ -11,15 +12,41 @@ from backend.vxdl.fields import RESOURCE_TAGS, V
 from backend.vxdl.secure import FileReading, FileSource
 
 _NAME_END = rb"(?=[\s/>]|$)"
+PIECE_BYTES = 1 << 18  # bytes of a line decoded at once to count its columns in characters
+MAX_NAME = 50_000  # libxml2's longest name: a `<` further back starts no tag cut between two pieces
 KEPT_LINES = 1024  # the lines and tags whose columns are kept found (problems come mostly in the order of their lines)
+
+
+_WIDE_STARTS = {  # the first bytes of a document in UTF-16 or UTF-32: its codec and the size of its byte-order mark
+    b"\xff\xfe\x00\x00": ("utf-32-le", 4), b"\x00\x00\xfe\xff": ("utf-32-be", 4), b"<\x00\x00\x00": ("utf-32-le", 0),
+    b"\x00\x00\x00<": ("utf-32-be", 0), b"\xff\xfe": ("utf-16-le", 2), b"\xfe\xff": ("utf-16-be", 2),
+    b"<\x00?\x00": ("utf-16-le", 0), b"\x00<\x00?": ("utf-16-be", 0)}
+
+
+_DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+
+
+def line_codec(head: bytes) -> tuple[str, int] | None:
+    """The codec a line of a document is decoded with to count its columns in characters (as libxml2 counts them),
+    from its first bytes, and its byte-order mark's size; None for a single-byte encoding (a column is a byte)."""
+    wide = _WIDE_STARTS.get(head[:4]) or _WIDE_STARTS.get(head[:2])
+    if wide:
+        return wide
+    declared = _DECLARED.match(head)
+    name = declared.group(1).decode("ascii", "replace").lower().replace("_", "-") if declared else "utf-8"
+    return ("utf-8-sig", 0) if name in ("utf-8", "utf8") else None  # (a mark is no character)
 
 
 class SourceColumns:
     """Where each `<tag` (or `<prefix:tag`) of a line starts, each line and tag searched once; of a file, each line
-    read from it when searched (its bytes never held whole: the starts of its lines, 8 bytes each)."""
+    read from it when searched (its bytes never held whole: the starts of its lines, 8 bytes each). A line not in
+    ASCII is decoded to find its tags (UTF-8, UTF-16, UTF-32), its columns counted in characters as libxml2's."""
 
     def __init__(self, data: bytes | FileSource):
         self._data = data
+        head = data.read_at(0, 200) if isinstance(data, FileSource) else bytes(data[:200])
+        self._codec = line_codec(head)
+        self._wide = self._codec if self._codec and not self._codec[0].startswith("utf-8") else None
         self._starts: array | None = None
         self._found: dict[tuple[int, str], list[int]] = {}
 
@@ -39,25 +66,57 @@ class SourceColumns:
 
     def _search(self, line: int, tag: str) -> list[int]:
         if self._starts is None:
-            self._starts = _line_starts(self._data)
+            self._starts = _line_starts(self._data, self._wide)
         if line > len(self._starts) or not tag:
             return []
-        begin = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self._data)
+        begin = self._starts[line - 1] if line > 1 or not self._wide else self._wide[1]  # (after the mark)
+        unit = 1 if not self._wide else 2 if "16" in self._wide[0] else 4
+        end = self._starts[line] - unit if line < len(self._starts) else len(self._data)
         text = self._data.read_at(begin, end - begin) if isinstance(self._data, FileSource) else self._data[begin:end]
+        if self._codec and (self._wide or not text.isascii()):
+            pattern = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?" + re.escape(tag) + _NAME_END.decode(), re.ASCII)
+            return _character_columns(text, self._codec[0], pattern)
         pattern = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?" + re.escape(tag.encode()) + _NAME_END)
         return [m.start() + 1 for m in pattern.finditer(text)]
 
 
-def _line_starts(data: bytes | FileSource) -> array:
-    """The offset of each line's start (a file read a piece at a time, a reading of its own)."""
+def _character_columns(text: bytes, codec: str, pattern: re.Pattern) -> list[int]:
+    """The columns, in characters, of `pattern`'s matches in a line's bytes, decoded a piece at a time (a line may
+    hold the whole document: its text is never made whole, up to four times its bytes)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    found: list[int] = []
+    carry, before = "", 0  # a tag cut between two pieces, from its `<`; the characters before it
+    view = memoryview(text)
+    for start in range(0, len(text), PIECE_BYTES):
+        last = start + PIECE_BYTES >= len(text)
+        words = carry + decoder.decode(view[start:start + PIECE_BYTES], final=last)
+        end = 0
+        for m in pattern.finditer(words):
+            if m.end() == len(words) and not last:  # (its name may go on in the next piece)
+                break
+            found.append(before + m.start() + 1)
+            end = m.end()
+        cut = words.rfind("<")
+        cut = len(words) if cut < end else max(cut, len(words) - MAX_NAME)
+        carry, before = words[cut:], before + cut
+    return found
+
+
+def _line_starts(data: bytes | FileSource, wide: tuple[str, int] | None = None) -> array:
+    """The offset of each line's start (a file read a piece at a time, a reading of its own); in UTF-16 or UTF-32
+    (`wide`), where a newline of that encoding starts on a whole character."""
     starts = array("q", [0])
+    newline, unit = ("\n".encode(wide[0]), 2 if "16" in wide[0] else 4) if wide else (b"\n", 1)
     if not isinstance(data, FileSource):
-        starts.extend(m.end() for m in re.finditer(b"\n", data))
+        starts.extend(m.end() for m in re.finditer(newline, data) if m.start() % unit == 0)
         return starts
-    reading, at = FileReading(data.fd, data.name), 0
+    reading, at, rest = FileReading(data.fd, data.name), 0, b""
     for piece in iter(reading.read, b""):
-        starts.extend(at + m.end() for m in re.finditer(b"\n", piece))
+        if rest or len(piece) % unit:  # (a character cut between two pieces: its first bytes kept for the next)
+            piece, rest = rest + piece, b""
+            cut = len(piece) - len(piece) % unit
+            piece, rest = piece[:cut], piece[cut:]
+        starts.extend(at + m.end() for m in re.finditer(newline, piece) if m.start() % unit == 0)
         at += len(piece)
     return starts
 

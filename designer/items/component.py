@@ -24,7 +24,7 @@ HALF = 24.0
 REACH = HALF + 10.0  # the icon, the selection frame and the problem badge fit within this half-size
 SIMPLE_BELOW = 0.3
 SELECTED_Z = 6.0
-_BOUNDS = QRectF(-HALF - 6, -HALF - 6, 2 * HALF + 12, 2 * HALF + 12)
+ITEM_BOUNDS = QRectF(-HALF - 7, -HALF - 7, 2 * HALF + 14, 2 * HALF + 14)  # a stacked card's outline included
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
 
 
@@ -248,7 +248,7 @@ class ComponentItem(Tagged, BadgeHolder, LabelHolder, QGraphicsItem):
 
     # ----- drawing and dragging -----
     def boundingRect(self) -> QRectF:
-        return _BOUNDS
+        return ITEM_BOUNDS
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)  # moves every selected item

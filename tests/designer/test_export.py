@@ -149,12 +149,12 @@ def test_a_png_drawn_band_by_band_is_the_picture_drawn_at_once(window, tmp_path,
     monkeypatch.setattr(image_export.PngBands, "add", lambda png, *a: bands_drawn.append(a[-1]) or add(png, *a))
     banded = io.BytesIO()
     image_export._png(scene, banded, rect, "bands")
-    assert len(bands_drawn) > 50 and max(bands_drawn) <= 7  # never more than a band's rows drawn at once
+    assert len(bands_drawn) > 50 and max(bands_drawn) <= 8  # never more than a band's rows (8: its grid) at once
     once, banded = (QImage.fromData(out.getvalue()).convertToFormat(QImage.Format.Format_RGBA8888)
                     for out in (once, banded))
     assert banded.size() == once.size() and once.height() > 100
     a, b = bytes(once.constBits()), bytes(banded.constBits())
-    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 8  # the same picture, to a shade (wide links)
+    assert a == b  # the same picture (wide links differed by a shade: designer/band_grid.py)
     assert len(set(b)) > 10  # and a picture, not a blank
 
 

@@ -84,7 +84,8 @@ def open_connection(uri: str, host_id: str):
             return libvirt.open(uri)
         conn = _open_within(uri, host_id, connect_seconds())
     except libvirt.libvirtError as exc:  # over ssh the message carries ssh's own lines (CR LF): one line
-        reason = " ".join(exc.get_error_message().split())
+        reason = " ".join(exc.get_error_message().split()) if not path else host_file_damage(
+            exc.get_error_message(), path)
         raise DeployError(f"host {host_id}: connecting to {uri} failed: {reason}", host_id, "connect") from exc
     guarded = Guarded(conn, host_id, guard_of(uri))
     interval, count = keepalive()
@@ -94,6 +95,21 @@ def open_connection(uri: str, host_id: str):
         except libvirt.libvirtError:  # a driver without keep-alive (a local qemu:///system): calls still work
             pass
     return guarded
+
+
+def host_file_damage(message: str, path: str) -> str:
+    """What is wrong with a test-driver host file libvirt cannot read, in a short line: its first line, the file's
+    name made a line number (`its host file is damaged: line 79: AttValue: ' expected`), without the excerpt
+    and the caret libxml2 adds below it (a line of the file as long as it is)."""
+    lines = message.strip().splitlines()
+    first = " ".join(lines[0].split()) if lines else ""
+    place, _, what = first.removeprefix(path + ":").partition(":") if first.startswith(path + ":") else ("", "", "")
+    damaged = place.strip().isdigit() or first.startswith("XML error: ")
+    if place.strip().isdigit():
+        first = f"line {place.strip()}: {what.strip()}"
+    first = first.removeprefix("XML error: ") or "libvirt says nothing more"
+    return (f"its host file {'is damaged' if damaged else 'cannot be read'}: "
+            f"{first if len(first) <= 100 else first[:99] + '…'}")
 
 
 def connect_seconds() -> float:
