@@ -389,6 +389,12 @@ def full_disk_cases(base: Path) -> None:
 
 
 # ----- hostile records -----
+def renamed(new_id: str) -> str:
+    """SQL giving the deployment another id (an SQL expression), its components and holds following."""
+    return (f"PRAGMA foreign_keys=OFF; UPDATE deployments SET id = {new_id}; "
+            f"UPDATE components SET deployment = {new_id}; UPDATE holds SET deployment = {new_id}")
+
+
 def record_cases() -> None:
     base = Path(tempfile.mkdtemp(prefix="red5-rec-"))
     cases = {
@@ -397,10 +403,10 @@ def record_cases() -> None:
         "owner_pid huge": "UPDATE deployments SET owner_pid = 99999999999999999",
         "owner_pid text": "UPDATE deployments SET owner_pid = 'x'",
         "state damaged": "UPDATE deployments SET state = 'damaged'",
-        "id with a slash": "PRAGMA foreign_keys=OFF; UPDATE deployments SET id = '../../etc/x'; UPDATE components SET deployment = '../../etc/x'; UPDATE holds SET deployment = '../../etc/x'",
-        "id empty": "PRAGMA foreign_keys=OFF; UPDATE deployments SET id = ''; UPDATE components SET deployment = ''; UPDATE holds SET deployment = ''",
-        "id with newline": "PRAGMA foreign_keys=OFF; UPDATE deployments SET id = 'd1\nFAKE torn down'; UPDATE components SET deployment = 'd1\nFAKE torn down'; UPDATE holds SET deployment = 'd1\nFAKE torn down'",
-        "id 10000 chars": "PRAGMA foreign_keys=OFF; UPDATE deployments SET id = printf('%.10000c', 'd'); UPDATE components SET deployment = printf('%.10000c', 'd'); UPDATE holds SET deployment = printf('%.10000c', 'd')",
+        "id with a slash": renamed("'../../etc/x'"),
+        "id empty": renamed("''"),
+        "id with newline": renamed("'d1' || char(10) || 'FAKE torn down'"),
+        "id 10000 chars": renamed("printf('%.10000c', 'd')"),
         "backend unknown": "UPDATE deployments SET backend = 'libvirt2'",
         "backend netns (test objects)": "UPDATE deployments SET backend = 'netns'",
         "substrate other": "UPDATE deployments SET substrate = 'other'",

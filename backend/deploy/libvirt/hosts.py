@@ -77,12 +77,12 @@ def open_connection(uri: str, host_id: str):
     `guard.call_seconds()` (a `guard.Guarded` connection: a host that stops answering fails a call with one
     sentence naming it, and at once after that until it answers again), and libvirt's keep-alive
     (`keepalive()`) closes it where libvirt's event loop runs."""
+    from urllib.parse import unquote
+
     import libvirt
 
     from backend.deploy.base import DeployError
     from backend.deploy.libvirt.guard import Guarded, guard_of
-
-    from urllib.parse import unquote
 
     silence_libvirt()
     path = unquote(uri[len("test://"):].split("?")[0]) if uri.startswith("test:///") else ""
