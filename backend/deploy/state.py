@@ -316,7 +316,12 @@ def _number(value, missing: float) -> float:
         return missing
     if isinstance(value, str | bytes) or value != value:
         raise ValueError(f"{value!r} is not a number")
+    if missing == 0.0 and not 0 <= value <= MAX_HELD:  # an amount: summed with others, 1e308 overflowed
+        raise ValueError(f"{value!r} is beyond any capacity")
     return float(value)
+
+
+MAX_HELD = 1e18  # more than any host or link has (cores, bytes, bit/s): a larger held amount is damage
 
 
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:

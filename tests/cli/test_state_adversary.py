@@ -106,3 +106,28 @@ def test_a_log_file_that_cannot_be_written_is_said_once_in_one_line(state_dir, c
         logs.setup("status")  # the handlers of this test removed
     assert "Logging error" not in err and "Traceback" not in err, err  # logging printed one per line
     assert err.count("cannot write the log file") == 1 and "No space left on device" in err, err
+
+
+def test_held_capacity_beyond_any_substrate_is_a_damaged_hold_naming_its_deployment(vxi, state_dir):
+    deployed(vxi, state_dir).execute("UPDATE holds SET amount = 1e308")  # summed, it overflowed to inf and NaN
+    ident = deployed_id(state_dir)
+    code, out, err = vxi("deploy", SUBSTRATE, VXI2, "--now", "--backend", "test")
+    assert code == 1 and err.count("\n") == 1, err  # numpy's overflow warnings came first
+    assert f"the capacity deployment {ident} holds is damaged" in err and f"vxi teardown {ident}" in err, err
+
+
+def test_hosts_held_beyond_a_shrunken_capacity_refuse_only_what_would_add_to_them(vxi, state_dir):
+    """Deployments holding more of a host than the substrate now says it has (it was edited) do not refuse a
+    VXI that fits elsewhere ('the embedding broke a constraint: resource 6 held beyond its capacity')."""
+    deployed(vxi, state_dir).execute("UPDATE holds SET amount = 1000 WHERE dimension = 'cores'")
+    code, out, err = vxi("deploy", SUBSTRATE, VXI2, "--now", "--backend", "test")
+    assert code == 0, err
+    assert "resource " not in err
+
+
+def deployed_id(state_dir) -> str:
+    conn = sqlite3.connect(state_dir / "deployments.db")
+    try:
+        return conn.execute("SELECT id FROM deployments").fetchone()[0]
+    finally:
+        conn.close()
