@@ -118,13 +118,17 @@ def leftovers(state: Path, backend: str) -> list[str]:
     folder = state / "deployments"
     if folder.is_dir() and any(folder.rglob("*.xml")):
         found.append(f"host files left: {[str(p) for p in folder.rglob('*.xml')][:3]}")
-    if backend == "netns" and netns_left(_own_tags(state)):
-        found.append(f"namespaces left: {netns_left(_own_tags(state))}")
+    if backend == "netns" and figure1_namespaces():
+        found.append(f"namespaces left: {figure1_namespaces()}")
     return found
 
 
-def _own_tags(state: Path) -> str:
-    return ""  # namespaces are named vxi<tag>-...: the bench runs alone, so any vxi namespace is ours
+def figure1_namespaces() -> list[str]:
+    """The namespaces of figure1 deployments (vxi<tag>-h-P1, vxi<tag>-c-VXI1-n1): the bench's own; other
+    people's tests on this kernel deploy figure6 (hosts left, right, core1, core2)."""
+    import re
+
+    return [n for n in netns_left() if re.search(r"-h-P\d$|-c-VXI[12]-", n)]
 
 
 # ----- kill -9 at random moments -----
@@ -155,6 +159,11 @@ def kill_cases(n: int, backend: str, rng: random.Random) -> None:
             found += [f"deploy after kill: {p}" for p in problems(again, allowed=(0,))]
             if again[0] not in (0,):
                 found.append("deploy after kill: " + again[2].strip()[:200])
+        if rng.random() < 0.4:  # a teardown killed too, at a random moment
+            killed = start(state, "teardown", "--all")
+            time.sleep(rng.uniform(0.0, took * 0.8))
+            killed.send_signal(signal.SIGKILL)
+            killed.wait()
         down = run(state, "teardown", "--all")
         found += [f"teardown: {p}" for p in problems(down, allowed=(0,))]
         if down[0] != 0:
@@ -466,6 +475,66 @@ def record_cases() -> None:
     shutil.rmtree(base, ignore_errors=True)
 
 
+# ----- isolation (root): a tenant that turns IPv6 back on and tries every way out -----
+def _in(ns: str, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True, text=True, timeout=30)
+
+
+def _replies(ns: str, *argv: str) -> list[str]:
+    out = _in(ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", *argv).stdout
+    return [line for line in out.splitlines() if "bytes from" in line]
+
+
+def _own_link_local(ns: str) -> str:
+    out = _in(ns, "ip", "-6", "-o", "addr", "show", "dev", "e0").stdout
+    return next((w.split("/")[0] for w in out.split() if w.startswith("fe80")), "")
+
+
+def isolation_cases() -> None:
+    if os.geteuid() != 0:
+        return
+    state = Path(tempfile.mkdtemp(prefix="red5-iso-"))
+    files = [str(EXAMPLES / f) for f in ("figure6-substrate.vxdl", "figure6-vxi-a.vxdl", "figure6-vxi-b.vxdl")]
+    res = run(state, "deploy", *files, "--now", "--backend", "netns")
+    tag = ""
+    if res[0] != 0:
+        record("isolation", "deploy", problems(res) or [res[2].strip()[:200]])
+        return
+    try:
+        tag = db_rows(state, "SELECT id FROM deployments")[0][0]
+        names = netns_left(f"vxi{tag}-")
+        a1 = next(n for n in names if n.endswith("-c-vxi-a-a1"))
+        b1 = next(n for n in names if n.endswith("-c-vxi-b-b1"))
+        host = next(n for n in names if n.endswith("-h-left"))
+        for ns in (a1, b1):  # both tenants hostile: IPv6 back on in their namespaces
+            _in(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.e0.disable_ipv6=0")
+        time.sleep(3)
+        own, other = _own_link_local(a1), _own_link_local(b1)
+        cases = {
+            "ipv6 all nodes": lambda: [r for r in _replies(a1, "-6", "ff02::1%e0") if own not in r],
+            "ipv6 all routers (solicitation)": lambda: _replies(a1, "-6", "ff02::2%e0"),
+            "ipv6 other tenant's link-local": lambda: _replies(a1, "-6", f"{other}%e0") if other else ["no address"],
+            "ipv4 limited broadcast": lambda: _replies(a1, "-b", "255.255.255.255"),
+            "ipv4 all-hosts multicast": lambda: _replies(a1, "224.0.0.1"),
+            "ipv4 subnet broadcast": lambda: [r for r in _replies(a1, "-b", "10.0.1.255") if "10.0.1.1" not in r],
+        }
+        uplink = _in(host, "ip", "-4", "-o", "addr", "show", "dev", "upl").stdout.split()
+        address = next((w.split("/")[0] for w in uplink if w.count(".") == 3), "")
+        _in(a1, "ip", "route", "add", "172.30.0.0/16", "via", "10.0.1.1")
+        cases["host uplink via the VXI's router"] = lambda: _replies(a1, address)
+        cases["host uplink by ARP on the segment"] = lambda: (
+            _in(a1, "ip", "route", "replace", "172.30.0.0/16", "dev", "e0"), _replies(a1, address),
+            [ln for ln in _in(a1, "ip", "neigh", "show", address).stdout.splitlines() if "lladdr" in ln])[2]
+        for name, probe in cases.items():
+            found = probe()
+            record("isolation", name, [f"answered: {found[:2]}"] if found else [])
+    finally:
+        down = run(state, "teardown", "--all")
+        left = netns_left(f"vxi{tag}-") if tag else []
+        record("isolation", "teardown", problems(down, allowed=(0,)) + ([f"namespaces left: {left}"] if left else []))
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def main() -> None:
     global VERBOSE
     parser = argparse.ArgumentParser()
@@ -482,6 +551,7 @@ def main() -> None:
         "concurrent": lambda: concurrent_cases(args.kills, rng),
         "files": file_cases,
         "records": record_cases,
+        "isolation": isolation_cases,
     }
     for name, group in groups.items():
         if not args.only or args.only in name:
