@@ -231,8 +231,13 @@ def concurrent_cases(rounds: int, rng: random.Random) -> None:
 def deployed_state(base: Path, name: str) -> Path:
     state = base / (name if "space" in name else name.replace(" ", "_").replace("/", "_"))
     res = run(state, "deploy", SUBSTRATE, REQUESTS[0], "--now", "--backend", "test")
-    assert res[0] == 0, res
+    if res[0] != 0:
+        raise SetupFailed(f"deploy: {res[0]}: {res[2].strip()[:200]}")
     return state
+
+
+class SetupFailed(Exception):
+    """The deploy a case starts from failed: the case fails."""
 
 
 def file_cases() -> None:
@@ -243,7 +248,11 @@ def file_cases() -> None:
     def damage(name: str, act, commands=(("status",), ("teardown", "--all"),
                                        ("deploy", SUBSTRATE, REQUESTS[1], "--now", "--backend", "test")),
                user: str | None = None, names_file: bool = True) -> None:
-        state = deployed_state(base, name)
+        try:
+            state = deployed_state(base, name)
+        except SetupFailed as exc:
+            record("files", name, [str(exc)])
+            return
         try:
             act(state)
         except OSError as exc:
@@ -380,8 +389,11 @@ def full_disk_cases(base: Path) -> None:
             found += [f"teardown after room: {p}" for p in problems(res, allowed=(0,))]
             found += leftovers(state, "test")
             record("files", f"full disk ({'after a deploy' if fill_after else 'empty'})", found)
-        ro = mnt / "ro"
-        state = deployed_state(mnt, "ro")
+        try:
+            state = deployed_state(mnt, "ro")
+        except SetupFailed as exc:
+            record("files", "read-only file system", [str(exc)])
+            return
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
         found = []
         for argv in (("status",), ("teardown", "--all"), ("deploy", SUBSTRATE, REQUESTS[1], "--now",
@@ -392,7 +404,6 @@ def full_disk_cases(base: Path) -> None:
                 found.append("status on a read-only disk: " + res[2].strip()[:160])
         subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
         record("files", "read-only file system", found)
-        del ro
     finally:
         subprocess.run(["umount", str(mnt)])
 
@@ -453,7 +464,11 @@ def record_cases() -> None:
                                        "lease_start, lease_end, owner_pid, error, vxis, details FROM deployments",
     }
     for name, sql in cases.items():
-        state = deployed_state(base, name.replace(" ", "_").replace("/", "_"))
+        try:
+            state = deployed_state(base, name)
+        except SetupFailed as exc:
+            record("records", name, [str(exc)])
+            continue
         try:
             _sql(state, sql)
         except sqlite3.Error as exc:
