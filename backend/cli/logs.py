@@ -5,6 +5,7 @@ deployments database uses ($VXI_STATE_DIR, else $XDG_STATE_HOME/vxi-designer, by
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -29,11 +30,22 @@ class SafeFormatter(logging.Formatter):
 
 
 class _LogFile(logging.StreamHandler):
-    """The log file's handler: closes its file with it."""
+    """The log file's handler: closes its file with it; a write that fails (a full disk) is said once, in one
+    line, and the command goes on without the file (logging printed a traceback for each line)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        logging.getLogger().removeHandler(self)
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.close()
+        reason = getattr(error, "strerror", None) or error
+        logging.getLogger("vxi").warning("cannot write the log file %s: %s; going on without it",
+                                         getattr(self, "path", "vxi.log"), reason)
 
     def close(self) -> None:
         try:
-            self.stream.close()
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.close()
         finally:
             super().close()
 
@@ -81,6 +93,7 @@ def setup(command: str, verbose: int = 0, quiet: int = 0) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = _LogFile(_open_log(path))
+        handler.path = path
     except OSError as exc:
         logging.getLogger("vxi").warning("cannot write the log file %s: %s", path, exc.strerror or exc)
         return None

@@ -104,7 +104,7 @@ def legacy_part_label(part: tuple[str, str]) -> str:
 def part_of(label: str) -> tuple[str, str]:
     """A `holds.part` label as (VXI, component); an earlier version's "VXI/component" split at its first '/'."""
     if label.startswith("["):
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             value = json.loads(label)
             if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
                 return value[0], value[1]

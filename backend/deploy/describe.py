@@ -32,7 +32,7 @@ def describe(record: DeploymentRecord) -> list[str]:
     if not record.outlives_process:
         lines.append("  note: libvirt's test driver keeps nothing in memory between commands; each host's "
                      "domains and networks are saved in its host file under "
-                     f"{state.deployments_dir() / record.id}")
+                     f"{state.deployments_dir(create=False) / record.id}")
     lines.extend(f"  notice: {n}" for n in record.notices)
     if record.error:
         lines.append(f"  error: {record.error}")

@@ -58,7 +58,7 @@ def read_all(db: Database) -> Survey:
                 continue
             try:
                 found.records.append(read_record(conn, row))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
                 found.damaged.append(Damaged(ident, f"{db.path}: the record of deployment {ident} is damaged "
                                                     f"({type(exc).__name__}: {exc})"))
     return found
@@ -74,6 +74,6 @@ def damage(conn: sqlite3.Connection, deployment_id: str) -> str | None:
         return str(row[8] or "marked damaged")
     try:
         read_record(conn, row)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         return str(exc) or type(exc).__name__
     return None

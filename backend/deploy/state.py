@@ -55,18 +55,27 @@ def database_path() -> Path:
     return state_dir() / "deployments.db"
 
 
-def deployments_dir() -> Path:
-    """Where each deployment's own files live (one sub-directory per deployment id; created on demand)."""
+def deployments_dir(create: bool = True) -> Path:
+    """Where each deployment's own files live (one sub-directory per deployment id; created on demand, and
+    StateError naming it when it cannot be: a file or FIFO in its place)."""
     path = state_dir() / "deployments"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        _make_dir(path)
     return path
 
 
 def files_dir(deployment_id: str) -> Path:
     """A deployment's own directory (libvirt test-driver host files live there)."""
     path = deployments_dir() / _checked_id(deployment_id)
-    path.mkdir(parents=True, exist_ok=True)
+    _make_dir(path)
     return path
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot make the deployments' folder: {exc.strerror or exc}", path) from None
 
 
 def _checked_id(deployment_id: str) -> str:
@@ -307,7 +316,12 @@ def _number(value, missing: float) -> float:
         return missing
     if isinstance(value, str | bytes) or value != value:
         raise ValueError(f"{value!r} is not a number")
+    if missing == 0.0 and not 0 <= value <= MAX_HELD:  # an amount: summed with others, 1e308 overflowed
+        raise ValueError(f"{value!r} is beyond any capacity")
     return float(value)
+
+
+MAX_HELD = 1e18  # more than any host or link has (cores, bytes, bit/s): a larger held amount is damage
 
 
 def move_holds(deployment_id: str, vxi: str, component: str, host: str) -> None:
@@ -328,12 +342,18 @@ def clock() -> Clock:
     """The deployments' clock (real time until an agent sets a speed); StateError when it is damaged."""
     with _open() as db, db.read() as conn:
         row = conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+    return _stored_clock(row)
+
+
+def _stored_clock(row: tuple | None) -> Clock:
+    """The clock stored in the meta row (REAL without one); StateError naming the database when it is damaged."""
     if row is None:
         return REAL
     try:
         return Clock.from_json(json.loads(row[0]))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise StateError(f"{database_path()}: the deployments' clock is damaged ({exc})", database_path()) from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise StateError(f"{database_path()}: the deployments' clock is damaged ({type(exc).__name__}: {exc})",
+                         database_path()) from None
 
 
 def set_clock_speed(speed: float) -> Clock:
@@ -341,7 +361,7 @@ def set_clock_speed(speed: float) -> Clock:
     goes on without a jump otherwise)."""
     with _open() as db, db.write() as conn:
         row = conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
-        current = Clock.from_json(json.loads(row[0])) if row else REAL
+        current = _stored_clock(row)
         if current.speed == speed:
             return current
         new = current.at_speed(speed)
@@ -356,7 +376,7 @@ def deploy_times() -> dict[str, list[float]]:
     try:
         data = json.loads(row[0]) if row else {}
         return {str(k): [float(x) for x in v] for k, v in data.items()}
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return {}  # a damaged note: estimates start again from the defaults
 
 
@@ -406,10 +426,10 @@ def nudge_agent() -> None:
 def forget(deployment_id: str) -> None:
     """Remove a deployment (its components and holds with it) and its own files. With a damaged database only
     the files go (every command reading the database goes on reporting its damage)."""
-    folder = deployments_dir() / _checked_id(deployment_id)
+    folder = deployments_dir(create=False) / _checked_id(deployment_id)
     if folder.is_dir() and not folder.is_symlink():
         shutil.rmtree(folder)
-    for leftover in deployments_dir().glob(f"{glob.escape(deployment_id)}.json.*"):
+    for leftover in deployments_dir(create=False).glob(f"{glob.escape(deployment_id)}.json.*"):
         leftover.unlink(missing_ok=True)
     try:
         db = database()

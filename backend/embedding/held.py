@@ -109,6 +109,7 @@ def embed_held(substrate: Substrate, requests: list[Infrastructure], algorithm: 
     requests), then check them: the checker on the new requests, and no resource held beyond its capacity
     (InfeasibleMappingError otherwise). The mapping's utilisation includes the holds."""
     embedder = Embedder(substrate, algorithm, colocate, **options)
+    held = list(held)
     book_held(embedder.ledger, held)
     keys = unique_keys(requests)
     for key, vxi in zip(keys, requests, strict=True):
@@ -116,8 +117,25 @@ def embed_held(substrate: Substrate, requests: list[Infrastructure], algorithm: 
     mapping = embedder.mapping(keys)
     verify(substrate, requests, mapping, distinct_hosts=not colocate)
     over = embedder.ledger.peak_usage() - embedder.net.capacity
-    beyond = np.flatnonzero(over > TOLERANCE * np.maximum(1.0, np.abs(embedder.net.capacity)))
+    beyond = np.flatnonzero((over > TOLERANCE * np.maximum(1.0, np.abs(embedder.net.capacity)))
+                            & (over > _held_alone(embedder.net, held) - embedder.net.capacity))
     if beyond.size:
-        raise InfeasibleMappingError([f"resource {int(i)} held beyond its capacity by {float(over[i]):g}"
-                                      for i in beyond])
+        raise InfeasibleMappingError([f"{resource_name(embedder.net, int(i))} held beyond its capacity by "
+                                      f"{float(over[i]):g}" for i in beyond])
     return mapping
+
+
+def _held_alone(net, held: Iterable[Hold]) -> np.ndarray:
+    """The peak use of each resource by the holds alone: a resource they already hold beyond its capacity (a
+    substrate made smaller since) refuses only a request that adds to it."""
+    ledger = Ledger(net)
+    book_held(ledger, held)
+    return ledger.peak_usage()
+
+
+def resource_name(net, index: int) -> str:
+    """A ledger resource in words: 'host P4 cores', 'link l1 reverse' (it was 'resource 6')."""
+    if index < net.arc_offset:
+        return f"host {net.host_ids[index // 3]} {HOST_DIMENSIONS[index % 3]}"
+    link, way = divmod(index - net.arc_offset, 2)
+    return f"link {net.link_ids[link]} {LINK_DIMENSIONS[way]}"

@@ -61,9 +61,9 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         self.folder = None
         self.test_only = self.record.backend == "test"
         if self.test_only and not self.record.hosts:  # a record lost or damaged: its host files say where
-            folder = state.deployments_dir() / self.tag
+            folder = state.deployments_dir(create=False) / self.tag
             for path in sorted(folder.glob("*.xml")) if folder.is_dir() else []:
-                self.record.hosts[path.stem] = f"test://{path.resolve()}"
+                self.record.hosts[path.stem] = hostfiles.test_uri(path)
                 self.record.files.setdefault("generated", {})[path.stem] = str(path)
         if self.record.backend == "libvirt" and not self.record.hosts:  # lost: the labs' hosts holding its names
             from backend.deploy.libvirt.leftovers import hosts_of

@@ -52,7 +52,14 @@ def write_host_file(path: Path, host: Host, extra: list[str] | None = None) -> s
     """Write a host file (atomically) and return its test:/// URI."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, host_file_xml(host, extra), host.id)
-    return f"test://{path.resolve()}"
+    return test_uri(path)
+
+
+def test_uri(path: Path) -> str:
+    """The test:/// URI of a host file, its path percent-encoded (libvirt refused a path with a space in it)."""
+    from urllib.parse import quote
+
+    return f"test://{quote(str(path.resolve()))}"
 
 
 def _write(path: Path, text: str, host_id: str) -> None:
@@ -70,13 +77,15 @@ def open_connection(uri: str, host_id: str):
     `guard.call_seconds()` (a `guard.Guarded` connection: a host that stops answering fails a call with one
     sentence naming it, and at once after that until it answers again), and libvirt's keep-alive
     (`keepalive()`) closes it where libvirt's event loop runs."""
+    from urllib.parse import unquote
+
     import libvirt
 
     from backend.deploy.base import DeployError
     from backend.deploy.libvirt.guard import Guarded, guard_of
 
     silence_libvirt()
-    path = uri[len("test://"):].split("?")[0] if uri.startswith("test:///") else ""
+    path = unquote(uri[len("test://"):].split("?")[0]) if uri.startswith("test:///") else ""
     if path and path != "/default" and not Path(path).is_file():
         raise DeployError(f"host {host_id}: connecting to {uri} failed: no host file {path}", host_id, "connect")
     try:
