@@ -207,7 +207,9 @@ class Database:
             return StateError(f"{self.path}: the deployments database stayed locked by another command for "
                               f"{BUSY_TIMEOUT_S:.0f} s", self.path)
         if kind in ("READONLY", "CANTOPEN", "PERM", "AUTH", "FULL", "IOERR"):
-            return StateError(f"{self.path}: cannot use the deployments database: {exc}", self.path)
+            full = " (no space left on the device: free some, then run the command again)" \
+                if kind == "IOERR" and _no_space_left(self.path) else ""
+            return StateError(f"{self.path}: cannot use the deployments database: {exc}{full}", self.path)
         return self.damaged(exc)
 
     @contextlib.contextmanager
@@ -341,3 +343,12 @@ def _check_time(record: DeploymentRecord) -> None:
         describe_time(record, 0.0)
     except (TypeError, AttributeError, KeyError, ValueError, IndexError, OverflowError) as exc:
         raise ValueError(f"its time fields do not read ({type(exc).__name__}: {exc})") from None
+
+
+def _no_space_left(path: Path) -> bool:
+    """True when the file system holding `path` has no block left (SQLite says a full disk met while it grows its
+    shared-memory file as a 'disk I/O error')."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False

@@ -81,8 +81,9 @@ class Lock:
                 pid = holder(path)
                 os.close(self.fd)
                 raise Busy(path, pid) from None
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid only names the holder: a full disk must not stop a teardown
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
 
     def release(self, remove: bool = False) -> None:
         """Let go (removing the file first when `remove`, while it is still held)."""

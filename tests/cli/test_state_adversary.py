@@ -131,3 +131,31 @@ def deployed_id(state_dir) -> str:
         return conn.execute("SELECT id FROM deployments").fetchone()[0]
     finally:
         conn.close()
+
+
+def test_a_full_disk_is_said_and_a_teardown_once_space_is_freed_removes_everything(vxi, tmp_path, monkeypatch, root):
+    """On a full disk the state lock failed writing its holder's pid (an OSError out of every command), then SQLite
+    said only 'disk I/O error'; now the lock does without the pid and the message says what to do."""
+    import subprocess
+
+    from tests.cli.test_safe_writers import fill
+
+    folder = tmp_path / "small"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], check=True)
+    try:
+        monkeypatch.setenv("VXI_STATE_DIR", str(folder / "state"))
+        code, _out, err = vxi("deploy", SUBSTRATE, VXI1, "--now", "--backend", "test")
+        assert code == 0, err
+        fill(folder)
+        for argv in (["status"], ["teardown", "--all"]):
+            code, _out, err = vxi(*argv)
+            assert code == 1 and "Traceback" not in err, err
+            assert "no space left on the device" in err and len(err.strip().splitlines()) <= 2, err
+        (folder / "fill").unlink()
+        code, out, err = vxi("teardown", "--all")
+        assert code == 0 and "torn down" in out, err
+        code, out, err = vxi("status")
+        assert code == 0 and "no deployments" in out, err
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
