@@ -102,12 +102,15 @@ def gone_error(record: DeploymentRecord) -> state.Gone:
 
 
 @contextlib.contextmanager
-def _state_errors() -> Iterator[None]:
+def _state_errors(record: DeploymentRecord | None = None) -> Iterator[None]:
     """The deployment state's errors (a damaged database, a busy deployment) as a SessionError, code 1 (Gone
-    when the deployment was torn down by another command)."""
+    when the deployment was torn down by another command, or, as `gone_error` finds for `record`, its record was
+    deleted while its objects run)."""
     try:
         yield
     except state.StateError as exc:
+        if record is not None and isinstance(exc, state.Gone) and not getattr(exc, "by_name", False):
+            exc = gone_error(record)
         error = (Gone if isinstance(exc, state.Gone) else SessionError)(str(exc), 1)
         error.by_name = getattr(exc, "by_name", False)
         raise error from None
@@ -369,10 +372,10 @@ class DeploySession:
         (SessionError saying why another cannot); the record and the capacity it holds are saved afterwards."""
         record = self.record
         comp, key = self._component(component)
-        with _state_errors():
+        with _state_errors(record):
             lock = state.claim(record.id)
         try:
-            with _state_errors(), state.admission():  # no deploy is admitted on the host while it is checked
+            with _state_errors(record), state.admission():  # no deploy is admitted on the host while it is checked
                 if self.substrate is not None:
                     if host not in self.substrate.hosts:
                         raise SessionError(f"no host '{host}' in substrate {self.substrate.id} (its hosts: "
@@ -385,14 +388,14 @@ class DeploySession:
             try:
                 result = self.deployer.migrate(key, host)
             except DeployError as exc:
-                with _state_errors():
+                with _state_errors(record):
                     state.move_holds(record.id, comp.vxi, comp.id, comp.host)
                 raise SessionError(str(exc), 1, comp.id) from exc
             ends = record.time.get("ends")
             if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
                 for iface in comp.interfaces:
                     ends[f"{key}|{iface.segment}"] = None
-            with _state_errors():
+            with _state_errors(record):
                 state.save(record)
         finally:
             lock.release()

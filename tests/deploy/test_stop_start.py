@@ -107,3 +107,27 @@ def test_a_stopped_namespace_is_unplugged_and_plugged_back_in(root):
 def _flags(ns: str, ifname: str) -> list[str]:
     out = kernel.run(ns, ["ip", "-o", "link", "show", ifname]).stdout
     return out.split("<", 1)[1].split(">", 1)[0].split(",")
+
+
+def test_a_move_that_meets_a_record_deleted_by_hand_says_its_objects_still_run(capsys):
+    """A migrate whose record was deleted by hand (its objects running) said 'another command tore it down', so the
+    window greyed its Teardown; it is said missing, to be torn down by name, as the window's follow says it."""
+    import sqlite3
+
+    from backend.cli import main
+    from backend.deploy.session import Gone
+
+    session = DeploySession.from_files(FIGURE1[0], FIGURE1[1:], "test")
+    session.deploy()
+    tag = session.record.id
+    with sqlite3.connect(state.database_path()) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM deployments WHERE id = ?", (tag,))
+    target = next(h for h in session.substrate.hosts if h != session.record.find("r1").host)
+    with pytest.raises(Gone) as gone:
+        session.migrate("r1", target)
+    assert gone.value.by_name and f"the record of deployment {tag} is missing from" in str(gone.value)
+    assert "another command tore it down" not in str(gone.value)
+    session.close()
+    assert main(["teardown", tag]) == 0, capsys.readouterr().err  # found by name
+    assert f"deployment {tag} torn down" in capsys.readouterr().out
