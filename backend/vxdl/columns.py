@@ -9,18 +9,12 @@ import re
 from array import array
 
 from backend.vxdl.fields import RESOURCE_TAGS, V
-from backend.vxdl.secure import FileReading, FileSource
+from backend.vxdl.secure import FileReading, FileSource, wide_codec
 
 _NAME_END = rb"(?=[\s/>]|$)"
 PIECE_BYTES = 1 << 18  # bytes of a line decoded at once to count its columns in characters
 MAX_NAME = 50_000  # libxml2's longest name: a `<` further back starts no tag cut between two pieces
 KEPT_LINES = 1024  # the lines and tags whose columns are kept found (problems come mostly in the order of their lines)
-
-
-_WIDE_STARTS = {  # the first bytes of a document in UTF-16 or UTF-32: its codec and the size of its byte-order mark
-    b"\xff\xfe\x00\x00": ("utf-32-le", 4), b"\x00\x00\xfe\xff": ("utf-32-be", 4), b"<\x00\x00\x00": ("utf-32-le", 0),
-    b"\x00\x00\x00<": ("utf-32-be", 0), b"\xff\xfe": ("utf-16-le", 2), b"\xfe\xff": ("utf-16-be", 2),
-    b"<\x00?\x00": ("utf-16-le", 0), b"\x00<\x00?": ("utf-16-be", 0)}
 
 
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
@@ -29,7 +23,7 @@ _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"
 def line_codec(head: bytes) -> tuple[str, int] | None:
     """The codec a line of a document is decoded with to count its columns in characters (as libxml2 counts them),
     from its first bytes, and its byte-order mark's size; None for a single-byte encoding (a column is a byte)."""
-    wide = _WIDE_STARTS.get(head[:4]) or _WIDE_STARTS.get(head[:2])
+    wide = wide_codec(head)
     if wide:
         return wide
     declared = _DECLARED.match(head)

@@ -19,7 +19,7 @@ from backend.vxdl.errors import VxdlFileError
 
 __all__ = ["MAX_BYTES", "FileSource", "check_file_without_tree", "check_without_tree", "doctype_refused", "has_doctype",
            "parse_bytes", "pull_parser", "read_limited", "refuse_doctype", "refuse_malformed", "refuse_oversize",
-           "told_encoding"]
+           "told_encoding", "wide_codec"]
 
 
 class FileSource:
@@ -145,10 +145,20 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-# The first four bytes of a UTF-32 document (a byte-order mark, or its '<'), which libxml2's whole parse recognises
-# but its incremental ones (fed pieces, or reading a file object) do not: they said a valid document empty.
-_UTF32_STARTS = {b"\xff\xfe\x00\x00": "UTF-32LE", b"<\x00\x00\x00": "UTF-32LE",
-                 b"\x00\x00\xfe\xff": "UTF-32BE", b"\x00\x00\x00<": "UTF-32BE"}
+# The first bytes of a document in UTF-16 or UTF-32 (a byte-order mark, or its '<'): Python's codec and the mark's
+# size. libxml2's whole parse recognises UTF-32 from them, but its incremental ones (fed pieces, or reading a file
+# object) do not: they said a valid document empty.
+_WIDE_STARTS = {
+    b"\xff\xfe\x00\x00": ("utf-32-le", 4), b"\x00\x00\xfe\xff": ("utf-32-be", 4), b"<\x00\x00\x00": ("utf-32-le", 0),
+    b"\x00\x00\x00<": ("utf-32-be", 0), b"\xff\xfe": ("utf-16-le", 2), b"\xfe\xff": ("utf-16-be", 2),
+    b"<\x00?\x00": ("utf-16-le", 0), b"\x00<\x00?": ("utf-16-be", 0)}
+_LIBXML2_UTF32 = {"utf-32-le": "UTF-32LE", "utf-32-be": "UTF-32BE"}
+
+
+def wide_codec(head: bytes) -> tuple[str, int] | None:
+    """The codec of a document in UTF-16 or UTF-32 from its first bytes, and its byte-order mark's size; None for
+    another encoding."""
+    return _WIDE_STARTS.get(head[:4]) or _WIDE_STARTS.get(head[:2])
 
 
 def told_encoding(data: bytes | FileSource | FileReading) -> str | None:
@@ -160,7 +170,8 @@ def told_encoding(data: bytes | FileSource | FileReading) -> str | None:
         head = _pread(data.fd, 4, 0, data.name) if data.fd is not None else b""
     else:
         head = bytes(data[:4])
-    return _UTF32_STARTS.get(head)
+    wide = _WIDE_STARTS.get(head[:4])  # (four bytes: UTF-32, or UTF-16's '<?')
+    return _LIBXML2_UTF32.get(wide[0]) if wide else None
 
 
 def pull_parser(tag: str | list[str] | None, events: tuple[str, ...] = ("start",),
