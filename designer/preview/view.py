@@ -12,6 +12,7 @@ from widgets.substrate_items import TEXT_PT
 from widgets.substrate_view import SubstrateView
 
 READABLE_PT = 9.0  # the smallest text size on screen at the opening zoom
+MARGIN = 40.0  # scene units around the drawing: the scroll area's edge, and what a whole view shows around it
 
 
 class PreviewView(SubstrateView):
@@ -30,7 +31,7 @@ class PreviewView(SubstrateView):
         super()._rebuild()
         if self.legend is not None:
             self.legend.hide()  # the panel's legend says it, at a size that does not depend on the zoom
-            self.scene().setSceneRect(self.content_rect().adjusted(-40, -40, 40, 40))
+            self.scene().setSceneRect(self.content_rect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN))
             if self._auto_fit:
                 self.fit_all()
 
@@ -61,7 +62,7 @@ class PreviewView(SubstrateView):
         rect = self.content_rect()
         if rect.isEmpty():
             return
-        self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+        self._fit_whole(rect)
         floor = self.readable_zoom()
         if self.transform().m11() < floor and not getattr(self, "grouped", False):
             self.setTransform(QTransform.fromScale(floor, floor))
@@ -83,4 +84,9 @@ class PreviewView(SubstrateView):
         rect = self.content_rect()
         if not rect.isEmpty():
             self._auto_fit = False
-            self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+            self._fit_whole(rect)
+
+    def _fit_whole(self, rect: QRectF) -> None:
+        """Fit the drawing with the scene's margin: the scene rect fits the viewport, so no scroll bar shows up
+        (one appearing after the fit would shrink the viewport under the fitted drawing)."""
+        self.fitInView(rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN), Qt.AspectRatioMode.KeepAspectRatio)
