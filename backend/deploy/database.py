@@ -131,8 +131,38 @@ class Database:
         _require_regular(path)
         if not path.exists():
             raise StateError(f"{path}: no deployments database", path)
+        self.read_only = False  # opened as it stands: its directory cannot be written (a read-only disk)
         try:
             self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self.failure(exc) from None
+        try:
+            self._prepare()
+        except StateError:
+            self.conn.close()
+            if not self._unwritable():
+                raise
+            self._open_as_it_stands()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _unwritable(self) -> bool:
+        """Whether the database's directory cannot be written (SQLite's WAL then cannot open it as usual)."""
+        return not os.access(self.path.parent, os.W_OK)
+
+    def _open_as_it_stands(self) -> None:
+        """Open the database read-only and unchanging (SQLite's `immutable`): a read-only disk is read, never
+        written; refused when its write-ahead log holds changes that only a writable directory can merge."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        with contextlib.suppress(OSError):
+            if wal.stat().st_size > 0:
+                raise StateError(f"{self.path}: cannot use the deployments database: its directory is read-only and "
+                                 f"its latest changes are still in {wal.name}", self.path)
+        self.read_only = True
+        try:
+            self.conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?immutable=1", uri=True,
+                                        isolation_level=None)
         except sqlite3.Error as exc:
             raise self.failure(exc) from None
         try:
@@ -206,6 +236,9 @@ class Database:
         if kind in ("BUSY", "LOCKED"):
             return StateError(f"{self.path}: the deployments database stayed locked by another command for "
                               f"{BUSY_TIMEOUT_S:.0f} s", self.path)
+        if self.read_only and kind in ("READONLY", "CANTOPEN", "PERM", "IOERR"):
+            return StateError(f"{self.path}: the deployments database is on a read-only disk or directory: "
+                              "deployments can be listed, not changed", self.path)
         if kind in ("READONLY", "CANTOPEN", "PERM", "AUTH", "FULL", "IOERR"):
             full = " (no space left on the device: free some, then run the command again)" \
                 if kind == "IOERR" and _no_space_left(self.path) else ""

@@ -159,3 +159,38 @@ def test_a_full_disk_is_said_and_a_teardown_once_space_is_freed_removes_everythi
         assert code == 0 and "no deployments" in out, err
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_disk_still_shows_its_deployments_and_refuses_changes_in_one_line(tmp_path, root):
+    """On a read-only disk `vxi status` said 'cannot use the deployments database' (SQLite's WAL writes its -shm
+    file even to read): now it reads the database as it stands, and changes are refused naming the file. Each
+    command in a process of its own, as a user runs them (a file left open would keep the disk from turning
+    read-only)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    env = {**os.environ, "VXI_STATE_DIR": str(folder / "state")}
+
+    def vxi(*argv: str) -> tuple[int, str, str]:
+        done = subprocess.run([sys.executable, "-m", "backend.cli", *argv], env=env, capture_output=True, text=True,
+                              timeout=120)
+        return done.returncode, done.stdout, done.stderr
+
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], check=True)
+    try:
+        code, _out, err = vxi("deploy", SUBSTRATE, VXI1, "--now", "--backend", "test")
+        assert code == 0, err
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        code, out, err = vxi("status")
+        assert code == 0 and "running" in out and "VXI1" in out, err  # it said "cannot use the database"
+        for argv in (["teardown", "--all"], ["deploy", SUBSTRATE, VXI1, "--now", "--backend", "test"]):
+            code, _out, err = vxi(*argv)
+            said = [line for line in err.splitlines() if "WARNING" not in line]
+            assert code == 1 and "Traceback" not in err and len(said) == 1 and "Read-only" in said[0], err
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+        code, out, err = vxi("teardown", "--all")
+        assert code == 0 and "torn down" in out, err
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=True)
