@@ -112,14 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
-    from backend.cli import logs
-    from backend.cli.output import report_to
-    from backend.extras import MissingExtra, missing_extra
-    from backend.vxdl.overlap import StrictCheckError
-    from backend.vxdl.schema import SchemaUnavailable
+    try:  # Ctrl-C while the command starts (its imports): nothing done yet, said in one line
+        from backend.cli import logs
+        from backend.cli.output import report_to
+        from backend.extras import MissingExtra, missing_extra
+        from backend.vxdl.overlap import StrictCheckError
+        from backend.vxdl.schema import SchemaUnavailable
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("vxi: interrupted while starting", file=sys.stderr)
+        return 130
     logs.setup(args.command, args.verbose, args.quiet)
     try:
         with report_to(getattr(args, "report_output", None)):

@@ -346,16 +346,36 @@ class DeploySession:
         """Ask the backend for each component's state, and keep it in the state; each change goes to the
         listener."""
         before = {key: comp.state for key, comp in self.record.components.items()}
+        hosts = {key: comp.host for key, comp in self.record.components.items()}
         record = self.deployer.status()
         changed = {key: comp.state for key, comp in record.components.items() if before.get(key) != comp.state}
         if changed:
             with _state_errors():
                 state.save_states(record.id, changed)
+        self._after_moves(record, hosts)
         lost = getattr(self.deployer, "unreachable", {})  # a host that did not answer: its sentence in the step
         for key, comp in record.components.items():
             why = f": {lost[comp.host]}" if comp.state == "unreachable" and comp.host in lost else ""
             self._set(key, state_of(comp.state), f"{key} {comp.state}{why}", comp.host)
         return record
+
+    def _after_moves(self, record: DeploymentRecord, hosts: dict[str, str]) -> None:
+        """A component found on another host than `hosts` said, or whose `vxi migrate` ended without saying where
+        it left it (killed while libvirt moved the guest, which libvirt ends alone): its record and the capacity
+        it holds follow where the status found it."""
+        moving = record.files.get("moving", {})
+        with _state_errors():
+            ended = [key for key in moving if key in record.components and not state.busy(record.id)
+                     and record.components[key].state not in ("missing", "unreachable")]
+            moved = [key for key, comp in record.components.items() if key in hosts and hosts[key] != comp.host]
+            for key in {*ended, *moved}:
+                comp = record.components[key]
+                state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                moving.pop(key, None)
+            if ended or moved:
+                if not moving:
+                    record.files.pop("moving", None)
+                state.save(record)
 
     def host_choices(self, component: str) -> list[HostFit]:
         """Every host of the substrate, saying whether `component` can move there now, and why not."""
@@ -385,11 +405,14 @@ class DeploySession:
                         raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
                 state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
             self.deployer.on_progress = self._emit
+            self.deployer.persist = state.save  # (a destination new to the deployment is recorded before the move)
             try:
-                result = self.deployer.migrate(key, host)
+                with _state_errors(record):
+                    result = self.deployer.migrate(key, host)
             except DeployError as exc:
                 with _state_errors(record):
                     state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                    state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
                 raise SessionError(str(exc), 1, comp.id) from exc
             ends = record.time.get("ends")
             if ends:  # its ends were shaped again at their last rates: the next follow puts the period back

@@ -302,8 +302,26 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                 kept = found[comp.name] == "shut off" or hostfiles.is_test_uri(uri)
                 comp.state = STOPPED if kept and comp.state == STOPPED else found[comp.name]  # (a test host
                 # file reloads its domains running: there the record says what was stopped)
+        for comp in self.record.components.values():
+            if comp.state == "missing":
+                self._found_elsewhere(comp, lost)
         self.unreachable = lost
         return self.record
+
+    def _found_elsewhere(self, comp, lost: dict[str, str]) -> None:
+        """A guest missing on its host found on another of the deployment's (a `vxi migrate` killed while libvirt
+        moved it, which libvirt finished): the component is said there, with its state there."""
+        for host_id in self.record.hosts:
+            if host_id == comp.host or host_id in lost:
+                continue
+            try:
+                state = self._states_on(host_id, [(None, comp)])[comp.name]
+            except DeployError as exc:
+                lost[host_id] = str(exc)
+                continue
+            if state != "missing":
+                comp.host, comp.state = host_id, state
+                return
 
     def _states_on(self, host_id: str, comps: list) -> dict[str, str]:
         """The state of each of `comps`' (key, component) domains on one host, by domain name (DeployError when
@@ -429,11 +447,22 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
         test driver. The component's networks are created on the destination first."""
         comp, key = self._moving(component, host)
-        source = comp.host
         if host not in self.record.hosts:
             if self.substrate is None or host not in self.substrate.hosts:
                 raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
             self.record.hosts[host] = self._uri(host)
+        moving = self.record.files.setdefault("moving", {})
+        moving[key] = host
+        self._persist()  # its command killed, libvirt may end the move alone: status and teardown look there too
+        try:
+            return self._move(comp, key, host)
+        finally:
+            moving.pop(key, None)
+            if not moving:
+                self.record.files.pop("moving", None)
+
+    def _move(self, comp, key: str, host: str) -> MigrationResult:
+        source = comp.host
         self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
         src, dst = self.connection(source), self.connection(host)
         if self.real:
