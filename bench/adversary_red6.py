@@ -30,8 +30,8 @@ from pathlib import Path
 
 from adversary_cli import OPTIONS, ROOT, db_rows, finish, problems, record, records_left, run, start, summary
 
-LAB = "red6"
-LAB_DIR = Path("/tmp/red6lab")  # short: the daemons' socket paths must fit
+LAB = os.environ.get("RED6_LAB", "red6")  # (another name runs a second pass beside, e.g. on an older checkout)
+LAB_DIR = Path(f"/tmp/{LAB}lab")  # short: the daemons' socket paths must fit
 VXI = """<?xml version='1.0' encoding='UTF-8'?>
 <description xmlns="http://www.vxdlforum.org/vxdl">
   <virtualInfrastructure><id>red6</id>
