@@ -24,6 +24,7 @@ from backend.deploy import state
 from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.follow import bounded, enact, keep_models
+from backend.deploy.moved import follow_moves
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
 from backend.deploy.record import (
@@ -352,30 +353,13 @@ class DeploySession:
         if changed:
             with _state_errors():
                 state.save_states(record.id, changed)
-        self._after_moves(record, hosts)
+        with _state_errors():
+            follow_moves(record, hosts)  # (a `vxi migrate` killed while libvirt moved the guest)
         lost = getattr(self.deployer, "unreachable", {})  # a host that did not answer: its sentence in the step
         for key, comp in record.components.items():
             why = f": {lost[comp.host]}" if comp.state == "unreachable" and comp.host in lost else ""
             self._set(key, state_of(comp.state), f"{key} {comp.state}{why}", comp.host)
         return record
-
-    def _after_moves(self, record: DeploymentRecord, hosts: dict[str, str]) -> None:
-        """A component found on another host than `hosts` said, or whose `vxi migrate` ended without saying where
-        it left it (killed while libvirt moved the guest, which libvirt ends alone): its record and the capacity
-        it holds follow where the status found it."""
-        moving = record.files.get("moving", {})
-        with _state_errors():
-            ended = [key for key in moving if key in record.components and not state.busy(record.id)
-                     and record.components[key].state not in ("missing", "unreachable")]
-            moved = [key for key, comp in record.components.items() if key in hosts and hosts[key] != comp.host]
-            for key in {*ended, *moved}:
-                comp = record.components[key]
-                state.move_holds(record.id, comp.vxi, comp.id, comp.host)
-                moving.pop(key, None)
-            if ended or moved:
-                if not moving:
-                    record.files.pop("moving", None)
-                state.save(record)
 
     def host_choices(self, component: str) -> list[HostFit]:
         """Every host of the substrate, saying whether `component` can move there now, and why not."""

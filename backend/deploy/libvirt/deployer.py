@@ -308,21 +308,6 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         self.unreachable = lost
         return self.record
 
-    def _found_elsewhere(self, comp, lost: dict[str, str]) -> None:
-        """A guest missing on its host found on another of the deployment's (a `vxi migrate` killed while libvirt
-        moved it, which libvirt finished): the component is said there, with its state there."""
-        for host_id in self.record.hosts:
-            if host_id == comp.host or host_id in lost:
-                continue
-            try:
-                state = self._states_on(host_id, [(None, comp)])[comp.name]
-            except DeployError as exc:
-                lost[host_id] = str(exc)
-                continue
-            if state != "missing":
-                comp.host, comp.state = host_id, state
-                return
-
     def _states_on(self, host_id: str, comps: list) -> dict[str, str]:
         """The state of each of `comps`' (key, component) domains on one host, by domain name (DeployError when
         the host is lost); a running guest of a user's disk has its agent asked again."""
@@ -462,6 +447,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                 self.record.files.pop("moving", None)
 
     def _move(self, comp, key: str, host: str) -> MigrationResult:
+        """The move itself, the destination recorded: the links, then the live (or cold) migration."""
         source = comp.host
         self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
         src, dst = self.connection(source), self.connection(host)
