@@ -4,6 +4,7 @@ tallying each group's cases held and failed, and reading the state database with
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
 import subprocess
@@ -70,6 +71,18 @@ def record(group: str, name: str, found: list[str]) -> None:
         held_failed[0] += 1
         if OPTIONS["verbose"]:
             print(f"held   {group}/{name}", flush=True)
+
+
+def options(kills: int, seed: int) -> argparse.Namespace:
+    """The benches' options: --only GROUP, --kills N, --seed S, -v (each case held printed too)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="")
+    parser.add_argument("--kills", type=int, default=kills)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("-v", action="store_true")
+    args = parser.parse_args()
+    OPTIONS["verbose"] = args.v
+    return args
 
 
 def summary() -> None:

@@ -15,7 +15,6 @@ Usage: python bench/adversary_red5.py [--only GROUP] [--kills N] [--seed S] [-v]
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
@@ -26,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from adversary_cli import OPTIONS, ROOT, db_rows, finish, problems, record, records_left, run, start, summary
+from adversary_cli import ROOT, db_rows, finish, options, problems, record, records_left, run, start, summary
 
 EXAMPLES = ROOT / "examples"
 SUBSTRATE = str(EXAMPLES / "figure1-substrate.vxdl")
@@ -477,13 +476,7 @@ def isolation_cases() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="")
-    parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("-v", action="store_true")
-    args = parser.parse_args()
-    OPTIONS["verbose"] = args.v
+    args = options(kills=20, seed=5)
     rng = random.Random(args.seed)
     groups = {
         "kill-test": lambda: kill_cases(args.kills, "test", rng),

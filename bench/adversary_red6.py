@@ -16,7 +16,6 @@ Usage: python bench/adversary_red6.py [--only GROUP] [--kills N] [--seed S] [-v]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -28,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from adversary_cli import OPTIONS, ROOT, db_rows, finish, problems, record, records_left, run, start, summary
+from adversary_cli import OPTIONS, ROOT, db_rows, finish, options, problems, record, records_left, run, start, summary
 
 LAB = os.environ.get("RED6_LAB", "red6")  # (another name runs a second pass beside, e.g. on an older checkout)
 LAB_DIR = Path(f"/tmp/{LAB}lab")  # short: the daemons' socket paths must fit
@@ -437,13 +436,7 @@ def daemon_cases(rng: random.Random, base: Path, before) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="")
-    parser.add_argument("--kills", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("-v", action="store_true")
-    args = parser.parse_args()
-    OPTIONS["verbose"] = args.v
+    args = options(kills=3, seed=6)
     OPTIONS["env"] = {"VXI_LAB_DIR": str(LAB_DIR)}
     os.environ["VXI_LAB_DIR"] = str(LAB_DIR)
     rng = random.Random(args.seed)
