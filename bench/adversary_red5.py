@@ -15,90 +15,21 @@ Usage: python bench/adversary_red5.py [--only GROUP] [--kills N] [--seed S] [-v]
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from adversary_cli import ROOT, db_rows, finish, options, problems, record, records_left, run, start, summary
+
 EXAMPLES = ROOT / "examples"
 SUBSTRATE = str(EXAMPLES / "figure1-substrate.vxdl")
 REQUESTS = [str(EXAMPLES / "figure1-vxi1.vxdl"), str(EXAMPLES / "figure1-vxi2.vxdl")]
-TIMEOUT = 120
-RESULTS: dict[str, list[int]] = {}
-VERBOSE = False
-
-
-def env_for(state: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "VXI_STATE_DIR": str(state), "VXI_LOCK_WAIT_S": "60", **extra}
-
-
-def start(state: Path, *argv: str, user: str | None = None, **extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "backend.cli", *argv]
-    if user:
-        cmd = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *cmd]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env_for(state, **extra), text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-
-
-def finish(proc: subprocess.Popen, timeout: float = TIMEOUT) -> tuple[int | str, str, str]:
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        return "hang", out, err
-    return proc.returncode, out, err
-
-
-def run(state: Path, *argv: str, **kw) -> tuple[int | str, str, str]:
-    return finish(start(state, *argv, **kw))
-
-
-def problems(result: tuple[int | str, str, str], allowed=(0, 1, 2)) -> list[str]:
-    """What breaks the promises in one command's result."""
-    code, _out, err = result
-    found = []
-    if code == "hang":
-        found.append("hang")
-    elif code not in allowed:
-        found.append(f"exit {code}")
-    if "Traceback" in err:
-        found.append("traceback: " + err.strip().splitlines()[-1][:160])
-    elif code not in (0, "hang") and len([ln for ln in err.splitlines() if ln.strip()]) > 3:
-        found.append(f"{len(err.splitlines())} lines on stderr")
-    if "database is locked" in err:
-        found.append("database is locked")
-    return found
-
-
-def record(group: str, name: str, found: list[str]) -> None:
-    held_failed = RESULTS.setdefault(group, [0, 0])
-    if found:
-        held_failed[1] += 1
-        print(f"FAILED {group}/{name}: {'; '.join(found)}")
-    else:
-        held_failed[0] += 1
-        if VERBOSE:
-            print(f"held   {group}/{name}")
-
-
-def db_rows(state: Path, sql: str) -> list[tuple] | str:
-    try:
-        conn = sqlite3.connect(f"file:{state / 'deployments.db'}?mode=ro", uri=True, timeout=30)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return f"unreadable: {exc}"
 
 
 def netns_left(tag: str = "") -> list[str]:
@@ -108,13 +39,7 @@ def netns_left(tag: str = "") -> list[str]:
 
 def leftovers(state: Path, backend: str) -> list[str]:
     """What a clean state directory must not have after `teardown --all`."""
-    found = []
-    rows = db_rows(state, "SELECT id, state FROM deployments")
-    if isinstance(rows, str) or rows:
-        found.append(f"records left: {rows}")
-    holds = db_rows(state, "SELECT count(*) FROM holds")
-    if isinstance(holds, str) or holds[0][0]:
-        found.append(f"holds left: {holds}")
+    found = records_left(state)
     folder = state / "deployments"
     if folder.is_dir() and any(folder.rglob("*.xml")):
         found.append(f"host files left: {[str(p) for p in folder.rglob('*.xml')][:3]}")
@@ -551,14 +476,7 @@ def isolation_cases() -> None:
 
 
 def main() -> None:
-    global VERBOSE
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="")
-    parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("-v", action="store_true")
-    args = parser.parse_args()
-    VERBOSE = args.v
+    args = options(kills=20, seed=5)
     rng = random.Random(args.seed)
     groups = {
         "kill-test": lambda: kill_cases(args.kills, "test", rng),
@@ -571,12 +489,7 @@ def main() -> None:
     for name, group in groups.items():
         if not args.only or args.only in name:
             group()
-    total = [0, 0]
-    for group, (held, failed) in RESULTS.items():
-        print(f"{group:12} held {held:4}  failed {failed:4}")
-        total[0] += held
-        total[1] += failed
-    print(f"{'total':12} held {total[0]:4}  failed {total[1]:4}")
+    summary()
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ import os
 import sys
 
 from backend import __version__
-from backend.cli.errors import CliError
-from backend.model.printable import printable
 
-__all__ = ["CliError", "build_parser", "command_modules", "main", "version_text"]
+__all__ = ["build_parser", "command_modules", "main", "version_text"]
 
 
 def command_modules() -> list:
@@ -112,15 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
-    from backend.cli import logs
-    from backend.cli.output import report_to
-    from backend.extras import MissingExtra, missing_extra
-    from backend.vxdl.overlap import StrictCheckError
-    from backend.vxdl.schema import SchemaUnavailable
+    try:  # Ctrl-C while the command starts (its imports): nothing done yet, said in one line
+        from backend.cli import logs
+        from backend.cli.errors import CliError
+        from backend.cli.output import report_to
+        from backend.extras import MissingExtra, missing_extra
+        from backend.model.printable import printable
+        from backend.vxdl.overlap import StrictCheckError
+        from backend.vxdl.schema import SchemaUnavailable
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logs.setup(args.command, args.verbose, args.quiet)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        logs.setup(args.command, args.verbose, args.quiet)
+    except KeyboardInterrupt:
+        print("vxi: interrupted while starting", file=sys.stderr)
+        return 130
     try:
         with report_to(getattr(args, "report_output", None)):
             return int(args.func(args) or 0)

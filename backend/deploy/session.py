@@ -24,6 +24,7 @@ from backend.deploy import state
 from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.follow import bounded, enact, keep_models
+from backend.deploy.moved import follow_moves
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
 from backend.deploy.record import (
@@ -346,11 +347,14 @@ class DeploySession:
         """Ask the backend for each component's state, and keep it in the state; each change goes to the
         listener."""
         before = {key: comp.state for key, comp in self.record.components.items()}
+        hosts = {key: comp.host for key, comp in self.record.components.items()}
         record = self.deployer.status()
         changed = {key: comp.state for key, comp in record.components.items() if before.get(key) != comp.state}
         if changed:
             with _state_errors():
                 state.save_states(record.id, changed)
+        with _state_errors():
+            follow_moves(record, hosts)  # (a `vxi migrate` killed while libvirt moved the guest)
         lost = getattr(self.deployer, "unreachable", {})  # a host that did not answer: its sentence in the step
         for key, comp in record.components.items():
             why = f": {lost[comp.host]}" if comp.state == "unreachable" and comp.host in lost else ""
@@ -385,11 +389,14 @@ class DeploySession:
                         raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
                 state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
             self.deployer.on_progress = self._emit
+            self.deployer.persist = state.save  # (a destination new to the deployment is recorded before the move)
             try:
-                result = self.deployer.migrate(key, host)
+                with _state_errors(record):
+                    result = self.deployer.migrate(key, host)
             except DeployError as exc:
                 with _state_errors(record):
                     state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                    state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
                 raise SessionError(str(exc), 1, comp.id) from exc
             ends = record.time.get("ends")
             if ends:  # its ends were shaped again at their last rates: the next follow puts the period back

@@ -155,6 +155,11 @@ def claim(deployment_id: str) -> locks.Lock:
                              "(try again when it has finished)") from None
 
 
+def busy(deployment_id: str) -> bool:
+    """Whether a command holds the deployment now (deploying, migrating or tearing it down)."""
+    return valid_id(deployment_id) and locks.held(_lock_path(deployment_id))
+
+
 # ----- the database -----
 def database() -> Database:
     """The deployments database, created (and records of earlier versions imported) on first use; StateError

@@ -302,6 +302,9 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                 kept = found[comp.name] == "shut off" or hostfiles.is_test_uri(uri)
                 comp.state = STOPPED if kept and comp.state == STOPPED else found[comp.name]  # (a test host
                 # file reloads its domains running: there the record says what was stopped)
+        for comp in self.record.components.values():
+            if comp.state == "missing":
+                self._found_elsewhere(comp, lost)
         self.unreachable = lost
         return self.record
 
@@ -429,11 +432,23 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
         test driver. The component's networks are created on the destination first."""
         comp, key = self._moving(component, host)
-        source = comp.host
         if host not in self.record.hosts:
             if self.substrate is None or host not in self.substrate.hosts:
                 raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
             self.record.hosts[host] = self._uri(host)
+        moving = self.record.files.setdefault("moving", {})
+        moving[key] = host
+        self._persist()  # its command killed, libvirt may end the move alone: status and teardown look there too
+        try:
+            return self._move(comp, key, host)
+        finally:
+            moving.pop(key, None)
+            if not moving:
+                self.record.files.pop("moving", None)
+
+    def _move(self, comp, key: str, host: str) -> MigrationResult:
+        """The move itself, the destination recorded: the links, then the live (or cold) migration."""
+        source = comp.host
         self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
         src, dst = self.connection(source), self.connection(host)
         if self.real:

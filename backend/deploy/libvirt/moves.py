@@ -18,7 +18,8 @@ from backend.deploy.record import Resource
 
 
 class LiveMoves:
-    """`_live_move` for LibvirtDeployer (which gives `record`, `connection`, `tracker` and `_report`)."""
+    """`_live_move` and `_found_elsewhere` for LibvirtDeployer (which gives `record`, `connection`, `tracker`,
+    `_report` and `_states_on`)."""
 
     def _live_move(self, dom, component: str, source: str, host: str) -> MigrationResult:
         import libvirt
@@ -85,6 +86,20 @@ class LiveMoves:
                  "data_bytes": stats.get("data_processed")})
         return MigrationResult(component, source, host, "live", None, f"live migration took {seconds:.1f} s{figures}")
 
+    def _found_elsewhere(self, comp, lost: dict[str, str]) -> None:
+        """A guest missing on its host found on another of the deployment's (a `vxi migrate` killed while libvirt
+        moved it, which libvirt finished): the component is said there, with its state there."""
+        for host_id in self.record.hosts:
+            if host_id == comp.host or host_id in lost:
+                continue
+            try:
+                there = self._states_on(host_id, [(None, comp)])[comp.name]
+            except DeployError as exc:
+                lost[host_id] = str(exc)
+                continue
+            if there != "missing":
+                comp.host, comp.state = host_id, there
+                return
 
     def _taken_on(self, host: str, dom) -> str:
         """Why a destination refused a move when another domain of the guest's name is there (libvirt's own
