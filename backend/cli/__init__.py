@@ -112,16 +112,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
+    from backend.cli.interrupt import said, terminated_as_interrupt
+
+    with terminated_as_interrupt():
+        try:  # building the parser imports every command's module: a signal there is said too
+            args = build_parser().parse_args(argv)
+        except KeyboardInterrupt as exc:
+            print(f"vxi: {said(exc)}", file=sys.stderr)
+            return 130
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command: its error, or an interruption, said in one line, with its exit code."""
     from backend.cli import logs
+    from backend.cli.interrupt import said
     from backend.cli.output import report_to
     from backend.extras import MissingExtra, missing_extra
     from backend.vxdl.overlap import StrictCheckError
     from backend.vxdl.schema import SchemaUnavailable
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logs.setup(args.command, args.verbose, args.quiet)
     try:
+        logs.setup(args.command, args.verbose, args.quiet)
         with report_to(getattr(args, "report_output", None)):
             return int(args.func(args) or 0)
     except CliError as exc:
@@ -130,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     except (SchemaUnavailable, StrictCheckError, MissingExtra) as exc:
         print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"vxi {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"vxi {args.command}: {said(exc)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

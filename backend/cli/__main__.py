@@ -2,6 +2,10 @@
 
 import sys
 
-from backend.cli import main
+try:
+    from backend.cli import main
+except KeyboardInterrupt:  # Ctrl-C while it starts
+    print("vxi: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())
