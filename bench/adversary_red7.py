@@ -117,6 +117,16 @@ def signalled(res, sig: int, command: str) -> list[str]:
         if res[0] not in (0, "hang") and len(res[2].strip().splitlines()) != 1 else [])
 
 
+def moment(rng: random.Random, took: float) -> float:
+    """When to send a signal: mostly while the command works (after its start, STARTUP), sometimes while it starts."""
+    if rng.random() < 0.15:
+        return rng.uniform(0.0, STARTUP[0])
+    return rng.uniform(STARTUP[0], max(took * 1.1, STARTUP[0] * 1.2))
+
+
+STARTUP = [0.5]  # seconds `vxi` takes to start (its imports, its parser): measured by `main`
+
+
 def measure(state: Path, *argv: str) -> float:
     began = time.monotonic()
     run(state, *argv)
@@ -138,7 +148,7 @@ def teardown_cases(n: int, backend: str, rng: random.Random) -> None:
         sig = rng.choice(KILLS)
         whole = rng.random() < 0.5
         argv = ["teardown", "--all"] if whole else ["teardown", rng.choice(tags)]
-        delay = rng.uniform(0.0, took * (1.1 if whole else 0.6))
+        delay = moment(rng, took if whole else took * 0.6)
         res = kill_at(vxi(state, *argv), sig, delay)
         found = signalled(res, sig, " ".join(argv[:2 if whole else 1]))
         found += status_says(state, backend, tags, "status")
@@ -201,7 +211,7 @@ def migrate_cases(n: int, backend: str, rng: random.Random) -> None:
             took = measure(state, *argv)
             run(state, *argv[:2], source, *argv[3:])
         sig = rng.choice(KILLS)
-        delay = rng.uniform(0.0, took * 1.1)
+        delay = moment(rng, took)
         res = kill_at(vxi(state, *argv), sig, delay)
         found = signalled(res, sig, "migrate")
         st = run(state, "status", tag)
@@ -276,6 +286,16 @@ def consistent(state: Path, tag: str) -> list[str]:
     return found
 
 
+def agent_started(state: Path, proc: subprocess.Popen) -> subprocess.Popen:
+    """Wait until the agent holds its lock (it has started), at most 30 s."""
+    lock, end = state / "locks" / "agent.lock", time.monotonic() + 30
+    while time.monotonic() < end and proc.poll() is None:
+        if lock.is_file() and lock.read_text().strip() == str(proc.pid):
+            break
+        time.sleep(0.05)
+    return proc
+
+
 def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
     base = Path(tempfile.mkdtemp(prefix="red7-time-"))
     speed = 600
@@ -290,8 +310,8 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
         TAGS.add(tag)
         found = []
         sig = rng.choice(KILLS)
-        agent = vxi(state, "agent", "--speed", str(speed))
-        delay = rng.uniform(0.5, 10.0)  # preparing ahead, switching on, a period boundary, the end
+        agent = agent_started(state, vxi(state, "agent", "--speed", str(speed)))
+        delay = rng.uniform(0.0, 9.0)  # preparing ahead, switching on, a period boundary, the end
         if rng.random() < 0.5:  # an extension meanwhile, itself killed
             time.sleep(delay / 2)
             ext_sig = rng.choice(KILLS)
@@ -304,7 +324,7 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
         if "Traceback" in res[2]:
             found.append("agent: traceback: " + res[2].strip().splitlines()[-1][:160])
         found += consistent(state, tag)
-        again = vxi(state, "agent", "--speed", str(speed))  # carries on from what the first left
+        again = agent_started(state, vxi(state, "agent", "--speed", str(speed)))  # carries on from what the first left
         res = kill_at(again, signal.SIGTERM, rng.uniform(1.0, 4.0))
         if res[0] != 0 or "Traceback" in res[2]:
             found.append(f"agent again: exit {res[0]}: {res[2].strip()[-200:]}")
@@ -363,6 +383,7 @@ def main() -> None:
     args = parser.parse_args()
     red5.VERBOSE = args.v
     rng = random.Random(args.seed)
+    STARTUP[0] = measure(Path(tempfile.gettempdir()), "teardown", "--help")
     backends = [b for b in args.backends.split(",") if b != "netns" or os.geteuid() == 0]
     groups = {}
     for b in backends:
