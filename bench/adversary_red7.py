@@ -34,7 +34,17 @@ from adversary_red5 import REQUESTS, SUBSTRATE, db_rows, finish, netns_left, pro
 
 ROOT = red5.ROOT
 KILLS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
+GAP = "died of the signal as Python started or ended"  # the gap docs/security.md names: counted apart
+GAPS: dict[str, int] = {}
 TAGS: set[str] = set()  # every deployment made here, so that the end removes what a failure left
+
+
+def note(group: str, name: str, found: list[str]) -> None:
+    """`record`, with the documented gap (a signal while Python starts or ends) counted apart."""
+    gaps = [f for f in found if GAP in f]
+    if gaps:
+        GAPS[group] = GAPS.get(group, 0) + 1
+    record(group, name, [f for f in found if GAP not in f])
 
 
 def deploy_some(state: Path, backend: str, count: int, rng: random.Random) -> list[str]:
@@ -112,6 +122,8 @@ def signalled(res, sig: int, command: str) -> list[str]:
     traceback."""
     if sig == signal.SIGKILL:
         return [] if res[0] in (0, 1, -9, 137) else [f"{command}: exit {res[0]}"]
+    if (res[0] == -sig and not res[2].strip()) or ("Traceback" in res[2] and "/backend/" not in res[2]):
+        return [f"{command}: {GAP} (exit {res[0]})"]  # before `vxi` runs, or in Python's finalisation
     return [f"{command}: {p}" for p in problems(res, allowed=(0, 1, 130))] + (
         [f"{command}: {len(res[2].strip().splitlines())} lines on stderr: {res[2].strip()[:200]}"]
         if res[0] not in (0, "hang") and len(res[2].strip().splitlines()) != 1 else [])
@@ -140,7 +152,7 @@ def teardown_cases(n: int, backend: str, rng: random.Random) -> None:
     tags = deploy_some(probe, backend, 3, rng)
     took = measure(probe, "teardown", "--all")
     if len(tags) < 3:
-        record(f"teardown-{backend}", "probe", [f"only {len(tags)} of 3 deploys worked"])
+        note(f"teardown-{backend}", "probe", [f"only {len(tags)} of 3 deploys worked"])
         return
     for i in range(n):
         state = base / f"s{i}"
@@ -159,7 +171,7 @@ def teardown_cases(n: int, backend: str, rng: random.Random) -> None:
         found += left_after(state, backend, tags)
         after = run(state, "status")
         found += [f"status after: {p}" for p in problems(after, allowed=(0,))]
-        record(f"teardown-{backend}", f"{i} {' '.join(argv[:2])} {signal.Signals(sig).name} at {delay:.2f}s", found)
+        note(f"teardown-{backend}", f"{i} {' '.join(argv[:2])} {signal.Signals(sig).name} at {delay:.2f}s", found)
         shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
 
@@ -200,7 +212,7 @@ def migrate_cases(n: int, backend: str, rng: random.Random) -> None:
         state = base / f"s{i}"
         tags = deploy_some(state, backend, 2, rng)
         if not tags:
-            record(f"migrate-{backend}", f"{i}", ["no deploy worked"])
+            note(f"migrate-{backend}", f"{i}", ["no deploy worked"])
             continue
         tag = tags[0]
         rows = db_rows(state, f"SELECT id, host FROM components WHERE deployment = '{tag}' AND kind = 'node'")
@@ -236,7 +248,7 @@ def migrate_cases(n: int, backend: str, rng: random.Random) -> None:
         down = run(state, "teardown", "--all")
         found += [f"teardown: {p}" for p in problems(down, allowed=(0,))]
         found += left_after(state, backend, tags)
-        record(f"migrate-{backend}", f"{i} {comp} {source}->{target} {signal.Signals(sig).name} at {delay:.2f}s",
+        note(f"migrate-{backend}", f"{i} {comp} {source}->{target} {signal.Signals(sig).name} at {delay:.2f}s",
                found)
         shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
@@ -304,7 +316,7 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
         sub, vxi_file = figure4_files(base / f"m{i}", start_in_s=rng.uniform(2, 6) * speed, period_s=speed * 2)
         res = run(state, "deploy", sub, vxi_file, "--backend", backend, "--json")
         if res[0] != 0:
-            record(f"timeline-{backend}", f"{i} deploy", [res[2].strip()[:200]])
+            note(f"timeline-{backend}", f"{i} deploy", [res[2].strip()[:200]])
             continue
         tag = json.loads(res[1])["id"]
         TAGS.add(tag)
@@ -315,7 +327,7 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
         if rng.random() < 0.5:  # an extension meanwhile, itself killed
             time.sleep(delay / 2)
             ext_sig = rng.choice(KILLS)
-            ext = kill_at(vxi(state, "extend", tag, str(rng.choice([60, 600, 6000]))), ext_sig, rng.uniform(0, 1.0))
+            ext = kill_at(vxi(state, "extend", tag, str(rng.choice([60, 600, 6000]))), ext_sig, moment(rng, 1.5))
             found += signalled(ext, ext_sig, f"extend ({signal.Signals(ext_sig).name})")
             delay /= 2
         res = kill_at(agent, sig, delay)
@@ -332,7 +344,7 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
         down = run(state, "teardown", "--all")
         found += [f"teardown: {p}" for p in problems(down, allowed=(0,))]
         found += left_after(state, backend, [tag])
-        record(f"timeline-{backend}", f"{i} agent {signal.Signals(sig).name} at {delay:.2f}s", found)
+        note(f"timeline-{backend}", f"{i} agent {signal.Signals(sig).name} at {delay:.2f}s", found)
         shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
 
@@ -342,27 +354,27 @@ def signal_cases(backend: str, rng: random.Random) -> None:
     base = Path(tempfile.mkdtemp(prefix="red7-sig-"))
     for sig in (signal.SIGINT, signal.SIGTERM):
         for command in ("teardown", "teardown --all", "migrate", "status", "extend", "agent"):
-            state = base / f"{command.replace(' ', '')}-{sig}"
-            tags = deploy_some(state, backend, 2, rng)
-            if not tags:
-                record(f"signals-{backend}", command, ["no deploy worked"])
-                continue
-            argv = {"teardown": ["teardown", tags[0]], "teardown --all": ["teardown", "--all"],
-                    "migrate": ["migrate", "n1", "P5", "--deployment", tags[0]] if "n1" in str(db_rows(
-                        state, f"SELECT id FROM components WHERE deployment = '{tags[0]}'")) else
-                    ["migrate", "m1", "P1", "--deployment", tags[0]],
-                    "status": ["status"], "extend": ["extend", tags[0], "60"], "agent": ["agent"]}[command]
-            for delay in (0.6, 0.9, 1.2):  # during its start, while it works, as it ends
-                proc = vxi(state, *argv)
-                res = kill_at(proc, sig, delay)
+            for delay in (0.3, 0.6, 0.9, 1.2, 1.8):  # while it starts, while it works, as it ends
+                state = base / f"{command.replace(' ', '')}-{sig}-{delay}"
+                tags = deploy_some(state, backend, 2 if command == "teardown --all" else 1, rng)
+                if not tags:
+                    note(f"signals-{backend}", command, ["no deploy worked"])
+                    continue
+                comps = db_rows(state, f"SELECT id, host FROM components WHERE deployment = '{tags[0]}' "
+                                       "AND kind = 'node'")
+                comp, host = comps[0]
+                argv = {"teardown": ["teardown", tags[0]], "teardown --all": ["teardown", "--all"],
+                        "migrate": ["migrate", comp, "P1" if host != "P1" else "P2", "--deployment", tags[0]],
+                        "status": ["status"], "extend": ["extend", tags[0], "60"], "agent": ["agent"]}[command]
+                res = kill_at(vxi(state, *argv), sig, delay)
                 found = signalled(res, sig, command)
-                if command == "agent":
-                    found = [] if res[0] == 0 and "Traceback" not in res[2] else [f"agent: exit {res[0]}"]
+                if command == "agent" and res[0] == 0:
+                    found = [] if "Traceback" not in res[2] else ["agent: traceback"]
                 found += status_says(state, backend, tags, "status")
-                record(f"signals-{backend}", f"{command} {signal.Signals(sig).name} at {delay}s", found)
-            run(state, "teardown", "--all")
-            found = left_after(state, backend, tags)
-            record(f"signals-{backend}", f"{command} {signal.Signals(sig).name}: teardown after", found)
+                run(state, "teardown", "--all")
+                found += left_after(state, backend, tags)
+                note(f"signals-{backend}", f"{command} {signal.Signals(sig).name} at {delay}s", found)
+                shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -399,7 +411,8 @@ def main() -> None:
         sweep()
     total = [0, 0]
     for group, (held, failed) in red5.RESULTS.items():
-        print(f"{group:16} held {held:4}  failed {failed:4}")
+        print(f"{group:16} held {held:4}  failed {failed:4}  (of them, {GAPS.get(group, 0)} with a signal as "
+              "Python started or ended)")
         total[0] += held
         total[1] += failed
     print(f"{'total':16} held {total[0]:4}  failed {total[1]:4}")

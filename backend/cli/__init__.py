@@ -13,6 +13,7 @@ import sys
 
 from backend import __version__
 from backend.cli.errors import CliError
+from backend.cli.interrupt import said, terminated_as_interrupt
 from backend.model.printable import printable
 
 __all__ = ["CliError", "build_parser", "command_modules", "main", "version_text"]
@@ -112,8 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
-    from backend.cli.interrupt import said, terminated_as_interrupt
-
     with terminated_as_interrupt():
         try:  # building the parser imports every command's module: a signal there is said too
             args = build_parser().parse_args(argv)
@@ -126,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command: its error, or an interruption, said in one line, with its exit code."""
     from backend.cli import logs
-    from backend.cli.interrupt import said
     from backend.cli.output import report_to
     from backend.extras import MissingExtra, missing_extra
     from backend.vxdl.overlap import StrictCheckError
