@@ -47,11 +47,11 @@ def note(group: str, name: str, found: list[str]) -> None:
     record(group, name, [f for f in found if GAP not in f])
 
 
-def deploy_some(state: Path, backend: str, count: int, rng: random.Random) -> list[str]:
+def deploy_some(state: Path, backend: str, count: int, rng: random.Random, requests=REQUESTS) -> list[str]:
     """`count` deployments of figure1's VXIs (a few components each); their ids."""
     made = []
     for _ in range(count):
-        res = run(state, "deploy", SUBSTRATE, rng.choice(REQUESTS), "--now", "--backend", backend, "--json")
+        res = run(state, "deploy", SUBSTRATE, rng.choice(requests), "--now", "--backend", backend, "--json")
         if res[0] == 0:
             made.append(json.loads(res[1])["id"])
     TAGS.update(made)
@@ -254,6 +254,45 @@ def migrate_cases(n: int, backend: str, rng: random.Random) -> None:
     shutil.rmtree(base, ignore_errors=True)
 
 
+def migrate_killed_before_its_record(backend: str, rng: random.Random) -> None:
+    """kill -9 of a migrate once it has moved the capacity and while the record of the move waits for the
+    database (another writer holds it): the window a random kill rarely meets."""
+    import sqlite3
+
+    state = Path(tempfile.mkdtemp(prefix="red7-move9-"))
+    tags = deploy_some(state, backend, 1, rng, REQUESTS[:1])
+    if not tags:
+        note(f"migrate-{backend}", "kill -9 before the record", ["no deploy worked"])
+        return
+    tag, db = tags[0], state / "deployments.db"
+    hosts = json.loads(run(state, "migrate", "n1", "--deployment", tag, "--json")[1])
+    source = hosts["host"]
+    target = next(h["host"] for h in hosts["hosts"] if h["fits"] and h["host"] != source)
+    proc = vxi(state, "migrate", "n1", target, "--deployment", tag)
+    end = time.monotonic() + 60
+    while placed(state, tag, "n1")[1] != [target] and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.005)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    time.sleep(2.0)
+    proc.kill()
+    proc.wait()
+    writer.execute("ROLLBACK")
+    writer.close()
+    host, held = placed(state, tag, "n1")
+    actual = where_it_runs(state, backend, tag, "n1")
+    found = [f"record puts n1 on {host}, its capacity is held on {held}"] if held != [host] else []
+    if actual is not None and actual != host:
+        found.append(f"record puts n1 on {host}, it runs on {actual}")
+    again = run(state, "migrate", "n1", source if host != source else target, "--deployment", tag)
+    if again[0] != 0:
+        found.append(f"migrate again: exit {again[0]}: {again[2].strip()[:160]}")
+    down = run(state, "teardown", "--all")
+    found += [f"teardown: {p}" for p in problems(down, allowed=(0,))] + left_after(state, backend, tags)
+    note(f"migrate-{backend}", f"kill -9 before the record ({source}->{target})", found)
+    shutil.rmtree(state, ignore_errors=True)
+
+
 # ----- timeline: the agent and extend -----
 def figure4_files(folder: Path, start_in_s: float, period_s: float) -> tuple[str, str]:
     """Figure 4 with its lease starting `start_in_s` from now, three periods of `period_s`."""
@@ -400,7 +439,8 @@ def main() -> None:
     groups = {}
     for b in backends:
         groups[f"teardown-{b}"] = lambda b=b: teardown_cases(args.cases * 2, b, rng)
-        groups[f"migrate-{b}"] = lambda b=b: migrate_cases(args.cases, b, rng)
+        groups[f"migrate-{b}"] = lambda b=b: (migrate_cases(args.cases, b, rng),
+                                              migrate_killed_before_its_record(b, rng))
         groups[f"timeline-{b}"] = lambda b=b: timeline_cases(max(args.cases // 2, 1), b, rng)
         groups[f"signals-{b}"] = lambda b=b: signal_cases(b, rng)
     try:
