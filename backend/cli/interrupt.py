@@ -1,7 +1,8 @@
 """`vxi deploy` stopped by Ctrl-C (SIGINT) or SIGTERM: the signal raises Interrupted where it lands (or at the next
 step), the deploy rolls back what it made, and `what_stays` removes what the rollback could not know of before
 saying what is left. `vxi teardown` and `vxi migrate` defer it: the step in progress is finished (a deployment's
-removal, a move), then they stop. Any other command: SIGTERM as Ctrl-C (`terminated_as_interrupt`)."""
+removal, a move), then they stop; `vxi agent` stops after its turn (`calling_on`). Any other command: SIGTERM as
+Ctrl-C (`terminated_as_interrupt`)."""
 
 from __future__ import annotations
 
@@ -130,6 +131,25 @@ def terminated_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def calling_on(signals: dict[int, Callable[[], object]]) -> Iterator[None]:
+    """Within the block each signal calls its function (`vxi agent`: stop after the turn, look now); one ignored
+    when `vxi` started stays so, and a process forked meanwhile dies of it as by default (a pyroute2 helper that
+    ran the function instead went on, and its parent waited for it)."""
+    owner = os.getpid()
+
+    def handle(signum: int, frame) -> None:
+        _forked_dies(owner, signum)
+        signals[signum]()
+
+    previous = {sig: signal.signal(sig, handle) for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def said(exc: KeyboardInterrupt) -> str:

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -117,3 +118,32 @@ def test_sigterm_stops_another_command_as_ctrl_c_does_in_one_line(tmp_path):
         lock.wait()
     assert (extend.returncode, err) == (130, "vxi extend: interrupted by SIGTERM\n")
     assert cli(env, "teardown", ident).returncode == 0
+
+
+AGENT_HELPER = textwrap.dedent("""
+    import time
+    from pyroute2.process import ChildProcess
+    from backend.cli import main
+    from backend.deploy.agent import Agent
+
+    def turn(self, turns=None):  # as a netns follow opens a namespace's socket, then closes it
+        helper = ChildProcess(target=time.sleep, args=[20])
+        helper.run()
+        time.sleep(0.5)
+        began = time.monotonic()
+        helper.stop()  # SIGTERM, then it waits for the helper to end
+        print("helper ended", helper.exitcode, time.monotonic() - began < 10, flush=True)
+
+    Agent.run = turn
+    main(["agent"])
+""")
+
+
+def test_a_helper_forked_by_the_agent_ends_on_sigterm(tmp_path):
+    """The agent stops on SIGTERM after its turn: a pyroute2 helper it forks must die of the SIGTERM that ends it, not
+    run the agent's handler and go on while the agent waits for it."""
+    env = {**os.environ, "VXI_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run([sys.executable, "-c", AGENT_HELPER], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"helper ended {-signal.SIGTERM} True"], done.stdout
