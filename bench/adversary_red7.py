@@ -69,20 +69,9 @@ def kernel_left(tags) -> list[str]:
 
 
 def left_after(state: Path, backend: str, tags) -> list[str]:
-    """What a teardown of everything must not leave: records, holds, host files, kernel objects."""
-    found = []
-    rows = db_rows(state, "SELECT id, state FROM deployments")
-    if isinstance(rows, str) or rows:
-        found.append(f"records left: {rows}")
-    holds = db_rows(state, "SELECT count(*) FROM holds")
-    if isinstance(holds, str) or holds[0][0]:
-        found.append(f"holds left: {holds}")
-    folder = state / "deployments"
-    if folder.is_dir() and any(folder.rglob("*.xml")):
-        found.append(f"host files left: {[str(p.relative_to(state)) for p in folder.rglob('*.xml')][:3]}")
-    if backend == "netns":
-        found += kernel_left(tags)
-    return found
+    """What a teardown of everything must not leave: red5's records, holds and host files, and the kernel objects
+    named after these deployments."""
+    return red5.leftovers(state, "test") + (kernel_left(tags) if backend == "netns" else [])
 
 
 def still_running(state: Path, backend: str, tags) -> bool:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,24 @@ def holder(env: dict, script: str, *args: str) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE)
     assert proc.stdout.readline().strip() == b"held"
     return proc
+
+
+def stopped_while_admission_held(env: dict, signum: int, *argv: str) -> tuple[int, str]:
+    """The command's exit code and standard error when `signum` came while it waited for the admission lock that
+    another process holds (it stops while the other still holds)."""
+    lock = holder(env, HOLD_ADMISSION)
+    try:
+        command = vxi(env, *argv)
+        path = Path(env["VXI_STATE_DIR"]) / "state.lock"
+        wait_until(lambda: opened(command.pid, path) or command.poll() is not None)
+        time.sleep(0.5)
+        command.send_signal(signum)
+        _, err = command.communicate(timeout=30)
+        assert lock.poll() is None
+    finally:
+        lock.kill()
+        lock.wait()
+    return command.returncode, err
 
 
 def rows(state, sql: str) -> list[tuple]:
@@ -80,18 +99,8 @@ def test_a_migration_stopped_before_it_moves_leaves_the_component_where_it_was(t
     ((source,),) = rows(state, "SELECT host FROM components WHERE id = 'n1'")
     hosts = json.loads(cli(env, "migrate", "n1", "--json").stdout)["hosts"]
     target = next(h["host"] for h in hosts if h["fits"] and h["host"] != source)
-    lock = holder(env, HOLD_ADMISSION)  # the move's check of the destination waits for this
-    try:
-        move = vxi(env, "migrate", "n1", target)
-        wait_until(lambda: opened(move.pid, state / "state.lock") or move.poll() is not None)
-        time.sleep(0.5)
-        move.send_signal(signum)
-        out, err = move.communicate(timeout=30)
-        assert lock.poll() is None  # it stopped while the other still held
-    finally:
-        lock.kill()
-        lock.wait()
-    assert move.returncode == 1, err
+    code, err = stopped_while_admission_held(env, signum, "migrate", "n1", target)  # the check of the destination
+    assert code == 1, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert err.strip() == (f"vxi migrate: interrupted by {signal.Signals(signum).name}: n1 stays on {source} "
                            "(nothing moved)"), err
@@ -107,16 +116,8 @@ def test_sigterm_stops_another_command_as_ctrl_c_does_in_one_line(tmp_path):
     state = tmp_path / "state"
     env = {**os.environ, "VXI_STATE_DIR": str(state)}
     (ident,) = deployed(env, "vxi1")
-    lock = holder(env, HOLD_ADMISSION)
-    try:
-        extend = vxi(env, "extend", ident, "60")
-        wait_until(lambda: opened(extend.pid, state / "state.lock") or extend.poll() is not None)
-        extend.send_signal(signal.SIGTERM)
-        out, err = extend.communicate(timeout=30)
-    finally:
-        lock.kill()
-        lock.wait()
-    assert (extend.returncode, err) == (130, "vxi extend: interrupted by SIGTERM\n")
+    assert stopped_while_admission_held(env, signal.SIGTERM, "extend", ident, "60") == (
+        130, "vxi extend: interrupted by SIGTERM\n")
     assert cli(env, "teardown", ident).returncode == 0
 
 
