@@ -54,13 +54,16 @@ class Stop:
         return told
 
 
-def _fragile(frame) -> bool:
-    """Whether the code a signal interrupted runs in one of the FRAGILE modules."""
+def _fragile(frame, modules: tuple[str, ...] = FRAGILE) -> bool:
+    """Whether the code a signal interrupted runs in one of the FRAGILE modules (or of `modules`)."""
     while frame is not None:
-        if frame.f_globals.get("__name__", "").partition(".")[0] in FRAGILE:
+        if frame.f_globals.get("__name__", "").partition(".")[0] in modules:
             return True
         frame = frame.f_back
     return False
+
+
+UNRAISABLE = tuple(m for m in FRAGILE if m != "importlib")  # an import interrupted is undone, as on Ctrl-C
 
 
 def _forked_dies(owner: int, signum: int) -> None:
@@ -115,11 +118,12 @@ def stopped_by_signals(defer: bool = False) -> Iterator[Stop]:
 @contextlib.contextmanager
 def terminated_as_interrupt() -> Iterator[None]:
     """SIGTERM raises Interrupted('SIGTERM') as Ctrl-C raises KeyboardInterrupt (the command says it was interrupted,
-    in one line); a process forked meanwhile dies of it as by default (see `stopped_by_signals`)."""
+    in one line); in FRAGILE code other than an import, where a raise can be dropped or leave the process waiting on
+    a library, it dies of it as by default, as does a process forked meanwhile (see `stopped_by_signals`)."""
     owner = os.getpid()
 
     def handle(signum: int, frame) -> None:
-        _forked_dies(owner, signum)
+        _forked_dies(owner if not _fragile(frame, UNRAISABLE) else -1, signum)
         raise Interrupted(signal.Signals(signum).name)
 
     if threading.current_thread() is not threading.main_thread() or \
