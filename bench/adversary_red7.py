@@ -12,7 +12,8 @@ restarted carries on, a teardown works), `signals` (what SIGINT and SIGTERM make
 
 Prints each case that failed and the counts held/failed per group; asserts nothing.
 
-Usage: python bench/adversary_red7.py [--only GROUP] [--cases N] [--seed S] [--backends test,netns] [-v]
+Usage: python bench/adversary_red7.py [--only GROUP] [--cases N] [--seed S] [--backends test,netns] [--delays 0.3,..]
+[-v]
 """
 
 from __future__ import annotations
@@ -383,11 +384,11 @@ def timeline_cases(n: int, backend: str, rng: random.Random) -> None:
 
 
 # ----- what the signals make each command say -----
-def signal_cases(backend: str, rng: random.Random) -> None:
+def signal_cases(backend: str, rng: random.Random, delays: list[float]) -> None:
     base = Path(tempfile.mkdtemp(prefix="red7-sig-"))
     for sig in (signal.SIGINT, signal.SIGTERM):
         for command in ("teardown", "teardown --all", "migrate", "status", "extend", "agent"):
-            for delay in (0.3, 0.6, 0.9, 1.2, 1.8):  # while it starts, while it works, as it ends
+            for delay in delays:  # while it starts, while it works, as it ends
                 state = base / f"{command.replace(' ', '')}-{sig}-{delay}"
                 tags = deploy_some(state, backend, 2 if command == "teardown --all" else 1, rng)
                 if not tags:
@@ -428,6 +429,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="test,netns")
+    parser.add_argument("--delays", default="0.3,0.6,0.9,1.2,1.8", help="the signals group's moments (s)")
     parser.add_argument("-v", action="store_true")
     args = parser.parse_args()
     red5.VERBOSE = args.v
@@ -440,7 +442,7 @@ def main() -> None:
         groups[f"migrate-{b}"] = lambda b=b: (migrate_cases(args.cases, b, rng),
                                               migrate_killed_before_its_record(b, rng))
         groups[f"timeline-{b}"] = lambda b=b: timeline_cases(max(args.cases // 2, 1), b, rng)
-        groups[f"signals-{b}"] = lambda b=b: signal_cases(b, rng)
+        groups[f"signals-{b}"] = lambda b=b: signal_cases(b, rng, [float(d) for d in args.delays.split(",")])
     try:
         for name, group in groups.items():
             if not args.only or args.only in name:
