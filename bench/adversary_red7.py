@@ -402,9 +402,9 @@ def signal_cases(backend: str, rng: random.Random, delays: list[float]) -> None:
                         "status": ["status"], "extend": ["extend", tags[0], "60"], "agent": ["agent"]}[command]
                 res = kill_at(vxi(state, *argv), sig, delay)
                 left = db_rows(state, "SELECT id FROM deployments")
-                finished = {"teardown": isinstance(left, list) and tags[0] not in {t for (t,) in left},
-                            "teardown --all": left == [],
-                            "migrate": placed(state, tags[0], comp)[0] == argv[2]}.get(command, False)
+                finished = ((command == "teardown" and isinstance(left, list) and tags[0] not in {t for (t,) in left})
+                            or (command == "teardown --all" and left == [])
+                            or (command == "migrate" and placed(state, tags[0], comp)[0] == argv[2]))
                 found = signalled(res, sig, command, delay, finished)
                 if command == "agent" and res[0] == 0:
                     found = [] if "Traceback" not in res[2] else ["agent: traceback"]
@@ -449,6 +449,11 @@ def main() -> None:
                 group()
     finally:
         sweep()
+        summary()
+
+
+def summary() -> None:
+    """The counts held/failed per group (printed however the bench ends)."""
     total = [0, 0]
     for group, (held, failed) in red5.RESULTS.items():
         print(f"{group:16} held {held:4}  failed {failed:4}  (of them, {GAPS.get(group, 0)} with a signal as "
