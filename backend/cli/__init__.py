@@ -113,13 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
-    with terminated_as_interrupt():
-        try:  # building the parser imports every command's module: a signal there is said too
-            args = build_parser().parse_args(argv)
-        except KeyboardInterrupt as exc:
-            print(f"vxi: {said(exc)}", file=sys.stderr)
-            return 130
-        return _run(args)
+    try:  # building the parser imports every command's module: a signal there, or between two steps, is said too
+        with terminated_as_interrupt():
+            return _run(build_parser().parse_args(argv))
+    except KeyboardInterrupt as exc:
+        print(f"vxi: {said(exc)}", file=sys.stderr)
+        return 130
 
 
 def _run(args: argparse.Namespace) -> int:
