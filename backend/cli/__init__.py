@@ -12,6 +12,7 @@ import os
 import sys
 
 from backend import __version__
+from backend.cli.interrupt import said, terminated_as_interrupt  # (light: the standard library only)
 
 __all__ = ["build_parser", "command_modules", "main", "version_text"]
 
@@ -110,22 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand and return its exit code."""
-    try:  # Ctrl-C while the command starts (its imports): nothing done yet, said in one line
-        from backend.cli import logs
-        from backend.cli.errors import CliError
-        from backend.cli.output import report_to
-        from backend.extras import MissingExtra, missing_extra
-        from backend.model.printable import printable
-        from backend.vxdl.overlap import StrictCheckError
-        from backend.vxdl.schema import SchemaUnavailable
-
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        logs.setup(args.command, args.verbose, args.quiet)
-    except KeyboardInterrupt:
-        print("vxi: interrupted while starting", file=sys.stderr)
+    try:  # building the parser imports every command's module: a signal there, or between two steps, is said too
+        with terminated_as_interrupt():
+            return _run(build_parser().parse_args(argv))
+    except KeyboardInterrupt as exc:
+        print(f"vxi: {said(exc)} while starting", file=sys.stderr)
         return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command: its error, or an interruption, said in one line, with its exit code."""
+    from backend.cli import logs
+    from backend.cli.errors import CliError
+    from backend.cli.output import report_to
+    from backend.extras import MissingExtra, missing_extra
+    from backend.model.printable import printable
+    from backend.vxdl.overlap import StrictCheckError
+    from backend.vxdl.schema import SchemaUnavailable
+
     try:
+        logs.setup(args.command, args.verbose, args.quiet)
         with report_to(getattr(args, "report_output", None)):
             return int(args.func(args) or 0)
     except CliError as exc:
@@ -134,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     except (SchemaUnavailable, StrictCheckError, MissingExtra) as exc:
         print(f"vxi {args.command}: {printable(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"vxi {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"vxi {args.command}: {said(exc)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

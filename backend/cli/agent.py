@@ -11,6 +11,7 @@ from pathlib import Path
 
 from backend.cli.deploy import _sentences
 from backend.cli.errors import CliError
+from backend.cli.interrupt import calling_on
 from backend.model.timing import format_timestamp, parse_datetime, parse_duration
 
 UNIT = """[Unit]
@@ -57,7 +58,7 @@ def unit_text() -> str:
 
 
 def run_agent(args) -> int:
-    """Run the agent until interrupted (SIGINT or SIGTERM end it cleanly)."""
+    """Run the agent until interrupted (SIGINT or SIGTERM end it cleanly, after its turn)."""
     if args.unit:
         print(unit_text(), end="")
         return 0
@@ -66,16 +67,13 @@ def run_agent(args) -> int:
     from backend.deploy.agent import Agent
 
     agent = Agent(args.speed, lambda line: print(line, flush=True))
-    previous = signal.signal(signal.SIGTERM, lambda *_: agent.stop())
-    nudged = signal.signal(signal.SIGUSR1, lambda *_: agent.nudge())  # a new deployment: look now
-    try:
-        with _sentences():
+    try:  # Ctrl-C and SIGTERM end it after its turn; SIGUSR1: a new deployment, look now
+        with calling_on({signal.SIGINT: agent.stop, signal.SIGTERM: agent.stop, signal.SIGUSR1: agent.nudge}), \
+                _sentences():
             agent.run(args.turns)
     except KeyboardInterrupt:
         agent.log(agent.clock.now() if agent.clock else 0.0, "agent interrupted")
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGUSR1, nudged)
         agent.close()
     return 0
 

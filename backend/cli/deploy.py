@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backend.cli.errors import CliError
-from backend.cli.interrupt import Interrupted, stopped_by_signals, what_stays
+from backend.cli.interrupt import Interrupted, Stop, stopped_by_signals, what_stays
 from backend.cli.output import add_json_option, add_output_option, print_json
 from backend.cli.progress import add_progress_option, deploy_listener
 from backend.deploy.backends import BACKENDS, found_by_name, leftover_tags, made_here, orphan
@@ -213,7 +213,15 @@ def run_status(args) -> int:
 
 def run_teardown(args) -> int:
     """Remove everything a deployment created, then its record. Deployments whose record is damaged, or all of
-    them when the database is, are found by their names on every backend that can find them."""
+    them when the database is, are found by their names on every backend that can find them. Ctrl-C or SIGTERM
+    stop it once the deployment being removed is gone, saying which stay."""
+    from backend.deploy import locks
+
+    with stopped_by_signals(defer=True) as stop, locks.ended_by(stop):
+        return _tear_down(args, stop)
+
+
+def _tear_down(args, stop: Stop) -> int:
     from backend.deploy import state
     from backend.deploy.session import DeploySession
 
@@ -243,11 +251,15 @@ def run_teardown(args) -> int:
             print("nothing to tear down")
         return 0
     done, failures = [], []
-    for record in chosen:
+    for n, record in enumerate(chosen):
+        if stop.signal is not None:
+            _teardown_stopped(args, stop, done, failures, chosen[n:])
         try:
             with _sentences(), deploy_listener(args.progress, f"tearing {record.id} down") as listener:
                 removed = DeploySession.of_record(record, listener).teardown()
         except CliError as exc:
+            if stop.signal is not None:  # a wait the signal ended: this one stays as it was
+                _teardown_stopped(args, stop, done, failures, chosen[n:])
             if not args.all:
                 raise
             failures.append(str(exc))
@@ -255,11 +267,31 @@ def run_teardown(args) -> int:
         done.append({"deployment": record.id, "backend": record.backend, "removed": removed})
         if not args.json:
             print(f"deployment {record.id} torn down: {len(removed)} objects removed")
+    if stop.signal is not None:
+        _teardown_stopped(args, stop, done, failures, [])
     if args.json:
         print_json({"deployments": done, "failures": failures})
     if failures:
         raise CliError("; ".join(failures), 1)
     return 0
+
+
+def _teardown_stopped(args, stop: Stop, done: list[dict], failures: list[str], left: list) -> None:
+    """A teardown stopped by a signal between two deployments: what it removed, which stay and what removes them
+    (CliError, exit 1)."""
+    if args.json:
+        print_json({"deployments": done, "failures": failures})
+    ids = [r.id for r in left]
+    gone = f"deployment{'s' if len(done) > 1 else ''} {', '.join(d['deployment'] for d in done)} torn down" \
+        if done else "nothing was removed"
+    if not ids:
+        stays = "; nothing else was to be removed"
+    else:
+        rerun = "--all" if len(ids) > 1 else ids[0]
+        stays = (f"; deployment{'s' if len(ids) > 1 else ''} {', '.join(ids)} stay{'' if len(ids) > 1 else 's'}: "
+                 f"`vxi teardown {rerun}` removes {'them' if len(ids) > 1 else 'it'}")
+    raise CliError(printable(f"interrupted by {stop.signal}: {gone}{stays}") +
+                   (f" (and: {'; '.join(failures)})" if failures else ""), 1)
 
 
 def _bare(deployment: str):
@@ -317,18 +349,37 @@ def _located(component: str, deployment: str | None):
 
 
 def run_migrate(args) -> int:
-    """Move a component and print how it went; without a host, list the hosts that can take it."""
+    """Move a component and print how it went; without a host, list the hosts that can take it. Ctrl-C or SIGTERM
+    stop it before the move, or once the move under way is made and recorded."""
+    from backend.deploy import locks
+
+    with stopped_by_signals(defer=True) as stop, locks.ended_by(stop):
+        return _migrate(args, stop)
+
+
+def _migrate(args, stop: Stop) -> int:
     from backend.deploy.session import DeploySession
 
     record, key = _located(args.component, args.deployment)
-    with _sentences(), deploy_listener(args.progress, f"moving {args.component}") as listener:
-        session = DeploySession.of_record(record, listener)
-        try:
-            if args.host is None:
-                return _list_hosts(session, key, args.json)
-            result = session.migrate(key, args.host)
-        finally:
-            session.close()
+    source, session = record.components[key].host, None
+    try:
+        with _sentences(), deploy_listener(args.progress, f"moving {args.component}") as listener:
+            session = DeploySession.of_record(record, listener)
+            try:
+                if args.host is None:
+                    return _list_hosts(session, key, args.json)
+                if stop.signal is None:
+                    result = session.migrate(key, args.host)
+            finally:
+                session.close()
+    except CliError:
+        if stop.signal is None:
+            raise
+    if stop.signal is not None:
+        moved = session is not None and session.record.components[key].host != source
+        where = (f"{key} moved from {source} to {args.host} first: it runs there" if moved else
+                 f"{key} stays on {source} (nothing moved)")
+        raise CliError(printable(f"interrupted by {stop.signal}: {where}"), 1)
     if args.json:
         print_json(result.to_json())
     else:

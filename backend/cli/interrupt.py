@@ -1,6 +1,8 @@
 """`vxi deploy` stopped by Ctrl-C (SIGINT) or SIGTERM: the signal raises Interrupted where it lands (or at the next
 step), the deploy rolls back what it made, and `what_stays` removes what the rollback could not know of before
-saying what is left."""
+saying what is left. `vxi teardown` and `vxi migrate` defer it: the step in progress is finished (a deployment's
+removal, a move), then they stop; `vxi agent` stops after its turn (`calling_on`). Any other command: SIGTERM as
+Ctrl-C (`terminated_as_interrupt`)."""
 
 from __future__ import annotations
 
@@ -52,22 +54,35 @@ class Stop:
         return told
 
 
-def _fragile(frame) -> bool:
-    """Whether the code a signal interrupted runs in one of the FRAGILE modules."""
+def _fragile(frame, modules: tuple[str, ...] = FRAGILE) -> bool:
+    """Whether the code a signal interrupted runs in one of the FRAGILE modules (or of `modules`)."""
     while frame is not None:
-        if frame.f_globals.get("__name__", "").partition(".")[0] in FRAGILE:
+        if frame.f_globals.get("__name__", "").partition(".")[0] in modules:
             return True
         frame = frame.f_back
     return False
 
 
+UNRAISABLE = tuple(m for m in FRAGILE if m != "importlib")  # an import interrupted is undone, as on Ctrl-C
+
+
+def _forked_dies(owner: int, signum: int) -> None:
+    """In a process forked from `owner` that inherited its handler: die of the signal as by default (it never
+    returns to the parent's work)."""
+    if os.getpid() != owner:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        os._exit(128 + signum)
+
+
 @contextlib.contextmanager
-def stopped_by_signals() -> Iterator[Stop]:
+def stopped_by_signals(defer: bool = False) -> Iterator[Stop]:
     """SIGINT and SIGTERM stop the deploy (the first one; further ones are ignored while it rolls back): raised
     where they land as Interrupted, or at the next step (`Stop.check`) when they land in FRAGILE code. A process
     forked meanwhile dies of them as by default: pyroute2 forks a helper into a namespace and ends it with SIGTERM,
     and a helper that raised ran the deploy's rollback (and, in-process, its caller) while its parent waited for it
-    forever. An Interrupted that Python dropped (a finaliser) is raised again at the next step."""
+    forever. An Interrupted that Python dropped (a finaliser) is raised again at the next step. `defer`: a signal is
+    only noted, for the command to stop where it can (`Stop.check`, or `stop.signal`)."""
     stop = Stop()
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -75,14 +90,11 @@ def stopped_by_signals() -> Iterator[Stop]:
     owner = os.getpid()
 
     def handle(signum: int, frame) -> None:
-        if os.getpid() != owner:  # a forked child inherited this handler: it ends here, never returns to the deploy
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            os._exit(128 + signum)
+        _forked_dies(owner, signum)
         if stop.signal is not None:
             return
         stop.signal = signal.Signals(signum).name
-        if not _fragile(frame):
+        if not defer and not _fragile(frame):
             stop.raised = True
             raise Interrupted(stop.signal)
 
@@ -101,6 +113,52 @@ def stopped_by_signals() -> Iterator[Stop]:
         sys.unraisablehook = hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises Interrupted('SIGTERM') as Ctrl-C raises KeyboardInterrupt (the command says it was interrupted,
+    in one line); in FRAGILE code other than an import, where a raise can be dropped or leave the process waiting on
+    a library, it dies of it as by default, as does a process forked meanwhile (see `stopped_by_signals`)."""
+    owner = os.getpid()
+
+    def handle(signum: int, frame) -> None:
+        _forked_dies(owner if not _fragile(frame, UNRAISABLE) else -1, signum)
+        raise Interrupted(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:  # ignored, or a caller's own: kept
+        yield
+        return
+    signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def calling_on(signals: dict[int, Callable[[], object]]) -> Iterator[None]:
+    """Within the block each signal calls its function (`vxi agent`: stop after the turn, look now); one ignored
+    when `vxi` started stays so, and a process forked meanwhile dies of it as by default (a pyroute2 helper that
+    ran the function instead went on, and its parent waited for it)."""
+    owner = os.getpid()
+
+    def handle(signum: int, frame) -> None:
+        _forked_dies(owner, signum)
+        signals[signum]()
+
+    previous = {sig: signal.signal(sig, handle) for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def said(exc: KeyboardInterrupt) -> str:
+    """'interrupted', or 'interrupted by SIGTERM'."""
+    return f"interrupted by {exc}" if isinstance(exc, Interrupted) and str(exc) else "interrupted"
 
 
 def what_stays(session: DeploySession | None) -> str:

@@ -31,9 +31,10 @@ _waits = threading.local()
 
 
 @contextlib.contextmanager
-def ended_by(event: threading.Event) -> Iterator[None]:
+def ended_by(event: threading.Event | None) -> Iterator[None]:
     """Within this block, a wait of this thread for a lock ends (GaveUp) as soon as `event` is set, so that a
-    program closing is never held by a lock that another process keeps."""
+    program closing is never held by a lock that another process keeps (None: no event ends it, for a step that
+    must be finished, such as recording a move that was made)."""
     previous = getattr(_waits, "event", None)
     _waits.event = event
     try:

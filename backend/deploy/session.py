@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from backend.deploy import state
+from backend.deploy import locks, state
 from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.follow import bounded, enact, keep_models
@@ -390,20 +390,21 @@ class DeploySession:
                 state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
             self.deployer.on_progress = self._emit
             self.deployer.persist = state.save  # (a destination new to the deployment is recorded before the move)
-            try:
+            with locks.ended_by(None):  # the move begins: it is recorded whatever closes meanwhile
+                try:
+                    with _state_errors(record):
+                        result = self.deployer.migrate(key, host)
+                except DeployError as exc:
+                    with _state_errors(record):
+                        state.move_holds(record.id, comp.vxi, comp.id, comp.host)
+                        state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
+                    raise SessionError(str(exc), 1, comp.id) from exc
+                ends = record.time.get("ends")
+                if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
+                    for iface in comp.interfaces:
+                        ends[f"{key}|{iface.segment}"] = None
                 with _state_errors(record):
-                    result = self.deployer.migrate(key, host)
-            except DeployError as exc:
-                with _state_errors(record):
-                    state.move_holds(record.id, comp.vxi, comp.id, comp.host)
-                    state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
-                raise SessionError(str(exc), 1, comp.id) from exc
-            ends = record.time.get("ends")
-            if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
-                for iface in comp.interfaces:
-                    ends[f"{key}|{iface.segment}"] = None
-            with _state_errors(record):
-                state.save(record)
+                    state.save(record)
         finally:
             lock.release()
         return result
@@ -478,7 +479,7 @@ class DeploySession:
                 raise SessionError(f"deployment {deployer.tag}: {exc}", 1) from None
             finally:
                 self.close()
-            with _state_errors():
+            with _state_errors(), locks.ended_by(None):  # its objects are gone: its record goes whatever closes
                 state.forget(deployer.tag)
         finally:
             lock.release(remove=True)
