@@ -52,7 +52,8 @@ def problems(result: tuple[int | str, str, str], allowed=(0, 1, 2)) -> list[str]
     if code == "hang":
         found.append("hang")
     elif code not in allowed:
-        found.append(f"exit {code}")
+        said = err.strip().splitlines()[-1][:160] if err.strip() else "nothing said"
+        found.append(f"exit {code} ({said})")
     if "Traceback" in err:
         found.append("traceback: " + err.strip().splitlines()[-1][:160])
     elif code not in (0, "hang") and len([ln for ln in err.splitlines() if ln.strip()]) > 3:

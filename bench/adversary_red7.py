@@ -8,7 +8,7 @@ COMPONENT HOST` killed at random moments: status says where the component is, th
 host only, a later migrate and a teardown work), `timeline` (`vxi agent` following Figure 4's periods on a sped-up
 clock and `vxi extend` killed at random moments: the record reads, what is held ends with the lease, the agent
 restarted carries on, a teardown works), `signals` (what SIGINT and SIGTERM make each command say: one line, exit
-1 or 130, no traceback). Reuses `adversary_red5.py`'s helpers (its RESULTS are counted here too).
+1 or 130, no traceback). Reuses `adversary_cli.py`'s helpers and `adversary_red5.py`'s leftovers.
 
 Prints each case that failed and the counts held/failed per group; asserts nothing.
 
@@ -30,10 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import adversary_cli
 import adversary_red5 as red5
-from adversary_red5 import REQUESTS, SUBSTRATE, db_rows, finish, netns_left, problems, record, run
+from adversary_cli import db_rows, finish, problems, record, run
+from adversary_red5 import REQUESTS, SUBSTRATE, netns_left
 
-ROOT = red5.ROOT
+ROOT = adversary_cli.ROOT
 KILLS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 GAP = "died of the signal as Python started or ended"  # the gap docs/security.md names: counted apart
 GAPS: dict[str, int] = {}
@@ -102,7 +104,7 @@ def kill_at(proc: subprocess.Popen, sig: int, delay: float) -> tuple[int | str, 
 
 def vxi(state: Path, *argv: str) -> subprocess.Popen:
     """A command whose Ctrl-C acts as in a terminal (a bench in the background ignores SIGINT, and so would it)."""
-    return subprocess.Popen([sys.executable, "-m", "backend.cli", *argv], cwd=ROOT, env=red5.env_for(state),
+    return subprocess.Popen([sys.executable, "-m", "backend.cli", *argv], cwd=ROOT, env=adversary_cli.env_for(state),
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
@@ -113,8 +115,10 @@ def signalled(res, sig: int, command: str, delay: float = 0.0, finished: bool = 
     came while Python started (`delay` under STARTUP) or once the command's work was `finished`."""
     if sig == signal.SIGKILL:
         return [] if res[0] in (0, 1, -9, 137) else [f"{command}: exit {res[0]}"]
-    if (delay < STARTUP[0] or finished) and \
-            ((res[0] == -sig and not res[2].strip()) or ("Traceback" in res[2] and "/backend/" not in res[2])):
+    said_its_end = res[0] == -sig and len(res[2].strip().splitlines()) == 1  # its result said, then Python ended
+    if (delay < STARTUP[0] or finished or said_its_end) and \
+            ((res[0] == -sig and (said_its_end or not res[2].strip()))
+             or ("Traceback" in res[2] and "/backend/" not in res[2])):
         return [f"{command}: {GAP} (exit {res[0]})"]  # before `vxi` runs, or in Python's finalisation
     return [f"{command}: {p}" for p in problems(res, allowed=(0, 1, 130))] + (
         [f"{command}: {len(res[2].strip().splitlines())} lines on stderr: {res[2].strip()[:200]}"]
@@ -273,9 +277,11 @@ def migrate_killed_before_its_record(backend: str, rng: random.Random) -> None:
     proc.wait()
     writer.execute("ROLLBACK")
     writer.close()
+    st = run(state, "status", tag)  # what a user runs first
+    found = [f"status: {p}" for p in problems(st, allowed=(0,))]
     host, held = placed(state, tag, "n1")
     actual = where_it_runs(state, backend, tag, "n1")
-    found = [f"record puts n1 on {host}, its capacity is held on {held}"] if held != [host] else []
+    found += [f"record puts n1 on {host}, its capacity is held on {held}"] if held != [host] else []
     if actual is not None and actual != host:
         found.append(f"record puts n1 on {host}, it runs on {actual}")
     again = run(state, "migrate", "n1", source if host != source else target, "--deployment", tag)
@@ -432,7 +438,7 @@ def main() -> None:
     parser.add_argument("--delays", default="0.3,0.6,0.9,1.2,1.8", help="the signals group's moments (s)")
     parser.add_argument("-v", action="store_true")
     args = parser.parse_args()
-    red5.VERBOSE = args.v
+    adversary_cli.OPTIONS["verbose"] = args.v
     rng = random.Random(args.seed)
     STARTUP[0] = measure(Path(tempfile.gettempdir()), "teardown", "--help")
     backends = [b for b in args.backends.split(",") if b != "netns" or os.geteuid() == 0]
@@ -455,7 +461,7 @@ def main() -> None:
 def summary() -> None:
     """The counts held/failed per group (printed however the bench ends)."""
     total = [0, 0]
-    for group, (held, failed) in red5.RESULTS.items():
+    for group, (held, failed) in adversary_cli.RESULTS.items():
         print(f"{group:16} held {held:4}  failed {failed:4}  ({GAPS.get(group, 0)} cases met the documented gap: "
               "a signal as Python started or ended)")
         total[0] += held

@@ -14,7 +14,7 @@ def follow_moves(record: DeploymentRecord, hosts: dict[str, str]) -> None:
     record saved when it changed (StateError when the state cannot be written)."""
     moving = record.files.get("moving", {})
     ended = [key for key in moving if key in record.components and not state.busy(record.id)
-             and record.components[key].state not in ("missing", "unreachable")]
+             and record.components[key].state != "unreachable"]  # (missing: held where its record says, for teardown)
     moved = [key for key, comp in record.components.items() if key in hosts and hosts[key] != comp.host]
     for key in {*ended, *moved}:
         comp = record.components[key]

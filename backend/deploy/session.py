@@ -387,6 +387,8 @@ class DeploySession:
                     choice = next(c for c in self.host_choices(key) if c.host == host)
                     if not choice.fits:
                         raise SessionError(f"{key} cannot move to {host}: {choice.reason}", 1, comp.id)
+                record.files.setdefault("moving", {})[key] = host
+                state.save(record)  # the move's mark first: the status after a killed command finds where it is
                 state.move_holds(record.id, comp.vxi, comp.id, host)  # reserved before the move
             self.deployer.on_progress = self._emit
             self.deployer.persist = state.save  # (a destination new to the deployment is recorded before the move)
@@ -395,10 +397,12 @@ class DeploySession:
                     with _state_errors(record):
                         result = self.deployer.migrate(key, host)
                 except DeployError as exc:
+                    _moved(record, key)
                     with _state_errors(record):
                         state.move_holds(record.id, comp.vxi, comp.id, comp.host)
                         state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
                     raise SessionError(str(exc), 1, comp.id) from exc
+                _moved(record, key)
                 ends = record.time.get("ends")
                 if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
                     for iface in comp.interfaces:
@@ -502,3 +506,11 @@ class DeploySession:
     def _set(self, key: str, value: str, step: str, host: str | None) -> None:
         if self.states.get(key) != value:
             self._emit(Progress(key, value, step, 1.0, host))
+
+
+def _moved(record: DeploymentRecord, key: str) -> None:
+    """Forget the mark of a component's move once its command knows how the move ended."""
+    moving = record.files.get("moving", {})
+    moving.pop(key, None)
+    if not moving:
+        record.files.pop("moving", None)

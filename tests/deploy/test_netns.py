@@ -216,3 +216,33 @@ def test_a_tenant_reaches_neither_its_host_nor_another_vxi_over_ipv6_or_the_host
     finally:
         kernel.run(a1.name, ["ip", "route", "del", "172.30.0.0/16", "dev", "e0"])
     assert answers(a1.name, [a5.addresses[0].split("/")[0]])
+
+
+def test_a_migrate_killed_after_moving_its_links_is_found_by_status_and_its_capacity_follows():
+    """`vxi migrate` killed (-9) once a component's links are on the destination and before the move is recorded:
+    the next status puts it where its links are, its record and held capacity following (they stayed on the
+    source, and a migrate again failed: 'no interface ... in namespace ...-h-P4')."""
+    from backend.deploy import state
+    from backend.deploy.session import DeploySession
+    from tests.deploy.conftest import EXAMPLES
+
+    session = DeploySession.from_files(EXAMPLES / "figure1-substrate.vxdl", [EXAMPLES / "figure1-vxi1.vxdl"],
+                                       "netns")
+    record = session.deploy()
+    try:
+        comp, key = session._component("n1")
+        source = comp.host
+        destination = next(h for h in record.hosts if h != source)
+        record.files["moving"] = {key: destination}  # what the killed command had written, then done
+        state.save(record)
+        state.move_holds(record.id, comp.vxi, comp.id, destination)
+        for iface in comp.interfaces:
+            kernel.move_link(record.hosts[source], iface.host_side, record.hosts[destination])
+        shown = DeploySession.of_record(state.load(record.id)).status().find("n1")
+        assert (shown.host, shown.state) == (destination, "running")
+        again = state.load(record.id)
+        assert again.find("n1").host == destination and "moving" not in again.files
+        held, _holders = state.holds_on(again.substrate, only=again.id)
+        assert {h.element for h in held if h.kind == "host" and h.part == (comp.vxi, comp.id)} == {destination}
+    finally:
+        DeploySession.of_record(state.load(record.id)).teardown()

@@ -190,12 +190,30 @@ class NetnsDeployer(Deployer):
         """A component is running while its namespace and its host's exist (stopped when it was stopped on
         purpose); with its host's namespace gone it is cut off from every link: missing."""
         hosts_gone = {h for h, ns in self.record.hosts.items() if not kernel.namespace_exists(ns)}
-        for comp in self.record.components.values():
+        ports: dict[str, set[str]] = {}  # each host's interfaces, listed once when a component is not where recorded
+        moving = self.record.files.get("moving", {})
+        for key, comp in self.record.components.items():
             if comp.host in hosts_gone or not kernel.namespace_exists(comp.name):
                 comp.state = "missing"
-            elif comp.state != STOPPED:
+                continue
+            if key in moving:
+                self._find_moved(comp, hosts_gone, ports)
+            if comp.state != STOPPED:
                 comp.state = RUNNING
         return self.record
+
+    def _find_moved(self, comp, hosts_gone: set[str], ports: dict[str, set[str]]) -> None:
+        """A component whose `vxi migrate` was killed: on the host holding all its host-side interfaces (the record
+        and its resources follow); left on its recorded host when they are split (a migrate again ends the move)."""
+        if not ports:
+            ports.update({h: set(kernel.links(ns)) for h, ns in self.record.hosts.items() if h not in hosts_gone})
+        sides = {iface.host_side for iface in comp.interfaces}
+        holders = [h for h, names in ports.items() if sides and sides <= names]
+        if len(holders) == 1 and holders[0] != comp.host:
+            comp.host = holders[0]
+            for res in self.record.resources:
+                if res.name == comp.name:
+                    res.host = comp.host
 
     def stop(self, key: str) -> None:
         """Unplug a component: the host ends of its interfaces go down (its own settings and routes stay)."""
@@ -255,8 +273,9 @@ class NetnsDeployer(Deployer):
             started = time.monotonic()
             for iface in comp.interfaces:
                 index = self.record.segments[iface.segment]["index"]
-                self._step(source, f"moving {iface.host_side} to {host}", kernel.move_link, src_ns,
-                           iface.host_side, dst_ns, component=key)
+                if not kernel.link_exists(dst_ns, iface.host_side):  # (moved already by a move that was killed)
+                    self._step(source, f"moving {iface.host_side} to {host}", kernel.move_link, src_ns,
+                               iface.host_side, dst_ns, component=key)
                 self._step(host, f"attaching {iface.host_side}", kernel.enslave, dst_ns, iface.host_side,
                            f"s{index}", component=key)
                 self._step(host, f"bringing {iface.host_side} up", kernel.set_up, dst_ns, iface.host_side,
