@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from backend.deploy import state
-from backend.deploy.base import Deployer, DeployError, Journal, MigrationResult
+from backend.deploy.base import Deployer, DeployError, Journal
 from backend.deploy.libvirt import disks, pools
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.counters import DomainTarget, LibvirtSource
 from backend.deploy.libvirt.guard import connection_closed
 from backend.deploy.libvirt.guests import RealGuests
-from backend.deploy.libvirt.moves import LiveMoves
+from backend.deploy.libvirt.migration import Migration
+from backend.deploy.libvirt.removal import remove_domain, remove_network
 from backend.deploy.libvirt.tuning import LinkTuning
 from backend.deploy.libvirt.xml import (
     DomainSpec,
@@ -30,11 +30,9 @@ from backend.deploy.record import TORN_DOWN, Resource
 
 STATES = {0: "no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off",
           6: "crashed", 7: "suspended"}
-COLD_NOTICE = ("the test driver cannot migrate: {c} was moved cold (defined and started on {d}, "
-               "destroyed and undefined on {s})")
 
 
-class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
+class LibvirtDeployer(RealGuests, LinkTuning, Migration, Deployer):
     """Domains and isolated networks over libvirt; `test_only` runs every host on a generated
     test-driver host file whatever URI the substrate gives. On real libvirtd hosts the domains are guests
     that boot and are configured for real (backend/deploy/libvirt/guests.py)."""
@@ -244,7 +242,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         xml = network_xml(name, stable_uuid(self.tag, name), f"vx{self.tag}b{index}", fwd, rev)
         net = self._step(host_id, f"defining network {name}", lambda: conn.networkDefineXML(xml), component)
         if journal is not None:
-            journal.done(f"network {name} on {host_id}", lambda: _remove_network(net))
+            journal.done(f"network {name} on {host_id}", lambda: remove_network(net))
         self._step(host_id, f"starting network {name}", net.create, component)
         self.record.resources.append(Resource("network", name, host_id))
 
@@ -270,7 +268,7 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
                 if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                     return
                 raise
-        _remove_domain(dom)
+        remove_domain(dom)
 
     def _save_worlds(self) -> None:
         """Write what each generated test host holds back into its file, for later commands."""
@@ -404,12 +402,12 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
         conn = self.connection(host_id)
         for dom in conn.listAllDomains():
             if dom.name().startswith(self.record.prefix):
-                _remove_domain(dom)
+                remove_domain(dom)
                 removed.append(f"domain {dom.name()} on {host_id}")
         for net in conn.listAllNetworks():
             if net.name().startswith(self.record.prefix):
                 try:
-                    _remove_network(net)
+                    remove_network(net)
                     removed.append(f"network {net.name()} on {host_id}")
                 except libvirt.libvirtError as exc:
                     problems.append(f"host {host_id}: removing network {net.name()}: {exc}")
@@ -427,92 +425,6 @@ class LibvirtDeployer(RealGuests, LinkTuning, LiveMoves, Deployer):
             raise _exec_unavailable(self.record.backend)
         return self._exec_real(key, argv)
 
-    # ----- migration -----
-    def migrate(self, component: str, host: str) -> MigrationResult:
-        """Live migration (migrateToURI3) where the driver has it, with progress; a cold move on the
-        test driver. The component's networks are created on the destination first."""
-        comp, key = self._moving(component, host)
-        if host not in self.record.hosts:
-            if self.substrate is None or host not in self.substrate.hosts:
-                raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
-            self.record.hosts[host] = self._uri(host)
-        moving = self.record.files.setdefault("moving", {})
-        moving[key] = host
-        self._persist()  # its command killed, libvirt may end the move alone: status and teardown look there too
-        try:
-            return self._move(comp, key, host)
-        finally:
-            moving.pop(key, None)
-            if not moving:
-                self.record.files.pop("moving", None)
-
-    def _move(self, comp, key: str, host: str) -> MigrationResult:
-        """The move itself, the destination recorded: the links, then the live (or cold) migration."""
-        source = comp.host
-        self.tracker = Tracker(self.on_progress, 4, RUNNING)  # networks, then define, start, remove (or the move)
-        src, dst = self.connection(source), self.connection(host)
-        if self.real:
-            self._links_before_move(key, source, host)
-        else:
-            self._networks_on(dst, host, comp, key)
-        self.tracker.advance()
-        dom = self._step(source, f"looking up domain {comp.name}", lambda: src.lookupByName(comp.name), key)
-        if hostfiles.is_test_uri(self.record.hosts[source]) or hostfiles.is_test_uri(self.record.hosts[host]):
-            result = self._cold_move(dom, dst, key, source, host)
-        else:
-            probe = self._outage_probe(key)
-            if probe is not None:
-                probe.start()
-            try:
-                result = self._live_move(dom, key, source, host)
-            except DeployError:
-                if probe is not None:
-                    probe.stop()
-                self._links_after_move(key, source, host)
-                raise
-            comp.host = host
-            self._links_after_move(key, source, host)
-            if probe is not None:
-                result.outage_s = probe.stop()
-                result.notice += probe.sentence(result.outage_s)
-        comp.host = host
-        self.record.resources = [r for r in self.record.resources
-                                 if not (r.kind == "domain" and r.name == comp.name)]
-        self.record.resources.append(Resource("domain", comp.name, host))
-        self.record.history.append(result.to_json())
-        self._save_worlds()
-        self.tracker.emit(key, RUNNING, f"{key} moved from {source} to {host} ({result.mode})", host, 1.0)
-        return result
-
-    def _networks_on(self, conn, host_id: str, comp, key: str) -> None:
-        present = {n.name() for n in conn.listAllNetworks()}
-        for iface in comp.interfaces:
-            vxi, link = self.record.split_key(iface.segment)
-            name = self.network_name(vxi, link)
-            if name not in present:
-                seg = self.record.segments[iface.segment]
-                self._define_network(conn, host_id, vxi, link, seg["index"], seg["forward_bps"],
-                                     seg["reverse_bps"], None, key)
-
-    def _cold_move(self, dom, dst, component: str, source: str, host: str) -> MigrationResult:
-        import libvirt
-
-        started = time.monotonic()
-        xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
-        new = self._step(host, f"defining domain {dom.name()}", lambda: dst.defineXML(xml), component)
-        self.tracker.advance()
-        try:
-            self._step(host, f"starting domain {dom.name()}", new.create, component)
-        except DeployError:
-            new.undefine()
-            raise
-        self.tracker.advance()
-        self._step(source, f"removing domain {dom.name()}", lambda: _remove_domain(dom), component)
-        return MigrationResult(component, source, host, "cold", None,
-                               COLD_NOTICE.format(c=component, d=host, s=source) +
-                               f" in {time.monotonic() - started:.3f} s")
-
-
 def _agent_state(dom) -> str:
     """Whether a guest's agent answers now (a guest of a user's disk may have none)."""
     from backend.guest.channel import ChannelError, GuestChannel
@@ -522,34 +434,6 @@ def _agent_state(dom) -> str:
     except ChannelError as exc:
         return f"unreachable ({exc})"
     return "answers"
-
-
-def _remove(obj, gone_code: int) -> None:
-    """Stop and undefine a domain or network; one already gone (`gone_code`) is fine."""
-    import libvirt
-
-    try:
-        if obj.isActive():
-            obj.destroy()
-    except libvirt.libvirtError:
-        pass
-    try:
-        obj.undefine()
-    except libvirt.libvirtError as exc:
-        if exc.get_error_code() != gone_code:
-            raise
-
-
-def _remove_domain(dom) -> None:
-    import libvirt
-
-    _remove(dom, libvirt.VIR_ERR_NO_DOMAIN)
-
-
-def _remove_network(net) -> None:
-    import libvirt
-
-    _remove(net, libvirt.VIR_ERR_NO_NETWORK)
 
 
 def _exec_unavailable(backend: str) -> DeployError:
