@@ -24,7 +24,7 @@ from backend.deploy import locks, state
 from backend.deploy.backends import able, backend, make_deployer, reopen
 from backend.deploy.base import Deployer, DeployError, MigrationResult
 from backend.deploy.follow import bounded, enact, keep_models
-from backend.deploy.moved import follow_moves
+from backend.deploy.moved import follow_moves, forget_move
 from backend.deploy.plan import PlanError
 from backend.deploy.progress import DEFINED, STARTING, Listener, Progress, state_of
 from backend.deploy.record import (
@@ -397,12 +397,12 @@ class DeploySession:
                     with _state_errors(record):
                         result = self.deployer.migrate(key, host)
                 except DeployError as exc:
-                    _moved(record, key)
+                    forget_move(record, key)
                     with _state_errors(record):
                         state.move_holds(record.id, comp.vxi, comp.id, comp.host)
                         state.save(record)  # (its hosts: a destination new to it keeps what a failed move left there)
                     raise SessionError(str(exc), 1, comp.id) from exc
-                _moved(record, key)
+                forget_move(record, key)
                 ends = record.time.get("ends")
                 if ends:  # its ends were shaped again at their last rates: the next follow puts the period back
                     for iface in comp.interfaces:
@@ -506,11 +506,3 @@ class DeploySession:
     def _set(self, key: str, value: str, step: str, host: str | None) -> None:
         if self.states.get(key) != value:
             self._emit(Progress(key, value, step, 1.0, host))
-
-
-def _moved(record: DeploymentRecord, key: str) -> None:
-    """Forget the mark of a component's move once its command knows how the move ended."""
-    moving = record.files.get("moving", {})
-    moving.pop(key, None)
-    if not moving:
-        record.files.pop("moving", None)

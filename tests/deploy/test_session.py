@@ -134,8 +134,8 @@ def test_a_rollback_that_left_objects_keeps_the_record_until_teardown_finishes(
     def refuse(_net):
         raise RuntimeError("the host refuses to remove it")
 
-    kept_remove = libvirt_deployer._remove_network
-    monkeypatch.setattr(libvirt_deployer, "_remove_network", refuse)  # every network stays behind
+    kept_remove = libvirt_deployer.remove_network
+    monkeypatch.setattr(libvirt_deployer, "remove_network", refuse)  # every network stays behind
     code, _, err = cli(capsys, "deploy", path, *vxis, "--backend", "libvirt", "--now")
     assert code == 1 and "rolled back part of what was created; left: network vxi" in err
     (kept,) = state.load_all()
@@ -153,7 +153,7 @@ def test_a_rollback_that_left_objects_keeps_the_record_until_teardown_finishes(
 
     code, _, err = cli(capsys, "teardown", kept.id)  # P6 still does not answer: the record stays
     assert code == 1 and "teardown incomplete: host P6" in err and state.load(kept.id).state == "failed"
-    monkeypatch.setattr(libvirt_deployer, "_remove_network", kept_remove)  # the hosts let go, P6 answers again:
+    monkeypatch.setattr(libvirt_deployer, "remove_network", kept_remove)  # the hosts let go, P6 answers again:
     hostfiles.write_host_file(tmp_path / "missing" / "P6.xml", substrate.hosts["P6"])  # teardown finishes
     for record_id in (kept.id, designer_record.id):
         code, out, err = cli(capsys, "teardown", record_id)

@@ -10,6 +10,7 @@ from backend.deploy.base import DeployError, MigrationResult
 from backend.deploy.libvirt import hosts as hostfiles
 from backend.deploy.libvirt.moves import LiveMoves
 from backend.deploy.libvirt.removal import remove_domain
+from backend.deploy.moved import forget_move
 from backend.deploy.progress import RUNNING, Tracker
 from backend.deploy.record import Resource
 
@@ -29,15 +30,12 @@ class Migration(LiveMoves):
             if self.substrate is None or host not in self.substrate.hosts:
                 raise DeployError(f"no host '{host}' in the substrate of deployment {self.tag}", host, "migrate")
             self.record.hosts[host] = self._uri(host)
-        moving = self.record.files.setdefault("moving", {})
-        moving[key] = host
+        self.record.files.setdefault("moving", {})[key] = host
         self._persist()  # its command killed, libvirt may end the move alone: status and teardown look there too
         try:
             return self._move(comp, key, host)
         finally:
-            moving.pop(key, None)
-            if not moving:
-                self.record.files.pop("moving", None)
+            forget_move(self.record, key)
 
     def _move(self, comp, key: str, host: str) -> MigrationResult:
         """The move itself, the destination recorded: the links, then the live (or cold) migration."""
