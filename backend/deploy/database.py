@@ -133,16 +133,20 @@ class Database:
             raise StateError(f"{path}: no deployments database", path)
         self.read_only = False  # opened as it stands: its directory cannot be written (a read-only disk)
         try:
-            self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._connect(path, timeout=BUSY_TIMEOUT_S)
+        except StateError:
+            if not self._unwritable():
+                raise
+            self._open_as_it_stands()
+
+    def _connect(self, target: Path | str, **options) -> None:
+        """Connect to the database and check it; the connection is closed again when it cannot be used."""
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, **options)
         except sqlite3.Error as exc:
             raise self.failure(exc) from None
         try:
             self._prepare()
-        except StateError:
-            self.conn.close()
-            if not self._unwritable():
-                raise
-            self._open_as_it_stands()
         except BaseException:
             self.conn.close()
             raise
@@ -160,16 +164,7 @@ class Database:
                 raise StateError(f"{self.path}: cannot use the deployments database: its directory is read-only and "
                                  f"its latest changes are still in {wal.name}", self.path)
         self.read_only = True
-        try:
-            self.conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?immutable=1", uri=True,
-                                        isolation_level=None)
-        except sqlite3.Error as exc:
-            raise self.failure(exc) from None
-        try:
-            self._prepare()
-        except BaseException:
-            self.conn.close()
-            raise
+        self._connect(f"{self.path.absolute().as_uri()}?immutable=1", uri=True)
 
     def damaged(self, exc: BaseException) -> StateError:
         """The error naming this database as damaged, with what to do."""
